@@ -1,0 +1,127 @@
+import { Actor, Role } from '../shared/actor';
+import { DomainError } from '../shared/errors';
+
+/**
+ * Whose institution the actor must belong to for a command:
+ * ORIGIN the referring institution; OFFER_TARGET the institution the offer was made to;
+ * HOLDER the institution holding the patient's reservation; INVOLVED origin or any target;
+ * OWN the institution named by the command (its own beds, its own patients); DISTRICT the
+ * actor's district; NONE no institution check (system work).
+ */
+export type Scope = 'ORIGIN' | 'OFFER_TARGET' | 'HOLDER' | 'INVOLVED' | 'OWN' | 'DISTRICT' | 'NONE';
+
+export const COMMAND_NAMES = [
+  'RegisterInstitution',
+  'RegisterBed',
+  'ChangeBedStatus',
+  'RegisterPatient',
+  'DraftReferral',
+  'SubmitReferral',
+  'ExtendOffer',
+  'ViewOffer',
+  'AcceptOffer',
+  'DeclineOffer',
+  'ExpireOffer',
+  'RevokeAcceptance',
+  'ExpireReservation',
+  'StartTransfer',
+  'ConfirmAdmission',
+  'AbortTransfer',
+  'CancelReferral',
+  'EscalateReferral',
+  'RerouteReferral',
+  'CloseReferral',
+] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export const QUERY_NAMES = ['ReadReferral', 'ListReferrals', 'ReadAuditTrail', 'VerifyAudit', 'ReadPatient', 'ReadRegistry', 'ReadBedBoard'] as const;
+export type QueryName = (typeof QUERY_NAMES)[number];
+
+export interface Permission {
+  readonly roles: readonly Role[];
+  readonly scope: Scope;
+  readonly description: string;
+}
+
+const INSTITUTION_ROLES: readonly Role[] = ['DISCHARGE_PLANNER', 'COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS'];
+const BED_MANAGERS: readonly Role[] = ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'DISCHARGE_PLANNER'];
+
+/**
+ * The role × command matrix of DOMAIN.md as one table, read by the application layer (every
+ * handler calls `authorize`), the access tests (which walk it cell by cell), the README and the console.
+ * District roles act across institutions but only within their district.
+ */
+export const PERMISSIONS: Readonly<Record<CommandName | QueryName, Permission>> = {
+  RegisterInstitution: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'register an institution in the district' },
+  RegisterBed: { roles: BED_MANAGERS, scope: 'OWN', description: 'register a bed of its own institution' },
+  ChangeBedStatus: { roles: BED_MANAGERS, scope: 'OWN', description: 'clean, close, reopen, isolate its own beds' },
+  RegisterPatient: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'register a patient it cares for' },
+  DraftReferral: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'draft a referral from its institution' },
+  SubmitReferral: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'submit its referral' },
+  ExtendOffer: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR'], scope: 'ORIGIN', description: 'offer its referral to a target' },
+  ViewOffer: { roles: INSTITUTION_ROLES, scope: 'OFFER_TARGET', description: 'open an offer made to it' },
+  AcceptOffer: { roles: INSTITUTION_ROLES, scope: 'OFFER_TARGET', description: 'accept an offer made to it' },
+  DeclineOffer: { roles: INSTITUTION_ROLES, scope: 'OFFER_TARGET', description: 'decline an offer made to it' },
+  ExpireOffer: { roles: ['SYSTEM'], scope: 'NONE', description: 'deadline timer' },
+  RevokeAcceptance: { roles: INSTITUTION_ROLES, scope: 'HOLDER', description: 'give back a bed it accepted' },
+  ExpireReservation: { roles: ['SYSTEM'], scope: 'NONE', description: 'hold timer' },
+  StartTransfer: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'discharge the patient towards the target' },
+  ConfirmAdmission: { roles: INSTITUTION_ROLES, scope: 'HOLDER', description: 'confirm the patient arrived' },
+  AbortTransfer: { roles: INSTITUTION_ROLES, scope: 'INVOLVED', description: 'abort a transfer under way' },
+  CancelReferral: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'cancel its referral' },
+  EscalateReferral: { roles: ['DISTRICT_COORDINATOR', 'SYSTEM'], scope: 'DISTRICT', description: 'escalate to the district' },
+  RerouteReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'reroute an escalated referral' },
+  CloseReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'close an escalated referral' },
+  ReadReferral: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a referral it is involved in' },
+  ListReferrals: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'list referrals it is involved in' },
+  ReadAuditTrail: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read the trail of a referral it is involved in' },
+  VerifyAudit: { roles: ['AUDITOR'], scope: 'DISTRICT', description: 'verify the audit chains' },
+  ReadPatient: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a patient it has a referral with' },
+  ReadRegistry: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read institutions and beds' },
+  ReadBedBoard: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read capacity' },
+};
+
+export const DISTRICT_ROLES: readonly Role[] = ['DISTRICT_COORDINATOR', 'AUDITOR'];
+
+/** The facts about the object acted on that scoping needs. */
+export interface AccessContext {
+  districtId?: string | null;
+  originInstitutionId?: string | null;
+  offerTargetId?: string | null;
+  holderInstitutionId?: string | null;
+  involved?: readonly string[];
+  ownInstitutionId?: string | null;
+}
+
+export function isAllowed(actor: Actor, action: CommandName | QueryName, ctx: AccessContext): boolean {
+  const perm = PERMISSIONS[action];
+  // The engine itself (timers, sagas) acts on every command it issues; it never comes in over HTTP.
+  if (actor.role === 'SYSTEM') return true;
+  if (!perm.roles.includes(actor.role)) return false;
+  // District roles see and act across their district, never beyond it.
+  if (DISTRICT_ROLES.includes(actor.role)) return !ctx.districtId || !actor.districtId || ctx.districtId === actor.districtId;
+  const mine = actor.institutionId;
+  if (!mine) return false;
+  switch (perm.scope) {
+    case 'NONE':
+      return true;
+    case 'ORIGIN':
+      return ctx.originInstitutionId === mine;
+    case 'OFFER_TARGET':
+      return ctx.offerTargetId === mine;
+    case 'HOLDER':
+      return ctx.holderInstitutionId === mine;
+    case 'INVOLVED':
+      return (ctx.involved ?? []).includes(mine) || ctx.originInstitutionId === mine;
+    case 'OWN':
+      return ctx.ownInstitutionId === mine;
+    case 'DISTRICT':
+      return false;
+  }
+}
+
+export function authorize(actor: Actor, action: CommandName | QueryName, ctx: AccessContext): void {
+  if (!isAllowed(actor, action, ctx)) {
+    throw new DomainError('FORBIDDEN', `${actor.role} of ${actor.institutionId ?? actor.districtId ?? 'no institution'} may not ${action} here`, { role: actor.role, action });
+  }
+}

@@ -1,0 +1,105 @@
+import { DomainError } from '../shared/errors';
+import { AggregateRoot } from '../shared/events';
+import { transition } from '../shared/state-machine';
+import { BedKind, isPhysical, ServiceCode, Sex } from './bed-kinds';
+import { BedCommand, BED_STATUS_MACHINE, BedStatus } from './bed-status';
+
+export interface BedCapabilities {
+  services: ServiceCode[];
+  sexRestriction: Sex | null;
+  minCareLevel: number | null;
+  maxCareLevel: number | null;
+  isolationCapable: boolean;
+}
+
+export interface BedProps extends BedCapabilities {
+  id: string;
+  institutionId: string;
+  districtId: string;
+  kind: BedKind;
+  ward: string;
+  label: string;
+  status: BedStatus;
+  occupantPatientId: string | null;
+  /** The live (HELD) reservation on this bed, read with the bed under its row lock. */
+  liveReservationId: string | null;
+}
+
+/** A physical bed (HOSPITAL, COMMUNITY, HOSPICE, CARE_HOME). Home-bed capacity lives on programmes. */
+export class Bed extends AggregateRoot {
+  readonly aggregateType = 'Bed' as const;
+  private constructor(private p: BedProps) {
+    super();
+  }
+
+  static register(props: Omit<BedProps, 'status' | 'occupantPatientId' | 'liveReservationId'>, at: Date): Bed {
+    if (!isPhysical(props.kind)) {
+      throw new DomainError('VALIDATION_FAILED', `${props.kind} is a home bed: register a programme capacity instead of a bed`);
+    }
+    if (props.minCareLevel !== null && props.maxCareLevel !== null && props.minCareLevel > props.maxCareLevel) {
+      throw new DomainError('VALIDATION_FAILED', 'minCareLevel must not exceed maxCareLevel');
+    }
+    const bed = new Bed({ ...props, status: 'U', occupantPatientId: null, liveReservationId: null });
+    bed.record('BedRegistered', bed.snapshot(), at);
+    return bed;
+  }
+
+  static rehydrate(props: BedProps, version: number): Bed {
+    const b = new Bed({ ...props });
+    b.version = version;
+    return b;
+  }
+
+  get id(): string {
+    return this.p.id;
+  }
+  get props(): Readonly<BedProps> {
+    return this.p;
+  }
+  get status(): BedStatus {
+    return this.p.status;
+  }
+
+  snapshot(): Record<string, unknown> {
+    const { liveReservationId: _r, occupantPatientId: _o, ...rest } = this.p;
+    return { bedId: this.p.id, ...rest };
+  }
+
+  /** May a new reservation be placed? U and nobody holding it. The DB unique index is the backstop. */
+  assertReservable(): void {
+    if (this.p.liveReservationId) {
+      throw new DomainError('BED_ALREADY_RESERVED', `bed ${this.p.label} is already held by another reservation`, { bedId: this.p.id });
+    }
+    if (this.p.status !== 'U') {
+      throw new DomainError('BED_NOT_AVAILABLE', `bed ${this.p.label} is ${this.p.status}, not available`, { bedId: this.p.id, status: this.p.status });
+    }
+  }
+
+  admit(patientId: string, referralId: string, at: Date): void {
+    this.apply('Admit', at, { patientId, referralId });
+    this.p.occupantPatientId = patientId;
+    this.p.liveReservationId = null;
+  }
+
+  discharge(referralId: string | null, at: Date): void {
+    const patientId = this.p.occupantPatientId;
+    this.apply('Discharge', at, { patientId, referralId });
+    this.p.occupantPatientId = null;
+  }
+
+  operate(command: BedCommand, at: Date, reason?: string): void {
+    this.apply(command, at, {}, reason);
+  }
+
+  private apply(command: BedCommand, at: Date, extra: Record<string, unknown>, reason?: string): void {
+    const from = this.p.status;
+    const to = transition(BED_STATUS_MACHINE, from, command, { id: this.p.id });
+    this.p.status = to;
+    this.record(
+      'BedStatusChanged',
+      { bedId: this.p.id, institutionId: this.p.institutionId, districtId: this.p.districtId, kind: this.p.kind, ward: this.p.ward, from, to, command, ...extra },
+      at,
+      reason,
+    );
+  }
+}

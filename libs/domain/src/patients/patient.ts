@@ -1,0 +1,73 @@
+import { DomainError } from '../shared/errors';
+import { AggregateRoot } from '../shared/events';
+import { Sex } from '../beds/bed-kinds';
+import { isValidResidentId, residentIdFacts } from './resident-id';
+
+export const ASSESSMENT_TYPES = ['INITIAL', 'ONGOING', 'REVIEW'] as const;
+export type AssessmentType = (typeof ASSESSMENT_TYPES)[number];
+
+/** 老年照护统一需求评估: grade 0-6, valid for at most two years. */
+export interface CareAssessment {
+  grade: number;
+  type: AssessmentType;
+  assessedOn: string;
+  expiresOn: string;
+  cognitiveImpairment: boolean;
+}
+
+export interface PatientProps {
+  id: string;
+  /** Identifiers: encrypted at rest by persistence; never put in events. */
+  residentId: string;
+  name: string;
+  phone: string | null;
+  sex: Sex;
+  birthDate: string;
+  registeredBy: string;
+  assessment: CareAssessment | null;
+  hardship: boolean;
+}
+
+export class Patient extends AggregateRoot {
+  readonly aggregateType = 'Patient' as const;
+  private constructor(private p: PatientProps) {
+    super();
+  }
+
+  static register(props: Omit<PatientProps, 'sex' | 'birthDate'> & { sex?: Sex; birthDate?: string }, at: Date): Patient {
+    if (!isValidResidentId(props.residentId)) {
+      throw new DomainError('INVALID_RESIDENT_ID', 'residentId is not a valid GB 11643 citizen identity number (check digit or birth date wrong)');
+    }
+    const facts = residentIdFacts(props.residentId);
+    if (props.assessment) assertAssessment(props.assessment);
+    const p = new Patient({ ...props, sex: props.sex ?? facts.sex, birthDate: props.birthDate ?? facts.birthDate });
+    // Identifiers stay out of the event: events leave the institutions involved.
+    p.record('PatientRegistered', { patientId: p.id, sex: p.p.sex, birthYear: Number(p.p.birthDate.slice(0, 4)), registeredBy: props.registeredBy, careGrade: props.assessment?.grade ?? null }, at);
+    return p;
+  }
+
+  static rehydrate(props: PatientProps, version: number): Patient {
+    const p = new Patient({ ...props });
+    p.version = version;
+    return p;
+  }
+
+  get id(): string {
+    return this.p.id;
+  }
+  get props(): Readonly<PatientProps> {
+    return this.p;
+  }
+
+  ageOn(date: Date): number {
+    const [y, m, d] = this.p.birthDate.split('-').map(Number);
+    let age = date.getUTCFullYear() - y;
+    if (date.getUTCMonth() + 1 < m || (date.getUTCMonth() + 1 === m && date.getUTCDate() < d)) age--;
+    return age;
+  }
+}
+
+export function assertAssessment(a: CareAssessment): void {
+  if (!Number.isInteger(a.grade) || a.grade < 0 || a.grade > 6) throw new DomainError('VALIDATION_FAILED', 'care assessment grade must be an integer 0-6');
+  if (a.expiresOn < a.assessedOn) throw new DomainError('VALIDATION_FAILED', 'care assessment expires before it was made');
+}

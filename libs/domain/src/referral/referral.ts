@@ -1,0 +1,468 @@
+import { randomUUID } from 'node:crypto';
+import { BedKind, Direction, directionOf, ServiceCode } from '../beds/bed-kinds';
+import { Actor } from '../shared/actor';
+import { DomainError } from '../shared/errors';
+import { AggregateRoot } from '../shared/events';
+import { transition } from '../shared/state-machine';
+import {
+  DeclinedBy,
+  DeclineReason,
+  LIVE_OFFER_STATES,
+  OFFER_MACHINE,
+  OfferCommand,
+  OfferState,
+  OfferStrategy,
+  REFERRAL_MACHINE,
+  ReferralCommand,
+  ReferralState,
+  RESERVATION_MACHINE,
+  ReservationState,
+  TERMINAL_REFERRAL_STATES,
+  Urgency,
+} from './referral-machine';
+
+export interface Offer {
+  id: string;
+  targetInstitutionId: string;
+  /** A specific bed suggested by matching; the receiver may pick another of the same kind. */
+  targetBedId: string | null;
+  /** A home programme (HOME_SICKBED / HOME_CARE) offered instead of a physical bed. */
+  targetProgrammeId: string | null;
+  state: OfferState;
+  rank: number;
+  deadlineAt: Date | null;
+  createdAt: Date;
+  viewedAt: Date | null;
+  viewedBy: string | null;
+  answeredAt: Date | null;
+  answeredBy: string | null;
+  declineReason: DeclineReason | null;
+  declinedBy: DeclinedBy | null;
+  declineText: string | null;
+}
+
+export interface Reservation {
+  id: string;
+  offerId: string;
+  institutionId: string;
+  bedId: string | null;
+  programmeId: string | null;
+  state: ReservationState;
+  expiresAt: Date;
+  createdAt: Date;
+  endedAt: Date | null;
+}
+
+/** A ranked place to offer the referral to, produced by matching or named by a coordinator. */
+export interface Candidate {
+  institutionId: string;
+  bedId: string | null;
+  programmeId: string | null;
+  score: number;
+}
+
+export interface ReferralProps {
+  id: string;
+  patientId: string;
+  districtId: string;
+  originInstitutionId: string;
+  originBedId: string | null;
+  originKind: BedKind;
+  requestedKind: BedKind;
+  direction: Direction;
+  services: ServiceCode[];
+  urgency: Urgency;
+  strategy: OfferStrategy;
+  /** How many candidates one BROADCAST round offers to at once. */
+  fanout: number;
+  clinicalSummary: string;
+  careLevel: number | null;
+  consent: boolean;
+  expectedArrival: Date | null;
+  state: ReferralState;
+  offers: Offer[];
+  reservations: Reservation[];
+  candidates: Candidate[];
+  /** Index of the next candidate not yet offered. */
+  candidateCursor: number;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+  stateReason: string | null;
+}
+
+export type DraftReferralInput = Pick<
+  ReferralProps,
+  'id' | 'patientId' | 'districtId' | 'originInstitutionId' | 'originBedId' | 'originKind' | 'requestedKind' | 'services' | 'urgency' | 'strategy' | 'clinicalSummary' | 'careLevel' | 'consent'
+> & { fanout?: number; expectedArrival?: Date | null };
+
+/** Per-offer timing decided by policy (deadline per urgency, hold duration), passed in so the domain stays clock-free. */
+export interface OfferTiming {
+  deadlineFor(now: Date): Date | null;
+}
+
+export class Referral extends AggregateRoot {
+  readonly aggregateType = 'Referral' as const;
+  private constructor(private p: ReferralProps) {
+    super();
+  }
+
+  // ---------------------------------------------------------------- creation
+  static draft(input: DraftReferralInput, actor: Actor, at: Date): Referral {
+    if (input.clinicalSummary.trim().length === 0) throw new DomainError('VALIDATION_FAILED', 'clinicalSummary must not be empty');
+    if (input.originKind === input.requestedKind && input.originKind !== 'HOSPITAL' && input.originKind !== 'CARE_HOME') {
+      // Same-kind moves between community beds are legitimate only as lateral transfers between institutions; allowed.
+    }
+    const r = new Referral({
+      ...input,
+      fanout: Math.max(1, input.fanout ?? 3),
+      direction: directionOf(input.originKind, input.requestedKind),
+      expectedArrival: input.expectedArrival ?? null,
+      state: 'DRAFT',
+      offers: [],
+      reservations: [],
+      candidates: [],
+      candidateCursor: 0,
+      createdBy: actor.userId,
+      createdAt: at,
+      updatedAt: at,
+      stateReason: null,
+    });
+    r.record('ReferralDrafted', { ...r.summary(), clinicalSummary: input.clinicalSummary, consent: input.consent, originBedId: input.originBedId, createdBy: actor.userId }, at);
+    return r;
+  }
+
+  static rehydrate(props: ReferralProps, version: number): Referral {
+    const r = new Referral({ ...props, offers: props.offers.map((o) => ({ ...o })), reservations: props.reservations.map((x) => ({ ...x })), candidates: [...props.candidates] });
+    r.version = version;
+    return r;
+  }
+
+  get id(): string {
+    return this.p.id;
+  }
+  get state(): ReferralState {
+    return this.p.state;
+  }
+  get props(): Readonly<ReferralProps> {
+    return this.p;
+  }
+  get isTerminal(): boolean {
+    return TERMINAL_REFERRAL_STATES.includes(this.p.state);
+  }
+  get liveOffers(): Offer[] {
+    return this.p.offers.filter((o) => LIVE_OFFER_STATES.includes(o.state));
+  }
+  get heldReservation(): Reservation | undefined {
+    return this.p.reservations.find((r) => r.state === 'HELD');
+  }
+  get acceptedOffer(): Offer | undefined {
+    return this.p.offers.find((o) => o.state === 'ACCEPTED');
+  }
+  offer(offerId: string): Offer {
+    const o = this.p.offers.find((x) => x.id === offerId);
+    if (!o) throw new DomainError('OFFER_NOT_FOUND', `referral ${this.p.id} has no offer ${offerId}`, { referralId: this.p.id, offerId });
+    return o;
+  }
+  /** Institutions with a legitimate interest in this referral (origin and every offered target). */
+  involvedInstitutions(): string[] {
+    return [...new Set([this.p.originInstitutionId, ...this.p.offers.map((o) => o.targetInstitutionId)])];
+  }
+
+  /** The facts every referral event carries, so consumers never read state to understand an event. */
+  summary(): Record<string, unknown> {
+    const p = this.p;
+    return {
+      referralId: p.id,
+      patientId: p.patientId,
+      districtId: p.districtId,
+      originInstitutionId: p.originInstitutionId,
+      originKind: p.originKind,
+      requestedKind: p.requestedKind,
+      direction: p.direction,
+      urgency: p.urgency,
+      services: p.services,
+      careLevel: p.careLevel,
+      state: p.state,
+    };
+  }
+
+  // ---------------------------------------------------------------- origin side
+  /**
+   * Submits the referral. With candidates (from matching) the first round of offers goes out
+   * at once; with an empty candidate list there is nobody to ask, so it escalates; without a
+   * list (undefined) it waits for offers to be extended by hand.
+   */
+  submit(actor: Actor, at: Date, plan?: { candidates: Candidate[]; timing: OfferTiming }): void {
+    if (!this.p.consent) throw new DomainError('CONSENT_REQUIRED', 'the patient (or guardian) has not consented to the referral');
+    this.move('SubmitReferral', at);
+    this.record('ReferralSubmitted', { ...this.summary(), submittedBy: actor.userId, strategy: this.p.strategy }, at);
+    if (plan) {
+      this.p.candidates = [...plan.candidates];
+      this.p.candidateCursor = 0;
+      this.dispatchOrEscalate(at, plan.timing, 'no suitable candidate found by matching');
+    }
+  }
+
+  /** Extends one offer by hand (planner or coordinator naming a target). */
+  extendOffer(input: { offerId?: string; targetInstitutionId: string; targetBedId?: string | null; targetProgrammeId?: string | null }, timing: OfferTiming, at: Date): Offer {
+    if (this.p.offers.some((o) => o.targetInstitutionId === input.targetInstitutionId && LIVE_OFFER_STATES.includes(o.state))) {
+      throw new DomainError('OFFER_ALREADY_EXTENDED', `institution ${input.targetInstitutionId} already has a live offer for this referral`, { referralId: this.p.id });
+    }
+    if (input.targetInstitutionId === this.p.originInstitutionId) {
+      throw new DomainError('VALIDATION_FAILED', 'a referral cannot be offered to its own origin institution');
+    }
+    return this.newOffer(input, timing.deadlineFor(at), at);
+  }
+
+  cancel(actor: Actor, reason: string, at: Date): void {
+    this.move('CancelReferral', at, { reason });
+    this.withdrawLiveOffers(at, 'referral cancelled');
+    this.endHeldReservation('Release', at, 'referral cancelled');
+    this.record('ReferralCancelled', { ...this.summary(), cancelledBy: actor.userId, involved: this.involvedInstitutions() }, at, reason);
+  }
+
+  startTransfer(actor: Actor, at: Date): void {
+    const held = this.heldReservation;
+    this.move('StartTransfer', at);
+    this.record('TransferStarted', { ...this.summary(), originBedId: this.p.originBedId, targetInstitutionId: held?.institutionId, targetBedId: held?.bedId, targetProgrammeId: held?.programmeId, startedBy: actor.userId }, at);
+  }
+
+  abortTransfer(actor: Actor, reason: string, at: Date): void {
+    this.move('AbortTransfer', at, { reason });
+    this.endHeldReservation('Release', at, 'transfer aborted');
+    this.record('ReferralFailed', { ...this.summary(), abortedBy: actor.userId }, at, reason);
+  }
+
+  // ---------------------------------------------------------------- target side
+  /** First opening by the receiver is evidence ("who saw it, when"); later openings change nothing. */
+  viewOffer(offerId: string, actor: Actor, at: Date): boolean {
+    this.check('ViewOffer', offerId);
+    const o = this.offer(offerId);
+    if (o.state === 'VIEWED') return false;
+    this.moveOffer(o, 'View');
+    o.viewedAt = at;
+    o.viewedBy = actor.userId;
+    this.record('OfferViewed', { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, viewedBy: actor.userId }, at);
+    return true;
+  }
+
+  /**
+   * Accepts one offer and holds a bed (or home-programme slot) for the patient. The caller has
+   * locked the bed and checked it is reservable; the database's unique index on live
+   * reservations is the backstop. The other live offers are withdrawn: first valid accept wins.
+   */
+  acceptOffer(
+    offerId: string,
+    place: { bedId: string | null; programmeId: string | null; reservationId?: string; holdUntil: Date },
+    actor: Actor,
+    at: Date,
+  ): Reservation {
+    this.check('AcceptOffer', offerId);
+    const o = this.offer(offerId);
+    if (!LIVE_OFFER_STATES.includes(o.state)) throw new DomainError('INVALID_TRANSITION', `offer ${offerId} is ${o.state} and can no longer be accepted`, { machine: 'Offer', state: o.state, command: 'Accept', id: offerId });
+    if (!place.bedId === !place.programmeId) throw new DomainError('VALIDATION_FAILED', 'accept names exactly one of bedId or programmeId');
+    this.moveOffer(o, 'Accept');
+    o.answeredAt = at;
+    o.answeredBy = actor.userId;
+    this.move('AcceptOffer', at);
+    const res: Reservation = {
+      id: place.reservationId ?? randomUUID(),
+      offerId,
+      institutionId: o.targetInstitutionId,
+      bedId: place.bedId,
+      programmeId: place.programmeId,
+      state: 'HELD',
+      expiresAt: place.holdUntil,
+      createdAt: at,
+      endedAt: null,
+    };
+    this.p.reservations.push(res);
+    this.record('OfferAccepted', { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, acceptedBy: actor.userId, bedId: res.bedId, programmeId: res.programmeId }, at);
+    this.record('BedReserved', { ...this.summary(), reservationId: res.id, offerId, institutionId: res.institutionId, bedId: res.bedId, programmeId: res.programmeId, kind: this.p.requestedKind, expiresAt: res.expiresAt.toISOString() }, at);
+    this.withdrawLiveOffers(at, 'another offer was accepted');
+    return res;
+  }
+
+  declineOffer(offerId: string, input: { reason: DeclineReason; declinedBy: DeclinedBy; text?: string | null }, actor: Actor, timing: OfferTiming, at: Date): void {
+    this.check('DeclineOffer', offerId);
+    const o = this.offer(offerId);
+    if (input.reason === 'OTHER' && !input.text?.trim()) throw new DomainError('DECLINE_TEXT_REQUIRED', 'a decline with reason OTHER needs a free-text explanation');
+    this.moveOffer(o, 'Decline');
+    o.answeredAt = at;
+    o.answeredBy = actor.userId;
+    o.declineReason = input.reason;
+    o.declinedBy = input.declinedBy;
+    o.declineText = input.text?.trim() || null;
+    this.record('OfferDeclined', { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, reason: input.reason, declinedBy: input.declinedBy, text: o.declineText, answeredBy: actor.userId }, at, o.declineText ?? input.reason);
+    this.afterOfferEnded('DeclineOffer', timing, at);
+  }
+
+  /** Deadline passed. Refused (INVALID_TRANSITION) if the offer was answered meanwhile: timers fire harmlessly. */
+  expireOffer(offerId: string, timing: OfferTiming, at: Date): void {
+    this.check('ExpireOffer', offerId);
+    const o = this.offer(offerId);
+    this.moveOffer(o, 'Expire');
+    o.answeredAt = at;
+    this.record('OfferExpired', { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, deadlineAt: o.deadlineAt?.toISOString() ?? null, reasonCode: 'E' }, at);
+    this.afterOfferEnded('ExpireOffer', timing, at);
+  }
+
+  /** The accepting institution lost the bed: the hold is released and the referral goes back out. */
+  revokeAcceptance(actor: Actor, reason: string, timing: OfferTiming, at: Date): void {
+    const o = this.acceptedOffer;
+    this.check('RevokeAcceptance');
+    if (!o) throw new DomainError('INVALID_TRANSITION', 'no accepted offer to revoke');
+    this.moveOffer(o, 'Revoke');
+    this.endHeldReservation('Release', at, reason);
+    this.record('OfferRevoked', { ...this.summary(), offerId: o.id, targetInstitutionId: o.targetInstitutionId, revokedBy: actor.userId }, at, reason);
+    this.afterOfferEnded('RevokeAcceptance', timing, at);
+  }
+
+  expireReservation(reservationId: string, timing: OfferTiming, at: Date): void {
+    const held = this.heldReservation;
+    this.check('ExpireReservation');
+    if (!held || held.id !== reservationId) throw new DomainError('INVALID_TRANSITION', `reservation ${reservationId} is not the live hold of referral ${this.p.id}`, { machine: 'Reservation', command: 'Expire', id: reservationId });
+    this.endHeldReservation('Expire', at, 'hold deadline passed');
+    const o = this.acceptedOffer;
+    if (o) this.moveOffer(o, 'Revoke');
+    this.afterOfferEnded('ExpireReservation', timing, at);
+  }
+
+  confirmAdmission(actor: Actor, at: Date): Reservation {
+    const held = this.heldReservation;
+    this.check('ConfirmAdmission');
+    if (!held) throw new DomainError('INVALID_TRANSITION', `referral ${this.p.id} holds no reservation to admit into`);
+    this.move('ConfirmAdmission', at);
+    this.endHeldReservation('Consume', at);
+    const where = { institutionId: held.institutionId, bedId: held.bedId, programmeId: held.programmeId, kind: this.p.requestedKind };
+    this.record('PatientAdmitted', { ...this.summary(), ...where, reservationId: held.id, admittedBy: actor.userId }, at);
+    if (this.p.direction !== 'UPWARD') this.record('PlacementConfirmed', { ...this.summary(), ...where, confirmedBy: actor.userId }, at);
+    this.record('ReferralCompleted', { ...this.summary(), ...where }, at);
+    return held;
+  }
+
+  // ---------------------------------------------------------------- district side
+  escalate(reason: string, at: Date): void {
+    this.move('EscalateReferral', at, { reason });
+    this.withdrawLiveOffers(at, 'escalated to the district');
+    this.record('ReferralEscalated', { ...this.summary(), declined: this.p.offers.filter((o) => o.state === 'DECLINED').length, expired: this.p.offers.filter((o) => o.state === 'EXPIRED').length }, at, reason);
+  }
+
+  reroute(actor: Actor, input: { candidates: Candidate[]; strategy?: OfferStrategy; reason: string }, timing: OfferTiming, at: Date): void {
+    this.check('RerouteReferral');
+    if (input.candidates.length === 0) throw new DomainError('VALIDATION_FAILED', 'reroute needs at least one candidate');
+    if (input.strategy) this.p.strategy = input.strategy;
+    this.p.candidates = [...this.p.candidates.slice(0, this.p.candidateCursor), ...input.candidates];
+    this.move('RerouteReferral', at, { reason: input.reason });
+    this.record('ReferralRerouted', { ...this.summary(), reroutedBy: actor.userId, strategy: this.p.strategy, candidates: input.candidates.map((c) => c.institutionId) }, at, input.reason);
+    this.dispatchRound(timing, at);
+  }
+
+  close(actor: Actor, reason: string, at: Date): void {
+    this.move('CloseReferral', at, { reason });
+    this.record('ReferralRejected', { ...this.summary(), closedBy: actor.userId, involved: this.involvedInstitutions() }, at, reason);
+  }
+
+  // ---------------------------------------------------------------- internals
+  private check(command: ReferralCommand, id?: string): void {
+    transition(REFERRAL_MACHINE, this.p.state, command, { id: id ?? this.p.id });
+  }
+
+  private move(command: ReferralCommand, at: Date, opts: { pick?: ReferralState; reason?: string } = {}): void {
+    this.p.state = transition(REFERRAL_MACHINE, this.p.state, command, { id: this.p.id, pick: opts.pick });
+    this.p.updatedAt = at;
+    if (opts.reason !== undefined) this.p.stateReason = opts.reason;
+  }
+
+  private moveOffer(o: Offer, command: OfferCommand): void {
+    o.state = transition(OFFER_MACHINE, o.state, command, { id: o.id });
+  }
+
+  private newOffer(input: { offerId?: string; targetInstitutionId: string; targetBedId?: string | null; targetProgrammeId?: string | null }, deadlineAt: Date | null, at: Date): Offer {
+    this.move('ExtendOffer', at);
+    const o: Offer = {
+      id: input.offerId ?? randomUUID(),
+      targetInstitutionId: input.targetInstitutionId,
+      targetBedId: input.targetBedId ?? null,
+      targetProgrammeId: input.targetProgrammeId ?? null,
+      state: 'PENDING',
+      rank: this.p.offers.length + 1,
+      deadlineAt,
+      createdAt: at,
+      viewedAt: null,
+      viewedBy: null,
+      answeredAt: null,
+      answeredBy: null,
+      declineReason: null,
+      declinedBy: null,
+      declineText: null,
+    };
+    this.p.offers.push(o);
+    const facts = { ...this.summary(), offerId: o.id, targetInstitutionId: o.targetInstitutionId, targetBedId: o.targetBedId, targetProgrammeId: o.targetProgrammeId, deadlineAt: deadlineAt?.toISOString() ?? null, rank: o.rank };
+    this.record('OfferExtended', facts, at);
+    if (this.p.direction !== 'UPWARD') {
+      // What a receiving nurse needs to decide; identifiers stay out (patientId is a pseudonymous key).
+      this.record('PlacementRequested', { ...facts, clinicalSummary: this.p.clinicalSummary, expectedArrival: this.p.expectedArrival?.toISOString() ?? null }, at);
+    }
+    return o;
+  }
+
+  private withdrawLiveOffers(at: Date, why: string): void {
+    for (const o of this.liveOffers) {
+      this.moveOffer(o, 'Withdraw');
+      o.answeredAt = at;
+      this.record('OfferWithdrawn', { ...this.summary(), offerId: o.id, targetInstitutionId: o.targetInstitutionId }, at, why);
+    }
+  }
+
+  private endHeldReservation(command: 'Consume' | 'Release' | 'Expire', at: Date, why?: string): void {
+    const held = this.heldReservation;
+    if (!held) return;
+    held.state = transition(RESERVATION_MACHINE, held.state, command, { id: held.id });
+    held.endedAt = at;
+    if (command === 'Consume') return; // PatientAdmitted tells the story
+    const type = command === 'Expire' ? 'ReservationExpired' : 'ReservationReleased';
+    this.record(type, { ...this.summary(), reservationId: held.id, institutionId: held.institutionId, bedId: held.bedId, programmeId: held.programmeId, kind: this.p.requestedKind }, at, why);
+  }
+
+  /** After an offer ends without a placement: wait for the live ones, try the next candidates, or escalate. */
+  private afterOfferEnded(command: ReferralCommand, timing: OfferTiming, at: Date): void {
+    if (this.liveOffers.length > 0) {
+      this.move(command, at, { pick: 'OFFERED' });
+      return;
+    }
+    if (this.p.candidateCursor < this.p.candidates.length) {
+      this.move(command, at, { pick: 'OFFERED' });
+      this.dispatchRound(timing, at);
+      return;
+    }
+    this.move(command, at, { pick: 'ESCALATED', reason: 'every offer was declined or expired and no candidate is left' });
+    this.record('ReferralEscalated', { ...this.summary(), declined: this.p.offers.filter((o) => o.state === 'DECLINED').length, expired: this.p.offers.filter((o) => o.state === 'EXPIRED').length }, at, 'every offer was declined or expired and no candidate is left');
+  }
+
+  private dispatchOrEscalate(at: Date, timing: OfferTiming, why: string): void {
+    if (this.p.candidates.length === 0) {
+      this.escalate(why, at);
+      return;
+    }
+    this.dispatchRound(timing, at);
+  }
+
+  /** One round: CASCADE offers the next candidate, BROADCAST the next `fanout`. */
+  private dispatchRound(timing: OfferTiming, at: Date): void {
+    const n = this.p.strategy === 'CASCADE' ? 1 : this.p.fanout;
+    const deadline = timing.deadlineFor(at);
+    let sent = 0;
+    while (sent < n && this.p.candidateCursor < this.p.candidates.length) {
+      const c = this.p.candidates[this.p.candidateCursor++];
+      const busy = this.liveOffers.some((o) => o.targetInstitutionId === c.institutionId) || c.institutionId === this.p.originInstitutionId;
+      if (busy) continue;
+      this.newOffer({ targetInstitutionId: c.institutionId, targetBedId: c.bedId, targetProgrammeId: c.programmeId }, deadline, at);
+      sent++;
+    }
+    if (sent === 0 && this.liveOffers.length === 0) {
+      if (this.p.state === 'OFFERED' || this.p.state === 'SUBMITTED') this.escalate('no candidate left to offer', at);
+    }
+  }
+}
