@@ -1,1 +1,31 @@
-export default async function globalSetup(): Promise<void> {}
+import 'reflect-metadata';
+import { Client } from 'pg';
+import { createDataSource } from '../../libs/persistence/src/data-source';
+
+export const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEMPLATE_DB = 'bedlink_test_template';
+
+/**
+ * Migrates a template database once per run; every suite clones it (CREATE DATABASE … TEMPLATE),
+ * which takes a fraction of a second and gives each suite its own schema to break.
+ */
+export default async function globalSetup(): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [TEMPLATE_DB]);
+    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB}`);
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+    // Databases left by a killed run of an earlier suite.
+    const stale = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'bedlink_test_s%' AND datname <> $1`, [TEMPLATE_DB]);
+    for (const r of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`).catch(() => undefined);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${TEMPLATE_DB}`;
+  const ds = createDataSource(url.toString(), 1);
+  await ds.initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  await ds.destroy();
+}

@@ -364,6 +364,11 @@ export class Referral extends AggregateRoot {
     this.record('ReferralRejected', { ...this.summary(), closedBy: actor.userId, involved: this.involvedInstitutions() }, at, reason);
   }
 
+  /** Refuses early, by state, before the caller does any other work (e.g. locking a bed). */
+  assertCan(command: ReferralCommand): void {
+    this.check(command);
+  }
+
   // ---------------------------------------------------------------- internals
   private check(command: ReferralCommand, id?: string): void {
     transition(REFERRAL_MACHINE, this.p.state, command, { id: id ?? this.p.id });

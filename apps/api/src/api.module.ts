@@ -1,0 +1,61 @@
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { TerminusModule } from '@nestjs/terminus';
+import { Queue, QueueEvents } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { TokenVerifier } from '@bedlink/auth';
+import { Clock, Policy } from '@bedlink/application';
+import { EnvConfig } from '@bedlink/config';
+import { CommandGateway, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
+import { findCommandOutcome, InfraModule } from '@bedlink/persistence';
+import { AuthGuard, TOKEN_VERIFIER } from './http/auth';
+import { COMMAND_GATEWAY, CommandRunner } from './http/command-runner';
+import { CommandsController } from './http/commands.controller';
+import { ErrorFilter } from './http/error.filter';
+import { HealthController } from './health/health.controller';
+import { ReferralQueries } from './referrals/referral-queries';
+import { ReferralsController } from './referrals/referrals.controller';
+import { RegistryController } from './registry/registry.controller';
+
+const QUEUE_EVENTS = Symbol('QUEUE_EVENTS');
+
+class QueueEventsCloser implements OnApplicationShutdown {
+  constructor(@Inject(QUEUE_EVENTS) private readonly events: QueueEvents) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.events.close().catch(() => undefined);
+  }
+}
+
+/** The API process: REST, health; writes go to the commands queue, reads to Postgres. */
+@Module({})
+export class ApiModule {
+  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy } = {}): DynamicModule {
+    const connection = redisOptionsFromUrl(cfg.REDIS_URL);
+    return {
+      module: ApiModule,
+      imports: [
+        InfraModule.forRoot(cfg, opts),
+        TerminusModule,
+        // Producer connection fails fast: a Redis outage is a 503, not a hung request.
+        BullModule.forRoot({ connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix: cfg.QUEUE_PREFIX }),
+        BullModule.registerQueue({ name: QUEUES.commands }),
+      ],
+      controllers: [ReferralsController, RegistryController, CommandsController, HealthController],
+      providers: [
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY }) },
+        { provide: QUEUE_EVENTS, useFactory: () => new QueueEvents(QUEUES.commands, { connection, prefix: cfg.QUEUE_PREFIX }) },
+        {
+          provide: COMMAND_GATEWAY,
+          inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, DataSource],
+          useFactory: (queue: Queue, events: QueueEvents, ds: DataSource) => new CommandGateway(queue, events, (id) => findCommandOutcome(ds, id), cfg.COMMAND_TIMEOUT_MS),
+        },
+        QueueEventsCloser,
+        CommandRunner,
+        ReferralQueries,
+      ],
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import { DomainError } from '@bedlink/domain';
+import { EnvConfig } from '@bedlink/config';
+import { Clock, Policy } from '@bedlink/application';
+import { ApiModule } from './api.module';
+
+/** Builds the API application (used by main.ts, the tests and the bench alike). */
+export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logger?: false | ('error' | 'warn' | 'log')[] } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(cfg, opts), { logger: opts.logger ?? ['error', 'warn', 'log'], bodyParser: false });
+  app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
+  app.use(helmet({ contentSecurityPolicy: false }));
+  app.enableCors({ origin: cfg.CORS_ORIGINS ? cfg.CORS_ORIGINS.split(',').map((s) => s.trim()) : false });
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => {
+        const flat = (es: typeof errors, prefix = ''): string[] =>
+          es.flatMap((e) => [...Object.values(e.constraints ?? {}).map((m) => `${prefix}${m}`), ...flat(e.children ?? [], `${prefix}${e.property}.`)]);
+        return new DomainError('VALIDATION_FAILED', flat(errors).join('; ') || 'invalid request', { fields: errors.map((e) => e.property) });
+      },
+    }),
+  );
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('Bedlink 五床联动 engine').setDescription('Referral and bed-linkage workflow engine: commands, read models, FHIR facade').setVersion('0.1.0').addBearerAuth().build(),
+  );
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,59 @@
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, TypeOrmHealthIndicator, HealthIndicatorService } from '@nestjs/terminus';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
+import { QUEUES } from '@bedlink/messaging';
+import { Public } from '../http/auth';
+
+/**
+ * /health answers 200 while the process lives, with each dependency's status in the body;
+ * /health/ready answers 503 when Postgres or Redis is down, so a load balancer stops sending.
+ */
+@ApiTags('operations')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly indicator: HealthIndicatorService,
+    @InjectQueue(QUEUES.commands) private readonly commands: Queue,
+  ) {}
+
+  private async redis() {
+    const i = this.indicator.check('redis');
+    try {
+      const client = await this.commands.client;
+      const pong = await Promise.race([(client as unknown as { ping(): Promise<string> }).ping(), new Promise<string>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000))]);
+      const waiting = await this.commands.getWaitingCount();
+      return pong === 'PONG' ? i.up({ commandsWaiting: waiting }) : i.down({ message: String(pong) });
+    } catch (e) {
+      return i.down({ message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private checks() {
+    return [() => this.db.pingCheck('database', { timeout: 1500 }), () => this.redis()];
+  }
+
+  @Get()
+  async live() {
+    try {
+      return await this.health.check(this.checks());
+    } catch (e) {
+      const body = e instanceof ServiceUnavailableException ? (e.getResponse() as object) : {};
+      return { ...body, status: 'degraded' };
+    }
+  }
+
+  @Get('ready')
+  async ready() {
+    try {
+      return await this.health.check(this.checks());
+    } catch (e) {
+      const details = e instanceof ServiceUnavailableException ? (e.getResponse() as { details?: unknown }).details : undefined;
+      throw new ServiceUnavailableException({ code: 'NOT_READY', message: 'a dependency is down', details });
+    }
+  }
+}

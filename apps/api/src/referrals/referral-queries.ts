@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, In } from 'typeorm';
+import { Actor, authorize, DISTRICT_ROLES, DomainError, FHIR_TASK_STATUS, notFound, ReferralState } from '@bedlink/domain';
+import { AuditRecordEntity, InstitutionEntity, OfferEntity, ReferralEntity, ReservationEntity, verifyAuditChains } from '@bedlink/persistence';
+
+const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+/** Read side for referrals: whitelisted response shapes, scoped to who may see them. */
+@Injectable()
+export class ReferralQueries {
+  constructor(private readonly ds: DataSource) {}
+
+  private access(r: ReferralEntity, offers: OfferEntity[]) {
+    return { districtId: r.districtId, originInstitutionId: r.originInstitutionId, involved: [r.originInstitutionId, ...offers.map((o) => o.targetInstitutionId)] };
+  }
+
+  async get(actor: Actor, id: string): Promise<Record<string, unknown>> {
+    const r = await this.ds.getRepository(ReferralEntity).findOne({ where: { id }, relations: { offers: true, reservations: true } });
+    if (!r) throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
+    // A foreign institution learns nothing, not even that the referral exists.
+    try {
+      authorize(actor, 'ReadReferral', this.access(r, r.offers));
+    } catch {
+      throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
+    }
+    const names = await this.institutionNames([r.originInstitutionId, ...r.offers.map((o) => o.targetInstitutionId)]);
+    const history = await this.ds.getRepository(AuditRecordEntity).find({ where: { aggregateId: id }, order: { aggregateSeq: 'ASC' } });
+    return { ...this.view(r, names), history: history.map((h) => ({ seq: h.aggregateSeq, at: iso(h.occurredAt), event: h.eventType, state: (h.payload as { state?: string }).state ?? null, actor: h.actorUser, role: h.actorRole, institution: h.actorInstitution, reason: h.reason })) };
+  }
+
+  view(r: ReferralEntity, names: Map<string, string>): Record<string, unknown> {
+    const offers = [...(r.offers ?? [])].sort((a, b) => a.rank - b.rank);
+    const reservations = [...(r.reservations ?? [])].sort((a, b) => +a.createdAt - +b.createdAt);
+    return {
+      id: r.id,
+      state: r.state,
+      fhirStatus: FHIR_TASK_STATUS[r.state as ReferralState],
+      stateReason: r.stateReason,
+      direction: r.direction,
+      urgency: r.urgency,
+      strategy: r.strategy,
+      originKind: r.originKind,
+      requestedKind: r.requestedKind,
+      services: r.services,
+      careLevel: r.careLevel,
+      clinicalSummary: r.clinicalSummary,
+      consent: r.consent,
+      patientId: r.patientId,
+      districtId: r.districtId,
+      origin: { institutionId: r.originInstitutionId, name: names.get(r.originInstitutionId) ?? null, bedId: r.originBedId },
+      expectedArrival: iso(r.expectedArrival),
+      createdAt: iso(r.createdAt),
+      updatedAt: iso(r.updatedAt),
+      version: r.version,
+      offers: offers.map((o) => ({
+        id: o.id,
+        targetInstitutionId: o.targetInstitutionId,
+        targetName: names.get(o.targetInstitutionId) ?? null,
+        targetBedId: o.targetBedId,
+        state: o.state,
+        rank: o.rank,
+        deadlineAt: iso(o.deadlineAt),
+        createdAt: iso(o.createdAt),
+        viewedAt: iso(o.viewedAt),
+        viewedBy: o.viewedBy,
+        answeredAt: iso(o.answeredAt),
+        answeredBy: o.answeredBy,
+        declineReason: o.declineReason,
+        declinedBy: o.declinedBy,
+        declineText: o.declineText,
+      })),
+      reservations: reservations.map((x) => ({ id: x.id, offerId: x.offerId, institutionId: x.institutionId, bedId: x.bedId, programmeId: x.programmeId, state: x.state, expiresAt: iso(x.expiresAt), createdAt: iso(x.createdAt), endedAt: iso(x.endedAt) })),
+    };
+  }
+
+  private async institutionNames(ids: string[]): Promise<Map<string, string>> {
+    const rows = await this.ds.getRepository(InstitutionEntity).find({ where: { id: In([...new Set(ids)]) }, select: { id: true, name: true } });
+    return new Map(rows.map((i) => [i.id, i.name]));
+  }
+
+  async list(actor: Actor, q: { state?: string; side?: 'origin' | 'target' | 'all'; limit?: number }): Promise<Record<string, unknown>[]> {
+    const limit = q.limit ?? 50;
+    const qb = this.ds.getRepository(ReferralEntity).createQueryBuilder('r').orderBy('r.updated_at', 'DESC').limit(limit);
+    if (q.state) qb.andWhere('r.state = :state', { state: q.state });
+    if (DISTRICT_ROLES.includes(actor.role)) {
+      if (actor.districtId) qb.andWhere('r.district_id = :d', { d: actor.districtId });
+    } else {
+      if (!actor.institutionId) throw new DomainError('FORBIDDEN', 'no institution on this token');
+      const side = q.side ?? 'all';
+      const asTarget = 'EXISTS (SELECT 1 FROM offers o WHERE o.referral_id = r.id AND o.target_institution_id = :inst)';
+      if (side === 'origin') qb.andWhere('r.origin_institution_id = :inst', { inst: actor.institutionId });
+      else if (side === 'target') qb.andWhere(asTarget, { inst: actor.institutionId });
+      else qb.andWhere(`(r.origin_institution_id = :inst OR ${asTarget})`, { inst: actor.institutionId });
+    }
+    const rows = await qb.getMany();
+    if (!rows.length) return [];
+    const ids = rows.map((r) => r.id);
+    const offers = await this.ds.getRepository(OfferEntity).find({ where: { referralId: In(ids) } });
+    const reservations = await this.ds.getRepository(ReservationEntity).find({ where: { referralId: In(ids) } });
+    for (const r of rows) {
+      r.offers = offers.filter((o) => o.referralId === r.id);
+      r.reservations = reservations.filter((x) => x.referralId === r.id);
+    }
+    const names = await this.institutionNames(rows.flatMap((r) => [r.originInstitutionId, ...r.offers.map((o) => o.targetInstitutionId)]));
+    return rows.map((r) => this.view(r, names));
+  }
+
+  async trail(actor: Actor, id: string, verify: boolean): Promise<Record<string, unknown>> {
+    const r = await this.ds.getRepository(ReferralEntity).findOne({ where: { id }, relations: { offers: true } });
+    if (!r) throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
+    try {
+      authorize(actor, 'ReadAuditTrail', this.access(r, r.offers));
+    } catch {
+      throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
+    }
+    const records = await this.ds.getRepository(AuditRecordEntity).find({ where: { aggregateId: id }, order: { aggregateSeq: 'ASC' } });
+    const verification = verify ? await verifyAuditChains(this.ds, { aggregateId: id }) : undefined;
+    return {
+      referralId: id,
+      records: records.map((a) => ({
+        seq: a.aggregateSeq,
+        globalSeq: a.seq,
+        eventId: a.eventId,
+        eventType: a.eventType,
+        occurredAt: iso(a.occurredAt),
+        actor: { user: a.actorUser, role: a.actorRole, institution: a.actorInstitution },
+        reason: a.reason,
+        correlationId: a.correlationId,
+        causationId: a.causationId,
+        payload: a.payload,
+        prevHash: a.prevHash,
+        hash: a.hash,
+      })),
+      ...(verification ? { verification } : {}),
+    };
+  }
+}

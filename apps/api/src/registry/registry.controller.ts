@@ -1,0 +1,112 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Request, Response } from 'express';
+import { DataSource } from 'typeorm';
+import { Actor, authorize, DISTRICT_ROLES, DomainError, notFound } from '@bedlink/domain';
+import { BedQuery, ChangeBedStatusDto, RegisterBedDto, RegisterInstitutionDto, RegisterPatientDto } from '@bedlink/contracts';
+import { BedBoardEntity, BedEntity, InstitutionEntity, PatientEntity, PII_CIPHER, PiiCipher, verifyAuditChains } from '@bedlink/persistence';
+import { Inject } from '@nestjs/common';
+import { CurrentActor } from '../http/auth';
+import { CommandRunner } from '../http/command-runner';
+
+const uuid = new ParseUUIDPipe();
+
+/** Institutions, beds and patients: registered through commands, read from tables. */
+@ApiTags('registry')
+@ApiBearerAuth()
+@Controller()
+export class RegistryController {
+  constructor(
+    private readonly commands: CommandRunner,
+    private readonly ds: DataSource,
+    @Inject(PII_CIPHER) private readonly cipher: PiiCipher,
+  ) {}
+
+  @Post('institutions') @ApiOperation({ summary: 'Register an institution (district coordinator)' })
+  registerInstitution(@Body() dto: RegisterInstitutionDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.commands.run('RegisterInstitution', dto, a, req, res, { created: true });
+  }
+
+  @Get('institutions') @ApiOperation({ summary: 'Institutions of the district' })
+  async institutions(@CurrentActor() a: Actor, @Query('districtId') districtId?: string) {
+    authorize(a, 'ReadRegistry', {});
+    const rows = await this.ds.getRepository(InstitutionEntity).find({ where: districtId ? { districtId } : {}, order: { name: 'ASC' } });
+    return rows.map((i) => ({ id: i.id, code: i.code, name: i.name, type: i.type, districtId: i.districtId, address: i.address, lat: i.lat, lng: i.lng, services: i.services }));
+  }
+
+  @Get('institutions/:id')
+  async institution(@Param('id', uuid) id: string, @CurrentActor() a: Actor) {
+    authorize(a, 'ReadRegistry', {});
+    const i = await this.ds.getRepository(InstitutionEntity).findOne({ where: { id } });
+    if (!i) throw notFound('INSTITUTION_NOT_FOUND', 'institution', id);
+    return { id: i.id, code: i.code, name: i.name, type: i.type, districtId: i.districtId, address: i.address, lat: i.lat, lng: i.lng, services: i.services };
+  }
+
+  @Post('beds') @ApiOperation({ summary: 'Register a physical bed of the caller’s institution' })
+  registerBed(@Body() dto: RegisterBedDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.commands.run('RegisterBed', dto, a, req, res, { created: true });
+  }
+
+  @Get('beds') @ApiOperation({ summary: 'Beds, filtered by institution, kind and status' })
+  async beds(@Query() q: BedQuery, @CurrentActor() a: Actor) {
+    authorize(a, 'ReadRegistry', {});
+    const where: Record<string, unknown> = {};
+    if (q.institutionId) where.institutionId = q.institutionId;
+    if (q.kind) where.kind = q.kind;
+    if (q.status) where.status = q.status;
+    const rows = await this.ds.getRepository(BedEntity).find({ where, order: { ward: 'ASC', label: 'ASC' }, take: q.limit ?? 200 });
+    const held = rows.length ? await this.ds.query(`SELECT bed_id FROM reservations WHERE state = 'HELD' AND bed_id = ANY($1::uuid[])`, [rows.map((b) => b.id)]) : [];
+    const heldIds = new Set(held.map((h: { bed_id: string }) => h.bed_id));
+    // Occupancy is shown, the occupant only to the bed's own institution.
+    return rows.map((b) => ({
+      id: b.id, institutionId: b.institutionId, districtId: b.districtId, kind: b.kind, ward: b.ward, label: b.label, status: b.status, reserved: heldIds.has(b.id),
+      services: b.services, sexRestriction: b.sexRestriction, minCareLevel: b.minCareLevel, maxCareLevel: b.maxCareLevel, isolationCapable: b.isolationCapable, version: b.version,
+      ...(a.institutionId === b.institutionId ? { occupantPatientId: b.occupantPatientId } : {}),
+    }));
+  }
+
+  @Post('beds/:id/status') @HttpCode(200) @ApiOperation({ summary: 'Clean, close, reopen, isolate… a bed (HL7 v2 0116 transitions)' })
+  changeStatus(@Param('id', uuid) id: string, @Body() dto: ChangeBedStatusDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.commands.run('ChangeBedStatus', { bedId: id, ...dto }, a, req, res);
+  }
+
+  @Get('bed-board') @ApiOperation({ summary: 'Capacity by institution × bed kind (projection kept from events)' })
+  async bedBoard(@CurrentActor() a: Actor, @Query('districtId') districtId?: string) {
+    authorize(a, 'ReadBedBoard', {});
+    const rows = await this.ds.getRepository(BedBoardEntity).find({ where: districtId ? { districtId } : {} });
+    return rows.map(({ institutionId, districtId: d, kind, total, free, reserved, occupied, cleaning, closed, isolated, contaminated }) => ({ institutionId, districtId: d, kind, total, free, reserved, occupied, cleaning, closed, isolated, contaminated }));
+  }
+
+  @Post('patients') @ApiOperation({ summary: 'Register a patient (identifiers are encrypted at rest)' })
+  registerPatient(@Body() dto: RegisterPatientDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.commands.run('RegisterPatient', dto, a, req, res, { created: true });
+  }
+
+  @Get('patients/:id') @ApiOperation({ summary: 'A patient, to institutions with a referral for them' })
+  async patient(@Param('id', uuid) id: string, @CurrentActor() a: Actor) {
+    const p = await this.ds.getRepository(PatientEntity).findOne({ where: { id } });
+    if (!p) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
+    const involved: string[] = (
+      await this.ds.query(`SELECT origin_institution_id AS i FROM referrals WHERE patient_id = $1 UNION SELECT o.target_institution_id FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE r.patient_id = $1`, [id])
+    ).map((r: { i: string }) => r.i);
+    involved.push(p.registeredByInstitution);
+    if (!DISTRICT_ROLES.includes(a.role) && !(a.institutionId && involved.includes(a.institutionId))) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
+    return {
+      id: p.id,
+      name: this.cipher.decrypt(p.nameEnc),
+      residentId: this.cipher.decrypt(p.residentIdEnc),
+      phone: p.phoneEnc ? this.cipher.decrypt(p.phoneEnc) : null,
+      sex: p.sex,
+      birthDate: p.birthDate,
+      assessment: p.assessment,
+      hardship: p.hardship,
+    };
+  }
+
+  @Get('audit/verify') @ApiOperation({ summary: 'Recompute every audit hash chain (auditor)' })
+  async verify(@CurrentActor() a: Actor) {
+    authorize(a, 'VerifyAudit', {});
+    if (!DISTRICT_ROLES.includes(a.role)) throw new DomainError('FORBIDDEN', 'only auditors verify the trail');
+    return verifyAuditChains(this.ds);
+  }
+}

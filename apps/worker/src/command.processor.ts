@@ -1,0 +1,51 @@
+import { Inject, Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { CLOCK, Clock, COMMAND_CLASSES } from '@bedlink/application';
+import { DomainError } from '@bedlink/domain';
+import { CommandJob, CommandOutcome, QUEUES } from '@bedlink/messaging';
+import { AlreadyExecuted, findCommandOutcome, recordCommandFailure } from '@bedlink/persistence';
+
+const concurrency = Number(process.env.COMMAND_CONCURRENCY ?? 16);
+
+/**
+ * Runs commands from the `commands` queue. Domain refusals are answers, not failures: they are
+ * recorded under the idempotency key and returned. Infrastructure errors throw, so BullMQ
+ * retries with backoff; a command whose key already ran returns the stored result.
+ */
+@Processor(QUEUES.commands, { concurrency, lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 3 })
+export class CommandProcessor extends WorkerHost {
+  private readonly log = new Logger('CommandProcessor');
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly ds: DataSource,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  async process(job: Job<CommandJob, CommandOutcome>): Promise<CommandOutcome> {
+    const d = job.data;
+    const Cls = COMMAND_CLASSES[d.type];
+    if (!Cls) throw new UnrecoverableError(`unknown command ${d.type}`);
+    const ctx = { commandId: job.id!, commandType: d.type, actor: d.actor, correlationId: d.correlationId, causationId: d.causationId, now: this.clock.now(), fingerprint: d.fingerprint || undefined };
+    try {
+      const result = await this.bus.execute(new Cls(d.payload, ctx));
+      return { ok: true, result: result as Record<string, unknown> };
+    } catch (e) {
+      if (e instanceof AlreadyExecuted) {
+        const stored = await findCommandOutcome(this.ds, job.id!);
+        if (stored) return stored;
+        throw e;
+      }
+      if (e instanceof DomainError && e.code !== 'DATABASE_UNAVAILABLE') {
+        await recordCommandFailure(this.ds, { id: job.id!, type: d.type, actorUser: d.actor.userId, actorInstitution: d.actor.institutionId, correlationId: d.correlationId, error: e.toJSON(), fingerprint: d.fingerprint || undefined });
+        return { ok: false, error: e.toJSON() };
+      }
+      this.log.warn({ msg: 'command failed, will retry', commandId: job.id, type: d.type, correlationId: d.correlationId, attempt: job.attemptsMade + 1, err: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
+  }
+}

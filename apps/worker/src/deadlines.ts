@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job, Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { CLOCK, Clock } from '@bedlink/application';
+import { SYSTEM_ACTOR, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
+import { CommandJob, DEADLINE_JOBS, DeadlineJob, deadlineJobId, EventJob, QUEUES } from '@bedlink/messaging';
+
+type Due = DeadlineJob & { urgency: Urgency };
+
+/**
+ * Deadlines are BullMQ delayed jobs keyed by what they guard (one per offer, one per hold), so
+ * arming twice is harmless. When one fires it enqueues the ExpireOffer / ExpireReservation
+ * command with a deterministic id: even if the deadline fires twice, the command runs once,
+ * and the state machine refuses it harmlessly if the offer was answered meanwhile.
+ */
+@Injectable()
+export class DeadlineReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('Deadlines');
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly ds: DataSource,
+    @InjectQueue(QUEUES.deadlines) private readonly deadlines: Queue<Due>,
+    @InjectQueue(QUEUES.commands) private readonly commands: Queue<CommandJob>,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async arm(kind: 'offer' | 'reservation', due: Due): Promise<void> {
+    const delay = Math.max(0, new Date(due.dueAt).getTime() - this.clock.now().getTime());
+    const name = kind === 'offer' ? DEADLINE_JOBS.expireOffer : DEADLINE_JOBS.expireReservation;
+    await this.deadlines.add(name, due, { jobId: deadlineJobId(kind, (kind === 'offer' ? due.offerId : due.reservationId)!), delay, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86400 }, attempts: 5, backoff: { type: 'exponential', delay: 500 } });
+  }
+
+  /** Fires a deadline: the command is idempotent by its id. */
+  async fire(kind: 'offer' | 'reservation', due: Due): Promise<void> {
+    const id = kind === 'offer' ? due.offerId! : due.reservationId!;
+    const job: CommandJob = {
+      type: kind === 'offer' ? 'ExpireOffer' : 'ExpireReservation',
+      payload: kind === 'offer' ? { referralId: due.referralId, offerId: id } : { referralId: due.referralId, reservationId: id },
+      actor: SYSTEM_ACTOR,
+      correlationId: due.referralId,
+      causationId: null,
+      submittedAt: new Date().toISOString(),
+      fingerprint: '',
+    };
+    await this.commands.add(job.type, job, { jobId: `c-expire-${kind}-${id}`, priority: URGENCY_PRIORITY[due.urgency], attempts: 6, backoff: { type: 'exponential', delay: 250 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
+  }
+
+  /** Every deadline Postgres knows, armed again in Redis (after a flush, or at start). */
+  async rearmAll(): Promise<number> {
+    const offers: any[] = await this.ds.query(
+      `SELECT o.id, o.referral_id, o.deadline_at, r.urgency FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE o.state IN ('PENDING','VIEWED') AND o.deadline_at IS NOT NULL`,
+    );
+    const holds: any[] = await this.ds.query(`SELECT x.id, x.referral_id, x.expires_at, r.urgency FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD'`);
+    for (let i = 0; i < offers.length; i += 500) {
+      await Promise.all(offers.slice(i, i + 500).map((o) => this.arm('offer', { referralId: o.referral_id, offerId: o.id, dueAt: new Date(o.deadline_at).toISOString(), urgency: o.urgency })));
+    }
+    for (let i = 0; i < holds.length; i += 500) {
+      await Promise.all(holds.slice(i, i + 500).map((x) => this.arm('reservation', { referralId: x.referral_id, reservationId: x.id, dueAt: new Date(x.expires_at).toISOString(), urgency: x.urgency })));
+    }
+    return offers.length + holds.length;
+  }
+
+  /** Watchdog: anything past due whose timer never fired is fired now. */
+  async sweepOverdue(): Promise<number> {
+    const now = this.clock.now();
+    const offers: any[] = await this.ds.query(
+      `SELECT o.id, o.referral_id, o.deadline_at, r.urgency FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE o.state IN ('PENDING','VIEWED') AND o.deadline_at < $1 - interval '2 seconds' LIMIT 1000`,
+      [now],
+    );
+    const holds: any[] = await this.ds.query(
+      `SELECT x.id, x.referral_id, x.expires_at, r.urgency FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD' AND x.expires_at < $1 - interval '2 seconds' LIMIT 1000`,
+      [now],
+    );
+    await Promise.all(offers.map((o) => this.fire('offer', { referralId: o.referral_id, offerId: o.id, dueAt: o.deadline_at, urgency: o.urgency })));
+    await Promise.all(holds.map((x) => this.fire('reservation', { referralId: x.referral_id, reservationId: x.id, dueAt: x.expires_at, urgency: x.urgency })));
+    return offers.length + holds.length;
+  }
+
+  onApplicationBootstrap(): void {
+    const tick = async () => {
+      try {
+        const n = await this.sweepOverdue();
+        if (n) this.log.warn(`watchdog fired ${n} overdue deadline(s)`);
+      } catch (e) {
+        this.log.warn(`watchdog pass failed: ${e instanceof Error ? e.message : e}`);
+      }
+    };
+    this.timer = setInterval(tick, Number(process.env.DEADLINE_SWEEP_MS ?? 10_000));
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+/** Arms deadlines from the events that create them. */
+@Processor(QUEUES.timers, { concurrency: 8 })
+export class TimerEventsProcessor extends WorkerHost {
+  constructor(private readonly deadlines: DeadlineReconciler) {
+    super();
+  }
+  async process(job: Job<EventJob>): Promise<void> {
+    const p = job.data.payload as Record<string, any>;
+    if (job.data.type === 'OfferExtended' && p.deadlineAt) await this.deadlines.arm('offer', { referralId: p.referralId, offerId: p.offerId, dueAt: p.deadlineAt, urgency: p.urgency });
+    if (job.data.type === 'BedReserved' && p.expiresAt) await this.deadlines.arm('reservation', { referralId: p.referralId, reservationId: p.reservationId, dueAt: p.expiresAt, urgency: p.urgency });
+  }
+}
+
+/** A deadline fell due. */
+@Processor(QUEUES.deadlines, { concurrency: 8 })
+export class DeadlineProcessor extends WorkerHost {
+  constructor(private readonly deadlines: DeadlineReconciler) {
+    super();
+  }
+  async process(job: Job<Due>): Promise<void> {
+    await this.deadlines.fire(job.name === DEADLINE_JOBS.expireOffer ? 'offer' : 'reservation', job.data);
+  }
+}

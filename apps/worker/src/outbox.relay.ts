@@ -1,0 +1,120 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
+import { CONSUMERS, EventJob, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
+import { OutboxRow, OutboxStore } from '@bedlink/persistence';
+import { DeadlineReconciler } from './deadlines';
+
+const BATCH = 1000;
+const EPOCH_CHECK_MS = 2000;
+
+/**
+ * Moves committed outbox rows to the consumer queues (job id = event id) in batches, woken by
+ * LISTEN/NOTIFY and polling behind it. Watches a Redis "epoch" key: when it is gone, Redis lost
+ * its data, so events sent but not yet handled are sent again and deadlines re-armed.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('OutboxRelay');
+  private readonly store: OutboxStore;
+  private readonly queues: Record<string, Queue>;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private listener?: Client;
+  private lastEpochCheck = 0;
+  relayed = 0;
+
+  constructor(
+    ds: DataSource,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
+    private readonly deadlines: DeadlineReconciler,
+    @InjectQueue(QUEUES.projections) projections: Queue,
+    @InjectQueue(QUEUES.timers) timers: Queue,
+  ) {
+    this.store = new OutboxStore(ds);
+    this.queues = { [QUEUES.projections]: projections, [QUEUES.timers]: timers };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.running = true;
+    await this.listen();
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  private async listen(): Promise<void> {
+    try {
+      const c = new Client({ connectionString: this.cfg.DATABASE_URL });
+      c.on('error', () => {
+        this.listener = undefined; // polling carries on; re-listen on the next pass
+      });
+      await c.connect();
+      await c.query('LISTEN bedlink_outbox');
+      c.on('notification', () => this.wake?.());
+      this.listener = c;
+    } catch {
+      this.listener = undefined;
+    }
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 0;
+    while (this.running) {
+      try {
+        if (Date.now() - this.lastEpochCheck > EPOCH_CHECK_MS) await this.checkEpoch();
+        if (!this.listener) await this.listen();
+        const n = await this.store.relayBatch(BATCH, (rows) => this.publish(rows));
+        this.relayed += n;
+        backoff = 0;
+        if (n === BATCH) continue;
+      } catch (e) {
+        backoff = Math.min(backoff ? backoff * 2 : 100, 5000);
+        this.log.warn(`relay pass failed (${e instanceof Error ? e.message : e}); retrying in ${backoff} ms`);
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, backoff || this.cfg.OUTBOX_POLL_MS);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  }
+
+  private async publish(rows: OutboxRow[]): Promise<void> {
+    const byQueue = new Map<QueueName, { name: string; data: EventJob; opts: object }[]>();
+    const committedAt = new Date().toISOString();
+    for (const r of rows) {
+      const data: EventJob = { eventId: r.event_id, type: r.event_type, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, payload: r.payload, metadata: r.metadata as EventJob['metadata'], committedAt: new Date(r.created_at).toISOString() || committedAt };
+      for (const q of queuesFor(r.event_type)) {
+        if (!byQueue.has(q)) byQueue.set(q, []);
+        byQueue.get(q)!.push({ name: r.event_type, data, opts: { jobId: r.event_id, attempts: 8, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600, count: 50_000 }, removeOnFail: { age: 7 * 24 * 3600 } } });
+      }
+    }
+    await Promise.all([...byQueue].map(([q, jobs]) => this.queues[q].addBulk(jobs)));
+  }
+
+  /** Redis lost its data (flush, restart without persistence) if our epoch key is gone. */
+  private async checkEpoch(): Promise<void> {
+    this.lastEpochCheck = Date.now();
+    const redis = await this.queues[QUEUES.projections].client;
+    const key = `${this.cfg.QUEUE_PREFIX}:bedlink-epoch`;
+    const set = await (redis as unknown as { set(k: string, v: string, mode: 'NX'): Promise<string | null> }).set(key, new Date().toISOString(), 'NX');
+    if (set !== 'OK') return;
+    const since = new Date(Date.now() - 24 * 3600_000);
+    let requeued = 0;
+    for (const c of CONSUMERS.filter((x) => x.inbox)) requeued += await this.store.requeueUnhandled([c.name], since, c.types === 'ALL' ? null : c.types);
+    const rearmed = await this.deadlines.rearmAll();
+    this.log.log(`redis epoch (re)started: ${requeued} sent-but-unhandled events requeued, ${rearmed} deadlines re-armed`);
+  }
+}

@@ -1,0 +1,57 @@
+import { CommandName } from '@bedlink/domain';
+import { BedlinkCommand } from './command';
+import { CommandContext } from './ports';
+import { ChangeBedStatusCommand, ChangeBedStatusHandler, RegisterBedCommand, RegisterBedHandler, RegisterInstitutionCommand, RegisterInstitutionHandler } from './commands/registry.commands';
+import { RegisterPatientCommand, RegisterPatientHandler } from './commands/register-patient.command';
+import { AbortTransferCommand, AbortTransferHandler, CancelReferralCommand, CancelReferralHandler, DraftReferralCommand, DraftReferralHandler, ExtendOfferCommand, ExtendOfferHandler, StartTransferCommand, StartTransferHandler, SubmitReferralCommand, SubmitReferralHandler } from './commands/origin.commands';
+import { AcceptOfferCommand, AcceptOfferHandler, ConfirmAdmissionCommand, ConfirmAdmissionHandler, DeclineOfferCommand, DeclineOfferHandler, RevokeAcceptanceCommand, RevokeAcceptanceHandler, ViewOfferCommand, ViewOfferHandler } from './commands/target.commands';
+import { CloseReferralCommand, CloseReferralHandler, EscalateReferralCommand, EscalateReferralHandler, ExpireOfferCommand, ExpireOfferHandler, ExpireReservationCommand, ExpireReservationHandler, RerouteReferralCommand, RerouteReferralHandler } from './commands/district.commands';
+
+type CommandClass = new (payload: any, ctx: CommandContext) => BedlinkCommand<any>;
+
+/** Every command the engine runs, by its stable name: the worker builds commands from job names with it. */
+export const COMMAND_CLASSES: Readonly<Record<CommandName, CommandClass>> = {
+  RegisterInstitution: RegisterInstitutionCommand,
+  RegisterBed: RegisterBedCommand,
+  ChangeBedStatus: ChangeBedStatusCommand,
+  RegisterPatient: RegisterPatientCommand,
+  DraftReferral: DraftReferralCommand,
+  SubmitReferral: SubmitReferralCommand,
+  ExtendOffer: ExtendOfferCommand,
+  ViewOffer: ViewOfferCommand,
+  AcceptOffer: AcceptOfferCommand,
+  DeclineOffer: DeclineOfferCommand,
+  ExpireOffer: ExpireOfferCommand,
+  RevokeAcceptance: RevokeAcceptanceCommand,
+  ExpireReservation: ExpireReservationCommand,
+  StartTransfer: StartTransferCommand,
+  ConfirmAdmission: ConfirmAdmissionCommand,
+  AbortTransfer: AbortTransferCommand,
+  CancelReferral: CancelReferralCommand,
+  EscalateReferral: EscalateReferralCommand,
+  RerouteReferral: RerouteReferralCommand,
+  CloseReferral: CloseReferralCommand,
+};
+
+export const COMMAND_HANDLERS = [
+  RegisterInstitutionHandler,
+  RegisterBedHandler,
+  ChangeBedStatusHandler,
+  RegisterPatientHandler,
+  DraftReferralHandler,
+  SubmitReferralHandler,
+  ExtendOfferHandler,
+  ViewOfferHandler,
+  AcceptOfferHandler,
+  DeclineOfferHandler,
+  ExpireOfferHandler,
+  RevokeAcceptanceHandler,
+  ExpireReservationHandler,
+  StartTransferHandler,
+  ConfirmAdmissionHandler,
+  AbortTransferHandler,
+  CancelReferralHandler,
+  EscalateReferralHandler,
+  RerouteReferralHandler,
+  CloseReferralHandler,
+];

@@ -1,0 +1,103 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+const int = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/**
+ * Every setting the engine reads, validated at boot (fail fast). Defaults point at 127.0.0.1 so a
+ * developer machine works without a .env; production must set the secrets (checked below).
+ */
+export class EnvConfig {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/bedlink';
+
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** BullMQ key prefix: test suites and benches use their own so they never share queues. */
+  @IsString()
+  @Matches(/^[a-zA-Z0-9_-]+$/)
+  QUEUE_PREFIX = 'bedlink';
+
+  @Transform(int)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  @IsOptional()
+  HOST = '0.0.0.0';
+
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET = 'bedlink-dev-secret-change-me-in-production-0000';
+
+  @IsString()
+  @IsOptional()
+  JWT_PUBLIC_KEY?: string;
+
+  @IsString()
+  @MinLength(32, { message: 'PII_KEY must be at least 32 characters (or 64 hex digits)' })
+  PII_KEY = 'bedlink-dev-pii-key-change-me-in-production-0000';
+
+  /** How long the API waits for a command's result before answering 202 with a status URL. */
+  @Transform(int)
+  @IsInt()
+  @Min(10)
+  COMMAND_TIMEOUT_MS = 10_000;
+
+  @Transform(int)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  COMMAND_CONCURRENCY = 16;
+
+  @Transform(int)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  DB_POOL_SIZE = 10;
+
+  @Transform(int)
+  @IsInt()
+  @Min(5)
+  OUTBOX_POLL_MS = 200;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsString()
+  @IsOptional()
+  CORS_ORIGINS = '';
+
+  /** Deadlines per urgency in ms (policy defaults; the district policy file overrides). */
+  @Transform(int) @IsInt() @Min(1) OFFER_WINDOW_EMERGENCY_MS = 15 * 60_000;
+  @Transform(int) @IsInt() @Min(1) OFFER_WINDOW_URGENT_MS = 2 * 3600_000;
+  @Transform(int) @IsInt() @Min(1) OFFER_WINDOW_ROUTINE_MS = 24 * 3600_000;
+  @Transform(int) @IsInt() @Min(1) RESERVATION_HOLD_MS = 48 * 3600_000;
+}
+
+const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
+  const known = Object.keys(new EnvConfig());
+  const raw: Record<string, unknown> = {};
+  for (const k of [...known, 'JWT_PUBLIC_KEY', 'HOST']) if (env[k] !== undefined) raw[k] = env[k];
+  const cfg = plainToInstance(EnvConfig, raw, { exposeDefaultValues: true });
+  const errors = validateSync(cfg, { whitelist: true });
+  if (errors.length) {
+    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (cfg.NODE_ENV === 'production') {
+    const defaults = new EnvConfig();
+    for (const k of DEV_SECRETS) if (cfg[k] === defaults[k]) throw new Error(`invalid configuration:\n  ${k}: the development default must not be used in production`);
+  }
+  return cfg;
+}
+
+export const ENV_CONFIG = Symbol('ENV_CONFIG');

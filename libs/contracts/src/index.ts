@@ -1,0 +1,2 @@
+export * from './referral.dto';
+export * from './registry.dto';

@@ -1,0 +1,59 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsDateString, IsIn, IsInt, IsLatitude, IsLongitude, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ASSESSMENT_TYPES, AssessmentType, BED_COMMANDS, BED_KINDS, BedCommand, BedKind, INSTITUTION_TYPES, InstitutionType, SERVICES, ServiceCode, Sex, SEXES } from '@bedlink/domain';
+
+export class RegisterInstitutionDto {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() id?: string;
+  @ApiProperty() @IsString() @Matches(/^[A-Za-z0-9_-]{2,40}$/) code!: string;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) name!: string;
+  @ApiProperty({ enum: INSTITUTION_TYPES }) @IsIn(INSTITUTION_TYPES) type!: InstitutionType;
+  @ApiProperty() @IsString() @Matches(/^[A-Za-z0-9_-]{1,40}$/) districtId!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(300) address?: string;
+  @ApiPropertyOptional() @IsOptional() @IsLatitude() lat?: number;
+  @ApiPropertyOptional() @IsOptional() @IsLongitude() lng?: number;
+  @ApiPropertyOptional({ enum: SERVICES, isArray: true }) @IsOptional() @IsArray() @ArrayUnique() @IsIn(SERVICES, { each: true }) services?: ServiceCode[];
+}
+
+export class RegisterBedDto {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() id?: string;
+  @ApiProperty({ format: 'uuid' }) @IsUUID() institutionId!: string;
+  @ApiProperty({ enum: BED_KINDS }) @IsIn(BED_KINDS) kind!: BedKind;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(80) ward!: string;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(40) label!: string;
+  @ApiPropertyOptional({ enum: SERVICES, isArray: true }) @IsOptional() @IsArray() @ArrayMaxSize(10) @ArrayUnique() @IsIn(SERVICES, { each: true }) services?: ServiceCode[];
+  @ApiPropertyOptional({ enum: SEXES }) @IsOptional() @IsIn(SEXES) sexRestriction?: Sex;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(6) minCareLevel?: number;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(6) maxCareLevel?: number;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() isolationCapable?: boolean;
+}
+
+export class ChangeBedStatusDto {
+  @ApiProperty({ enum: BED_COMMANDS }) @IsIn(BED_COMMANDS) command!: BedCommand;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) reason?: string;
+}
+
+export class CareAssessmentDto {
+  @ApiProperty({ minimum: 0, maximum: 6 }) @IsInt() @Min(0) @Max(6) grade!: number;
+  @ApiProperty({ enum: ASSESSMENT_TYPES }) @IsIn(ASSESSMENT_TYPES) type!: AssessmentType;
+  @ApiProperty({ format: 'date' }) @IsDateString({ strict: true }) @Length(10, 10) assessedOn!: string;
+  @ApiProperty({ format: 'date' }) @IsDateString({ strict: true }) @Length(10, 10) expiresOn!: string;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() cognitiveImpairment?: boolean;
+}
+
+export class RegisterPatientDto {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() id?: string;
+  @ApiProperty({ description: 'GB 11643 resident identity number (18 characters)' }) @IsString() @Length(18, 18) residentId!: string;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(100) name!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^\+?[0-9 -]{5,20}$/) phone?: string;
+  @ApiPropertyOptional({ enum: SEXES }) @IsOptional() @IsIn(SEXES) sex?: Sex;
+  @ApiPropertyOptional({ type: CareAssessmentDto }) @IsOptional() @ValidateNested() @Type(() => CareAssessmentDto) assessment?: CareAssessmentDto;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() hardship?: boolean;
+}
+
+export class BedQuery {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() institutionId?: string;
+  @ApiPropertyOptional({ enum: BED_KINDS }) @IsOptional() @IsIn(BED_KINDS) kind?: BedKind;
+  @ApiPropertyOptional() @IsOptional() @IsIn(['U', 'O', 'H', 'C', 'I', 'K']) status?: string;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+}

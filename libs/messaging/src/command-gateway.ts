@@ -1,0 +1,93 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import { Actor, CommandName, DomainError, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
+import { CommandJob, CommandOutcome, QUEUES } from './catalogue';
+
+export type DispatchResult = { status: 'completed'; commandId: string; outcome: CommandOutcome } | { status: 'accepted'; commandId: string };
+
+/** Looks a finished command up in Postgres, where results outlive Redis. */
+export type CommandLogLookup = (commandId: string) => Promise<CommandOutcome | null>;
+
+export interface DispatchOptions {
+  idempotencyKey?: string;
+  wait: boolean;
+  urgency?: Urgency;
+  correlationId?: string;
+  causationId?: string | null;
+}
+
+/**
+ * Puts commands on the BullMQ `commands` queue and (by default) waits for the worker's result.
+ * The job id is derived from the client's Idempotency-Key (scoped to the caller), so a retried
+ * request finds the first job, or the first result in Postgres, and never runs twice.
+ */
+export class CommandGateway {
+  constructor(
+    private readonly queue: Queue<CommandJob, CommandOutcome>,
+    private readonly events: QueueEvents,
+    private readonly lookup: CommandLogLookup,
+    private readonly timeoutMs: number,
+  ) {}
+
+  static commandId(actor: Actor, key: string): string {
+    return 'c' + createHash('sha256').update(`${actor.userId}\n${actor.institutionId ?? ''}\n${key}`).digest('hex').slice(0, 40);
+  }
+
+  async dispatch(type: CommandName, payload: Record<string, unknown>, actor: Actor, opts: DispatchOptions): Promise<DispatchResult> {
+    const commandId = opts.idempotencyKey ? CommandGateway.commandId(actor, opts.idempotencyKey) : 'c' + randomUUID().replace(/-/g, '');
+    const fingerprint = createHash('sha256').update(`${type}\n${JSON.stringify(payload)}`).digest('hex');
+
+    if (opts.idempotencyKey) {
+      const done = await this.lookup(commandId);
+      if (done) {
+        if (done.fingerprint && done.fingerprint !== fingerprint) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
+        return { status: 'completed', commandId, outcome: done };
+      }
+    }
+    const data: CommandJob = {
+      type,
+      payload,
+      actor,
+      correlationId: opts.correlationId ?? randomUUID(),
+      causationId: opts.causationId ?? null,
+      submittedAt: new Date().toISOString(),
+      fingerprint,
+    };
+    let job: Job<CommandJob, CommandOutcome>;
+    try {
+      job = await this.queue.add(type, data, {
+        jobId: commandId,
+        priority: URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'],
+        attempts: 6,
+        backoff: { type: 'exponential', delay: 250 },
+        removeOnComplete: { age: 24 * 3600, count: 200_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
+    } catch (e) {
+      throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
+    }
+    if (job.data.fingerprint && job.data.fingerprint !== fingerprint) {
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
+    }
+    if (await job.isFailed()) await job.retry('failed');
+    if (!opts.wait) return { status: 'accepted', commandId };
+    try {
+      const outcome = await job.waitUntilFinished(this.events, this.timeoutMs);
+      return { status: 'completed', commandId, outcome };
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (/timed out/i.test(msg)) return { status: 'accepted', commandId };
+      throw new DomainError('COMMAND_FAILED', `the command could not be executed after retries: ${msg.slice(0, 200)}`);
+    }
+  }
+
+  /** Status of a command: finished (with its outcome) in Postgres or Redis, else where it is in the queue. */
+  async status(commandId: string): Promise<{ state: string; outcome?: CommandOutcome } | null> {
+    const done = await this.lookup(commandId);
+    if (done) return { state: 'completed', outcome: done };
+    const job = await this.queue.getJob(commandId);
+    if (!job) return null;
+    const state = await job.getState();
+    return state === 'completed' ? { state, outcome: job.returnvalue } : { state };
+  }
+}

@@ -1,0 +1,23 @@
+import { QUEUES, QueueName } from './catalogue';
+
+/**
+ * Who consumes which events. The relay sends each outbox row only to the queues whose consumer
+ * subscribes to its type; `inbox: true` consumers record handled ids (exactly-once effect) and
+ * are checked when Redis lost its data. The timers consumer needs no inbox: arming a deadline is
+ * idempotent (job id) and the deadline reconciler re-arms from Postgres.
+ */
+export interface ConsumerSpec {
+  name: string;
+  queue: QueueName;
+  types: readonly string[] | 'ALL';
+  inbox: boolean;
+}
+
+export const CONSUMERS: readonly ConsumerSpec[] = [
+  { name: 'bed-board', queue: QUEUES.projections, types: ['BedRegistered', 'BedStatusChanged', 'BedReserved', 'ReservationReleased', 'ReservationExpired'], inbox: true },
+  { name: 'timers', queue: QUEUES.timers, types: ['OfferExtended', 'BedReserved'], inbox: false },
+];
+
+export function queuesFor(eventType: string): QueueName[] {
+  return [...new Set(CONSUMERS.filter((c) => c.types === 'ALL' || c.types.includes(eventType)).map((c) => c.queue))];
+}

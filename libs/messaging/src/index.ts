@@ -1,0 +1,5 @@
+export * from './catalogue';
+export * from './redis';
+export * from './command-gateway';
+export * from './consumers';
+export * from './redis-options';

@@ -1,0 +1,72 @@
+import { EntityManager } from 'typeorm';
+
+type Bucket = 'free' | 'reserved' | 'occupied' | 'cleaning' | 'closed' | 'isolated' | 'contaminated';
+const BUCKET_OF_STATUS: Record<string, Bucket> = { U: 'free', O: 'occupied', H: 'cleaning', C: 'closed', I: 'isolated', K: 'contaminated' };
+
+export const BED_BOARD_EVENTS = ['BedRegistered', 'BedStatusChanged', 'BedReserved', 'ReservationReleased', 'ReservationExpired'] as const;
+
+interface Delta {
+  institutionId: string;
+  districtId: string;
+  kind: string;
+  total: number;
+  moves: Partial<Record<Bucket, number>>;
+}
+
+/**
+ * The bed board: counts by institution × kind × bucket, kept from events. Every event is a
+ * pure increment, so the board is the same whatever order events are applied in: a rebuild
+ * from the audit log equals the live board.
+ */
+export function bedBoardDelta(type: string, p: Record<string, any>): Delta | null {
+  if (!p.bedId) return null; // home-programme reservations are counted by their programme
+  const base = { institutionId: p.institutionId, districtId: p.districtId, kind: p.kind, total: 0 };
+  switch (type) {
+    case 'BedRegistered':
+      return { ...base, total: 1, moves: { [BUCKET_OF_STATUS.U]: 1 } };
+    case 'BedStatusChanged': {
+      // An admission takes a held bed: it leaves "reserved", not "free".
+      const from: Bucket = p.from === 'U' && p.command === 'Admit' ? 'reserved' : BUCKET_OF_STATUS[p.from];
+      return { ...base, moves: { [from]: -1, [BUCKET_OF_STATUS[p.to]]: 1 } as Delta['moves'] };
+    }
+    case 'BedReserved':
+      return { ...base, moves: { free: -1, reserved: 1 } };
+    case 'ReservationReleased':
+    case 'ReservationExpired':
+      return { ...base, moves: { reserved: -1, free: 1 } };
+    default:
+      return null;
+  }
+}
+
+export async function applyBedBoard(em: EntityManager, type: string, payload: Record<string, any>): Promise<void> {
+  const d = bedBoardDelta(type, payload);
+  if (!d) return;
+  const cols: Bucket[] = ['free', 'reserved', 'occupied', 'cleaning', 'closed', 'isolated', 'contaminated'];
+  const vals = cols.map((c) => d.moves[c] ?? 0);
+  await em.query(
+    `INSERT INTO bed_board (institution_id, district_id, kind, total, ${cols.join(', ')}) VALUES ($1, $2, $3, $4, ${cols.map((_, i) => `$${i + 5}`).join(', ')})
+     ON CONFLICT (institution_id, kind) DO UPDATE SET total = bed_board.total + EXCLUDED.total, ${cols.map((c) => `${c} = bed_board.${c} + EXCLUDED.${c}`).join(', ')}`,
+    [d.institutionId, d.districtId, d.kind, d.total, ...vals],
+  );
+}
+
+/** Rebuilds the board from the audit log (the event history), in one transaction. */
+export async function rebuildBedBoard(em: EntityManager): Promise<number> {
+  await em.query(`DELETE FROM bed_board`);
+  await em.query(`DELETE FROM inbox WHERE consumer = 'bed-board'`);
+  let n = 0;
+  let after = '0';
+  for (;;) {
+    const rows: any[] = await em.query(`SELECT seq::text, event_id, event_type, payload FROM audit_log WHERE event_type = ANY($1) AND seq > $2 ORDER BY seq LIMIT 5000`, [BED_BOARD_EVENTS, after]);
+    for (const r of rows) {
+      await applyBedBoard(em, r.event_type, r.payload);
+      n++;
+    }
+    if (rows.length < 5000) break;
+    after = rows[rows.length - 1].seq;
+  }
+  // The replayed events are now in the board: record them so live delivery does not count them twice.
+  await em.query(`INSERT INTO inbox (consumer, event_id) SELECT 'bed-board', event_id FROM audit_log WHERE event_type = ANY($1) ON CONFLICT DO NOTHING`, [BED_BOARD_EVENTS]);
+  return n;
+}

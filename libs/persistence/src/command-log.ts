@@ -1,0 +1,17 @@
+import { DataSource } from 'typeorm';
+
+/** Results of executed commands by idempotency key: they outlive Redis. */
+export async function findCommandOutcome(ds: DataSource, commandId: string): Promise<any | null> {
+  const rows = await ds.query(`SELECT ok, result, fingerprint FROM command_log WHERE id = $1`, [commandId]);
+  if (!rows.length) return null;
+  const fingerprint = rows[0].fingerprint ?? undefined;
+  return rows[0].ok ? { ok: true, result: rows[0].result, fingerprint } : { ok: false, error: rows[0].result, fingerprint };
+}
+
+/** A refused command is final for its key too: a retry gets the same refusal, not a second try. */
+export async function recordCommandFailure(ds: DataSource, c: { id: string; type: string; actorUser: string; actorInstitution: string | null; correlationId: string; error: object; fingerprint?: string }): Promise<void> {
+  await ds.query(
+    `INSERT INTO command_log (id, command_type, actor_user, actor_institution, ok, result, correlation_id, fingerprint) VALUES ($1, $2, $3, $4, false, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+    [c.id, c.type, c.actorUser, c.actorInstitution, JSON.stringify(c.error), c.correlationId, c.fingerprint ?? null],
+  );
+}

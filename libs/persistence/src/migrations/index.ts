@@ -1,0 +1,4 @@
+import { Foundation1732300000000 } from './1732300000000-foundation';
+
+/** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
+export const MIGRATIONS = [Foundation1732300000000];

@@ -1,0 +1,302 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, QueryRunner } from 'typeorm';
+import { CommandContext, Tx, UnitOfWork } from '@bedlink/application';
+import { auditHash, Bed, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Referral, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
+import { rowToBed, rowToInstitution, rowToPatient, rowToReferral } from './mappers';
+import { PiiCipher } from './pii-cipher';
+import { RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
+
+type Aggregate = Referral | Bed | Institution | Patient;
+interface Tracked {
+  aggregate: Aggregate;
+  isNew: boolean;
+  chainSeq: number;
+  chainHash: string;
+  /** Child rows as loaded, to write back only what changed. */
+  snapshot?: Map<string, string>;
+}
+
+export const PII_CIPHER = Symbol('PII_CIPHER');
+
+/** Thrown inside the transaction when the command's idempotency key was already executed. */
+export class AlreadyExecuted extends Error {
+  constructor(readonly commandId: string) {
+    super(`command ${commandId} already executed`);
+  }
+}
+
+const MAX_ATTEMPTS = 4;
+
+@Injectable()
+export class TypeOrmUnitOfWork implements UnitOfWork {
+  private readonly log = new Logger('UnitOfWork');
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(PII_CIPHER) private readonly cipher: PiiCipher,
+  ) {}
+
+  async run<T extends object>(ctx: CommandContext, work: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const qr = this.ds.createQueryRunner();
+      try {
+        await qr.connect();
+        await qr.startTransaction('READ COMMITTED');
+        const tx = new PgTx(qr, this.cipher);
+        const result = await work(tx);
+        await tx.flush(ctx, result);
+        await qr.commitTransaction();
+        return result;
+      } catch (e) {
+        if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+        const state = sqlState(e);
+        if (state && RETRYABLE_SQLSTATES.has(state) && attempt < MAX_ATTEMPTS) {
+          this.log.warn(`${ctx.commandType} ${ctx.commandId}: ${state}, retrying (${attempt})`);
+          await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
+          continue;
+        }
+        if (state === '23505' && (e as { constraint?: string; driverError?: { constraint?: string } }).driverError?.constraint === 'command_log_pkey') {
+          throw new AlreadyExecuted(ctx.commandId);
+        }
+        throw translatePgError(e);
+      } finally {
+        await qr.release();
+      }
+    }
+  }
+}
+
+class PgTx implements Tx {
+  private readonly tracked = new Map<string, Tracked>();
+
+  constructor(
+    private readonly qr: QueryRunner,
+    private readonly cipher: PiiCipher,
+  ) {}
+
+  private q(sql: string, params: unknown[] = []): Promise<any[]> {
+    return this.qr.query(sql, params);
+  }
+
+  private already<T extends Aggregate>(id: string): T | undefined {
+    return this.tracked.get(id)?.aggregate as T | undefined;
+  }
+
+  async getReferral(id: string): Promise<Referral> {
+    const hit = this.already<Referral>(id);
+    if (hit) return hit;
+    const rows = await this.q(
+      `SELECT r.*,
+         (SELECT coalesce(json_agg(o ORDER BY o.rank), '[]') FROM offers o WHERE o.referral_id = r.id) AS offers,
+         (SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM reservations x WHERE x.referral_id = r.id) AS reservations
+       FROM referrals r WHERE r.id = $1 FOR UPDATE OF r`,
+      [id],
+    );
+    if (!rows.length) throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
+    const referral = rowToReferral(rows[0]);
+    const snapshot = new Map<string, string>();
+    for (const o of referral.props.offers) snapshot.set(o.id, JSON.stringify(o));
+    for (const x of referral.props.reservations) snapshot.set(x.id, JSON.stringify(x));
+    this.tracked.set(id, { aggregate: referral, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH, snapshot });
+    return referral;
+  }
+
+  async getBed(id: string): Promise<Bed> {
+    const hit = this.already<Bed>(id);
+    if (hit) return hit;
+    const rows = await this.q(
+      `SELECT b.*, (SELECT x.id FROM reservations x WHERE x.bed_id = b.id AND x.state = 'HELD' LIMIT 1) AS live_reservation_id
+       FROM beds b WHERE b.id = $1 FOR UPDATE OF b`,
+      [id],
+    );
+    if (!rows.length) throw notFound('BED_NOT_FOUND', 'bed', id);
+    const bed = rowToBed(rows[0]);
+    this.tracked.set(id, { aggregate: bed, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
+    return bed;
+  }
+
+  async getInstitution(id: string): Promise<Institution> {
+    const hit = this.already<Institution>(id);
+    if (hit) return hit;
+    const rows = await this.q(`SELECT * FROM institutions WHERE id = $1`, [id]);
+    if (!rows.length) throw notFound('INSTITUTION_NOT_FOUND', 'institution', id);
+    const inst = rowToInstitution(rows[0]);
+    this.tracked.set(id, { aggregate: inst, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
+    return inst;
+  }
+
+  async getPatient(id: string): Promise<Patient> {
+    const hit = this.already<Patient>(id);
+    if (hit) return hit;
+    const rows = await this.q(`SELECT * FROM patients WHERE id = $1`, [id]);
+    if (!rows.length) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
+    const p = rowToPatient(rows[0], this.cipher);
+    this.tracked.set(id, { aggregate: p, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
+    return p;
+  }
+
+  async findPatientLiveReferral(patientId: string): Promise<string | null> {
+    const rows = await this.q(`SELECT id FROM referrals WHERE patient_id = $1 AND state NOT IN ('COMPLETED','FAILED','CANCELLED','REJECTED') LIMIT 1`, [patientId]);
+    return rows[0]?.id ?? null;
+  }
+
+  async findOccupiedBed(patientId: string): Promise<string | null> {
+    const rows = await this.q(`SELECT id FROM beds WHERE occupant_patient_id = $1`, [patientId]);
+    return rows[0]?.id ?? null;
+  }
+
+  add(aggregate: Aggregate): void {
+    this.tracked.set(aggregate.id, { aggregate, isNew: true, chainSeq: 0, chainHash: GENESIS_HASH });
+  }
+
+  /** Writes state, audit, outbox and the command result: the tail of the one transaction. */
+  async flush(ctx: CommandContext, result: object): Promise<void> {
+    const audit: unknown[][] = [];
+    const events: { e: DomainEvent; seq: number; priority: number }[] = [];
+    for (const t of this.tracked.values()) {
+      const evs = t.aggregate.pullEvents();
+      if (!evs.length && !t.isNew) continue;
+      let { chainSeq, chainHash } = t;
+      const priority = t.aggregate instanceof Referral ? URGENCY_PRIORITY[t.aggregate.props.urgency as Urgency] : 3;
+      for (const e of evs) {
+        chainSeq += 1;
+        const rec = {
+          aggregateType: e.aggregateType,
+          aggregateId: e.aggregateId,
+          aggregateSeq: chainSeq,
+          eventId: e.id,
+          eventType: e.type,
+          payload: e.payload,
+          actorUser: ctx.actor.userId,
+          actorRole: ctx.actor.role,
+          actorInstitution: ctx.actor.institutionId ?? ctx.actor.districtId ?? null,
+          reason: e.reason ?? null,
+          correlationId: ctx.correlationId,
+          causationId: ctx.causationId,
+          occurredAt: e.occurredAt,
+          prevHash: chainHash,
+        };
+        chainHash = auditHash(rec);
+        audit.push([rec.aggregateType, rec.aggregateId, rec.aggregateSeq, rec.eventId, rec.eventType, JSON.stringify(rec.payload), rec.actorUser, rec.actorRole, rec.actorInstitution, rec.reason, rec.correlationId, rec.causationId, rec.occurredAt, rec.prevHash, chainHash]);
+        events.push({ e, seq: chainSeq, priority });
+      }
+      await this.saveAggregate(t, chainSeq, chainSeq === t.chainSeq ? null : chainHash, ctx.now);
+    }
+    await this.appendAuditOutboxAndResult(ctx, audit, events, result);
+  }
+
+  private async saveAggregate(t: Tracked, chainSeq: number, chainHash: string | null, now: Date): Promise<void> {
+    const a = t.aggregate;
+    const hash = chainHash ?? (t.chainHash === GENESIS_HASH ? null : t.chainHash);
+    if (a instanceof Referral) return this.saveReferral(a, t, chainSeq, hash);
+    if (a instanceof Bed) {
+      const p = a.props;
+      if (t.isNew) {
+        await this.q(
+          `INSERT INTO beds (id, institution_id, district_id, kind, ward, label, status, occupant_patient_id, services, sex_restriction, min_care_level, max_care_level, isolation_capable, version, chain_seq, chain_hash, created_at, updated_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,1,$14,$15,$16,$16)`,
+          [p.id, p.institutionId, p.districtId, p.kind, p.ward, p.label, p.status, p.occupantPatientId, p.services, p.sexRestriction, p.minCareLevel, p.maxCareLevel, p.isolationCapable, chainSeq, hash, now],
+        );
+      } else {
+        await this.versioned(`UPDATE beds SET status=$3, occupant_patient_id=$4, version=version+1, chain_seq=$5, chain_hash=$6, updated_at=$7 WHERE id=$1 AND version=$2`, [p.id, a.version, p.status, p.occupantPatientId, chainSeq, hash, now], p.id);
+      }
+      return;
+    }
+    if (a instanceof Institution) {
+      const p = a.props;
+      if (!t.isNew) return; // institutions change through registry commands added with the registry
+      await this.q(
+        `INSERT INTO institutions (id, code, name, type, district_id, address, lat, lng, services, version, chain_seq, chain_hash, created_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,1,$10,$11,$12,$12)`,
+        [p.id, p.code, p.name, p.type, p.districtId, p.address, p.lat, p.lng, p.services, chainSeq, hash, now],
+      );
+      return;
+    }
+    const p = a.props;
+    if (t.isNew) {
+      await this.q(
+        `INSERT INTO patients (id, resident_id_hash, resident_id_enc, name_enc, phone_enc, sex, birth_date, registered_by_institution, assessment, hardship, version, chain_seq, chain_hash, created_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,1,$11,$12,$13,$13)`,
+        [p.id, this.cipher.blindIndex(p.residentId), this.cipher.encrypt(p.residentId), this.cipher.encrypt(p.name), p.phone ? this.cipher.encrypt(p.phone) : null, p.sex, p.birthDate, p.registeredBy, p.assessment ? JSON.stringify(p.assessment) : null, p.hardship, chainSeq, hash, now],
+      );
+    } else {
+      await this.versioned(`UPDATE patients SET assessment=$3, hardship=$4, version=version+1, chain_seq=$5, chain_hash=$6, updated_at=$7 WHERE id=$1 AND version=$2`, [p.id, a.version, p.assessment ? JSON.stringify(p.assessment) : null, p.hardship, chainSeq, hash, now], p.id);
+    }
+  }
+
+  private async saveReferral(r: Referral, t: Tracked, chainSeq: number, hash: string | null): Promise<void> {
+    const p = r.props;
+    if (t.isNew) {
+      await this.q(
+        `INSERT INTO referrals (id, patient_id, district_id, origin_institution_id, origin_bed_id, origin_kind, requested_kind, direction, services, urgency, strategy, fanout, clinical_summary, care_level, consent, expected_arrival, state, state_reason, candidates, candidate_cursor, created_by, version, chain_seq, chain_hash, created_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,1,$22,$23,$24,$25)`,
+        [p.id, p.patientId, p.districtId, p.originInstitutionId, p.originBedId, p.originKind, p.requestedKind, p.direction, p.services, p.urgency, p.strategy, p.fanout, p.clinicalSummary, p.careLevel, p.consent, p.expectedArrival, p.state, p.stateReason, JSON.stringify(p.candidates), p.candidateCursor, p.createdBy, chainSeq, hash, p.createdAt, p.updatedAt],
+      );
+    } else {
+      await this.versioned(
+        `UPDATE referrals SET state=$3, state_reason=$4, strategy=$5, candidates=$6, candidate_cursor=$7, version=version+1, chain_seq=$8, chain_hash=$9, updated_at=$10 WHERE id=$1 AND version=$2`,
+        [p.id, r.version, p.state, p.stateReason, p.strategy, JSON.stringify(p.candidates), p.candidateCursor, chainSeq, hash, p.updatedAt],
+        p.id,
+      );
+    }
+    const changed = <X extends { id: string }>(xs: X[]) => xs.filter((x) => t.snapshot?.get(x.id) !== JSON.stringify(x));
+    const offers = changed(p.offers);
+    if (offers.length) {
+      const flat: unknown[] = [];
+      const tuples = offers.map((o, i) => {
+        flat.push(o.id, p.id, o.targetInstitutionId, o.targetBedId, o.targetProgrammeId, o.state, o.rank, o.deadlineAt, o.createdAt, o.viewedAt, o.viewedBy, o.answeredAt, o.answeredBy, o.declineReason, o.declinedBy, o.declineText);
+        return `(${Array.from({ length: 16 }, (_, k) => `$${i * 16 + k + 1}`).join(',')})`;
+      });
+      await this.q(
+        `INSERT INTO offers (id, referral_id, target_institution_id, target_bed_id, target_programme_id, state, rank, deadline_at, created_at, viewed_at, viewed_by, answered_at, answered_by, decline_reason, declined_by, decline_text)
+         VALUES ${tuples.join(',')}
+         ON CONFLICT (id) DO UPDATE SET state=EXCLUDED.state, viewed_at=EXCLUDED.viewed_at, viewed_by=EXCLUDED.viewed_by, answered_at=EXCLUDED.answered_at,
+           answered_by=EXCLUDED.answered_by, decline_reason=EXCLUDED.decline_reason, declined_by=EXCLUDED.declined_by, decline_text=EXCLUDED.decline_text, deadline_at=EXCLUDED.deadline_at`,
+        flat,
+      );
+    }
+    const res = changed(p.reservations);
+    if (res.length) {
+      const flat: unknown[] = [];
+      const tuples = res.map((x, i) => {
+        flat.push(x.id, p.id, x.offerId, x.institutionId, x.bedId, x.programmeId, x.state, x.expiresAt, x.createdAt, x.endedAt);
+        return `(${Array.from({ length: 10 }, (_, k) => `$${i * 10 + k + 1}`).join(',')})`;
+      });
+      await this.q(
+        `INSERT INTO reservations (id, referral_id, offer_id, institution_id, bed_id, programme_id, state, expires_at, created_at, ended_at)
+         VALUES ${tuples.join(',')}
+         ON CONFLICT (id) DO UPDATE SET state=EXCLUDED.state, ended_at=EXCLUDED.ended_at, expires_at=EXCLUDED.expires_at`,
+        flat,
+      );
+    }
+  }
+
+  /** TypeORM's @VersionColumn does not guard save(): the check is written out here. */
+  private async versioned(sql: string, params: unknown[], id: string): Promise<void> {
+    const res = await this.qr.query(sql, params, true);
+    if ((res as { affected?: number }).affected === 0) {
+      throw new DomainError('VERSION_CONFLICT', `record ${id} was changed by someone else; reload and try again`, { id });
+    }
+  }
+
+  private async appendAuditOutboxAndResult(ctx: CommandContext, audit: unknown[][], events: { e: DomainEvent; seq: number; priority: number }[], result: object): Promise<void> {
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const parts: string[] = [];
+    if (audit.length) {
+      const rows = audit.map((r) => `(${r.map((v) => p(v)).join(',')})`);
+      parts.push(`a AS (INSERT INTO audit_log (aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution, reason, correlation_id, causation_id, occurred_at, prev_hash, hash) VALUES ${rows.join(',')})`);
+      const meta = (e: DomainEvent, seq: number) =>
+        JSON.stringify({ actor: ctx.actor, correlationId: ctx.correlationId, causationId: ctx.causationId, commandId: ctx.commandId, occurredAt: e.occurredAt.toISOString(), aggregateSeq: seq, reason: e.reason ?? null });
+      const orows = events.map(({ e, seq, priority }) => `(${[e.id, e.type, e.aggregateType, e.aggregateId, JSON.stringify(e.payload), meta(e, seq), priority].map((v) => p(v)).join(',')})`);
+      parts.push(`o AS (INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata, priority) VALUES ${orows.join(',')})`);
+    }
+    const head = parts.length ? `WITH ${parts.join(', ')} ` : '';
+    await this.q(
+      `${head}INSERT INTO command_log (id, command_type, actor_user, actor_institution, ok, result, correlation_id, fingerprint) VALUES (${p(ctx.commandId)}, ${p(ctx.commandType)}, ${p(ctx.actor.userId)}, ${p(ctx.actor.institutionId)}, true, ${p(JSON.stringify(result))}, ${p(ctx.correlationId)}, ${p(ctx.fingerprint ?? null)})`,
+      params,
+    );
+  }
+}

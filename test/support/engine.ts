@@ -1,0 +1,108 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { Clock, Policy } from '@bedlink/application';
+import { mintToken } from '@bedlink/auth';
+import { EnvConfig, loadConfig } from '@bedlink/config';
+import { Role } from '@bedlink/domain';
+import { createDataSource } from '@bedlink/persistence';
+import { createApi } from '../../apps/api/src/bootstrap';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { ADMIN_URL, TEMPLATE_DB } from './global-setup';
+
+export interface Engine {
+  cfg: EnvConfig;
+  baseUrl: string;
+  ds: DataSource;
+  api: INestApplication;
+  worker?: INestApplicationContext;
+  token(role: Role, institutionId?: string | null, opts?: { districtId?: string; userId?: string }): string;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  redis(): IORedis;
+  close(): Promise<void>;
+}
+
+/** A database cloned from the migrated template; the name always contains "test". */
+export async function createTestDatabase(): Promise<string> {
+  const name = `bedlink_test_s${randomBytes(5).toString('hex')}`;
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropTestDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  if (!name.includes('test')) throw new Error(`refusing to drop ${name}: not a test database`);
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * The whole engine for one suite: its own database, its own queue prefix, the API on a random
+ * port and the worker as a separate Nest application, both on real Postgres and Redis.
+ */
+export async function startEngine(opts: { env?: Record<string, string>; clock?: Clock; policy?: Policy; worker?: boolean } = {}): Promise<Engine> {
+  const dbUrl = await createTestDatabase();
+  const prefix = `bltest${randomBytes(4).toString('hex')}`;
+  const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: dbUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', COMMAND_TIMEOUT_MS: '15000', DB_POOL_SIZE: '8', OUTBOX_POLL_MS: '50', ...opts.env });
+  const api = await createApi(cfg, { clock: opts.clock, policy: opts.policy, logger: ['error'] });
+  await api.listen(0, '127.0.0.1');
+  const port = (api.getHttpServer().address() as { port: number }).port;
+  const ds = createDataSource(dbUrl, 4);
+  await ds.initialize();
+  const redisClients: IORedis[] = [];
+  const engine: Engine = {
+    cfg,
+    baseUrl: `http://127.0.0.1:${port}`,
+    ds,
+    api,
+    token: (role, institutionId = null, o = {}) => mintToken(cfg.JWT_SECRET, { sub: o.userId ?? `${role.toLowerCase()}-${institutionId ?? o.districtId ?? 'x'}`, role, inst: institutionId, dist: o.districtId ?? null }),
+    async startWorker() {
+      if (engine.worker) return;
+      const w = await NestFactory.createApplicationContext(WorkerModule.forRoot(cfg, { clock: opts.clock, policy: opts.policy }), { logger: ['error'] });
+      w.enableShutdownHooks();
+      await w.init();
+      engine.worker = w;
+    },
+    async stopWorker() {
+      const w = engine.worker;
+      engine.worker = undefined;
+      await w?.close();
+    },
+    redis() {
+      const r = new IORedis(cfg.REDIS_URL, { maxRetriesPerRequest: null });
+      redisClients.push(r);
+      return r;
+    },
+    async close() {
+      await engine.stopWorker().catch(() => undefined);
+      await api.close().catch(() => undefined);
+      await ds.destroy().catch(() => undefined);
+      const r = new IORedis(cfg.REDIS_URL);
+      const keys = await r.keys(`${prefix}:*`);
+      for (let i = 0; i < keys.length; i += 500) await r.del(...keys.slice(i, i + 500));
+      await r.quit();
+      for (const c of redisClients) await c.quit().catch(() => undefined);
+      await dropTestDatabase(dbUrl);
+    },
+  };
+  if (opts.worker !== false) await engine.startWorker();
+  return engine;
+}
