@@ -12,7 +12,7 @@ import { Role } from '@bedlink/domain';
 import { createDataSource } from '@bedlink/persistence';
 import { createApi } from '../../apps/api/src/bootstrap';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
-import { ADMIN_URL, TEMPLATE_DB } from './global-setup';
+import { ADMIN_URL, SUITE_DB_PREFIX, TEMPLATE_DB } from './global-setup';
 
 export interface Engine {
   cfg: EnvConfig;
@@ -29,7 +29,7 @@ export interface Engine {
 
 /** A database cloned from the migrated template; the name always contains "test". */
 export async function createTestDatabase(): Promise<string> {
-  const name = `bedlink_test_s${randomBytes(5).toString('hex')}`;
+  const name = `${SUITE_DB_PREFIX}${randomBytes(5).toString('hex')}`;
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {

@@ -1,9 +1,13 @@
 import 'reflect-metadata';
+import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { createDataSource } from '../../libs/persistence/src/data-source';
 
 export const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEMPLATE_DB = 'bedlink_test_template';
+/** Scoped to this checkout, so test runs in two worktrees on one machine never share a template. */
+export const CHECKOUT_TAG = createHash('sha1').update(process.cwd()).digest('hex').slice(0, 8);
+export const TEMPLATE_DB = `bedlink_test_${CHECKOUT_TAG}_template`;
+export const SUITE_DB_PREFIX = `bedlink_test_${CHECKOUT_TAG}_s`;
 
 /**
  * Migrates a template database once per run; every suite clones it (CREATE DATABASE … TEMPLATE),
@@ -17,7 +21,7 @@ export default async function globalSetup(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB}`);
     await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
     // Databases left by a killed run of an earlier suite.
-    const stale = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'bedlink_test_s%' AND datname <> $1`, [TEMPLATE_DB]);
+    const stale = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE $2 AND datname <> $1`, [TEMPLATE_DB, `${SUITE_DB_PREFIX}%`]);
     for (const r of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`).catch(() => undefined);
   } finally {
     await admin.end();
