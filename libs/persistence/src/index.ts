@@ -11,3 +11,5 @@ export * from './inbox';
 export * from './bed-board.projector';
 export * from './command-log';
 export * from './infra.module';
+export * from './webhook-subscriptions';
+export * from './kpi.projector';

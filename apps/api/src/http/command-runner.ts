@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { Actor, CommandName, DomainError, ErrorCode, Urgency } from '@bedlink/domain';
 import { CommandGateway } from '@bedlink/messaging';
+import { MetricsService } from '../ops/metrics.service';
 
 export const COMMAND_GATEWAY = Symbol('COMMAND_GATEWAY');
 
@@ -12,14 +13,19 @@ export const COMMAND_GATEWAY = Symbol('COMMAND_GATEWAY');
  */
 @Injectable()
 export class CommandRunner {
-  constructor(@Inject(COMMAND_GATEWAY) private readonly gateway: CommandGateway) {}
+  constructor(
+    @Inject(COMMAND_GATEWAY) private readonly gateway: CommandGateway,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {}
 
   async run(type: CommandName, payload: object, actor: Actor, req: Request, res: Response, opts: { created?: boolean; urgency?: Urgency } = {}): Promise<Record<string, unknown>> {
     const key = req.header('idempotency-key');
     if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : -');
     const wait = !/respond-async/i.test(req.header('prefer') ?? '');
     const correlationId = req.header('x-correlation-id') ?? undefined;
-    const r = await this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: key, wait, urgency: opts.urgency, correlationId });
+    const dispatch = () => this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: key, wait, urgency: opts.urgency, correlationId });
+    // outcome: ok / refused (a domain error) / accepted (answered 202 before the result) / error (no answer)
+    const r = this.metrics ? await this.metrics.observeCommand(type, dispatch, (x) => (x.status === 'accepted' ? 'accepted' : x.outcome.ok ? 'ok' : 'refused')) : await dispatch();
     res.setHeader('X-Command-Id', r.commandId);
     if (r.status === 'accepted') {
       res.status(202).setHeader('Location', `/commands/${r.commandId}`);

@@ -1,4 +1,5 @@
 import { Foundation1732300000000 } from './1732300000000-foundation';
+import { WebhooksKpis1732650000000 } from './1732650000000-webhooks-kpis';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
-export const MIGRATIONS = [Foundation1732300000000];
+export const MIGRATIONS = [Foundation1732300000000, WebhooksKpis1732650000000];
