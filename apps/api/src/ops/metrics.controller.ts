@@ -17,6 +17,7 @@ export class MetricsController {
   @Get()
   async scrape(@Res() res: Response): Promise<void> {
     const text = await this.metrics.render();
-    res.status(200).setHeader('content-type', this.metrics.contentType).send(text);
+    res.status(200).setHeader('content-type', this.metrics.contentType);
+    res.end(text); // send() would add its own charset to Prometheus' content type
   }
 }
