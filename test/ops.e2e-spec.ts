@@ -82,6 +82,26 @@ describe('Operations: the queue dashboard is for the admin only', () => {
   });
 });
 
+describe('Operations: webhook URLs into the private network are refused when so configured (SSRF)', () => {
+  let e: Engine;
+  beforeAll(async () => {
+    e = await startEngine({ env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'false' }, worker: false });
+  });
+  afterAll(async () => {
+    await e?.close();
+  });
+
+  it('answers 400 for loopback, private and metadata addresses, with nothing stored', async () => {
+    const cc = client(e.baseUrl, e.token('COMMUNITY_COORDINATOR', '00000000-0000-4000-8000-000000000002'));
+    for (const url of ['http://127.0.0.1:9/h', 'http://localhost/h', 'http://10.0.0.5/h', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/h']) {
+      const r = await cc.post('/webhooks', { url });
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/webhook url refused/) });
+    }
+    expect((await e.ds.query(`SELECT count(*)::int AS n FROM webhook_subscriptions`))[0].n).toBe(0);
+  });
+});
+
 describe('Operations: readiness follows Redis and the command queue lag', () => {
   let e: Engine;
   let redis: PrivateRedis;

@@ -1,9 +1,9 @@
 import { Inject, Logger } from '@nestjs/common';
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job, Queue } from 'bullmq';
+import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
-import { DeadLetterJob, EventJob, involvedInstitutions, QUEUES, signWebhook, webhookBody, webhookCountersKey, WebhookDeliveryJob, webhookDeliveryJobId } from '@bedlink/messaging';
+import { ENV_CONFIG, EnvConfig, webhooksMayTargetPrivate } from '@bedlink/config';
+import { DeadLetterJob, EventJob, involvedInstitutions, privateTargetReason, QUEUES, signWebhook, webhookBody, webhookCountersKey, WebhookDeliveryJob, webhookDeliveryJobId } from '@bedlink/messaging';
 import { handleOnce, PII_CIPHER, PiiCipher, WebhookSubscriptions } from '@bedlink/persistence';
 
 type Counter = 'delivered' | 'failed_attempts' | 'dead_lettered' | 'dropped';
@@ -92,6 +92,15 @@ export class WebhookDeliveryProcessor extends WorkerHost {
       await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'dropped');
       return { dropped: true };
     }
+    if (!webhooksMayTargetPrivate(this.cfg)) {
+      // checked again here: the name may resolve elsewhere than when it was registered
+      const why = await privateTargetReason(target.url);
+      if (why) {
+        await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'failed_attempts');
+        await this.toDeadLetter(job, `refused: ${why}`);
+        throw new UnrecoverableError(`refused: ${why}`);
+      }
+    }
     try {
       const t = Math.floor(Date.now() / 1000);
       const res = await fetch(target.url, {
@@ -117,17 +126,20 @@ export class WebhookDeliveryProcessor extends WorkerHost {
     } catch (e) {
       const message = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
       await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'failed_attempts');
-      const attempts = job.opts.attempts ?? 1;
-      if (job.attemptsMade + 1 >= attempts) {
-        await this.deadLetter.add(
-          'webhook-delivery',
-          { source: QUEUES.webhookDeliveries, jobId: String(job.id), name: job.name, data: d, attempts, lastError: message, failedAt: new Date().toISOString() },
-          { jobId: `webhook-${job.id}`, removeOnComplete: false, removeOnFail: false },
-        );
-        await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'dead_lettered');
-        this.log.warn(`webhook ${job.id} dead-lettered after ${attempts} attempts: ${message}`);
-      }
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.toDeadLetter(job, message);
       throw new Error(message);
     }
+  }
+
+  /** Job id webhook-<job id>: a re-run of the last attempt (stalled worker) cannot add it twice. */
+  private async toDeadLetter(job: Job<WebhookDeliveryJob>, lastError: string): Promise<void> {
+    const attempts = job.attemptsMade + 1;
+    await this.deadLetter.add(
+      'webhook-delivery',
+      { source: QUEUES.webhookDeliveries, jobId: String(job.id), name: job.name, data: job.data, attempts, lastError, failedAt: new Date().toISOString() },
+      { jobId: `webhook-${job.id}`, removeOnComplete: false, removeOnFail: false },
+    );
+    await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'dead_lettered');
+    this.log.warn(`webhook ${job.id} dead-lettered after ${attempts} attempt(s): ${lastError}`);
   }
 }

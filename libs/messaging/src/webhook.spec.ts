@@ -42,3 +42,22 @@ describe('webhook body', () => {
     expect(i.data).toEqual({ name: '社区中心' });
   });
 });
+
+describe('webhook targets (SSRF guard)', () => {
+  // imported here to keep the guard's spec next to the other webhook specs
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { isPrivateAddress, privateTargetReason } = require('./webhook-url');
+
+  it('classes loopback, private, link-local and mapped addresses as private, public ones not', () => {
+    for (const ip of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1']) expect(isPrivateAddress(ip)).toBe(true);
+    for (const ip of ['8.8.8.8', '172.32.0.1', '2001:4860:4860::8888', '::ffff:8.8.8.8']) expect(isPrivateAddress(ip)).toBe(false);
+  });
+
+  it('refuses literal private hosts and localhost names without a lookup; accepts public literals', async () => {
+    expect(await privateTargetReason('http://127.0.0.1:8080/h')).toMatch(/private address 127\.0\.0\.1/);
+    expect(await privateTargetReason('http://[::1]/h')).toMatch(/private address ::1/);
+    expect(await privateTargetReason('http://localhost/h')).toMatch(/loopback/);
+    expect(await privateTargetReason('https://169.254.169.254/latest/meta-data')).toMatch(/private/);
+    expect(await privateTargetReason('https://8.8.8.8/h')).toBeNull();
+  });
+});

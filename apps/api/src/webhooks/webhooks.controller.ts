@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { Actor, DomainError, notFound } from '@bedlink/domain';
 import { CreateWebhookDto } from '@bedlink/contracts';
 import { PII_CIPHER, PiiCipher, WebhookSubscriptions } from '@bedlink/persistence';
-import { WEBHOOK_REPLAY_WINDOW_S } from '@bedlink/messaging';
+import { privateTargetReason, WEBHOOK_REPLAY_WINDOW_S } from '@bedlink/messaging';
+import { ENV_CONFIG, EnvConfig, webhooksMayTargetPrivate } from '@bedlink/config';
 import { CurrentActor } from '../http/auth';
 
 /**
@@ -17,7 +18,11 @@ import { CurrentActor } from '../http/auth';
 export class WebhooksController {
   private readonly subs: WebhookSubscriptions;
 
-  constructor(ds: DataSource, @Inject(PII_CIPHER) cipher: PiiCipher) {
+  constructor(
+    ds: DataSource,
+    @Inject(PII_CIPHER) cipher: PiiCipher,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
+  ) {
     this.subs = new WebhookSubscriptions(ds, cipher);
   }
 
@@ -36,6 +41,10 @@ export class WebhooksController {
   })
   async create(@Body() dto: CreateWebhookDto, @CurrentActor() a: Actor) {
     const institutionId = this.institutionOf(a);
+    if (!webhooksMayTargetPrivate(this.cfg)) {
+      const why = await privateTargetReason(dto.url);
+      if (why) throw new DomainError('VALIDATION_FAILED', `webhook url refused: ${why}`, { fields: ['url'] });
+    }
     return this.subs.create({ institutionId, url: dto.url, eventTypes: dto.eventTypes ?? [], description: dto.description, createdBy: a.userId });
   }
 
