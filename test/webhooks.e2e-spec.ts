@@ -53,7 +53,7 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
   const receivers: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
-    e = await startEngine({ env: { WEBHOOK_MAX_ATTEMPTS: '5', WEBHOOK_BACKOFF_MS: '50', WEBHOOK_TIMEOUT_MS: '2000' } });
+    e = await startEngine({ env: { WEBHOOK_MAX_ATTEMPTS: '5', WEBHOOK_BACKOFF_MS: '200', WEBHOOK_TIMEOUT_MS: '2000' } });
     d = await smallDistrict(e);
     deadLetter = new Queue(QUEUES.deadLetter, { connection: redisOptionsFromUrl(e.cfg.REDIS_URL), prefix: e.cfg.QUEUE_PREFIX });
   });
@@ -106,7 +106,7 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
     await ok(d.carec.post('/webhooks', { url: other.url }), 'subscribe other');
 
     const { referralId, offerId, patientId } = await offerTo(d.cc1, d.cc1Beds[1]);
-    await ok(d.cc1c.post(`/referrals/${referralId}/offers/${offerId}/accept`, {}), 'accept');
+    await ok(d.cc1c.post(`/referrals/${referralId}/offers/${offerId}/accept`, {}, { 'x-correlation-id': `corr-${referralId}` }), 'accept');
 
     const delivered = await eventually(
       async () => rx.hits.filter((h) => h.status === 200),
@@ -122,9 +122,9 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
 
     for (const [id, hs] of byId) {
       expect(hs.map((h) => h.status)).toEqual([500, 500, 500, 200]);
-      // exponential backoff: the gaps grow
+      // exponential backoff: 200, 400, 800 ms at least (a delayed job is never early; it may be late)
       const gaps = hs.slice(1).map((h, i) => h.at - hs[i].at);
-      expect(gaps[2]).toBeGreaterThan(gaps[0]);
+      gaps.forEach((g, i) => expect(g).toBeGreaterThanOrEqual(200 * 2 ** i - 25));
       for (const h of hs) {
         expect(verifyWebhookSignature(sub.secret, String(h.headers['bedlink-signature']), h.body)).toEqual({ ok: true, t: Number(h.headers['bedlink-timestamp']) });
         expect(verifyWebhookSignature('whsec_wrong', String(h.headers['bedlink-signature']), h.body).ok).toBe(false);
@@ -137,6 +137,21 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
       expect(row.event_type).toBe(hs[0].headers['bedlink-event-type']);
     }
     expect(other.hits).toEqual([]);
+    // the correlation id of the command travels api → queue → worker → outbox → webhook
+    expect(delivered.find((h) => h.headers['bedlink-event-type'] === 'OfferAccepted')!.headers['x-correlation-id']).toBe(`corr-${referralId}`);
+
+    // the relay delivering the same event again (a Redis loss replays the outbox) fans out nothing new
+    const events = new Queue(QUEUES.webhookEvents, { connection: redisOptionsFromUrl(e.cfg.REDIS_URL), prefix: e.cfg.QUEUE_PREFIX });
+    try {
+      const [again] = await e.ds.query(`SELECT event_id, event_type, aggregate_type, aggregate_id, payload, metadata FROM outbox WHERE event_id = $1`, [[...byId.keys()][0]]);
+      const job = await events.add(again.event_type, { eventId: again.event_id, type: again.event_type, aggregateType: again.aggregate_type, aggregateId: again.aggregate_id, payload: again.payload, metadata: again.metadata, committedAt: new Date().toISOString() }, { jobId: `replay-${again.event_id}` });
+      await eventually(() => job.getState(), (st) => st === 'completed');
+      expect((await events.getJob(job.id!))!.returnvalue).toEqual({ deliveries: 0 });
+    } finally {
+      await events.close();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rx.hits.filter((h) => h.status === 200)).toHaveLength(2);
     // the fan-out recorded each event it handled in the inbox (exactly-once effect)
     const [{ n }] = await e.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'webhooks' AND event_id = ANY($1::uuid[])`, [[...byId.keys()]]);
     expect(n).toBe(2);
