@@ -93,14 +93,13 @@ export class MetricsService {
   private kpiHistogram = '';
 
   private async readQueues(): Promise<void> {
+    const stats = await Promise.allSettled(this.queues.map((q) => queueStat(q)));
+    if (stats.some((s) => s.status === 'rejected')) this.scrapeErrors.inc({ source: 'redis' });
+    // a queue that could not be read drops out of this scrape rather than showing a stale depth
     this.queueJobs.reset();
     this.queueLag.reset();
-    const stats = await Promise.allSettled(this.queues.map((q) => queueStat(q)));
     for (const s of stats) {
-      if (s.status === 'rejected') {
-        this.scrapeErrors.inc({ source: 'redis' });
-        continue;
-      }
+      if (s.status === 'rejected') continue;
       for (const [state, n] of Object.entries(s.value.counts)) this.queueJobs.set({ queue: s.value.queue, state }, n);
       this.queueLag.set({ queue: s.value.queue }, s.value.lagMs / 1000);
     }
