@@ -130,6 +130,15 @@ describe('Operations: readiness follows Redis and the command queue lag', () => 
     const live = await client(e.baseUrl).get('/health');
     expect(live.status).toBe(200);
     expect(live.body.status).toBe('degraded');
+    // /metrics still answers, promptly, and says what it could not read
+    const t0 = Date.now();
+    const m = await fetch(`${e.baseUrl}/metrics`);
+    const text = await m.text();
+    expect(m.status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(text).toMatch(/^bedlink_metrics_scrape_errors_total\{source="redis"\} [1-9]/m);
+    expect(text).not.toMatch(/^bedlink_queue_jobs\{/m);
+    expect(text).toMatch(/^bedlink_outbox_backlog_events \d+$/m);
     // without a dashboard token nobody gets in, even with Redis down
     expect((await client(e.baseUrl).get('/admin/queues', { authorization: 'Bearer anything-at-all-0123456789abcdef' })).status).toBe(403);
 
