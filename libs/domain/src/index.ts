@@ -12,3 +12,4 @@ export * from './patients/patient';
 export * from './referral/referral-machine';
 export * from './referral/referral';
 export * from './access/permissions';
+export * from './docs/reference';
