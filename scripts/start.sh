@@ -9,7 +9,7 @@ export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bedlink}
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export PORT="${PORT:-3000}"
 
-[ -d node_modules ] || { echo "[start] installing dependencies (npm ci)"; npm ci --no-audit --no-fund; }
+[ -d node_modules ] || { echo "[start] installing dependencies"; bash scripts/install-deps.sh; }
 bash scripts/ensure-services.sh
 npm run -s migration:run
 npm run -s seed

@@ -2,7 +2,7 @@
 # npm test: unit and integration suites on real Postgres and Redis, from a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || bash scripts/install-deps.sh
 bash scripts/ensure-services.sh
 bash scripts/ensure-tools.sh
 if npm run | grep -q "console:build"; then npm run -s console:build; fi

@@ -63,6 +63,11 @@ export class RerouteTargetDto {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() bedId?: string;
 }
 
+export class SubmitReferralDto {
+  @ApiPropertyOptional({ type: [RerouteTargetDto], description: 'Ranked targets; the engine offers by the referral strategy (BROADCAST: top N at once, CASCADE: one at a time), escalating when none is left' })
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => RerouteTargetDto) targets?: RerouteTargetDto[];
+}
+
 export class RerouteDto extends ReasonDto {
   @ApiProperty({ type: [RerouteTargetDto] }) @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => RerouteTargetDto) targets!: RerouteTargetDto[];
   @ApiPropertyOptional({ enum: STRATEGIES }) @IsOptional() @IsIn(STRATEGIES) strategy?: OfferStrategy;

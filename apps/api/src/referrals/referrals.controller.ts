@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { Actor, CommandName } from '@bedlink/domain';
-import { AcceptOfferDto, DeclineOfferDto, DraftReferralDto, ExtendOfferDto, ListReferralsQuery, ReasonDto, RerouteDto } from '@bedlink/contracts';
+import { AcceptOfferDto, DeclineOfferDto, DraftReferralDto, ExtendOfferDto, ListReferralsQuery, ReasonDto, RerouteDto, SubmitReferralDto } from '@bedlink/contracts';
 import { CurrentActor } from '../http/auth';
 import { CommandRunner } from '../http/command-runner';
 import { ReferralQueries } from './referral-queries';
@@ -47,8 +47,8 @@ export class ReferralsController {
   }
 
   @Post(':id/submit') @HttpCode(200)
-  submit(@Param('id', uuid) id: string, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.cmd('SubmitReferral', { referralId: id }, a, req, res);
+  submit(@Param('id', uuid) id: string, @Body() dto: SubmitReferralDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.cmd('SubmitReferral', { referralId: id, ...dto }, a, req, res);
   }
 
   @Post(':id/offers') @ApiOperation({ summary: 'Extend an offer to a target institution' })

@@ -5,6 +5,7 @@ import { BedlinkCommand, referralAccess, referralResult } from '../command';
 import { POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
 import { ReasonedRef } from './origin.commands';
 import { OfferRef } from './target.commands';
+import { resolveTargets } from './targets';
 import { offerTiming } from './timing';
 
 // ------------------------------------------------------------------ ExpireOffer (timer)
@@ -82,8 +83,9 @@ export class RerouteReferralHandler implements ICommandHandler<RerouteReferralCo
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'RerouteReferral', referralAccess(r));
-      for (const t of p.targets) (await tx.getInstitution(t.institutionId)).assertMayHold(r.props.requestedKind);
-      r.reroute(ctx.actor, { candidates: p.targets.map((t, i) => ({ institutionId: t.institutionId, bedId: t.bedId ?? null, programmeId: null, score: p.targets.length - i })), strategy: p.strategy, reason: p.reason }, offerTiming(this.policy, r.props.urgency), ctx.now);
+      r.assertCan('RerouteReferral');
+      const candidates = await resolveTargets(tx, r, p.targets);
+      r.reroute(ctx.actor, { candidates, strategy: p.strategy, reason: p.reason }, offerTiming(this.policy, r.props.urgency), ctx.now);
       return referralResult(r);
     });
   }

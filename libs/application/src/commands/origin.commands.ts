@@ -4,6 +4,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { authorize, BedKind, DEFAULT_ORIGIN_KIND, DomainError, isPhysical, OfferStrategy, Referral, ServiceCode, Urgency } from '@bedlink/domain';
 import { BedlinkCommand, referralAccess, referralResult } from '../command';
 import { POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
+import { resolveTargets, TargetRef } from './targets';
 import { offerTiming } from './timing';
 
 // ------------------------------------------------------------------ DraftReferral
@@ -79,17 +80,26 @@ export class DraftReferralHandler implements ICommandHandler<DraftReferralComman
 export interface ReferralRef {
   referralId: string;
 }
-export class SubmitReferralCommand extends BedlinkCommand<ReferralRef> {}
+export interface SubmitReferralPayload extends ReferralRef {
+  /** Ranked targets: the engine offers to them by the referral's strategy (broadcast N / cascade one by one). */
+  targets?: TargetRef[];
+}
+export class SubmitReferralCommand extends BedlinkCommand<SubmitReferralPayload> {}
 
 @CommandHandler(SubmitReferralCommand)
 export class SubmitReferralHandler implements ICommandHandler<SubmitReferralCommand> {
-  constructor(@Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork) {}
+  constructor(
+    @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
+    @Inject(POLICY) private readonly policy: Policy,
+  ) {}
   execute({ payload: p, ctx }: SubmitReferralCommand) {
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'SubmitReferral', referralAccess(r));
-      r.submit(ctx.actor, ctx.now);
-      return referralResult(r);
+      r.assertCan('SubmitReferral');
+      const plan = p.targets?.length ? { candidates: await resolveTargets(tx, r, p.targets), timing: offerTiming(this.policy, r.props.urgency) } : undefined;
+      r.submit(ctx.actor, ctx.now, plan);
+      return referralResult(r, { offers: r.liveOffers.map((o) => ({ offerId: o.id, targetInstitutionId: o.targetInstitutionId, deadlineAt: o.deadlineAt?.toISOString() ?? null })) });
     });
   }
 }

@@ -305,6 +305,13 @@ export class Referral extends AggregateRoot {
     this.moveOffer(o, 'Expire');
     o.answeredAt = at;
     this.record('OfferExpired', { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, deadlineAt: o.deadlineAt?.toISOString() ?? null, reasonCode: 'E' }, at);
+    if (this.breachesEmergencySla()) {
+      // A deteriorating patient waiting on an unanswered EMERGENCY upward referral is the district's problem at once.
+      this.move('ExpireOffer', at, { pick: 'ESCALATED', reason: 'EMERGENCY upward referral unanswered within its window' });
+      this.withdrawLiveOffers(at, 'escalated to the district');
+      this.record('ReferralEscalated', { ...this.summary(), slaBreach: true, expired: 1 }, at, 'EMERGENCY upward referral unanswered within its window');
+      return;
+    }
     this.afterOfferEnded('ExpireOffer', timing, at);
   }
 
@@ -362,6 +369,11 @@ export class Referral extends AggregateRoot {
   close(actor: Actor, reason: string, at: Date): void {
     this.move('CloseReferral', at, { reason });
     this.record('ReferralRejected', { ...this.summary(), closedBy: actor.userId, involved: this.involvedInstitutions() }, at, reason);
+  }
+
+  /** An EMERGENCY upward referral escalates on its first lapsed deadline instead of cascading on. */
+  breachesEmergencySla(): boolean {
+    return this.p.urgency === 'EMERGENCY' && this.p.direction === 'UPWARD';
   }
 
   /** Refuses early, by state, before the caller does any other work (e.g. locking a bed). */
