@@ -8,3 +8,4 @@ export * from './commands/target.commands';
 export * from './commands/district.commands';
 export * from './commands/timing';
 export * from './commands/targets';
+export * from './commands/surge.command';

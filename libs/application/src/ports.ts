@@ -1,5 +1,15 @@
 import { Actor, Bed, Institution, Patient, Referral, Urgency } from '@bedlink/domain';
 
+export interface FreeBed {
+  id: string;
+  institutionId: string;
+  kind: string;
+  services: string[];
+  sexRestriction: string | null;
+  minCareLevel: number | null;
+  maxCareLevel: number | null;
+}
+
 /** Everything a command handler knows about the command it runs, beyond its own fields. */
 export interface CommandContext {
   /** Idempotency key: the BullMQ job id and the command_log primary key. */
@@ -22,6 +32,8 @@ export interface Tx {
   /** Beds are locked in id order by the caller to avoid deadlocks. */
   findPatientLiveReferral(patientId: string): Promise<string | null>;
   findOccupiedBed(patientId: string): Promise<string | null>;
+  /** Unoccupied, unheld beds of the given kinds in a district (read without locks: offers do not hold beds). */
+  findFreeBeds(districtId: string, kinds: readonly string[], limit: number): Promise<FreeBed[]>;
   add(aggregate: Referral | Bed | Institution | Patient): void;
 }
 

@@ -35,6 +35,11 @@ export class DraftReferralDto {
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expectedArrival?: string;
 }
 
+export class SurgeDto {
+  @ApiProperty({ type: [DraftReferralDto], description: 'Up to 500 referrals allocated together across the district' })
+  @IsArray() @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => DraftReferralDto) referrals!: DraftReferralDto[];
+}
+
 export class ExtendOfferDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() targetInstitutionId!: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() targetBedId?: string;

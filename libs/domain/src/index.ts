@@ -13,3 +13,4 @@ export * from './referral/referral-machine';
 export * from './referral/referral';
 export * from './access/permissions';
 export * from './docs/reference';
+export * from './surge/allocate';

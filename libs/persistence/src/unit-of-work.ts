@@ -144,6 +144,18 @@ class PgTx implements Tx {
     return rows[0]?.id ?? null;
   }
 
+  async findFreeBeds(districtId: string, kinds: readonly string[], limit: number) {
+    const rows = await this.q(
+      `SELECT b.id, b.institution_id, b.kind, b.services, b.sex_restriction, b.min_care_level, b.max_care_level
+         FROM beds b
+        WHERE b.district_id = $1 AND b.kind = ANY($2::text[]) AND b.status = 'U'
+          AND NOT EXISTS (SELECT 1 FROM reservations x WHERE x.bed_id = b.id AND x.state = 'HELD')
+        ORDER BY b.institution_id, b.ward, b.label LIMIT $3`,
+      [districtId, kinds, limit],
+    );
+    return rows.map((b: any) => ({ id: b.id, institutionId: b.institution_id, kind: b.kind, services: b.services, sexRestriction: b.sex_restriction, minCareLevel: b.min_care_level, maxCareLevel: b.max_care_level }));
+  }
+
   add(aggregate: Aggregate): void {
     this.tracked.set(aggregate.id, { aggregate, isNew: true, chainSeq: 0, chainHash: GENESIS_HASH });
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { Actor, CommandName } from '@bedlink/domain';
-import { AcceptOfferDto, DeclineOfferDto, DraftReferralDto, ExtendOfferDto, ListReferralsQuery, ReasonDto, RerouteDto, SubmitReferralDto } from '@bedlink/contracts';
+import { AcceptOfferDto, DeclineOfferDto, DraftReferralDto, ExtendOfferDto, ListReferralsQuery, ReasonDto, RerouteDto, SubmitReferralDto, SurgeDto } from '@bedlink/contracts';
 import { CurrentActor } from '../http/auth';
 import { CommandRunner } from '../http/command-runner';
 import { ReferralQueries } from './referral-queries';
@@ -29,6 +29,11 @@ export class ReferralsController {
   @Post() @ApiOperation({ summary: 'Draft a referral from the caller’s institution' })
   draft(@Body() dto: DraftReferralDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('DraftReferral', dto, a, req, res, { created: true, urgency: dto.urgency });
+  }
+
+  @Post('surge') @HttpCode(200) @ApiOperation({ summary: 'Submit a batch of referrals (surge): beds allocated district-wide, EMERGENCY first, never one bed twice' })
+  surge(@Body() dto: SurgeDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.commands.run('SubmitSurge', dto, a, req, res, { urgency: dto.referrals.some((r) => r.urgency === 'EMERGENCY') ? 'EMERGENCY' : 'URGENT' });
   }
 
   @Get() @ApiOperation({ summary: 'Referrals the caller is involved in (district roles: the district)' })

@@ -31,6 +31,7 @@ export const COMMAND_NAMES = [
   'EscalateReferral',
   'RerouteReferral',
   'CloseReferral',
+  'SubmitSurge',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -72,6 +73,7 @@ export const PERMISSIONS: Readonly<Record<CommandName | QueryName, Permission>> 
   EscalateReferral: { roles: ['DISTRICT_COORDINATOR', 'SYSTEM'], scope: 'DISTRICT', description: 'escalate to the district' },
   RerouteReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'reroute an escalated referral' },
   CloseReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'close an escalated referral' },
+  SubmitSurge: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'submit a batch of referrals for district-wide allocation' },
   ReadReferral: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a referral it is involved in' },
   ListReferrals: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'list referrals it is involved in' },
   ReadAuditTrail: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read the trail of a referral it is involved in' },
