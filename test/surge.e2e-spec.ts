@@ -17,8 +17,8 @@ describe('Surge: a batch of referrals allocated across the district', () => {
 
   it('places the known maximum on a small fixture: the dementia patient gets the only dementia-capable bed', async () => {
     // care home beds: 3-01 [NURSING], 3-02 [NURSING, DEMENTIA]; a dementia patient fits only 3-02
-    const flexible = await d.patient();
-    const dementia = await d.patient();
+    const flexible = await d.patient(d.planner, d.assessed(4));
+    const dementia = await d.patient(d.planner, d.assessed(4, { cognitiveImpairment: true }));
     const res = await ok(d.planner.post('/referrals/surge', { referrals: [item(flexible, ['NURSING']), item(dementia, ['NURSING', 'DEMENTIA'])] }), 'surge');
     expect(res).toMatchObject({ submitted: 2, placed: 2, escalated: 0, errors: [] });
     const beds = res.allocations.map((a: any) => a.bedId);
@@ -37,11 +37,11 @@ describe('Surge: a batch of referrals allocated across the district', () => {
     // with the fixture's two (one general, one dementia-capable): 20 dementia-capable beds (listed first, so greedy wastes them) and 40 general
     for (let i = 0; i < 19; i++) await ok(coord.post('/beds', { institutionId: d.care, kind: 'CARE_HOME', ward: 'A-认知症', label: `D${i}`, services: ['NURSING', 'DEMENTIA'] }), 'bed');
     for (let i = 0; i < 39; i++) await ok(coord.post('/beds', { institutionId: d.care, kind: 'CARE_HOME', ward: 'B-护理', label: `N${i}`, services: ['NURSING'] }), 'bed');
-    const referrals = [];
+    const referrals: ReturnType<typeof item>[] = [];
     for (let i = 0; i < 200; i++) {
       const dem = i % 5 !== 0; // 160 dementia patients, 40 general
       const urgency = i % 10 === 9 ? 'EMERGENCY' : i % 5 === 0 ? 'URGENT' : 'ROUTINE';
-      referrals.push(item(await d.patient(), dem ? ['NURSING', 'DEMENTIA'] : ['NURSING'], urgency));
+      referrals.push(item(await d.patient(d.planner, d.assessed(4)), dem ? ['NURSING', 'DEMENTIA'] : ['NURSING'], urgency));
     }
     const res = await ok(d.planner.post('/referrals/surge', { referrals }), 'surge');
     // 60 beds: 20 dementia-capable, 40 general; 160 dementia and 40 general patients: the maximum is 20 + 40 = 60,

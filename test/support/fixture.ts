@@ -45,9 +45,12 @@ export async function smallDistrict(e: Engine, district = 'd1') {
 
   // each suite draws consecutive numbers from a random base, so ids never collide within a database
   let patientSeq = Math.floor(Math.random() * 5_000_000) * 2;
-  const patient = async (by = planner) => (await ok(by.post('/patients', { residentId: residentId(++patientSeq), name: `测试患者${patientSeq}`, phone: '13800138000' }), 'patient')).patientId as string;
+  const patient = async (by = planner, extra: Record<string, unknown> = {}) =>
+    (await ok(by.post('/patients', { residentId: residentId(++patientSeq), name: `测试患者${patientSeq}`, phone: '13800138000', ...extra }), 'patient')).patientId as string;
+  /** A valid needs assessment of the given grade (for placements into care beds). */
+  const assessed = (grade: number, over: Record<string, unknown> = {}) => ({ assessment: { grade, type: 'INITIAL', assessedOn: '2026-06-01', expiresOn: '2028-05-31', cognitiveImpairment: false, ...over } });
 
-  return { district, dc, planner, cc1c, cc2c, carec, hospital, cc1, cc2, care, hospitalBeds, cc1Beds, cc2Beds, careBeds, patient };
+  return { district, dc, planner, cc1c, cc2c, carec, hospital, cc1, cc2, care, hospitalBeds, cc1Beds, cc2Beds, careBeds, patient, assessed };
 }
 
 export { ok };

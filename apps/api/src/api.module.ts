@@ -17,6 +17,7 @@ import { HealthController } from './health/health.controller';
 import { ReferralQueries } from './referrals/referral-queries';
 import { ReferralsController } from './referrals/referrals.controller';
 import { InboxController } from './referrals/inbox.controller';
+import { PolicyController } from './registry/policy.controller';
 import { RegistryController } from './registry/registry.controller';
 
 const QUEUE_EVENTS = Symbol('QUEUE_EVENTS');
@@ -42,7 +43,7 @@ export class ApiModule {
         BullModule.forRoot({ connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix: cfg.QUEUE_PREFIX }),
         BullModule.registerQueue({ name: QUEUES.commands }),
       ],
-      controllers: [ReferralsController, InboxController, RegistryController, CommandsController, HealthController],
+      controllers: [ReferralsController, InboxController, RegistryController, PolicyController, CommandsController, HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -9,6 +9,7 @@ import { CommandProcessor } from './command.processor';
 import { DeadlineProcessor, DeadlineReconciler, TimerEventsProcessor } from './deadlines';
 import { OutboxRelay } from './outbox.relay';
 import { ProjectionsProcessor } from './projections.processor';
+import { PolicyBootstrap } from './policy.bootstrap';
 
 /** The worker process: command execution, outbox relay, projections and deadlines. */
 @Module({})
@@ -22,7 +23,7 @@ export class WorkerModule {
         BullModule.forRoot({ connection: redisOptionsFromUrl(cfg.REDIS_URL), prefix: cfg.QUEUE_PREFIX }),
         BullModule.registerQueue({ name: QUEUES.commands }, { name: QUEUES.projections }, { name: QUEUES.timers }, { name: QUEUES.deadlines }),
       ],
-      providers: [...COMMAND_HANDLERS, CommandProcessor, ProjectionsProcessor, TimerEventsProcessor, DeadlineProcessor, DeadlineReconciler, OutboxRelay],
+      providers: [...COMMAND_HANDLERS, CommandProcessor, ProjectionsProcessor, TimerEventsProcessor, DeadlineProcessor, DeadlineReconciler, OutboxRelay, PolicyBootstrap],
     };
   }
 }

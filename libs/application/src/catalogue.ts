@@ -8,6 +8,7 @@ import { AcceptOfferCommand, AcceptOfferHandler, ConfirmAdmissionCommand, Confir
 import { CloseReferralCommand, CloseReferralHandler, EscalateReferralCommand, EscalateReferralHandler, ExpireOfferCommand, ExpireOfferHandler, ExpireReservationCommand, ExpireReservationHandler, RerouteReferralCommand, RerouteReferralHandler } from './commands/district.commands';
 
 import { SubmitSurgeCommand, SubmitSurgeHandler } from './commands/surge.command';
+import { LapseReturnHoldCommand, LapseReturnHoldHandler, SetDistrictPolicyCommand, SetDistrictPolicyHandler, UpdatePatientAssessmentCommand, UpdatePatientAssessmentHandler, WarnOfferDeadlineCommand, WarnOfferDeadlineHandler } from './commands/policy.commands';
 
 type CommandClass = new (payload: any, ctx: CommandContext) => BedlinkCommand<any>;
 
@@ -34,6 +35,10 @@ export const COMMAND_CLASSES: Readonly<Record<CommandName, CommandClass>> = {
   RerouteReferral: RerouteReferralCommand,
   CloseReferral: CloseReferralCommand,
   SubmitSurge: SubmitSurgeCommand,
+  SetDistrictPolicy: SetDistrictPolicyCommand,
+  UpdatePatientAssessment: UpdatePatientAssessmentCommand,
+  LapseReturnHold: LapseReturnHoldCommand,
+  WarnOfferDeadline: WarnOfferDeadlineCommand,
 };
 
 export const COMMAND_HANDLERS = [
@@ -58,4 +63,8 @@ export const COMMAND_HANDLERS = [
   RerouteReferralHandler,
   CloseReferralHandler,
   SubmitSurgeHandler,
+  SetDistrictPolicyHandler,
+  UpdatePatientAssessmentHandler,
+  LapseReturnHoldHandler,
+  WarnOfferDeadlineHandler,
 ];

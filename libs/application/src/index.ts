@@ -9,3 +9,5 @@ export * from './commands/district.commands';
 export * from './commands/timing';
 export * from './commands/targets';
 export * from './commands/surge.command';
+export * from './policy/policy-schema';
+export * from './commands/policy.commands';

@@ -14,3 +14,5 @@ export * from './referral/referral';
 export * from './access/permissions';
 export * from './docs/reference';
 export * from './surge/allocate';
+export * from './policy/policy';
+export * from './policy/district-policy';

@@ -6,7 +6,7 @@ import { POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
 import { ReasonedRef } from './origin.commands';
 import { OfferRef } from './target.commands';
 import { resolveTargets } from './targets';
-import { offerTiming } from './timing';
+import { holdUntil, timingFor } from './timing';
 
 // ------------------------------------------------------------------ ExpireOffer (timer)
 export class ExpireOfferCommand extends BedlinkCommand<OfferRef> {}
@@ -21,7 +21,7 @@ export class ExpireOfferHandler implements ICommandHandler<ExpireOfferCommand> {
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'ExpireOffer', referralAccess(r, p.offerId));
-      r.expireOffer(p.offerId, offerTiming(this.policy, r.props.urgency), ctx.now);
+      r.expireOffer(p.offerId, await timingFor(this.policy, r), ctx.now);
       return referralResult(r, { offerId: p.offerId });
     });
   }
@@ -44,7 +44,7 @@ export class ExpireReservationHandler implements ICommandHandler<ExpireReservati
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'ExpireReservation', referralAccess(r));
-      r.expireReservation(p.reservationId, offerTiming(this.policy, r.props.urgency), ctx.now);
+      r.expireReservation(p.reservationId, await timingFor(this.policy, r), ctx.now);
       return referralResult(r);
     });
   }
@@ -85,7 +85,7 @@ export class RerouteReferralHandler implements ICommandHandler<RerouteReferralCo
       authorize(ctx.actor, 'RerouteReferral', referralAccess(r));
       r.assertCan('RerouteReferral');
       const candidates = await resolveTargets(tx, r, p.targets);
-      r.reroute(ctx.actor, { candidates, strategy: p.strategy, reason: p.reason }, offerTiming(this.policy, r.props.urgency), ctx.now);
+      r.reroute(ctx.actor, { candidates, strategy: p.strategy, reason: p.reason }, await timingFor(this.policy, r), ctx.now);
       return referralResult(r);
     });
   }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { allocateSurge, authorize, DEFAULT_ORIGIN_KIND, DomainError, greedySurge, Patient, Referral, SurgeRequest } from '@bedlink/domain';
+import { allocateSurge, authorize, checkCareEligibility, DEFAULT_ORIGIN_KIND, DomainError, greedySurge, Patient, Referral, SurgeRequest } from '@bedlink/domain';
 import { BedlinkCommand } from '../command';
 import { FreeBed, POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
 import { DraftReferralPayload } from './origin.commands';
-import { offerTiming } from './timing';
+import { timingOf } from './timing';
 
 export interface SubmitSurgePayload {
   referrals: DraftReferralPayload[];
@@ -49,6 +49,7 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
       if (!originId) throw new DomainError('FORBIDDEN', 'a surge is submitted by an institution');
       const origin = await tx.getInstitution(originId);
       authorize(ctx.actor, 'SubmitSurge', { districtId: origin.props.districtId, originInstitutionId: origin.id });
+      const doc = await this.policy.forDistrict(origin.props.districtId);
       const errors: { index: number; code: string; message: string }[] = [];
       const items: Item[] = [];
       const seen = new Set<string>();
@@ -57,6 +58,8 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
           if (seen.has(p.patientId)) throw new DomainError('PATIENT_HAS_LIVE_REFERRAL', 'the patient appears twice in the batch');
           if (!p.consent) throw new DomainError('CONSENT_REQUIRED', 'the patient has not consented');
           const patient = await tx.getPatient(p.patientId);
+          const verdict = checkCareEligibility(doc, p.requestedKind, patient.props.assessment, ctx.now, { hardship: patient.props.hardship });
+          if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
           const live = await tx.findPatientLiveReferral(p.patientId);
           if (live) throw new DomainError('PATIENT_HAS_LIVE_REFERRAL', `patient already has live referral ${live}`, { referralId: live });
           seen.add(p.patientId);
@@ -100,7 +103,7 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
         );
         const bedId = best.assigned.get(item.id) ?? null;
         const bed = bedId ? byId.get(bedId)! : null;
-        r.submit(ctx.actor, ctx.now, { candidates: bed ? [{ institutionId: bed.institutionId, bedId: bed.id, programmeId: null, score: 1 }] : [], timing: offerTiming(this.policy, p.urgency) });
+        r.submit(ctx.actor, ctx.now, { candidates: bed ? [{ institutionId: bed.institutionId, bedId: bed.id, programmeId: null, score: 1 }] : [], timing: timingOf(doc, p.urgency, r.props.direction) });
         tx.add(r);
         allocations.push({ index: item.index, referralId: r.id, bedId, institutionId: bed?.institutionId ?? null, state: r.state });
       }
