@@ -273,8 +273,8 @@ class PgTx implements Tx {
       );
     } else {
       await this.versioned(
-        `UPDATE referrals SET state=$3, state_reason=$4, strategy=$5, candidates=$6, candidate_cursor=$7, version=version+1, chain_seq=$8, chain_hash=$9, updated_at=$10 WHERE id=$1 AND version=$2`,
-        [p.id, r.version, p.state, p.stateReason, p.strategy, JSON.stringify(p.candidates), p.candidateCursor, chainSeq, hash, p.updatedAt],
+        `UPDATE referrals SET state=$3, state_reason=$4, strategy=$5, candidates=$6, candidate_cursor=$7, version=version+1, chain_seq=$8, chain_hash=$9, updated_at=$10, care_level=$11 WHERE id=$1 AND version=$2`,
+        [p.id, r.version, p.state, p.stateReason, p.strategy, JSON.stringify(p.candidates), p.candidateCursor, chainSeq, hash, p.updatedAt, p.careLevel],
         p.id,
       );
     }
