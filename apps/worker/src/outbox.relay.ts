@@ -34,9 +34,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly deadlines: DeadlineReconciler,
     @InjectQueue(QUEUES.projections) projections: Queue,
     @InjectQueue(QUEUES.timers) timers: Queue,
+    @InjectQueue(QUEUES.webhookEvents) webhookEvents: Queue,
+    @InjectQueue(QUEUES.kpiEvents) kpiEvents: Queue,
   ) {
     this.store = new OutboxStore(ds);
-    this.queues = { [QUEUES.projections]: projections, [QUEUES.timers]: timers };
+    this.queues = { [QUEUES.projections]: projections, [QUEUES.timers]: timers, [QUEUES.webhookEvents]: webhookEvents, [QUEUES.kpiEvents]: kpiEvents };
   }
 
   async onApplicationBootstrap(): Promise<void> {

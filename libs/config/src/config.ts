@@ -79,6 +79,24 @@ export class EnvConfig {
   @Transform(int) @IsInt() @Min(1) OFFER_WINDOW_URGENT_MS = 2 * 3600_000;
   @Transform(int) @IsInt() @Min(1) OFFER_WINDOW_ROUTINE_MS = 24 * 3600_000;
   @Transform(int) @IsInt() @Min(1) RESERVATION_HOLD_MS = 48 * 3600_000;
+
+  /** Webhook deliveries: attempts before the dead-letter queue, first backoff (doubles each retry), request timeout. */
+  @Transform(int) @IsInt() @Min(1) @Max(50) WEBHOOK_MAX_ATTEMPTS = 10;
+  @Transform(int) @IsInt() @Min(1) WEBHOOK_BACKOFF_MS = 2000;
+  @Transform(int) @IsInt() @Min(100) WEBHOOK_TIMEOUT_MS = 5000;
+  @Transform(int) @IsInt() @Min(1) @Max(64) WEBHOOK_CONCURRENCY = 8;
+
+  /** /health/ready turns 503 when the oldest waiting command is older than this. */
+  @Transform(int) @IsInt() @Min(100) READY_MAX_QUEUE_LAG_MS = 60_000;
+
+  /**
+   * Bull Board at /admin/queues answers only to this token (HTTP Basic password, any user name,
+   * or `Authorization: Bearer <token>`). Unset: the dashboard refuses everyone.
+   */
+  @IsString()
+  @IsOptional()
+  @MinLength(32, { message: 'ADMIN_TOKEN must be at least 32 characters' })
+  ADMIN_TOKEN?: string;
 }
 
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
@@ -86,7 +104,7 @@ const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const known = Object.keys(new EnvConfig());
   const raw: Record<string, unknown> = {};
-  for (const k of [...known, 'JWT_PUBLIC_KEY', 'HOST']) if (env[k] !== undefined) raw[k] = env[k];
+  for (const k of [...known, 'JWT_PUBLIC_KEY', 'HOST', 'ADMIN_TOKEN']) if (env[k] !== undefined) raw[k] = env[k];
   const cfg = plainToInstance(EnvConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(cfg, { whitelist: true });
   if (errors.length) {

@@ -3,3 +3,5 @@ export * from './redis';
 export * from './command-gateway';
 export * from './consumers';
 export * from './redis-options';
+export * from './webhook-signature';
+export * from './webhook-body';

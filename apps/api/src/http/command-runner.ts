@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Actor, CommandName, DomainError, ErrorCode, Urgency } from '@bedlink/domain';
 import { CommandGateway } from '@bedlink/messaging';
+import { MetricsService } from '../ops/metrics.service';
 
 export const COMMAND_GATEWAY = Symbol('COMMAND_GATEWAY');
 
@@ -16,6 +17,7 @@ export class CommandRunner {
   constructor(
     @Inject(COMMAND_GATEWAY) private readonly gateway: CommandGateway,
     private readonly ds: DataSource,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   /** A command on an existing referral inherits its urgency, so EMERGENCY work overtakes a ROUTINE backlog. */
@@ -32,7 +34,9 @@ export class CommandRunner {
     const wait = !/respond-async/i.test(req.header('prefer') ?? '');
     const correlationId = req.header('x-correlation-id') ?? undefined;
     const urgency = opts.urgency ?? (await this.urgencyOf(payload));
-    const r = await this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: key, wait, urgency, correlationId });
+    const dispatch = () => this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: key, wait, urgency, correlationId });
+    // outcome: ok / refused (a domain error) / accepted (answered 202 before the result) / error (no answer)
+    const r = this.metrics ? await this.metrics.observeCommand(type, dispatch, (x) => (x.status === 'accepted' ? 'accepted' : x.outcome.ok ? 'ok' : 'refused')) : await dispatch();
     res.setHeader('X-Command-Id', r.commandId);
     if (r.status === 'accepted') {
       res.status(202).setHeader('Location', `/commands/${r.commandId}`);
