@@ -19,6 +19,8 @@ import { ErrorFilter } from './http/error.filter';
 import { HealthController } from './health/health.controller';
 import { ReferralQueries } from './referrals/referral-queries';
 import { ReferralsController } from './referrals/referrals.controller';
+import { InboxController } from './referrals/inbox.controller';
+import { PolicyController } from './registry/policy.controller';
 import { RegistryController } from './registry/registry.controller';
 import { adminOnly } from './ops/admin-auth';
 import { MetricsController } from './ops/metrics.controller';
@@ -52,7 +54,7 @@ export class ApiModule {
         BullBoardModule.forRoot({ route: '/admin/queues', adapter: ExpressAdapter, middleware: adminOnly(cfg.ADMIN_TOKEN), boardOptions: { uiConfig: { boardTitle: 'Bedlink queues' } } }),
         BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
-      controllers: [ReferralsController, RegistryController, CommandsController, HealthController, MetricsController, WebhooksController],
+      controllers: [ReferralsController, InboxController, RegistryController, PolicyController, CommandsController, HealthController, MetricsController, WebhooksController],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_GUARD, useClass: AuthGuard },

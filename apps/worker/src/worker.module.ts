@@ -10,6 +10,7 @@ import { DeadlineProcessor, DeadlineReconciler, TimerEventsProcessor } from './d
 import { OutboxRelay } from './outbox.relay';
 import { KpisProcessor } from './kpis.processor';
 import { ProjectionsProcessor } from './projections.processor';
+import { PolicyBootstrap } from './policy.bootstrap';
 import { WebhookDeliveryProcessor, WebhookFanoutProcessor } from './webhooks.processor';
 
 /** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
@@ -44,6 +45,7 @@ export class WorkerModule {
         WebhookFanoutProcessor,
         WebhookDeliveryProcessor,
         KpisProcessor,
+        PolicyBootstrap,
       ],
     };
   }

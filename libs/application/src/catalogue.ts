@@ -7,6 +7,9 @@ import { AbortTransferCommand, AbortTransferHandler, CancelReferralCommand, Canc
 import { AcceptOfferCommand, AcceptOfferHandler, ConfirmAdmissionCommand, ConfirmAdmissionHandler, DeclineOfferCommand, DeclineOfferHandler, RevokeAcceptanceCommand, RevokeAcceptanceHandler, ViewOfferCommand, ViewOfferHandler } from './commands/target.commands';
 import { CloseReferralCommand, CloseReferralHandler, EscalateReferralCommand, EscalateReferralHandler, ExpireOfferCommand, ExpireOfferHandler, ExpireReservationCommand, ExpireReservationHandler, RerouteReferralCommand, RerouteReferralHandler } from './commands/district.commands';
 
+import { SubmitSurgeCommand, SubmitSurgeHandler } from './commands/surge.command';
+import { LapseReturnHoldCommand, LapseReturnHoldHandler, SetDistrictPolicyCommand, SetDistrictPolicyHandler, UpdatePatientAssessmentCommand, UpdatePatientAssessmentHandler, WarnOfferDeadlineCommand, WarnOfferDeadlineHandler } from './commands/policy.commands';
+
 type CommandClass = new (payload: any, ctx: CommandContext) => BedlinkCommand<any>;
 
 /** Every command the engine runs, by its stable name: the worker builds commands from job names with it. */
@@ -31,6 +34,11 @@ export const COMMAND_CLASSES: Readonly<Record<CommandName, CommandClass>> = {
   EscalateReferral: EscalateReferralCommand,
   RerouteReferral: RerouteReferralCommand,
   CloseReferral: CloseReferralCommand,
+  SubmitSurge: SubmitSurgeCommand,
+  SetDistrictPolicy: SetDistrictPolicyCommand,
+  UpdatePatientAssessment: UpdatePatientAssessmentCommand,
+  LapseReturnHold: LapseReturnHoldCommand,
+  WarnOfferDeadline: WarnOfferDeadlineCommand,
 };
 
 export const COMMAND_HANDLERS = [
@@ -54,4 +62,9 @@ export const COMMAND_HANDLERS = [
   EscalateReferralHandler,
   RerouteReferralHandler,
   CloseReferralHandler,
+  SubmitSurgeHandler,
+  SetDistrictPolicyHandler,
+  UpdatePatientAssessmentHandler,
+  LapseReturnHoldHandler,
+  WarnOfferDeadlineHandler,
 ];

@@ -7,3 +7,7 @@ export * from './commands/origin.commands';
 export * from './commands/target.commands';
 export * from './commands/district.commands';
 export * from './commands/timing';
+export * from './commands/targets';
+export * from './commands/surge.command';
+export * from './policy/policy-schema';
+export * from './commands/policy.commands';

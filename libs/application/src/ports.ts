@@ -1,4 +1,14 @@
-import { Actor, Bed, Institution, Patient, Referral, Urgency } from '@bedlink/domain';
+import { Actor, Bed, DistrictPolicy, DistrictPolicyDoc, Institution, Patient, Referral } from '@bedlink/domain';
+
+export interface FreeBed {
+  id: string;
+  institutionId: string;
+  kind: string;
+  services: string[];
+  sexRestriction: string | null;
+  minCareLevel: number | null;
+  maxCareLevel: number | null;
+}
 
 /** Everything a command handler knows about the command it runs, beyond its own fields. */
 export interface CommandContext {
@@ -22,7 +32,13 @@ export interface Tx {
   /** Beds are locked in id order by the caller to avoid deadlocks. */
   findPatientLiveReferral(patientId: string): Promise<string | null>;
   findOccupiedBed(patientId: string): Promise<string | null>;
-  add(aggregate: Referral | Bed | Institution | Patient): void;
+  /** Unoccupied, unheld beds of the given kinds in a district (read without locks: offers do not hold beds). */
+  findFreeBeds(districtId: string, kinds: readonly string[], limit: number): Promise<FreeBed[]>;
+  /** The stored policy of a district, locked for change; null when the district has none yet. */
+  getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null>;
+  /** The bed held for a resident's return, if any. */
+  findReturnHoldBed(patientId: string): Promise<string | null>;
+  add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy): void;
 }
 
 export const UNIT_OF_WORK = Symbol('UNIT_OF_WORK');
@@ -41,15 +57,7 @@ export interface Clock {
 }
 
 export const POLICY = Symbol('POLICY');
-/** District policy the handlers consult; loaded from configuration. */
+/** District policy (deadlines, holds, eligibility, calendar) as the handlers consult it. */
 export interface Policy {
-  offerWindowMs(urgency: Urgency): number;
-  reservationHoldMs(urgency: Urgency): number;
-  broadcastFanout: number;
+  forDistrict(districtId: string): Promise<DistrictPolicyDoc>;
 }
-
-export const DEFAULT_POLICY: Policy = {
-  offerWindowMs: (u) => ({ EMERGENCY: 15 * 60_000, URGENT: 2 * 3600_000, ROUTINE: 24 * 3600_000 })[u],
-  reservationHoldMs: (u) => ({ EMERGENCY: 2 * 3600_000, URGENT: 12 * 3600_000, ROUTINE: 48 * 3600_000 })[u],
-  broadcastFanout: 3,
-};

@@ -35,6 +35,11 @@ export class DraftReferralDto {
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expectedArrival?: string;
 }
 
+export class SurgeDto {
+  @ApiProperty({ type: [DraftReferralDto], description: 'Up to 500 referrals allocated together across the district' })
+  @IsArray() @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => DraftReferralDto) referrals!: DraftReferralDto[];
+}
+
 export class ExtendOfferDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() targetInstitutionId!: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() targetBedId?: string;
@@ -61,6 +66,11 @@ export class ReasonDto {
 export class RerouteTargetDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() institutionId!: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() bedId?: string;
+}
+
+export class SubmitReferralDto {
+  @ApiPropertyOptional({ type: [RerouteTargetDto], description: 'Ranked targets; the engine offers by the referral strategy (BROADCAST: top N at once, CASCADE: one at a time), escalating when none is left' })
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => RerouteTargetDto) targets?: RerouteTargetDto[];
 }
 
 export class RerouteDto extends ReasonDto {

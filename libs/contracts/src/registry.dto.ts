@@ -26,6 +26,7 @@ export class RegisterBedDto {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(6) minCareLevel?: number;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(6) maxCareLevel?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() isolationCapable?: boolean;
+  @ApiPropertyOptional({ description: '保基本养老床位 (basic-guarantee care-home bed)' }) @IsOptional() @IsBoolean() basicGuarantee?: boolean;
 }
 
 export class ChangeBedStatusDto {
@@ -48,6 +49,11 @@ export class RegisterPatientDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^\+?[0-9 -]{5,20}$/) phone?: string;
   @ApiPropertyOptional({ enum: SEXES }) @IsOptional() @IsIn(SEXES) sex?: Sex;
   @ApiPropertyOptional({ type: CareAssessmentDto }) @IsOptional() @ValidateNested() @Type(() => CareAssessmentDto) assessment?: CareAssessmentDto;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() hardship?: boolean;
+}
+
+export class UpdateAssessmentDto {
+  @ApiProperty({ type: CareAssessmentDto }) @ValidateNested() @Type(() => CareAssessmentDto) assessment!: CareAssessmentDto;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() hardship?: boolean;
 }
 

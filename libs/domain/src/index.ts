@@ -12,3 +12,7 @@ export * from './patients/patient';
 export * from './referral/referral-machine';
 export * from './referral/referral';
 export * from './access/permissions';
+export * from './docs/reference';
+export * from './surge/allocate';
+export * from './policy/policy';
+export * from './policy/district-policy';

@@ -11,5 +11,6 @@ export * from './inbox';
 export * from './bed-board.projector';
 export * from './command-log';
 export * from './infra.module';
+export * from './policy-store';
 export * from './webhook-subscriptions';
 export * from './kpi.projector';

@@ -31,6 +31,11 @@ export const COMMAND_NAMES = [
   'EscalateReferral',
   'RerouteReferral',
   'CloseReferral',
+  'SubmitSurge',
+  'SetDistrictPolicy',
+  'UpdatePatientAssessment',
+  'LapseReturnHold',
+  'WarnOfferDeadline',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -72,6 +77,11 @@ export const PERMISSIONS: Readonly<Record<CommandName | QueryName, Permission>> 
   EscalateReferral: { roles: ['DISTRICT_COORDINATOR', 'SYSTEM'], scope: 'DISTRICT', description: 'escalate to the district' },
   RerouteReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'reroute an escalated referral' },
   CloseReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'close an escalated referral' },
+  SubmitSurge: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'submit a batch of referrals for district-wide allocation' },
+  SetDistrictPolicy: { roles: ['DISTRICT_COORDINATOR', 'SYSTEM'], scope: 'DISTRICT', description: 'change the district policy document' },
+  UpdatePatientAssessment: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR'], scope: 'INVOLVED', description: 'record a new care needs assessment' },
+  LapseReturnHold: { roles: ['SYSTEM'], scope: 'NONE', description: 'return-hold timer' },
+  WarnOfferDeadline: { roles: ['SYSTEM'], scope: 'NONE', description: 'deadline warning timer' },
   ReadReferral: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a referral it is involved in' },
   ListReferrals: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'list referrals it is involved in' },
   ReadAuditTrail: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read the trail of a referral it is involved in' },

@@ -29,10 +29,17 @@ export const EVENT_TYPES = [
   'ReferralFailed',
   'PlacementRequested',
   'PlacementConfirmed',
+  'DistrictPolicyChanged',
+  'AssessmentUpdated',
+  'ReferralReassessed',
+  'OfferDeadlineWarning',
+  'ReturnHoldPlaced',
+  'ReturnHoldReleased',
+  'ReturnHoldLapsed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type AggregateType = 'Referral' | 'Bed' | 'Institution' | 'Patient';
+export type AggregateType = 'Referral' | 'Bed' | 'Institution' | 'Patient' | 'DistrictPolicy';
 
 export interface DomainEvent<P extends object = Record<string, unknown>> {
   readonly id: string;
