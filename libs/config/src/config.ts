@@ -102,6 +102,7 @@ export class EnvConfig {
    * Bull Board at /admin/queues answers only to this token (HTTP Basic password, any user name,
    * or `Authorization: Bearer <token>`). Unset: the dashboard refuses everyone.
    */
+  @Transform(({ value }) => (value === '' ? undefined : value))
   @IsString()
   @IsOptional()
   @MinLength(32, { message: 'ADMIN_TOKEN must be at least 32 characters' })
