@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
-import { QUEUES, redisOptionsFromUrl, verifyWebhookSignature } from '@bedlink/messaging';
+import { QUEUES, redisOptionsFromUrl, redriveDeadLetters, verifyWebhookSignature } from '@bedlink/messaging';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
 import { client, eventually } from './support/http';
@@ -16,7 +16,7 @@ interface Hit {
 }
 
 /** A webhook receiver on 127.0.0.1: answers 500 to the first `failFirst` attempts of each event id. */
-async function receiver(failFirst: number): Promise<{ url: string; hits: Hit[]; close(): Promise<void> }> {
+async function receiver(failFirst: number, port = 0): Promise<{ url: string; hits: Hit[]; close(): Promise<void> }> {
   const hits: Hit[] = [];
   const tries = new Map<string, number>();
   const server: Server = createServer((req, res) => {
@@ -32,9 +32,9 @@ async function receiver(failFirst: number): Promise<{ url: string; hits: Hit[]; 
       res.end(status === 200 ? 'ok' : 'try later');
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}/hook`, hits, close: () => new Promise<void>((r) => server.close(() => r())) };
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const bound = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${bound}/hook`, hits, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 /** A URL where nothing listens: bound, then closed. */
@@ -179,5 +179,19 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
     expect(metrics).toMatch(/^bedlink_webhook_deliveries_total\{outcome="delivered"\} 2$/m);
     // 3 refused attempts for each of the two delivered events, 5 for the dead one
     expect(metrics).toMatch(/^bedlink_webhook_deliveries_total\{outcome="failed_attempt"\} 11$/m);
+
+    // the receiver comes back: a redrive delivers the dead letter, once, and empties the queue
+    const back = await receiver(0, Number(new URL(url).port));
+    receivers.push(back);
+    const deliveries = new Queue(QUEUES.webhookDeliveries, { connection: redisOptionsFromUrl(e.cfg.REDIS_URL), prefix: e.cfg.QUEUE_PREFIX });
+    try {
+      expect(await redriveDeadLetters(deadLetter, { [QUEUES.webhookDeliveries]: deliveries })).toEqual({ redriven: 1, skipped: 0 });
+      await eventually(async () => back.hits.length, (n) => n >= 1, 10_000);
+      expect(back.hits[0].headers['bedlink-event-id']).toBe(dead.data.data.eventId);
+      expect(back.hits[0].headers['bedlink-delivery-attempt']).toBe('1');
+      expect(await deadLetter.getJobs(['waiting'])).toEqual([]);
+    } finally {
+      await deliveries.close();
+    }
   });
 });

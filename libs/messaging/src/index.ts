@@ -6,3 +6,4 @@ export * from './redis-options';
 export * from './webhook-signature';
 export * from './webhook-body';
 export * from './webhook-url';
+export * from './dead-letter';
