@@ -13,6 +13,8 @@ import { AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { COMMAND_GATEWAY, CommandRunner } from './http/command-runner';
 import { CommandsController } from './http/commands.controller';
 import { ErrorFilter } from './http/error.filter';
+import { ConsoleController } from './console/console.controller';
+import { EventsController, LiveHub } from './events/live-stream';
 import { HealthController } from './health/health.controller';
 import { ReferralQueries } from './referrals/referral-queries';
 import { ReferralsController } from './referrals/referrals.controller';
@@ -41,7 +43,7 @@ export class ApiModule {
         BullModule.forRoot({ connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix: cfg.QUEUE_PREFIX }),
         BullModule.registerQueue({ name: QUEUES.commands }),
       ],
-      controllers: [ReferralsController, RegistryController, CommandsController, HealthController],
+      controllers: [ReferralsController, RegistryController, CommandsController, HealthController, EventsController, ConsoleController],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -55,6 +57,7 @@ export class ApiModule {
         QueueEventsCloser,
         CommandRunner,
         ReferralQueries,
+        LiveHub,
       ],
     };
   }

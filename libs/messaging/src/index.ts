@@ -3,3 +3,4 @@ export * from './redis';
 export * from './command-gateway';
 export * from './consumers';
 export * from './redis-options';
+export * from './live';
