@@ -5,3 +5,4 @@ export * from './consumers';
 export * from './redis-options';
 export * from './webhook-signature';
 export * from './webhook-body';
+export * from './live';
