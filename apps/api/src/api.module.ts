@@ -16,6 +16,8 @@ import { AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { COMMAND_GATEWAY, CommandRunner } from './http/command-runner';
 import { CommandsController } from './http/commands.controller';
 import { ErrorFilter } from './http/error.filter';
+import { ConsoleController } from './console/console.controller';
+import { EventsController, LiveHub } from './events/live-stream';
 import { HealthController } from './health/health.controller';
 import { ReferralQueries } from './referrals/referral-queries';
 import { ReferralsController } from './referrals/referrals.controller';
@@ -54,7 +56,7 @@ export class ApiModule {
         BullBoardModule.forRoot({ route: '/admin/queues', adapter: ExpressAdapter, middleware: adminOnly(cfg.ADMIN_TOKEN), boardOptions: { uiConfig: { boardTitle: 'Bedlink queues' } } }),
         BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter }))),
       ],
-      controllers: [ReferralsController, InboxController, RegistryController, PolicyController, CommandsController, HealthController, MetricsController, WebhooksController],
+      controllers: [ReferralsController, InboxController, RegistryController, PolicyController, CommandsController, HealthController, MetricsController, WebhooksController, EventsController, ConsoleController],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -70,6 +72,7 @@ export class ApiModule {
         MetricsService,
         CommandRunner,
         ReferralQueries,
+        LiveHub,
       ],
     };
   }

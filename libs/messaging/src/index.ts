@@ -7,3 +7,4 @@ export * from './webhook-signature';
 export * from './webhook-body';
 export * from './webhook-url';
 export * from './dead-letter';
+export * from './live';
