@@ -11,7 +11,7 @@ import { PiiCipher } from '@bedlink/persistence';
 import { migrate } from '../scripts/migrate';
 import { closedLoop, LoadDriver, loadRegistry, openLoop } from './load';
 import { seed } from './seed';
-import { freePort, percentile, Proc, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
+import { cpuSeconds, freePort, percentile, Proc, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
 
 /**
  * npm run bench [-- --quick] [--rate 200] [--open 60] [--closed 30] [--users 32] [--keep]
@@ -55,13 +55,24 @@ const PREFIX = `blbench${randomBytes(4).toString('hex')}`;
 const JWT_SECRET = `bench-${randomBytes(24).toString('hex')}`;
 const PII_KEY = randomBytes(32).toString('hex');
 
-/** The candidate query measured until the real matcher lands (libs/persistence/src/matching/). */
+/**
+ * The candidate query measured until the real matcher lands (libs/persistence/src/matching/):
+ * free beds of a kind in a district with the required services and no live hold, nearest
+ * institution first, top 10. Written as "institutions of the district by distance, then up to 10
+ * beds of each" so the nested loop stops after the first institutions that have room, instead of
+ * sorting every free bed of the district by distance; beds_institution (institution_id, kind,
+ * status) serves the inner lookup, reservations_one_live_per_bed the hold check.
+ */
 const MATCH_SQL = `
-  SELECT b.id, b.institution_id, (i.lat - $4) ^ 2 + (i.lng - $5) ^ 2 AS d2
-  FROM beds b JOIN institutions i ON i.id = b.institution_id
-  WHERE b.status = 'U' AND b.district_id = $1 AND b.kind = $2 AND b.services @> $3::text[]
-    AND NOT EXISTS (SELECT 1 FROM reservations x WHERE x.bed_id = b.id AND x.state = 'HELD')
-  ORDER BY d2, b.id
+  SELECT c.id, c.institution_id, i.d2
+  FROM (SELECT id, (lat - $4) ^ 2 + (lng - $5) ^ 2 AS d2 FROM institutions WHERE district_id = $1 ORDER BY d2, id) i
+  CROSS JOIN LATERAL (
+    SELECT b.id, b.institution_id FROM beds b
+    WHERE b.institution_id = i.id AND b.kind = $2 AND b.status = 'U' AND b.services @> $3::text[]
+      AND NOT EXISTS (SELECT 1 FROM reservations x WHERE x.bed_id = b.id AND x.state = 'HELD')
+    LIMIT 10
+  ) c
+  ORDER BY i.d2, i.id
   LIMIT 10`;
 
 async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
@@ -333,6 +344,8 @@ async function main(): Promise<void> {
     const closed = new LoadDriver(baseUrl, JWT_SECRET, reg, { declineShare: P.declineShare });
     log(`closed loop: ${P.users} users for ${P.closedSeconds} s`);
     const cFrom = Date.now();
+    const pgPids = await admin(async (c) => (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB])).rows.map((r) => r.pid as number));
+    const cpu0 = { api: cpuSeconds(api.child.pid), worker: cpuSeconds(worker.child.pid), postgres: pgPids.reduce((a, p) => a + cpuSeconds(p), 0), driver: process.cpuUsage() };
     const cprog = setInterval(() => {
       const s = commandStats(closed, Date.now() - 5000, Date.now());
       log(`  closed: ${closed.completed} completed, ${closed.failed} failed; last 5 s ${round(s.commands / 5, 0)} commands/s p99 ${s.p99} ms`);
@@ -340,6 +353,15 @@ async function main(): Promise<void> {
     await closedLoop(closed, P.users, P.closedSeconds);
     clearInterval(cprog);
     const cTo = Date.now();
+    const pgPids2 = await admin(async (c) => (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB])).rows.map((r) => r.pid as number));
+    const dcpu = process.cpuUsage(cpu0.driver);
+    const cpuShare = {
+      api: round((cpuSeconds(api.child.pid) - cpu0.api) / ((cTo - cFrom) / 1000), 2),
+      worker: round((cpuSeconds(worker.child.pid) - cpu0.worker) / ((cTo - cFrom) / 1000), 2),
+      postgresBackends: round((pgPids2.filter((p) => pgPids.includes(p)).reduce((a, p) => a + cpuSeconds(p), 0) - cpu0.postgres) / ((cTo - cFrom) / 1000), 2),
+      loadDriver: round((dcpu.user + dcpu.system) / 1e6 / ((cTo - cFrom) / 1000), 2),
+    };
+    log(`closed loop CPU (cores busy): ${JSON.stringify(cpuShare)}`);
     const closedStats = commandStats(closed, cFrom, cTo);
     const cSecs = (cTo - cFrom) / 1000;
     const commandsPerSec = round(closedStats.commands / cSecs, 1);
@@ -363,7 +385,7 @@ async function main(): Promise<void> {
       targets: {} as Record<string, boolean>,
       detail: {
         openLoop: { offeredCommandsPerSec: P.offeredCommandsPerSec, achievedCommandsPerSec: round(openStats.commands / ((oTo - oFrom) / 1000), 1), lifecyclesStarted: ol.started, completed: open.completed, failed: open.failed, p50: openStats.p50, p99: openStats.p99, max: openStats.max, byType: openStats.byType, errors: openStats.errors },
-        closedLoop: { users: P.users, seconds: round(cSecs, 1), completed: closed.completed, failed: closed.failed, p50: closedStats.p50, p99: closedStats.p99, errors: closedStats.errors },
+        closedLoop: { cpuCoresBusy: cpuShare, users: P.users, seconds: round(cSecs, 1), completed: closed.completed, failed: closed.failed, p50: closedStats.p50, p99: closedStats.p99, errors: closedStats.errors },
         e2eEvent: { consumer: 'bed-board', measured: 'outbox.created_at (command tx start) → inbox.handled_at', ...e2e },
         match: { query: 'bench candidate SQL (beds_free partial index; real matcher not merged yet)', beds: P.beds, ...match },
         baselinePg: { clients: P.users, shape: 'BEGIN; SELECT … FOR UPDATE; UPDATE … version check; INSERT audit; INSERT outbox (+NOTIFY trigger); INSERT command_log; COMMIT', ...pgBase },

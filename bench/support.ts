@@ -125,3 +125,15 @@ export function residentIdFor(n: number): string {
   const sum = body.split('').reduce((acc, d, i) => acc + Number(d) * w[i], 0);
   return body + '10X98765432'[sum % 11];
 }
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc, clock ticks of 10 ms). */
+export function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}

@@ -20,7 +20,7 @@ export class WorkerModule {
         InfraModule.forRoot(cfg, opts),
         CqrsModule.forRoot(),
         BullModule.forRoot({ connection: redisOptionsFromUrl(cfg.REDIS_URL), prefix: cfg.QUEUE_PREFIX }),
-        BullModule.registerQueue({ name: QUEUES.commands }, { name: QUEUES.projections }, { name: QUEUES.timers }, { name: QUEUES.deadlines }),
+        BullModule.registerQueue({ name: QUEUES.commands }, { name: QUEUES.projections }, { name: QUEUES.timers }, { name: QUEUES.deadlines }, { name: QUEUES.deadLetter }),
       ],
       providers: [...COMMAND_HANDLERS, CommandProcessor, ProjectionsProcessor, TimerEventsProcessor, DeadlineProcessor, DeadlineReconciler, OutboxRelay],
     };
