@@ -43,6 +43,7 @@ describe('fault injection: the engine loses nothing and never double-books', () 
     let finished = false;
     void done.then(() => (finished = true));
     let kills = 0;
+    const progress = setInterval(() => log(`  SIGKILL: ${d.completed}/${N} completed, ${d.failed} failed, ${kills} kills`), 5000);
     while (!finished) {
       await sleep(1000 + Math.random() * 3000);
       if (finished) break;
@@ -52,6 +53,7 @@ describe('fault injection: the engine loses nothing and never double-books', () 
       await c.startWorker();
     }
     await done;
+    clearInterval(progress);
     log(`SIGKILL: ${kills} kills, ${d.completed} completed, ${d.failed} failed ${JSON.stringify([...d.failures])}`);
     expect(kills).toBeGreaterThan(0);
     expect(d.failures).toEqual(new Map());

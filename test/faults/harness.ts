@@ -173,6 +173,7 @@ export async function startCluster(size = { districts: 2, institutions: 24, beds
     OUTBOX_POLL_MS: String(OUTBOX_POLL_MS),
     COMMAND_TIMEOUT_MS: '3000',
     COMMAND_LOCK_MS: '4000',
+    EVENT_LOCK_MS: '4000',
     EVENT_RETRY_ATTEMPTS: '3',
     EVENT_RETRY_BACKOFF_MS: '100',
     DEADLINE_SWEEP_MS: '2000',
@@ -289,15 +290,13 @@ export async function assertInvariants(c: Cluster, opts: { deadLettered?: string
   );
   // every bed-board event has been applied (its inbox row exists), dead-lettered poison aside
   await eventually(
-    async () =>
-      (
-        await q(
-          `SELECT count(*)::int AS n FROM outbox o WHERE o.event_type = ANY($1) AND NOT (o.event_id = ANY($2::uuid[]))
-             AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.consumer = 'bed-board' AND i.event_id = o.event_id)`,
-          [['BedRegistered', 'BedStatusChanged', 'BedReserved', 'ReservationReleased', 'ReservationExpired'], dead],
-        )
-      )[0].n,
-    (n) => n === 0,
+    () =>
+      q(
+        `SELECT o.event_id, o.event_type, o.created_at, o.sent_at FROM outbox o WHERE o.event_type = ANY($1) AND NOT (o.event_id = ANY($2::uuid[]))
+           AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.consumer = 'bed-board' AND i.event_id = o.event_id) LIMIT 5`,
+        [['BedRegistered', 'BedStatusChanged', 'BedReserved', 'ReservationReleased', 'ReservationExpired'], dead],
+      ),
+    (rows) => rows.length === 0,
     60_000,
   );
 

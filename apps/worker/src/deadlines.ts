@@ -67,11 +67,11 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
   async sweepOverdue(): Promise<number> {
     const now = this.clock.now();
     const offers: any[] = await this.ds.query(
-      `SELECT o.id, o.referral_id, o.deadline_at, r.urgency FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE o.state IN ('PENDING','VIEWED') AND o.deadline_at < $1 - interval '2 seconds' LIMIT 1000`,
+      `SELECT o.id, o.referral_id, o.deadline_at, r.urgency FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE o.state IN ('PENDING','VIEWED') AND o.deadline_at < $1::timestamptz - interval '2 seconds' LIMIT 1000`,
       [now],
     );
     const holds: any[] = await this.ds.query(
-      `SELECT x.id, x.referral_id, x.expires_at, r.urgency FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD' AND x.expires_at < $1 - interval '2 seconds' LIMIT 1000`,
+      `SELECT x.id, x.referral_id, x.expires_at, r.urgency FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD' AND x.expires_at < $1::timestamptz - interval '2 seconds' LIMIT 1000`,
       [now],
     );
     await Promise.all(offers.map((o) => this.fire('offer', { referralId: o.referral_id, offerId: o.id, dueAt: o.deadline_at, urgency: o.urgency })));
@@ -98,7 +98,7 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
 }
 
 /** Arms deadlines from the events that create them. */
-@Processor(QUEUES.timers, { concurrency: 8 })
+@Processor(QUEUES.timers, { concurrency: 8, maxStalledCount: 1000 })
 export class TimerEventsProcessor extends WorkerHost {
   constructor(
     private readonly deadlines: DeadlineReconciler,
@@ -120,7 +120,7 @@ export class TimerEventsProcessor extends WorkerHost {
 }
 
 /** A deadline fell due. */
-@Processor(QUEUES.deadlines, { concurrency: 8 })
+@Processor(QUEUES.deadlines, { concurrency: 8, maxStalledCount: 1000 })
 export class DeadlineProcessor extends WorkerHost {
   constructor(private readonly deadlines: DeadlineReconciler) {
     super();

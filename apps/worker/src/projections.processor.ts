@@ -5,8 +5,14 @@ import { EventJob, QUEUES } from '@bedlink/messaging';
 import { applyBedBoard, handleOnce, isDatabaseUnavailable } from '@bedlink/persistence';
 import { deadLetter } from './dead-letter';
 
+/** How long a crashed worker's event job stays locked before another worker takes it over. */
+const lockDuration = Number(process.env.EVENT_LOCK_MS ?? 30_000);
+
 /** Read models kept from events, each effect with its inbox row (exactly-once effect). */
-@Processor(QUEUES.projections, { concurrency: 4 })
+// A job whose worker died is "stalled"; BullMQ fails it for good after maxStalledCount stalls
+// (default 1), which for an event means an effect silently never applied. Crashes are not the
+// event's fault: let it be taken over as often as workers die.
+@Processor(QUEUES.projections, { concurrency: 4, lockDuration, stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)), maxStalledCount: 1000 })
 export class ProjectionsProcessor extends WorkerHost {
   constructor(
     private readonly ds: DataSource,
