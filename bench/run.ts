@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
@@ -285,6 +285,7 @@ async function main(): Promise<void> {
   const tStart = Date.now();
   const tmp = mkdtempSync(join(tmpdir(), 'bedlink-bench-'));
   log(`parameters ${JSON.stringify(P)}; logs in ${tmp}`);
+  const loadAtStart = loadavg().map((x) => round(x, 2));
   const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? '?', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, ...(await versions()) };
   log(`machine ${JSON.stringify(machine)}`);
 
@@ -305,8 +306,14 @@ async function main(): Promise<void> {
   const env = { DATABASE_URL: dbUrl, REDIS_URL, QUEUE_PREFIX: PREFIX, PORT: String(port), HOST: '127.0.0.1', JWT_SECRET, PII_KEY, LOG_LEVEL: 'warn', NODE_ENV: 'development' };
   const procs: Proc[] = [];
   let peakRss = 0;
+  const peakEach: Record<string, number> = {};
   const sampler = setInterval(() => {
-    const total = procs.reduce((a, p) => a + rssMb(p.child.pid), 0);
+    let total = 0;
+    for (const p of procs) {
+      const r = rssMb(p.child.pid);
+      peakEach[p.name] = Math.max(peakEach[p.name] ?? 0, round(r, 0));
+      total += r;
+    }
     if (total > peakRss) peakRss = total;
   }, 250);
   try {
@@ -361,7 +368,15 @@ async function main(): Promise<void> {
       postgresBackends: round((pgPids2.filter((p) => pgPids.includes(p)).reduce((a, p) => a + cpuSeconds(p), 0) - cpu0.postgres) / ((cTo - cFrom) / 1000), 2),
       loadDriver: round((dcpu.user + dcpu.system) / 1e6 / ((cTo - cFrom) / 1000), 2),
     };
-    log(`closed loop CPU (cores busy): ${JSON.stringify(cpuShare)}`);
+    const nCmd = Math.max(1, closed.samples.filter((x) => x.at >= cFrom && x.at <= cTo && x.status >= 200 && x.status < 300).length);
+    const secsC = (cTo - cFrom) / 1000;
+    const cpuMsPerCommand = {
+      api: round((cpuShare.api * secsC * 1000) / nCmd, 2),
+      worker: round((cpuShare.worker * secsC * 1000) / nCmd, 2),
+      postgresBackends: round((cpuShare.postgresBackends * secsC * 1000) / nCmd, 2),
+      loadDriver: round((cpuShare.loadDriver * secsC * 1000) / nCmd, 2),
+    };
+    log(`closed loop CPU (cores busy): ${JSON.stringify(cpuShare)}; CPU ms per command ${JSON.stringify(cpuMsPerCommand)}`);
     const closedStats = commandStats(closed, cFrom, cTo);
     const cSecs = (cTo - cFrom) / 1000;
     const commandsPerSec = round(closedStats.commands / cSecs, 1);
@@ -385,12 +400,14 @@ async function main(): Promise<void> {
       targets: {} as Record<string, boolean>,
       detail: {
         openLoop: { offeredCommandsPerSec: P.offeredCommandsPerSec, achievedCommandsPerSec: round(openStats.commands / ((oTo - oFrom) / 1000), 1), lifecyclesStarted: ol.started, completed: open.completed, failed: open.failed, p50: openStats.p50, p99: openStats.p99, max: openStats.max, byType: openStats.byType, errors: openStats.errors },
-        closedLoop: { cpuCoresBusy: cpuShare, users: P.users, seconds: round(cSecs, 1), completed: closed.completed, failed: closed.failed, p50: closedStats.p50, p99: closedStats.p99, errors: closedStats.errors },
+        closedLoop: { cpuCoresBusy: cpuShare, cpuMsPerCommand, users: P.users, seconds: round(cSecs, 1), completed: closed.completed, failed: closed.failed, p50: closedStats.p50, p99: closedStats.p99, errors: closedStats.errors },
         e2eEvent: { consumer: 'bed-board', measured: 'outbox.created_at (command tx start) → inbox.handled_at', ...e2e },
         match: { query: 'bench candidate SQL (beds_free partial index; real matcher not merged yet)', beds: P.beds, ...match },
         baselinePg: { clients: P.users, shape: 'BEGIN; SELECT … FOR UPDATE; UPDATE … version check; INSERT audit; INSERT outbox (+NOTIFY trigger); INSERT command_log; COMMIT', ...pgBase },
         baselineBullmq: { ratePerSec: P.offeredCommandsPerSec, workerConcurrency: 16, ...bullBase },
         outboxDrain: { rows: P.drainRows, ...drain },
+        peakRssMbEach: peakEach,
+        loadAverageAtStartAndEnd: [loadAtStart, loadavg().map((x) => round(x, 2))],
         seed: { ms: seeded.ms, auditOfSeed: 'none: seeded rows have chain_seq 0, chain_hash NULL' },
       },
       parameters: P,
