@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -11,10 +12,10 @@ import { PiiCipher } from '@bedlink/persistence';
 import { migrate } from '../scripts/migrate';
 import { closedLoop, LoadDriver, loadRegistry, openLoop } from './load';
 import { seed } from './seed';
-import { cpuSeconds, freePort, percentile, Proc, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
+import { cpuSeconds, freePort, percentile, Proc, ROOT, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
 
 /**
- * npm run bench [-- --quick] [--rate 200] [--open 60] [--closed 30] [--users 32] [--keep]
+ * npm run bench [-- --quick] [--compiled] [--rate 200] [--open 60] [--closed 30] [--users 32] [--keep]
  * Seeds its own database, starts api and worker as separate processes, measures, and prints
  * one JSON object as the last line. See docs/performance.md.
  */
@@ -26,6 +27,7 @@ const num = (n: string, d: number) => {
   return i >= 0 ? Number(argv[i + 1]) : d;
 };
 const quick = flag('quick');
+const compiled = flag('compiled');
 const P = {
   mode: quick ? 'quick' : 'full',
   districts: num('districts', quick ? 4 : 16),
@@ -40,6 +42,7 @@ const P = {
   drainRows: num('drain', quick ? 10_000 : 20_000),
   matchQueries: num('match', quick ? 300 : 1000),
   declineShare: 0.25,
+  processes: compiled ? 'compiled (npm run build; node dist/apps/*/src/main.js)' : 'node -r @swc-node/register apps/*/src/main.ts',
 };
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
@@ -317,9 +320,13 @@ async function main(): Promise<void> {
     if (total > peakRss) peakRss = total;
   }, 250);
   try {
-    const worker = startApp('worker', env, join(tmp, 'worker.log'));
+    if (compiled) {
+      log('building (npm run build) for --compiled');
+      execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+    const worker = startApp('worker', env, join(tmp, 'worker.log'), compiled);
     procs.push(worker);
-    const api = startApp('api', env, join(tmp, 'api.log'));
+    const api = startApp('api', env, join(tmp, 'api.log'), compiled);
     procs.push(api);
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitForHealth(baseUrl, 90_000, api);
