@@ -105,6 +105,7 @@ export class LoadDriver {
       } catch (e) {
         r = { status: 0, body: { code: 'NETWORK', message: e instanceof Error ? e.message : String(e) }, ms: 0 };
       }
+      if (r.status === 202 && r.body?.statusUrl && !this.opts.retry503) r = await this.follow(r, token);
       this.samples.push({ type, status: r.status, ms: r.ms, at: Date.now(), code: r.status >= 300 ? r.body?.code : undefined });
       // A fault-tolerant client retries with the same Idempotency-Key: the command runs at most once.
       if (this.opts.retry503 && (r.status === 503 || r.status === 202 || r.status === 0 || r.status === 500) && attempt < 60) {
@@ -114,6 +115,23 @@ export class LoadDriver {
       if (r.status >= 300) throw Object.assign(new Error(`${type}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`), { code: r.body?.code ?? String(r.status) });
       return r;
     }
+  }
+
+  /** 202 (the worker took longer than the API waits): poll the status URL, as a client must. */
+  private async follow(first: HttpReply, token: string): Promise<HttpReply> {
+    let ms = first.ms;
+    for (let i = 0; i < 600; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      ms += 100;
+      const s = await http(this.baseUrl, 'GET', first.body.statusUrl, token).catch(() => undefined);
+      if (!s) continue;
+      ms += s.ms;
+      if (s.status === 200 && s.body?.state === 'completed') {
+        const o = s.body.outcome;
+        return o?.ok ? { status: 200, body: { commandId: s.body.commandId, ...o.result }, ms } : { status: 409, body: o?.error ?? { code: 'UNKNOWN' }, ms };
+      }
+    }
+    return { status: 504, body: { code: 'BENCH_GAVE_UP' }, ms };
   }
 
   private popBed(districtId: string, kind: string, notAt?: string): { bedId: string; institutionId: string } | undefined {
