@@ -30,7 +30,8 @@ export interface Proc {
 /** Starts apps/<app>/src/main.ts as its own node process; its output goes to logFile. */
 export function startApp(app: 'api' | 'worker', env: Record<string, string>, logFile: string, compiled = false): Proc {
   // compiled: the tsc build (npm run build), as production runs it; otherwise transpiled on load by swc-node.
-  const args = compiled ? [`dist/apps/${app}/src/main.js`] : ['-r', '@swc-node/register', `apps/${app}/src/main.ts`];
+  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []; // e.g. --prof
+  const args = [...extra, ...(compiled ? [`dist/apps/${app}/src/main.js`] : ['-r', '@swc-node/register', `apps/${app}/src/main.ts`])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
