@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { CLOCK, Clock, POLICY, Policy } from '@bedlink/application';
 import { SYSTEM_ACTOR, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
 import { CommandJob, DEADLINE_JOBS, DeadlineJob, deadlineJobId, EventJob, QUEUES } from '@bedlink/messaging';
+import { deadLetter } from './dead-letter';
 
 type Due = DeadlineJob & { urgency: Urgency; fraction?: number };
 
@@ -129,11 +130,20 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
 }
 
 /** Arms deadlines from the events that create them. */
-@Processor(QUEUES.timers, { concurrency: 8 })
+@Processor(QUEUES.timers, { concurrency: 8, maxStalledCount: 1000 })
 export class TimerEventsProcessor extends WorkerHost {
-  constructor(private readonly deadlines: DeadlineReconciler) {
+  constructor(
+    private readonly deadlines: DeadlineReconciler,
+    @InjectQueue(QUEUES.deadLetter) private readonly dlq: Queue,
+  ) {
     super();
   }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, err: Error): Promise<void> {
+    return deadLetter(this.dlq, QUEUES.timers, job, err);
+  }
+
   async process(job: Job<EventJob>): Promise<void> {
     const p = job.data.payload as Record<string, any>;
     if (job.data.type === 'OfferExtended' && p.deadlineAt) {
@@ -145,7 +155,7 @@ export class TimerEventsProcessor extends WorkerHost {
 }
 
 /** A deadline fell due. */
-@Processor(QUEUES.deadlines, { concurrency: 8 })
+@Processor(QUEUES.deadlines, { concurrency: 8, maxStalledCount: 1000 })
 export class DeadlineProcessor extends WorkerHost {
   constructor(private readonly deadlines: DeadlineReconciler) {
     super();

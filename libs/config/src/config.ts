@@ -67,6 +67,19 @@ export class EnvConfig {
   @Min(5)
   OUTBOX_POLL_MS = 200;
 
+  /** Delivery attempts of an event to a consumer before it goes to the dead-letter queue. */
+  @Transform(int)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  EVENT_RETRY_ATTEMPTS = 8;
+
+  /** First retry delay of an event (exponential backoff after it). */
+  @Transform(int)
+  @IsInt()
+  @Min(1)
+  EVENT_RETRY_BACKOFF_MS = 500;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

@@ -69,7 +69,11 @@ export class CommandGateway {
     if (job.data.fingerprint && job.data.fingerprint !== fingerprint) {
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
     }
-    if (await job.isFailed()) await job.retry('failed');
+    try {
+      if (await job.isFailed()) await job.retry('failed');
+    } catch {
+      throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
+    }
     if (!opts.wait) return { status: 'accepted', commandId };
     try {
       const outcome = await job.waitUntilFinished(this.events, this.timeoutMs);

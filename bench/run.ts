@@ -1,0 +1,448 @@
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Queue, Worker } from 'bullmq';
+import IORedis from 'ioredis';
+import { Client, Pool } from 'pg';
+import { redisOptionsFromUrl } from '@bedlink/messaging';
+import { PiiCipher } from '@bedlink/persistence';
+import { migrate } from '../scripts/migrate';
+import { closedLoop, LoadDriver, loadRegistry, openLoop } from './load';
+import { seed } from './seed';
+import { cpuSeconds, freePort, percentile, Proc, ROOT, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
+
+/**
+ * npm run bench [-- --quick] [--compiled] [--rate 200] [--open 60] [--closed 30] [--users 32] [--keep]
+ * Seeds its own database, starts api and worker as separate processes, measures, and prints
+ * one JSON object as the last line. See docs/performance.md.
+ */
+
+const argv = process.argv.slice(2);
+const flag = (n: string) => argv.includes(`--${n}`);
+const num = (n: string, d: number) => {
+  const i = argv.indexOf(`--${n}`);
+  return i >= 0 ? Number(argv[i + 1]) : d;
+};
+const quick = flag('quick');
+const compiled = flag('compiled');
+const P = {
+  mode: quick ? 'quick' : 'full',
+  districts: num('districts', quick ? 4 : 16),
+  institutions: num('institutions', quick ? 100 : 400),
+  beds: num('beds', 100_000),
+  patients: num('patients', quick ? 8_000 : 50_000),
+  offeredCommandsPerSec: num('rate', 200),
+  openSeconds: num('open', quick ? 20 : 60),
+  closedSeconds: num('closed', quick ? 15 : 30),
+  users: num('users', 32),
+  baselineSeconds: num('baseline', quick ? 5 : 10),
+  drainRows: num('drain', quick ? 10_000 : 20_000),
+  matchQueries: num('match', quick ? 300 : 1000),
+  declineShare: 0.25,
+  processes: compiled ? 'compiled (npm run build; node dist/apps/*/src/main.js)' : 'node -r @swc-node/register apps/*/src/main.ts',
+};
+const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DB = `bedlink_bench_${process.env.BENCH_DB_TAG ?? 'run'}`;
+const dbUrl = (() => {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${DB}`;
+  return u.toString();
+})();
+const PREFIX = `blbench${randomBytes(4).toString('hex')}`;
+const JWT_SECRET = `bench-${randomBytes(24).toString('hex')}`;
+const PII_KEY = randomBytes(32).toString('hex');
+
+/**
+ * The candidate query measured until the real matcher lands (libs/persistence/src/matching/):
+ * free beds of a kind in a district with the required services and no live hold, nearest
+ * institution first, top 10. Written as "institutions of the district by distance, then up to 10
+ * beds of each" so the nested loop stops after the first institutions that have room, instead of
+ * sorting every free bed of the district by distance; beds_institution (institution_id, kind,
+ * status) serves the inner lookup, reservations_one_live_per_bed the hold check.
+ */
+const MATCH_SQL = `
+  SELECT c.id, c.institution_id, i.d2
+  FROM (SELECT id, (lat - $4) ^ 2 + (lng - $5) ^ 2 AS d2 FROM institutions WHERE district_id = $1 ORDER BY d2, id) i
+  CROSS JOIN LATERAL (
+    SELECT b.id, b.institution_id FROM beds b
+    WHERE b.institution_id = i.id AND b.kind = $2 AND b.status = 'U' AND b.services @> $3::text[]
+      AND NOT EXISTS (SELECT 1 FROM reservations x WHERE x.bed_id = b.id AND x.state = 'HELD')
+    LIMIT 10
+  ) c
+  ORDER BY i.d2, i.id
+  LIMIT 10`;
+
+async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function dropDb(): Promise<void> {
+  if (!DB.includes('bench')) throw new Error(`refusing to drop ${DB}`);
+  await admin((c) => c.query(`DROP DATABASE IF EXISTS "${DB}" WITH (FORCE)`));
+}
+
+async function versions(): Promise<{ postgres: string; redis: string }> {
+  const postgres = await admin(async (c) => (await c.query('SHOW server_version')).rows[0].server_version as string);
+  const r = new IORedis(REDIS_URL);
+  const info = await r.info('server');
+  await r.quit();
+  return { postgres, redis: /redis_version:(\S+)/.exec(info)?.[1] ?? '?' };
+}
+
+async function measureMatch(): Promise<{ p50: number; p99: number; n: number; rowsAvg: number }> {
+  const c = new Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    const districts = (await c.query(`SELECT DISTINCT district_id FROM institutions`)).rows.map((r) => r.district_id as string);
+    const hospitals = (await c.query(`SELECT district_id, lat, lng FROM institutions WHERE type = 'REGIONAL_MEDICAL_CENTRE'`)).rows;
+    const asks: [string, string[]][] = [['COMMUNITY', ['REHAB']], ['COMMUNITY', ['REHAB', 'OXYGEN']], ['CARE_HOME', ['NURSING']], ['CARE_HOME', ['NURSING', 'DEMENTIA']], ['HOSPICE', ['HOSPICE']]];
+    const times: number[] = [];
+    let rows = 0;
+    for (let k = 0; k < P.matchQueries; k++) {
+      const d = districts[k % districts.length];
+      const h = hospitals.find((x) => x.district_id === d) ?? hospitals[0];
+      const [kind, services] = asks[k % asks.length];
+      const t0 = performance.now();
+      const r = await c.query({ name: 'match', text: MATCH_SQL, values: [d, kind, services, h.lat, h.lng] });
+      times.push(performance.now() - t0);
+      rows += r.rowCount ?? 0;
+    }
+    const s = summary(times);
+    return { p50: s.p50, p99: s.p99, n: s.n, rowsAvg: round(rows / P.matchQueries, 1) };
+  } finally {
+    await c.end();
+  }
+}
+
+/** Raw pg: the same shape as a command's transaction, at the same client concurrency. */
+async function baselinePg(seconds: number, concurrency: number): Promise<{ txPerSec: number; p50: number; p99: number }> {
+  const c = new Client({ connectionString: dbUrl });
+  await c.connect();
+  await c.query(`
+    CREATE TABLE bench_rows (id int PRIMARY KEY, state text NOT NULL, version int NOT NULL, chain_seq int NOT NULL DEFAULT 0, chain_hash text, updated_at timestamptz NOT NULL DEFAULT now());
+    INSERT INTO bench_rows (id, state, version) SELECT g, 'S', 1 FROM generate_series(1, 20000) g;
+    CREATE TABLE bench_audit (LIKE audit_log INCLUDING DEFAULTS INCLUDING INDEXES);
+    CREATE TABLE bench_outbox (LIKE outbox INCLUDING DEFAULTS INCLUDING INDEXES);
+    CREATE TABLE bench_command_log (LIKE command_log INCLUDING DEFAULTS INCLUDING INDEXES);
+    CREATE FUNCTION bench_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('bench_outbox', ''); RETURN NULL; END $$;
+    CREATE TRIGGER bench_outbox_wake AFTER INSERT ON bench_outbox FOR EACH STATEMENT EXECUTE FUNCTION bench_notify();
+  `);
+  await c.end();
+  const pool = new Pool({ connectionString: dbUrl, max: concurrency });
+  const end = Date.now() + seconds * 1000;
+  const times: number[] = [];
+  let n = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        const id = 1 + Math.floor(Math.random() * 20000);
+        const s = performance.now();
+        const cl = await pool.connect();
+        try {
+          await cl.query('BEGIN');
+          const [row] = (await cl.query('SELECT version, chain_seq FROM bench_rows WHERE id = $1 FOR UPDATE', [id])).rows;
+          const u = await cl.query(`UPDATE bench_rows SET state = 'O', version = version + 1, chain_seq = chain_seq + 1, chain_hash = $3, updated_at = now() WHERE id = $1 AND version = $2`, [id, row.version, randomBytes(32).toString('hex')]);
+          if (u.rowCount !== 1) throw new Error('version conflict');
+          const ev = randomUUID();
+          const agg = `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`;
+          await cl.query(
+            `INSERT INTO bench_audit (aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution, reason, correlation_id, causation_id, occurred_at, prev_hash, hash)
+             VALUES ('Referral', $1, $2, $3, 'OfferAccepted', $4, 'u', 'DISCHARGE_PLANNER', null, null, $5, null, now(), $6, $7)`,
+            [agg, row.chain_seq + 1, ev, JSON.stringify({ referralId: agg, offerId: ev }), randomUUID(), randomBytes(32).toString('hex'), randomBytes(32).toString('hex')],
+          );
+          await cl.query(`INSERT INTO bench_outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata) VALUES ($1, 'OfferAccepted', 'Referral', $2, $3, $4)`, [ev, agg, JSON.stringify({ referralId: agg }), JSON.stringify({ commandId: ev })]);
+          await cl.query(`INSERT INTO bench_command_log (id, command_type, actor_user, ok, result) VALUES ($1, 'AcceptOffer', 'u', true, $2)`, [`c${ev}`, JSON.stringify({ ok: true })]);
+          await cl.query('COMMIT');
+          n++;
+          times.push(performance.now() - s);
+        } catch (e) {
+          await cl.query('ROLLBACK').catch(() => undefined);
+        } finally {
+          cl.release();
+        }
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  await pool.end();
+  const s = summary(times);
+  return { txPerSec: round(n / secs, 1), p50: s.p50, p99: s.p99 };
+}
+
+/** Raw BullMQ: add → completed by a no-op worker, at the offered command rate. */
+async function baselineBullmq(seconds: number, rate: number): Promise<{ p50: number; p99: number; n: number }> {
+  const connection = redisOptionsFromUrl(REDIS_URL);
+  const prefix = `${PREFIX}base`;
+  const q = new Queue('bench-noop', { connection, prefix });
+  const started = new Map<string, number>();
+  const times: number[] = [];
+  const w = new Worker('bench-noop', async () => ({}), { connection: { ...connection, maxRetriesPerRequest: null }, prefix, concurrency: 16 });
+  w.on('completed', (job) => {
+    const t = started.get(job.id!);
+    if (t !== undefined) times.push(performance.now() - t);
+  });
+  await w.waitUntilReady();
+  const total = Math.floor(seconds * rate);
+  const t0 = performance.now();
+  const adds: Promise<unknown>[] = [];
+  for (let k = 0; k < total; k++) {
+    const due = t0 + (k * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const id = `j${k}`;
+    started.set(id, performance.now());
+    adds.push(q.add('noop', { k }, { jobId: id, removeOnComplete: true }));
+  }
+  await Promise.all(adds);
+  const until = Date.now() + 10_000;
+  while (times.length < total && Date.now() < until) await sleep(20);
+  await w.close();
+  await q.obliterate({ force: true }).catch(() => undefined);
+  await q.close();
+  const s = summary(times);
+  return { p50: s.p50, p99: s.p99, n: s.n };
+}
+
+async function e2eLatency(from: Date, to: Date): Promise<{ p50: number; p99: number; n: number }> {
+  const c = new Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    const rows = (
+      await c.query(
+        `SELECT extract(epoch FROM i.handled_at - o.created_at) * 1000 AS ms FROM outbox o JOIN inbox i ON i.event_id = o.event_id AND i.consumer = 'bed-board'
+         WHERE o.created_at BETWEEN $1 AND $2`,
+        [from, to],
+      )
+    ).rows.map((r) => Number(r.ms));
+    const s = summary(rows);
+    return { p50: s.p50, p99: s.p99, n: s.n };
+  } finally {
+    await c.end();
+  }
+}
+
+/** N outbox rows (each for one consumer queue) appear in one commit; time until the relay has sent them all. */
+async function outboxDrain(n: number): Promise<{ perSec: number; ms: number }> {
+  const c = new Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    const [{ max }] = (await c.query(`SELECT coalesce(max(id), 0)::text AS max FROM outbox`)).rows;
+    await c.query(
+      `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata)
+       SELECT gen_random_uuid(), 'BedStatusChanged', 'Bed', gen_random_uuid(), '{"bench":"drain"}', '{"commandId":"bench-drain","aggregateSeq":1}' FROM generate_series(1, $1::int)`,
+      [n],
+    );
+    const t0 = performance.now();
+    for (;;) {
+      const [{ left }] = (await c.query(`SELECT count(*)::int AS left FROM outbox WHERE id > $1 AND sent_at IS NULL`, [max])).rows;
+      if (left === 0) break;
+      if (performance.now() - t0 > 120_000) throw new Error(`outbox drain: ${left} rows still unsent after 120 s`);
+      await sleep(10);
+    }
+    const ms = performance.now() - t0;
+    return { perSec: round(n / (ms / 1000), 0), ms: round(ms, 0) };
+  } finally {
+    await c.end();
+  }
+}
+
+async function cleanRedis(): Promise<void> {
+  const r = new IORedis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await r.del(...keys);
+  } while (cursor !== '0');
+  await r.quit();
+}
+
+function commandStats(driver: LoadDriver, from: number, to: number) {
+  const s = driver.samples.filter((x) => x.at >= from && x.at <= to);
+  const ok = s.filter((x) => x.status >= 200 && x.status < 300);
+  const lat = summary(ok.map((x) => x.ms));
+  const byType: Record<string, { n: number; p50: number; p99: number }> = {};
+  for (const t of [...new Set(ok.map((x) => x.type))]) {
+    const st = summary(ok.filter((x) => x.type === t).map((x) => x.ms));
+    byType[t] = { n: st.n, p50: st.p50, p99: st.p99 };
+  }
+  const errors: Record<string, number> = {};
+  for (const x of s.filter((y) => y.status >= 300 || y.status === 0)) errors[`${x.status} ${x.code ?? ''}`.trim()] = (errors[`${x.status} ${x.code ?? ''}`.trim()] ?? 0) + 1;
+  return { commands: ok.length, p50: lat.p50, p99: lat.p99, max: lat.max, byType, errors };
+}
+
+async function main(): Promise<void> {
+  const tStart = Date.now();
+  const tmp = mkdtempSync(join(tmpdir(), 'bedlink-bench-'));
+  log(`parameters ${JSON.stringify(P)}; logs in ${tmp}`);
+  const loadAtStart = loadavg().map((x) => round(x, 2));
+  const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? '?', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, ...(await versions()) };
+  log(`machine ${JSON.stringify(machine)}`);
+
+  await dropDb();
+  await migrate(dbUrl);
+  log(`database ${DB} created and migrated`);
+  const cipher = new PiiCipher(PII_KEY);
+  const seeded = await seed(dbUrl, { districts: P.districts, institutions: P.institutions, beds: P.beds, patients: P.patients }, cipher, log);
+
+  const match = await measureMatch();
+  log(`match: top-10 candidates over ${P.beds} beds p50 ${match.p50} ms p99 ${match.p99} ms (${match.rowsAvg} rows avg)`);
+  const pgBase = await baselinePg(P.baselineSeconds, P.users);
+  log(`baseline pg: ${pgBase.txPerSec} tx/s at ${P.users} clients (p99 ${pgBase.p99} ms)`);
+  const bullBase = await baselineBullmq(P.baselineSeconds, P.offeredCommandsPerSec);
+  log(`baseline bullmq: add→complete p50 ${bullBase.p50} ms p99 ${bullBase.p99} ms`);
+
+  const port = await freePort();
+  const env = { DATABASE_URL: dbUrl, REDIS_URL, QUEUE_PREFIX: PREFIX, PORT: String(port), HOST: '127.0.0.1', JWT_SECRET, PII_KEY, LOG_LEVEL: 'warn', NODE_ENV: 'development' };
+  const procs: Proc[] = [];
+  let peakRss = 0;
+  const peakEach: Record<string, number> = {};
+  const sampler = setInterval(() => {
+    let total = 0;
+    for (const p of procs) {
+      const r = rssMb(p.child.pid);
+      peakEach[p.name] = Math.max(peakEach[p.name] ?? 0, round(r, 0));
+      total += r;
+    }
+    if (total > peakRss) peakRss = total;
+  }, 250);
+  try {
+    if (compiled) {
+      log('building (npm run build) for --compiled');
+      execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+    const worker = startApp('worker', env, join(tmp, 'worker.log'), compiled);
+    procs.push(worker);
+    const api = startApp('api', env, join(tmp, 'api.log'), compiled);
+    procs.push(api);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await waitForHealth(baseUrl, 90_000, api);
+    log(`api (pid ${api.child.pid}) and worker (pid ${worker.child.pid}) up on port ${port}`);
+
+    const reg = await loadRegistry(dbUrl, seeded.patientsByHospital);
+    const warm = new LoadDriver(baseUrl, JWT_SECRET, reg, { declineShare: P.declineShare });
+    await closedLoop(warm, 4, 3);
+    log(`warm-up: ${warm.completed} lifecycles (${warm.failed} failed)`);
+
+    const avgCommands = 7 + 3 * P.declineShare;
+    const open = new LoadDriver(baseUrl, JWT_SECRET, reg, { declineShare: P.declineShare });
+    const lps = P.offeredCommandsPerSec / avgCommands;
+    log(`open loop: ${round(lps, 1)} lifecycles/s (≈${P.offeredCommandsPerSec} commands/s offered) for ${P.openSeconds} s`);
+    const oFrom = Date.now();
+    const oFromDb = new Date(oFrom);
+    const progress = setInterval(() => {
+      const s = commandStats(open, Date.now() - 5000, Date.now());
+      log(`  open: ${open.completed} completed, ${open.failed} failed; last 5 s ${round(s.commands / 5, 0)} commands/s p99 ${s.p99} ms`);
+    }, 5000);
+    const ol = await openLoop(open, lps, P.openSeconds);
+    clearInterval(progress);
+    const oTo = Date.now();
+    const openStats = commandStats(open, oFrom, oTo);
+    await sleep(1500);
+    const e2e = await e2eLatency(oFromDb, new Date(oTo));
+    log(`open loop done: ${openStats.commands} commands in ${((oTo - oFrom) / 1000).toFixed(1)} s, p50 ${openStats.p50} ms p99 ${openStats.p99} ms; e2e event p99 ${e2e.p99} ms (n=${e2e.n})`);
+
+    const closed = new LoadDriver(baseUrl, JWT_SECRET, reg, { declineShare: P.declineShare });
+    log(`closed loop: ${P.users} users for ${P.closedSeconds} s`);
+    const cFrom = Date.now();
+    const pgPids = await admin(async (c) => (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB])).rows.map((r) => r.pid as number));
+    const cpu0 = { api: cpuSeconds(api.child.pid), worker: cpuSeconds(worker.child.pid), postgres: pgPids.reduce((a, p) => a + cpuSeconds(p), 0), driver: process.cpuUsage() };
+    const cprog = setInterval(() => {
+      const s = commandStats(closed, Date.now() - 5000, Date.now());
+      log(`  closed: ${closed.completed} completed, ${closed.failed} failed; last 5 s ${round(s.commands / 5, 0)} commands/s p99 ${s.p99} ms`);
+    }, 5000);
+    await closedLoop(closed, P.users, P.closedSeconds);
+    clearInterval(cprog);
+    const cTo = Date.now();
+    const pgPids2 = await admin(async (c) => (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB])).rows.map((r) => r.pid as number));
+    const dcpu = process.cpuUsage(cpu0.driver);
+    const cpuShare = {
+      api: round((cpuSeconds(api.child.pid) - cpu0.api) / ((cTo - cFrom) / 1000), 2),
+      worker: round((cpuSeconds(worker.child.pid) - cpu0.worker) / ((cTo - cFrom) / 1000), 2),
+      postgresBackends: round((pgPids2.filter((p) => pgPids.includes(p)).reduce((a, p) => a + cpuSeconds(p), 0) - cpu0.postgres) / ((cTo - cFrom) / 1000), 2),
+      loadDriver: round((dcpu.user + dcpu.system) / 1e6 / ((cTo - cFrom) / 1000), 2),
+    };
+    const nCmd = Math.max(1, closed.samples.filter((x) => x.at >= cFrom && x.at <= cTo && x.status >= 200 && x.status < 300).length);
+    const secsC = (cTo - cFrom) / 1000;
+    const cpuMsPerCommand = {
+      api: round((cpuShare.api * secsC * 1000) / nCmd, 2),
+      worker: round((cpuShare.worker * secsC * 1000) / nCmd, 2),
+      postgresBackends: round((cpuShare.postgresBackends * secsC * 1000) / nCmd, 2),
+      loadDriver: round((cpuShare.loadDriver * secsC * 1000) / nCmd, 2),
+    };
+    log(`closed loop CPU (cores busy): ${JSON.stringify(cpuShare)}; CPU ms per command ${JSON.stringify(cpuMsPerCommand)}`);
+    const closedStats = commandStats(closed, cFrom, cTo);
+    const cSecs = (cTo - cFrom) / 1000;
+    const commandsPerSec = round(closedStats.commands / cSecs, 1);
+    log(`closed loop done: ${commandsPerSec} commands/s, ${round(closed.completed / cSecs, 2)} referrals completed/s, p99 ${closedStats.p99} ms`);
+
+    const drain = await outboxDrain(P.drainRows);
+    log(`outbox drain: ${P.drainRows} rows in ${drain.ms} ms = ${drain.perSec} rows/s`);
+
+    const result = {
+      commandsPerSec,
+      referralsCompletedPerSec: round(closed.completed / cSecs, 2),
+      commandP50Ms: openStats.p50,
+      commandP99Ms: openStats.p99,
+      e2eEventP99Ms: e2e.p99,
+      outboxDrainPerSec: drain.perSec,
+      matchP99Ms100k: match.p99,
+      baselinePgTxPerSec: pgBase.txPerSec,
+      baselineBullmqP99Ms: bullBase.p99,
+      ratioCommandsToPgTx: round(commandsPerSec / pgBase.txPerSec, 3),
+      peakRssMb: round(peakRss, 0),
+      targets: {} as Record<string, boolean>,
+      detail: {
+        openLoop: { offeredCommandsPerSec: P.offeredCommandsPerSec, achievedCommandsPerSec: round(openStats.commands / ((oTo - oFrom) / 1000), 1), lifecyclesStarted: ol.started, completed: open.completed, failed: open.failed, p50: openStats.p50, p99: openStats.p99, max: openStats.max, byType: openStats.byType, errors: openStats.errors },
+        closedLoop: { cpuCoresBusy: cpuShare, cpuMsPerCommand, users: P.users, seconds: round(cSecs, 1), completed: closed.completed, failed: closed.failed, p50: closedStats.p50, p99: closedStats.p99, errors: closedStats.errors },
+        e2eEvent: { consumer: 'bed-board', measured: 'outbox.created_at (command tx start) → inbox.handled_at', ...e2e },
+        match: { query: 'bench candidate SQL (beds_free partial index; real matcher not merged yet)', beds: P.beds, ...match },
+        baselinePg: { clients: P.users, shape: 'BEGIN; SELECT … FOR UPDATE; UPDATE … version check; INSERT audit; INSERT outbox (+NOTIFY trigger); INSERT command_log; COMMIT', ...pgBase },
+        baselineBullmq: { ratePerSec: P.offeredCommandsPerSec, workerConcurrency: 16, ...bullBase },
+        outboxDrain: { rows: P.drainRows, eventType: 'BedStatusChanged (one consumer queue: events-projections; no bed id, so the projection records it and changes nothing)', ...drain },
+        peakRssMbEach: peakEach,
+        loadAverageAtStartAndEnd: [loadAtStart, loadavg().map((x) => round(x, 2))],
+        seed: { ms: seeded.ms, auditOfSeed: 'none: seeded rows have chain_seq 0, chain_hash NULL' },
+      },
+      parameters: P,
+      machine,
+      totalSeconds: 0,
+    };
+    result.targets = {
+      ratioCommandsToPgTx: result.ratioCommandsToPgTx >= 0.33,
+      commandP99Ms: result.commandP99Ms <= 50,
+      e2eEventP99Ms: result.e2eEventP99Ms <= 25,
+      outboxDrainPerSec: result.outboxDrainPerSec >= 5000,
+      matchP99Ms100k: result.matchP99Ms100k <= 10,
+      peakRssMb: result.peakRssMb <= 400,
+    };
+    clearInterval(sampler);
+    await Promise.all(procs.map((p) => stopApp(p)));
+    await cleanRedis();
+    if (!flag('keep')) await dropDb();
+    result.totalSeconds = round((Date.now() - tStart) / 1000, 1);
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } finally {
+    clearInterval(sampler);
+    await Promise.all(procs.map((p) => stopApp(p, 'SIGKILL')));
+  }
+}
+
+main().catch(async (e) => {
+  log(`bench failed: ${e instanceof Error ? e.stack : e}`);
+  await cleanRedis().catch(() => undefined);
+  process.exit(1);
+});
