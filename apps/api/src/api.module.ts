@@ -13,7 +13,9 @@ import { AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { COMMAND_GATEWAY, CommandRunner } from './http/command-runner';
 import { CommandsController } from './http/commands.controller';
 import { ErrorFilter } from './http/error.filter';
+import { FhirModule } from './fhir/fhir.module';
 import { HealthController } from './health/health.controller';
+import { Hl7Module } from './hl7/hl7.module';
 import { ReferralQueries } from './referrals/referral-queries';
 import { ReferralsController } from './referrals/referrals.controller';
 import { RegistryController } from './registry/registry.controller';
@@ -34,12 +36,16 @@ export class ApiModule {
     const connection = redisOptionsFromUrl(cfg.REDIS_URL);
     return {
       module: ApiModule,
+      // Global so the facade modules (FHIR, HL7 v2) reach the same CommandRunner and read side as REST.
+      global: true,
       imports: [
         InfraModule.forRoot(cfg, opts),
         TerminusModule,
         // Producer connection fails fast: a Redis outage is a 503, not a hung request.
         BullModule.forRoot({ connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix: cfg.QUEUE_PREFIX }),
         BullModule.registerQueue({ name: QUEUES.commands }),
+        FhirModule,
+        Hl7Module,
       ],
       controllers: [ReferralsController, RegistryController, CommandsController, HealthController],
       providers: [
@@ -56,6 +62,7 @@ export class ApiModule {
         CommandRunner,
         ReferralQueries,
       ],
+      exports: [CommandRunner, ReferralQueries],
     };
   }
 }
