@@ -14,6 +14,10 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
+      // fhir-kit-client (the independent FHIR client of the facade tests) ships ESM only: swc turns it into CommonJS.
+      transform: { '^.+\\.ts$': swc, '/node_modules/fhir-kit-client/.+\\.js$': swc },
+      transformIgnorePatterns: ['/node_modules/(?!fhir-kit-client/)'],
+      moduleNameMapper: { ...moduleNameMapper, '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },
     },
   ],
 };
