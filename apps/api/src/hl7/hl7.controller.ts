@@ -4,7 +4,8 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiResp
 import { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Actor, DISTRICT_ROLES, DomainError } from '@bedlink/domain';
-import { PII_CIPHER, PiiCipher } from '@bedlink/persistence';
+import { CommandGateway, CommandOutcome } from '@bedlink/messaging';
+import { findCommandOutcome, PII_CIPHER, PiiCipher } from '@bedlink/persistence';
 import { ApiErrors } from '../http/api-docs';
 import { CurrentActor } from '../http/auth';
 import { CommandRunner } from '../http/command-runner';
@@ -67,10 +68,13 @@ export class Hl7Controller {
         .filter((v): v is string => !!v);
       if (!ids.length) throw new Refusal('AR', '101', 'PID-3 (patient identifier list) is required');
 
+      // A retransmitted message (same sender and MSH-10) gets the first answer, and acts once.
+      const key = `hl7:${createHash('sha256').update(`${h.sendingApplication ?? ''}|${h.sendingFacility ?? ''}|${h.controlId}`).digest('hex').slice(0, 40)}`;
+      const done: CommandOutcome | null = await findCommandOutcome(this.ds, CommandGateway.commandId(actor, key));
+      if (done?.ok) return ack('AA', `referral ${String(done.result.referralId)} ${String(done.result.state)}`);
+      if (done && !done.ok) return ack('AE', `${done.error.code}: ${done.error.message}`, '207');
       const referralId = await this.acceptedReferral(actor, ids);
       if (!referralId) throw new Refusal('AE', '204', 'no ACCEPTED referral from your institution for the patient in PID-3');
-      // A retransmitted message (same sender and MSH-10) finds the first command's result.
-      const key = `hl7:${createHash('sha256').update(`${h.sendingApplication ?? ''}|${h.sendingFacility ?? ''}|${h.controlId}`).digest('hex').slice(0, 40)}`;
       const r = await this.commands.execute('StartTransfer', { referralId }, actor, req, { idempotencyKey: key });
       return ack('AA', `referral ${referralId} ${String(r.state)}`);
     } catch (e) {
