@@ -14,9 +14,9 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
-      // fhir-kit-client (the independent FHIR client of the facade tests) ships ESM only: swc turns it into CommonJS.
-      transform: { '^.+\\.ts$': swc, '/node_modules/fhir-kit-client/.+\\.js$': swc },
-      transformIgnorePatterns: ['/node_modules/(?!fhir-kit-client/)'],
+      // Test-only libraries that ship ESM only (fhir-kit-client, @apidevtools/*): swc turns them into CommonJS.
+      transform: { '^.+\\.ts$': swc, '/node_modules/(fhir-kit-client|@apidevtools)/.+\\.js$': swc },
+      transformIgnorePatterns: ['/node_modules/(?!(fhir-kit-client|@apidevtools)/)'],
       moduleNameMapper: { ...moduleNameMapper, '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },
     },
   ],
