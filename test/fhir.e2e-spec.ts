@@ -199,6 +199,30 @@ describe('FHIR R4 facade', () => {
     expect(submitted).toMatchObject({ id: drafted.id, status: 'received', owner: { reference: `Organization/${d.cc1}` } });
   });
 
+  it('POST Task with an Idempotency-Key creates one referral however often it is retried; If-Match guards PUT', async () => {
+    const patientId = await d.patient();
+    const key = `fhir-create-${patientId}`;
+    const body = referralTask(patientId, d.cc1);
+    const [a, b]: any[] = await Promise.all([planner.create({ resourceType: 'Task', body: body as any, options: { headers: { 'Idempotency-Key': key } } }), planner.create({ resourceType: 'Task', body: body as any, options: { headers: { 'Idempotency-Key': key } } })]);
+    const c = await planner.create({ resourceType: 'Task', body: body as any, options: { headers: { 'Idempotency-Key': key } } });
+    expect(b.id).toBe(a.id);
+    expect(c.id).toBe(a.id);
+    const [{ n }] = await e.ds.query(`SELECT count(*)::int AS n FROM referrals WHERE patient_id = $1`, [patientId]);
+    expect(n).toBe(1);
+    const [{ m }] = await e.ds.query(`SELECT count(*)::int AS m FROM offers WHERE referral_id = $1`, [a.id]);
+    expect(m).toBe(1);
+
+    const stale = await fhirError(cc1.update({ resourceType: 'Task', id: a.id as string, body: { ...a, status: 'accepted' } as any, options: { headers: { 'If-Match': 'W/"1"' } } }));
+    expect(stale.status).toBe(409);
+    expect(schemaCheck(stale.body).issue[0].details.coding[0].code).toBe('VERSION_CONFLICT');
+    // no bed was suggested in the offer: the owner names it in Task.input
+    const noBed = await fhirError(cc1.update({ resourceType: 'Task', id: a.id as string, body: { ...a, status: 'accepted' } as any }));
+    expect(noBed.status).toBe(400);
+    const bedInput = [{ type: { text: 'bed' }, valueReference: { reference: `Location/${d.cc1Beds[2]}` } }];
+    const fresh = await cc1.update({ resourceType: 'Task', id: a.id as string, body: { ...a, status: 'accepted', input: bedInput } as any, options: { headers: { 'If-Match': `W/"${a.meta.versionId}"` } } });
+    expect(schemaCheck(fresh)).toMatchObject({ status: 'accepted', input: [{ valueReference: { reference: `Location/${d.cc1Beds[2]}` } }] });
+  });
+
   it('searches Tasks by status, requester, owner and _lastUpdated, with _count paging through link next', async () => {
     const since = new Date(Date.now() - 1000).toISOString();
     for (let i = 0; i < 3; i++) await planner.create({ resourceType: 'Task', body: referralTask(await d.patient(), d.cc2) as any });
