@@ -262,6 +262,9 @@ describe('FHIR R4 facade', () => {
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
     expect(schemaCheck(missing.body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-found', details: { coding: [{ code: 'REFERRAL_NOT_FOUND' }] } }] });
+    const unsupported = await api.get('/fhir/Patient/123');
+    expect(unsupported.status).toBe(404);
+    expect(schemaCheck(unsupported.body).issue[0]).toMatchObject({ code: 'not-found', details: { coding: [{ code: 'NOT_FOUND' }] } });
     const noToken = await client(e.baseUrl).get('/fhir/Task');
     expect(noToken.status).toBe(401);
     expect(schemaCheck(noToken.body).issue[0]).toMatchObject({ code: 'login', details: { coding: [{ code: 'UNAUTHENTICATED' }] } });

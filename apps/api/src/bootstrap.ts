@@ -12,8 +12,8 @@ import { ApiModule } from './api.module';
 export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logger?: false | ('error' | 'warn' | 'log')[] } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(cfg, opts), { logger: opts.logger ?? ['error', 'warn', 'log'], bodyParser: false });
   app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
-  // HL7 v2 ER7 arrives as text (POST /hl7/v2).
-  app.useBodyParser('text', { limit: '256kb', type: ['text/plain', 'x-application/hl7-v2+er7'] });
+  // HL7 v2 ER7 arrives as text, on /hl7 only (elsewhere a text body stays unparsed, as before).
+  app.useBodyParser('text', { limit: '256kb', type: (req) => (req.url ?? '').startsWith('/hl7/') && /^(text\/plain|x-application\/hl7-v2\+er7)\b/i.test(String(req.headers['content-type'] ?? '')) });
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({ origin: cfg.CORS_ORIGINS ? cfg.CORS_ORIGINS.split(',').map((s) => s.trim()) : false });
   app.set('trust proxy', 'loopback');

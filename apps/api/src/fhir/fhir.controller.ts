@@ -1,8 +1,8 @@
-import { applyDecorators, Body, CallHandler, Controller, ExecutionContext, Get, HttpCode, Injectable, NestInterceptor, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { All, applyDecorators, Body, CallHandler, Controller, ExecutionContext, Get, HttpCode, Injectable, NestInterceptor, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiExcludeEndpoint, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { Observable } from 'rxjs';
-import { Actor } from '@bedlink/domain';
+import { Actor, DomainError } from '@bedlink/domain';
 import { CurrentActor, Public } from '../http/auth';
 import { FhirErrorFilter } from './fhir-error.filter';
 import { CS, FHIR_JSON, Json } from './fhir-mappers';
@@ -183,5 +183,12 @@ export class FhirController {
   @applyDecorators(...responses(resource('Organization'), ...READ_OUTCOMES))
   readOrganization(@Param('id') id: string, @CurrentActor() a: Actor) {
     return this.fhir.readOrganization(a, id);
+  }
+
+  /** Anything else under /fhir is an OperationOutcome too, not the REST error body. */
+  @All('*path')
+  @ApiExcludeEndpoint()
+  unsupported(@Req() req: Request): never {
+    throw new DomainError('NOT_FOUND', `${req.method} ${req.path} is not an interaction this FHIR server supports (see /fhir/metadata)`);
   }
 }
