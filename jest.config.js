@@ -14,6 +14,10 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
+      // Test-only libraries that ship ESM only (fhir-kit-client, @apidevtools/*): swc turns them into CommonJS.
+      transform: { '^.+\\.ts$': swc, '/node_modules/(fhir-kit-client|@apidevtools)/.+\\.js$': swc },
+      transformIgnorePatterns: ['/node_modules/(?!(fhir-kit-client|@apidevtools)/)'],
+      moduleNameMapper: { ...moduleNameMapper, '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },
     },
   ],
 };

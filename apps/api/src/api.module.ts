@@ -18,7 +18,9 @@ import { CommandsController } from './http/commands.controller';
 import { ErrorFilter } from './http/error.filter';
 import { ConsoleController } from './console/console.controller';
 import { EventsController, LiveHub } from './events/live-stream';
+import { FhirModule } from './fhir/fhir.module';
 import { HealthController } from './health/health.controller';
+import { Hl7Module } from './hl7/hl7.module';
 import { ReferralQueries } from './referrals/referral-queries';
 import { ReferralsController } from './referrals/referrals.controller';
 import { InboxController } from './referrals/inbox.controller';
@@ -46,6 +48,8 @@ export class ApiModule {
     const connection = redisOptionsFromUrl(cfg.REDIS_URL);
     return {
       module: ApiModule,
+      // Global so the facade modules (FHIR, HL7 v2) reach the same CommandRunner and read side as REST.
+      global: true,
       imports: [
         InfraModule.forRoot(cfg, opts),
         TerminusModule,
@@ -55,6 +59,8 @@ export class ApiModule {
         BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
         BullBoardModule.forRoot({ route: '/admin/queues', adapter: ExpressAdapter, middleware: adminOnly(cfg.ADMIN_TOKEN), boardOptions: { uiConfig: { boardTitle: 'Bedlink queues' } } }),
         BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter }))),
+        FhirModule,
+        Hl7Module,
       ],
       controllers: [ReferralsController, InboxController, RegistryController, PolicyController, CommandsController, HealthController, MetricsController, WebhooksController, EventsController, ConsoleController],
       providers: [
@@ -74,6 +80,7 @@ export class ApiModule {
         ReferralQueries,
         LiveHub,
       ],
+      exports: [CommandRunner, ReferralQueries],
     };
   }
 }

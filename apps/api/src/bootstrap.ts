@@ -17,6 +17,8 @@ export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: 
   // first, so every request (including refused and unmatched ones) is timed
   app.use(app.get(MetricsService).httpMiddleware());
   app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
+  // HL7 v2 ER7 arrives as text, on /hl7 only (elsewhere a text body stays unparsed, as before).
+  app.useBodyParser('text', { limit: '256kb', type: (req) => (req.url ?? '').startsWith('/hl7/') && /^(text\/plain|x-application\/hl7-v2\+er7)\b/i.test(String(req.headers['content-type'] ?? '')) });
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({ origin: cfg.CORS_ORIGINS ? cfg.CORS_ORIGINS.split(',').map((s) => s.trim()) : false });
   app.set('trust proxy', 'loopback');

@@ -1,3 +1,4 @@
 export * from './referral.dto';
 export * from './registry.dto';
 export * from './webhook.dto';
+export * from './responses.dto';

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags, ApiOkResponse } from '@nestjs/swagger';
+import { ApiErrors, AUTHED } from '../http/api-docs';
 import { Request, Response } from 'express';
 import IORedis from 'ioredis';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
@@ -87,6 +88,8 @@ export class EventsController {
   @ApiOperation({ summary: 'Server-Sent Events: the caller’s institution’s (district roles: district’s) events, live. EventSource may pass ?access_token=' })
   @ApiQuery({ name: 'access_token', required: false, description: 'The bearer token, for clients that cannot send headers (EventSource)' })
   @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'an event stream (text/event-stream), one `data:` line per event' })
+  @ApiErrors(...AUTHED)
   stream(@CurrentActor() actor: Actor, @Req() req: Request, @Res() res: Response): void {
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');

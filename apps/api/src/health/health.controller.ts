@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ErrorBody } from '../http/api-docs';
 import { HealthCheckService, TypeOrmHealthIndicator, HealthIndicatorService } from '@nestjs/terminus';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
@@ -54,6 +55,9 @@ export class HealthController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Liveness: 200 while the process lives (status degraded when a dependency is down)' })
+  @ApiResponse({ status: 200, description: 'Terminus health report: status and each dependency (database, redis)', schema: { type: 'object', properties: { status: { type: 'string' }, info: { type: 'object', additionalProperties: true }, error: { type: 'object', additionalProperties: true }, details: { type: 'object', additionalProperties: true } } } })
+  @ApiErrors(500)
   async live() {
     try {
       return await this.health.check(this.checks());
@@ -64,6 +68,9 @@ export class HealthController {
   }
 
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: 503 while Postgres or Redis is down' })
+  @ApiResponse({ status: 200, description: 'Terminus health report: status and each dependency (database, redis)', schema: { type: 'object', properties: { status: { type: 'string' }, info: { type: 'object', additionalProperties: true }, error: { type: 'object', additionalProperties: true }, details: { type: 'object', additionalProperties: true } } } })
+  @ApiResponse({ status: 503, description: 'A dependency is down (code NOT_READY, details per dependency)', type: ErrorBody })
   async ready() {
     try {
       return await this.health.check(this.checks(true));

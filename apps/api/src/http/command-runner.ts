@@ -46,4 +46,16 @@ export class CommandRunner {
     res.status(opts.created ? 201 : 200);
     return { commandId: r.commandId, ...r.outcome.result };
   }
+
+  /**
+   * The same path for facades that must answer with the new state (FHIR, HL7 v2): always waits,
+   * and takes the idempotency key from the caller because one request may issue several commands.
+   */
+  async execute(type: CommandName, payload: object, actor: Actor, req: Request, opts: { idempotencyKey?: string; urgency?: Urgency } = {}): Promise<Record<string, unknown>> {
+    const correlationId = req.header('x-correlation-id') ?? undefined;
+    const r = await this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: opts.idempotencyKey, wait: true, urgency: opts.urgency, correlationId });
+    if (r.status === 'accepted') throw new DomainError('COMMAND_FAILED', `${type} is still running (command ${r.commandId}); read the resource again shortly`, { commandId: r.commandId });
+    if (!r.outcome.ok) throw new DomainError(r.outcome.error.code as ErrorCode, r.outcome.error.message, r.outcome.error.details);
+    return { commandId: r.commandId, ...r.outcome.result };
+  }
 }

@@ -1,5 +1,7 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { CommandStatusView } from '@bedlink/contracts';
+import { ApiErrors, READ_ERRORS } from './api-docs';
 import { Actor, DomainError } from '@bedlink/domain';
 import { CommandGateway } from '@bedlink/messaging';
 import { CurrentActor } from './auth';
@@ -11,7 +13,7 @@ import { COMMAND_GATEWAY } from './command-runner';
 export class CommandsController {
   constructor(@Inject(COMMAND_GATEWAY) private readonly gateway: CommandGateway) {}
 
-  @Get(':id') @ApiOperation({ summary: 'Status and result of a command accepted with 202' })
+  @Get(':id') @ApiOperation({ summary: 'Status and result of a command accepted with 202' }) @ApiParam({ name: 'id', description: 'X-Command-Id' }) @ApiOkResponse({ type: CommandStatusView }) @ApiErrors(...READ_ERRORS)
   async status(@Param('id') id: string, @CurrentActor() _a: Actor) {
     if (!/^c[-a-z0-9]{8,80}$/.test(id)) throw new DomainError('VALIDATION_FAILED', 'not a command id');
     const s = await this.gateway.status(id);

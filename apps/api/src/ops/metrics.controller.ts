@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../http/api-docs';
 import { Response } from 'express';
 import { Public } from '../http/auth';
 import { MetricsService } from './metrics.service';
@@ -8,13 +9,17 @@ import { MetricsService } from './metrics.service';
  * Prometheus scrape target. Public like /health: it carries counts and latencies, never patient
  * data; keep it on the internal network (the reverse proxy should not route /metrics).
  */
-@ApiExcludeController()
+@ApiTags('operations')
 @Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   @Get()
+  @ApiOperation({ summary: 'Prometheus metrics: command latency, HTTP, queues, outbox backlog, referral KPIs, webhooks' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format' })
+  @ApiErrors(500)
   async scrape(@Res() res: Response): Promise<void> {
     const text = await this.metrics.render();
     res.status(200).setHeader('content-type', this.metrics.contentType);

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, READ_ERRORS } from '../http/api-docs';
 import { DataSource } from 'typeorm';
 import { Actor, DISTRICT_ROLES, DomainError, notFound } from '@bedlink/domain';
 import { CurrentActor } from '../http/auth';
@@ -15,7 +16,7 @@ import { CurrentActor } from '../http/auth';
 export class InboxController {
   constructor(private readonly ds: DataSource) {}
 
-  @Get(':id/inbox') @ApiOperation({ summary: 'Pending offers and placement requests for an institution, with time left' })
+  @Get(':id/inbox') @ApiOperation({ summary: 'Pending offers and placement requests for an institution, with time left' }) @ApiOkResponse({ description: 'offers, most urgent and soonest due first' }) @ApiErrors(...READ_ERRORS)
   async inbox(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() a: Actor) {
     const [inst] = await this.ds.query(`SELECT id, district_id FROM institutions WHERE id = $1`, [id]);
     if (!inst) throw notFound('INSTITUTION_NOT_FOUND', 'institution', id);

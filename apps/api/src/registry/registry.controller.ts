@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Actor, authorize, DISTRICT_ROLES, DomainError, notFound } from '@bedlink/domain';
-import { BedQuery, ChangeBedStatusDto, RegisterBedDto, RegisterInstitutionDto, RegisterPatientDto } from '@bedlink/contracts';
+import { AuditVerification, BedBoardRow, BedQuery, BedView, ChangeBedStatusDto, InstitutionView, PatientView, RegisterBedDto, RegisterInstitutionDto, RegisterPatientDto } from '@bedlink/contracts';
+import { ApiCommand, ApiErrors, READ_ERRORS } from '../http/api-docs';
 import { BedBoardEntity, BedEntity, InstitutionEntity, PatientEntity, PII_CIPHER, PiiCipher, verifyAuditChains } from '@bedlink/persistence';
 import { Inject } from '@nestjs/common';
 import { CurrentActor } from '../http/auth';
@@ -14,6 +15,7 @@ const uuid = new ParseUUIDPipe();
 /** Institutions, beds and patients: registered through commands, read from tables. */
 @ApiTags('registry')
 @ApiBearerAuth()
+@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes a retried command execute once (writes only)' })
 @Controller()
 export class RegistryController {
   constructor(
@@ -22,19 +24,19 @@ export class RegistryController {
     @Inject(PII_CIPHER) private readonly cipher: PiiCipher,
   ) {}
 
-  @Post('institutions') @ApiOperation({ summary: 'Register an institution (district coordinator)' })
+  @Post('institutions') @ApiOperation({ summary: 'Register an institution (district coordinator)' }) @ApiCommand(true)
   registerInstitution(@Body() dto: RegisterInstitutionDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('RegisterInstitution', dto, a, req, res, { created: true });
   }
 
-  @Get('institutions') @ApiOperation({ summary: 'Institutions of the district' })
+  @Get('institutions') @ApiOperation({ summary: 'Institutions of the district' }) @ApiQuery({ name: 'districtId', required: false }) @ApiOkResponse({ type: [InstitutionView] }) @ApiErrors(...READ_ERRORS)
   async institutions(@CurrentActor() a: Actor, @Query('districtId') districtId?: string) {
     authorize(a, 'ReadRegistry', {});
     const rows = await this.ds.getRepository(InstitutionEntity).find({ where: districtId ? { districtId } : {}, order: { name: 'ASC' } });
     return rows.map((i) => ({ id: i.id, code: i.code, name: i.name, type: i.type, districtId: i.districtId, address: i.address, lat: i.lat, lng: i.lng, services: i.services }));
   }
 
-  @Get('institutions/:id')
+  @Get('institutions/:id') @ApiOperation({ summary: 'An institution' }) @ApiParam({ name: 'id', format: 'uuid' }) @ApiOkResponse({ type: InstitutionView }) @ApiErrors(...READ_ERRORS)
   async institution(@Param('id', uuid) id: string, @CurrentActor() a: Actor) {
     authorize(a, 'ReadRegistry', {});
     const i = await this.ds.getRepository(InstitutionEntity).findOne({ where: { id } });
@@ -42,12 +44,12 @@ export class RegistryController {
     return { id: i.id, code: i.code, name: i.name, type: i.type, districtId: i.districtId, address: i.address, lat: i.lat, lng: i.lng, services: i.services };
   }
 
-  @Post('beds') @ApiOperation({ summary: 'Register a physical bed of the caller’s institution' })
+  @Post('beds') @ApiOperation({ summary: 'Register a physical bed of the caller’s institution' }) @ApiCommand(true)
   registerBed(@Body() dto: RegisterBedDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('RegisterBed', dto, a, req, res, { created: true });
   }
 
-  @Get('beds') @ApiOperation({ summary: 'Beds, filtered by institution, kind and status' })
+  @Get('beds') @ApiOperation({ summary: 'Beds, filtered by institution, kind and status' }) @ApiOkResponse({ type: [BedView] }) @ApiErrors(...READ_ERRORS)
   async beds(@Query() q: BedQuery, @CurrentActor() a: Actor) {
     authorize(a, 'ReadRegistry', {});
     const where: Record<string, unknown> = {};
@@ -65,24 +67,24 @@ export class RegistryController {
     }));
   }
 
-  @Post('beds/:id/status') @HttpCode(200) @ApiOperation({ summary: 'Clean, close, reopen, isolate… a bed (HL7 v2 0116 transitions)' })
+  @Post('beds/:id/status') @HttpCode(200) @ApiOperation({ summary: 'Clean, close, reopen, isolate… a bed (HL7 v2 0116 transitions)' }) @ApiParam({ name: 'id', format: 'uuid' }) @ApiCommand()
   changeStatus(@Param('id', uuid) id: string, @Body() dto: ChangeBedStatusDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('ChangeBedStatus', { bedId: id, ...dto }, a, req, res);
   }
 
-  @Get('bed-board') @ApiOperation({ summary: 'Capacity by institution × bed kind (projection kept from events)' })
+  @Get('bed-board') @ApiOperation({ summary: 'Capacity by institution × bed kind (projection kept from events)' }) @ApiQuery({ name: 'districtId', required: false }) @ApiOkResponse({ type: [BedBoardRow] }) @ApiErrors(...READ_ERRORS)
   async bedBoard(@CurrentActor() a: Actor, @Query('districtId') districtId?: string) {
     authorize(a, 'ReadBedBoard', {});
     const rows = await this.ds.getRepository(BedBoardEntity).find({ where: districtId ? { districtId } : {} });
     return rows.map(({ institutionId, districtId: d, kind, total, free, reserved, occupied, cleaning, closed, isolated, contaminated }) => ({ institutionId, districtId: d, kind, total, free, reserved, occupied, cleaning, closed, isolated, contaminated }));
   }
 
-  @Post('patients') @ApiOperation({ summary: 'Register a patient (identifiers are encrypted at rest)' })
+  @Post('patients') @ApiOperation({ summary: 'Register a patient (identifiers are encrypted at rest)' }) @ApiCommand(true)
   registerPatient(@Body() dto: RegisterPatientDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('RegisterPatient', dto, a, req, res, { created: true });
   }
 
-  @Get('patients/:id') @ApiOperation({ summary: 'A patient, to institutions with a referral for them' })
+  @Get('patients/:id') @ApiOperation({ summary: 'A patient, to institutions with a referral for them' }) @ApiParam({ name: 'id', format: 'uuid' }) @ApiOkResponse({ type: PatientView }) @ApiErrors(...READ_ERRORS)
   async patient(@Param('id', uuid) id: string, @CurrentActor() a: Actor) {
     const p = await this.ds.getRepository(PatientEntity).findOne({ where: { id } });
     if (!p) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
@@ -103,7 +105,7 @@ export class RegistryController {
     };
   }
 
-  @Get('audit/verify') @ApiOperation({ summary: 'Recompute every audit hash chain (auditor)' })
+  @Get('audit/verify') @ApiOperation({ summary: 'Recompute every audit hash chain (auditor)' }) @ApiOkResponse({ type: AuditVerification }) @ApiErrors(...READ_ERRORS)
   async verify(@CurrentActor() a: Actor) {
     authorize(a, 'VerifyAudit', {});
     if (!DISTRICT_ROLES.includes(a.role)) throw new DomainError('FORBIDDEN', 'only auditors verify the trail');

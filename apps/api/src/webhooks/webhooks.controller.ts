@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, COMMAND_ERRORS, READ_ERRORS } from '../http/api-docs';
 import { DataSource } from 'typeorm';
 import { Actor, DomainError, notFound } from '@bedlink/domain';
 import { CreateWebhookDto } from '@bedlink/contracts';
@@ -32,6 +33,8 @@ export class WebhooksController {
   }
 
   @Post()
+  @ApiCreatedResponse({ description: 'the endpoint, with its signing secret shown once' })
+  @ApiErrors(...COMMAND_ERRORS)
   @ApiOperation({
     summary: 'Register a webhook endpoint (the signing secret is in this answer and never again)',
     description:
@@ -49,6 +52,8 @@ export class WebhooksController {
   }
 
   @Get()
+  @ApiOkResponse({ description: 'the endpoints, without secrets' })
+  @ApiErrors(...READ_ERRORS)
   @ApiOperation({ summary: "The caller's institution's webhook endpoints (without secrets)" })
   list(@CurrentActor() a: Actor) {
     return this.subs.list(this.institutionOf(a));
@@ -56,6 +61,8 @@ export class WebhooksController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'deleted' })
+  @ApiErrors(...READ_ERRORS)
   @ApiOperation({ summary: 'Delete a webhook endpoint; deliveries still queued for it are dropped' })
   async remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() a: Actor): Promise<void> {
     if (!(await this.subs.remove(this.institutionOf(a), id))) throw notFound('NOT_FOUND', 'webhook subscription', id);
