@@ -29,10 +29,15 @@ export const EVENT_TYPES = [
   'ReferralFailed',
   'PlacementRequested',
   'PlacementConfirmed',
+  'ProgrammeRegistered',
+  'ProgrammeCapacityChanged',
+  'PatientEnrolled',
+  'EnrolmentEnded',
+  'AgreementRegistered',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type AggregateType = 'Referral' | 'Bed' | 'Institution' | 'Patient';
+export type AggregateType = 'Referral' | 'Bed' | 'Institution' | 'Patient' | 'Programme' | 'Agreement';
 
 export interface DomainEvent<P extends object = Record<string, unknown>> {
   readonly id: string;
