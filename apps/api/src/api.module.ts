@@ -17,6 +17,7 @@ import { HealthController } from './health/health.controller';
 import { ReferralQueries } from './referrals/referral-queries';
 import { ReferralsController } from './referrals/referrals.controller';
 import { RegistryController } from './registry/registry.controller';
+import { ProgrammesController } from './registry/programmes.controller';
 
 const QUEUE_EVENTS = Symbol('QUEUE_EVENTS');
 
@@ -41,7 +42,7 @@ export class ApiModule {
         BullModule.forRoot({ connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix: cfg.QUEUE_PREFIX }),
         BullModule.registerQueue({ name: QUEUES.commands }),
       ],
-      controllers: [ReferralsController, RegistryController, CommandsController, HealthController],
+      controllers: [ReferralsController, ProgrammesController, RegistryController, CommandsController, HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_GUARD, useClass: AuthGuard },

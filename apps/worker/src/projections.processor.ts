@@ -1,17 +1,22 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { EventJob, QUEUES } from '@bedlink/messaging';
-import { applyBedBoard, handleOnce } from '@bedlink/persistence';
+import { CONSUMERS, EventJob, QUEUES } from '@bedlink/messaging';
+import { applyBedBoard, applyJourney, handleOnce } from '@bedlink/persistence';
 
-/** Read models kept from events, each effect with its inbox row (exactly-once effect). */
+const subscribes = (name: string, type: string) => CONSUMERS.some((c) => c.name === name && c.types !== 'ALL' && c.types.includes(type));
+
+/** Read models kept from events, each effect with its own inbox row (exactly-once effect per consumer). */
 @Processor(QUEUES.projections, { concurrency: 4 })
 export class ProjectionsProcessor extends WorkerHost {
   constructor(private readonly ds: DataSource) {
     super();
   }
   async process(job: Job<EventJob>): Promise<{ applied: boolean }> {
-    const applied = await handleOnce(this.ds, 'bed-board', job.data.eventId, (em) => applyBedBoard(em, job.data.type, job.data.payload));
+    const { eventId, type, payload, metadata } = job.data;
+    let applied = false;
+    if (subscribes('bed-board', type)) applied = (await handleOnce(this.ds, 'bed-board', eventId, (em) => applyBedBoard(em, type, payload))) || applied;
+    if (subscribes('journey', type)) applied = (await handleOnce(this.ds, 'journey', eventId, (em) => applyJourney(em, type, payload, metadata.occurredAt))) || applied;
     return { applied };
   }
 }

@@ -7,6 +7,8 @@ import { AbortTransferCommand, AbortTransferHandler, CancelReferralCommand, Canc
 import { AcceptOfferCommand, AcceptOfferHandler, ConfirmAdmissionCommand, ConfirmAdmissionHandler, DeclineOfferCommand, DeclineOfferHandler, RevokeAcceptanceCommand, RevokeAcceptanceHandler, ViewOfferCommand, ViewOfferHandler } from './commands/target.commands';
 import { CloseReferralCommand, CloseReferralHandler, EscalateReferralCommand, EscalateReferralHandler, ExpireOfferCommand, ExpireOfferHandler, ExpireReservationCommand, ExpireReservationHandler, RerouteReferralCommand, RerouteReferralHandler } from './commands/district.commands';
 
+import { ChangeProgrammeCapacityCommand, ChangeProgrammeCapacityHandler, RegisterAgreementCommand, RegisterAgreementHandler, RegisterProgrammeCommand, RegisterProgrammeHandler } from './commands/programme.commands';
+
 type CommandClass = new (payload: any, ctx: CommandContext) => BedlinkCommand<any>;
 
 /** Every command the engine runs, by its stable name: the worker builds commands from job names with it. */
@@ -31,6 +33,9 @@ export const COMMAND_CLASSES: Readonly<Record<CommandName, CommandClass>> = {
   EscalateReferral: EscalateReferralCommand,
   RerouteReferral: RerouteReferralCommand,
   CloseReferral: CloseReferralCommand,
+  RegisterProgramme: RegisterProgrammeCommand,
+  ChangeProgrammeCapacity: ChangeProgrammeCapacityCommand,
+  RegisterAgreement: RegisterAgreementCommand,
 };
 
 export const COMMAND_HANDLERS = [
@@ -54,4 +59,7 @@ export const COMMAND_HANDLERS = [
   EscalateReferralHandler,
   RerouteReferralHandler,
   CloseReferralHandler,
+  RegisterProgrammeHandler,
+  ChangeProgrammeCapacityHandler,
+  RegisterAgreementHandler,
 ];

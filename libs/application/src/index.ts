@@ -7,3 +7,5 @@ export * from './commands/origin.commands';
 export * from './commands/target.commands';
 export * from './commands/district.commands';
 export * from './commands/timing';
+export * from './commands/programme.commands';
+export * from './commands/routes';

@@ -1,4 +1,4 @@
-import { Actor, Bed, Institution, Patient, Referral, Urgency } from '@bedlink/domain';
+import { Actor, Agreement, AgreementProps, Bed, CooperationDefault, Institution, Patient, Programme, RankedCandidate, Referral, Urgency } from '@bedlink/domain';
 
 /** Everything a command handler knows about the command it runs, beyond its own fields. */
 export interface CommandContext {
@@ -22,7 +22,13 @@ export interface Tx {
   /** Beds are locked in id order by the caller to avoid deadlocks. */
   findPatientLiveReferral(patientId: string): Promise<string | null>;
   findOccupiedBed(patientId: string): Promise<string | null>;
-  add(aggregate: Referral | Bed | Institution | Patient): void;
+  /** Locks the programme row and counts its live reservations and active enrolments under the lock. */
+  getProgramme(id: string): Promise<Programme>;
+  /** The programme the patient is enrolled on now, if any. */
+  findActiveEnrolment(patientId: string): Promise<string | null>;
+  /** Agreements from one institution to another (not locked: agreements only ever get added). */
+  findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]>;
+  add(aggregate: Referral | Bed | Institution | Patient | Programme | Agreement): void;
 }
 
 export const UNIT_OF_WORK = Symbol('UNIT_OF_WORK');
@@ -46,10 +52,19 @@ export interface Policy {
   offerWindowMs(urgency: Urgency): number;
   reservationHoldMs(urgency: Urgency): number;
   broadcastFanout: number;
+  /** Referrals without a cooperation agreement: allowed within the district, or refused. */
+  cooperationDefault: CooperationDefault;
 }
 
 export const DEFAULT_POLICY: Policy = {
   offerWindowMs: (u) => ({ EMERGENCY: 15 * 60_000, URGENT: 2 * 3600_000, ROUTINE: 24 * 3600_000 })[u],
   reservationHoldMs: (u) => ({ EMERGENCY: 2 * 3600_000, URGENT: 12 * 3600_000, ROUTINE: 48 * 3600_000 })[u],
   broadcastFanout: 3,
+  cooperationDefault: 'SAME_DISTRICT_ALLOWED',
 };
+
+export const MATCHER = Symbol('MATCHER');
+/** Finds and ranks places for a referral (free beds, programmes with room); read-only, outside the command's transaction. */
+export interface Matcher {
+  candidates(referral: Referral, limit: number): Promise<RankedCandidate[]>;
+}

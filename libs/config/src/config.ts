@@ -79,6 +79,10 @@ export class EnvConfig {
   @Transform(int) @IsInt() @Min(1) OFFER_WINDOW_URGENT_MS = 2 * 3600_000;
   @Transform(int) @IsInt() @Min(1) OFFER_WINDOW_ROUTINE_MS = 24 * 3600_000;
   @Transform(int) @IsInt() @Min(1) RESERVATION_HOLD_MS = 48 * 3600_000;
+
+  /** Referrals with no cooperation agreement: SAME_DISTRICT_ALLOWED (within the district) or AGREEMENT_REQUIRED (refused, 403 DIRECTION_NOT_ALLOWED). */
+  @IsIn(['SAME_DISTRICT_ALLOWED', 'AGREEMENT_REQUIRED'])
+  COOPERATION_DEFAULT: 'SAME_DISTRICT_ALLOWED' | 'AGREEMENT_REQUIRED' = 'SAME_DISTRICT_ALLOWED';
 }
 
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;

@@ -11,3 +11,5 @@ export * from './inbox';
 export * from './bed-board.projector';
 export * from './command-log';
 export * from './infra.module';
+export * from './matching/find-candidates';
+export * from './journey.projector';

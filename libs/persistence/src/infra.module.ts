@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module, OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CLOCK, Clock, DEFAULT_POLICY, POLICY, Policy, UNIT_OF_WORK } from '@bedlink/application';
+import { CLOCK, Clock, DEFAULT_POLICY, MATCHER, POLICY, Policy, UNIT_OF_WORK } from '@bedlink/application';
+import { SqlMatcher } from './matching/find-candidates';
 import { createDataSource } from './data-source';
 import { PiiCipher } from './pii-cipher';
 import { PII_CIPHER, TypeOrmUnitOfWork } from './unit-of-work';
@@ -17,7 +18,7 @@ class DataSourceCloser implements OnApplicationShutdown {
 
 export function policyFromConfig(cfg: EnvConfig): Policy {
   const windows: Record<Urgency, number> = { EMERGENCY: cfg.OFFER_WINDOW_EMERGENCY_MS, URGENT: cfg.OFFER_WINDOW_URGENT_MS, ROUTINE: cfg.OFFER_WINDOW_ROUTINE_MS };
-  return { ...DEFAULT_POLICY, offerWindowMs: (u) => windows[u], reservationHoldMs: () => cfg.RESERVATION_HOLD_MS };
+  return { ...DEFAULT_POLICY, offerWindowMs: (u) => windows[u], reservationHoldMs: () => cfg.RESERVATION_HOLD_MS, cooperationDefault: cfg.COOPERATION_DEFAULT };
 }
 
 /**
@@ -45,9 +46,10 @@ export class InfraModule {
         { provide: UNIT_OF_WORK, useClass: TypeOrmUnitOfWork },
         { provide: CLOCK, useValue: opts.clock ?? { now: () => new Date() } },
         { provide: POLICY, useValue: opts.policy ?? policyFromConfig(cfg) },
+        { provide: MATCHER, useClass: SqlMatcher },
         DataSourceCloser,
       ],
-      exports: [ENV_CONFIG, DataSource, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY],
+      exports: [ENV_CONFIG, DataSource, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY, MATCHER],
     };
   }
 }

@@ -6,6 +6,7 @@ import { POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
 import { ReasonedRef } from './origin.commands';
 import { OfferRef } from './target.commands';
 import { offerTiming } from './timing';
+import { assertTargetsAllowed } from './routes';
 
 // ------------------------------------------------------------------ ExpireOffer (timer)
 export class ExpireOfferCommand extends BedlinkCommand<OfferRef> {}
@@ -67,7 +68,7 @@ export class EscalateReferralHandler implements ICommandHandler<EscalateReferral
 
 // ------------------------------------------------------------------ RerouteReferral
 export interface ReroutePayload extends ReasonedRef {
-  targets: { institutionId: string; bedId?: string | null }[];
+  targets: { institutionId: string; bedId?: string | null; programmeId?: string | null }[];
   strategy?: OfferStrategy;
 }
 export class RerouteReferralCommand extends BedlinkCommand<ReroutePayload> {}
@@ -83,7 +84,9 @@ export class RerouteReferralHandler implements ICommandHandler<RerouteReferralCo
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'RerouteReferral', referralAccess(r));
       for (const t of p.targets) (await tx.getInstitution(t.institutionId)).assertMayHold(r.props.requestedKind);
-      r.reroute(ctx.actor, { candidates: p.targets.map((t, i) => ({ institutionId: t.institutionId, bedId: t.bedId ?? null, programmeId: null, score: p.targets.length - i })), strategy: p.strategy, reason: p.reason }, offerTiming(this.policy, r.props.urgency), ctx.now);
+      r.assertCan('RerouteReferral');
+      await assertTargetsAllowed(tx, this.policy, r, [...new Set(p.targets.map((t) => t.institutionId))]);
+      r.reroute(ctx.actor, { candidates: p.targets.map((t, i) => ({ institutionId: t.institutionId, bedId: t.bedId ?? null, programmeId: t.programmeId ?? null, score: p.targets.length - i })), strategy: p.strategy, reason: p.reason }, offerTiming(this.policy, r.props.urgency), ctx.now);
       return referralResult(r);
     });
   }

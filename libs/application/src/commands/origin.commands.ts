@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { authorize, BedKind, DEFAULT_ORIGIN_KIND, DomainError, isPhysical, OfferStrategy, Referral, ServiceCode, Urgency } from '@bedlink/domain';
+import { authorize, BedKind, DEFAULT_ORIGIN_KIND, DispatchMode, DomainError, isPhysical, OfferStrategy, Referral, ServiceCode, Urgency } from '@bedlink/domain';
 import { BedlinkCommand, referralAccess, referralResult } from '../command';
-import { POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
+import { MATCHER, Matcher, POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
+import { assertTargetsAllowed } from './routes';
 import { offerTiming } from './timing';
 
 // ------------------------------------------------------------------ DraftReferral
@@ -21,6 +22,7 @@ export interface DraftReferralPayload {
   careLevel?: number | null;
   consent: boolean;
   expectedArrival?: string | null;
+  dispatch?: DispatchMode;
 }
 export class DraftReferralCommand extends BedlinkCommand<DraftReferralPayload> {}
 
@@ -65,6 +67,7 @@ export class DraftReferralHandler implements ICommandHandler<DraftReferralComman
           careLevel: p.careLevel ?? null,
           consent: p.consent,
           expectedArrival: p.expectedArrival ? new Date(p.expectedArrival) : null,
+          dispatch: p.dispatch ?? 'MANUAL',
         },
         ctx.actor,
         ctx.now,
@@ -81,13 +84,25 @@ export interface ReferralRef {
 }
 export class SubmitReferralCommand extends BedlinkCommand<ReferralRef> {}
 
+/** AUTO referrals ask matching for ranked candidates and go out at once (broadcast or cascade); MANUAL ones wait for offers by hand. */
 @CommandHandler(SubmitReferralCommand)
 export class SubmitReferralHandler implements ICommandHandler<SubmitReferralCommand> {
-  constructor(@Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork) {}
+  constructor(
+    @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
+    @Inject(POLICY) private readonly policy: Policy,
+    @Inject(MATCHER) private readonly matcher: Matcher,
+  ) {}
   execute({ payload: p, ctx }: SubmitReferralCommand) {
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'SubmitReferral', referralAccess(r));
+      if (r.props.dispatch === 'AUTO') {
+        r.assertCan('SubmitReferral');
+        const ranked = await this.matcher.candidates(r, 10);
+        const candidates = ranked.map(({ institutionId, bedId, programmeId, score }) => ({ institutionId, bedId, programmeId, score }));
+        r.submit(ctx.actor, ctx.now, { candidates, timing: offerTiming(this.policy, r.props.urgency) });
+        return referralResult(r, { candidates: candidates.length, offers: r.liveOffers.map((o) => ({ offerId: o.id, targetInstitutionId: o.targetInstitutionId, targetBedId: o.targetBedId, targetProgrammeId: o.targetProgrammeId })) });
+      }
       r.submit(ctx.actor, ctx.now);
       return referralResult(r);
     });
@@ -100,6 +115,7 @@ export interface ExtendOfferPayload {
   offerId?: string;
   targetInstitutionId: string;
   targetBedId?: string | null;
+  targetProgrammeId?: string | null;
 }
 export class ExtendOfferCommand extends BedlinkCommand<ExtendOfferPayload> {}
 
@@ -115,12 +131,19 @@ export class ExtendOfferHandler implements ICommandHandler<ExtendOfferCommand> {
       authorize(ctx.actor, 'ExtendOffer', referralAccess(r));
       const target = await tx.getInstitution(p.targetInstitutionId);
       target.assertMayHold(r.props.requestedKind);
+      r.assertCan('ExtendOffer');
+      await assertTargetsAllowed(tx, this.policy, r, [target.id]);
+      if (p.targetProgrammeId) {
+        const prog = await tx.getProgramme(p.targetProgrammeId);
+        if (prog.props.institutionId !== target.id) throw new DomainError('BED_NOT_AT_TARGET', 'the suggested programme belongs to another institution');
+        if (prog.props.kind !== r.props.requestedKind) throw new DomainError('BED_KIND_MISMATCH', `the suggested programme is ${prog.props.kind}, the referral asks for ${r.props.requestedKind}`);
+      }
       if (p.targetBedId) {
         const bed = await tx.getBed(p.targetBedId);
         if (bed.props.institutionId !== target.id) throw new DomainError('BED_NOT_AT_TARGET', 'the suggested bed belongs to another institution');
         if (bed.props.kind !== r.props.requestedKind) throw new DomainError('BED_KIND_MISMATCH', `the suggested bed is ${bed.props.kind}, the referral asks for ${r.props.requestedKind}`);
       }
-      const offer = r.extendOffer({ offerId: p.offerId, targetInstitutionId: target.id, targetBedId: p.targetBedId ?? null }, offerTiming(this.policy, r.props.urgency), ctx.now);
+      const offer = r.extendOffer({ offerId: p.offerId, targetInstitutionId: target.id, targetBedId: p.targetBedId ?? null, targetProgrammeId: p.targetProgrammeId ?? null }, offerTiming(this.policy, r.props.urgency), ctx.now);
       return referralResult(r, { offerId: offer.id, deadlineAt: offer.deadlineAt?.toISOString() ?? null });
     });
   }
@@ -162,6 +185,9 @@ export class StartTransferHandler implements ICommandHandler<StartTransferComman
         const bed = await tx.getBed(originBedId);
         if (bed.props.occupantPatientId === r.props.patientId) bed.discharge(r.id, ctx.now);
       }
+      // Leaving a home programme frees its slot for the next patient.
+      const programmeId = await tx.findActiveEnrolment(r.props.patientId);
+      if (programmeId) (await tx.getProgramme(programmeId)).endEnrolment(r.props.patientId, r.id, ctx.now);
       return referralResult(r);
     });
   }
