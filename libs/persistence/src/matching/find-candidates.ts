@@ -24,12 +24,12 @@ export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10):
   const services = needs.services.filter((s) => s !== 'ISOLATION');
   const isolation = needs.services.includes('ISOLATION');
   const agreementRequired = needs.cooperationDefault === 'AGREEMENT_REQUIRED';
-  const params = [needs.districtId, needs.originInstitutionId, needs.kind, needs.direction, services, needs.sex, needs.careLevel, agreementRequired];
+  const params: unknown[] = [needs.districtId, needs.originInstitutionId, needs.kind, needs.direction, services, needs.careLevel, agreementRequired];
   const agreement = `EXISTS (SELECT 1 FROM cooperation_agreements a WHERE a.from_institution_id = $2 AND a.to_institution_id = i.id
       AND (cardinality(a.kinds) = 0 OR $3 = ANY(a.kinds)) AND (cardinality(a.directions) = 0 OR $4 = ANY(a.directions)))`;
   // Same district (when the default allows it) or along an agreement, never the origin itself.
-  const reachable = `i.id <> $2 AND ((i.district_id = $1 AND NOT $8::boolean) OR ${agreement})`;
-  const care = `($7::int IS NULL OR ((x.min_care_level IS NULL OR x.min_care_level <= $7::int) AND (x.max_care_level IS NULL OR x.max_care_level >= $7::int)))`;
+  const reachable = `i.id <> $2 AND ((i.district_id = $1 AND NOT $7::boolean) OR ${agreement})`;
+  const care = `($6::int IS NULL OR ((x.min_care_level IS NULL OR x.min_care_level <= $6::int) AND (x.max_care_level IS NULL OR x.max_care_level >= $6::int)))`;
   let rows: any[];
   if (isPhysical(needs.kind)) {
     rows = await db.query(
@@ -41,13 +41,13 @@ export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10):
             WHERE x.institution_id = i.id AND x.kind = $3 AND x.status = 'U'
               AND x.services @> $5::text[]
               AND (${isolation ? 'x.isolation_capable' : 'true'})
-              AND ($6::text IS NULL OR x.sex_restriction IS NULL OR x.sex_restriction = $6::text)
+              AND ($8::text IS NULL OR x.sex_restriction IS NULL OR x.sex_restriction = $8::text)
               AND ${care}
               AND NOT EXISTS (SELECT 1 FROM reservations h WHERE h.bed_id = x.id AND h.state = 'HELD')
             LIMIT 1) x
          LEFT JOIN bed_board bb ON bb.institution_id = i.id AND bb.kind = $3
         WHERE ${reachable}`,
-      params,
+      [...params, needs.sex],
     );
   } else {
     rows = await db.query(
