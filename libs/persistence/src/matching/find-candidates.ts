@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Matcher, POLICY, Policy } from '@bedlink/application';
-import { CandidateFacts, CooperationDefault, Direction, isPhysical, MatchNeeds, rankCandidates, RankedCandidate, Referral } from '@bedlink/domain';
+import { CandidateFacts, CooperationDefault, Direction, INSTITUTION_TYPES, isPhysical, KINDS_BY_INSTITUTION_TYPE, MatchNeeds, rankCandidates, RankedCandidate, Referral } from '@bedlink/domain';
 
 export interface CandidateNeeds extends MatchNeeds {
   districtId: string;
@@ -30,6 +30,8 @@ export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10):
   // Same district (when the default allows it) or along an agreement, never the origin itself.
   const reachable = `i.id <> $2 AND ((i.district_id = $1 AND NOT $7::boolean) OR ${agreement})`;
   const care = `($6::int IS NULL OR ((x.min_care_level IS NULL OR x.min_care_level <= $6::int) AND (x.max_care_level IS NULL OR x.max_care_level >= $6::int)))`;
+  // Only institutions of a type that can hold the kind are probed at all.
+  const types = INSTITUTION_TYPES.filter((t) => KINDS_BY_INSTITUTION_TYPE[t].includes(needs.kind));
   let rows: any[];
   if (isPhysical(needs.kind)) {
     rows = await db.query(
@@ -46,8 +48,8 @@ export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10):
               AND NOT EXISTS (SELECT 1 FROM reservations h WHERE h.bed_id = x.id AND h.state = 'HELD')
             LIMIT 1) x
          LEFT JOIN bed_board bb ON bb.institution_id = i.id AND bb.kind = $3
-        WHERE ${reachable}`,
-      [...params, needs.sex],
+        WHERE i.type = ANY($9::text[]) AND ${reachable}`,
+      [...params, needs.sex, types],
     );
   } else {
     rows = await db.query(
