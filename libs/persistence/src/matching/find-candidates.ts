@@ -14,10 +14,13 @@ type Db = DataSource | EntityManager;
 /**
  * Fetches the places that could take the patient, then ranks them with the pure domain function.
  * Offers go to institutions, so the query takes at most one free bed per institution: a LATERAL
- * probe per institution walks the partial index beds_free_by_institution (status = 'U') and
- * stops at the first bed that passes the capability filter and has no HELD reservation
- * (reservations_one_live_per_bed). Its cost grows with the number of institutions, not beds:
- * 100,000 beds over a few hundred institutions is a few hundred index probes.
+ * probe per institution (of a type that holds the kind) walks the covering partial index
+ * beds_free_by_institution (status = 'U', capabilities INCLUDEd: index-only scan) and stops at the
+ * first bed that passes the capability filter and has no HELD reservation
+ * (reservations_one_live_per_bed). Its cost grows with the number of institutions and their free
+ * beds, not with all beds: 100,000 beds over a few hundred institutions is a few hundred index
+ * probes. Worst case: a rare capability no institution has, where every free bed's index tuple
+ * of the kind is read once.
  * Programmes qualify while live reservations + active enrolments < capacity.
  */
 export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10): Promise<RankedCandidate[]> {
@@ -39,7 +42,7 @@ export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10):
               ${agreement} AS has_agreement, coalesce(bb.total, 0) AS total, coalesce(bb.free, 0) AS free, NULL::double precision AS radius_km
          FROM institutions i
          CROSS JOIN LATERAL (
-           SELECT x.* FROM beds x
+           SELECT x.id, x.services, x.sex_restriction, x.min_care_level, x.max_care_level, x.isolation_capable FROM beds x
             WHERE x.institution_id = i.id AND x.kind = $3 AND x.status = 'U'
               AND x.services @> $5::text[]
               AND (${isolation ? 'x.isolation_capable' : 'true'})

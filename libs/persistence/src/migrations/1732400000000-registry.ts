@@ -67,8 +67,9 @@ export class Registry1732400000000 implements MigrationInterface {
       ALTER TABLE patients ADD COLUMN family_doctor_institution_id uuid REFERENCES institutions(id);
       ALTER TABLE referrals ADD COLUMN dispatch text NOT NULL DEFAULT 'MANUAL' CHECK (dispatch IN ('AUTO','MANUAL'));
 
-      -- matching: one free bed per institution by index, then the held check by the live-reservation index
-      CREATE INDEX beds_free_by_institution ON beds (institution_id, kind) WHERE status = 'U';
+      -- matching: a covering index of free beds per institution, so the capability filter runs on
+      -- index tuples (index-only scan) and the heap is touched only for recently changed pages
+      CREATE INDEX beds_free_by_institution ON beds (institution_id, kind) INCLUDE (id, services, sex_restriction, min_care_level, max_care_level, isolation_capable) WHERE status = 'U';
 
       -- the board of home programmes, per programme (per institution rows live in bed_board)
       CREATE TABLE programme_board (
