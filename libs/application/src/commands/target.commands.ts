@@ -145,6 +145,8 @@ export class ConfirmAdmissionHandler implements ICommandHandler<ConfirmAdmission
       if (previous && previous !== held.bedId) beds.get(previous)!.discharge(r.id, ctx.now);
       if (held.bedId) beds.get(held.bedId)!.admit(r.props.patientId, r.id, ctx.now);
       const onProgramme = await tx.findActiveEnrolment(r.props.patientId);
+      // Programmes after beds, and in id order among themselves, like beds: no deadlock between two admissions.
+      for (const id of [...new Set([onProgramme, held.programmeId].filter((x): x is string => !!x))].sort()) await tx.getProgramme(id);
       if (onProgramme && onProgramme !== held.programmeId) (await tx.getProgramme(onProgramme)).endEnrolment(r.props.patientId, r.id, ctx.now);
       if (held.programmeId) (await tx.getProgramme(held.programmeId)).enrol({ enrolmentId: randomUUID(), patientId: r.props.patientId, referralId: r.id }, ctx.now);
       return referralResult(r, { bedId: held.bedId, programmeId: held.programmeId });
