@@ -1,6 +1,6 @@
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
-import { client } from './support/http';
+import { client, eventually } from './support/http';
 import { newPatient } from './support/registry-fixture';
 
 jest.setTimeout(180_000);
@@ -16,7 +16,8 @@ describe('Registry: directions along cooperation agreements, matching and automa
   let homecare: string;
 
   beforeAll(async () => {
-    e = await startEngine({ env: { COOPERATION_DEFAULT: 'AGREEMENT_REQUIRED' } });
+    // holds lapse after 2 s here (nothing else in this suite accepts an offer)
+    e = await startEngine({ env: { COOPERATION_DEFAULT: 'AGREEMENT_REQUIRED', RESERVATION_HOLD_MS: '2000' } });
     d = await smallDistrict(e);
     await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'HOSPICE', ward: 'Hospice', label: 'H-01', services: ['HOSPICE'] }), 'hospice bed');
     sickbed = (await ok(d.cc1c.post('/programmes', { institutionId: d.cc1, kind: 'HOME_SICKBED', name: '江宁路家庭病床', capacity: 5, radiusKm: 3 }), 'sickbed')).programmeId;
@@ -121,5 +122,21 @@ describe('Registry: directions along cooperation agreements, matching and automa
     const p3 = await newPatient(d.planner);
     const none = await ok(d.planner.post('/referrals', { patientId: p3, requestedKind: 'CARE_HOME', services: ['DIALYSIS'], urgency: 'ROUTINE', clinicalSummary: 'dialysis', consent: true, dispatch: 'AUTO' }), 'draft none');
     expect(await ok(d.planner.post(`/referrals/${none.referralId}/submit`), 'submit none')).toMatchObject({ state: 'ESCALATED', candidates: 0 });
+  });
+
+  it('an expired hold on a programme frees its slot for the next patient at once', async () => {
+    await ok(d.cc1c.post(`/programmes/${sickbed}/capacity`, { capacity: 1, reason: 'one nurse on leave' }), 'shrink');
+    const offers = [];
+    for (let i = 0; i < 2; i++) {
+      const patientId = await newPatient(d.planner);
+      const { referralId } = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'HOME_SICKBED', services: [], urgency: 'ROUTINE', clinicalSummary: 'home', consent: true }), 'draft');
+      await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
+      offers.push({ referralId, offerId: (await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc1, targetProgrammeId: sickbed }), 'offer')).offerId });
+    }
+    expect((await d.cc1c.post(`/referrals/${offers[0].referralId}/offers/${offers[0].offerId}/accept`, {})).status).toBe(200);
+    expect(await d.cc1c.post(`/referrals/${offers[1].referralId}/offers/${offers[1].offerId}/accept`, {})).toMatchObject({ status: 409, body: { code: 'PROGRAMME_FULL' } });
+    const lapsed = await eventually(() => d.planner.get(`/referrals/${offers[0].referralId}`), (r) => r.body.reservations?.[0]?.state === 'EXPIRED', 15_000, 100);
+    expect(lapsed.body.reservations[0]).toMatchObject({ programmeId: sickbed });
+    expect(await d.cc1c.post(`/referrals/${offers[1].referralId}/offers/${offers[1].offerId}/accept`, {})).toMatchObject({ status: 200, body: { programmeId: sickbed } });
   });
 });
