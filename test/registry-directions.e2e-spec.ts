@@ -110,6 +110,7 @@ describe('Registry: directions along cooperation agreements, matching and automa
 
     const submitted = await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
     expect(submitted).toMatchObject({ state: 'OFFERED', candidates: 2 });
+    expect((await ok(d.planner.get(`/referrals/${referralId}`), 'read')).dispatch).toBe('AUTO');
     expect(submitted.offers).toEqual([expect.objectContaining({ targetInstitutionId: d.cc2, targetBedId: cands.candidates[0].bedId })]);
 
     // home programme candidates: the sickbed programme qualifies, with its slot
@@ -126,7 +127,7 @@ describe('Registry: directions along cooperation agreements, matching and automa
 
   it('an expired hold on a programme frees its slot for the next patient at once', async () => {
     await ok(d.cc1c.post(`/programmes/${sickbed}/capacity`, { capacity: 1, reason: 'one nurse on leave' }), 'shrink');
-    const offers = [];
+    const offers: { referralId: string; offerId: string }[] = [];
     for (let i = 0; i < 2; i++) {
       const patientId = await newPatient(d.planner);
       const { referralId } = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'HOME_SICKBED', services: [], urgency: 'ROUTINE', clinicalSummary: 'home', consent: true }), 'draft');
