@@ -138,6 +138,13 @@ describe('Foundation: a downward referral end to end on real Postgres and Redis'
     expect(done.body.outcome).toMatchObject({ ok: true, result: { state: 'DRAFT' } });
   });
 
+  it('GET /health answers 200 with database and redis status, without a token', async () => {
+    const h = await client(e.baseUrl).get('/health');
+    expect(h.status).toBe(200);
+    expect(h.body).toMatchObject({ status: 'ok', details: { database: { status: 'up' }, redis: { status: 'up' } } });
+    expect((await client(e.baseUrl).get('/health/ready')).status).toBe(200);
+  });
+
   it('the audit log refuses UPDATE and DELETE; a row altered with the trigger bypassed is named by npm run audit:verify', async () => {
     await expect(e.ds.query(`UPDATE audit_log SET reason = 'x' WHERE seq = (SELECT min(seq) FROM audit_log)`)).rejects.toThrow(/append-only/);
     await expect(e.ds.query(`DELETE FROM audit_log WHERE seq = (SELECT min(seq) FROM audit_log)`)).rejects.toThrow(/append-only/);

@@ -2,12 +2,13 @@ import { residentIdCheckChar } from '@bedlink/domain';
 import { Engine } from './engine';
 import { client } from './http';
 
-/** A valid GB 11643 number for test patient n (born 1946-1955, Shanghai Xuhui prefix). */
+/** A valid GB 11643 number, distinct for every n below 10,080,000 (born 1940-1969). */
 export function residentId(n: number, sex: 'F' | 'M' = 'F'): string {
-  const year = 1946 + (n % 10);
-  const seq = String(100 + ((n * 7) % 800)).padStart(3, '0');
-  const seqSexed = seq.slice(0, 2) + String((Number(seq[2]) & ~1) | (sex === 'M' ? 1 : 0));
-  const body = `310104${year}0315${seqSexed}`;
+  const year = 1940 + (n % 30);
+  const month = 1 + (Math.floor(n / 30) % 12);
+  const day = 1 + (Math.floor(n / 360) % 28);
+  const seq = Math.floor(n / 10080) % 1000;
+  const body = `310104${year}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}${String(seq).padStart(3, '0').slice(0, 2)}${(Number(String(seq).padStart(3, '0')[2]) & ~1) | (sex === 'M' ? 1 : 0)}`;
   return body + residentIdCheckChar(body);
 }
 
@@ -42,10 +43,14 @@ export async function smallDistrict(e: Engine, district = 'd1') {
   const cc2Beds = [await bed(cc2c, cc2, 'COMMUNITY', 'Rehab 1', '1-01', ['REHAB'])];
   const careBeds = [await bed(carec, care, 'CARE_HOME', 'Floor 3', '3-01', ['NURSING']), await bed(carec, care, 'CARE_HOME', 'Floor 3', '3-02', ['NURSING', 'DEMENTIA'])];
 
-  let patientSeq = 0;
-  const patient = async (by = planner) => (await ok(by.post('/patients', { residentId: residentId(++patientSeq + Math.floor(Math.random() * 1000)), name: `测试患者${patientSeq}`, phone: '13800138000' }), 'patient')).patientId as string;
+  // each suite draws consecutive numbers from a random base, so ids never collide within a database
+  let patientSeq = Math.floor(Math.random() * 5_000_000) * 2;
+  const patient = async (by = planner, extra: Record<string, unknown> = {}) =>
+    (await ok(by.post('/patients', { residentId: residentId(++patientSeq), name: `测试患者${patientSeq}`, phone: '13800138000', ...extra }), 'patient')).patientId as string;
+  /** A valid needs assessment of the given grade (for placements into care beds). */
+  const assessed = (grade: number, over: Record<string, unknown> = {}) => ({ assessment: { grade, type: 'INITIAL', assessedOn: '2026-06-01', expiresOn: '2028-05-31', cognitiveImpairment: false, ...over } });
 
-  return { district, dc, planner, cc1c, cc2c, carec, hospital, cc1, cc2, care, hospitalBeds, cc1Beds, cc2Beds, careBeds, patient };
+  return { district, dc, planner, cc1c, cc2c, carec, hospital, cc1, cc2, care, hospitalBeds, cc1Beds, cc2Beds, careBeds, patient, assessed };
 }
 
 export { ok };

@@ -15,7 +15,10 @@ let seq = 0;
 const salt = Math.floor(Math.random() * 30);
 export async function newPatient(by: Client, extra: Record<string, unknown> = {}): Promise<string> {
   const n = seq++;
-  return (await ok(by.post('/patients', { residentId: registryResidentId(n, salt), name: `登记患者${n}`, ...extra }), 'patient')).patientId as string;
+  // care placements need a current needs assessment (district policy): grade 4 qualifies for every care bed
+  const today = new Date();
+  const assessment = { grade: 4, type: 'INITIAL', assessedOn: new Date(today.getTime() - 30 * 86_400_000).toISOString().slice(0, 10), expiresOn: new Date(today.getTime() + 365 * 86_400_000).toISOString().slice(0, 10) };
+  return (await ok(by.post('/patients', { residentId: registryResidentId(n, salt), name: `登记患者${n}`, assessment, ...extra }), 'patient')).patientId as string;
 }
 
 /** Runs tasks at most `width` at a time (the commands queue and 2 shared cores). */

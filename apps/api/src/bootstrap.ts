@@ -3,18 +3,25 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
+import { static as serveStatic } from 'express';
 import { DomainError } from '@bedlink/domain';
 import { EnvConfig } from '@bedlink/config';
 import { Clock, Policy } from '@bedlink/application';
 import { ApiModule } from './api.module';
+import { MetricsService } from './ops/metrics.service';
+import { CONSOLE_DIR } from './console/console.controller';
 
 /** Builds the API application (used by main.ts, the tests and the bench alike). */
 export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logger?: false | ('error' | 'warn' | 'log')[] } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(cfg, opts), { logger: opts.logger ?? ['error', 'warn', 'log'], bodyParser: false });
+  // first, so every request (including refused and unmatched ones) is timed
+  app.use(app.get(MetricsService).httpMiddleware());
   app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({ origin: cfg.CORS_ORIGINS ? cfg.CORS_ORIGINS.split(',').map((s) => s.trim()) : false });
   app.set('trust proxy', 'loopback');
+  // The console's hashed assets; unknown /console paths fall through to ConsoleController (SPA).
+  app.use('/console', serveStatic(CONSOLE_DIR, { index: false, fallthrough: true, maxAge: '1h' }));
   app.disable('x-powered-by');
   app.useGlobalPipes(
     new ValidationPipe({

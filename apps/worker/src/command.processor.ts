@@ -1,4 +1,5 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { CommandBus } from '@nestjs/cqrs';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
@@ -16,14 +17,20 @@ const concurrency = Number(process.env.COMMAND_CONCURRENCY ?? 16);
  * retries with backoff; a command whose key already ran returns the stored result.
  */
 @Processor(QUEUES.commands, { concurrency, lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 3 })
-export class CommandProcessor extends WorkerHost {
+export class CommandProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly log = new Logger('CommandProcessor');
   constructor(
     private readonly bus: CommandBus,
     private readonly ds: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
   ) {
     super();
+  }
+
+  /** The decorator's value is read at import time; the configured one wins at start-up. */
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.cfg.COMMAND_CONCURRENCY;
   }
 
   async process(job: Job<CommandJob, CommandOutcome>): Promise<CommandOutcome> {

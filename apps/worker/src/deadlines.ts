@@ -2,11 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { CLOCK, Clock } from '@bedlink/application';
+import { CLOCK, Clock, POLICY, Policy } from '@bedlink/application';
 import { SYSTEM_ACTOR, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
 import { CommandJob, DEADLINE_JOBS, DeadlineJob, deadlineJobId, EventJob, QUEUES } from '@bedlink/messaging';
 
-type Due = DeadlineJob & { urgency: Urgency };
+type Due = DeadlineJob & { urgency: Urgency; fraction?: number };
 
 /**
  * Deadlines are BullMQ delayed jobs keyed by what they guard (one per offer, one per hold), so
@@ -24,6 +24,7 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     @InjectQueue(QUEUES.deadlines) private readonly deadlines: Queue<Due>,
     @InjectQueue(QUEUES.commands) private readonly commands: Queue<CommandJob>,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(POLICY) private readonly policy: Policy,
   ) {}
 
   async arm(kind: 'offer' | 'reservation', due: Due): Promise<void> {
@@ -47,6 +48,29 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     await this.commands.add(job.type, job, { jobId: `c-expire-${kind}-${id}`, priority: URGENCY_PRIORITY[due.urgency], attempts: 6, backoff: { type: 'exponential', delay: 250 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
   }
 
+  /** Warnings to the receiver at fractions of the offer's window (policy: e.g. 50% and 80%). */
+  async armWarnings(p: { referralId: string; offerId: string; deadlineAt: string; urgency: Urgency; districtId: string }, offeredAt: Date): Promise<void> {
+    const doc = await this.policy.forDistrict(p.districtId);
+    const end = new Date(p.deadlineAt).getTime();
+    const span = end - offeredAt.getTime();
+    for (const f of doc.deadlineWarnings) {
+      const due = offeredAt.getTime() + span * f;
+      const pct = Math.round(f * 100);
+      await this.deadlines.add('warn-offer', { referralId: p.referralId, offerId: p.offerId, dueAt: new Date(due).toISOString(), urgency: p.urgency, fraction: f } as Due, {
+        jobId: `offer-warn-${p.offerId}-${pct}`,
+        delay: Math.max(0, due - this.clock.now().getTime()),
+        removeOnComplete: { age: 3600 },
+        attempts: 3,
+      });
+    }
+  }
+
+  async fireWarning(due: Due & { fraction?: number }): Promise<void> {
+    const pct = Math.round((due.fraction ?? 0) * 100);
+    const job: CommandJob = { type: 'WarnOfferDeadline', payload: { referralId: due.referralId, offerId: due.offerId, fraction: due.fraction }, actor: SYSTEM_ACTOR, correlationId: due.referralId, causationId: null, submittedAt: new Date().toISOString(), fingerprint: '' };
+    await this.commands.add(job.type, job, { jobId: `c-warn-${due.offerId}-${pct}`, priority: URGENCY_PRIORITY[due.urgency], attempts: 3, removeOnComplete: { age: 3600 } });
+  }
+
   /** Every deadline Postgres knows, armed again in Redis (after a flush, or at start). */
   async rearmAll(): Promise<number> {
     const offers: any[] = await this.ds.query(
@@ -66,16 +90,24 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
   async sweepOverdue(): Promise<number> {
     const now = this.clock.now();
     const offers: any[] = await this.ds.query(
-      `SELECT o.id, o.referral_id, o.deadline_at, r.urgency FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE o.state IN ('PENDING','VIEWED') AND o.deadline_at < $1 - interval '2 seconds' LIMIT 1000`,
+      `SELECT o.id, o.referral_id, o.deadline_at, r.urgency FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE o.state IN ('PENDING','VIEWED') AND o.deadline_at < $1::timestamptz - interval '2 seconds' LIMIT 1000`,
       [now],
     );
     const holds: any[] = await this.ds.query(
-      `SELECT x.id, x.referral_id, x.expires_at, r.urgency FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD' AND x.expires_at < $1 - interval '2 seconds' LIMIT 1000`,
+      `SELECT x.id, x.referral_id, x.expires_at, r.urgency FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD' AND x.expires_at < $1::timestamptz - interval '2 seconds' LIMIT 1000`,
       [now],
     );
     await Promise.all(offers.map((o) => this.fire('offer', { referralId: o.referral_id, offerId: o.id, dueAt: o.deadline_at, urgency: o.urgency })));
+    // return holds whose days ran out: the bed goes back to the district, the care home is told
+    const lapsed: any[] = await this.ds.query(`SELECT id, return_hold_until FROM beds WHERE return_hold_until < $1::timestamptz LIMIT 1000`, [now]);
+    await Promise.all(
+      lapsed.map((b) => {
+        const job: CommandJob = { type: 'LapseReturnHold', payload: { bedId: b.id }, actor: SYSTEM_ACTOR, correlationId: b.id, causationId: null, submittedAt: new Date().toISOString(), fingerprint: '' };
+        return this.commands.add(job.type, job, { jobId: `c-lapse-hold-${b.id}-${new Date(b.return_hold_until).getTime()}`, attempts: 3, removeOnComplete: { age: 3600 } });
+      }),
+    );
     await Promise.all(holds.map((x) => this.fire('reservation', { referralId: x.referral_id, reservationId: x.id, dueAt: x.expires_at, urgency: x.urgency })));
-    return offers.length + holds.length;
+    return offers.length + holds.length + lapsed.length;
   }
 
   onApplicationBootstrap(): void {
@@ -104,7 +136,10 @@ export class TimerEventsProcessor extends WorkerHost {
   }
   async process(job: Job<EventJob>): Promise<void> {
     const p = job.data.payload as Record<string, any>;
-    if (job.data.type === 'OfferExtended' && p.deadlineAt) await this.deadlines.arm('offer', { referralId: p.referralId, offerId: p.offerId, dueAt: p.deadlineAt, urgency: p.urgency });
+    if (job.data.type === 'OfferExtended' && p.deadlineAt) {
+      await this.deadlines.arm('offer', { referralId: p.referralId, offerId: p.offerId, dueAt: p.deadlineAt, urgency: p.urgency });
+      await this.deadlines.armWarnings({ referralId: p.referralId, offerId: p.offerId, deadlineAt: p.deadlineAt, urgency: p.urgency, districtId: p.districtId }, new Date(job.data.metadata.occurredAt));
+    }
     if (job.data.type === 'BedReserved' && p.expiresAt) await this.deadlines.arm('reservation', { referralId: p.referralId, reservationId: p.reservationId, dueAt: p.expiresAt, urgency: p.urgency });
   }
 }
@@ -116,6 +151,7 @@ export class DeadlineProcessor extends WorkerHost {
     super();
   }
   async process(job: Job<Due>): Promise<void> {
+    if (job.name === 'warn-offer') return this.deadlines.fireWarning(job.data);
     await this.deadlines.fire(job.name === DEADLINE_JOBS.expireOffer ? 'offer' : 'reservation', job.data);
   }
 }

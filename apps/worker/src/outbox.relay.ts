@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
-import { CONSUMERS, EventJob, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
+import { CONSUMERS, EventJob, liveChannel, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
 import { OutboxRow, OutboxStore } from '@bedlink/persistence';
 import { DeadlineReconciler } from './deadlines';
 
@@ -34,9 +34,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly deadlines: DeadlineReconciler,
     @InjectQueue(QUEUES.projections) projections: Queue,
     @InjectQueue(QUEUES.timers) timers: Queue,
+    @InjectQueue(QUEUES.webhookEvents) webhookEvents: Queue,
+    @InjectQueue(QUEUES.kpiEvents) kpiEvents: Queue,
   ) {
     this.store = new OutboxStore(ds);
-    this.queues = { [QUEUES.projections]: projections, [QUEUES.timers]: timers };
+    this.queues = { [QUEUES.projections]: projections, [QUEUES.timers]: timers, [QUEUES.webhookEvents]: webhookEvents, [QUEUES.kpiEvents]: kpiEvents };
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -102,6 +104,28 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       }
     }
     await Promise.all([...byQueue].map(([q, jobs]) => this.queues[q].addBulk(jobs)));
+    await this.broadcast(rows);
+  }
+
+  /**
+   * Live feed for the console (SSE in the API): fire-and-forget pub/sub, so a lost message only
+   * delays a screen until its next refresh. Never fails the batch: the queues above are the
+   * durable path and a failure here must not re-relay events that were already queued.
+   */
+  private async broadcast(rows: OutboxRow[]): Promise<void> {
+    if (!rows.length) return;
+    try {
+      const redis = (await this.queues[QUEUES.projections].client) as unknown as { pipeline(): { publish(c: string, m: string): unknown; exec(): Promise<unknown> } };
+      const channel = liveChannel(this.cfg.QUEUE_PREFIX);
+      const pipe = redis.pipeline();
+      for (const r of rows) {
+        if (r.aggregate_type === 'Patient') continue; // patient events are nobody's live business
+        pipe.publish(channel, JSON.stringify({ id: r.event_id, type: r.event_type, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, occurredAt: new Date(r.created_at).toISOString(), payload: r.payload }));
+      }
+      await pipe.exec();
+    } catch (e) {
+      this.log.warn(`live broadcast skipped (${e instanceof Error ? e.message : e})`);
+    }
   }
 
   /** Redis lost its data (flush, restart without persistence) if our epoch key is gone. */

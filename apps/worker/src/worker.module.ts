@@ -8,9 +8,12 @@ import { InfraModule } from '@bedlink/persistence';
 import { CommandProcessor } from './command.processor';
 import { DeadlineProcessor, DeadlineReconciler, TimerEventsProcessor } from './deadlines';
 import { OutboxRelay } from './outbox.relay';
+import { KpisProcessor } from './kpis.processor';
 import { ProjectionsProcessor } from './projections.processor';
+import { PolicyBootstrap } from './policy.bootstrap';
+import { WebhookDeliveryProcessor, WebhookFanoutProcessor } from './webhooks.processor';
 
-/** The worker process: command execution, outbox relay, projections and deadlines. */
+/** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
 @Module({})
 export class WorkerModule {
   static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy } = {}): DynamicModule {
@@ -20,9 +23,30 @@ export class WorkerModule {
         InfraModule.forRoot(cfg, opts),
         CqrsModule.forRoot(),
         BullModule.forRoot({ connection: redisOptionsFromUrl(cfg.REDIS_URL), prefix: cfg.QUEUE_PREFIX }),
-        BullModule.registerQueue({ name: QUEUES.commands }, { name: QUEUES.projections }, { name: QUEUES.timers }, { name: QUEUES.deadlines }),
+        BullModule.registerQueue(
+          { name: QUEUES.commands },
+          { name: QUEUES.projections },
+          { name: QUEUES.timers },
+          { name: QUEUES.deadlines },
+          { name: QUEUES.webhookEvents },
+          { name: QUEUES.kpiEvents },
+          { name: QUEUES.webhookDeliveries },
+          { name: QUEUES.deadLetter },
+        ),
       ],
-      providers: [...COMMAND_HANDLERS, CommandProcessor, ProjectionsProcessor, TimerEventsProcessor, DeadlineProcessor, DeadlineReconciler, OutboxRelay],
+      providers: [
+        ...COMMAND_HANDLERS,
+        CommandProcessor,
+        ProjectionsProcessor,
+        TimerEventsProcessor,
+        DeadlineProcessor,
+        DeadlineReconciler,
+        OutboxRelay,
+        WebhookFanoutProcessor,
+        WebhookDeliveryProcessor,
+        KpisProcessor,
+        PolicyBootstrap,
+      ],
     };
   }
 }

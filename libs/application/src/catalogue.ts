@@ -8,6 +8,8 @@ import { AcceptOfferCommand, AcceptOfferHandler, ConfirmAdmissionCommand, Confir
 import { CloseReferralCommand, CloseReferralHandler, EscalateReferralCommand, EscalateReferralHandler, ExpireOfferCommand, ExpireOfferHandler, ExpireReservationCommand, ExpireReservationHandler, RerouteReferralCommand, RerouteReferralHandler } from './commands/district.commands';
 
 import { ChangeProgrammeCapacityCommand, ChangeProgrammeCapacityHandler, RegisterAgreementCommand, RegisterAgreementHandler, RegisterProgrammeCommand, RegisterProgrammeHandler } from './commands/programme.commands';
+import { SubmitSurgeCommand, SubmitSurgeHandler } from './commands/surge.command';
+import { LapseReturnHoldCommand, LapseReturnHoldHandler, SetDistrictPolicyCommand, SetDistrictPolicyHandler, UpdatePatientAssessmentCommand, UpdatePatientAssessmentHandler, WarnOfferDeadlineCommand, WarnOfferDeadlineHandler } from './commands/policy.commands';
 
 type CommandClass = new (payload: any, ctx: CommandContext) => BedlinkCommand<any>;
 
@@ -36,6 +38,11 @@ export const COMMAND_CLASSES: Readonly<Record<CommandName, CommandClass>> = {
   RegisterProgramme: RegisterProgrammeCommand,
   ChangeProgrammeCapacity: ChangeProgrammeCapacityCommand,
   RegisterAgreement: RegisterAgreementCommand,
+  SubmitSurge: SubmitSurgeCommand,
+  SetDistrictPolicy: SetDistrictPolicyCommand,
+  UpdatePatientAssessment: UpdatePatientAssessmentCommand,
+  LapseReturnHold: LapseReturnHoldCommand,
+  WarnOfferDeadline: WarnOfferDeadlineCommand,
 };
 
 export const COMMAND_HANDLERS = [
@@ -62,4 +69,9 @@ export const COMMAND_HANDLERS = [
   RegisterProgrammeHandler,
   ChangeProgrammeCapacityHandler,
   RegisterAgreementHandler,
+  SubmitSurgeHandler,
+  SetDistrictPolicyHandler,
+  UpdatePatientAssessmentHandler,
+  LapseReturnHoldHandler,
+  WarnOfferDeadlineHandler,
 ];

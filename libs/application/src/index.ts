@@ -9,3 +9,7 @@ export * from './commands/district.commands';
 export * from './commands/timing';
 export * from './commands/programme.commands';
 export * from './commands/routes';
+export * from './commands/targets';
+export * from './commands/surge.command';
+export * from './policy/policy-schema';
+export * from './commands/policy.commands';

@@ -1,4 +1,14 @@
-import { Actor, Agreement, AgreementProps, Bed, CooperationDefault, Institution, Patient, Programme, RankedCandidate, Referral, Urgency } from '@bedlink/domain';
+import { Actor, Agreement, AgreementProps, Bed, DistrictPolicy, DistrictPolicyDoc, Institution, Patient, Programme, RankedCandidate, Referral } from '@bedlink/domain';
+
+export interface FreeBed {
+  id: string;
+  institutionId: string;
+  kind: string;
+  services: string[];
+  sexRestriction: string | null;
+  minCareLevel: number | null;
+  maxCareLevel: number | null;
+}
 
 /** Everything a command handler knows about the command it runs, beyond its own fields. */
 export interface CommandContext {
@@ -22,13 +32,19 @@ export interface Tx {
   /** Beds are locked in id order by the caller to avoid deadlocks. */
   findPatientLiveReferral(patientId: string): Promise<string | null>;
   findOccupiedBed(patientId: string): Promise<string | null>;
+  /** Unoccupied, unheld beds of the given kinds in a district (read without locks: offers do not hold beds). */
+  findFreeBeds(districtId: string, kinds: readonly string[], limit: number): Promise<FreeBed[]>;
+  /** The stored policy of a district, locked for change; null when the district has none yet. */
+  getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null>;
+  /** The bed held for a resident's return, if any. */
+  findReturnHoldBed(patientId: string): Promise<string | null>;
   /** Locks the programme row and counts its live reservations and active enrolments under the lock. */
   getProgramme(id: string): Promise<Programme>;
   /** The programme the patient is enrolled on now, if any. */
   findActiveEnrolment(patientId: string): Promise<string | null>;
   /** Agreements from one institution to another (not locked: agreements only ever get added). */
   findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]>;
-  add(aggregate: Referral | Bed | Institution | Patient | Programme | Agreement): void;
+  add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement): void;
 }
 
 export const UNIT_OF_WORK = Symbol('UNIT_OF_WORK');
@@ -47,21 +63,10 @@ export interface Clock {
 }
 
 export const POLICY = Symbol('POLICY');
-/** District policy the handlers consult; loaded from configuration. */
+/** District policy (deadlines, holds, eligibility, calendar) as the handlers consult it. */
 export interface Policy {
-  offerWindowMs(urgency: Urgency): number;
-  reservationHoldMs(urgency: Urgency): number;
-  broadcastFanout: number;
-  /** Referrals without a cooperation agreement: allowed within the district, or refused. */
-  cooperationDefault: CooperationDefault;
+  forDistrict(districtId: string): Promise<DistrictPolicyDoc>;
 }
-
-export const DEFAULT_POLICY: Policy = {
-  offerWindowMs: (u) => ({ EMERGENCY: 15 * 60_000, URGENT: 2 * 3600_000, ROUTINE: 24 * 3600_000 })[u],
-  reservationHoldMs: (u) => ({ EMERGENCY: 2 * 3600_000, URGENT: 12 * 3600_000, ROUTINE: 48 * 3600_000 })[u],
-  broadcastFanout: 3,
-  cooperationDefault: 'SAME_DISTRICT_ALLOWED',
-};
 
 export const MATCHER = Symbol('MATCHER');
 /** Finds and ranks places for a referral (free beds, programmes with room); read-only, outside the command's transaction. */

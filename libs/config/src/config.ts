@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 const int = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
@@ -83,6 +83,33 @@ export class EnvConfig {
   /** Referrals with no cooperation agreement: SAME_DISTRICT_ALLOWED (within the district) or AGREEMENT_REQUIRED (refused, 403 DIRECTION_NOT_ALLOWED). */
   @IsIn(['SAME_DISTRICT_ALLOWED', 'AGREEMENT_REQUIRED'])
   COOPERATION_DEFAULT: 'SAME_DISTRICT_ALLOWED' | 'AGREEMENT_REQUIRED' = 'SAME_DISTRICT_ALLOWED';
+  /** Webhook deliveries: attempts before the dead-letter queue, first backoff (doubles each retry), request timeout. */
+  @Transform(int) @IsInt() @Min(1) @Max(50) WEBHOOK_MAX_ATTEMPTS = 10;
+  @Transform(int) @IsInt() @Min(1) WEBHOOK_BACKOFF_MS = 2000;
+  @Transform(int) @IsInt() @Min(100) WEBHOOK_TIMEOUT_MS = 5000;
+  @Transform(int) @IsInt() @Min(1) @Max(64) WEBHOOK_CONCURRENCY = 8;
+
+  /**
+   * Whether webhook URLs may point at loopback/private/link-local addresses (SSRF). Unset: allowed
+   * outside production (local receivers in development and tests), refused in production.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : value === true || value === 'true'))
+  @IsOptional()
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_URLS?: boolean;
+
+  /** /health/ready turns 503 when the oldest waiting command is older than this. */
+  @Transform(int) @IsInt() @Min(100) READY_MAX_QUEUE_LAG_MS = 60_000;
+
+  /**
+   * Bull Board at /admin/queues answers only to this token (HTTP Basic password, any user name,
+   * or `Authorization: Bearer <token>`). Unset: the dashboard refuses everyone.
+   */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsString()
+  @IsOptional()
+  @MinLength(32, { message: 'ADMIN_TOKEN must be at least 32 characters' })
+  ADMIN_TOKEN?: string;
 }
 
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
@@ -90,7 +117,7 @@ const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const known = Object.keys(new EnvConfig());
   const raw: Record<string, unknown> = {};
-  for (const k of [...known, 'JWT_PUBLIC_KEY', 'HOST']) if (env[k] !== undefined) raw[k] = env[k];
+  for (const k of [...known, 'JWT_PUBLIC_KEY', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS']) if (env[k] !== undefined) raw[k] = env[k];
   const cfg = plainToInstance(EnvConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(cfg, { whitelist: true });
   if (errors.length) {
@@ -105,3 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
 }
 
 export const ENV_CONFIG = Symbol('ENV_CONFIG');
+
+export function webhooksMayTargetPrivate(cfg: EnvConfig): boolean {
+  return cfg.WEBHOOK_ALLOW_PRIVATE_URLS ?? cfg.NODE_ENV !== 'production';
+}

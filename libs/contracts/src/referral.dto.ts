@@ -38,6 +38,11 @@ export class DraftReferralDto {
   @IsOptional() @IsIn(['AUTO', 'MANUAL']) dispatch?: 'AUTO' | 'MANUAL';
 }
 
+export class SurgeDto {
+  @ApiProperty({ type: [DraftReferralDto], description: 'Up to 500 referrals allocated together across the district' })
+  @IsArray() @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => DraftReferralDto) referrals!: DraftReferralDto[];
+}
+
 export class ExtendOfferDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() targetInstitutionId!: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() targetBedId?: string;
@@ -66,6 +71,11 @@ export class RerouteTargetDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() institutionId!: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() bedId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() programmeId?: string;
+}
+
+export class SubmitReferralDto {
+  @ApiPropertyOptional({ type: [RerouteTargetDto], description: 'Ranked targets; the engine offers by the referral strategy (BROADCAST: top N at once, CASCADE: one at a time), escalating when none is left' })
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => RerouteTargetDto) targets?: RerouteTargetDto[];
 }
 
 export class RerouteDto extends ReasonDto {

@@ -26,6 +26,7 @@ export class RegisterBedDto {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(6) minCareLevel?: number;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(6) maxCareLevel?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() isolationCapable?: boolean;
+  @ApiPropertyOptional({ description: '保基本养老床位 (basic-guarantee care-home bed)' }) @IsOptional() @IsBoolean() basicGuarantee?: boolean;
 }
 
 export class ChangeBedStatusDto {
@@ -76,6 +77,11 @@ export class RegisterAgreementDto {
   @ApiProperty({ format: 'uuid', description: 'The receiving institution' }) @IsUUID() toInstitutionId!: string;
   @ApiPropertyOptional({ enum: BED_KINDS, isArray: true, description: 'Target kinds covered (empty: all)' }) @IsOptional() @IsArray() @ArrayUnique() @IsIn(BED_KINDS, { each: true }) kinds?: BedKind[];
   @ApiPropertyOptional({ enum: DIRECTIONS, isArray: true, description: 'Directions covered (empty: all)' }) @IsOptional() @IsArray() @ArrayUnique() @IsIn(DIRECTIONS, { each: true }) directions?: Direction[];
+}
+
+export class UpdateAssessmentDto {
+  @ApiProperty({ type: CareAssessmentDto }) @ValidateNested() @Type(() => CareAssessmentDto) assessment!: CareAssessmentDto;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() hardship?: boolean;
 }
 
 export class BedQuery {

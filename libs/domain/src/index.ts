@@ -15,3 +15,7 @@ export * from './access/permissions';
 export * from './programmes/programme';
 export * from './agreements/agreement';
 export * from './matching/ranking';
+export * from './docs/reference';
+export * from './surge/allocate';
+export * from './policy/policy';
+export * from './policy/district-policy';

@@ -12,11 +12,20 @@ export const QUEUES = {
   notifications: 'events-notifications',
   deadlines: 'deadlines',
   deadLetter: 'dead-letter',
+  /** Events for the webhook fan-out (one delivery job per matching subscription). */
+  webhookEvents: 'events-webhooks',
+  /** Events for the referral KPI projection read by /metrics. */
+  kpiEvents: 'events-kpis',
+  /** One job per (subscription, event): signed POST with retries, dead-lettered after the last. */
+  webhookDeliveries: 'webhook-deliveries',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /** The event-consumer queues every outbox row is relayed to. */
-export const EVENT_QUEUES: readonly QueueName[] = [QUEUES.projections, QUEUES.timers, QUEUES.notifications];
+export const EVENT_QUEUES: readonly QueueName[] = [QUEUES.projections, QUEUES.timers, QUEUES.notifications, QUEUES.webhookEvents, QUEUES.kpiEvents];
+
+/** Every queue the engine uses: the dashboard and /metrics show them all. */
+export const ALL_QUEUES: readonly QueueName[] = Object.values(QUEUES);
 
 export interface CommandJob {
   type: CommandName;
@@ -58,4 +67,34 @@ export interface DeadlineJob {
 /** BullMQ refuses ':' in custom ids; keep ids readable and collision-free. */
 export function deadlineJobId(kind: 'offer' | 'reservation', id: string): string {
   return `${kind}-deadline-${id}`;
+}
+
+/** A webhook delivery: the body is fixed when the job is made, so every retry sends the same bytes. */
+export interface WebhookDeliveryJob {
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  correlationId: string | null;
+  body: string;
+}
+
+/** What lands on the dead-letter queue when a job has used its last attempt. */
+export interface DeadLetterJob {
+  source: QueueName;
+  jobId: string;
+  name: string;
+  data: unknown;
+  attempts: number;
+  lastError: string;
+  failedAt: string;
+}
+
+/** BullMQ refuses ':' in custom ids, so a dash joins the two ids. */
+export function webhookDeliveryJobId(subscriptionId: string, eventId: string): string {
+  return `${subscriptionId}-${eventId}`;
+}
+
+/** Redis hash the delivery workers count into; the API reads it at scrape time. */
+export function webhookCountersKey(prefix: string): string {
+  return `${prefix}:bedlink-metrics:webhooks`;
 }

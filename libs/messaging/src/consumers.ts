@@ -22,6 +22,9 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   },
   { name: 'journey', queue: QUEUES.projections, types: ['TransferStarted', 'PatientAdmitted'], inbox: true },
   { name: 'timers', queue: QUEUES.timers, types: ['OfferExtended', 'BedReserved'], inbox: false },
+  // Subscriptions filter by type at fan-out time (they change at run time), so this consumer takes every event.
+  { name: 'webhooks', queue: QUEUES.webhookEvents, types: 'ALL', inbox: true },
+  { name: 'kpis', queue: QUEUES.kpiEvents, types: ['OfferAccepted', 'OfferDeclined', 'OfferExpired', 'ReferralEscalated'], inbox: true },
 ];
 
 export function queuesFor(eventType: string): QueueName[] {

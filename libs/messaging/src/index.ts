@@ -3,3 +3,8 @@ export * from './redis';
 export * from './command-gateway';
 export * from './consumers';
 export * from './redis-options';
+export * from './webhook-signature';
+export * from './webhook-body';
+export * from './webhook-url';
+export * from './dead-letter';
+export * from './live';

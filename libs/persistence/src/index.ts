@@ -13,3 +13,6 @@ export * from './command-log';
 export * from './infra.module';
 export * from './matching/find-candidates';
 export * from './journey.projector';
+export * from './policy-store';
+export * from './webhook-subscriptions';
+export * from './kpi.projector';

@@ -1,11 +1,12 @@
 import { DynamicModule, Global, Module, OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CLOCK, Clock, DEFAULT_POLICY, MATCHER, POLICY, Policy, UNIT_OF_WORK } from '@bedlink/application';
+import { CLOCK, Clock, MATCHER, POLICY, Policy, UNIT_OF_WORK } from '@bedlink/application';
 import { SqlMatcher } from './matching/find-candidates';
 import { createDataSource } from './data-source';
 import { PiiCipher } from './pii-cipher';
 import { PII_CIPHER, TypeOrmUnitOfWork } from './unit-of-work';
-import { Urgency } from '@bedlink/domain';
+import { defaultPolicy, DistrictPolicyDoc } from '@bedlink/domain';
+import { DbPolicy } from './policy-store';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 
 @Injectable()
@@ -16,9 +17,17 @@ class DataSourceCloser implements OnApplicationShutdown {
   }
 }
 
-export function policyFromConfig(cfg: EnvConfig): Policy {
-  const windows: Record<Urgency, number> = { EMERGENCY: cfg.OFFER_WINDOW_EMERGENCY_MS, URGENT: cfg.OFFER_WINDOW_URGENT_MS, ROUTINE: cfg.OFFER_WINDOW_ROUTINE_MS };
-  return { ...DEFAULT_POLICY, offerWindowMs: (u) => windows[u], reservationHoldMs: () => cfg.RESERVATION_HOLD_MS, cooperationDefault: cfg.COOPERATION_DEFAULT };
+/** The policy of a district without a stored document: the environment's windows and holds. */
+export function fallbackPolicy(cfg: EnvConfig): (districtId: string) => DistrictPolicyDoc {
+  const hold = `${cfg.RESERVATION_HOLD_MS}ms`;
+  return (districtId) => ({
+    ...defaultPolicy(districtId, {
+      offerWindows: { EMERGENCY: `${cfg.OFFER_WINDOW_EMERGENCY_MS}ms`, URGENT: `${cfg.OFFER_WINDOW_URGENT_MS}ms`, ROUTINE: `${cfg.OFFER_WINDOW_ROUTINE_MS}ms` },
+      reservationHold: { EMERGENCY: hold, URGENT: hold, ROUTINE: hold },
+    }),
+    // without a stored document, referrals without a cooperation agreement follow COOPERATION_DEFAULT
+    referral: { sameDistrictWithoutAgreement: cfg.COOPERATION_DEFAULT === 'SAME_DISTRICT_ALLOWED' },
+  });
 }
 
 /**
@@ -45,7 +54,7 @@ export class InfraModule {
         { provide: PII_CIPHER, useValue: new PiiCipher(cfg.PII_KEY) },
         { provide: UNIT_OF_WORK, useClass: TypeOrmUnitOfWork },
         { provide: CLOCK, useValue: opts.clock ?? { now: () => new Date() } },
-        { provide: POLICY, useValue: opts.policy ?? policyFromConfig(cfg) },
+        { provide: POLICY, inject: [DataSource], useFactory: (ds: DataSource) => opts.policy ?? new DbPolicy(ds, fallbackPolicy(cfg)) },
         { provide: MATCHER, useClass: SqlMatcher },
         DataSourceCloser,
       ],

@@ -88,6 +88,8 @@ export function rowToBed(b: Row): Bed {
     minCareLevel: b.min_care_level,
     maxCareLevel: b.max_care_level,
     isolationCapable: b.isolation_capable,
+    basicGuarantee: b.basic_guarantee ?? false,
+    returnHold: b.return_hold_patient_id ? { patientId: b.return_hold_patient_id, until: d(b.return_hold_until)! } : null,
   };
   return Bed.rehydrate(props, b.version);
 }

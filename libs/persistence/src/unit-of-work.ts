@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CommandContext, Tx, UnitOfWork } from '@bedlink/application';
-import { Agreement, AgreementProps, auditHash, Bed, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Programme, Referral, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
+import { Agreement, AgreementProps, auditHash, Bed, DistrictPolicy, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Programme, Referral, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
 import { rowToAgreementProps, rowToBed, rowToInstitution, rowToPatient, rowToProgramme, rowToReferral } from './mappers';
 import { PiiCipher } from './pii-cipher';
 import { RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
 
-type Aggregate = Referral | Bed | Institution | Patient | Programme | Agreement;
+type Aggregate = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement;
 interface Tracked {
   aggregate: Aggregate;
   isNew: boolean;
@@ -177,6 +177,33 @@ class PgTx implements Tx {
     return rows.map(rowToAgreementProps);
   }
 
+  async getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null> {
+    const rows = await this.q(`SELECT * FROM district_policies WHERE district_id = $1 FOR UPDATE`, [districtId]);
+    if (!rows.length) return null;
+    const hit = this.already<DistrictPolicy>(rows[0].id);
+    if (hit) return hit;
+    const pol = DistrictPolicy.rehydrate(rows[0].id, rows[0].document, rows[0].version);
+    this.tracked.set(pol.id, { aggregate: pol, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
+    return pol;
+  }
+
+  async findReturnHoldBed(patientId: string): Promise<string | null> {
+    const rows = await this.q(`SELECT id FROM beds WHERE return_hold_patient_id = $1`, [patientId]);
+    return rows[0]?.id ?? null;
+  }
+
+  async findFreeBeds(districtId: string, kinds: readonly string[], limit: number) {
+    const rows = await this.q(
+      `SELECT b.id, b.institution_id, b.kind, b.services, b.sex_restriction, b.min_care_level, b.max_care_level
+         FROM beds b
+        WHERE b.district_id = $1 AND b.kind = ANY($2::text[]) AND b.status = 'U' AND b.return_hold_patient_id IS NULL
+          AND NOT EXISTS (SELECT 1 FROM reservations x WHERE x.bed_id = b.id AND x.state = 'HELD')
+        ORDER BY b.institution_id, b.ward, b.label LIMIT $3`,
+      [districtId, kinds, limit],
+    );
+    return rows.map((b: any) => ({ id: b.id, institutionId: b.institution_id, kind: b.kind, services: b.services, sexRestriction: b.sex_restriction, minCareLevel: b.min_care_level, maxCareLevel: b.max_care_level }));
+  }
+
   add(aggregate: Aggregate): void {
     this.tracked.set(aggregate.id, { aggregate, isNew: true, chainSeq: 0, chainHash: GENESIS_HASH });
   }
@@ -225,12 +252,25 @@ class PgTx implements Tx {
       const p = a.props;
       if (t.isNew) {
         await this.q(
-          `INSERT INTO beds (id, institution_id, district_id, kind, ward, label, status, occupant_patient_id, services, sex_restriction, min_care_level, max_care_level, isolation_capable, version, chain_seq, chain_hash, created_at, updated_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,1,$14,$15,$16,$16)`,
-          [p.id, p.institutionId, p.districtId, p.kind, p.ward, p.label, p.status, p.occupantPatientId, p.services, p.sexRestriction, p.minCareLevel, p.maxCareLevel, p.isolationCapable, chainSeq, hash, now],
+          `INSERT INTO beds (id, institution_id, district_id, kind, ward, label, status, occupant_patient_id, services, sex_restriction, min_care_level, max_care_level, isolation_capable, basic_guarantee, version, chain_seq, chain_hash, created_at, updated_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,1,$15,$16,$17,$17)`,
+          [p.id, p.institutionId, p.districtId, p.kind, p.ward, p.label, p.status, p.occupantPatientId, p.services, p.sexRestriction, p.minCareLevel, p.maxCareLevel, p.isolationCapable, p.basicGuarantee ?? false, chainSeq, hash, now],
         );
       } else {
-        await this.versioned(`UPDATE beds SET status=$3, occupant_patient_id=$4, version=version+1, chain_seq=$5, chain_hash=$6, updated_at=$7 WHERE id=$1 AND version=$2`, [p.id, a.version, p.status, p.occupantPatientId, chainSeq, hash, now], p.id);
+        await this.versioned(
+          `UPDATE beds SET status=$3, occupant_patient_id=$4, version=version+1, chain_seq=$5, chain_hash=$6, updated_at=$7, return_hold_patient_id=$8, return_hold_until=$9 WHERE id=$1 AND version=$2`,
+          [p.id, a.version, p.status, p.occupantPatientId, chainSeq, hash, now, p.returnHold?.patientId ?? null, p.returnHold?.until ?? null],
+          p.id,
+        );
+      }
+      return;
+    }
+    if (a instanceof DistrictPolicy) {
+      const doc = JSON.stringify(a.document);
+      if (t.isNew) {
+        await this.q(`INSERT INTO district_policies (id, district_id, document, version, chain_seq, chain_hash, created_at, updated_at) VALUES ($1,$2,$3,1,$4,$5,$6,$6)`, [a.id, a.document.districtId, doc, chainSeq, hash, now]);
+      } else {
+        await this.versioned(`UPDATE district_policies SET document=$3, version=version+1, chain_seq=$4, chain_hash=$5, updated_at=$6 WHERE id=$1 AND version=$2`, [a.id, a.version, doc, chainSeq, hash, now], a.id);
       }
       return;
     }
@@ -297,8 +337,8 @@ class PgTx implements Tx {
       );
     } else {
       await this.versioned(
-        `UPDATE referrals SET state=$3, state_reason=$4, strategy=$5, candidates=$6, candidate_cursor=$7, version=version+1, chain_seq=$8, chain_hash=$9, updated_at=$10 WHERE id=$1 AND version=$2`,
-        [p.id, r.version, p.state, p.stateReason, p.strategy, JSON.stringify(p.candidates), p.candidateCursor, chainSeq, hash, p.updatedAt],
+        `UPDATE referrals SET state=$3, state_reason=$4, strategy=$5, candidates=$6, candidate_cursor=$7, version=version+1, chain_seq=$8, chain_hash=$9, updated_at=$10, care_level=$11 WHERE id=$1 AND version=$2`,
+        [p.id, r.version, p.state, p.stateReason, p.strategy, JSON.stringify(p.candidates), p.candidateCursor, chainSeq, hash, p.updatedAt, p.careLevel],
         p.id,
       );
     }

@@ -3,12 +3,15 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, TypeOrmHealthIndicator, HealthIndicatorService } from '@nestjs/terminus';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
+import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { QUEUES } from '@bedlink/messaging';
 import { Public } from '../http/auth';
+import { queueStat } from '../ops/queue-stats';
 
 /**
  * /health answers 200 while the process lives, with each dependency's status in the body;
- * /health/ready answers 503 when Postgres or Redis is down, so a load balancer stops sending.
+ * /health/ready answers 503 when Postgres or Redis is down, or when commands wait longer than
+ * READY_MAX_QUEUE_LAG_MS (the workers are gone or swamped), so a load balancer stops sending.
  */
 @ApiTags('operations')
 @Public()
@@ -19,7 +22,20 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicator: HealthIndicatorService,
     @InjectQueue(QUEUES.commands) private readonly commands: Queue,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
   ) {}
+
+  /** Command queue lag: the age of the oldest command no worker has picked up yet. */
+  private async lag() {
+    const i = this.indicator.check('commandQueue');
+    try {
+      const s = await queueStat(this.commands, Date.now(), 1000);
+      const details = { lagMs: s.lagMs, maxLagMs: this.cfg.READY_MAX_QUEUE_LAG_MS, waiting: (s.counts.waiting ?? 0) + (s.counts.prioritized ?? 0), active: s.counts.active ?? 0 };
+      return s.lagMs > this.cfg.READY_MAX_QUEUE_LAG_MS ? i.down({ ...details, message: 'commands are waiting longer than allowed' }) : i.up(details);
+    } catch (e) {
+      return i.down({ message: e instanceof Error ? e.message : String(e) });
+    }
+  }
 
   private async redis() {
     const i = this.indicator.check('redis');
@@ -33,8 +49,8 @@ export class HealthController {
     }
   }
 
-  private checks() {
-    return [() => this.db.pingCheck('database', { timeout: 1500 }), () => this.redis()];
+  private checks(withLag = false) {
+    return [() => this.db.pingCheck('database', { timeout: 1500 }), () => this.redis(), ...(withLag ? [() => this.lag()] : [])];
   }
 
   @Get()
@@ -50,7 +66,7 @@ export class HealthController {
   @Get('ready')
   async ready() {
     try {
-      return await this.health.check(this.checks());
+      return await this.health.check(this.checks(true));
     } catch (e) {
       const details = e instanceof ServiceUnavailableException ? (e.getResponse() as { details?: unknown }).details : undefined;
       throw new ServiceUnavailableException({ code: 'NOT_READY', message: 'a dependency is down', details });

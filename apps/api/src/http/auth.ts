@@ -8,6 +8,10 @@ export const IS_PUBLIC = 'bedlink:public';
 /** Routes anyone may call (health, docs, the console's static files). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
+export const QUERY_TOKEN = 'bedlink:query-token';
+/** Also accept the token as ?access_token= (only for EventSource, which cannot send headers). */
+export const QueryToken = () => SetMetadata(QUERY_TOKEN, true);
+
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 
 /** Resolves the actor from a bearer token on every route not marked @Public. */
@@ -23,6 +27,11 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request & { actor?: Actor }>();
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const q = req.query?.access_token;
+    if (!m && typeof q === 'string' && q && this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN, [ctx.getHandler(), ctx.getClass()])) {
+      req.actor = this.verifier.verify(q);
+      return true;
+    }
     if (!m) throw new DomainError('UNAUTHENTICATED', 'send a bearer token in the Authorization header');
     req.actor = this.verifier.verify(m[1]);
     return true;

@@ -1,7 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Request, Response } from 'express';
+import { DataSource } from 'typeorm';
 import { Actor, CommandName, DomainError, ErrorCode, Urgency } from '@bedlink/domain';
 import { CommandGateway } from '@bedlink/messaging';
+import { MetricsService } from '../ops/metrics.service';
 
 export const COMMAND_GATEWAY = Symbol('COMMAND_GATEWAY');
 
@@ -12,14 +14,29 @@ export const COMMAND_GATEWAY = Symbol('COMMAND_GATEWAY');
  */
 @Injectable()
 export class CommandRunner {
-  constructor(@Inject(COMMAND_GATEWAY) private readonly gateway: CommandGateway) {}
+  constructor(
+    @Inject(COMMAND_GATEWAY) private readonly gateway: CommandGateway,
+    private readonly ds: DataSource,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {}
+
+  /** A command on an existing referral inherits its urgency, so EMERGENCY work overtakes a ROUTINE backlog. */
+  private async urgencyOf(payload: object): Promise<Urgency | undefined> {
+    const id = (payload as { referralId?: unknown }).referralId;
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const rows = await this.ds.query(`SELECT urgency FROM referrals WHERE id = $1`, [id]);
+    return rows[0]?.urgency;
+  }
 
   async run(type: CommandName, payload: object, actor: Actor, req: Request, res: Response, opts: { created?: boolean; urgency?: Urgency } = {}): Promise<Record<string, unknown>> {
     const key = req.header('idempotency-key');
     if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : -');
     const wait = !/respond-async/i.test(req.header('prefer') ?? '');
     const correlationId = req.header('x-correlation-id') ?? undefined;
-    const r = await this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: key, wait, urgency: opts.urgency, correlationId });
+    const urgency = opts.urgency ?? (await this.urgencyOf(payload));
+    const dispatch = () => this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: key, wait, urgency, correlationId });
+    // outcome: ok / refused (a domain error) / accepted (answered 202 before the result) / error (no answer)
+    const r = this.metrics ? await this.metrics.observeCommand(type, dispatch, (x) => (x.status === 'accepted' ? 'accepted' : x.outcome.ok ? 'ok' : 'refused')) : await dispatch();
     res.setHeader('X-Command-Id', r.commandId);
     if (r.status === 'accepted') {
       res.status(202).setHeader('Location', `/commands/${r.commandId}`);

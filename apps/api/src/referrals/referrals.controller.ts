@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { Actor, CommandName } from '@bedlink/domain';
-import { AcceptOfferDto, DeclineOfferDto, DraftReferralDto, ExtendOfferDto, ListReferralsQuery, ReasonDto, RerouteDto } from '@bedlink/contracts';
+import { AcceptOfferDto, DeclineOfferDto, DraftReferralDto, ExtendOfferDto, ListReferralsQuery, ReasonDto, RerouteDto, SubmitReferralDto, SurgeDto } from '@bedlink/contracts';
 import { CurrentActor } from '../http/auth';
 import { CommandRunner } from '../http/command-runner';
 import { ReferralQueries } from './referral-queries';
@@ -31,6 +31,11 @@ export class ReferralsController {
     return this.commands.run('DraftReferral', dto, a, req, res, { created: true, urgency: dto.urgency });
   }
 
+  @Post('surge') @HttpCode(200) @ApiOperation({ summary: 'Submit a batch of referrals (surge): beds allocated district-wide, EMERGENCY first, never one bed twice' })
+  surge(@Body() dto: SurgeDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.commands.run('SubmitSurge', dto, a, req, res, { urgency: dto.referrals.some((r) => r.urgency === 'EMERGENCY') ? 'EMERGENCY' : 'URGENT' });
+  }
+
   @Get() @ApiOperation({ summary: 'Referrals the caller is involved in (district roles: the district)' })
   list(@Query() q: ListReferralsQuery, @CurrentActor() a: Actor) {
     return this.queries.list(a, q);
@@ -47,8 +52,8 @@ export class ReferralsController {
   }
 
   @Post(':id/submit') @HttpCode(200)
-  submit(@Param('id', uuid) id: string, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.cmd('SubmitReferral', { referralId: id }, a, req, res);
+  submit(@Param('id', uuid) id: string, @Body() dto: SubmitReferralDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.cmd('SubmitReferral', { referralId: id, ...dto }, a, req, res);
   }
 
   @Post(':id/offers') @ApiOperation({ summary: 'Extend an offer to a target institution' })

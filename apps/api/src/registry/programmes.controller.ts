@@ -6,7 +6,7 @@ import { Actor, authorize, DISTRICT_ROLES, notFound } from '@bedlink/domain';
 import { ChangeProgrammeCapacityDto, RegisterAgreementDto, RegisterProgrammeDto } from '@bedlink/contracts';
 import { findCandidates, journeyOf, needsOfReferral, rowToReferral } from '@bedlink/persistence';
 import { Inject } from '@nestjs/common';
-import { POLICY, Policy } from '@bedlink/application';
+import { cooperationDefaultOf, POLICY, Policy } from '@bedlink/application';
 import { CurrentActor } from '../http/auth';
 import { CommandRunner } from '../http/command-runner';
 
@@ -72,7 +72,7 @@ export class ProgrammesController {
     }
     const n = Math.min(50, Math.max(1, Number(limit) || 10));
     const started = process.hrtime.bigint();
-    const candidates = await findCandidates(this.ds, await needsOfReferral(this.ds, r, this.policy.cooperationDefault), n);
+    const candidates = await findCandidates(this.ds, await needsOfReferral(this.ds, r, cooperationDefaultOf(await this.policy.forDistrict(r.props.districtId))), n);
     return { referralId: id, kind: r.props.requestedKind, tookMs: Number(process.hrtime.bigint() - started) / 1e6, candidates };
   }
 

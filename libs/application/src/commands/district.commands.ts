@@ -5,7 +5,8 @@ import { BedlinkCommand, referralAccess, referralResult } from '../command';
 import { POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
 import { ReasonedRef } from './origin.commands';
 import { OfferRef } from './target.commands';
-import { offerTiming } from './timing';
+import { resolveTargets } from './targets';
+import { holdUntil, timingFor } from './timing';
 import { assertTargetsAllowed } from './routes';
 
 // ------------------------------------------------------------------ ExpireOffer (timer)
@@ -21,7 +22,7 @@ export class ExpireOfferHandler implements ICommandHandler<ExpireOfferCommand> {
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'ExpireOffer', referralAccess(r, p.offerId));
-      r.expireOffer(p.offerId, offerTiming(this.policy, r.props.urgency), ctx.now);
+      r.expireOffer(p.offerId, await timingFor(this.policy, r), ctx.now);
       return referralResult(r, { offerId: p.offerId });
     });
   }
@@ -44,7 +45,7 @@ export class ExpireReservationHandler implements ICommandHandler<ExpireReservati
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'ExpireReservation', referralAccess(r));
-      r.expireReservation(p.reservationId, offerTiming(this.policy, r.props.urgency), ctx.now);
+      r.expireReservation(p.reservationId, await timingFor(this.policy, r), ctx.now);
       return referralResult(r);
     });
   }
@@ -83,10 +84,10 @@ export class RerouteReferralHandler implements ICommandHandler<RerouteReferralCo
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'RerouteReferral', referralAccess(r));
-      for (const t of p.targets) (await tx.getInstitution(t.institutionId)).assertMayHold(r.props.requestedKind);
       r.assertCan('RerouteReferral');
-      await assertTargetsAllowed(tx, this.policy, r, [...new Set(p.targets.map((t) => t.institutionId))]);
-      r.reroute(ctx.actor, { candidates: p.targets.map((t, i) => ({ institutionId: t.institutionId, bedId: t.bedId ?? null, programmeId: t.programmeId ?? null, score: p.targets.length - i })), strategy: p.strategy, reason: p.reason }, offerTiming(this.policy, r.props.urgency), ctx.now);
+      await assertTargetsAllowed(tx, this.policy, r, [...new Set(p.targets.map((x) => x.institutionId))]);
+      const candidates = await resolveTargets(tx, r, p.targets);
+      r.reroute(ctx.actor, { candidates, strategy: p.strategy, reason: p.reason }, await timingFor(this.policy, r), ctx.now);
       return referralResult(r);
     });
   }

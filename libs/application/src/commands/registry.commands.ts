@@ -45,6 +45,7 @@ export interface RegisterBedPayload {
   minCareLevel?: number | null;
   maxCareLevel?: number | null;
   isolationCapable?: boolean;
+  basicGuarantee?: boolean;
 }
 export class RegisterBedCommand extends BedlinkCommand<RegisterBedPayload> {}
 
@@ -69,6 +70,7 @@ export class RegisterBedHandler implements ICommandHandler<RegisterBedCommand> {
           minCareLevel: p.minCareLevel ?? null,
           maxCareLevel: p.maxCareLevel ?? null,
           isolationCapable: p.isolationCapable ?? false,
+          basicGuarantee: p.basicGuarantee ?? false,
         },
         ctx.now,
       );

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { authorize, DeclinedBy, DeclineReason, DomainError, isPhysical } from '@bedlink/domain';
+import { authorize, checkCareEligibility, DeclinedBy, DeclineReason, DomainError, isPhysical } from '@bedlink/domain';
 import { BedlinkCommand, referralAccess, referralResult } from '../command';
 import { POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
 import { ReasonedRef, ReferralRef } from './origin.commands';
-import { offerTiming } from './timing';
+import { holdUntil, timingFor } from './timing';
 
 export interface OfferRef extends ReferralRef {
   offerId: string;
@@ -52,7 +52,7 @@ export class AcceptOfferHandler implements ICommandHandler<AcceptOfferCommand> {
       const offer = r.offer(p.offerId);
       authorize(ctx.actor, 'AcceptOffer', referralAccess(r, p.offerId));
       const kind = r.props.requestedKind;
-      const holdUntil = new Date(ctx.now.getTime() + this.policy.reservationHoldMs(r.props.urgency));
+      const until = await holdUntil(this.policy, r, ctx.now);
       // Refuse by state before touching the bed or programme: a late accept gets INVALID_TRANSITION, not a capacity error.
       r.assertCan('AcceptOffer');
       if (!isPhysical(kind)) {
@@ -63,18 +63,23 @@ export class AcceptOfferHandler implements ICommandHandler<AcceptOfferCommand> {
         if (prog.props.institutionId !== offer.targetInstitutionId) throw new DomainError('BED_NOT_AT_TARGET', 'the programme belongs to another institution than the one the offer was made to');
         if (prog.props.kind !== kind) throw new DomainError('BED_KIND_MISMATCH', `programme is ${prog.props.kind}, the referral asks for ${kind}`);
         prog.assertHasRoom();
-        const res = r.acceptOffer(p.offerId, { bedId: null, programmeId, holdUntil }, ctx.actor, ctx.now);
+        const res = r.acceptOffer(p.offerId, { bedId: null, programmeId, holdUntil: until }, ctx.actor, ctx.now);
         prog.noteReserved();
-        return referralResult(r, { offerId: p.offerId, reservationId: res.id, programmeId, holdUntil: holdUntil.toISOString() });
+        return referralResult(r, { offerId: p.offerId, reservationId: res.id, programmeId, holdUntil: until.toISOString() });
       }
       const bedId = p.bedId ?? offer.targetBedId;
       if (!bedId) throw new DomainError('VALIDATION_FAILED', 'name the bed (bedId) the patient will have');
       const bed = await tx.getBed(bedId);
       if (bed.props.institutionId !== offer.targetInstitutionId) throw new DomainError('BED_NOT_AT_TARGET', 'the bed belongs to another institution than the one the offer was made to');
       if (bed.props.kind !== kind) throw new DomainError('BED_KIND_MISMATCH', `bed is ${bed.props.kind}, the referral asks for ${kind}`);
-      bed.assertReservable();
-      const res = r.acceptOffer(p.offerId, { bedId, programmeId: null, holdUntil }, ctx.actor, ctx.now);
-      return referralResult(r, { offerId: p.offerId, reservationId: res.id, bedId, holdUntil: holdUntil.toISOString() });
+      bed.assertReservable(r.props.patientId);
+      if (bed.props.basicGuarantee) {
+        const patient = await tx.getPatient(r.props.patientId);
+        const verdict = checkCareEligibility(await this.policy.forDistrict(r.props.districtId), kind, patient.props.assessment, ctx.now, { basicGuaranteeBed: true, hardship: patient.props.hardship });
+        if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
+      }
+      const res = r.acceptOffer(p.offerId, { bedId, programmeId: null, holdUntil: until }, ctx.actor, ctx.now);
+      return referralResult(r, { offerId: p.offerId, reservationId: res.id, bedId, holdUntil: until.toISOString() });
     });
   }
 }
@@ -98,7 +103,7 @@ export class DeclineOfferHandler implements ICommandHandler<DeclineOfferCommand>
       const r = await tx.getReferral(p.referralId);
       r.offer(p.offerId);
       authorize(ctx.actor, 'DeclineOffer', referralAccess(r, p.offerId));
-      r.declineOffer(p.offerId, { reason: p.reason, declinedBy: p.declinedBy ?? 'PROVIDER', text: p.text ?? null }, ctx.actor, offerTiming(this.policy, r.props.urgency), ctx.now);
+      r.declineOffer(p.offerId, { reason: p.reason, declinedBy: p.declinedBy ?? 'PROVIDER', text: p.text ?? null }, ctx.actor, await timingFor(this.policy, r), ctx.now);
       return referralResult(r, { offerId: p.offerId });
     });
   }
@@ -117,7 +122,7 @@ export class RevokeAcceptanceHandler implements ICommandHandler<RevokeAcceptance
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'RevokeAcceptance', referralAccess(r));
-      r.revokeAcceptance(ctx.actor, p.reason, offerTiming(this.policy, r.props.urgency), ctx.now);
+      r.revokeAcceptance(ctx.actor, p.reason, await timingFor(this.policy, r), ctx.now);
       return referralResult(r);
     });
   }

@@ -34,6 +34,11 @@ export const COMMAND_NAMES = [
   'RegisterProgramme',
   'ChangeProgrammeCapacity',
   'RegisterAgreement',
+  'SubmitSurge',
+  'SetDistrictPolicy',
+  'UpdatePatientAssessment',
+  'LapseReturnHold',
+  'WarnOfferDeadline',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -80,6 +85,11 @@ export const PERMISSIONS: Readonly<Record<CommandName | QueryName, Permission>> 
   RegisterAgreement: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'register a cooperation agreement (who may refer to whom)' },
   ReadCandidates: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR'], scope: 'ORIGIN', description: 'see ranked candidates for its referral' },
   ReadJourney: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read the stays of a patient it has a referral with' },
+  SubmitSurge: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'submit a batch of referrals for district-wide allocation' },
+  SetDistrictPolicy: { roles: ['DISTRICT_COORDINATOR', 'SYSTEM'], scope: 'DISTRICT', description: 'change the district policy document' },
+  UpdatePatientAssessment: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR'], scope: 'INVOLVED', description: 'record a new care needs assessment' },
+  LapseReturnHold: { roles: ['SYSTEM'], scope: 'NONE', description: 'return-hold timer' },
+  WarnOfferDeadline: { roles: ['SYSTEM'], scope: 'NONE', description: 'deadline warning timer' },
   ReadReferral: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a referral it is involved in' },
   ListReferrals: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'list referrals it is involved in' },
   ReadAuditTrail: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read the trail of a referral it is involved in' },

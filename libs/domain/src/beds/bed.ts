@@ -10,6 +10,14 @@ export interface BedCapabilities {
   minCareLevel: number | null;
   maxCareLevel: number | null;
   isolationCapable: boolean;
+  /** 保基本养老床位: placement needs grade ≥ 3, cognitive impairment or hardship (district policy). */
+  basicGuarantee?: boolean;
+}
+
+/** A care-home resident gone UPWARD keeps their bed until `until`. */
+export interface ReturnHold {
+  patientId: string;
+  until: Date;
 }
 
 export interface BedProps extends BedCapabilities {
@@ -23,6 +31,7 @@ export interface BedProps extends BedCapabilities {
   occupantPatientId: string | null;
   /** The live (HELD) reservation on this bed, read with the bed under its row lock. */
   liveReservationId: string | null;
+  returnHold?: ReturnHold | null;
 }
 
 /** A physical bed (HOSPITAL, COMMUNITY, HOSPICE, CARE_HOME). Home-bed capacity lives on programmes. */
@@ -32,14 +41,14 @@ export class Bed extends AggregateRoot {
     super();
   }
 
-  static register(props: Omit<BedProps, 'status' | 'occupantPatientId' | 'liveReservationId'>, at: Date): Bed {
+  static register(props: Omit<BedProps, 'status' | 'occupantPatientId' | 'liveReservationId' | 'returnHold'>, at: Date): Bed {
     if (!isPhysical(props.kind)) {
       throw new DomainError('VALIDATION_FAILED', `${props.kind} is a home bed: register a programme capacity instead of a bed`);
     }
     if (props.minCareLevel !== null && props.maxCareLevel !== null && props.minCareLevel > props.maxCareLevel) {
       throw new DomainError('VALIDATION_FAILED', 'minCareLevel must not exceed maxCareLevel');
     }
-    const bed = new Bed({ ...props, status: 'U', occupantPatientId: null, liveReservationId: null });
+    const bed = new Bed({ ...props, basicGuarantee: props.basicGuarantee ?? false, status: 'U', occupantPatientId: null, liveReservationId: null, returnHold: null });
     bed.record('BedRegistered', bed.snapshot(), at);
     return bed;
   }
@@ -61,12 +70,16 @@ export class Bed extends AggregateRoot {
   }
 
   snapshot(): Record<string, unknown> {
-    const { liveReservationId: _r, occupantPatientId: _o, ...rest } = this.p;
+    const { liveReservationId: _r, occupantPatientId: _o, returnHold: _h, ...rest } = this.p;
     return { bedId: this.p.id, ...rest };
   }
 
   /** May a new reservation be placed? U and nobody holding it. The DB unique index is the backstop. */
-  assertReservable(): void {
+  assertReservable(forPatientId?: string): void {
+    const hold = this.p.returnHold;
+    if (hold && hold.patientId !== forPatientId) {
+      throw new DomainError('BED_ALREADY_RESERVED', `bed ${this.p.label} is held for a resident's return until ${hold.until.toISOString()}`, { bedId: this.p.id, returnHoldUntil: hold.until.toISOString() });
+    }
     if (this.p.liveReservationId) {
       throw new DomainError('BED_ALREADY_RESERVED', `bed ${this.p.label} is already held by another reservation`, { bedId: this.p.id });
     }
@@ -76,6 +89,7 @@ export class Bed extends AggregateRoot {
   }
 
   admit(patientId: string, referralId: string, at: Date): void {
+    if (this.p.returnHold?.patientId === patientId) this.endReturnHold(at, 'released', 'the resident returned');
     this.apply('Admit', at, { patientId, referralId });
     this.p.occupantPatientId = patientId;
     this.p.liveReservationId = null;
@@ -85,6 +99,22 @@ export class Bed extends AggregateRoot {
     const patientId = this.p.occupantPatientId;
     this.apply('Discharge', at, { patientId, referralId });
     this.p.occupantPatientId = null;
+  }
+
+  /** The resident leaves for hospital; the bed waits for them. */
+  placeReturnHold(patientId: string, until: Date, referralId: string, at: Date): void {
+    this.p.returnHold = { patientId, until };
+    this.record('ReturnHoldPlaced', { bedId: this.p.id, institutionId: this.p.institutionId, districtId: this.p.districtId, kind: this.p.kind, patientId, until: until.toISOString(), referralId }, at);
+  }
+
+  /** Used by the returning resident (on admission) or given up; `lapsed` when the days ran out. */
+  endReturnHold(at: Date, how: 'released' | 'lapsed', reason?: string): boolean {
+    const hold = this.p.returnHold;
+    if (!hold) return false;
+    if (how === 'lapsed' && hold.until > at) return false;
+    this.p.returnHold = null;
+    this.record(how === 'lapsed' ? 'ReturnHoldLapsed' : 'ReturnHoldReleased', { bedId: this.p.id, institutionId: this.p.institutionId, districtId: this.p.districtId, kind: this.p.kind, patientId: hold.patientId, until: hold.until.toISOString() }, at, reason);
+    return true;
   }
 
   operate(command: BedCommand, at: Date, reason?: string): void {

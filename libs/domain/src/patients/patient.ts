@@ -61,6 +61,14 @@ export class Patient extends AggregateRoot {
     return this.p;
   }
 
+  /** A new assessment (initial, ongoing after a significant change, or review on appeal). */
+  updateAssessment(a: CareAssessment, hardship: boolean | undefined, by: string, at: Date): void {
+    assertAssessment(a);
+    this.p.assessment = { ...a };
+    if (hardship !== undefined) this.p.hardship = hardship;
+    this.record('AssessmentUpdated', { patientId: this.p.id, grade: a.grade, type: a.type, assessedOn: a.assessedOn, expiresOn: a.expiresOn, cognitiveImpairment: a.cognitiveImpairment, hardship: this.p.hardship, updatedBy: by }, at);
+  }
+
   ageOn(date: Date): number {
     const [y, m, d] = this.p.birthDate.split('-').map(Number);
     let age = date.getUTCFullYear() - y;

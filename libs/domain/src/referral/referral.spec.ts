@@ -130,6 +130,16 @@ describe('Referral behaviour', () => {
     expect(r.state).toBe('ESCALATED');
   });
 
+  it('an EMERGENCY upward referral escalates on its first lapsed deadline, withdrawing the rest', () => {
+    const r = Referral.draft({ id: 'ref-up', patientId: 'p', districtId: 'd1', originInstitutionId: 'care', originBedId: null, originKind: 'CARE_HOME', requestedKind: 'HOSPITAL', services: ['ACUTE'], urgency: 'EMERGENCY', strategy: 'CASCADE', clinicalSummary: 'pneumonia, SpO2 88%', careLevel: 5, consent: true }, { ...planner, institutionId: 'care', role: 'CARE_HOME_ADMISSIONS' }, T0);
+    expect(r.props.direction).toBe('UPWARD');
+    r.submit(planner, T0, { candidates: [cand('h1'), cand('h2')], timing });
+    r.expireOffer(r.liveOffers[0].id, timing, T0);
+    expect(r.state).toBe('ESCALATED');
+    expect(r.liveOffers).toEqual([]);
+    expect(r.pullEvents().filter((e) => e.type === 'ReferralEscalated')[0].payload).toMatchObject({ slaBreach: true });
+  });
+
   it('submitting with an empty candidate list escalates at once', () => {
     const r = draft();
     r.submit(planner, T0, { candidates: [], timing });

@@ -310,6 +310,13 @@ export class Referral extends AggregateRoot {
     this.moveOffer(o, 'Expire');
     o.answeredAt = at;
     this.record('OfferExpired', { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, deadlineAt: o.deadlineAt?.toISOString() ?? null, reasonCode: 'E' }, at);
+    if (this.breachesEmergencySla()) {
+      // A deteriorating patient waiting on an unanswered EMERGENCY upward referral is the district's problem at once.
+      this.move('ExpireOffer', at, { pick: 'ESCALATED', reason: 'EMERGENCY upward referral unanswered within its window' });
+      this.withdrawLiveOffers(at, 'escalated to the district');
+      this.record('ReferralEscalated', { ...this.summary(), slaBreach: true, expired: 1 }, at, 'EMERGENCY upward referral unanswered within its window');
+      return;
+    }
     this.afterOfferEnded('ExpireOffer', timing, at);
   }
 
@@ -367,6 +374,37 @@ export class Referral extends AggregateRoot {
   close(actor: Actor, reason: string, at: Date): void {
     this.move('CloseReferral', at, { reason });
     this.record('ReferralRejected', { ...this.summary(), closedBy: actor.userId, involved: this.involvedInstitutions() }, at, reason);
+  }
+
+  /** The patient's care grade changed: the referral carries the new one (receivers and matching read it). */
+  reassess(grade: number, at: Date): void {
+    if (this.isTerminal || this.p.careLevel === grade) return;
+    const from = this.p.careLevel;
+    this.p.careLevel = grade;
+    this.p.updatedAt = at;
+    this.record('ReferralReassessed', { ...this.summary(), from, to: grade }, at);
+  }
+
+  /** An EMERGENCY upward referral for the same patient replaces this (downward) one: cancelled with the reason. */
+  supersede(byReferralId: string, at: Date): void {
+    const reason = `superseded by EMERGENCY upward referral ${byReferralId}`;
+    this.move('CancelReferral', at, { reason });
+    this.withdrawLiveOffers(at, reason);
+    this.endHeldReservation('Release', at, reason);
+    this.record('ReferralCancelled', { ...this.summary(), supersededBy: byReferralId, involved: this.involvedInstitutions() }, at, reason);
+  }
+
+  /** Tells the receiver that `fraction` of the offer's window has gone; refused harmlessly once the offer is answered. */
+  warnOffer(offerId: string, fraction: number, at: Date): void {
+    this.check('ViewOffer', offerId); // same precondition: the referral is OFFERED
+    const o = this.offer(offerId);
+    if (!LIVE_OFFER_STATES.includes(o.state)) throw new DomainError('INVALID_TRANSITION', `offer ${offerId} is ${o.state}: no warning`, { machine: 'Offer', state: o.state, command: 'Warn', id: offerId });
+    this.record('OfferDeadlineWarning', { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, fraction, deadlineAt: o.deadlineAt?.toISOString() ?? null }, at);
+  }
+
+  /** An EMERGENCY upward referral escalates on its first lapsed deadline instead of cascading on. */
+  breachesEmergencySla(): boolean {
+    return this.p.urgency === 'EMERGENCY' && this.p.direction === 'UPWARD';
   }
 
   /** Refuses early, by state, before the caller does any other work (e.g. locking a bed). */

@@ -34,10 +34,17 @@ export const EVENT_TYPES = [
   'PatientEnrolled',
   'EnrolmentEnded',
   'AgreementRegistered',
+  'DistrictPolicyChanged',
+  'AssessmentUpdated',
+  'ReferralReassessed',
+  'OfferDeadlineWarning',
+  'ReturnHoldPlaced',
+  'ReturnHoldReleased',
+  'ReturnHoldLapsed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type AggregateType = 'Referral' | 'Bed' | 'Institution' | 'Patient' | 'Programme' | 'Agreement';
+export type AggregateType = 'Referral' | 'Bed' | 'Institution' | 'Patient' | 'DistrictPolicy' | 'Programme' | 'Agreement';
 
 export interface DomainEvent<P extends object = Record<string, unknown>> {
   readonly id: string;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { Matcher, POLICY, Policy } from '@bedlink/application';
+import { cooperationDefaultOf, Matcher, POLICY, Policy } from '@bedlink/application';
 import { CandidateFacts, CooperationDefault, Direction, INSTITUTION_TYPES, isPhysical, KINDS_BY_INSTITUTION_TYPE, MatchNeeds, rankCandidates, RankedCandidate, Referral } from '@bedlink/domain';
 
 export interface CandidateNeeds extends MatchNeeds {
@@ -116,6 +116,7 @@ export class SqlMatcher implements Matcher {
     @Inject(POLICY) private readonly policy: Policy,
   ) {}
   async candidates(referral: Referral, limit: number): Promise<RankedCandidate[]> {
-    return findCandidates(this.ds, await needsOfReferral(this.ds, referral, this.policy.cooperationDefault), limit);
+    const doc = await this.policy.forDistrict(referral.props.districtId);
+    return findCandidates(this.ds, await needsOfReferral(this.ds, referral, cooperationDefaultOf(doc)), limit);
   }
 }

@@ -1,0 +1,155 @@
+import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { NextFunction, Request, Response } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
+import { webhookCountersKey } from '@bedlink/messaging';
+import { OutboxStore, readKpis } from '@bedlink/persistence';
+import { OPS_QUEUES, queueStat } from './queue-stats';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * Prometheus metrics of the engine, one registry per API instance (tests run several in one
+ * process). Latencies are measured here, in the API; everything shared with the worker processes
+ * is read at scrape time from where it already lives: queue depth and lag from BullMQ, the outbox
+ * backlog and referral KPIs from Postgres, webhook delivery counts from a Redis hash the delivery
+ * workers increment. So the API is the single scrape target and workers need no HTTP port.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  readonly commandDuration: Histogram<'command' | 'outcome'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly queueJobs: Gauge<'queue' | 'state'>;
+  private readonly queueLag: Gauge<'queue'>;
+  private readonly outboxBacklog: Gauge;
+  private readonly outboxAge: Gauge;
+  private readonly offers: Counter<'outcome'>;
+  private readonly acceptance: Gauge;
+  private readonly escalations: Counter;
+  private readonly webhookDeliveries: Counter<'outcome'>;
+  private readonly webhookDeadLetters: Counter;
+  private readonly scrapeErrors: Counter<'source'>;
+  private readonly outbox: OutboxStore;
+
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
+    @Inject(OPS_QUEUES) private readonly queues: Queue[],
+  ) {
+    const r = [this.registry];
+    this.outbox = new OutboxStore(ds);
+    collectDefaultMetrics({ register: this.registry, prefix: 'bedlink_api_' });
+    this.commandDuration = new Histogram({ name: 'bedlink_command_duration_seconds', help: 'Command latency seen by the API: enqueue, execution by a worker, result', labelNames: ['command', 'outcome'], buckets: LATENCY_BUCKETS, registers: r });
+    this.httpDuration = new Histogram({ name: 'bedlink_http_request_duration_seconds', help: 'HTTP requests by route template', labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers: r });
+    this.queueJobs = new Gauge({ name: 'bedlink_queue_jobs', help: 'Jobs per BullMQ queue and state', labelNames: ['queue', 'state'], registers: r });
+    this.queueLag = new Gauge({ name: 'bedlink_queue_lag_seconds', help: 'Age of the oldest job waiting in the queue', labelNames: ['queue'], registers: r });
+    this.outboxBacklog = new Gauge({ name: 'bedlink_outbox_backlog_events', help: 'Committed events not yet relayed to the queues', registers: r });
+    this.outboxAge = new Gauge({ name: 'bedlink_outbox_oldest_age_seconds', help: 'Age of the oldest unrelayed outbox event', registers: r });
+    this.offers = new Counter({ name: 'bedlink_referral_offers_answered_total', help: 'Offers by outcome (accepted, declined, expired)', labelNames: ['outcome'], registers: r });
+    this.acceptance = new Gauge({ name: 'bedlink_referral_acceptance_ratio', help: 'Accepted offers / answered or expired offers', registers: r });
+    this.escalations = new Counter({ name: 'bedlink_referral_escalations_total', help: 'Referrals escalated to the district', registers: r });
+    this.webhookDeliveries = new Counter({ name: 'bedlink_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, failed_attempt, dropped)', labelNames: ['outcome'], registers: r });
+    this.webhookDeadLetters = new Counter({ name: 'bedlink_webhook_dead_letters_total', help: 'Webhook deliveries sent to the dead-letter queue after their last attempt', registers: r });
+    this.scrapeErrors = new Counter({ name: 'bedlink_metrics_scrape_errors_total', help: 'Sources that could not be read during a scrape', labelNames: ['source'], registers: r });
+  }
+
+  async observeCommand<T>(command: string, run: () => Promise<T>, outcomeOf: (r: T) => string): Promise<T> {
+    const end = this.commandDuration.startTimer({ command });
+    try {
+      const r = await run();
+      end({ outcome: outcomeOf(r) });
+      return r;
+    } catch (e) {
+      end({ outcome: 'error' });
+      throw e;
+    }
+  }
+
+  /** Express middleware: label by route template (never the raw path: ids would explode cardinality). */
+  httpMiddleware(): NestMiddleware['use'] {
+    return (req: Request, res: Response, next: NextFunction) => {
+      const end = this.httpDuration.startTimer();
+      res.once('finish', () => {
+        const route = req.route?.path ? `${req.baseUrl ?? ''}${req.route.path}` : req.baseUrl || 'unmatched';
+        end({ method: req.method, route: String(route), status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+
+  /** The exposition text: shared state is read now, each source on its own so one outage hides only its series. */
+  async render(): Promise<string> {
+    await Promise.all([this.readQueues(), this.readOutbox(), this.readWebhooks(), this.readKpis()]);
+    return (await this.registry.metrics()) + this.kpiHistogram;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private kpiHistogram = '';
+
+  private async readQueues(): Promise<void> {
+    const stats = await Promise.allSettled(this.queues.map((q) => queueStat(q)));
+    if (stats.some((s) => s.status === 'rejected')) this.scrapeErrors.inc({ source: 'redis' });
+    // a queue that could not be read drops out of this scrape rather than showing a stale depth
+    this.queueJobs.reset();
+    this.queueLag.reset();
+    for (const s of stats) {
+      if (s.status === 'rejected') continue;
+      for (const [state, n] of Object.entries(s.value.counts)) this.queueJobs.set({ queue: s.value.queue, state }, n);
+      this.queueLag.set({ queue: s.value.queue }, s.value.lagMs / 1000);
+    }
+  }
+
+  private async readOutbox(): Promise<void> {
+    try {
+      const b = await this.outbox.backlog();
+      this.outboxBacklog.set(b.unsent);
+      this.outboxAge.set(b.oldestMs / 1000);
+    } catch {
+      this.scrapeErrors.inc({ source: 'postgres' });
+    }
+  }
+
+  private async readWebhooks(): Promise<void> {
+    try {
+      const redis = (await this.queues[0].client) as unknown as { hgetall(k: string): Promise<Record<string, string>> };
+      const h = await Promise.race([redis.hgetall(webhookCountersKey(this.cfg.QUEUE_PREFIX)), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500).unref())]);
+      this.webhookDeliveries.reset();
+      this.webhookDeliveries.inc({ outcome: 'delivered' }, Number(h.delivered ?? 0));
+      this.webhookDeliveries.inc({ outcome: 'failed_attempt' }, Number(h.failed_attempts ?? 0));
+      this.webhookDeliveries.inc({ outcome: 'dropped' }, Number(h.dropped ?? 0));
+      this.webhookDeadLetters.reset();
+      this.webhookDeadLetters.inc(Number(h.dead_lettered ?? 0));
+    } catch {
+      this.scrapeErrors.inc({ source: 'redis' });
+    }
+  }
+
+  private async readKpis(): Promise<void> {
+    try {
+      const k = await readKpis(this.ds);
+      const c = (n: string) => k.counters[n] ?? 0;
+      this.offers.reset();
+      this.offers.inc({ outcome: 'accepted' }, c('offers_accepted'));
+      this.offers.inc({ outcome: 'declined' }, c('offers_declined'));
+      this.offers.inc({ outcome: 'expired' }, c('offers_expired'));
+      const answered = c('offers_accepted') + c('offers_declined') + c('offers_expired');
+      this.acceptance.set(answered ? c('offers_accepted') / answered : 0);
+      this.escalations.reset();
+      this.escalations.inc(c('escalations'));
+      // prom-client cannot load a histogram from stored bucket counts, so this one is written out by hand
+      const name = 'bedlink_referral_time_to_accept_seconds';
+      const lines = [`# HELP ${name} Time from a referral's submission to the acceptance of an offer`, `# TYPE ${name} histogram`];
+      for (const b of k.timeToAccept) lines.push(`${name}_bucket{le="${b.le === Infinity ? '+Inf' : b.le}"} ${b.cumulative}`);
+      lines.push(`${name}_sum ${c('time_to_accept_sum')}`, `${name}_count ${c('time_to_accept_count')}`);
+      this.kpiHistogram = lines.join('\n') + '\n';
+    } catch {
+      this.scrapeErrors.inc({ source: 'postgres' });
+    }
+  }
+}

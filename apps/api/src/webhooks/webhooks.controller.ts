@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { Actor, DomainError, notFound } from '@bedlink/domain';
+import { CreateWebhookDto } from '@bedlink/contracts';
+import { PII_CIPHER, PiiCipher, WebhookSubscriptions } from '@bedlink/persistence';
+import { privateTargetReason, WEBHOOK_REPLAY_WINDOW_S } from '@bedlink/messaging';
+import { ENV_CONFIG, EnvConfig, webhooksMayTargetPrivate } from '@bedlink/config';
+import { CurrentActor } from '../http/auth';
+
+/**
+ * An institution's webhook endpoints. Only users acting for an institution manage them, and only
+ * their own institution's; district roles have no institution and are refused.
+ */
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@Controller('webhooks')
+export class WebhooksController {
+  private readonly subs: WebhookSubscriptions;
+
+  constructor(
+    ds: DataSource,
+    @Inject(PII_CIPHER) cipher: PiiCipher,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
+  ) {
+    this.subs = new WebhookSubscriptions(ds, cipher);
+  }
+
+  private institutionOf(a: Actor): string {
+    if (!a.institutionId) throw new DomainError('FORBIDDEN', 'webhook subscriptions belong to an institution; this user acts for none', { role: a.role });
+    return a.institutionId;
+  }
+
+  @Post()
+  @ApiOperation({
+    summary: 'Register a webhook endpoint (the signing secret is in this answer and never again)',
+    description:
+      `Deliveries: POST JSON {id,type,occurredAt,aggregateType,aggregateId,data} with headers Bedlink-Event-Id (de-duplicate on it), Bedlink-Event-Type, ` +
+      `Bedlink-Timestamp and Bedlink-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>. Refuse signatures more than ${WEBHOOK_REPLAY_WINDOW_S} s from your clock. ` +
+      `Any non-2xx answer is retried with exponential backoff; after the last attempt the delivery goes to the dead-letter queue.`,
+  })
+  async create(@Body() dto: CreateWebhookDto, @CurrentActor() a: Actor) {
+    const institutionId = this.institutionOf(a);
+    if (!webhooksMayTargetPrivate(this.cfg)) {
+      const why = await privateTargetReason(dto.url);
+      if (why) throw new DomainError('VALIDATION_FAILED', `webhook url refused: ${why}`, { fields: ['url'] });
+    }
+    return this.subs.create({ institutionId, url: dto.url, eventTypes: dto.eventTypes ?? [], description: dto.description, createdBy: a.userId });
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The caller's institution's webhook endpoints (without secrets)" })
+  list(@CurrentActor() a: Actor) {
+    return this.subs.list(this.institutionOf(a));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a webhook endpoint; deliveries still queued for it are dropped' })
+  async remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() a: Actor): Promise<void> {
+    if (!(await this.subs.remove(this.institutionOf(a), id))) throw notFound('NOT_FOUND', 'webhook subscription', id);
+  }
+}

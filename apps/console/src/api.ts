@@ -1,0 +1,151 @@
+/** Same-origin API client: bearer token from the session, `{ code, message }` errors as ApiError. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface Claims {
+  sub: string;
+  role: string;
+  inst: string | null;
+  dist: string | null;
+  name?: string;
+  exp?: number;
+}
+
+const TOKEN_KEY = 'bedlink.token';
+export const session = {
+  get: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (t: string) => sessionStorage.setItem(TOKEN_KEY, t),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+/** Reads the claims for the layout only; the API verifies the signature on every call. */
+export function decodeClaims(token: string): Claims | null {
+  try {
+    const part = token.split('.')[1];
+    const json = decodeURIComponent(
+      atob(part.replace(/-/g, '+').replace(/_/g, '/'))
+        .split('')
+        .map((c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0'))
+        .join(''),
+    );
+    const c = JSON.parse(json);
+    if (typeof c.sub !== 'string' || typeof c.role !== 'string') return null;
+    return { sub: c.sub, role: c.role, inst: c.inst ?? null, dist: c.dist ?? null, name: c.name, exp: c.exp };
+  } catch {
+    return null;
+  }
+}
+
+export function newKey(): string {
+  if (typeof crypto.randomUUID === 'function' && window.isSecureContext) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  const token = session.get();
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  // Every write carries an Idempotency-Key, so a double click or a retry acts once.
+  if (method !== 'GET') headers['idempotency-key'] = newKey();
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError('NETWORK', e instanceof Error ? e.message : String(e), 0);
+  }
+  const text = await res.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  if (!res.ok) {
+    const b = (parsed ?? {}) as { code?: string; message?: string };
+    throw new ApiError(b.code ?? 'UNKNOWN', b.message ?? res.statusText, res.status);
+  }
+  return parsed as T;
+}
+
+export const api = {
+  get: <T = any>(p: string) => call<T>('GET', p),
+  post: <T = any>(p: string, b: unknown = {}) => call<T>('POST', p, b),
+};
+
+/**
+ * Optional endpoints other issues add (candidates, journey, programmes): read from the OpenAPI
+ * document once, so the console neither guesses nor fills the browser console with 404s.
+ */
+let paths: Promise<Set<string>> | null = null;
+export function apiPaths(): Promise<Set<string>> {
+  paths ??= fetch('/docs-json')
+    .then((r) => (r.ok ? r.json() : { paths: {} }))
+    .then((d: { paths?: Record<string, unknown> }) => new Set(Object.keys(d.paths ?? {})))
+    .catch(() => new Set<string>());
+  return paths;
+}
+
+export interface LiveEvent {
+  id: string;
+  type: string;
+  aggregateType: string;
+  aggregateId: string;
+  occurredAt: string;
+  payload: Record<string, any>;
+}
+type Listener = (e: LiveEvent) => void;
+
+/** One EventSource per tab; views subscribe to it. EventSource reconnects by itself. */
+export class LiveFeed {
+  private es?: EventSource;
+  private listeners = new Set<Listener>();
+  private statusListeners = new Set<(up: boolean) => void>();
+  up = false;
+
+  start(token: string): void {
+    this.stop();
+    const es = new EventSource(`/events/stream?access_token=${encodeURIComponent(token)}`);
+    es.onopen = () => this.setUp(true);
+    es.onerror = () => this.setUp(false);
+    es.onmessage = (m) => {
+      let e: LiveEvent;
+      try {
+        e = JSON.parse(m.data);
+      } catch {
+        return;
+      }
+      for (const l of this.listeners) l(e);
+    };
+    this.es = es;
+  }
+  stop(): void {
+    this.es?.close();
+    this.es = undefined;
+    this.setUp(false);
+  }
+  private setUp(up: boolean): void {
+    this.up = up;
+    for (const l of this.statusListeners) l(up);
+  }
+  on(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  onStatus(l: (up: boolean) => void): () => void {
+    this.statusListeners.add(l);
+    return () => this.statusListeners.delete(l);
+  }
+}
+export const live = new LiveFeed();

@@ -1,0 +1,164 @@
+import { FormEvent, useEffect, useMemo, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { Claims, decodeClaims, live, session } from './api';
+import { BedBoard, InstitutionBeds } from './board';
+import { AppCtx } from './common';
+import { Lang, translator } from './i18n';
+import { Audit, Escalations, Inbox, Journey, Outbox } from './referrals';
+import './styles.css';
+
+/** Which views each role works in, first one is home. */
+const VIEWS_OF: Record<string, string[]> = {
+  DISCHARGE_PLANNER: ['outbox', 'board', 'inbox', 'journey', 'audit'],
+  COMMUNITY_COORDINATOR: ['inbox', 'board', 'outbox', 'journey', 'audit'],
+  CARE_HOME_ADMISSIONS: ['inbox', 'board', 'outbox', 'journey', 'audit'],
+  DISTRICT_COORDINATOR: ['escalations', 'board', 'journey', 'audit'],
+  AUDITOR: ['audit', 'board', 'journey'],
+};
+
+function route(): { view: string; arg?: string } {
+  const [view, arg] = location.hash.replace(/^#\/?/, '').split('/');
+  return { view: view || '', arg: arg || undefined };
+}
+
+function Login({ onLogin, t }: { onLogin: (token: string) => void; t: (k: string) => string }) {
+  const [token, setToken] = useState('');
+  const [bad, setBad] = useState(false);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const tok = token.trim().replace(/^Bearer\s+/i, '');
+    if (!decodeClaims(tok)) return setBad(true);
+    onLogin(tok);
+  };
+  return (
+    <form className="card login" onSubmit={submit} aria-labelledby="login-h">
+      <h2 id="login-h">{t('login')}</h2>
+      <label>
+        {t('tokenLabel')}
+        <textarea value={token} onChange={(e) => setToken(e.target.value)} rows={4} required aria-describedby="token-help" aria-invalid={bad} data-testid="token" />
+      </label>
+      <p id="token-help" className="muted small">
+        {t('tokenHelp')}
+      </p>
+      {bad && (
+        <div role="alert" className="error">
+          {t('badToken')}
+        </div>
+      )}
+      <button type="submit" data-testid="login">
+        {t('login')}
+      </button>
+    </form>
+  );
+}
+
+function App() {
+  const [lang, setLang] = useState<Lang>(() => (localStorage.getItem('bedlink.lang') === 'en' ? 'en' : 'zh-CN'));
+  const t = useMemo(() => translator(lang), [lang]);
+  const [token, setToken] = useState<string | null>(() => session.get());
+  const claims: Claims | null = token ? decodeClaims(token) : null;
+  const [r, setR] = useState(route());
+  const [up, setUp] = useState(false);
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = t('app');
+    localStorage.setItem('bedlink.lang', lang);
+  }, [lang, t]);
+  useEffect(() => {
+    const on = () => setR(route());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  useEffect(() => {
+    if (!token) return;
+    live.start(token);
+    const off = live.onStatus(setUp);
+    return () => {
+      off();
+      live.stop();
+    };
+  }, [token]);
+
+  const header = (
+    <header className="top">
+      <h1>{t('app')}</h1>
+      <div className="row">
+        {claims && (
+          <span className={`live ${up ? 'up' : 'down'}`} role="status" data-testid="live">
+            {up ? `● ${t('live')}` : `○ ${t('offline')}`}
+          </span>
+        )}
+        {claims && (
+          <span data-testid="whoami">
+            {t(`role.${claims.role}`)} · {claims.name ?? claims.sub}
+          </span>
+        )}
+        <button type="button" className="link" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')} aria-label={t('langLabel')} data-testid="lang">
+          {t('lang')}
+        </button>
+        {claims && (
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              session.clear();
+              setToken(null);
+            }}
+          >
+            {t('logout')}
+          </button>
+        )}
+      </div>
+    </header>
+  );
+
+  if (!claims) {
+    return (
+      <>
+        {header}
+        <main>
+          <Login
+            t={t}
+            onLogin={(tok) => {
+              session.set(tok);
+              setToken(tok);
+            }}
+          />
+        </main>
+      </>
+    );
+  }
+  const views = VIEWS_OF[claims.role] ?? ['board'];
+  const view = r.view === 'beds' || views.includes(r.view) ? r.view : views[0];
+  const go = (v: string, arg?: string) => {
+    location.hash = `#/${v}${arg ? `/${arg}` : ''}`;
+  };
+  return (
+    <AppCtx.Provider value={{ t, claims, go }}>
+      {header}
+      <nav aria-label="main">
+        <ul>
+          {views.map((v) => (
+            <li key={v}>
+              <a href={`#/${v}`} aria-current={view === v ? 'page' : undefined} data-testid={`nav-${v}`}>
+                {t(`nav.${v === 'escalations' ? 'escalations' : v}`)}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main>
+        {view === 'board' && <BedBoard />}
+        {view === 'beds' && r.arg && <InstitutionBeds id={r.arg} />}
+        {view === 'outbox' && <Outbox />}
+        {view === 'inbox' && <Inbox />}
+        {view === 'escalations' && <Escalations />}
+        {view === 'journey' && <Journey key={r.arg} initial={r.arg} />}
+        {view === 'audit' && <Audit key={r.arg} initial={r.arg} />}
+      </main>
+    </AppCtx.Provider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(<App />);

@@ -1,0 +1,145 @@
+import { Inject, Logger } from '@nestjs/common';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { ENV_CONFIG, EnvConfig, webhooksMayTargetPrivate } from '@bedlink/config';
+import { DeadLetterJob, EventJob, involvedInstitutions, privateTargetReason, QUEUES, signWebhook, webhookBody, webhookCountersKey, WebhookDeliveryJob, webhookDeliveryJobId } from '@bedlink/messaging';
+import { handleOnce, PII_CIPHER, PiiCipher, WebhookSubscriptions } from '@bedlink/persistence';
+
+type Counter = 'delivered' | 'failed_attempts' | 'dead_lettered' | 'dropped';
+
+/** Counts into a Redis hash so the API's /metrics reports what every worker process did. */
+async function count(queue: Queue, prefix: string, field: Counter): Promise<void> {
+  const redis = (await queue.client) as unknown as { hincrby(k: string, f: string, n: number): Promise<number> };
+  await redis.hincrby(webhookCountersKey(prefix), field, 1).catch(() => undefined);
+}
+
+/**
+ * Fan-out: for each event, one delivery job per live subscription of an involved institution that
+ * wants the type. The jobs are added inside the inbox transaction: if the commit fails the event is
+ * retried and the job ids (subscription-event) keep the deliveries single.
+ */
+@Processor(QUEUES.webhookEvents, { concurrency: 4 })
+export class WebhookFanoutProcessor extends WorkerHost {
+  private readonly subs: WebhookSubscriptions;
+
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(PII_CIPHER) cipher: PiiCipher,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
+    @InjectQueue(QUEUES.webhookDeliveries) private readonly deliveries: Queue<WebhookDeliveryJob>,
+  ) {
+    super();
+    this.subs = new WebhookSubscriptions(ds, cipher);
+  }
+
+  async process(job: Job<EventJob>): Promise<{ deliveries: number }> {
+    const e = job.data;
+    let n = 0;
+    await handleOnce(this.ds, 'webhooks', e.eventId, async (em) => {
+      const targets = await this.subs.matching(em, involvedInstitutions(e.payload), e.type);
+      if (!targets.length) return;
+      const body = webhookBody(e);
+      await this.deliveries.addBulk(
+        targets.map((s) => ({
+          name: e.type,
+          data: { subscriptionId: s.id, eventId: e.eventId, eventType: e.type, correlationId: e.metadata?.correlationId ?? null, body },
+          opts: {
+            jobId: webhookDeliveryJobId(s.id, e.eventId),
+            attempts: this.cfg.WEBHOOK_MAX_ATTEMPTS,
+            backoff: { type: 'exponential', delay: this.cfg.WEBHOOK_BACKOFF_MS },
+            removeOnComplete: { age: 24 * 3600 },
+            removeOnFail: { age: 7 * 24 * 3600 },
+          },
+        })),
+      );
+      n = targets.length;
+    });
+    return { deliveries: n };
+  }
+}
+
+/**
+ * One signed POST per attempt. Any answer but 2xx (or a timeout) is a failure that BullMQ retries
+ * with exponential backoff; the last failure also puts the job, with its last error, on the
+ * dead-letter queue. The secret is read from Postgres on each attempt and never enters Redis.
+ */
+@Processor(QUEUES.webhookDeliveries, { concurrency: 8 })
+export class WebhookDeliveryProcessor extends WorkerHost {
+  private readonly log = new Logger('Webhooks');
+  private readonly subs: WebhookSubscriptions;
+
+  constructor(
+    ds: DataSource,
+    @Inject(PII_CIPHER) cipher: PiiCipher,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
+    @InjectQueue(QUEUES.webhookDeliveries) private readonly deliveries: Queue,
+    @InjectQueue(QUEUES.deadLetter) private readonly deadLetter: Queue<DeadLetterJob>,
+  ) {
+    super();
+    this.subs = new WebhookSubscriptions(ds, cipher);
+  }
+
+  onModuleInit(): void {
+    // the decorator's value is static; the configured one wins once the worker exists
+    this.worker.concurrency = this.cfg.WEBHOOK_CONCURRENCY;
+  }
+
+  async process(job: Job<WebhookDeliveryJob>): Promise<{ status: number } | { dropped: true }> {
+    const d = job.data;
+    const target = await this.subs.target(d.subscriptionId);
+    if (!target) {
+      await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'dropped');
+      return { dropped: true };
+    }
+    if (!webhooksMayTargetPrivate(this.cfg)) {
+      // checked again here: the name may resolve elsewhere than when it was registered
+      const why = await privateTargetReason(target.url);
+      if (why) {
+        await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'failed_attempts');
+        await this.toDeadLetter(job, `refused: ${why}`);
+        throw new UnrecoverableError(`refused: ${why}`);
+      }
+    }
+    try {
+      const t = Math.floor(Date.now() / 1000);
+      const res = await fetch(target.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.cfg.WEBHOOK_TIMEOUT_MS),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Bedlink-Webhooks/1',
+          'bedlink-event-id': d.eventId,
+          'bedlink-event-type': d.eventType,
+          'bedlink-timestamp': String(t),
+          'bedlink-signature': signWebhook(target.secret, d.body, t),
+          'bedlink-delivery-attempt': String(job.attemptsMade + 1),
+          ...(d.correlationId ? { 'x-correlation-id': d.correlationId } : {}),
+        },
+        body: d.body,
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.status < 200 || res.status >= 300) throw new Error(`receiver answered ${res.status}`);
+      await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'delivered');
+      return { status: res.status };
+    } catch (e) {
+      const message = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
+      await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'failed_attempts');
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.toDeadLetter(job, message);
+      throw new Error(message);
+    }
+  }
+
+  /** Job id webhook-<job id>: a re-run of the last attempt (stalled worker) cannot add it twice. */
+  private async toDeadLetter(job: Job<WebhookDeliveryJob>, lastError: string): Promise<void> {
+    const attempts = job.attemptsMade + 1;
+    await this.deadLetter.add(
+      'webhook-delivery',
+      { source: QUEUES.webhookDeliveries, jobId: String(job.id), name: job.name, data: job.data, attempts, lastError, failedAt: new Date().toISOString() },
+      { jobId: `webhook-${job.id}`, removeOnComplete: false, removeOnFail: false },
+    );
+    await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'dead_lettered');
+    this.log.warn(`webhook ${job.id} dead-lettered after ${attempts} attempt(s): ${lastError}`);
+  }
+}

@@ -1,0 +1,149 @@
+import { Direction } from '../beds/bed-kinds';
+import { DomainError } from '../shared/errors';
+import { OfferStrategy, Urgency } from '../referral/referral-machine';
+import { CareAssessment } from '../patients/patient';
+
+/**
+ * A district's rules as data: deadlines, holds, eligibility, calendar. One validated document
+ * per district (config/policies/<district>.json), changed only by an audited command.
+ * Durations are written "500ms", "30s", "15m", "2h", "3d".
+ */
+export interface DistrictPolicyDoc {
+  districtId: string;
+  offerWindows: Record<Urgency, string>;
+  /** Optional overrides per direction, e.g. a shorter UPWARD EMERGENCY window. */
+  offerWindowsByDirection?: Partial<Record<Direction, Partial<Record<Urgency, string>>>>;
+  reservationHold: Record<Urgency, string>;
+  broadcastFanout: number;
+  defaultStrategy: OfferStrategy;
+  returnHoldDays: number;
+  /** Fractions of an offer window at which the receiver is warned. */
+  deadlineWarnings: number[];
+  eligibility: {
+    /** REFUSE: the referral is refused with a code; FLAG: it goes to the district coordinator. */
+    onFailure: 'REFUSE' | 'FLAG';
+    careHomeMinGrade: number;
+    homeCareMinGrade: number;
+    basicGuarantee: { minGrade: number; cognitiveImpairmentQualifies: boolean; hardshipQualifies: boolean };
+  };
+  calendar: {
+    /** ROUTINE deadlines pause out of hours; URGENT and EMERGENCY always run on wall time. */
+    routineOnBusinessHours: boolean;
+    utcOffset: string;
+    workingHours: { start: string; end: string };
+    workingDays: number[];
+    holidays: string[];
+    /** Weekend days worked in lieu (调休). */
+    extraWorkdays: string[];
+  };
+  referral: {
+    /** Whether institutions of one district may refer to each other without a cooperation agreement. */
+    sameDistrictWithoutAgreement: boolean;
+  };
+}
+
+const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+export const DURATION_PATTERN = '^[0-9]+(ms|s|m|h|d)$';
+
+export function parseDuration(s: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(s);
+  if (!m) throw new DomainError('VALIDATION_FAILED', `"${s}" is not a duration like 15m, 2h or 3d`);
+  return Number(m[1]) * UNIT[m[2]];
+}
+
+// ------------------------------------------------------------------ business calendar
+const offsetMs = (utcOffset: string) => {
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(utcOffset)!;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000;
+};
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** Is the local date a working day: a working weekday not a holiday, or an extra workday? */
+function isWorkingDay(cal: DistrictPolicyDoc['calendar'], localDate: Date): boolean {
+  const iso = localDate.toISOString().slice(0, 10);
+  if (cal.extraWorkdays.includes(iso)) return true;
+  if (cal.holidays.includes(iso)) return false;
+  const dow = localDate.getUTCDay() === 0 ? 7 : localDate.getUTCDay();
+  return cal.workingDays.includes(dow);
+}
+
+/**
+ * `start` plus `durationMs` of working time: the clock runs only inside working hours on working
+ * days (local time of the district), so a ROUTINE offer made on Friday at 16:00 with an 8 h
+ * window falls due on Monday afternoon, not on Saturday morning.
+ */
+export function addBusinessTime(start: Date, durationMs: number, cal: DistrictPolicyDoc['calendar']): Date {
+  const off = offsetMs(cal.utcOffset);
+  const open = minutesOf(cal.workingHours.start) * 60_000;
+  const close = minutesOf(cal.workingHours.end) * 60_000;
+  let local = start.getTime() + off; // "local" instant expressed as if UTC
+  let left = durationMs;
+  for (let guard = 0; guard < 3700 && left > 0; guard++) {
+    const dayStart = Math.floor(local / 86_400_000) * 86_400_000;
+    const day = new Date(dayStart);
+    if (isWorkingDay(cal, day)) {
+      const from = Math.max(local, dayStart + open);
+      const to = dayStart + close;
+      if (from < to) {
+        const take = Math.min(left, to - from);
+        left -= take;
+        local = from + take;
+        if (left === 0) break;
+      }
+    }
+    local = dayStart + 86_400_000; // next local midnight
+  }
+  if (left > 0) throw new DomainError('VALIDATION_FAILED', 'the business calendar has no working time within ten years');
+  return new Date(local - off);
+}
+
+/** When an offer made at `now` falls due under this policy. */
+export function offerDeadline(p: DistrictPolicyDoc, urgency: Urgency, direction: Direction, now: Date): Date {
+  const window = parseDuration(p.offerWindowsByDirection?.[direction]?.[urgency] ?? p.offerWindows[urgency]);
+  if (urgency === 'ROUTINE' && p.calendar.routineOnBusinessHours) return addBusinessTime(now, window, p.calendar);
+  return new Date(now.getTime() + window);
+}
+
+// ------------------------------------------------------------------ eligibility (老年照护统一需求评估)
+export type EligibilityVerdict = { ok: true } | { ok: false; code: 'CARE_GRADE_MISSING' | 'CARE_GRADE_EXPIRED' | 'CARE_GRADE_INELIGIBLE'; message: string };
+
+/**
+ * Placement into care beds needs a valid assessment of a high enough grade: CARE_HOME and
+ * HOME_CARE by the district's minimum (LTCI services from grade 2); a basic-guarantee bed needs
+ * grade ≥ 3, or diagnosed cognitive impairment, or a hardship category (each per policy).
+ */
+export function checkCareEligibility(
+  p: DistrictPolicyDoc,
+  kind: string,
+  assessment: CareAssessment | null,
+  today: Date,
+  opts: { basicGuaranteeBed?: boolean; hardship?: boolean } = {},
+): EligibilityVerdict {
+  if (kind !== 'CARE_HOME' && kind !== 'HOME_CARE') return { ok: true };
+  if (!assessment) return { ok: false, code: 'CARE_GRADE_MISSING', message: 'placement in a care bed needs a unified elderly-care needs assessment (老年照护统一需求评估)' };
+  if (assessment.expiresOn < today.toISOString().slice(0, 10)) return { ok: false, code: 'CARE_GRADE_EXPIRED', message: `the care needs assessment expired on ${assessment.expiresOn}; a new assessment is needed` };
+  const min = kind === 'CARE_HOME' ? p.eligibility.careHomeMinGrade : p.eligibility.homeCareMinGrade;
+  if (assessment.grade < min) return { ok: false, code: 'CARE_GRADE_INELIGIBLE', message: `care grade ${assessment.grade} is below the ${min} this district requires for ${kind}` };
+  if (opts.basicGuaranteeBed) {
+    const bg = p.eligibility.basicGuarantee;
+    const qualifies = assessment.grade >= bg.minGrade || (bg.cognitiveImpairmentQualifies && assessment.cognitiveImpairment) || (bg.hardshipQualifies && !!opts.hardship);
+    if (!qualifies) return { ok: false, code: 'CARE_GRADE_INELIGIBLE', message: `a basic-guarantee bed needs grade ≥ ${bg.minGrade}, cognitive impairment or a hardship category` };
+  }
+  return { ok: true };
+}
+
+/** Defaults when a district has no document (tests, new districts): national-default windows, no business calendar. */
+export function defaultPolicy(districtId: string, over: Partial<Pick<DistrictPolicyDoc, 'offerWindows' | 'reservationHold'>> = {}): DistrictPolicyDoc {
+  return {
+    districtId,
+    offerWindows: over.offerWindows ?? { EMERGENCY: '15m', URGENT: '2h', ROUTINE: '24h' },
+    reservationHold: over.reservationHold ?? { EMERGENCY: '2h', URGENT: '12h', ROUTINE: '48h' },
+    broadcastFanout: 3,
+    defaultStrategy: 'BROADCAST',
+    returnHoldDays: 14,
+    deadlineWarnings: [0.5, 0.8],
+    eligibility: { onFailure: 'REFUSE', careHomeMinGrade: 2, homeCareMinGrade: 2, basicGuarantee: { minGrade: 3, cognitiveImpairmentQualifies: true, hardshipQualifies: true } },
+    calendar: { routineOnBusinessHours: false, utcOffset: '+08:00', workingHours: { start: '08:30', end: '17:00' }, workingDays: [1, 2, 3, 4, 5], holidays: [], extraWorkdays: [] },
+    referral: { sameDistrictWithoutAgreement: true },
+  };
+}

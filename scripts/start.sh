@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# npm start: the whole engine on a seeded demo district, from a fresh clone.
+# Installs dependencies if needed, ensures Postgres and Redis (using running ones, else starting
+# local ones), runs migrations, seeds the demo district, builds the console when present, then
+# runs the API and the worker as two processes until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bedlink}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+export PORT="${PORT:-3000}"
+
+[ -d node_modules ] || { echo "[start] installing dependencies"; bash scripts/install-deps.sh; }
+bash scripts/ensure-services.sh
+npm run -s migration:run
+npm run -s seed
+if [ -f apps/console/index.html ] && [ ! -f apps/console/dist/index.html ] && npm run | grep -q "console:build"; then
+  echo "[start] building the console"; npm run -s console:build
+fi
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+node -r @swc-node/register apps/worker/src/main.ts & pids+=($!)
+node -r @swc-node/register apps/api/src/main.ts & pids+=($!)
+
+for _ in $(seq 1 60); do
+  if curl -fsS "http://127.0.0.1:${PORT}/health" >/dev/null 2>&1; then break; fi
+  sleep 0.5
+done
+cat <<MSG
+
+  Bedlink is up.
+    API      http://127.0.0.1:${PORT}
+    Docs     http://127.0.0.1:${PORT}/docs
+    Health   http://127.0.0.1:${PORT}/health
+    Console  http://127.0.0.1:${PORT}/console   (paste one of the tokens printed above)
+  Ctrl-C stops both processes.
+
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,198 @@
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { CONSOLE_DIR } from '../apps/api/src/console/console.controller';
+import { Engine, startEngine } from './support/engine';
+import { ok, residentId, smallDistrict } from './support/fixture';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(__dirname, '..', 'docs', 'screenshots');
+
+/** Debian's chromium, installed once if missing (no browser downloads); the console built once. */
+function prerequisites(): void {
+  if (!existsSync(CHROMIUM)) {
+    if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as root)`);
+    execSync('apt-get install -y chromium || (apt-get update && apt-get install -y chromium)', { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  if (!existsSync(join(CONSOLE_DIR, 'index.html'))) execSync('npm run console:build', { stdio: 'inherit', cwd: join(__dirname, '..') });
+}
+
+describe('web console in a real browser', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    prerequisites();
+    mkdirSync(SHOTS, { recursive: true });
+    e = await startEngine();
+    d = await smallDistrict(e);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  }, 600_000);
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await e?.close();
+  });
+
+  /** A fresh browser context logged in with a token, with console errors collected. */
+  async function loginAs(token: string, who: string): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${who}: ${m.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`${who}: ${err.message}`));
+    await page.goto(`${e.baseUrl}/console/`);
+    await page.getByTestId('token').fill(token);
+    await page.getByTestId('login').click();
+    await page.getByTestId('live').and(page.locator('.up')).waitFor();
+    // A marker that survives only if the page is never reloaded.
+    await page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
+    return page;
+  }
+  const notReloaded = (p: Page) => p.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload === true);
+  const shot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  it('planner refers, coordinator sees it arrive live and accepts; planner view and bed board follow without reload', async () => {
+    const loginPage = await (await browser.newContext({ viewport: { width: 1360, height: 700 } })).newPage();
+    await loginPage.goto(`${e.baseUrl}/console/`);
+    await loginPage.getByTestId('token').waitFor();
+    await shot(loginPage, '00-login');
+    await loginPage.context().close();
+
+    const planner = await loginAs(e.token('DISCHARGE_PLANNER', d.hospital, { districtId: d.district, userId: 'planner-wang' }), 'planner');
+    const coord = await loginAs(e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: d.district, userId: 'coord-li' }), 'coordinator');
+    const district = await loginAs(e.token('DISTRICT_COORDINATOR', null, { districtId: d.district, userId: 'district-zhao' }), 'district');
+
+    // The district's bed board before anything happens: cc1 has three free community beds.
+    await district.goto(`${e.baseUrl}/console/#/board`);
+    await district.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
+    const cc1Medical = district.getByTestId(`cell-${d.cc1}-MEDICAL`);
+    await expectText(cc1Medical.getByTestId('count-free'), '3');
+    await expectText(cc1Medical.getByTestId('count-reserved'), '0');
+
+    // The coordinator waits in the inbox (its home view).
+    await coord.getByTestId('inbox-list').or(coord.locator('.empty')).first().waitFor();
+    await shot(coord, '03-inbox-empty');
+
+    // The planner registers a patient and sends a referral to cc1 through the form.
+    await planner.getByTestId('resident-id').fill(residentId(700 + Math.floor(Math.random() * 200)));
+    await planner.getByTestId('patient-name').fill('王阿姨');
+    await planner.getByTestId('register-patient').click();
+    await planner.waitForFunction("document.querySelector('[data-testid=patient-id]')?.value.length === 36");
+    const patientId = await planner.getByTestId('patient-id').inputValue();
+    await planner.getByTestId('service-REHAB').check();
+    await planner.getByTestId('care-level').fill('3');
+    await planner.getByTestId('summary').fill('78岁女性，脑梗死第9天，病情稳定，需康复');
+    await planner.getByTestId('consent').check();
+    await planner.getByTestId(`target-${d.cc1}`).check();
+    await planner.getByTestId('create-referral').click();
+    const card = planner.locator('[data-testid^=referral-]').first();
+    await expectAttr(card.getByTestId('state').first(), 'data-state', 'OFFERED');
+    const referralId = (await card.getAttribute('data-testid'))!.replace('referral-', '');
+    await shot(planner, '02-outbox');
+
+    // Live: the offer appears in the coordinator's inbox without a reload.
+    const offer = coord.getByTestId(`offer-${referralId}`);
+    await offer.waitFor({ timeout: 15_000 });
+    expect(await notReloaded(coord)).toBe(true);
+    await offer.getByTestId('open-offer').click();
+    await offer.getByTestId('pick-bed').selectOption({ index: 1 });
+    await shot(coord, '03-inbox');
+    await offer.getByTestId('accept-offer').click();
+    await offer.waitFor({ state: 'detached' });
+
+    // The planner's card and the district's bed board follow by themselves.
+    await expectAttr(planner.getByTestId(`referral-${referralId}`).getByTestId('state').first(), 'data-state', 'ACCEPTED');
+    await expectText(cc1Medical.getByTestId('count-reserved'), '1', 15_000);
+    await expectText(cc1Medical.getByTestId('count-free'), '2');
+    expect(await notReloaded(planner)).toBe(true);
+    expect(await notReloaded(district)).toBe(true);
+    await shot(district, '01-bed-board');
+
+    // Transfer and admission, each side live.
+    await planner.getByTestId(`referral-${referralId}`).getByTestId('start-transfer').click();
+    await coord.getByTestId(`arriving-${referralId}`).getByTestId('confirm-admission').click();
+    await expectAttr(planner.getByTestId(`referral-${referralId}`).getByTestId('state').first(), 'data-state', 'COMPLETED');
+    await expectText(cc1Medical.getByTestId('count-occupied'), '1', 15_000);
+
+    // Drill into the institution's wards.
+    await district.getByRole('button', { name: '江宁路街道社区卫生服务中心' }).click();
+    await district.locator('.bed').first().waitFor();
+    await shot(district, '01b-institution-beds');
+
+    // An escalated referral for the district coordinator.
+    const p2 = await d.patient(d.planner, d.assessed(4));
+    const r2 = await ok(d.planner.post('/referrals', { patientId: p2, requestedKind: 'CARE_HOME', services: ['NURSING'], urgency: 'URGENT', clinicalSummary: '85岁男性，失能，需长期护理', careLevel: 4, consent: true }), 'draft');
+    await ok(d.planner.post(`/referrals/${r2.referralId}/submit`), 'submit');
+    await ok(d.dc.post(`/referrals/${r2.referralId}/escalate`, { reason: '无机构响应' }), 'escalate');
+    await district.getByTestId('nav-escalations').click();
+    await district.getByTestId('escalations').locator('li').first().waitFor();
+    await shot(district, '04-escalations');
+
+    // The journey and the audit trail with its verification.
+    await planner.goto(`${e.baseUrl}/console/#/journey/${patientId}`);
+    await planner.getByTestId('journey').locator('li').nth(3).waitFor();
+    await shot(planner, '05-journey');
+    await planner.goto(`${e.baseUrl}/console/#/audit/${referralId}`);
+    await planner.getByTestId('audit-trail').waitFor();
+    await planner.getByTestId('verify').click();
+    await expectAttr(planner.getByTestId('verify-result'), 'class', 'ok');
+    await shot(planner, '06-audit');
+
+    // English switch.
+    await district.getByTestId('nav-board').click();
+    await district.getByTestId('lang').click();
+    await district.getByRole('columnheader', { name: 'Hospice' }).waitFor();
+    await shot(district, '07-bed-board-en');
+
+    // An API error is shown as a translated code.
+    await planner.goto(`${e.baseUrl}/console/#/audit/00000000-0000-4000-8000-000000000000`);
+    await expectAttr(planner.getByTestId('error'), 'data-code', 'REFERRAL_NOT_FOUND');
+    expect(await planner.getByTestId('error').innerText()).toContain('转介不存在');
+    problems.splice(0, problems.length, ...problems.filter((p) => !(p.startsWith('planner') && p.includes('404'))));
+
+    expect(problems).toEqual([]);
+  }, 240_000);
+
+  it('serves the console at /console with a fallback to index.html for client routes', async () => {
+    const index = await fetch(`${e.baseUrl}/console/`);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain('<div id="root">');
+    const deep = await fetch(`${e.baseUrl}/console/inbox/whatever`);
+    expect(deep.status).toBe(200);
+    expect(deep.headers.get('content-type')).toMatch(/text\/html/);
+    const escape = await fetch(`${e.baseUrl}/console/..%2f..%2fpackage.json`);
+    expect(await escape.text()).not.toContain('"devDependencies"');
+  });
+});
+
+async function expectText(loc: import('playwright-core').Locator, text: string, timeout = 10_000): Promise<void> {
+  const end = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < end) {
+    last = (await loc.innerText({ timeout: Math.max(100, end - Date.now()) }).catch(() => '')).trim();
+    if (last.endsWith(text)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`expected text "${text}", last saw "${last}"`);
+}
+
+async function expectAttr(loc: import('playwright-core').Locator, name: string, value: string, timeout = 15_000): Promise<void> {
+  const end = Date.now() + timeout;
+  let last: string | null = null;
+  while (Date.now() < end) {
+    last = await loc.getAttribute(name, { timeout: Math.max(100, end - Date.now()) }).catch(() => null);
+    if (last === value) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`expected ${name}="${value}", last saw "${last}"`);
+}

@@ -1,0 +1,85 @@
+import { Engine, startEngine } from './support/engine';
+import { ok, smallDistrict } from './support/fixture';
+import { client, eventually } from './support/http';
+
+/** A live SSE connection read with fetch: collects parsed `data:` events and raw comment lines. */
+async function openStream(url: string, headers: Record<string, string> = {}) {
+  const ac = new AbortController();
+  const res = await fetch(url, { headers, signal: ac.signal });
+  const events: any[] = [];
+  const comments: string[] = [];
+  let buf = '';
+  const done = (async () => {
+    if (!res.body) return;
+    const dec = new TextDecoder();
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buf += dec.decode(chunk, { stream: true });
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          for (const line of block.split('\n')) {
+            if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)));
+            else if (line.startsWith(':')) comments.push(line);
+          }
+        }
+      }
+    } catch {
+      /* aborted */
+    }
+  })();
+  return { res, events, comments, close: async () => (ac.abort(), await done) };
+}
+
+describe('live event stream (GET /events/stream)', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+
+  beforeAll(async () => {
+    e = await startEngine();
+    d = await smallDistrict(e);
+  });
+  afterAll(async () => {
+    await e?.close();
+  });
+
+  it('delivers an offer to its target institution and the district, never to a foreign institution', async () => {
+    const url = `${e.baseUrl}/events/stream`;
+    const target = await openStream(`${url}?access_token=${e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: d.district })}`);
+    const foreign = await openStream(url, { authorization: `Bearer ${e.token('COMMUNITY_COORDINATOR', d.cc2, { districtId: d.district })}` });
+    const district = await openStream(`${url}?access_token=${e.token('DISTRICT_COORDINATOR', null, { districtId: d.district })}`);
+    const otherDistrict = await openStream(`${url}?access_token=${e.token('DISTRICT_COORDINATOR', null, { districtId: 'd9' })}`);
+    expect(target.res.status).toBe(200);
+    expect(target.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await eventually(async () => target.comments.length + foreign.comments.length, (n) => n >= 2);
+
+    const patientId = await d.patient();
+    const drafted = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'stable, needs rehab', careLevel: 3, consent: true }), 'draft');
+    const id = drafted.referralId as string;
+    await ok(d.planner.post(`/referrals/${id}/submit`), 'submit');
+    const offer = await ok(d.planner.post(`/referrals/${id}/offers`, { targetInstitutionId: d.cc1 }), 'offer');
+
+    const got = await eventually<any>(async () => target.events.find((x) => x.type === 'OfferExtended' && x.aggregateId === id), Boolean);
+    expect(got.payload).toMatchObject({ referralId: id, targetInstitutionId: d.cc1, offerId: offer.offerId });
+    await eventually(async () => district.events.some((x) => x.type === 'OfferExtended' && x.aggregateId === id), Boolean);
+
+    // The foreign streams had every chance: a later event both see must arrive first.
+    const bed = d.cc2Beds[0];
+    await ok(d.cc2c.post(`/beds/${bed}/status`, { command: 'Close', reason: 'maintenance' }), 'close bed');
+    await eventually(async () => foreign.events.some((x) => x.type === 'BedStatusChanged' && x.aggregateId === bed), Boolean);
+    expect(foreign.events.filter((x) => x.aggregateId === id)).toEqual([]);
+    expect(otherDistrict.events).toEqual([]);
+    // Nothing that names a patient travels live.
+    for (const s of [target, foreign, district]) for (const x of s.events) expect(JSON.stringify(x)).not.toMatch(/residentId|测试患者|13800138000/);
+
+    await Promise.all([target.close(), foreign.close(), district.close(), otherDistrict.close()]);
+  });
+
+  it('accepts ?access_token= on the stream only, and refuses a stream without a valid token', async () => {
+    const token = e.token('DISCHARGE_PLANNER', d.hospital, { districtId: d.district });
+    expect(await client(e.baseUrl).get(`/referrals?access_token=${token}`)).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
+    expect(await client(e.baseUrl).get('/events/stream?access_token=forged')).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
+    expect(await client(e.baseUrl).get('/events/stream')).toMatchObject({ status: 401 });
+  });
+});

@@ -1,0 +1,62 @@
+import { Engine, startEngine } from './support/engine';
+import { ok, smallDistrict } from './support/fixture';
+import { client } from './support/http';
+
+jest.setTimeout(180_000);
+
+describe('Surge: a batch of referrals allocated across the district', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  beforeAll(async () => {
+    e = await startEngine();
+    d = await smallDistrict(e, 'surge');
+  });
+  afterAll(() => e?.close());
+
+  const item = (patientId: string, services: string[], urgency = 'ROUTINE') => ({ patientId, requestedKind: 'CARE_HOME', services, urgency, clinicalSummary: 'surge discharge', careLevel: 4, consent: true });
+
+  it('places the known maximum on a small fixture: the dementia patient gets the only dementia-capable bed', async () => {
+    // care home beds: 3-01 [NURSING], 3-02 [NURSING, DEMENTIA]; a dementia patient fits only 3-02
+    const flexible = await d.patient(d.planner, d.assessed(4));
+    const dementia = await d.patient(d.planner, d.assessed(4, { cognitiveImpairment: true }));
+    const res = await ok(d.planner.post('/referrals/surge', { referrals: [item(flexible, ['NURSING']), item(dementia, ['NURSING', 'DEMENTIA'])] }), 'surge');
+    expect(res).toMatchObject({ submitted: 2, placed: 2, escalated: 0, errors: [] });
+    const beds = res.allocations.map((a: any) => a.bedId);
+    expect(new Set(beds).size).toBe(2);
+    expect(res.allocations.find((a: any) => a.index === 1).bedId).toBe(d.careBeds[1]);
+    expect(res.allocations.every((a: any) => a.state === 'OFFERED')).toBe(true);
+    // the care home receives one offer per bed, each suggesting that bed
+    const inbox = await ok(d.carec.get(`/institutions/${d.care}/inbox`), 'inbox');
+    expect(inbox.map((i: any) => i.suggestedBedId).sort()).toEqual([...d.careBeds].sort());
+    // cancel both so the next test has the beds to itself
+    for (const a of res.allocations) await ok(d.planner.post(`/referrals/${a.referralId}/cancel`, { reason: 'fixture reset' }), 'cancel');
+  });
+
+  it('200 referrals over fewer suitable beds: EMERGENCY first, no bed promised twice, the rest escalated; prints placed vs greedy', async () => {
+    const coord = client(e.baseUrl, e.token('CARE_HOME_ADMISSIONS', d.care, { districtId: d.district }));
+    // with the fixture's two (one general, one dementia-capable): 20 dementia-capable beds (listed first, so greedy wastes them) and 40 general
+    for (let i = 0; i < 19; i++) await ok(coord.post('/beds', { institutionId: d.care, kind: 'CARE_HOME', ward: 'A-认知症', label: `D${i}`, services: ['NURSING', 'DEMENTIA'] }), 'bed');
+    for (let i = 0; i < 39; i++) await ok(coord.post('/beds', { institutionId: d.care, kind: 'CARE_HOME', ward: 'B-护理', label: `N${i}`, services: ['NURSING'] }), 'bed');
+    const referrals: ReturnType<typeof item>[] = [];
+    for (let i = 0; i < 200; i++) {
+      const dem = i % 5 !== 0; // 160 dementia patients, 40 general
+      const urgency = i % 10 === 9 ? 'EMERGENCY' : i % 5 === 0 ? 'URGENT' : 'ROUTINE';
+      referrals.push(item(await d.patient(d.planner, d.assessed(4)), dem ? ['NURSING', 'DEMENTIA'] : ['NURSING'], urgency));
+    }
+    const res = await ok(d.planner.post('/referrals/surge', { referrals }), 'surge');
+    // 60 beds: 20 dementia-capable, 40 general; 160 dementia and 40 general patients: the maximum is 20 + 40 = 60,
+    // while first-come hands dementia beds to early general patients and leaves general beds empty
+    expect(res.freeBeds).toBe(60);
+    expect(res.placed).toBe(60);
+    expect(res.escalated).toBe(140);
+    expect(res.greedyPlaced).toBeLessThan(res.placed);
+    const placedBeds = res.allocations.filter((a: any) => a.bedId).map((a: any) => a.bedId);
+    expect(new Set(placedBeds).size).toBe(placedBeds.length);
+    const emergencies = res.allocations.filter((a: any) => referrals[a.index].urgency === 'EMERGENCY');
+    expect(emergencies.every((a: any) => a.bedId)).toBe(true);
+    const states = await e.ds.query(`SELECT state, count(*)::int AS n FROM referrals WHERE id = ANY($1) GROUP BY state`, [res.allocations.map((a: any) => a.referralId)]);
+    expect(Object.fromEntries(states.map((s: any) => [s.state, s.n]))).toEqual({ OFFERED: 60, ESCALATED: 140 });
+    // eslint-disable-next-line no-console
+    console.log(`surge: ${res.submitted} referrals, ${res.freeBeds} free beds: placed ${res.placed} (greedy first-come ${res.greedyPlaced})`);
+  });
+});
