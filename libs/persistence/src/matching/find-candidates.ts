@@ -49,6 +49,8 @@ export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10):
               AND ($8::text IS NULL OR x.sex_restriction IS NULL OR x.sex_restriction = $8::text)
               AND ${care}
               AND NOT EXISTS (SELECT 1 FROM reservations h WHERE h.bed_id = x.id AND h.state = 'HELD')
+              -- a care-home bed kept for a resident's return is theirs: a hashed list computed once (beds_one_return_hold_per_patient), so the probe stays index-only
+              AND x.id NOT IN (SELECT r.id FROM beds r WHERE r.return_hold_patient_id IS NOT NULL)
             LIMIT 1) x
          LEFT JOIN bed_board bb ON bb.institution_id = i.id AND bb.kind = $3
         WHERE i.type = ANY($9::text[]) AND ${reachable}`,
