@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@bedlink/config';
-import { createDataSource, rebuildBedBoard } from '@bedlink/persistence';
+import { createDataSource, rebuildBedBoard, rebuildJourney } from '@bedlink/persistence';
 
 /** npm run projections:rebuild: replays the event history into the read models. */
 async function main(): Promise<void> {
@@ -8,7 +8,8 @@ async function main(): Promise<void> {
   await ds.initialize();
   try {
     const n = await ds.transaction((em) => rebuildBedBoard(em));
-    console.log(`bed board rebuilt from ${n} events`);
+    const j = await ds.transaction((em) => rebuildJourney(em));
+    console.log(`bed board rebuilt from ${n} events; patient journeys from ${j} events`);
   } finally {
     await ds.destroy();
   }

@@ -26,6 +26,7 @@ import { ReferralsController } from './referrals/referrals.controller';
 import { InboxController } from './referrals/inbox.controller';
 import { PolicyController } from './registry/policy.controller';
 import { RegistryController } from './registry/registry.controller';
+import { ProgrammesController } from './registry/programmes.controller';
 import { adminOnly } from './ops/admin-auth';
 import { MetricsController } from './ops/metrics.controller';
 import { MetricsService } from './ops/metrics.service';
@@ -62,7 +63,7 @@ export class ApiModule {
         FhirModule,
         Hl7Module,
       ],
-      controllers: [ReferralsController, InboxController, RegistryController, PolicyController, CommandsController, HealthController, MetricsController, WebhooksController, EventsController, ConsoleController],
+      controllers: [ReferralsController, InboxController, ProgrammesController, RegistryController, PolicyController, CommandsController, HealthController, MetricsController, WebhooksController, EventsController, ConsoleController],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -624,9 +624,13 @@ export function Journey({ initial }: { initial?: string }) {
     if (!shown) return null;
     const paths = await apiPaths();
     if (paths.has('/patients/{id}/journey')) {
-      const j = await api.get<any>(`/patients/${shown}/journey`);
-      const items: any[] = Array.isArray(j) ? j : (j.stays ?? j.steps ?? j.events ?? []);
-      return { derived: false, steps: items.map((s) => ({ at: s.at ?? s.from ?? s.startedAt ?? s.occurredAt, label: s.kind ? t(`kind.${s.kind}`) : (s.event ?? s.type ?? ''), detail: s.institutionName ?? s.institution ?? s.name ?? '' })) };
+      // stays: { kind, institutionId, bedId | programmeId, from, to, referralId }, first to last
+      const [j, insts] = await Promise.all([api.get<{ stays: any[] }>(`/patients/${shown}/journey`), api.get<{ id: string; name: string }[]>('/institutions')]);
+      const names = new Map(insts.map((i) => [i.id, i.name]));
+      return {
+        derived: false,
+        steps: j.stays.map((s) => ({ at: s.from ?? s.to, label: t(`kind.${s.kind}`), detail: `${names.get(s.institutionId) ?? ''}${s.to ? ` → ${fmtTime(s.to)}` : ''}` })),
+      };
     }
     // No journey endpoint yet: the patient's referrals, in order, tell the same story.
     const refs = (await api.get<Referral[]>('/referrals?limit=200')).filter((r) => r.patientId === shown);

@@ -1,14 +1,16 @@
 import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { EventJob, QUEUES } from '@bedlink/messaging';
-import { applyBedBoard, handleOnce, isDatabaseUnavailable } from '@bedlink/persistence';
+import { CONSUMERS, EventJob, QUEUES } from '@bedlink/messaging';
+import { applyBedBoard, applyJourney, handleOnce, isDatabaseUnavailable } from '@bedlink/persistence';
 import { deadLetter } from './dead-letter';
 
 /** How long a crashed worker's event job stays locked before another worker takes it over. */
 const lockDuration = Number(process.env.EVENT_LOCK_MS ?? 30_000);
 
-/** Read models kept from events, each effect with its inbox row (exactly-once effect). */
+const subscribes = (name: string, type: string) => CONSUMERS.some((c) => c.name === name && c.types !== 'ALL' && c.types.includes(type));
+
+/** Read models kept from events, each effect with its own inbox row (exactly-once effect per consumer). */
 // A job whose worker died is "stalled"; BullMQ fails it for good after maxStalledCount stalls
 // (default 1), which for an event means an effect silently never applied. Crashes are not the
 // event's fault: let it be taken over as often as workers die.
@@ -21,8 +23,11 @@ export class ProjectionsProcessor extends WorkerHost {
     super();
   }
   async process(job: Job<EventJob>, token?: string): Promise<{ applied: boolean }> {
+    const { eventId, type, payload, metadata } = job.data;
     try {
-      const applied = await handleOnce(this.ds, 'bed-board', job.data.eventId, (em) => applyBedBoard(em, job.data.type, job.data.payload));
+      let applied = false;
+      if (subscribes('bed-board', type)) applied = (await handleOnce(this.ds, 'bed-board', eventId, (em) => applyBedBoard(em, type, payload))) || applied;
+      if (subscribes('journey', type)) applied = (await handleOnce(this.ds, 'journey', eventId, (em) => applyJourney(em, type, payload, metadata.occurredAt))) || applied;
       return { applied };
     } catch (e) {
       // An outage is not the event's fault: wait for the database without spending an attempt,

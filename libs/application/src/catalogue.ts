@@ -7,6 +7,7 @@ import { AbortTransferCommand, AbortTransferHandler, CancelReferralCommand, Canc
 import { AcceptOfferCommand, AcceptOfferHandler, ConfirmAdmissionCommand, ConfirmAdmissionHandler, DeclineOfferCommand, DeclineOfferHandler, RevokeAcceptanceCommand, RevokeAcceptanceHandler, ViewOfferCommand, ViewOfferHandler } from './commands/target.commands';
 import { CloseReferralCommand, CloseReferralHandler, EscalateReferralCommand, EscalateReferralHandler, ExpireOfferCommand, ExpireOfferHandler, ExpireReservationCommand, ExpireReservationHandler, RerouteReferralCommand, RerouteReferralHandler } from './commands/district.commands';
 
+import { ChangeProgrammeCapacityCommand, ChangeProgrammeCapacityHandler, RegisterAgreementCommand, RegisterAgreementHandler, RegisterProgrammeCommand, RegisterProgrammeHandler } from './commands/programme.commands';
 import { SubmitSurgeCommand, SubmitSurgeHandler } from './commands/surge.command';
 import { LapseReturnHoldCommand, LapseReturnHoldHandler, SetDistrictPolicyCommand, SetDistrictPolicyHandler, UpdatePatientAssessmentCommand, UpdatePatientAssessmentHandler, WarnOfferDeadlineCommand, WarnOfferDeadlineHandler } from './commands/policy.commands';
 
@@ -34,6 +35,9 @@ export const COMMAND_CLASSES: Readonly<Record<CommandName, CommandClass>> = {
   EscalateReferral: EscalateReferralCommand,
   RerouteReferral: RerouteReferralCommand,
   CloseReferral: CloseReferralCommand,
+  RegisterProgramme: RegisterProgrammeCommand,
+  ChangeProgrammeCapacity: ChangeProgrammeCapacityCommand,
+  RegisterAgreement: RegisterAgreementCommand,
   SubmitSurge: SubmitSurgeCommand,
   SetDistrictPolicy: SetDistrictPolicyCommand,
   UpdatePatientAssessment: UpdatePatientAssessmentCommand,
@@ -62,6 +66,9 @@ export const COMMAND_HANDLERS = [
   EscalateReferralHandler,
   RerouteReferralHandler,
   CloseReferralHandler,
+  RegisterProgrammeHandler,
+  ChangeProgrammeCapacityHandler,
+  RegisterAgreementHandler,
   SubmitSurgeHandler,
   SetDistrictPolicyHandler,
   UpdatePatientAssessmentHandler,

@@ -7,6 +7,8 @@ export * from './commands/origin.commands';
 export * from './commands/target.commands';
 export * from './commands/district.commands';
 export * from './commands/timing';
+export * from './commands/programme.commands';
+export * from './commands/routes';
 export * from './commands/targets';
 export * from './commands/surge.command';
 export * from './policy/policy-schema';

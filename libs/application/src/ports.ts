@@ -1,4 +1,4 @@
-import { Actor, Bed, DistrictPolicy, DistrictPolicyDoc, Institution, Patient, Referral } from '@bedlink/domain';
+import { Actor, Agreement, AgreementProps, Bed, DistrictPolicy, DistrictPolicyDoc, Institution, Patient, Programme, RankedCandidate, Referral } from '@bedlink/domain';
 
 export interface FreeBed {
   id: string;
@@ -38,7 +38,13 @@ export interface Tx {
   getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null>;
   /** The bed held for a resident's return, if any. */
   findReturnHoldBed(patientId: string): Promise<string | null>;
-  add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy): void;
+  /** Locks the programme row and counts its live reservations and active enrolments under the lock. */
+  getProgramme(id: string): Promise<Programme>;
+  /** The programme the patient is enrolled on now, if any. */
+  findActiveEnrolment(patientId: string): Promise<string | null>;
+  /** Agreements from one institution to another (not locked: agreements only ever get added). */
+  findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]>;
+  add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement): void;
 }
 
 export const UNIT_OF_WORK = Symbol('UNIT_OF_WORK');
@@ -60,4 +66,10 @@ export const POLICY = Symbol('POLICY');
 /** District policy (deadlines, holds, eligibility, calendar) as the handlers consult it. */
 export interface Policy {
   forDistrict(districtId: string): Promise<DistrictPolicyDoc>;
+}
+
+export const MATCHER = Symbol('MATCHER');
+/** Finds and ranks places for a referral (free beds, programmes with room); read-only, outside the command's transaction. */
+export interface Matcher {
+  candidates(referral: Referral, limit: number): Promise<RankedCandidate[]>;
 }

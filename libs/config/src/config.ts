@@ -93,6 +93,9 @@ export class EnvConfig {
   @Transform(int) @IsInt() @Min(1) OFFER_WINDOW_ROUTINE_MS = 24 * 3600_000;
   @Transform(int) @IsInt() @Min(1) RESERVATION_HOLD_MS = 48 * 3600_000;
 
+  /** Referrals with no cooperation agreement: SAME_DISTRICT_ALLOWED (within the district) or AGREEMENT_REQUIRED (refused, 403 DIRECTION_NOT_ALLOWED). */
+  @IsIn(['SAME_DISTRICT_ALLOWED', 'AGREEMENT_REQUIRED'])
+  COOPERATION_DEFAULT: 'SAME_DISTRICT_ALLOWED' | 'AGREEMENT_REQUIRED' = 'SAME_DISTRICT_ALLOWED';
   /** Webhook deliveries: attempts before the dead-letter queue, first backoff (doubles each retry), request timeout. */
   @Transform(int) @IsInt() @Min(1) @Max(50) WEBHOOK_MAX_ATTEMPTS = 10;
   @Transform(int) @IsInt() @Min(1) WEBHOOK_BACKOFF_MS = 2000;

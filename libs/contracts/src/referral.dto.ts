@@ -33,6 +33,9 @@ export class DraftReferralDto {
   @ApiProperty({ description: 'The patient (or guardian) consents to the referral' }) @IsBoolean() consent!: boolean;
 
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expectedArrival?: string;
+
+  @ApiPropertyOptional({ enum: ['AUTO', 'MANUAL'], default: 'MANUAL', description: 'AUTO: on submit, matching picks the targets and offers go out at once' })
+  @IsOptional() @IsIn(['AUTO', 'MANUAL']) dispatch?: 'AUTO' | 'MANUAL';
 }
 
 export class SurgeDto {
@@ -43,6 +46,7 @@ export class SurgeDto {
 export class ExtendOfferDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() targetInstitutionId!: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() targetBedId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'A home programme (HOME_SICKBED / HOME_CARE) of the target' }) @IsOptional() @IsUUID() targetProgrammeId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() offerId?: string;
 }
 
@@ -66,6 +70,7 @@ export class ReasonDto {
 export class RerouteTargetDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() institutionId!: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() bedId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() programmeId?: string;
 }
 
 export class SubmitReferralDto {

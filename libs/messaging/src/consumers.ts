@@ -14,7 +14,13 @@ export interface ConsumerSpec {
 }
 
 export const CONSUMERS: readonly ConsumerSpec[] = [
-  { name: 'bed-board', queue: QUEUES.projections, types: ['BedRegistered', 'BedStatusChanged', 'BedReserved', 'ReservationReleased', 'ReservationExpired'], inbox: true },
+  {
+    name: 'bed-board',
+    queue: QUEUES.projections,
+    types: ['BedRegistered', 'BedStatusChanged', 'BedReserved', 'ReservationReleased', 'ReservationExpired', 'ProgrammeRegistered', 'ProgrammeCapacityChanged', 'PatientEnrolled', 'EnrolmentEnded'],
+    inbox: true,
+  },
+  { name: 'journey', queue: QUEUES.projections, types: ['TransferStarted', 'PatientAdmitted'], inbox: true },
   { name: 'timers', queue: QUEUES.timers, types: ['OfferExtended', 'BedReserved'], inbox: false },
   // Subscriptions filter by type at fan-out time (they change at run time), so this consumer takes every event.
   { name: 'webhooks', queue: QUEUES.webhookEvents, types: 'ALL', inbox: true },

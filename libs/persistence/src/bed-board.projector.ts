@@ -3,7 +3,17 @@ import { EntityManager } from 'typeorm';
 type Bucket = 'free' | 'reserved' | 'occupied' | 'cleaning' | 'closed' | 'isolated' | 'contaminated';
 const BUCKET_OF_STATUS: Record<string, Bucket> = { U: 'free', O: 'occupied', H: 'cleaning', C: 'closed', I: 'isolated', K: 'contaminated' };
 
-export const BED_BOARD_EVENTS = ['BedRegistered', 'BedStatusChanged', 'BedReserved', 'ReservationReleased', 'ReservationExpired'] as const;
+export const BED_BOARD_EVENTS = [
+  'BedRegistered',
+  'BedStatusChanged',
+  'BedReserved',
+  'ReservationReleased',
+  'ReservationExpired',
+  'ProgrammeRegistered',
+  'ProgrammeCapacityChanged',
+  'PatientEnrolled',
+  'EnrolmentEnded',
+] as const;
 
 interface Delta {
   institutionId: string;
@@ -19,7 +29,8 @@ interface Delta {
  * from the audit log equals the live board.
  */
 export function bedBoardDelta(type: string, p: Record<string, any>): Delta | null {
-  if (!p.bedId) return null; // home-programme reservations are counted by their programme
+  if (p.programmeId) return programmeDelta(type, p);
+  if (!p.bedId) return null;
   const base = { institutionId: p.institutionId, districtId: p.districtId, kind: p.kind, total: 0 };
   switch (type) {
     case 'BedRegistered':
@@ -39,6 +50,42 @@ export function bedBoardDelta(type: string, p: Record<string, any>): Delta | nul
   }
 }
 
+/**
+ * Home programmes on the same board, per institution × kind: total is the declared capacity,
+ * reserved the live holds, occupied the enrolled patients, free what is left.
+ */
+function programmeDelta(type: string, p: Record<string, any>): Delta | null {
+  const base = { institutionId: p.institutionId, districtId: p.districtId, kind: p.kind, total: 0 };
+  switch (type) {
+    case 'ProgrammeRegistered':
+      return { ...base, total: p.capacity, moves: { free: p.capacity } };
+    case 'ProgrammeCapacityChanged':
+      return { ...base, total: p.delta, moves: { free: p.delta } };
+    case 'BedReserved':
+      return { ...base, moves: { free: -1, reserved: 1 } };
+    case 'ReservationReleased':
+    case 'ReservationExpired':
+      return { ...base, moves: { reserved: -1, free: 1 } };
+    case 'PatientEnrolled':
+      return { ...base, moves: { reserved: -1, occupied: 1 } };
+    case 'EnrolmentEnded':
+      return { ...base, moves: { occupied: -1, free: 1 } };
+    default:
+      return null;
+  }
+}
+
+/** Per-programme counts, from the same events (pure increments too). */
+async function applyProgrammeBoard(em: EntityManager, d: Delta, programmeId: string): Promise<void> {
+  const reserved = d.moves.reserved ?? 0;
+  const enrolled = d.moves.occupied ?? 0;
+  await em.query(
+    `INSERT INTO programme_board (programme_id, institution_id, district_id, kind, capacity, reserved, enrolled) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (programme_id) DO UPDATE SET capacity = programme_board.capacity + EXCLUDED.capacity, reserved = programme_board.reserved + EXCLUDED.reserved, enrolled = programme_board.enrolled + EXCLUDED.enrolled`,
+    [programmeId, d.institutionId, d.districtId, d.kind, d.total, reserved, enrolled],
+  );
+}
+
 export async function applyBedBoard(em: EntityManager, type: string, payload: Record<string, any>): Promise<void> {
   const d = bedBoardDelta(type, payload);
   if (!d) return;
@@ -49,11 +96,13 @@ export async function applyBedBoard(em: EntityManager, type: string, payload: Re
      ON CONFLICT (institution_id, kind) DO UPDATE SET total = bed_board.total + EXCLUDED.total, ${cols.map((c) => `${c} = bed_board.${c} + EXCLUDED.${c}`).join(', ')}`,
     [d.institutionId, d.districtId, d.kind, d.total, ...vals],
   );
+  if (payload.programmeId) await applyProgrammeBoard(em, d, payload.programmeId);
 }
 
 /** Rebuilds the board from the audit log (the event history), in one transaction. */
 export async function rebuildBedBoard(em: EntityManager): Promise<number> {
   await em.query(`DELETE FROM bed_board`);
+  await em.query(`DELETE FROM programme_board`);
   await em.query(`DELETE FROM inbox WHERE consumer = 'bed-board'`);
   let n = 0;
   let after = '0';

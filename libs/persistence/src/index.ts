@@ -11,6 +11,8 @@ export * from './inbox';
 export * from './bed-board.projector';
 export * from './command-log';
 export * from './infra.module';
+export * from './matching/find-candidates';
+export * from './journey.projector';
 export * from './policy-store';
 export * from './webhook-subscriptions';
 export * from './kpi.projector';

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module, OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CLOCK, Clock, POLICY, Policy, UNIT_OF_WORK } from '@bedlink/application';
+import { CLOCK, Clock, MATCHER, POLICY, Policy, UNIT_OF_WORK } from '@bedlink/application';
+import { SqlMatcher } from './matching/find-candidates';
 import { createDataSource } from './data-source';
 import { PiiCipher } from './pii-cipher';
 import { PII_CIPHER, TypeOrmUnitOfWork } from './unit-of-work';
@@ -19,11 +20,14 @@ class DataSourceCloser implements OnApplicationShutdown {
 /** The policy of a district without a stored document: the environment's windows and holds. */
 export function fallbackPolicy(cfg: EnvConfig): (districtId: string) => DistrictPolicyDoc {
   const hold = `${cfg.RESERVATION_HOLD_MS}ms`;
-  return (districtId) =>
-    defaultPolicy(districtId, {
+  return (districtId) => ({
+    ...defaultPolicy(districtId, {
       offerWindows: { EMERGENCY: `${cfg.OFFER_WINDOW_EMERGENCY_MS}ms`, URGENT: `${cfg.OFFER_WINDOW_URGENT_MS}ms`, ROUTINE: `${cfg.OFFER_WINDOW_ROUTINE_MS}ms` },
       reservationHold: { EMERGENCY: hold, URGENT: hold, ROUTINE: hold },
-    });
+    }),
+    // without a stored document, referrals without a cooperation agreement follow COOPERATION_DEFAULT
+    referral: { sameDistrictWithoutAgreement: cfg.COOPERATION_DEFAULT === 'SAME_DISTRICT_ALLOWED' },
+  });
 }
 
 /**
@@ -51,9 +55,10 @@ export class InfraModule {
         { provide: UNIT_OF_WORK, useClass: TypeOrmUnitOfWork },
         { provide: CLOCK, useValue: opts.clock ?? { now: () => new Date() } },
         { provide: POLICY, inject: [DataSource], useFactory: (ds: DataSource) => opts.policy ?? new DbPolicy(ds, fallbackPolicy(cfg)) },
+        { provide: MATCHER, useClass: SqlMatcher },
         DataSourceCloser,
       ],
-      exports: [ENV_CONFIG, DataSource, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY],
+      exports: [ENV_CONFIG, DataSource, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY, MATCHER],
     };
   }
 }

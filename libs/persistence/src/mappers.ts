@@ -1,4 +1,4 @@
-import { Bed, BedProps, Candidate, Institution, Offer, Patient, Referral, Reservation } from '@bedlink/domain';
+import { Agreement, AgreementProps, Bed, BedProps, Candidate, Enrolment, Institution, Offer, Patient, Programme, Referral, Reservation } from '@bedlink/domain';
 import { PiiCipher } from './pii-cipher';
 
 type Row = Record<string, any>;
@@ -66,6 +66,7 @@ export function rowToReferral(r: Row): Referral {
       createdBy: r.created_by,
       createdAt: d(r.created_at)!,
       updatedAt: d(r.updated_at)!,
+      dispatch: r.dispatch ?? 'MANUAL',
     },
     r.version,
   );
@@ -112,7 +113,38 @@ export function rowToPatient(p: Row, cipher: PiiCipher): Patient {
       registeredBy: p.registered_by_institution,
       assessment: p.assessment,
       hardship: p.hardship,
+      familyDoctorInstitutionId: p.family_doctor_institution_id ?? null,
     },
     p.version,
   );
+}
+
+export function rowToProgramme(p: Row, enrolments: Row[]): Programme {
+  return Programme.rehydrate(
+    {
+      id: p.id,
+      institutionId: p.institution_id,
+      districtId: p.district_id,
+      kind: p.kind,
+      name: p.name,
+      capacity: p.capacity,
+      serviceArea: { areaCodes: p.area_codes ?? [], radiusKm: p.radius_km ?? null },
+      services: p.services ?? [],
+      minCareLevel: p.min_care_level,
+      maxCareLevel: p.max_care_level,
+      liveReservations: Number(p.live_reservations ?? 0),
+      enrolments: enrolments.map(
+        (e): Enrolment => ({ id: e.id, patientId: e.patient_id, referralId: e.referral_id, startedAt: d(e.started_at)!, endedAt: d(e.ended_at), endedByReferralId: e.ended_by_referral_id }),
+      ),
+    },
+    p.version,
+  );
+}
+
+export function rowToAgreementProps(a: Row): AgreementProps {
+  return { id: a.id, districtId: a.district_id, fromInstitutionId: a.from_institution_id, toInstitutionId: a.to_institution_id, kinds: a.kinds ?? [], directions: a.directions ?? [] };
+}
+
+export function rowToAgreement(a: Row): Agreement {
+  return Agreement.rehydrate(rowToAgreementProps(a), a.version);
 }

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CommandContext, Tx, UnitOfWork } from '@bedlink/application';
-import { auditHash, Bed, DistrictPolicy, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Referral, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
-import { rowToBed, rowToInstitution, rowToPatient, rowToReferral } from './mappers';
+import { Agreement, AgreementProps, auditHash, Bed, DistrictPolicy, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Programme, Referral, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
+import { rowToAgreementProps, rowToBed, rowToInstitution, rowToPatient, rowToProgramme, rowToReferral } from './mappers';
 import { PiiCipher } from './pii-cipher';
 import { RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
 
-type Aggregate = Referral | Bed | Institution | Patient | DistrictPolicy;
+type Aggregate = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement;
 interface Tracked {
   aggregate: Aggregate;
   isNew: boolean;
@@ -145,6 +145,39 @@ class PgTx implements Tx {
     return rows[0]?.id ?? null;
   }
 
+  /**
+   * Home-programme capacity is a count, not a row, so no unique index can guard it. We lock the
+   * programme row (FOR UPDATE) and count live reservations + active enrolments after the lock is
+   * granted: every accept/admission into the programme takes the same lock, so they run one at a
+   * time per programme, and under READ COMMITTED each statement after the lock sees what the
+   * previous holder committed. The count is therefore exact when the domain compares it with
+   * capacity. (A counter column would need the same lock; SERIALIZABLE would turn the race into
+   * retries of the whole command under load instead of a short queue on one row.)
+   * Lock order is referral -> programme everywhere, so two accepts cannot deadlock.
+   */
+  async getProgramme(id: string): Promise<Programme> {
+    const hit = this.already<Programme>(id);
+    if (hit) return hit;
+    const rows = await this.q(`SELECT * FROM home_programmes WHERE id = $1 FOR UPDATE`, [id]);
+    if (!rows.length) throw notFound('PROGRAMME_NOT_FOUND', 'home programme', id);
+    const [held] = await this.q(`SELECT count(*)::int AS n FROM reservations WHERE programme_id = $1 AND state = 'HELD'`, [id]);
+    const enrolments = await this.q(`SELECT * FROM enrolments WHERE programme_id = $1 AND ended_at IS NULL ORDER BY started_at`, [id]);
+    const prog = rowToProgramme({ ...rows[0], live_reservations: held.n }, enrolments);
+    this.tracked.set(id, { aggregate: prog, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
+    return prog;
+  }
+
+  async findActiveEnrolment(patientId: string): Promise<string | null> {
+    const rows = await this.q(`SELECT programme_id FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL`, [patientId]);
+    return rows[0]?.programme_id ?? null;
+  }
+
+  async findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]> {
+    if (!toInstitutionIds.length) return [];
+    const rows = await this.q(`SELECT * FROM cooperation_agreements WHERE from_institution_id = $1 AND to_institution_id = ANY($2::uuid[])`, [fromInstitutionId, toInstitutionIds]);
+    return rows.map(rowToAgreementProps);
+  }
+
   async getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null> {
     const rows = await this.q(`SELECT * FROM district_policies WHERE district_id = $1 FOR UPDATE`, [districtId]);
     if (!rows.length) return null;
@@ -242,6 +275,17 @@ class PgTx implements Tx {
       }
       return;
     }
+    if (a instanceof Programme) return this.saveProgramme(a, t, chainSeq, hash, now);
+    if (a instanceof Agreement) {
+      const p = a.props;
+      if (!t.isNew) return; // agreements are added, never changed in place
+      await this.q(
+        `INSERT INTO cooperation_agreements (id, district_id, from_institution_id, to_institution_id, kinds, directions, version, chain_seq, chain_hash, created_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5,$6,1,$7,$8,$9,$9)`,
+        [p.id, p.districtId, p.fromInstitutionId, p.toInstitutionId, p.kinds, p.directions, chainSeq, hash, now],
+      );
+      return;
+    }
     if (a instanceof Institution) {
       const p = a.props;
       if (!t.isNew) return; // institutions change through registry commands added with the registry
@@ -255,12 +299,32 @@ class PgTx implements Tx {
     const p = a.props;
     if (t.isNew) {
       await this.q(
-        `INSERT INTO patients (id, resident_id_hash, resident_id_enc, name_enc, phone_enc, sex, birth_date, registered_by_institution, assessment, hardship, version, chain_seq, chain_hash, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,1,$11,$12,$13,$13)`,
-        [p.id, this.cipher.blindIndex(p.residentId), this.cipher.encrypt(p.residentId), this.cipher.encrypt(p.name), p.phone ? this.cipher.encrypt(p.phone) : null, p.sex, p.birthDate, p.registeredBy, p.assessment ? JSON.stringify(p.assessment) : null, p.hardship, chainSeq, hash, now],
+        `INSERT INTO patients (id, resident_id_hash, resident_id_enc, name_enc, phone_enc, sex, birth_date, registered_by_institution, assessment, hardship, family_doctor_institution_id, version, chain_seq, chain_hash, created_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$14,1,$11,$12,$13,$13)`,
+        [p.id, this.cipher.blindIndex(p.residentId), this.cipher.encrypt(p.residentId), this.cipher.encrypt(p.name), p.phone ? this.cipher.encrypt(p.phone) : null, p.sex, p.birthDate, p.registeredBy, p.assessment ? JSON.stringify(p.assessment) : null, p.hardship, chainSeq, hash, now, p.familyDoctorInstitutionId ?? null],
       );
     } else {
       await this.versioned(`UPDATE patients SET assessment=$3, hardship=$4, version=version+1, chain_seq=$5, chain_hash=$6, updated_at=$7 WHERE id=$1 AND version=$2`, [p.id, a.version, p.assessment ? JSON.stringify(p.assessment) : null, p.hardship, chainSeq, hash, now], p.id);
+    }
+  }
+
+  private async saveProgramme(a: Programme, t: Tracked, chainSeq: number, hash: string | null, now: Date): Promise<void> {
+    const p = a.props;
+    if (t.isNew) {
+      await this.q(
+        `INSERT INTO home_programmes (id, institution_id, district_id, kind, name, capacity, area_codes, radius_km, services, min_care_level, max_care_level, version, chain_seq, chain_hash, created_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,1,$12,$13,$14,$14)`,
+        [p.id, p.institutionId, p.districtId, p.kind, p.name, p.capacity, p.serviceArea.areaCodes, p.serviceArea.radiusKm, p.services, p.minCareLevel, p.maxCareLevel, chainSeq, hash, now],
+      );
+    } else {
+      await this.versioned(`UPDATE home_programmes SET capacity=$3, version=version+1, chain_seq=$4, chain_hash=$5, updated_at=$6 WHERE id=$1 AND version=$2`, [p.id, a.version, p.capacity, chainSeq, hash, now], p.id);
+    }
+    for (const e of p.enrolments) {
+      await this.q(
+        `INSERT INTO enrolments (id, programme_id, patient_id, referral_id, started_at, ended_at, ended_by_referral_id) VALUES ($1,$2,$3,$4,$5,$6,$7)
+         ON CONFLICT (id) DO UPDATE SET ended_at = EXCLUDED.ended_at, ended_by_referral_id = EXCLUDED.ended_by_referral_id`,
+        [e.id, p.id, e.patientId, e.referralId, e.startedAt, e.endedAt, e.endedByReferralId],
+      );
     }
   }
 
@@ -268,9 +332,9 @@ class PgTx implements Tx {
     const p = r.props;
     if (t.isNew) {
       await this.q(
-        `INSERT INTO referrals (id, patient_id, district_id, origin_institution_id, origin_bed_id, origin_kind, requested_kind, direction, services, urgency, strategy, fanout, clinical_summary, care_level, consent, expected_arrival, state, state_reason, candidates, candidate_cursor, created_by, version, chain_seq, chain_hash, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,1,$22,$23,$24,$25)`,
-        [p.id, p.patientId, p.districtId, p.originInstitutionId, p.originBedId, p.originKind, p.requestedKind, p.direction, p.services, p.urgency, p.strategy, p.fanout, p.clinicalSummary, p.careLevel, p.consent, p.expectedArrival, p.state, p.stateReason, JSON.stringify(p.candidates), p.candidateCursor, p.createdBy, chainSeq, hash, p.createdAt, p.updatedAt],
+        `INSERT INTO referrals (id, patient_id, district_id, origin_institution_id, origin_bed_id, origin_kind, requested_kind, direction, services, urgency, strategy, fanout, clinical_summary, care_level, consent, expected_arrival, state, state_reason, candidates, candidate_cursor, created_by, version, chain_seq, chain_hash, created_at, updated_at, dispatch)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,1,$22,$23,$24,$25,$26)`,
+        [p.id, p.patientId, p.districtId, p.originInstitutionId, p.originBedId, p.originKind, p.requestedKind, p.direction, p.services, p.urgency, p.strategy, p.fanout, p.clinicalSummary, p.careLevel, p.consent, p.expectedArrival, p.state, p.stateReason, JSON.stringify(p.candidates), p.candidateCursor, p.createdBy, chainSeq, hash, p.createdAt, p.updatedAt, p.dispatch ?? 'MANUAL'],
       );
     } else {
       await this.versioned(

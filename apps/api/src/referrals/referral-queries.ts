@@ -39,6 +39,7 @@ export class ReferralQueries {
       direction: r.direction,
       urgency: r.urgency,
       strategy: r.strategy,
+      dispatch: r.dispatch,
       originKind: r.originKind,
       requestedKind: r.requestedKind,
       services: r.services,

@@ -7,6 +7,7 @@ import { ReasonedRef } from './origin.commands';
 import { OfferRef } from './target.commands';
 import { resolveTargets } from './targets';
 import { holdUntil, timingFor } from './timing';
+import { assertTargetsAllowed } from './routes';
 
 // ------------------------------------------------------------------ ExpireOffer (timer)
 export class ExpireOfferCommand extends BedlinkCommand<OfferRef> {}
@@ -68,7 +69,7 @@ export class EscalateReferralHandler implements ICommandHandler<EscalateReferral
 
 // ------------------------------------------------------------------ RerouteReferral
 export interface ReroutePayload extends ReasonedRef {
-  targets: { institutionId: string; bedId?: string | null }[];
+  targets: { institutionId: string; bedId?: string | null; programmeId?: string | null }[];
   strategy?: OfferStrategy;
 }
 export class RerouteReferralCommand extends BedlinkCommand<ReroutePayload> {}
@@ -84,6 +85,7 @@ export class RerouteReferralHandler implements ICommandHandler<RerouteReferralCo
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'RerouteReferral', referralAccess(r));
       r.assertCan('RerouteReferral');
+      await assertTargetsAllowed(tx, this.policy, r, [...new Set(p.targets.map((x) => x.institutionId))]);
       const candidates = await resolveTargets(tx, r, p.targets);
       r.reroute(ctx.actor, { candidates, strategy: p.strategy, reason: p.reason }, await timingFor(this.policy, r), ctx.now);
       return referralResult(r);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { authorize, BedKind, checkCareEligibility, DEFAULT_ORIGIN_KIND, directionOf, DomainError, isPhysical, OfferStrategy, Referral, ServiceCode, Urgency } from '@bedlink/domain';
+import { authorize, BedKind, checkCareEligibility, DEFAULT_ORIGIN_KIND, directionOf, DispatchMode, DomainError, isPhysical, OfferStrategy, Referral, ServiceCode, Urgency } from '@bedlink/domain';
 import { BedlinkCommand, referralAccess, referralResult } from '../command';
-import { POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
+import { MATCHER, Matcher, POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
+import { assertTargetsAllowed } from './routes';
 import { resolveTargets, TargetRef } from './targets';
 import { holdUntil, timingFor } from './timing';
 
@@ -22,6 +23,7 @@ export interface DraftReferralPayload {
   careLevel?: number | null;
   consent: boolean;
   expectedArrival?: string | null;
+  dispatch?: DispatchMode;
 }
 export class DraftReferralCommand extends BedlinkCommand<DraftReferralPayload> {}
 
@@ -76,6 +78,7 @@ export class DraftReferralHandler implements ICommandHandler<DraftReferralComman
           careLevel: p.careLevel ?? patient.props.assessment?.grade ?? null,
           consent: p.consent,
           expectedArrival: p.expectedArrival ? new Date(p.expectedArrival) : null,
+          dispatch: p.dispatch ?? 'MANUAL',
         },
         ctx.actor,
         ctx.now,
@@ -96,11 +99,13 @@ export interface SubmitReferralPayload extends ReferralRef {
 }
 export class SubmitReferralCommand extends BedlinkCommand<SubmitReferralPayload> {}
 
+/** AUTO referrals ask matching for ranked candidates and go out at once (broadcast or cascade); MANUAL ones wait for offers by hand. */
 @CommandHandler(SubmitReferralCommand)
 export class SubmitReferralHandler implements ICommandHandler<SubmitReferralCommand> {
   constructor(
     @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
     @Inject(POLICY) private readonly policy: Policy,
+    @Inject(MATCHER) private readonly matcher: Matcher,
   ) {}
   execute({ payload: p, ctx }: SubmitReferralCommand) {
     return this.uow.run(ctx, async (tx) => {
@@ -118,7 +123,13 @@ export class SubmitReferralHandler implements ICommandHandler<SubmitReferralComm
         const held = await tx.getBed(heldBedId);
         if (held.props.kind === r.props.requestedKind) targets = [{ institutionId: held.props.institutionId, bedId: held.id }, ...targets.filter((t) => t.institutionId !== held.props.institutionId)];
       }
-      const plan = targets.length ? { candidates: await resolveTargets(tx, r, targets), timing: await timingFor(this.policy, r) } : undefined;
+      if (targets.length) await assertTargetsAllowed(tx, this.policy, r, [...new Set(targets.map((x) => x.institutionId))]);
+      let plan = targets.length ? { candidates: await resolveTargets(tx, r, targets), timing: await timingFor(this.policy, r) } : undefined;
+      // AUTO: matching ranks the free beds and programmes (already held to the agreements) and the offers go out at once; none escalates.
+      if (!plan && r.props.dispatch === 'AUTO') {
+        const ranked = await this.matcher.candidates(r, 10);
+        plan = { candidates: ranked.map(({ institutionId, bedId, programmeId, score }) => ({ institutionId, bedId, programmeId, score })), timing: await timingFor(this.policy, r) };
+      }
       if (!verdict.ok) {
         // FLAG: the district coordinator decides instead of the engine refusing.
         r.submit(ctx.actor, ctx.now);
@@ -126,7 +137,10 @@ export class SubmitReferralHandler implements ICommandHandler<SubmitReferralComm
         return referralResult(r, { flagged: verdict.code, offers: [] });
       }
       r.submit(ctx.actor, ctx.now, plan);
-      return referralResult(r, { offers: r.liveOffers.map((o) => ({ offerId: o.id, targetInstitutionId: o.targetInstitutionId, deadlineAt: o.deadlineAt?.toISOString() ?? null })) });
+      return referralResult(r, {
+        ...(plan ? { candidates: plan.candidates.length } : {}),
+        offers: r.liveOffers.map((o) => ({ offerId: o.id, targetInstitutionId: o.targetInstitutionId, targetBedId: o.targetBedId, targetProgrammeId: o.targetProgrammeId, deadlineAt: o.deadlineAt?.toISOString() ?? null })),
+      });
     });
   }
 }
@@ -137,6 +151,7 @@ export interface ExtendOfferPayload {
   offerId?: string;
   targetInstitutionId: string;
   targetBedId?: string | null;
+  targetProgrammeId?: string | null;
 }
 export class ExtendOfferCommand extends BedlinkCommand<ExtendOfferPayload> {}
 
@@ -152,12 +167,19 @@ export class ExtendOfferHandler implements ICommandHandler<ExtendOfferCommand> {
       authorize(ctx.actor, 'ExtendOffer', referralAccess(r));
       const target = await tx.getInstitution(p.targetInstitutionId);
       target.assertMayHold(r.props.requestedKind);
+      r.assertCan('ExtendOffer');
+      await assertTargetsAllowed(tx, this.policy, r, [target.id]);
+      if (p.targetProgrammeId) {
+        const prog = await tx.getProgramme(p.targetProgrammeId);
+        if (prog.props.institutionId !== target.id) throw new DomainError('BED_NOT_AT_TARGET', 'the suggested programme belongs to another institution');
+        if (prog.props.kind !== r.props.requestedKind) throw new DomainError('BED_KIND_MISMATCH', `the suggested programme is ${prog.props.kind}, the referral asks for ${r.props.requestedKind}`);
+      }
       if (p.targetBedId) {
         const bed = await tx.getBed(p.targetBedId);
         if (bed.props.institutionId !== target.id) throw new DomainError('BED_NOT_AT_TARGET', 'the suggested bed belongs to another institution');
         if (bed.props.kind !== r.props.requestedKind) throw new DomainError('BED_KIND_MISMATCH', `the suggested bed is ${bed.props.kind}, the referral asks for ${r.props.requestedKind}`);
       }
-      const offer = r.extendOffer({ offerId: p.offerId, targetInstitutionId: target.id, targetBedId: p.targetBedId ?? null }, await timingFor(this.policy, r), ctx.now);
+      const offer = r.extendOffer({ offerId: p.offerId, targetInstitutionId: target.id, targetBedId: p.targetBedId ?? null, targetProgrammeId: p.targetProgrammeId ?? null }, await timingFor(this.policy, r), ctx.now);
       return referralResult(r, { offerId: offer.id, deadlineAt: offer.deadlineAt?.toISOString() ?? null });
     });
   }
@@ -209,6 +231,9 @@ export class StartTransferHandler implements ICommandHandler<StartTransferComman
           }
         }
       }
+      // Leaving a home programme frees its slot for the next patient.
+      const programmeId = await tx.findActiveEnrolment(r.props.patientId);
+      if (programmeId) (await tx.getProgramme(programmeId)).endEnrolment(r.props.patientId, r.id, ctx.now);
       return referralResult(r);
     });
   }

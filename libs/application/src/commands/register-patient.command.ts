@@ -14,6 +14,7 @@ export interface RegisterPatientPayload {
   birthDate?: string;
   assessment?: CareAssessment | null;
   hardship?: boolean;
+  familyDoctorInstitutionId?: string | null;
 }
 export class RegisterPatientCommand extends BedlinkCommand<RegisterPatientPayload> {}
 
@@ -25,8 +26,12 @@ export class RegisterPatientHandler implements ICommandHandler<RegisterPatientCo
       const inst = ctx.actor.institutionId;
       if (!inst) throw new DomainError('FORBIDDEN', 'patients are registered by an institution');
       authorize(ctx.actor, 'RegisterPatient', { ownInstitutionId: inst });
+      if (p.familyDoctorInstitutionId) {
+        const fd = await tx.getInstitution(p.familyDoctorInstitutionId);
+        if (fd.props.type !== 'COMMUNITY_HEALTH_CENTRE') throw new DomainError('VALIDATION_FAILED', 'a family-doctor contract is with a community health centre');
+      }
       const patient = Patient.register(
-        { id: p.id ?? randomUUID(), residentId: p.residentId.toUpperCase(), name: p.name, phone: p.phone ?? null, sex: p.sex, birthDate: p.birthDate, registeredBy: inst, assessment: p.assessment ?? null, hardship: p.hardship ?? false },
+        { id: p.id ?? randomUUID(), residentId: p.residentId.toUpperCase(), name: p.name, phone: p.phone ?? null, sex: p.sex, birthDate: p.birthDate, registeredBy: inst, assessment: p.assessment ?? null, hardship: p.hardship ?? false, familyDoctorInstitutionId: p.familyDoctorInstitutionId ?? null },
         ctx.now,
       );
       tx.add(patient);

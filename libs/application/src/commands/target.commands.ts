@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { authorize, checkCareEligibility, DeclinedBy, DeclineReason, DomainError, isPhysical } from '@bedlink/domain';
@@ -52,13 +53,22 @@ export class AcceptOfferHandler implements ICommandHandler<AcceptOfferCommand> {
       authorize(ctx.actor, 'AcceptOffer', referralAccess(r, p.offerId));
       const kind = r.props.requestedKind;
       const until = await holdUntil(this.policy, r, ctx.now);
+      // Refuse by state before touching the bed or programme: a late accept gets INVALID_TRANSITION, not a capacity error.
+      r.assertCan('AcceptOffer');
       if (!isPhysical(kind)) {
-        throw new DomainError('VALIDATION_FAILED', `${kind} places are home-programme slots; accept with a programmeId once the registry has programmes`);
+        const programmeId = p.programmeId ?? offer.targetProgrammeId;
+        if (!programmeId) throw new DomainError('VALIDATION_FAILED', `${kind} places are home-programme slots: name the programme (programmeId)`);
+        // Locks the programme row and counts its holds and enrolments under the lock (see Tx.getProgramme).
+        const prog = await tx.getProgramme(programmeId);
+        if (prog.props.institutionId !== offer.targetInstitutionId) throw new DomainError('BED_NOT_AT_TARGET', 'the programme belongs to another institution than the one the offer was made to');
+        if (prog.props.kind !== kind) throw new DomainError('BED_KIND_MISMATCH', `programme is ${prog.props.kind}, the referral asks for ${kind}`);
+        prog.assertHasRoom();
+        const res = r.acceptOffer(p.offerId, { bedId: null, programmeId, holdUntil: until }, ctx.actor, ctx.now);
+        prog.noteReserved();
+        return referralResult(r, { offerId: p.offerId, reservationId: res.id, programmeId, holdUntil: until.toISOString() });
       }
       const bedId = p.bedId ?? offer.targetBedId;
       if (!bedId) throw new DomainError('VALIDATION_FAILED', 'name the bed (bedId) the patient will have');
-      // Refuse by state before touching the bed: a late accept gets INVALID_TRANSITION, not a bed error.
-      r.assertCan('AcceptOffer');
       const bed = await tx.getBed(bedId);
       if (bed.props.institutionId !== offer.targetInstitutionId) throw new DomainError('BED_NOT_AT_TARGET', 'the bed belongs to another institution than the one the offer was made to');
       if (bed.props.kind !== kind) throw new DomainError('BED_KIND_MISMATCH', `bed is ${bed.props.kind}, the referral asks for ${kind}`);
@@ -121,7 +131,10 @@ export class RevokeAcceptanceHandler implements ICommandHandler<RevokeAcceptance
 // ------------------------------------------------------------------ ConfirmAdmission
 export class ConfirmAdmissionCommand extends BedlinkCommand<ReferralRef> {}
 
-/** The patient arrived: hold consumed, target bed U → O, any bed the patient still occupied → H. */
+/**
+ * The patient arrived: hold consumed; a bed goes U → O, a programme slot becomes an enrolment;
+ * any bed the patient still occupied → H and any programme they were on is left.
+ */
 @CommandHandler(ConfirmAdmissionCommand)
 export class ConfirmAdmissionHandler implements ICommandHandler<ConfirmAdmissionCommand> {
   constructor(@Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork) {}
@@ -130,14 +143,17 @@ export class ConfirmAdmissionHandler implements ICommandHandler<ConfirmAdmission
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, 'ConfirmAdmission', referralAccess(r));
       const held = r.confirmAdmission(ctx.actor, ctx.now);
-      if (held.bedId) {
-        const previous = await tx.findOccupiedBed(r.props.patientId);
-        const ids = [held.bedId, ...(previous && previous !== held.bedId ? [previous] : [])].sort();
-        const beds = new Map<string, Awaited<ReturnType<typeof tx.getBed>>>();
-        for (const id of ids) beds.set(id, await tx.getBed(id)); // id order: no deadlock between two admissions
-        if (previous && previous !== held.bedId) beds.get(previous)!.discharge(r.id, ctx.now);
-        beds.get(held.bedId)!.admit(r.props.patientId, r.id, ctx.now);
-      }
+      const previous = await tx.findOccupiedBed(r.props.patientId);
+      const ids = [...(held.bedId ? [held.bedId] : []), ...(previous && previous !== held.bedId ? [previous] : [])].sort();
+      const beds = new Map<string, Awaited<ReturnType<typeof tx.getBed>>>();
+      for (const id of ids) beds.set(id, await tx.getBed(id)); // id order: no deadlock between two admissions
+      if (previous && previous !== held.bedId) beds.get(previous)!.discharge(r.id, ctx.now);
+      if (held.bedId) beds.get(held.bedId)!.admit(r.props.patientId, r.id, ctx.now);
+      const onProgramme = await tx.findActiveEnrolment(r.props.patientId);
+      // Programmes after beds, and in id order among themselves, like beds: no deadlock between two admissions.
+      for (const id of [...new Set([onProgramme, held.programmeId].filter((x): x is string => !!x))].sort()) await tx.getProgramme(id);
+      if (onProgramme && onProgramme !== held.programmeId) (await tx.getProgramme(onProgramme)).endEnrolment(r.props.patientId, r.id, ctx.now);
+      if (held.programmeId) (await tx.getProgramme(held.programmeId)).enrol({ enrolmentId: randomUUID(), patientId: r.props.patientId, referralId: r.id }, ctx.now);
       return referralResult(r, { bedId: held.bedId, programmeId: held.programmeId });
     });
   }

@@ -4,6 +4,7 @@ import { Tx } from '../ports';
 export interface TargetRef {
   institutionId: string;
   bedId?: string | null;
+  programmeId?: string | null;
 }
 
 /**
@@ -24,7 +25,12 @@ export async function resolveTargets(tx: Tx, r: Referral, targets: TargetRef[]):
       if (bed.props.institutionId !== inst.id) throw new DomainError('BED_NOT_AT_TARGET', 'a suggested bed belongs to another institution');
       if (bed.props.kind !== r.props.requestedKind) throw new DomainError('BED_KIND_MISMATCH', `a suggested bed is ${bed.props.kind}, the referral asks for ${r.props.requestedKind}`);
     }
-    out.push({ institutionId: inst.id, bedId: t.bedId ?? null, programmeId: null, score: targets.length - i });
+    if (t.programmeId) {
+      const prog = await tx.getProgramme(t.programmeId);
+      if (prog.props.institutionId !== inst.id) throw new DomainError('BED_NOT_AT_TARGET', 'a suggested programme belongs to another institution');
+      if (prog.props.kind !== r.props.requestedKind) throw new DomainError('BED_KIND_MISMATCH', `a suggested programme is ${prog.props.kind}, the referral asks for ${r.props.requestedKind}`);
+    }
+    out.push({ institutionId: inst.id, bedId: t.bedId ?? null, programmeId: t.programmeId ?? null, score: targets.length - i });
   }
   return out;
 }

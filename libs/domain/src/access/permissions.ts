@@ -31,6 +31,9 @@ export const COMMAND_NAMES = [
   'EscalateReferral',
   'RerouteReferral',
   'CloseReferral',
+  'RegisterProgramme',
+  'ChangeProgrammeCapacity',
+  'RegisterAgreement',
   'SubmitSurge',
   'SetDistrictPolicy',
   'UpdatePatientAssessment',
@@ -39,7 +42,7 @@ export const COMMAND_NAMES = [
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
-export const QUERY_NAMES = ['ReadReferral', 'ListReferrals', 'ReadAuditTrail', 'VerifyAudit', 'ReadPatient', 'ReadRegistry', 'ReadBedBoard'] as const;
+export const QUERY_NAMES = ['ReadReferral', 'ListReferrals', 'ReadAuditTrail', 'VerifyAudit', 'ReadPatient', 'ReadRegistry', 'ReadBedBoard', 'ReadCandidates', 'ReadJourney'] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
 export interface Permission {
@@ -77,6 +80,11 @@ export const PERMISSIONS: Readonly<Record<CommandName | QueryName, Permission>> 
   EscalateReferral: { roles: ['DISTRICT_COORDINATOR', 'SYSTEM'], scope: 'DISTRICT', description: 'escalate to the district' },
   RerouteReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'reroute an escalated referral' },
   CloseReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'close an escalated referral' },
+  RegisterProgramme: { roles: ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS'], scope: 'OWN', description: 'register a home programme (HOME_SICKBED / HOME_CARE) of its own institution' },
+  ChangeProgrammeCapacity: { roles: ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS'], scope: 'OWN', description: 'change the declared capacity of its own home programme' },
+  RegisterAgreement: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'register a cooperation agreement (who may refer to whom)' },
+  ReadCandidates: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR'], scope: 'ORIGIN', description: 'see ranked candidates for its referral' },
+  ReadJourney: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read the stays of a patient it has a referral with' },
   SubmitSurge: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'submit a batch of referrals for district-wide allocation' },
   SetDistrictPolicy: { roles: ['DISTRICT_COORDINATOR', 'SYSTEM'], scope: 'DISTRICT', description: 'change the district policy document' },
   UpdatePatientAssessment: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR'], scope: 'INVOLVED', description: 'record a new care needs assessment' },

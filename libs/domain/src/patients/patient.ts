@@ -26,6 +26,8 @@ export interface PatientProps {
   registeredBy: string;
   assessment: CareAssessment | null;
   hardship: boolean;
+  /** The community centre the patient has a family-doctor contract (家庭医生签约) with, if any. */
+  familyDoctorInstitutionId?: string | null;
 }
 
 export class Patient extends AggregateRoot {

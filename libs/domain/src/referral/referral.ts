@@ -89,12 +89,16 @@ export interface ReferralProps {
   createdAt: Date;
   updatedAt: Date;
   stateReason: string | null;
+  /** AUTO: submit asks matching for candidates and offers at once; MANUAL: offers are extended by hand. */
+  dispatch?: DispatchMode;
 }
+
+export type DispatchMode = 'AUTO' | 'MANUAL';
 
 export type DraftReferralInput = Pick<
   ReferralProps,
   'id' | 'patientId' | 'districtId' | 'originInstitutionId' | 'originBedId' | 'originKind' | 'requestedKind' | 'services' | 'urgency' | 'strategy' | 'clinicalSummary' | 'careLevel' | 'consent'
-> & { fanout?: number; expectedArrival?: Date | null };
+> & { fanout?: number; expectedArrival?: Date | null; dispatch?: DispatchMode };
 
 /** Per-offer timing decided by policy (deadline per urgency, hold duration), passed in so the domain stays clock-free. */
 export interface OfferTiming {
@@ -116,6 +120,7 @@ export class Referral extends AggregateRoot {
     const r = new Referral({
       ...input,
       fanout: Math.max(1, input.fanout ?? 3),
+      dispatch: input.dispatch ?? 'MANUAL',
       direction: directionOf(input.originKind, input.requestedKind),
       expectedArrival: input.expectedArrival ?? null,
       state: 'DRAFT',

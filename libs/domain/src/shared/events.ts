@@ -29,6 +29,11 @@ export const EVENT_TYPES = [
   'ReferralFailed',
   'PlacementRequested',
   'PlacementConfirmed',
+  'ProgrammeRegistered',
+  'ProgrammeCapacityChanged',
+  'PatientEnrolled',
+  'EnrolmentEnded',
+  'AgreementRegistered',
   'DistrictPolicyChanged',
   'AssessmentUpdated',
   'ReferralReassessed',
@@ -39,7 +44,7 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type AggregateType = 'Referral' | 'Bed' | 'Institution' | 'Patient' | 'DistrictPolicy';
+export type AggregateType = 'Referral' | 'Bed' | 'Institution' | 'Patient' | 'DistrictPolicy' | 'Programme' | 'Agreement';
 
 export interface DomainEvent<P extends object = Record<string, unknown>> {
   readonly id: string;

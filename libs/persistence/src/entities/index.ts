@@ -81,6 +81,7 @@ export class ReferralEntity {
   @Column('text', { array: true }) services!: string[];
   @Column('text') urgency!: string;
   @Column('text') strategy!: string;
+  @Column('text') dispatch!: string;
   @Column('smallint') fanout!: number;
   @Column('text', { name: 'clinical_summary' }) clinicalSummary!: string;
   @Column('smallint', { name: 'care_level', nullable: true }) careLevel!: number | null;

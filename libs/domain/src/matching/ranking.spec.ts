@@ -1,0 +1,37 @@
+import { CandidateFacts, capabilityMismatch, haversineKm, MatchNeeds, rankCandidates } from './ranking';
+
+const needs: MatchNeeds = { kind: 'COMMUNITY', services: ['REHAB'], sex: 'F', careLevel: 3, originInstitutionId: 'hosp', originLat: 31.229, originLng: 121.448, familyDoctorInstitutionId: null };
+const bed = (over: Partial<CandidateFacts>): CandidateFacts => ({
+  institutionId: 'x', bedId: 'b-x', programmeId: null, kind: 'COMMUNITY', services: ['REHAB'], sexRestriction: null, minCareLevel: null, maxCareLevel: null, isolationCapable: false,
+  lat: 31.23, lng: 121.45, hasAgreement: false, load: 0.5, ...over,
+});
+
+describe('rankCandidates', () => {
+  it('family-doctor centre 3 km away beats an equal centre next door; near beats far; agreed and idle beat unagreed and busy', () => {
+    const near = bed({ institutionId: 'near', bedId: 'b-near', lat: 31.232, lng: 121.449, hasAgreement: true, load: 0.1 });
+    const far = bed({ institutionId: 'far', bedId: 'b-far', lat: 31.33, lng: 121.55, hasAgreement: true, load: 0.1 });
+    const busy = bed({ institutionId: 'busy', bedId: 'b-busy', lat: 31.232, lng: 121.449, hasAgreement: false, load: 0.95 });
+    const noRehab = bed({ institutionId: 'norehab', bedId: 'b-nr', services: ['NURSING'], lat: 31.229, lng: 121.448, hasAgreement: true, load: 0 });
+    const male = bed({ institutionId: 'male', bedId: 'b-m', sexRestriction: 'M', hasAgreement: true, load: 0 });
+    const fd = bed({ institutionId: 'fd', bedId: 'b-fd', lat: 31.25, lng: 121.47, hasAgreement: true, load: 0.3 });
+    const ranked = rankCandidates({ ...needs, familyDoctorInstitutionId: 'fd' }, [far, busy, noRehab, near, male, fd]);
+    expect(ranked.map((r) => r.institutionId)).toEqual(['fd', 'near', 'far', 'busy']);
+    expect(ranked[0].explanation.map((f) => f.factor)).toEqual(['capability', 'distance', 'agreement', 'familyDoctor', 'load']);
+    expect(ranked[0].explanation.find((f) => f.factor === 'distance')!.detail).toMatch(/km from the referring institution/);
+    expect(ranked[0].explanation.find((f) => f.factor === 'familyDoctor')!.points).toBe(10);
+    expect(ranked[1].explanation.find((f) => f.factor === 'familyDoctor')!.points).toBe(0);
+    expect(ranked[0].score).toBe(ranked[0].explanation.reduce((s, f) => s + f.points, 0));
+  });
+
+  it('excludes beds that cannot take the patient, and programmes whose area does not reach the origin', () => {
+    expect(capabilityMismatch(needs, bed({ minCareLevel: 4 }))).toMatch(/care grade 4\+/);
+    expect(capabilityMismatch({ ...needs, services: ['ISOLATION'] }, bed({ isolationCapable: false }))).toBe('cannot isolate');
+    const prog = bed({ kind: 'HOME_SICKBED', bedId: null, programmeId: 'p1', radiusKm: 1, lat: 31.3, lng: 121.5 });
+    expect(rankCandidates({ ...needs, kind: 'HOME_SICKBED' }, [prog])).toEqual([]);
+    expect(rankCandidates({ ...needs, kind: 'HOME_SICKBED' }, [{ ...prog, radiusKm: 50 }])).toHaveLength(1);
+  });
+
+  it('haversine: 1 degree of latitude is about 111 km', () => {
+    expect(haversineKm(31, 121, 32, 121)).toBeCloseTo(111.2, 0);
+  });
+});

@@ -1,0 +1,109 @@
+import { BedKind, ServiceCode, Sex } from '../beds/bed-kinds';
+import { Candidate } from '../referral/referral';
+
+/** What the patient needs, from the referral, the patient and the origin institution. */
+export interface MatchNeeds {
+  kind: BedKind;
+  services: ServiceCode[];
+  sex: Sex | null;
+  careLevel: number | null;
+  originInstitutionId: string;
+  originLat: number | null;
+  originLng: number | null;
+  familyDoctorInstitutionId: string | null;
+}
+
+/** One place that could take the patient: a free physical bed or a programme with a free slot. */
+export interface CandidateFacts {
+  institutionId: string;
+  institutionName?: string;
+  bedId: string | null;
+  programmeId: string | null;
+  kind: BedKind;
+  services: ServiceCode[];
+  sexRestriction: Sex | null;
+  minCareLevel: number | null;
+  maxCareLevel: number | null;
+  isolationCapable: boolean;
+  lat: number | null;
+  lng: number | null;
+  hasAgreement: boolean;
+  /** Share of the institution's places of this kind in use, 0..1. */
+  load: number;
+  /** Home programmes: how far from their institution they serve. */
+  radiusKm?: number | null;
+}
+
+export interface FactorScore {
+  factor: 'capability' | 'distance' | 'agreement' | 'familyDoctor' | 'load';
+  points: number;
+  max: number;
+  detail: string;
+}
+
+export interface RankedCandidate extends Candidate {
+  institutionName?: string;
+  kind: BedKind;
+  distanceKm: number | null;
+  explanation: FactorScore[];
+}
+
+/** Weights out of 100. Capability is a gate and a score; the rest orders the suitable places. */
+export const MATCH_WEIGHTS = { capability: 40, distance: 25, agreement: 15, familyDoctor: 10, load: 10 } as const;
+/** Beyond this a place still qualifies but earns no distance points. */
+export const DISTANCE_HORIZON_KM = 20;
+
+export function haversineKm(lat1: number, lng1: number, lat2: number, lng2: number): number {
+  const rad = Math.PI / 180;
+  const dLat = (lat2 - lat1) * rad;
+  const dLng = (lng2 - lng1) * rad;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLng / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/** Why a place cannot take the patient at all, or null if it can. */
+export function capabilityMismatch(n: MatchNeeds, c: CandidateFacts): string | null {
+  if (c.kind !== n.kind) return `is ${c.kind}, ${n.kind} needed`;
+  const missing = n.services.filter((s) => s !== 'ISOLATION' && !c.services.includes(s));
+  if (missing.length) return `lacks ${missing.join(', ')}`;
+  if (n.services.includes('ISOLATION') && !c.isolationCapable) return 'cannot isolate';
+  if (n.sex && c.sexRestriction && c.sexRestriction !== n.sex) return `is for ${c.sexRestriction} patients only`;
+  if (n.careLevel !== null && c.minCareLevel !== null && n.careLevel < c.minCareLevel) return `takes care grade ${c.minCareLevel}+ (patient ${n.careLevel})`;
+  if (n.careLevel !== null && c.maxCareLevel !== null && n.careLevel > c.maxCareLevel) return `takes care grade up to ${c.maxCareLevel} (patient ${n.careLevel})`;
+  return null;
+}
+
+/** Scores one suitable place; null when it cannot take the patient (capability or service area). */
+export function scoreCandidate(n: MatchNeeds, c: CandidateFacts): RankedCandidate | null {
+  if (capabilityMismatch(n, c) !== null) return null;
+  if (c.institutionId === n.originInstitutionId) return null;
+  const dist = n.originLat !== null && n.originLng !== null && c.lat !== null && c.lng !== null ? haversineKm(n.originLat, n.originLng, c.lat, c.lng) : null;
+  if (c.programmeId && c.radiusKm != null && dist !== null && dist > c.radiusKm) return null;
+  const W = MATCH_WEIGHTS;
+  const explanation: FactorScore[] = [];
+  const needs = [...n.services, ...(n.sex ? [`sex ${n.sex}`] : []), ...(n.careLevel !== null ? [`care grade ${n.careLevel}`] : [])];
+  explanation.push({ factor: 'capability', points: W.capability, max: W.capability, detail: needs.length ? `offers everything needed (${needs.join(', ')})` : 'no special needs' });
+  const distPts = dist === null ? 0 : round(W.distance * Math.max(0, 1 - dist / DISTANCE_HORIZON_KM));
+  explanation.push({ factor: 'distance', points: distPts, max: W.distance, detail: dist === null ? 'location unknown' : `${dist.toFixed(1)} km from the referring institution` });
+  explanation.push({ factor: 'agreement', points: c.hasAgreement ? W.agreement : 0, max: W.agreement, detail: c.hasAgreement ? 'cooperation agreement with the referring institution' : 'no cooperation agreement (district default)' });
+  const fd = n.familyDoctorInstitutionId !== null && n.familyDoctorInstitutionId === c.institutionId;
+  explanation.push({ factor: 'familyDoctor', points: fd ? W.familyDoctor : 0, max: W.familyDoctor, detail: fd ? 'the patient has a family-doctor contract with this centre' : 'no family-doctor contract here' });
+  const load = Math.min(1, Math.max(0, c.load));
+  explanation.push({ factor: 'load', points: round(W.load * (1 - load)), max: W.load, detail: `${Math.round(load * 100)}% of its ${c.kind} places in use` });
+  const score = round(explanation.reduce((s, f) => s + f.points, 0));
+  return { institutionId: c.institutionId, institutionName: c.institutionName, bedId: c.bedId, programmeId: c.programmeId, kind: c.kind, score, distanceKm: dist === null ? null : round(dist), explanation };
+}
+
+/**
+ * Ranks places for a referral: best score first, ties broken by distance then id so the order
+ * is deterministic. Pure: the same facts always give the same ranking.
+ */
+export function rankCandidates(n: MatchNeeds, facts: readonly CandidateFacts[], limit = 10): RankedCandidate[] {
+  const scored = facts.map((c) => scoreCandidate(n, c)).filter((x): x is RankedCandidate => x !== null);
+  scored.sort((a, b) => b.score - a.score || (a.distanceKm ?? Infinity) - (b.distanceKm ?? Infinity) || (a.bedId ?? a.programmeId ?? '').localeCompare(b.bedId ?? b.programmeId ?? ''));
+  return scored.slice(0, limit);
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,124 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { cooperationDefaultOf, Matcher, POLICY, Policy } from '@bedlink/application';
+import { CandidateFacts, CooperationDefault, Direction, INSTITUTION_TYPES, isPhysical, KINDS_BY_INSTITUTION_TYPE, MatchNeeds, rankCandidates, RankedCandidate, Referral } from '@bedlink/domain';
+
+export interface CandidateNeeds extends MatchNeeds {
+  districtId: string;
+  direction: Direction;
+  cooperationDefault: CooperationDefault;
+}
+
+type Db = DataSource | EntityManager;
+
+/**
+ * Fetches the places that could take the patient, then ranks them with the pure domain function.
+ * Offers go to institutions, so the query takes at most one free bed per institution: a LATERAL
+ * probe per institution (of a type that holds the kind) walks the covering partial index
+ * beds_free_by_institution (status = 'U', capabilities INCLUDEd: index-only scan) and stops at the
+ * first bed that passes the capability filter and has no HELD reservation
+ * (reservations_one_live_per_bed). Its cost grows with the number of institutions and their free
+ * beds, not with all beds: 100,000 beds over a few hundred institutions is a few hundred index
+ * probes. Worst case: a rare capability no institution has, where every free bed's index tuple
+ * of the kind is read once.
+ * Programmes qualify while live reservations + active enrolments < capacity.
+ */
+export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10): Promise<RankedCandidate[]> {
+  const services = needs.services.filter((s) => s !== 'ISOLATION');
+  const isolation = needs.services.includes('ISOLATION');
+  const agreementRequired = needs.cooperationDefault === 'AGREEMENT_REQUIRED';
+  const params: unknown[] = [needs.districtId, needs.originInstitutionId, needs.kind, needs.direction, services, needs.careLevel, agreementRequired];
+  const agreement = `EXISTS (SELECT 1 FROM cooperation_agreements a WHERE a.from_institution_id = $2 AND a.to_institution_id = i.id
+      AND (cardinality(a.kinds) = 0 OR $3 = ANY(a.kinds)) AND (cardinality(a.directions) = 0 OR $4 = ANY(a.directions)))`;
+  // Same district (when the default allows it) or along an agreement, never the origin itself.
+  const reachable = `i.id <> $2 AND ((i.district_id = $1 AND NOT $7::boolean) OR ${agreement})`;
+  const care = `($6::int IS NULL OR ((x.min_care_level IS NULL OR x.min_care_level <= $6::int) AND (x.max_care_level IS NULL OR x.max_care_level >= $6::int)))`;
+  // Only institutions of a type that can hold the kind are probed at all.
+  const types = INSTITUTION_TYPES.filter((t) => KINDS_BY_INSTITUTION_TYPE[t].includes(needs.kind));
+  let rows: any[];
+  if (isPhysical(needs.kind)) {
+    rows = await db.query(
+      `SELECT i.id AS institution_id, i.name AS institution_name, i.lat, i.lng, x.id AS bed_id, NULL::uuid AS programme_id, x.services, x.sex_restriction, x.min_care_level, x.max_care_level, x.isolation_capable,
+              ${agreement} AS has_agreement, coalesce(bb.total, 0) AS total, coalesce(bb.free, 0) AS free, NULL::double precision AS radius_km
+         FROM institutions i
+         CROSS JOIN LATERAL (
+           SELECT x.id, x.services, x.sex_restriction, x.min_care_level, x.max_care_level, x.isolation_capable FROM beds x
+            WHERE x.institution_id = i.id AND x.kind = $3 AND x.status = 'U'
+              AND x.services @> $5::text[]
+              AND (${isolation ? 'x.isolation_capable' : 'true'})
+              AND ($8::text IS NULL OR x.sex_restriction IS NULL OR x.sex_restriction = $8::text)
+              AND ${care}
+              AND NOT EXISTS (SELECT 1 FROM reservations h WHERE h.bed_id = x.id AND h.state = 'HELD')
+              -- a care-home bed kept for a resident's return is theirs: a hashed list computed once (beds_one_return_hold_per_patient), so the probe stays index-only
+              AND x.id NOT IN (SELECT r.id FROM beds r WHERE r.return_hold_patient_id IS NOT NULL)
+            LIMIT 1) x
+         LEFT JOIN bed_board bb ON bb.institution_id = i.id AND bb.kind = $3
+        WHERE i.type = ANY($9::text[]) AND ${reachable}`,
+      [...params, needs.sex, types],
+    );
+  } else {
+    rows = await db.query(
+      `SELECT i.id AS institution_id, i.name AS institution_name, i.lat, i.lng, NULL::uuid AS bed_id, x.id AS programme_id, x.services, NULL AS sex_restriction, x.min_care_level, x.max_care_level, false AS isolation_capable,
+              ${agreement} AS has_agreement, x.capacity AS total, x.capacity - u.used AS free, x.radius_km
+         FROM home_programmes x
+         JOIN institutions i ON i.id = x.institution_id
+         CROSS JOIN LATERAL (
+           SELECT (SELECT count(*) FROM reservations h WHERE h.programme_id = x.id AND h.state = 'HELD')
+                + (SELECT count(*) FROM enrolments e WHERE e.programme_id = x.id AND e.ended_at IS NULL) AS used) u
+        WHERE x.kind = $3 AND u.used < x.capacity AND x.services @> $5::text[] AND ${care} AND ${reachable}`,
+      params,
+    );
+  }
+  const facts: CandidateFacts[] = rows.map((r) => ({
+    institutionId: r.institution_id,
+    institutionName: r.institution_name,
+    bedId: r.bed_id,
+    programmeId: r.programme_id,
+    kind: needs.kind,
+    services: r.services ?? [],
+    sexRestriction: r.sex_restriction ?? null,
+    minCareLevel: r.min_care_level,
+    maxCareLevel: r.max_care_level,
+    isolationCapable: !!r.isolation_capable,
+    lat: r.lat,
+    lng: r.lng,
+    hasAgreement: !!r.has_agreement,
+    load: Number(r.total) > 0 ? 1 - Number(r.free) / Number(r.total) : 0,
+    radiusKm: r.radius_km,
+  }));
+  return rankCandidates(needs, facts, limit);
+}
+
+/** What matching needs to know about a referral: its needs, the origin's location, the patient's sex and family doctor. */
+export async function needsOfReferral(db: Db, r: Referral, cooperationDefault: CooperationDefault): Promise<CandidateNeeds> {
+  const p = r.props;
+  const [row] = await db.query(
+    `SELECT i.lat, i.lng, pt.sex, pt.family_doctor_institution_id FROM institutions i, patients pt WHERE i.id = $1 AND pt.id = $2`,
+    [p.originInstitutionId, p.patientId],
+  );
+  return {
+    kind: p.requestedKind,
+    services: p.services,
+    sex: row?.sex ?? null,
+    careLevel: p.careLevel,
+    originInstitutionId: p.originInstitutionId,
+    originLat: row?.lat ?? null,
+    originLng: row?.lng ?? null,
+    familyDoctorInstitutionId: row?.family_doctor_institution_id ?? null,
+    districtId: p.districtId,
+    direction: p.direction,
+    cooperationDefault,
+  };
+}
+
+@Injectable()
+export class SqlMatcher implements Matcher {
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(POLICY) private readonly policy: Policy,
+  ) {}
+  async candidates(referral: Referral, limit: number): Promise<RankedCandidate[]> {
+    const doc = await this.policy.forDistrict(referral.props.districtId);
+    return findCandidates(this.ds, await needsOfReferral(this.ds, referral, cooperationDefaultOf(doc)), limit);
+  }
+}

@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Engine, startEngine } from './support/engine';
+import { client } from './support/http';
+
+const run = promisify(execFile);
+jest.setTimeout(180_000);
+
+describe('Demo district seed', () => {
+  let e: Engine;
+  beforeAll(async () => {
+    e = await startEngine({ worker: false });
+  });
+  afterAll(async () => {
+    await e?.close();
+  });
+
+  it('generates the district in well under 30 s, runs twice without duplicating, and prints working tokens', async () => {
+    const env = { ...process.env, DATABASE_URL: e.cfg.DATABASE_URL, JWT_SECRET: e.cfg.JWT_SECRET, PII_KEY: e.cfg.PII_KEY };
+    const t0 = Date.now();
+    const first = await run('npm', ['run', '-s', 'seed'], { env, cwd: process.cwd() });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(first.stdout).toMatch(/41 institutions, \d{4} beds, 38 home programmes/);
+    const counts = async () =>
+      (
+        await e.ds.query(`SELECT (SELECT count(*) FROM institutions)::int AS i, (SELECT count(*) FROM beds)::int AS b, (SELECT count(*) FROM home_programmes)::int AS p,
+                                 (SELECT count(*) FROM cooperation_agreements)::int AS a, (SELECT count(*) FROM referrals)::int AS r, (SELECT count(*) FROM audit_log)::int AS l`)
+      )[0];
+    const after1 = await counts();
+    expect(after1).toMatchObject({ i: 41, p: 38 });
+    expect(after1.b).toBeGreaterThan(3000);
+    const [{ types }] = await e.ds.query(`SELECT array_agg(DISTINCT type ORDER BY type) AS types FROM institutions`);
+    expect(types).toEqual(['COMMUNITY_HEALTH_CENTRE', 'ELDERLY_CARE_INSTITUTION', 'REGIONAL_MEDICAL_CENTRE']);
+    const states: { state: string; n: number }[] = await e.ds.query(`SELECT state, count(*)::int AS n FROM referrals GROUP BY state ORDER BY state`);
+    expect(states.map((s) => s.state)).toEqual(['ACCEPTED', 'COMPLETED', 'OFFERED']);
+
+    const second = await run('npm', ['run', '-s', 'seed'], { env, cwd: process.cwd() });
+    expect(second.stdout).toMatch(/already present/);
+    expect(await counts()).toEqual(after1);
+
+    const token = (label: string, out: string) => new RegExp(`${label}[^\\n]*\\n\\s+(\\S+)`).exec(out)![1];
+    const dc = client(e.baseUrl, token('DISTRICT_COORDINATOR', second.stdout));
+    const board = await dc.get('/bed-board/districts');
+    expect(board.status).toBe(200);
+    const planner = client(e.baseUrl, token('DISCHARGE_PLANNER', second.stdout));
+    const progs = await planner.get('/programmes?districtId=jingan');
+    expect(progs.status).toBe(200);
+    expect(progs.body).toHaveLength(38);
+  });
+});
