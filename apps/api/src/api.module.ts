@@ -1,15 +1,21 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import IORedis from 'ioredis';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import { Queue, QueueEvents } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { TokenVerifier } from '@bedlink/auth';
-import { Clock, Policy } from '@bedlink/application';
-import { EnvConfig } from '@bedlink/config';
+import { Clock, PatientRecords, Policy } from '@bedlink/application';
+import { EnvConfig, loggerParams } from '@bedlink/config';
 import { CommandGateway, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
-import { findCommandOutcome, InfraModule } from '@bedlink/persistence';
-import { AuthGuard, TOKEN_VERIFIER } from './http/auth';
+import { ApiKeyStore, findCommandOutcome, InfraModule } from '@bedlink/persistence';
+import { ApiKeysController } from './http/api-keys.controller';
+import { API_KEYS, AuthGuard, TOKEN_VERIFIER } from './http/auth';
+import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle';
 import { COMMAND_GATEWAY, CommandRunner } from './http/command-runner';
 import { CommandsController } from './http/commands.controller';
 import { ErrorFilter } from './http/error.filter';
@@ -19,6 +25,14 @@ import { ReferralsController } from './referrals/referrals.controller';
 import { RegistryController } from './registry/registry.controller';
 
 const QUEUE_EVENTS = Symbol('QUEUE_EVENTS');
+const THROTTLE_REDIS = Symbol('THROTTLE_REDIS');
+
+class ThrottleRedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(THROTTLE_REDIS) private readonly redis: IORedis) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+}
 
 class QueueEventsCloser implements OnApplicationShutdown {
   constructor(@Inject(QUEUE_EVENTS) private readonly events: QueueEvents) {}
@@ -30,22 +44,36 @@ class QueueEventsCloser implements OnApplicationShutdown {
 /** The API process: REST, health; writes go to the commands queue, reads to Postgres. */
 @Module({})
 export class ApiModule {
-  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy } = {}): DynamicModule {
+  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream } = {}): DynamicModule {
     const connection = redisOptionsFromUrl(cfg.REDIS_URL);
+    const throttleRedis = new IORedis({ ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false });
+    throttleRedis.on('error', () => undefined);
     return {
       module: ApiModule,
       imports: [
         InfraModule.forRoot(cfg, opts),
         TerminusModule,
+        LoggerModule.forRoot(loggerParams(cfg, 'api', opts.logDestination)),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'principal', ttl: cfg.RATE_LIMIT_WINDOW_MS, limit: cfg.RATE_LIMIT }],
+          storage: new RedisThrottlerStorage(throttleRedis, cfg.QUEUE_PREFIX),
+          errorMessage: 'too many requests; slow down and retry after the time in Retry-After',
+        }),
         // Producer connection fails fast: a Redis outage is a 503, not a hung request.
         BullModule.forRoot({ connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix: cfg.QUEUE_PREFIX }),
         BullModule.registerQueue({ name: QUEUES.commands }),
       ],
-      controllers: [ReferralsController, RegistryController, CommandsController, HealthController],
+      controllers: [ReferralsController, RegistryController, CommandsController, ApiKeysController, HealthController],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
+        // Order matters: the throttle keys on the principal AuthGuard resolved.
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY }) },
+        { provide: APP_GUARD, useClass: PrincipalThrottlerGuard },
+        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY, jwksUrl: cfg.JWT_JWKS_URL, jwksFile: cfg.JWT_JWKS_FILE }) },
+        { provide: API_KEYS, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyStore(ds) },
+        { provide: THROTTLE_REDIS, useValue: throttleRedis },
+        ThrottleRedisCloser,
+        PatientRecords,
         { provide: QUEUE_EVENTS, useFactory: () => new QueueEvents(QUEUES.commands, { connection, prefix: cfg.QUEUE_PREFIX }) },
         {
           provide: COMMAND_GATEWAY,

@@ -7,3 +7,4 @@ export * from './commands/origin.commands';
 export * from './commands/target.commands';
 export * from './commands/district.commands';
 export * from './commands/timing';
+export * from './queries/patient-records';

@@ -1,2 +1,3 @@
 export * from './referral.dto';
 export * from './registry.dto';
+export * from './security.dto';

@@ -37,6 +37,11 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 export const QUERY_NAMES = ['ReadReferral', 'ListReferrals', 'ReadAuditTrail', 'VerifyAudit', 'ReadPatient', 'ReadRegistry', 'ReadBedBoard'] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
+/** Administration that is neither a domain command nor a read (credentials for machine clients). */
+export const ADMIN_NAMES = ['ManageApiKeys'] as const;
+export type AdminName = (typeof ADMIN_NAMES)[number];
+export type ActionName = CommandName | QueryName | AdminName;
+
 export interface Permission {
   readonly roles: readonly Role[];
   readonly scope: Scope;
@@ -51,7 +56,7 @@ const BED_MANAGERS: readonly Role[] = ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMIS
  * handler calls `authorize`), the access tests (which walk it cell by cell), the README and the console.
  * District roles act across institutions but only within their district.
  */
-export const PERMISSIONS: Readonly<Record<CommandName | QueryName, Permission>> = {
+export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   RegisterInstitution: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'register an institution in the district' },
   RegisterBed: { roles: BED_MANAGERS, scope: 'OWN', description: 'register a bed of its own institution' },
   ChangeBedStatus: { roles: BED_MANAGERS, scope: 'OWN', description: 'clean, close, reopen, isolate its own beds' },
@@ -79,6 +84,7 @@ export const PERMISSIONS: Readonly<Record<CommandName | QueryName, Permission>> 
   ReadPatient: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a patient it has a referral with' },
   ReadRegistry: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read institutions and beds' },
   ReadBedBoard: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read capacity' },
+  ManageApiKeys: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'issue, list and revoke API keys of the district' },
 };
 
 export const DISTRICT_ROLES: readonly Role[] = ['DISTRICT_COORDINATOR', 'AUDITOR'];
@@ -93,7 +99,7 @@ export interface AccessContext {
   ownInstitutionId?: string | null;
 }
 
-export function isAllowed(actor: Actor, action: CommandName | QueryName, ctx: AccessContext): boolean {
+export function isAllowed(actor: Actor, action: ActionName, ctx: AccessContext): boolean {
   const perm = PERMISSIONS[action];
   // The engine itself (timers, sagas) acts on every command it issues; it never comes in over HTTP.
   if (actor.role === 'SYSTEM') return true;
@@ -120,7 +126,7 @@ export function isAllowed(actor: Actor, action: CommandName | QueryName, ctx: Ac
   }
 }
 
-export function authorize(actor: Actor, action: CommandName | QueryName, ctx: AccessContext): void {
+export function authorize(actor: Actor, action: ActionName, ctx: AccessContext): void {
   if (!isAllowed(actor, action, ctx)) {
     throw new DomainError('FORBIDDEN', `${actor.role} of ${actor.institutionId ?? actor.districtId ?? 'no institution'} may not ${action} here`, { role: actor.role, action });
   }

@@ -29,6 +29,7 @@ export const EVENT_TYPES = [
   'ReferralFailed',
   'PlacementRequested',
   'PlacementConfirmed',
+  'PatientRecordAccessed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
