@@ -68,7 +68,8 @@ export class ApiKeyStore {
   }
 
   async revoke(by: Actor, id: string): Promise<ApiKeyView> {
-    const rows = await this.ds.query(
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected]
+    const [rows] = await this.ds.query(
       `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $2) WHERE id = $1 AND ($3::text IS NULL OR district_id = $3) RETURNING *`,
       [id, by.userId, by.districtId ?? null],
     );
