@@ -37,6 +37,11 @@ export class DraftReferralHandler implements ICommandHandler<DraftReferralComman
       const origin = await tx.getInstitution(originId);
       authorize(ctx.actor, 'DraftReferral', { districtId: origin.props.districtId, originInstitutionId: origin.id });
       await tx.getPatient(p.patientId);
+      // Drafting makes the origin "involved" and so entitled to read the patient's record: only an
+      // institution that already has the patient (registered them, or was offered them) may do it.
+      if (!(await tx.patientInvolvement(p.patientId)).institutions.includes(origin.id)) {
+        throw new DomainError('FORBIDDEN', 'this patient is not in the care of your institution', { role: ctx.actor.role, action: 'DraftReferral' });
+      }
       const live = await tx.findPatientLiveReferral(p.patientId);
       if (live) throw new DomainError('PATIENT_HAS_LIVE_REFERRAL', `patient already has live referral ${live}; cancel or complete it first`, { referralId: live });
       let originKind = p.originKind ?? DEFAULT_ORIGIN_KIND[origin.props.type];
