@@ -9,6 +9,7 @@ import { DomainError } from '@bedlink/domain';
 import { EnvConfig } from '@bedlink/config';
 import { Clock, Policy } from '@bedlink/application';
 import { ApiModule } from './api.module';
+import { bodyGuard } from './http/body-guard';
 
 /** Builds the API application (used by main.ts, the tests and the bench alike). */
 export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logger?: false | ('error' | 'warn' | 'log')[]; logDestination?: DestinationStream } = {}): Promise<INestApplication> {
@@ -16,6 +17,7 @@ export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: 
   // Structured JSON logs with redaction (nestjs-pino) for everything Nest logs from here on.
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
+  app.use(bodyGuard);
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({ origin: cfg.CORS_ORIGINS ? cfg.CORS_ORIGINS.split(',').map((s) => s.trim()) : false });
   app.set('trust proxy', 'loopback');
