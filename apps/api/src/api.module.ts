@@ -55,7 +55,7 @@ export class ApiModule {
         TerminusModule,
         LoggerModule.forRoot(loggerParams(cfg, 'api', opts.logDestination)),
         ThrottlerModule.forRoot({
-          throttlers: [{ name: 'principal', ttl: cfg.RATE_LIMIT_WINDOW_MS, limit: cfg.RATE_LIMIT }],
+          throttlers: [{ name: 'default', ttl: cfg.RATE_LIMIT_WINDOW_MS, limit: cfg.RATE_LIMIT }],
           storage: new RedisThrottlerStorage(throttleRedis, cfg.QUEUE_PREFIX),
           errorMessage: 'too many requests; slow down and retry after the time in Retry-After',
         }),
