@@ -148,7 +148,7 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
     expect(values.filter((v) => v === 'FORBIDDEN').length).toBeGreaterThan(100);
   });
 
-  it('reads: a foreign institution gets 404 for a referral, its trail and its patient (existence is not disclosed); involved ones 200', async () => {
+  it('reads: a foreign institution gets 404 for a referral, its trail, its patient and other users’ commands (existence is not disclosed); involved ones 200', async () => {
     const f = await offered();
     const [row] = await e.ds.query(`SELECT patient_id FROM referrals WHERE id = $1`, [f.id]);
     const why = { 'x-access-reason': 'matrix' };
@@ -169,5 +169,15 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
     const auditorOther = client(e.baseUrl, e.token('AUDITOR', null, { districtId: 'd2' }));
     expect((await auditorOther.get(`/referrals/${f.id}/audit`)).status).toBe(404);
     expect((await d.planner.get('/audit/verify')).status).toBe(403);
+
+    // a command's status and result belong to whoever issued it
+    const sent = await d.planner.post(`/referrals/${f.id}/cancel`, { reason: 'matrix' });
+    const commandId = sent.headers.get('x-command-id') as string;
+    expect((await d.planner.get(`/commands/${commandId}`)).status).toBe(200);
+    for (const c of [d.cc1c, d.cc2c, client(e.baseUrl, e.token('DISCHARGE_PLANNER', d.hospital, { userId: 'a-colleague' }))]) {
+      const r = await c.get(`/commands/${commandId}`);
+      expect(r.status).toBe(404);
+      expect(r.body.code).toBe('COMMAND_NOT_FOUND');
+    }
   });
 });
