@@ -43,6 +43,17 @@ describe('Security: rate limiting per principal (Redis), CORS from configuration
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
   });
 
+  it('failed authentications count against the IP: guessing tokens is rate limited too', async () => {
+    const guesser = client(e.baseUrl, 'not-a-token');
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await guesser.get('/referrals')).status);
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    const last = await guesser.get('/referrals');
+    expect(last.status).toBe(429);
+    expect(last.body.code).toBe('RATE_LIMITED');
+    expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
   it('CORS answers only the configured origins', async () => {
     const ok = await fetch(`${e.baseUrl}/institutions`, { method: 'OPTIONS', headers: { origin: 'https://console.example.cn', 'access-control-request-method': 'POST' } });
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://console.example.cn');

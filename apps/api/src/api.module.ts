@@ -14,7 +14,7 @@ import { EnvConfig, loggerParams } from '@bedlink/config';
 import { CommandGateway, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
 import { ApiKeyStore, findCommandOutcome, InfraModule } from '@bedlink/persistence';
 import { ApiKeysController } from './http/api-keys.controller';
-import { API_KEYS, AuthGuard, TOKEN_VERIFIER } from './http/auth';
+import { API_KEYS, AUTH_FAILURES, AuthFailureCounter, AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle';
 import { COMMAND_GATEWAY, CommandRunner } from './http/command-runner';
 import { CommandsController } from './http/commands.controller';
@@ -48,6 +48,13 @@ export class ApiModule {
     const connection = redisOptionsFromUrl(cfg.REDIS_URL);
     const throttleRedis = new IORedis({ ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false });
     throttleRedis.on('error', () => undefined);
+    const throttleStorage = new RedisThrottlerStorage(throttleRedis, cfg.QUEUE_PREFIX);
+    const authFailures: AuthFailureCounter = {
+      fail: async (ip) => {
+        const r = await throttleStorage.increment(`authfail:${ip}`, cfg.RATE_LIMIT_WINDOW_MS, cfg.RATE_LIMIT, cfg.RATE_LIMIT_WINDOW_MS, 'auth');
+        return { blocked: r.isBlocked, retryAfterSec: r.timeToBlockExpire };
+      },
+    };
     return {
       module: ApiModule,
       imports: [
@@ -56,7 +63,7 @@ export class ApiModule {
         LoggerModule.forRoot(loggerParams(cfg, 'api', opts.logDestination)),
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: cfg.RATE_LIMIT_WINDOW_MS, limit: cfg.RATE_LIMIT }],
-          storage: new RedisThrottlerStorage(throttleRedis, cfg.QUEUE_PREFIX),
+          storage: throttleStorage,
           errorMessage: 'too many requests; slow down and retry after the time in Retry-After',
         }),
         // Producer connection fails fast: a Redis outage is a 503, not a hung request.
@@ -72,6 +79,7 @@ export class ApiModule {
         { provide: TOKEN_VERIFIER, useValue: new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY, jwksUrl: cfg.JWT_JWKS_URL, jwksFile: cfg.JWT_JWKS_FILE }) },
         { provide: API_KEYS, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyStore(ds) },
         { provide: THROTTLE_REDIS, useValue: throttleRedis },
+        { provide: AUTH_FAILURES, useValue: authFailures },
         ThrottleRedisCloser,
         PatientRecords,
         { provide: QUEUE_EVENTS, useFactory: () => new QueueEvents(QUEUES.commands, { connection, prefix: cfg.QUEUE_PREFIX }) },

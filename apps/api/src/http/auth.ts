@@ -1,6 +1,6 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Request } from 'express';
+import { Request, Response } from 'express';
 import { TokenVerifier } from '@bedlink/auth';
 import { Actor, DomainError } from '@bedlink/domain';
 import { ApiKeyStore } from '@bedlink/persistence';
@@ -11,6 +11,12 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
 
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 export const API_KEYS = Symbol('API_KEYS');
+/** The rate limiter's storage, also used to slow down guessing credentials from one IP. */
+export const AUTH_FAILURES = Symbol('AUTH_FAILURES');
+export interface AuthFailureCounter {
+  /** Counts one failed authentication from `ip`; true when that IP is over the limit. */
+  fail(ip: string): Promise<{ blocked: boolean; retryAfterSec: number }>;
+}
 
 /**
  * Resolves the actor on every route not marked @Public: a bearer JWT (people, through our own
@@ -23,11 +29,28 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
     @Inject(API_KEYS) private readonly keys: ApiKeyStore,
+    @Inject(AUTH_FAILURES) private readonly failures: AuthFailureCounter,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
     const req = ctx.switchToHttp().getRequest<Request & { actor?: Actor }>();
+    try {
+      return await this.authenticate(req);
+    } catch (e) {
+      // Failed attempts count against the client IP, so guessing tokens or keys is rate limited too.
+      if (e instanceof DomainError && e.code === 'UNAUTHENTICATED') {
+        const f = await this.failures.fail(req.ip ?? 'unknown');
+        if (f.blocked) {
+          ctx.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(f.retryAfterSec));
+          throw new DomainError('RATE_LIMITED', 'too many failed authentications from this address; retry after the time in Retry-After');
+        }
+      }
+      throw e;
+    }
+  }
+
+  private async authenticate(req: Request & { actor?: Actor }): Promise<boolean> {
     const header = req.headers.authorization;
     const apiKey = req.headers['x-api-key'];
     if (header !== undefined && apiKey !== undefined) throw new DomainError('UNAUTHENTICATED', 'send either a bearer token or an API key, not both');

@@ -52,6 +52,13 @@ const INSTITUTION_ROLES: readonly Role[] = ['DISCHARGE_PLANNER', 'COMMUNITY_COOR
 const BED_MANAGERS: readonly Role[] = ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'DISCHARGE_PLANNER'];
 
 /**
+ * Refusal codes. Commands refused by this table answer 403 FORBIDDEN. Reads (ReadReferral,
+ * ReadAuditTrail, ReadPatient and the patient lookup, a command's status) answer a foreign caller
+ * exactly like an unknown id (404 *_NOT_FOUND): a 403 would confirm that a patient or referral exists,
+ * and for a resident-ID lookup that alone discloses that a person is in care in the district.
+ * Commands keep 403: the caller already names the object it acts on, and a distinct code tells an
+ * integrator that the credential, not the id, is wrong.
+ *
  * The role × command matrix of DOMAIN.md as one table, read by the application layer (every
  * handler calls `authorize`), the access tests (which walk it cell by cell), the README and the console.
  * District roles act across institutions but only within their district.
