@@ -86,10 +86,17 @@ describe('Security: privacy (logs, ciphertext at rest, identifier-free events, a
   });
 
   it('PatientRegistered and every referral event carry no identifiers (audit log and outbox)', async () => {
+    // a second referral of the same patient that goes the unhappy way: declined, escalated, rejected
+    const r2 = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'URGENT', clinicalSummary: 'second', careLevel: 3, consent: true }), 'draft 2');
+    await ok(d.planner.post(`/referrals/${r2.referralId}/submit`), 'submit 2');
+    const o2 = await ok(d.planner.post(`/referrals/${r2.referralId}/offers`, { targetInstitutionId: d.cc2, targetBedId: d.cc2Beds[0] }), 'offer 2');
+    const declined = await ok(d.cc2c.post(`/referrals/${r2.referralId}/offers/${o2.offerId}/decline`, { reason: 'OTHER', text: 'no rehab nurse this week' }), 'decline');
+    if (declined.state !== 'ESCALATED') await ok(d.dc.post(`/referrals/${r2.referralId}/escalate`, { reason: 'no capacity' }), 'escalate');
+    await ok(d.dc.post(`/referrals/${r2.referralId}/close`, { reason: 'no capacity in district' }), 'close');
     const audit: { event_type: string; payload: unknown; reason: string | null }[] = await e.ds.query(`SELECT event_type, payload, reason FROM audit_log`);
     const outbox: { event_type: string; payload: unknown }[] = await e.ds.query(`SELECT event_type, payload FROM outbox`);
     const types = new Set(audit.map((a) => a.event_type));
-    for (const t of ['PatientRegistered', 'ReferralDrafted', 'ReferralSubmitted', 'OfferExtended', 'OfferViewed', 'OfferAccepted', 'BedReserved', 'TransferStarted', 'PatientAdmitted', 'ReferralCompleted']) expect(types).toContain(t);
+    for (const t of ['PatientRegistered', 'ReferralDrafted', 'ReferralSubmitted', 'OfferExtended', 'OfferViewed', 'OfferAccepted', 'BedReserved', 'TransferStarted', 'PatientAdmitted', 'ReferralCompleted', 'OfferDeclined', 'ReferralEscalated', 'ReferralRejected']) expect(types).toContain(t);
     const keys = (o: unknown): string[] => (o && typeof o === 'object' ? Object.entries(o).flatMap(([k, v]) => [k, ...keys(v)]) : []);
     // institutions and beds have names; patients' and referrals' events must not
     for (const ev of [...audit, ...outbox].filter((x) => !/^(Institution|Bed)(Registered|StatusChanged)$/.test(x.event_type))) {
@@ -107,11 +114,11 @@ describe('Security: privacy (logs, ciphertext at rest, identifier-free events, a
     const got = await d.planner.get(`/patients/${patientId}`, { 'x-access-reason': 'discharge letter' });
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ id: patientId, residentId: rid, name, phone });
-    // cc2 never had an offer for this patient: it cannot read nor find them, and the refusal looks like absence
-    const foreign = await d.cc2c.get(`/patients/${patientId}`, { 'x-access-reason': 'curious' });
+    // the care home never had an offer for this patient: it cannot read nor find them, and the refusal looks like absence
+    const foreign = await d.carec.get(`/patients/${patientId}`, { 'x-access-reason': 'curious' });
     expect(foreign.status).toBe(404);
     expect(foreign.body.code).toBe('PATIENT_NOT_FOUND');
-    const foreignLookup = await d.cc2c.get(`/patients?residentId=${rid}`, { 'x-access-reason': 'curious' });
+    const foreignLookup = await d.carec.get(`/patients?residentId=${rid}`, { 'x-access-reason': 'curious' });
     expect(foreignLookup.status).toBe(404);
     expect(foreignLookup.body.code).toBe('PATIENT_NOT_FOUND');
     expect((await d.planner.get(`/patients?residentId=${residentId(9999)}`, { 'x-access-reason': 'x' })).status).toBe(404);
