@@ -9,7 +9,8 @@ interface Layer {
 
 /** Catch-all fallbacks (no endpoint of their own: they answer "not supported"), kept out of the document on purpose. */
 // the FHIR catch-all (answers an OperationOutcome) and the console's client-side routes (static files)
-const FALLBACKS = ['/console/*path', '/fhir/*path'];
+// …and the request-logging middleware (nestjs-pino), which Nest mounts on every path
+const FALLBACKS = ['/{*path}', '/console/*path', '/fhir/*path'];
 
 function routeLayers(e: Engine): Layer[] {
   const express = e.api.getHttpAdapter().getInstance() as { router?: { stack: Layer[] }; _router?: { stack: Layer[] } };

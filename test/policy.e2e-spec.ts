@@ -65,7 +65,9 @@ describe('District policy: eligibility, supersede, return holds, policy document
 
   it('an EMERGENCY upward referral supersedes a live downward one, cancelling it with the reason', async () => {
     const patientId = await d.patient(d.planner, d.assessed(4));
-    const down = await careReferral(d, patientId);
+    const down = await careReferral(d, patientId, { requestedKind: 'COMMUNITY', services: ['REHAB'] });
+    // offered to cc1: the centre now has the patient in its care and may refer them
+    await ok(submitTo(down.referralId, d.cc1), 'submit down');
     // a second ordinary referral is refused
     const second = await d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'URGENT', clinicalSummary: 'x', consent: true });
     expect(second.body).toMatchObject({ code: 'PATIENT_HAS_LIVE_REFERRAL', details: { referralId: down.referralId } });
@@ -78,7 +80,7 @@ describe('District policy: eligibility, supersede, return holds, policy document
   });
 
   it('a care-home resident referred UPWARD keeps a return hold; the way back down finds that bed first; nobody else may take it', async () => {
-    const resident = await d.patient(d.carec, d.assessed(4));
+    const resident = await d.patient(d.planner, d.assessed(4));
     // put the resident in care bed 3-01 through a completed placement
     const place = await careReferral(d, resident);
     const s = await ok(submitTo(place.referralId, d.care, d.careBeds[0]), 'submit');

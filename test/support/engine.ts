@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -11,7 +10,8 @@ import { EnvConfig, loadConfig } from '@bedlink/config';
 import { Role } from '@bedlink/domain';
 import { createDataSource } from '@bedlink/persistence';
 import { createApi } from '../../apps/api/src/bootstrap';
-import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { createWorker } from '../../apps/worker/src/bootstrap';
+import type { DestinationStream } from 'pino';
 import { ADMIN_URL, SUITE_DB_PREFIX, TEMPLATE_DB } from './global-setup';
 
 export interface Engine {
@@ -58,11 +58,11 @@ export async function dropTestDatabase(url: string): Promise<void> {
  * The whole engine for one suite: its own database, its own queue prefix, the API on a random
  * port and the worker as a separate Nest application, both on real Postgres and Redis.
  */
-export async function startEngine(opts: { env?: Record<string, string>; clock?: Clock; policy?: Policy; worker?: boolean } = {}): Promise<Engine> {
+export async function startEngine(opts: { env?: Record<string, string>; clock?: Clock; policy?: Policy; worker?: boolean; logDestination?: DestinationStream } = {}): Promise<Engine> {
   const dbUrl = await createTestDatabase();
   const prefix = `bltest${randomBytes(4).toString('hex')}`;
   const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: dbUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', COMMAND_TIMEOUT_MS: '15000', DB_POOL_SIZE: '8', OUTBOX_POLL_MS: '50', ...opts.env });
-  const api = await createApi(cfg, { clock: opts.clock, policy: opts.policy, logger: ['error'] });
+  const api = await createApi(cfg, { clock: opts.clock, policy: opts.policy, logger: ['error'], logDestination: opts.logDestination });
   await api.listen(0, '127.0.0.1');
   const port = (api.getHttpServer().address() as { port: number }).port;
   const ds = createDataSource(dbUrl, 4);
@@ -76,8 +76,7 @@ export async function startEngine(opts: { env?: Record<string, string>; clock?: 
     token: (role, institutionId = null, o = {}) => mintToken(cfg.JWT_SECRET, { sub: o.userId ?? `${role.toLowerCase()}-${institutionId ?? o.districtId ?? 'x'}`, role, inst: institutionId, dist: o.districtId ?? null }),
     async startWorker() {
       if (engine.worker) return;
-      const w = await NestFactory.createApplicationContext(WorkerModule.forRoot(cfg, { clock: opts.clock, policy: opts.policy }), { logger: ['error'] });
-      w.enableShutdownHooks();
+      const w = await createWorker(cfg, { clock: opts.clock, policy: opts.policy, logDestination: opts.logDestination });
       await w.init();
       engine.worker = w;
     },

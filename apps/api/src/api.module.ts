@@ -1,18 +1,24 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import IORedis from 'ioredis';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import { Queue, QueueEvents } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { TokenVerifier } from '@bedlink/auth';
-import { Clock, Policy } from '@bedlink/application';
-import { EnvConfig } from '@bedlink/config';
+import { Clock, PatientRecords, Policy } from '@bedlink/application';
+import { EnvConfig, loggerParams } from '@bedlink/config';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ALL_QUEUES, CommandGateway, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
-import { findCommandOutcome, InfraModule } from '@bedlink/persistence';
-import { AuthGuard, TOKEN_VERIFIER } from './http/auth';
+import { ApiKeyStore, findCommandOutcome, InfraModule } from '@bedlink/persistence';
+import { ApiKeysController } from './http/api-keys.controller';
+import { API_KEYS, AUTH_FAILURES, AuthFailureCounter, AuthGuard, TOKEN_VERIFIER } from './http/auth';
+import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle';
 import { COMMAND_GATEWAY, CommandRunner } from './http/command-runner';
 import { CommandsController } from './http/commands.controller';
 import { ErrorFilter } from './http/error.filter';
@@ -34,6 +40,14 @@ import { OPS_QUEUES } from './ops/queue-stats';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
 const QUEUE_EVENTS = Symbol('QUEUE_EVENTS');
+const THROTTLE_REDIS = Symbol('THROTTLE_REDIS');
+
+class ThrottleRedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(THROTTLE_REDIS) private readonly redis: IORedis) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+}
 
 class QueueEventsCloser implements OnApplicationShutdown {
   constructor(@Inject(QUEUE_EVENTS) private readonly events: QueueEvents) {}
@@ -45,8 +59,17 @@ class QueueEventsCloser implements OnApplicationShutdown {
 /** The API process: REST, health; writes go to the commands queue, reads to Postgres. */
 @Module({})
 export class ApiModule {
-  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy } = {}): DynamicModule {
+  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream } = {}): DynamicModule {
     const connection = redisOptionsFromUrl(cfg.REDIS_URL);
+    const throttleRedis = new IORedis({ ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false });
+    throttleRedis.on('error', () => undefined);
+    const throttleStorage = new RedisThrottlerStorage(throttleRedis, cfg.QUEUE_PREFIX);
+    const authFailures: AuthFailureCounter = {
+      fail: async (ip) => {
+        const r = await throttleStorage.increment(`authfail:${ip}`, cfg.RATE_LIMIT_WINDOW_MS, cfg.RATE_LIMIT, cfg.RATE_LIMIT_WINDOW_MS, 'auth');
+        return { blocked: r.isBlocked, retryAfterSec: r.timeToBlockExpire };
+      },
+    };
     return {
       module: ApiModule,
       // Global so the facade modules (FHIR, HL7 v2) reach the same CommandRunner and read side as REST.
@@ -54,6 +77,12 @@ export class ApiModule {
       imports: [
         InfraModule.forRoot(cfg, opts),
         TerminusModule,
+        LoggerModule.forRoot(loggerParams(cfg, 'api', opts.logDestination)),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: cfg.RATE_LIMIT_WINDOW_MS, limit: cfg.RATE_LIMIT }],
+          storage: throttleStorage,
+          errorMessage: 'too many requests; slow down and retry after the time in Retry-After',
+        }),
         // Producer connection fails fast: a Redis outage is a 503, not a hung request.
         BullModule.forRoot({ connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix: cfg.QUEUE_PREFIX }),
         // every queue: commands to produce, the rest for the dashboard, /metrics and readiness
@@ -63,11 +92,18 @@ export class ApiModule {
         FhirModule,
         Hl7Module,
       ],
-      controllers: [ReferralsController, InboxController, ProgrammesController, RegistryController, PolicyController, CommandsController, HealthController, MetricsController, WebhooksController, EventsController, ConsoleController],
+      controllers: [ReferralsController, InboxController, ProgrammesController, RegistryController, PolicyController, CommandsController, HealthController, MetricsController, WebhooksController, EventsController, ConsoleController, ApiKeysController],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
+        // Order matters: the throttle keys on the principal AuthGuard resolved.
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY }) },
+        { provide: APP_GUARD, useClass: PrincipalThrottlerGuard },
+        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY, jwksUrl: cfg.JWT_JWKS_URL, jwksFile: cfg.JWT_JWKS_FILE }) },
+        { provide: API_KEYS, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyStore(ds) },
+        { provide: THROTTLE_REDIS, useValue: throttleRedis },
+        { provide: AUTH_FAILURES, useValue: authFailures },
+        ThrottleRedisCloser,
+        PatientRecords,
         { provide: QUEUE_EVENTS, useFactory: () => new QueueEvents(QUEUES.commands, { connection, prefix: cfg.QUEUE_PREFIX }) },
         {
           provide: COMMAND_GATEWAY,

@@ -4,19 +4,25 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { static as serveStatic } from 'express';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { DomainError } from '@bedlink/domain';
 import { EnvConfig } from '@bedlink/config';
 import { Clock, Policy } from '@bedlink/application';
 import { ApiModule } from './api.module';
 import { MetricsService } from './ops/metrics.service';
 import { CONSOLE_DIR } from './console/console.controller';
+import { bodyGuard } from './http/body-guard';
 
 /** Builds the API application (used by main.ts, the tests and the bench alike). */
-export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logger?: false | ('error' | 'warn' | 'log')[] } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(cfg, opts), { logger: opts.logger ?? ['error', 'warn', 'log'], bodyParser: false });
+export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logger?: false | ('error' | 'warn' | 'log')[]; logDestination?: DestinationStream } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(cfg, opts), { logger: opts.logger ?? ['error', 'warn', 'log'], bodyParser: false, bufferLogs: true });
+  // Structured JSON logs with redaction (nestjs-pino) for everything Nest logs from here on.
+  app.useLogger(app.get(Logger));
   // first, so every request (including refused and unmatched ones) is timed
   app.use(app.get(MetricsService).httpMiddleware());
   app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
+  app.use(bodyGuard);
   // HL7 v2 ER7 arrives as text, on /hl7 only (elsewhere a text body stays unparsed, as before).
   app.useBodyParser('text', { limit: '256kb', type: (req) => (req.url ?? '').startsWith('/hl7/') && /^(text\/plain|x-application\/hl7-v2\+er7)\b/i.test(String(req.headers['content-type'] ?? '')) });
   app.use(helmet({ contentSecurityPolicy: false }));

@@ -42,6 +42,7 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
     const ctx = { commandId: job.id!, commandType: d.type, actor: d.actor, correlationId: d.correlationId, causationId: d.causationId, now: this.clock.now(), fingerprint: d.fingerprint || undefined };
     try {
       const result = await this.bus.execute(new Cls(d.payload, ctx));
+      this.log.debug({ msg: 'command executed', commandId: job.id, type: d.type, correlationId: d.correlationId, ok: true });
       return { ok: true, result: result as Record<string, unknown> };
     } catch (e) {
       if (e instanceof AlreadyExecuted) {
@@ -51,6 +52,7 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
       }
       if (e instanceof DomainError && e.code !== 'DATABASE_UNAVAILABLE') {
         await recordCommandFailure(this.ds, { id: job.id!, type: d.type, actorUser: d.actor.userId, actorInstitution: d.actor.institutionId, correlationId: d.correlationId, error: e.toJSON(), fingerprint: d.fingerprint || undefined });
+        this.log.log({ msg: 'command refused', commandId: job.id, type: d.type, correlationId: d.correlationId, code: e.code });
         return { ok: false, error: e.toJSON() };
       }
       this.log.warn({ msg: 'command failed, will retry', commandId: job.id, type: d.type, correlationId: d.correlationId, attempt: job.attemptsMade + 1, err: e instanceof Error ? e.message : String(e) });

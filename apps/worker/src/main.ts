@@ -1,13 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@bedlink/config';
-import { WorkerModule } from './worker.module';
+import { createWorker } from './bootstrap';
 
 async function bootstrap(): Promise<void> {
   const cfg = loadConfig();
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(cfg), { logger: ['error', 'warn', 'log'] });
-  app.enableShutdownHooks();
+  await createWorker(cfg);
   new Logger('Worker').log(`worker up: queues under prefix "${cfg.QUEUE_PREFIX}", command concurrency ${process.env.COMMAND_CONCURRENCY ?? 16}`);
 }
 

@@ -2,7 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Clock, COMMAND_HANDLERS, Policy } from '@bedlink/application';
-import { EnvConfig } from '@bedlink/config';
+import { EnvConfig, loggerParams } from '@bedlink/config';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
 import { InfraModule } from '@bedlink/persistence';
 import { CommandProcessor } from './command.processor';
@@ -16,11 +18,12 @@ import { WebhookDeliveryProcessor, WebhookFanoutProcessor } from './webhooks.pro
 /** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
 @Module({})
 export class WorkerModule {
-  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy } = {}): DynamicModule {
+  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream } = {}): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
         InfraModule.forRoot(cfg, opts),
+        LoggerModule.forRoot(loggerParams(cfg, 'worker', opts.logDestination)),
         CqrsModule.forRoot(),
         BullModule.forRoot({ connection: redisOptionsFromUrl(cfg.REDIS_URL), prefix: cfg.QUEUE_PREFIX }),
         BullModule.registerQueue(

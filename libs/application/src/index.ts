@@ -13,3 +13,4 @@ export * from './commands/targets';
 export * from './commands/surge.command';
 export * from './policy/policy-schema';
 export * from './commands/policy.commands';
+export * from './queries/patient-records';

@@ -21,6 +21,8 @@ export interface CommandContext {
   readonly now: Date;
   /** Hash of the command's type and payload, kept with its result to refuse a reused key. */
   readonly fingerprint?: string;
+  /** false for reads that are audited (patient record access): no command_log row, no outbox rows. */
+  readonly logResult?: boolean;
 }
 
 /** Repositories as seen inside one transaction. `get*` locks the row (SELECT … FOR UPDATE). */
@@ -44,6 +46,10 @@ export interface Tx {
   findActiveEnrolment(patientId: string): Promise<string | null>;
   /** Agreements from one institution to another (not locked: agreements only ever get added). */
   findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]>;
+  /** Blind-index lookup: the patient with this resident ID number, if registered. */
+  findPatientByResidentId(residentId: string): Promise<string | null>;
+  /** Institutions with a say over a patient: the registering one, origins and offered targets of its referrals; and its district. */
+  patientInvolvement(patientId: string): Promise<{ institutions: string[]; districtId: string | null }>;
   add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement): void;
 }
 

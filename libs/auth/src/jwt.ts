@@ -1,4 +1,5 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as jwt from 'jsonwebtoken';
 import { Actor, DomainError, Role, ROLES } from '@bedlink/domain';
 
@@ -10,40 +11,125 @@ export interface TokenClaims {
   name?: string;
 }
 
-/**
- * Verifies bearer tokens by signature: HS256 with the configured secret, or RS256 with a
- * configured public key (a hospital's identity provider). `alg: none` and any algorithm not
- * configured are refused, as are expired or malformed tokens and unknown roles.
- */
-export class TokenVerifier {
-  /**
-   * The key as a KeyObject, built once: given a string, jsonwebtoken first tries to parse it as
-   * a public key on EVERY verify (and fails, for a secret), which was a fifth of the API's CPU.
-   */
-  private readonly key: KeyObject;
-  private readonly algorithms: jwt.Algorithm[];
+export interface TokenVerifierOptions {
+  /** HS256 shared secret (our own tokens: npm run token, the seed, tests). Always accepted. */
+  secret: string;
+  /** RS256 public key (PEM) of a hospital's identity provider. */
+  publicKey?: string;
+  /** RS256 keys as a JWKS document served at this URL (fetched on demand, cached, re-fetched for an unknown kid). */
+  jwksUrl?: string;
+  /** RS256 keys as a JWKS document in a file (air-gapped deployments). */
+  jwksFile?: string;
+  /** How long fetched JWKS keys are trusted before a refresh (ms). */
+  jwksCacheMs?: number;
+}
 
-  constructor(private readonly opts: { secret: string; publicKey?: string }) {
-    this.key = opts.publicKey ? createPublicKey(opts.publicKey) : createSecretKey(Buffer.from(opts.secret, 'utf8'));
-    this.algorithms = opts.publicKey ? ['RS256'] : ['HS256'];
+interface Jwk {
+  kty: string;
+  kid?: string;
+  use?: string;
+  alg?: string;
+  [k: string]: unknown;
+}
+
+/**
+ * A JWKS key set from a URL or a file. Keys are cached; an unknown `kid` triggers at most one
+ * refresh per 10 s so a flood of forged kids cannot turn the API into a fetch amplifier.
+ */
+export class JwksKeySet {
+  private keys = new Map<string, KeyObject>();
+  private loadedAt = 0;
+  private lastAttempt = 0;
+  private inflight?: Promise<void>;
+
+  constructor(private readonly source: { url?: string; file?: string }, private readonly cacheMs = 10 * 60_000) {}
+
+  private async load(): Promise<void> {
+    this.lastAttempt = Date.now();
+    let doc: { keys?: Jwk[] };
+    if (this.source.file) doc = JSON.parse(readFileSync(this.source.file, 'utf8'));
+    else {
+      const res = await fetch(this.source.url as string, { signal: AbortSignal.timeout(3000) });
+      if (!res.ok) throw new Error(`JWKS fetch failed: ${res.status}`);
+      doc = (await res.json()) as { keys?: Jwk[] };
+    }
+    const next = new Map<string, KeyObject>();
+    for (const k of doc.keys ?? []) {
+      if (k.kty !== 'RSA' || (k.use && k.use !== 'sig') || (k.alg && k.alg !== 'RS256')) continue;
+      try {
+        next.set(k.kid ?? '', createPublicKey({ key: k as any, format: 'jwk' }));
+      } catch {
+        /* a malformed key in the set is skipped, not fatal */
+      }
+    }
+    this.keys = next;
+    this.loadedAt = Date.now();
   }
 
-  verify(token: string): Actor {
+  private refresh(): Promise<void> {
+    this.inflight ??= this.load().finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  async key(kid: string | undefined): Promise<KeyObject | undefined> {
+    const id = kid ?? '';
+    const stale = Date.now() - this.loadedAt > this.cacheMs;
+    if (stale || (!this.keys.has(id) && Date.now() - this.lastAttempt > 10_000)) await this.refresh().catch(() => undefined);
+    return this.keys.get(id) ?? (kid === undefined && this.keys.size === 1 ? [...this.keys.values()][0] : undefined);
+  }
+}
+
+/**
+ * Verifies bearer tokens by signature: HS256 with the configured secret, and RS256 with a
+ * configured public key or JWKS (a hospital's identity provider). The algorithm comes from the
+ * token header but is checked against an allow-list and bound to the key type: `alg: none`, HS256
+ * signed with the RSA public key as secret, and any other algorithm are refused, as are expired
+ * or malformed tokens and unknown roles.
+ */
+export class TokenVerifier {
+  private readonly rsaKey?: KeyObject;
+  private readonly jwks?: JwksKeySet;
+
+  /**
+   * The HS256 secret as a KeyObject, built once: given a string, jsonwebtoken first tries to
+   * parse it as a public key on every verify, which was a fifth of the API's CPU (bench profile).
+   */
+  private readonly secretKey: KeyObject;
+
+  constructor(private readonly opts: TokenVerifierOptions) {
+    this.secretKey = createSecretKey(Buffer.from(opts.secret, 'utf8'));
+    if (opts.publicKey) this.rsaKey = createPublicKey(opts.publicKey.replace(/\\n/g, '\n'));
+    if (opts.jwksUrl || opts.jwksFile) this.jwks = new JwksKeySet({ url: opts.jwksUrl, file: opts.jwksFile }, opts.jwksCacheMs);
+  }
+
+  async verify(token: string): Promise<Actor> {
     let claims: jwt.JwtPayload;
     try {
-      const decoded = jwt.verify(token, this.key, { algorithms: this.algorithms, clockTolerance: 5 });
-      if (typeof decoded === 'string') throw new Error('unexpected string payload');
-      claims = decoded;
+      const decoded = jwt.decode(token, { complete: true });
+      if (!decoded || typeof decoded.payload === 'string') throw new Error('malformed');
+      const alg = decoded.header.alg;
+      let key: string | KeyObject | undefined;
+      if (alg === 'HS256') key = this.secretKey;
+      else if (alg === 'RS256') key = this.rsaKey ?? (this.jwks ? await this.jwks.key(decoded.header.kid) : undefined);
+      if (!key) throw new Error(`algorithm ${alg} is not accepted`);
+      const verified = jwt.verify(token, key, { algorithms: [alg as jwt.Algorithm], clockTolerance: 5 });
+      if (typeof verified === 'string') throw new Error('unexpected string payload');
+      claims = verified;
     } catch (e) {
       const why = e instanceof jwt.TokenExpiredError ? 'the token has expired' : 'the token is not valid';
       throw new DomainError('UNAUTHENTICATED', why);
     }
-    const role = claims.role as Role;
-    if (typeof claims.sub !== 'string' || !ROLES.includes(role) || role === 'SYSTEM') throw new DomainError('UNAUTHENTICATED', 'the token does not name a user and a known role');
-    const isDistrict = role === 'DISTRICT_COORDINATOR' || role === 'AUDITOR';
-    if (!isDistrict && typeof claims.inst !== 'string') throw new DomainError('UNAUTHENTICATED', 'the token does not name the institution the user acts for');
-    return { userId: claims.sub, role, institutionId: isDistrict ? null : (claims.inst as string), districtId: typeof claims.dist === 'string' ? claims.dist : null };
+    return actorFromClaims(claims);
   }
+}
+
+/** The same rules for a JWT's claims and an API key's row: a user, a known human role, an institution unless district-wide. */
+export function actorFromClaims(claims: { sub?: unknown; role?: unknown; inst?: unknown; dist?: unknown }): Actor {
+  const role = claims.role as Role;
+  if (typeof claims.sub !== 'string' || !claims.sub || !ROLES.includes(role) || role === 'SYSTEM') throw new DomainError('UNAUTHENTICATED', 'the token does not name a user and a known role');
+  const isDistrict = role === 'DISTRICT_COORDINATOR' || role === 'AUDITOR';
+  if (!isDistrict && typeof claims.inst !== 'string') throw new DomainError('UNAUTHENTICATED', 'the token does not name the institution the user acts for');
+  return { userId: claims.sub, role, institutionId: isDistrict ? null : (claims.inst as string), districtId: typeof claims.dist === 'string' ? claims.dist : null };
 }
 
 /** Development and test tokens (npm run token, the demo seed, tests). Never used to verify. */

@@ -40,6 +40,26 @@ export class EnvConfig {
   @IsOptional()
   JWT_PUBLIC_KEY?: string;
 
+  /** RS256 keys of a hospital identity provider as a JWKS document: a URL or a file. */
+  @IsString()
+  @IsOptional()
+  JWT_JWKS_URL?: string;
+
+  @IsString()
+  @IsOptional()
+  JWT_JWKS_FILE?: string;
+
+  /** Requests per principal (user, API key; IP when anonymous) per RATE_LIMIT_WINDOW_MS. Generous by default. */
+  @Transform(int)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT = 100_000;
+
+  @Transform(int)
+  @IsInt()
+  @Min(100)
+  RATE_LIMIT_WINDOW_MS = 60_000;
+
   @IsString()
   @MinLength(32, { message: 'PII_KEY must be at least 32 characters (or 64 hex digits)' })
   PII_KEY = 'bedlink-dev-pii-key-change-me-in-production-0000';
@@ -130,7 +150,7 @@ const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const known = Object.keys(new EnvConfig());
   const raw: Record<string, unknown> = {};
-  for (const k of [...known, 'JWT_PUBLIC_KEY', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS']) if (env[k] !== undefined) raw[k] = env[k];
+  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS']) if (env[k] !== undefined) raw[k] = env[k];
   const cfg = plainToInstance(EnvConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(cfg, { whitelist: true });
   if (errors.length) {

@@ -2,3 +2,4 @@ export * from './referral.dto';
 export * from './registry.dto';
 export * from './webhook.dto';
 export * from './responses.dto';
+export * from './security.dto';

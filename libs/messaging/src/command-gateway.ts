@@ -86,11 +86,17 @@ export class CommandGateway {
   }
 
   /** Status of a command: finished (with its outcome) in Postgres or Redis, else where it is in the queue. */
-  async status(commandId: string): Promise<{ state: string; outcome?: CommandOutcome } | null> {
-    const done = await this.lookup(commandId);
-    if (done) return { state: 'completed', outcome: done };
+  /** A command's status, to the user who issued it only (its result can name patients and beds). */
+  async status(commandId: string, asUser?: string): Promise<{ state: string; outcome?: CommandOutcome } | null> {
+    const done = (await this.lookup(commandId)) as (CommandOutcome & { issuedBy?: string }) | null;
+    if (done) {
+      const { issuedBy, ...outcome } = done;
+      if (asUser !== undefined && issuedBy !== undefined && issuedBy !== asUser) return null;
+      return { state: 'completed', outcome: outcome as CommandOutcome };
+    }
     const job = await this.queue.getJob(commandId);
     if (!job) return null;
+    if (asUser !== undefined && job.data.actor.userId !== asUser) return null;
     const state = await job.getState();
     return state === 'completed' ? { state, outcome: job.returnvalue } : { state };
   }

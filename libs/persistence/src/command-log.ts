@@ -2,10 +2,11 @@ import { DataSource } from 'typeorm';
 
 /** Results of executed commands by idempotency key: they outlive Redis. */
 export async function findCommandOutcome(ds: DataSource, commandId: string): Promise<any | null> {
-  const rows = await ds.query(`SELECT ok, result, fingerprint FROM command_log WHERE id = $1`, [commandId]);
+  const rows = await ds.query(`SELECT ok, result, fingerprint, actor_user FROM command_log WHERE id = $1`, [commandId]);
   if (!rows.length) return null;
   const fingerprint = rows[0].fingerprint ?? undefined;
-  return rows[0].ok ? { ok: true, result: rows[0].result, fingerprint } : { ok: false, error: rows[0].result, fingerprint };
+  const issuedBy = rows[0].actor_user as string;
+  return rows[0].ok ? { ok: true, result: rows[0].result, fingerprint, issuedBy } : { ok: false, error: rows[0].result, fingerprint, issuedBy };
 }
 
 /** A refused command is final for its key too: a retry gets the same refusal, not a second try. */

@@ -16,3 +16,4 @@ export * from './journey.projector';
 export * from './policy-store';
 export * from './webhook-subscriptions';
 export * from './kpi.projector';
+export * from './api-keys';

@@ -40,6 +40,8 @@ export function translatePgError(e: unknown): unknown {
     if (constraint.startsWith('patients_resident_id_hash')) return new DomainError('PATIENT_ALREADY_REGISTERED', 'a patient with this resident ID is already registered');
     if (constraint.startsWith('institutions_code')) return new DomainError('VALIDATION_FAILED', 'an institution with this code already exists');
     if (constraint.startsWith('beds_institution_id_ward_label')) return new DomainError('VALIDATION_FAILED', 'a bed with this label already exists in that ward');
+    // a client-chosen id (institution, bed, patient, referral, offer) that is already taken
+    if (/^(institutions|beds|patients|referrals|offers|reservations)_pkey$/.test(constraint)) return new DomainError('ALREADY_EXISTS', 'a record with this id already exists');
   }
   if (code === '23503') return new DomainError('VALIDATION_FAILED', 'a referenced record does not exist');
   if (code === '22P02' || code === '22007' || code === '22008') return new DomainError('VALIDATION_FAILED', 'a value has the wrong format');

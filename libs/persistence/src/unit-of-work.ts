@@ -128,7 +128,7 @@ class PgTx implements Tx {
   async getPatient(id: string): Promise<Patient> {
     const hit = this.already<Patient>(id);
     if (hit) return hit;
-    const rows = await this.q(`SELECT * FROM patients WHERE id = $1`, [id]);
+    const rows = await this.q(`SELECT * FROM patients WHERE id = $1 FOR UPDATE`, [id]);
     if (!rows.length) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
     const p = rowToPatient(rows[0], this.cipher);
     this.tracked.set(id, { aggregate: p, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
@@ -205,6 +205,22 @@ class PgTx implements Tx {
     return rows.map((b: any) => ({ id: b.id, institutionId: b.institution_id, kind: b.kind, services: b.services, sexRestriction: b.sex_restriction, minCareLevel: b.min_care_level, maxCareLevel: b.max_care_level }));
   }
 
+  async findPatientByResidentId(residentId: string): Promise<string | null> {
+    const rows = await this.q(`SELECT id FROM patients WHERE resident_id_hash = $1`, [this.cipher.blindIndex(residentId)]);
+    return rows[0]?.id ?? null;
+  }
+
+  async patientInvolvement(patientId: string): Promise<{ institutions: string[]; districtId: string | null }> {
+    const rows = await this.q(
+      `SELECT p.registered_by_institution AS i FROM patients p WHERE p.id = $1
+       UNION SELECT origin_institution_id FROM referrals WHERE patient_id = $1
+       UNION SELECT o.target_institution_id FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE r.patient_id = $1`,
+      [patientId],
+    );
+    const d = await this.q(`SELECT i.district_id FROM patients p JOIN institutions i ON i.id = p.registered_by_institution WHERE p.id = $1`, [patientId]);
+    return { institutions: rows.map((r: { i: string }) => r.i), districtId: d[0]?.district_id ?? null };
+  }
+
   add(aggregate: Aggregate): void {
     this.tracked.set(aggregate.id, { aggregate, isNew: true, chainSeq: 0, chainHash: GENESIS_HASH });
   }
@@ -238,7 +254,7 @@ class PgTx implements Tx {
         };
         chainHash = auditHash(rec);
         audit.push([rec.aggregateType, rec.aggregateId, rec.aggregateSeq, rec.eventId, rec.eventType, JSON.stringify(rec.payload), rec.actorUser, rec.actorRole, rec.actorInstitution, rec.reason, rec.correlationId, rec.causationId, rec.occurredAt, rec.prevHash, chainHash]);
-        events.push({ e, seq: chainSeq, priority });
+        if (ctx.logResult !== false) events.push({ e, seq: chainSeq, priority });
       }
       await this.saveAggregate(t, chainSeq, chainSeq === t.chainSeq ? null : chainHash, ctx.now);
     }
@@ -396,9 +412,14 @@ class PgTx implements Tx {
       const meta = (e: DomainEvent, seq: number) =>
         JSON.stringify({ actor: ctx.actor, correlationId: ctx.correlationId, causationId: ctx.causationId, commandId: ctx.commandId, occurredAt: e.occurredAt.toISOString(), aggregateSeq: seq, reason: e.reason ?? null });
       const orows = events.map(({ e, seq, priority }) => `(${[e.id, e.type, e.aggregateType, e.aggregateId, JSON.stringify(e.payload), meta(e, seq), priority].map((v) => p(v)).join(',')})`);
-      parts.push(`o AS (INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata, priority) VALUES ${orows.join(',')})`);
+      if (orows.length) parts.push(`o AS (INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata, priority) VALUES ${orows.join(',')})`);
     }
     const head = parts.length ? `WITH ${parts.join(', ')} ` : '';
+    // An audited read keeps its trail but is not a command: nothing to replay, nothing to publish.
+    if (ctx.logResult === false) {
+      await this.q(`${head}SELECT 1`, params);
+      return;
+    }
     await this.q(
       `${head}INSERT INTO command_log (id, command_type, actor_user, actor_institution, ok, result, correlation_id, fingerprint) VALUES (${p(ctx.commandId)}, ${p(ctx.commandType)}, ${p(ctx.actor.userId)}, ${p(ctx.actor.institutionId)}, true, ${p(JSON.stringify(result))}, ${p(ctx.correlationId)}, ${p(ctx.fingerprint ?? null)})`,
       params,

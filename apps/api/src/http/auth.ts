@@ -1,8 +1,9 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Request } from 'express';
+import { Request, Response } from 'express';
 import { TokenVerifier } from '@bedlink/auth';
 import { Actor, DomainError } from '@bedlink/domain';
+import { ApiKeyStore } from '@bedlink/persistence';
 
 export const IS_PUBLIC = 'bedlink:public';
 /** Routes anyone may call (health, docs, the console's static files). */
@@ -13,27 +14,64 @@ export const QUERY_TOKEN = 'bedlink:query-token';
 export const QueryToken = () => SetMetadata(QUERY_TOKEN, true);
 
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
+export const API_KEYS = Symbol('API_KEYS');
+/** The rate limiter's storage, also used to slow down guessing credentials from one IP. */
+export const AUTH_FAILURES = Symbol('AUTH_FAILURES');
+export interface AuthFailureCounter {
+  /** Counts one failed authentication from `ip`; true when that IP is over the limit. */
+  fail(ip: string): Promise<{ blocked: boolean; retryAfterSec: number }>;
+}
 
-/** Resolves the actor from a bearer token on every route not marked @Public. */
+/**
+ * Resolves the actor on every route not marked @Public: a bearer JWT (people, through our own
+ * HS256 tokens or a hospital IdP's RS256) or an `X-Api-Key` (machine clients). Sending both is
+ * refused so a request never runs under an ambiguous identity.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
+    @Inject(API_KEYS) private readonly keys: ApiKeyStore,
+    @Inject(AUTH_FAILURES) private readonly failures: AuthFailureCounter,
   ) {}
 
-  canActivate(ctx: ExecutionContext): boolean {
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
     const req = ctx.switchToHttp().getRequest<Request & { actor?: Actor }>();
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const q = req.query?.access_token;
-    if (!m && typeof q === 'string' && q && this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN, [ctx.getHandler(), ctx.getClass()])) {
-      req.actor = this.verifier.verify(q);
+    try {
+      return await this.authenticate(req, !!this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN, [ctx.getHandler(), ctx.getClass()]));
+    } catch (e) {
+      // Failed attempts count against the client IP, so guessing tokens or keys is rate limited too.
+      if (e instanceof DomainError && e.code === 'UNAUTHENTICATED') {
+        const f = await this.failures.fail(req.ip ?? 'unknown');
+        if (f.blocked) {
+          ctx.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(f.retryAfterSec));
+          throw new DomainError('RATE_LIMITED', 'too many failed authentications from this address; retry after the time in Retry-After');
+        }
+      }
+      throw e;
+    }
+  }
+
+  private async authenticate(req: Request & { actor?: Actor }, allowQueryToken: boolean): Promise<boolean> {
+    const header = req.headers.authorization;
+    const apiKey = req.headers['x-api-key'];
+    if (header !== undefined && apiKey !== undefined) throw new DomainError('UNAUTHENTICATED', 'send either a bearer token or an API key, not both');
+    if (apiKey !== undefined) {
+      if (typeof apiKey !== 'string') throw new DomainError('UNAUTHENTICATED', 'send one X-Api-Key header');
+      req.actor = await this.keys.authenticate(apiKey);
       return true;
     }
-    if (!m) throw new DomainError('UNAUTHENTICATED', 'send a bearer token in the Authorization header');
-    req.actor = this.verifier.verify(m[1]);
+    const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+    // EventSource cannot send headers: routes marked @QueryToken() accept ?access_token= instead.
+    const q = req.query?.access_token;
+    if (!m && allowQueryToken && typeof q === 'string' && q) {
+      req.actor = await this.verifier.verify(q);
+      return true;
+    }
+    if (!m) throw new DomainError('UNAUTHENTICATED', 'send a bearer token in the Authorization header or an X-Api-Key');
+    req.actor = await this.verifier.verify(m[1]);
     return true;
   }
 }

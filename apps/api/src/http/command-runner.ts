@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Actor, CommandName, DomainError, ErrorCode, Urgency } from '@bedlink/domain';
 import { CommandGateway } from '@bedlink/messaging';
 import { MetricsService } from '../ops/metrics.service';
+import { correlationIdOf } from '@bedlink/config';
 
 export const COMMAND_GATEWAY = Symbol('COMMAND_GATEWAY');
 
@@ -32,7 +33,8 @@ export class CommandRunner {
     const key = req.header('idempotency-key');
     if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : -');
     const wait = !/respond-async/i.test(req.header('prefer') ?? '');
-    const correlationId = req.header('x-correlation-id') ?? undefined;
+    // Set by the logger middleware (nestjs-pino genReqId) from X-Correlation-Id or fresh; the same id is on every log line.
+    const correlationId = (req as Request & { correlationId?: string }).correlationId ?? correlationIdOf(req, res);
     const urgency = opts.urgency ?? (await this.urgencyOf(payload));
     const dispatch = () => this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: key, wait, urgency, correlationId });
     // outcome: ok / refused (a domain error) / accepted (answered 202 before the result) / error (no answer)

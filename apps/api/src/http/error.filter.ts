@@ -22,6 +22,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   COMMAND_NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   INVALID_TRANSITION: 409,
+  ALREADY_EXISTS: 409,
   VERSION_CONFLICT: 409,
   BED_ALREADY_RESERVED: 409,
   BED_NOT_AVAILABLE: 409,
@@ -69,6 +70,8 @@ export class ErrorFilter implements ExceptionFilter {
     // body-parser errors arrive as plain errors with a status
     if (err?.type === 'entity.too.large') return { status: 413, body: { code: 'PAYLOAD_TOO_LARGE', message: 'the request body is too large' } };
     if (err?.type === 'entity.parse.failed' || err?.status === 400) return { status: 400, body: { code: 'VALIDATION_FAILED', message: 'the request body is not valid JSON' } };
+    // other body-parser refusals (unsupported charset or encoding: 415) keep their 4xx status
+    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return { status: err.status, body: { code: HTTP_CODE[err.status] ?? 'BAD_REQUEST', message: 'the request body cannot be read (content type, charset or encoding)' } };
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { code: 'INTERNAL', message: 'an unexpected error occurred; it has been logged' } };
   }
 }

@@ -3,10 +3,10 @@ import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQue
 import { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Actor, authorize, DISTRICT_ROLES, DomainError, notFound } from '@bedlink/domain';
-import { AuditVerification, BedBoardRow, BedQuery, BedView, ChangeBedStatusDto, InstitutionView, PatientView, RegisterBedDto, RegisterInstitutionDto, RegisterPatientDto } from '@bedlink/contracts';
+import { AuditVerification, BedBoardRow, BedQuery, BedView, ChangeBedStatusDto, InstitutionView, PatientLookupQuery, PatientReadQuery, PatientView, RegisterBedDto, RegisterInstitutionDto, RegisterPatientDto } from '@bedlink/contracts';
 import { ApiCommand, ApiErrors, READ_ERRORS } from '../http/api-docs';
-import { BedBoardEntity, BedEntity, InstitutionEntity, PatientEntity, PII_CIPHER, PiiCipher, verifyAuditChains } from '@bedlink/persistence';
-import { Inject } from '@nestjs/common';
+import { PatientRecords } from '@bedlink/application';
+import { BedBoardEntity, BedEntity, InstitutionEntity, verifyAuditChains } from '@bedlink/persistence';
 import { CurrentActor } from '../http/auth';
 import { CommandRunner } from '../http/command-runner';
 
@@ -21,7 +21,7 @@ export class RegistryController {
   constructor(
     private readonly commands: CommandRunner,
     private readonly ds: DataSource,
-    @Inject(PII_CIPHER) private readonly cipher: PiiCipher,
+    private readonly patients: PatientRecords,
   ) {}
 
   @Post('institutions') @ApiOperation({ summary: 'Register an institution (district coordinator)' }) @ApiCommand(true)
@@ -84,25 +84,18 @@ export class RegistryController {
     return this.commands.run('RegisterPatient', dto, a, req, res, { created: true });
   }
 
-  @Get('patients/:id') @ApiOperation({ summary: 'A patient, to institutions with a referral for them' }) @ApiParam({ name: 'id', format: 'uuid' }) @ApiOkResponse({ type: PatientView }) @ApiErrors(...READ_ERRORS)
-  async patient(@Param('id', uuid) id: string, @CurrentActor() a: Actor) {
-    const p = await this.ds.getRepository(PatientEntity).findOne({ where: { id } });
-    if (!p) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
-    const involved: string[] = (
-      await this.ds.query(`SELECT origin_institution_id AS i FROM referrals WHERE patient_id = $1 UNION SELECT o.target_institution_id FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE r.patient_id = $1`, [id])
-    ).map((r: { i: string }) => r.i);
-    involved.push(p.registeredByInstitution);
-    if (!DISTRICT_ROLES.includes(a.role) && !(a.institutionId && involved.includes(a.institutionId))) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
-    return {
-      id: p.id,
-      name: this.cipher.decrypt(p.nameEnc),
-      residentId: this.cipher.decrypt(p.residentIdEnc),
-      phone: p.phoneEnc ? this.cipher.decrypt(p.phoneEnc) : null,
-      sex: p.sex,
-      birthDate: p.birthDate,
-      assessment: p.assessment,
-      hardship: p.hardship,
-    };
+  @Get('patients') @ApiOperation({ summary: 'Find a patient by resident ID (blind index); audited, needs X-Access-Reason or ?referralId=' }) @ApiOkResponse({ type: PatientView }) @ApiErrors(...READ_ERRORS)
+  lookupPatient(@Query() q: PatientLookupQuery, @CurrentActor() a: Actor, @Req() req: Request) {
+    return this.patients.lookup(a, q.residentId.trim().toUpperCase(), this.purpose(req, q.referralId));
+  }
+
+  @Get('patients/:id') @ApiOperation({ summary: 'A patient, to institutions with a referral for them; audited, needs X-Access-Reason or ?referralId=' }) @ApiParam({ name: 'id', format: 'uuid' }) @ApiOkResponse({ type: PatientView }) @ApiErrors(...READ_ERRORS)
+  patient(@Param('id', uuid) id: string, @Query() q: PatientReadQuery, @CurrentActor() a: Actor, @Req() req: Request) {
+    return this.patients.read(a, id, this.purpose(req, q.referralId));
+  }
+
+  private purpose(req: Request, referralId?: string) {
+    return { reason: req.header('x-access-reason') ?? null, referralId: referralId ?? null, correlationId: (req as Request & { correlationId?: string }).correlationId };
   }
 
   @Get('audit/verify') @ApiOperation({ summary: 'Recompute every audit hash chain (auditor)' }) @ApiOkResponse({ type: AuditVerification }) @ApiErrors(...READ_ERRORS)

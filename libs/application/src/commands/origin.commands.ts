@@ -41,6 +41,11 @@ export class DraftReferralHandler implements ICommandHandler<DraftReferralComman
       authorize(ctx.actor, 'DraftReferral', { districtId: origin.props.districtId, originInstitutionId: origin.id });
       const patient = await tx.getPatient(p.patientId);
       const referralId = p.referralId ?? randomUUID();
+      // Drafting makes the origin "involved" and so entitled to read the patient's record: only an
+      // institution that already has the patient (registered them, or was offered them) may do it.
+      if (!(await tx.patientInvolvement(p.patientId)).institutions.includes(origin.id)) {
+        throw new DomainError('FORBIDDEN', 'this patient is not in the care of your institution', { role: ctx.actor.role, action: 'DraftReferral' });
+      }
       let originKind = p.originKind ?? DEFAULT_ORIGIN_KIND[origin.props.type];
       if (p.originBedId) {
         const bed = await tx.getBed(p.originBedId);

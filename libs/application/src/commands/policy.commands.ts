@@ -48,8 +48,8 @@ export class UpdatePatientAssessmentHandler implements ICommandHandler<UpdatePat
       const patient = await tx.getPatient(p.patientId);
       const liveId = await tx.findPatientLiveReferral(p.patientId);
       const live = liveId ? await tx.getReferral(liveId) : null;
-      const involved = [patient.props.registeredBy, ...(live ? live.involvedInstitutions() : [])];
-      authorize(ctx.actor, 'UpdatePatientAssessment', { districtId: live?.props.districtId ?? null, involved, originInstitutionId: patient.props.registeredBy });
+      const who = await tx.patientInvolvement(p.patientId);
+      authorize(ctx.actor, 'UpdatePatientAssessment', { districtId: who.districtId, involved: who.institutions, originInstitutionId: patient.props.registeredBy });
       patient.updateAssessment({ ...p.assessment, cognitiveImpairment: p.assessment.cognitiveImpairment ?? false }, p.hardship, ctx.actor.userId, ctx.now);
       live?.reassess(p.assessment.grade, ctx.now);
       return { patientId: patient.id, grade: p.assessment.grade, reassessedReferralId: live?.id ?? null };

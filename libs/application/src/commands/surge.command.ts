@@ -58,6 +58,10 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
           if (seen.has(p.patientId)) throw new DomainError('PATIENT_HAS_LIVE_REFERRAL', 'the patient appears twice in the batch');
           if (!p.consent) throw new DomainError('CONSENT_REQUIRED', 'the patient has not consented');
           const patient = await tx.getPatient(p.patientId);
+          // as for a single draft: only an institution that has the patient in its care refers them
+          if (!(await tx.patientInvolvement(p.patientId)).institutions.includes(origin.id)) {
+            throw new DomainError('FORBIDDEN', `patient ${p.patientId} (item ${index}) is not in the care of your institution`, { role: ctx.actor.role, action: 'SubmitSurge', index });
+          }
           const verdict = checkCareEligibility(doc, p.requestedKind, patient.props.assessment, ctx.now, { hardship: patient.props.hardship });
           if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
           const live = await tx.findPatientLiveReferral(p.patientId);
@@ -65,7 +69,7 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
           seen.add(p.patientId);
           items.push({ id: String(index), index, order: index, urgency: p.urgency, p, patient });
         } catch (e) {
-          if (!(e instanceof DomainError)) throw e;
+          if (!(e instanceof DomainError) || e.code === 'FORBIDDEN') throw e;
           errors.push({ index, code: e.code, message: e.message });
         }
       }

@@ -45,6 +45,11 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 export const QUERY_NAMES = ['ReadReferral', 'ListReferrals', 'ReadAuditTrail', 'VerifyAudit', 'ReadPatient', 'ReadRegistry', 'ReadBedBoard', 'ReadCandidates', 'ReadJourney'] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
+/** Administration that is neither a domain command nor a read (credentials for machine clients). */
+export const ADMIN_NAMES = ['ManageApiKeys'] as const;
+export type AdminName = (typeof ADMIN_NAMES)[number];
+export type ActionName = CommandName | QueryName | AdminName;
+
 export interface Permission {
   readonly roles: readonly Role[];
   readonly scope: Scope;
@@ -55,11 +60,18 @@ const INSTITUTION_ROLES: readonly Role[] = ['DISCHARGE_PLANNER', 'COMMUNITY_COOR
 const BED_MANAGERS: readonly Role[] = ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'DISCHARGE_PLANNER'];
 
 /**
+ * Refusal codes. Commands refused by this table answer 403 FORBIDDEN. Reads (ReadReferral,
+ * ReadAuditTrail, ReadPatient and the patient lookup, a command's status) answer a foreign caller
+ * exactly like an unknown id (404 *_NOT_FOUND): a 403 would confirm that a patient or referral exists,
+ * and for a resident-ID lookup that alone discloses that a person is in care in the district.
+ * Commands keep 403: the caller already names the object it acts on, and a distinct code tells an
+ * integrator that the credential, not the id, is wrong.
+ *
  * The role × command matrix of DOMAIN.md as one table, read by the application layer (every
  * handler calls `authorize`), the access tests (which walk it cell by cell), the README and the console.
  * District roles act across institutions but only within their district.
  */
-export const PERMISSIONS: Readonly<Record<CommandName | QueryName, Permission>> = {
+export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   RegisterInstitution: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'register an institution in the district' },
   RegisterBed: { roles: BED_MANAGERS, scope: 'OWN', description: 'register a bed of its own institution' },
   ChangeBedStatus: { roles: BED_MANAGERS, scope: 'OWN', description: 'clean, close, reopen, isolate its own beds' },
@@ -97,6 +109,7 @@ export const PERMISSIONS: Readonly<Record<CommandName | QueryName, Permission>> 
   ReadPatient: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a patient it has a referral with' },
   ReadRegistry: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read institutions and beds' },
   ReadBedBoard: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read capacity' },
+  ManageApiKeys: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'issue, list and revoke API keys of the district' },
 };
 
 export const DISTRICT_ROLES: readonly Role[] = ['DISTRICT_COORDINATOR', 'AUDITOR'];
@@ -111,7 +124,7 @@ export interface AccessContext {
   ownInstitutionId?: string | null;
 }
 
-export function isAllowed(actor: Actor, action: CommandName | QueryName, ctx: AccessContext): boolean {
+export function isAllowed(actor: Actor, action: ActionName, ctx: AccessContext): boolean {
   const perm = PERMISSIONS[action];
   // The engine itself (timers, sagas) acts on every command it issues; it never comes in over HTTP.
   if (actor.role === 'SYSTEM') return true;
@@ -138,7 +151,7 @@ export function isAllowed(actor: Actor, action: CommandName | QueryName, ctx: Ac
   }
 }
 
-export function authorize(actor: Actor, action: CommandName | QueryName, ctx: AccessContext): void {
+export function authorize(actor: Actor, action: ActionName, ctx: AccessContext): void {
   if (!isAllowed(actor, action, ctx)) {
     throw new DomainError('FORBIDDEN', `${actor.role} of ${actor.institutionId ?? actor.districtId ?? 'no institution'} may not ${action} here`, { role: actor.role, action });
   }

@@ -69,6 +69,14 @@ export class Patient extends AggregateRoot {
     this.record('AssessmentUpdated', { patientId: this.p.id, grade: a.grade, type: a.type, assessedOn: a.assessedOn, expiresOn: a.expiresOn, cognitiveImpairment: a.cognitiveImpairment, hardship: this.p.hardship, updatedBy: by }, at);
   }
 
+  /**
+   * A person opened this patient's record. The fact joins the patient's audit chain (who and
+   * when come from the audit record's actor and time, why from `reason`); no identifier in it.
+   */
+  recordAccess(access: { kind: 'READ' | 'LOOKUP'; referralId?: string | null }, reason: string, at: Date): void {
+    this.record('PatientRecordAccessed', { patientId: this.p.id, access: access.kind, referralId: access.referralId ?? null }, at, reason);
+  }
+
   ageOn(date: Date): number {
     const [y, m, d] = this.p.birthDate.split('-').map(Number);
     let age = date.getUTCFullYear() - y;

@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'COMMAND_FAILED',
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
+  'ALREADY_EXISTS',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -41,6 +41,7 @@ export const EVENT_TYPES = [
   'ReturnHoldPlaced',
   'ReturnHoldReleased',
   'ReturnHoldLapsed',
+  'PatientRecordAccessed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -1,0 +1,192 @@
+import { Queue, QueueEvents } from 'bullmq';
+import { COMMAND_NAMES, CommandName, defaultPolicy, PERMISSIONS, Role, ROLES } from '@bedlink/domain';
+import { CommandGateway, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
+import { Engine, startEngine } from './support/engine';
+import { ok, residentId, smallDistrict } from './support/fixture';
+import { client, Reply } from './support/http';
+
+jest.setTimeout(300_000);
+
+type C = ReturnType<typeof client>;
+type Side = 'own' | 'foreign';
+const HUMAN_ROLES = ROLES.filter((r) => r !== 'SYSTEM') as Role[];
+const DISTRICT = ['DISTRICT_COORDINATOR', 'AUDITOR'];
+
+/**
+ * The access matrix walked cell by cell, generated from PERMISSIONS: every human role × every
+ * command × own / foreign institution (district roles: own / foreign district), over HTTP against
+ * the real engine (API, queue, worker, Postgres). Each cell gets a fresh referral in the state the
+ * command needs, so an allowed cell is really attempted: allowed means "not 401/403" (a 409 for a
+ * state reason still counts as allowed), forbidden means 403 FORBIDDEN.
+ * Commands only the engine issues (ExpireOffer, ExpireReservation) have no HTTP route; their cells
+ * put a job with a human actor straight on the commands queue, so the application layer itself is tested.
+ */
+describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAMES.length} commands × own/foreign = ${HUMAN_ROLES.length * COMMAND_NAMES.length * 2} cells`, () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  let gateway: CommandGateway;
+  let queue: Queue;
+  let events: QueueEvents;
+  let seq = 0;
+
+  beforeAll(async () => {
+    e = await startEngine();
+    d = await smallDistrict(e);
+    const connection = redisOptionsFromUrl(e.cfg.REDIS_URL);
+    queue = new Queue(QUEUES.commands, { connection, prefix: e.cfg.QUEUE_PREFIX });
+    events = new QueueEvents(QUEUES.commands, { connection, prefix: e.cfg.QUEUE_PREFIX });
+    await events.waitUntilReady();
+    gateway = new CommandGateway(queue as any, events, async () => null, 15_000);
+  });
+  afterAll(async () => {
+    await events?.close();
+    await queue?.close();
+    await e?.close();
+  });
+
+  // ---- fixtures: a referral from the hospital, offered to cc1; cc2 is the stranger ----
+  const bed = async (c: C, inst: string, kind = 'COMMUNITY') => (await ok(c.post('/beds', { institutionId: inst, kind, ward: 'Matrix', label: `m-${++seq}` }), 'bed')).bedId as string;
+  const patient = async () => (await ok(d.planner.post('/patients', { residentId: residentId(20_000 + ++seq), name: `矩阵${seq}`, phone: '13700000000' }), 'patient')).patientId as string;
+  const draft = async () => (await ok(d.planner.post('/referrals', { patientId: await patient(), requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'matrix', careLevel: 3, consent: true }), 'draft')).referralId as string;
+  const submitted = async () => {
+    const id = await draft();
+    await ok(d.planner.post(`/referrals/${id}/submit`), 'submit');
+    return id;
+  };
+  const offered = async () => {
+    const id = await submitted();
+    const offer = await ok(d.planner.post(`/referrals/${id}/offers`, { targetInstitutionId: d.cc1, targetBedId: await bed(d.cc1c, d.cc1) }), 'offer');
+    return { id, offerId: offer.offerId as string };
+  };
+  const accepted = async () => {
+    const f = await offered();
+    await ok(d.cc1c.post(`/referrals/${f.id}/offers/${f.offerId}/accept`, {}), 'accept');
+    return f;
+  };
+  const inTransfer = async () => {
+    const f = await accepted();
+    await ok(d.planner.post(`/referrals/${f.id}/start-transfer`), 'transfer');
+    return f;
+  };
+  const escalated = async () => {
+    const id = await submitted();
+    await ok(d.dc.post(`/referrals/${id}/escalate`, { reason: 'no capacity' }), 'escalate');
+    return id;
+  };
+
+  /** Per command: the institution that is "own" for it, and how to attempt it (fixture built fresh per cell). */
+  type Attempt = (c: C) => Promise<Reply>;
+  const HOSPITAL = () => d.hospital;
+  const CC1 = () => d.cc1;
+  const http: Partial<Record<CommandName, { own: () => string; prepare: () => Promise<Attempt> }>> = {
+    RegisterInstitution: { own: HOSPITAL, prepare: async () => (c) => c.post('/institutions', { code: `MX${++seq}-d1`, name: 'Matrix', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd1' }) },
+    RegisterBed: { own: CC1, prepare: async () => (c) => c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Matrix', label: `rb-${++seq}` }) },
+    ChangeBedStatus: { own: CC1, prepare: async () => { const b = await bed(d.cc1c, d.cc1); return (c) => c.post(`/beds/${b}/status`, { command: 'Close', reason: 'matrix' }); } },
+    // registering a patient has no foreign object: the institution is the caller's own by construction
+    RegisterPatient: { own: HOSPITAL, prepare: async () => (c) => c.post('/patients', { residentId: residentId(40_000 + ++seq), name: '矩阵', phone: '13700000001' }) },
+    // foreign: the patient is in the care of the hospital, not of the drafter
+    DraftReferral: { own: HOSPITAL, prepare: async () => { const p = await patient(); return (c) => c.post('/referrals', { patientId: p, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'matrix', careLevel: 3, consent: true }); } },
+    SubmitReferral: { own: HOSPITAL, prepare: async () => { const id = await draft(); return (c) => c.post(`/referrals/${id}/submit`); } },
+    ExtendOffer: { own: HOSPITAL, prepare: async () => { const id = await submitted(); const b = await bed(d.cc1c, d.cc1); return (c) => c.post(`/referrals/${id}/offers`, { targetInstitutionId: d.cc1, targetBedId: b }); } },
+    ViewOffer: { own: CC1, prepare: async () => { const f = await offered(); return (c) => c.post(`/referrals/${f.id}/offers/${f.offerId}/view`); } },
+    AcceptOffer: { own: CC1, prepare: async () => { const f = await offered(); return (c) => c.post(`/referrals/${f.id}/offers/${f.offerId}/accept`, {}); } },
+    DeclineOffer: { own: CC1, prepare: async () => { const f = await offered(); return (c) => c.post(`/referrals/${f.id}/offers/${f.offerId}/decline`, { reason: 'OTHER', text: 'matrix' }); } },
+    RevokeAcceptance: { own: CC1, prepare: async () => { const f = await accepted(); return (c) => c.post(`/referrals/${f.id}/revoke`, { reason: 'matrix' }); } },
+    StartTransfer: { own: HOSPITAL, prepare: async () => { const f = await accepted(); return (c) => c.post(`/referrals/${f.id}/start-transfer`); } },
+    ConfirmAdmission: { own: CC1, prepare: async () => { const f = await inTransfer(); return (c) => c.post(`/referrals/${f.id}/confirm-admission`); } },
+    AbortTransfer: { own: HOSPITAL, prepare: async () => { const f = await inTransfer(); return (c) => c.post(`/referrals/${f.id}/abort-transfer`, { reason: 'matrix' }); } },
+    CancelReferral: { own: HOSPITAL, prepare: async () => { const id = await submitted(); return (c) => c.post(`/referrals/${id}/cancel`, { reason: 'matrix' }); } },
+    EscalateReferral: { own: HOSPITAL, prepare: async () => { const id = await submitted(); return (c) => c.post(`/referrals/${id}/escalate`, { reason: 'matrix' }); } },
+    RerouteReferral: { own: HOSPITAL, prepare: async () => { const id = await escalated(); const b = await bed(d.cc2c, d.cc2); return (c) => c.post(`/referrals/${id}/reroute`, { reason: 'matrix', targets: [{ institutionId: d.cc2, bedId: b }] }); } },
+    CloseReferral: { own: HOSPITAL, prepare: async () => { const id = await escalated(); return (c) => c.post(`/referrals/${id}/close`, { reason: 'matrix' }); } },
+    RegisterProgramme: { own: CC1, prepare: async () => (c) => c.post('/programmes', { institutionId: d.cc1, kind: 'HOME_SICKBED', name: `家庭病床${++seq}`, capacity: 3 }) },
+    ChangeProgrammeCapacity: { own: CC1, prepare: async () => { const id = (await ok(d.cc1c.post('/programmes', { institutionId: d.cc1, kind: 'HOME_SICKBED', name: `家庭病床${++seq}`, capacity: 3 }), 'programme')).programmeId; return (c) => c.post(`/programmes/${id}/capacity`, { capacity: 4 }); } },
+    RegisterAgreement: { own: HOSPITAL, prepare: async () => (c) => c.post('/agreements', { fromInstitutionId: d.hospital, toInstitutionId: d.cc2, kinds: ['COMMUNITY'] }) },
+    // foreign: a batch naming a patient in the hospital's care, sent by another institution
+    SubmitSurge: { own: HOSPITAL, prepare: async () => { const p = await patient(); return (c) => c.post('/referrals/surge', { referrals: [{ patientId: p, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'matrix', consent: true }] }); } },
+    SetDistrictPolicy: { own: HOSPITAL, prepare: async () => (c) => c.raw('PUT', '/districts/d1/policy', defaultPolicy('d1')) },
+    UpdatePatientAssessment: { own: HOSPITAL, prepare: async () => { const p = await patient(); return (c) => c.post(`/patients/${p}/assessment`, { assessment: { grade: 3, type: 'ONGOING', assessedOn: '2026-06-01', expiresOn: '2028-05-31' } }); } },
+  };
+  /** Engine-only commands, sent as queue jobs carrying a human actor. */
+  const queued: Partial<Record<CommandName, { own: () => string; prepare: () => Promise<Record<string, unknown>> }>> = {
+    ExpireOffer: { own: CC1, prepare: async () => { const f = await offered(); return { referralId: f.id, offerId: f.offerId }; } },
+    ExpireReservation: { own: CC1, prepare: async () => { const f = await accepted(); return { referralId: f.id }; } },
+    LapseReturnHold: { own: CC1, prepare: async () => ({ bedId: await bed(d.cc1c, d.cc1) }) },
+    WarnOfferDeadline: { own: CC1, prepare: async () => { const f = await offered(); return { referralId: f.id, offerId: f.offerId, fraction: 0.5 }; } },
+  };
+
+  const actorFor = (role: Role, side: Side, own: string) => {
+    if (DISTRICT.includes(role)) return { userId: `mx-${role}`, role, institutionId: null, districtId: side === 'own' ? 'd1' : 'd2' };
+    return { userId: `mx-${role}`, role, institutionId: side === 'own' ? own : d.cc2, districtId: 'd1' };
+  };
+  const expected = (cmd: CommandName, role: Role, side: Side) => {
+    const perm = PERMISSIONS[cmd];
+    if (!perm.roles.includes(role)) return 'FORBIDDEN';
+    if (cmd === 'RegisterPatient') return 'allowed'; // self-scoped: no foreign object exists
+    return side === 'own' ? 'allowed' : 'FORBIDDEN';
+  };
+
+  it('every cell answers as PERMISSIONS says', async () => {
+    const want: Record<string, string> = {};
+    const got: Record<string, string> = {};
+    for (const cmd of COMMAND_NAMES) {
+      for (const role of HUMAN_ROLES) {
+        for (const side of ['foreign', 'own'] as Side[]) {
+          const cell = `${cmd} ${role} ${side}`;
+          want[cell] = expected(cmd, role, side);
+          if (http[cmd]) {
+            const spec = http[cmd]!;
+            const attempt = await spec.prepare();
+            const a = actorFor(role, side, spec.own());
+            const r = await attempt(client(e.baseUrl, e.token(role, a.institutionId, { districtId: a.districtId ?? undefined, userId: a.userId })));
+            got[cell] = r.status === 403 && r.body?.code === 'FORBIDDEN' ? 'FORBIDDEN' : r.status === 401 || r.status >= 500 || r.status === 403 ? `HTTP ${r.status} ${r.body?.code}` : 'allowed';
+          } else {
+            const spec = queued[cmd]!;
+            const payload = await spec.prepare();
+            const r = await gateway.dispatch(cmd, payload, actorFor(role, side, spec.own()) as any, { wait: true });
+            got[cell] = r.status === 'completed' && !r.outcome.ok && r.outcome.error.code === 'FORBIDDEN' ? 'FORBIDDEN' : r.status === 'completed' ? 'allowed' : 'timeout';
+          }
+        }
+      }
+    }
+    expect(Object.keys(got)).toHaveLength(HUMAN_ROLES.length * COMMAND_NAMES.length * 2);
+    expect(got).toEqual(want);
+    // the matrix is not trivially one-sided
+    const values = Object.values(got);
+    expect(values.filter((v) => v === 'allowed').length).toBeGreaterThan(30);
+    expect(values.filter((v) => v === 'FORBIDDEN').length).toBeGreaterThan(100);
+  });
+
+  it('reads: a foreign institution gets 404 for a referral, its trail, its patient and other users’ commands (existence is not disclosed); involved ones 200', async () => {
+    const f = await offered();
+    const [row] = await e.ds.query(`SELECT patient_id FROM referrals WHERE id = $1`, [f.id]);
+    const why = { 'x-access-reason': 'matrix' };
+    for (const c of [d.planner, d.cc1c]) {
+      expect((await c.get(`/referrals/${f.id}`)).status).toBe(200);
+      expect((await c.get(`/referrals/${f.id}/audit`)).status).toBe(200);
+      expect((await c.get(`/patients/${row.patient_id}`, why)).status).toBe(200);
+    }
+    for (const c of [d.cc2c, d.carec]) {
+      expect((await c.get(`/referrals/${f.id}`)).body.code).toBe('REFERRAL_NOT_FOUND');
+      expect((await c.get(`/referrals/${f.id}/audit`)).body.code).toBe('REFERRAL_NOT_FOUND');
+      expect((await c.get(`/patients/${row.patient_id}`, why)).body.code).toBe('PATIENT_NOT_FOUND');
+      expect((await c.get(`/referrals`)).body.map((r: any) => r.id)).not.toContain(f.id);
+    }
+    const otherDistrict = client(e.baseUrl, e.token('DISTRICT_COORDINATOR', null, { districtId: 'd2' }));
+    expect((await otherDistrict.get(`/referrals/${f.id}`)).status).toBe(404);
+    expect((await otherDistrict.get(`/patients/${row.patient_id}`, why)).status).toBe(404);
+    const auditorOther = client(e.baseUrl, e.token('AUDITOR', null, { districtId: 'd2' }));
+    expect((await auditorOther.get(`/referrals/${f.id}/audit`)).status).toBe(404);
+    expect((await d.planner.get('/audit/verify')).status).toBe(403);
+
+    // a command's status and result belong to whoever issued it
+    const sent = await d.planner.post(`/referrals/${f.id}/cancel`, { reason: 'matrix' });
+    const commandId = sent.headers.get('x-command-id') as string;
+    expect((await d.planner.get(`/commands/${commandId}`)).status).toBe(200);
+    for (const c of [d.cc1c, d.cc2c, client(e.baseUrl, e.token('DISCHARGE_PLANNER', d.hospital, { userId: 'a-colleague' }))]) {
+      const r = await c.get(`/commands/${commandId}`);
+      expect(r.status).toBe(404);
+      expect(r.body.code).toBe('COMMAND_NOT_FOUND');
+    }
+  });
+});
