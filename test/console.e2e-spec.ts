@@ -159,8 +159,14 @@ describe('web console in a real browser', () => {
     await expectAttr(planner.getByTestId('verify-result'), 'class', 'ok');
     await shot(planner, '06-audit');
 
-    // English switch.
+    // Filter by service: only the care home has nursing beds.
     await district.getByTestId('nav-board').click();
+    await district.getByTestId('filter-service').selectOption('NURSING');
+    await district.getByTestId(`board-row-${d.cc1}`).waitFor({ state: 'detached' });
+    await district.getByTestId(`board-row-${d.care}`).waitFor();
+    await district.getByTestId('filter-service').selectOption('');
+
+    // English switch.
     await district.getByTestId('lang').click();
     await district.getByRole('columnheader', { name: 'Hospice' }).waitFor();
     await shot(district, '07-bed-board-en');
