@@ -92,6 +92,10 @@ describe('web console in a real browser', () => {
     await coord.getByTestId('inbox-list').or(coord.locator('.empty')).first().waitFor();
     await shot(coord, '03-inbox-empty');
 
+    // The form checks what the API would refuse before sending anything.
+    await planner.getByTestId('create-referral').click();
+    await planner.getByTestId('form-errors').waitFor();
+
     // The planner registers a patient and sends a referral to cc1 through the form.
     // Another district prefix (Jing'an, 310106) than the fixture's patients, so the two never collide.
     const body = `31010619480520${100 + Math.floor(Math.random() * 800)}`;
@@ -148,6 +152,13 @@ describe('web console in a real browser', () => {
     await district.getByTestId('nav-escalations').click();
     await district.getByTestId('escalations').locator('li').first().waitFor();
     await shot(district, '04-escalations');
+    const esc = district.getByTestId('escalations').locator('li').first();
+    await esc.getByRole('checkbox', { name: '静安区第一养老院' }).check();
+    await esc.getByLabel('原因').fill('改派至养老院');
+    await esc.getByRole('button', { name: '改派' }).click();
+    await district.locator('.empty').waitFor();
+    const rerouted = await ok(d.dc.get(`/referrals/${r2.referralId}`), 'read');
+    expect(rerouted.offers.map((o: { targetInstitutionId: string }) => o.targetInstitutionId)).toContain(d.care);
 
     // The journey and the audit trail with its verification.
     await planner.goto(`${e.baseUrl}/console/#/journey/${patientId}`);
