@@ -17,6 +17,9 @@ async function ok<T = any>(p: Promise<{ status: number; body: any }>, what: stri
   return r.body as T;
 }
 
+/** Per test file (jest gives each its own module registry and each suite its own database). */
+let patientSeq = 0;
+
 /**
  * A small district through the real API: one regional medical centre, two community centres,
  * one care home; a handful of beds; everything audited like production data.
@@ -42,8 +45,12 @@ export async function smallDistrict(e: Engine, district = 'd1') {
   const cc2Beds = [await bed(cc2c, cc2, 'COMMUNITY', 'Rehab 1', '1-01', ['REHAB'])];
   const careBeds = [await bed(carec, care, 'CARE_HOME', 'Floor 3', '3-01', ['NURSING']), await bed(carec, care, 'CARE_HOME', 'Floor 3', '3-02', ['NURSING', 'DEMENTIA'])];
 
-  let patientSeq = 0;
-  const patient = async (by = planner) => (await ok(by.post('/patients', { residentId: residentId(++patientSeq + Math.floor(Math.random() * 1000)), name: `测试患者${patientSeq}`, phone: '13800138000' }), 'patient')).patientId as string;
+  // Sequential, not random: residentId(n) is collision-free for the first ~800 n, random draws
+  // collided often enough to fail suites that register 20 patients (birthday paradox).
+  const patient = async (by = planner) => {
+    const n = ++patientSeq;
+    return (await ok(by.post('/patients', { residentId: residentId(n), name: `测试患者${n}`, phone: '13800138000' }), 'patient')).patientId as string;
+  };
 
   return { district, dc, planner, cc1c, cc2c, carec, hospital, cc1, cc2, care, hospitalBeds, cc1Beds, cc2Beds, careBeds, patient };
 }
