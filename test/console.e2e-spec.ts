@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { CONSOLE_DIR } from '../apps/api/src/console/console.controller';
 import { Engine, startEngine } from './support/engine';
-import { ok, residentId, smallDistrict } from './support/fixture';
+import { residentIdCheckChar } from '@bedlink/domain';
+import { ok, smallDistrict } from './support/fixture';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(__dirname, '..', 'docs', 'screenshots');
@@ -14,6 +15,14 @@ function prerequisites(): void {
   if (!existsSync(CHROMIUM)) {
     if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as root)`);
     execSync('apt-get install -y chromium || (apt-get update && apt-get install -y chromium)', { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  // A CJK font, so the screenshots show Chinese rather than boxes (best effort: not needed to pass).
+  if (!existsSync('/usr/share/fonts/truetype/wqy') && process.getuid?.() === 0) {
+    try {
+      execSync('apt-get install -y fonts-wqy-microhei', { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    } catch {
+      /* screenshots fall back to whatever font is there */
+    }
   }
   if (!existsSync(join(CONSOLE_DIR, 'index.html'))) execSync('npm run console:build', { stdio: 'inherit', cwd: join(__dirname, '..') });
 }
@@ -83,8 +92,14 @@ describe('web console in a real browser', () => {
     await coord.getByTestId('inbox-list').or(coord.locator('.empty')).first().waitFor();
     await shot(coord, '03-inbox-empty');
 
+    // The form checks what the API would refuse before sending anything.
+    await planner.getByTestId('create-referral').click();
+    await planner.getByTestId('form-errors').waitFor();
+
     // The planner registers a patient and sends a referral to cc1 through the form.
-    await planner.getByTestId('resident-id').fill(residentId(700 + Math.floor(Math.random() * 200)));
+    // Another district prefix (Jing'an, 310106) than the fixture's patients, so the two never collide.
+    const body = `31010619480520${100 + Math.floor(Math.random() * 800)}`;
+    await planner.getByTestId('resident-id').fill(body + residentIdCheckChar(body));
     await planner.getByTestId('patient-name').fill('王阿姨');
     await planner.getByTestId('register-patient').click();
     await planner.waitForFunction("document.querySelector('[data-testid=patient-id]')?.value.length === 36");
@@ -137,6 +152,13 @@ describe('web console in a real browser', () => {
     await district.getByTestId('nav-escalations').click();
     await district.getByTestId('escalations').locator('li').first().waitFor();
     await shot(district, '04-escalations');
+    const esc = district.getByTestId('escalations').locator('li').first();
+    await esc.getByRole('checkbox', { name: '静安区第一养老院' }).check();
+    await esc.getByLabel('原因').fill('改派至养老院');
+    await esc.getByRole('button', { name: '改派' }).click();
+    await district.locator('.empty').waitFor();
+    const rerouted = await ok(d.dc.get(`/referrals/${r2.referralId}`), 'read');
+    expect(rerouted.offers.map((o: { targetInstitutionId: string }) => o.targetInstitutionId)).toContain(d.care);
 
     // The journey and the audit trail with its verification.
     await planner.goto(`${e.baseUrl}/console/#/journey/${patientId}`);
@@ -149,8 +171,14 @@ describe('web console in a real browser', () => {
     await expectAttr(planner.getByTestId('verify-result'), 'class', 'ok');
     await shot(planner, '06-audit');
 
-    // English switch.
+    // Filter by service: only the care home has nursing beds.
     await district.getByTestId('nav-board').click();
+    await district.getByTestId('filter-service').selectOption('NURSING');
+    await district.getByTestId(`board-row-${d.cc1}`).waitFor({ state: 'detached' });
+    await district.getByTestId(`board-row-${d.care}`).waitFor();
+    await district.getByTestId('filter-service').selectOption('');
+
+    // English switch.
     await district.getByTestId('lang').click();
     await district.getByRole('columnheader', { name: 'Hospice' }).waitFor();
     await shot(district, '07-bed-board-en');

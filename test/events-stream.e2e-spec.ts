@@ -1,3 +1,4 @@
+import { LiveHub } from '../apps/api/src/events/live-stream';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
 import { client, eventually } from './support/http';
@@ -37,11 +38,15 @@ describe('live event stream (GET /events/stream)', () => {
   let d: Awaited<ReturnType<typeof smallDistrict>>;
 
   beforeAll(async () => {
-    e = await startEngine();
+    e = await startEngine({ env: { LIVE_HEARTBEAT_MS: '300' } });
     d = await smallDistrict(e);
   });
+  let lingering: Awaited<ReturnType<typeof openStream>> | undefined;
   afterAll(async () => {
+    const t0 = Date.now();
     await e?.close();
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    await lingering?.close();
   });
 
   it('delivers an offer to its target institution and the district, never to a foreign institution', async () => {
@@ -76,10 +81,24 @@ describe('live event stream (GET /events/stream)', () => {
     await Promise.all([target.close(), foreign.close(), district.close(), otherDistrict.close()]);
   });
 
+  it('sends heartbeat comments and forgets a client that disconnects', async () => {
+    const hub = e.api.get(LiveHub);
+    // The first test's streams are gone once their sockets closed.
+    await eventually(async () => hub.size, (n) => n === 0, 5000);
+    const s = await openStream(`${e.baseUrl}/events/stream`, { authorization: `Bearer ${e.token('CARE_HOME_ADMISSIONS', d.care, { districtId: d.district })}` });
+    await eventually(async () => s.comments.filter((c) => c === ': heartbeat').length, (n) => n >= 2, 5000);
+    expect(hub.size).toBe(1);
+    await s.close();
+    await eventually(async () => hub.size, (n) => n === 0, 5000);
+  });
+
   it('accepts ?access_token= on the stream only, and refuses a stream without a valid token', async () => {
     const token = e.token('DISCHARGE_PLANNER', d.hospital, { districtId: d.district });
     expect(await client(e.baseUrl).get(`/referrals?access_token=${token}`)).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
     expect(await client(e.baseUrl).get('/events/stream?access_token=forged')).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
     expect(await client(e.baseUrl).get('/events/stream')).toMatchObject({ status: 401 });
+    // Left open on purpose: shutting the API down (afterAll) must end it rather than wait for it.
+    lingering = await openStream(`${e.baseUrl}/events/stream?access_token=${token}`);
+    expect(lingering.res.status).toBe(200);
   });
 });

@@ -37,6 +37,12 @@ export function BedBoard() {
   const insts = useLoad(() => api.get<Institution[]>('/institutions'), []);
   const board = useLoad(() => api.get<BoardRow[]>('/bed-board'), []);
   useLive((e) => CAPACITY_EVENTS.test(e.type), board.reload);
+  // An institution offers a service if it says so or if one of its beds does.
+  const bedServices = useLoad(async () => {
+    if (!service) return null;
+    const beds = await api.get<{ institutionId: string; services: string[] }[]>(`/beds?limit=1000`);
+    return new Set(beds.filter((b) => (b.services ?? []).includes(service)).map((b) => b.institutionId));
+  }, [service]);
 
   const districts = useMemo(() => [...new Set((insts.data ?? []).map((i) => i.districtId))].sort(), [insts.data]);
   const rows = useMemo(() => {
@@ -55,9 +61,9 @@ export function BedBoard() {
     }
     return (insts.data ?? [])
       .filter((i) => !district || i.districtId === district)
-      .filter((i) => !service || (i.services ?? []).includes(service))
+      .filter((i) => !service || (i.services ?? []).includes(service) || !!bedServices.data?.has(i.id))
       .map((i) => ({ inst: i, cells: byInst.get(i.id) ?? {} }));
-  }, [insts.data, board.data, service, district]);
+  }, [insts.data, board.data, service, district, bedServices.data]);
 
   return (
     <section aria-labelledby="board-h">

@@ -30,12 +30,15 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]) {
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
   const seq = useRef(0);
+  const loaded = useRef(false);
   const reload = useCallback(() => {
     const n = ++seq.current;
-    setLoading(true);
+    // Live reloads keep the current view; only a first load (or a new argument) shows "loading".
+    if (!loaded.current) setLoading(true);
     fn().then(
       (d) => {
         if (n !== seq.current) return;
+        loaded.current = true;
         setData(d);
         setError(undefined);
         setLoading(false);
@@ -48,7 +51,10 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]) {
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
-  useEffect(reload, [reload]);
+  useEffect(() => {
+    loaded.current = false;
+    reload();
+  }, [reload]);
   return { data, error, loading, reload };
 }
 

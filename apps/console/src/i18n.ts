@@ -56,6 +56,11 @@ const zh = {
   audit: {
     title: '审计追踪', referralId: '转介编号', load: '查看', verify: '校验哈希链', ok: '校验通过：记录完整', broken: '校验失败', seq: '序号', event: '事件', actor: '操作人', time: '时间', hash: '哈希', records: '条记录',
   },
+  event: {
+    ReferralDrafted: '起草转介', ReferralSubmitted: '提交转介', OfferExtended: '发出邀请', OfferViewed: '对方已查看', OfferAccepted: '对方接收', OfferDeclined: '对方拒绝', OfferExpired: '邀请超时', OfferWithdrawn: '撤回邀请',
+    OfferRevoked: '退回接收', ReferralEscalated: '升级至区级', ReferralRerouted: '区级改派', ReferralRejected: '区级关闭', BedReserved: '预留床位', ReservationExpired: '预留到期', ReservationReleased: '释放预留',
+    ReservationConsumed: '预留已使用', TransferStarted: '开始转运', PatientAdmitted: '患者入住', ReferralCompleted: '转介完成', ReferralCancelled: '取消转介', ReferralFailed: '转介失败', PlacementRequested: '申请安置', PlacementConfirmed: '安置确认',
+  },
   errors: {
     VALIDATION_FAILED: '输入有误', INVALID_RESIDENT_ID: '身份证号无效', UNAUTHENTICATED: '未登录或令牌已过期', FORBIDDEN: '无权执行此操作', DIRECTION_NOT_ALLOWED: '不允许此转介方向', NOT_FOUND: '未找到',
     REFERRAL_NOT_FOUND: '转介不存在', OFFER_NOT_FOUND: '发送记录不存在', BED_NOT_FOUND: '床位不存在', INSTITUTION_NOT_FOUND: '机构不存在', PATIENT_NOT_FOUND: '患者不存在', COMMAND_NOT_FOUND: '指令不存在',
@@ -133,3 +138,9 @@ export function translator(lang: Lang) {
   return (key: string): string => lookup(TABLES[lang], key.split('.')) ?? lookup(zh, key.split('.')) ?? key;
 }
 export type T = ReturnType<typeof translator>;
+
+/** Event names are stable English identifiers; show the translation when there is one. */
+export const eventLabel = (t: T, type: string): string => {
+  const s = t(`event.${type}`);
+  return s === `event.${type}` ? type : s;
+};

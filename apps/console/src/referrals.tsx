@@ -3,6 +3,7 @@ import { BED_KINDS, SERVICES } from '../../../libs/domain/src/beds/bed-kinds';
 import { DECLINE_REASONS, STRATEGIES, URGENCIES } from '../../../libs/domain/src/referral/referral-machine';
 import { api, apiPaths, LiveEvent } from './api';
 import { Institution } from './board';
+import { eventLabel } from './i18n';
 import { Countdown, ErrorBox, fmtTime, Loading, short, useApp, useLive, useLoad } from './common';
 
 export interface Offer {
@@ -636,7 +637,7 @@ export function Journey({ initial }: { initial?: string }) {
     const refs = (await api.get<Referral[]>('/referrals?limit=200')).filter((r) => r.patientId === shown);
     const full = await Promise.all(refs.map((r) => api.get<Referral>(`/referrals/${r.id}`)));
     const steps = full.flatMap((r) =>
-      (r.history ?? []).map((h) => ({ at: h.at, label: h.event, detail: `${t(`kind.${r.requestedKind}`)} · ${r.origin.name ?? ''}${h.state ? ` · ${t(`referralState.${h.state}`)}` : ''}${h.reason ? ` · ${h.reason}` : ''}` })),
+      (r.history ?? []).map((h) => ({ at: h.at, label: eventLabel(t, h.event), detail: `${t(`kind.${r.requestedKind}`)} · ${r.origin.name ?? ''}${h.state ? ` · ${t(`referralState.${h.state}`)}` : ''}${h.reason ? ` · ${h.reason}` : ''}` })),
     );
     steps.sort((a, b) => +new Date(a.at) - +new Date(b.at));
     return { derived: true, steps };
@@ -653,7 +654,7 @@ export function Journey({ initial }: { initial?: string }) {
       >
         <label>
           {t('journey.patientId')}
-          <input value={id} onChange={(e) => setId(e.target.value)} data-testid="journey-patient" />
+          <input value={id} onChange={(e) => setId(e.target.value)} size={40} data-testid="journey-patient" />
         </label>
         <button type="submit">{t('journey.load')}</button>
       </form>
@@ -700,7 +701,7 @@ export function Audit({ initial }: { initial?: string }) {
       >
         <label>
           {t('audit.referralId')}
-          <input value={id} onChange={(e) => setId(e.target.value)} list="recent-referrals" data-testid="audit-id" />
+          <input value={id} onChange={(e) => setId(e.target.value)} list="recent-referrals" size={40} data-testid="audit-id" />
           <datalist id="recent-referrals">
             {(recent.data ?? []).map((r) => (
               <option key={r.id} value={r.id}>
@@ -738,7 +739,7 @@ export function Audit({ initial }: { initial?: string }) {
                 <tr key={a.eventId}>
                   <td>{a.seq}</td>
                   <td>{fmtTime(a.occurredAt)}</td>
-                  <td>{a.eventType}</td>
+                  <td title={a.eventType}>{eventLabel(t, a.eventType)}</td>
                   <td>
                     {a.actor.user} <span className="muted small">({t(`role.${a.actor.role}`)})</span>
                   </td>

@@ -107,6 +107,12 @@ export class EnvConfig {
   @IsOptional()
   CORS_ORIGINS = '';
 
+  /** SSE heartbeat comment interval of GET /events/stream (keeps proxies from closing idle streams). */
+  @Transform(int)
+  @IsInt()
+  @Min(100)
+  LIVE_HEARTBEAT_MS = 15_000;
+
   /** Deadlines per urgency in ms (policy defaults; the district policy file overrides). */
   @Transform(int) @IsInt() @Min(1) OFFER_WINDOW_EMERGENCY_MS = 15 * 60_000;
   @Transform(int) @IsInt() @Min(1) OFFER_WINDOW_URGENT_MS = 2 * 3600_000;

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Req, Res } from '@nestjs/common';
+import { BeforeApplicationShutdown, Controller, Get, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags, ApiOkResponse } from '@nestjs/swagger';
 import { ApiErrors, AUTHED } from '../http/api-docs';
 import { Request, Response } from 'express';
@@ -7,8 +7,6 @@ import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { Actor } from '@bedlink/domain';
 import { LiveEvent, liveChannel, liveEventFor, liveEventVisibleTo, redisOptionsFromUrl } from '@bedlink/messaging';
 import { CurrentActor, QueryToken } from '../http/auth';
-
-export const HEARTBEAT_MS = 15_000;
 
 interface Subscriber {
   actor: Actor;
@@ -20,7 +18,7 @@ interface Subscriber {
  * browser, filtered by involvement. Ephemeral: a browser that reconnects re-reads its views.
  */
 @Injectable()
-export class LiveHub implements OnModuleInit, OnApplicationShutdown {
+export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly log = new Logger('LiveHub');
   private readonly clients = new Set<Subscriber>();
   private sub?: IORedis;
@@ -38,14 +36,18 @@ export class LiveHub implements OnModuleInit, OnApplicationShutdown {
       () => this.sub?.subscribe(channel),
       (e: Error) => this.log.warn(`live feed unavailable for now (${e.message})`),
     );
-    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.beat(), this.cfg.LIVE_HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the HTTP server closes: it would wait forever for open streams. Browsers reconnect. */
+  beforeApplicationShutdown(): void {
     clearInterval(this.heartbeat);
     for (const c of this.clients) c.res.end();
     this.clients.clear();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.sub?.quit().catch(() => this.sub?.disconnect());
   }
 
@@ -60,7 +62,7 @@ export class LiveHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   private beat(): void {
-    for (const c of this.clients) c.res.write(`: heartbeat ${new Date().toISOString()}\n\n`);
+    for (const c of this.clients) c.res.write(`: heartbeat\n\n`);
   }
 
   private dispatch(msg: string): void {
@@ -101,6 +103,7 @@ export class EventsController {
     req.socket.setTimeout(0);
     res.write(`retry: 3000\n: connected as ${actor.role}\n\n`);
     const remove = this.hub.add(actor, res);
-    req.on('close', remove);
+    // The response's close (not the request's: that fires once a GET has no more body to read).
+    res.on('close', remove);
   }
 }
