@@ -1,12 +1,13 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { loadConfig } from '@bedlink/config';
 import { createWorker } from './bootstrap';
 
 async function bootstrap(): Promise<void> {
   const cfg = loadConfig();
   await createWorker(cfg);
-  new Logger('Worker').log(`worker up: queues under prefix "${cfg.QUEUE_PREFIX}", command concurrency ${process.env.COMMAND_CONCURRENCY ?? 16}`);
+  // The start line is for operators and supervisors (the fault harness waits for it): printed
+  // whatever LOG_LEVEL says.
+  process.stdout.write(`worker up: queues under prefix "${cfg.QUEUE_PREFIX}", command concurrency ${cfg.COMMAND_CONCURRENCY}\n`);
 }
 
 bootstrap().catch((e) => {
