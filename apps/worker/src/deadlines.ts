@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job, Queue } from 'bullmq';
+import { Job, JobsOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { CLOCK, Clock, POLICY, Policy } from '@bedlink/application';
-import { SYSTEM_ACTOR, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
+import { CommandName, SYSTEM_ACTOR, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
 import { CommandJob, DEADLINE_JOBS, DeadlineJob, deadlineJobId, EventJob, QUEUES } from '@bedlink/messaging';
 import { deadLetter } from './dead-letter';
 
@@ -37,16 +37,18 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
   /** Fires a deadline: the command is idempotent by its id. */
   async fire(kind: 'offer' | 'reservation', due: Due): Promise<void> {
     const id = kind === 'offer' ? due.offerId! : due.reservationId!;
-    const job: CommandJob = {
-      type: kind === 'offer' ? 'ExpireOffer' : 'ExpireReservation',
-      payload: kind === 'offer' ? { referralId: due.referralId, offerId: id } : { referralId: due.referralId, reservationId: id },
-      actor: SYSTEM_ACTOR,
-      correlationId: due.referralId,
-      causationId: null,
-      submittedAt: new Date().toISOString(),
-      fingerprint: '',
-    };
-    await this.commands.add(job.type, job, { jobId: `c-expire-${kind}-${id}`, priority: URGENCY_PRIORITY[due.urgency], attempts: 6, backoff: { type: 'exponential', delay: 250 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
+    await this.enqueueSystem(
+      kind === 'offer' ? 'ExpireOffer' : 'ExpireReservation',
+      kind === 'offer' ? { referralId: due.referralId, offerId: id } : { referralId: due.referralId, reservationId: id },
+      due.referralId,
+      { jobId: `c-expire-${kind}-${id}`, priority: URGENCY_PRIORITY[due.urgency], attempts: 6, backoff: { type: 'exponential', delay: 250 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
+    );
+  }
+
+  /** A command the engine issues itself (SYSTEM actor), with a deterministic job id so a repeat runs once. */
+  private async enqueueSystem(type: CommandName, payload: Record<string, unknown>, correlationId: string, opts: JobsOptions & { jobId: string }): Promise<void> {
+    const job: CommandJob = { type, payload, actor: SYSTEM_ACTOR, correlationId, causationId: null, submittedAt: new Date().toISOString(), fingerprint: '' };
+    await this.commands.add(type, job, opts);
   }
 
   /** Warnings to the receiver at fractions of the offer's window (policy: e.g. 50% and 80%). */
@@ -68,8 +70,7 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
 
   async fireWarning(due: Due & { fraction?: number }): Promise<void> {
     const pct = Math.round((due.fraction ?? 0) * 100);
-    const job: CommandJob = { type: 'WarnOfferDeadline', payload: { referralId: due.referralId, offerId: due.offerId, fraction: due.fraction }, actor: SYSTEM_ACTOR, correlationId: due.referralId, causationId: null, submittedAt: new Date().toISOString(), fingerprint: '' };
-    await this.commands.add(job.type, job, { jobId: `c-warn-${due.offerId}-${pct}`, priority: URGENCY_PRIORITY[due.urgency], attempts: 3, removeOnComplete: { age: 3600 } });
+    await this.enqueueSystem('WarnOfferDeadline', { referralId: due.referralId, offerId: due.offerId, fraction: due.fraction }, due.referralId, { jobId: `c-warn-${due.offerId}-${pct}`, priority: URGENCY_PRIORITY[due.urgency], attempts: 3, removeOnComplete: { age: 3600 } });
   }
 
   /** Every deadline Postgres knows, armed again in Redis (after a flush, or at start). */
@@ -102,10 +103,7 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     // return holds whose days ran out: the bed goes back to the district, the care home is told
     const lapsed: any[] = await this.ds.query(`SELECT id, return_hold_until FROM beds WHERE return_hold_until < $1::timestamptz LIMIT 1000`, [now]);
     await Promise.all(
-      lapsed.map((b) => {
-        const job: CommandJob = { type: 'LapseReturnHold', payload: { bedId: b.id }, actor: SYSTEM_ACTOR, correlationId: b.id, causationId: null, submittedAt: new Date().toISOString(), fingerprint: '' };
-        return this.commands.add(job.type, job, { jobId: `c-lapse-hold-${b.id}-${new Date(b.return_hold_until).getTime()}`, attempts: 3, removeOnComplete: { age: 3600 } });
-      }),
+      lapsed.map((b) => this.enqueueSystem('LapseReturnHold', { bedId: b.id }, b.id, { jobId: `c-lapse-hold-${b.id}-${new Date(b.return_hold_until).getTime()}`, attempts: 3, removeOnComplete: { age: 3600 } })),
     );
     await Promise.all(holds.map((x) => this.fire('reservation', { referralId: x.referral_id, reservationId: x.id, dueAt: x.expires_at, urgency: x.urgency })));
     return offers.length + holds.length + lapsed.length;

@@ -17,3 +17,4 @@ export * from './policy-store';
 export * from './webhook-subscriptions';
 export * from './kpi.projector';
 export * from './api-keys';
+export * from './patient-involvement';

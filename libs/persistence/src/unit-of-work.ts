@@ -4,6 +4,7 @@ import { CommandContext, Tx, UnitOfWork } from '@bedlink/application';
 import { Agreement, AgreementProps, auditHash, Bed, DistrictPolicy, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Programme, Referral, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
 import { rowToAgreementProps, rowToBed, rowToInstitution, rowToPatient, rowToProgramme, rowToReferral } from './mappers';
 import { PiiCipher } from './pii-cipher';
+import { patientInvolvement } from './patient-involvement';
 import { RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
 
 type Aggregate = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement;
@@ -210,15 +211,8 @@ class PgTx implements Tx {
     return rows[0]?.id ?? null;
   }
 
-  async patientInvolvement(patientId: string): Promise<{ institutions: string[]; districtId: string | null }> {
-    const rows = await this.q(
-      `SELECT p.registered_by_institution AS i FROM patients p WHERE p.id = $1
-       UNION SELECT origin_institution_id FROM referrals WHERE patient_id = $1
-       UNION SELECT o.target_institution_id FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE r.patient_id = $1`,
-      [patientId],
-    );
-    const d = await this.q(`SELECT i.district_id FROM patients p JOIN institutions i ON i.id = p.registered_by_institution WHERE p.id = $1`, [patientId]);
-    return { institutions: rows.map((r: { i: string }) => r.i), districtId: d[0]?.district_id ?? null };
+  patientInvolvement(patientId: string): Promise<{ institutions: string[]; districtId: string | null }> {
+    return patientInvolvement((sql, params) => this.q(sql, params), patientId);
   }
 
   add(aggregate: Aggregate): void {

@@ -2,7 +2,7 @@ import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, READ_ERRORS } from '../http/api-docs';
 import { DataSource } from 'typeorm';
-import { Actor, DISTRICT_ROLES, DomainError, notFound } from '@bedlink/domain';
+import { Actor, ageOn, DISTRICT_ROLES, DomainError, notFound } from '@bedlink/domain';
 import { CurrentActor } from '../http/auth';
 
 /**
@@ -25,7 +25,7 @@ export class InboxController {
     const rows = await this.ds.query(
       `SELECT o.id AS offer_id, o.referral_id, o.state, o.deadline_at, o.created_at, o.viewed_at, o.target_bed_id,
               r.urgency, r.direction, r.requested_kind, r.services, r.care_level, r.clinical_summary, r.expected_arrival,
-              r.origin_institution_id, i.name AS origin_name, p.sex, p.birth_date
+              r.origin_institution_id, i.name AS origin_name, p.sex, to_char(p.birth_date, 'YYYY-MM-DD') AS birth_date
          FROM offers o
          JOIN referrals r ON r.id = o.referral_id
          JOIN institutions i ON i.id = r.origin_institution_id
@@ -52,11 +52,4 @@ export class InboxController {
       patient: { sex: r.sex, age: ageOn(r.birth_date, new Date(now)), careLevel: r.care_level, clinicalSummary: r.clinical_summary, expectedArrival: r.expected_arrival ? new Date(r.expected_arrival).toISOString() : null },
     }));
   }
-}
-
-function ageOn(birth: Date | string, today: Date): number {
-  const b = new Date(birth);
-  let age = today.getUTCFullYear() - b.getUTCFullYear();
-  if (today.getUTCMonth() < b.getUTCMonth() || (today.getUTCMonth() === b.getUTCMonth() && today.getUTCDate() < b.getUTCDate())) age--;
-  return age;
 }

@@ -5,7 +5,7 @@ import { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Actor, authorize, DISTRICT_ROLES, notFound } from '@bedlink/domain';
 import { ChangeProgrammeCapacityDto, RegisterAgreementDto, RegisterProgrammeDto } from '@bedlink/contracts';
-import { findCandidates, journeyOf, needsOfReferral, rowToReferral } from '@bedlink/persistence';
+import { findCandidates, journeyOf, needsOfReferral, patientInvolvement, rowToReferral } from '@bedlink/persistence';
 import { Inject } from '@nestjs/common';
 import { cooperationDefaultOf, POLICY, Policy } from '@bedlink/application';
 import { CurrentActor } from '../http/auth';
@@ -79,12 +79,8 @@ export class ProgrammesController {
 
   @Get('patients/:id/journey') @ApiOperation({ summary: 'The patient’s stays across the five beds, in order' }) @ApiOkResponse({ description: 'the result' }) @ApiErrors(...READ_ERRORS)
   async journey(@Param('id', uuid) id: string, @CurrentActor() a: Actor) {
-    const [p] = await this.ds.query(`SELECT id, registered_by_institution FROM patients WHERE id = $1`, [id]);
-    if (!p) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
-    const involved: string[] = (
-      await this.ds.query(`SELECT origin_institution_id AS i FROM referrals WHERE patient_id = $1 UNION SELECT o.target_institution_id FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE r.patient_id = $1`, [id])
-    ).map((r: { i: string }) => r.i);
-    involved.push(p.registered_by_institution);
+    const involved = (await patientInvolvement((sql, params) => this.ds.query(sql, params), id)).institutions;
+    if (!involved.length) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
     try {
       authorize(a, 'ReadJourney', { involved });
     } catch {

@@ -78,11 +78,16 @@ export class Patient extends AggregateRoot {
   }
 
   ageOn(date: Date): number {
-    const [y, m, d] = this.p.birthDate.split('-').map(Number);
-    let age = date.getUTCFullYear() - y;
-    if (date.getUTCMonth() + 1 < m || (date.getUTCMonth() + 1 === m && date.getUTCDate() < d)) age--;
-    return age;
+    return ageOn(this.p.birthDate, date);
   }
+}
+
+/** Age in whole years on `date` of someone born on `birthDate` (YYYY-MM-DD). */
+export function ageOn(birthDate: string, date: Date): number {
+  const [y, m, d] = birthDate.split('-').map(Number);
+  let age = date.getUTCFullYear() - y;
+  if (date.getUTCMonth() + 1 < m || (date.getUTCMonth() + 1 === m && date.getUTCDate() < d)) age--;
+  return age;
 }
 
 export function assertAssessment(a: CareAssessment): void {
