@@ -28,6 +28,8 @@ describe('Redis loss: Postgres is the source of truth, the outbox replays', () =
 
   it('events committed while the worker was down and Redis was flushed are published once each when the worker restarts', async () => {
     await eventually(() => board(d.cc1), (b) => b?.total === 3);
+    // everything the fixture committed is relayed before the worker goes, so what is pending next is ours alone
+    await eventually(async () => (await e.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`))[0].n, (n) => n === 0);
     await e.stopWorker();
 
     // Commit 25 bed registrations straight through the unit of work, as a worker would, with nobody relaying.
