@@ -1,3 +1,8 @@
+// The SSE event shape is the API's own contract; a type-only import, so no server code enters the bundle.
+import type { LiveEvent } from '../../../libs/contracts/src/live-event';
+
+export type { LiveEvent };
+
 /** Same-origin API client: bearer token from the session, `{ code, message }` errors as ApiError. */
 export class ApiError extends Error {
   constructor(
@@ -97,14 +102,6 @@ export function apiPaths(): Promise<Set<string>> {
   return paths;
 }
 
-export interface LiveEvent {
-  id: string;
-  type: string;
-  aggregateType: string;
-  aggregateId: string;
-  occurredAt: string;
-  payload: Record<string, any>;
-}
 type Listener = (e: LiveEvent) => void;
 
 /** One EventSource per tab; views subscribe to it. EventSource reconnects by itself. */
@@ -122,7 +119,7 @@ export class LiveFeed {
     es.onmessage = (m) => {
       let e: LiveEvent;
       try {
-        e = JSON.parse(m.data);
+        e = JSON.parse(m.data) as LiveEvent;
       } catch {
         return;
       }

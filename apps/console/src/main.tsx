@@ -1,10 +1,16 @@
-import { FormEvent, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Claims, decodeClaims, live, session } from './api';
-import { BedBoard, InstitutionBeds } from './board';
-import { AppCtx } from './common';
+import { AppCtx } from './app';
 import { Lang, translator } from './i18n';
-import { Audit, Escalations, Inbox, Journey, Outbox } from './referrals';
+import { Audit } from './screens/audit';
+import { BedBoard } from './screens/bed-board';
+import { Escalations } from './screens/escalations';
+import { Inbox } from './screens/inbox';
+import { InstitutionBeds } from './screens/institution-beds';
+import { Journey } from './screens/journey';
+import { Login } from './screens/login';
+import { Outbox } from './screens/outbox';
 import './styles.css';
 
 /** Which views each role works in, first one is home. */
@@ -19,37 +25,6 @@ const VIEWS_OF: Record<string, string[]> = {
 function route(): { view: string; arg?: string } {
   const [view, arg] = location.hash.replace(/^#\/?/, '').split('/');
   return { view: view || '', arg: arg || undefined };
-}
-
-function Login({ onLogin, t }: { onLogin: (token: string) => void; t: (k: string) => string }) {
-  const [token, setToken] = useState('');
-  const [bad, setBad] = useState(false);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const tok = token.trim().replace(/^Bearer\s+/i, '');
-    if (!decodeClaims(tok)) return setBad(true);
-    onLogin(tok);
-  };
-  return (
-    <form className="card login" onSubmit={submit} aria-labelledby="login-h">
-      <h2 id="login-h">{t('login')}</h2>
-      <label>
-        {t('tokenLabel')}
-        <textarea value={token} onChange={(e) => setToken(e.target.value)} rows={4} required aria-describedby="token-help" aria-invalid={bad} data-testid="token" />
-      </label>
-      <p id="token-help" className="muted small">
-        {t('tokenHelp')}
-      </p>
-      {bad && (
-        <div role="alert" className="error">
-          {t('badToken')}
-        </div>
-      )}
-      <button type="submit" data-testid="login">
-        {t('login')}
-      </button>
-    </form>
-  );
 }
 
 function App() {
@@ -142,7 +117,7 @@ function App() {
           {views.map((v) => (
             <li key={v}>
               <a href={`#/${v}`} aria-current={view === v ? 'page' : undefined} data-testid={`nav-${v}`}>
-                {t(`nav.${v === 'escalations' ? 'escalations' : v}`)}
+                {t(`nav.${v}`)}
               </a>
             </li>
           ))}

@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
+import type { LiveEvent } from '@bedlink/contracts';
 import { CONSUMERS, EventJob, liveChannel, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
 import { OutboxRow, OutboxStore } from '@bedlink/persistence';
 import { DeadlineReconciler } from './deadlines';
@@ -124,7 +125,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const pipe = redis.pipeline();
       for (const r of rows) {
         if (r.aggregate_type === 'Patient') continue; // patient events are nobody's live business
-        pipe.publish(channel, JSON.stringify({ id: r.event_id, type: r.event_type, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, occurredAt: new Date(r.created_at).toISOString(), payload: r.payload }));
+        const live: LiveEvent = { id: r.event_id, type: r.event_type, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, occurredAt: new Date(r.created_at).toISOString(), payload: r.payload };
+        pipe.publish(channel, JSON.stringify(live));
       }
       await pipe.exec();
     } catch (e) {

@@ -3,3 +3,4 @@ export * from './registry.dto';
 export * from './webhook.dto';
 export * from './responses.dto';
 export * from './security.dto';
+export * from './live-event';

@@ -1,5 +1,6 @@
 import { Actor } from '@bedlink/domain';
-import { LiveEvent, liveEventFor, liveEventVisibleTo } from './live';
+import type { LiveEvent } from '@bedlink/contracts';
+import { liveEventFor, liveEventVisibleTo } from './live';
 
 const ev = (type: string, payload: Record<string, unknown>, aggregateType = 'Referral'): LiveEvent => ({ id: 'e1', type, aggregateType, aggregateId: 'a1', occurredAt: '2026-01-01T00:00:00.000Z', payload });
 const coord = (inst: string): Actor => ({ userId: 'u', role: 'COMMUNITY_COORDINATOR', institutionId: inst, districtId: 'd1' });

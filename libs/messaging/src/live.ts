@@ -1,17 +1,8 @@
+import type { LiveEvent } from '@bedlink/contracts';
 import { Actor, DISTRICT_ROLES } from '@bedlink/domain';
 
 /** Redis pub/sub channel of the live feed (worker relay → API SSE). Ephemeral by design. */
 export const liveChannel = (prefix: string): string => `${prefix}:events`;
-
-/** What travels on the live channel and, filtered, to a browser. Events carry no patient identifiers. */
-export interface LiveEvent {
-  id: string;
-  type: string;
-  aggregateType: string;
-  aggregateId: string;
-  occurredAt: string;
-  payload: Record<string, unknown>;
-}
 
 const INSTITUTION_FIELDS = ['originInstitutionId', 'targetInstitutionId', 'institutionId'] as const;
 

@@ -5,7 +5,8 @@ import { Request, Response } from 'express';
 import IORedis from 'ioredis';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { Actor } from '@bedlink/domain';
-import { LiveEvent, liveChannel, liveEventFor, liveEventVisibleTo, redisOptionsFromUrl } from '@bedlink/messaging';
+import type { LiveEvent } from '@bedlink/contracts';
+import { liveChannel, liveEventFor, liveEventVisibleTo, redisOptionsFromUrl } from '@bedlink/messaging';
 import { CurrentActor, QueryToken } from '../http/auth';
 
 interface Subscriber {

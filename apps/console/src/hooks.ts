@@ -1,0 +1,98 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, live, LiveEvent } from './api';
+import { Institution } from './model';
+
+/** Loads data, reloads on demand; keeps showing the last good data while reloading. */
+export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]) {
+  const [data, setData] = useState<T | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [loading, setLoading] = useState(true);
+  const seq = useRef(0);
+  const loaded = useRef(false);
+  const reload = useCallback(() => {
+    const n = ++seq.current;
+    // Live reloads keep the current view; only a first load (or a new argument) shows "loading".
+    if (!loaded.current) setLoading(true);
+    fn().then(
+      (d) => {
+        if (n !== seq.current) return;
+        loaded.current = true;
+        setData(d);
+        setError(undefined);
+        setLoading(false);
+      },
+      (e) => {
+        if (n !== seq.current) return;
+        setError(e);
+        setLoading(false);
+      },
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  useEffect(() => {
+    loaded.current = false;
+    reload();
+  }, [reload]);
+  return { data, error, loading, reload };
+}
+
+export const useInstitutions = () => useLoad(() => api.get<Institution[]>('/institutions'), []);
+
+/**
+ * A write started from a button: busy while it runs, its error kept for an ErrorBox, onDone after
+ * success (typically a reload). Resolves to whether it succeeded.
+ */
+export function useAction(onDone?: () => void) {
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const run = async (fn: () => Promise<unknown>): Promise<boolean> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await fn();
+      onDone?.();
+      return true;
+    } catch (e) {
+      setError(e);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { run, busy, error };
+}
+
+/**
+ * Reload when a matching live event arrives. Read models behind the worker's projections lag the
+ * event by a moment, so reload now and once more shortly after.
+ */
+export function useLive(match: (e: LiveEvent) => boolean, reload: () => void, onEvent?: (e: LiveEvent) => void) {
+  const m = useRef(match);
+  const r = useRef(reload);
+  const o = useRef(onEvent);
+  m.current = match;
+  r.current = reload;
+  o.current = onEvent;
+  useEffect(() => {
+    const timers: number[] = [];
+    const off = live.on((e) => {
+      if (!m.current(e)) return;
+      o.current?.(e);
+      r.current();
+      timers.push(window.setTimeout(() => r.current(), 400), window.setTimeout(() => r.current(), 1500));
+    });
+    return () => {
+      off();
+      timers.forEach(clearTimeout);
+    };
+  }, []);
+}
+
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const i = window.setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(i);
+  }, [ms]);
+  return now;
+}

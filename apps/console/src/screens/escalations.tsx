@@ -1,0 +1,66 @@
+import { useState } from 'react';
+import { api } from '../api';
+import { useApp } from '../app';
+import { useAction, useInstitutions, useLive, useLoad } from '../hooks';
+import { Institution, isReferralEvent, Referral } from '../model';
+import { CardHeader, CheckGroup, ErrorBox, LinkButton, short, StateBadge, TextField, toggled } from '../ui';
+
+/** The district coordinator's home: escalated referrals to reroute or close. */
+export function Escalations() {
+  const { t, go } = useApp();
+  const list = useLoad(() => api.get<Referral[]>('/referrals?state=ESCALATED&limit=100'), []);
+  const insts = useInstitutions();
+  useLive(isReferralEvent, list.reload);
+  return (
+    <section aria-labelledby="esc-h">
+      <h2 id="esc-h">{t('esc.title')}</h2>
+      <ErrorBox error={list.error} />
+      {!list.loading && !list.data?.length ? (
+        <p className="muted empty">{t('esc.none')}</p>
+      ) : (
+        <ul className="cards" data-testid="escalations">
+          {(list.data ?? []).map((r) => (
+            <Escalated key={r.id} r={r} insts={insts.data ?? []} onChanged={list.reload} onAudit={() => go('audit', r.id)} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Escalated({ r, insts, onChanged, onAudit }: { r: Referral; insts: Institution[]; onChanged: () => void; onAudit: () => void }) {
+  const { t } = useApp();
+  const [targets, setTargets] = useState<string[]>([]);
+  const [reason, setReason] = useState('');
+  const { run, error } = useAction(onChanged);
+  // Reroute within the origin's district, never back to the origin.
+  const district = insts.find((x) => x.id === r.origin.institutionId)?.districtId;
+  const choices = insts.filter((i) => i.id !== r.origin.institutionId && i.districtId === (district ?? i.districtId)).map((i) => ({ value: i.id, label: i.name }));
+  return (
+    <li className="card">
+      <CardHeader
+        title={
+          <>
+            {r.origin.name} · {t(`kind.${r.requestedKind}`)} · {t(`urgency.${r.urgency}`)}
+          </>
+        }
+      >
+        <StateBadge state={r.state} />
+      </CardHeader>
+      <p>{r.clinicalSummary}</p>
+      <p className="small muted">{r.offers.map((o) => `${o.targetName ?? short(o.targetInstitutionId)}: ${t(`offerState.${o.state}`)}${o.declineReason ? ` (${t(`decline.${o.declineReason}`)})` : ''}`).join(' · ')}</p>
+      <CheckGroup legend={t('esc.targets')} choices={choices} checked={targets} onToggle={(id) => setTargets((x) => toggled(x, id))} />
+      <TextField label={t('reason')} value={reason} onChange={setReason} maxLength={1000} required />
+      <div className="row">
+        <button type="button" disabled={!reason.trim() || !targets.length} onClick={() => run(() => api.post(`/referrals/${r.id}/reroute`, { reason: reason.trim(), targets: targets.map((institutionId) => ({ institutionId })) }))}>
+          {t('esc.reroute')}
+        </button>
+        <button type="button" className="danger" disabled={!reason.trim()} onClick={() => run(() => api.post(`/referrals/${r.id}/close`, { reason: reason.trim() }))}>
+          {t('esc.close')}
+        </button>
+        <LinkButton onClick={onAudit}>{t('outbox.audit')}</LinkButton>
+      </div>
+      <ErrorBox error={error} />
+    </li>
+  );
+}

@@ -1,0 +1,73 @@
+import { useMemo } from 'react';
+import { api, apiPaths } from '../api';
+import { useApp } from '../app';
+import { useLive, useLoad } from '../hooks';
+import { Bed, Institution } from '../model';
+import { ErrorBox, LinkButton, Loading } from '../ui';
+
+const STATUS_CLASS: Record<string, string> = { U: 'free', O: 'occupied', H: 'cleaning' };
+const statusOf = (b: Bed) => (b.reserved ? 'reserved' : (STATUS_CLASS[b.status] ?? 'closed'));
+
+/** One institution's wards (physical beds) and home programmes (if the API offers them). */
+export function InstitutionBeds({ id }: { id: string }) {
+  const { t, go } = useApp();
+  const inst = useLoad(() => api.get<Institution>(`/institutions/${id}`), [id]);
+  const beds = useLoad(() => api.get<Bed[]>(`/beds?institutionId=${id}&limit=1000`), [id]);
+  const programmes = useLoad(async () => {
+    const p = await apiPaths();
+    if (p.has('/institutions/{id}/programmes')) return api.get<any[]>(`/institutions/${id}/programmes`);
+    if (p.has('/programmes')) return api.get<any[]>(`/programmes?institutionId=${id}`);
+    return null;
+  }, [id]);
+  useLive((e) => e.payload.institutionId === id && /^(Bed|Reservation)/.test(e.type), beds.reload);
+  const wards = useMemo(() => {
+    const m = new Map<string, Bed[]>();
+    for (const b of beds.data ?? []) m.set(b.ward, [...(m.get(b.ward) ?? []), b]);
+    return [...m];
+  }, [beds.data]);
+  return (
+    <section aria-labelledby="beds-h">
+      <LinkButton onClick={() => go('board')}>← {t('board.back')}</LinkButton>
+      <h2 id="beds-h">{inst.data?.name ?? t('loading')}</h2>
+      <ErrorBox error={inst.error ?? beds.error} />
+      <h3>{t('board.wards')}</h3>
+      <Loading loading={beds.loading} empty={!wards.length}>
+        {wards.map(([ward, list]) => (
+          <div key={ward} className="ward">
+            <h4>
+              {t('board.ward')} {ward}
+            </h4>
+            <ul className="beds">
+              {list.map((b) => (
+                <li key={b.id} className={`bed s-${statusOf(b)}`} data-testid={`bed-${b.id}`}>
+                  <strong>{b.label}</strong>
+                  <span>{t(`kind.${b.kind}`)}</span>
+                  <span>{b.reserved ? t('bedStatus.reserved') : t(`bedStatus.${b.status}`)}</span>
+                  <span className="small">{(b.services ?? []).map((s) => t(`service.${s}`)).join('、')}</span>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
+      </Loading>
+      <h3>{t('board.programmes')}</h3>
+      {programmes.error ? (
+        <p className="muted">{t('board.noProgrammes')}</p>
+      ) : !programmes.data?.length ? (
+        <p className="muted">{programmes.loading ? t('loading') : t('board.noProgrammes')}</p>
+      ) : (
+        <table>
+          <tbody>
+            {programmes.data.map((p: any) => (
+              <tr key={p.id}>
+                <th scope="row">{p.name ?? p.code ?? p.id}</th>
+                <td>{p.kind ? t(`kind.${p.kind}`) : ''}</td>
+                <td>{p.capacity != null ? `${p.used ?? p.enrolled ?? '?'} / ${p.capacity}` : ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

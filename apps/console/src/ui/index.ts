@@ -1,0 +1,4 @@
+/** Shared pieces of the screens: feedback (errors, loading, states, time), form controls, layout. */
+export * from './feedback';
+export * from './form';
+export * from './layout';
