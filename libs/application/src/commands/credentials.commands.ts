@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { ApiKey, authorize, DISTRICT_ROLES, DomainError, Role, WebhookSubscription } from '@bedlink/domain';
+import { ApiKey, authorize, DISTRICT_ROLES, DomainError, isAllowed, notFound, PERMISSIONS, Role, WebhookSubscription } from '@bedlink/domain';
 import { BedlinkCommand } from '../command';
 import { UNIT_OF_WORK, UnitOfWork } from '../ports';
 
@@ -128,7 +128,10 @@ export class DeleteWebhookHandler implements ICommandHandler<DeleteWebhookComman
     return this.uow.run(ctx, async (tx) => {
       const sub = await tx.getWebhookSubscription(p.subscriptionId);
       const inst = await tx.getInstitution(sub.props.institutionId);
-      authorize(ctx.actor, 'DeleteWebhook', { districtId: inst.props.districtId, ownInstitutionId: inst.id });
+      const access = { districtId: inst.props.districtId, ownInstitutionId: inst.id };
+      // Another institution's endpoint reads as not found, like a read: its id and URL are that institution's business.
+      if (PERMISSIONS.DeleteWebhook.roles.includes(ctx.actor.role) && !isAllowed(ctx.actor, 'DeleteWebhook', access)) throw notFound('NOT_FOUND', 'webhook subscription', p.subscriptionId);
+      authorize(ctx.actor, 'DeleteWebhook', access);
       sub.delete(ctx.now);
       return { id: sub.id, deleted: true };
     });
