@@ -105,6 +105,11 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
     // foreign: a batch naming a patient in the hospital's care, sent by another institution
     SubmitSurge: { own: HOSPITAL, prepare: async () => { const p = await patient(); return (c) => c.post('/referrals/surge', { referrals: [{ patientId: p, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'matrix', consent: true }] }); } },
     SetDistrictPolicy: { own: HOSPITAL, prepare: async () => (c) => c.raw('PUT', '/districts/d1/policy', defaultPolicy('d1')) },
+    IssueApiKey: { own: HOSPITAL, prepare: async () => (c) => c.post('/api-keys', { label: `matrix ${++seq}`, role: 'DISCHARGE_PLANNER', institutionId: d.hospital }) },
+    RevokeApiKey: { own: HOSPITAL, prepare: async () => { const k = await ok(d.dc.post('/api-keys', { label: `matrix ${++seq}`, role: 'DISCHARGE_PLANNER', institutionId: d.hospital }), 'key'); return (c) => c.post(`/api-keys/${k.id}/revoke`); } },
+    // registering a webhook has no foreign object: the endpoint is the caller's institution's by construction
+    CreateWebhook: { own: CC1, prepare: async () => (c) => c.post('/webhooks', { url: `http://127.0.0.1:9/matrix-${++seq}` }) },
+    DeleteWebhook: { own: CC1, prepare: async () => { const w = await ok(d.cc1c.post('/webhooks', { url: `http://127.0.0.1:9/matrix-${++seq}` }), 'webhook'); return (c) => c.raw('DELETE', `/webhooks/${w.id}`); } },
     UpdatePatientAssessment: { own: HOSPITAL, prepare: async () => { const p = await patient(); return (c) => c.post(`/patients/${p}/assessment`, { assessment: { grade: 3, type: 'ONGOING', assessedOn: '2026-06-01', expiresOn: '2028-05-31' } }); } },
   };
   /** Engine-only commands, sent as queue jobs carrying a human actor. */
@@ -122,7 +127,8 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
   const expected = (cmd: CommandName, role: Role, side: Side) => {
     const perm = PERMISSIONS[cmd];
     if (!perm.roles.includes(role)) return 'FORBIDDEN';
-    if (cmd === 'RegisterPatient') return 'allowed'; // self-scoped: no foreign object exists
+    if (cmd === 'RegisterPatient' || cmd === 'CreateWebhook') return 'allowed'; // self-scoped: no foreign object exists
+    if (cmd === 'DeleteWebhook' && side === 'foreign') return 'NOT_FOUND'; // another institution's endpoint is not disclosed
     return side === 'own' ? 'allowed' : 'FORBIDDEN';
   };
 
@@ -139,7 +145,7 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
             const attempt = await spec.prepare();
             const a = actorFor(role, side, spec.own());
             const r = await attempt(client(e.baseUrl, e.token(role, a.institutionId, { districtId: a.districtId ?? undefined, userId: a.userId })));
-            got[cell] = r.status === 403 && r.body?.code === 'FORBIDDEN' ? 'FORBIDDEN' : r.status === 401 || r.status >= 500 || r.status === 403 ? `HTTP ${r.status} ${r.body?.code}` : 'allowed';
+            got[cell] = r.status === 403 && r.body?.code === 'FORBIDDEN' ? 'FORBIDDEN' : r.status === 404 && r.body?.code === 'NOT_FOUND' ? 'NOT_FOUND' : r.status === 401 || r.status >= 500 || r.status === 403 ? `HTTP ${r.status} ${r.body?.code}` : 'allowed';
           } else {
             const spec = queued[cmd]!;
             const payload = await spec.prepare();

@@ -98,7 +98,7 @@ export class ApiModule {
         // Order matters: the throttle keys on the principal AuthGuard resolved.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: PrincipalThrottlerGuard },
-        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY, jwksUrl: cfg.JWT_JWKS_URL, jwksFile: cfg.JWT_JWKS_FILE }) },
+        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY, jwksUrl: cfg.JWT_JWKS_URL, jwksFile: cfg.JWT_JWKS_FILE, issuer: cfg.JWT_ISSUER, audience: cfg.JWT_AUDIENCE }) },
         { provide: API_KEYS, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyStore(ds) },
         { provide: THROTTLE_REDIS, useValue: throttleRedis },
         { provide: AUTH_FAILURES, useValue: authFailures },

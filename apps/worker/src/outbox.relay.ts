@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import type { LiveEvent } from '@bedlink/contracts';
-import { CONSUMERS, EventJob, liveChannel, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
+import { CONSUMERS, consumedTypes, EventJob, liveChannel, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
 import { OutboxRow, OutboxStore } from '@bedlink/persistence';
 import { DeadlineReconciler } from './deadlines';
 
@@ -143,7 +143,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (set !== 'OK') return;
     const since = new Date(Date.now() - 24 * 3600_000);
     let requeued = 0;
-    for (const c of CONSUMERS.filter((x) => x.inbox)) requeued += await this.store.requeueUnhandled([c.name], since, c.types === 'ALL' ? null : c.types);
+    for (const c of CONSUMERS.filter((x) => x.inbox)) requeued += await this.store.requeueUnhandled([c.name], since, consumedTypes(c));
     const rearmed = await this.deadlines.rearmAll();
     this.log.log(`redis epoch (re)started: ${requeued} sent-but-unhandled events requeued, ${rearmed} deadlines re-armed`);
   }

@@ -10,6 +10,7 @@ import { CloseReferralCommand, CloseReferralHandler, EscalateReferralCommand, Es
 import { ChangeProgrammeCapacityCommand, ChangeProgrammeCapacityHandler, RegisterAgreementCommand, RegisterAgreementHandler, RegisterProgrammeCommand, RegisterProgrammeHandler } from './commands/programme.commands';
 import { SubmitSurgeCommand, SubmitSurgeHandler } from './commands/surge.command';
 import { LapseReturnHoldCommand, LapseReturnHoldHandler, SetDistrictPolicyCommand, SetDistrictPolicyHandler, UpdatePatientAssessmentCommand, UpdatePatientAssessmentHandler, WarnOfferDeadlineCommand, WarnOfferDeadlineHandler } from './commands/policy.commands';
+import { CreateWebhookCommand, CreateWebhookHandler, DeleteWebhookCommand, DeleteWebhookHandler, IssueApiKeyCommand, IssueApiKeyHandler, RevokeApiKeyCommand, RevokeApiKeyHandler } from './commands/credentials.commands';
 
 type CommandClass = new (payload: any, ctx: CommandContext) => BedlinkCommand<any>;
 
@@ -43,6 +44,10 @@ export const COMMAND_CLASSES: Readonly<Record<CommandName, CommandClass>> = {
   UpdatePatientAssessment: UpdatePatientAssessmentCommand,
   LapseReturnHold: LapseReturnHoldCommand,
   WarnOfferDeadline: WarnOfferDeadlineCommand,
+  IssueApiKey: IssueApiKeyCommand,
+  RevokeApiKey: RevokeApiKeyCommand,
+  CreateWebhook: CreateWebhookCommand,
+  DeleteWebhook: DeleteWebhookCommand,
 };
 
 export const COMMAND_HANDLERS = [
@@ -74,4 +79,8 @@ export const COMMAND_HANDLERS = [
   UpdatePatientAssessmentHandler,
   LapseReturnHoldHandler,
   WarnOfferDeadlineHandler,
+  IssueApiKeyHandler,
+  RevokeApiKeyHandler,
+  CreateWebhookHandler,
+  DeleteWebhookHandler,
 ];

@@ -14,3 +14,4 @@ export * from './commands/surge.command';
 export * from './policy/policy-schema';
 export * from './commands/policy.commands';
 export * from './queries/patient-records';
+export * from './commands/credentials.commands';

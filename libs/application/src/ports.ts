@@ -1,4 +1,4 @@
-import { Actor, Agreement, AgreementProps, Bed, DistrictPolicy, DistrictPolicyDoc, Institution, Patient, Programme, RankedCandidate, Referral } from '@bedlink/domain';
+import { Actor, Agreement, AgreementProps, ApiKey, Bed, DistrictPolicy, DistrictPolicyDoc, Institution, Patient, Programme, RankedCandidate, Referral, WebhookSubscription } from '@bedlink/domain';
 
 export interface FreeBed {
   id: string;
@@ -50,7 +50,11 @@ export interface Tx {
   findPatientByResidentId(residentId: string): Promise<string | null>;
   /** Institutions with a say over a patient: the registering one, origins and offered targets of its referrals; and its district. */
   patientInvolvement(patientId: string): Promise<{ institutions: string[]; districtId: string | null }>;
-  add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement): void;
+  /** An API key, locked for change; NOT_FOUND when there is none. */
+  getApiKey(id: string): Promise<ApiKey>;
+  /** A live webhook subscription, locked for change; NOT_FOUND when there is none or it was deleted. */
+  getWebhookSubscription(id: string): Promise<WebhookSubscription>;
+  add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription): void;
 }
 
 export const UNIT_OF_WORK = Symbol('UNIT_OF_WORK');

@@ -31,7 +31,7 @@ describe('TokenVerifier', () => {
     const file = join(dir, 'jwks.json');
     writeFileSync(file, JSON.stringify({ keys: [{ ...other.publicKey.export({ format: 'jwk' }), kid: 'a' }, { ...pair.publicKey.export({ format: 'jwk' }), kid: 'b' }] }));
     const v = new TokenVerifier({ secret, jwksFile: file });
-    await expect(v.verify(jwt.sign(claims, pair.privateKey, { algorithm: 'RS256', keyid: 'b' }))).resolves.toMatchObject({ userId: 'u1' });
+    await expect(v.verify(jwt.sign(claims, pair.privateKey, { algorithm: 'RS256', keyid: 'b', expiresIn: '1m' }))).resolves.toMatchObject({ userId: 'u1' });
     await expect(v.verify(jwt.sign(claims, pair.privateKey, { algorithm: 'RS256', keyid: 'a' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });

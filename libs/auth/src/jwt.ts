@@ -1,7 +1,7 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as jwt from 'jsonwebtoken';
-import { Actor, DomainError, Role, ROLES } from '@bedlink/domain';
+import { Actor, DISTRICT_ROLES, DomainError, Role, ROLES } from '@bedlink/domain';
 
 export interface TokenClaims {
   sub: string;
@@ -22,6 +22,10 @@ export interface TokenVerifierOptions {
   jwksFile?: string;
   /** How long fetched JWKS keys are trusted before a refresh (ms). */
   jwksCacheMs?: number;
+  /** Required `iss` of RS256 tokens (the IdP); when set, a token without it or from another issuer is refused. */
+  issuer?: string;
+  /** Required `aud` of RS256 tokens; when set, a token without it or for another audience is refused. */
+  audience?: string;
 }
 
 interface Jwk {
@@ -112,24 +116,36 @@ export class TokenVerifier {
       if (alg === 'HS256') key = this.secretKey;
       else if (alg === 'RS256') key = this.rsaKey ?? (this.jwks ? await this.jwks.key(decoded.header.kid) : undefined);
       if (!key) throw new Error(`algorithm ${alg} is not accepted`);
-      const verified = jwt.verify(token, key, { algorithms: [alg as jwt.Algorithm], clockTolerance: 5 });
+      // A hospital IdP's token is bound to that IdP and to us: iss and aud are checked when configured.
+      const bound = alg === 'RS256' ? { issuer: this.opts.issuer, audience: this.opts.audience } : {};
+      const verified = jwt.verify(token, key, { algorithms: [alg as jwt.Algorithm], clockTolerance: 5, ...bound });
       if (typeof verified === 'string') throw new Error('unexpected string payload');
       claims = verified;
     } catch (e) {
       const why = e instanceof jwt.TokenExpiredError ? 'the token has expired' : 'the token is not valid';
       throw new DomainError('UNAUTHENTICATED', why);
     }
+    // Every token expires, ours and the IdP's: a leaked token without exp would be valid forever.
+    if (typeof claims.exp !== 'number') throw new DomainError('UNAUTHENTICATED', 'the token has no exp claim; tokens must expire');
     return actorFromClaims(claims);
   }
 }
 
-/** The same rules for a JWT's claims and an API key's row: a user, a known human role, an institution unless district-wide. */
+/**
+ * The same rules for a JWT's claims and an API key's row: a user, a known human role, and the
+ * claim the role's scope needs — `dist` for district roles, `inst` for institution roles. A missing
+ * claim refuses: read as "no restriction" it would turn a malformed token into city-wide access.
+ */
 export function actorFromClaims(claims: { sub?: unknown; role?: unknown; inst?: unknown; dist?: unknown }): Actor {
   const role = claims.role as Role;
   if (typeof claims.sub !== 'string' || !claims.sub || !ROLES.includes(role) || role === 'SYSTEM') throw new DomainError('UNAUTHENTICATED', 'the token does not name a user and a known role');
-  const isDistrict = role === 'DISTRICT_COORDINATOR' || role === 'AUDITOR';
-  if (!isDistrict && typeof claims.inst !== 'string') throw new DomainError('UNAUTHENTICATED', 'the token does not name the institution the user acts for');
-  return { userId: claims.sub, role, institutionId: isDistrict ? null : (claims.inst as string), districtId: typeof claims.dist === 'string' ? claims.dist : null };
+  const present = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+  if (DISTRICT_ROLES.includes(role)) {
+    if (!present(claims.dist)) throw new DomainError('UNAUTHENTICATED', `a ${role} token must carry the district claim (dist) of the district it acts for`);
+    return { userId: claims.sub, role, institutionId: null, districtId: claims.dist };
+  }
+  if (!present(claims.inst)) throw new DomainError('UNAUTHENTICATED', `a ${role} token must carry the institution claim (inst) of the institution it acts for`);
+  return { userId: claims.sub, role, institutionId: claims.inst, districtId: present(claims.dist) ? claims.dist : null };
 }
 
 /** Development and test tokens (npm run token, the demo seed, tests). Never used to verify. */

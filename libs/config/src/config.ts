@@ -49,6 +49,20 @@ export class EnvConfig {
   @IsOptional()
   JWT_JWKS_FILE?: string;
 
+  /** Required `iss` of RS256 (identity provider) tokens; unset: not checked. Set it in production. */
+  @IsString()
+  @IsOptional()
+  JWT_ISSUER?: string;
+
+  /** Required `aud` of RS256 (identity provider) tokens; unset: not checked. Set it in production. */
+  @IsString()
+  @IsOptional()
+  JWT_AUDIENCE?: string;
+
+  /** API keys expire: this many days unless the issuer asks for fewer, never more than API_KEY_MAX_DAYS. */
+  @Transform(int) @IsInt() @Min(1) API_KEY_DEFAULT_DAYS = 90;
+  @Transform(int) @IsInt() @Min(1) @Max(3650) API_KEY_MAX_DAYS = 365;
+
   /** Requests per principal (user, API key; IP when anonymous) per RATE_LIMIT_WINDOW_MS. Generous by default. */
   @Transform(int)
   @IsInt()
@@ -156,7 +170,7 @@ const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const known = Object.keys(new EnvConfig());
   const raw: Record<string, unknown> = {};
-  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS']) if (env[k] !== undefined) raw[k] = env[k];
+  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS']) if (env[k] !== undefined) raw[k] = env[k];
   const cfg = plainToInstance(EnvConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(cfg, { whitelist: true });
   if (errors.length) {

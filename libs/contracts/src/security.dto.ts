@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Min, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { Role, ROLES } from '@bedlink/domain';
 
 const KEY_ROLES = ROLES.filter((r) => r !== 'SYSTEM');
@@ -9,6 +9,7 @@ export class IssueApiKeyDto {
   @ApiProperty({ enum: KEY_ROLES }) @IsIn(KEY_ROLES) role!: Role;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() institutionId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,40}$/) districtId?: string;
+  @ApiPropertyOptional({ description: 'days until the key expires (default API_KEY_DEFAULT_DAYS, at most API_KEY_MAX_DAYS)', minimum: 1 }) @IsOptional() @IsInt() @Min(1) expiresInDays?: number;
 }
 
 export class PatientLookupQuery {

@@ -1,3 +1,4 @@
+import { EVENT_TYPES } from '@bedlink/domain';
 import { QUEUES, QueueName } from './catalogue';
 
 /**
@@ -10,6 +11,8 @@ export interface ConsumerSpec {
   name: string;
   queue: QueueName;
   types: readonly string[] | 'ALL';
+  /** With 'ALL': types this consumer never gets. */
+  except?: readonly string[];
   inbox: boolean;
 }
 
@@ -22,11 +25,18 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   },
   { name: 'journey', queue: QUEUES.projections, types: ['TransferStarted', 'PatientAdmitted'], inbox: true },
   { name: 'timers', queue: QUEUES.timers, types: ['OfferExtended', 'BedReserved'], inbox: false },
-  // Subscriptions filter by type at fan-out time (they change at run time), so this consumer takes every event.
-  { name: 'webhooks', queue: QUEUES.webhookEvents, types: 'ALL', inbox: true },
+  // Subscriptions filter by type at fan-out time (they change at run time), so this consumer takes every event
+  // but the credential ones: an endpoint is not told about keys and endpoints (the audit log is).
+  { name: 'webhooks', queue: QUEUES.webhookEvents, types: 'ALL', except: ['ApiKeyIssued', 'ApiKeyRevoked', 'WebhookSubscriptionCreated', 'WebhookSubscriptionDeleted'], inbox: true },
   { name: 'kpis', queue: QUEUES.kpiEvents, types: ['OfferAccepted', 'OfferDeclined', 'OfferExpired', 'ReferralEscalated'], inbox: true },
 ];
 
 export function queuesFor(eventType: string): QueueName[] {
-  return [...new Set(CONSUMERS.filter((c) => c.types === 'ALL' || c.types.includes(eventType)).map((c) => c.queue))];
+  return [...new Set(CONSUMERS.filter((c) => (c.types === 'ALL' ? !c.except?.includes(eventType) : c.types.includes(eventType))).map((c) => c.queue))];
+}
+
+/** The event types a consumer takes, or null for every type. */
+export function consumedTypes(c: ConsumerSpec): readonly string[] | null {
+  if (c.types !== 'ALL') return c.types;
+  return c.except?.length ? EVENT_TYPES.filter((t) => !c.except!.includes(t)) : null;
 }

@@ -15,7 +15,7 @@ export interface AuditReport {
   firstBreak?: AuditBreak;
 }
 
-const HEAD_TABLES: Record<string, string> = { Referral: 'referrals', Bed: 'beds', Institution: 'institutions', Patient: 'patients', DistrictPolicy: 'district_policies', Programme: 'home_programmes', Agreement: 'cooperation_agreements' };
+const HEAD_TABLES: Record<string, string> = { Referral: 'referrals', Bed: 'beds', Institution: 'institutions', Patient: 'patients', DistrictPolicy: 'district_policies', Programme: 'home_programmes', Agreement: 'cooperation_agreements', ApiKey: 'api_keys', WebhookSubscription: 'webhook_subscriptions' };
 
 /**
  * Recomputes every per-aggregate hash chain (or one aggregate's) and names the first record

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CommandContext, Tx, UnitOfWork } from '@bedlink/application';
-import { Agreement, AgreementProps, auditHash, Bed, DistrictPolicy, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Programme, Referral, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
+import { Agreement, AgreementProps, ApiKey, auditHash, Bed, DistrictPolicy, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Programme, Referral, URGENCY_PRIORITY, Urgency, WebhookSubscription } from '@bedlink/domain';
 import { rowToAgreementProps, rowToBed, rowToInstitution, rowToPatient, rowToProgramme, rowToReferral } from './mappers';
 import { PiiCipher } from './pii-cipher';
 import { patientInvolvement } from './patient-involvement';
 import { RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
 
-type Aggregate = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement;
+type Aggregate = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription;
 interface Tracked {
   aggregate: Aggregate;
   isNew: boolean;
@@ -215,6 +215,34 @@ class PgTx implements Tx {
     return patientInvolvement((sql, params) => this.q(sql, params), patientId);
   }
 
+  async getApiKey(id: string): Promise<ApiKey> {
+    const hit = this.already<ApiKey>(id);
+    if (hit) return hit;
+    const rows = await this.q(`SELECT * FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
+    if (!rows.length) throw notFound('NOT_FOUND', 'API key', id);
+    const r = rows[0];
+    const key = ApiKey.rehydrate(
+      { id: r.id, prefix: r.prefix, keyHash: r.key_hash, label: r.label, role: r.role, institutionId: r.institution_id, districtId: r.district_id, createdBy: r.created_by, createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, revokedBy: r.revoked_by },
+      r.version,
+    );
+    this.tracked.set(id, { aggregate: key, isNew: false, chainSeq: r.chain_seq, chainHash: r.chain_hash ?? GENESIS_HASH });
+    return key;
+  }
+
+  async getWebhookSubscription(id: string): Promise<WebhookSubscription> {
+    const hit = this.already<WebhookSubscription>(id);
+    if (hit) return hit;
+    const rows = await this.q(`SELECT * FROM webhook_subscriptions WHERE id = $1 AND active FOR UPDATE`, [id]);
+    if (!rows.length) throw notFound('NOT_FOUND', 'webhook subscription', id);
+    const r = rows[0];
+    const sub = WebhookSubscription.rehydrate(
+      { id: r.id, institutionId: r.institution_id, url: r.url, eventTypes: r.event_types, description: r.description, secretEnc: r.secret_enc, createdBy: r.created_by, active: r.active },
+      r.version,
+    );
+    this.tracked.set(id, { aggregate: sub, isNew: false, chainSeq: r.chain_seq, chainHash: r.chain_hash ?? GENESIS_HASH });
+    return sub;
+  }
+
   add(aggregate: Aggregate): void {
     this.tracked.set(aggregate.id, { aggregate, isNew: true, chainSeq: 0, chainHash: GENESIS_HASH });
   }
@@ -286,6 +314,36 @@ class PgTx implements Tx {
       return;
     }
     if (a instanceof Programme) return this.saveProgramme(a, t, chainSeq, hash, now);
+    if (a instanceof ApiKey) {
+      const p = a.props;
+      if (t.isNew) {
+        await this.q(
+          `INSERT INTO api_keys (id, prefix, key_hash, label, role, institution_id, district_id, created_by, created_at, expires_at, version, chain_seq, chain_hash)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,1,$11,$12)`,
+          [p.id, p.prefix, p.keyHash, p.label, p.role, p.institutionId, p.districtId, p.createdBy, p.createdAt, p.expiresAt, chainSeq, hash],
+        );
+      } else {
+        await this.versioned(`UPDATE api_keys SET revoked_at=$3, revoked_by=$4, version=version+1, chain_seq=$5, chain_hash=$6 WHERE id=$1 AND version=$2`, [p.id, a.version, p.revokedAt, p.revokedBy, chainSeq, hash], p.id);
+      }
+      return;
+    }
+    if (a instanceof WebhookSubscription) {
+      const p = a.props;
+      if (t.isNew) {
+        await this.q(
+          `INSERT INTO webhook_subscriptions (id, institution_id, url, event_types, description, secret_enc, created_by, created_at, version, chain_seq, chain_hash)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,1,$9,$10)`,
+          [p.id, p.institutionId, p.url, p.eventTypes, p.description, p.secretEnc, p.createdBy, now, chainSeq, hash],
+        );
+      } else {
+        await this.versioned(
+          `UPDATE webhook_subscriptions SET active=$3, deleted_at=CASE WHEN $3 THEN NULL ELSE $4::timestamptz END, version=version+1, chain_seq=$5, chain_hash=$6 WHERE id=$1 AND version=$2`,
+          [p.id, a.version, p.active, now, chainSeq, hash],
+          p.id,
+        );
+      }
+      return;
+    }
     if (a instanceof Agreement) {
       const p = a.props;
       if (!t.isNew) return; // agreements are added, never changed in place

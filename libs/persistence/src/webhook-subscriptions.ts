@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { PiiCipher } from './pii-cipher';
 
@@ -30,9 +30,9 @@ const view = (r: any): WebhookSubscriptionView => ({
 });
 
 /**
- * Webhook subscriptions: configuration an institution owns, not a domain aggregate, so writes go
- * straight to Postgres (no command, no audit chain). Every query is scoped by institution: one
- * institution can neither see nor delete another's endpoints (a foreign id reads as not found).
+ * Reads of webhook subscriptions. Writes are the audited commands CreateWebhook and DeleteWebhook
+ * (the WebhookSubscription aggregate). Listing is scoped by institution: one institution never
+ * sees another's endpoints. A deleted subscription's queued deliveries are dropped when they run.
  * Secrets are encrypted at rest with the PII cipher and only decrypted by the delivery worker.
  */
 export class WebhookSubscriptions {
@@ -45,25 +45,9 @@ export class WebhookSubscriptions {
     return `whsec_${randomBytes(32).toString('base64url')}`;
   }
 
-  async create(input: { institutionId: string; url: string; eventTypes: string[]; description?: string; createdBy: string }): Promise<WebhookSubscriptionView & { secret: string }> {
-    const secret = WebhookSubscriptions.newSecret();
-    const [row] = await this.ds.query(
-      `INSERT INTO webhook_subscriptions (id, institution_id, url, event_types, description, secret_enc, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [randomUUID(), input.institutionId, input.url, [...new Set(input.eventTypes)], input.description ?? '', this.cipher.encrypt(secret), input.createdBy],
-    );
-    return { ...view(row), secret };
-  }
-
   async list(institutionId: string): Promise<WebhookSubscriptionView[]> {
     const rows = await this.ds.query(`SELECT * FROM webhook_subscriptions WHERE institution_id = $1 AND active ORDER BY created_at, id`, [institutionId]);
     return rows.map(view);
-  }
-
-  /** Soft delete: queued deliveries for it are dropped when they next run. */
-  async remove(institutionId: string, id: string): Promise<boolean> {
-    const res = await this.ds.query(`UPDATE webhook_subscriptions SET active = false, deleted_at = now() WHERE id = $1 AND institution_id = $2 AND active RETURNING id`, [id, institutionId]);
-    return (Array.isArray(res[0]) ? res[0] : res).length > 0;
   }
 
   /** Live subscriptions of these institutions that want this event type (empty filter = all). */

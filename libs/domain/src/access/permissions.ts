@@ -39,13 +39,17 @@ export const COMMAND_NAMES = [
   'UpdatePatientAssessment',
   'LapseReturnHold',
   'WarnOfferDeadline',
+  'IssueApiKey',
+  'RevokeApiKey',
+  'CreateWebhook',
+  'DeleteWebhook',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const QUERY_NAMES = ['ReadReferral', 'ListReferrals', 'ReadAuditTrail', 'VerifyAudit', 'ReadPatient', 'ReadRegistry', 'ReadBedBoard', 'ReadCandidates', 'ReadJourney'] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
-/** Administration that is neither a domain command nor a read (credentials for machine clients). */
+/** Administration that is neither a domain command nor a read (listing machine clients' credentials). */
 export const ADMIN_NAMES = ['ManageApiKeys'] as const;
 export type AdminName = (typeof ADMIN_NAMES)[number];
 export type ActionName = CommandName | QueryName | AdminName;
@@ -109,7 +113,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   ReadPatient: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a patient it has a referral with' },
   ReadRegistry: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read institutions and beds' },
   ReadBedBoard: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read capacity' },
-  ManageApiKeys: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'issue, list and revoke API keys of the district' },
+  IssueApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'issue an API key for an institution (or role) of its district' },
+  RevokeApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'revoke an API key of its district' },
+  CreateWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'register a webhook endpoint of its own institution' },
+  DeleteWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'delete a webhook endpoint of its own institution' },
+  ManageApiKeys: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the API keys of the district (never the keys themselves)' },
 };
 
 export const DISTRICT_ROLES: readonly Role[] = ['DISTRICT_COORDINATOR', 'AUDITOR'];
@@ -129,8 +137,10 @@ export function isAllowed(actor: Actor, action: ActionName, ctx: AccessContext):
   // The engine itself (timers, sagas) acts on every command it issues; it never comes in over HTTP.
   if (actor.role === 'SYSTEM') return true;
   if (!perm.roles.includes(actor.role)) return false;
-  // District roles see and act across their district, never beyond it.
-  if (DISTRICT_ROLES.includes(actor.role)) return !ctx.districtId || !actor.districtId || ctx.districtId === actor.districtId;
+  // District roles see and act across their district, never beyond it. A district role without a
+  // district is refused outright: "no district → no restriction" would be city-wide access. An
+  // action without a district of its own (listing, verifying) concerns the caller's district only.
+  if (DISTRICT_ROLES.includes(actor.role)) return !!actor.districtId && (!ctx.districtId || ctx.districtId === actor.districtId);
   const mine = actor.institutionId;
   if (!mine) return false;
   switch (perm.scope) {

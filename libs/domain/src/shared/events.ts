@@ -42,10 +42,14 @@ export const EVENT_TYPES = [
   'ReturnHoldReleased',
   'ReturnHoldLapsed',
   'PatientRecordAccessed',
+  'ApiKeyIssued',
+  'ApiKeyRevoked',
+  'WebhookSubscriptionCreated',
+  'WebhookSubscriptionDeleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type AggregateType = 'Referral' | 'Bed' | 'Institution' | 'Patient' | 'DistrictPolicy' | 'Programme' | 'Agreement';
+export type AggregateType = 'Referral' | 'Bed' | 'Institution' | 'Patient' | 'DistrictPolicy' | 'Programme' | 'Agreement' | 'ApiKey' | 'WebhookSubscription';
 
 export interface DomainEvent<P extends object = Record<string, unknown>> {
   readonly id: string;
