@@ -375,7 +375,10 @@ export class FhirService {
         if (!coded && !text) throw bad(`rejecting needs Task.statusReason: a code of ${CS.declineReason} (${DECLINE_REASONS.join(', ')}) or a text`);
         const dto = await validated(DeclineOfferDto, { reason: coded ?? 'OTHER', ...(text ? { text } : {}) }, 'Task.statusReason');
         await this.run('DeclineOffer', { referralId: view.id, offerId: o.id, ...dto }, actor, req, key, `decline:${o.id}`);
-        break;
+        // The decliner's rights on the referral end with its offer: it gets back its own answer (the
+        // offer's child Task as it stood), not the referral's state after it.
+        const answered = { ...o, state: 'DECLINED', declineReason: dto.reason, declinedBy: 'PROVIDER', declineText: dto.text ?? null };
+        return toOfferTask({ ...view, offers: view.offers.map((x) => (x.id === o.id ? answered : x)) } as ReferralView, o.id);
       }
       case 'cancelled': {
         if (offerId) throw bad('cancel the referral Task, not an offer');
