@@ -85,6 +85,11 @@ describe('Attack: no existence oracle and no squatting through patient registrat
     expect((await d2.planner.get(`/referrals/${referralId}/audit`)).status).toBe(404);
     const listed = await ok(d2.planner.get(`/referrals?limit=200`), 'list');
     expect(listed.map((r: any) => r.id)).not.toContain(referralId);
+    // drafting its own referral does not disclose the original's referral id either
+    const clash = await d2.planner.post('/referrals', { patientId: squat.patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'x', careLevel: 3, consent: true });
+    expect(clash.status).toBe(409);
+    expect(clash.body.code).toBe('PATIENT_HAS_LIVE_REFERRAL');
+    expect(JSON.stringify(clash.body)).not.toContain(referralId);
     expect(squat.patientId).toBe(patientId);
   });
 
