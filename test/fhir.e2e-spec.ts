@@ -181,12 +181,17 @@ describe('FHIR R4 facade', () => {
     const rejected = schemaCheck(
       await cc2.update({ resourceType: 'Task', id: created.id, body: { ...current, status: 'rejected', statusReason: { coding: [{ system: 'https://bedlink.dev/fhir/CodeSystem/decline-reason', code: 'NO_CAPACITY' }] } } as any }),
     );
+    // the decliner gets its own answer back (the offer's child Task), not the referral's state after it
+    const rejectedCoding = { coding: expect.arrayContaining([{ system: 'http://terminology.hl7.org/CodeSystem/v2-0283', code: 'R', display: 'Rejected' }, { system: 'https://bedlink.dev/fhir/CodeSystem/decline-reason', code: 'NO_CAPACITY' }]) };
+    expect(rejected).toMatchObject({ status: 'rejected', statusReason: rejectedCoding });
     // the referral goes on (escalated: no candidate left), the offer is rejected with the reason
-    expect(rejected.status).toBe('on-hold');
+    expect(schemaCheck(await planner.read({ resourceType: 'Task', id: created.id })).status).toBe('on-hold');
     const offers = schemaCheck(await planner.search({ resourceType: 'Task', searchParams: { 'part-of': `Task/${created.id}` } }));
     const offer = offers.entry[0].resource;
-    expect(offer).toMatchObject({ status: 'rejected', statusReason: { coding: expect.arrayContaining([{ system: 'http://terminology.hl7.org/CodeSystem/v2-0283', code: 'R', display: 'Rejected' }, { system: 'https://bedlink.dev/fhir/CodeSystem/decline-reason', code: 'NO_CAPACITY' }]) } });
-    expect(schemaCheck(await cc2.read({ resourceType: 'Task', id: offer.id }))).toMatchObject({ id: offer.id, status: 'rejected' });
+    expect(offer).toMatchObject({ id: rejected.id, status: 'rejected', statusReason: rejectedCoding });
+    // and the decliner's rights on the referral ended with its offer
+    expect((await d.cc2c.get(`/fhir/Task/${offer.id}`)).status).toBe(404);
+    expect((await d.cc2c.get(`/fhir/Task/${created.id}`)).status).toBe(404);
     const rest = await ok(d.planner.get(`/referrals/${created.id}`), 'rest');
     expect(rest.offers[0]).toMatchObject({ state: 'DECLINED', declineReason: 'NO_CAPACITY', declinedBy: 'PROVIDER' });
   });

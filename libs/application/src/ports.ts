@@ -1,4 +1,4 @@
-import { Actor, Agreement, AgreementProps, ApiKey, Bed, DistrictPolicy, DistrictPolicyDoc, Institution, Patient, Programme, RankedCandidate, Referral, WebhookSubscription } from '@bedlink/domain';
+import { Actor, Agreement, AgreementProps, ApiKey, Bed, CareRelationshipKind, DistrictPolicy, DistrictPolicyDoc, Institution, Patient, Programme, RankedCandidate, Referral, SuppliedRecord, WebhookSubscription } from '@bedlink/domain';
 
 export interface FreeBed {
   id: string;
@@ -48,8 +48,14 @@ export interface Tx {
   findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]>;
   /** Blind-index lookup: the patient with this resident ID number, if registered. */
   findPatientByResidentId(residentId: string): Promise<string | null>;
-  /** Institutions with a say over a patient: the registering one, origins and offered targets of its referrals; and its district. */
-  patientInvolvement(patientId: string): Promise<{ institutions: string[]; districtId: string | null }>;
+  /**
+   * Who has a say over a patient (master patient index): `institutions` its active care relationships
+   * and the live involvement in its open referrals; `sharedRecord` those who see and maintain the
+   * shared record; and the registering institution's district.
+   */
+  patientInvolvement(patientId: string): Promise<{ institutions: string[]; sharedRecord: string[]; districtId: string | null }>;
+  /** The active care relationships one institution has with a patient, and what it supplied itself (if it did). */
+  careRelationshipsOf(patientId: string, institutionId: string): Promise<{ kinds: CareRelationshipKind[]; supplied: SuppliedRecord | null }>;
   /** An API key, locked for change; NOT_FOUND when there is none. */
   getApiKey(id: string): Promise<ApiKey>;
   /** A live webhook subscription, locked for change; NOT_FOUND when there is none or it was deleted. */

@@ -22,7 +22,15 @@ const HEAD_TABLES: Record<string, string> = { Referral: 'referrals', Bed: 'beds'
  * that does not match. Also checks each chain's last hash against the head kept on the
  * aggregate row, so deleting the tail of a chain is caught too. Reads in keyset pages.
  */
-export async function verifyAuditChains(ds: DataSource, opts: { aggregateId?: string; pageSize?: number } = {}): Promise<AuditReport> {
+/** The aggregates of one district: what a district's auditor may verify (and so count). */
+const DISTRICT_AGGREGATES = (p: string) => `aggregate_id IN (
+  SELECT id FROM referrals WHERE district_id = ${p} UNION SELECT id FROM institutions WHERE district_id = ${p}
+  UNION SELECT id FROM district_policies WHERE district_id = ${p} UNION SELECT id FROM cooperation_agreements WHERE district_id = ${p}
+  UNION SELECT b.id FROM beds b JOIN institutions i ON i.id = b.institution_id WHERE i.district_id = ${p}
+  UNION SELECT h.id FROM home_programmes h JOIN institutions i ON i.id = h.institution_id WHERE i.district_id = ${p}
+  UNION SELECT t.id FROM patients t JOIN institutions i ON i.id = t.registered_by_institution WHERE i.district_id = ${p})`;
+
+export async function verifyAuditChains(ds: DataSource, opts: { aggregateId?: string; districtId?: string; pageSize?: number } = {}): Promise<AuditReport> {
   const pageSize = opts.pageSize ?? 5000;
   let records = 0;
   let chains = 0;
@@ -44,6 +52,10 @@ export async function verifyAuditChains(ds: DataSource, opts: { aggregateId?: st
     } else if (cursor) {
       params.push(cursor.id, cursor.seq);
       where = `WHERE (aggregate_id, aggregate_seq) > ($2::uuid, $3)`;
+    }
+    if (opts.districtId) {
+      params.push(opts.districtId);
+      where += `${where ? ' AND' : 'WHERE'} ${DISTRICT_AGGREGATES(`$${params.length}`)}`;
     }
     const rows: any[] = await ds.query(
       `SELECT seq::text, aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution, reason, correlation_id, causation_id, occurred_at, prev_hash, hash

@@ -1,17 +1,44 @@
 type Query = (sql: string, params: unknown[]) => Promise<any[]>;
 
 /**
- * Institutions with a say over a patient: the registering one, the origins and the offered targets
- * of its referrals; and the district of the registering institution. Empty for an unknown patient
- * (every registered patient has a registering institution).
+ * SQL condition: institution `inst` is live-involved in referral `r` (the domain's `liveInvolvement`):
+ * its origin, a target with a live or accepted offer, or the holder or receiver of its reservation.
  */
-export async function patientInvolvement(query: Query, patientId: string): Promise<{ institutions: string[]; districtId: string | null }> {
-  const rows = await query(
-    `SELECT p.registered_by_institution AS i FROM patients p WHERE p.id = $1
-     UNION SELECT origin_institution_id FROM referrals WHERE patient_id = $1
-     UNION SELECT o.target_institution_id FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE r.patient_id = $1`,
+export function liveInvolvementSql(r: string, inst: string): string {
+  return `(${r}.origin_institution_id = ${inst}
+    OR EXISTS (SELECT 1 FROM offers lo WHERE lo.referral_id = ${r}.id AND lo.target_institution_id = ${inst} AND lo.state IN ('PENDING','VIEWED','ACCEPTED'))
+    OR EXISTS (SELECT 1 FROM reservations lx WHERE lx.referral_id = ${r}.id AND lx.institution_id = ${inst} AND lx.state IN ('HELD','CONSUMED')))`;
+}
+
+export interface PatientInvolvement {
+  /** Every institution with a say over the patient: active care relationships and live referral involvement. */
+  institutions: string[];
+  /**
+   * Those of them that see and maintain the shared record: care relationships on the shared record
+   * (the first registrant, receivers) and the targets and holders of a live referral. An institution
+   * that only registered an already-known resident ID is not among them, even as a referral's origin.
+   */
+  sharedRecord: string[];
+  /** The district of the registering institution (district roles act within it). */
+  districtId: string | null;
+}
+
+/** Who may see and act on a patient (master patient index). Empty for an unknown patient. */
+export async function patientInvolvement(query: Query, patientId: string): Promise<PatientInvolvement> {
+  const rows: { i: string; shared: boolean }[] = await query(
+    `SELECT institution_id AS i, bool_or(shared_record) AS shared FROM care_relationships WHERE patient_id = $1 AND ended_at IS NULL GROUP BY institution_id
+     UNION ALL SELECT r.origin_institution_id, false FROM referrals r
+        WHERE r.patient_id = $1 AND r.state NOT IN ('COMPLETED','FAILED','CANCELLED','REJECTED')
+     UNION ALL SELECT o.target_institution_id, true FROM offers o JOIN referrals r ON r.id = o.referral_id
+        WHERE r.patient_id = $1 AND r.state NOT IN ('COMPLETED','FAILED','CANCELLED','REJECTED') AND o.state IN ('PENDING','VIEWED','ACCEPTED')
+     UNION ALL SELECT x.institution_id, true FROM reservations x JOIN referrals r ON r.id = x.referral_id
+        WHERE r.patient_id = $1 AND x.state = 'HELD'`,
     [patientId],
   );
   const d = await query(`SELECT i.district_id FROM patients p JOIN institutions i ON i.id = p.registered_by_institution WHERE p.id = $1`, [patientId]);
-  return { institutions: rows.map((r: { i: string }) => r.i), districtId: d[0]?.district_id ?? null };
+  return {
+    institutions: [...new Set(rows.map((r) => r.i))],
+    sharedRecord: [...new Set(rows.filter((r) => r.shared).map((r) => r.i))],
+    districtId: d[0]?.district_id ?? null,
+  };
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CommandContext, Tx, UnitOfWork } from '@bedlink/application';
-import { Agreement, AgreementProps, ApiKey, auditHash, Bed, DistrictPolicy, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Programme, Referral, URGENCY_PRIORITY, Urgency, WebhookSubscription } from '@bedlink/domain';
+import { Agreement, AgreementProps, ApiKey, auditHash, Bed, CareRelationshipKind, DistrictPolicy, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Programme, Referral, SuppliedRecord, URGENCY_PRIORITY, Urgency, WebhookSubscription } from '@bedlink/domain';
 import { rowToAgreementProps, rowToBed, rowToInstitution, rowToPatient, rowToProgramme, rowToReferral } from './mappers';
 import { PiiCipher } from './pii-cipher';
-import { patientInvolvement } from './patient-involvement';
+import { PatientInvolvement, patientInvolvement } from './patient-involvement';
 import { RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
 
 type Aggregate = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription;
@@ -51,7 +51,10 @@ export class TypeOrmUnitOfWork implements UnitOfWork {
       } catch (e) {
         if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
         const state = sqlState(e);
-        if (state && RETRYABLE_SQLSTATES.has(state) && attempt < MAX_ATTEMPTS) {
+        // Two first registrations of one resident ID raced: run again, the loser then finds the patient
+        // and gets a care relationship, like any later registrant (no 409 that would reveal the person).
+        const lostRegistration = state === '23505' && (e as { driverError?: { constraint?: string } }).driverError?.constraint?.startsWith('patients_resident_id_hash');
+        if (state && (RETRYABLE_SQLSTATES.has(state) || lostRegistration) && attempt < MAX_ATTEMPTS) {
           this.log.warn(`${ctx.commandType} ${ctx.commandId}: ${state}, retrying (${attempt})`);
           await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
           continue;
@@ -211,7 +214,7 @@ class PgTx implements Tx {
     return rows[0]?.id ?? null;
   }
 
-  patientInvolvement(patientId: string): Promise<{ institutions: string[]; districtId: string | null }> {
+  patientInvolvement(patientId: string): Promise<PatientInvolvement> {
     return patientInvolvement((sql, params) => this.q(sql, params), patientId);
   }
 
@@ -241,6 +244,15 @@ class PgTx implements Tx {
     );
     this.tracked.set(id, { aggregate: sub, isNew: false, chainSeq: r.chain_seq, chainHash: r.chain_hash ?? GENESIS_HASH });
     return sub;
+  }
+
+  async careRelationshipsOf(patientId: string, institutionId: string): Promise<{ kinds: CareRelationshipKind[]; supplied: SuppliedRecord | null }> {
+    const rows: { kind: CareRelationshipKind; supplied_enc: string | null }[] = await this.q(
+      `SELECT kind, supplied_enc FROM care_relationships WHERE patient_id = $1 AND institution_id = $2 AND ended_at IS NULL ORDER BY since`,
+      [patientId, institutionId],
+    );
+    const enc = rows.find((r) => r.supplied_enc)?.supplied_enc;
+    return { kinds: rows.map((r) => r.kind), supplied: enc ? (JSON.parse(this.cipher.decrypt(enc)) as SuppliedRecord) : null };
   }
 
   add(aggregate: Aggregate): void {
@@ -373,6 +385,14 @@ class PgTx implements Tx {
       );
     } else {
       await this.versioned(`UPDATE patients SET assessment=$3, hardship=$4, version=version+1, chain_seq=$5, chain_hash=$6, updated_at=$7 WHERE id=$1 AND version=$2`, [p.id, a.version, p.assessment ? JSON.stringify(p.assessment) : null, p.hardship, chainSeq, hash, now], p.id);
+    }
+    // The patient's care relationships (master patient index): what the caller supplied is PII, encrypted like the rest.
+    for (const rel of a.takeNewRelationships()) {
+      await this.q(
+        `INSERT INTO care_relationships (patient_id, institution_id, kind, shared_record, supplied_enc, since) VALUES ($1,$2,$3,$4,$5,$6)
+         ON CONFLICT (patient_id, institution_id, kind) WHERE ended_at IS NULL DO NOTHING`,
+        [p.id, rel.institutionId, rel.kind, rel.sharedRecord, rel.supplied ? this.cipher.encrypt(JSON.stringify(rel.supplied)) : null, now],
+      );
     }
   }
 

@@ -6,7 +6,7 @@ import { Request } from 'express';
 import { DataSource, In } from 'typeorm';
 import { AcceptOfferDto, DeclineOfferDto, DraftReferralDto, ExtendOfferDto } from '@bedlink/contracts';
 import { Actor, authorize, BED_KINDS, CommandName, DECLINE_REASONS, DISTRICT_ROLES, DomainError, FHIR_TASK_STATUS, notFound, REFERRAL_STATES, SERVICES, Urgency } from '@bedlink/domain';
-import { BedEntity, InstitutionEntity, OfferEntity, ReferralEntity, ReservationEntity } from '@bedlink/persistence';
+import { BedEntity, InstitutionEntity, OfferEntity, ReferralEntity, ReservationEntity, liveInvolvementSql } from '@bedlink/persistence';
 import { CommandRunner } from '../http/command-runner';
 import { ReferralQueries } from '../referrals/referral-queries';
 import { CS, EXT, Json, ReferralView, searchset, toLocation, toOfferTask, toOrganization, toServiceRequest, toTask, URGENCY_OF } from './fhir-mappers';
@@ -141,7 +141,7 @@ export class FhirService {
       if (actor.districtId) qb.andWhere('r.district_id = :d', { d: actor.districtId });
     } else {
       if (!actor.institutionId) throw new DomainError('FORBIDDEN', 'no institution on this token');
-      qb.andWhere('(r.origin_institution_id = :inst OR EXISTS (SELECT 1 FROM offers o WHERE o.referral_id = r.id AND o.target_institution_id = :inst))', { inst: actor.institutionId });
+      qb.andWhere(liveInvolvementSql('r', ':inst'), { inst: actor.institutionId });
     }
     const status = one(q.status);
     if (status) {
@@ -188,14 +188,18 @@ export class FhirService {
   }
 
   private async locations(actor: Actor, beds: BedEntity[]): Promise<Json[]> {
-    const held: Array<{ bed_id: string; referral_id: string; expires_at: Date }> = beds.length
-      ? await this.ds.query(`SELECT bed_id, referral_id, expires_at FROM reservations WHERE state = 'HELD' AND bed_id = ANY($1::uuid[])`, [beds.map((b) => b.id)])
+    const held: Array<{ bed_id: string; referral_id: string; expires_at: Date; district_id: string }> = beds.length
+      ? await this.ds.query(
+          `SELECT x.bed_id, x.referral_id, x.expires_at, r.district_id FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD' AND x.bed_id = ANY($1::uuid[])`,
+          [beds.map((b) => b.id)],
+        )
       : [];
     const holds = new Map(held.map((h) => [h.bed_id, h]));
     return beds.map((b) => {
       const h = holds.get(b.id);
-      // Which referral holds the bed is the bed's own institution's business (like the occupant in REST).
-      const showTask = DISTRICT_ROLES.includes(actor.role) || actor.institutionId === b.institutionId;
+      // Which referral holds the bed is the bed's own institution's business (like the occupant in
+      // REST), and its district's: another district's coordinator learns nothing of the referral.
+      const showTask = !!h && ((DISTRICT_ROLES.includes(actor.role) && (!actor.districtId || actor.districtId === h.district_id)) || actor.institutionId === b.institutionId);
       return toLocation(b, h ? { referralId: h.referral_id, expiresAt: new Date(h.expires_at).toISOString(), showTask } : undefined);
     });
   }
@@ -371,7 +375,10 @@ export class FhirService {
         if (!coded && !text) throw bad(`rejecting needs Task.statusReason: a code of ${CS.declineReason} (${DECLINE_REASONS.join(', ')}) or a text`);
         const dto = await validated(DeclineOfferDto, { reason: coded ?? 'OTHER', ...(text ? { text } : {}) }, 'Task.statusReason');
         await this.run('DeclineOffer', { referralId: view.id, offerId: o.id, ...dto }, actor, req, key, `decline:${o.id}`);
-        break;
+        // The decliner's rights on the referral end with its offer: it gets back its own answer (the
+        // offer's child Task as it stood), not the referral's state after it.
+        const answered = { ...o, state: 'DECLINED', declineReason: dto.reason, declinedBy: 'PROVIDER', declineText: dto.text ?? null };
+        return toOfferTask({ ...view, offers: view.offers.map((x) => (x.id === o.id ? answered : x)) } as ReferralView, o.id);
       }
       case 'cancelled': {
         if (offerId) throw bad('cancel the referral Task, not an offer');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import { Actor, authorize, DISTRICT_ROLES, DomainError, FHIR_TASK_STATUS, notFound, ReferralState } from '@bedlink/domain';
-import { AuditRecordEntity, InstitutionEntity, OfferEntity, ReferralEntity, ReservationEntity, verifyAuditChains } from '@bedlink/persistence';
+import { Actor, authorize, DISTRICT_ROLES, DomainError, FHIR_TASK_STATUS, liveInvolvement, notFound, ReferralState } from '@bedlink/domain';
+import { AuditRecordEntity, InstitutionEntity, OfferEntity, ReferralEntity, ReservationEntity, liveInvolvementSql, verifyAuditChains } from '@bedlink/persistence';
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -10,8 +10,9 @@ const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : nul
 export class ReferralQueries {
   constructor(private readonly ds: DataSource) {}
 
-  private access(r: ReferralEntity, offers: OfferEntity[]) {
-    return { districtId: r.districtId, originInstitutionId: r.originInstitutionId, involved: [r.originInstitutionId, ...offers.map((o) => o.targetInstitutionId)] };
+  /** Live involvement only: a target whose offer ended (declined, expired, withdrawn) reads nothing more. */
+  private access(r: ReferralEntity) {
+    return { districtId: r.districtId, originInstitutionId: r.originInstitutionId, involved: liveInvolvement(r) };
   }
 
   async get(actor: Actor, id: string): Promise<Record<string, unknown>> {
@@ -19,7 +20,7 @@ export class ReferralQueries {
     if (!r) throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
     // A foreign institution learns nothing, not even that the referral exists.
     try {
-      authorize(actor, 'ReadReferral', this.access(r, r.offers));
+      authorize(actor, 'ReadReferral', this.access(r));
     } catch {
       throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
     }
@@ -88,10 +89,10 @@ export class ReferralQueries {
     } else {
       if (!actor.institutionId) throw new DomainError('FORBIDDEN', 'no institution on this token');
       const side = q.side ?? 'all';
-      const asTarget = 'EXISTS (SELECT 1 FROM offers o WHERE o.referral_id = r.id AND o.target_institution_id = :inst)';
+      // live involvement only: a target whose offer ended no longer lists the referral
       if (side === 'origin') qb.andWhere('r.origin_institution_id = :inst', { inst: actor.institutionId });
-      else if (side === 'target') qb.andWhere(asTarget, { inst: actor.institutionId });
-      else qb.andWhere(`(r.origin_institution_id = :inst OR ${asTarget})`, { inst: actor.institutionId });
+      else if (side === 'target') qb.andWhere(`r.origin_institution_id <> :inst AND ${liveInvolvementSql('r', ':inst')}`, { inst: actor.institutionId });
+      else qb.andWhere(liveInvolvementSql('r', ':inst'), { inst: actor.institutionId });
     }
     const rows = await qb.getMany();
     if (!rows.length) return [];
@@ -107,10 +108,10 @@ export class ReferralQueries {
   }
 
   async trail(actor: Actor, id: string, verify: boolean): Promise<Record<string, unknown>> {
-    const r = await this.ds.getRepository(ReferralEntity).findOne({ where: { id }, relations: { offers: true } });
+    const r = await this.ds.getRepository(ReferralEntity).findOne({ where: { id }, relations: { offers: true, reservations: true } });
     if (!r) throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
     try {
-      authorize(actor, 'ReadAuditTrail', this.access(r, r.offers));
+      authorize(actor, 'ReadAuditTrail', this.access(r));
     } catch {
       throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
     }

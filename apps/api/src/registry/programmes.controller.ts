@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags, ApiOkResponse } from '@nestjs/swa
 import { ApiCommand, ApiErrors, READ_ERRORS } from '../http/api-docs';
 import { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
-import { Actor, authorize, DISTRICT_ROLES, notFound } from '@bedlink/domain';
+import { Actor, authorize, DISTRICT_ROLES, isAllowed, notFound } from '@bedlink/domain';
 import { ChangeProgrammeCapacityDto, RegisterAgreementDto, RegisterProgrammeDto } from '@bedlink/contracts';
 import { findCandidates, journeyOf, needsOfReferral, patientInvolvement, rowToReferral } from '@bedlink/persistence';
 import { Inject } from '@nestjs/common';
@@ -79,15 +79,15 @@ export class ProgrammesController {
 
   @Get('patients/:id/journey') @ApiOperation({ summary: 'The patient’s stays across the five beds, in order' }) @ApiOkResponse({ description: 'the result' }) @ApiErrors(...READ_ERRORS)
   async journey(@Param('id', uuid) id: string, @CurrentActor() a: Actor) {
-    const involved = (await patientInvolvement((sql, params) => this.ds.query(sql, params), id)).institutions;
-    if (!involved.length) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
-    try {
-      authorize(a, 'ReadJourney', { involved });
-    } catch {
-      throw notFound('PATIENT_NOT_FOUND', 'patient', id);
-    }
-    if (!DISTRICT_ROLES.includes(a.role) && !(a.institutionId && involved.includes(a.institutionId))) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
-    return { patientId: id, stays: await journeyOf(this.ds.manager, id) };
+    const who = await patientInvolvement((sql, params) => this.ds.query(sql, params), id);
+    if (!who.institutions.length) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
+    // Care relationships and live involvement only; district roles within the patient's district.
+    if (!isAllowed(a, 'ReadJourney', { districtId: who.districtId, involved: who.institutions })) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
+    const stays = await journeyOf(this.ds.manager, id);
+    // An institution that only registered a known resident ID sees its own stays, not where else the patient was.
+    const mine = a.institutionId;
+    if (mine && !DISTRICT_ROLES.includes(a.role) && !who.sharedRecord.includes(mine)) return { patientId: id, stays: stays.filter((s) => s.institutionId === mine).map((s) => ({ ...s, referralId: null })) };
+    return { patientId: id, stays };
   }
 
   @Get('bed-board/programmes') @ApiOperation({ summary: 'Home programmes on the board: capacity, reserved, enrolled, free per programme' }) @ApiOkResponse({ description: 'the result' }) @ApiErrors(...READ_ERRORS)

@@ -102,6 +102,7 @@ export class RegistryController {
   async verify(@CurrentActor() a: Actor) {
     authorize(a, 'VerifyAudit', {});
     if (!DISTRICT_ROLES.includes(a.role)) throw new DomainError('FORBIDDEN', 'only auditors verify the trail');
-    return verifyAuditChains(this.ds);
+    // A district's auditor verifies (and counts) its district's chains only.
+    return verifyAuditChains(this.ds, a.districtId ? { districtId: a.districtId } : {});
   }
 }

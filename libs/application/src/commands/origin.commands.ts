@@ -61,6 +61,8 @@ export class DraftReferralHandler implements ICommandHandler<DraftReferralComman
         const live = await tx.getReferral(liveId);
         const emergencyUp = p.urgency === 'EMERGENCY' && directionOf(originKind, p.requestedKind) === 'UPWARD';
         if (!(emergencyUp && live.props.direction === 'DOWNWARD')) {
+          // Name the referral only to those involved in it: another institution in the patient's care learns no id it may not read.
+          if (!live.involvedInstitutions().includes(origin.id)) throw new DomainError('PATIENT_HAS_LIVE_REFERRAL', 'the patient already has a live referral from another institution');
           throw new DomainError('PATIENT_HAS_LIVE_REFERRAL', `patient already has live referral ${liveId}; cancel or complete it first`, { referralId: liveId });
         }
         live.supersede(referralId, ctx.now);

@@ -49,7 +49,9 @@ export class UpdatePatientAssessmentHandler implements ICommandHandler<UpdatePat
       const liveId = await tx.findPatientLiveReferral(p.patientId);
       const live = liveId ? await tx.getReferral(liveId) : null;
       const who = await tx.patientInvolvement(p.patientId);
-      authorize(ctx.actor, 'UpdatePatientAssessment', { districtId: who.districtId, involved: who.institutions, originInstitutionId: patient.props.registeredBy });
+      // The shared record is maintained by those who hold it (first registrant, receivers, live targets):
+      // not by a target whose offer ended, nor by an institution that only registered a known resident ID.
+      authorize(ctx.actor, 'UpdatePatientAssessment', { districtId: who.districtId, involved: who.sharedRecord });
       patient.updateAssessment({ ...p.assessment, cognitiveImpairment: p.assessment.cognitiveImpairment ?? false }, p.hardship, ctx.actor.userId, ctx.now);
       live?.reassess(p.assessment.grade, ctx.now);
       return { patientId: patient.id, grade: p.assessment.grade, reassessedReferralId: live?.id ?? null };

@@ -154,6 +154,10 @@ export class ConfirmAdmissionHandler implements ICommandHandler<ConfirmAdmission
       for (const id of [...new Set([onProgramme, held.programmeId].filter((x): x is string => !!x))].sort()) await tx.getProgramme(id);
       if (onProgramme && onProgramme !== held.programmeId) (await tx.getProgramme(onProgramme)).endEnrolment(r.props.patientId, r.id, ctx.now);
       if (held.programmeId) (await tx.getProgramme(held.programmeId)).enrol({ enrolmentId: randomUUID(), patientId: r.props.patientId, referralId: r.id }, ctx.now);
+      // The receiver now cares for the patient: a care relationship that outlives the referral.
+      if (!(await tx.careRelationshipsOf(r.props.patientId, held.institutionId)).kinds.includes('RECEIVED')) {
+        (await tx.getPatient(r.props.patientId)).addCareRelationship({ institutionId: held.institutionId, kind: 'RECEIVED', sharedRecord: true, supplied: null }, ctx.now);
+      }
       return referralResult(r, { bedId: held.bedId, programmeId: held.programmeId });
     });
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Actor, DomainError, isAllowed, notFound, Patient } from '@bedlink/domain';
+import { Actor, DISTRICT_ROLES, DomainError, isAllowed, notFound, Patient, residentIdFacts } from '@bedlink/domain';
 import { Clock, CLOCK, UNIT_OF_WORK, UnitOfWork } from '../ports';
 
 export interface PatientRecord {
@@ -62,6 +62,14 @@ export class PatientRecords {
       if (!isAllowed(actor, 'ReadPatient', { districtId: inv.districtId, involved: inv.institutions })) throw unknown();
       p.recordAccess({ kind, referralId: purpose.referralId ?? null }, reason, ctx.now);
       const x = p.props;
+      // An institution whose only tie is registering a resident ID the network already knew sees
+      // what it supplied itself (and what the resident ID says), never what others registered.
+      const mine = actor.institutionId;
+      if (mine && !DISTRICT_ROLES.includes(actor.role) && !inv.sharedRecord.includes(mine)) {
+        const own = (await tx.careRelationshipsOf(id, mine)).supplied;
+        const facts = residentIdFacts(x.residentId);
+        return { id: x.id, name: own?.name ?? '', residentId: x.residentId, phone: own?.phone ?? null, sex: facts.sex, birthDate: facts.birthDate, assessment: own?.assessment ?? null, hardship: own?.hardship ?? false };
+      }
       return { id: x.id, name: x.name, residentId: x.residentId, phone: x.phone, sex: x.sex, birthDate: x.birthDate, assessment: x.assessment, hardship: x.hardship };
     });
   }

@@ -4,7 +4,9 @@ import { DomainError } from '../shared/errors';
 /**
  * Whose institution the actor must belong to for a command:
  * ORIGIN the referring institution; OFFER_TARGET the institution the offer was made to;
- * HOLDER the institution holding the patient's reservation; INVOLVED origin or any target;
+ * HOLDER the institution holding the patient's reservation; INVOLVED live involvement (the origin, a
+ * target whose offer is live or accepted, the holder or receiver of the reservation: see
+ * `liveInvolvement`; for a patient also its care relationships);
  * OWN the institution named by the command (its own beds, its own patients); DISTRICT the
  * actor's district; NONE no institution check (system work).
  */

@@ -30,10 +30,52 @@ export interface PatientProps {
   familyDoctorInstitutionId?: string | null;
 }
 
+export const CARE_RELATIONSHIP_KINDS = ['REGISTERED', 'REFERRED', 'RECEIVED'] as const;
+export type CareRelationshipKind = (typeof CARE_RELATIONSHIP_KINDS)[number];
+
+/** What an institution supplied when it registered a resident ID the network already knew. */
+export interface SuppliedRecord {
+  name: string;
+  phone: string | null;
+  assessment: CareAssessment | null;
+  hardship: boolean;
+}
+
+/**
+ * One care relationship of the master patient index. `sharedRecord`: the institution sees and
+ * maintains the shared record (the first registrant, an institution that received the patient);
+ * otherwise it sees only what it supplied itself (`supplied`): registering a known resident ID
+ * proves nothing about the person, so it earns no one else's data.
+ */
+export interface NewCareRelationship {
+  institutionId: string;
+  kind: CareRelationshipKind;
+  sharedRecord: boolean;
+  supplied: SuppliedRecord | null;
+}
+
 export class Patient extends AggregateRoot {
   readonly aggregateType = 'Patient' as const;
+  private added: NewCareRelationship[] = [];
   private constructor(private p: PatientProps) {
     super();
+  }
+
+  /** Care relationships added since load, for persistence to write (then forgotten). */
+  takeNewRelationships(): NewCareRelationship[] {
+    const out = this.added;
+    this.added = [];
+    return out;
+  }
+
+  /**
+   * Another institution registers or receives this patient: a care relationship of its own, on
+   * the patient's audit chain. The payload names the institution and the kind, never what it supplied.
+   */
+  addCareRelationship(rel: NewCareRelationship, at: Date): void {
+    if (rel.supplied?.assessment) assertAssessment(rel.supplied.assessment);
+    this.added.push({ ...rel });
+    this.record('CareRelationshipAdded', { patientId: this.p.id, institutionId: rel.institutionId, kind: rel.kind, sharedRecord: rel.sharedRecord }, at);
   }
 
   static register(props: Omit<PatientProps, 'sex' | 'birthDate'> & { sex?: Sex; birthDate?: string }, at: Date): Patient {
@@ -45,6 +87,7 @@ export class Patient extends AggregateRoot {
     const p = new Patient({ ...props, sex: props.sex ?? facts.sex, birthDate: props.birthDate ?? facts.birthDate });
     // Identifiers stay out of the event: events leave the institutions involved.
     p.record('PatientRegistered', { patientId: p.id, sex: p.p.sex, birthYear: Number(p.p.birthDate.slice(0, 4)), registeredBy: props.registeredBy, careGrade: props.assessment?.grade ?? null }, at);
+    p.added.push({ institutionId: props.registeredBy, kind: 'REGISTERED', sharedRecord: true, supplied: null });
     return p;
   }
 

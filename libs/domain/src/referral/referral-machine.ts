@@ -85,6 +85,29 @@ export type OfferState = (typeof OFFER_STATES)[number];
 export const OFFER_COMMANDS = ['View', 'Accept', 'Decline', 'Expire', 'Withdraw', 'Revoke'] as const;
 export type OfferCommand = (typeof OFFER_COMMANDS)[number];
 export const LIVE_OFFER_STATES: readonly OfferState[] = ['PENDING', 'VIEWED'];
+/** Offer states that keep the target involved in the referral (reads, AbortTransfer, the patient's record). */
+export const LIVE_INVOLVEMENT_OFFER_STATES: readonly OfferState[] = ['PENDING', 'VIEWED', 'ACCEPTED'];
+
+/**
+ * Live involvement: the institutions with a say over a referral now. The origin; every target whose
+ * offer is live or accepted (PENDING, VIEWED, ACCEPTED); every institution holding the patient's
+ * reservation or having received the patient through one (HELD, CONSUMED). A target whose offer was
+ * declined, expired, withdrawn or revoked is out: its rights on the referral ended with its offer.
+ * One definition for the aggregate, the read side and the events' `involved` list.
+ */
+export function liveInvolvement(r: {
+  originInstitutionId: string;
+  offers?: readonly { targetInstitutionId: string; state: string }[];
+  reservations?: readonly { institutionId: string; state: string }[];
+}): string[] {
+  return [
+    ...new Set([
+      r.originInstitutionId,
+      ...(r.offers ?? []).filter((o) => (LIVE_INVOLVEMENT_OFFER_STATES as readonly string[]).includes(o.state)).map((o) => o.targetInstitutionId),
+      ...(r.reservations ?? []).filter((x) => x.state === 'HELD' || x.state === 'CONSUMED').map((x) => x.institutionId),
+    ]),
+  ];
+}
 
 export const OFFER_MACHINE = defineMachine<OfferState, OfferCommand>({
   name: 'Offer',

@@ -7,6 +7,7 @@ import { transition } from '../shared/state-machine';
 import {
   DeclinedBy,
   DeclineReason,
+  liveInvolvement,
   LIVE_OFFER_STATES,
   OFFER_MACHINE,
   OfferCommand,
@@ -169,9 +170,14 @@ export class Referral extends AggregateRoot {
     if (!o) throw new DomainError('OFFER_NOT_FOUND', `referral ${this.p.id} has no offer ${offerId}`, { referralId: this.p.id, offerId });
     return o;
   }
-  /** Institutions with a legitimate interest in this referral (origin and every offered target). */
+  /**
+   * Institutions with a live say over this referral: the origin; every target whose offer is live
+   * or accepted (PENDING, VIEWED, ACCEPTED); every institution holding or having received the patient
+   * through a reservation (HELD, CONSUMED). A target whose offer was declined, expired, withdrawn
+   * or revoked is out: its rights on the referral ended with its offer.
+   */
   involvedInstitutions(): string[] {
-    return [...new Set([this.p.originInstitutionId, ...this.p.offers.map((o) => o.targetInstitutionId)])];
+    return liveInvolvement(this.p);
   }
 
   /** The facts every referral event carries, so consumers never read state to understand an event. */
@@ -221,10 +227,11 @@ export class Referral extends AggregateRoot {
   }
 
   cancel(actor: Actor, reason: string, at: Date): void {
+    const involved = this.involvedInstitutions(); // before the withdrawal: those offered until now are told
     this.move('CancelReferral', at, { reason });
     this.withdrawLiveOffers(at, 'referral cancelled');
     this.endHeldReservation('Release', at, 'referral cancelled');
-    this.record('ReferralCancelled', { ...this.summary(), cancelledBy: actor.userId, involved: this.involvedInstitutions() }, at, reason);
+    this.record('ReferralCancelled', { ...this.summary(), cancelledBy: actor.userId, involved }, at, reason);
   }
 
   startTransfer(actor: Actor, at: Date): void {
@@ -388,10 +395,11 @@ export class Referral extends AggregateRoot {
   /** An EMERGENCY upward referral for the same patient replaces this (downward) one: cancelled with the reason. */
   supersede(byReferralId: string, at: Date): void {
     const reason = `superseded by EMERGENCY upward referral ${byReferralId}`;
+    const involved = this.involvedInstitutions();
     this.move('CancelReferral', at, { reason });
     this.withdrawLiveOffers(at, reason);
     this.endHeldReservation('Release', at, reason);
-    this.record('ReferralCancelled', { ...this.summary(), supersededBy: byReferralId, involved: this.involvedInstitutions() }, at, reason);
+    this.record('ReferralCancelled', { ...this.summary(), supersededBy: byReferralId, involved }, at, reason);
   }
 
   /** Tells the receiver that `fraction` of the offer's window has gone; refused harmlessly once the offer is answered. */

@@ -6,6 +6,7 @@ export const EVENT_TYPES = [
   'BedRegistered',
   'BedStatusChanged',
   'PatientRegistered',
+  'CareRelationshipAdded',
   'ReferralDrafted',
   'ReferralSubmitted',
   'OfferExtended',

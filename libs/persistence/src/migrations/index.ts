@@ -4,6 +4,7 @@ import { ApiKeys1732500000000 } from './1732500000000-api-keys';
 import { WebhooksKpis1732650000000 } from './1732650000000-webhooks-kpis';
 import { DistrictPolicy1732700000000 } from './1732700000000-district-policy';
 import { Credentials1733010000000 } from './1733010000000-credentials';
+import { CareRelationships1733020000000 } from './1733020000000-care-relationships';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
-export const MIGRATIONS = [Foundation1732300000000, Registry1732400000000, ApiKeys1732500000000, WebhooksKpis1732650000000, DistrictPolicy1732700000000, Credentials1733010000000];
+export const MIGRATIONS = [Foundation1732300000000, Registry1732400000000, ApiKeys1732500000000, WebhooksKpis1732650000000, DistrictPolicy1732700000000, Credentials1733010000000, CareRelationships1733020000000];
