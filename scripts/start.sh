@@ -20,8 +20,8 @@ fi
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
-node -r @swc-node/register apps/worker/src/main.ts & pids+=($!)
-node -r @swc-node/register apps/api/src/main.ts & pids+=($!)
+node --disable-proto=throw -r @swc-node/register apps/worker/src/main.ts & pids+=($!)
+node --disable-proto=throw -r @swc-node/register apps/api/src/main.ts & pids+=($!)
 
 for _ in $(seq 1 60); do
   if curl -fsS "http://127.0.0.1:${PORT}/health" >/dev/null 2>&1; then break; fi
