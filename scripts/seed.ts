@@ -18,7 +18,7 @@ import {
   SubmitReferralHandler,
 } from '@bedlink/application';
 import { mintToken } from '@bedlink/auth';
-import { loadConfig } from '@bedlink/config';
+import { DEMO_DISTRICT, loadConfig } from '@bedlink/config';
 import { Actor, Agreement, Bed, BedKind, Direction, Institution, InstitutionType, Programme, residentIdCheckChar, Role, ServiceCode, SYSTEM_ACTOR } from '@bedlink/domain';
 import { createDataSource, DbPolicy, fallbackPolicy, PiiCipher, SqlMatcher, TypeOrmUnitOfWork } from '@bedlink/persistence';
 
@@ -29,9 +29,10 @@ import { createDataSource, DbPolicy, fallbackPolicy, PiiCipher, SqlMatcher, Type
  * cooperation agreements, and patients mid-journey (admitted, on a home programme, on offer,
  * held). Registry data goes through the unit of work in batches (audited, with outbox events for
  * the board); the journeys go through the real command handlers. Idempotent: an existing district
- * is left alone. Prints a development token per role.
+ * is left alone. Prints a development token per role (outside production; in production the demo
+ * district is seeded only with SEED_DEMO=1, and no token is printed).
  */
-const DISTRICT = 'jingan';
+const DISTRICT = DEMO_DISTRICT;
 const uuidOf = (name: string) => {
   const h = createHash('sha1').update(`bedlink-demo:${name}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -113,6 +114,12 @@ const ROLE_OF: Record<InstitutionType, Role> = { REGIONAL_MEDICAL_CENTRE: 'DISCH
 async function main(): Promise<void> {
   const started = Date.now();
   const cfg = loadConfig();
+  const production = cfg.NODE_ENV === 'production';
+  // Demo data in production only on request (a demo deployment), and never tokens printed in clear.
+  if (production && !cfg.SEED_DEMO) {
+    console.log('[seed] NODE_ENV=production: the demo district is not seeded (set SEED_DEMO=1 for a demo deployment)');
+    return;
+  }
   const ds = createDataSource(cfg.DATABASE_URL, 4);
   await ds.initialize();
   try {
@@ -186,6 +193,10 @@ async function main(): Promise<void> {
       );
     } else {
       console.log(`[seed] demo district "${DISTRICT}" already present`);
+    }
+    if (production) {
+      console.log('[seed] NODE_ENV=production: no tokens printed (mint them with npm run token)');
+      return;
     }
     const inst = (code: string) => uuidOf(code);
     const tokens: [string, string, string | null][] = [

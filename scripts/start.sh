@@ -8,10 +8,16 @@ cd "$(dirname "$0")/.."
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bedlink}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export PORT="${PORT:-3000}"
+# Loopback unless HOST says otherwise (the API's own default too): not on the network by accident.
+export HOST="${HOST:-127.0.0.1}"
+if [ -z "${JWT_SECRET:-}" ] || [ -z "${PII_KEY:-}" ]; then
+  echo "[start] using DEVELOPMENT secrets (JWT_SECRET / PII_KEY not set): for this machine only; NODE_ENV=production refuses them"
+fi
 
 [ -d node_modules ] || { echo "[start] installing dependencies"; bash scripts/install-deps.sh; }
 bash scripts/ensure-services.sh
 npm run -s migration:run
+# In production the seed does nothing unless SEED_DEMO=1, and prints no tokens.
 npm run -s seed
 if [ -f apps/console/index.html ] && [ ! -f apps/console/dist/index.html ] && npm run | grep -q "console:build"; then
   echo "[start] building the console"; npm run -s console:build
@@ -20,8 +26,8 @@ fi
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
-node -r @swc-node/register apps/worker/src/main.ts & pids+=($!)
-node -r @swc-node/register apps/api/src/main.ts & pids+=($!)
+node --disable-proto=throw -r @swc-node/register apps/worker/src/main.ts & pids+=($!)
+node --disable-proto=throw -r @swc-node/register apps/api/src/main.ts & pids+=($!)
 
 for _ in $(seq 1 60); do
   if curl -fsS "http://127.0.0.1:${PORT}/health" >/dev/null 2>&1; then break; fi
@@ -30,7 +36,7 @@ done
 cat <<MSG
 
   Bedlink is up.
-    API      http://127.0.0.1:${PORT}
+    API      http://127.0.0.1:${PORT}   (bound to ${HOST})
     Docs     http://127.0.0.1:${PORT}/docs
     Health   http://127.0.0.1:${PORT}/health
     Console  http://127.0.0.1:${PORT}/console   (paste one of the tokens printed above)

@@ -65,6 +65,8 @@ export async function startEngine(opts: { env?: Record<string, string>; clock?: 
   const api = await createApi(cfg, { clock: opts.clock, policy: opts.policy, logger: ['error'], logDestination: opts.logDestination });
   await api.listen(0, '127.0.0.1');
   const port = (api.getHttpServer().address() as { port: number }).port;
+  // links the API hands out point at where it really listens, unless the suite sets PUBLIC_URL
+  if (!opts.env?.PUBLIC_URL) cfg.PUBLIC_URL = `http://127.0.0.1:${port}`;
   const ds = createDataSource(dbUrl, 4);
   await ds.initialize();
   const redisClients: IORedis[] = [];

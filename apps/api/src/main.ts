@@ -1,13 +1,18 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { loadConfig } from '@bedlink/config';
+import { developmentSecretsIn, loadConfig } from '@bedlink/config';
+import { checkProductionDatabase } from '@bedlink/persistence';
 import { createApi } from './bootstrap';
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
+  await checkProductionDatabase(cfg);
   const app = await createApi(cfg);
   await app.listen(cfg.PORT, cfg.HOST);
-  new Logger('Api').log(`Bedlink API listening on http://127.0.0.1:${cfg.PORT} (docs at /docs, health at /health)`);
+  const log = new Logger('Api');
+  log.log(`Bedlink API listening on ${cfg.HOST}:${cfg.PORT}, public URL ${cfg.PUBLIC_URL} (docs at /docs, health at /health)`);
+  const dev = developmentSecretsIn(cfg);
+  if (dev.length) log.warn(`using the development ${dev.join(' and ')}: fine on this machine, refused with NODE_ENV=production`);
 }
 
 main().catch((e) => {

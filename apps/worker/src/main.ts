@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { loadConfig } from '@bedlink/config';
+import { checkProductionDatabase } from '@bedlink/persistence';
 import { createWorker } from './bootstrap';
 
 async function bootstrap(): Promise<void> {
   const cfg = loadConfig();
+  await checkProductionDatabase(cfg);
   await createWorker(cfg);
   // The start line is for operators and supervisors (the fault harness waits for it): printed
   // whatever LOG_LEVEL says.

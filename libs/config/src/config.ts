@@ -28,9 +28,29 @@ export class EnvConfig {
   @Max(65535)
   PORT = 3000;
 
+  /** Interface the API binds to. Loopback unless set: a developer's engine is not on the network by accident (the image sets 0.0.0.0). */
   @IsString()
   @IsOptional()
-  HOST = '0.0.0.0';
+  HOST = '127.0.0.1';
+
+  /**
+   * The API's public base URL (scheme, host, port, optional path), used for every absolute link it
+   * hands out (FHIR Bundle links, fullUrl, Location). Never taken from the request's Host header,
+   * which the client controls. Default: http://127.0.0.1:PORT.
+   */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL without query or fragment' })
+  PUBLIC_URL?: string;
+
+  /**
+   * Whether the demo district may be seeded (and present) in production: only for a demo
+   * deployment. Outside production `npm start` seeds it regardless.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1'))
+  @IsOptional()
+  @IsBoolean()
+  SEED_DEMO?: boolean;
 
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
@@ -166,11 +186,21 @@ export class EnvConfig {
 }
 
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
+const OPTIONAL = ['JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'PUBLIC_URL', 'SEED_DEMO'];
+
+/** The secrets still at their development default (printed at start outside production, refused in it). */
+export function developmentSecretsIn(cfg: EnvConfig): string[] {
+  const defaults = new EnvConfig();
+  return DEV_SECRETS.filter((k) => cfg[k] === defaults[k]);
+}
+
+/** The district scripts/seed.ts creates; its presence in a production database is refused unless SEED_DEMO. */
+export const DEMO_DISTRICT = 'jingan';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const known = Object.keys(new EnvConfig());
   const raw: Record<string, unknown> = {};
-  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS']) if (env[k] !== undefined) raw[k] = env[k];
+  for (const k of [...known, ...OPTIONAL]) if (env[k] !== undefined) raw[k] = env[k];
   const cfg = plainToInstance(EnvConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(cfg, { whitelist: true });
   if (errors.length) {
@@ -178,13 +208,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
   if (cfg.NODE_ENV === 'production') {
-    const defaults = new EnvConfig();
-    for (const k of DEV_SECRETS) if (cfg[k] === defaults[k]) throw new Error(`invalid configuration:\n  ${k}: the development default must not be used in production`);
+    const dev = developmentSecretsIn(cfg);
+    if (dev.length) throw new Error(`invalid configuration:\n${dev.map((k) => `  ${k}: the development default must not be used in production`).join('\n')}`);
   }
+  cfg.PUBLIC_URL = (cfg.PUBLIC_URL ?? `http://127.0.0.1:${cfg.PORT}`).replace(/\/+$/, '');
   return cfg;
 }
 
 export const ENV_CONFIG = Symbol('ENV_CONFIG');
+
+/**
+ * Production refuses a database that holds the demo district (known ids, tokens printed in
+ * clear by the seed) unless SEED_DEMO says this is a demo deployment. Called by the api and the
+ * worker at start with whether the district is present.
+ */
+export function assertNoDemoInProduction(cfg: EnvConfig, demoPresent: boolean): void {
+  if (cfg.NODE_ENV === 'production' && demoPresent && !cfg.SEED_DEMO) {
+    throw new Error(`invalid configuration:\n  SEED_DEMO: the demo district "${DEMO_DISTRICT}" is seeded in this production database; set SEED_DEMO=1 only for a demo deployment`);
+  }
+}
 
 export function webhooksMayTargetPrivate(cfg: EnvConfig): boolean {
   return cfg.WEBHOOK_ALLOW_PRIVATE_URLS ?? cfg.NODE_ENV !== 'production';

@@ -16,9 +16,10 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-const CORRELATION_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A client-chosen id goes into every log line, the audit trail and webhook headers: short and inert only. */
+export const CORRELATION_RE = /^[A-Za-z0-9._:-]{1,64}$/;
 
-/** The client's X-Correlation-Id when well-formed, else a fresh one; echoed on the response. */
+/** The client's X-Correlation-Id when well-formed, else a fresh one (the bad one is never logged); echoed on the response. */
 export function correlationIdOf(req: IncomingMessage, res?: ServerResponse): string {
   const given = req.headers['x-correlation-id'];
   const id = typeof given === 'string' && CORRELATION_RE.test(given) ? given : randomUUID();

@@ -18,3 +18,4 @@ export * from './webhook-subscriptions';
 export * from './kpi.projector';
 export * from './api-keys';
 export * from './patient-involvement';
+export * from './districts';

@@ -1,7 +1,8 @@
-import { All, applyDecorators, Body, CallHandler, Controller, ExecutionContext, Get, HttpCode, Injectable, NestInterceptor, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseInterceptors } from '@nestjs/common';
+import { All, applyDecorators, Body, CallHandler, Controller, ExecutionContext, Get, HttpCode, Inject, Injectable, NestInterceptor, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiExcludeEndpoint, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { Observable } from 'rxjs';
+import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { Actor, DomainError } from '@bedlink/domain';
 import { CurrentActor, Public } from '../http/auth';
 import { FhirErrorFilter } from './fhir-error.filter';
@@ -17,7 +18,6 @@ class FhirContentType implements NestInterceptor {
 }
 
 type Query_ = Record<string, string | string[] | undefined>;
-const base = (req: Request) => `${req.protocol}://${req.get('host')}/fhir`;
 
 const resource = (name: string, description = `A FHIR R4 ${name}`) => ({ status: 200, description, schema: { type: 'object', properties: { resourceType: { type: 'string', enum: [name] } }, additionalProperties: true } });
 const bundle = { status: 200, description: 'Bundle (searchset) with link self/next and total', schema: { type: 'object', properties: { resourceType: { type: 'string', enum: ['Bundle'] }, type: { type: 'string', enum: ['searchset'] } }, additionalProperties: true } };
@@ -39,13 +39,21 @@ const paging = [ApiQuery({ name: '_count', required: false, type: Number, descri
 @UseInterceptors(FhirContentType)
 @Controller('fhir')
 export class FhirController {
-  constructor(private readonly fhir: FhirService) {}
+  constructor(
+    private readonly fhir: FhirService,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
+  ) {}
+
+  /** Absolute links (Bundle link, fullUrl, Location) from the configured PUBLIC_URL: the Host header is the client's to forge. */
+  private get base(): string {
+    return `${this.cfg.PUBLIC_URL}/fhir`;
+  }
 
   @Public()
   @Get('metadata')
   @ApiOperation({ summary: 'CapabilityStatement of the facade' })
   @applyDecorators(...responses(resource('CapabilityStatement'), outcome(500, 'unexpected')))
-  metadata(@Req() req: Request): Json {
+  metadata(): Json {
     const sp = (name: string, type: string, documentation: string) => ({ name, type, documentation });
     const count = sp('_count', 'number', 'page size (max 200)');
     return {
@@ -55,7 +63,7 @@ export class FhirController {
       publisher: 'Bedlink',
       kind: 'instance',
       software: { name: 'Bedlink', version: '0.1.0' },
-      implementation: { description: 'Bedlink referral and bed-linkage engine, FHIR R4 facade', url: base(req) },
+      implementation: { description: 'Bedlink referral and bed-linkage engine, FHIR R4 facade', url: this.base },
       fhirVersion: '4.0.1',
       format: [FHIR_JSON, 'json'],
       patchFormat: ['application/json-patch+json'],
@@ -100,8 +108,8 @@ export class FhirController {
   @ApiQuery({ name: 'part-of', required: false, description: 'Task/{id}' })
   @ApiQuery({ name: '_lastUpdated', required: false, description: 'e.g. ge2026-11-01' })
   @applyDecorators(...paging, ...responses(bundle, ...READ_OUTCOMES))
-  searchTasks(@Query() q: Query_, @CurrentActor() a: Actor, @Req() req: Request) {
-    return this.fhir.searchTasks(a, q, base(req));
+  searchTasks(@Query() q: Query_, @CurrentActor() a: Actor) {
+    return this.fhir.searchTasks(a, q, this.base);
   }
 
   @Get('Task/:id')
@@ -121,7 +129,7 @@ export class FhirController {
   @applyDecorators(...responses({ ...resource('Task', 'The created referral Task'), status: 201 }, ...WRITE_OUTCOMES))
   async createTask(@Body() body: Json, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const t = await this.fhir.createTask(a, body, req);
-    res.setHeader('Location', `${base(req)}/Task/${t.id}/_history/${t.meta.versionId}`);
+    res.setHeader('Location', `${this.base}/Task/${t.id}/_history/${t.meta.versionId}`);
     res.setHeader('ETag', `W/"${t.meta.versionId}"`);
     return t;
   }
@@ -157,8 +165,8 @@ export class FhirController {
   @ApiQuery({ name: 'organization', required: false, description: 'Organization/{id}' })
   @ApiQuery({ name: 'operational-status', required: false, description: 'U, O, H, C, I, K' })
   @applyDecorators(...paging, ...responses(bundle, ...READ_OUTCOMES))
-  searchLocations(@Query() q: Query_, @CurrentActor() a: Actor, @Req() req: Request) {
-    return this.fhir.searchLocations(a, q, base(req));
+  searchLocations(@Query() q: Query_, @CurrentActor() a: Actor) {
+    return this.fhir.searchLocations(a, q, this.base);
   }
 
   @Get('Location/:id')
@@ -173,8 +181,8 @@ export class FhirController {
   @ApiOperation({ summary: 'Search institutions' })
   @ApiQuery({ name: 'name', required: false })
   @applyDecorators(...paging, ...responses(bundle, ...READ_OUTCOMES))
-  searchOrganizations(@Query() q: Query_, @CurrentActor() a: Actor, @Req() req: Request) {
-    return this.fhir.searchOrganizations(a, q, base(req));
+  searchOrganizations(@Query() q: Query_, @CurrentActor() a: Actor) {
+    return this.fhir.searchOrganizations(a, q, this.base);
   }
 
   @Get('Organization/:id')

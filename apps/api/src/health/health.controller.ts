@@ -8,11 +8,13 @@ import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { QUEUES } from '@bedlink/messaging';
 import { Public } from '../http/auth';
 import { queueStat } from '../ops/queue-stats';
+import { publicDetails, publicHealth } from './health-report';
 
 /**
  * /health answers 200 while the process lives, with each dependency's status in the body;
  * /health/ready answers 503 when Postgres or Redis is down, or when commands wait longer than
  * READY_MAX_QUEUE_LAG_MS (the workers are gone or swamped), so a load balancer stops sending.
+ * Both are public: they say up/down and numbers per dependency, never the error text.
  */
 @ApiTags('operations')
 @Public()
@@ -60,9 +62,9 @@ export class HealthController {
   @ApiErrors(500)
   async live() {
     try {
-      return await this.health.check(this.checks());
+      return publicHealth(await this.health.check(this.checks()));
     } catch (e) {
-      const body = e instanceof ServiceUnavailableException ? (e.getResponse() as object) : {};
+      const body = e instanceof ServiceUnavailableException ? publicHealth(e.getResponse()) : {};
       return { ...body, status: 'degraded' };
     }
   }
@@ -73,9 +75,9 @@ export class HealthController {
   @ApiResponse({ status: 503, description: 'A dependency is down (code NOT_READY, details per dependency)', type: ErrorBody })
   async ready() {
     try {
-      return await this.health.check(this.checks(true));
+      return publicHealth(await this.health.check(this.checks(true)));
     } catch (e) {
-      const details = e instanceof ServiceUnavailableException ? (e.getResponse() as { details?: unknown }).details : undefined;
+      const details = e instanceof ServiceUnavailableException ? publicDetails((e.getResponse() as { details?: unknown }).details) : undefined;
       throw new ServiceUnavailableException({ code: 'NOT_READY', message: 'a dependency is down', details });
     }
   }

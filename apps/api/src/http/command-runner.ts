@@ -54,7 +54,8 @@ export class CommandRunner {
    * and takes the idempotency key from the caller because one request may issue several commands.
    */
   async execute(type: CommandName, payload: object, actor: Actor, req: Request, opts: { idempotencyKey?: string; urgency?: Urgency } = {}): Promise<Record<string, unknown>> {
-    const correlationId = req.header('x-correlation-id') ?? undefined;
+    // validated like everywhere else (a raw header would reach the logs, the audit and webhooks)
+    const correlationId = (req as Request & { correlationId?: string }).correlationId ?? correlationIdOf(req);
     const r = await this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: opts.idempotencyKey, wait: true, urgency: opts.urgency, correlationId });
     if (r.status === 'accepted') throw new DomainError('COMMAND_FAILED', `${type} is still running (command ${r.commandId}); read the resource again shortly`, { commandId: r.commandId });
     if (!r.outcome.ok) throw new DomainError(r.outcome.error.code as ErrorCode, r.outcome.error.message, r.outcome.error.details);

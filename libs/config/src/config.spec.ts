@@ -1,0 +1,50 @@
+import { assertNoDemoInProduction, developmentSecretsIn, loadConfig } from './config';
+
+const SECRET = 's'.repeat(40);
+const PII = 'p'.repeat(40);
+
+describe('configuration: safe defaults and production refusals', () => {
+  it('binds loopback and links to http://127.0.0.1:PORT unless told otherwise, and names the development secrets in use', () => {
+    const cfg = loadConfig({ PORT: '4010' });
+    expect(cfg.HOST).toBe('127.0.0.1');
+    expect(cfg.PUBLIC_URL).toBe('http://127.0.0.1:4010');
+    expect(developmentSecretsIn(cfg)).toEqual(['JWT_SECRET', 'PII_KEY']);
+    expect(developmentSecretsIn(loadConfig({ JWT_SECRET: SECRET, PII_KEY: PII }))).toEqual([]);
+  });
+
+  it('takes HOST and PUBLIC_URL from the environment (trailing slash dropped) and validates PUBLIC_URL', () => {
+    const cfg = loadConfig({ HOST: '0.0.0.0', PUBLIC_URL: 'https://bedlink.example.org/api/' });
+    expect(cfg.HOST).toBe('0.0.0.0');
+    expect(cfg.PUBLIC_URL).toBe('https://bedlink.example.org/api');
+    for (const bad of ['ftp://x', 'bedlink.example.org', 'https://x/?a=1', 'https://x/#f', 'javascript:alert(1)']) expect(() => loadConfig({ PUBLIC_URL: bad })).toThrow(/PUBLIC_URL/);
+  });
+
+  it.each([
+    ['the default JWT secret', { PII_KEY: PII }, /JWT_SECRET: the development default/],
+    ['the default PII key', { JWT_SECRET: SECRET }, /PII_KEY: the development default/],
+    ['both defaults', {}, /JWT_SECRET[\s\S]*PII_KEY/],
+  ])('production refuses %s', (_, env, message) => {
+    expect(() => loadConfig({ NODE_ENV: 'production', ...env })).toThrow(message);
+  });
+
+  it('production starts with its own secrets; development and test accept the defaults', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, PII_KEY: PII }).NODE_ENV).toBe('production');
+    expect(() => loadConfig({ NODE_ENV: 'development' })).not.toThrow();
+    expect(() => loadConfig({ NODE_ENV: 'test' })).not.toThrow();
+  });
+
+  it('SEED_DEMO is a boolean flag (1/true) and nothing else', () => {
+    expect(loadConfig({ SEED_DEMO: '1' }).SEED_DEMO).toBe(true);
+    expect(loadConfig({ SEED_DEMO: 'true' }).SEED_DEMO).toBe(true);
+    expect(loadConfig({ SEED_DEMO: '0' }).SEED_DEMO).toBe(false);
+    expect(loadConfig({}).SEED_DEMO).toBeUndefined();
+  });
+
+  it('production refuses a database holding the demo district unless SEED_DEMO=1; elsewhere it is fine', () => {
+    const prod = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, PII_KEY: PII });
+    expect(() => assertNoDemoInProduction(prod, true)).toThrow(/SEED_DEMO: the demo district "jingan" is seeded/);
+    expect(() => assertNoDemoInProduction(prod, false)).not.toThrow();
+    expect(() => assertNoDemoInProduction(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, PII_KEY: PII, SEED_DEMO: '1' }), true)).not.toThrow();
+    expect(() => assertNoDemoInProduction(loadConfig({ NODE_ENV: 'development' }), true)).not.toThrow();
+  });
+});
