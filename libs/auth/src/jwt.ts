@@ -96,7 +96,7 @@ export class TokenVerifier {
    */
   private readonly secretKey: KeyObject;
 
-  constructor(private readonly opts: TokenVerifierOptions) {
+  constructor(opts: TokenVerifierOptions) {
     this.secretKey = createSecretKey(Buffer.from(opts.secret, 'utf8'));
     if (opts.publicKey) this.rsaKey = createPublicKey(opts.publicKey.replace(/\\n/g, '\n'));
     if (opts.jwksUrl || opts.jwksFile) this.jwks = new JwksKeySet({ url: opts.jwksUrl, file: opts.jwksFile }, opts.jwksCacheMs);
