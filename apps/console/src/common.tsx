@@ -15,6 +15,7 @@ export function ErrorBox({ error }: { error: unknown }) {
   const { t } = useApp();
   if (!error) return null;
   const code = error instanceof ApiError ? error.code : 'UNKNOWN';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error is shown as-is (a string in practice)
   const detail = error instanceof Error ? error.message : String(error);
   const msg = t(`errors.${code}`);
   return (
@@ -49,7 +50,7 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]) {
         setLoading(false);
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The caller's deps decide when to reload, as for useEffect (fn is a new closure on every render).
   }, deps);
   useEffect(() => {
     loaded.current = false;

@@ -127,7 +127,8 @@ export function Outbox() {
   const [busy, setBusy] = useState(false);
   const [hasCandidates, setHasCandidates] = useState(false);
   useEffect(() => {
-    apiPaths().then((p) => setHasCandidates(p.has('/referrals/{id}/candidates')));
+    // apiPaths() never rejects (a failed fetch yields an empty set)
+    void apiPaths().then((p) => setHasCandidates(p.has('/referrals/{id}/candidates')));
   }, []);
   const targets = (insts.data ?? []).filter((i) => i.id !== claims.inst);
   const toggle = (k: 'services' | 'targets', v: string) => setF((x) => ({ ...x, [k]: x[k].includes(v) ? x[k].filter((y) => y !== v) : [...x[k], v] }));
@@ -639,7 +640,7 @@ export function Journey({ initial }: { initial?: string }) {
     const steps = full.flatMap((r) =>
       (r.history ?? []).map((h) => ({ at: h.at, label: eventLabel(t, h.event), detail: `${t(`kind.${r.requestedKind}`)} · ${r.origin.name ?? ''}${h.state ? ` · ${t(`referralState.${h.state}`)}` : ''}${h.reason ? ` · ${h.reason}` : ''}` })),
     );
-    steps.sort((a, b) => +new Date(a.at) - +new Date(b.at));
+    steps.sort((a, b) => Number(new Date(a.at)) - Number(new Date(b.at)));
     return { derived: true, steps };
   }, [shown]);
   return (
