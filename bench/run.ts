@@ -13,7 +13,7 @@ import { createDataSource, findCandidates, PiiCipher } from '@bedlink/persistenc
 import { migrate } from '../scripts/migrate';
 import { closedLoop, LoadDriver, loadRegistry, openLoop } from './load';
 import { seed } from './seed';
-import { cpuSeconds, freePort, percentile, Proc, ROOT, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
+import { cpuSeconds, freePort, Proc, ROOT, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
 
 /**
  * npm run bench [-- --quick] [--compiled] [--rate 200] [--open 60] [--closed 30] [--users 32] [--keep]
@@ -193,7 +193,7 @@ async function baselinePg(seconds: number, concurrency: number): Promise<{ txPer
           await cl.query('COMMIT');
           n++;
           times.push(performance.now() - s);
-        } catch (e) {
+        } catch {
           await cl.query('ROLLBACK').catch(() => undefined);
         } finally {
           cl.release();

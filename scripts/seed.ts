@@ -49,7 +49,7 @@ function prng(seed: number): () => number {
 }
 const rnd = prng(20261123);
 const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-const near = (lat: number, lng: number, km: number) => ({ lat: +(lat + (rnd() - 0.5) * (km / 55)).toFixed(5), lng: +(lng + (rnd() - 0.5) * (km / 47)).toFixed(5) });
+const near = (lat: number, lng: number, km: number) => ({ lat: Number((lat + (rnd() - 0.5) * (km / 55)).toFixed(5)), lng: Number((lng + (rnd() - 0.5) * (km / 47)).toFixed(5)) });
 
 interface BedSpec { kind: BedKind; ward: string; n: number; services: ServiceCode[]; minCare?: number; maxCare?: number; sex?: 'F' | 'M'; isolation?: boolean }
 interface InstSpec { code: string; name: string; type: InstitutionType; lat: number; lng: number; beds: BedSpec[]; programme?: { kind: BedKind; name: string; capacity: number; radiusKm: number; areaCodes: string[] } }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import Ajv, { ValidateFunction } from 'ajv';
+import draft06 from 'ajv/dist/refs/json-schema-draft-06.json';
 import { Client } from 'fhir-kit-client';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
@@ -43,7 +44,7 @@ describe('FHIR R4 facade', () => {
     schema.definitions.Resource ??= { $ref: '#/definitions/ResourceList' };
     schema.definitions.integer64 ??= { type: 'string', pattern: '^[0]|[-]?[1-9][0-9]*$' };
     const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-    ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json'));
+    ajv.addMetaSchema(draft06);
     validateFhir = ajv.compile(schema);
     e = await startEngine();
     d = await smallDistrict(e);

@@ -20,7 +20,7 @@ describe('Security: authentication (HS256, RS256 via JWKS, API keys)', () => {
   beforeAll(async () => {
     // The hospital's identity provider, simulated by a local JWKS endpoint (no outside network).
     const jwk = { ...idp.publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
-    jwks = createServer((req, res) => {
+    jwks = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ keys: [jwk] }));
     });

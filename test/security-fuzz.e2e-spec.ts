@@ -212,7 +212,6 @@ describe('Security: fuzzing every write endpoint with malformed requests', () =>
       }
     };
     await Promise.all(Array.from({ length: 12 }, worker));
-    // eslint-disable-next-line no-console
     if (failures.length) console.error(JSON.stringify(failures.slice(0, 6), null, 1), JSON.stringify(failures.map((f) => `${f.req.ep} ${f.status} ${f.body.slice(0, 80)}`)));
     expect({ requests: N, failures: failures.length }).toEqual({ requests: N, failures: 0 });
     expect(Object.keys(statuses).every((s) => Number(s) >= 400 && Number(s) < 500)).toBe(true);

@@ -56,7 +56,6 @@ describe('Surge: a batch of referrals allocated across the district', () => {
     expect(emergencies.every((a: any) => a.bedId)).toBe(true);
     const states = await e.ds.query(`SELECT state, count(*)::int AS n FROM referrals WHERE id = ANY($1) GROUP BY state`, [res.allocations.map((a: any) => a.referralId)]);
     expect(Object.fromEntries(states.map((s: any) => [s.state, s.n]))).toEqual({ OFFERED: 60, ESCALATED: 140 });
-    // eslint-disable-next-line no-console
     console.log(`surge: ${res.submitted} referrals, ${res.freeBeds} free beds: placed ${res.placed} (greedy first-come ${res.greedyPlaced})`);
   });
 });

@@ -212,7 +212,7 @@ export async function startCluster(size = { districts: 2, institutions: 24, beds
             resolve();
           }
         });
-        w.exited.then((code) => {
+        void w.exited.then((code) => {
           clearTimeout(t);
           reject(new Error(`worker exited with ${code}`));
         });

@@ -27,6 +27,6 @@ export async function deadLetter(dlq: Queue, queue: string, job: Job | undefined
     await dlq.add(job.name, entry, { jobId: `${queue}-${job.id}`, removeOnComplete: false, removeOnFail: false });
     log.error(`${queue} job ${job.id} (${job.name}) dead-lettered after ${job.attemptsMade} attempts: ${entry.failedReason}`);
   } catch (e) {
-    log.error(`could not dead-letter ${queue} job ${job.id}: ${e instanceof Error ? e.message : e}`);
+    log.error(`could not dead-letter ${queue} job ${job.id}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

@@ -115,10 +115,10 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
         const n = await this.sweepOverdue();
         if (n) this.log.warn(`watchdog fired ${n} overdue deadline(s)`);
       } catch (e) {
-        this.log.warn(`watchdog pass failed: ${e instanceof Error ? e.message : e}`);
+        this.log.warn(`watchdog pass failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     };
-    this.timer = setInterval(tick, Number(process.env.DEADLINE_SWEEP_MS ?? 10_000));
+    this.timer = setInterval(() => void tick(), Number(process.env.DEADLINE_SWEEP_MS ?? 10_000));
     this.timer.unref();
   }
 

@@ -83,7 +83,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         if (n === BATCH) continue;
       } catch (e) {
         backoff = Math.min(backoff ? backoff * 2 : 100, 5000);
-        this.log.warn(`relay pass failed (${e instanceof Error ? e.message : e}); retrying in ${backoff} ms`);
+        this.log.warn(`relay pass failed (${e instanceof Error ? e.message : String(e)}); retrying in ${backoff} ms`);
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, backoff || this.cfg.OUTBOX_POLL_MS);
@@ -130,7 +130,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       }
       await pipe.exec();
     } catch (e) {
-      this.log.warn(`live broadcast skipped (${e instanceof Error ? e.message : e})`);
+      this.log.warn(`live broadcast skipped (${e instanceof Error ? e.message : String(e)})`);
     }
   }
 

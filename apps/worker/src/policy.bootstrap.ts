@@ -31,7 +31,7 @@ export class PolicyBootstrap implements OnApplicationBootstrap {
         delete raw.$schema;
         doc = validatePolicy(raw);
       } catch (e) {
-        throw new Error(`policy file ${f}: ${e instanceof DomainError || e instanceof Error ? e.message : e}`);
+        throw new Error(`policy file ${f}: ${e instanceof DomainError || e instanceof Error ? e.message : String(e)}`);
       }
       const stored = await this.ds.query(`SELECT 1 FROM district_policies WHERE district_id = $1`, [doc.districtId]);
       if (stored.length) continue;

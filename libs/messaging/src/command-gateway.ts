@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Actor, CommandName, DomainError, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
-import { CommandJob, CommandOutcome, QUEUES } from './catalogue';
+import { CommandJob, CommandOutcome } from './catalogue';
 
 export type DispatchResult = { status: 'completed'; commandId: string; outcome: CommandOutcome } | { status: 'accepted'; commandId: string };
 
@@ -63,7 +63,7 @@ export class CommandGateway {
         removeOnComplete: { age: 24 * 3600, count: 200_000 },
         removeOnFail: { age: 7 * 24 * 3600 },
       });
-    } catch (e) {
+    } catch {
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }
     if (job.data.fingerprint && job.data.fingerprint !== fingerprint) {

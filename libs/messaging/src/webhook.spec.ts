@@ -1,5 +1,6 @@
 import { signWebhook, verifyWebhookSignature } from './webhook-signature';
 import { involvedInstitutions, webhookBody } from './webhook-body';
+import { isPrivateAddress, privateTargetReason } from './webhook-url';
 
 describe('webhook signature', () => {
   const secret = 'whsec_test';
@@ -44,9 +45,6 @@ describe('webhook body', () => {
 });
 
 describe('webhook targets (SSRF guard)', () => {
-  // imported here to keep the guard's spec next to the other webhook specs
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { isPrivateAddress, privateTargetReason } = require('./webhook-url');
 
   it('classes loopback, private, link-local and mapped addresses as private, public ones not', () => {
     for (const ip of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1']) expect(isPrivateAddress(ip)).toBe(true);

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 
 /** Results of executed commands by idempotency key: they outlive Redis. */
-export async function findCommandOutcome(ds: DataSource, commandId: string): Promise<any | null> {
+export async function findCommandOutcome(ds: DataSource, commandId: string): Promise<any> {
   const rows = await ds.query(`SELECT ok, result, fingerprint, actor_user FROM command_log WHERE id = $1`, [commandId]);
   if (!rows.length) return null;
   const fingerprint = rows[0].fingerprint ?? undefined;

@@ -2,7 +2,7 @@ import { Agreement, AgreementProps, Bed, BedProps, Candidate, Enrolment, Institu
 import { PiiCipher } from './pii-cipher';
 
 type Row = Record<string, any>;
-const d = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+const d = (v: Date | string | number | null | undefined): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
 
 export function rowToOffer(o: Row): Offer {
   return {

@@ -50,7 +50,7 @@ function lastUpdated(values: string[]): Array<{ op: string; at: Date }> {
     const op = m[1] ?? 'eq';
     const text = m[2];
     const start = new Date(text.length === 4 ? `${text}-01-01T00:00:00Z` : text.length === 7 ? `${text}-01T00:00:00Z` : text.length === 10 ? `${text}T00:00:00Z` : text);
-    if (Number.isNaN(+start)) throw bad(`_lastUpdated=${raw} is not a valid date`);
+    if (Number.isNaN(Number(start))) throw bad(`_lastUpdated=${raw} is not a valid date`);
     // The value names a range as wide as its precision.
     const end = new Date(start);
     if (text.length === 4) end.setUTCFullYear(end.getUTCFullYear() + 1);

@@ -37,6 +37,7 @@ export class Er7Error extends Error {
 export function parseEr7(text: string): Er7Message {
   if (typeof text !== 'string' || !text.trim()) throw new Er7Error('empty message', '100');
   // MLLP framing characters may survive a relay; segments end in CR (LF and CRLF tolerated).
+  // eslint-disable-next-line no-control-regex -- the MLLP start (VT) and end (FS) bytes are control characters
   const body = text.replace(/^\x0b/, '').replace(/\x1c\r?$/, '');
   const lines = body.split(/\r\n|\r|\n/).filter((l) => l.length > 0);
   const msh = lines[0];

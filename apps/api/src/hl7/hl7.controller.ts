@@ -14,12 +14,14 @@ import { AckCode, buildAck, Er7Error, field, header, MessageHeader, parseEr7, se
 export const HL7_CONTENT_TYPES = ['text/plain', 'x-application/hl7-v2+er7'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-class Refusal {
+class Refusal extends Error {
   constructor(
     readonly code: AckCode,
     readonly hl7Code: string,
     readonly text: string,
-  ) {}
+  ) {
+    super(text);
+  }
 }
 
 /**

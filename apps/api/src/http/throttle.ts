@@ -39,7 +39,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     } catch (e) {
       if (Date.now() - this.lastWarn > 10_000) {
         this.lastWarn = Date.now();
-        this.log.warn(`rate limiting suspended, Redis unreachable: ${e instanceof Error ? e.message : e}`);
+        this.log.warn(`rate limiting suspended, Redis unreachable: ${e instanceof Error ? e.message : String(e)}`);
       }
       return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
     }

@@ -31,7 +31,7 @@ export class ReferralQueries {
 
   view(r: ReferralEntity, names: Map<string, string>): Record<string, unknown> {
     const offers = [...(r.offers ?? [])].sort((a, b) => a.rank - b.rank);
-    const reservations = [...(r.reservations ?? [])].sort((a, b) => +a.createdAt - +b.createdAt);
+    const reservations = [...(r.reservations ?? [])].sort((a, b) => Number(a.createdAt) - Number(b.createdAt));
     return {
       id: r.id,
       state: r.state,

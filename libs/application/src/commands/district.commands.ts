@@ -6,7 +6,7 @@ import { POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
 import { ReasonedRef } from './origin.commands';
 import { OfferRef } from './target.commands';
 import { resolveTargets } from './targets';
-import { holdUntil, timingFor } from './timing';
+import { timingFor } from './timing';
 import { assertTargetsAllowed } from './routes';
 
 // ------------------------------------------------------------------ ExpireOffer (timer)

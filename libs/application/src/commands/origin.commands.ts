@@ -6,7 +6,7 @@ import { BedlinkCommand, referralAccess, referralResult } from '../command';
 import { MATCHER, Matcher, POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
 import { assertTargetsAllowed } from './routes';
 import { resolveTargets, TargetRef } from './targets';
-import { holdUntil, timingFor } from './timing';
+import { timingFor } from './timing';
 
 // ------------------------------------------------------------------ DraftReferral
 export interface DraftReferralPayload {

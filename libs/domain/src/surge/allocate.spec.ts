@@ -40,7 +40,7 @@ describe('surge allocation', () => {
       { id: 'e', urgency: 'EMERGENCY', order: 5, needs: 'REHAB' },
       { id: 'r', urgency: 'ROUTINE', order: 1, needs: 'REHAB' },
     ];
-    const a = allocateSurge(reqs, beds, (r, b) => b === 'b-rehab');
+    const a = allocateSurge(reqs, beds, (_r, b) => b === 'b-rehab');
     expect([...a.assigned.keys()]).toEqual(['e']);
   });
 });
