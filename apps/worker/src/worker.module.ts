@@ -1,3 +1,4 @@
+import { HOST_RESOLVER, HostResolver, systemResolver } from '@bedlink/messaging';
 import { DynamicModule, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -18,7 +19,7 @@ import { WebhookDeliveryProcessor, WebhookFanoutProcessor } from './webhooks.pro
 /** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
 @Module({})
 export class WorkerModule {
-  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream } = {}): DynamicModule {
+  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream; resolver?: HostResolver } = {}): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
@@ -38,6 +39,7 @@ export class WorkerModule {
         ),
       ],
       providers: [
+        { provide: HOST_RESOLVER, useValue: opts.resolver ?? systemResolver },
         ...COMMAND_HANDLERS,
         CommandProcessor,
         ProjectionsProcessor,

@@ -129,8 +129,9 @@ export class EnvConfig {
   @Transform(int) @IsInt() @Min(1) @Max(64) WEBHOOK_CONCURRENCY = 8;
 
   /**
-   * Whether webhook URLs may point at loopback/private/link-local addresses (SSRF). Unset: allowed
-   * outside production (local receivers in development and tests), refused in production.
+   * Test-only: lets webhook URLs point at loopback/private/link-local and other non-public addresses
+   * (local receivers in tests and development). Unset or false: refused (SSRF). Refused at boot
+   * in production.
    */
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : value === true || value === 'true'))
   @IsOptional()
@@ -165,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   }
   if (cfg.NODE_ENV === 'production') {
     const defaults = new EnvConfig();
+    if (cfg.WEBHOOK_ALLOW_PRIVATE_URLS) throw new Error('invalid configuration:\n  WEBHOOK_ALLOW_PRIVATE_URLS: private webhook targets are for tests and must not be allowed in production');
     for (const k of DEV_SECRETS) if (cfg[k] === defaults[k]) throw new Error(`invalid configuration:\n  ${k}: the development default must not be used in production`);
   }
   return cfg;
@@ -173,5 +175,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
 export const ENV_CONFIG = Symbol('ENV_CONFIG');
 
 export function webhooksMayTargetPrivate(cfg: EnvConfig): boolean {
-  return cfg.WEBHOOK_ALLOW_PRIVATE_URLS ?? cfg.NODE_ENV !== 'production';
+  return cfg.WEBHOOK_ALLOW_PRIVATE_URLS === true && cfg.NODE_ENV !== 'production';
 }

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { Actor, DomainError, notFound } from '@bedlink/domain';
 import { CreateWebhookDto } from '@bedlink/contracts';
 import { PII_CIPHER, PiiCipher, WebhookSubscriptions } from '@bedlink/persistence';
-import { privateTargetReason, WEBHOOK_REPLAY_WINDOW_S } from '@bedlink/messaging';
+import { HOST_RESOLVER, HostResolver, privateTargetReason, WEBHOOK_REPLAY_WINDOW_S } from '@bedlink/messaging';
 import { ENV_CONFIG, EnvConfig, webhooksMayTargetPrivate } from '@bedlink/config';
 import { CurrentActor } from '../http/auth';
 
@@ -23,6 +23,7 @@ export class WebhooksController {
     ds: DataSource,
     @Inject(PII_CIPHER) cipher: PiiCipher,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
+    @Inject(HOST_RESOLVER) private readonly resolver: HostResolver,
   ) {
     this.subs = new WebhookSubscriptions(ds, cipher);
   }
@@ -45,7 +46,7 @@ export class WebhooksController {
   async create(@Body() dto: CreateWebhookDto, @CurrentActor() a: Actor) {
     const institutionId = this.institutionOf(a);
     if (!webhooksMayTargetPrivate(this.cfg)) {
-      const why = await privateTargetReason(dto.url);
+      const why = await privateTargetReason(dto.url, this.resolver);
       if (why) throw new DomainError('VALIDATION_FAILED', `webhook url refused: ${why}`, { fields: ['url'] });
     }
     return this.subs.create({ institutionId, url: dto.url, eventTypes: dto.eventTypes ?? [], description: dto.description, createdBy: a.userId });
