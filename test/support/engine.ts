@@ -13,7 +13,7 @@ import type { HostResolver } from '@bedlink/messaging';
 import { createApi } from '../../apps/api/src/bootstrap';
 import { createWorker } from '../../apps/worker/src/bootstrap';
 import type { DestinationStream } from 'pino';
-import { ADMIN_URL, SUITE_DB_PREFIX, TEMPLATE_DB } from './global-setup';
+import { ADMIN_URL, runtimeUrlOf, SUITE_DB_PREFIX, TEMPLATE_DB } from './global-setup';
 
 export interface Engine {
   cfg: EnvConfig;
@@ -63,7 +63,8 @@ export async function dropTestDatabase(url: string): Promise<void> {
 export async function startEngine(opts: { env?: Record<string, string>; clock?: Clock; policy?: Policy; worker?: boolean; logDestination?: DestinationStream; resolver?: HostResolver } = {}): Promise<Engine> {
   const dbUrl = await createTestDatabase();
   const prefix = `bltest${randomBytes(4).toString('hex')}`;
-  const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: dbUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', COMMAND_TIMEOUT_MS: '15000', DB_POOL_SIZE: '8', OUTBOX_POLL_MS: '50', ...opts.env });
+  // the engine runs as the runtime role (not the owner); e.ds, the tests' own handle, is the superuser
+  const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: runtimeUrlOf(dbUrl), MIGRATION_DATABASE_URL: dbUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', COMMAND_TIMEOUT_MS: '15000', DB_POOL_SIZE: '8', OUTBOX_POLL_MS: '50', ...opts.env });
   const api = await createApi(cfg, { clock: opts.clock, policy: opts.policy, logger: ['error'], logDestination: opts.logDestination, resolver: opts.resolver });
   await api.listen(0, '127.0.0.1');
   const port = (api.getHttpServer().address() as { port: number }).port;

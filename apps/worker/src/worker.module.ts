@@ -14,6 +14,7 @@ import { OutboxRelay } from './outbox.relay';
 import { KpisProcessor } from './kpis.processor';
 import { ProjectionsProcessor } from './projections.processor';
 import { PolicyBootstrap } from './policy.bootstrap';
+import { AuditCheckpointer } from './audit-checkpointer';
 import { WebhookDeliveryProcessor, WebhookFanoutProcessor } from './webhooks.processor';
 
 /** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
@@ -51,6 +52,7 @@ export class WorkerModule {
         WebhookDeliveryProcessor,
         KpisProcessor,
         PolicyBootstrap,
+        AuditCheckpointer,
       ],
     };
   }

@@ -1,6 +1,9 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
+/** Development only (refused in production): signs audit checkpoints on a developer machine and in tests. */
+const DEV_AUDIT_SIGNING_KEY = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIMtDxVlv4ljEeKOeCMXPQnWSK5i+TAvIA88BicZXnLCF\n-----END PRIVATE KEY-----\n';
+
 const int = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
 /**
@@ -13,6 +16,15 @@ export class EnvConfig {
 
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/bedlink';
+
+  /**
+   * The owner of the schema, for migrations only (creates the runtime role and grants it).
+   * Unset: DATABASE_URL (then the engine runs as the owner and only the trigger guards the audit log).
+   */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'MIGRATION_DATABASE_URL must be a postgres:// URL' })
+  MIGRATION_DATABASE_URL?: string;
 
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
@@ -138,6 +150,22 @@ export class EnvConfig {
   @IsBoolean()
   WEBHOOK_ALLOW_PRIVATE_URLS?: boolean;
 
+  /**
+   * Ed25519 private key (PEM, or the path of a PEM file) that signs audit checkpoints. Keep it
+   * outside the database host: whoever holds it can sign a rewritten history.
+   */
+  @IsString()
+  AUDIT_SIGNING_KEY = DEV_AUDIT_SIGNING_KEY;
+
+  /** Ed25519 public key (PEM or path) that verifies checkpoints; unset: derived from AUDIT_SIGNING_KEY. */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsString()
+  @IsOptional()
+  AUDIT_VERIFY_KEY?: string;
+
+  /** How often the worker verifies the trail since the last checkpoint and signs a new one; 0 = never. */
+  @Transform(int) @IsInt() @Min(0) AUDIT_CHECKPOINT_INTERVAL_MS = 10 * 60_000;
+
   /** /health/ready turns 503 when the oldest waiting command is older than this. */
   @Transform(int) @IsInt() @Min(100) READY_MAX_QUEUE_LAG_MS = 60_000;
 
@@ -152,12 +180,12 @@ export class EnvConfig {
   ADMIN_TOKEN?: string;
 }
 
-const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
+const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY', 'AUDIT_SIGNING_KEY'] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const known = Object.keys(new EnvConfig());
   const raw: Record<string, unknown> = {};
-  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS']) if (env[k] !== undefined) raw[k] = env[k];
+  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'MIGRATION_DATABASE_URL', 'AUDIT_VERIFY_KEY']) if (env[k] !== undefined) raw[k] = env[k];
   const cfg = plainToInstance(EnvConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(cfg, { whitelist: true });
   if (errors.length) {
@@ -173,6 +201,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
 }
 
 export const ENV_CONFIG = Symbol('ENV_CONFIG');
+
+/** The URL migrations run with: the schema owner. */
+export function migrationDatabaseUrl(cfg: EnvConfig): string {
+  return cfg.MIGRATION_DATABASE_URL ?? cfg.DATABASE_URL;
+}
 
 export function webhooksMayTargetPrivate(cfg: EnvConfig): boolean {
   return cfg.WEBHOOK_ALLOW_PRIVATE_URLS === true && cfg.NODE_ENV !== 'production';
