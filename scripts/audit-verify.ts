@@ -19,7 +19,7 @@ async function main(): Promise<number> {
     const { report, written } = await verifyAndCheckpoint(ds, { verifyKey: keys.verifyKey, signingKey: args.has('--no-checkpoint') ? undefined : keys.signingKey }, { full: args.has('--full') });
     const from = report.checkpoint ? `from checkpoint ${report.checkpoint.id} (digest ${report.checkpoint.digest}, covering seq ${report.checkpoint.coveringSeq})` : 'from genesis (no checkpoint yet)';
     if (report.ok) {
-      console.log(`audit OK (${report.mode}, ${report.checkpoints} signed checkpoint(s) verified with key ${keys.keyId}): ${report.records} records in ${report.chains} chains verified ${from}`);
+      console.log(`audit OK: ${report.records} records in ${report.chains} chains verified ${from} (${report.mode}; ${report.checkpoints} signed checkpoint(s) verified with key ${keys.keyId})`);
       if (written) console.log(`new checkpoint ${written.id}: digest ${written.digest}, covering seq ${written.coveringSeq}, ${written.chains} chains — keep this line outside the database`);
       return 0;
     }

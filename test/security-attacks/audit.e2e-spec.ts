@@ -158,12 +158,19 @@ describe('Audit: signed checkpoints catch a consistent rewrite made with full da
     expect(await verifyAudit(e.ds, { verifyKey: keys.verifyKey })).toMatchObject({ ok: false, firstBreak: { problem: 'CHECKPOINT_SIGNATURE' } });
   });
 
-  it('the worker writes signed checkpoints on its own schedule', async () => {
+  it('the worker verifies and writes signed checkpoints on its own schedule, none while the trail is idle', async () => {
     const w = await startEngine({ env: { AUDIT_SIGNING_KEY: key.priv, AUDIT_VERIFY_KEY: key.pub, AUDIT_CHECKPOINT_INTERVAL_MS: '300' } });
     try {
-      const rows = await eventually(() => w.ds.query(`SELECT id FROM audit_checkpoints`), (r: unknown[]) => r.length >= 2, 15_000);
-      expect(rows.length).toBeGreaterThanOrEqual(2);
-      expect(await verifyAudit(w.ds, { verifyKey: auditKeys(w.cfg).verifyKey, full: true })).toMatchObject({ ok: true, checkpoints: expect.any(Number) });
+      const count = async () => (await w.ds.query(`SELECT count(*)::int AS n FROM audit_checkpoints`))[0].n as number;
+      await eventually(count, (n) => n >= 1, 15_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await count()).toBe(1);
+      const dc = client(w.baseUrl, w.token('DISTRICT_COORDINATOR', null, { districtId: 'd1' }));
+      await ok(dc.post('/institutions', { code: 'CP-1', name: '检查点中心', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd1', lat: 31.2, lng: 121.4, services: [] }), 'institution');
+      await eventually(count, (n) => n >= 2, 15_000);
+      const [last] = await w.ds.query(`SELECT chains FROM audit_checkpoints ORDER BY id DESC LIMIT 1`);
+      expect(last.chains).toBe((await w.ds.query(`SELECT count(DISTINCT aggregate_id)::int AS n FROM audit_log`))[0].n);
+      expect(await verifyAudit(w.ds, { verifyKey: auditKeys(w.cfg).verifyKey, full: true })).toMatchObject({ ok: true, checkpoints: 2 });
     } finally {
       await w.close();
     }

@@ -7,7 +7,7 @@ import { verifyAndCheckpoint } from '@bedlink/persistence';
  * Every AUDIT_CHECKPOINT_INTERVAL_MS: verifies the trail since the last signed checkpoint and, only
  * if it holds, signs a new one. Several workers may run it: writers are serialised in the
  * database and each checkpoint links to the one before, so the worst case is an extra checkpoint.
- * A break is logged as an error and no checkpoint is written over it.
+ * A break is logged as an error and no checkpoint is written over it; an idle trail adds none.
  */
 @Injectable()
 export class AuditCheckpointer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -31,7 +31,7 @@ export class AuditCheckpointer implements OnApplicationBootstrap, OnApplicationS
       if (this.running) return;
       this.running = true;
       try {
-        const { report, written } = await verifyAndCheckpoint(this.ds, keys);
+        const { report, written } = await verifyAndCheckpoint(this.ds, keys, { onlyIfChanged: true });
         if (!report.ok) this.log.error(`audit trail BROKEN, no checkpoint written: ${JSON.stringify(report.firstBreak)}`);
         else if (written) this.log.log(`audit checkpoint ${written.id}: ${written.chains} chains, digest ${written.digest}`);
       } catch (e) {

@@ -151,11 +151,18 @@ const CHECKPOINT_LOCK = `SELECT pg_advisory_xact_lock(hashtext('bedlink.audit_ch
  * Reads every chain head and signs a checkpoint over them. Heads and the covering sequence come
  * from one statement (one snapshot). Needs only INSERT and SELECT: the runtime role can do it.
  */
-export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject): Promise<CheckpointInfo> {
+export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject): Promise<CheckpointInfo>;
+export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject, opts: { onlyIfChanged: true }): Promise<CheckpointInfo | null>;
+export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject, opts: { onlyIfChanged?: boolean } = {}): Promise<CheckpointInfo | null> {
   const keyId = auditKeyId(createPublicKey(signingKey));
   return ds.transaction(async (em: EntityManager) => {
     await em.query(CHECKPOINT_LOCK);
-    const [prev] = await em.query(`SELECT signature FROM audit_checkpoints ORDER BY id DESC LIMIT 1`);
+    const [prev] = await em.query(`SELECT signature, covering_seq::text AS covering FROM audit_checkpoints ORDER BY id DESC LIMIT 1`);
+    if (opts.onlyIfChanged && prev) {
+      // each checkpoint stores every head: an idle trail adds none
+      const [{ max }] = await em.query(`SELECT coalesce(max(seq), 0)::text AS max FROM audit_log`);
+      if (max === prev.covering) return null;
+    }
     const rows: (Partial<Head> & { covering: string })[] = await em.query(
       `SELECT h.t, h.id, h.seq, h.hash, m.covering
        FROM (SELECT coalesce(max(seq), 0)::text AS covering FROM audit_log) m
@@ -321,8 +328,8 @@ export async function verifyAudit(ds: DataSource, opts: { verifyKey: KeyObject; 
 }
 
 /** Verifies (incrementally) and, only when the trail holds, signs a new checkpoint over it. */
-export async function verifyAndCheckpoint(ds: DataSource, keys: { verifyKey: KeyObject; signingKey?: KeyObject }, opts: { full?: boolean } = {}): Promise<{ report: AuditReport; written: CheckpointInfo | null }> {
+export async function verifyAndCheckpoint(ds: DataSource, keys: { verifyKey: KeyObject; signingKey?: KeyObject }, opts: { full?: boolean; onlyIfChanged?: boolean } = {}): Promise<{ report: AuditReport; written: CheckpointInfo | null }> {
   const report = await verifyAudit(ds, { verifyKey: keys.verifyKey, full: opts.full });
-  const written = report.ok && keys.signingKey ? await writeAuditCheckpoint(ds, keys.signingKey) : null;
+  const written = report.ok && keys.signingKey ? await writeAuditCheckpoint(ds, keys.signingKey, { onlyIfChanged: opts.onlyIfChanged === true } as { onlyIfChanged: true }) : null;
   return { report, written };
 }
