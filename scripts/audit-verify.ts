@@ -3,11 +3,14 @@ import { auditKeys, loadConfig } from '@bedlink/config';
 import { createDataSource, verifyAndCheckpoint } from '@bedlink/persistence';
 
 /**
- * npm run audit:verify [-- --full] [-- --no-checkpoint]: checks every checkpoint signature with
- * AUDIT_VERIFY_KEY, then the records after the last checkpoint (--full: every record from
- * genesis), and signs a new checkpoint when all holds (unless --no-checkpoint, or no signing key:
- * offline verification needs only the public key). Exit 0 when the trail holds, 1 naming the
- * first break, 2 when verification could not run.
+ * npm run audit:verify [-- --incremental] [-- --no-checkpoint]: checks every checkpoint signature
+ * with AUDIT_VERIFY_KEY, then every record from genesis and every checkpoint's heads; with
+ * --incremental only the last checkpoint's heads and the records after it (what GET /audit/verify
+ * and the worker do). Full is the default here because only it recomputes the records a checkpoint
+ * already covers: an edit that did not bother to recompute hashes leaves the heads unchanged.
+ * Signs a new checkpoint when all holds (unless --no-checkpoint, or no signing key: offline
+ * verification needs only the public key). Exit 0 when the trail holds, 1 naming the first
+ * break, 2 when verification could not run.
  */
 async function main(): Promise<number> {
   const args = new Set(process.argv.slice(2));
@@ -16,7 +19,7 @@ async function main(): Promise<number> {
   const ds = createDataSource(cfg.DATABASE_URL, 2);
   await ds.initialize();
   try {
-    const { report, written } = await verifyAndCheckpoint(ds, { verifyKey: keys.verifyKey, signingKey: args.has('--no-checkpoint') ? undefined : keys.signingKey }, { full: args.has('--full') });
+    const { report, written } = await verifyAndCheckpoint(ds, { verifyKey: keys.verifyKey, signingKey: args.has('--no-checkpoint') ? undefined : keys.signingKey }, { full: !args.has('--incremental') });
     const from = report.checkpoint ? `from checkpoint ${report.checkpoint.id} (digest ${report.checkpoint.digest}, covering seq ${report.checkpoint.coveringSeq})` : 'from genesis (no checkpoint yet)';
     if (report.ok) {
       console.log(`audit OK: ${report.records} records in ${report.chains} chains verified ${from} (${report.mode}; ${report.checkpoints} signed checkpoint(s) verified with key ${keys.keyId})`);
