@@ -1,8 +1,11 @@
 import 'reflect-metadata';
-import { loadConfig } from '@bedlink/config';
-import { createDataSource } from '@bedlink/persistence';
+import { loadConfig, migrationDatabaseUrl } from '@bedlink/config';
+import { createDataSource, grantRuntimeRoleSql, RUNTIME_ROLE } from '@bedlink/persistence';
 
-/** npm run migration:run: creates the database if missing, then applies pending migrations. */
+/**
+ * npm run migration:run: creates the database if missing, then applies pending migrations as the
+ * schema owner (MIGRATION_DATABASE_URL, else DATABASE_URL) and (re)grants the runtime role.
+ */
 export async function ensureDatabase(url: string): Promise<void> {
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.slice(1));
@@ -19,12 +22,20 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-export async function migrate(url: string): Promise<string[]> {
+export async function migrate(url: string, runtimeUrl?: string): Promise<string[]> {
   await ensureDatabase(url);
   const ds = createDataSource(url, 2);
   await ds.initialize();
   try {
     const done = await ds.runMigrations({ transaction: 'each' });
+    // tables added by later migrations get the runtime grants too (and the audit tables keep theirs narrow)
+    await ds.query(grantRuntimeRoleSql());
+    // the runtime role's password comes from its URL (a local trust setup needs none)
+    const rt = runtimeUrl ? new URL(runtimeUrl) : null;
+    if (rt && decodeURIComponent(rt.username) === RUNTIME_ROLE && rt.password) {
+      const [{ q }] = await ds.query(`SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text) AS q`, [RUNTIME_ROLE, decodeURIComponent(rt.password)]);
+      await ds.query(q);
+    }
     return done.map((m) => m.name);
   } finally {
     await ds.destroy();
@@ -32,7 +43,8 @@ export async function migrate(url: string): Promise<string[]> {
 }
 
 if (require.main === module) {
-  migrate(loadConfig().DATABASE_URL)
+  const cfg = loadConfig();
+  migrate(migrationDatabaseUrl(cfg), cfg.DATABASE_URL)
     .then((names) => console.log(names.length ? `applied: ${names.join(', ')}` : 'database schema is up to date'))
     .catch((e) => {
       console.error(`migration failed: ${e instanceof Error ? e.message : e}`);

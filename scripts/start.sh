@@ -5,7 +5,13 @@
 # runs the API and the worker as two processes until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bedlink}"
+# Migrations run as the owner; the API, the worker and the seed as the runtime role the migrations
+# create (it may only append to and read the audit log). Its password comes from DATABASE_URL.
+# Setting only DATABASE_URL (as before) runs everything as that user.
+if [ -z "${DATABASE_URL:-}" ]; then
+  export MIGRATION_DATABASE_URL="${MIGRATION_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bedlink}"
+  export DATABASE_URL="postgres://bedlink_app:bedlink-app-dev@127.0.0.1:5432/bedlink"
+fi
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export PORT="${PORT:-3000}"
 # Loopback unless HOST says otherwise (the API's own default too): not on the network by accident.
@@ -15,7 +21,7 @@ if [ -z "${JWT_SECRET:-}" ] || [ -z "${PII_KEY:-}" ]; then
 fi
 
 [ -d node_modules ] || { echo "[start] installing dependencies"; bash scripts/install-deps.sh; }
-bash scripts/ensure-services.sh
+DATABASE_URL="${MIGRATION_DATABASE_URL:-$DATABASE_URL}" bash scripts/ensure-services.sh
 npm run -s migration:run
 # In production the seed does nothing unless SEED_DEMO=1, and prints no tokens.
 npm run -s seed

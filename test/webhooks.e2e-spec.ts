@@ -53,7 +53,8 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
   const receivers: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
-    e = await startEngine({ env: { WEBHOOK_MAX_ATTEMPTS: '5', WEBHOOK_BACKOFF_MS: '200', WEBHOOK_TIMEOUT_MS: '2000' } });
+    // receivers listen on 127.0.0.1: the explicit test-only allowance of private targets
+    e = await startEngine({ env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_MAX_ATTEMPTS: '5', WEBHOOK_BACKOFF_MS: '200', WEBHOOK_TIMEOUT_MS: '2000' } });
     d = await smallDistrict(e);
     deadLetter = new Queue(QUEUES.deadLetter, { connection: redisOptionsFromUrl(e.cfg.REDIS_URL), prefix: e.cfg.QUEUE_PREFIX });
   });

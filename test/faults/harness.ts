@@ -143,7 +143,14 @@ export async function startCluster(size = { districts: 2, institutions: 24, beds
     u.pathname = `/${name}`;
     return u.toString();
   })();
-  await migrate(dbUrl);
+  // the processes under test log in as the runtime role (its password set by the migration run)
+  const runtimeUrl = (() => {
+    const u = new URL(dbUrl);
+    u.username = 'bedlink_app';
+    u.password = 'bedlink-app-test'; // the suites' password (one role for the whole cluster)
+    return u.toString();
+  })();
+  await migrate(dbUrl, runtimeUrl);
   const secret = `faults-${randomBytes(24).toString('hex')}`;
   const piiKey = randomBytes(32).toString('hex');
   const seeded = await seed(dbUrl, size, new PiiCipher(piiKey), () => undefined);
@@ -152,7 +159,7 @@ export async function startCluster(size = { districts: 2, institutions: 24, beds
   const redis = new PrivateRedis(await freePort());
   await redis.start();
   const proxiedUrl = (() => {
-    const u = new URL(dbUrl);
+    const u = new URL(runtimeUrl);
     u.hostname = '127.0.0.1';
     u.port = String(proxy.port);
     return u.toString();

@@ -9,10 +9,11 @@ import { mintToken } from '@bedlink/auth';
 import { EnvConfig, loadConfig } from '@bedlink/config';
 import { Role } from '@bedlink/domain';
 import { createDataSource } from '@bedlink/persistence';
+import type { HostResolver } from '@bedlink/messaging';
 import { createApi } from '../../apps/api/src/bootstrap';
 import { createWorker } from '../../apps/worker/src/bootstrap';
 import type { DestinationStream } from 'pino';
-import { ADMIN_URL, SUITE_DB_PREFIX, TEMPLATE_DB } from './global-setup';
+import { ADMIN_URL, runtimeUrlOf, SUITE_DB_PREFIX, TEMPLATE_DB } from './global-setup';
 
 export interface Engine {
   cfg: EnvConfig;
@@ -58,11 +59,13 @@ export async function dropTestDatabase(url: string): Promise<void> {
  * The whole engine for one suite: its own database, its own queue prefix, the API on a random
  * port and the worker as a separate Nest application, both on real Postgres and Redis.
  */
-export async function startEngine(opts: { env?: Record<string, string>; clock?: Clock; policy?: Policy; worker?: boolean; logDestination?: DestinationStream } = {}): Promise<Engine> {
+/** `resolver` replaces DNS for webhook targets (SSRF tests); everything else resolves normally. */
+export async function startEngine(opts: { env?: Record<string, string>; clock?: Clock; policy?: Policy; worker?: boolean; logDestination?: DestinationStream; resolver?: HostResolver } = {}): Promise<Engine> {
   const dbUrl = await createTestDatabase();
   const prefix = `bltest${randomBytes(4).toString('hex')}`;
-  const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: dbUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', COMMAND_TIMEOUT_MS: '15000', DB_POOL_SIZE: '8', OUTBOX_POLL_MS: '50', ...opts.env });
-  const api = await createApi(cfg, { clock: opts.clock, policy: opts.policy, logger: ['error'], logDestination: opts.logDestination });
+  // the engine runs as the runtime role (not the owner); e.ds, the tests' own handle, is the superuser
+  const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: runtimeUrlOf(dbUrl), MIGRATION_DATABASE_URL: dbUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', COMMAND_TIMEOUT_MS: '15000', DB_POOL_SIZE: '8', OUTBOX_POLL_MS: '50', ...opts.env });
+  const api = await createApi(cfg, { clock: opts.clock, policy: opts.policy, logger: ['error'], logDestination: opts.logDestination, resolver: opts.resolver });
   await api.listen(0, '127.0.0.1');
   const port = (api.getHttpServer().address() as { port: number }).port;
   // links the API hands out point at where it really listens, unless the suite sets PUBLIC_URL
@@ -78,7 +81,7 @@ export async function startEngine(opts: { env?: Record<string, string>; clock?: 
     token: (role, institutionId = null, o = {}) => mintToken(cfg.JWT_SECRET, { sub: o.userId ?? `${role.toLowerCase()}-${institutionId ?? o.districtId ?? 'x'}`, role, inst: institutionId, dist: o.districtId ?? null }),
     async startWorker() {
       if (engine.worker) return;
-      const w = await createWorker(cfg, { clock: opts.clock, policy: opts.policy, logDestination: opts.logDestination });
+      const w = await createWorker(cfg, { clock: opts.clock, policy: opts.policy, logDestination: opts.logDestination, resolver: opts.resolver });
       await w.init();
       engine.worker = w;
     },

@@ -8,6 +8,17 @@ export const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://post
 export const CHECKOUT_TAG = createHash('sha1').update(process.cwd()).digest('hex').slice(0, 8);
 export const TEMPLATE_DB = `bedlink_test_${CHECKOUT_TAG}_template`;
 export const SUITE_DB_PREFIX = `bedlink_test_${CHECKOUT_TAG}_s`;
+/** The engine in tests logs in as the runtime role the migrations create, so the suites prove its grants are enough. */
+export const RUNTIME_USER = 'bedlink_app';
+export const RUNTIME_TEST_PASSWORD = 'bedlink-app-test';
+
+/** The same database as `url`, as the runtime role. */
+export function runtimeUrlOf(url: string): string {
+  const u = new URL(url);
+  u.username = RUNTIME_USER;
+  u.password = RUNTIME_TEST_PASSWORD;
+  return u.toString();
+}
 
 /**
  * Migrates a template database once per run; every suite clones it (CREATE DATABASE … TEMPLATE),
@@ -31,5 +42,8 @@ export default async function globalSetup(): Promise<void> {
   const ds = createDataSource(url.toString(), 1);
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
+  // a password, so the runtime role logs in under password authentication as well as trust
+  // (runs of other checkouts may set the same password at the same moment: "tuple concurrently updated" is harmless)
+  await ds.query(`ALTER ROLE ${RUNTIME_USER} PASSWORD '${RUNTIME_TEST_PASSWORD}'`).catch(() => undefined);
   await ds.destroy();
 }

@@ -1,3 +1,4 @@
+import { HOST_RESOLVER, HostResolver, systemResolver } from '@bedlink/messaging';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -59,7 +60,7 @@ class QueueEventsCloser implements OnApplicationShutdown {
 /** The API process: REST, health; writes go to the commands queue, reads to Postgres. */
 @Module({})
 export class ApiModule {
-  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream } = {}): DynamicModule {
+  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream; resolver?: HostResolver } = {}): DynamicModule {
     const connection = redisOptionsFromUrl(cfg.REDIS_URL);
     const throttleRedis = new IORedis({ ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false });
     throttleRedis.on('error', () => undefined);
@@ -95,6 +96,7 @@ export class ApiModule {
       controllers: [ReferralsController, InboxController, ProgrammesController, RegistryController, PolicyController, CommandsController, HealthController, MetricsController, WebhooksController, EventsController, ConsoleController, ApiKeysController],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: HOST_RESOLVER, useValue: opts.resolver ?? systemResolver },
         // Order matters: the throttle keys on the principal AuthGuard resolved.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: PrincipalThrottlerGuard },

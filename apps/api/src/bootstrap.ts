@@ -1,3 +1,4 @@
+import type { HostResolver } from '@bedlink/messaging';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -15,7 +16,7 @@ import { CONSOLE_DIR } from './console/console.controller';
 import { bodyGuard } from './http/body-guard';
 
 /** Builds the API application (used by main.ts, the tests and the bench alike). */
-export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logger?: false | ('error' | 'warn' | 'log')[]; logDestination?: DestinationStream } = {}): Promise<INestApplication> {
+export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logger?: false | ('error' | 'warn' | 'log')[]; logDestination?: DestinationStream; resolver?: HostResolver } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(cfg, opts), { logger: opts.logger ?? ['error', 'warn', 'log'], bodyParser: false, bufferLogs: true });
   // Structured JSON logs with redaction (nestjs-pino) for everything Nest logs from here on.
   app.useLogger(app.get(Logger));

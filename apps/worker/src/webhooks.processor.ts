@@ -3,7 +3,7 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig, webhooksMayTargetPrivate } from '@bedlink/config';
-import { DeadLetterJob, EventJob, involvedInstitutions, privateTargetReason, QUEUES, signWebhook, webhookBody, webhookCountersKey, WebhookDeliveryJob, webhookDeliveryJobId } from '@bedlink/messaging';
+import { DeadLetterJob, EventJob, HOST_RESOLVER, HostResolver, involvedInstitutions, postPinned, QUEUES, resolveWebhookTarget, signWebhook, webhookBody, webhookCountersKey, WebhookDeliveryJob, webhookDeliveryJobId } from '@bedlink/messaging';
 import { handleOnce, PII_CIPHER, PiiCipher, WebhookSubscriptions } from '@bedlink/persistence';
 
 type Counter = 'delivered' | 'failed_attempts' | 'dead_lettered' | 'dropped';
@@ -75,6 +75,7 @@ export class WebhookDeliveryProcessor extends WorkerHost {
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
     @InjectQueue(QUEUES.webhookDeliveries) private readonly deliveries: Queue,
     @InjectQueue(QUEUES.deadLetter) private readonly deadLetter: Queue<DeadLetterJob>,
+    @Inject(HOST_RESOLVER) private readonly resolver: HostResolver,
   ) {
     super();
     this.subs = new WebhookSubscriptions(ds, cipher);
@@ -92,21 +93,19 @@ export class WebhookDeliveryProcessor extends WorkerHost {
       await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'dropped');
       return { dropped: true };
     }
-    if (!webhooksMayTargetPrivate(this.cfg)) {
-      // checked again here: the name may resolve elsewhere than when it was registered
-      const why = await privateTargetReason(target.url);
-      if (why) {
-        await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'failed_attempts');
-        await this.toDeadLetter(job, `refused: ${why}`);
-        throw new UnrecoverableError(`refused: ${why}`);
-      }
+    // Checked again at every attempt, and the checked address is the one connected to: the name may
+    // resolve elsewhere than when it was registered, or between a check and a connect (DNS rebinding).
+    const resolved = await resolveWebhookTarget(target.url, { resolver: this.resolver, allowPrivate: webhooksMayTargetPrivate(this.cfg) });
+    if ('refused' in resolved && !resolved.retryable) {
+      await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'failed_attempts');
+      await this.toDeadLetter(job, `refused: ${resolved.refused}`);
+      throw new UnrecoverableError(`refused: ${resolved.refused}`);
     }
     try {
+      if ('refused' in resolved) throw new Error(resolved.refused);
       const t = Math.floor(Date.now() / 1000);
-      const res = await fetch(target.url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.cfg.WEBHOOK_TIMEOUT_MS),
+      const res = await postPinned(resolved.target, {
+        timeoutMs: this.cfg.WEBHOOK_TIMEOUT_MS,
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Bedlink-Webhooks/1',
@@ -119,7 +118,6 @@ export class WebhookDeliveryProcessor extends WorkerHost {
         },
         body: d.body,
       });
-      await res.arrayBuffer().catch(() => undefined);
       if (res.status < 200 || res.status >= 300) throw new Error(`receiver answered ${res.status}`);
       await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'delivered');
       return { status: res.status };

@@ -1,3 +1,4 @@
+import { HOST_RESOLVER, HostResolver, systemResolver } from '@bedlink/messaging';
 import { DynamicModule, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -13,12 +14,13 @@ import { OutboxRelay } from './outbox.relay';
 import { KpisProcessor } from './kpis.processor';
 import { ProjectionsProcessor } from './projections.processor';
 import { PolicyBootstrap } from './policy.bootstrap';
+import { AuditCheckpointer } from './audit-checkpointer';
 import { WebhookDeliveryProcessor, WebhookFanoutProcessor } from './webhooks.processor';
 
 /** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
 @Module({})
 export class WorkerModule {
-  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream } = {}): DynamicModule {
+  static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream; resolver?: HostResolver } = {}): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
@@ -38,6 +40,7 @@ export class WorkerModule {
         ),
       ],
       providers: [
+        { provide: HOST_RESOLVER, useValue: opts.resolver ?? systemResolver },
         ...COMMAND_HANDLERS,
         CommandProcessor,
         ProjectionsProcessor,
@@ -49,6 +52,7 @@ export class WorkerModule {
         WebhookDeliveryProcessor,
         KpisProcessor,
         PolicyBootstrap,
+        AuditCheckpointer,
       ],
     };
   }

@@ -1,6 +1,9 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
+/** Development only (refused in production): signs audit checkpoints on a developer machine and in tests. */
+const DEV_AUDIT_SIGNING_KEY = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIMtDxVlv4ljEeKOeCMXPQnWSK5i+TAvIA88BicZXnLCF\n-----END PRIVATE KEY-----\n';
+
 const int = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
 /**
@@ -13,6 +16,15 @@ export class EnvConfig {
 
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/bedlink';
+
+  /**
+   * The owner of the schema, for migrations only (creates the runtime role and grants it).
+   * Unset: DATABASE_URL (then the engine runs as the owner and only the trigger guards the audit log).
+   */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'MIGRATION_DATABASE_URL must be a postgres:// URL' })
+  MIGRATION_DATABASE_URL?: string;
 
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
@@ -163,13 +175,30 @@ export class EnvConfig {
   @Transform(int) @IsInt() @Min(1) @Max(64) WEBHOOK_CONCURRENCY = 8;
 
   /**
-   * Whether webhook URLs may point at loopback/private/link-local addresses (SSRF). Unset: allowed
-   * outside production (local receivers in development and tests), refused in production.
+   * Test-only: lets webhook URLs point at loopback/private/link-local and other non-public addresses
+   * (local receivers in tests and development). Unset or false: refused (SSRF). Refused at boot
+   * in production.
    */
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : value === true || value === 'true'))
   @IsOptional()
   @IsBoolean()
   WEBHOOK_ALLOW_PRIVATE_URLS?: boolean;
+
+  /**
+   * Ed25519 private key (PEM, or the path of a PEM file) that signs audit checkpoints. Keep it
+   * outside the database host: whoever holds it can sign a rewritten history.
+   */
+  @IsString()
+  AUDIT_SIGNING_KEY = DEV_AUDIT_SIGNING_KEY;
+
+  /** Ed25519 public key (PEM or path) that verifies checkpoints; unset: derived from AUDIT_SIGNING_KEY. */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsString()
+  @IsOptional()
+  AUDIT_VERIFY_KEY?: string;
+
+  /** How often the worker verifies the trail since the last checkpoint and signs a new one; 0 = never. */
+  @Transform(int) @IsInt() @Min(0) AUDIT_CHECKPOINT_INTERVAL_MS = 10 * 60_000;
 
   /** /health/ready turns 503 when the oldest waiting command is older than this. */
   @Transform(int) @IsInt() @Min(100) READY_MAX_QUEUE_LAG_MS = 60_000;
@@ -185,8 +214,8 @@ export class EnvConfig {
   ADMIN_TOKEN?: string;
 }
 
-const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
-const OPTIONAL = ['JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'PUBLIC_URL', 'SEED_DEMO'];
+const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY', 'AUDIT_SIGNING_KEY'] as const;
+const OPTIONAL = ['JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'PUBLIC_URL', 'SEED_DEMO', 'MIGRATION_DATABASE_URL', 'AUDIT_VERIFY_KEY'];
 
 /** The secrets still at their development default (printed at start outside production, refused in it). */
 export function developmentSecretsIn(cfg: EnvConfig): string[] {
@@ -208,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
   if (cfg.NODE_ENV === 'production') {
+    if (cfg.WEBHOOK_ALLOW_PRIVATE_URLS) throw new Error('invalid configuration:\n  WEBHOOK_ALLOW_PRIVATE_URLS: private webhook targets are for tests and must not be allowed in production');
     const dev = developmentSecretsIn(cfg);
     if (dev.length) throw new Error(`invalid configuration:\n${dev.map((k) => `  ${k}: the development default must not be used in production`).join('\n')}`);
   }
@@ -228,6 +258,11 @@ export function assertNoDemoInProduction(cfg: EnvConfig, demoPresent: boolean): 
   }
 }
 
+/** The URL migrations run with: the schema owner. */
+export function migrationDatabaseUrl(cfg: EnvConfig): string {
+  return cfg.MIGRATION_DATABASE_URL ?? cfg.DATABASE_URL;
+}
+
 export function webhooksMayTargetPrivate(cfg: EnvConfig): boolean {
-  return cfg.WEBHOOK_ALLOW_PRIVATE_URLS ?? cfg.NODE_ENV !== 'production';
+  return cfg.WEBHOOK_ALLOW_PRIVATE_URLS === true && cfg.NODE_ENV !== 'production';
 }

@@ -1,2 +1,3 @@
 export * from './config';
 export * from './logging';
+export * from './audit-keys';

@@ -142,6 +142,9 @@ export class AuditVerification {
   @ApiProperty() records!: number;
   @ApiProperty() chains!: number;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Where the first break is, when ok is false' }) firstBreak?: Record<string, unknown>;
+  @ApiPropertyOptional({ enum: ['full', 'incremental'], description: 'incremental: signed checkpoints, then only the records after the last one' }) mode?: string;
+  @ApiPropertyOptional({ description: 'signed checkpoints whose signatures were verified' }) checkpoints?: number;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'the last checkpoint {id, createdAt, coveringSeq, chains, digest}: compare with a copy kept outside the database' }) checkpoint?: Record<string, unknown> | null;
 }
 
 export class AuditRecordView {

@@ -52,10 +52,10 @@ describe('webhook targets (SSRF guard)', () => {
   });
 
   it('refuses literal private hosts and localhost names without a lookup; accepts public literals', async () => {
-    expect(await privateTargetReason('http://127.0.0.1:8080/h')).toMatch(/private address 127\.0\.0\.1/);
-    expect(await privateTargetReason('http://[::1]/h')).toMatch(/private address ::1/);
+    expect(await privateTargetReason('http://127.0.0.1:8080/h')).toMatch(/127\.0\.0\.1 is in the loopback range/);
+    expect(await privateTargetReason('http://[::1]/h')).toMatch(/::1 is in the loopback range/);
     expect(await privateTargetReason('http://localhost/h')).toMatch(/loopback/);
-    expect(await privateTargetReason('https://169.254.169.254/latest/meta-data')).toMatch(/private/);
+    expect(await privateTargetReason('https://169.254.169.254/latest/meta-data')).toMatch(/linkLocal/);
     expect(await privateTargetReason('https://8.8.8.8/h')).toBeNull();
   });
 });

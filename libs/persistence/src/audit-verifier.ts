@@ -1,18 +1,35 @@
-import { DataSource } from 'typeorm';
+import { createHash, createPublicKey, KeyObject, sign, verify } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
 import { auditHash, GENESIS_HASH } from '@bedlink/domain';
+import { auditKeyId } from '@bedlink/config';
 
 export interface AuditBreak {
   seq: string;
   aggregateType: string;
   aggregateId: string;
   aggregateSeq: number;
-  problem: 'HASH_MISMATCH' | 'BROKEN_LINK' | 'SEQUENCE_GAP' | 'HEAD_MISMATCH';
+  problem: 'HASH_MISMATCH' | 'BROKEN_LINK' | 'SEQUENCE_GAP' | 'HEAD_MISMATCH' | 'CHECKPOINT_SIGNATURE' | 'CHECKPOINT_CHAIN' | 'CHECKPOINT_MISMATCH';
+  checkpointId?: string;
+}
+export interface CheckpointInfo {
+  id: string;
+  createdAt: string;
+  coveringSeq: string;
+  chains: number;
+  digest: string;
 }
 export interface AuditReport {
   ok: boolean;
+  /** Records whose hash was recomputed (incremental: only those after the last checkpoint). */
   records: number;
   chains: number;
   firstBreak?: AuditBreak;
+  /** full: every record; incremental: signed checkpoints, then the records after the last one. */
+  mode?: 'full' | 'incremental';
+  /** Signed checkpoints found (all signatures verified). */
+  checkpoints?: number;
+  /** The last checkpoint, verification's starting point: keep its id and digest outside the database. */
+  checkpoint?: CheckpointInfo | null;
 }
 
 const HEAD_TABLES: Record<string, string> = { Referral: 'referrals', Bed: 'beds', Institution: 'institutions', Patient: 'patients', DistrictPolicy: 'district_policies', Programme: 'home_programmes', Agreement: 'cooperation_agreements', ApiKey: 'api_keys', WebhookSubscription: 'webhook_subscriptions' };
@@ -112,4 +129,233 @@ export async function verifyAuditChains(ds: DataSource, opts: { aggregateId?: st
     }
   }
   return { ok: true, records, chains };
+}
+
+/* ----------------------------------------------------------------------------------------------
+ * Signed checkpoints. The hash chains prove a record was not changed *unless* whoever changed it
+ * recomputed the later hashes and the chain head too, which the database owner can do. A
+ * checkpoint signs (Ed25519, key outside the database) a digest over every chain head at a point
+ * in time: a consistent rewrite of any record it covers changes a head and no longer matches.
+ * ---------------------------------------------------------------------------------------------- */
+
+interface Head {
+  t: string;
+  id: string;
+  seq: number;
+  hash: string;
+}
+
+/** sha256 over the sorted "type/id/seq/hash" lines of the chain heads. */
+export function headsDigest(heads: readonly Head[]): string {
+  const lines = heads.map((h) => `${h.t}/${h.id}/${h.seq}/${h.hash}`).sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
+
+/** What a checkpoint's signature covers; prevSignature links it to the one before. */
+export function checkpointMessage(c: { createdAt: string; coveringSeq: string; chains: number; digest: string; prevSignature: string | null }): Buffer {
+  return Buffer.from(`bedlink-audit-checkpoint/v1\n${c.createdAt}\n${c.coveringSeq}\n${c.chains}\n${c.digest}\n${c.prevSignature ?? '-'}`, 'utf8');
+}
+
+/** Serialises checkpoint writers (several workers, the CLI): each links to the last one. */
+const CHECKPOINT_LOCK = `SELECT pg_advisory_xact_lock(hashtext('bedlink.audit_checkpoint'))`;
+
+/**
+ * Reads every chain head and signs a checkpoint over them. Heads and the covering sequence come
+ * from one statement (one snapshot). Needs only INSERT and SELECT: the runtime role can do it.
+ */
+export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject): Promise<CheckpointInfo>;
+export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject, opts: { onlyIfChanged: true }): Promise<CheckpointInfo | null>;
+export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject, opts: { onlyIfChanged?: boolean } = {}): Promise<CheckpointInfo | null> {
+  const keyId = auditKeyId(createPublicKey(signingKey));
+  return ds.transaction(async (em: EntityManager) => {
+    await em.query(CHECKPOINT_LOCK);
+    const [prev] = await em.query(`SELECT signature, covering_seq::text AS covering FROM audit_checkpoints ORDER BY id DESC LIMIT 1`);
+    if (opts.onlyIfChanged && prev) {
+      // each checkpoint stores every head: an idle trail adds none
+      const [{ max }] = await em.query(`SELECT coalesce(max(seq), 0)::text AS max FROM audit_log`);
+      if (max === prev.covering) return null;
+    }
+    const rows: (Partial<Head> & { covering: string })[] = await em.query(
+      `SELECT h.t, h.id, h.seq, h.hash, m.covering
+       FROM (SELECT coalesce(max(seq), 0)::text AS covering FROM audit_log) m
+       LEFT JOIN LATERAL (SELECT DISTINCT ON (aggregate_id) aggregate_type AS t, aggregate_id::text AS id, aggregate_seq AS seq, hash FROM audit_log ORDER BY aggregate_id, aggregate_seq DESC) h ON true`,
+    );
+    const heads = rows.filter((r) => r.id).map((r) => ({ t: r.t!, id: r.id!, seq: r.seq!, hash: r.hash! }));
+    const c = { createdAt: new Date().toISOString(), coveringSeq: rows[0]?.covering ?? '0', chains: heads.length, digest: headsDigest(heads), prevSignature: (prev?.signature as string | undefined) ?? null };
+    const signature = sign(null, checkpointMessage(c), signingKey).toString('base64');
+    const [{ id }] = await em.query(
+      `INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, heads, prev_signature, key_id, signature) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) RETURNING id::text AS id`,
+      [c.createdAt, c.coveringSeq, c.chains, c.digest, JSON.stringify(heads), c.prevSignature, keyId, signature],
+    );
+    return { id, createdAt: c.createdAt, coveringSeq: c.coveringSeq, chains: c.chains, digest: c.digest };
+  });
+}
+
+interface CheckpointRow {
+  id: string;
+  created_at: Date;
+  covering_seq: string;
+  chains: number;
+  digest: string;
+  prev_signature: string | null;
+  signature: string;
+}
+
+const infoOf = (c: CheckpointRow): CheckpointInfo => ({ id: c.id, createdAt: c.created_at.toISOString(), coveringSeq: c.covering_seq, chains: c.chains, digest: c.digest });
+const cpBreak = (c: CheckpointRow, problem: AuditBreak['problem'], at: Partial<AuditBreak> = {}): AuditBreak => ({ seq: c.covering_seq, aggregateType: '?', aggregateId: '?', aggregateSeq: 0, checkpointId: c.id, problem, ...at });
+
+/** Every signature, and the link of each checkpoint to the one before (one removed from the middle shows). */
+async function checkSignatures(ds: DataSource, verifyKey: KeyObject): Promise<{ list: CheckpointRow[]; bad?: AuditBreak }> {
+  const list: CheckpointRow[] = await ds.query(`SELECT id::text, created_at, covering_seq::text, chains, digest, prev_signature, signature FROM audit_checkpoints ORDER BY id`);
+  let prev: CheckpointRow | null = null;
+  for (const c of list) {
+    const msg = checkpointMessage({ createdAt: c.created_at.toISOString(), coveringSeq: c.covering_seq, chains: c.chains, digest: c.digest, prevSignature: c.prev_signature });
+    if (!verify(null, msg, verifyKey, Buffer.from(c.signature, 'base64'))) return { list, bad: cpBreak(c, 'CHECKPOINT_SIGNATURE') };
+    if (c.prev_signature !== (prev?.signature ?? null)) return { list, bad: cpBreak(c, 'CHECKPOINT_CHAIN') };
+    prev = c;
+  }
+  return { list };
+}
+
+/**
+ * The heads a checkpoint signed, against the records now at those positions: the digest over
+ * the current hashes must be the signed one (a rewrite that recomputed hashes changes a head).
+ */
+async function checkCheckpointHeads(ds: DataSource, c: CheckpointRow, only?: ReadonlySet<string>): Promise<{ heads: Map<string, Head>; bad?: AuditBreak }> {
+  const rows: (Head & { now: string | null })[] = await ds.query(
+    `SELECT h.t, h.id::text AS id, h.seq, h.hash, a.hash AS now
+     FROM audit_checkpoints c CROSS JOIN LATERAL jsonb_to_recordset(c.heads) AS h(t text, id uuid, seq int, hash text)
+     LEFT JOIN audit_log a ON a.aggregate_id = h.id AND a.aggregate_seq = h.seq
+     WHERE c.id = $1`,
+    [c.id],
+  );
+  const heads = new Map(rows.map((r) => [r.id, { t: r.t, id: r.id, seq: r.seq, hash: r.hash }]));
+  const signedHeads = headsDigest([...heads.values()]);
+  const nowDigest = headsDigest(rows.map((r) => ({ t: r.t, id: r.id, seq: r.seq, hash: r.now ?? 'MISSING' })));
+  if (signedHeads !== c.digest || rows.length !== c.chains) return { heads, bad: cpBreak(c, 'CHECKPOINT_MISMATCH') };
+  if (only) {
+    // A district's auditor: the signed digest is checked whole, rewrites are looked for (and named) in its own chains only.
+    const r = rows.find((x) => only.has(x.id) && x.now !== x.hash);
+    if (r) return { heads, bad: cpBreak(c, 'CHECKPOINT_MISMATCH', { aggregateType: r.t, aggregateId: r.id, aggregateSeq: r.seq }) };
+    return { heads };
+  }
+  if (nowDigest !== c.digest) {
+    const r = rows.find((x) => x.now !== x.hash)!;
+    return { heads, bad: cpBreak(c, 'CHECKPOINT_MISMATCH', { aggregateType: r.t, aggregateId: r.id, aggregateSeq: r.seq }) };
+  }
+  return { heads };
+}
+
+type ChainState = { id: string; type: string; seq: number; hash: string };
+
+/** Recomputes one record against the chain state before it; null when it fits. */
+function checkRecord(r: any, current: ChainState): AuditBreak['problem'] | null {
+  if (r.aggregate_seq !== current.seq + 1) return 'SEQUENCE_GAP';
+  if (r.prev_hash !== current.hash) return 'BROKEN_LINK';
+  const expected = auditHash({
+    aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, aggregateSeq: r.aggregate_seq, eventId: r.event_id, eventType: r.event_type, payload: r.payload,
+    actorUser: r.actor_user, actorRole: r.actor_role, actorInstitution: r.actor_institution, reason: r.reason, correlationId: r.correlation_id, causationId: r.causation_id,
+    occurredAt: r.occurred_at, prevHash: r.prev_hash,
+  });
+  return expected === r.hash ? null : 'HASH_MISMATCH';
+}
+
+async function checkStoredHeads(ds: DataSource, heads: ChainState[]): Promise<AuditBreak | null> {
+  for (const [type, table] of Object.entries(HEAD_TABLES)) {
+    const ids = heads.filter((h) => h.type === type);
+    if (!ids.length) continue;
+    const stored: any[] = await ds.query(`SELECT id, chain_seq, chain_hash FROM ${table} WHERE id = ANY($1::uuid[])`, [ids.map((h) => h.id)]);
+    const byId = new Map(stored.map((s) => [s.id, s]));
+    for (const h of ids) {
+      const s = byId.get(h.id);
+      if (s && (s.chain_seq !== h.seq || s.chain_hash !== h.hash)) return { seq: '?', aggregateType: type, aggregateId: h.id, aggregateSeq: s.chain_seq, problem: 'HEAD_MISMATCH' };
+    }
+  }
+  return null;
+}
+
+/**
+ * Records after a checkpoint: the chains with a record above its covering sequence, or whose
+ * stored head moved from the signed one, are walked from the signed head (not from genesis).
+ */
+async function verifyAfter(ds: DataSource, c: CheckpointRow, signed: Map<string, Head>, pageSize: number): Promise<AuditReport> {
+  const ids = new Set<string>((await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE seq > $1`, [c.covering_seq])).map((r: { id: string }) => r.id));
+  for (const table of Object.values(HEAD_TABLES)) {
+    const moved = await ds.query(
+      `SELECT t.id::text AS id FROM ${table} t
+       LEFT JOIN (SELECT (h->>'id')::uuid AS id, (h->>'seq')::int AS seq FROM audit_checkpoints k CROSS JOIN LATERAL jsonb_array_elements(k.heads) h WHERE k.id = $1) s ON s.id = t.id
+       WHERE t.chain_seq <> coalesce(s.seq, 0)`,
+      [c.id],
+    );
+    for (const r of moved) ids.add(r.id);
+  }
+  const all = [...ids].sort();
+  let records = 0;
+  const ends: ChainState[] = [];
+  for (let i = 0; i < all.length; i += pageSize) {
+    const batch = all.slice(i, i + pageSize);
+    const from = batch.map((id) => signed.get(id)?.seq ?? 0);
+    const rows: any[] = await ds.query(
+      `SELECT a.seq::text, a.aggregate_type, a.aggregate_id, a.aggregate_seq, a.event_id, a.event_type, a.payload, a.actor_user, a.actor_role, a.actor_institution, a.reason, a.correlation_id, a.causation_id, a.occurred_at, a.prev_hash, a.hash
+       FROM unnest($1::uuid[], $2::int[]) AS s(id, from_seq) JOIN audit_log a ON a.aggregate_id = s.id AND a.aggregate_seq > s.from_seq
+       ORDER BY a.aggregate_id, a.aggregate_seq`,
+      [batch, from],
+    );
+    let current: ChainState | null = null;
+    for (const r of rows) {
+      records++;
+      if (!current || current.id !== r.aggregate_id) {
+        if (current) ends.push(current);
+        const h = signed.get(r.aggregate_id);
+        current = { id: r.aggregate_id, type: r.aggregate_type, seq: h?.seq ?? 0, hash: h?.hash ?? GENESIS_HASH };
+      }
+      const problem = checkRecord(r, current);
+      if (problem) return { ok: false, records, chains: ends.length + 1, firstBreak: { seq: r.seq, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, aggregateSeq: r.aggregate_seq, problem } };
+      current.seq = r.aggregate_seq;
+      current.hash = r.hash;
+    }
+    if (current) ends.push(current);
+  }
+  const head = await checkStoredHeads(ds, ends);
+  return head ? { ok: false, records, chains: ends.length, firstBreak: head } : { ok: true, records, chains: ends.length };
+}
+
+/**
+ * The verification `npm run audit:verify` and GET /audit/verify run: every checkpoint signature
+ * and link first, then (incremental, the default) the last checkpoint's heads against the records
+ * now at those positions and the records after it; or (full) every record from genesis and every
+ * checkpoint's heads. Without any checkpoint, incremental is full.
+ */
+export async function verifyAudit(ds: DataSource, opts: { verifyKey: KeyObject; full?: boolean; pageSize?: number; districtId?: string }): Promise<AuditReport> {
+  const { list, bad } = await checkSignatures(ds, opts.verifyKey);
+  const last = list[list.length - 1];
+  const meta = { checkpoints: list.length, checkpoint: last ? infoOf(last) : null };
+  if (bad) return { ok: false, records: 0, chains: 0, firstBreak: bad, mode: opts.full || !last ? 'full' : 'incremental', ...meta };
+  if (opts.districtId) {
+    // Scoped to one district: its chains from genesis, then the last checkpoint's heads of those chains.
+    const chains = await verifyAuditChains(ds, { districtId: opts.districtId, pageSize: opts.pageSize });
+    if (!chains.ok || !last) return { ...chains, mode: 'full', ...meta };
+    const ids = new Set<string>((await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE ${DISTRICT_AGGREGATES('$1')}`, [opts.districtId])).map((r: { id: string }) => r.id));
+    const r = await checkCheckpointHeads(ds, last, ids);
+    return r.bad ? { ok: false, records: chains.records, chains: chains.chains, firstBreak: r.bad, mode: 'full', ...meta } : { ...chains, mode: 'full', ...meta };
+  }
+  if (opts.full || !last) {
+    const chains = await verifyAuditChains(ds, { pageSize: opts.pageSize });
+    if (!chains.ok) return { ...chains, mode: 'full', ...meta };
+    for (const c of list) {
+      const r = await checkCheckpointHeads(ds, c);
+      if (r.bad) return { ok: false, records: chains.records, chains: chains.chains, firstBreak: r.bad, mode: 'full', ...meta };
+    }
+    return { ...chains, mode: 'full', ...meta };
+  }
+  const signed = await checkCheckpointHeads(ds, last);
+  if (signed.bad) return { ok: false, records: 0, chains: 0, firstBreak: signed.bad, mode: 'incremental', ...meta };
+  return { ...(await verifyAfter(ds, last, signed.heads, opts.pageSize ?? 1000)), mode: 'incremental', ...meta };
+}
+
+/** Verifies (incrementally) and, only when the trail holds, signs a new checkpoint over it. */
+export async function verifyAndCheckpoint(ds: DataSource, keys: { verifyKey: KeyObject; signingKey?: KeyObject }, opts: { full?: boolean; onlyIfChanged?: boolean } = {}): Promise<{ report: AuditReport; written: CheckpointInfo | null }> {
+  const report = await verifyAudit(ds, { verifyKey: keys.verifyKey, full: opts.full });
+  const written = report.ok && keys.signingKey ? await writeAuditCheckpoint(ds, keys.signingKey, { onlyIfChanged: opts.onlyIfChanged === true } as { onlyIfChanged: true }) : null;
+  return { report, written };
 }

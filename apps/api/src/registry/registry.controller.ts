@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { KeyObject } from 'node:crypto';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
@@ -6,7 +7,8 @@ import { Actor, authorize, DISTRICT_ROLES, DomainError, notFound } from '@bedlin
 import { AuditVerification, BedBoardRow, BedQuery, BedView, ChangeBedStatusDto, InstitutionView, PatientLookupQuery, PatientReadQuery, PatientView, RegisterBedDto, RegisterInstitutionDto, RegisterPatientDto } from '@bedlink/contracts';
 import { ApiCommand, ApiErrors, READ_ERRORS } from '../http/api-docs';
 import { PatientRecords } from '@bedlink/application';
-import { BedBoardEntity, BedEntity, InstitutionEntity, verifyAuditChains } from '@bedlink/persistence';
+import { BedBoardEntity, BedEntity, InstitutionEntity, verifyAudit } from '@bedlink/persistence';
+import { auditKeys, ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { CurrentActor } from '../http/auth';
 import { CommandRunner } from '../http/command-runner';
 
@@ -22,7 +24,12 @@ export class RegistryController {
     private readonly commands: CommandRunner,
     private readonly ds: DataSource,
     private readonly patients: PatientRecords,
-  ) {}
+    @Inject(ENV_CONFIG) cfg: EnvConfig,
+  ) {
+    this.auditVerifyKey = auditKeys(cfg).verifyKey;
+  }
+
+  private readonly auditVerifyKey: KeyObject;
 
   @Post('institutions') @ApiOperation({ summary: 'Register an institution (district coordinator)' }) @ApiCommand(true)
   registerInstitution(@Body() dto: RegisterInstitutionDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
@@ -98,11 +105,11 @@ export class RegistryController {
     return { reason: req.header('x-access-reason') ?? null, referralId: referralId ?? null, correlationId: (req as Request & { correlationId?: string }).correlationId };
   }
 
-  @Get('audit/verify') @ApiOperation({ summary: 'Recompute every audit hash chain (auditor)' }) @ApiOkResponse({ type: AuditVerification }) @ApiErrors(...READ_ERRORS)
+  @Get('audit/verify') @ApiOperation({ summary: 'Verify the audit trail (auditor): signed checkpoints, then the records after the last one' }) @ApiOkResponse({ type: AuditVerification }) @ApiErrors(...READ_ERRORS)
   async verify(@CurrentActor() a: Actor) {
     authorize(a, 'VerifyAudit', {});
     if (!DISTRICT_ROLES.includes(a.role)) throw new DomainError('FORBIDDEN', 'only auditors verify the trail');
     // A district's auditor verifies (and counts) its district's chains only.
-    return verifyAuditChains(this.ds, a.districtId ? { districtId: a.districtId } : {});
+    return verifyAudit(this.ds, { verifyKey: this.auditVerifyKey, ...(a.districtId ? { districtId: a.districtId } : {}) });
   }
 }

@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { Actor, DomainError } from '@bedlink/domain';
 import { CreateWebhookDto } from '@bedlink/contracts';
 import { PII_CIPHER, PiiCipher, WebhookSubscriptions } from '@bedlink/persistence';
-import { privateTargetReason, WEBHOOK_REPLAY_WINDOW_S } from '@bedlink/messaging';
+import { HOST_RESOLVER, HostResolver, privateTargetReason, WEBHOOK_REPLAY_WINDOW_S } from '@bedlink/messaging';
 import { ENV_CONFIG, EnvConfig, webhooksMayTargetPrivate } from '@bedlink/config';
 import { CurrentActor } from '../http/auth';
 
@@ -29,6 +29,7 @@ export class WebhooksController {
     @Inject(PII_CIPHER) private readonly cipher: PiiCipher,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
     private readonly commands: CommandRunner,
+    @Inject(HOST_RESOLVER) private readonly resolver: HostResolver,
   ) {
     this.subs = new WebhookSubscriptions(ds, cipher);
   }
@@ -51,7 +52,7 @@ export class WebhooksController {
   async create(@Body() dto: CreateWebhookDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const institutionId = this.institutionOf(a);
     if (!webhooksMayTargetPrivate(this.cfg)) {
-      const why = await privateTargetReason(dto.url);
+      const why = await privateTargetReason(dto.url, this.resolver);
       if (why) throw new DomainError('VALIDATION_FAILED', `webhook url refused: ${why}`, { fields: ['url'] });
     }
     const secret = WebhookSubscriptions.newSecret();

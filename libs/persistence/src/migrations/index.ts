@@ -5,6 +5,19 @@ import { WebhooksKpis1732650000000 } from './1732650000000-webhooks-kpis';
 import { DistrictPolicy1732700000000 } from './1732700000000-district-policy';
 import { Credentials1733010000000 } from './1733010000000-credentials';
 import { CareRelationships1733020000000 } from './1733020000000-care-relationships';
+import { AuditCheckpoints1733040000000 } from './1733040000000-audit-checkpoints';
+import { RuntimeRole1733040000001 } from './1733040000001-runtime-role';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
-export const MIGRATIONS = [Foundation1732300000000, Registry1732400000000, ApiKeys1732500000000, WebhooksKpis1732650000000, DistrictPolicy1732700000000, Credentials1733010000000, CareRelationships1733020000000];
+export const MIGRATIONS = [
+  Foundation1732300000000,
+  Registry1732400000000,
+  ApiKeys1732500000000,
+  WebhooksKpis1732650000000,
+  DistrictPolicy1732700000000,
+  Credentials1733010000000,
+  CareRelationships1733020000000,
+  AuditCheckpoints1733040000000,
+  RuntimeRole1733040000001,
+];
+export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
