@@ -30,7 +30,7 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
   let seq = 0;
 
   beforeAll(async () => {
-    e = await startEngine();
+    e = await startEngine({ env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } });
     d = await smallDistrict(e);
     const connection = redisOptionsFromUrl(e.cfg.REDIS_URL);
     queue = new Queue(QUEUES.commands, { connection, prefix: e.cfg.QUEUE_PREFIX });

@@ -29,7 +29,7 @@ describe('Attacks: tokens and keys', () => {
     jwks = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
     await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', () => r()));
     const port = (jwks.address() as { port: number }).port;
-    e = await startEngine({ env: { JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE } });
+    e = await startEngine({ env: { JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } });
     d = await smallDistrict(e, 'd1');
     d2 = await smallDistrict(e, 'd2');
   });

@@ -1,15 +1,19 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { assertNoDemoInProduction, developmentSecretsIn, loadConfig } from './config';
 
 const SECRET = 's'.repeat(40);
 const PII = 'p'.repeat(40);
+// A real Ed25519 key other than the development one: production refuses the default.
+const AUDIT = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+const OWN = { JWT_SECRET: SECRET, PII_KEY: PII, AUDIT_SIGNING_KEY: AUDIT };
 
 describe('configuration: safe defaults and production refusals', () => {
   it('binds loopback and links to http://127.0.0.1:PORT unless told otherwise, and names the development secrets in use', () => {
     const cfg = loadConfig({ PORT: '4010' });
     expect(cfg.HOST).toBe('127.0.0.1');
     expect(cfg.PUBLIC_URL).toBe('http://127.0.0.1:4010');
-    expect(developmentSecretsIn(cfg)).toEqual(['JWT_SECRET', 'PII_KEY']);
-    expect(developmentSecretsIn(loadConfig({ JWT_SECRET: SECRET, PII_KEY: PII }))).toEqual([]);
+    expect(developmentSecretsIn(cfg)).toEqual(['JWT_SECRET', 'PII_KEY', 'AUDIT_SIGNING_KEY']);
+    expect(developmentSecretsIn(loadConfig(OWN))).toEqual([]);
   });
 
   it('takes HOST and PUBLIC_URL from the environment (trailing slash dropped) and validates PUBLIC_URL', () => {
@@ -20,15 +24,16 @@ describe('configuration: safe defaults and production refusals', () => {
   });
 
   it.each([
-    ['the default JWT secret', { PII_KEY: PII }, /JWT_SECRET: the development default/],
-    ['the default PII key', { JWT_SECRET: SECRET }, /PII_KEY: the development default/],
-    ['both defaults', {}, /JWT_SECRET[\s\S]*PII_KEY/],
+    ['the default JWT secret', { PII_KEY: PII, AUDIT_SIGNING_KEY: AUDIT }, /JWT_SECRET: the development default/],
+    ['the default PII key', { JWT_SECRET: SECRET, AUDIT_SIGNING_KEY: AUDIT }, /PII_KEY: the development default/],
+    ['the default audit signing key', { JWT_SECRET: SECRET, PII_KEY: PII }, /AUDIT_SIGNING_KEY: the development default/],
+    ['every default', {}, /JWT_SECRET[\s\S]*PII_KEY[\s\S]*AUDIT_SIGNING_KEY/],
   ])('production refuses %s', (_, env, message) => {
     expect(() => loadConfig({ NODE_ENV: 'production', ...env })).toThrow(message);
   });
 
   it('production starts with its own secrets; development and test accept the defaults', () => {
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, PII_KEY: PII }).NODE_ENV).toBe('production');
+    expect(loadConfig({ NODE_ENV: 'production', ...OWN }).NODE_ENV).toBe('production');
     expect(() => loadConfig({ NODE_ENV: 'development' })).not.toThrow();
     expect(() => loadConfig({ NODE_ENV: 'test' })).not.toThrow();
   });
@@ -41,10 +46,10 @@ describe('configuration: safe defaults and production refusals', () => {
   });
 
   it('production refuses a database holding the demo district unless SEED_DEMO=1; elsewhere it is fine', () => {
-    const prod = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, PII_KEY: PII });
+    const prod = loadConfig({ NODE_ENV: 'production', ...OWN });
     expect(() => assertNoDemoInProduction(prod, true)).toThrow(/SEED_DEMO: the demo district "jingan" is seeded/);
     expect(() => assertNoDemoInProduction(prod, false)).not.toThrow();
-    expect(() => assertNoDemoInProduction(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, PII_KEY: PII, SEED_DEMO: '1' }), true)).not.toThrow();
+    expect(() => assertNoDemoInProduction(loadConfig({ NODE_ENV: 'production', ...OWN, SEED_DEMO: '1' }), true)).not.toThrow();
     expect(() => assertNoDemoInProduction(loadConfig({ NODE_ENV: 'development' }), true)).not.toThrow();
   });
 });
