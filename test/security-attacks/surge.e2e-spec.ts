@@ -55,12 +55,13 @@ describe('Attack: surge placements are the truth', () => {
     }
   });
 
-  it('when the only free beds are at the origin, every referral is reported escalated, with the reason', async () => {
-    // the community hospice beds are now offered to the first surge; only the hospital's own remain free
+  it('when the beds elsewhere run out, the rest are reported escalated with the reason, never placed at the origin', async () => {
+    // an offer suggests a bed without holding it, so the 12 community hospice beds are free again; 10 more at the origin
     const referrals = [];
-    for (let i = 0; i < 3; i++) referrals.push({ patientId: await d.patient(), requestedKind: 'HOSPICE', services: ['HOSPICE'], urgency: 'URGENT', clinicalSummary: 'end-of-life care, second wave', consent: true });
+    for (let i = 0; i < 14; i++) referrals.push({ patientId: await d.patient(), requestedKind: 'HOSPICE', services: ['HOSPICE'], urgency: 'URGENT', clinicalSummary: 'end-of-life care, second wave', consent: true });
     const res = await ok(d.planner.post('/referrals/surge', { referrals }), 'surge');
-    expect(res).toMatchObject({ submitted: 3, placed: 1, escalated: 2 });
+    expect(res).toMatchObject({ submitted: 14, placed: 12, escalated: 2 });
+    expect(res.allocations.filter((a: any) => a.institutionId === d.hospital)).toEqual([]);
     const escalated = res.allocations.filter((a: any) => a.outcome === 'ESCALATED');
     expect(escalated).toHaveLength(2);
     for (const a of escalated) {
