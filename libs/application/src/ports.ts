@@ -1,4 +1,4 @@
-import { Actor, Agreement, AgreementProps, ApiKey, Bed, CareRelationshipKind, DistrictPolicy, DistrictPolicyDoc, Institution, Patient, Programme, RankedCandidate, Referral, SuppliedRecord, WebhookSubscription } from '@bedlink/domain';
+import { Actor, Agreement, AgreementProps, ApiKey, Bed, CandidateFacts, CareRelationshipKind, DistrictPolicy, DistrictPolicyDoc, Institution, MatchNeeds, Patient, Programme, RankedCandidate, Referral, SuppliedRecord, WebhookSubscription } from '@bedlink/domain';
 
 export interface FreeBed {
   id: string;
@@ -88,4 +88,6 @@ export const MATCHER = Symbol('MATCHER');
 /** Finds and ranks places for a referral (free beds, programmes with room); read-only, outside the command's transaction. */
 export interface Matcher {
   candidates(referral: Referral, limit: number): Promise<RankedCandidate[]>;
+  /** Every free bed that may serve a referral with these needs (domain placeRefusal, one SQL filter), up to limit. */
+  servableBeds(needs: MatchNeeds, limit: number): Promise<CandidateFacts[]>;
 }

@@ -89,15 +89,20 @@ class PgTx implements Tx {
   async getReferral(id: string): Promise<Referral> {
     const hit = this.already<Referral>(id);
     if (hit) return hit;
-    const rows = await this.q(
-      `SELECT r.*,
-         (SELECT coalesce(json_agg(o ORDER BY o.rank), '[]') FROM offers o WHERE o.referral_id = r.id) AS offers,
-         (SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM reservations x WHERE x.referral_id = r.id) AS reservations
-       FROM referrals r WHERE r.id = $1 FOR UPDATE OF r`,
+    // Lock the root first, read its children in a second statement. In one statement
+    // (`... FOR UPDATE OF r` with child sub-selects) READ COMMITTED re-checks only the locked row
+    // after a lock wait: the sub-selects keep the statement's old snapshot, so a command that
+    // waited behind another saw the new referral with the OLD offers (three concurrent declines
+    // left an OFFERED referral with no live offer). The second statement takes a fresh snapshot
+    // after the lock is granted; one extra round trip per command, the price of a correct read.
+    const rows = await this.q(`SELECT * FROM referrals WHERE id = $1 FOR UPDATE`, [id]);
+    if (!rows.length) throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
+    const [children] = await this.q(
+      `SELECT (SELECT coalesce(json_agg(o ORDER BY o.rank), '[]') FROM offers o WHERE o.referral_id = $1) AS offers,
+              (SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM reservations x WHERE x.referral_id = $1) AS reservations`,
       [id],
     );
-    if (!rows.length) throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
-    const referral = rowToReferral(rows[0]);
+    const referral = rowToReferral({ ...rows[0], ...children });
     const snapshot = new Map<string, string>();
     for (const o of referral.props.offers) snapshot.set(o.id, JSON.stringify(o));
     for (const x of referral.props.reservations) snapshot.set(x.id, JSON.stringify(x));
@@ -108,13 +113,12 @@ class PgTx implements Tx {
   async getBed(id: string): Promise<Bed> {
     const hit = this.already<Bed>(id);
     if (hit) return hit;
-    const rows = await this.q(
-      `SELECT b.*, (SELECT x.id FROM reservations x WHERE x.bed_id = b.id AND x.state = 'HELD' LIMIT 1) AS live_reservation_id
-       FROM beds b WHERE b.id = $1 FOR UPDATE OF b`,
-      [id],
-    );
+    // Same rule as getReferral: lock the bed, then look for its live reservation in a fresh
+    // statement, or a command that waited on the bed sees the hold it waited for as absent.
+    const rows = await this.q(`SELECT * FROM beds WHERE id = $1 FOR UPDATE`, [id]);
     if (!rows.length) throw notFound('BED_NOT_FOUND', 'bed', id);
-    const bed = rowToBed(rows[0]);
+    const [live] = await this.q(`SELECT id FROM reservations WHERE bed_id = $1 AND state = 'HELD' LIMIT 1`, [id]);
+    const bed = rowToBed({ ...rows[0], live_reservation_id: live?.id ?? null });
     this.tracked.set(id, { aggregate: bed, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
     return bed;
   }

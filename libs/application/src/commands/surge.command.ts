@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { allocateSurge, authorize, checkCareEligibility, DEFAULT_ORIGIN_KIND, DomainError, greedySurge, Patient, Referral, SurgeRequest } from '@bedlink/domain';
+import { allocateSurge, authorize, CandidateFacts, checkCareEligibility, DEFAULT_ORIGIN_KIND, DomainError, greedySurge, MatchNeeds, Patient, placeRefusal, Referral, SurgeRequest } from '@bedlink/domain';
 import { BedlinkCommand } from '../command';
-import { FreeBed, POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
+import { MATCHER, Matcher, POLICY, Policy, UNIT_OF_WORK, UnitOfWork } from '../ports';
+import { cooperationDefaultOf } from './routes';
 import { DraftReferralPayload } from './origin.commands';
 import { timingOf } from './timing';
 
@@ -18,18 +19,6 @@ interface Item extends SurgeRequest {
   patient: Patient;
 }
 
-/** Can this bed take this patient? Kind, services, sex restriction and care-level range. */
-function fits(item: Item, bed: FreeBed): boolean {
-  const p = item.p;
-  if (bed.kind !== p.requestedKind) return false;
-  if (!p.services.every((s) => bed.services.includes(s))) return false;
-  if (bed.sexRestriction && bed.sexRestriction !== item.patient.props.sex) return false;
-  const level = p.careLevel ?? null;
-  if (level !== null && bed.minCareLevel !== null && level < bed.minCareLevel) return false;
-  if (level !== null && bed.maxCareLevel !== null && level > bed.maxCareLevel) return false;
-  return true;
-}
-
 /**
  * Surge (e.g. an epidemic: free 200 beds in a day). One command drafts and submits the whole
  * batch in one transaction; beds are allocated across the district by a priority-respecting
@@ -41,6 +30,7 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
   constructor(
     @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
     @Inject(POLICY) private readonly policy: Policy,
+    @Inject(MATCHER) private readonly matcher: Matcher,
   ) {}
 
   execute({ payload, ctx }: SubmitSurgeCommand) {
@@ -73,45 +63,86 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
           errors.push({ index, code: e.code, message: e.message });
         }
       }
-      const kinds = [...new Set(items.map((i) => i.p.requestedKind))];
-      const beds = kinds.length ? await tx.findFreeBeds(origin.props.districtId, kinds, 20_000) : [];
-      const byId = new Map(beds.map((b) => [b.id, b]));
-      const ids = beds.map((b) => b.id);
-      const compatible = (i: Item, bedId: string) => fits(i, byId.get(bedId)!);
-      const best = allocateSurge(items, ids, compatible);
-      const greedy = greedySurge(items, ids, compatible);
-
-      const allocations: { index: number; referralId: string; bedId: string | null; institutionId: string | null; state: string }[] = [];
+      // Draft first: the domain decides each referral's direction, which the route rules need.
+      const drafts = new Map<string, Referral>();
       for (const item of items) {
         const p = item.p;
-        const r = Referral.draft(
-          {
-            id: p.referralId ?? randomUUID(),
-            patientId: p.patientId,
-            districtId: origin.props.districtId,
-            originInstitutionId: origin.id,
-            originBedId: p.originBedId ?? null,
-            originKind: p.originKind ?? DEFAULT_ORIGIN_KIND[origin.props.type],
-            requestedKind: p.requestedKind,
-            services: p.services,
-            urgency: p.urgency,
-            strategy: 'CASCADE',
-            fanout: 1,
-            clinicalSummary: p.clinicalSummary,
-            careLevel: p.careLevel ?? null,
-            consent: p.consent,
-            expectedArrival: p.expectedArrival ? new Date(p.expectedArrival) : null,
-          },
-          ctx.actor,
-          ctx.now,
+        drafts.set(
+          item.id,
+          Referral.draft(
+            {
+              id: p.referralId ?? randomUUID(),
+              patientId: p.patientId,
+              districtId: origin.props.districtId,
+              originInstitutionId: origin.id,
+              originBedId: p.originBedId ?? null,
+              originKind: p.originKind ?? DEFAULT_ORIGIN_KIND[origin.props.type],
+              requestedKind: p.requestedKind,
+              services: p.services,
+              urgency: p.urgency,
+              strategy: 'CASCADE',
+              fanout: 1,
+              clinicalSummary: p.clinicalSummary,
+              careLevel: p.careLevel ?? null,
+              consent: p.consent,
+              expectedArrival: p.expectedArrival ? new Date(p.expectedArrival) : null,
+            },
+            ctx.actor,
+            ctx.now,
+          ),
         );
-        const bedId = best.assigned.get(item.id) ?? null;
-        const bed = bedId ? byId.get(bedId)! : null;
-        r.submit(ctx.actor, ctx.now, { candidates: bed ? [{ institutionId: bed.institutionId, bedId: bed.id, programmeId: null, score: 1 }] : [], timing: timingOf(doc, p.urgency, r.props.direction) });
-        tx.add(r);
-        allocations.push({ index: item.index, referralId: r.id, bedId, institutionId: bed?.institutionId ?? null, state: r.state });
       }
-      return { submitted: items.length, placed: best.assigned.size, escalated: best.unplaced.length, greedyPlaced: greedy.assigned.size, freeBeds: beds.length, errors, allocations };
+      // Which beds may serve whom: the matcher's own rule (domain placeRefusal, one SQL filter), asked once
+      // per distinct set of needs, so a bed the referral could never be offered (its origin's own, say) is never allocated.
+      const cooperationDefault = cooperationDefaultOf(doc);
+      const needsOf = (item: Item): MatchNeeds => {
+        const r = drafts.get(item.id)!.props;
+        return { kind: r.requestedKind, services: [...r.services].sort(), sex: item.patient.props.sex ?? null, careLevel: r.careLevel, originInstitutionId: origin.id, originLat: origin.props.lat, originLng: origin.props.lng, familyDoctorInstitutionId: null, districtId: r.districtId, direction: r.direction, cooperationDefault };
+      };
+      const servable = new Map<string, Map<string, CandidateFacts>>();
+      const groupOf = new Map<string, { needs: MatchNeeds; beds: Map<string, CandidateFacts> }>();
+      for (const item of items) {
+        const needs = needsOf(item);
+        const key = JSON.stringify(needs);
+        if (!servable.has(key)) servable.set(key, new Map((await this.matcher.servableBeds(needs, 20_000)).map((c) => [c.bedId!, c])));
+        groupOf.set(item.id, { needs, beds: servable.get(key)! });
+      }
+      const bedIds = [...new Set([...servable.values()].flatMap((m) => [...m.keys()]))];
+      const compatible = (i: Item, bedId: string) => {
+        const g = groupOf.get(i.id)!;
+        const facts = g.beds.get(bedId);
+        return facts !== undefined && placeRefusal(g.needs, facts) === null;
+      };
+      const best = allocateSurge(items, bedIds, compatible);
+      const greedy = greedySurge(items, bedIds, compatible);
+
+      // What happened to each referral, read back from the referral after its commands ran, not from the plan.
+      const allocations: { index: number; referralId: string; outcome: 'OFFERED' | 'ESCALATED'; state: string; bedId: string | null; institutionId: string | null; reason: string | null }[] = [];
+      for (const item of items) {
+        const r = drafts.get(item.id)!;
+        const bedId = best.assigned.get(item.id) ?? null;
+        if (bedId) {
+          const bed = groupOf.get(item.id)!.beds.get(bedId)!;
+          r.submit(ctx.actor, ctx.now, { candidates: [{ institutionId: bed.institutionId, bedId, programmeId: null, score: 1 }], timing: timingOf(doc, item.p.urgency, r.props.direction) });
+        } else {
+          const suitable = groupOf.get(item.id)!.beds.size;
+          r.submit(ctx.actor, ctx.now);
+          r.escalate(suitable === 0 ? 'surge: no free bed in reach may serve this referral' : `surge: all ${suitable} free beds that may serve this referral went to patients of higher priority`, ctx.now);
+        }
+        tx.add(r);
+        const live = r.liveOffers[0];
+        allocations.push({
+          index: item.index,
+          referralId: r.id,
+          outcome: live ? 'OFFERED' : 'ESCALATED',
+          state: r.state,
+          bedId: live?.targetBedId ?? null,
+          institutionId: live?.targetInstitutionId ?? null,
+          reason: live ? null : r.props.stateReason,
+        });
+      }
+      const placed = allocations.filter((a) => a.outcome === 'OFFERED' && a.bedId).length;
+      return { submitted: items.length, placed, escalated: allocations.filter((a) => a.state === 'ESCALATED').length, greedyPlaced: greedy.assigned.size, freeBeds: bedIds.length, errors, allocations };
     });
   }
 }

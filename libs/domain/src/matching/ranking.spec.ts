@@ -1,9 +1,9 @@
-import { CandidateFacts, capabilityMismatch, haversineKm, MatchNeeds, rankCandidates } from './ranking';
+import { CandidateFacts, capabilityMismatch, haversineKm, MatchNeeds, placeRefusal, rankCandidates } from './ranking';
 
-const needs: MatchNeeds = { kind: 'COMMUNITY', services: ['REHAB'], sex: 'F', careLevel: 3, originInstitutionId: 'hosp', originLat: 31.229, originLng: 121.448, familyDoctorInstitutionId: null };
+const needs: MatchNeeds = { kind: 'COMMUNITY', services: ['REHAB'], sex: 'F', careLevel: 3, originInstitutionId: 'hosp', originLat: 31.229, originLng: 121.448, familyDoctorInstitutionId: null, districtId: 'd', direction: 'DOWNWARD', cooperationDefault: 'SAME_DISTRICT_ALLOWED' };
 const bed = (over: Partial<CandidateFacts>): CandidateFacts => ({
   institutionId: 'x', bedId: 'b-x', programmeId: null, kind: 'COMMUNITY', services: ['REHAB'], sexRestriction: null, minCareLevel: null, maxCareLevel: null, isolationCapable: false,
-  lat: 31.23, lng: 121.45, hasAgreement: false, load: 0.5, ...over,
+  lat: 31.23, lng: 121.45, hasAgreement: false, load: 0.5, institutionType: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd', free: true, ...over,
 });
 
 describe('rankCandidates', () => {
@@ -33,5 +33,20 @@ describe('rankCandidates', () => {
 
   it('haversine: 1 degree of latitude is about 111 km', () => {
     expect(haversineKm(31, 121, 32, 121)).toBeCloseTo(111.2, 0);
+  });
+});
+
+describe('placeRefusal: one rule for every path that promises a place', () => {
+  it('refuses the origin, a type that cannot hold the kind, a route without agreement or district rule, and a place that is not free', () => {
+    expect(placeRefusal(needs, bed({}))).toBeNull();
+    expect(placeRefusal(needs, bed({ institutionId: 'hosp' }))).toBe('is the referring institution');
+    expect(placeRefusal(needs, bed({ institutionType: 'ELDERLY_CARE_INSTITUTION' }))).toMatch(/holds no COMMUNITY/);
+    expect(placeRefusal(needs, bed({ districtId: 'other' }))).toMatch(/no cooperation agreement/);
+    expect(placeRefusal(needs, bed({ districtId: 'other', hasAgreement: true }))).toBeNull();
+    expect(placeRefusal({ ...needs, cooperationDefault: 'AGREEMENT_REQUIRED' }, bed({}))).toMatch(/no cooperation agreement/);
+    expect(placeRefusal(needs, bed({ free: false }))).toBe('is not free');
+    expect(placeRefusal(needs, bed({ services: ['NURSING'] }))).toMatch(/lacks REHAB/);
+    // ranking never scores what the rule refuses
+    expect(rankCandidates(needs, [bed({ institutionId: 'hosp' }), bed({ free: false }), bed({ institutionId: 'ok' })]).map((r) => r.institutionId)).toEqual(['ok']);
   });
 });

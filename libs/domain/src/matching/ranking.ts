@@ -1,4 +1,5 @@
-import { BedKind, ServiceCode, Sex } from '../beds/bed-kinds';
+import { CooperationDefault } from '../agreements/agreement';
+import { BedKind, Direction, InstitutionType, KINDS_BY_INSTITUTION_TYPE, ServiceCode, Sex } from '../beds/bed-kinds';
 import { Candidate } from '../referral/referral';
 
 /** What the patient needs, from the referral, the patient and the origin institution. */
@@ -11,6 +12,10 @@ export interface MatchNeeds {
   originLat: number | null;
   originLng: number | null;
   familyDoctorInstitutionId: string | null;
+  /** The referral's district and direction, and the district's rule for referring without an agreement. */
+  districtId: string;
+  direction: Direction;
+  cooperationDefault: CooperationDefault;
 }
 
 /** One place that could take the patient: a free physical bed or a programme with a free slot. */
@@ -32,6 +37,11 @@ export interface CandidateFacts {
   load: number;
   /** Home programmes: how far from their institution they serve. */
   radiusKm?: number | null;
+  institutionType: InstitutionType;
+  /** The target institution's district. */
+  districtId: string;
+  /** Free now: a bed in service (U), with no live hold and not kept for a resident's return; a programme under capacity. */
+  free: boolean;
 }
 
 export interface FactorScore {
@@ -73,12 +83,34 @@ export function capabilityMismatch(n: MatchNeeds, c: CandidateFacts): string | n
   return null;
 }
 
-/** Scores one suitable place; null when it cannot take the patient (capability or service area). */
+function distanceOf(n: MatchNeeds, c: CandidateFacts): number | null {
+  return n.originLat !== null && n.originLng !== null && c.lat !== null && c.lng !== null ? haversineKm(n.originLat, n.originLng, c.lat, c.lng) : null;
+}
+
+/**
+ * THE rule for "may this place serve this referral", or why not. Matching (and so AUTO dispatch),
+ * surge allocation and the SQL pre-filter (persistence matching/servable-place.ts, which must
+ * agree with it) all go through here, so no path can promise a place that the referral could
+ * never be offered: the origin itself, an institution that cannot hold the kind, a route no
+ * agreement or district default allows, a bed that is not free, or one that lacks what the
+ * patient needs.
+ */
+export function placeRefusal(n: MatchNeeds, c: CandidateFacts): string | null {
+  if (c.institutionId === n.originInstitutionId) return 'is the referring institution';
+  if (!KINDS_BY_INSTITUTION_TYPE[c.institutionType].includes(n.kind)) return `a ${c.institutionType} holds no ${n.kind} places`;
+  if (!c.hasAgreement && !(n.cooperationDefault === 'SAME_DISTRICT_ALLOWED' && c.districtId === n.districtId)) return 'no cooperation agreement or district rule allows this route';
+  if (!c.free) return 'is not free';
+  const cap = capabilityMismatch(n, c);
+  if (cap !== null) return cap;
+  const dist = distanceOf(n, c);
+  if (c.programmeId && c.radiusKm != null && dist !== null && dist > c.radiusKm) return `serves ${c.radiusKm} km around its institution`;
+  return null;
+}
+
+/** Scores one suitable place; null when it cannot serve the referral (placeRefusal). */
 export function scoreCandidate(n: MatchNeeds, c: CandidateFacts): RankedCandidate | null {
-  if (capabilityMismatch(n, c) !== null) return null;
-  if (c.institutionId === n.originInstitutionId) return null;
-  const dist = n.originLat !== null && n.originLng !== null && c.lat !== null && c.lng !== null ? haversineKm(n.originLat, n.originLng, c.lat, c.lng) : null;
-  if (c.programmeId && c.radiusKm != null && dist !== null && dist > c.radiusKm) return null;
+  if (placeRefusal(n, c) !== null) return null;
+  const dist = distanceOf(n, c);
   const W = MATCH_WEIGHTS;
   const explanation: FactorScore[] = [];
   const needs = [...n.services, ...(n.sex ? [`sex ${n.sex}`] : []), ...(n.careLevel !== null ? [`care grade ${n.careLevel}`] : [])];

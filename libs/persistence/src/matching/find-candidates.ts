@@ -1,15 +1,65 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { cooperationDefaultOf, Matcher, POLICY, Policy } from '@bedlink/application';
-import { CandidateFacts, CooperationDefault, Direction, INSTITUTION_TYPES, isPhysical, KINDS_BY_INSTITUTION_TYPE, MatchNeeds, rankCandidates, RankedCandidate, Referral } from '@bedlink/domain';
+import { CandidateFacts, CooperationDefault, INSTITUTION_TYPES, isPhysical, KINDS_BY_INSTITUTION_TYPE, MatchNeeds, placeRefusal, rankCandidates, RankedCandidate, Referral } from '@bedlink/domain';
 
-export interface CandidateNeeds extends MatchNeeds {
-  districtId: string;
-  direction: Direction;
-  cooperationDefault: CooperationDefault;
-}
+/** What matching needs: MatchNeeds carries the district, direction and cooperation default. */
+export type CandidateNeeds = MatchNeeds;
 
 type Db = DataSource | EntityManager;
+
+/**
+ * The SQL side of domain placeRefusal, built in ONE place for every query that looks for places
+ * (the matcher, AUTO dispatch through it, and surge). It pre-filters so the database does the
+ * heavy lifting; the rows are then passed through placeRefusal itself, so a place the SQL lets
+ * through that the domain refuses is dropped, never promised. Parameters $1..$9 are fixed.
+ */
+function placeFilter(needs: CandidateNeeds) {
+  const services = needs.services.filter((s) => s !== 'ISOLATION');
+  const isolation = needs.services.includes('ISOLATION');
+  const params: unknown[] = [needs.districtId, needs.originInstitutionId, needs.kind, needs.direction, services, needs.careLevel, needs.cooperationDefault === 'AGREEMENT_REQUIRED', needs.sex, INSTITUTION_TYPES.filter((t) => KINDS_BY_INSTITUTION_TYPE[t].includes(needs.kind))];
+  const agreement = `EXISTS (SELECT 1 FROM cooperation_agreements a WHERE a.from_institution_id = $2 AND a.to_institution_id = i.id
+      AND (cardinality(a.kinds) = 0 OR $3 = ANY(a.kinds)) AND (cardinality(a.directions) = 0 OR $4 = ANY(a.directions)))`;
+  // An institution of a type that holds the kind, in the same district (when the default allows it) or along an agreement, never the origin itself.
+  const institution = `i.type = ANY($9::text[]) AND i.id <> $2 AND ((i.district_id = $1 AND NOT $7::boolean) OR ${agreement})`;
+  const care = `($6::int IS NULL OR ((x.min_care_level IS NULL OR x.min_care_level <= $6::int) AND (x.max_care_level IS NULL OR x.max_care_level >= $6::int)))`;
+  // A bed x of institution i: the kind, in service, everything the patient needs, no live hold, not kept for a resident's return.
+  const bed = `x.institution_id = i.id AND x.kind = $3 AND x.status = 'U'
+              AND x.services @> $5::text[]
+              AND (${isolation ? 'x.isolation_capable' : 'true'})
+              AND ($8::text IS NULL OR x.sex_restriction IS NULL OR x.sex_restriction = $8::text)
+              AND ${care}
+              AND NOT EXISTS (SELECT 1 FROM reservations h WHERE h.bed_id = x.id AND h.state = 'HELD')
+              -- a care-home bed kept for a resident's return is theirs: a hashed list computed once (beds_one_return_hold_per_patient), so the probe stays index-only
+              AND x.id NOT IN (SELECT r.id FROM beds r WHERE r.return_hold_patient_id IS NOT NULL)`;
+  return { params, agreement, institution, care, bed };
+}
+
+const bedColumns = `x.id, x.services, x.sex_restriction, x.min_care_level, x.max_care_level, x.isolation_capable`;
+
+function toFacts(needs: CandidateNeeds, rows: any[]): CandidateFacts[] {
+  return rows.map((r) => ({
+    institutionId: r.institution_id,
+    institutionName: r.institution_name,
+    institutionType: r.institution_type,
+    districtId: r.district_id,
+    bedId: r.bed_id,
+    programmeId: r.programme_id,
+    kind: needs.kind,
+    services: r.services ?? [],
+    sexRestriction: r.sex_restriction ?? null,
+    minCareLevel: r.min_care_level,
+    maxCareLevel: r.max_care_level,
+    isolationCapable: !!r.isolation_capable,
+    lat: r.lat,
+    lng: r.lng,
+    hasAgreement: !!r.has_agreement,
+    load: Number(r.total) > 0 ? 1 - Number(r.free) / Number(r.total) : 0,
+    radiusKm: r.radius_km,
+    // every row passed the free-place filter above
+    free: true,
+  }));
+}
 
 /**
  * Fetches the places that could take the patient, then ranks them with the pure domain function.
@@ -24,69 +74,52 @@ type Db = DataSource | EntityManager;
  * Programmes qualify while live reservations + active enrolments < capacity.
  */
 export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10): Promise<RankedCandidate[]> {
-  const services = needs.services.filter((s) => s !== 'ISOLATION');
-  const isolation = needs.services.includes('ISOLATION');
-  const agreementRequired = needs.cooperationDefault === 'AGREEMENT_REQUIRED';
-  const params: unknown[] = [needs.districtId, needs.originInstitutionId, needs.kind, needs.direction, services, needs.careLevel, agreementRequired];
-  const agreement = `EXISTS (SELECT 1 FROM cooperation_agreements a WHERE a.from_institution_id = $2 AND a.to_institution_id = i.id
-      AND (cardinality(a.kinds) = 0 OR $3 = ANY(a.kinds)) AND (cardinality(a.directions) = 0 OR $4 = ANY(a.directions)))`;
-  // Same district (when the default allows it) or along an agreement, never the origin itself.
-  const reachable = `i.id <> $2 AND ((i.district_id = $1 AND NOT $7::boolean) OR ${agreement})`;
-  const care = `($6::int IS NULL OR ((x.min_care_level IS NULL OR x.min_care_level <= $6::int) AND (x.max_care_level IS NULL OR x.max_care_level >= $6::int)))`;
-  // Only institutions of a type that can hold the kind are probed at all.
-  const types = INSTITUTION_TYPES.filter((t) => KINDS_BY_INSTITUTION_TYPE[t].includes(needs.kind));
+  const f = placeFilter(needs);
   let rows: any[];
   if (isPhysical(needs.kind)) {
     rows = await db.query(
-      `SELECT i.id AS institution_id, i.name AS institution_name, i.lat, i.lng, x.id AS bed_id, NULL::uuid AS programme_id, x.services, x.sex_restriction, x.min_care_level, x.max_care_level, x.isolation_capable,
-              ${agreement} AS has_agreement, coalesce(bb.total, 0) AS total, coalesce(bb.free, 0) AS free, NULL::double precision AS radius_km
+      `SELECT i.id AS institution_id, i.name AS institution_name, i.type AS institution_type, i.district_id, i.lat, i.lng, x.id AS bed_id, NULL::uuid AS programme_id, x.services, x.sex_restriction, x.min_care_level, x.max_care_level, x.isolation_capable,
+              ${f.agreement} AS has_agreement, coalesce(bb.total, 0) AS total, coalesce(bb.free, 0) AS free, NULL::double precision AS radius_km
          FROM institutions i
-         CROSS JOIN LATERAL (
-           SELECT x.id, x.services, x.sex_restriction, x.min_care_level, x.max_care_level, x.isolation_capable FROM beds x
-            WHERE x.institution_id = i.id AND x.kind = $3 AND x.status = 'U'
-              AND x.services @> $5::text[]
-              AND (${isolation ? 'x.isolation_capable' : 'true'})
-              AND ($8::text IS NULL OR x.sex_restriction IS NULL OR x.sex_restriction = $8::text)
-              AND ${care}
-              AND NOT EXISTS (SELECT 1 FROM reservations h WHERE h.bed_id = x.id AND h.state = 'HELD')
-              -- a care-home bed kept for a resident's return is theirs: a hashed list computed once (beds_one_return_hold_per_patient), so the probe stays index-only
-              AND x.id NOT IN (SELECT r.id FROM beds r WHERE r.return_hold_patient_id IS NOT NULL)
-            LIMIT 1) x
+         CROSS JOIN LATERAL (SELECT ${bedColumns} FROM beds x WHERE ${f.bed} LIMIT 1) x
          LEFT JOIN bed_board bb ON bb.institution_id = i.id AND bb.kind = $3
-        WHERE i.type = ANY($9::text[]) AND ${reachable}`,
-      [...params, needs.sex, types],
+        WHERE ${f.institution}`,
+      f.params,
     );
   } else {
     rows = await db.query(
-      `SELECT i.id AS institution_id, i.name AS institution_name, i.lat, i.lng, NULL::uuid AS bed_id, x.id AS programme_id, x.services, NULL AS sex_restriction, x.min_care_level, x.max_care_level, false AS isolation_capable,
-              ${agreement} AS has_agreement, x.capacity AS total, x.capacity - u.used AS free, x.radius_km
+      `SELECT i.id AS institution_id, i.name AS institution_name, i.type AS institution_type, i.district_id, i.lat, i.lng, NULL::uuid AS bed_id, x.id AS programme_id, x.services, NULL AS sex_restriction, x.min_care_level, x.max_care_level, false AS isolation_capable,
+              ${f.agreement} AS has_agreement, x.capacity AS total, x.capacity - u.used AS free, x.radius_km
          FROM home_programmes x
          JOIN institutions i ON i.id = x.institution_id
          CROSS JOIN LATERAL (
            SELECT (SELECT count(*) FROM reservations h WHERE h.programme_id = x.id AND h.state = 'HELD')
                 + (SELECT count(*) FROM enrolments e WHERE e.programme_id = x.id AND e.ended_at IS NULL) AS used) u
-        WHERE x.kind = $3 AND u.used < x.capacity AND x.services @> $5::text[] AND ${care} AND ${reachable}`,
-      params,
+        WHERE x.kind = $3 AND u.used < x.capacity AND x.services @> $5::text[] AND ${f.care} AND ${f.institution}
+          AND ($8::text IS NULL OR true) -- sex does not restrict a programme; $8 is referenced so its type is known`,
+      f.params,
     );
   }
-  const facts: CandidateFacts[] = rows.map((r) => ({
-    institutionId: r.institution_id,
-    institutionName: r.institution_name,
-    bedId: r.bed_id,
-    programmeId: r.programme_id,
-    kind: needs.kind,
-    services: r.services ?? [],
-    sexRestriction: r.sex_restriction ?? null,
-    minCareLevel: r.min_care_level,
-    maxCareLevel: r.max_care_level,
-    isolationCapable: !!r.isolation_capable,
-    lat: r.lat,
-    lng: r.lng,
-    hasAgreement: !!r.has_agreement,
-    load: Number(r.total) > 0 ? 1 - Number(r.free) / Number(r.total) : 0,
-    radiusKm: r.radius_km,
-  }));
-  return rankCandidates(needs, facts, limit);
+  return rankCandidates(needs, toFacts(needs, rows), limit);
+}
+
+/**
+ * Every free physical bed that may serve a referral with these needs (up to limit), for the
+ * surge allocator: the same filter as findCandidates, without the one-bed-per-institution probe,
+ * and each row passed through the domain rule.
+ */
+export async function findServableBeds(db: Db, needs: CandidateNeeds, limit: number): Promise<CandidateFacts[]> {
+  if (!isPhysical(needs.kind)) return [];
+  const f = placeFilter(needs);
+  const rows = await db.query(
+    `SELECT i.id AS institution_id, i.name AS institution_name, i.type AS institution_type, i.district_id, i.lat, i.lng, x.id AS bed_id, NULL::uuid AS programme_id, x.services, x.sex_restriction, x.min_care_level, x.max_care_level, x.isolation_capable,
+            ${f.agreement} AS has_agreement, 0 AS total, 0 AS free, NULL::double precision AS radius_km
+       FROM institutions i JOIN beds x ON ${f.bed}
+      WHERE ${f.institution}
+      ORDER BY i.id, x.ward, x.label LIMIT ${Math.max(1, Math.floor(limit))}`,
+    f.params,
+  );
+  return toFacts(needs, rows).filter((c) => placeRefusal(needs, c) === null);
 }
 
 /** What matching needs to know about a referral: its needs, the origin's location, the patient's sex and family doctor. */
@@ -120,5 +153,8 @@ export class SqlMatcher implements Matcher {
   async candidates(referral: Referral, limit: number): Promise<RankedCandidate[]> {
     const doc = await this.policy.forDistrict(referral.props.districtId);
     return findCandidates(this.ds, await needsOfReferral(this.ds, referral, cooperationDefaultOf(doc)), limit);
+  }
+  servableBeds(needs: MatchNeeds, limit: number): Promise<CandidateFacts[]> {
+    return findServableBeds(this.ds, needs, limit);
   }
 }
