@@ -230,9 +230,7 @@ describe('Security: fuzzing every write endpoint with valid tokens and hostile b
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 12 }, worker));
     const ms = Date.now() - t0;
-    // eslint-disable-next-line no-console
     if (failures.length) console.error(JSON.stringify(failures.slice(0, 6), null, 1), JSON.stringify(failures.map((f) => `${f.method} ${f.path} ${f.status} ${f.body.slice(0, 80)}`)));
-    // eslint-disable-next-line no-console
     console.log(`authenticated fuzz: ${jobs.length} requests on ${routes.length} write routes in ${ms} ms; statuses ${JSON.stringify(statuses)}; 2xx repeats of body-less calls ${repeats.length} on ${JSON.stringify([...bodyless])}; slowest routes (total ms) ${JSON.stringify(Object.entries(timing).sort((a, b) => b[1] - a[1]).slice(0, 5))}`);
     expect({ requests: jobs.length >= 2000, failures: failures.length }).toEqual({ requests: true, failures: 0 });
     // every body is invalid by construction: only the body-less calls (already made above) may succeed

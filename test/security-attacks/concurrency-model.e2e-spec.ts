@@ -350,7 +350,6 @@ describe("Attack (model): random concurrent commands against one referral keep e
     );
     // every chain in the database (beds, patients, institutions too) still verifies
     expect((await verifyAuditChains(e.ds)).ok).toBe(true);
-    // eslint-disable-next-line no-console
     console.log(
       `model: ${RUNS} runs x ${PARALLEL} referrals, ${commands} commands in ${((Date.now() - started) / 1000).toFixed(1)} s; answers ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`,
     );

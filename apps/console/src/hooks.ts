@@ -27,7 +27,7 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]) {
         setLoading(false);
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The caller names the dependencies (useLoad's deps argument); no react-hooks lint plugin here.
   }, deps);
   useEffect(() => {
     loaded.current = false;

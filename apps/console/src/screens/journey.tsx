@@ -34,7 +34,7 @@ export function Journey({ initial }: { initial?: string }) {
     const steps = full.flatMap((r) =>
       (r.history ?? []).map((h) => ({ at: h.at, label: eventLabel(t, h.event), detail: `${t(`kind.${r.requestedKind}`)} · ${r.origin.name ?? ''}${h.state ? ` · ${t(`referralState.${h.state}`)}` : ''}${h.reason ? ` · ${h.reason}` : ''}` })),
     );
-    steps.sort((a, b) => +new Date(a.at) - +new Date(b.at));
+    steps.sort((a, b) => Number(new Date(a.at)) - Number(new Date(b.at)));
     return { derived: true, steps };
   }, [shown]);
   return (

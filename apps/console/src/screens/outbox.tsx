@@ -46,7 +46,8 @@ export function Outbox() {
   const { run, busy, error } = useAction();
   const [hasCandidates, setHasCandidates] = useState(false);
   useEffect(() => {
-    apiPaths().then((p) => setHasCandidates(p.has('/referrals/{id}/candidates')));
+    // Without the API document the candidate list is simply not offered.
+    apiPaths().then((p) => setHasCandidates(p.has('/referrals/{id}/candidates')), () => setHasCandidates(false));
   }, []);
   const targets = (insts.data ?? []).filter((i) => i.id !== claims.inst).map((i) => ({ value: i.id, label: i.name }));
   const toggle = (k: 'services' | 'targets', v: string) => setF((x) => ({ ...x, [k]: toggled(x[k], v) }));

@@ -8,7 +8,7 @@ export function ErrorBox({ error }: { error: unknown }) {
   const { t } = useApp();
   if (!error) return null;
   const code = error instanceof ApiError ? error.code : 'UNKNOWN';
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = error instanceof Error ? error.message : JSON.stringify(error);
   const msg = t(`errors.${code}`);
   return (
     <div role="alert" className="error" data-testid="error" data-code={code} title={detail}>
