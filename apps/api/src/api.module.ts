@@ -10,12 +10,12 @@ import { Queue, QueueEvents } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { TokenVerifier } from '@bedlink/auth';
 import { Clock, PatientRecords, Policy } from '@bedlink/application';
-import { EnvConfig, loggerParams } from '@bedlink/config';
+import { EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ALL_QUEUES, CommandGateway, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
-import { ApiKeyStore, findCommandOutcome, InfraModule } from '@bedlink/persistence';
+import { ALL_QUEUES, CommandGateway, JobSeal, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
+import { ApiKeyStore, findCommandOutcome, InfraModule, PiiCipher } from '@bedlink/persistence';
 import { ApiKeysController } from './http/api-keys.controller';
 import { API_KEYS, AUTH_FAILURES, AuthFailureCounter, AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle';
@@ -108,7 +108,7 @@ export class ApiModule {
         {
           provide: COMMAND_GATEWAY,
           inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, DataSource],
-          useFactory: (queue: Queue, events: QueueEvents, ds: DataSource) => new CommandGateway(queue, events, (id) => findCommandOutcome(ds, id), cfg.COMMAND_TIMEOUT_MS),
+          useFactory: (queue: Queue, events: QueueEvents, ds: DataSource) => new CommandGateway(queue, events, (id) => findCommandOutcome(ds, id), cfg.COMMAND_TIMEOUT_MS, new JobSeal(new PiiCipher(jobSigningSecret(cfg)))),
         },
         QueueEventsCloser,
         { provide: OPS_QUEUES, inject: ALL_QUEUES.map((q) => getQueueToken(q)), useFactory: (...queues: Queue[]) => queues },

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
@@ -149,6 +150,16 @@ export class EnvConfig {
   @IsOptional()
   @MinLength(32, { message: 'ADMIN_TOKEN must be at least 32 characters' })
   ADMIN_TOKEN?: string;
+
+  /**
+   * Key that seals command jobs in Redis (AES-256-GCM: encrypted and authenticated, so the worker
+   * refuses jobs the API or engine did not make). Unset: derived from PII_KEY. API and worker must agree.
+   */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsString()
+  @IsOptional()
+  @MinLength(32, { message: 'JOB_SIGNING_KEY must be at least 32 characters (or 64 hex digits)' })
+  JOB_SIGNING_KEY?: string;
 }
 
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
@@ -156,7 +167,7 @@ const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const known = Object.keys(new EnvConfig());
   const raw: Record<string, unknown> = {};
-  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS']) if (env[k] !== undefined) raw[k] = env[k];
+  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'JOB_SIGNING_KEY']) if (env[k] !== undefined) raw[k] = env[k];
   const cfg = plainToInstance(EnvConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(cfg, { whitelist: true });
   if (errors.length) {
@@ -171,6 +182,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
 }
 
 export const ENV_CONFIG = Symbol('ENV_CONFIG');
+
+/** The secret the job seal derives its key from: JOB_SIGNING_KEY, else a key derived from PII_KEY (never PII_KEY itself). */
+export function jobSigningSecret(cfg: EnvConfig): string {
+  return cfg.JOB_SIGNING_KEY ?? createHmac('sha256', cfg.PII_KEY).update('bedlink-job-seal').digest('hex');
+}
 
 export function webhooksMayTargetPrivate(cfg: EnvConfig): boolean {
   return cfg.WEBHOOK_ALLOW_PRIVATE_URLS ?? cfg.NODE_ENV !== 'production';
