@@ -80,6 +80,18 @@ describe('Operations: the queue dashboard is for the admin only', () => {
     expect(api.status).toBe(200);
     expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([...ALL_QUEUES].sort());
   });
+
+  it('is read-only: the admin cannot pause, clean or retry a queue through it', async () => {
+    const h = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    for (const path of ['/admin/queues/api/queues/commands/pause', '/admin/queues/api/queues/commands/clean/completed', '/admin/queues/api/queues/commands/retry/failed']) {
+      const r = await client(e.baseUrl).raw('PUT', path, undefined, h);
+      expect(r.status).toBeGreaterThanOrEqual(400);
+    }
+    const api = await client(e.baseUrl).get('/admin/queues/api/queues', h);
+    const commands = api.body.queues.find((q: { name: string }) => q.name === 'commands');
+    expect(commands.readOnlyMode).toBe(true);
+    expect(commands.isPaused).toBe(false);
+  });
 });
 
 describe('Operations: webhook URLs into the private network are refused when so configured (SSRF)', () => {
@@ -132,7 +144,7 @@ describe('Operations: readiness follows Redis and the command queue lag', () => 
     expect(live.body.status).toBe('degraded');
     // /metrics still answers, promptly, and says what it could not read
     const t0 = Date.now();
-    const m = await fetch(`${e.baseUrl}/metrics`);
+    const m = await fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${e.token('AUDITOR', null, { districtId: 'd1' })}` } });
     const text = await m.text();
     expect(m.status).toBe(200);
     expect(Date.now() - t0).toBeLessThan(5000);

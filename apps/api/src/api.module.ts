@@ -10,7 +10,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { TokenVerifier } from '@bedlink/auth';
 import { Clock, PatientRecords, Policy } from '@bedlink/application';
-import { EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
+import { authFailureLimit, EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -66,7 +66,7 @@ export class ApiModule {
     const throttleStorage = new RedisThrottlerStorage(throttleRedis, cfg.QUEUE_PREFIX);
     const authFailures: AuthFailureCounter = {
       fail: async (ip) => {
-        const r = await throttleStorage.increment(`authfail:${ip}`, cfg.RATE_LIMIT_WINDOW_MS, cfg.RATE_LIMIT, cfg.RATE_LIMIT_WINDOW_MS, 'auth');
+        const r = await throttleStorage.increment(`authfail:${ip}`, cfg.RATE_LIMIT_WINDOW_MS, authFailureLimit(cfg), cfg.RATE_LIMIT_WINDOW_MS, 'auth');
         return { blocked: r.isBlocked, retryAfterSec: r.timeToBlockExpire };
       },
     };
@@ -88,7 +88,8 @@ export class ApiModule {
         // every queue: commands to produce, the rest for the dashboard, /metrics and readiness
         BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
         BullBoardModule.forRoot({ route: '/admin/queues', adapter: ExpressAdapter, middleware: adminOnly(cfg.ADMIN_TOKEN), boardOptions: { uiConfig: { boardTitle: 'Bedlink queues' } } }),
-        BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter }))),
+        // read-only: the dashboard shows jobs; retry/clean/promote/add would bypass the API's checks
+        BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter, options: { readOnlyMode: true } }))),
         FhirModule,
         Hl7Module,
       ],

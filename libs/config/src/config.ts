@@ -61,6 +61,44 @@ export class EnvConfig {
   @Min(100)
   RATE_LIMIT_WINDOW_MS = 60_000;
 
+  /**
+   * Failed authentications per client IP per RATE_LIMIT_WINDOW_MS before 429 (and as long again
+   * blocked). Unset: 20 in production, RATE_LIMIT elsewhere (test suites fail on purpose a lot).
+   */
+  @Transform(int)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_LIMIT?: number;
+
+  /** Open SSE streams per principal (user or API key); one more is 429 TOO_MANY_STREAMS. */
+  @Transform(int)
+  @IsInt()
+  @Min(1)
+  SSE_MAX_STREAMS_PER_PRINCIPAL = 5;
+
+  /** Bytes an SSE stream may have queued for a slow reader before it is ended (it reconnects and re-reads). */
+  @Transform(int)
+  @IsInt()
+  @Min(1024)
+  SSE_MAX_BUFFER_BYTES = 1_048_576;
+
+  /** How often open SSE streams re-check that their principal is still valid (API key not revoked). */
+  @Transform(int)
+  @IsInt()
+  @Min(100)
+  SSE_RECHECK_MS = 30_000;
+
+  /**
+   * Bearer token for GET /metrics (Prometheus' `authorization` credentials). Unset: /metrics refuses
+   * everyone but an AUDITOR or DISTRICT_COORDINATOR token.
+   */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsString()
+  @IsOptional()
+  @MinLength(32, { message: 'METRICS_TOKEN must be at least 32 characters' })
+  METRICS_TOKEN?: string;
+
   @IsString()
   @MinLength(32, { message: 'PII_KEY must be at least 32 characters (or 64 hex digits)' })
   PII_KEY = 'bedlink-dev-pii-key-change-me-in-production-0000';
@@ -167,7 +205,7 @@ const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const known = Object.keys(new EnvConfig());
   const raw: Record<string, unknown> = {};
-  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'JOB_SIGNING_KEY']) if (env[k] !== undefined) raw[k] = env[k];
+  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'JOB_SIGNING_KEY', 'AUTH_FAILURE_LIMIT', 'METRICS_TOKEN']) if (env[k] !== undefined) raw[k] = env[k];
   const cfg = plainToInstance(EnvConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(cfg, { whitelist: true });
   if (errors.length) {
@@ -186,6 +224,10 @@ export const ENV_CONFIG = Symbol('ENV_CONFIG');
 /** The secret the job seal derives its key from: JOB_SIGNING_KEY, else a key derived from PII_KEY (never PII_KEY itself). */
 export function jobSigningSecret(cfg: EnvConfig): string {
   return cfg.JOB_SIGNING_KEY ?? createHmac('sha256', cfg.PII_KEY).update('bedlink-job-seal').digest('hex');
+}
+
+export function authFailureLimit(cfg: EnvConfig): number {
+  return cfg.AUTH_FAILURE_LIMIT ?? (cfg.NODE_ENV === 'production' ? 20 : cfg.RATE_LIMIT);
 }
 
 export function webhooksMayTargetPrivate(cfg: EnvConfig): boolean {

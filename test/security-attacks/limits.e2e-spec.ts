@@ -1,0 +1,68 @@
+import { mintToken } from '@bedlink/auth';
+import { Engine, startEngine } from '../support/engine';
+
+jest.setTimeout(120_000);
+
+/** Opens GET /events/stream and resolves with the response (its body still streaming). */
+async function openStream(e: Engine, token: string, ac: AbortController): Promise<Response> {
+  return fetch(`${e.baseUrl}/events/stream`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
+}
+
+describe('Attacks on live streams and limits', () => {
+  let e: Engine;
+  beforeAll(async () => {
+    e = await startEngine({ worker: false, env: { SSE_MAX_STREAMS_PER_PRINCIPAL: '3' } });
+  });
+  afterAll(async () => {
+    await e?.close();
+  });
+
+  it('caps open streams per principal: the fourth is 429, another user still gets one', async () => {
+    const token = e.token('DISTRICT_COORDINATOR', null, { districtId: 'd1', userId: 'sse-hog' });
+    const acs = [0, 1, 2, 3].map(() => new AbortController());
+    try {
+      const first = await Promise.all(acs.slice(0, 3).map((ac) => openStream(e, token, ac)));
+      expect(first.map((r) => r.status)).toEqual([200, 200, 200]);
+      const fourth = await openStream(e, token, acs[3]);
+      expect(fourth.status).toBe(429);
+      expect(((await fourth.json()) as { code: string }).code).toBe('RATE_LIMITED');
+      const other = new AbortController();
+      const r = await openStream(e, e.token('DISTRICT_COORDINATOR', null, { districtId: 'd1', userId: 'sse-other' }), other);
+      expect(r.status).toBe(200);
+      other.abort();
+    } finally {
+      for (const ac of acs) ac.abort();
+    }
+  });
+
+  it('ends a stream when its token expires', async () => {
+    const token = mintToken(e.cfg.JWT_SECRET, { sub: 'sse-short', role: 'DISTRICT_COORDINATOR', inst: null, dist: 'd1' }, '2s');
+    const ac = new AbortController();
+    const t0 = Date.now();
+    const r = await openStream(e, token, ac);
+    expect(r.status).toBe(200);
+    const text = await r.text(); // resolves only when the server ends the stream
+    expect(Date.now() - t0).toBeLessThan(6000);
+    expect(text).toMatch(/token expired/);
+  });
+});
+
+describe('Attacks on authentication while Redis is unreachable', () => {
+  let e: Engine;
+  let realRedis: string;
+  beforeAll(async () => {
+    realRedis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    e = await startEngine({ worker: false, env: { REDIS_URL: 'redis://127.0.0.1:1', AUTH_FAILURE_LIMIT: '5' } });
+  });
+  afterAll(async () => {
+    e.cfg.REDIS_URL = realRedis; // the suite's clean-up talks to the real Redis
+    await e?.close();
+  });
+
+  it('still limits failed authentications (fail closed): guess #6 from one address is 429', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 8; i++) codes.push((await fetch(`${e.baseUrl}/referrals`, { headers: { authorization: `Bearer not-a-token-${i}` } })).status);
+    expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(codes.slice(5)).toEqual([429, 429, 429]);
+  });
+});
