@@ -1,3 +1,4 @@
+import { createServer, connect, Server, Socket } from 'node:net';
 import { mintToken } from '@bedlink/auth';
 import { Engine, startEngine } from '../support/engine';
 
@@ -47,19 +48,46 @@ describe('Attacks on live streams and limits', () => {
   });
 });
 
+/** A TCP pass-through to the real Redis that can be cut (every connection dropped) and restored. */
+class RedisCable {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+  constructor(private readonly target: URL) {}
+  async up(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(Number(this.target.port || 6379), this.target.hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => this.sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
+    this.port = (this.server!.address() as { port: number }).port;
+  }
+  async cut(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((r) => this.server?.close(r));
+  }
+}
+
 describe('Attacks on authentication while Redis is unreachable', () => {
   let e: Engine;
-  let realRedis: string;
+  const cable = new RedisCable(new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'));
   beforeAll(async () => {
-    realRedis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    e = await startEngine({ worker: false, env: { REDIS_URL: 'redis://127.0.0.1:1', AUTH_FAILURE_LIMIT: '5' } });
+    await cable.up();
+    e = await startEngine({ worker: false, env: { REDIS_URL: `redis://127.0.0.1:${cable.port}`, AUTH_FAILURE_LIMIT: '5' } });
   });
   afterAll(async () => {
-    e.cfg.REDIS_URL = realRedis; // the suite's clean-up talks to the real Redis
+    await cable.up().catch(() => undefined); // the suite's clean-up talks to Redis
     await e?.close();
+    await cable.cut();
   });
 
   it('still limits failed authentications (fail closed): guess #6 from one address is 429', async () => {
+    await cable.cut();
     const codes: number[] = [];
     for (let i = 0; i < 8; i++) codes.push((await fetch(`${e.baseUrl}/referrals`, { headers: { authorization: `Bearer not-a-token-${i}` } })).status);
     expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
