@@ -64,6 +64,8 @@ export class ApiModule {
     const throttleRedis = new IORedis({ ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false });
     throttleRedis.on('error', () => undefined);
     const throttleStorage = new RedisThrottlerStorage(throttleRedis, cfg.QUEUE_PREFIX);
+    // one verifier for the API's guard and the queue dashboard: the same tokens open both
+    const verifier = new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY, jwksUrl: cfg.JWT_JWKS_URL, jwksFile: cfg.JWT_JWKS_FILE });
     const authFailures: AuthFailureCounter = {
       fail: async (ip) => {
         const r = await throttleStorage.increment(`authfail:${ip}`, cfg.RATE_LIMIT_WINDOW_MS, authFailureLimit(cfg), cfg.RATE_LIMIT_WINDOW_MS, 'auth');
@@ -87,7 +89,7 @@ export class ApiModule {
         BullModule.forRoot({ connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix: cfg.QUEUE_PREFIX }),
         // every queue: commands to produce, the rest for the dashboard, /metrics and readiness
         BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
-        BullBoardModule.forRoot({ route: '/admin/queues', adapter: ExpressAdapter, middleware: adminOnly(cfg.ADMIN_TOKEN), boardOptions: { uiConfig: { boardTitle: 'Bedlink queues' } } }),
+        BullBoardModule.forRoot({ route: '/admin/queues', adapter: ExpressAdapter, middleware: adminOnly(verifier, cfg.ADMIN_ROLES.split(',')), boardOptions: { uiConfig: { boardTitle: 'Bedlink queues' } } }),
         // read-only: the dashboard shows jobs; retry/clean/promote/add would bypass the API's checks
         BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter, options: { readOnlyMode: true } }))),
         FhirModule,
@@ -99,7 +101,7 @@ export class ApiModule {
         // Order matters: the throttle keys on the principal AuthGuard resolved.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: PrincipalThrottlerGuard },
-        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY, jwksUrl: cfg.JWT_JWKS_URL, jwksFile: cfg.JWT_JWKS_FILE }) },
+        { provide: TOKEN_VERIFIER, useValue: verifier },
         { provide: API_KEYS, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyStore(ds) },
         { provide: THROTTLE_REDIS, useValue: throttleRedis },
         { provide: AUTH_FAILURES, useValue: authFailures },

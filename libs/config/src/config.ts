@@ -180,14 +180,12 @@ export class EnvConfig {
   @Transform(int) @IsInt() @Min(100) READY_MAX_QUEUE_LAG_MS = 60_000;
 
   /**
-   * Bull Board at /admin/queues answers only to this token (HTTP Basic password, any user name,
-   * or `Authorization: Bearer <token>`). Unset: the dashboard refuses everyone.
+   * Roles whose API token opens Bull Board at /admin/queues (read-only), comma-separated. The
+   * dashboard shows queue health and sealed job envelopes, nothing in clear.
    */
-  @Transform(({ value }) => (value === '' ? undefined : value))
   @IsString()
-  @IsOptional()
-  @MinLength(32, { message: 'ADMIN_TOKEN must be at least 32 characters' })
-  ADMIN_TOKEN?: string;
+  @Matches(/^[A-Z_]+(,[A-Z_]+)*$/, { message: 'ADMIN_ROLES must be role names separated by commas' })
+  ADMIN_ROLES = 'AUDITOR';
 
   /**
    * Key that seals command jobs in Redis (AES-256-GCM: encrypted and authenticated, so the worker
@@ -205,7 +203,7 @@ const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY'] as const;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const known = Object.keys(new EnvConfig());
   const raw: Record<string, unknown> = {};
-  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'JOB_SIGNING_KEY', 'AUTH_FAILURE_LIMIT', 'METRICS_TOKEN']) if (env[k] !== undefined) raw[k] = env[k];
+  for (const k of [...known, 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'HOST', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'JOB_SIGNING_KEY', 'AUTH_FAILURE_LIMIT', 'METRICS_TOKEN']) if (env[k] !== undefined) raw[k] = env[k];
   const cfg = plainToInstance(EnvConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(cfg, { whitelist: true });
   if (errors.length) {
