@@ -1,6 +1,9 @@
-import { createServer, connect, Server, Socket } from 'node:net';
+import { connect, createServer, Server, Socket } from 'node:net';
 import { mintToken } from '@bedlink/auth';
+import { liveChannel } from '@bedlink/messaging';
+import { LiveHub } from '../../apps/api/src/events/live-stream';
 import { Engine, startEngine } from '../support/engine';
+import { client, eventually } from '../support/http';
 
 jest.setTimeout(120_000);
 
@@ -12,7 +15,7 @@ async function openStream(e: Engine, token: string, ac: AbortController): Promis
 describe('Attacks on live streams and limits', () => {
   let e: Engine;
   beforeAll(async () => {
-    e = await startEngine({ worker: false, env: { SSE_MAX_STREAMS_PER_PRINCIPAL: '3' } });
+    e = await startEngine({ worker: false, env: { SSE_MAX_STREAMS_PER_PRINCIPAL: '3', SSE_RECHECK_MS: '300', SSE_MAX_BUFFER_BYTES: '65536' } });
   });
   afterAll(async () => {
     await e?.close();
@@ -45,6 +48,40 @@ describe('Attacks on live streams and limits', () => {
     const text = await r.text(); // resolves only when the server ends the stream
     expect(Date.now() - t0).toBeLessThan(6000);
     expect(text).toMatch(/token expired/);
+  });
+
+  it('ends an API key stream soon after the key is revoked', async () => {
+    const dc = client(e.baseUrl, e.token('DISTRICT_COORDINATOR', null, { districtId: 'd1' }));
+    const issued = (await dc.post('/api-keys', { label: 'wall display', role: 'DISTRICT_COORDINATOR', districtId: 'd1' })).body;
+    expect(issued.key).toEqual(expect.any(String));
+    const r = await fetch(`${e.baseUrl}/events/stream`, { headers: { 'x-api-key': issued.key } });
+    expect(r.status).toBe(200);
+    const body = r.text();
+    expect((await dc.post(`/api-keys/${issued.id}/revoke`)).status).toBe(200);
+    const t0 = Date.now();
+    expect(await body).toMatch(/credential revoked/);
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
+  it('drops a reader that stops reading instead of buffering for it without bound', async () => {
+    const hub = e.api.get(LiveHub);
+    const before = hub.size;
+    const token = e.token('DISTRICT_COORDINATOR', null, { districtId: 'd1', userId: 'sse-sloth' });
+    // a raw socket that sends the request and then never reads a byte
+    const sock = connect(Number(new URL(e.baseUrl).port), '127.0.0.1');
+    sock.on('error', () => undefined);
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write(`GET /events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    sock.pause();
+    await eventually(async () => hub.size, (n) => n === before + 1, 5000);
+    const pub = e.redis();
+    const big = 'x'.repeat(16_000);
+    // far more than the kernel's socket buffers hold: the server's own backlog must hit the cap
+    for (let i = 0; i < 3000 && hub.size > before; i++) {
+      await pub.publish(liveChannel(e.cfg.QUEUE_PREFIX), JSON.stringify({ id: `e${i}`, type: 'BedStatusChanged', aggregateType: 'Bed', aggregateId: 'b', occurredAt: new Date().toISOString(), payload: { districtId: 'd1', pad: big } }));
+    }
+    await eventually(async () => hub.size, (n) => n === before, 10_000);
+    sock.destroy();
   });
 });
 

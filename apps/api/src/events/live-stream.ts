@@ -145,7 +145,14 @@ export class EventsController {
   private stillValid(req: Request): StillValid | undefined {
     const key = req.headers['x-api-key'];
     if (typeof key !== 'string') return undefined;
-    return async () => !!(await this.keys.authenticate(key));
+    return async () => {
+      try {
+        return !!(await this.keys.authenticate(key));
+      } catch (e) {
+        if (e instanceof DomainError && e.code === 'UNAUTHENTICATED') return false; // revoked or gone
+        throw e;
+      }
+    };
   }
 
   /** `exp` of the (already verified) bearer or query token, in ms. */
