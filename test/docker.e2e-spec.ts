@@ -18,7 +18,7 @@ async function compose(args: string[], env: Record<string, string>) {
 }
 
 describe('docker/', () => {
-  const secrets = { JWT_SECRET: 'a'.repeat(40), PII_KEY: 'b'.repeat(40), AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  const secrets = { JWT_SECRET: 'a'.repeat(40), PII_KEY: 'b'.repeat(40), REDIS_PASSWORD: 'c'.repeat(40), AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 
   it('compose.yml is valid and runs postgres, redis (AOF, noeviction), a migration, api and worker with health checks', async () => {
     const { stdout } = await compose(['config'], secrets);
@@ -27,6 +27,13 @@ describe('docker/', () => {
     expect(stdout).toMatch(/appendonly/);
     expect((stdout.match(/healthcheck:/g) ?? []).length).toBeGreaterThanOrEqual(4);
     expect(stdout).toContain('service_completed_successfully');
+    // Redis asks for a password and the engine's URL carries it
+    expect(stdout).toMatch(/--requirepass/);
+    expect(stdout).toContain(`redis://:${secrets.REDIS_PASSWORD}@redis:6379`);
+  });
+
+  it('compose refuses to start without a Redis password', async () => {
+    await expect(compose(['config', '-q'], { ...secrets, REDIS_PASSWORD: '' })).rejects.toMatchObject({ stderr: expect.stringMatching(/REDIS_PASSWORD/) });
   });
 
   it('compose refuses to start without the secrets', async () => {

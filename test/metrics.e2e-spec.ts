@@ -20,16 +20,26 @@ function series(text: string, name: string, labels: Record<string, string> = {})
 describe('/metrics: Prometheus series after a referral lifecycle', () => {
   let e: Engine;
   let d: Awaited<ReturnType<typeof smallDistrict>>;
+  const METRICS_TOKEN = 'metrics-test-scrape-token-0123456789abcdef';
   const scrape = async () => {
-    const r = await fetch(`${e.baseUrl}/metrics`);
+    const r = await fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     return r.text();
   };
 
   beforeAll(async () => {
-    e = await startEngine();
+    e = await startEngine({ env: { METRICS_TOKEN } });
     d = await smallDistrict(e);
+  });
+
+  it('answers only to the scrape token or an auditor / district coordinator', async () => {
+    expect((await fetch(`${e.baseUrl}/metrics`)).status).toBe(401);
+    expect((await fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } })).status).toBe(401);
+    expect((await fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${e.token('DISCHARGE_PLANNER', d.hospital, { districtId: 'd1' })}` } })).status).toBe(403);
+    for (const role of ['AUDITOR', 'DISTRICT_COORDINATOR'] as const) {
+      expect((await fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${e.token(role, null, { districtId: 'd1' })}` } })).status).toBe(200);
+    }
   });
   afterAll(async () => {
     await e?.close();

@@ -8,7 +8,6 @@ import { client, eventually } from './support/http';
 
 jest.setTimeout(120_000);
 
-const ADMIN_TOKEN = 'ops-test-admin-token-0123456789abcdef';
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -51,34 +50,50 @@ class PrivateRedis {
   }
 }
 
-describe('Operations: the queue dashboard is for the admin only', () => {
+describe('Operations: the queue dashboard is for administrators only, and read-only', () => {
   let e: Engine;
+  let admin: string;
   beforeAll(async () => {
-    e = await startEngine({ env: { ADMIN_TOKEN }, worker: false });
+    e = await startEngine({ worker: false });
+    admin = e.token('AUDITOR', null, { districtId: 'd1' });
   });
   afterAll(async () => {
     await e?.close();
   });
   const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
 
-  it('answers 401 without credentials and 403 to any user token or wrong secret', async () => {
+  it('answers 401 without credentials or with a token that does not verify, 403 to other roles', async () => {
     const anon = await client(e.baseUrl).get('/admin/queues');
     expect(anon.status).toBe(401);
     expect(anon.headers.get('www-authenticate')).toMatch(/^Basic /);
     expect((await client(e.baseUrl).get('/admin/queues/api/queues')).status).toBe(401);
-    for (const role of ['DISTRICT_COORDINATOR', 'AUDITOR'] as const) expect((await client(e.baseUrl, e.token(role, null, { districtId: 'd1' })).get('/admin/queues')).status).toBe(403);
+    expect((await client(e.baseUrl, e.token('DISTRICT_COORDINATOR', null, { districtId: 'd1' })).get('/admin/queues')).status).toBe(403);
     expect((await client(e.baseUrl, e.token('DISCHARGE_PLANNER', '00000000-0000-4000-8000-000000000001')).get('/admin/queues/api/queues')).status).toBe(403);
-    expect((await client(e.baseUrl).get('/admin/queues', basic('admin', 'not-the-token'))).status).toBe(403);
-    expect((await client(e.baseUrl).get('/admin/queues', { authorization: `Bearer ${ADMIN_TOKEN}x` })).status).toBe(403);
+    expect((await client(e.baseUrl).get('/admin/queues', basic('admin', 'not-a-token'))).status).toBe(401);
+    // a static secret is no credential any more, nor a token signed with another key
+    expect((await client(e.baseUrl).get('/admin/queues', { authorization: `Bearer ops-test-admin-token-0123456789abcdef` })).status).toBe(401);
+    expect((await client(e.baseUrl).get('/admin/queues', { authorization: `Bearer ${admin}x` })).status).toBe(401);
   });
 
-  it('shows every queue to the admin (HTTP Basic in a browser, or a bearer token)', async () => {
-    const page = await client(e.baseUrl).get('/admin/queues', basic('admin', ADMIN_TOKEN));
+  it('shows every queue to an administrator (HTTP Basic in a browser, or a bearer token)', async () => {
+    const page = await client(e.baseUrl).get('/admin/queues', basic('admin', admin));
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    const api = await client(e.baseUrl).get('/admin/queues/api/queues', { authorization: `Bearer ${ADMIN_TOKEN}` });
+    const api = await client(e.baseUrl).get('/admin/queues/api/queues', { authorization: `Bearer ${admin}` });
     expect(api.status).toBe(200);
     expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([...ALL_QUEUES].sort());
+  });
+
+  it('is read-only: an administrator cannot pause, clean or retry a queue through it', async () => {
+    const h = { authorization: `Bearer ${admin}` };
+    for (const path of ['/admin/queues/api/queues/commands/pause', '/admin/queues/api/queues/commands/clean/completed', '/admin/queues/api/queues/commands/retry/failed']) {
+      const r = await client(e.baseUrl).raw('PUT', path, undefined, h);
+      expect(r.status).toBeGreaterThanOrEqual(400);
+    }
+    const api = await client(e.baseUrl).get('/admin/queues/api/queues', h);
+    const commands = api.body.queues.find((q: { name: string }) => q.name === 'commands');
+    expect(commands.readOnlyMode).toBe(true);
+    expect(commands.isPaused).toBe(false);
   });
 });
 
@@ -132,15 +147,15 @@ describe('Operations: readiness follows Redis and the command queue lag', () => 
     expect(live.body.status).toBe('degraded');
     // /metrics still answers, promptly, and says what it could not read
     const t0 = Date.now();
-    const m = await fetch(`${e.baseUrl}/metrics`);
+    const m = await fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${e.token('AUDITOR', null, { districtId: 'd1' })}` } });
     const text = await m.text();
     expect(m.status).toBe(200);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(text).toMatch(/^bedlink_metrics_scrape_errors_total\{source="redis"\} [1-9]/m);
     expect(text).not.toMatch(/^bedlink_queue_jobs\{/m);
     expect(text).toMatch(/^bedlink_outbox_backlog_events \d+$/m);
-    // without a dashboard token nobody gets in, even with Redis down
-    expect((await client(e.baseUrl).get('/admin/queues', { authorization: 'Bearer anything-at-all-0123456789abcdef' })).status).toBe(403);
+    // a token that does not verify opens no dashboard, even with Redis down
+    expect((await client(e.baseUrl).get('/admin/queues', { authorization: 'Bearer anything-at-all-0123456789abcdef' })).status).toBe(401);
 
     await redis.start();
     const back = await eventually(ready, (r) => r.status === 200, 20_000, 200);

@@ -1,6 +1,8 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { COMMAND_NAMES, CommandName, defaultPolicy, PERMISSIONS, Role, ROLES } from '@bedlink/domain';
-import { CommandGateway, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
+import { jobSigningSecret } from '@bedlink/config';
+import { CommandGateway, JobSeal, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
+import { PiiCipher } from '@bedlink/persistence';
 import { Engine, startEngine } from './support/engine';
 import { ok, residentId, smallDistrict } from './support/fixture';
 import { client, Reply } from './support/http';
@@ -36,7 +38,7 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
     queue = new Queue(QUEUES.commands, { connection, prefix: e.cfg.QUEUE_PREFIX });
     events = new QueueEvents(QUEUES.commands, { connection, prefix: e.cfg.QUEUE_PREFIX });
     await events.waitUntilReady();
-    gateway = new CommandGateway(queue as any, events, async () => null, 15_000);
+    gateway = new CommandGateway(queue as any, events, async () => null, 15_000, new JobSeal(new PiiCipher(jobSigningSecret(e.cfg))));
   });
   afterAll(async () => {
     await events?.close();

@@ -173,7 +173,7 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
     expect(dead.id).toBe(`webhook-${dead.data.jobId}`);
 
     const metrics = await eventually(
-      () => fetch(`${e.baseUrl}/metrics`).then((r) => r.text()),
+      () => fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${e.token('AUDITOR', null, { districtId: 'd1' })}` } }).then((r) => r.text()),
       (t) => /^bedlink_webhook_dead_letters_total 1$/m.test(t),
     );
     expect(metrics).toMatch(/^bedlink_queue_jobs\{queue="dead-letter",state="waiting"\} 1$/m);

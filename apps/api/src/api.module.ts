@@ -11,12 +11,12 @@ import { Queue, QueueEvents } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { TokenVerifier } from '@bedlink/auth';
 import { Clock, PatientRecords, Policy } from '@bedlink/application';
-import { EnvConfig, loggerParams } from '@bedlink/config';
+import { authFailureLimit, EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ALL_QUEUES, CommandGateway, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
-import { ApiKeyStore, findCommandOutcome, InfraModule } from '@bedlink/persistence';
+import { ALL_QUEUES, CommandGateway, JobSeal, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
+import { ApiKeyStore, findCommandOutcome, InfraModule, PiiCipher } from '@bedlink/persistence';
 import { ApiKeysController } from './http/api-keys.controller';
 import { API_KEYS, AUTH_FAILURES, AuthFailureCounter, AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle';
@@ -65,9 +65,11 @@ export class ApiModule {
     const throttleRedis = new IORedis({ ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false });
     throttleRedis.on('error', () => undefined);
     const throttleStorage = new RedisThrottlerStorage(throttleRedis, cfg.QUEUE_PREFIX);
+    // one verifier for the API's guard and the queue dashboard: the same tokens open both
+    const verifier = new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY, jwksUrl: cfg.JWT_JWKS_URL, jwksFile: cfg.JWT_JWKS_FILE, issuer: cfg.JWT_ISSUER, audience: cfg.JWT_AUDIENCE });
     const authFailures: AuthFailureCounter = {
       fail: async (ip) => {
-        const r = await throttleStorage.increment(`authfail:${ip}`, cfg.RATE_LIMIT_WINDOW_MS, cfg.RATE_LIMIT, cfg.RATE_LIMIT_WINDOW_MS, 'auth');
+        const r = await throttleStorage.increment(`authfail:${ip}`, cfg.RATE_LIMIT_WINDOW_MS, authFailureLimit(cfg), cfg.RATE_LIMIT_WINDOW_MS, 'auth');
         return { blocked: r.isBlocked, retryAfterSec: r.timeToBlockExpire };
       },
     };
@@ -88,8 +90,9 @@ export class ApiModule {
         BullModule.forRoot({ connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix: cfg.QUEUE_PREFIX }),
         // every queue: commands to produce, the rest for the dashboard, /metrics and readiness
         BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
-        BullBoardModule.forRoot({ route: '/admin/queues', adapter: ExpressAdapter, middleware: adminOnly(cfg.ADMIN_TOKEN), boardOptions: { uiConfig: { boardTitle: 'Bedlink queues' } } }),
-        BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter }))),
+        BullBoardModule.forRoot({ route: '/admin/queues', adapter: ExpressAdapter, middleware: adminOnly(verifier, cfg.ADMIN_ROLES.split(',')), boardOptions: { uiConfig: { boardTitle: 'Bedlink queues' } } }),
+        // read-only: the dashboard shows jobs; retry/clean/promote/add would bypass the API's checks
+        BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter, options: { readOnlyMode: true } }))),
         FhirModule,
         Hl7Module,
       ],
@@ -100,7 +103,7 @@ export class ApiModule {
         // Order matters: the throttle keys on the principal AuthGuard resolved.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: PrincipalThrottlerGuard },
-        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY, jwksUrl: cfg.JWT_JWKS_URL, jwksFile: cfg.JWT_JWKS_FILE, issuer: cfg.JWT_ISSUER, audience: cfg.JWT_AUDIENCE }) },
+        { provide: TOKEN_VERIFIER, useValue: verifier },
         { provide: API_KEYS, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyStore(ds) },
         { provide: THROTTLE_REDIS, useValue: throttleRedis },
         { provide: AUTH_FAILURES, useValue: authFailures },
@@ -110,7 +113,7 @@ export class ApiModule {
         {
           provide: COMMAND_GATEWAY,
           inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, DataSource],
-          useFactory: (queue: Queue, events: QueueEvents, ds: DataSource) => new CommandGateway(queue, events, (id) => findCommandOutcome(ds, id), cfg.COMMAND_TIMEOUT_MS),
+          useFactory: (queue: Queue, events: QueueEvents, ds: DataSource) => new CommandGateway(queue, events, (id) => findCommandOutcome(ds, id), cfg.COMMAND_TIMEOUT_MS, new JobSeal(new PiiCipher(jobSigningSecret(cfg)))),
         },
         QueueEventsCloser,
         { provide: OPS_QUEUES, inject: ALL_QUEUES.map((q) => getQueueToken(q)), useFactory: (...queues: Queue[]) => queues },

@@ -6,7 +6,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { CLOCK, Clock, COMMAND_CLASSES } from '@bedlink/application';
 import { DomainError } from '@bedlink/domain';
-import { CommandJob, CommandOutcome, QUEUES } from '@bedlink/messaging';
+import { CommandJob, CommandOutcome, JOB_SEAL, JobSeal, JobSignatureError, QUEUES, SealedCommandJob, SealedOutcome } from '@bedlink/messaging';
 import { AlreadyExecuted, findCommandOutcome, recordCommandFailure } from '@bedlink/persistence';
 
 const concurrency = Number(process.env.COMMAND_CONCURRENCY ?? 16);
@@ -26,6 +26,7 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
     private readonly ds: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
+    @Inject(JOB_SEAL) private readonly seal: JobSeal,
   ) {
     super();
   }
@@ -35,8 +36,24 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
     this.worker.concurrency = this.cfg.COMMAND_CONCURRENCY;
   }
 
-  async process(job: Job<CommandJob, CommandOutcome>): Promise<CommandOutcome> {
-    const d = job.data;
+  /** Opens the sealed job, runs it, and seals the result before BullMQ stores it in Redis. */
+  async process(job: Job<SealedCommandJob, SealedOutcome>): Promise<SealedOutcome> {
+    let d: CommandJob;
+    try {
+      d = this.seal.open(job.id!, job.data);
+    } catch (e) {
+      if (!(e instanceof JobSignatureError)) throw e;
+      // Someone wrote to Redis directly: refuse, keep a record, never retry. The claimed actor is
+      // not believed, so it is not recorded as the actor.
+      const type = typeof job.data?.type === 'string' ? job.data.type.slice(0, 60) : String(job.name).slice(0, 60);
+      await recordCommandFailure(this.ds, { id: job.id!, type, actorUser: 'unverified', actorInstitution: null, correlationId: job.id!, error: { code: e.code, message: e.message } });
+      this.log.warn({ msg: 'command refused: job not sealed by the API', commandId: job.id, type, code: e.code });
+      throw new UnrecoverableError(`${e.code}: ${e.message}`);
+    }
+    return this.seal.sealOutcome(job.id!, await this.run(job, d));
+  }
+
+  private async run(job: Job, d: CommandJob): Promise<CommandOutcome> {
     const Cls = COMMAND_CLASSES[d.type];
     if (!Cls) throw new UnrecoverableError(`unknown command ${d.type}`);
     const ctx = { commandId: job.id!, commandType: d.type, actor: d.actor, correlationId: d.correlationId, causationId: d.causationId, now: this.clock.now(), fingerprint: d.fingerprint || undefined };

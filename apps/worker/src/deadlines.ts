@@ -4,7 +4,7 @@ import { Job, JobsOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { CLOCK, Clock, POLICY, Policy } from '@bedlink/application';
 import { CommandName, SYSTEM_ACTOR, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
-import { CommandJob, DEADLINE_JOBS, DeadlineJob, deadlineJobId, EventJob, QUEUES } from '@bedlink/messaging';
+import { CommandJob, DEADLINE_JOBS, DeadlineJob, deadlineJobId, EventJob, JOB_SEAL, JobSeal, QUEUES, SealedCommandJob } from '@bedlink/messaging';
 import { deadLetter } from './dead-letter';
 
 type Due = DeadlineJob & { urgency: Urgency; fraction?: number };
@@ -23,9 +23,10 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
   constructor(
     private readonly ds: DataSource,
     @InjectQueue(QUEUES.deadlines) private readonly deadlines: Queue<Due>,
-    @InjectQueue(QUEUES.commands) private readonly commands: Queue<CommandJob>,
+    @InjectQueue(QUEUES.commands) private readonly commands: Queue<SealedCommandJob>,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(POLICY) private readonly policy: Policy,
+    @Inject(JOB_SEAL) private readonly seal: JobSeal,
   ) {}
 
   async arm(kind: 'offer' | 'reservation', due: Due): Promise<void> {
@@ -48,7 +49,8 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
   /** A command the engine issues itself (SYSTEM actor), with a deterministic job id so a repeat runs once. */
   private async enqueueSystem(type: CommandName, payload: Record<string, unknown>, correlationId: string, opts: JobsOptions & { jobId: string }): Promise<void> {
     const job: CommandJob = { type, payload, actor: SYSTEM_ACTOR, correlationId, causationId: null, submittedAt: new Date().toISOString(), fingerprint: '' };
-    await this.commands.add(type, job, opts);
+    // sealed like the API's jobs: the worker trusts no SYSTEM actor it did not seal itself
+    await this.commands.add(type, this.seal.seal(opts.jobId, job), opts);
   }
 
   /** Warnings to the receiver at fractions of the offer's window (policy: e.g. 50% and 80%). */

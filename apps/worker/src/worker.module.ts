@@ -3,11 +3,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Clock, COMMAND_HANDLERS, Policy } from '@bedlink/application';
-import { EnvConfig, loggerParams } from '@bedlink/config';
+import { EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
-import { InfraModule } from '@bedlink/persistence';
+import { JOB_SEAL, JobSeal, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
+import { InfraModule, PiiCipher } from '@bedlink/persistence';
 import { CommandProcessor } from './command.processor';
 import { DeadlineProcessor, DeadlineReconciler, TimerEventsProcessor } from './deadlines';
 import { OutboxRelay } from './outbox.relay';
@@ -42,6 +42,7 @@ export class WorkerModule {
       providers: [
         { provide: HOST_RESOLVER, useValue: opts.resolver ?? systemResolver },
         ...COMMAND_HANDLERS,
+        { provide: JOB_SEAL, useValue: new JobSeal(new PiiCipher(jobSigningSecret(cfg))) },
         CommandProcessor,
         ProjectionsProcessor,
         TimerEventsProcessor,

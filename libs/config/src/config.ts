@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
@@ -106,6 +107,44 @@ export class EnvConfig {
   @Min(100)
   RATE_LIMIT_WINDOW_MS = 60_000;
 
+  /**
+   * Failed authentications per client IP per RATE_LIMIT_WINDOW_MS before 429 (and as long again
+   * blocked). Unset: 20 in production, RATE_LIMIT elsewhere (test suites fail on purpose a lot).
+   */
+  @Transform(int)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_LIMIT?: number;
+
+  /** Open SSE streams per principal (user or API key); one more is 429 TOO_MANY_STREAMS. */
+  @Transform(int)
+  @IsInt()
+  @Min(1)
+  SSE_MAX_STREAMS_PER_PRINCIPAL = 5;
+
+  /** Bytes an SSE stream may have queued for a slow reader before it is ended (it reconnects and re-reads). */
+  @Transform(int)
+  @IsInt()
+  @Min(1024)
+  SSE_MAX_BUFFER_BYTES = 1_048_576;
+
+  /** How often open SSE streams re-check that their principal is still valid (API key not revoked). */
+  @Transform(int)
+  @IsInt()
+  @Min(100)
+  SSE_RECHECK_MS = 30_000;
+
+  /**
+   * Bearer token for GET /metrics (Prometheus' `authorization` credentials). Unset: /metrics refuses
+   * everyone but an AUDITOR or DISTRICT_COORDINATOR token.
+   */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsString()
+  @IsOptional()
+  @MinLength(32, { message: 'METRICS_TOKEN must be at least 32 characters' })
+  METRICS_TOKEN?: string;
+
   @IsString()
   @MinLength(32, { message: 'PII_KEY must be at least 32 characters (or 64 hex digits)' })
   PII_KEY = 'bedlink-dev-pii-key-change-me-in-production-0000';
@@ -204,18 +243,26 @@ export class EnvConfig {
   @Transform(int) @IsInt() @Min(100) READY_MAX_QUEUE_LAG_MS = 60_000;
 
   /**
-   * Bull Board at /admin/queues answers only to this token (HTTP Basic password, any user name,
-   * or `Authorization: Bearer <token>`). Unset: the dashboard refuses everyone.
+   * Roles whose API token opens Bull Board at /admin/queues (read-only), comma-separated. The
+   * dashboard shows queue health and sealed job envelopes, nothing in clear.
+   */
+  @IsString()
+  @Matches(/^[A-Z_]+(,[A-Z_]+)*$/, { message: 'ADMIN_ROLES must be role names separated by commas' })
+  ADMIN_ROLES = 'AUDITOR';
+
+  /**
+   * Key that seals command jobs in Redis (AES-256-GCM: encrypted and authenticated, so the worker
+   * refuses jobs the API or engine did not make). Unset: derived from PII_KEY. API and worker must agree.
    */
   @Transform(({ value }) => (value === '' ? undefined : value))
   @IsString()
   @IsOptional()
-  @MinLength(32, { message: 'ADMIN_TOKEN must be at least 32 characters' })
-  ADMIN_TOKEN?: string;
+  @MinLength(32, { message: 'JOB_SIGNING_KEY must be at least 32 characters (or 64 hex digits)' })
+  JOB_SIGNING_KEY?: string;
 }
 
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY', 'AUDIT_SIGNING_KEY'] as const;
-const OPTIONAL = ['JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE', 'HOST', 'ADMIN_TOKEN', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'PUBLIC_URL', 'SEED_DEMO', 'MIGRATION_DATABASE_URL', 'AUDIT_VERIFY_KEY'];
+const OPTIONAL = ['JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE', 'HOST', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'PUBLIC_URL', 'SEED_DEMO', 'MIGRATION_DATABASE_URL', 'AUDIT_VERIFY_KEY', 'JOB_SIGNING_KEY', 'AUTH_FAILURE_LIMIT', 'METRICS_TOKEN'];
 
 /** The secrets still at their development default (printed at start outside production, refused in it). */
 export function developmentSecretsIn(cfg: EnvConfig): string[] {
@@ -261,6 +308,15 @@ export function assertNoDemoInProduction(cfg: EnvConfig, demoPresent: boolean): 
 /** The URL migrations run with: the schema owner. */
 export function migrationDatabaseUrl(cfg: EnvConfig): string {
   return cfg.MIGRATION_DATABASE_URL ?? cfg.DATABASE_URL;
+}
+
+/** The secret the job seal derives its key from: JOB_SIGNING_KEY, else a key derived from PII_KEY (never PII_KEY itself). */
+export function jobSigningSecret(cfg: EnvConfig): string {
+  return cfg.JOB_SIGNING_KEY ?? createHmac('sha256', cfg.PII_KEY).update('bedlink-job-seal').digest('hex');
+}
+
+export function authFailureLimit(cfg: EnvConfig): number {
+  return cfg.AUTH_FAILURE_LIMIT ?? (cfg.NODE_ENV === 'production' ? 20 : cfg.RATE_LIMIT);
 }
 
 export function webhooksMayTargetPrivate(cfg: EnvConfig): boolean {

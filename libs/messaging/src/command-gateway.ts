@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Actor, CommandName, DomainError, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
 import { CommandJob, CommandOutcome } from './catalogue';
+import { JobSeal, SealedCommandJob, SealedOutcome } from './job-seal';
 
 export type DispatchResult = { status: 'completed'; commandId: string; outcome: CommandOutcome } | { status: 'accepted'; commandId: string };
 
@@ -23,10 +24,11 @@ export interface DispatchOptions {
  */
 export class CommandGateway {
   constructor(
-    private readonly queue: Queue<CommandJob, CommandOutcome>,
+    private readonly queue: Queue<SealedCommandJob, SealedOutcome>,
     private readonly events: QueueEvents,
     private readonly lookup: CommandLogLookup,
     private readonly timeoutMs: number,
+    private readonly seal: JobSeal,
   ) {}
 
   static commandId(actor: Actor, key: string): string {
@@ -53,9 +55,9 @@ export class CommandGateway {
       submittedAt: new Date().toISOString(),
       fingerprint,
     };
-    let job: Job<CommandJob, CommandOutcome>;
+    let job: Job<SealedCommandJob, SealedOutcome>;
     try {
-      job = await this.queue.add(type, data, {
+      job = await this.queue.add(type, this.seal.seal(commandId, data), {
         jobId: commandId,
         priority: URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'],
         attempts: 6,
@@ -66,18 +68,24 @@ export class CommandGateway {
     } catch {
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }
-    if (job.data.fingerprint && job.data.fingerprint !== fingerprint) {
-      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
-    }
     try {
+      if (opts.idempotencyKey) {
+        // add() with an existing id stores nothing and hands back a Job built from *our* data, so
+        // the fingerprint to compare is the stored job's (a concurrent request may have won the id).
+        const stored = await this.queue.getJob(commandId);
+        const theirs = stored ? stored.data.fingerprint : (await this.lookup(commandId))?.fingerprint;
+        if (theirs && theirs !== fingerprint) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
+        if (stored) job = stored;
+      }
       if (await job.isFailed()) await job.retry('failed');
-    } catch {
+    } catch (e) {
+      if (e instanceof DomainError) throw e;
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }
     if (!opts.wait) return { status: 'accepted', commandId };
     try {
-      const outcome = await job.waitUntilFinished(this.events, this.timeoutMs);
-      return { status: 'completed', commandId, outcome };
+      const sealed = await job.waitUntilFinished(this.events, this.timeoutMs);
+      return { status: 'completed', commandId, outcome: this.seal.openOutcome(commandId, sealed) };
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       if (/timed out/i.test(msg)) return { status: 'accepted', commandId };
@@ -96,8 +104,14 @@ export class CommandGateway {
     }
     const job = await this.queue.getJob(commandId);
     if (!job) return null;
-    if (asUser !== undefined && job.data.actor.userId !== asUser) return null;
+    let actor: CommandJob['actor'];
+    try {
+      actor = this.seal.open(commandId, job.data).actor;
+    } catch {
+      return null; // not a job the API or engine made: nobody's command
+    }
+    if (asUser !== undefined && actor.userId !== asUser) return null;
     const state = await job.getState();
-    return state === 'completed' ? { state, outcome: job.returnvalue } : { state };
+    return state === 'completed' ? { state, outcome: this.seal.openOutcome(commandId, job.returnvalue) } : { state };
   }
 }

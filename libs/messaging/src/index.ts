@@ -8,3 +8,4 @@ export * from './webhook-body';
 export * from './webhook-url';
 export * from './dead-letter';
 export * from './live';
+export * from './job-seal';

@@ -4,15 +4,21 @@ import { ApiErrors, AUTHED } from '../http/api-docs';
 import { Request, Response } from 'express';
 import IORedis from 'ioredis';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
-import { Actor } from '@bedlink/domain';
+import { Actor, DomainError } from '@bedlink/domain';
 import type { LiveEvent } from '@bedlink/contracts';
+import { ApiKeyStore } from '@bedlink/persistence';
+import { decode as decodeJwt } from 'jsonwebtoken';
 import { liveChannel, liveEventFor, liveEventVisibleTo, redisOptionsFromUrl } from '@bedlink/messaging';
-import { CurrentActor, QueryToken } from '../http/auth';
+import { API_KEYS, CurrentActor, QueryToken } from '../http/auth';
 
 interface Subscriber {
   actor: Actor;
   res: Response;
+  principal: string;
 }
+
+/** How a stream learns its principal is no longer valid: resolves false (or throws) → the stream ends. */
+export type StillValid = () => Promise<boolean>;
 
 /**
  * One Redis subscriber per API process fans the worker's live channel out to every connected
@@ -56,14 +62,57 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
     return this.clients.size;
   }
 
-  add(actor: Actor, res: Response): () => void {
-    const s = { actor, res };
+  open(principal: string): number {
+    let n = 0;
+    for (const c of this.clients) if (c.principal === principal) n++;
+    return n;
+  }
+
+  /**
+   * A stream lives while its credential does: it ends at the token's `exp`, and when the periodic
+   * `stillValid` check says the principal is gone (API key revoked) or cannot be checked.
+   */
+  add(actor: Actor, res: Response, opts: { principal: string; expiresAt?: number; stillValid?: StillValid }): () => void {
+    const s = { actor, res, principal: opts.principal };
     this.clients.add(s);
-    return () => this.clients.delete(s);
+    const timers: NodeJS.Timeout[] = [];
+    const end = (why: string) => {
+      if (!this.clients.has(s)) return;
+      this.clients.delete(s);
+      if (!res.writableEnded) res.end(`event: end\ndata: ${JSON.stringify({ reason: why })}\n\n`);
+    };
+    if (opts.expiresAt !== undefined) timers.push(setTimeout(() => end('token expired'), Math.max(0, opts.expiresAt - Date.now())));
+    if (opts.stillValid) {
+      const check = opts.stillValid;
+      timers.push(
+        setInterval(() => {
+          check().then(
+            (ok) => ok || end('credential revoked'),
+            () => end('credential could not be re-checked'),
+          );
+        }, this.cfg.SSE_RECHECK_MS),
+      );
+    }
+    for (const t of timers) t.unref();
+    return () => {
+      for (const t of timers) clearTimeout(t);
+      this.clients.delete(s);
+    };
+  }
+
+  /** Writes, or drops a reader that does not keep up: its backlog never grows past the cap. */
+  private send(c: Subscriber, chunk: string): void {
+    if (c.res.writableLength + chunk.length > this.cfg.SSE_MAX_BUFFER_BYTES) {
+      this.clients.delete(c);
+      this.log.warn({ msg: 'slow SSE reader dropped', principal: c.principal, buffered: c.res.writableLength });
+      c.res.destroy();
+      return;
+    }
+    c.res.write(chunk);
   }
 
   private beat(): void {
-    for (const c of this.clients) c.res.write(`: heartbeat\n\n`);
+    for (const c of this.clients) this.send(c, `: heartbeat\n\n`);
   }
 
   private dispatch(msg: string): void {
@@ -75,7 +124,7 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
     }
     for (const c of this.clients) {
       if (!liveEventVisibleTo(c.actor, e)) continue;
-      c.res.write(`id: ${e.id}\ndata: ${JSON.stringify(liveEventFor(c.actor, e))}\n\n`);
+      this.send(c, `id: ${e.id}\ndata: ${JSON.stringify(liveEventFor(c.actor, e))}\n\n`);
     }
   }
 }
@@ -84,7 +133,37 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
 @ApiBearerAuth()
 @Controller('events')
 export class EventsController {
-  constructor(private readonly hub: LiveHub) {}
+  constructor(
+    private readonly hub: LiveHub,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
+    @Inject(API_KEYS) private readonly keys: ApiKeyStore,
+  ) {}
+
+  /**
+   * The one place a stream asks "is this principal still valid": an API key is authenticated
+   * again (a revoked key fails); a token's end is its `exp`, scheduled when the stream opens.
+   */
+  private stillValid(req: Request): StillValid | undefined {
+    const key = req.headers['x-api-key'];
+    if (typeof key !== 'string') return undefined;
+    return async () => {
+      try {
+        return !!(await this.keys.authenticate(key));
+      } catch (e) {
+        if (e instanceof DomainError && e.code === 'UNAUTHENTICATED') return false; // revoked or gone
+        throw e;
+      }
+    };
+  }
+
+  /** `exp` of the (already verified) bearer or query token, in ms. */
+  private tokenExpiry(req: Request): number | undefined {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const token = m?.[1] ?? (typeof req.query?.access_token === 'string' ? req.query.access_token : undefined);
+    if (!token) return undefined;
+    const claims = decodeJwt(token);
+    return claims && typeof claims === 'object' && typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+  }
 
   @Get('stream')
   @QueryToken()
@@ -94,6 +173,11 @@ export class EventsController {
   @ApiOkResponse({ description: 'an event stream (text/event-stream), one `data:` line per event' })
   @ApiErrors(...AUTHED)
   stream(@CurrentActor() actor: Actor, @Req() req: Request, @Res() res: Response): void {
+    const principal = `${actor.userId}\n${actor.institutionId ?? ''}`;
+    if (this.hub.open(principal) >= this.cfg.SSE_MAX_STREAMS_PER_PRINCIPAL) {
+      res.setHeader('Retry-After', '30');
+      throw new DomainError('RATE_LIMITED', `too many open event streams for this user (at most ${this.cfg.SSE_MAX_STREAMS_PER_PRINCIPAL}); close one first`, { maxStreams: this.cfg.SSE_MAX_STREAMS_PER_PRINCIPAL });
+    }
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -103,7 +187,7 @@ export class EventsController {
     req.socket.setKeepAlive(true);
     req.socket.setTimeout(0);
     res.write(`retry: 3000\n: connected as ${actor.role}\n\n`);
-    const remove = this.hub.add(actor, res);
+    const remove = this.hub.add(actor, res, { principal, expiresAt: this.tokenExpiry(req), stillValid: this.stillValid(req) });
     // The response's close (not the request's: that fires once a GET has no more body to read).
     res.on('close', remove);
   }

@@ -18,13 +18,40 @@ return { hits, ttl, blocked }
 `;
 
 /**
- * ThrottlerStorage over ioredis, so limits hold across API replicas. Fails open: when Redis is
- * unreachable requests pass (commands then answer 503 on their own), the limiter never turns a
- * Redis blip into an outage of reads.
+ * Fixed windows in this process only: the stand-in while Redis is unreachable. Bounded (the oldest
+ * window is dropped when full), so a flood of addresses cannot grow it without limit.
+ */
+export class MemoryWindows {
+  private readonly windows = new Map<string, { hits: number; until: number; blockedUntil: number }>();
+  constructor(private readonly maxKeys = 50_000) {}
+
+  increment(key: string, ttl: number, limit: number, blockDuration: number): ThrottlerStorageRecord {
+    const now = Date.now();
+    let w = this.windows.get(key);
+    if (!w || (w.until <= now && w.blockedUntil <= now)) {
+      if (w) this.windows.delete(key);
+      else if (this.windows.size >= this.maxKeys) this.windows.delete(this.windows.keys().next().value as string);
+      w = { hits: 0, until: now + ttl, blockedUntil: 0 };
+      this.windows.set(key, w);
+    }
+    if (w.until <= now) w = Object.assign(w, { hits: 0, until: now + ttl });
+    w.hits++;
+    if (w.blockedUntil <= now && w.hits > limit) w.blockedUntil = now + blockDuration;
+    const blocked = Math.max(0, w.blockedUntil - now);
+    return { totalHits: w.hits, timeToExpire: Math.ceil((w.until - now) / 1000), isBlocked: blocked > 0, timeToBlockExpire: Math.ceil(blocked / 1000) };
+  }
+}
+
+/**
+ * ThrottlerStorage over ioredis, so limits hold across API replicas. When Redis is unreachable it
+ * does not fail open: each process counts on its own (MemoryWindows), so requests still pass up
+ * to the limit per replica (a Redis blip is no outage of reads) and failed authentications stay
+ * limited (a Redis outage is no licence to guess tokens).
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly log = new Logger('Throttler');
   private lastWarn = 0;
+  private readonly local = new MemoryWindows();
 
   constructor(
     private readonly redis: IORedis,
@@ -39,9 +66,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     } catch (e) {
       if (Date.now() - this.lastWarn > 10_000) {
         this.lastWarn = Date.now();
-        this.log.warn(`rate limiting suspended, Redis unreachable: ${e instanceof Error ? e.message : String(e)}`);
+        this.log.warn(`rate limiting per process only, Redis unreachable: ${e instanceof Error ? e.message : String(e)}`);
       }
-      return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
+      return this.local.increment(k, ttl, limit, blockDuration || ttl);
     }
   }
 }
