@@ -51,6 +51,8 @@ describe('Attacks on live streams and limits', () => {
   });
 
   it('ends an API key stream soon after the key is revoked', async () => {
+    // Issuing and revoking a key are commands: they need the worker this suite otherwise does without.
+    await e.startWorker();
     const dc = client(e.baseUrl, e.token('DISTRICT_COORDINATOR', null, { districtId: 'd1' }));
     const issued = (await dc.post('/api-keys', { label: 'wall display', role: 'DISTRICT_COORDINATOR', districtId: 'd1' })).body;
     expect(issued.key).toEqual(expect.any(String));
