@@ -1,15 +1,5 @@
 import { Actor, Agreement, AgreementProps, ApiKey, Bed, CandidateFacts, CareRelationshipKind, DistrictPolicy, DistrictPolicyDoc, Institution, MatchNeeds, Patient, Programme, RankedCandidate, Referral, SuppliedRecord, WebhookSubscription } from '@bedlink/domain';
 
-export interface FreeBed {
-  id: string;
-  institutionId: string;
-  kind: string;
-  services: string[];
-  sexRestriction: string | null;
-  minCareLevel: number | null;
-  maxCareLevel: number | null;
-}
-
 /** Everything a command handler knows about the command it runs, beyond its own fields. */
 export interface CommandContext {
   /** Idempotency key: the BullMQ job id and the command_log primary key. */
@@ -34,8 +24,6 @@ export interface Tx {
   /** Beds are locked in id order by the caller to avoid deadlocks. */
   findPatientLiveReferral(patientId: string): Promise<string | null>;
   findOccupiedBed(patientId: string): Promise<string | null>;
-  /** Unoccupied, unheld beds of the given kinds in a district (read without locks: offers do not hold beds). */
-  findFreeBeds(districtId: string, kinds: readonly string[], limit: number): Promise<FreeBed[]>;
   /** The stored policy of a district, locked for change; null when the district has none yet. */
   getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null>;
   /** The bed held for a resident's return, if any. */

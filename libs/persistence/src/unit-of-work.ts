@@ -1,19 +1,20 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CommandContext, Tx, UnitOfWork } from '@bedlink/application';
-import { Agreement, AgreementProps, ApiKey, auditHash, Bed, CareRelationshipKind, DistrictPolicy, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Programme, Referral, SuppliedRecord, URGENCY_PRIORITY, Urgency, WebhookSubscription } from '@bedlink/domain';
-import { rowToAgreementProps, rowToBed, rowToInstitution, rowToPatient, rowToProgramme, rowToReferral } from './mappers';
+import { AgreementProps, AggregateType, ApiKey, auditHash, Bed, CareRelationshipKind, DistrictPolicy, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Programme, Referral, SuppliedRecord, WebhookSubscription } from '@bedlink/domain';
+import { adapterOf, ADAPTERS, Aggregate, AggregateOf, rowToAgreementProps, Save } from './aggregates';
+import { updateParams, updateSql } from './aggregates/table';
 import { PiiCipher } from './pii-cipher';
 import { PatientInvolvement, patientInvolvement } from './patient-involvement';
 import { RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
 
-type Aggregate = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription;
 interface Tracked {
   aggregate: Aggregate;
   isNew: boolean;
+  /** Where the aggregate's audit chain stood when loaded. */
   chainSeq: number;
   chainHash: string;
-  /** Child rows as loaded, to write back only what changed. */
+  /** Child entities as loaded (JSON by id), to write back only what changed. */
   snapshot?: Map<string, string>;
 }
 
@@ -78,69 +79,75 @@ class PgTx implements Tx {
     private readonly cipher: PiiCipher,
   ) {}
 
-  private q(sql: string, params: unknown[] = []): Promise<any[]> {
-    return this.qr.query(sql, params);
+  private q = (sql: string, params: unknown[] = []): Promise<any[]> => this.qr.query(sql, params);
+
+  /** The one tracked-state helper: an aggregate as loaded (its row's chain) or as added (a new chain). */
+  private track(aggregate: Aggregate, row: { chain_seq: number; chain_hash: string | null } | null): void {
+    const snapshot = row ? new Map((adapterOf(aggregate).childEntities?.(aggregate) ?? []).map((c) => [c.id, JSON.stringify(c)])) : undefined;
+    this.tracked.set(aggregate.id, { aggregate, isNew: !row, chainSeq: row?.chain_seq ?? 0, chainHash: row?.chain_hash ?? GENESIS_HASH, snapshot });
   }
 
-  private already<T extends Aggregate>(id: string): T | undefined {
-    return this.tracked.get(id)?.aggregate as T | undefined;
+  /**
+   * The one loader: the root row by `column` (locked unless the adapter says otherwise), then its children.
+   * Lock the root first, read its children in a second statement. In one statement
+   * (`... FOR UPDATE OF r` with child sub-selects) READ COMMITTED re-checks only the locked row
+   * after a lock wait: the sub-selects keep the statement's old snapshot, so a command that
+   * waited behind another saw the new referral with the OLD offers (three concurrent declines
+   * left an OFFERED referral with no live offer). The second statement takes a fresh snapshot
+   * after the lock is granted; one extra round trip per command, the price of a correct read.
+   */
+  private async load<K extends AggregateType>(type: K, key: string, column: 'id' | 'district_id' = 'id'): Promise<AggregateOf<K> | null> {
+    const cached = column === 'id' ? this.tracked.get(key) : undefined;
+    if (cached) return cached.aggregate as AggregateOf<K>;
+    const adapter = ADAPTERS[type] as unknown as (typeof ADAPTERS)[AggregateType];
+    const rows = await this.q(`SELECT * FROM ${adapter.table.name} WHERE ${column} = $1${adapter.where ? ` AND ${adapter.where}` : ''}${adapter.lock ? ' FOR UPDATE' : ''}`, [key]);
+    if (!rows.length) return null;
+    const row = rows[0];
+    const again = this.tracked.get(row.id);
+    if (again) return again.aggregate as AggregateOf<K>;
+    const children = adapter.children ? await adapter.children(this.q, row.id) : {};
+    const aggregate = adapter.fromRow({ ...row, ...children }, this.cipher) as AggregateOf<K>;
+    this.track(aggregate, row);
+    return aggregate;
   }
 
-  async getReferral(id: string): Promise<Referral> {
-    const hit = this.already<Referral>(id);
-    if (hit) return hit;
-    // Lock the root first, read its children in a second statement. In one statement
-    // (`... FOR UPDATE OF r` with child sub-selects) READ COMMITTED re-checks only the locked row
-    // after a lock wait: the sub-selects keep the statement's old snapshot, so a command that
-    // waited behind another saw the new referral with the OLD offers (three concurrent declines
-    // left an OFFERED referral with no live offer). The second statement takes a fresh snapshot
-    // after the lock is granted; one extra round trip per command, the price of a correct read.
-    const rows = await this.q(`SELECT * FROM referrals WHERE id = $1 FOR UPDATE`, [id]);
-    if (!rows.length) throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
-    const [children] = await this.q(
-      `SELECT (SELECT coalesce(json_agg(o ORDER BY o.rank), '[]') FROM offers o WHERE o.referral_id = $1) AS offers,
-              (SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM reservations x WHERE x.referral_id = $1) AS reservations`,
-      [id],
-    );
-    const referral = rowToReferral({ ...rows[0], ...children });
-    const snapshot = new Map<string, string>();
-    for (const o of referral.props.offers) snapshot.set(o.id, JSON.stringify(o));
-    for (const x of referral.props.reservations) snapshot.set(x.id, JSON.stringify(x));
-    this.tracked.set(id, { aggregate: referral, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH, snapshot });
-    return referral;
+  private async get<K extends AggregateType>(type: K, id: string): Promise<AggregateOf<K>> {
+    const found = await this.load(type, id);
+    if (!found) throw notFound(ADAPTERS[type].notFound.code, ADAPTERS[type].notFound.what, id);
+    return found;
   }
 
-  async getBed(id: string): Promise<Bed> {
-    const hit = this.already<Bed>(id);
-    if (hit) return hit;
-    // Same rule as getReferral: lock the bed, then look for its live reservation in a fresh
-    // statement, or a command that waited on the bed sees the hold it waited for as absent.
-    const rows = await this.q(`SELECT * FROM beds WHERE id = $1 FOR UPDATE`, [id]);
-    if (!rows.length) throw notFound('BED_NOT_FOUND', 'bed', id);
-    const [live] = await this.q(`SELECT id FROM reservations WHERE bed_id = $1 AND state = 'HELD' LIMIT 1`, [id]);
-    const bed = rowToBed({ ...rows[0], live_reservation_id: live?.id ?? null });
-    this.tracked.set(id, { aggregate: bed, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
-    return bed;
+  getReferral(id: string): Promise<Referral> {
+    return this.get('Referral', id);
   }
 
-  async getInstitution(id: string): Promise<Institution> {
-    const hit = this.already<Institution>(id);
-    if (hit) return hit;
-    const rows = await this.q(`SELECT * FROM institutions WHERE id = $1`, [id]);
-    if (!rows.length) throw notFound('INSTITUTION_NOT_FOUND', 'institution', id);
-    const inst = rowToInstitution(rows[0]);
-    this.tracked.set(id, { aggregate: inst, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
-    return inst;
+  getBed(id: string): Promise<Bed> {
+    return this.get('Bed', id);
   }
 
-  async getPatient(id: string): Promise<Patient> {
-    const hit = this.already<Patient>(id);
-    if (hit) return hit;
-    const rows = await this.q(`SELECT * FROM patients WHERE id = $1 FOR UPDATE`, [id]);
-    if (!rows.length) throw notFound('PATIENT_NOT_FOUND', 'patient', id);
-    const p = rowToPatient(rows[0], this.cipher);
-    this.tracked.set(id, { aggregate: p, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
-    return p;
+  getInstitution(id: string): Promise<Institution> {
+    return this.get('Institution', id);
+  }
+
+  getPatient(id: string): Promise<Patient> {
+    return this.get('Patient', id);
+  }
+
+  /** Locks the programme and counts its live reservations and active enrolments under the lock (see programmeAdapter). */
+  getProgramme(id: string): Promise<Programme> {
+    return this.get('Programme', id);
+  }
+
+  getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null> {
+    return this.load('DistrictPolicy', districtId, 'district_id');
+  }
+
+  getApiKey(id: string): Promise<ApiKey> {
+    return this.get('ApiKey', id);
+  }
+
+  getWebhookSubscription(id: string): Promise<WebhookSubscription> {
+    return this.get('WebhookSubscription', id);
   }
 
   async findPatientLiveReferral(patientId: string): Promise<string | null> {
@@ -151,28 +158,6 @@ class PgTx implements Tx {
   async findOccupiedBed(patientId: string): Promise<string | null> {
     const rows = await this.q(`SELECT id FROM beds WHERE occupant_patient_id = $1`, [patientId]);
     return rows[0]?.id ?? null;
-  }
-
-  /**
-   * Home-programme capacity is a count, not a row, so no unique index can guard it. We lock the
-   * programme row (FOR UPDATE) and count live reservations + active enrolments after the lock is
-   * granted: every accept/admission into the programme takes the same lock, so they run one at a
-   * time per programme, and under READ COMMITTED each statement after the lock sees what the
-   * previous holder committed. The count is therefore exact when the domain compares it with
-   * capacity. (A counter column would need the same lock; SERIALIZABLE would turn the race into
-   * retries of the whole command under load instead of a short queue on one row.)
-   * Lock order is referral -> programme everywhere, so two accepts cannot deadlock.
-   */
-  async getProgramme(id: string): Promise<Programme> {
-    const hit = this.already<Programme>(id);
-    if (hit) return hit;
-    const rows = await this.q(`SELECT * FROM home_programmes WHERE id = $1 FOR UPDATE`, [id]);
-    if (!rows.length) throw notFound('PROGRAMME_NOT_FOUND', 'home programme', id);
-    const [held] = await this.q(`SELECT count(*)::int AS n FROM reservations WHERE programme_id = $1 AND state = 'HELD'`, [id]);
-    const enrolments = await this.q(`SELECT * FROM enrolments WHERE programme_id = $1 AND ended_at IS NULL ORDER BY started_at`, [id]);
-    const prog = rowToProgramme({ ...rows[0], live_reservations: held.n }, enrolments);
-    this.tracked.set(id, { aggregate: prog, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
-    return prog;
   }
 
   async findActiveEnrolment(patientId: string): Promise<string | null> {
@@ -186,31 +171,9 @@ class PgTx implements Tx {
     return rows.map(rowToAgreementProps);
   }
 
-  async getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null> {
-    const rows = await this.q(`SELECT * FROM district_policies WHERE district_id = $1 FOR UPDATE`, [districtId]);
-    if (!rows.length) return null;
-    const hit = this.already<DistrictPolicy>(rows[0].id);
-    if (hit) return hit;
-    const pol = DistrictPolicy.rehydrate(rows[0].id, rows[0].document, rows[0].version);
-    this.tracked.set(pol.id, { aggregate: pol, isNew: false, chainSeq: rows[0].chain_seq, chainHash: rows[0].chain_hash ?? GENESIS_HASH });
-    return pol;
-  }
-
   async findReturnHoldBed(patientId: string): Promise<string | null> {
     const rows = await this.q(`SELECT id FROM beds WHERE return_hold_patient_id = $1`, [patientId]);
     return rows[0]?.id ?? null;
-  }
-
-  async findFreeBeds(districtId: string, kinds: readonly string[], limit: number) {
-    const rows = await this.q(
-      `SELECT b.id, b.institution_id, b.kind, b.services, b.sex_restriction, b.min_care_level, b.max_care_level
-         FROM beds b
-        WHERE b.district_id = $1 AND b.kind = ANY($2::text[]) AND b.status = 'U' AND b.return_hold_patient_id IS NULL
-          AND NOT EXISTS (SELECT 1 FROM reservations x WHERE x.bed_id = b.id AND x.state = 'HELD')
-        ORDER BY b.institution_id, b.ward, b.label LIMIT $3`,
-      [districtId, kinds, limit],
-    );
-    return rows.map((b: any) => ({ id: b.id, institutionId: b.institution_id, kind: b.kind, services: b.services, sexRestriction: b.sex_restriction, minCareLevel: b.min_care_level, maxCareLevel: b.max_care_level }));
   }
 
   async findPatientByResidentId(residentId: string): Promise<string | null> {
@@ -220,34 +183,6 @@ class PgTx implements Tx {
 
   patientInvolvement(patientId: string): Promise<PatientInvolvement> {
     return patientInvolvement((sql, params) => this.q(sql, params), patientId);
-  }
-
-  async getApiKey(id: string): Promise<ApiKey> {
-    const hit = this.already<ApiKey>(id);
-    if (hit) return hit;
-    const rows = await this.q(`SELECT * FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
-    if (!rows.length) throw notFound('NOT_FOUND', 'API key', id);
-    const r = rows[0];
-    const key = ApiKey.rehydrate(
-      { id: r.id, prefix: r.prefix, keyHash: r.key_hash, label: r.label, role: r.role, institutionId: r.institution_id, districtId: r.district_id, createdBy: r.created_by, createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, revokedBy: r.revoked_by },
-      r.version,
-    );
-    this.tracked.set(id, { aggregate: key, isNew: false, chainSeq: r.chain_seq, chainHash: r.chain_hash ?? GENESIS_HASH });
-    return key;
-  }
-
-  async getWebhookSubscription(id: string): Promise<WebhookSubscription> {
-    const hit = this.already<WebhookSubscription>(id);
-    if (hit) return hit;
-    const rows = await this.q(`SELECT * FROM webhook_subscriptions WHERE id = $1 AND active FOR UPDATE`, [id]);
-    if (!rows.length) throw notFound('NOT_FOUND', 'webhook subscription', id);
-    const r = rows[0];
-    const sub = WebhookSubscription.rehydrate(
-      { id: r.id, institutionId: r.institution_id, url: r.url, eventTypes: r.event_types, description: r.description, secretEnc: r.secret_enc, createdBy: r.created_by, active: r.active },
-      r.version,
-    );
-    this.tracked.set(id, { aggregate: sub, isNew: false, chainSeq: r.chain_seq, chainHash: r.chain_hash ?? GENESIS_HASH });
-    return sub;
   }
 
   async careRelationshipsOf(patientId: string, institutionId: string): Promise<{ kinds: CareRelationshipKind[]; supplied: SuppliedRecord | null }> {
@@ -260,7 +195,7 @@ class PgTx implements Tx {
   }
 
   add(aggregate: Aggregate): void {
-    this.tracked.set(aggregate.id, { aggregate, isNew: true, chainSeq: 0, chainHash: GENESIS_HASH });
+    this.track(aggregate, null);
   }
 
   /** Writes state, audit, outbox and the command result: the tail of the one transaction. */
@@ -271,7 +206,7 @@ class PgTx implements Tx {
       const evs = t.aggregate.pullEvents();
       if (!evs.length && !t.isNew) continue;
       let { chainSeq, chainHash } = t;
-      const priority = t.aggregate instanceof Referral ? URGENCY_PRIORITY[t.aggregate.props.urgency as Urgency] : 3;
+      const priority = adapterOf(t.aggregate).priority?.(t.aggregate) ?? 3;
       for (const e of evs) {
         chainSeq += 1;
         const rec = {
@@ -299,172 +234,21 @@ class PgTx implements Tx {
     await this.appendAuditOutboxAndResult(ctx, audit, events, result);
   }
 
+  /** The aggregate's adapter writes its root row (insert, or update under the version guard), then its children. */
   private async saveAggregate(t: Tracked, chainSeq: number, chainHash: string | null, now: Date): Promise<void> {
     const a = t.aggregate;
-    const hash = chainHash ?? (t.chainHash === GENESIS_HASH ? null : t.chainHash);
-    if (a instanceof Referral) return this.saveReferral(a, t, chainSeq, hash);
-    if (a instanceof Bed) {
-      const p = a.props;
-      if (t.isNew) {
-        await this.q(
-          `INSERT INTO beds (id, institution_id, district_id, kind, ward, label, status, occupant_patient_id, services, sex_restriction, min_care_level, max_care_level, isolation_capable, basic_guarantee, version, chain_seq, chain_hash, created_at, updated_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,1,$15,$16,$17,$17)`,
-          [p.id, p.institutionId, p.districtId, p.kind, p.ward, p.label, p.status, p.occupantPatientId, p.services, p.sexRestriction, p.minCareLevel, p.maxCareLevel, p.isolationCapable, p.basicGuarantee ?? false, chainSeq, hash, now],
-        );
-      } else {
-        await this.versioned(
-          `UPDATE beds SET status=$3, occupant_patient_id=$4, version=version+1, chain_seq=$5, chain_hash=$6, updated_at=$7, return_hold_patient_id=$8, return_hold_until=$9 WHERE id=$1 AND version=$2`,
-          [p.id, a.version, p.status, p.occupantPatientId, chainSeq, hash, now, p.returnHold?.patientId ?? null, p.returnHold?.until ?? null],
-          p.id,
-        );
-      }
-      return;
-    }
-    if (a instanceof DistrictPolicy) {
-      const doc = JSON.stringify(a.document);
-      if (t.isNew) {
-        await this.q(`INSERT INTO district_policies (id, district_id, document, version, chain_seq, chain_hash, created_at, updated_at) VALUES ($1,$2,$3,1,$4,$5,$6,$6)`, [a.id, a.document.districtId, doc, chainSeq, hash, now]);
-      } else {
-        await this.versioned(`UPDATE district_policies SET document=$3, version=version+1, chain_seq=$4, chain_hash=$5, updated_at=$6 WHERE id=$1 AND version=$2`, [a.id, a.version, doc, chainSeq, hash, now], a.id);
-      }
-      return;
-    }
-    if (a instanceof Programme) return this.saveProgramme(a, t, chainSeq, hash, now);
-    if (a instanceof ApiKey) {
-      const p = a.props;
-      if (t.isNew) {
-        await this.q(
-          `INSERT INTO api_keys (id, prefix, key_hash, label, role, institution_id, district_id, created_by, created_at, expires_at, version, chain_seq, chain_hash)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,1,$11,$12)`,
-          [p.id, p.prefix, p.keyHash, p.label, p.role, p.institutionId, p.districtId, p.createdBy, p.createdAt, p.expiresAt, chainSeq, hash],
-        );
-      } else {
-        await this.versioned(`UPDATE api_keys SET revoked_at=$3, revoked_by=$4, version=version+1, chain_seq=$5, chain_hash=$6 WHERE id=$1 AND version=$2`, [p.id, a.version, p.revokedAt, p.revokedBy, chainSeq, hash], p.id);
-      }
-      return;
-    }
-    if (a instanceof WebhookSubscription) {
-      const p = a.props;
-      if (t.isNew) {
-        await this.q(
-          `INSERT INTO webhook_subscriptions (id, institution_id, url, event_types, description, secret_enc, created_by, created_at, version, chain_seq, chain_hash)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,1,$9,$10)`,
-          [p.id, p.institutionId, p.url, p.eventTypes, p.description, p.secretEnc, p.createdBy, now, chainSeq, hash],
-        );
-      } else {
-        await this.versioned(
-          `UPDATE webhook_subscriptions SET active=$3, deleted_at=CASE WHEN $3 THEN NULL ELSE $4::timestamptz END, version=version+1, chain_seq=$5, chain_hash=$6 WHERE id=$1 AND version=$2`,
-          [p.id, a.version, p.active, now, chainSeq, hash],
-          p.id,
-        );
-      }
-      return;
-    }
-    if (a instanceof Agreement) {
-      const p = a.props;
-      if (!t.isNew) return; // agreements are added, never changed in place
-      await this.q(
-        `INSERT INTO cooperation_agreements (id, district_id, from_institution_id, to_institution_id, kinds, directions, version, chain_seq, chain_hash, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,1,$7,$8,$9,$9)`,
-        [p.id, p.districtId, p.fromInstitutionId, p.toInstitutionId, p.kinds, p.directions, chainSeq, hash, now],
-      );
-      return;
-    }
-    if (a instanceof Institution) {
-      const p = a.props;
-      if (!t.isNew) return; // institutions change through registry commands added with the registry
-      await this.q(
-        `INSERT INTO institutions (id, code, name, type, district_id, address, lat, lng, services, version, chain_seq, chain_hash, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,1,$10,$11,$12,$12)`,
-        [p.id, p.code, p.name, p.type, p.districtId, p.address, p.lat, p.lng, p.services, chainSeq, hash, now],
-      );
-      return;
-    }
-    const p = a.props;
-    if (t.isNew) {
-      await this.q(
-        `INSERT INTO patients (id, resident_id_hash, resident_id_enc, name_enc, phone_enc, sex, birth_date, registered_by_institution, assessment, hardship, family_doctor_institution_id, version, chain_seq, chain_hash, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$14,1,$11,$12,$13,$13)`,
-        [p.id, this.cipher.blindIndex(p.residentId), this.cipher.encrypt(p.residentId), this.cipher.encrypt(p.name), p.phone ? this.cipher.encrypt(p.phone) : null, p.sex, p.birthDate, p.registeredBy, p.assessment ? JSON.stringify(p.assessment) : null, p.hardship, chainSeq, hash, now, p.familyDoctorInstitutionId ?? null],
-      );
-    } else {
-      await this.versioned(`UPDATE patients SET assessment=$3, hardship=$4, version=version+1, chain_seq=$5, chain_hash=$6, updated_at=$7 WHERE id=$1 AND version=$2`, [p.id, a.version, p.assessment ? JSON.stringify(p.assessment) : null, p.hardship, chainSeq, hash, now], p.id);
-    }
-    // The patient's care relationships (master patient index): what the caller supplied is PII, encrypted like the rest.
-    for (const rel of a.takeNewRelationships()) {
-      await this.q(
-        `INSERT INTO care_relationships (patient_id, institution_id, kind, shared_record, supplied_enc, since) VALUES ($1,$2,$3,$4,$5,$6)
-         ON CONFLICT (patient_id, institution_id, kind) WHERE ended_at IS NULL DO NOTHING`,
-        [p.id, rel.institutionId, rel.kind, rel.sharedRecord, rel.supplied ? this.cipher.encrypt(JSON.stringify(rel.supplied)) : null, now],
-      );
-    }
-  }
-
-  private async saveProgramme(a: Programme, t: Tracked, chainSeq: number, hash: string | null, now: Date): Promise<void> {
-    const p = a.props;
-    if (t.isNew) {
-      await this.q(
-        `INSERT INTO home_programmes (id, institution_id, district_id, kind, name, capacity, area_codes, radius_km, services, min_care_level, max_care_level, version, chain_seq, chain_hash, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,1,$12,$13,$14,$14)`,
-        [p.id, p.institutionId, p.districtId, p.kind, p.name, p.capacity, p.serviceArea.areaCodes, p.serviceArea.radiusKm, p.services, p.minCareLevel, p.maxCareLevel, chainSeq, hash, now],
-      );
-    } else {
-      await this.versioned(`UPDATE home_programmes SET capacity=$3, version=version+1, chain_seq=$4, chain_hash=$5, updated_at=$6 WHERE id=$1 AND version=$2`, [p.id, a.version, p.capacity, chainSeq, hash, now], p.id);
-    }
-    for (const e of p.enrolments) {
-      await this.q(
-        `INSERT INTO enrolments (id, programme_id, patient_id, referral_id, started_at, ended_at, ended_by_referral_id) VALUES ($1,$2,$3,$4,$5,$6,$7)
-         ON CONFLICT (id) DO UPDATE SET ended_at = EXCLUDED.ended_at, ended_by_referral_id = EXCLUDED.ended_by_referral_id`,
-        [e.id, p.id, e.patientId, e.referralId, e.startedAt, e.endedAt, e.endedByReferralId],
-      );
-    }
-  }
-
-  private async saveReferral(r: Referral, t: Tracked, chainSeq: number, hash: string | null): Promise<void> {
-    const p = r.props;
-    if (t.isNew) {
-      await this.q(
-        `INSERT INTO referrals (id, patient_id, district_id, origin_institution_id, origin_bed_id, origin_kind, requested_kind, direction, services, urgency, strategy, fanout, clinical_summary, care_level, consent, expected_arrival, state, state_reason, candidates, candidate_cursor, created_by, version, chain_seq, chain_hash, created_at, updated_at, dispatch)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,1,$22,$23,$24,$25,$26)`,
-        [p.id, p.patientId, p.districtId, p.originInstitutionId, p.originBedId, p.originKind, p.requestedKind, p.direction, p.services, p.urgency, p.strategy, p.fanout, p.clinicalSummary, p.careLevel, p.consent, p.expectedArrival, p.state, p.stateReason, JSON.stringify(p.candidates), p.candidateCursor, p.createdBy, chainSeq, hash, p.createdAt, p.updatedAt, p.dispatch ?? 'MANUAL'],
-      );
-    } else {
-      await this.versioned(
-        `UPDATE referrals SET state=$3, state_reason=$4, strategy=$5, candidates=$6, candidate_cursor=$7, version=version+1, chain_seq=$8, chain_hash=$9, updated_at=$10, care_level=$11 WHERE id=$1 AND version=$2`,
-        [p.id, r.version, p.state, p.stateReason, p.strategy, JSON.stringify(p.candidates), p.candidateCursor, chainSeq, hash, p.updatedAt, p.careLevel],
-        p.id,
-      );
-    }
-    const changed = <X extends { id: string }>(xs: X[]) => xs.filter((x) => t.snapshot?.get(x.id) !== JSON.stringify(x));
-    const offers = changed(p.offers);
-    if (offers.length) {
-      const flat: unknown[] = [];
-      const tuples = offers.map((o, i) => {
-        flat.push(o.id, p.id, o.targetInstitutionId, o.targetBedId, o.targetProgrammeId, o.state, o.rank, o.deadlineAt, o.createdAt, o.viewedAt, o.viewedBy, o.answeredAt, o.answeredBy, o.declineReason, o.declinedBy, o.declineText);
-        return `(${Array.from({ length: 16 }, (_, k) => `$${i * 16 + k + 1}`).join(',')})`;
-      });
-      await this.q(
-        `INSERT INTO offers (id, referral_id, target_institution_id, target_bed_id, target_programme_id, state, rank, deadline_at, created_at, viewed_at, viewed_by, answered_at, answered_by, decline_reason, declined_by, decline_text)
-         VALUES ${tuples.join(',')}
-         ON CONFLICT (id) DO UPDATE SET state=EXCLUDED.state, viewed_at=EXCLUDED.viewed_at, viewed_by=EXCLUDED.viewed_by, answered_at=EXCLUDED.answered_at,
-           answered_by=EXCLUDED.answered_by, decline_reason=EXCLUDED.decline_reason, declined_by=EXCLUDED.declined_by, decline_text=EXCLUDED.decline_text, deadline_at=EXCLUDED.deadline_at`,
-        flat,
-      );
-    }
-    const res = changed(p.reservations);
-    if (res.length) {
-      const flat: unknown[] = [];
-      const tuples = res.map((x, i) => {
-        flat.push(x.id, p.id, x.offerId, x.institutionId, x.bedId, x.programmeId, x.state, x.expiresAt, x.createdAt, x.endedAt);
-        return `(${Array.from({ length: 10 }, (_, k) => `$${i * 10 + k + 1}`).join(',')})`;
-      });
-      await this.q(
-        `INSERT INTO reservations (id, referral_id, offer_id, institution_id, bed_id, programme_id, state, expires_at, created_at, ended_at)
-         VALUES ${tuples.join(',')}
-         ON CONFLICT (id) DO UPDATE SET state=EXCLUDED.state, ended_at=EXCLUDED.ended_at, expires_at=EXCLUDED.expires_at`,
-        flat,
-      );
-    }
+    const adapter = adapterOf(a);
+    const save: Save = {
+      q: this.q,
+      cipher: this.cipher,
+      now,
+      chain: { chain_seq: chainSeq, chain_hash: chainHash ?? (t.chainHash === GENESIS_HASH ? null : t.chainHash) },
+      changed: (xs) => xs.filter((x) => t.snapshot?.get(x.id) !== JSON.stringify(x)),
+      update: (table, id, version, values) => this.versioned(updateSql(table), updateParams(table, id, version, values), id),
+    };
+    if (t.isNew) await adapter.insert(a, save);
+    else await adapter.update(a, save);
+    await adapter.saveChildren?.(a, save);
   }
 
   /** TypeORM's @VersionColumn does not guard save(): the check is written out here. */

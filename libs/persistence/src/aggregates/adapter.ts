@@ -1,0 +1,46 @@
+import { AggregateRoot, ErrorCode } from '@bedlink/domain';
+import { PiiCipher } from '../pii-cipher';
+import { Query, Table } from './table';
+
+export type Row = Record<string, any>;
+
+export const d = (v: Date | string | number | null | undefined): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+
+/** What an adapter gets to write one aggregate at the end of the transaction. */
+export interface Save {
+  readonly q: Query;
+  readonly cipher: PiiCipher;
+  readonly now: Date;
+  /** Where the aggregate's audit chain stands after this command: the root row keeps it. */
+  readonly chain: { chain_seq: number; chain_hash: string | null };
+  /** The child entities that differ from what was loaded (all of them for a new aggregate). */
+  changed<X extends { id: string }>(xs: readonly X[]): X[];
+  /** The root row's UPDATE guarded by the version it was loaded at: VERSION_CONFLICT when no row matched. */
+  update<C extends string, U extends string>(t: Table<C, U>, id: string, version: number, values: Record<U, unknown>): Promise<void>;
+}
+
+/**
+ * How one aggregate type lives in the database: its root table and how to load it (the generic loader in the
+ * unit of work locks the root row, then reads `children` in a second statement), and how to write it back.
+ */
+export interface AggregateAdapter<A extends AggregateRoot> {
+  readonly table: Table;
+  /** Every table the adapter writes, root first (schema:check checks their columns). */
+  readonly tables: readonly Table[];
+  readonly notFound: { code: ErrorCode; what: string };
+  /** SELECT ... FOR UPDATE on the root row. */
+  readonly lock: boolean;
+  /** An extra condition on the root row (e.g. only live rows). */
+  readonly where?: string;
+  /** Child columns merged into the root row before fromRow: ONE statement, run after the root row is locked. */
+  children?(q: Query, id: string): Promise<Row>;
+  fromRow(row: Row, cipher: PiiCipher): A;
+  /** Child entities remembered as loaded, so that only the changed ones are written back. */
+  childEntities?(a: A): readonly { id: string }[];
+  insert(a: A, s: Save): Promise<void>;
+  /** Root row only; children are written by saveChildren, after it. */
+  update(a: A, s: Save): Promise<void>;
+  saveChildren?(a: A, s: Save): Promise<void>;
+  /** Outbox priority of the aggregate's events (default 3). */
+  priority?(a: A): number;
+}

@@ -1,0 +1,169 @@
+import { Candidate, Offer, Referral, Reservation, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
+import { AggregateAdapter, d, Row } from './adapter';
+import { insertRows, table, upsertOn } from './table';
+
+const REFERRALS = table(
+  'referrals',
+  ['id', 'patient_id', 'district_id', 'origin_institution_id', 'origin_bed_id', 'origin_kind', 'requested_kind', 'direction', 'services', 'urgency', 'strategy', 'fanout', 'clinical_summary', 'care_level', 'consent', 'expected_arrival', 'state', 'state_reason', 'candidates', 'candidate_cursor', 'created_by', 'version', 'chain_seq', 'chain_hash', 'created_at', 'updated_at', 'dispatch'],
+  ['state', 'state_reason', 'strategy', 'candidates', 'candidate_cursor', 'chain_seq', 'chain_hash', 'updated_at', 'care_level'],
+);
+const OFFERS = table('offers', ['id', 'referral_id', 'target_institution_id', 'target_bed_id', 'target_programme_id', 'state', 'rank', 'deadline_at', 'created_at', 'viewed_at', 'viewed_by', 'answered_at', 'answered_by', 'decline_reason', 'declined_by', 'decline_text']);
+const OFFERS_CHANGE = ['state', 'viewed_at', 'viewed_by', 'answered_at', 'answered_by', 'decline_reason', 'declined_by', 'decline_text', 'deadline_at'] as const satisfies readonly (typeof OFFERS.columns)[number][];
+const RESERVATIONS = table('reservations', ['id', 'referral_id', 'offer_id', 'institution_id', 'bed_id', 'programme_id', 'state', 'expires_at', 'created_at', 'ended_at']);
+const RESERVATIONS_CHANGE = ['state', 'ended_at', 'expires_at'] as const satisfies readonly (typeof RESERVATIONS.columns)[number][];
+
+export function rowToOffer(o: Row): Offer {
+  return {
+    id: o.id,
+    targetInstitutionId: o.target_institution_id,
+    targetBedId: o.target_bed_id,
+    targetProgrammeId: o.target_programme_id,
+    state: o.state,
+    rank: o.rank,
+    deadlineAt: d(o.deadline_at),
+    createdAt: d(o.created_at)!,
+    viewedAt: d(o.viewed_at),
+    viewedBy: o.viewed_by,
+    answeredAt: d(o.answered_at),
+    answeredBy: o.answered_by,
+    declineReason: o.decline_reason,
+    declinedBy: o.declined_by,
+    declineText: o.decline_text,
+  };
+}
+
+export function rowToReservation(x: Row): Reservation {
+  return {
+    id: x.id,
+    offerId: x.offer_id,
+    institutionId: x.institution_id,
+    bedId: x.bed_id,
+    programmeId: x.programme_id,
+    state: x.state,
+    expiresAt: d(x.expires_at)!,
+    createdAt: d(x.created_at)!,
+    endedAt: d(x.ended_at),
+  };
+}
+
+export function rowToReferral(r: Row): Referral {
+  return Referral.rehydrate(
+    {
+      id: r.id,
+      patientId: r.patient_id,
+      districtId: r.district_id,
+      originInstitutionId: r.origin_institution_id,
+      originBedId: r.origin_bed_id,
+      originKind: r.origin_kind,
+      requestedKind: r.requested_kind,
+      direction: r.direction,
+      services: r.services,
+      urgency: r.urgency,
+      strategy: r.strategy,
+      fanout: r.fanout,
+      clinicalSummary: r.clinical_summary,
+      careLevel: r.care_level,
+      consent: r.consent,
+      expectedArrival: d(r.expected_arrival),
+      state: r.state,
+      stateReason: r.state_reason,
+      offers: (r.offers ?? []).map(rowToOffer),
+      reservations: (r.reservations ?? []).map(rowToReservation),
+      candidates: (r.candidates ?? []) as Candidate[],
+      candidateCursor: r.candidate_cursor,
+      createdBy: r.created_by,
+      createdAt: d(r.created_at)!,
+      updatedAt: d(r.updated_at)!,
+      dispatch: r.dispatch ?? 'MANUAL',
+    },
+    r.version,
+  );
+}
+
+export const referralAdapter: AggregateAdapter<Referral> = {
+  table: REFERRALS,
+  tables: [REFERRALS, OFFERS, RESERVATIONS],
+  notFound: { code: 'REFERRAL_NOT_FOUND', what: 'referral' },
+  lock: true,
+  async children(q, id) {
+    const [children] = await q(
+      `SELECT (SELECT coalesce(json_agg(o ORDER BY o.rank), '[]') FROM offers o WHERE o.referral_id = $1) AS offers,
+              (SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM reservations x WHERE x.referral_id = $1) AS reservations`,
+      [id],
+    );
+    return children;
+  },
+  fromRow: (row) => rowToReferral(row),
+  childEntities: (r) => [...r.props.offers, ...r.props.reservations],
+  async insert(r, s) {
+    const p = r.props;
+    await insertRows(s.q, REFERRALS, [
+      {
+        id: p.id,
+        patient_id: p.patientId,
+        district_id: p.districtId,
+        origin_institution_id: p.originInstitutionId,
+        origin_bed_id: p.originBedId,
+        origin_kind: p.originKind,
+        requested_kind: p.requestedKind,
+        direction: p.direction,
+        services: p.services,
+        urgency: p.urgency,
+        strategy: p.strategy,
+        fanout: p.fanout,
+        clinical_summary: p.clinicalSummary,
+        care_level: p.careLevel,
+        consent: p.consent,
+        expected_arrival: p.expectedArrival,
+        state: p.state,
+        state_reason: p.stateReason,
+        candidates: JSON.stringify(p.candidates),
+        candidate_cursor: p.candidateCursor,
+        created_by: p.createdBy,
+        version: 1,
+        ...s.chain,
+        created_at: p.createdAt,
+        updated_at: p.updatedAt,
+        dispatch: p.dispatch ?? 'MANUAL',
+      },
+    ]);
+  },
+  async update(r, s) {
+    const p = r.props;
+    await s.update(REFERRALS, p.id, r.version, { state: p.state, state_reason: p.stateReason, strategy: p.strategy, candidates: JSON.stringify(p.candidates), candidate_cursor: p.candidateCursor, ...s.chain, updated_at: p.updatedAt, care_level: p.careLevel });
+  },
+  async saveChildren(r, s) {
+    const p = r.props;
+    await insertRows(
+      s.q,
+      OFFERS,
+      s.changed(p.offers).map((o) => ({
+        id: o.id,
+        referral_id: p.id,
+        target_institution_id: o.targetInstitutionId,
+        target_bed_id: o.targetBedId,
+        target_programme_id: o.targetProgrammeId,
+        state: o.state,
+        rank: o.rank,
+        deadline_at: o.deadlineAt,
+        created_at: o.createdAt,
+        viewed_at: o.viewedAt,
+        viewed_by: o.viewedBy,
+        answered_at: o.answeredAt,
+        answered_by: o.answeredBy,
+        decline_reason: o.declineReason,
+        declined_by: o.declinedBy,
+        decline_text: o.declineText,
+      })),
+      upsertOn('id', OFFERS_CHANGE),
+    );
+    // after the offers: a reservation references its offer
+    await insertRows(
+      s.q,
+      RESERVATIONS,
+      s.changed(p.reservations).map((x) => ({ id: x.id, referral_id: p.id, offer_id: x.offerId, institution_id: x.institutionId, bed_id: x.bedId, programme_id: x.programmeId, state: x.state, expires_at: x.expiresAt, created_at: x.createdAt, ended_at: x.endedAt })),
+      upsertOn('id', RESERVATIONS_CHANGE),
+    );
+  },
+  priority: (r) => URGENCY_PRIORITY[r.props.urgency as Urgency],
+};
