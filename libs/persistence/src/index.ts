@@ -19,3 +19,4 @@ export * from './kpi.projector';
 export * from './api-keys';
 export * from './patient-involvement';
 export * from './districts';
+export * from './read';
