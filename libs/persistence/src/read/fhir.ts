@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Actor, authorizeRead, DISTRICT_ROLES, DomainError, notFound } from '@bedlink/domain';
+import { Actor, authorizeRead, notFound } from '@bedlink/domain';
 import { BedEntity, InstitutionEntity, ReferralEntity } from '../entities';
-import { liveInvolvementSql } from '../patient-involvement';
-import { ReferralReads } from './referrals';
+import { ReferralReads, scopeReferrals } from './referrals';
 import { HeldBed, RegistryReads } from './registry';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,12 +31,7 @@ export class FhirReads {
 
   async searchReferrals(actor: Actor, f: { states?: string[]; requester?: string; owner?: string; updated?: UpdatedBound[] }, page: Page): Promise<{ total: number; views: Record<string, unknown>[] }> {
     const qb = this.ds.getRepository(ReferralEntity).createQueryBuilder('r');
-    if (DISTRICT_ROLES.includes(actor.role)) {
-      if (actor.districtId) qb.andWhere('r.district_id = :d', { d: actor.districtId });
-    } else {
-      if (!actor.institutionId) throw new DomainError('FORBIDDEN', 'no institution on this token');
-      qb.andWhere(liveInvolvementSql('r', ':inst'), { inst: actor.institutionId });
-    }
+    scopeReferrals(qb, actor);
     if (f.states) qb.andWhere('r.state IN (:...states)', { states: f.states });
     if (f.requester) qb.andWhere('r.origin_institution_id = :req', { req: f.requester });
     // The owner is the institution holding the accepted offer, or one with a live offer.

@@ -1,9 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, SelectQueryBuilder } from 'typeorm';
 import { Actor, authorizeRead, DISTRICT_ROLES, DomainError, FHIR_TASK_STATUS, liveInvolvement, notFound, ReferralState, Urgency } from '@bedlink/domain';
 import { AuditRecordEntity, InstitutionEntity, OfferEntity, ReferralEntity, ReservationEntity } from '../entities';
 import { liveInvolvementSql } from '../patient-involvement';
 import { verifyAuditChains } from '../audit-verifier';
+
+/**
+ * Narrows a referral query (alias `r`) to what the actor may list: its district for a district role,
+ * otherwise the referrals its institution is live-involved in (a target whose offer ended no longer
+ * lists the referral). The SQL does the scoping, so authorizeRead checks only the role.
+ */
+export function scopeReferrals(qb: SelectQueryBuilder<ReferralEntity>, actor: Actor, side: 'origin' | 'target' | 'all' = 'all'): void {
+  if (DISTRICT_ROLES.includes(actor.role)) {
+    authorizeRead(actor, 'ListReferrals', {});
+    if (actor.districtId) qb.andWhere('r.district_id = :d', { d: actor.districtId });
+    return;
+  }
+  if (!actor.institutionId) throw new DomainError('FORBIDDEN', 'no institution on this token');
+  authorizeRead(actor, 'ListReferrals', { involved: [actor.institutionId] });
+  if (side === 'origin') qb.andWhere('r.origin_institution_id = :inst', { inst: actor.institutionId });
+  else if (side === 'target') qb.andWhere(`r.origin_institution_id <> :inst AND ${liveInvolvementSql('r', ':inst')}`, { inst: actor.institutionId });
+  else qb.andWhere(liveInvolvementSql('r', ':inst'), { inst: actor.institutionId });
+}
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -82,16 +100,7 @@ export class ReferralReads {
     const limit = q.limit ?? 50;
     const qb = this.ds.getRepository(ReferralEntity).createQueryBuilder('r').orderBy('r.updated_at', 'DESC').limit(limit);
     if (q.state) qb.andWhere('r.state = :state', { state: q.state });
-    if (DISTRICT_ROLES.includes(actor.role)) {
-      if (actor.districtId) qb.andWhere('r.district_id = :d', { d: actor.districtId });
-    } else {
-      if (!actor.institutionId) throw new DomainError('FORBIDDEN', 'no institution on this token');
-      const side = q.side ?? 'all';
-      // live involvement only: a target whose offer ended no longer lists the referral
-      if (side === 'origin') qb.andWhere('r.origin_institution_id = :inst', { inst: actor.institutionId });
-      else if (side === 'target') qb.andWhere(`r.origin_institution_id <> :inst AND ${liveInvolvementSql('r', ':inst')}`, { inst: actor.institutionId });
-      else qb.andWhere(liveInvolvementSql('r', ':inst'), { inst: actor.institutionId });
-    }
+    scopeReferrals(qb, actor, q.side);
     return this.views(await qb.getMany());
   }
 
