@@ -8,7 +8,6 @@ import IORedis from 'ioredis';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import { Queue, QueueEvents } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { TokenVerifier } from '@bedlink/auth';
 import { Clock, PatientRecords, Policy } from '@bedlink/application';
 import { authFailureLimit, EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
@@ -16,7 +15,7 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ALL_QUEUES, CommandGateway, JobSeal, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
-import { ApiKeyStore, findCommandOutcome, InfraModule, PiiCipher } from '@bedlink/persistence';
+import { ApiKeyStore, CommandLogReads, InfraModule, PiiCipher, READ_EXPORTS, READ_PROVIDERS } from '@bedlink/persistence';
 import { ApiKeysController } from './http/api-keys.controller';
 import { API_KEYS, AUTH_FAILURES, AuthFailureCounter, AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle';
@@ -28,7 +27,6 @@ import { EventsController, LiveHub } from './events/live-stream';
 import { FhirModule } from './fhir/fhir.module';
 import { HealthController } from './health/health.controller';
 import { Hl7Module } from './hl7/hl7.module';
-import { ReferralQueries } from './referrals/referral-queries';
 import { ReferralsController } from './referrals/referrals.controller';
 import { InboxController } from './referrals/inbox.controller';
 import { PolicyController } from './registry/policy.controller';
@@ -57,7 +55,7 @@ class QueueEventsCloser implements OnApplicationShutdown {
   }
 }
 
-/** The API process: REST, health; writes go to the commands queue, reads to Postgres. */
+/** The API process: REST, health; writes go to the commands queue, reads through libs/persistence's read side. */
 @Module({})
 export class ApiModule {
   static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream; resolver?: HostResolver } = {}): DynamicModule {
@@ -104,7 +102,8 @@ export class ApiModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: PrincipalThrottlerGuard },
         { provide: TOKEN_VERIFIER, useValue: verifier },
-        { provide: API_KEYS, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyStore(ds) },
+        ...READ_PROVIDERS,
+        { provide: API_KEYS, useExisting: ApiKeyStore },
         { provide: THROTTLE_REDIS, useValue: throttleRedis },
         { provide: AUTH_FAILURES, useValue: authFailures },
         ThrottleRedisCloser,
@@ -112,17 +111,16 @@ export class ApiModule {
         { provide: QUEUE_EVENTS, useFactory: () => new QueueEvents(QUEUES.commands, { connection, prefix: cfg.QUEUE_PREFIX }) },
         {
           provide: COMMAND_GATEWAY,
-          inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, DataSource],
-          useFactory: (queue: Queue, events: QueueEvents, ds: DataSource) => new CommandGateway(queue, events, (id) => findCommandOutcome(ds, id), cfg.COMMAND_TIMEOUT_MS, new JobSeal(new PiiCipher(jobSigningSecret(cfg)))),
+          inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, CommandLogReads],
+          useFactory: (queue: Queue, events: QueueEvents, log: CommandLogReads) => new CommandGateway(queue, events, (id) => log.outcome(id), cfg.COMMAND_TIMEOUT_MS, new JobSeal(new PiiCipher(jobSigningSecret(cfg)))),
         },
         QueueEventsCloser,
         { provide: OPS_QUEUES, inject: ALL_QUEUES.map((q) => getQueueToken(q)), useFactory: (...queues: Queue[]) => queues },
         MetricsService,
         CommandRunner,
-        ReferralQueries,
         LiveHub,
       ],
-      exports: [CommandRunner, ReferralQueries],
+      exports: [CommandRunner, ...READ_EXPORTS],
     };
   }
 }

@@ -12,6 +12,7 @@ export * from './patients/patient';
 export * from './referral/referral-machine';
 export * from './referral/referral';
 export * from './access/permissions';
+export * from './access/authorize-read';
 export * from './access/credentials';
 export * from './programmes/programme';
 export * from './agreements/agreement';

@@ -20,3 +20,4 @@ export * from './api-keys';
 export * from './patient-involvement';
 export * from './districts';
 export * from './aggregates';
+export * from './read';

@@ -37,7 +37,7 @@ export const URGENCY_OF: Readonly<Record<string, Urgency>> = { routine: 'ROUTINE
 const ref = (type: string, id: string | null | undefined, display?: string | null) => (id ? { reference: `${type}/${id}`, ...(display ? { display } : {}) } : undefined);
 const clean = <T extends Json>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))) as T;
 
-/** The referral view of ReferralQueries (what REST returns), the source of Task and ServiceRequest. */
+/** The referral view of ReferralReads (what REST returns), the source of Task and ServiceRequest. */
 export interface ReferralView {
   id: string;
   state: string;

@@ -3,12 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { Request } from 'express';
-import { DataSource, In } from 'typeorm';
 import { AcceptOfferDto, DeclineOfferDto, DraftReferralDto, ExtendOfferDto } from '@bedlink/contracts';
-import { Actor, authorize, BED_KINDS, CommandName, DECLINE_REASONS, DISTRICT_ROLES, DomainError, FHIR_TASK_STATUS, notFound, REFERRAL_STATES, SERVICES, Urgency } from '@bedlink/domain';
-import { BedEntity, InstitutionEntity, OfferEntity, ReferralEntity, ReservationEntity, liveInvolvementSql } from '@bedlink/persistence';
+import { Actor, BED_KINDS, CommandName, DECLINE_REASONS, DISTRICT_ROLES, DomainError, FHIR_TASK_STATUS, notFound, REFERRAL_STATES, SERVICES, Urgency } from '@bedlink/domain';
+import { BedEntity, FhirReads, HeldBed, ReferralReads, UpdatedBound } from '@bedlink/persistence';
 import { CommandRunner } from '../http/command-runner';
-import { ReferralQueries } from '../referrals/referral-queries';
 import { CS, EXT, Json, ReferralView, searchset, toLocation, toOfferTask, toOrganization, toServiceRequest, toTask, URGENCY_OF } from './fhir-mappers';
 import { applyJsonPatch } from './json-patch';
 
@@ -42,8 +40,8 @@ async function validated<T extends object>(cls: new () => T, payload: object, wh
 }
 
 /** FHIR `_lastUpdated` (prefixes eq, gt, ge, lt, le) → SQL conditions on updated_at. */
-function lastUpdated(values: string[]): Array<{ op: string; at: Date }> {
-  const out: Array<{ op: string; at: Date }> = [];
+function lastUpdated(values: string[]): UpdatedBound[] {
+  const out: UpdatedBound[] = [];
   for (const raw of values) {
     const m = /^(eq|gt|ge|lt|le)?(\d{4}(-\d{2}(-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?)$/.exec(raw);
     if (!m) throw bad(`_lastUpdated=${raw} is not a FHIR date search value`);
@@ -90,8 +88,8 @@ for (const s of REFERRAL_STATES) REFERRAL_STATES_OF_STATUS.set(FHIR_TASK_STATUS[
 @Injectable()
 export class FhirService {
   constructor(
-    private readonly ds: DataSource,
-    private readonly queries: ReferralQueries,
+    private readonly reads: FhirReads,
+    private readonly queries: ReferralReads,
     private readonly commands: CommandRunner,
   ) {}
 
@@ -104,10 +102,10 @@ export class FhirService {
   /** A Task id is a referral id or an offer id (the offer's child Task). */
   private async taskTarget(actor: Actor, id: string): Promise<{ view: ReferralView; offerId?: string }> {
     if (!UUID.test(id)) throw notFound('REFERRAL_NOT_FOUND', 'Task', id);
-    const offer = await this.ds.getRepository(OfferEntity).findOne({ where: { id }, select: { id: true, referralId: true } });
-    if (offer) {
+    const referralId = await this.queries.referralIdOfOffer(id);
+    if (referralId) {
       try {
-        return { view: await this.referral(actor, offer.referralId), offerId: offer.id };
+        return { view: await this.referral(actor, referralId), offerId: id };
       } catch {
         throw notFound('REFERRAL_NOT_FOUND', 'Task', id);
       }
@@ -136,128 +134,83 @@ export class FhirService {
       const l = links(base, 'Task', honoured, count, offset, all.length);
       return searchset(base, l.self, l.next, all.length, all.slice(offset, offset + count));
     }
-    const qb = this.ds.getRepository(ReferralEntity).createQueryBuilder('r');
-    if (DISTRICT_ROLES.includes(actor.role)) {
-      if (actor.districtId) qb.andWhere('r.district_id = :d', { d: actor.districtId });
-    } else {
-      if (!actor.institutionId) throw new DomainError('FORBIDDEN', 'no institution on this token');
-      qb.andWhere(liveInvolvementSql('r', ':inst'), { inst: actor.institutionId });
-    }
+    const filter: { states?: string[]; requester?: string; owner?: string; updated?: UpdatedBound[] } = {};
     const status = one(q.status);
     if (status) {
-      const states = status.split(',').flatMap((s) => {
+      filter.states = status.split(',').flatMap((s) => {
         const found = REFERRAL_STATES_OF_STATUS.get(s.trim());
         if (!found) throw bad(`status=${s} is not a Task status this server uses (${[...REFERRAL_STATES_OF_STATUS.keys()].join(', ')})`);
         return found;
       });
-      qb.andWhere('r.state IN (:...states)', { states });
       honoured.push(['status', status]);
     }
     const requester = one(q.requester);
     if (requester) {
-      qb.andWhere('r.origin_institution_id = :req', { req: refId('Organization', requester) });
+      filter.requester = refId('Organization', requester);
       honoured.push(['requester', requester]);
     }
     const owner = one(q.owner);
     if (owner) {
       // The owner is the institution holding the accepted offer, or one with a live offer.
-      qb.andWhere(`EXISTS (SELECT 1 FROM offers ow WHERE ow.referral_id = r.id AND ow.target_institution_id = :own AND ow.state IN ('PENDING','VIEWED','ACCEPTED'))`, { own: refId('Organization', owner) });
+      filter.owner = refId('Organization', owner);
       honoured.push(['owner', owner]);
     }
-    lastUpdated(many(q._lastUpdated)).forEach((c, i) => qb.andWhere(`r.updated_at ${c.op} :lu${i}`, { [`lu${i}`]: c.at }));
+    filter.updated = lastUpdated(many(q._lastUpdated));
     for (const v of many(q._lastUpdated)) honoured.push(['_lastUpdated', v]);
-    const total = await qb.getCount();
-    const rows = count === 0 ? [] : await qb.orderBy('r.updated_at', 'DESC').addOrderBy('r.id', 'ASC').offset(offset).limit(count).getMany();
-    const views = await this.views(rows);
+    const { total, views: rows } = await this.reads.searchReferrals(actor, filter, { count, offset });
+    const views = rows as unknown as ReferralView[];
     const l = links(base, 'Task', honoured, count, offset, total);
     return searchset(base, l.self, l.next, total, views.map(toTask));
   }
 
-  private async views(rows: ReferralEntity[]): Promise<ReferralView[]> {
-    if (!rows.length) return [];
-    const ids = rows.map((r) => r.id);
-    const offers = await this.ds.getRepository(OfferEntity).find({ where: { referralId: In(ids) } });
-    const reservations = await this.ds.getRepository(ReservationEntity).find({ where: { referralId: In(ids) } });
-    const instIds = [...new Set([...rows.map((r) => r.originInstitutionId), ...offers.map((o) => o.targetInstitutionId)])];
-    const names = new Map((await this.ds.getRepository(InstitutionEntity).find({ where: { id: In(instIds) }, select: { id: true, name: true } })).map((i) => [i.id, i.name]));
-    return rows.map((r) => {
-      r.offers = offers.filter((o) => o.referralId === r.id);
-      r.reservations = reservations.filter((x) => x.referralId === r.id);
-      return this.queries.view(r, names) as unknown as ReferralView;
-    });
-  }
-
-  private async locations(actor: Actor, beds: BedEntity[]): Promise<Json[]> {
-    const held: Array<{ bed_id: string; referral_id: string; expires_at: Date; district_id: string }> = beds.length
-      ? await this.ds.query(
-          `SELECT x.bed_id, x.referral_id, x.expires_at, r.district_id FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD' AND x.bed_id = ANY($1::uuid[])`,
-          [beds.map((b) => b.id)],
-        )
-      : [];
-    const holds = new Map(held.map((h) => [h.bed_id, h]));
-    return beds.map((b) => {
-      const h = holds.get(b.id);
+  private locations(actor: Actor, beds: Array<{ bed: BedEntity; hold?: HeldBed }>): Json[] {
+    return beds.map(({ bed: b, hold: h }) => {
       // Which referral holds the bed is the bed's own institution's business (like the occupant in
       // REST), and its district's: another district's coordinator learns nothing of the referral.
-      const showTask = !!h && ((DISTRICT_ROLES.includes(actor.role) && (!actor.districtId || actor.districtId === h.district_id)) || actor.institutionId === b.institutionId);
-      return toLocation(b, h ? { referralId: h.referral_id, expiresAt: new Date(h.expires_at).toISOString(), showTask } : undefined);
+      const showTask = !!h && ((DISTRICT_ROLES.includes(actor.role) && (!actor.districtId || actor.districtId === h.districtId)) || actor.institutionId === b.institutionId);
+      return toLocation(b, h ? { referralId: h.referralId, expiresAt: h.expiresAt.toISOString(), showTask } : undefined);
     });
   }
 
   async readLocation(actor: Actor, id: string): Promise<Json> {
-    authorize(actor, 'ReadRegistry', {});
-    const b = UUID.test(id) ? await this.ds.getRepository(BedEntity).findOne({ where: { id } }) : null;
-    if (!b) throw notFound('BED_NOT_FOUND', 'Location', id);
-    return (await this.locations(actor, [b]))[0];
+    return this.locations(actor, [await this.reads.bed(actor, id)])[0];
   }
 
   async searchLocations(actor: Actor, q: Query, base: string): Promise<Json> {
-    authorize(actor, 'ReadRegistry', {});
     const { count, offset } = paging(q);
     const honoured: Array<[string, string]> = [];
-    const qb = this.ds.getRepository(BedEntity).createQueryBuilder('b');
+    const filter: { institutionId?: string; statuses?: string[] } = {};
     const org = one(q.organization);
     if (org) {
-      qb.andWhere('b.institution_id = :org', { org: refId('Organization', org) });
+      filter.institutionId = refId('Organization', org);
       honoured.push(['organization', org]);
     }
     const op = one(q['operational-status']);
     if (op) {
-      const codes = op.split(',').map((t) => {
+      filter.statuses = op.split(',').map((t) => {
         const [sys, code] = t.includes('|') ? t.split('|') : [undefined, t];
         if ((sys && sys !== CS.v2_0116) || !/^[UOHCIK]$/.test(code)) throw bad(`operational-status=${t} is not an HL7 v2 0116 bed status (U, O, H, C, I, K)`);
         return code;
       });
-      qb.andWhere('b.status IN (:...codes)', { codes });
       honoured.push(['operational-status', op]);
     }
-    const total = await qb.getCount();
-    const rows = count === 0 ? [] : await qb.orderBy('b.ward', 'ASC').addOrderBy('b.label', 'ASC').addOrderBy('b.id', 'ASC').offset(offset).limit(count).getMany();
+    const { total, beds } = await this.reads.searchBeds(actor, filter, { count, offset });
     const l = links(base, 'Location', honoured, count, offset, total);
-    return searchset(base, l.self, l.next, total, await this.locations(actor, rows));
+    return searchset(base, l.self, l.next, total, this.locations(actor, beds));
   }
 
   async readOrganization(actor: Actor, id: string): Promise<Json> {
-    authorize(actor, 'ReadRegistry', {});
-    const i = UUID.test(id) ? await this.ds.getRepository(InstitutionEntity).findOne({ where: { id } }) : null;
-    if (!i) throw notFound('INSTITUTION_NOT_FOUND', 'Organization', id);
-    return toOrganization(i);
+    return toOrganization(await this.reads.institution(actor, id));
   }
 
   async searchOrganizations(actor: Actor, q: Query, base: string): Promise<Json> {
-    authorize(actor, 'ReadRegistry', {});
     const { count, offset } = paging(q);
     const honoured: Array<[string, string]> = [];
-    const qb = this.ds.getRepository(InstitutionEntity).createQueryBuilder('i');
     const name = one(q.name);
-    if (name) {
-      qb.andWhere('i.name ILIKE :name', { name: `${name.replace(/[%_\\]/g, (c) => `\\${c}`)}%` });
-      honoured.push(['name', name]);
-    }
-    const total = await qb.getCount();
-    const rows = count === 0 ? [] : await qb.orderBy('i.name', 'ASC').addOrderBy('i.id', 'ASC').offset(offset).limit(count).getMany();
+    if (name) honoured.push(['name', name]);
+    const { total, institutions } = await this.reads.searchInstitutions(actor, { namePrefix: name }, { count, offset });
     const l = links(base, 'Organization', honoured, count, offset, total);
-    return searchset(base, l.self, l.next, total, rows.map(toOrganization));
+    return searchset(base, l.self, l.next, total, institutions.map(toOrganization));
   }
 
   // ------------------------------------------------------------------ writes (the REST command path)

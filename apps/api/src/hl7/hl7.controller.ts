@@ -2,10 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
-import { DataSource } from 'typeorm';
-import { Actor, DISTRICT_ROLES, DomainError } from '@bedlink/domain';
+import { Actor, DomainError } from '@bedlink/domain';
 import { CommandGateway, CommandOutcome } from '@bedlink/messaging';
-import { findCommandOutcome, PII_CIPHER, PiiCipher } from '@bedlink/persistence';
+import { CommandLogReads, PII_CIPHER, PiiCipher, ReferralReads } from '@bedlink/persistence';
 import { ApiErrors } from '../http/api-docs';
 import { CurrentActor } from '../http/auth';
 import { CommandRunner } from '../http/command-runner';
@@ -39,7 +38,8 @@ export class Hl7Controller {
 
   constructor(
     private readonly commands: CommandRunner,
-    private readonly ds: DataSource,
+    private readonly commandLog: CommandLogReads,
+    private readonly referrals: ReferralReads,
     @Inject(PII_CIPHER) private readonly cipher: PiiCipher,
   ) {}
 
@@ -72,7 +72,7 @@ export class Hl7Controller {
 
       // A retransmitted message (same sender and MSH-10) gets the first answer, and acts once.
       const key = `hl7:${createHash('sha256').update(`${h.sendingApplication ?? ''}|${h.sendingFacility ?? ''}|${h.controlId}`).digest('hex').slice(0, 40)}`;
-      const done: CommandOutcome | null = await findCommandOutcome(this.ds, CommandGateway.commandId(actor, key));
+      const done: CommandOutcome | null = await this.commandLog.outcome(CommandGateway.commandId(actor, key));
       if (done?.ok) return ack('AA', `referral ${String(done.result.referralId)} ${String(done.result.state)}`);
       if (done && !done.ok) return ack('AE', `${done.error.code}: ${done.error.message}`, '207');
       const referralId = await this.acceptedReferral(actor, ids);
@@ -92,15 +92,7 @@ export class Hl7Controller {
   private async acceptedReferral(actor: Actor, ids: string[]): Promise<string | undefined> {
     const uuids = ids.filter((i) => UUID.test(i));
     const hashes = ids.filter((i) => !UUID.test(i)).map((i) => this.cipher.blindIndex(i));
-    const rows: Array<{ id: string; origin: string; district: string }> = await this.ds.query(
-      `SELECT r.id, r.origin_institution_id AS origin, r.district_id AS district
-         FROM referrals r JOIN patients p ON p.id = r.patient_id
-        WHERE r.state = 'ACCEPTED' AND (p.id = ANY($1::uuid[]) OR p.resident_id_hash = ANY($2::text[]))
-        ORDER BY r.updated_at DESC`,
-      [uuids, hashes],
-    );
     // Only the referring institution discharges; to anyone else the referral does not exist.
-    const mine = rows.find((r) => (DISTRICT_ROLES.includes(actor.role) ? !actor.districtId || r.district === actor.districtId : r.origin === actor.institutionId));
-    return mine?.id;
+    return this.referrals.acceptedForDischarge(actor, uuids, hashes);
   }
 }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { Hl7Controller } from './hl7.controller';
 
-/** HL7 v2 triggers over HTTP; CommandRunner from the (global) ApiModule, DataSource and PII cipher from InfraModule. */
+/** HL7 v2 triggers over HTTP; CommandRunner and the read side from the (global) ApiModule, PII cipher from InfraModule. */
 @Module({ controllers: [Hl7Controller] })
 export class Hl7Module {}

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Request, Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Actor, CommandName, DomainError, ErrorCode, Urgency } from '@bedlink/domain';
 import { CommandGateway } from '@bedlink/messaging';
+import { ReferralReads } from '@bedlink/persistence';
 import { MetricsService } from '../ops/metrics.service';
 import { correlationIdOf } from '@bedlink/config';
 
@@ -17,7 +17,7 @@ export const COMMAND_GATEWAY = Symbol('COMMAND_GATEWAY');
 export class CommandRunner {
   constructor(
     @Inject(COMMAND_GATEWAY) private readonly gateway: CommandGateway,
-    private readonly ds: DataSource,
+    private readonly referrals: ReferralReads,
     @Optional() private readonly metrics?: MetricsService,
   ) {}
 
@@ -25,8 +25,7 @@ export class CommandRunner {
   private async urgencyOf(payload: object): Promise<Urgency | undefined> {
     const id = (payload as { referralId?: unknown }).referralId;
     if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const rows = await this.ds.query(`SELECT urgency FROM referrals WHERE id = $1`, [id]);
-    return rows[0]?.urgency;
+    return this.referrals.urgencyOf(id);
   }
 
   async run(type: CommandName, payload: object, actor: Actor, req: Request, res: Response, opts: { created?: boolean; urgency?: Urgency } = {}): Promise<Record<string, unknown>> {

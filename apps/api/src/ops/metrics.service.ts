@@ -2,10 +2,9 @@ import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { webhookCountersKey } from '@bedlink/messaging';
-import { OutboxStore, readKpis } from '@bedlink/persistence';
+import { MetricsReads } from '@bedlink/persistence';
 import { OPS_QUEUES, queueStat } from './queue-stats';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -32,15 +31,13 @@ export class MetricsService {
   private readonly webhookDeliveries: Counter<'outcome'>;
   private readonly webhookDeadLetters: Counter;
   private readonly scrapeErrors: Counter<'source'>;
-  private readonly outbox: OutboxStore;
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly reads: MetricsReads,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
     @Inject(OPS_QUEUES) private readonly queues: Queue[],
   ) {
     const r = [this.registry];
-    this.outbox = new OutboxStore(ds);
     collectDefaultMetrics({ register: this.registry, prefix: 'bedlink_api_' });
     this.commandDuration = new Histogram({ name: 'bedlink_command_duration_seconds', help: 'Command latency seen by the API: enqueue, execution by a worker, result', labelNames: ['command', 'outcome'], buckets: LATENCY_BUCKETS, registers: r });
     this.httpDuration = new Histogram({ name: 'bedlink_http_request_duration_seconds', help: 'HTTP requests by route template', labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers: r });
@@ -107,7 +104,7 @@ export class MetricsService {
 
   private async readOutbox(): Promise<void> {
     try {
-      const b = await this.outbox.backlog();
+      const b = await this.reads.outboxBacklog();
       this.outboxBacklog.set(b.unsent);
       this.outboxAge.set(b.oldestMs / 1000);
     } catch {
@@ -132,7 +129,7 @@ export class MetricsService {
 
   private async readKpis(): Promise<void> {
     try {
-      const k = await readKpis(this.ds);
+      const k = await this.reads.kpis();
       const c = (n: string) => k.counters[n] ?? 0;
       this.offers.reset();
       this.offers.inc({ outcome: 'accepted' }, c('offers_accepted'));

@@ -5,8 +5,8 @@ import { Actor, CommandName } from '@bedlink/domain';
 import { AcceptOfferDto, AuditTrail, DeclineOfferDto, DraftReferralDto, ExtendOfferDto, ListReferralsQuery, ReasonDto, ReferralDetail, ReferralView, RerouteDto, SubmitReferralDto, SurgeDto } from '@bedlink/contracts';
 import { ApiCommand, ApiErrors, READ_ERRORS } from '../http/api-docs';
 import { CurrentActor } from '../http/auth';
+import { ReferralReads } from '@bedlink/persistence';
 import { CommandRunner } from '../http/command-runner';
-import { ReferralQueries } from './referral-queries';
 
 const uuid = new ParseUUIDPipe();
 
@@ -22,7 +22,7 @@ const uuid = new ParseUUIDPipe();
 export class ReferralsController {
   constructor(
     private readonly commands: CommandRunner,
-    private readonly queries: ReferralQueries,
+    private readonly queries: ReferralReads,
   ) {}
 
   private cmd(type: CommandName, payload: object, actor: Actor, req: Request, res: Response, created = false) {

@@ -4,7 +4,6 @@ import { Request, Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandRunner } from '../http/command-runner';
 import { ApiErrors, COMMAND_ERRORS, READ_ERRORS } from '../http/api-docs';
-import { DataSource } from 'typeorm';
 import { Actor, DomainError } from '@bedlink/domain';
 import { CreateWebhookDto } from '@bedlink/contracts';
 import { PII_CIPHER, PiiCipher, WebhookSubscriptions } from '@bedlink/persistence';
@@ -22,17 +21,13 @@ import { CurrentActor } from '../http/auth';
 @ApiBearerAuth()
 @Controller('webhooks')
 export class WebhooksController {
-  private readonly subs: WebhookSubscriptions;
-
   constructor(
-    ds: DataSource,
+    private readonly subs: WebhookSubscriptions,
     @Inject(PII_CIPHER) private readonly cipher: PiiCipher,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
     private readonly commands: CommandRunner,
     @Inject(HOST_RESOLVER) private readonly resolver: HostResolver,
-  ) {
-    this.subs = new WebhookSubscriptions(ds, cipher);
-  }
+  ) {}
 
   private institutionOf(a: Actor): string {
     if (!a.institutionId) throw new DomainError('FORBIDDEN', 'webhook subscriptions belong to an institution; this user acts for none', { role: a.role });

@@ -1,13 +1,33 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
-import { Actor, authorize, DISTRICT_ROLES, DomainError, FHIR_TASK_STATUS, liveInvolvement, notFound, ReferralState } from '@bedlink/domain';
-import { AuditRecordEntity, InstitutionEntity, OfferEntity, ReferralEntity, ReservationEntity, liveInvolvementSql, verifyAuditChains } from '@bedlink/persistence';
+import { DataSource, In, SelectQueryBuilder } from 'typeorm';
+import { Actor, authorizeRead, DISTRICT_ROLES, DomainError, FHIR_TASK_STATUS, liveInvolvement, notFound, ReferralState, Urgency } from '@bedlink/domain';
+import { AuditRecordEntity, InstitutionEntity, OfferEntity, ReferralEntity, ReservationEntity } from '../entities';
+import { liveInvolvementSql } from '../patient-involvement';
+import { verifyAuditChains } from '../audit-verifier';
+
+/**
+ * Narrows a referral query (alias `r`) to what the actor may list: its district for a district role,
+ * otherwise the referrals its institution is live-involved in (a target whose offer ended no longer
+ * lists the referral). The SQL does the scoping, so authorizeRead checks only the role.
+ */
+export function scopeReferrals(qb: SelectQueryBuilder<ReferralEntity>, actor: Actor, side: 'origin' | 'target' | 'all' = 'all'): void {
+  if (DISTRICT_ROLES.includes(actor.role)) {
+    authorizeRead(actor, 'ListReferrals', {});
+    if (actor.districtId) qb.andWhere('r.district_id = :d', { d: actor.districtId });
+    return;
+  }
+  if (!actor.institutionId) throw new DomainError('FORBIDDEN', 'no institution on this token');
+  authorizeRead(actor, 'ListReferrals', { involved: [actor.institutionId] });
+  if (side === 'origin') qb.andWhere('r.origin_institution_id = :inst', { inst: actor.institutionId });
+  else if (side === 'target') qb.andWhere(`r.origin_institution_id <> :inst AND ${liveInvolvementSql('r', ':inst')}`, { inst: actor.institutionId });
+  else qb.andWhere(liveInvolvementSql('r', ':inst'), { inst: actor.institutionId });
+}
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
-/** Read side for referrals: whitelisted response shapes, scoped to who may see them. */
+/** Read side for referrals (REST, FHIR, HL7 v2): whitelisted response shapes, scoped to who may see them. */
 @Injectable()
-export class ReferralQueries {
+export class ReferralReads {
   constructor(private readonly ds: DataSource) {}
 
   /** Live involvement only: a target whose offer ended (declined, expired, withdrawn) reads nothing more. */
@@ -19,11 +39,7 @@ export class ReferralQueries {
     const r = await this.ds.getRepository(ReferralEntity).findOne({ where: { id }, relations: { offers: true, reservations: true } });
     if (!r) throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
     // A foreign institution learns nothing, not even that the referral exists.
-    try {
-      authorize(actor, 'ReadReferral', this.access(r));
-    } catch {
-      throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
-    }
+    authorizeRead(actor, 'ReadReferral', this.access(r), { code: 'REFERRAL_NOT_FOUND', what: 'referral', id });
     const names = await this.institutionNames([r.originInstitutionId, ...r.offers.map((o) => o.targetInstitutionId)]);
     const history = await this.ds.getRepository(AuditRecordEntity).find({ where: { aggregateId: id }, order: { aggregateSeq: 'ASC' } });
     return { ...this.view(r, names), history: history.map((h) => ({ seq: h.aggregateSeq, at: iso(h.occurredAt), event: h.eventType, state: (h.payload as { state?: string }).state ?? null, actor: h.actorUser, role: h.actorRole, institution: h.actorInstitution, reason: h.reason })) };
@@ -84,17 +100,12 @@ export class ReferralQueries {
     const limit = q.limit ?? 50;
     const qb = this.ds.getRepository(ReferralEntity).createQueryBuilder('r').orderBy('r.updated_at', 'DESC').limit(limit);
     if (q.state) qb.andWhere('r.state = :state', { state: q.state });
-    if (DISTRICT_ROLES.includes(actor.role)) {
-      if (actor.districtId) qb.andWhere('r.district_id = :d', { d: actor.districtId });
-    } else {
-      if (!actor.institutionId) throw new DomainError('FORBIDDEN', 'no institution on this token');
-      const side = q.side ?? 'all';
-      // live involvement only: a target whose offer ended no longer lists the referral
-      if (side === 'origin') qb.andWhere('r.origin_institution_id = :inst', { inst: actor.institutionId });
-      else if (side === 'target') qb.andWhere(`r.origin_institution_id <> :inst AND ${liveInvolvementSql('r', ':inst')}`, { inst: actor.institutionId });
-      else qb.andWhere(liveInvolvementSql('r', ':inst'), { inst: actor.institutionId });
-    }
-    const rows = await qb.getMany();
+    scopeReferrals(qb, actor, q.side);
+    return this.views(await qb.getMany());
+  }
+
+  /** Whitelisted views of these referrals, their offers, reservations and institution names loaded in three queries. */
+  async views(rows: ReferralEntity[]): Promise<Record<string, unknown>[]> {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.id);
     const offers = await this.ds.getRepository(OfferEntity).find({ where: { referralId: In(ids) } });
@@ -107,14 +118,42 @@ export class ReferralQueries {
     return rows.map((r) => this.view(r, names));
   }
 
+  /** The referral an offer belongs to (an offer is the child Task of its referral in FHIR). */
+  async referralIdOfOffer(offerId: string): Promise<string | undefined> {
+    const o = await this.ds.getRepository(OfferEntity).findOne({ where: { id: offerId }, select: { id: true, referralId: true } });
+    return o?.referralId;
+  }
+
+  /**
+   * A command on an existing referral inherits its urgency, so EMERGENCY work overtakes a ROUTINE
+   * backlog (read before queueing; not an access check).
+   */
+  async urgencyOf(referralId: string): Promise<Urgency | undefined> {
+    const rows: Array<{ urgency: Urgency }> = await this.ds.query(`SELECT urgency FROM referrals WHERE id = $1`, [referralId]);
+    return rows[0]?.urgency;
+  }
+
+  /**
+   * The ACCEPTED referral the actor may discharge for a patient named by uuid or by resident-ID blind
+   * index (HL7 v2 ADT^A03). Only the referring institution (or its district) discharges; to anyone else
+   * the referral does not exist.
+   */
+  async acceptedForDischarge(actor: Actor, patientIds: string[], residentIdHashes: string[]): Promise<string | undefined> {
+    const rows: Array<{ id: string; origin: string; district: string }> = await this.ds.query(
+      `SELECT r.id, r.origin_institution_id AS origin, r.district_id AS district
+         FROM referrals r JOIN patients p ON p.id = r.patient_id
+        WHERE r.state = 'ACCEPTED' AND (p.id = ANY($1::uuid[]) OR p.resident_id_hash = ANY($2::text[]))
+        ORDER BY r.updated_at DESC`,
+      [patientIds, residentIdHashes],
+    );
+    const mine = rows.find((r) => (DISTRICT_ROLES.includes(actor.role) ? !actor.districtId || r.district === actor.districtId : r.origin === actor.institutionId));
+    return mine?.id;
+  }
+
   async trail(actor: Actor, id: string, verify: boolean): Promise<Record<string, unknown>> {
     const r = await this.ds.getRepository(ReferralEntity).findOne({ where: { id }, relations: { offers: true, reservations: true } });
     if (!r) throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
-    try {
-      authorize(actor, 'ReadAuditTrail', this.access(r));
-    } catch {
-      throw notFound('REFERRAL_NOT_FOUND', 'referral', id);
-    }
+    authorizeRead(actor, 'ReadAuditTrail', this.access(r), { code: 'REFERRAL_NOT_FOUND', what: 'referral', id });
     const records = await this.ds.getRepository(AuditRecordEntity).find({ where: { aggregateId: id }, order: { aggregateSeq: 'ASC' } });
     const verification = verify ? await verifyAuditChains(this.ds, { aggregateId: id }) : undefined;
     return {

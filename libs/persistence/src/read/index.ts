@@ -1,0 +1,53 @@
+import { Provider } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ApiKeyStore } from '../api-keys';
+import { PiiCipher } from '../pii-cipher';
+import { PII_CIPHER } from '../unit-of-work';
+import { WebhookSubscriptions } from '../webhook-subscriptions';
+import { AuditReads } from './audit';
+import { BedBoardReads } from './bed-board';
+import { CandidateReads } from './candidates';
+import { CommandLogReads } from './command-log';
+import { FhirReads } from './fhir';
+import { InboxReads } from './inbox';
+import { JourneyReads } from './journey';
+import { MetricsReads } from './metrics';
+import { ProgrammeReads } from './programmes';
+import { ReferralReads } from './referrals';
+import { RegistryReads } from './registry';
+
+export * from './audit';
+export * from './bed-board';
+export * from './candidates';
+export * from './command-log';
+export * from './fhir';
+export * from './inbox';
+export * from './journey';
+export * from './metrics';
+export * from './programmes';
+export * from './referrals';
+export * from './registry';
+
+/**
+ * The read side as Nest providers: the query classes, and the stores the API reads through. An app
+ * injects these, never the DataSource (no SQL outside libs/persistence). Needs InfraModule (DataSource,
+ * CLOCK, POLICY, ENV_CONFIG, PII_CIPHER).
+ */
+export const READ_PROVIDERS: Provider[] = [
+  ReferralReads,
+  RegistryReads,
+  ProgrammeReads,
+  BedBoardReads,
+  JourneyReads,
+  CandidateReads,
+  InboxReads,
+  AuditReads,
+  FhirReads,
+  MetricsReads,
+  CommandLogReads,
+  { provide: ApiKeyStore, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyStore(ds) },
+  { provide: WebhookSubscriptions, inject: [DataSource, PII_CIPHER], useFactory: (ds: DataSource, cipher: PiiCipher) => new WebhookSubscriptions(ds, cipher) },
+];
+
+/** Every class of READ_PROVIDERS, for a module's exports. */
+export const READ_EXPORTS = [ReferralReads, RegistryReads, ProgrammeReads, BedBoardReads, JourneyReads, CandidateReads, InboxReads, AuditReads, FhirReads, MetricsReads, CommandLogReads, ApiKeyStore, WebhookSubscriptions];

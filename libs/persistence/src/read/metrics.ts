@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { KpiSnapshot, readKpis } from '../kpi.projector';
+import { OutboxStore } from '../outbox-store';
+
+/** What /metrics reads from Postgres at scrape time: referral KPIs and the outbox backlog. */
+@Injectable()
+export class MetricsReads {
+  private readonly outbox: OutboxStore;
+
+  constructor(private readonly ds: DataSource) {
+    this.outbox = new OutboxStore(ds);
+  }
+
+  kpis(): Promise<KpiSnapshot> {
+    return readKpis(this.ds);
+  }
+
+  outboxBacklog(): ReturnType<OutboxStore['backlog']> {
+    return this.outbox.backlog();
+  }
+}

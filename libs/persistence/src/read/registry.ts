@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Actor, authorizeRead, notFound } from '@bedlink/domain';
+import type { BedView, InstitutionView } from '@bedlink/contracts';
+import { BedEntity, InstitutionEntity } from '../entities';
+
+/** A bed held for a referral (reservation HELD), with what is needed to decide who may see which referral. */
+export interface HeldBed {
+  bedId: string;
+  referralId: string;
+  expiresAt: Date;
+  districtId: string;
+}
+
+export interface AgreementView {
+  id: string;
+  districtId: string;
+  fromInstitutionId: string;
+  toInstitutionId: string;
+  kinds: string[];
+  directions: string[];
+}
+
+export const institutionView = (i: InstitutionEntity): InstitutionView => ({ id: i.id, code: i.code, name: i.name, type: i.type, districtId: i.districtId, address: i.address, lat: i.lat, lng: i.lng, services: i.services }) as InstitutionView;
+
+/** Institutions, beds and cooperation agreements: the registry, readable by every human role. */
+@Injectable()
+export class RegistryReads {
+  constructor(private readonly ds: DataSource) {}
+
+  async listInstitutions(actor: Actor, districtId?: string): Promise<InstitutionView[]> {
+    authorizeRead(actor, 'ReadRegistry', {});
+    const rows = await this.ds.getRepository(InstitutionEntity).find({ where: districtId ? { districtId } : {}, order: { name: 'ASC' } });
+    return rows.map(institutionView);
+  }
+
+  async institution(actor: Actor, id: string, what = 'institution'): Promise<InstitutionView> {
+    authorizeRead(actor, 'ReadRegistry', {});
+    const i = await this.ds.getRepository(InstitutionEntity).findOne({ where: { id } });
+    if (!i) throw notFound('INSTITUTION_NOT_FOUND', what, id);
+    return institutionView(i);
+  }
+
+  async listBeds(actor: Actor, q: { institutionId?: string; kind?: string; status?: string; limit?: number }): Promise<BedView[]> {
+    authorizeRead(actor, 'ReadRegistry', {});
+    const where: Record<string, unknown> = {};
+    if (q.institutionId) where.institutionId = q.institutionId;
+    if (q.kind) where.kind = q.kind;
+    if (q.status) where.status = q.status;
+    const rows = await this.ds.getRepository(BedEntity).find({ where, order: { ward: 'ASC', label: 'ASC' }, take: q.limit ?? 200 });
+    const heldIds = await this.heldBedIds(rows.map((b) => b.id));
+    // Occupancy is shown, the occupant only to the bed's own institution.
+    return rows.map(
+      (b) =>
+        ({
+          id: b.id, institutionId: b.institutionId, districtId: b.districtId, kind: b.kind, ward: b.ward, label: b.label, status: b.status, reserved: heldIds.has(b.id),
+          services: b.services, sexRestriction: b.sexRestriction, minCareLevel: b.minCareLevel, maxCareLevel: b.maxCareLevel, isolationCapable: b.isolationCapable, version: b.version,
+          ...(actor.institutionId === b.institutionId ? { occupantPatientId: b.occupantPatientId } : {}),
+        }) as BedView,
+    );
+  }
+
+  /** The one "held beds" query: which of these beds a reservation holds, for which referral. */
+  async heldBeds(bedIds: readonly string[]): Promise<HeldBed[]> {
+    if (!bedIds.length) return [];
+    const rows: Array<{ bed_id: string; referral_id: string; expires_at: Date; district_id: string }> = await this.ds.query(
+      `SELECT x.bed_id, x.referral_id, x.expires_at, r.district_id FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD' AND x.bed_id = ANY($1::uuid[])`,
+      [bedIds],
+    );
+    return rows.map((h) => ({ bedId: h.bed_id, referralId: h.referral_id, expiresAt: new Date(h.expires_at), districtId: h.district_id }));
+  }
+
+  async heldBedIds(bedIds: readonly string[]): Promise<Set<string>> {
+    return new Set((await this.heldBeds(bedIds)).map((h) => h.bedId));
+  }
+
+  async listAgreements(actor: Actor, institutionId?: string): Promise<AgreementView[]> {
+    authorizeRead(actor, 'ReadRegistry', {});
+    const rows: any[] = await this.ds.query(`SELECT * FROM cooperation_agreements WHERE $1::uuid IS NULL OR from_institution_id = $1 OR to_institution_id = $1 ORDER BY created_at`, [institutionId ?? null]);
+    return rows.map((r) => ({ id: r.id, districtId: r.district_id, fromInstitutionId: r.from_institution_id, toInstitutionId: r.to_institution_id, kinds: r.kinds, directions: r.directions }));
+  }
+}
