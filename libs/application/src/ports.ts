@@ -1,4 +1,22 @@
-import { Actor, Agreement, AgreementProps, ApiKey, Bed, CandidateFacts, CareRelationshipKind, DistrictPolicy, DistrictPolicyDoc, Institution, MatchNeeds, Patient, Programme, RankedCandidate, Referral, SuppliedRecord, WebhookSubscription } from '@bedlink/domain';
+import {
+  Actor,
+  Agreement,
+  AgreementProps,
+  ApiKey,
+  Bed,
+  CandidateFacts,
+  CareRelationshipKind,
+  DistrictPolicy,
+  DistrictPolicyDoc,
+  Institution,
+  MatchNeeds,
+  Patient,
+  Programme,
+  RankedCandidate,
+  Referral,
+  SuppliedRecord,
+  WebhookSubscription,
+} from '@bedlink/domain';
 
 export interface FreeBed {
   id: string;
