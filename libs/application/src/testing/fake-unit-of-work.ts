@@ -109,7 +109,7 @@ export type Stage = 'DRAFT' | 'OFFERED' | 'ACCEPTED' | 'IN_TRANSFER' | 'COMPLETE
 
 /**
  * A district: hospital `hosp` (bed `obed` holding patient `pat-1`), community centres `cc1` (free
- * bed `bed-1`) and `cc2`; with `stage`, referral `ref-1` of pat-1 from hosp to cc1 at that stage
+ * bed `bed-1`, home programme `prog-1`, API key `key-1`, webhook `wh-1`) and `cc2`; with `stage`, referral `ref-1` of pat-1 from hosp to cc1 at that stage
  * (offer `off-1`). Events recorded while building are dropped.
  */
 export function world(stage?: Stage): FakeUnitOfWork {
@@ -144,6 +144,54 @@ export function world(stage?: Stage): FakeUnitOfWork {
     Patient.register({ id: 'pat-1', residentId: '11010519491231002X', name: 'P', phone: null, registeredBy: 'hosp', assessment: null, hardship: false }, T0),
   );
   obed.admit('pat-1', 'earlier', T0);
+  w.add(
+    Programme.register(
+      {
+        id: 'prog-1',
+        institutionId: 'cc1',
+        districtId: DISTRICT,
+        kind: 'HOME_SICKBED',
+        name: 'home wards',
+        capacity: 2,
+        serviceArea: { areaCodes: [], radiusKm: null },
+        services: [],
+        minCareLevel: null,
+        maxCareLevel: null,
+      },
+      T0,
+    ),
+  );
+  w.add(
+    ApiKey.issue(
+      {
+        id: 'key-1',
+        prefix: 'bl_key1',
+        keyHash: 'h'.repeat(64),
+        label: 'cc1 system',
+        role: 'COMMUNITY_COORDINATOR',
+        institutionId: 'cc1',
+        districtId: DISTRICT,
+        createdBy: 'u-admin',
+        createdAt: T0,
+        expiresAt: new Date(T0.getTime() + 86_400_000),
+      },
+      T0,
+    ),
+  );
+  w.add(
+    WebhookSubscription.create(
+      {
+        id: 'wh-1',
+        institutionId: 'cc1',
+        url: 'https://cc1.example.org/hook',
+        eventTypes: ['OfferExtended'],
+        description: '',
+        secretEnc: 'enc',
+        createdBy: 'u-admin',
+      },
+      T0,
+    ),
+  );
   if (stage) {
     const r = Referral.draft(
       {

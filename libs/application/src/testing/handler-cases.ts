@@ -12,7 +12,8 @@ export interface HandlerCase {
   /** Changes the world before the command runs (a closed bed, a second referral...). */
   given?: (w: FakeUnitOfWork) => void;
   actor: Actor;
-  payload: Record<string, unknown>;
+  /** The command's payload, or a function of the world for ids made while building it. */
+  payload: Record<string, unknown> | ((w: FakeUnitOfWork) => Record<string, unknown>);
   /** The events the command records, in order; with `result`, what it answers (a subset). */
   events?: string[];
   result?: Record<string, unknown>;
@@ -30,7 +31,7 @@ export function describeHandler(Command: CommandClass, Handler: HandlerClass, ca
       const w = world(c.stage);
       c.given?.(w);
       const handler = new (Handler as unknown as new (...deps: unknown[]) => { execute(cmd: unknown): Promise<unknown> })(w, fakePolicy, fakeMatcher);
-      const run = handler.execute(new Command(c.payload, ctxFor(c.actor, Command.type)));
+      const run = handler.execute(new Command(typeof c.payload === 'function' ? c.payload(w) : c.payload, ctxFor(c.actor, Command.type)));
       if (c.refused) {
         const err = await run.then(
           () => null,
