@@ -1,4 +1,22 @@
-import { Actor, Agreement, AgreementProps, ApiKey, Bed, CandidateFacts, CareRelationshipKind, DistrictPolicy, DistrictPolicyDoc, Institution, MatchNeeds, Patient, Programme, RankedCandidate, Referral, SuppliedRecord, WebhookSubscription } from '@bedlink/domain';
+import {
+  Actor,
+  Agreement,
+  AgreementProps,
+  ApiKey,
+  Bed,
+  CandidateFacts,
+  CareRelationshipKind,
+  DistrictPolicy,
+  DistrictPolicyDoc,
+  Institution,
+  MatchNeeds,
+  Patient,
+  Programme,
+  RankedCandidate,
+  Referral,
+  SuppliedRecord,
+  WebhookSubscription,
+} from '@bedlink/domain';
 
 /** Everything a command handler knows about the command it runs, beyond its own fields. */
 export interface CommandContext {

@@ -2,7 +2,12 @@ import Ajv, { ErrorObject } from 'ajv';
 import { DistrictPolicyDoc, DomainError, DURATION_PATTERN, parseDuration } from '@bedlink/domain';
 
 const duration = { type: 'string', pattern: DURATION_PATTERN };
-const byUrgency = { type: 'object', additionalProperties: false, required: ['EMERGENCY', 'URGENT', 'ROUTINE'], properties: { EMERGENCY: duration, URGENT: duration, ROUTINE: duration } };
+const byUrgency = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['EMERGENCY', 'URGENT', 'ROUTINE'],
+  properties: { EMERGENCY: duration, URGENT: duration, ROUTINE: duration },
+};
 const partialByUrgency = { type: 'object', additionalProperties: false, properties: { EMERGENCY: duration, URGENT: duration, ROUTINE: duration } };
 const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
 const hhmm = { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' };
@@ -12,12 +17,27 @@ export const POLICY_SCHEMA = {
   $id: 'https://bedlink.example/district-policy.schema.json',
   type: 'object',
   additionalProperties: false,
-  required: ['districtId', 'offerWindows', 'reservationHold', 'broadcastFanout', 'defaultStrategy', 'returnHoldDays', 'deadlineWarnings', 'eligibility', 'calendar', 'referral'],
+  required: [
+    'districtId',
+    'offerWindows',
+    'reservationHold',
+    'broadcastFanout',
+    'defaultStrategy',
+    'returnHoldDays',
+    'deadlineWarnings',
+    'eligibility',
+    'calendar',
+    'referral',
+  ],
   properties: {
     $schema: { type: 'string' },
     districtId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,40}$' },
     offerWindows: byUrgency,
-    offerWindowsByDirection: { type: 'object', additionalProperties: false, properties: { DOWNWARD: partialByUrgency, UPWARD: partialByUrgency, LATERAL: partialByUrgency } },
+    offerWindowsByDirection: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { DOWNWARD: partialByUrgency, UPWARD: partialByUrgency, LATERAL: partialByUrgency },
+    },
     reservationHold: byUrgency,
     broadcastFanout: { type: 'integer', minimum: 1, maximum: 10 },
     defaultStrategy: { enum: ['BROADCAST', 'CASCADE'] },
@@ -35,7 +55,11 @@ export const POLICY_SCHEMA = {
           type: 'object',
           additionalProperties: false,
           required: ['minGrade', 'cognitiveImpairmentQualifies', 'hardshipQualifies'],
-          properties: { minGrade: { type: 'integer', minimum: 0, maximum: 6 }, cognitiveImpairmentQualifies: { type: 'boolean' }, hardshipQualifies: { type: 'boolean' } },
+          properties: {
+            minGrade: { type: 'integer', minimum: 0, maximum: 6 },
+            cognitiveImpairmentQualifies: { type: 'boolean' },
+            hardshipQualifies: { type: 'boolean' },
+          },
         },
       },
     },
@@ -52,7 +76,12 @@ export const POLICY_SCHEMA = {
         extraWorkdays: { type: 'array', maxItems: 100, items: date },
       },
     },
-    referral: { type: 'object', additionalProperties: false, required: ['sameDistrictWithoutAgreement'], properties: { sameDistrictWithoutAgreement: { type: 'boolean' } } },
+    referral: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['sameDistrictWithoutAgreement'],
+      properties: { sameDistrictWithoutAgreement: { type: 'boolean' } },
+    },
   },
 } as const;
 
@@ -76,6 +105,8 @@ export function validatePolicy(doc: unknown): DistrictPolicyDoc {
   if (p.calendar.workingHours.start >= p.calendar.workingHours.end) {
     throw new DomainError('VALIDATION_FAILED', 'invalid district policy: /calendar/workingHours: start must be before end', { path: '/calendar/workingHours' });
   }
-  for (const [u, v] of Object.entries(p.offerWindows)) if (parseDuration(v) <= 0) throw new DomainError('VALIDATION_FAILED', `invalid district policy: /offerWindows/${u}: must be positive`, { path: `/offerWindows/${u}` });
+  for (const [u, v] of Object.entries(p.offerWindows))
+    if (parseDuration(v) <= 0)
+      throw new DomainError('VALIDATION_FAILED', `invalid district policy: /offerWindows/${u}: must be positive`, { path: `/offerWindows/${u}` });
   return p;
 }

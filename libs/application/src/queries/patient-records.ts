@@ -47,7 +47,15 @@ export class PatientRecords {
     const reason = (purpose.reason ?? '').trim() || (purpose.referralId ? `referral ${purpose.referralId}` : '');
     if (!reason) throw new DomainError('VALIDATION_FAILED', 'say why you open this record: X-Access-Reason header or ?referralId=');
     if (reason.length > 500) throw new DomainError('VALIDATION_FAILED', 'X-Access-Reason is limited to 500 characters');
-    const ctx = { commandId: `r${randomUUID().replace(/-/g, '')}`, commandType: kind === 'READ' ? 'ReadPatient' : 'LookupPatient', actor, correlationId: purpose.correlationId ?? randomUUID(), causationId: null, now: this.clock.now(), logResult: false };
+    const ctx = {
+      commandId: `r${randomUUID().replace(/-/g, '')}`,
+      commandType: kind === 'READ' ? 'ReadPatient' : 'LookupPatient',
+      actor,
+      correlationId: purpose.correlationId ?? randomUUID(),
+      causationId: null,
+      now: this.clock.now(),
+      logResult: false,
+    };
     const unknown = () => notFound('PATIENT_NOT_FOUND', 'patient', by.patientId ?? 'with this resident ID');
     return this.uow.run(ctx, async (tx) => {
       const id = by.patientId ?? (await tx.findPatientByResidentId(by.residentId as string));
@@ -68,9 +76,27 @@ export class PatientRecords {
       if (mine && !DISTRICT_ROLES.includes(actor.role) && !inv.sharedRecord.includes(mine)) {
         const own = (await tx.careRelationshipsOf(id, mine)).supplied;
         const facts = residentIdFacts(x.residentId);
-        return { id: x.id, name: own?.name ?? '', residentId: x.residentId, phone: own?.phone ?? null, sex: facts.sex, birthDate: facts.birthDate, assessment: own?.assessment ?? null, hardship: own?.hardship ?? false };
+        return {
+          id: x.id,
+          name: own?.name ?? '',
+          residentId: x.residentId,
+          phone: own?.phone ?? null,
+          sex: facts.sex,
+          birthDate: facts.birthDate,
+          assessment: own?.assessment ?? null,
+          hardship: own?.hardship ?? false,
+        };
       }
-      return { id: x.id, name: x.name, residentId: x.residentId, phone: x.phone, sex: x.sex, birthDate: x.birthDate, assessment: x.assessment, hardship: x.hardship };
+      return {
+        id: x.id,
+        name: x.name,
+        residentId: x.residentId,
+        phone: x.phone,
+        sex: x.sex,
+        birthDate: x.birthDate,
+        assessment: x.assessment,
+        hardship: x.hardship,
+      };
     });
   }
 }

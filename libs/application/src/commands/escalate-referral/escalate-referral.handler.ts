@@ -1,0 +1,19 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { authorize } from '@bedlink/domain';
+import { referralAccess, referralResult } from '../../command';
+import { UNIT_OF_WORK, UnitOfWork } from '../../ports';
+import { EscalateReferralCommand } from './escalate-referral.command';
+
+@CommandHandler(EscalateReferralCommand)
+export class EscalateReferralHandler implements ICommandHandler<EscalateReferralCommand> {
+  constructor(@Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork) {}
+  execute({ payload: p, ctx, type }: EscalateReferralCommand) {
+    return this.uow.run(ctx, async (tx) => {
+      const r = await tx.getReferral(p.referralId);
+      authorize(ctx.actor, type, referralAccess(r));
+      r.escalate(p.reason, ctx.now);
+      return referralResult(r);
+    });
+  }
+}

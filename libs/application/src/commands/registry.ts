@@ -1,0 +1,118 @@
+import { Type } from '@nestjs/common';
+import { ICommandHandler } from '@nestjs/cqrs';
+import { CommandName } from '@bedlink/domain';
+import { BedlinkCommand } from '../command';
+import { CommandContext } from '../ports';
+import { RegisterInstitutionCommand } from './register-institution/register-institution.command';
+import { RegisterInstitutionHandler } from './register-institution/register-institution.handler';
+import { RegisterBedCommand } from './register-bed/register-bed.command';
+import { RegisterBedHandler } from './register-bed/register-bed.handler';
+import { ChangeBedStatusCommand } from './change-bed-status/change-bed-status.command';
+import { ChangeBedStatusHandler } from './change-bed-status/change-bed-status.handler';
+import { RegisterPatientCommand } from './register-patient/register-patient.command';
+import { RegisterPatientHandler } from './register-patient/register-patient.handler';
+import { DraftReferralCommand } from './draft-referral/draft-referral.command';
+import { DraftReferralHandler } from './draft-referral/draft-referral.handler';
+import { SubmitReferralCommand } from './submit-referral/submit-referral.command';
+import { SubmitReferralHandler } from './submit-referral/submit-referral.handler';
+import { ExtendOfferCommand } from './extend-offer/extend-offer.command';
+import { ExtendOfferHandler } from './extend-offer/extend-offer.handler';
+import { ViewOfferCommand } from './view-offer/view-offer.command';
+import { ViewOfferHandler } from './view-offer/view-offer.handler';
+import { AcceptOfferCommand } from './accept-offer/accept-offer.command';
+import { AcceptOfferHandler } from './accept-offer/accept-offer.handler';
+import { DeclineOfferCommand } from './decline-offer/decline-offer.command';
+import { DeclineOfferHandler } from './decline-offer/decline-offer.handler';
+import { ExpireOfferCommand } from './expire-offer/expire-offer.command';
+import { ExpireOfferHandler } from './expire-offer/expire-offer.handler';
+import { RevokeAcceptanceCommand } from './revoke-acceptance/revoke-acceptance.command';
+import { RevokeAcceptanceHandler } from './revoke-acceptance/revoke-acceptance.handler';
+import { ExpireReservationCommand } from './expire-reservation/expire-reservation.command';
+import { ExpireReservationHandler } from './expire-reservation/expire-reservation.handler';
+import { StartTransferCommand } from './start-transfer/start-transfer.command';
+import { StartTransferHandler } from './start-transfer/start-transfer.handler';
+import { ConfirmAdmissionCommand } from './confirm-admission/confirm-admission.command';
+import { ConfirmAdmissionHandler } from './confirm-admission/confirm-admission.handler';
+import { AbortTransferCommand } from './abort-transfer/abort-transfer.command';
+import { AbortTransferHandler } from './abort-transfer/abort-transfer.handler';
+import { CancelReferralCommand } from './cancel-referral/cancel-referral.command';
+import { CancelReferralHandler } from './cancel-referral/cancel-referral.handler';
+import { EscalateReferralCommand } from './escalate-referral/escalate-referral.command';
+import { EscalateReferralHandler } from './escalate-referral/escalate-referral.handler';
+import { RerouteReferralCommand } from './reroute-referral/reroute-referral.command';
+import { RerouteReferralHandler } from './reroute-referral/reroute-referral.handler';
+import { CloseReferralCommand } from './close-referral/close-referral.command';
+import { CloseReferralHandler } from './close-referral/close-referral.handler';
+import { RegisterProgrammeCommand } from './register-programme/register-programme.command';
+import { RegisterProgrammeHandler } from './register-programme/register-programme.handler';
+import { ChangeProgrammeCapacityCommand } from './change-programme-capacity/change-programme-capacity.command';
+import { ChangeProgrammeCapacityHandler } from './change-programme-capacity/change-programme-capacity.handler';
+import { RegisterAgreementCommand } from './register-agreement/register-agreement.command';
+import { RegisterAgreementHandler } from './register-agreement/register-agreement.handler';
+import { SubmitSurgeCommand } from './submit-surge/submit-surge.command';
+import { SubmitSurgeHandler } from './submit-surge/submit-surge.handler';
+import { SetDistrictPolicyCommand } from './set-district-policy/set-district-policy.command';
+import { SetDistrictPolicyHandler } from './set-district-policy/set-district-policy.handler';
+import { UpdatePatientAssessmentCommand } from './update-patient-assessment/update-patient-assessment.command';
+import { UpdatePatientAssessmentHandler } from './update-patient-assessment/update-patient-assessment.handler';
+import { LapseReturnHoldCommand } from './lapse-return-hold/lapse-return-hold.command';
+import { LapseReturnHoldHandler } from './lapse-return-hold/lapse-return-hold.handler';
+import { WarnOfferDeadlineCommand } from './warn-offer-deadline/warn-offer-deadline.command';
+import { WarnOfferDeadlineHandler } from './warn-offer-deadline/warn-offer-deadline.handler';
+import { IssueApiKeyCommand } from './issue-api-key/issue-api-key.command';
+import { IssueApiKeyHandler } from './issue-api-key/issue-api-key.handler';
+import { RevokeApiKeyCommand } from './revoke-api-key/revoke-api-key.command';
+import { RevokeApiKeyHandler } from './revoke-api-key/revoke-api-key.handler';
+import { CreateWebhookCommand } from './create-webhook/create-webhook.command';
+import { CreateWebhookHandler } from './create-webhook/create-webhook.handler';
+import { DeleteWebhookCommand } from './delete-webhook/delete-webhook.command';
+import { DeleteWebhookHandler } from './delete-webhook/delete-webhook.handler';
+
+export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
+
+/** Everything that belongs to one command, beside its permission (PERMISSIONS in the domain) and its folder. */
+export interface CommandEntry<K extends CommandName = CommandName> {
+  /** Its class; the compiler holds the class's own `type` to the key it is registered under. */
+  readonly command: CommandClass<K>;
+  /** Its handler, decorated `@CommandHandler(command)` (commands.spec.ts checks the decorator names this class). */
+  readonly handler: Type<ICommandHandler>;
+}
+
+/**
+ * The one list of commands. A CommandName without an entry does not compile; the worker's job
+ * names, its handler providers and the README's command list are all read from here (catalogue.ts).
+ */
+export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
+  RegisterInstitution: { command: RegisterInstitutionCommand, handler: RegisterInstitutionHandler },
+  RegisterBed: { command: RegisterBedCommand, handler: RegisterBedHandler },
+  ChangeBedStatus: { command: ChangeBedStatusCommand, handler: ChangeBedStatusHandler },
+  RegisterPatient: { command: RegisterPatientCommand, handler: RegisterPatientHandler },
+  DraftReferral: { command: DraftReferralCommand, handler: DraftReferralHandler },
+  SubmitReferral: { command: SubmitReferralCommand, handler: SubmitReferralHandler },
+  ExtendOffer: { command: ExtendOfferCommand, handler: ExtendOfferHandler },
+  ViewOffer: { command: ViewOfferCommand, handler: ViewOfferHandler },
+  AcceptOffer: { command: AcceptOfferCommand, handler: AcceptOfferHandler },
+  DeclineOffer: { command: DeclineOfferCommand, handler: DeclineOfferHandler },
+  ExpireOffer: { command: ExpireOfferCommand, handler: ExpireOfferHandler },
+  RevokeAcceptance: { command: RevokeAcceptanceCommand, handler: RevokeAcceptanceHandler },
+  ExpireReservation: { command: ExpireReservationCommand, handler: ExpireReservationHandler },
+  StartTransfer: { command: StartTransferCommand, handler: StartTransferHandler },
+  ConfirmAdmission: { command: ConfirmAdmissionCommand, handler: ConfirmAdmissionHandler },
+  AbortTransfer: { command: AbortTransferCommand, handler: AbortTransferHandler },
+  CancelReferral: { command: CancelReferralCommand, handler: CancelReferralHandler },
+  EscalateReferral: { command: EscalateReferralCommand, handler: EscalateReferralHandler },
+  RerouteReferral: { command: RerouteReferralCommand, handler: RerouteReferralHandler },
+  CloseReferral: { command: CloseReferralCommand, handler: CloseReferralHandler },
+  RegisterProgramme: { command: RegisterProgrammeCommand, handler: RegisterProgrammeHandler },
+  ChangeProgrammeCapacity: { command: ChangeProgrammeCapacityCommand, handler: ChangeProgrammeCapacityHandler },
+  RegisterAgreement: { command: RegisterAgreementCommand, handler: RegisterAgreementHandler },
+  SubmitSurge: { command: SubmitSurgeCommand, handler: SubmitSurgeHandler },
+  SetDistrictPolicy: { command: SetDistrictPolicyCommand, handler: SetDistrictPolicyHandler },
+  UpdatePatientAssessment: { command: UpdatePatientAssessmentCommand, handler: UpdatePatientAssessmentHandler },
+  LapseReturnHold: { command: LapseReturnHoldCommand, handler: LapseReturnHoldHandler },
+  WarnOfferDeadline: { command: WarnOfferDeadlineCommand, handler: WarnOfferDeadlineHandler },
+  IssueApiKey: { command: IssueApiKeyCommand, handler: IssueApiKeyHandler },
+  RevokeApiKey: { command: RevokeApiKeyCommand, handler: RevokeApiKeyHandler },
+  CreateWebhook: { command: CreateWebhookCommand, handler: CreateWebhookHandler },
+  DeleteWebhook: { command: DeleteWebhookCommand, handler: DeleteWebhookHandler },
+};

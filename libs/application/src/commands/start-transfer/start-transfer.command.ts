@@ -1,0 +1,6 @@
+import { BedlinkCommand } from '../../command';
+import { ReferralRef } from '../shared/refs';
+
+export class StartTransferCommand extends BedlinkCommand<ReferralRef> {
+  static override readonly type = 'StartTransfer';
+}

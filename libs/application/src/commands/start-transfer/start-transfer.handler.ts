@@ -1,0 +1,38 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { authorize, isPhysical } from '@bedlink/domain';
+import { referralAccess, referralResult } from '../../command';
+import { Policy, POLICY, UNIT_OF_WORK, UnitOfWork } from '../../ports';
+import { StartTransferCommand } from './start-transfer.command';
+
+/** Discharge from the origin: the referral goes IN_TRANSFER and the origin bed to housekeeping (H). */
+@CommandHandler(StartTransferCommand)
+export class StartTransferHandler implements ICommandHandler<StartTransferCommand> {
+  constructor(
+    @Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
+    @Inject(POLICY) private readonly policy: Policy,
+  ) {}
+  execute({ payload: p, ctx, type }: StartTransferCommand) {
+    return this.uow.run(ctx, async (tx) => {
+      const r = await tx.getReferral(p.referralId);
+      authorize(ctx.actor, type, referralAccess(r));
+      r.startTransfer(ctx.actor, ctx.now);
+      const originBedId = r.props.originBedId ?? (await tx.findOccupiedBed(r.props.patientId));
+      if (originBedId && isPhysical(r.props.originKind)) {
+        const bed = await tx.getBed(originBedId);
+        if (bed.props.occupantPatientId === r.props.patientId) {
+          bed.discharge(r.id, ctx.now);
+          // A care-home resident going up to hospital keeps their bed for the district's return-hold days.
+          const days = (await this.policy.forDistrict(r.props.districtId)).returnHoldDays;
+          if (r.props.direction === 'UPWARD' && bed.props.kind === 'CARE_HOME' && days > 0) {
+            bed.placeReturnHold(r.props.patientId, new Date(ctx.now.getTime() + days * 86_400_000), r.id, ctx.now);
+          }
+        }
+      }
+      // Leaving a home programme frees its slot for the next patient.
+      const programmeId = await tx.findActiveEnrolment(r.props.patientId);
+      if (programmeId) (await tx.getProgramme(programmeId)).endEnrolment(r.props.patientId, r.id, ctx.now);
+      return referralResult(r);
+    });
+  }
+}

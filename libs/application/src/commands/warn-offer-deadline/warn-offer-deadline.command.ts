@@ -1,0 +1,5 @@
+import { BedlinkCommand } from '../../command';
+
+export class WarnOfferDeadlineCommand extends BedlinkCommand<{ referralId: string; offerId: string; fraction: number }> {
+  static override readonly type = 'WarnOfferDeadline';
+}

@@ -1,0 +1,232 @@
+import {
+  Actor,
+  AggregateRoot,
+  Agreement,
+  AgreementProps,
+  ApiKey,
+  Bed,
+  DistrictPolicy,
+  Institution,
+  LIVE_REFERRAL_STATES,
+  notFound,
+  Patient,
+  Programme,
+  Referral,
+  WebhookSubscription,
+  defaultPolicy,
+} from '@bedlink/domain';
+import { CommandContext, Matcher, Policy, Tx, UnitOfWork } from '../ports';
+
+/**
+ * In-memory stand-in for the Postgres unit of work, for handler unit specs: aggregates are built
+ * with the domain's own factories and kept in maps; `run` hands the handler a Tx over them and
+ * collects the events every aggregate recorded. No locks, versions or outbox: those are the
+ * persistence suites' business.
+ */
+type Agg = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription;
+
+export const T0 = new Date('2026-11-23T08:00:00Z');
+export const DISTRICT = 'd1';
+
+export class FakeUnitOfWork implements UnitOfWork, Tx {
+  readonly all = new Map<string, Agg>();
+  /** Event types recorded by the last `run`, in order. */
+  events: string[] = [];
+
+  async run<T extends object>(_ctx: CommandContext, work: (tx: Tx) => Promise<T>): Promise<T> {
+    for (const a of this.all.values()) a.pullEvents();
+    const result = await work(this);
+    this.events = [...this.all.values()].flatMap((a) => (a as AggregateRoot).pullEvents().map((e) => e.type));
+    return result;
+  }
+
+  add(a: Agg): void {
+    this.all.set(a.id, a);
+  }
+  private get<T extends Agg>(cls: { prototype: T }, id: string, what: string): T {
+    const a = this.all.get(id);
+    if (!(a instanceof (cls as unknown as typeof AggregateRoot))) throw notFound('NOT_FOUND', what, id);
+    return a as T;
+  }
+  private list<T extends Agg>(cls: { prototype: T }): T[] {
+    return [...this.all.values()].filter((a): a is T => a instanceof (cls as unknown as typeof AggregateRoot));
+  }
+
+  getReferral = async (id: string) => this.get(Referral, id, 'referral');
+  getBed = async (id: string) => this.get(Bed, id, 'bed');
+  getInstitution = async (id: string) => this.get(Institution, id, 'institution');
+  getPatient = async (id: string) => this.get(Patient, id, 'patient');
+  getProgramme = async (id: string) => this.get(Programme, id, 'programme');
+  getApiKey = async (id: string) => this.get(ApiKey, id, 'api key');
+  getWebhookSubscription = async (id: string) => this.get(WebhookSubscription, id, 'webhook subscription');
+  getDistrictPolicy = async (districtId: string) => this.list(DistrictPolicy).find((p) => p.document.districtId === districtId) ?? null;
+  findPatientLiveReferral = async (patientId: string) =>
+    this.list(Referral).find((r) => r.props.patientId === patientId && LIVE_REFERRAL_STATES.includes(r.state))?.id ?? null;
+  findOccupiedBed = async (patientId: string) => this.list(Bed).find((b) => b.props.occupantPatientId === patientId)?.id ?? null;
+  findReturnHoldBed = async (patientId: string) => this.list(Bed).find((b) => b.props.returnHold?.patientId === patientId)?.id ?? null;
+  findFreeBeds = async () => [];
+  findActiveEnrolment = async () => null;
+  findAgreements = async (): Promise<AgreementProps[]> => [];
+  findPatientByResidentId = async (residentId: string) => this.list(Patient).find((p) => p.props.residentId === residentId)?.id ?? null;
+  patientInvolvement = async (patientId: string) => {
+    const p = await this.getPatient(patientId);
+    const live = await this.findPatientLiveReferral(patientId);
+    const involved = live ? (await this.getReferral(live)).involvedInstitutions() : [];
+    return { institutions: [...new Set([p.props.registeredBy, ...involved])], sharedRecord: [p.props.registeredBy], districtId: DISTRICT };
+  };
+  careRelationshipsOf = async (patientId: string, institutionId: string) => {
+    const p = await this.getPatient(patientId);
+    return { kinds: p.props.registeredBy === institutionId ? (['REGISTERED'] as const).slice() : [], supplied: null };
+  };
+}
+
+export const fakePolicy: Policy = { forDistrict: async (districtId) => defaultPolicy(districtId) };
+export const fakeMatcher: Matcher = { candidates: async () => [], servableBeds: async () => [] };
+
+export const actor = (role: Actor['role'], institutionId: string | null, districtId: string | null = null): Actor => ({
+  userId: `u-${role.toLowerCase()}`,
+  role,
+  institutionId,
+  districtId,
+});
+/** The cast of every handler spec: a hospital planner (origin), a community centre (target), the district, the engine. */
+export const ACTORS = {
+  origin: actor('DISCHARGE_PLANNER', 'hosp'),
+  target: actor('COMMUNITY_COORDINATOR', 'cc1'),
+  stranger: actor('COMMUNITY_COORDINATOR', 'cc2'),
+  district: actor('DISTRICT_COORDINATOR', null, DISTRICT),
+  otherDistrict: actor('DISTRICT_COORDINATOR', null, 'd2'),
+  auditor: actor('AUDITOR', null, DISTRICT),
+  system: actor('SYSTEM', null),
+};
+
+export function ctxFor(a: Actor, commandType = 'Test'): CommandContext {
+  return { commandId: `c-${commandType}`, commandType, actor: a, correlationId: 'corr', causationId: null, now: T0 };
+}
+
+/** Referral stages a spec can start from, reached through the domain's own methods (no rehydrated shortcuts). */
+export type Stage = 'DRAFT' | 'OFFERED' | 'ACCEPTED' | 'IN_TRANSFER' | 'COMPLETED' | 'ESCALATED';
+
+/**
+ * A district: hospital `hosp` (bed `obed` holding patient `pat-1`), community centres `cc1` (free
+ * bed `bed-1`, home programme `prog-1`, API key `key-1`, webhook `wh-1`) and `cc2`; with `stage`, referral `ref-1` of pat-1 from hosp to cc1 at that stage
+ * (offer `off-1`). Events recorded while building are dropped.
+ */
+export function world(stage?: Stage): FakeUnitOfWork {
+  const w = new FakeUnitOfWork();
+  const inst = (id: string, type: Institution['props']['type']) =>
+    w.add(Institution.register({ id, code: id, name: id, type, districtId: DISTRICT, address: '', lat: null, lng: null, services: [] }, T0));
+  inst('hosp', 'REGIONAL_MEDICAL_CENTRE');
+  inst('cc1', 'COMMUNITY_HEALTH_CENTRE');
+  inst('cc2', 'COMMUNITY_HEALTH_CENTRE');
+  const bed = (id: string, institutionId: string, kind: Bed['props']['kind']) =>
+    Bed.register(
+      {
+        id,
+        institutionId,
+        districtId: DISTRICT,
+        kind,
+        ward: 'W',
+        label: id,
+        services: [],
+        sexRestriction: null,
+        minCareLevel: null,
+        maxCareLevel: null,
+        isolationCapable: false,
+        basicGuarantee: false,
+      },
+      T0,
+    );
+  const obed = bed('obed', 'hosp', 'HOSPITAL');
+  w.add(obed);
+  w.add(bed('bed-1', 'cc1', 'COMMUNITY'));
+  w.add(
+    Patient.register({ id: 'pat-1', residentId: '11010519491231002X', name: 'P', phone: null, registeredBy: 'hosp', assessment: null, hardship: false }, T0),
+  );
+  obed.admit('pat-1', 'earlier', T0);
+  w.add(
+    Programme.register(
+      {
+        id: 'prog-1',
+        institutionId: 'cc1',
+        districtId: DISTRICT,
+        kind: 'HOME_SICKBED',
+        name: 'home wards',
+        capacity: 2,
+        serviceArea: { areaCodes: [], radiusKm: null },
+        services: [],
+        minCareLevel: null,
+        maxCareLevel: null,
+      },
+      T0,
+    ),
+  );
+  w.add(
+    ApiKey.issue(
+      {
+        id: 'key-1',
+        prefix: 'bl_key1',
+        keyHash: 'h'.repeat(64),
+        label: 'cc1 system',
+        role: 'COMMUNITY_COORDINATOR',
+        institutionId: 'cc1',
+        districtId: DISTRICT,
+        createdBy: 'u-admin',
+        createdAt: T0,
+        expiresAt: new Date(T0.getTime() + 86_400_000),
+      },
+      T0,
+    ),
+  );
+  w.add(
+    WebhookSubscription.create(
+      {
+        id: 'wh-1',
+        institutionId: 'cc1',
+        url: 'https://cc1.example.org/hook',
+        eventTypes: ['OfferExtended'],
+        description: '',
+        secretEnc: 'enc',
+        createdBy: 'u-admin',
+      },
+      T0,
+    ),
+  );
+  if (stage) {
+    const r = Referral.draft(
+      {
+        id: 'ref-1',
+        patientId: 'pat-1',
+        districtId: DISTRICT,
+        originInstitutionId: 'hosp',
+        originBedId: 'obed',
+        originKind: 'HOSPITAL',
+        requestedKind: 'COMMUNITY',
+        services: [],
+        urgency: 'ROUTINE',
+        strategy: 'BROADCAST',
+        fanout: 3,
+        clinicalSummary: 'stable',
+        careLevel: null,
+        consent: true,
+        expectedArrival: null,
+        dispatch: 'MANUAL',
+      },
+      ACTORS.origin,
+      T0,
+    );
+    w.add(r);
+    const timing = { deadlineFor: (now: Date) => new Date(now.getTime() + 3_600_000) };
+    if (stage !== 'DRAFT') {
+      r.submit(ACTORS.origin, T0);
+      r.extendOffer({ offerId: 'off-1', targetInstitutionId: 'cc1', targetBedId: 'bed-1', targetProgrammeId: null }, timing, T0);
+    }
+    if (stage === 'ESCALATED') r.escalate('no answer', T0);
+    if (stage === 'ACCEPTED' || stage === 'IN_TRANSFER' || stage === 'COMPLETED')
+      r.acceptOffer('off-1', { bedId: 'bed-1', programmeId: null, holdUntil: new Date(T0.getTime() + 86_400_000) }, ACTORS.target, T0);
+    if (stage === 'IN_TRANSFER' || stage === 'COMPLETED') r.startTransfer(ACTORS.origin, T0);
+    if (stage === 'COMPLETED') r.confirmAdmission(ACTORS.target, T0);
+  }
+  for (const a of w.all.values()) a.pullEvents();
+  return w;
+}
