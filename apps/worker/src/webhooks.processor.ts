@@ -24,6 +24,9 @@ import { EventConsumer, eventWorker } from './consumers/event-consumer';
 
 type Counter = 'delivered' | 'failed_attempts' | 'dead_lettered' | 'dropped';
 
+/** The receiver (not our database) failed: an attempt spent, whatever the message says. */
+class ReceiverError extends Error {}
+
 /** Counts into a Redis hash so the API's /metrics reports what every worker process did. */
 async function count(queue: Queue, prefix: string, field: Counter): Promise<void> {
   const redis = (await queue.client) as unknown as { hincrby(k: string, f: string, n: number): Promise<number> };
@@ -133,8 +136,12 @@ export class WebhookDeliveryProcessor extends EventConsumer<WebhookDeliveryJob, 
     } catch (e) {
       const message = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
       await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'failed_attempts');
-      throw new Error(message);
+      throw new ReceiverError(message);
     }
+  }
+
+  protected override isOutage(e: unknown): boolean {
+    return !(e instanceof ReceiverError) && super.isOutage(e);
   }
 
   /** The host filed the dead letter (after the last attempt, or at once when the target is refused). */

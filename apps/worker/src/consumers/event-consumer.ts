@@ -65,6 +65,15 @@ export abstract class EventConsumer<D = unknown, R = unknown> extends WorkerHost
 
   protected abstract handle(job: Job<D>): Promise<R>;
 
+  /**
+   * Whether a failure is an outage of the database rather than the job's own fault. A consumer
+   * whose job talks to something else (a webhook receiver) narrows it: a receiver's
+   * "connect ECONNREFUSED" reads like a database outage but must spend an attempt.
+   */
+  protected isOutage(e: unknown): boolean {
+    return isDatabaseUnavailable(e);
+  }
+
   /** Called once a dead letter is filed (counters, a louder log). */
   protected async deadLettered(_job: Job<D>, _entry: DeadLetterJob): Promise<void> {}
 
@@ -72,7 +81,7 @@ export abstract class EventConsumer<D = unknown, R = unknown> extends WorkerHost
     try {
       return await this.handle(job);
     } catch (e) {
-      if (isDatabaseUnavailable(e) && token) {
+      if (token && this.isOutage(e)) {
         await job.moveToDelayed(Date.now() + OUTAGE_DELAY_MS, token);
         throw new DelayedError();
       }
