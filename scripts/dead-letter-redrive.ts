@@ -1,20 +1,23 @@
 import 'reflect-metadata';
 import { Queue } from 'bullmq';
 import { loadConfig } from '@bedlink/config';
-import { QUEUES, redisOptionsFromUrl, redriveDeadLetters } from '@bedlink/messaging';
+import { DeadLetterJob, QUEUES, QueueName, redisOptionsFromUrl, redriveDeadLetters } from '@bedlink/messaging';
 
-/** npm run dead-letter:redrive: retry every dead-lettered webhook delivery (after the receiver is fixed). */
+/** Every queue whose consumer files dead letters (apps/worker/src/consumers/event-consumer.ts). */
+const SOURCES: QueueName[] = [QUEUES.projections, QUEUES.timers, QUEUES.kpiEvents, QUEUES.webhookEvents, QUEUES.webhookDeliveries];
+
+/** npm run dead-letter:redrive: retry every dead-lettered job on its source queue (after the cause is fixed). */
 async function main(): Promise<number> {
   const cfg = loadConfig();
   const connection = redisOptionsFromUrl(cfg.REDIS_URL);
-  const dead = new Queue(QUEUES.deadLetter, { connection, prefix: cfg.QUEUE_PREFIX });
-  const deliveries = new Queue(QUEUES.webhookDeliveries, { connection, prefix: cfg.QUEUE_PREFIX });
+  const dead = new Queue<DeadLetterJob>(QUEUES.deadLetter, { connection, prefix: cfg.QUEUE_PREFIX });
+  const sources = Object.fromEntries(SOURCES.map((name) => [name, new Queue(name, { connection, prefix: cfg.QUEUE_PREFIX })]));
   try {
-    const r = await redriveDeadLetters(dead, { [QUEUES.webhookDeliveries]: deliveries }, { addOptions: { backoff: { type: 'exponential', delay: cfg.WEBHOOK_BACKOFF_MS } } });
+    const r = await redriveDeadLetters(dead, sources, { budget: cfg });
     console.log(JSON.stringify(r));
     return 0;
   } finally {
-    await Promise.all([dead.close(), deliveries.close()]);
+    await Promise.all([dead.close(), ...Object.values(sources).map((q) => q.close())]);
   }
 }
 

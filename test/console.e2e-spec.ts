@@ -2,7 +2,8 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { CONSOLE_DIR } from '../apps/api/src/console/console.controller';
+import { loadConfig } from '@bedlink/config';
+import { consoleDir } from '../apps/api/src/console/console.controller';
 import { Engine, startEngine } from './support/engine';
 import { residentIdCheckChar } from '@bedlink/domain';
 import { ok, smallDistrict } from './support/fixture';
@@ -29,7 +30,7 @@ function prerequisites(): void {
       /* screenshots fall back to whatever font is there */
     }
   }
-  if (!existsSync(join(CONSOLE_DIR, 'index.html'))) execSync('npm run console:build', { stdio: 'inherit', cwd: ROOT });
+  if (!existsSync(join(consoleDir(loadConfig()), 'index.html'))) execSync('npm run console:build', { stdio: 'inherit', cwd: ROOT });
 }
 
 describe('web console in a real browser', () => {

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
-import { QUEUES, redisOptionsFromUrl, redriveDeadLetters, verifyWebhookSignature } from '@bedlink/messaging';
+import { deadLetterJobId, QUEUES, redisOptionsFromUrl, redriveDeadLetters, verifyWebhookSignature } from '@bedlink/messaging';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
 import { client, eventually } from './support/http';
@@ -170,7 +170,7 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
       30_000,
     );
     expect(dead.data).toMatchObject({ source: 'webhook-deliveries', attempts: 5, lastError: expect.stringMatching(/fetch failed|ECONNREFUSED/), data: { eventType: 'OfferExtended', body: expect.any(String) } });
-    expect(dead.id).toBe(`webhook-${dead.data.jobId}`);
+    expect(dead.id).toBe(deadLetterJobId(QUEUES.webhookDeliveries, dead.data.jobId));
 
     const metrics = await eventually(
       () => fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${e.token('AUDITOR', null, { districtId: 'd1' })}` } }).then((r) => r.text()),

@@ -135,7 +135,7 @@ describe('fault injection: the engine loses nothing and never double-books', () 
     await done;
     expect(d.failures).toEqual(new Map());
     const dead = await eventually(() => deadLetters(c), (xs) => xs.some((x) => x.jobId === poisonId), 30_000);
-    expect(dead.find((x) => x.jobId === poisonId)).toMatchObject({ queue: 'events-projections', attemptsMade: 3 });
+    expect(dead.find((x) => x.jobId === poisonId)).toMatchObject({ source: 'events-projections', attempts: 3 });
     // only the poison: every other event was applied
     expect(dead.map((x) => x.jobId)).toEqual([poisonId]);
     await assertInvariants(c, { deadLettered: [poisonId] });

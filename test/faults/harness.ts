@@ -10,6 +10,7 @@ import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource, PiiCipher, verifyAuditChains } from '@bedlink/persistence';
+import type { DeadLetterJob } from '@bedlink/messaging';
 import { migrate } from '../../scripts/migrate';
 import { LoadDriver, loadRegistry, Registry } from '../../bench/load';
 import { seed } from '../../bench/seed';
@@ -353,7 +354,7 @@ export async function assertInvariants(c: Cluster, opts: { deadLettered?: string
   expect(await q(`SELECT event_id FROM inbox GROUP BY consumer, event_id HAVING count(*) > 1`)).toEqual([]);
 }
 
-export async function deadLetters(c: Cluster): Promise<{ queue: string; jobId: string; attemptsMade: number }[]> {
+export async function deadLetters(c: Cluster): Promise<DeadLetterJob[]> {
   const q = new Queue('dead-letter', { connection: { host: '127.0.0.1', port: c.redis.port }, prefix: c.prefix });
   try {
     const jobs = await q.getJobs(['waiting', 'delayed', 'prioritized', 'paused'], 0, 1000);

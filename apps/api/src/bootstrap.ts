@@ -12,7 +12,7 @@ import { EnvConfig } from '@bedlink/config';
 import { Clock, Policy } from '@bedlink/application';
 import { ApiModule } from './api.module';
 import { MetricsService } from './ops/metrics.service';
-import { CONSOLE_DIR } from './console/console.controller';
+import { consoleDir } from './console/console.controller';
 import { bodyGuard } from './http/body-guard';
 
 /** Builds the API application (used by main.ts, the tests and the bench alike). */
@@ -30,7 +30,7 @@ export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: 
   app.enableCors({ origin: cfg.CORS_ORIGINS ? cfg.CORS_ORIGINS.split(',').map((s) => s.trim()) : false });
   app.set('trust proxy', 'loopback');
   // The console's hashed assets; unknown /console paths fall through to ConsoleController (SPA).
-  app.use('/console', serveStatic(CONSOLE_DIR, { index: false, fallthrough: true, maxAge: '1h' }));
+  app.use('/console', serveStatic(consoleDir(cfg), { index: false, fallthrough: true, maxAge: '1h' }));
   app.disable('x-powered-by');
   app.useGlobalPipes(
     new ValidationPipe({

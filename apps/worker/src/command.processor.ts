@@ -8,17 +8,15 @@ import { CLOCK, Clock, COMMAND_CLASSES } from '@bedlink/application';
 import { DomainError } from '@bedlink/domain';
 import { CommandJob, CommandOutcome, JOB_SEAL, JobSeal, JobSignatureError, QUEUES, SealedCommandJob, SealedOutcome } from '@bedlink/messaging';
 import { AlreadyExecuted, findCommandOutcome, recordCommandFailure } from '@bedlink/persistence';
+import { commandWorkerOptions } from './consumers/event-consumer';
 
-const concurrency = Number(process.env.COMMAND_CONCURRENCY ?? 16);
-/** How long a crashed worker's command stays locked before another worker takes it over. */
-const lockDuration = Number(process.env.COMMAND_LOCK_MS ?? 30_000);
 
 /**
  * Runs commands from the `commands` queue. Domain refusals are answers, not failures: they are
  * recorded under the idempotency key and returned. Infrastructure errors throw, so BullMQ
  * retries with backoff; a command whose key already ran returns the stored result.
  */
-@Processor(QUEUES.commands, { concurrency, lockDuration, stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)), maxStalledCount: 3 })
+@Processor(QUEUES.commands, commandWorkerOptions())
 export class CommandProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly log = new Logger('CommandProcessor');
   constructor(

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, JobsOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { CLOCK, Clock, POLICY, Policy } from '@bedlink/application';
 import { CommandName, SYSTEM_ACTOR, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
-import { CommandJob, DEADLINE_JOBS, DeadlineJob, deadlineJobId, EventJob, JOB_SEAL, JobSeal, QUEUES, SealedCommandJob } from '@bedlink/messaging';
-import { deadLetter } from './dead-letter';
+import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
+import { CommandJob, DeadLetterJob, DeadlineJob, deadlineJobId, EventJob, JOB_SEAL, JobName, jobOptions, JobSeal, QUEUES, SealedCommandJob } from '@bedlink/messaging';
+import { EventConsumer, eventWorker } from './consumers/event-consumer';
 
 type Due = DeadlineJob & { urgency: Urgency; fraction?: number };
 
@@ -27,12 +28,13 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(POLICY) private readonly policy: Policy,
     @Inject(JOB_SEAL) private readonly seal: JobSeal,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
   ) {}
 
   async arm(kind: 'offer' | 'reservation', due: Due): Promise<void> {
     const delay = Math.max(0, new Date(due.dueAt).getTime() - this.clock.now().getTime());
-    const name = kind === 'offer' ? DEADLINE_JOBS.expireOffer : DEADLINE_JOBS.expireReservation;
-    await this.deadlines.add(name, due, { jobId: deadlineJobId(kind, (kind === 'offer' ? due.offerId : due.reservationId)!), delay, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86400 }, attempts: 5, backoff: { type: 'exponential', delay: 500 } });
+    const name = kind === 'offer' ? 'expire-offer' : 'expire-reservation';
+    await this.deadlines.add(name, due, jobOptions(name, { jobId: deadlineJobId(kind, (kind === 'offer' ? due.offerId : due.reservationId)!), delay }));
   }
 
   /** Fires a deadline: the command is idempotent by its id. */
@@ -42,15 +44,16 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
       kind === 'offer' ? 'ExpireOffer' : 'ExpireReservation',
       kind === 'offer' ? { referralId: due.referralId, offerId: id } : { referralId: due.referralId, reservationId: id },
       due.referralId,
-      { jobId: `c-expire-${kind}-${id}`, priority: URGENCY_PRIORITY[due.urgency], attempts: 6, backoff: { type: 'exponential', delay: 250 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
+      'expire-command',
+      { jobId: `c-expire-${kind}-${id}`, priority: URGENCY_PRIORITY[due.urgency] },
     );
   }
 
   /** A command the engine issues itself (SYSTEM actor), with a deterministic job id so a repeat runs once. */
-  private async enqueueSystem(type: CommandName, payload: Record<string, unknown>, correlationId: string, opts: JobsOptions & { jobId: string }): Promise<void> {
+  private async enqueueSystem(type: CommandName, payload: Record<string, unknown>, correlationId: string, kind: Extract<JobName, 'expire-command' | 'notice-command'>, own: JobsOptions & { jobId: string }): Promise<void> {
     const job: CommandJob = { type, payload, actor: SYSTEM_ACTOR, correlationId, causationId: null, submittedAt: new Date().toISOString(), fingerprint: '' };
     // sealed like the API's jobs: the worker trusts no SYSTEM actor it did not seal itself
-    await this.commands.add(type, this.seal.seal(opts.jobId, job), opts);
+    await this.commands.add(type, this.seal.seal(own.jobId, job), jobOptions(kind, own));
   }
 
   /** Warnings to the receiver at fractions of the offer's window (policy: e.g. 50% and 80%). */
@@ -61,18 +64,17 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     for (const f of doc.deadlineWarnings) {
       const due = offeredAt.getTime() + span * f;
       const pct = Math.round(f * 100);
-      await this.deadlines.add('warn-offer', { referralId: p.referralId, offerId: p.offerId, dueAt: new Date(due).toISOString(), urgency: p.urgency, fraction: f } as Due, {
-        jobId: `offer-warn-${p.offerId}-${pct}`,
-        delay: Math.max(0, due - this.clock.now().getTime()),
-        removeOnComplete: { age: 3600 },
-        attempts: 3,
-      });
+      await this.deadlines.add(
+        'warn-offer',
+        { referralId: p.referralId, offerId: p.offerId, dueAt: new Date(due).toISOString(), urgency: p.urgency, fraction: f },
+        jobOptions('warn-offer', { jobId: `offer-warn-${p.offerId}-${pct}`, delay: Math.max(0, due - this.clock.now().getTime()) }),
+      );
     }
   }
 
   async fireWarning(due: Due & { fraction?: number }): Promise<void> {
     const pct = Math.round((due.fraction ?? 0) * 100);
-    await this.enqueueSystem('WarnOfferDeadline', { referralId: due.referralId, offerId: due.offerId, fraction: due.fraction }, due.referralId, { jobId: `c-warn-${due.offerId}-${pct}`, priority: URGENCY_PRIORITY[due.urgency], attempts: 3, removeOnComplete: { age: 3600 } });
+    await this.enqueueSystem('WarnOfferDeadline', { referralId: due.referralId, offerId: due.offerId, fraction: due.fraction }, due.referralId, 'notice-command', { jobId: `c-warn-${due.offerId}-${pct}`, priority: URGENCY_PRIORITY[due.urgency] });
   }
 
   /** Every deadline Postgres knows, armed again in Redis (after a flush, or at start). */
@@ -105,7 +107,7 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     // return holds whose days ran out: the bed goes back to the district, the care home is told
     const lapsed: any[] = await this.ds.query(`SELECT id, return_hold_until FROM beds WHERE return_hold_until < $1::timestamptz LIMIT 1000`, [now]);
     await Promise.all(
-      lapsed.map((b) => this.enqueueSystem('LapseReturnHold', { bedId: b.id }, b.id, { jobId: `c-lapse-hold-${b.id}-${new Date(b.return_hold_until).getTime()}`, attempts: 3, removeOnComplete: { age: 3600 } })),
+      lapsed.map((b) => this.enqueueSystem('LapseReturnHold', { bedId: b.id }, b.id, 'notice-command', { jobId: `c-lapse-hold-${b.id}-${new Date(b.return_hold_until).getTime()}` })),
     );
     await Promise.all(holds.map((x) => this.fire('reservation', { referralId: x.referral_id, reservationId: x.id, dueAt: x.expires_at, urgency: x.urgency })));
     return offers.length + holds.length + lapsed.length;
@@ -120,7 +122,7 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
         this.log.warn(`watchdog pass failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     };
-    this.timer = setInterval(() => void tick(), Number(process.env.DEADLINE_SWEEP_MS ?? 10_000));
+    this.timer = setInterval(() => void tick(), this.cfg.DEADLINE_SWEEP_MS);
     this.timer.unref();
   }
 
@@ -130,21 +132,16 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
 }
 
 /** Arms deadlines from the events that create them. */
-@Processor(QUEUES.timers, { concurrency: 8, maxStalledCount: 1000 })
-export class TimerEventsProcessor extends WorkerHost {
+@Processor(QUEUES.timers, eventWorker(8))
+export class TimerEventsProcessor extends EventConsumer<EventJob, void> {
   constructor(
     private readonly deadlines: DeadlineReconciler,
-    @InjectQueue(QUEUES.deadLetter) private readonly dlq: Queue,
+    @InjectQueue(QUEUES.deadLetter) dlq: Queue<DeadLetterJob>,
   ) {
-    super();
+    super(QUEUES.timers, dlq);
   }
 
-  @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, err: Error): Promise<void> {
-    return deadLetter(this.dlq, QUEUES.timers, job, err);
-  }
-
-  async process(job: Job<EventJob>): Promise<void> {
+  protected async handle(job: Job<EventJob>): Promise<void> {
     const p = job.data.payload as Record<string, any>;
     if (job.data.type === 'OfferExtended' && p.deadlineAt) {
       await this.deadlines.arm('offer', { referralId: p.referralId, offerId: p.offerId, dueAt: p.deadlineAt, urgency: p.urgency });
@@ -161,7 +158,8 @@ export class DeadlineProcessor extends WorkerHost {
     super();
   }
   async process(job: Job<Due>): Promise<void> {
-    if (job.name === 'warn-offer') return this.deadlines.fireWarning(job.data);
-    await this.deadlines.fire(job.name === DEADLINE_JOBS.expireOffer ? 'offer' : 'reservation', job.data);
+    const name = job.name as Extract<JobName, 'warn-offer' | 'expire-offer' | 'expire-reservation'>;
+    if (name === 'warn-offer') return this.deadlines.fireWarning(job.data);
+    await this.deadlines.fire(name === 'expire-offer' ? 'offer' : 'reservation', job.data);
   }
 }

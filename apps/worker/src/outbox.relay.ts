@@ -5,13 +5,12 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import type { LiveEvent } from '@bedlink/contracts';
-import { CONSUMERS, consumedTypes, EventJob, liveChannel, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
+import { CONSUMERS, consumedTypes, EventJob, jobOptions, liveChannel, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
 import { OutboxRow, OutboxStore } from '@bedlink/persistence';
 import { DeadlineReconciler } from './deadlines';
 
 const BATCH = 1000;
 const EPOCH_CHECK_MS = 2000;
-const COALESCE_MS = Number(process.env.OUTBOX_COALESCE_MS ?? 4);
 
 /**
  * Moves committed outbox rows to the consumer queues (job id = event id) in batches, woken by
@@ -91,7 +90,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           clearTimeout(t);
           // Under load every commit notifies: a few ms of gathering turns one relay pass (five
           // round trips and a Redis call) per commit into one per batch of commits.
-          if (COALESCE_MS > 0 && this.running) setTimeout(resolve, COALESCE_MS);
+          if (this.cfg.OUTBOX_COALESCE_MS > 0 && this.running) setTimeout(resolve, this.cfg.OUTBOX_COALESCE_MS);
           else resolve();
         };
       });
@@ -105,7 +104,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const data: EventJob = { eventId: r.event_id, type: r.event_type, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, payload: r.payload, metadata: r.metadata as EventJob['metadata'], committedAt: new Date(r.created_at).toISOString() || committedAt };
       for (const q of queuesFor(r.event_type)) {
         if (!byQueue.has(q)) byQueue.set(q, []);
-        byQueue.get(q)!.push({ name: r.event_type, data, opts: { jobId: r.event_id, attempts: this.cfg.EVENT_RETRY_ATTEMPTS, backoff: { type: 'exponential', delay: this.cfg.EVENT_RETRY_BACKOFF_MS }, removeOnComplete: { age: 3600, count: 50_000 }, removeOnFail: { age: 7 * 24 * 3600 } } });
+        byQueue.get(q)!.push({ name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
       }
     }
     await Promise.all([...byQueue].map(([q, jobs]) => this.queues[q].addBulk(jobs)));

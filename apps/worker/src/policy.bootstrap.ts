@@ -5,6 +5,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { CLOCK, Clock, SetDistrictPolicyCommand, validatePolicy } from '@bedlink/application';
 import { DomainError, SYSTEM_ACTOR } from '@bedlink/domain';
+import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 
 /**
  * Loads the district policy documents (POLICY_DIR, default config/policies) at start-up: every
@@ -19,10 +20,11 @@ export class PolicyBootstrap implements OnApplicationBootstrap {
     private readonly bus: CommandBus,
     private readonly ds: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const dir = resolve(process.env.POLICY_DIR ?? join(process.cwd(), 'config/policies'));
+    const dir = resolve(process.cwd(), this.cfg.POLICY_DIR);
     if (!existsSync(dir)) return;
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
       let doc;

@@ -1,12 +1,31 @@
-import { Inject, Logger } from '@nestjs/common';
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig, webhooksMayTargetPrivate } from '@bedlink/config';
-import { DeadLetterJob, EventJob, HOST_RESOLVER, HostResolver, involvedInstitutions, postPinned, QUEUES, resolveWebhookTarget, signWebhook, webhookBody, webhookCountersKey, WebhookDeliveryJob, webhookDeliveryJobId } from '@bedlink/messaging';
+import {
+  DeadLetterJob,
+  EventJob,
+  HOST_RESOLVER,
+  HostResolver,
+  involvedInstitutions,
+  jobOptions,
+  postPinned,
+  QUEUES,
+  resolveWebhookTarget,
+  signWebhook,
+  webhookBody,
+  webhookCountersKey,
+  WebhookDeliveryJob,
+  webhookDeliveryJobId,
+} from '@bedlink/messaging';
 import { handleOnce, PII_CIPHER, PiiCipher, WebhookSubscriptions } from '@bedlink/persistence';
+import { EventConsumer, eventWorker } from './consumers/event-consumer';
 
 type Counter = 'delivered' | 'failed_attempts' | 'dead_lettered' | 'dropped';
+
+/** The receiver (not our database) failed: an attempt spent, whatever the message says. */
+class ReceiverError extends Error {}
 
 /** Counts into a Redis hash so the API's /metrics reports what every worker process did. */
 async function count(queue: Queue, prefix: string, field: Counter): Promise<void> {
@@ -19,8 +38,8 @@ async function count(queue: Queue, prefix: string, field: Counter): Promise<void
  * wants the type. The jobs are added inside the inbox transaction: if the commit fails the event is
  * retried and the job ids (subscription-event) keep the deliveries single.
  */
-@Processor(QUEUES.webhookEvents, { concurrency: 4 })
-export class WebhookFanoutProcessor extends WorkerHost {
+@Processor(QUEUES.webhookEvents, eventWorker(4))
+export class WebhookFanoutProcessor extends EventConsumer<EventJob, { deliveries: number }> {
   private readonly subs: WebhookSubscriptions;
 
   constructor(
@@ -28,12 +47,13 @@ export class WebhookFanoutProcessor extends WorkerHost {
     @Inject(PII_CIPHER) cipher: PiiCipher,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
     @InjectQueue(QUEUES.webhookDeliveries) private readonly deliveries: Queue<WebhookDeliveryJob>,
+    @InjectQueue(QUEUES.deadLetter) dlq: Queue<DeadLetterJob>,
   ) {
-    super();
+    super(QUEUES.webhookEvents, dlq);
     this.subs = new WebhookSubscriptions(ds, cipher);
   }
 
-  async process(job: Job<EventJob>): Promise<{ deliveries: number }> {
+  protected async handle(job: Job<EventJob>): Promise<{ deliveries: number }> {
     const e = job.data;
     let n = 0;
     await handleOnce(this.ds, 'webhooks', e.eventId, async (em) => {
@@ -44,13 +64,7 @@ export class WebhookFanoutProcessor extends WorkerHost {
         targets.map((s) => ({
           name: e.type,
           data: { subscriptionId: s.id, eventId: e.eventId, eventType: e.type, correlationId: e.metadata?.correlationId ?? null, body },
-          opts: {
-            jobId: webhookDeliveryJobId(s.id, e.eventId),
-            attempts: this.cfg.WEBHOOK_MAX_ATTEMPTS,
-            backoff: { type: 'exponential', delay: this.cfg.WEBHOOK_BACKOFF_MS },
-            removeOnComplete: { age: 24 * 3600 },
-            removeOnFail: { age: 7 * 24 * 3600 },
-          },
+          opts: jobOptions('webhook-delivery', { jobId: webhookDeliveryJobId(s.id, e.eventId) }, this.cfg),
         })),
       );
       n = targets.length;
@@ -64,9 +78,8 @@ export class WebhookFanoutProcessor extends WorkerHost {
  * with exponential backoff; the last failure also puts the job, with its last error, on the
  * dead-letter queue. The secret is read from Postgres on each attempt and never enters Redis.
  */
-@Processor(QUEUES.webhookDeliveries, { concurrency: 8 })
-export class WebhookDeliveryProcessor extends WorkerHost {
-  private readonly log = new Logger('Webhooks');
+@Processor(QUEUES.webhookDeliveries, eventWorker(8))
+export class WebhookDeliveryProcessor extends EventConsumer<WebhookDeliveryJob, { status: number } | { dropped: true }> {
   private readonly subs: WebhookSubscriptions;
 
   constructor(
@@ -74,10 +87,10 @@ export class WebhookDeliveryProcessor extends WorkerHost {
     @Inject(PII_CIPHER) cipher: PiiCipher,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
     @InjectQueue(QUEUES.webhookDeliveries) private readonly deliveries: Queue,
-    @InjectQueue(QUEUES.deadLetter) private readonly deadLetter: Queue<DeadLetterJob>,
+    @InjectQueue(QUEUES.deadLetter) dlq: Queue<DeadLetterJob>,
     @Inject(HOST_RESOLVER) private readonly resolver: HostResolver,
   ) {
-    super();
+    super(QUEUES.webhookDeliveries, dlq);
     this.subs = new WebhookSubscriptions(ds, cipher);
   }
 
@@ -86,7 +99,7 @@ export class WebhookDeliveryProcessor extends WorkerHost {
     this.worker.concurrency = this.cfg.WEBHOOK_CONCURRENCY;
   }
 
-  async process(job: Job<WebhookDeliveryJob>): Promise<{ status: number } | { dropped: true }> {
+  protected async handle(job: Job<WebhookDeliveryJob>): Promise<{ status: number } | { dropped: true }> {
     const d = job.data;
     const target = await this.subs.target(d.subscriptionId);
     if (!target) {
@@ -98,7 +111,6 @@ export class WebhookDeliveryProcessor extends WorkerHost {
     const resolved = await resolveWebhookTarget(target.url, { resolver: this.resolver, allowPrivate: webhooksMayTargetPrivate(this.cfg) });
     if ('refused' in resolved && !resolved.retryable) {
       await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'failed_attempts');
-      await this.toDeadLetter(job, `refused: ${resolved.refused}`);
       throw new UnrecoverableError(`refused: ${resolved.refused}`);
     }
     try {
@@ -124,20 +136,16 @@ export class WebhookDeliveryProcessor extends WorkerHost {
     } catch (e) {
       const message = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
       await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'failed_attempts');
-      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.toDeadLetter(job, message);
-      throw new Error(message);
+      throw new ReceiverError(message);
     }
   }
 
-  /** Job id webhook-<job id>: a re-run of the last attempt (stalled worker) cannot add it twice. */
-  private async toDeadLetter(job: Job<WebhookDeliveryJob>, lastError: string): Promise<void> {
-    const attempts = job.attemptsMade + 1;
-    await this.deadLetter.add(
-      'webhook-delivery',
-      { source: QUEUES.webhookDeliveries, jobId: String(job.id), name: job.name, data: job.data, attempts, lastError, failedAt: new Date().toISOString() },
-      { jobId: `webhook-${job.id}`, removeOnComplete: false, removeOnFail: false },
-    );
+  protected override isOutage(e: unknown): boolean {
+    return !(e instanceof ReceiverError) && super.isOutage(e);
+  }
+
+  /** The host filed the dead letter (after the last attempt, or at once when the target is refused). */
+  protected override async deadLettered(): Promise<void> {
     await count(this.deliveries, this.cfg.QUEUE_PREFIX, 'dead_lettered');
-    this.log.warn(`webhook ${job.id} dead-lettered after ${attempts} attempt(s): ${lastError}`);
   }
 }

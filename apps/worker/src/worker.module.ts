@@ -16,11 +16,14 @@ import { ProjectionsProcessor } from './projections.processor';
 import { PolicyBootstrap } from './policy.bootstrap';
 import { AuditCheckpointer } from './audit-checkpointer';
 import { WebhookDeliveryProcessor, WebhookFanoutProcessor } from './webhooks.processor';
+import { configureWorkers } from './consumers/event-consumer';
 
 /** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
 @Module({})
 export class WorkerModule {
   static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream; resolver?: HostResolver } = {}): DynamicModule {
+    // before Nest makes the workers: the @Processor options then carry the configured locks
+    configureWorkers(cfg);
     return {
       module: WorkerModule,
       imports: [

@@ -185,6 +185,28 @@ export class EnvConfig {
   @Min(1)
   EVENT_RETRY_BACKOFF_MS = 500;
 
+  /**
+   * How long a crashed worker's job stays locked before another worker takes it over (events,
+   * commands). Shorter: faster takeover; longer than the slowest job, or it runs twice.
+   */
+  @Transform(int) @IsInt() @Min(1000) EVENT_LOCK_MS = 30_000;
+  @Transform(int) @IsInt() @Min(1000) COMMAND_LOCK_MS = 30_000;
+
+  /** How often the deadline watchdog fires deadlines past due whose timer never fired. */
+  @Transform(int) @IsInt() @Min(100) DEADLINE_SWEEP_MS = 10_000;
+
+  /** How long the relay gathers notifications after the first one (one pass per batch of commits); 0 = none. */
+  @Transform(int) @IsInt() @Min(0) @Max(1000) OUTBOX_COALESCE_MS = 4;
+
+  /** District policy files loaded at worker start (relative to the working directory). */
+  @IsString() @MinLength(1) POLICY_DIR = 'config/policies';
+
+  /** Folder of the built web console the API serves at /console; unset: apps/console/dist. */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsString()
+  @IsOptional()
+  CONSOLE_DIR?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -262,7 +284,7 @@ export class EnvConfig {
 }
 
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY', 'AUDIT_SIGNING_KEY'] as const;
-const OPTIONAL = ['JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE', 'HOST', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'PUBLIC_URL', 'SEED_DEMO', 'MIGRATION_DATABASE_URL', 'AUDIT_VERIFY_KEY', 'JOB_SIGNING_KEY', 'AUTH_FAILURE_LIMIT', 'METRICS_TOKEN'];
+const OPTIONAL = ['JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE', 'HOST', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'PUBLIC_URL', 'SEED_DEMO', 'MIGRATION_DATABASE_URL', 'AUDIT_VERIFY_KEY', 'JOB_SIGNING_KEY', 'AUTH_FAILURE_LIMIT', 'METRICS_TOKEN', 'CONSOLE_DIR'];
 
 /** The secrets still at their development default (printed at start outside production, refused in it). */
 export function developmentSecretsIn(cfg: EnvConfig): string[] {

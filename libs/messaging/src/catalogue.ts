@@ -9,7 +9,6 @@ export const QUEUES = {
   commands: 'commands',
   projections: 'events-projections',
   timers: 'events-timers',
-  notifications: 'events-notifications',
   deadlines: 'deadlines',
   deadLetter: 'dead-letter',
   /** Events for the webhook fan-out (one delivery job per matching subscription). */
@@ -20,9 +19,6 @@ export const QUEUES = {
   webhookDeliveries: 'webhook-deliveries',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
-
-/** The event-consumer queues every outbox row is relayed to. */
-export const EVENT_QUEUES: readonly QueueName[] = [QUEUES.projections, QUEUES.timers, QUEUES.notifications, QUEUES.webhookEvents, QUEUES.kpiEvents];
 
 /** Every queue the engine uses: the dashboard and /metrics show them all. */
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QUEUES);
@@ -56,7 +52,6 @@ export interface EventJob {
   committedAt: string;
 }
 
-export const DEADLINE_JOBS = { expireOffer: 'expire-offer', expireReservation: 'expire-reservation' } as const;
 export interface DeadlineJob {
   referralId: string;
   offerId?: string;
@@ -78,15 +73,25 @@ export interface WebhookDeliveryJob {
   body: string;
 }
 
-/** What lands on the dead-letter queue when a job has used its last attempt. */
+/**
+ * What lands on the dead-letter queue when a job has used its last attempt (or was refused for
+ * good): written by every consumer through one path (apps/worker/src/consumers), read by
+ * redriveDeadLetters(), which puts `jobId` back on `source`.
+ */
 export interface DeadLetterJob {
   source: QueueName;
   jobId: string;
   name: string;
   data: unknown;
+  /** Attempts made when it was dead-lettered. */
   attempts: number;
   lastError: string;
   failedAt: string;
+}
+
+/** One dead letter per source job: a re-run of the last attempt (stalled worker) cannot file it twice. */
+export function deadLetterJobId(source: QueueName, jobId: string): string {
+  return `${source}-${jobId}`;
 }
 
 /** BullMQ refuses ':' in custom ids, so a dash joins the two ids. */

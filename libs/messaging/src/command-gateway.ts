@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Actor, CommandName, DomainError, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
 import { CommandJob, CommandOutcome } from './catalogue';
+import { jobOptions } from './jobs';
 import { JobSeal, SealedCommandJob, SealedOutcome } from './job-seal';
 
 export type DispatchResult = { status: 'completed'; commandId: string; outcome: CommandOutcome } | { status: 'accepted'; commandId: string };
@@ -57,14 +58,7 @@ export class CommandGateway {
     };
     let job: Job<SealedCommandJob, SealedOutcome>;
     try {
-      job = await this.queue.add(type, this.seal.seal(commandId, data), {
-        jobId: commandId,
-        priority: URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'],
-        attempts: 6,
-        backoff: { type: 'exponential', delay: 250 },
-        removeOnComplete: { age: 24 * 3600, count: 200_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      });
+      job = await this.queue.add(type, this.seal.seal(commandId, data), jobOptions('command', { jobId: commandId, priority: URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'] }));
     } catch {
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }

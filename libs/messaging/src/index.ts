@@ -9,3 +9,4 @@ export * from './webhook-url';
 export * from './dead-letter';
 export * from './live';
 export * from './job-seal';
+export * from './jobs';

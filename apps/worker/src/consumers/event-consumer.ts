@@ -1,0 +1,118 @@
+import { Logger } from '@nestjs/common';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { DelayedError, Job, Queue, WorkerOptions } from 'bullmq';
+import { EnvConfig } from '@bedlink/config';
+import { DeadLetterJob, deadLetterJobId, jobOptions, QueueName } from '@bedlink/messaging';
+import { isDatabaseUnavailable } from '@bedlink/persistence';
+
+/** How long an event waits for the database to come back, without spending an attempt. */
+const OUTAGE_DELAY_MS = 1000;
+
+type LockOptions = Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>;
+const lockOptions = (ms: number): LockOptions => ({ lockDuration: ms, stalledInterval: Math.max(1000, Math.floor(ms / 2)) });
+
+/**
+ * The worker options the @Processor decorators hold, by reference. Decorators are evaluated at
+ * import time, before the configuration is loaded: configureWorkers() writes the configured lock
+ * into these objects in WorkerModule.forRoot, before Nest creates the workers (BullMQ reads the
+ * lock options once, when a worker is made).
+ */
+const eventWorkers: Partial<WorkerOptions>[] = [];
+const commandWorker: Partial<WorkerOptions> = { concurrency: 16, ...lockOptions(30_000), maxStalledCount: 3 };
+
+/**
+ * Worker options of an event consumer. A job whose worker died is "stalled"; BullMQ fails it for
+ * good after maxStalledCount stalls (default 1), which for an event means an effect silently never
+ * applied. Crashes are not the event's fault: let it be taken over as often as workers die.
+ */
+export function eventWorker(concurrency: number): Partial<WorkerOptions> {
+  const o: Partial<WorkerOptions> = { concurrency, ...lockOptions(30_000), maxStalledCount: 1000 };
+  eventWorkers.push(o);
+  return o;
+}
+
+/** Worker options of the command processor (a command may stall 3 times, then it fails). */
+export function commandWorkerOptions(): Partial<WorkerOptions> {
+  return commandWorker;
+}
+
+/** Applies EVENT_LOCK_MS / COMMAND_LOCK_MS / COMMAND_CONCURRENCY to every worker declared above. */
+export function configureWorkers(cfg: Pick<EnvConfig, 'EVENT_LOCK_MS' | 'COMMAND_LOCK_MS' | 'COMMAND_CONCURRENCY'>): void {
+  for (const o of eventWorkers) Object.assign(o, lockOptions(cfg.EVENT_LOCK_MS));
+  Object.assign(commandWorker, lockOptions(cfg.COMMAND_LOCK_MS), { concurrency: cfg.COMMAND_CONCURRENCY });
+}
+
+/**
+ * The one host of every event consumer (projections, KPIs, timers, webhook fan-out and delivery):
+ * - the same worker options (eventWorker: stall tolerance, configured lock);
+ * - an outage (database unavailable) delays the job without spending an attempt, so only jobs
+ *   that fail on their own ever reach the dead-letter queue;
+ * - the retry budget is the job's own (attempts and backoff from JOBS, set by the producer);
+ * - a job that used its last attempt, or was refused for good (UnrecoverableError), is copied to
+ *   the dead-letter queue as a DeadLetterJob, which redriveDeadLetters() puts back on `source`.
+ * Subclasses write handle(); the routing (which types reach which queue) is CONSUMERS.
+ */
+export abstract class EventConsumer<D = unknown, R = unknown> extends WorkerHost {
+  protected readonly log: Logger;
+
+  protected constructor(
+    protected readonly source: QueueName,
+    private readonly deadLetters: Queue<DeadLetterJob>,
+  ) {
+    super();
+    this.log = new Logger(new.target.name);
+  }
+
+  protected abstract handle(job: Job<D>): Promise<R>;
+
+  /**
+   * Whether a failure is an outage of the database rather than the job's own fault. A consumer
+   * whose job talks to something else (a webhook receiver) narrows it: a receiver's
+   * "connect ECONNREFUSED" reads like a database outage but must spend an attempt.
+   */
+  protected isOutage(e: unknown): boolean {
+    return isDatabaseUnavailable(e);
+  }
+
+  /** Called once a dead letter is filed (counters, a louder log). */
+  protected async deadLettered(_job: Job<D>, _entry: DeadLetterJob): Promise<void> {}
+
+  async process(job: Job<D>, token?: string): Promise<R> {
+    try {
+      return await this.handle(job);
+    } catch (e) {
+      if (token && this.isOutage(e)) {
+        await job.moveToDelayed(Date.now() + OUTAGE_DELAY_MS, token);
+        throw new DelayedError();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Its failure in the source queue is kept as well (the redrive retries that job). Other jobs of
+   * the queue were never blocked: BullMQ retries with backoff while the next jobs run.
+   */
+  @OnWorkerEvent('failed')
+  async onFailed(job: Job<D> | undefined, err: Error): Promise<void> {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err?.name === 'UnrecoverableError';
+    if (!final) return;
+    const entry: DeadLetterJob = {
+      source: this.source,
+      jobId: String(job.id),
+      name: job.name,
+      data: job.data,
+      attempts: job.attemptsMade,
+      lastError: err?.message ?? String(err),
+      failedAt: new Date().toISOString(),
+    };
+    try {
+      await this.deadLetters.add('dead-letter', entry, jobOptions('dead-letter', { jobId: deadLetterJobId(this.source, entry.jobId) }));
+      this.log.error(`${this.source} job ${job.id} (${job.name}) dead-lettered after ${entry.attempts} attempt(s): ${entry.lastError}`);
+      await this.deadLettered(job, entry);
+    } catch (e) {
+      this.log.error(`could not dead-letter ${this.source} job ${job.id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}

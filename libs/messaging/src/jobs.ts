@@ -1,0 +1,79 @@
+import { JobsOptions } from 'bullmq';
+import { QUEUES, QueueName } from './catalogue';
+
+/** The configured retry budgets (EnvConfig has them; messaging does not depend on config). */
+export interface RetryBudget {
+  EVENT_RETRY_ATTEMPTS: number;
+  EVENT_RETRY_BACKOFF_MS: number;
+  WEBHOOK_MAX_ATTEMPTS: number;
+  WEBHOOK_BACKOFF_MS: number;
+}
+
+/** Events are copied to every queue whose consumer wants their type (CONSUMERS, queuesFor). */
+export const ROUTED = 'routed-by-consumers';
+
+export interface JobSpec {
+  queue: QueueName | typeof ROUTED;
+  /** Default options; a budgeted job takes its attempts and backoff from the configuration. */
+  options(budget?: RetryBudget): JobsOptions;
+}
+
+const DAY_S = 24 * 3600;
+const need = (b: RetryBudget | undefined, job: string): RetryBudget => {
+  if (!b) throw new Error(`job ${job} takes its retry budget from the configuration`);
+  return b;
+};
+
+/**
+ * Every job the engine enqueues: its name, its queue and its default options. Producers take both
+ * from here (jobOptions), so retries, retention and names are decided in one place. Command, event
+ * and delivery jobs are named by the command or event type they carry (that is what Bull Board
+ * shows); the other jobs are named by their key.
+ */
+export const JOBS = {
+  /** A client's command (API): retried on infrastructure errors, results kept a day. */
+  command: {
+    queue: QUEUES.commands,
+    options: () => ({ attempts: 6, backoff: { type: 'exponential', delay: 250 }, removeOnComplete: { age: DAY_S, count: 200_000 }, removeOnFail: { age: 7 * DAY_S } }),
+  },
+  /** ExpireOffer / ExpireReservation issued by a deadline that fell due. */
+  'expire-command': {
+    queue: QUEUES.commands,
+    options: () => ({ attempts: 6, backoff: { type: 'exponential', delay: 250 }, removeOnComplete: { age: DAY_S }, removeOnFail: { age: 7 * DAY_S } }),
+  },
+  /** WarnOfferDeadline / LapseReturnHold: a notice the watchdog issues again if it is lost. */
+  'notice-command': { queue: QUEUES.commands, options: () => ({ attempts: 3, removeOnComplete: { age: 3600 } }) },
+  /** Delayed job armed per offer / hold; it enqueues the expire command when it falls due. */
+  'expire-offer': { queue: QUEUES.deadlines, options: () => ({ attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: DAY_S } }) },
+  'expire-reservation': { queue: QUEUES.deadlines, options: () => ({ attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: DAY_S } }) },
+  /** Delayed job at a fraction of an offer's window: warns the receiver. */
+  'warn-offer': { queue: QUEUES.deadlines, options: () => ({ attempts: 3, removeOnComplete: { age: 3600 } }) },
+  /** An outbox row relayed to a consumer queue (job id = event id). */
+  event: {
+    queue: ROUTED,
+    options: (b?: RetryBudget) => {
+      const { EVENT_RETRY_ATTEMPTS, EVENT_RETRY_BACKOFF_MS } = need(b, 'event');
+      return { attempts: EVENT_RETRY_ATTEMPTS, backoff: { type: 'exponential', delay: EVENT_RETRY_BACKOFF_MS }, removeOnComplete: { age: 3600, count: 50_000 }, removeOnFail: { age: 7 * DAY_S } };
+    },
+  },
+  /** One signed POST per (subscription, event). */
+  'webhook-delivery': {
+    queue: QUEUES.webhookDeliveries,
+    options: (b?: RetryBudget) => {
+      const { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_BACKOFF_MS } = need(b, 'webhook-delivery');
+      return { attempts: WEBHOOK_MAX_ATTEMPTS, backoff: { type: 'exponential', delay: WEBHOOK_BACKOFF_MS }, removeOnComplete: { age: DAY_S }, removeOnFail: { age: 7 * DAY_S } };
+    },
+  },
+  /** A job that used its last attempt; nobody consumes it (operators look, then redrive). */
+  'dead-letter': { queue: QUEUES.deadLetter, options: () => ({ removeOnComplete: false, removeOnFail: false }) },
+} as const satisfies Record<string, JobSpec>;
+
+export type JobName = keyof typeof JOBS;
+export type BudgetedJob = 'event' | 'webhook-delivery';
+
+/** A job's default options with this call's own (job id, delay, priority) on top. */
+export function jobOptions(name: Exclude<JobName, BudgetedJob>, own?: JobsOptions): JobsOptions;
+export function jobOptions(name: BudgetedJob, own: JobsOptions, budget: RetryBudget): JobsOptions;
+export function jobOptions(name: JobName, own: JobsOptions = {}, budget?: RetryBudget): JobsOptions {
+  return { ...JOBS[name].options(budget), ...own };
+}
