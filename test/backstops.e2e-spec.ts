@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Bed, DomainError } from '@bedlink/domain';
-import { PiiCipher, translatePgError, TypeOrmUnitOfWork, verifyAuditChains } from '@bedlink/persistence';
+import { auditKeys } from '@bedlink/config';
+import { PiiCipher, translatePgError, TypeOrmUnitOfWork, verifyAudit, verifyAuditChains, writeAuditCheckpoint } from '@bedlink/persistence';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
 
@@ -179,53 +180,89 @@ describe('Backstops: what the database refuses when the application is bypassed'
   });
 });
 
-describe('Backstops: the audit verifier names each kind of break', () => {
+describe('Backstops: the audit verifier names each kind of break (full walk and incremental after a checkpoint)', () => {
   let e: Engine;
   let d: Awaited<ReturnType<typeof smallDistrict>>;
+  const k = generateKeyPairSync('ed25519');
+  const pem = { priv: k.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), pub: k.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 
   beforeAll(async () => {
-    e = await startEngine();
+    e = await startEngine({ env: { AUDIT_SIGNING_KEY: pem.priv, AUDIT_VERIFY_KEY: pem.pub } });
     d = await smallDistrict(e);
   });
   afterAll(async () => {
     await e?.close();
   });
 
-  /** A bed with a chain of `n` records: registered, then closed/reopened. */
-  async function chain(label: string, n: number): Promise<{ id: string; rows: { seq: string; aggregate_seq: number }[] }> {
+  /**
+   * A bed with a chain of three records (registered, closed, reopened), a signed checkpoint taken
+   * after the first, so the incremental verifier walks records 2 and 3 from the signed head.
+   */
+  async function chain(label: string): Promise<{ id: string; rows: { seq: string; aggregate_seq: number }[] }> {
     const id = (await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Audit', label, services: [] }), 'bed')).bedId as string;
-    for (let i = 1; i < n; i++) await ok(d.cc1c.post(`/beds/${id}/status`, { command: i % 2 ? 'Close' : 'Reopen', reason: 'audit test' }), 'operate');
+    await writeAuditCheckpoint(e.ds, auditKeys(e.cfg).signingKey!);
+    for (const command of ['Close', 'Reopen']) await ok(d.cc1c.post(`/beds/${id}/status`, { command, reason: 'audit test' }), command);
     const rows = await e.ds.query(`SELECT seq::text, aggregate_seq FROM audit_log WHERE aggregate_id = $1 ORDER BY aggregate_seq`, [id]);
-    expect(rows).toHaveLength(n);
-    expect(await verifyAuditChains(e.ds, { aggregateId: id })).toMatchObject({ ok: true, records: n });
+    expect(rows).toHaveLength(3);
+    await expectBoth(id, { ok: true });
     return { id, rows };
   }
-  async function tamper(sql: string, params: unknown[]): Promise<void> {
-    await e.ds.query(`ALTER TABLE audit_log DISABLE TRIGGER USER`);
+  /** Both verifiers on the same trail: the full walk of the one chain, and the default (incremental) check. */
+  async function expectBoth(id: string, expected: Record<string, unknown>): Promise<void> {
+    expect(await verifyAuditChains(e.ds, { aggregateId: id })).toMatchObject(expected);
+    const inc = await verifyAudit(e.ds, { verifyKey: auditKeys(e.cfg).verifyKey });
+    expect(inc.mode).toBe('incremental');
+    expect(inc).toMatchObject(expected);
+  }
+  /** A change made with full database access (trigger off), undone afterwards so the next test starts from a sound trail. */
+  async function tampered(id: string, change: [string, unknown[]], undo: [string, unknown[]], expected: Record<string, unknown>): Promise<void> {
+    const sudo = async ([sql, params]: [string, unknown[]]) => {
+      await e.ds.query(`ALTER TABLE audit_log DISABLE TRIGGER USER`);
+      try {
+        await e.ds.query(sql, params);
+      } finally {
+        await e.ds.query(`ALTER TABLE audit_log ENABLE TRIGGER USER`);
+      }
+    };
+    const saved = await e.ds.query(`SELECT * FROM audit_log WHERE aggregate_id = $1 ORDER BY aggregate_seq`, [id]);
+    await sudo(change);
     try {
-      await e.ds.query(sql, params);
+      await expectBoth(id, expected);
     } finally {
-      await e.ds.query(`ALTER TABLE audit_log ENABLE TRIGGER USER`);
+      await sudo(undo);
     }
+    expect(await e.ds.query(`SELECT * FROM audit_log WHERE aggregate_id = $1 ORDER BY aggregate_seq`, [id])).toEqual(saved);
+    await expectBoth(id, { ok: true });
+  }
+  const reinsert = (seq: string): [string, unknown[]] => [`INSERT INTO audit_log SELECT * FROM audit_log_saved WHERE seq = $1`, [seq]];
+
+  beforeEach(async () => {
+    await e.ds.query(`CREATE TABLE IF NOT EXISTS audit_log_saved AS SELECT * FROM audit_log WITH NO DATA`);
+  });
+  async function save(seq: string): Promise<void> {
+    await e.ds.query(`INSERT INTO audit_log_saved SELECT * FROM audit_log WHERE seq = $1`, [seq]);
   }
 
   it('a record removed from the middle of a chain → SEQUENCE_GAP at the record after it', async () => {
-    const c = await chain('gap', 3);
-    await tamper(`DELETE FROM audit_log WHERE seq = $1`, [c.rows[1].seq]);
-    expect(await verifyAuditChains(e.ds, { aggregateId: c.id })).toMatchObject({ ok: false, firstBreak: { problem: 'SEQUENCE_GAP', aggregateId: c.id, aggregateSeq: 3, seq: c.rows[2].seq } });
+    const c = await chain('gap');
+    await save(c.rows[1].seq);
+    await tampered(c.id, [`DELETE FROM audit_log WHERE seq = $1`, [c.rows[1].seq]], reinsert(c.rows[1].seq), { ok: false, firstBreak: { problem: 'SEQUENCE_GAP', aggregateId: c.id, aggregateSeq: 3, seq: c.rows[2].seq } });
   });
 
   it('a record pointing at another predecessor → BROKEN_LINK', async () => {
-    const c = await chain('link', 3);
-    await tamper(`UPDATE audit_log SET prev_hash = (SELECT hash FROM audit_log WHERE seq = $2) WHERE seq = $1`, [c.rows[2].seq, c.rows[0].seq]);
-    expect(await verifyAuditChains(e.ds, { aggregateId: c.id })).toMatchObject({ ok: false, firstBreak: { problem: 'BROKEN_LINK', aggregateId: c.id, aggregateSeq: 3 } });
+    const c = await chain('link');
+    const [{ prev_hash }] = await e.ds.query(`SELECT prev_hash FROM audit_log WHERE seq = $1`, [c.rows[2].seq]);
+    await tampered(
+      c.id,
+      [`UPDATE audit_log SET prev_hash = (SELECT hash FROM audit_log WHERE seq = $2) WHERE seq = $1`, [c.rows[2].seq, c.rows[0].seq]],
+      [`UPDATE audit_log SET prev_hash = $2 WHERE seq = $1`, [c.rows[2].seq, prev_hash]],
+      { ok: false, firstBreak: { problem: 'BROKEN_LINK', aggregateId: c.id, aggregateSeq: 3, seq: c.rows[2].seq } },
+    );
   });
 
   it('the tail of a chain removed (the rest still links) → HEAD_MISMATCH against the head on the bed row', async () => {
-    const c = await chain('head', 3);
-    await tamper(`DELETE FROM audit_log WHERE seq = $1`, [c.rows[2].seq]);
-    expect(await verifyAuditChains(e.ds, { aggregateId: c.id })).toMatchObject({ ok: false, firstBreak: { problem: 'HEAD_MISMATCH', aggregateType: 'Bed', aggregateId: c.id, aggregateSeq: 3 } });
-    // and the whole-trail walk finds it too
-    expect((await verifyAuditChains(e.ds)).ok).toBe(false);
+    const c = await chain('head');
+    await save(c.rows[2].seq);
+    await tampered(c.id, [`DELETE FROM audit_log WHERE seq = $1`, [c.rows[2].seq]], reinsert(c.rows[2].seq), { ok: false, firstBreak: { problem: 'HEAD_MISMATCH', aggregateType: 'Bed', aggregateId: c.id, aggregateSeq: 3 } });
   });
 });
