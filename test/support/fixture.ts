@@ -1,3 +1,4 @@
+import { isoDay } from './dates';
 import { residentIdCheckChar } from '@bedlink/domain';
 import { Engine } from './engine';
 import { client } from './http';
@@ -61,7 +62,7 @@ export async function smallDistrict(e: Engine, district = 'd1') {
   const patient = async (by = planner, extra: Record<string, unknown> = {}) =>
     (await ok(by.post('/patients', { residentId: residentId(++patientSeq), name: `测试患者${patientSeq}`, phone: '13800138000', ...extra }), 'patient')).patientId as string;
   /** A valid needs assessment of the given grade (for placements into care beds). */
-  const assessed = (grade: number, over: Record<string, unknown> = {}) => ({ assessment: { grade, type: 'INITIAL', assessedOn: '2026-06-01', expiresOn: '2028-05-31', cognitiveImpairment: false, ...over } });
+  const assessed = (grade: number, over: Record<string, unknown> = {}) => ({ assessment: { grade, type: 'INITIAL', assessedOn: isoDay(-30), expiresOn: isoDay(700), cognitiveImpairment: false, ...over } });
 
   return { district, dc, planner, cc1c, cc2c, carec, hospital, cc1, cc2, care, hospitalBeds, cc1Beds, cc2Beds, careBeds, patient, assessed };
 }
