@@ -111,6 +111,9 @@ function specs(): InstSpec[] {
 
 const ROLE_OF: Record<InstitutionType, Role> = { REGIONAL_MEDICAL_CENTRE: 'DISCHARGE_PLANNER', COMMUNITY_HEALTH_CENTRE: 'COMMUNITY_COORDINATOR', ELDERLY_CARE_INSTITUTION: 'CARE_HOME_ADMISSIONS' };
 
+/** Relative to the day of seeding: a fixed date would expire every demo assessment one day. */
+const dayFromToday = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
 async function main(): Promise<void> {
   const started = Date.now();
   const cfg = loadConfig();
@@ -271,7 +274,7 @@ async function journeys(ds: ReturnType<typeof createDataSource>, uow: TypeOrmUni
     const patientId = uuidOf(`patient/${i}`);
     await h.patient.execute(
       new RegisterPatientCommand(
-        { id: patientId, residentId: body + residentIdCheckChar(body), name: `演示患者${String(i + 1).padStart(2, '0')}`, familyDoctorInstitutionId: uuidOf(chc.code), assessment: { grade: 3, type: 'INITIAL', assessedOn: '2026-06-01', expiresOn: '2028-05-31', cognitiveImpairment: i % 5 === 0 } },
+        { id: patientId, residentId: body + residentIdCheckChar(body), name: `演示患者${String(i + 1).padStart(2, '0')}`, familyDoctorInstitutionId: uuidOf(chc.code), assessment: { grade: 3, type: 'INITIAL', assessedOn: dayFromToday(-30), expiresOn: dayFromToday(700), cognitiveImpairment: i % 5 === 0 } },
         ctx(actorOf(rmc), `patient/${i}`),
       ),
     );

@@ -1,3 +1,4 @@
+import { isoDay } from './support/dates';
 import { Queue, QueueEvents } from 'bullmq';
 import { COMMAND_NAMES, CommandName, defaultPolicy, PERMISSIONS, Role, ROLES } from '@bedlink/domain';
 import { jobSigningSecret } from '@bedlink/config';
@@ -112,7 +113,7 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
     // registering a webhook has no foreign object: the endpoint is the caller's institution's by construction
     CreateWebhook: { own: CC1, prepare: async () => (c) => c.post('/webhooks', { url: `http://127.0.0.1:9/matrix-${++seq}` }) },
     DeleteWebhook: { own: CC1, prepare: async () => { const w = await ok(d.cc1c.post('/webhooks', { url: `http://127.0.0.1:9/matrix-${++seq}` }), 'webhook'); return (c) => c.raw('DELETE', `/webhooks/${w.id}`); } },
-    UpdatePatientAssessment: { own: HOSPITAL, prepare: async () => { const p = await patient(); return (c) => c.post(`/patients/${p}/assessment`, { assessment: { grade: 3, type: 'ONGOING', assessedOn: '2026-06-01', expiresOn: '2028-05-31' } }); } },
+    UpdatePatientAssessment: { own: HOSPITAL, prepare: async () => { const p = await patient(); return (c) => c.post(`/patients/${p}/assessment`, { assessment: { grade: 3, type: 'ONGOING', assessedOn: isoDay(-30), expiresOn: isoDay(700) } }); } },
   };
   /** Engine-only commands, sent as queue jobs carrying a human actor. */
   const queued: Partial<Record<CommandName, { own: () => string; prepare: () => Promise<Record<string, unknown>> }>> = {

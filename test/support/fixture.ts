@@ -1,14 +1,28 @@
+import { isoDay } from './dates';
 import { residentIdCheckChar } from '@bedlink/domain';
 import { Engine } from './engine';
 import { client } from './http';
 
-/** A valid GB 11643 number, distinct for every n below 10,080,000 (born 1940-1969). */
+/** How many distinct numbers residentId() gives per sex: n in [0, RESIDENT_ID_RANGE). */
+export const RESIDENT_ID_RANGE = 10_080_000;
+
+/**
+ * A valid GB 11643 number, distinct for every n below RESIDENT_ID_RANGE (born 1940-1969).
+ * n is split in mixed radix: 10,080 birth dates (30 years x 12 months x 28 days), then 1,000
+ * sequences spread over two region codes x 100 two-digit prefixes x 5 third digits; the third
+ * digit's parity is the sex, so only its five even (or odd) values carry n.
+ */
 export function residentId(n: number, sex: 'F' | 'M' = 'F'): string {
-  const year = 1940 + (n % 30);
-  const month = 1 + (Math.floor(n / 30) % 12);
-  const day = 1 + (Math.floor(n / 360) % 28);
-  const seq = Math.floor(n / 10080) % 1000;
-  const body = `310104${year}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}${String(seq).padStart(3, '0').slice(0, 2)}${(Number(String(seq).padStart(3, '0')[2]) & ~1) | (sex === 'M' ? 1 : 0)}`;
+  if (!Number.isInteger(n) || n < 0 || n >= RESIDENT_ID_RANGE) throw new RangeError(`residentId(${n}): outside [0, ${RESIDENT_ID_RANGE})`);
+  const date = n % 10080;
+  const year = 1940 + (date % 30);
+  const month = 1 + (Math.floor(date / 30) % 12);
+  const day = 1 + Math.floor(date / 360);
+  const s = Math.floor(n / 10080);
+  const region = s < 500 ? '310104' : '310106';
+  const t = s % 500;
+  const seq = `${String(Math.floor(t / 5)).padStart(2, '0')}${(t % 5) * 2 + (sex === 'M' ? 1 : 0)}`;
+  const body = `${region}${year}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}${seq}`;
   return body + residentIdCheckChar(body);
 }
 
@@ -48,7 +62,7 @@ export async function smallDistrict(e: Engine, district = 'd1') {
   const patient = async (by = planner, extra: Record<string, unknown> = {}) =>
     (await ok(by.post('/patients', { residentId: residentId(++patientSeq), name: `测试患者${patientSeq}`, phone: '13800138000', ...extra }), 'patient')).patientId as string;
   /** A valid needs assessment of the given grade (for placements into care beds). */
-  const assessed = (grade: number, over: Record<string, unknown> = {}) => ({ assessment: { grade, type: 'INITIAL', assessedOn: '2026-06-01', expiresOn: '2028-05-31', cognitiveImpairment: false, ...over } });
+  const assessed = (grade: number, over: Record<string, unknown> = {}) => ({ assessment: { grade, type: 'INITIAL', assessedOn: isoDay(-30), expiresOn: isoDay(700), cognitiveImpairment: false, ...over } });
 
   return { district, dc, planner, cc1c, cc2c, carec, hospital, cc1, cc2, care, hospitalBeds, cc1Beds, cc2Beds, careBeds, patient, assessed };
 }

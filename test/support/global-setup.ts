@@ -6,8 +6,33 @@ import { createDataSource } from '../../libs/persistence/src/data-source';
 export const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Scoped to this checkout, so test runs in two worktrees on one machine never share a template. */
 export const CHECKOUT_TAG = createHash('sha1').update(process.cwd()).digest('hex').slice(0, 8);
-export const TEMPLATE_DB = `bedlink_test_${CHECKOUT_TAG}_template`;
-export const SUITE_DB_PREFIX = `bedlink_test_${CHECKOUT_TAG}_s`;
+/**
+ * And to this run (the jest main process's pid, handed to the workers through the environment),
+ * so two runs in one checkout never drop each other's template or suite databases.
+ */
+process.env.BEDLINK_TEST_RUN ??= String(process.pid);
+export const TEST_RUN = process.env.BEDLINK_TEST_RUN;
+const CHECKOUT_DB_PREFIX = `bedlink_test_${CHECKOUT_TAG}_`;
+export const TEMPLATE_DB = `${CHECKOUT_DB_PREFIX}r${TEST_RUN}_template`;
+export const SUITE_DB_PREFIX = `${CHECKOUT_DB_PREFIX}r${TEST_RUN}_s`;
+
+/** The run a database of this checkout belongs to is over (killed, or finished without cleaning up). */
+export function ownerGone(datname: string, alive: (pid: number) => boolean = pidAlive): boolean {
+  const m = /^bedlink_test_[0-9a-f]{8}_r(\d+)_/.exec(datname);
+  // names from before run ids: no run of this code owns them
+  if (!m) return true;
+  return Number(m[1]) !== process.pid && !alive(Number(m[1]));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: alive, someone else's
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 /** The engine in tests logs in as the runtime role the migrations create, so the suites prove its grants are enough. */
 export const RUNTIME_USER = 'bedlink_app';
 export const RUNTIME_TEST_PASSWORD = 'bedlink-app-test';
@@ -31,9 +56,9 @@ export default async function globalSetup(): Promise<void> {
     await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [TEMPLATE_DB]);
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB}`);
     await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
-    // Databases left by a killed run of an earlier suite.
-    const stale = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE $2 AND datname <> $1`, [TEMPLATE_DB, `${SUITE_DB_PREFIX}%`]);
-    for (const r of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`).catch(() => undefined);
+    // Databases (templates and suites) left by killed runs in this checkout; a run still going keeps its own.
+    const mine = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE $2 AND datname <> $1`, [TEMPLATE_DB, `${CHECKOUT_DB_PREFIX}%`]);
+    for (const r of mine.rows.filter((x: { datname: string }) => ownerGone(x.datname))) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`).catch(() => undefined);
   } finally {
     await admin.end();
   }
