@@ -1,5 +1,15 @@
 /** Two layers: pure unit specs beside the code, and integration/e2e suites in test/ on real Postgres + Redis. */
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022', keepClassNames: true } }];
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+  },
+];
 const moduleNameMapper = {
   '^@bedlink/(domain|application|persistence|messaging|contracts|auth|config)$': '<rootDir>/libs/$1/src',
 };

@@ -51,10 +51,16 @@ export async function loadRegistry(url: string, patientsByHospital?: Map<string,
       }
     }
     return {
-      hospitals: inst.filter((i) => i.type === 'REGIONAL_MEDICAL_CENTRE' && (patients!.get(i.id)?.length ?? 0) > 0).map((i) => ({ id: i.id, districtId: i.district_id })),
+      hospitals: inst
+        .filter((i) => i.type === 'REGIONAL_MEDICAL_CENTRE' && (patients!.get(i.id)?.length ?? 0) > 0)
+        .map((i) => ({ id: i.id, districtId: i.district_id })),
       freeBeds,
       patients,
-      roleOf: new Map(inst.filter((i) => i.type !== 'REGIONAL_MEDICAL_CENTRE').map((i) => [i.id, i.type === 'COMMUNITY_HEALTH_CENTRE' ? 'COMMUNITY_COORDINATOR' : 'CARE_HOME_ADMISSIONS'])),
+      roleOf: new Map(
+        inst
+          .filter((i) => i.type !== 'REGIONAL_MEDICAL_CENTRE')
+          .map((i) => [i.id, i.type === 'COMMUNITY_HEALTH_CENTRE' ? 'COMMUNITY_COORDINATOR' : 'CARE_HOME_ADMISSIONS']),
+      ),
       districtOf: new Map(inst.map((i) => [i.id, i.district_id])),
     };
   } finally {
@@ -91,7 +97,12 @@ export class LoadDriver {
     const k = `${role}/${institutionId}`;
     let t = this.tokens.get(k);
     if (!t) {
-      t = mintToken(this.secret, { sub: `bench-${role.toLowerCase()}-${institutionId.slice(0, 8)}`, role: role as any, inst: institutionId, dist: this.reg.districtOf.get(institutionId) ?? null });
+      t = mintToken(this.secret, {
+        sub: `bench-${role.toLowerCase()}-${institutionId.slice(0, 8)}`,
+        role: role as any,
+        inst: institutionId,
+        dist: this.reg.districtOf.get(institutionId) ?? null,
+      });
       this.tokens.set(k, t);
     }
     return t;
@@ -112,7 +123,8 @@ export class LoadDriver {
         await new Promise((res) => setTimeout(res, Math.min(2000, 100 * attempt)));
         continue;
       }
-      if (r.status >= 300) throw Object.assign(new Error(`${type}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`), { code: r.body?.code ?? String(r.status) });
+      if (r.status >= 300)
+        throw Object.assign(new Error(`${type}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`), { code: r.body?.code ?? String(r.status) });
       return r;
     }
   }
@@ -161,22 +173,60 @@ export class LoadDriver {
     const receiver = this.token(target.institutionId, this.reg.roleOf.get(target.institutionId)!);
     let referralId: string | undefined;
     try {
-      const drafted = await this.cmd('DraftReferral', planner, '/referrals', { patientId, requestedKind: kind, services: kind === 'COMMUNITY' ? ['REHAB'] : ['NURSING'], urgency: 'ROUTINE', clinicalSummary: '80F, hip fracture day 10, stable, needs rehabilitation and nursing', careLevel: 3, consent: true }, `d-${patientId}`);
+      const drafted = await this.cmd(
+        'DraftReferral',
+        planner,
+        '/referrals',
+        {
+          patientId,
+          requestedKind: kind,
+          services: kind === 'COMMUNITY' ? ['REHAB'] : ['NURSING'],
+          urgency: 'ROUTINE',
+          clinicalSummary: '80F, hip fracture day 10, stable, needs rehabilitation and nursing',
+          careLevel: 3,
+          consent: true,
+        },
+        `d-${patientId}`,
+      );
       referralId = drafted.body.referralId as string;
       this.referrals.set(referralId, 'DRAFT');
       await this.cmd('SubmitReferral', planner, `/referrals/${referralId}/submit`, {}, `s-${referralId}`);
       this.referrals.set(referralId, 'SUBMITTED');
       if (other) {
-        const declined = await this.cmd('ExtendOffer', planner, `/referrals/${referralId}/offers`, { targetInstitutionId: other.institutionId, targetBedId: other.bedId }, `o1-${referralId}`);
+        const declined = await this.cmd(
+          'ExtendOffer',
+          planner,
+          `/referrals/${referralId}/offers`,
+          { targetInstitutionId: other.institutionId, targetBedId: other.bedId },
+          `o1-${referralId}`,
+        );
         this.referrals.set(referralId, 'OFFERED');
         const otherReceiver = this.token(other.institutionId, this.reg.roleOf.get(other.institutionId)!);
-        const offer = await this.cmd('ExtendOffer', planner, `/referrals/${referralId}/offers`, { targetInstitutionId: target.institutionId, targetBedId: target.bedId }, `o2-${referralId}`);
+        const offer = await this.cmd(
+          'ExtendOffer',
+          planner,
+          `/referrals/${referralId}/offers`,
+          { targetInstitutionId: target.institutionId, targetBedId: target.bedId },
+          `o2-${referralId}`,
+        );
         await this.cmd('ViewOffer', otherReceiver, `/referrals/${referralId}/offers/${declined.body.offerId}/view`, {}, `v1-${referralId}`);
-        await this.cmd('DeclineOffer', otherReceiver, `/referrals/${referralId}/offers/${declined.body.offerId}/decline`, { reason: 'NO_CAPACITY' }, `x1-${referralId}`);
+        await this.cmd(
+          'DeclineOffer',
+          otherReceiver,
+          `/referrals/${referralId}/offers/${declined.body.offerId}/decline`,
+          { reason: 'NO_CAPACITY' },
+          `x1-${referralId}`,
+        );
         this.giveBack(hospital.districtId, kind, other);
         await this.finish(referralId, offer.body.offerId, receiver, planner, target.bedId);
       } else {
-        const offer = await this.cmd('ExtendOffer', planner, `/referrals/${referralId}/offers`, { targetInstitutionId: target.institutionId, targetBedId: target.bedId }, `o1-${referralId}`);
+        const offer = await this.cmd(
+          'ExtendOffer',
+          planner,
+          `/referrals/${referralId}/offers`,
+          { targetInstitutionId: target.institutionId, targetBedId: target.bedId },
+          `o1-${referralId}`,
+        );
         this.referrals.set(referralId, 'OFFERED');
         await this.finish(referralId, offer.body.offerId, receiver, planner, target.bedId);
       }
@@ -206,7 +256,12 @@ export class LoadDriver {
 }
 
 /** Lifecycles arrive at a fixed rate whatever the system does (open loop). */
-export async function openLoop(driver: LoadDriver, lifecyclesPerSec: number, seconds: number, maxInFlight = 5000): Promise<{ started: number; dropped: number }> {
+export async function openLoop(
+  driver: LoadDriver,
+  lifecyclesPerSec: number,
+  seconds: number,
+  maxInFlight = 5000,
+): Promise<{ started: number; dropped: number }> {
   const interval = 1000 / lifecyclesPerSec;
   const t0 = performance.now();
   const end = t0 + seconds * 1000;

@@ -107,15 +107,39 @@ async function measureMatcher(): Promise<{ p50: number; p99: number; n: number; 
   const ds = createDataSource(dbUrl, 2);
   await ds.initialize();
   try {
-    const hospitals: { id: string; district_id: string; lat: number; lng: number }[] = await ds.query(`SELECT id, district_id, lat, lng FROM institutions WHERE type = 'REGIONAL_MEDICAL_CENTRE'`);
-    const asks: [BedKind, ServiceCode[]][] = [['COMMUNITY', ['REHAB']], ['COMMUNITY', ['REHAB', 'OXYGEN']], ['CARE_HOME', ['NURSING']], ['CARE_HOME', ['NURSING', 'DEMENTIA']], ['HOSPICE', ['HOSPICE']]];
+    const hospitals: { id: string; district_id: string; lat: number; lng: number }[] = await ds.query(
+      `SELECT id, district_id, lat, lng FROM institutions WHERE type = 'REGIONAL_MEDICAL_CENTRE'`,
+    );
+    const asks: [BedKind, ServiceCode[]][] = [
+      ['COMMUNITY', ['REHAB']],
+      ['COMMUNITY', ['REHAB', 'OXYGEN']],
+      ['CARE_HOME', ['NURSING']],
+      ['CARE_HOME', ['NURSING', 'DEMENTIA']],
+      ['HOSPICE', ['HOSPICE']],
+    ];
     const times: number[] = [];
     let rows = 0;
     for (let k = 0; k < P.matchQueries; k++) {
       const h = hospitals[k % hospitals.length];
       const [kind, services] = asks[k % asks.length];
       const t0 = performance.now();
-      const found = await findCandidates(ds, { kind, services, sex: null, careLevel: 3, originInstitutionId: h.id, originLat: h.lat, originLng: h.lng, familyDoctorInstitutionId: null, districtId: h.district_id, direction: 'DOWNWARD', cooperationDefault: 'SAME_DISTRICT_ALLOWED' }, 10);
+      const found = await findCandidates(
+        ds,
+        {
+          kind,
+          services,
+          sex: null,
+          careLevel: 3,
+          originInstitutionId: h.id,
+          originLat: h.lat,
+          originLng: h.lng,
+          familyDoctorInstitutionId: null,
+          districtId: h.district_id,
+          direction: 'DOWNWARD',
+          cooperationDefault: 'SAME_DISTRICT_ALLOWED',
+        },
+        10,
+      );
       times.push(performance.now() - t0);
       rows += found.length;
     }
@@ -132,7 +156,13 @@ async function measureMatch(): Promise<{ p50: number; p99: number; n: number; ro
   try {
     const districts = (await c.query(`SELECT DISTINCT district_id FROM institutions`)).rows.map((r) => r.district_id as string);
     const hospitals = (await c.query(`SELECT district_id, lat, lng FROM institutions WHERE type = 'REGIONAL_MEDICAL_CENTRE'`)).rows;
-    const asks: [string, string[]][] = [['COMMUNITY', ['REHAB']], ['COMMUNITY', ['REHAB', 'OXYGEN']], ['CARE_HOME', ['NURSING']], ['CARE_HOME', ['NURSING', 'DEMENTIA']], ['HOSPICE', ['HOSPICE']]];
+    const asks: [string, string[]][] = [
+      ['COMMUNITY', ['REHAB']],
+      ['COMMUNITY', ['REHAB', 'OXYGEN']],
+      ['CARE_HOME', ['NURSING']],
+      ['CARE_HOME', ['NURSING', 'DEMENTIA']],
+      ['HOSPICE', ['HOSPICE']],
+    ];
     const times: number[] = [];
     let rows = 0;
     for (let k = 0; k < P.matchQueries; k++) {
@@ -179,17 +209,34 @@ async function baselinePg(seconds: number, concurrency: number): Promise<{ txPer
         try {
           await cl.query('BEGIN');
           const [row] = (await cl.query('SELECT version, chain_seq FROM bench_rows WHERE id = $1 FOR UPDATE', [id])).rows;
-          const u = await cl.query(`UPDATE bench_rows SET state = 'O', version = version + 1, chain_seq = chain_seq + 1, chain_hash = $3, updated_at = now() WHERE id = $1 AND version = $2`, [id, row.version, randomBytes(32).toString('hex')]);
+          const u = await cl.query(
+            `UPDATE bench_rows SET state = 'O', version = version + 1, chain_seq = chain_seq + 1, chain_hash = $3, updated_at = now() WHERE id = $1 AND version = $2`,
+            [id, row.version, randomBytes(32).toString('hex')],
+          );
           if (u.rowCount !== 1) throw new Error('version conflict');
           const ev = randomUUID();
           const agg = `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`;
           await cl.query(
             `INSERT INTO bench_audit (aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution, reason, correlation_id, causation_id, occurred_at, prev_hash, hash)
              VALUES ('Referral', $1, $2, $3, 'OfferAccepted', $4, 'u', 'DISCHARGE_PLANNER', null, null, $5, null, now(), $6, $7)`,
-            [agg, row.chain_seq + 1, ev, JSON.stringify({ referralId: agg, offerId: ev }), randomUUID(), randomBytes(32).toString('hex'), randomBytes(32).toString('hex')],
+            [
+              agg,
+              row.chain_seq + 1,
+              ev,
+              JSON.stringify({ referralId: agg, offerId: ev }),
+              randomUUID(),
+              randomBytes(32).toString('hex'),
+              randomBytes(32).toString('hex'),
+            ],
           );
-          await cl.query(`INSERT INTO bench_outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata) VALUES ($1, 'OfferAccepted', 'Referral', $2, $3, $4)`, [ev, agg, JSON.stringify({ referralId: agg }), JSON.stringify({ commandId: ev })]);
-          await cl.query(`INSERT INTO bench_command_log (id, command_type, actor_user, ok, result) VALUES ($1, 'AcceptOffer', 'u', true, $2)`, [`c${ev}`, JSON.stringify({ ok: true })]);
+          await cl.query(
+            `INSERT INTO bench_outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata) VALUES ($1, 'OfferAccepted', 'Referral', $2, $3, $4)`,
+            [ev, agg, JSON.stringify({ referralId: agg }), JSON.stringify({ commandId: ev })],
+          );
+          await cl.query(`INSERT INTO bench_command_log (id, command_type, actor_user, ok, result) VALUES ($1, 'AcceptOffer', 'u', true, $2)`, [
+            `c${ev}`,
+            JSON.stringify({ ok: true }),
+          ]);
           await cl.query('COMMIT');
           n++;
           times.push(performance.now() - s);
@@ -305,7 +352,8 @@ function commandStats(driver: LoadDriver, from: number, to: number) {
     byType[t] = { n: st.n, p50: st.p50, p99: st.p99 };
   }
   const errors: Record<string, number> = {};
-  for (const x of s.filter((y) => y.status >= 300 || y.status === 0)) errors[`${x.status} ${x.code ?? ''}`.trim()] = (errors[`${x.status} ${x.code ?? ''}`.trim()] ?? 0) + 1;
+  for (const x of s.filter((y) => y.status >= 300 || y.status === 0))
+    errors[`${x.status} ${x.code ?? ''}`.trim()] = (errors[`${x.status} ${x.code ?? ''}`.trim()] ?? 0) + 1;
   return { commands: ok.length, p50: lat.p50, p99: lat.p99, max: lat.max, byType, errors };
 }
 
@@ -314,7 +362,13 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'bedlink-bench-'));
   log(`parameters ${JSON.stringify(P)}; logs in ${tmp}`);
   const loadAtStart = loadavg().map((x) => round(x, 2));
-  const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? '?', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, ...(await versions()) };
+  const machine = {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? '?',
+    memoryGb: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    ...(await versions()),
+  };
   log(`machine ${JSON.stringify(machine)}`);
 
   await dropDb();
@@ -333,7 +387,17 @@ async function main(): Promise<void> {
   log(`baseline bullmq: add→complete p50 ${bullBase.p50} ms p99 ${bullBase.p99} ms`);
 
   const port = await freePort();
-  const env = { DATABASE_URL: dbUrl, REDIS_URL, QUEUE_PREFIX: PREFIX, PORT: String(port), HOST: '127.0.0.1', JWT_SECRET, PII_KEY, LOG_LEVEL: 'warn', NODE_ENV: 'development' };
+  const env = {
+    DATABASE_URL: dbUrl,
+    REDIS_URL,
+    QUEUE_PREFIX: PREFIX,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    JWT_SECRET,
+    PII_KEY,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'development',
+  };
   const procs: Proc[] = [];
   let peakRss = 0;
   const peakEach: Record<string, number> = {};
@@ -380,13 +444,20 @@ async function main(): Promise<void> {
     const openStats = commandStats(open, oFrom, oTo);
     await sleep(1500);
     const e2e = await e2eLatency(oFromDb, new Date(oTo));
-    log(`open loop done: ${openStats.commands} commands in ${((oTo - oFrom) / 1000).toFixed(1)} s, p50 ${openStats.p50} ms p99 ${openStats.p99} ms; e2e event p99 ${e2e.p99} ms (n=${e2e.n})`);
+    log(
+      `open loop done: ${openStats.commands} commands in ${((oTo - oFrom) / 1000).toFixed(1)} s, p50 ${openStats.p50} ms p99 ${openStats.p99} ms; e2e event p99 ${e2e.p99} ms (n=${e2e.n})`,
+    );
 
     const closed = new LoadDriver(baseUrl, JWT_SECRET, reg, { declineShare: P.declineShare });
     log(`closed loop: ${P.users} users for ${P.closedSeconds} s`);
     const cFrom = Date.now();
     const pgPids = await admin(async (c) => (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB])).rows.map((r) => r.pid as number));
-    const cpu0 = { api: cpuSeconds(api.child.pid), worker: cpuSeconds(worker.child.pid), postgres: pgPids.reduce((a, p) => a + cpuSeconds(p), 0), driver: process.cpuUsage() };
+    const cpu0 = {
+      api: cpuSeconds(api.child.pid),
+      worker: cpuSeconds(worker.child.pid),
+      postgres: pgPids.reduce((a, p) => a + cpuSeconds(p), 0),
+      driver: process.cpuUsage(),
+    };
     const cprog = setInterval(() => {
       const s = commandStats(closed, Date.now() - 5000, Date.now());
       log(`  closed: ${closed.completed} completed, ${closed.failed} failed; last 5 s ${round(s.commands / 5, 0)} commands/s p99 ${s.p99} ms`);
@@ -433,14 +504,43 @@ async function main(): Promise<void> {
       peakRssMb: round(peakRss, 0),
       targets: {} as Record<string, boolean>,
       detail: {
-        openLoop: { offeredCommandsPerSec: P.offeredCommandsPerSec, achievedCommandsPerSec: round(openStats.commands / ((oTo - oFrom) / 1000), 1), lifecyclesStarted: ol.started, completed: open.completed, failed: open.failed, p50: openStats.p50, p99: openStats.p99, max: openStats.max, byType: openStats.byType, errors: openStats.errors },
-        closedLoop: { cpuCoresBusy: cpuShare, cpuMsPerCommand, users: P.users, seconds: round(cSecs, 1), completed: closed.completed, failed: closed.failed, p50: closedStats.p50, p99: closedStats.p99, errors: closedStats.errors },
+        openLoop: {
+          offeredCommandsPerSec: P.offeredCommandsPerSec,
+          achievedCommandsPerSec: round(openStats.commands / ((oTo - oFrom) / 1000), 1),
+          lifecyclesStarted: ol.started,
+          completed: open.completed,
+          failed: open.failed,
+          p50: openStats.p50,
+          p99: openStats.p99,
+          max: openStats.max,
+          byType: openStats.byType,
+          errors: openStats.errors,
+        },
+        closedLoop: {
+          cpuCoresBusy: cpuShare,
+          cpuMsPerCommand,
+          users: P.users,
+          seconds: round(cSecs, 1),
+          completed: closed.completed,
+          failed: closed.failed,
+          p50: closedStats.p50,
+          p99: closedStats.p99,
+          errors: closedStats.errors,
+        },
         e2eEvent: { consumer: 'bed-board', measured: 'outbox.created_at (command tx start) → inbox.handled_at', ...e2e },
         match: { query: 'engine matcher: findCandidates (libs/persistence/src/matching) with ranking', beds: P.beds, ...match },
         matchBenchSql: { query: 'bench candidate SQL (one bed per nearby institution)', ...rawMatch },
-        baselinePg: { clients: P.users, shape: 'BEGIN; SELECT … FOR UPDATE; UPDATE … version check; INSERT audit; INSERT outbox (+NOTIFY trigger); INSERT command_log; COMMIT', ...pgBase },
+        baselinePg: {
+          clients: P.users,
+          shape: 'BEGIN; SELECT … FOR UPDATE; UPDATE … version check; INSERT audit; INSERT outbox (+NOTIFY trigger); INSERT command_log; COMMIT',
+          ...pgBase,
+        },
         baselineBullmq: { ratePerSec: P.offeredCommandsPerSec, workerConcurrency: 16, ...bullBase },
-        outboxDrain: { rows: P.drainRows, eventType: 'BedStatusChanged (one consumer queue: events-projections; no bed id, so the projection records it and changes nothing)', ...drain },
+        outboxDrain: {
+          rows: P.drainRows,
+          eventType: 'BedStatusChanged (one consumer queue: events-projections; no bed id, so the projection records it and changes nothing)',
+          ...drain,
+        },
         peakRssMbEach: peakEach,
         loadAverageAtStartAndEnd: [loadAtStart, loadavg().map((x) => round(x, 2))],
         seed: { ms: seeded.ms, auditOfSeed: 'none: seeded rows have chain_seq 0, chain_hash NULL' },

@@ -55,7 +55,13 @@ export async function seed(url: string, size: SeedSize, cipher: PiiCipher, log: 
       `INSERT INTO institutions (id, code, name, type, district_id, lat, lng, version)
        SELECT id, 'BENCH-' || n, 'Bench institution ' || n, type, district_id, lat, lng, 1
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::float8[]) WITH ORDINALITY AS t(id, type, district_id, lat, lng, n)`,
-      [institutions.map((i) => i.id), institutions.map((i) => i.type), institutions.map((i) => i.districtId), institutions.map((i) => i.lat), institutions.map((i) => i.lng)],
+      [
+        institutions.map((i) => i.id),
+        institutions.map((i) => i.type),
+        institutions.map((i) => i.districtId),
+        institutions.map((i) => i.lat),
+        institutions.map((i) => i.lng),
+      ],
     );
     log(`seed: ${institutions.length} institutions in ${size.districts} districts`);
 
@@ -96,7 +102,16 @@ export async function seed(url: string, size: SeedSize, cipher: PiiCipher, log: 
         const hospital = hospitals[seq % hospitals.length];
         patientsByHospital.get(hospital.id)!.push(id);
         const sex = Number(rid[16]) % 2 === 1 ? 'M' : 'F';
-        const vals = [id, cipher.blindIndex(rid), cipher.encrypt(rid), cipher.encrypt(`压测患者${seq}`), cipher.encrypt(`1380013${String(seq % 10000).padStart(4, '0')}`), sex, `${rid.slice(6, 10)}-${rid.slice(10, 12)}-${rid.slice(12, 14)}`, hospital.id];
+        const vals = [
+          id,
+          cipher.blindIndex(rid),
+          cipher.encrypt(rid),
+          cipher.encrypt(`压测患者${seq}`),
+          cipher.encrypt(`1380013${String(seq % 10000).padStart(4, '0')}`),
+          sex,
+          `${rid.slice(6, 10)}-${rid.slice(10, 12)}-${rid.slice(12, 14)}`,
+          hospital.id,
+        ];
         vals.forEach((v, j) => cols[j].push(v));
       }
       await c.query(

@@ -101,7 +101,15 @@ export interface HttpReply {
 }
 
 /** One JSON request, timed (round trip including body read). */
-export async function http(baseUrl: string, method: string, path: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<HttpReply> {
+export async function http(
+  baseUrl: string,
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<HttpReply> {
   const t0 = performance.now();
   const res = await fetch(baseUrl + path, {
     method,

@@ -19,15 +19,28 @@ async function main(): Promise<number> {
   const ds = createDataSource(cfg.DATABASE_URL, 2);
   await ds.initialize();
   try {
-    const { report, written } = await verifyAndCheckpoint(ds, { verifyKey: keys.verifyKey, signingKey: args.has('--no-checkpoint') ? undefined : keys.signingKey }, { full: !args.has('--incremental') });
-    const from = report.checkpoint ? `from checkpoint ${report.checkpoint.id} (digest ${report.checkpoint.digest}, covering seq ${report.checkpoint.coveringSeq})` : 'from genesis (no checkpoint yet)';
+    const { report, written } = await verifyAndCheckpoint(
+      ds,
+      { verifyKey: keys.verifyKey, signingKey: args.has('--no-checkpoint') ? undefined : keys.signingKey },
+      { full: !args.has('--incremental') },
+    );
+    const from = report.checkpoint
+      ? `from checkpoint ${report.checkpoint.id} (digest ${report.checkpoint.digest}, covering seq ${report.checkpoint.coveringSeq})`
+      : 'from genesis (no checkpoint yet)';
     if (report.ok) {
-      console.log(`audit OK: ${report.records} records in ${report.chains} chains verified ${from} (${report.mode}; ${report.checkpoints} signed checkpoint(s) verified with key ${keys.keyId})`);
-      if (written) console.log(`new checkpoint ${written.id}: digest ${written.digest}, covering seq ${written.coveringSeq}, ${written.chains} chains — keep this line outside the database`);
+      console.log(
+        `audit OK: ${report.records} records in ${report.chains} chains verified ${from} (${report.mode}; ${report.checkpoints} signed checkpoint(s) verified with key ${keys.keyId})`,
+      );
+      if (written)
+        console.log(
+          `new checkpoint ${written.id}: digest ${written.digest}, covering seq ${written.coveringSeq}, ${written.chains} chains — keep this line outside the database`,
+        );
       return 0;
     }
     const b = report.firstBreak!;
-    console.error(`audit BROKEN: ${b.problem} at ${b.aggregateType} ${b.aggregateId} seq ${b.aggregateSeq} (audit_log.seq ${b.seq}${b.checkpointId ? `, checkpoint ${b.checkpointId}` : ''}); ${report.records} records read ${from}`);
+    console.error(
+      `audit BROKEN: ${b.problem} at ${b.aggregateType} ${b.aggregateId} seq ${b.aggregateSeq} (audit_log.seq ${b.seq}${b.checkpointId ? `, checkpoint ${b.checkpointId}` : ''}); ${report.records} records read ${from}`,
+    );
     console.log(JSON.stringify(report));
     return 1;
   } finally {

@@ -12,9 +12,15 @@ export function readmeExtras(): Record<string, () => string> {
         '| queue | what runs there |',
         '|---|---|',
         `| \`${QUEUES.commands}\` | every command (job id = idempotency key), prioritised EMERGENCY > URGENT > ROUTINE |`,
-        ...CONSUMERS.map((c) => `| \`${c.queue}\` | consumer \`${c.name}\`${c.inbox ? ' (inbox: exactly-once effect)' : ''}: ${c.types === 'ALL' ? 'all events' : c.types.join(', ')} |`),
+        ...CONSUMERS.map(
+          (c) =>
+            `| \`${c.queue}\` | consumer \`${c.name}\`${c.inbox ? ' (inbox: exactly-once effect)' : ''}: ${c.types === 'ALL' ? 'all events' : c.types.join(', ')} |`,
+        ),
         `| \`${QUEUES.deadlines}\` | delayed jobs: offer deadlines and bed-hold expiries, re-armed from Postgres |`,
       ].join('\n'),
-    commands: () => Object.keys(COMMAND_CLASSES).map((c) => `\`${c}\``).join(', '),
+    commands: () =>
+      Object.keys(COMMAND_CLASSES)
+        .map((c) => `\`${c}\``)
+        .join(', '),
   };
 }

@@ -45,7 +45,9 @@ async function main(): Promise<void> {
       SELECT md5('p' || g)::uuid, md5('p' || g), 'x', 'x', CASE WHEN g % 2 = 0 THEN 'F' ELSE 'M' END, '1940-01-01', md5('i1')::uuid
         FROM generate_series(1, ${Math.floor(BEDS * 0.6)}) g`);
     // beds spread over the institutions by type; ~60% occupied, ~30% free, the rest H/C/I/K
-    await ds.query(`
+    await ds
+      .query(
+        `
       WITH b AS (
         SELECT g, CASE WHEN g % 10 < 4 THEN 1 + g % 30 WHEN g % 10 < 7 THEN 31 + g % 130 ELSE 161 + g % 240 END AS inst FROM generate_series(1, ${BEDS}) g)
       INSERT INTO beds (id, institution_id, district_id, kind, ward, label, status, occupant_patient_id, services, sex_restriction, min_care_level, max_care_level, isolation_capable)
@@ -58,14 +60,22 @@ async function main(): Promise<void> {
                   ELSE (CASE WHEN g % 4 = 0 THEN ARRAY['NURSING','DEMENTIA'] ELSE ARRAY['NURSING'] END) END,
              CASE WHEN g % 13 = 0 THEN 'M' WHEN g % 17 = 0 THEN 'F' END,
              CASE WHEN g % 5 = 0 THEN 2 END, CASE WHEN g % 5 = 0 THEN 5 END, g % 11 = 0
-        FROM b`).catch(async (e) => {
-      throw new Error(`bed generation failed: ${e.message}`);
-    });
+        FROM b`,
+      )
+      .catch(async (e) => {
+        throw new Error(`bed generation failed: ${e.message}`);
+      });
     await ds.query(`INSERT INTO bed_board (institution_id, district_id, kind, total, free, occupied)
                     SELECT institution_id, district_id, kind, count(*), count(*) FILTER (WHERE status = 'U'), count(*) FILTER (WHERE status = 'O') FROM beds GROUP BY 1, 2, 3`);
     await ds.query(`VACUUM ANALYZE`); // as autovacuum would after a bulk load: sets the visibility map for index-only scans
     const setupMs = performance.now() - t0;
-    const asks: [string, string[]][] = [['COMMUNITY', ['REHAB']], ['COMMUNITY', ['REHAB', 'OXYGEN']], ['CARE_HOME', ['NURSING']], ['CARE_HOME', ['NURSING', 'DEMENTIA']], ['HOSPICE', ['HOSPICE']]];
+    const asks: [string, string[]][] = [
+      ['COMMUNITY', ['REHAB']],
+      ['COMMUNITY', ['REHAB', 'OXYGEN']],
+      ['CARE_HOME', ['NURSING']],
+      ['CARE_HOME', ['NURSING', 'DEMENTIA']],
+      ['HOSPICE', ['HOSPICE']],
+    ];
     const origins: { id: string; lat: number; lng: number }[] = await ds.query(`SELECT id, lat, lng FROM institutions WHERE type = 'REGIONAL_MEDICAL_CENTRE'`);
     const times: number[] = [];
     let rows = 0;
@@ -75,7 +85,19 @@ async function main(): Promise<void> {
       const t = performance.now();
       const r = await findCandidates(
         ds,
-        { kind: kind as any, services: services as any, sex: k % 2 ? 'F' : 'M', careLevel: 3, originInstitutionId: o.id, originLat: o.lat, originLng: o.lng, familyDoctorInstitutionId: null, districtId: 'bench', direction: 'DOWNWARD', cooperationDefault: 'SAME_DISTRICT_ALLOWED' },
+        {
+          kind: kind as any,
+          services: services as any,
+          sex: k % 2 ? 'F' : 'M',
+          careLevel: 3,
+          originInstitutionId: o.id,
+          originLat: o.lat,
+          originLng: o.lng,
+          familyDoctorInstitutionId: null,
+          districtId: 'bench',
+          direction: 'DOWNWARD',
+          cooperationDefault: 'SAME_DISTRICT_ALLOWED',
+        },
         10,
       );
       if (k >= 20) {
@@ -85,7 +107,18 @@ async function main(): Promise<void> {
     }
     times.sort((a, b) => a - b);
     const q = (p: number) => Math.round(times[Math.min(times.length - 1, Math.floor(p * times.length))] * 100) / 100;
-    console.log(JSON.stringify({ beds: BEDS, queries: QUERIES, institutions: 400, matchP50Ms: q(0.5), matchP99Ms100k: q(0.99), maxMs: q(1), candidatesAvg: Math.round((rows / QUERIES) * 10) / 10, setupMs: Math.round(setupMs) }));
+    console.log(
+      JSON.stringify({
+        beds: BEDS,
+        queries: QUERIES,
+        institutions: 400,
+        matchP50Ms: q(0.5),
+        matchP99Ms100k: q(0.99),
+        maxMs: q(1),
+        candidatesAvg: Math.round((rows / QUERIES) * 10) / 10,
+        setupMs: Math.round(setupMs),
+      }),
+    );
   } finally {
     await ds.destroy();
     if (!process.env.MATCH_BENCH_KEEP) await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);

@@ -31,7 +31,7 @@ const BENIGN: Benign[] = [
     re: /^ALTER TABLE "\w+" DROP COLUMN "\w+"$/,
   },
   {
-    why: 'Defaults (now(), 0, gen_random_uuid()...) are the database\'s business: every write names its values.',
+    why: "Defaults (now(), 0, gen_random_uuid()...) are the database's business: every write names its values.",
     re: /^ALTER TABLE "\w+" ALTER COLUMN "\w+" DROP DEFAULT$/,
   },
   {
@@ -42,7 +42,12 @@ const BENIGN: Benign[] = [
 
 /** An ADD COLUMN whose column the same run drops is TypeORM's way of changing a type: never benign. */
 function classify(queries: string[]): { drift: string[]; benign: Map<string, string[]> } {
-  const added = new Set(queries.map((q) => /^ALTER TABLE "(\w+)" ADD "(\w+)"/.exec(q)).filter((m) => m).map((m) => `${m![1]}.${m![2]}`));
+  const added = new Set(
+    queries
+      .map((q) => /^ALTER TABLE "(\w+)" ADD "(\w+)"/.exec(q))
+      .filter((m) => m)
+      .map((m) => `${m![1]}.${m![2]}`),
+  );
   const drift: string[] = [];
   const benign = new Map<string, string[]>();
   for (const q of queries) {
@@ -62,8 +67,16 @@ export function writtenColumns(source: string): Map<string, Set<string>> {
     for (const c of cols) if (c) s.add(c);
     out.set(t, s);
   };
-  for (const m of source.matchAll(/INSERT INTO (\w+) \(([^)]*)\)/g)) add(m[1], m[2].split(',').map((c) => c.trim()));
-  for (const m of source.matchAll(/UPDATE (\w+) SET (.*?) WHERE/g)) add(m[1], [...m[2].matchAll(/(?:^|,)\s*(\w+)\s*=/g)].map((c) => c[1]));
+  for (const m of source.matchAll(/INSERT INTO (\w+) \(([^)]*)\)/g))
+    add(
+      m[1],
+      m[2].split(',').map((c) => c.trim()),
+    );
+  for (const m of source.matchAll(/UPDATE (\w+) SET (.*?) WHERE/g))
+    add(
+      m[1],
+      [...m[2].matchAll(/(?:^|,)\s*(\w+)\s*=/g)].map((c) => c[1]),
+    );
   return out;
 }
 
@@ -94,7 +107,9 @@ export async function schemaCheck(): Promise<string[]> {
     for (const [why, qs] of benign) console.log(`schema: ${qs.length} known difference(s) ignored: ${why}${VERBOSE ? `\n  ${qs.join('\n  ')}` : ''}`);
     for (const q of drift) problems.push(`entities and migrations differ: ${q}`);
 
-    const cols: Array<{ table_name: string; column_name: string }> = await ds.query(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'`);
+    const cols: Array<{ table_name: string; column_name: string }> = await ds.query(
+      `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'`,
+    );
     const have = new Set(cols.map((c) => `${c.table_name}.${c.column_name}`));
     const tables = new Set(cols.map((c) => c.table_name));
     const written = writtenColumns(readFileSync(join(__dirname, '../libs/persistence/src/unit-of-work.ts'), 'utf8'));

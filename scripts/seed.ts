@@ -19,7 +19,20 @@ import {
 } from '@bedlink/application';
 import { mintToken } from '@bedlink/auth';
 import { DEMO_DISTRICT, loadConfig } from '@bedlink/config';
-import { Actor, Agreement, Bed, BedKind, Direction, Institution, InstitutionType, Programme, residentIdCheckChar, Role, ServiceCode, SYSTEM_ACTOR } from '@bedlink/domain';
+import {
+  Actor,
+  Agreement,
+  Bed,
+  BedKind,
+  Direction,
+  Institution,
+  InstitutionType,
+  Programme,
+  residentIdCheckChar,
+  Role,
+  ServiceCode,
+  SYSTEM_ACTOR,
+} from '@bedlink/domain';
 import { createDataSource, DbPolicy, fallbackPolicy, PiiCipher, SqlMatcher, TypeOrmUnitOfWork } from '@bedlink/persistence';
 
 /**
@@ -49,19 +62,54 @@ function prng(seed: number): () => number {
 }
 const rnd = prng(20261123);
 const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-const near = (lat: number, lng: number, km: number) => ({ lat: Number((lat + (rnd() - 0.5) * (km / 55)).toFixed(5)), lng: Number((lng + (rnd() - 0.5) * (km / 47)).toFixed(5)) });
+const near = (lat: number, lng: number, km: number) => ({
+  lat: Number((lat + (rnd() - 0.5) * (km / 55)).toFixed(5)),
+  lng: Number((lng + (rnd() - 0.5) * (km / 47)).toFixed(5)),
+});
 
-interface BedSpec { kind: BedKind; ward: string; n: number; services: ServiceCode[]; minCare?: number; maxCare?: number; sex?: 'F' | 'M'; isolation?: boolean }
-interface InstSpec { code: string; name: string; type: InstitutionType; lat: number; lng: number; beds: BedSpec[]; programme?: { kind: BedKind; name: string; capacity: number; radiusKm: number; areaCodes: string[] } }
+interface BedSpec {
+  kind: BedKind;
+  ward: string;
+  n: number;
+  services: ServiceCode[];
+  minCare?: number;
+  maxCare?: number;
+  sex?: 'F' | 'M';
+  isolation?: boolean;
+}
+interface InstSpec {
+  code: string;
+  name: string;
+  type: InstitutionType;
+  lat: number;
+  lng: number;
+  beds: BedSpec[];
+  programme?: { kind: BedKind; name: string; capacity: number; radiusKm: number; areaCodes: string[] };
+}
 
 const STREETS: [string, string][] = [
-  ['JNL', '江宁路'], ['SMR', '石门二路'], ['JAS', '静安寺'], ['CJD', '曹家渡'], ['NJX', '南京西路'], ['TMX', '天目西路'], ['BZ', '北站'],
-  ['BSL', '宝山路'], ['GHX', '共和新路'], ['DNL', '大宁路'], ['PPX', '彭浦新村'], ['LFL', '临汾路'], ['ZJX', '芷江西路'],
+  ['JNL', '江宁路'],
+  ['SMR', '石门二路'],
+  ['JAS', '静安寺'],
+  ['CJD', '曹家渡'],
+  ['NJX', '南京西路'],
+  ['TMX', '天目西路'],
+  ['BZ', '北站'],
+  ['BSL', '宝山路'],
+  ['GHX', '共和新路'],
+  ['DNL', '大宁路'],
+  ['PPX', '彭浦新村'],
+  ['LFL', '临汾路'],
+  ['ZJX', '芷江西路'],
 ];
 
 function specs(): InstSpec[] {
   const out: InstSpec[] = [];
-  const rmcs: [string, string, number, number][] = [['RMC-1', '静安区中心医院', 31.2286, 121.4472], ['RMC-2', '上海市市北医院', 31.2829, 121.4479], ['RMC-3', '静安区闸北中心医院', 31.2597, 121.4551]];
+  const rmcs: [string, string, number, number][] = [
+    ['RMC-1', '静安区中心医院', 31.2286, 121.4472],
+    ['RMC-2', '上海市市北医院', 31.2829, 121.4479],
+    ['RMC-3', '静安区闸北中心医院', 31.2597, 121.4551],
+  ];
   for (const [code, name, lat, lng] of rmcs) {
     const wards: BedSpec[] = [
       { kind: 'HOSPITAL', ward: '神经内科', n: 60, services: ['ACUTE', 'REHAB'] },
@@ -109,7 +157,11 @@ function specs(): InstSpec[] {
   return out;
 }
 
-const ROLE_OF: Record<InstitutionType, Role> = { REGIONAL_MEDICAL_CENTRE: 'DISCHARGE_PLANNER', COMMUNITY_HEALTH_CENTRE: 'COMMUNITY_COORDINATOR', ELDERLY_CARE_INSTITUTION: 'CARE_HOME_ADMISSIONS' };
+const ROLE_OF: Record<InstitutionType, Role> = {
+  REGIONAL_MEDICAL_CENTRE: 'DISCHARGE_PLANNER',
+  COMMUNITY_HEALTH_CENTRE: 'COMMUNITY_COORDINATOR',
+  ELDERLY_CARE_INSTITUTION: 'CARE_HOME_ADMISSIONS',
+};
 
 /** Relative to the day of seeding: a fixed date would expire every demo assessment one day. */
 const dayFromToday = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -131,7 +183,14 @@ async function main(): Promise<void> {
     const exists = await ds.query(`SELECT 1 FROM institutions WHERE district_id = $1 LIMIT 1`, [DISTRICT]);
     if (!exists.length) {
       let batchNo = 0;
-      const ctx = (actor: Actor, name: string): CommandContext => ({ commandId: `seed-${uuidOf(name)}`, commandType: 'Seed', actor, correlationId: 'seed', causationId: null, now: new Date() });
+      const ctx = (actor: Actor, name: string): CommandContext => ({
+        commandId: `seed-${uuidOf(name)}`,
+        commandType: 'Seed',
+        actor,
+        correlationId: 'seed',
+        causationId: null,
+        now: new Date(),
+      });
       /** Many aggregates per transaction: one audit/outbox write per batch keeps the seed fast. */
       const batch = async (items: (Institution | Bed | Programme | Agreement)[]) => {
         for (let i = 0; i < items.length; i += 250) {
@@ -144,7 +203,20 @@ async function main(): Promise<void> {
       };
       const now = new Date();
       const insts = all.map((s) =>
-        Institution.register({ id: uuidOf(s.code), code: s.code, name: s.name, type: s.type, districtId: DISTRICT, address: `上海市静安区 ${s.name}`, lat: s.lat, lng: s.lng, services: [...new Set(s.beds.flatMap((b) => b.services))] }, now),
+        Institution.register(
+          {
+            id: uuidOf(s.code),
+            code: s.code,
+            name: s.name,
+            type: s.type,
+            districtId: DISTRICT,
+            address: `上海市静安区 ${s.name}`,
+            lat: s.lat,
+            lng: s.lng,
+            services: [...new Set(s.beds.flatMap((b) => b.services))],
+          },
+          now,
+        ),
       );
       await batch(insts);
       const beds: Bed[] = [];
@@ -155,7 +227,19 @@ async function main(): Promise<void> {
             const label = `${b.ward.slice(0, 2)}-${String(i).padStart(3, '0')}`;
             beds.push(
               Bed.register(
-                { id: uuidOf(`${s.code}/${b.ward}/${label}`), institutionId: uuidOf(s.code), districtId: DISTRICT, kind: b.kind, ward: b.ward, label, services: b.services, sexRestriction: b.sex ?? null, minCareLevel: b.minCare ?? null, maxCareLevel: b.maxCare ?? null, isolationCapable: !!b.isolation },
+                {
+                  id: uuidOf(`${s.code}/${b.ward}/${label}`),
+                  institutionId: uuidOf(s.code),
+                  districtId: DISTRICT,
+                  kind: b.kind,
+                  ward: b.ward,
+                  label,
+                  services: b.services,
+                  sexRestriction: b.sex ?? null,
+                  minCareLevel: b.minCare ?? null,
+                  maxCareLevel: b.maxCare ?? null,
+                  isolationCapable: !!b.isolation,
+                },
                 now,
               ),
             );
@@ -163,14 +247,42 @@ async function main(): Promise<void> {
         }
         if (s.programme) {
           const p = s.programme;
-          progs.push(Programme.register({ id: uuidOf(`${s.code}/programme`), institutionId: uuidOf(s.code), districtId: DISTRICT, kind: p.kind, name: p.name, capacity: p.capacity, serviceArea: { areaCodes: p.areaCodes, radiusKm: p.radiusKm }, services: [], minCareLevel: null, maxCareLevel: null }, now));
+          progs.push(
+            Programme.register(
+              {
+                id: uuidOf(`${s.code}/programme`),
+                institutionId: uuidOf(s.code),
+                districtId: DISTRICT,
+                kind: p.kind,
+                name: p.name,
+                capacity: p.capacity,
+                serviceArea: { areaCodes: p.areaCodes, radiusKm: p.radiusKm },
+                services: [],
+                minCareLevel: null,
+                maxCareLevel: null,
+              },
+              now,
+            ),
+          );
         }
       }
       await batch([...beds, ...progs]);
       // Agreements: every hospital with every centre and care home both ways; each centre with its three nearest care homes (lateral).
       const agreements: Agreement[] = [];
       const agree = (from: InstSpec, to: InstSpec, kinds: BedKind[], directions: Direction[]) =>
-        agreements.push(Agreement.register({ id: uuidOf(`agreement/${from.code}/${to.code}/${directions.join('+')}`), districtId: DISTRICT, fromInstitutionId: uuidOf(from.code), toInstitutionId: uuidOf(to.code), kinds, directions }, now));
+        agreements.push(
+          Agreement.register(
+            {
+              id: uuidOf(`agreement/${from.code}/${to.code}/${directions.join('+')}`),
+              districtId: DISTRICT,
+              fromInstitutionId: uuidOf(from.code),
+              toInstitutionId: uuidOf(to.code),
+              kinds,
+              directions,
+            },
+            now,
+          ),
+        );
       const byType = (t: InstitutionType) => all.filter((s) => s.type === t);
       for (const h of byType('REGIONAL_MEDICAL_CENTRE')) {
         for (const c of byType('COMMUNITY_HEALTH_CENTRE')) {
@@ -203,10 +315,26 @@ async function main(): Promise<void> {
     }
     const inst = (code: string) => uuidOf(code);
     const tokens: [string, string, string | null][] = [
-      ['DISCHARGE_PLANNER @ 静安区中心医院', mintToken(cfg.JWT_SECRET, { sub: 'planner.wang', role: 'DISCHARGE_PLANNER', inst: inst('RMC-1'), dist: DISTRICT, name: '王医生' }, '7d'), inst('RMC-1')],
-      ['COMMUNITY_COORDINATOR @ 江宁路街道社区卫生服务中心', mintToken(cfg.JWT_SECRET, { sub: 'coord.li', role: 'COMMUNITY_COORDINATOR', inst: inst('CHC-JNL'), dist: DISTRICT, name: '李护士长' }, '7d'), inst('CHC-JNL')],
-      ['CARE_HOME_ADMISSIONS @ 静安区第一社会福利院', mintToken(cfg.JWT_SECRET, { sub: 'admit.zhang', role: 'CARE_HOME_ADMISSIONS', inst: inst('ECI-1'), dist: DISTRICT, name: '张主任' }, '7d'), inst('ECI-1')],
-      ['DISTRICT_COORDINATOR @ 静安区', mintToken(cfg.JWT_SECRET, { sub: 'district.chen', role: 'DISTRICT_COORDINATOR', inst: null, dist: DISTRICT, name: '陈科长' }, '7d'), null],
+      [
+        'DISCHARGE_PLANNER @ 静安区中心医院',
+        mintToken(cfg.JWT_SECRET, { sub: 'planner.wang', role: 'DISCHARGE_PLANNER', inst: inst('RMC-1'), dist: DISTRICT, name: '王医生' }, '7d'),
+        inst('RMC-1'),
+      ],
+      [
+        'COMMUNITY_COORDINATOR @ 江宁路街道社区卫生服务中心',
+        mintToken(cfg.JWT_SECRET, { sub: 'coord.li', role: 'COMMUNITY_COORDINATOR', inst: inst('CHC-JNL'), dist: DISTRICT, name: '李护士长' }, '7d'),
+        inst('CHC-JNL'),
+      ],
+      [
+        'CARE_HOME_ADMISSIONS @ 静安区第一社会福利院',
+        mintToken(cfg.JWT_SECRET, { sub: 'admit.zhang', role: 'CARE_HOME_ADMISSIONS', inst: inst('ECI-1'), dist: DISTRICT, name: '张主任' }, '7d'),
+        inst('ECI-1'),
+      ],
+      [
+        'DISTRICT_COORDINATOR @ 静安区',
+        mintToken(cfg.JWT_SECRET, { sub: 'district.chen', role: 'DISTRICT_COORDINATOR', inst: null, dist: DISTRICT, name: '陈科长' }, '7d'),
+        null,
+      ],
       ['AUDITOR @ 静安区', mintToken(cfg.JWT_SECRET, { sub: 'auditor.zhao', role: 'AUDITOR', inst: null, dist: DISTRICT, name: '赵审计' }, '7d'), null],
     ];
     console.log('[seed] development tokens (7 days):');
@@ -234,8 +362,20 @@ async function journeys(ds: ReturnType<typeof createDataSource>, uow: TypeOrmUni
     admit: new ConfirmAdmissionHandler(uow),
   };
   let n = 0;
-  const actorOf = (s: InstSpec): Actor => ({ userId: `seed.${s.code.toLowerCase()}`, role: ROLE_OF[s.type], institutionId: uuidOf(s.code), districtId: DISTRICT });
-  const ctx = (actor: Actor, name: string): CommandContext => ({ commandId: `seed-${uuidOf(name)}`, commandType: 'Seed', actor, correlationId: `seed-${name.split('/')[0]}`, causationId: null, now: new Date() });
+  const actorOf = (s: InstSpec): Actor => ({
+    userId: `seed.${s.code.toLowerCase()}`,
+    role: ROLE_OF[s.type],
+    institutionId: uuidOf(s.code),
+    districtId: DISTRICT,
+  });
+  const ctx = (actor: Actor, name: string): CommandContext => ({
+    commandId: `seed-${uuidOf(name)}`,
+    commandType: 'Seed',
+    actor,
+    correlationId: `seed-${name.split('/')[0]}`,
+    causationId: null,
+    now: new Date(),
+  });
   const rmcs = all.filter((s) => s.type === 'REGIONAL_MEDICAL_CENTRE');
   const chcs = all.filter((s) => s.type === 'COMMUNITY_HEALTH_CENTRE');
   const ecis = all.filter((s) => s.type === 'ELDERLY_CARE_INSTITUTION');
@@ -249,18 +389,51 @@ async function journeys(ds: ReturnType<typeof createDataSource>, uow: TypeOrmUni
   };
   type Step = 'ADMITTED' | 'HELD' | 'OFFERED';
   /** One move: from `origin` to `target` (a bed or the target's programme), carried as far as `until`. */
-  const move = async (key: string, patientId: string, origin: InstSpec, target: InstSpec, kind: BedKind, services: ServiceCode[], until: Step, originBedId?: string, originKind?: BedKind) => {
+  const move = async (
+    key: string,
+    patientId: string,
+    origin: InstSpec,
+    target: InstSpec,
+    kind: BedKind,
+    services: ServiceCode[],
+    until: Step,
+    originBedId?: string,
+    originKind?: BedKind,
+  ) => {
     const o = actorOf(origin);
     const t = actorOf(target);
     const referralId = uuidOf(`${key}/referral`);
-    await h.draft.execute(new DraftReferralCommand({ referralId, patientId, requestedKind: kind, services, urgency: 'ROUTINE', clinicalSummary: `演示：${origin.name} → ${target.name}`, careLevel: 3, consent: true, originBedId, originKind }, ctx(o, `${key}/draft`)));
+    await h.draft.execute(
+      new DraftReferralCommand(
+        {
+          referralId,
+          patientId,
+          requestedKind: kind,
+          services,
+          urgency: 'ROUTINE',
+          clinicalSummary: `演示：${origin.name} → ${target.name}`,
+          careLevel: 3,
+          consent: true,
+          originBedId,
+          originKind,
+        },
+        ctx(o, `${key}/draft`),
+      ),
+    );
     await h.submit.execute(new SubmitReferralCommand({ referralId }, ctx(o, `${key}/submit`)));
     const home = kind === 'HOME_SICKBED' || kind === 'HOME_CARE';
     const bedId = home ? undefined : await freeBed(uuidOf(target.code), kind, services[0]);
     const programmeId = home ? uuidOf(`${target.code}/programme`) : undefined;
-    const offer = (await h.offer.execute(new ExtendOfferCommand({ referralId, targetInstitutionId: uuidOf(target.code), targetBedId: bedId ?? null, targetProgrammeId: programmeId ?? null }, ctx(o, `${key}/offer`)))) as { offerId: string };
+    const offer = (await h.offer.execute(
+      new ExtendOfferCommand(
+        { referralId, targetInstitutionId: uuidOf(target.code), targetBedId: bedId ?? null, targetProgrammeId: programmeId ?? null },
+        ctx(o, `${key}/offer`),
+      ),
+    )) as { offerId: string };
     if (until === 'OFFERED') return { referralId, bedId };
-    await h.accept.execute(new AcceptOfferCommand({ referralId, offerId: offer.offerId, bedId: bedId ?? null, programmeId: programmeId ?? null }, ctx(t, `${key}/accept`)));
+    await h.accept.execute(
+      new AcceptOfferCommand({ referralId, offerId: offer.offerId, bedId: bedId ?? null, programmeId: programmeId ?? null }, ctx(t, `${key}/accept`)),
+    );
     if (until === 'HELD') return { referralId, bedId };
     await h.transfer.execute(new StartTransferCommand({ referralId }, ctx(o, `${key}/transfer`)));
     await h.admit.execute(new ConfirmAdmissionCommand({ referralId }, ctx(t, `${key}/admit`)));
@@ -274,7 +447,13 @@ async function journeys(ds: ReturnType<typeof createDataSource>, uow: TypeOrmUni
     const patientId = uuidOf(`patient/${i}`);
     await h.patient.execute(
       new RegisterPatientCommand(
-        { id: patientId, residentId: body + residentIdCheckChar(body), name: `演示患者${String(i + 1).padStart(2, '0')}`, familyDoctorInstitutionId: uuidOf(chc.code), assessment: { grade: 3, type: 'INITIAL', assessedOn: dayFromToday(-30), expiresOn: dayFromToday(700), cognitiveImpairment: i % 5 === 0 } },
+        {
+          id: patientId,
+          residentId: body + residentIdCheckChar(body),
+          name: `演示患者${String(i + 1).padStart(2, '0')}`,
+          familyDoctorInstitutionId: uuidOf(chc.code),
+          assessment: { grade: 3, type: 'INITIAL', assessedOn: dayFromToday(-30), expiresOn: dayFromToday(700), cognitiveImpairment: i % 5 === 0 },
+        },
         ctx(actorOf(rmc), `patient/${i}`),
       ),
     );
@@ -286,13 +465,15 @@ async function journeys(ds: ReturnType<typeof createDataSource>, uow: TypeOrmUni
       case 1: // home sickbed
         await move(k, patientId, rmc, chc, 'HOME_SICKBED', [], 'ADMITTED');
         break;
-      case 2: { // community rehab, then a care home
+      case 2: {
+        // community rehab, then a care home
         const a = await move(`${k}/a`, patientId, rmc, chc, 'COMMUNITY', ['REHAB'], 'ADMITTED');
         const lateral = ecis.find((e) => e.code === eci.code)!;
         await move(`${k}/b`, patientId, chc, lateral, 'CARE_HOME', ['NURSING'], 'ADMITTED', a.bedId);
         break;
       }
-      case 3: { // care home, then back up to hospital
+      case 3: {
+        // care home, then back up to hospital
         const a = await move(`${k}/a`, patientId, rmc, eci, 'CARE_HOME', ['NURSING'], 'ADMITTED');
         await move(`${k}/b`, patientId, eci, rmc, 'HOSPITAL', ['ACUTE'], 'ADMITTED', a.bedId);
         break;

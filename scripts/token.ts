@@ -10,7 +10,9 @@ function arg(name: string): string | undefined {
 
 const role = arg('role') as Role | undefined;
 if (!role || !ROLES.includes(role) || role === 'SYSTEM') {
-  console.error(`usage: npm run token -- --role <${ROLES.filter((r) => r !== 'SYSTEM').join('|')}> [--institution <uuid>] [--district <id>] [--user <id>] [--hours <n>]`);
+  console.error(
+    `usage: npm run token -- --role <${ROLES.filter((r) => r !== 'SYSTEM').join('|')}> [--institution <uuid>] [--district <id>] [--user <id>] [--hours <n>]`,
+  );
   process.exit(2);
 }
 const institution = arg('institution');
@@ -19,4 +21,10 @@ if (!['DISTRICT_COORDINATOR', 'AUDITOR'].includes(role) && !institution) {
   process.exit(2);
 }
 const cfg = loadConfig();
-console.log(mintToken(cfg.JWT_SECRET, { sub: arg('user') ?? `dev-${role.toLowerCase()}`, role, inst: institution ?? null, dist: arg('district') ?? null }, `${Number(arg('hours') ?? 12)}h`));
+console.log(
+  mintToken(
+    cfg.JWT_SECRET,
+    { sub: arg('user') ?? `dev-${role.toLowerCase()}`, role, inst: institution ?? null, dist: arg('district') ?? null },
+    `${Number(arg('hours') ?? 12)}h`,
+  ),
+);

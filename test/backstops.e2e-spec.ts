@@ -24,7 +24,12 @@ const refusal = (p: Promise<unknown>): Promise<PgFailure & { error: unknown }> =
     () => {
       throw new Error('the database accepted a write its guard should refuse');
     },
-    (err: any) => ({ code: err.driverError?.code ?? err.code, constraint: err.driverError?.constraint ?? err.constraint, message: String(err.message), error: err }),
+    (err: any) => ({
+      code: err.driverError?.code ?? err.code,
+      constraint: err.driverError?.constraint ?? err.constraint,
+      message: String(err.message),
+      error: err,
+    }),
   );
 const domainCode = (err: unknown) => {
   const t = translatePgError(err);
@@ -46,7 +51,17 @@ describe('Backstops: what the database refuses when the application is bypassed'
   /** A fresh patient with a DRAFT referral (live), through the API; each test takes its own. */
   async function draft(): Promise<{ patientId: string; referralId: string }> {
     const patientId = await d.patient();
-    const r = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'backstop', consent: true }), 'draft');
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'backstop',
+        consent: true,
+      }),
+      'draft',
+    );
     return { patientId, referralId: r.referralId };
   }
   /** A copy of a referral row under a new id, written directly (no application check runs). */
@@ -61,11 +76,17 @@ describe('Backstops: what the database refuses when the application is bypassed'
   }
   async function offer(referralId: string, institutionId: string, bedId: string): Promise<string> {
     const id = randomUUID();
-    await e.ds.query(`INSERT INTO offers (id, referral_id, target_institution_id, target_bed_id, state, rank, created_at) VALUES ($1, $2, $3, $4, 'ACCEPTED', 1, now())`, [id, referralId, institutionId, bedId]);
+    await e.ds.query(
+      `INSERT INTO offers (id, referral_id, target_institution_id, target_bed_id, state, rank, created_at) VALUES ($1, $2, $3, $4, 'ACCEPTED', 1, now())`,
+      [id, referralId, institutionId, bedId],
+    );
     return id;
   }
   const hold = (referralId: string, offerId: string, institutionId: string, bedId: string, state = 'HELD') =>
-    e.ds.query(`INSERT INTO reservations (id, referral_id, offer_id, institution_id, bed_id, state, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, now() + interval '1 hour', now())`, [randomUUID(), referralId, offerId, institutionId, bedId, state]);
+    e.ds.query(
+      `INSERT INTO reservations (id, referral_id, offer_id, institution_id, bed_id, state, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, now() + interval '1 hour', now())`,
+      [randomUUID(), referralId, offerId, institutionId, bedId, state],
+    );
 
   it('reservations_one_live_per_bed: a second HELD reservation of one bed → 23505 → BED_ALREADY_RESERVED', async () => {
     const bed = d.cc1Beds[0];
@@ -112,13 +133,18 @@ describe('Backstops: what the database refuses when the application is bypassed'
     expect(freeWithOccupant).toMatchObject({ code: '23514', constraint: 'beds_check' });
     expect(domainCode(occupiedEmpty.error)).toBeNull();
     // a half return hold (patient without an end) is refused the same way
-    expect(await refusal(e.ds.query(`UPDATE beds SET return_hold_patient_id = $2 WHERE id = $1`, [bed, p]))).toMatchObject({ code: '23514', constraint: 'beds_return_hold_complete' });
+    expect(await refusal(e.ds.query(`UPDATE beds SET return_hold_patient_id = $2 WHERE id = $1`, [bed, p]))).toMatchObject({
+      code: '23514',
+      constraint: 'beds_return_hold_complete',
+    });
   });
 
   it('beds_one_return_hold_per_patient: one patient holding two beds → 23505', async () => {
     const p = await d.patient();
     await e.ds.query(`UPDATE beds SET return_hold_patient_id = $2, return_hold_until = now() + interval '1 day' WHERE id = $1`, [d.hospitalBeds[0], p]);
-    const f = await refusal(e.ds.query(`UPDATE beds SET return_hold_patient_id = $2, return_hold_until = now() + interval '1 day' WHERE id = $1`, [d.hospitalBeds[1], p]));
+    const f = await refusal(
+      e.ds.query(`UPDATE beds SET return_hold_patient_id = $2, return_hold_until = now() + interval '1 day' WHERE id = $1`, [d.hospitalBeds[1], p]),
+    );
     expect(f).toMatchObject({ code: '23505', constraint: 'beds_one_return_hold_per_patient' });
     await e.ds.query(`UPDATE beds SET return_hold_patient_id = NULL, return_hold_until = NULL WHERE id = $1`, [d.hospitalBeds[0]]);
   });
@@ -127,12 +153,23 @@ describe('Backstops: what the database refuses when the application is bypassed'
     const a = await draft();
     const prog = async (name: string) => {
       const id = randomUUID();
-      await e.ds.query(`INSERT INTO home_programmes (id, institution_id, district_id, kind, name, capacity) VALUES ($1, $2, $3, 'HOME_CARE', $4, 5)`, [id, d.cc1, d.district, name]);
+      await e.ds.query(`INSERT INTO home_programmes (id, institution_id, district_id, kind, name, capacity) VALUES ($1, $2, $3, 'HOME_CARE', $4, 5)`, [
+        id,
+        d.cc1,
+        d.district,
+        name,
+      ]);
       return id;
     };
     const [p1, p2] = [await prog(`backstop-${randomUUID()}`), await prog(`backstop-${randomUUID()}`)];
     const enrol = (programmeId: string, endedAt: Date | null = null) =>
-      e.ds.query(`INSERT INTO enrolments (id, programme_id, patient_id, referral_id, started_at, ended_at) VALUES ($1, $2, $3, $4, now(), $5)`, [randomUUID(), programmeId, a.patientId, a.referralId, endedAt]);
+      e.ds.query(`INSERT INTO enrolments (id, programme_id, patient_id, referral_id, started_at, ended_at) VALUES ($1, $2, $3, $4, now(), $5)`, [
+        randomUUID(),
+        programmeId,
+        a.patientId,
+        a.referralId,
+        endedAt,
+      ]);
     await enrol(p1, new Date()); // an ended enrolment does not count
     await enrol(p1);
     expect(await refusal(enrol(p2))).toMatchObject({ code: '23505', constraint: 'enrolments_one_active_per_patient' });
@@ -140,10 +177,15 @@ describe('Backstops: what the database refuses when the application is bypassed'
 
   it('audit_log and audit_checkpoints are append-only even for the superuser: UPDATE, DELETE, TRUNCATE → the trigger refuses', async () => {
     expect((await e.ds.query(`SELECT count(*)::int AS n FROM audit_log`))[0].n).toBeGreaterThan(0);
-    await e.ds.query(`INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, heads, prev_signature, key_id, signature) VALUES (now(), 0, 0, 'x', '[]', NULL, 'k', 's')`);
+    await e.ds.query(
+      `INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, heads, prev_signature, key_id, signature) VALUES (now(), 0, 0, 'x', '[]', NULL, 'k', 's')`,
+    );
     // one trigger function guards both tables (its message names audit_log)
     const appendOnly = (op: string) => ({ code: '42501', message: expect.stringContaining(`append-only: ${op} refused`) });
-    for (const [table, col] of [['audit_log', 'reason'], ['audit_checkpoints', 'chains']]) {
+    for (const [table, col] of [
+      ['audit_log', 'reason'],
+      ['audit_checkpoints', 'chains'],
+    ]) {
       expect(await refusal(e.ds.query(`UPDATE ${table} SET ${col} = ${col}`))).toMatchObject(appendOnly('UPDATE'));
       expect(await refusal(e.ds.query(`DELETE FROM ${table}`))).toMatchObject(appendOnly('DELETE'));
       expect(await refusal(e.ds.query(`TRUNCATE ${table}`))).toMatchObject(appendOnly('TRUNCATE'));
@@ -156,17 +198,29 @@ describe('Backstops: what the database refuses when the application is bypassed'
     const before = (await e.ds.query(`SELECT status, version, chain_seq FROM beds WHERE id = $1`, [bedId]))[0];
     const audits = async () => (await e.ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE aggregate_id = $1`, [bedId]))[0].n;
     const auditsBefore = await audits();
-    const ctx = { commandId: randomUUID(), commandType: 'OperateBed', actor: { userId: 'backstop', role: 'COMMUNITY_COORDINATOR' as const, institutionId: d.cc1 }, correlationId: randomUUID(), causationId: null, now: new Date() };
+    const ctx = {
+      commandId: randomUUID(),
+      commandType: 'OperateBed',
+      actor: { userId: 'backstop', role: 'COMMUNITY_COORDINATOR' as const, institutionId: d.cc1 },
+      correlationId: randomUUID(),
+      causationId: null,
+      now: new Date(),
+    };
     const err = await uow
       .run(ctx, async (tx) => {
         const bed: Bed = await tx.getBed(bedId);
         bed.operate('Close', ctx.now, 'backstop');
         // another writer's commit between this load and the flush, on the transaction's own
         // connection (the row lock this load took would make a second connection wait)
-        await (tx as unknown as { qr: { query(s: string, p: unknown[]): Promise<unknown> } }).qr.query(`UPDATE beds SET version = version + 1 WHERE id = $1`, [bedId]);
+        await (tx as unknown as { qr: { query(s: string, p: unknown[]): Promise<unknown> } }).qr.query(`UPDATE beds SET version = version + 1 WHERE id = $1`, [
+          bedId,
+        ]);
         return { ok: true };
       })
-      .then(() => null, (x: unknown) => x);
+      .then(
+        () => null,
+        (x: unknown) => x,
+      );
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).code).toBe('VERSION_CONFLICT');
     expect((await e.ds.query(`SELECT status, version, chain_seq FROM beds WHERE id = $1`, [bedId]))[0]).toEqual(before);
@@ -246,7 +300,10 @@ describe('Backstops: the audit verifier names each kind of break (full walk and 
   it('a record removed from the middle of a chain → SEQUENCE_GAP at the record after it', async () => {
     const c = await chain('gap');
     await save(c.rows[1].seq);
-    await tampered(c.id, [`DELETE FROM audit_log WHERE seq = $1`, [c.rows[1].seq]], reinsert(c.rows[1].seq), { ok: false, firstBreak: { problem: 'SEQUENCE_GAP', aggregateId: c.id, aggregateSeq: 3, seq: c.rows[2].seq } });
+    await tampered(c.id, [`DELETE FROM audit_log WHERE seq = $1`, [c.rows[1].seq]], reinsert(c.rows[1].seq), {
+      ok: false,
+      firstBreak: { problem: 'SEQUENCE_GAP', aggregateId: c.id, aggregateSeq: 3, seq: c.rows[2].seq },
+    });
   });
 
   it('a record pointing at another predecessor → BROKEN_LINK', async () => {
@@ -263,6 +320,9 @@ describe('Backstops: the audit verifier names each kind of break (full walk and 
   it('the tail of a chain removed (the rest still links) → HEAD_MISMATCH against the head on the bed row', async () => {
     const c = await chain('head');
     await save(c.rows[2].seq);
-    await tampered(c.id, [`DELETE FROM audit_log WHERE seq = $1`, [c.rows[2].seq]], reinsert(c.rows[2].seq), { ok: false, firstBreak: { problem: 'HEAD_MISMATCH', aggregateType: 'Bed', aggregateId: c.id, aggregateSeq: 3 } });
+    await tampered(c.id, [`DELETE FROM audit_log WHERE seq = $1`, [c.rows[2].seq]], reinsert(c.rows[2].seq), {
+      ok: false,
+      firstBreak: { problem: 'HEAD_MISMATCH', aggregateType: 'Bed', aggregateId: c.id, aggregateSeq: 3 },
+    });
   });
 });

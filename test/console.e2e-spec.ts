@@ -20,7 +20,10 @@ const SHOTS = resolve(ROOT, process.env.SCREENSHOTS_DIR ?? join('var', 'screensh
 function prerequisites(): void {
   if (!existsSync(CHROMIUM)) {
     if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as root)`);
-    execSync('apt-get install -y chromium || (apt-get update && apt-get install -y chromium)', { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execSync('apt-get install -y chromium || (apt-get update && apt-get install -y chromium)', {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   }
   // A CJK font, so the screenshots show Chinese rather than boxes (best effort: not needed to pass).
   if (!existsSync('/usr/share/fonts/truetype/wqy') && process.getuid?.() === 0) {
@@ -47,7 +50,15 @@ describe('web console in a real browser', () => {
     d = await smallDistrict(e);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }, 600_000);
   afterAll(async () => {
@@ -152,7 +163,18 @@ describe('web console in a real browser', () => {
 
     // An escalated referral for the district coordinator.
     const p2 = await d.patient(d.planner, d.assessed(4));
-    const r2 = await ok(d.planner.post('/referrals', { patientId: p2, requestedKind: 'CARE_HOME', services: ['NURSING'], urgency: 'URGENT', clinicalSummary: '85岁男性，失能，需长期护理', careLevel: 4, consent: true }), 'draft');
+    const r2 = await ok(
+      d.planner.post('/referrals', {
+        patientId: p2,
+        requestedKind: 'CARE_HOME',
+        services: ['NURSING'],
+        urgency: 'URGENT',
+        clinicalSummary: '85岁男性，失能，需长期护理',
+        careLevel: 4,
+        consent: true,
+      }),
+      'draft',
+    );
     await ok(d.planner.post(`/referrals/${r2.referralId}/submit`), 'submit');
     await ok(d.dc.post(`/referrals/${r2.referralId}/escalate`, { reason: '无机构响应' }), 'escalate');
     await district.getByTestId('nav-escalations').click();

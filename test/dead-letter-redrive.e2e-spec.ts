@@ -4,7 +4,18 @@ import { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { Policy } from '@bedlink/application';
 import { loadConfig } from '@bedlink/config';
-import { DeadLetterJob, deadLetterJobId, EventJob, jobOptions, QUEUES, QueueName, redisOptionsFromUrl, redriveDeadLetters, WebhookDeliveryJob, webhookDeliveryJobId } from '@bedlink/messaging';
+import {
+  DeadLetterJob,
+  deadLetterJobId,
+  EventJob,
+  jobOptions,
+  QUEUES,
+  QueueName,
+  redisOptionsFromUrl,
+  redriveDeadLetters,
+  WebhookDeliveryJob,
+  webhookDeliveryJobId,
+} from '@bedlink/messaging';
 import { fallbackPolicy } from '@bedlink/persistence';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
@@ -67,7 +78,9 @@ describe('Dead letters: every consumer queue files them, the redrive runs them a
     const poisonId = randomUUID();
     const offerId = randomUUID();
     // the inbox refuses the poison event (a plain error, not an outage: attempts are spent)
-    await e.ds.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.event_id = '${poisonId}' THEN RAISE EXCEPTION 'poison event'; END IF; RETURN NEW; END $$`);
+    await e.ds.query(
+      `CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.event_id = '${poisonId}' THEN RAISE EXCEPTION 'poison event'; END IF; RETURN NEW; END $$`,
+    );
     await e.ds.query(`CREATE TRIGGER refuse_poison BEFORE INSERT ON inbox FOR EACH ROW EXECUTE FUNCTION refuse_poison()`);
 
     const event = (type: string, payload: Record<string, unknown>): EventJob => ({
@@ -76,7 +89,15 @@ describe('Dead letters: every consumer queue files them, the redrive runs them a
       aggregateType: 'Referral',
       aggregateId: randomUUID(),
       payload,
-      metadata: { actor: { userId: 'test', institutionId: null, roles: [] } as unknown as EventJob['metadata']['actor'], correlationId: randomUUID(), causationId: null, commandId: randomUUID(), occurredAt: new Date().toISOString(), aggregateSeq: 1, reason: null },
+      metadata: {
+        actor: { userId: 'test', institutionId: null, roles: [] } as unknown as EventJob['metadata']['actor'],
+        correlationId: randomUUID(),
+        causationId: null,
+        commandId: randomUUID(),
+        occurredAt: new Date().toISOString(),
+        aggregateSeq: 1,
+        reason: null,
+      },
       committedAt: new Date().toISOString(),
     });
     const opts = jobOptions('event', { jobId: poisonId }, e.cfg);
@@ -84,7 +105,11 @@ describe('Dead letters: every consumer queue files them, the redrive runs them a
     await queues[QUEUES.kpiEvents].add('OfferDeclined', event('OfferDeclined', {}), opts);
     await queues[QUEUES.webhookEvents].add('OfferDeclined', event('OfferDeclined', {}), opts);
     const deadlineAt = new Date(Date.now() + 3600_000).toISOString();
-    await queues[QUEUES.timers].add('OfferExtended', event('OfferExtended', { referralId: randomUUID(), offerId, deadlineAt, urgency: 'ROUTINE', districtId: POISON_DISTRICT }), opts);
+    await queues[QUEUES.timers].add(
+      'OfferExtended',
+      event('OfferExtended', { referralId: randomUUID(), offerId, deadlineAt, urgency: 'ROUTINE', districtId: POISON_DISTRICT }),
+      opts,
+    );
 
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     const sub = await ok(d.cc2c.post('/webhooks', { url, eventTypes: ['OfferDeclined'] }), 'subscribe');
@@ -117,7 +142,11 @@ describe('Dead letters: every consumer queue files them, the redrive runs them a
 
     for (const s of SOURCES) {
       const jobId = s === QUEUES.webhookDeliveries ? deliveryId : poisonId;
-      await eventually(async () => (await queues[s].getJob(jobId))!.getState(), (state) => state === 'completed', 15_000);
+      await eventually(
+        async () => (await queues[s].getJob(jobId))!.getState(),
+        (state) => state === 'completed',
+        15_000,
+      );
     }
     // and each ran its effect this time
     const inbox = await e.ds.query(`SELECT consumer FROM inbox WHERE event_id = $1 ORDER BY consumer`, [poisonId]);

@@ -18,7 +18,12 @@ async function compose(args: string[], env: Record<string, string>) {
 }
 
 describe('docker/', () => {
-  const secrets = { JWT_SECRET: 'a'.repeat(40), PII_KEY: 'b'.repeat(40), REDIS_PASSWORD: 'c'.repeat(40), AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  const secrets = {
+    JWT_SECRET: 'a'.repeat(40),
+    PII_KEY: 'b'.repeat(40),
+    REDIS_PASSWORD: 'c'.repeat(40),
+    AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 
   it('compose.yml is valid and runs postgres, redis (AOF, noeviction), a migration, api and worker with health checks', async () => {
     const { stdout } = await compose(['config'], secrets);

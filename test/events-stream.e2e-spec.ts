@@ -57,10 +57,24 @@ describe('live event stream (GET /events/stream)', () => {
     const otherDistrict = await openStream(`${url}?access_token=${e.token('DISTRICT_COORDINATOR', null, { districtId: 'd9' })}`);
     expect(target.res.status).toBe(200);
     expect(target.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    await eventually(async () => target.comments.length + foreign.comments.length, (n) => n >= 2);
+    await eventually(
+      async () => target.comments.length + foreign.comments.length,
+      (n) => n >= 2,
+    );
 
     const patientId = await d.patient();
-    const drafted = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'stable, needs rehab', careLevel: 3, consent: true }), 'draft');
+    const drafted = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'stable, needs rehab',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
     const id = drafted.referralId as string;
     await ok(d.planner.post(`/referrals/${id}/submit`), 'submit');
     const offer = await ok(d.planner.post(`/referrals/${id}/offers`, { targetInstitutionId: d.cc1 }), 'offer');
@@ -84,12 +98,26 @@ describe('live event stream (GET /events/stream)', () => {
   it('sends heartbeat comments and forgets a client that disconnects', async () => {
     const hub = e.api.get(LiveHub);
     // The first test's streams are gone once their sockets closed.
-    await eventually(async () => hub.size, (n) => n === 0, 5000);
-    const s = await openStream(`${e.baseUrl}/events/stream`, { authorization: `Bearer ${e.token('CARE_HOME_ADMISSIONS', d.care, { districtId: d.district })}` });
-    await eventually(async () => s.comments.filter((c) => c === ': heartbeat').length, (n) => n >= 2, 5000);
+    await eventually(
+      async () => hub.size,
+      (n) => n === 0,
+      5000,
+    );
+    const s = await openStream(`${e.baseUrl}/events/stream`, {
+      authorization: `Bearer ${e.token('CARE_HOME_ADMISSIONS', d.care, { districtId: d.district })}`,
+    });
+    await eventually(
+      async () => s.comments.filter((c) => c === ': heartbeat').length,
+      (n) => n >= 2,
+      5000,
+    );
     expect(hub.size).toBe(1);
     await s.close();
-    await eventually(async () => hub.size, (n) => n === 0, 5000);
+    await eventually(
+      async () => hub.size,
+      (n) => n === 0,
+      5000,
+    );
   });
 
   it('accepts ?access_token= on the stream only, and refuses a stream without a valid token', async () => {

@@ -98,7 +98,9 @@ describe('FHIR R4 facade', () => {
     expect(validateFhir({ resourceType: 'Task', status: 'approved-ish', intent: 'order' })).toBe(false);
     expect(validateFhir({ resourceType: 'Location', mode: 'everywhere' })).toBe(false);
     expect(validateFhir({ resourceType: 'Task', status: 'accepted', intent: 'order', bedlinkState: 'ACCEPTED' })).toBe(false);
-    expect(validateFhir({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Task', status: 'nope', intent: 'order' } }] })).toBe(false);
+    expect(validateFhir({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Task', status: 'nope', intent: 'order' } }] })).toBe(
+      false,
+    );
   });
 
   it('publishes a CapabilityStatement at /fhir/metadata (application/fhir+json)', async () => {
@@ -114,30 +116,64 @@ describe('FHIR R4 facade', () => {
   it('fhir-kit-client: create a referral as a Task, accept it as the owner, then read the Location change through the transfer', async () => {
     const patientId = await d.patient();
     const bed = d.cc1Beds[1];
-    const created = schemaCheck(await planner.create({ resourceType: 'Task', body: { ...referralTask(patientId, d.cc1), input: [{ type: { text: 'bed' }, valueReference: { reference: `Location/${bed}` } }] } as any }));
-    expect(created).toMatchObject({ resourceType: 'Task', status: 'received', intent: 'order', priority: 'urgent', requester: { reference: `Organization/${d.hospital}` }, owner: { reference: `Organization/${d.cc1}` } });
+    const created = schemaCheck(
+      await planner.create({
+        resourceType: 'Task',
+        body: { ...referralTask(patientId, d.cc1), input: [{ type: { text: 'bed' }, valueReference: { reference: `Location/${bed}` } }] } as any,
+      }),
+    );
+    expect(created).toMatchObject({
+      resourceType: 'Task',
+      status: 'received',
+      intent: 'order',
+      priority: 'urgent',
+      requester: { reference: `Organization/${d.hospital}` },
+      owner: { reference: `Organization/${d.cc1}` },
+    });
     const id = created.id as string;
 
     // the same command path as REST: the REST view shows the referral and its offer, and the audit trail the commands
     const rest = await ok(d.planner.get(`/referrals/${id}`), 'rest read');
-    expect(rest).toMatchObject({ state: 'OFFERED', urgency: 'URGENT', requestedKind: 'COMMUNITY', services: ['REHAB'], careLevel: 2, consent: true, patientId });
+    expect(rest).toMatchObject({
+      state: 'OFFERED',
+      urgency: 'URGENT',
+      requestedKind: 'COMMUNITY',
+      services: ['REHAB'],
+      careLevel: 2,
+      consent: true,
+      patientId,
+    });
     expect(rest.offers).toHaveLength(1);
     expect(rest.offers[0]).toMatchObject({ targetInstitutionId: d.cc1, targetBedId: bed, state: 'PENDING' });
     expect(rest.history.map((h: any) => h.event)).toEqual(['ReferralDrafted', 'ReferralSubmitted', 'OfferExtended', 'PlacementRequested']);
 
     const sr = schemaCheck(await planner.read({ resourceType: 'ServiceRequest', id }));
-    expect(sr).toMatchObject({ status: 'active', priority: 'urgent', subject: { reference: `Patient/${patientId}` }, code: { coding: [{ code: 'COMMUNITY' }] }, orderDetail: [{ coding: [{ code: 'REHAB' }] }] });
+    expect(sr).toMatchObject({
+      status: 'active',
+      priority: 'urgent',
+      subject: { reference: `Patient/${patientId}` },
+      code: { coding: [{ code: 'COMMUNITY' }] },
+      orderDetail: [{ coding: [{ code: 'REHAB' }] }],
+    });
 
     // the owner sees it, with its offer as a child Task
     const ownerView = schemaCheck(await cc1.read({ resourceType: 'Task', id }));
     expect(ownerView.owner.reference).toBe(`Organization/${d.cc1}`);
     const offers = schemaCheck(await cc1.search({ resourceType: 'Task', searchParams: { 'part-of': `Task/${id}` } }));
     expect(offers.entry).toHaveLength(1);
-    expect(offers.entry[0].resource).toMatchObject({ partOf: [{ reference: `Task/${id}` }], status: 'requested', owner: { reference: `Organization/${d.cc1}` }, input: [{ valueReference: { reference: `Location/${bed}` } }] });
+    expect(offers.entry[0].resource).toMatchObject({
+      partOf: [{ reference: `Task/${id}` }],
+      status: 'requested',
+      owner: { reference: `Organization/${d.cc1}` },
+      input: [{ valueReference: { reference: `Location/${bed}` } }],
+    });
 
     // before accept the bed is U with no hold
     const before = schemaCheck(await cc1.read({ resourceType: 'Location', id: bed }));
-    expect(before).toMatchObject({ operationalStatus: { system: 'http://terminology.hl7.org/CodeSystem/v2-0116', code: 'U' }, physicalType: { coding: [{ code: 'bd' }] } });
+    expect(before).toMatchObject({
+      operationalStatus: { system: 'http://terminology.hl7.org/CodeSystem/v2-0116', code: 'U' },
+      physicalType: { coding: [{ code: 'bd' }] },
+    });
     expect(before.extension).toBeUndefined();
 
     // a foreign institution cannot accept (scoping as REST: it cannot even see the Task)
@@ -145,22 +181,36 @@ describe('FHIR R4 facade', () => {
     // the requester is not the owner: it may not accept its own referral
     const notOwner = await fhirError(planner.patch({ resourceType: 'Task', id, jsonPatch: [{ op: 'replace', path: '/status', value: 'accepted' }] }));
     expect(notOwner.status).toBe(403);
-    expect(schemaCheck(notOwner.body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'forbidden', details: { coding: [{ code: 'FORBIDDEN' }] } }] });
+    expect(schemaCheck(notOwner.body)).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'forbidden', details: { coding: [{ code: 'FORBIDDEN' }] } }],
+    });
 
     // the owner accepts with JSON Patch; the bed comes from the offer's suggested bed
     const accepted = schemaCheck(await cc1.patch({ resourceType: 'Task', id, jsonPatch: [{ op: 'replace', path: '/status', value: 'accepted' }] }));
-    expect(accepted).toMatchObject({ status: 'accepted', owner: { reference: `Organization/${d.cc1}` }, input: [{ valueReference: { reference: `Location/${bed}` } }] });
+    expect(accepted).toMatchObject({
+      status: 'accepted',
+      owner: { reference: `Organization/${d.cc1}` },
+      input: [{ valueReference: { reference: `Location/${bed}` } }],
+    });
     expect((await ok(d.planner.get(`/referrals/${id}`), 'rest')).state).toBe('ACCEPTED');
 
     // held: still U (physically unoccupied, HL7 0116 has no "reserved"), the hold is in the extension
     const held = schemaCheck(await cc1.read({ resourceType: 'Location', id: bed }));
     expect(held.operationalStatus.code).toBe('U');
     const hold = held.extension.find((x: any) => x.url === 'https://bedlink.dev/fhir/StructureDefinition/bed-reservation');
-    expect(hold.extension).toEqual(expect.arrayContaining([{ url: 'held', valueBoolean: true }, { url: 'task', valueReference: { reference: `Task/${id}` } }]));
+    expect(hold.extension).toEqual(
+      expect.arrayContaining([
+        { url: 'held', valueBoolean: true },
+        { url: 'task', valueReference: { reference: `Task/${id}` } },
+      ]),
+    );
     // other institutions see that it is held, not by which referral
     const heldForeign = schemaCheck(await cc2.read({ resourceType: 'Location', id: bed }));
     expect(heldForeign.extension[0].extension.map((x: any) => x.url)).toEqual(['held', 'until']);
-    const reserved = schemaCheck(await cc2.search({ resourceType: 'Location', searchParams: { organization: `Organization/${d.cc1}`, 'operational-status': 'U' } }));
+    const reserved = schemaCheck(
+      await cc2.search({ resourceType: 'Location', searchParams: { organization: `Organization/${d.cc1}`, 'operational-status': 'U' } }),
+    );
     expect(reserved.entry.map((x: any) => x.resource.id)).toContain(bed);
 
     // discharge at the origin and admission at the target (REST), then the Location reads O
@@ -170,7 +220,12 @@ describe('FHIR R4 facade', () => {
     const occupied = schemaCheck(await cc1.read({ resourceType: 'Location', id: bed }));
     expect(occupied.operationalStatus).toMatchObject({ code: 'O', display: 'Occupied' });
     expect(occupied.extension).toBeUndefined();
-    const search = schemaCheck(await cc1.search({ resourceType: 'Location', searchParams: { organization: d.cc1, 'operational-status': 'http://terminology.hl7.org/CodeSystem/v2-0116|O' } }));
+    const search = schemaCheck(
+      await cc1.search({
+        resourceType: 'Location',
+        searchParams: { organization: d.cc1, 'operational-status': 'http://terminology.hl7.org/CodeSystem/v2-0116|O' },
+      }),
+    );
     expect(search.entry.map((x: any) => x.resource.id)).toEqual([bed]);
     expect(schemaCheck(await planner.read({ resourceType: 'Task', id })).status).toBe('completed');
   });
@@ -180,10 +235,23 @@ describe('FHIR R4 facade', () => {
     const created = schemaCheck(await planner.create({ resourceType: 'Task', body: referralTask(patientId, d.cc2) as any }));
     const current = await cc2.read({ resourceType: 'Task', id: created.id });
     const rejected = schemaCheck(
-      await cc2.update({ resourceType: 'Task', id: created.id, body: { ...current, status: 'rejected', statusReason: { coding: [{ system: 'https://bedlink.dev/fhir/CodeSystem/decline-reason', code: 'NO_CAPACITY' }] } } as any }),
+      await cc2.update({
+        resourceType: 'Task',
+        id: created.id,
+        body: {
+          ...current,
+          status: 'rejected',
+          statusReason: { coding: [{ system: 'https://bedlink.dev/fhir/CodeSystem/decline-reason', code: 'NO_CAPACITY' }] },
+        } as any,
+      }),
     );
     // the decliner gets its own answer back (the offer's child Task), not the referral's state after it
-    const rejectedCoding = { coding: expect.arrayContaining([{ system: 'http://terminology.hl7.org/CodeSystem/v2-0283', code: 'R', display: 'Rejected' }, { system: 'https://bedlink.dev/fhir/CodeSystem/decline-reason', code: 'NO_CAPACITY' }]) };
+    const rejectedCoding = {
+      coding: expect.arrayContaining([
+        { system: 'http://terminology.hl7.org/CodeSystem/v2-0283', code: 'R', display: 'Rejected' },
+        { system: 'https://bedlink.dev/fhir/CodeSystem/decline-reason', code: 'NO_CAPACITY' },
+      ]),
+    };
     expect(rejected).toMatchObject({ status: 'rejected', statusReason: rejectedCoding });
     // the referral goes on (escalated: no candidate left), the offer is rejected with the reason
     expect(schemaCheck(await planner.read({ resourceType: 'Task', id: created.id })).status).toBe('on-hold');
@@ -201,7 +269,18 @@ describe('FHIR R4 facade', () => {
     const patientId = await d.patient();
     const drafted = schemaCheck(await planner.create({ resourceType: 'Task', body: referralTask(patientId, undefined, { status: 'draft' }) as any }));
     expect(drafted.status).toBe('draft');
-    const submitted = schemaCheck(await planner.create({ resourceType: 'Task', body: { resourceType: 'Task', status: 'requested', intent: 'order', focus: { reference: `ServiceRequest/${drafted.id}` }, owner: { reference: `Organization/${d.cc1}` } } as any }));
+    const submitted = schemaCheck(
+      await planner.create({
+        resourceType: 'Task',
+        body: {
+          resourceType: 'Task',
+          status: 'requested',
+          intent: 'order',
+          focus: { reference: `ServiceRequest/${drafted.id}` },
+          owner: { reference: `Organization/${d.cc1}` },
+        } as any,
+      }),
+    );
     expect(submitted).toMatchObject({ id: drafted.id, status: 'received', owner: { reference: `Organization/${d.cc1}` } });
   });
 
@@ -209,7 +288,10 @@ describe('FHIR R4 facade', () => {
     const patientId = await d.patient();
     const key = `fhir-create-${patientId}`;
     const body = referralTask(patientId, d.cc1);
-    const [a, b]: any[] = await Promise.all([planner.create({ resourceType: 'Task', body: body as any, options: { headers: { 'Idempotency-Key': key } } }), planner.create({ resourceType: 'Task', body: body as any, options: { headers: { 'Idempotency-Key': key } } })]);
+    const [a, b]: any[] = await Promise.all([
+      planner.create({ resourceType: 'Task', body: body as any, options: { headers: { 'Idempotency-Key': key } } }),
+      planner.create({ resourceType: 'Task', body: body as any, options: { headers: { 'Idempotency-Key': key } } }),
+    ]);
     const c = await planner.create({ resourceType: 'Task', body: body as any, options: { headers: { 'Idempotency-Key': key } } });
     expect(b.id).toBe(a.id);
     expect(c.id).toBe(a.id);
@@ -218,21 +300,33 @@ describe('FHIR R4 facade', () => {
     const [{ m }] = await e.ds.query(`SELECT count(*)::int AS m FROM offers WHERE referral_id = $1`, [a.id]);
     expect(m).toBe(1);
 
-    const stale = await fhirError(cc1.update({ resourceType: 'Task', id: a.id as string, body: { ...a, status: 'accepted' } as any, options: { headers: { 'If-Match': 'W/"1"' } } }));
+    const stale = await fhirError(
+      cc1.update({ resourceType: 'Task', id: a.id as string, body: { ...a, status: 'accepted' } as any, options: { headers: { 'If-Match': 'W/"1"' } } }),
+    );
     expect(stale.status).toBe(409);
     expect(schemaCheck(stale.body).issue[0].details.coding[0].code).toBe('VERSION_CONFLICT');
     // no bed was suggested in the offer: the owner names it in Task.input
     const noBed = await fhirError(cc1.update({ resourceType: 'Task', id: a.id as string, body: { ...a, status: 'accepted' } as any }));
     expect(noBed.status).toBe(400);
     const bedInput = [{ type: { text: 'bed' }, valueReference: { reference: `Location/${d.cc1Beds[2]}` } }];
-    const fresh = await cc1.update({ resourceType: 'Task', id: a.id as string, body: { ...a, status: 'accepted', input: bedInput } as any, options: { headers: { 'If-Match': `W/"${a.meta.versionId}"` } } });
+    const fresh = await cc1.update({
+      resourceType: 'Task',
+      id: a.id as string,
+      body: { ...a, status: 'accepted', input: bedInput } as any,
+      options: { headers: { 'If-Match': `W/"${a.meta.versionId}"` } },
+    });
     expect(schemaCheck(fresh)).toMatchObject({ status: 'accepted', input: [{ valueReference: { reference: `Location/${d.cc1Beds[2]}` } }] });
   });
 
   it('searches Tasks by status, requester, owner and _lastUpdated, with _count paging through link next', async () => {
     const since = new Date(Date.now() - 1000).toISOString();
     for (let i = 0; i < 3; i++) await planner.create({ resourceType: 'Task', body: referralTask(await d.patient(), d.cc2) as any });
-    const first = schemaCheck(await planner.search({ resourceType: 'Task', searchParams: { status: 'received', requester: `Organization/${d.hospital}`, owner: `Organization/${d.cc2}`, _lastUpdated: `ge${since}`, _count: 2 } }));
+    const first = schemaCheck(
+      await planner.search({
+        resourceType: 'Task',
+        searchParams: { status: 'received', requester: `Organization/${d.hospital}`, owner: `Organization/${d.cc2}`, _lastUpdated: `ge${since}`, _count: 2 },
+      }),
+    );
     expect(first.type).toBe('searchset');
     expect(first.total).toBe(3);
     expect(first.entry).toHaveLength(2);
@@ -245,11 +339,18 @@ describe('FHIR R4 facade', () => {
     for (const x of [...first.entry, ...second.entry]) expect(x.resource).toMatchObject({ status: 'received', owner: { reference: `Organization/${d.cc2}` } });
     // the owner finds them too; a third institution finds none of them
     expect((await cc2.search({ resourceType: 'Task', searchParams: { status: 'received', _lastUpdated: `ge${since}` } })).total).toBe(3);
-    const foreign = schemaCheck(await fhirAs(e.token('CARE_HOME_ADMISSIONS', d.care, { districtId: d.district })).search({ resourceType: 'Task', searchParams: { _lastUpdated: `ge${since}` } }));
+    const foreign = schemaCheck(
+      await fhirAs(e.token('CARE_HOME_ADMISSIONS', d.care, { districtId: d.district })).search({
+        resourceType: 'Task',
+        searchParams: { _lastUpdated: `ge${since}` },
+      }),
+    );
     expect(foreign.total).toBe(0);
     expect(foreign.entry).toBeUndefined();
     // nothing updated in the future
-    expect((await planner.search({ resourceType: 'Task', searchParams: { _lastUpdated: `gt${new Date(Date.now() + 3600_000).toISOString()}` } })).total).toBe(0);
+    expect((await planner.search({ resourceType: 'Task', searchParams: { _lastUpdated: `gt${new Date(Date.now() + 3600_000).toISOString()}` } })).total).toBe(
+      0,
+    );
   });
 
   it('Organizations and Locations read and search as FHIR', async () => {
@@ -259,7 +360,12 @@ describe('FHIR R4 facade', () => {
     expect(orgs.total).toBe(4);
     const beds = schemaCheck(await planner.search({ resourceType: 'Location', searchParams: { organization: `Organization/${d.care}` } }));
     expect(beds.entry.map((x: any) => x.resource.id).sort()).toEqual([...d.careBeds].sort());
-    for (const x of beds.entry) expect(x.resource).toMatchObject({ managingOrganization: { reference: `Organization/${d.care}` }, mode: 'instance', physicalType: { coding: [{ code: 'bd' }] } });
+    for (const x of beds.entry)
+      expect(x.resource).toMatchObject({
+        managingOrganization: { reference: `Organization/${d.care}` },
+        mode: 'instance',
+        physicalType: { coding: [{ code: 'bd' }] },
+      });
   });
 
   it('errors are OperationOutcome with the HTTP status of the REST error map; no token → 401', async () => {
@@ -267,7 +373,10 @@ describe('FHIR R4 facade', () => {
     const missing = await api.get('/fhir/Task/00000000-0000-4000-8000-000000000000');
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
-    expect(schemaCheck(missing.body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-found', details: { coding: [{ code: 'REFERRAL_NOT_FOUND' }] } }] });
+    expect(schemaCheck(missing.body)).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ code: 'not-found', details: { coding: [{ code: 'REFERRAL_NOT_FOUND' }] } }],
+    });
     const unsupported = await api.get('/fhir/Patient/123');
     expect(unsupported.status).toBe(404);
     expect(schemaCheck(unsupported.body).issue[0]).toMatchObject({ code: 'not-found', details: { coding: [{ code: 'NOT_FOUND' }] } });
@@ -278,7 +387,11 @@ describe('FHIR R4 facade', () => {
     expect(badBody.status).toBe(400);
     expect(schemaCheck(badBody.body).issue[0].details.coding[0].code).toBe('VALIDATION_FAILED');
     const patientId = await d.patient();
-    const noConsent = await api.post('/fhir/Task', { ...referralTask(patientId), contained: [{ ...referralTask(patientId).contained[0], extension: [] }] }, { 'content-type': 'application/fhir+json' });
+    const noConsent = await api.post(
+      '/fhir/Task',
+      { ...referralTask(patientId), contained: [{ ...referralTask(patientId).contained[0], extension: [] }] },
+      { 'content-type': 'application/fhir+json' },
+    );
     expect(noConsent.status).toBe(409);
     expect(schemaCheck(noConsent.body).issue[0].details.coding[0].code).toBe('CONSENT_REQUIRED');
     const badSearch = await api.get('/fhir/Location?operational-status=X');

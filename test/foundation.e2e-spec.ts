@@ -20,7 +20,19 @@ describe('Foundation: a downward referral end to end on real Postgres and Redis'
   });
 
   const draft = async (patientId: string, extra: Record<string, unknown> = {}) =>
-    ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: '78F, ischaemic stroke day 9, medically stable, needs rehab', careLevel: 3, consent: true, ...extra }), 'draft');
+    ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: '78F, ischaemic stroke day 9, medically stable, needs rehab',
+        careLevel: 3,
+        consent: true,
+        ...extra,
+      }),
+      'draft',
+    );
 
   it('hospital → community centre rehab bed → admitted, with the audit trail in order and verified', async () => {
     const patientId = await d.patient();
@@ -52,7 +64,19 @@ describe('Foundation: a downward referral end to end on real Postgres and Redis'
 
     const trail = await ok(d.planner.get(`/referrals/${id}/audit?verify=true`), 'audit');
     const types = trail.records.map((r: any) => r.eventType);
-    expect(types).toEqual(['ReferralDrafted', 'ReferralSubmitted', 'OfferExtended', 'PlacementRequested', 'OfferViewed', 'OfferAccepted', 'BedReserved', 'TransferStarted', 'PatientAdmitted', 'PlacementConfirmed', 'ReferralCompleted']);
+    expect(types).toEqual([
+      'ReferralDrafted',
+      'ReferralSubmitted',
+      'OfferExtended',
+      'PlacementRequested',
+      'OfferViewed',
+      'OfferAccepted',
+      'BedReserved',
+      'TransferStarted',
+      'PatientAdmitted',
+      'PlacementConfirmed',
+      'ReferralCompleted',
+    ]);
     expect(trail.records.map((r: any) => r.seq)).toEqual(types.map((_: string, i: number) => i + 1));
     for (let i = 1; i < trail.records.length; i++) expect(trail.records[i].prevHash).toBe(trail.records[i - 1].hash);
     expect(trail.records.find((r: any) => r.eventType === 'OfferAccepted').actor).toMatchObject({ role: 'COMMUNITY_COORDINATOR', institution: d.cc1 });
@@ -67,16 +91,29 @@ describe('Foundation: a downward referral end to end on real Postgres and Redis'
 
   it('an Idempotency-Key makes a retried command execute once, and both answers agree', async () => {
     const patientId = await d.patient();
-    const body = { patientId, requestedKind: 'CARE_HOME', services: ['NURSING'], urgency: 'ROUTINE', clinicalSummary: 'needs long-term nursing', careLevel: 4, consent: true };
+    const body = {
+      patientId,
+      requestedKind: 'CARE_HOME',
+      services: ['NURSING'],
+      urgency: 'ROUTINE',
+      clinicalSummary: 'needs long-term nursing',
+      careLevel: 4,
+      consent: true,
+    };
     const key = `draft-${patientId}`;
-    const [a, b] = await Promise.all([d.planner.post('/referrals', body, { 'idempotency-key': key }), d.planner.post('/referrals', body, { 'idempotency-key': key })]);
+    const [a, b] = await Promise.all([
+      d.planner.post('/referrals', body, { 'idempotency-key': key }),
+      d.planner.post('/referrals', body, { 'idempotency-key': key }),
+    ]);
     const c = await d.planner.post('/referrals', body, { 'idempotency-key': key });
     expect(a.status).toBe(201);
     expect(b.body).toEqual(a.body);
     expect(c.body).toEqual(a.body);
     const [{ n }] = await e.ds.query(`SELECT count(*)::int AS n FROM referrals WHERE patient_id = $1`, [patientId]);
     expect(n).toBe(1);
-    const [{ m }] = await e.ds.query(`SELECT count(*)::int AS m FROM audit_log WHERE event_type = 'ReferralDrafted' AND payload->>'patientId' = $1`, [patientId]);
+    const [{ m }] = await e.ds.query(`SELECT count(*)::int AS m FROM audit_log WHERE event_type = 'ReferralDrafted' AND payload->>'patientId' = $1`, [
+      patientId,
+    ]);
     expect(m).toBe(1);
     // the same key for a different command body is refused, not silently answered with the old result
     const reused = await d.planner.post('/referrals', { ...body, careLevel: 5 }, { 'idempotency-key': key });
@@ -86,7 +123,14 @@ describe('Foundation: a downward referral end to end on real Postgres and Redis'
   it('a second live referral for the same patient is refused with PATIENT_HAS_LIVE_REFERRAL naming it', async () => {
     const patientId = await d.patient();
     const first = await draft(patientId);
-    const second = await d.planner.post('/referrals', { patientId, requestedKind: 'HOSPICE', services: ['HOSPICE'], urgency: 'URGENT', clinicalSummary: 'x', consent: true });
+    const second = await d.planner.post('/referrals', {
+      patientId,
+      requestedKind: 'HOSPICE',
+      services: ['HOSPICE'],
+      urgency: 'URGENT',
+      clinicalSummary: 'x',
+      consent: true,
+    });
     expect(second.status).toBe(409);
     expect(second.body).toMatchObject({ code: 'PATIENT_HAS_LIVE_REFERRAL', details: { referralId: first.referralId } });
   });
@@ -131,10 +175,17 @@ describe('Foundation: a downward referral end to end on real Postgres and Redis'
 
   it('Prefer: respond-async answers 202 with a status URL that later shows the result', async () => {
     const patientId = await d.patient();
-    const r = await d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'URGENT', clinicalSummary: 'x', consent: true }, { prefer: 'respond-async' });
+    const r = await d.planner.post(
+      '/referrals',
+      { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'URGENT', clinicalSummary: 'x', consent: true },
+      { prefer: 'respond-async' },
+    );
     expect(r.status).toBe(202);
     expect(r.headers.get('location')).toBe(r.body.statusUrl);
-    const done = await eventually(() => d.planner.get(r.body.statusUrl), (s) => s.body.state === 'completed');
+    const done = await eventually(
+      () => d.planner.get(r.body.statusUrl),
+      (s) => s.body.state === 'completed',
+    );
     expect(done.body.outcome).toMatchObject({ ok: true, result: { state: 'DRAFT' } });
   });
 

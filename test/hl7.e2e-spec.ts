@@ -21,7 +21,19 @@ describe('HL7 v2 ADT^A03 trigger', () => {
   async function acceptedReferral(bed: string) {
     const rid = residentId(++seq, 'M');
     const patientId = (await ok(d.planner.post('/patients', { residentId: rid, name: '李四', phone: '13900139000' }), 'patient')).patientId as string;
-    const id = (await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'URGENT', clinicalSummary: 'post-op rehab', consent: true }), 'draft')).referralId as string;
+    const id = (
+      await ok(
+        d.planner.post('/referrals', {
+          patientId,
+          requestedKind: 'COMMUNITY',
+          services: ['REHAB'],
+          urgency: 'URGENT',
+          clinicalSummary: 'post-op rehab',
+          consent: true,
+        }),
+        'draft',
+      )
+    ).referralId as string;
     await ok(d.planner.post(`/referrals/${id}/submit`), 'submit');
     const offer = await ok(d.planner.post(`/referrals/${id}/offers`, { targetInstitutionId: d.cc1, targetBedId: bed }), 'offer');
     await ok(d.cc1c.post(`/referrals/${id}/offers/${offer.offerId}/accept`, {}), 'accept');
@@ -29,19 +41,28 @@ describe('HL7 v2 ADT^A03 trigger', () => {
   }
 
   const a03 = (controlId: string, pid3: string, opts: { type?: string } = {}) =>
-    [`MSH|^~\\&|HIS|H1|BEDLINK|${d.district}|20261123101500||${opts.type ?? 'ADT^A03^ADT_A03'}|${controlId}|P|2.5.1`, 'EVN|A03|20261123101500', `PID|1||${pid3}||李^四||19470315|M`, 'PV1|1|I|Neuro 5^5-01'].join('\r');
+    [
+      `MSH|^~\\&|HIS|H1|BEDLINK|${d.district}|20261123101500||${opts.type ?? 'ADT^A03^ADT_A03'}|${controlId}|P|2.5.1`,
+      'EVN|A03|20261123101500',
+      `PID|1||${pid3}||李^四||19470315|M`,
+      'PV1|1|I|Neuro 5^5-01',
+    ].join('\r');
 
   async function send(body: string, token = e.token('DISCHARGE_PLANNER', d.hospital, { districtId: d.district }), contentType = 'x-application/hl7-v2+er7') {
     const res = await fetch(`${e.baseUrl}/hl7/v2`, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${token}` }, body });
     const text = await res.text();
-    const segs = text.split('\r').filter(Boolean).map((s) => s.split('|'));
+    const segs = text
+      .split('\r')
+      .filter(Boolean)
+      .map((s) => s.split('|'));
     const msa = segs.find((s) => s[0] === 'MSA');
     return { status: res.status, type: res.headers.get('content-type'), text, msh: segs[0], msa, err: segs.find((s) => s[0] === 'ERR') };
   }
 
   const snapshot = async () =>
     (
-      await e.ds.query(`SELECT (SELECT count(*) FROM audit_log)::int AS audit, (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM command_log)::int AS commands,
+      await e.ds
+        .query(`SELECT (SELECT count(*) FROM audit_log)::int AS audit, (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM command_log)::int AS commands,
          (SELECT string_agg(id || ':' || state || ':' || version, ',' ORDER BY id) FROM referrals) AS referrals,
          (SELECT string_agg(id || ':' || status || ':' || version, ',' ORDER BY id) FROM beds) AS beds,
          (SELECT string_agg(id || ':' || state, ',' ORDER BY id) FROM reservations) AS reservations`)
@@ -85,15 +106,39 @@ describe('HL7 v2 ADT^A03 trigger', () => {
       ['no PID', send(`MSH|^~\\&|HIS|H1|BEDLINK|D1|20261123||ADT^A03|MSG-1005|P|2.5.1\rEVN|A03|20261123`), 'AR', 'MSG-1005', '100'],
       ['empty PID-3', send(a03('MSG-1006', '')), 'AR', 'MSG-1006', '101'],
       ['unknown patient', send(a03('MSG-1007', residentId(9999))), 'AE', 'MSG-1007', '204'],
-      ['another institution discharging', send(a03('MSG-1008', r.rid), e.token('COMMUNITY_COORDINATOR', d.cc2, { districtId: d.district })), 'AE', 'MSG-1008', '204'],
+      [
+        'another institution discharging',
+        send(a03('MSG-1008', r.rid), e.token('COMMUNITY_COORDINATOR', d.cc2, { districtId: d.district })),
+        'AE',
+        'MSG-1008',
+        '204',
+      ],
       ['a JSON body', send(JSON.stringify({ msh: 'ADT^A03' }), undefined, 'application/json'), 'AR', undefined, '100'],
     ];
     for (const [what, p, code, ctl, hl7Code] of cases) {
       const ack = await p;
-      expect({ what, status: ack.status, msa: ack.msa?.[1], ctl: ack.msa?.[2] || undefined, err: ack.err?.[3]?.split('^')[0] }).toEqual({ what, status: 200, msa: code, ctl, err: hl7Code });
+      expect({ what, status: ack.status, msa: ack.msa?.[1], ctl: ack.msa?.[2] || undefined, err: ack.err?.[3]?.split('^')[0] }).toEqual({
+        what,
+        status: 200,
+        msa: code,
+        ctl,
+        err: hl7Code,
+      });
     }
     // the state refuses it too: a referral not ACCEPTED is not found for discharge
-    const drafted = (await ok(d.planner.post('/referrals', { patientId: (await ok(d.planner.post('/patients', { residentId: residentId(777, 'M'), name: 'x' }), 'p')).patientId, requestedKind: 'COMMUNITY', services: [], urgency: 'ROUTINE', clinicalSummary: 'x', consent: true }), 'draft')).referralId;
+    const drafted = (
+      await ok(
+        d.planner.post('/referrals', {
+          patientId: (await ok(d.planner.post('/patients', { residentId: residentId(777, 'M'), name: 'x' }), 'p')).patientId,
+          requestedKind: 'COMMUNITY',
+          services: [],
+          urgency: 'ROUTINE',
+          clinicalSummary: 'x',
+          consent: true,
+        }),
+        'draft',
+      )
+    ).referralId;
     const mid = await snapshot();
     const notAccepted = await send(a03('MSG-1009', residentId(777, 'M')));
     expect(notAccepted.msa!.slice(0, 3)).toEqual(['MSA', 'AE', 'MSG-1009']);

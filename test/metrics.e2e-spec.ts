@@ -36,7 +36,9 @@ describe('/metrics: Prometheus series after a referral lifecycle', () => {
   it('answers only to the scrape token or an auditor / district coordinator', async () => {
     expect((await fetch(`${e.baseUrl}/metrics`)).status).toBe(401);
     expect((await fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } })).status).toBe(401);
-    expect((await fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${e.token('DISCHARGE_PLANNER', d.hospital, { districtId: 'd1' })}` } })).status).toBe(403);
+    expect(
+      (await fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${e.token('DISCHARGE_PLANNER', d.hospital, { districtId: 'd1' })}` } })).status,
+    ).toBe(403);
     for (const role of ['AUDITOR', 'DISTRICT_COORDINATOR'] as const) {
       expect((await fetch(`${e.baseUrl}/metrics`, { headers: { authorization: `Bearer ${e.token(role, null, { districtId: 'd1' })}` } })).status).toBe(200);
     }
@@ -47,7 +49,18 @@ describe('/metrics: Prometheus series after a referral lifecycle', () => {
 
   const referral = async (target: string, bed: string) => {
     const patientId = await d.patient();
-    const r = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'URGENT', clinicalSummary: 'hip fracture day 6', careLevel: 3, consent: true }), 'draft');
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'URGENT',
+        clinicalSummary: 'hip fracture day 6',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
     await ok(d.planner.post(`/referrals/${r.referralId}/submit`), 'submit');
     const o = await ok(d.planner.post(`/referrals/${r.referralId}/offers`, { targetInstitutionId: target, targetBedId: bed }), 'offer');
     return { id: r.referralId as string, offerId: o.offerId as string };
@@ -64,17 +77,25 @@ describe('/metrics: Prometheus series after a referral lifecycle', () => {
     const after = await ok(d.dc.get(`/referrals/${b.id}`), 'read');
     if (after.state !== 'ESCALATED') await ok(d.dc.post(`/referrals/${b.id}/escalate`, { reason: 'no community bed answered' }), 'escalate');
 
-    const text = await eventually(scrape, (t) => series(t, 'bedlink_referral_escalations_total') === 1 && series(t, 'bedlink_referral_time_to_accept_seconds_count') === 1, 15_000, 100);
+    const text = await eventually(
+      scrape,
+      (t) => series(t, 'bedlink_referral_escalations_total') === 1 && series(t, 'bedlink_referral_time_to_accept_seconds_count') === 1,
+      15_000,
+      100,
+    );
 
     // every non-comment line is a well-formed sample
-    for (const line of text.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|[+-]?Inf|NaN)$/);
+    for (const line of text.split('\n').filter((l) => l && !l.startsWith('#')))
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? (-?[0-9.]+(e[+-]?[0-9]+)?|[+-]?Inf|NaN)$/);
 
     // command latency by command, measured around the dispatch
     expect(series(text, 'bedlink_command_duration_seconds_count', { command: 'AcceptOffer', outcome: 'ok' })).toBe(1);
     expect(series(text, 'bedlink_command_duration_seconds_count', { command: 'SubmitReferral', outcome: 'ok' })).toBe(2);
     expect(series(text, 'bedlink_command_duration_seconds_bucket', { command: 'AcceptOffer', outcome: 'ok', le: '+Inf' })).toBe(1);
     // HTTP by route template, never by raw path
-    expect(series(text, 'bedlink_http_request_duration_seconds_count', { method: 'POST', route: '/referrals/:id/offers/:offerId/accept', status: '200' })).toBe(1);
+    expect(series(text, 'bedlink_http_request_duration_seconds_count', { method: 'POST', route: '/referrals/:id/offers/:offerId/accept', status: '200' })).toBe(
+      1,
+    );
     expect(text).not.toContain(a.id);
 
     // queue depth and lag for every queue
@@ -105,7 +126,9 @@ describe('/metrics: Prometheus series after a referral lifecycle', () => {
       expect(r.status).toBe(202);
       await new Promise((res) => setTimeout(res, 400));
       const text = await scrape();
-      const queued = (series(text, 'bedlink_queue_jobs', { queue: 'commands', state: 'waiting' }) ?? 0) + (series(text, 'bedlink_queue_jobs', { queue: 'commands', state: 'prioritized' }) ?? 0);
+      const queued =
+        (series(text, 'bedlink_queue_jobs', { queue: 'commands', state: 'waiting' }) ?? 0) +
+        (series(text, 'bedlink_queue_jobs', { queue: 'commands', state: 'prioritized' }) ?? 0);
       expect(queued).toBe(1);
       expect(series(text, 'bedlink_queue_lag_seconds', { queue: 'commands' })).toBeGreaterThanOrEqual(0.3);
       expect(series(text, 'bedlink_command_duration_seconds_count', { command: 'RegisterPatient', outcome: 'accepted' })).toBe(1);

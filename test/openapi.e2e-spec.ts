@@ -25,7 +25,8 @@ function registeredRoutes(e: Engine): string[] {
     if (!layer.route) continue;
     for (const path of [layer.route.path].flat()) {
       if (/^\/docs/.test(path) || FALLBACKS.includes(path)) continue; // the document and UI themselves
-      for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') out.add(`${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+      for (const [method, on] of Object.entries(layer.route.methods))
+        if (on && method !== '_all') out.add(`${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
     }
   }
   return [...out].sort();
@@ -54,12 +55,18 @@ describe('OpenAPI document', () => {
   it('names every route the running app registered, with its method', () => {
     const routes = registeredRoutes(e);
     // no wildcard route other than the known fallbacks
-    const wildcards = new Set(routeLayers(e).flatMap((l) => (l.route ? [l.route.path].flat() : [])).filter((p) => /[*]/.test(p)));
+    const wildcards = new Set(
+      routeLayers(e)
+        .flatMap((l) => (l.route ? [l.route.path].flat() : []))
+        .filter((p) => /[*]/.test(p)),
+    );
     expect([...wildcards]).toEqual(FALLBACKS);
     // the app really registers the REST, FHIR and HL7 routes (a guard against an empty route list)
     expect(routes).toEqual(expect.arrayContaining(['POST /referrals', 'GET /fhir/Task/{id}', 'PATCH /fhir/Task/{id}', 'POST /hl7/v2', 'GET /health/ready']));
     expect(routes.length).toBeGreaterThan(35);
-    const documented = new Set(Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
+    const documented = new Set(
+      Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+    );
     // GET /console serves the web console's static files: a page, not an API operation
     expect(routes.filter((r) => !documented.has(r) && r !== 'GET /console')).toEqual([]);
     // and documents nothing the app does not serve
@@ -67,7 +74,9 @@ describe('OpenAPI document', () => {
   });
 
   it('documents a success response and the error responses of every operation; errors use the {code, message, details?} shape', () => {
-    const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, o]) => Object.entries(o).map(([m, op]) => ({ id: `${m.toUpperCase()} ${path}`, op })));
+    const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, o]) =>
+      Object.entries(o).map(([m, op]) => ({ id: `${m.toUpperCase()} ${path}`, op })),
+    );
     const missing: string[] = [];
     for (const { id, op } of ops) {
       const codes = Object.keys(op.responses ?? {});

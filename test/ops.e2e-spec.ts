@@ -8,7 +8,6 @@ import { client, eventually } from './support/http';
 
 jest.setTimeout(120_000);
 
-
 async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -26,11 +25,19 @@ class PrivateRedis {
   }
   async start(): Promise<void> {
     if (this.proc && this.proc.exitCode === null) return;
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    this.proc = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+      { stdio: 'ignore' },
+    );
     const probe = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {
       await eventually(
-        () => probe.connect().then(() => probe.ping()).catch(() => 'down'),
+        () =>
+          probe
+            .connect()
+            .then(() => probe.ping())
+            .catch(() => 'down'),
         (p) => p === 'PONG',
         10_000,
         100,
@@ -86,7 +93,11 @@ describe('Operations: the queue dashboard is for administrators only, and read-o
 
   it('is read-only: an administrator cannot pause, clean or retry a queue through it', async () => {
     const h = { authorization: `Bearer ${admin}` };
-    for (const path of ['/admin/queues/api/queues/commands/pause', '/admin/queues/api/queues/commands/clean/completed', '/admin/queues/api/queues/commands/retry/failed']) {
+    for (const path of [
+      '/admin/queues/api/queues/commands/pause',
+      '/admin/queues/api/queues/commands/clean/completed',
+      '/admin/queues/api/queues/commands/retry/failed',
+    ]) {
       const r = await client(e.baseUrl).raw('PUT', path, undefined, h);
       expect(r.status).toBeGreaterThanOrEqual(400);
     }
@@ -163,7 +174,12 @@ describe('Operations: readiness follows Redis and the command queue lag', () => 
     // and the engine works again end to end on the restarted Redis
     const dc = client(e.baseUrl, e.token('DISTRICT_COORDINATOR', null, { districtId: 'd9' }));
     const inst = await eventually(
-      () => dc.post('/institutions', { code: 'CC-after-restart', name: '重启后社区中心', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd9', services: [] }, { 'idempotency-key': 'after-restart' }),
+      () =>
+        dc.post(
+          '/institutions',
+          { code: 'CC-after-restart', name: '重启后社区中心', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd9', services: [] },
+          { 'idempotency-key': 'after-restart' },
+        ),
       (r) => r.status === 201,
       20_000,
       250,
@@ -177,7 +193,9 @@ describe('Operations: readiness follows Redis and the command queue lag', () => 
     await e.stopWorker();
     try {
       const planner = client(e.baseUrl, e.token('COMMUNITY_COORDINATOR', cc, { districtId: 'd9' }));
-      expect((await planner.post('/patients', { residentId: residentId(777), name: '排队患者', phone: '13800138002' }, { prefer: 'respond-async' })).status).toBe(202);
+      expect(
+        (await planner.post('/patients', { residentId: residentId(777), name: '排队患者', phone: '13800138002' }, { prefer: 'respond-async' })).status,
+      ).toBe(202);
       const lagging = await eventually(ready, (r) => r.status === 503, 5_000, 100);
       expect(lagging.body.details).toMatchObject({ redis: { status: 'up' }, commandQueue: { status: 'down', maxLagMs: 500 } });
       expect(lagging.body.details.commandQueue.lagMs).toBeGreaterThan(500);

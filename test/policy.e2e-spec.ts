@@ -8,7 +8,18 @@ jest.setTimeout(120_000);
 type District = Awaited<ReturnType<typeof smallDistrict>>;
 
 const careReferral = (d: District, patientId: string, extra: Record<string, unknown> = {}) =>
-  ok(d.planner.post('/referrals', { patientId, requestedKind: 'CARE_HOME', services: ['NURSING'], urgency: 'ROUTINE', clinicalSummary: 'long-term nursing after discharge', consent: true, ...extra }), 'draft');
+  ok(
+    d.planner.post('/referrals', {
+      patientId,
+      requestedKind: 'CARE_HOME',
+      services: ['NURSING'],
+      urgency: 'ROUTINE',
+      clinicalSummary: 'long-term nursing after discharge',
+      consent: true,
+      ...extra,
+    }),
+    'draft',
+  );
 
 describe('District policy: eligibility, supersede, return holds, policy documents', () => {
   let e: Engine;
@@ -19,7 +30,8 @@ describe('District policy: eligibility, supersede, return holds, policy document
   });
   afterAll(() => e?.close());
 
-  const submitTo = (id: string, institutionId: string, bedId?: string) => d.planner.post(`/referrals/${id}/submit`, { targets: [{ institutionId, ...(bedId ? { bedId } : {}) }] });
+  const submitTo = (id: string, institutionId: string, bedId?: string) =>
+    d.planner.post(`/referrals/${id}/submit`, { targets: [{ institutionId, ...(bedId ? { bedId } : {}) }] });
 
   it.each([
     [1, 409, 'CARE_GRADE_INELIGIBLE'],
@@ -41,7 +53,10 @@ describe('District policy: eligibility, supersede, return holds, policy document
   it('with onFailure FLAG an ineligible referral goes to the district coordinator instead of being refused', async () => {
     const doc = { ...defaultPolicy('pol'), eligibility: { ...defaultPolicy('pol').eligibility, onFailure: 'FLAG' } };
     await ok(d.dc.raw('PUT', '/districts/pol/policy', doc), 'policy');
-    await eventually(() => d.dc.get('/districts/pol/policy'), (r) => r.body.eligibility?.onFailure === 'FLAG');
+    await eventually(
+      () => d.dc.get('/districts/pol/policy'),
+      (r) => r.body.eligibility?.onFailure === 'FLAG',
+    );
     await new Promise((r) => setTimeout(r, 2100)); // the worker's policy cache (2 s)
     const { referralId } = await careReferral(d, await d.patient(d.planner, d.assessed(1)));
     const r = await ok(submitTo(referralId, d.care), 'submit');
@@ -55,7 +70,19 @@ describe('District policy: eligibility, supersede, return holds, policy document
     [3, false, 200],
     [2, true, 200],
   ])('a basic-guarantee bed: grade %i, cognitive impairment %s -> %i (edge 2/3)', async (grade, cognitive, status) => {
-    const bg = (await ok(d.carec.post('/beds', { institutionId: d.care, kind: 'CARE_HOME', ward: '保基本', label: `BG-${grade}-${cognitive}`, services: ['NURSING'], basicGuarantee: true }), 'bed')).bedId;
+    const bg = (
+      await ok(
+        d.carec.post('/beds', {
+          institutionId: d.care,
+          kind: 'CARE_HOME',
+          ward: '保基本',
+          label: `BG-${grade}-${cognitive}`,
+          services: ['NURSING'],
+          basicGuarantee: true,
+        }),
+        'bed',
+      )
+    ).bedId;
     const { referralId } = await careReferral(d, await d.patient(d.planner, d.assessed(grade, { cognitiveImpairment: cognitive })));
     const sub = await ok(submitTo(referralId, d.care, bg), 'submit');
     const acc = await d.carec.post(`/referrals/${referralId}/offers/${sub.offers[0].offerId}/accept`, { bedId: bg });
@@ -69,10 +96,27 @@ describe('District policy: eligibility, supersede, return holds, policy document
     // offered to cc1: the centre now has the patient in its care and may refer them
     await ok(submitTo(down.referralId, d.cc1), 'submit down');
     // a second ordinary referral is refused
-    const second = await d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'URGENT', clinicalSummary: 'x', consent: true });
+    const second = await d.planner.post('/referrals', {
+      patientId,
+      requestedKind: 'COMMUNITY',
+      services: ['REHAB'],
+      urgency: 'URGENT',
+      clinicalSummary: 'x',
+      consent: true,
+    });
     expect(second.body).toMatchObject({ code: 'PATIENT_HAS_LIVE_REFERRAL', details: { referralId: down.referralId } });
     // the community centre caring for the patient refers up as an emergency
-    const up = await ok(d.cc1c.post('/referrals', { patientId, requestedKind: 'HOSPITAL', services: ['ACUTE'], urgency: 'EMERGENCY', clinicalSummary: 'acute deterioration', consent: true }), 'up');
+    const up = await ok(
+      d.cc1c.post('/referrals', {
+        patientId,
+        requestedKind: 'HOSPITAL',
+        services: ['ACUTE'],
+        urgency: 'EMERGENCY',
+        clinicalSummary: 'acute deterioration',
+        consent: true,
+      }),
+      'up',
+    );
     expect(up.direction).toBe('UPWARD');
     const old = await ok(d.planner.get(`/referrals/${down.referralId}`), 'old');
     expect(old.state).toBe('CANCELLED');
@@ -88,8 +132,22 @@ describe('District policy: eligibility, supersede, return holds, policy document
     await ok(d.planner.post(`/referrals/${place.referralId}/start-transfer`), 'transfer');
     await ok(d.carec.post(`/referrals/${place.referralId}/confirm-admission`), 'admit');
 
-    const up = await ok(d.carec.post('/referrals', { patientId: resident, originBedId: d.careBeds[0], requestedKind: 'HOSPITAL', services: ['ACUTE'], urgency: 'URGENT', clinicalSummary: 'hip fracture', consent: true }), 'up');
-    const us = await ok(d.carec.post(`/referrals/${up.referralId}/submit`, { targets: [{ institutionId: d.hospital, bedId: d.hospitalBeds[1] }] }), 'submit up');
+    const up = await ok(
+      d.carec.post('/referrals', {
+        patientId: resident,
+        originBedId: d.careBeds[0],
+        requestedKind: 'HOSPITAL',
+        services: ['ACUTE'],
+        urgency: 'URGENT',
+        clinicalSummary: 'hip fracture',
+        consent: true,
+      }),
+      'up',
+    );
+    const us = await ok(
+      d.carec.post(`/referrals/${up.referralId}/submit`, { targets: [{ institutionId: d.hospital, bedId: d.hospitalBeds[1] }] }),
+      'submit up',
+    );
     await ok(d.planner.post(`/referrals/${up.referralId}/offers/${us.offers[0].offerId}/accept`, {}), 'accept up');
     await ok(d.carec.post(`/referrals/${up.referralId}/start-transfer`), 'transfer up');
     await ok(d.planner.post(`/referrals/${up.referralId}/confirm-admission`), 'admit up');
@@ -114,22 +172,33 @@ describe('District policy: eligibility, supersede, return holds, policy document
     await ok(d.carec.post(`/referrals/${back.referralId}/confirm-admission`), 'admit back');
     const [after] = await e.ds.query(`SELECT status, occupant_patient_id, return_hold_patient_id FROM beds WHERE id = $1`, [d.careBeds[0]]);
     expect(after).toEqual({ status: 'O', occupant_patient_id: resident, return_hold_patient_id: null });
-    const types = (await e.ds.query(`SELECT event_type FROM audit_log WHERE aggregate_id = $1 ORDER BY aggregate_seq`, [d.careBeds[0]])).map((r: any) => r.event_type);
+    const types = (await e.ds.query(`SELECT event_type FROM audit_log WHERE aggregate_id = $1 ORDER BY aggregate_seq`, [d.careBeds[0]])).map(
+      (r: any) => r.event_type,
+    );
     expect(types).toEqual(expect.arrayContaining(['ReturnHoldPlaced', 'ReturnHoldReleased']));
   });
 
   it('a return hold lapses when its days run out: the bed is free again and the care home is told', async () => {
-    const bedId = (await ok(d.carec.post('/beds', { institutionId: d.care, kind: 'CARE_HOME', ward: 'Floor 4', label: '4-01', services: ['NURSING'] }), 'bed')).bedId;
+    const bedId = (await ok(d.carec.post('/beds', { institutionId: d.care, kind: 'CARE_HOME', ward: 'Floor 4', label: '4-01', services: ['NURSING'] }), 'bed'))
+      .bedId;
     const resident = await d.patient(d.carec, d.assessed(4));
     // the hold as StartTransfer leaves it, already past its date (days ran out while the resident was in hospital)
     await e.ds.query(`UPDATE beds SET return_hold_patient_id = $2, return_hold_until = now() - interval '1 minute' WHERE id = $1`, [bedId, resident]);
-    await eventually(async () => (await e.ds.query(`SELECT return_hold_patient_id FROM beds WHERE id = $1`, [bedId]))[0].return_hold_patient_id, (v) => v === null, 30_000, 250);
+    await eventually(
+      async () => (await e.ds.query(`SELECT return_hold_patient_id FROM beds WHERE id = $1`, [bedId]))[0].return_hold_patient_id,
+      (v) => v === null,
+      30_000,
+      250,
+    );
     const [ev] = await e.ds.query(`SELECT payload FROM audit_log WHERE aggregate_id = $1 AND event_type = 'ReturnHoldLapsed'`, [bedId]);
     expect(ev.payload).toMatchObject({ institutionId: d.care, patientId: resident });
   });
 
   it('an invalid policy is refused with the path of the bad field; the stored one is audited', async () => {
-    const bad = await d.dc.raw('PUT', '/districts/pol/policy', { ...defaultPolicy('pol'), calendar: { ...defaultPolicy('pol').calendar, workingHours: { start: '8:30', end: '17:00' } } });
+    const bad = await d.dc.raw('PUT', '/districts/pol/policy', {
+      ...defaultPolicy('pol'),
+      calendar: { ...defaultPolicy('pol').calendar, workingHours: { start: '8:30', end: '17:00' } },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', details: { path: '/calendar/workingHours/start' } });
     const unknown = await d.dc.raw('PUT', '/districts/pol/policy', { ...defaultPolicy('pol'), surprise: 1 });
@@ -166,17 +235,44 @@ describe('Business-hour deadlines and warnings (fixed clock)', () => {
     e = await startEngine({ clock: { now: () => new Date(FRIDAY_4PM) } });
     d = await smallDistrict(e, 'cal');
     const base = defaultPolicy('cal');
-    await ok(d.dc.raw('PUT', '/districts/cal/policy', { ...base, offerWindows: { EMERGENCY: '15m', URGENT: '2h', ROUTINE: '8h' }, calendar: { ...base.calendar, routineOnBusinessHours: true } }), 'policy');
+    await ok(
+      d.dc.raw('PUT', '/districts/cal/policy', {
+        ...base,
+        offerWindows: { EMERGENCY: '15m', URGENT: '2h', ROUTINE: '8h' },
+        calendar: { ...base.calendar, routineOnBusinessHours: true },
+      }),
+      'policy',
+    );
     await new Promise((r) => setTimeout(r, 2100));
   });
   afterAll(() => e?.close());
 
   it('a ROUTINE offer made Friday 16:00 falls due Monday 15:30; an EMERGENCY one 15 minutes later, weekend or not', async () => {
-    const routine = await ok(d.planner.post('/referrals', { patientId: await d.patient(), requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'x', consent: true }), 'draft');
+    const routine = await ok(
+      d.planner.post('/referrals', {
+        patientId: await d.patient(),
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'x',
+        consent: true,
+      }),
+      'draft',
+    );
     const rs = await ok(d.planner.post(`/referrals/${routine.referralId}/submit`, { targets: [{ institutionId: d.cc1 }] }), 'submit');
     expect(rs.offers[0].deadlineAt).toBe('2026-11-30T07:30:00.000Z');
     const resident = await d.patient(d.carec);
-    const em = await ok(d.carec.post('/referrals', { patientId: resident, requestedKind: 'HOSPITAL', services: ['ACUTE'], urgency: 'EMERGENCY', clinicalSummary: 'x', consent: true }), 'draft em');
+    const em = await ok(
+      d.carec.post('/referrals', {
+        patientId: resident,
+        requestedKind: 'HOSPITAL',
+        services: ['ACUTE'],
+        urgency: 'EMERGENCY',
+        clinicalSummary: 'x',
+        consent: true,
+      }),
+      'draft em',
+    );
     const es = await ok(d.carec.post(`/referrals/${em.referralId}/submit`, { targets: [{ institutionId: d.hospital }] }), 'submit em');
     expect(es.offers[0].deadlineAt).toBe('2026-11-27T08:15:00.000Z');
   });
@@ -192,10 +288,28 @@ describe('Deadline warnings at 50% and 80% of the window', () => {
   afterAll(() => e?.close());
 
   it('the receiver is warned twice before the offer expires, and the warnings are in the trail', async () => {
-    const { referralId } = await ok(d.planner.post('/referrals', { patientId: await d.patient(), requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'URGENT', clinicalSummary: 'x', consent: true, strategy: 'CASCADE' }), 'draft');
+    const { referralId } = await ok(
+      d.planner.post('/referrals', {
+        patientId: await d.patient(),
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'URGENT',
+        clinicalSummary: 'x',
+        consent: true,
+        strategy: 'CASCADE',
+      }),
+      'draft',
+    );
     await ok(d.planner.post(`/referrals/${referralId}/submit`, { targets: [{ institutionId: d.cc1 }] }), 'submit');
-    await eventually(() => d.planner.get(`/referrals/${referralId}`), (r) => r.body.state === 'ESCALATED', 15_000);
-    const rows = await e.ds.query(`SELECT event_type, payload->>'fraction' AS f FROM audit_log WHERE aggregate_id = $1 AND event_type IN ('OfferDeadlineWarning','OfferExpired') ORDER BY aggregate_seq`, [referralId]);
+    await eventually(
+      () => d.planner.get(`/referrals/${referralId}`),
+      (r) => r.body.state === 'ESCALATED',
+      15_000,
+    );
+    const rows = await e.ds.query(
+      `SELECT event_type, payload->>'fraction' AS f FROM audit_log WHERE aggregate_id = $1 AND event_type IN ('OfferDeadlineWarning','OfferExpired') ORDER BY aggregate_seq`,
+      [referralId],
+    );
     expect(rows.map((r: any) => [r.event_type, r.f])).toEqual([
       ['OfferDeadlineWarning', '0.5'],
       ['OfferDeadlineWarning', '0.8'],

@@ -20,9 +20,16 @@ describe('Registry: directions along cooperation agreements, matching and automa
     e = await startEngine({ env: { COOPERATION_DEFAULT: 'AGREEMENT_REQUIRED', RESERVATION_HOLD_MS: '2000' } });
     d = await smallDistrict(e);
     await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'HOSPICE', ward: 'Hospice', label: 'H-01', services: ['HOSPICE'] }), 'hospice bed');
-    sickbed = (await ok(d.cc1c.post('/programmes', { institutionId: d.cc1, kind: 'HOME_SICKBED', name: '江宁路家庭病床', capacity: 5, radiusKm: 3 }), 'sickbed')).programmeId;
-    homecare = (await ok(d.carec.post('/programmes', { institutionId: d.care, kind: 'HOME_CARE', name: '第一养老院家庭照护床位', capacity: 5, radiusKm: 3 }), 'homecare')).programmeId;
-    await ok(d.dc.post('/agreements', { fromInstitutionId: d.hospital, toInstitutionId: d.cc1, kinds: ['COMMUNITY', 'HOME_SICKBED'], directions: ['DOWNWARD'] }), 'hospital → cc1');
+    sickbed = (
+      await ok(d.cc1c.post('/programmes', { institutionId: d.cc1, kind: 'HOME_SICKBED', name: '江宁路家庭病床', capacity: 5, radiusKm: 3 }), 'sickbed')
+    ).programmeId;
+    homecare = (
+      await ok(d.carec.post('/programmes', { institutionId: d.care, kind: 'HOME_CARE', name: '第一养老院家庭照护床位', capacity: 5, radiusKm: 3 }), 'homecare')
+    ).programmeId;
+    await ok(
+      d.dc.post('/agreements', { fromInstitutionId: d.hospital, toInstitutionId: d.cc1, kinds: ['COMMUNITY', 'HOME_SICKBED'], directions: ['DOWNWARD'] }),
+      'hospital → cc1',
+    );
   });
   afterAll(async () => {
     await e?.close();
@@ -40,7 +47,19 @@ describe('Registry: directions along cooperation agreements, matching and automa
   /** Every case gets its own pair of institutions, so one case's agreement never answers another's. */
   const institutionFor = async (kind: string) => {
     const [type, role] = TYPE_OF[kind];
-    const id = (await ok(d.dc.post('/institutions', { code: `DIR-${++instSeq}`, name: `方向测试机构${instSeq}`, type, districtId: d.district, lat: 31.23 + instSeq / 1000, lng: 121.45 }), 'institution')).institutionId as string;
+    const id = (
+      await ok(
+        d.dc.post('/institutions', {
+          code: `DIR-${++instSeq}`,
+          name: `方向测试机构${instSeq}`,
+          type,
+          districtId: d.district,
+          lat: 31.23 + instSeq / 1000,
+          lng: 121.45,
+        }),
+        'institution',
+      )
+    ).institutionId as string;
     return { id, c: client(e.baseUrl, e.token(role as any, id, { districtId: d.district })) };
   };
 
@@ -68,7 +87,10 @@ describe('Registry: directions along cooperation agreements, matching and automa
     const target = await institutionFor(kind);
     const oc = origin.c;
     const patientId = await newPatient(oc);
-    const drafted = await ok(oc.post('/referrals', { patientId, originKind, requestedKind: kind, services: [], urgency: 'ROUTINE', clinicalSummary: 'stable', consent: true }), 'draft');
+    const drafted = await ok(
+      oc.post('/referrals', { patientId, originKind, requestedKind: kind, services: [], urgency: 'ROUTINE', clinicalSummary: 'stable', consent: true }),
+      'draft',
+    );
     expect(drafted.direction).toBe(direction);
     await ok(oc.post(`/referrals/${drafted.referralId}/submit`), 'submit');
     const refused = await oc.post(`/referrals/${drafted.referralId}/offers`, { targetInstitutionId: target.id });
@@ -76,8 +98,14 @@ describe('Registry: directions along cooperation agreements, matching and automa
     // the reverse agreement, or one between the same two institutions for another direction, does not help
     const other = direction === 'LATERAL' ? 'DOWNWARD' : 'LATERAL';
     await ok(d.dc.post('/agreements', { fromInstitutionId: target.id, toInstitutionId: origin.id }), 'reverse agreement');
-    await ok(d.dc.post('/agreements', { fromInstitutionId: origin.id, toInstitutionId: target.id, kinds: [kind], directions: [other] }), 'other-direction agreement');
-    expect(await oc.post(`/referrals/${drafted.referralId}/offers`, { targetInstitutionId: target.id })).toMatchObject({ status: 403, body: { code: 'DIRECTION_NOT_ALLOWED' } });
+    await ok(
+      d.dc.post('/agreements', { fromInstitutionId: origin.id, toInstitutionId: target.id, kinds: [kind], directions: [other] }),
+      'other-direction agreement',
+    );
+    expect(await oc.post(`/referrals/${drafted.referralId}/offers`, { targetInstitutionId: target.id })).toMatchObject({
+      status: 403,
+      body: { code: 'DIRECTION_NOT_ALLOWED' },
+    });
     await ok(d.dc.post('/agreements', { fromInstitutionId: origin.id, toInstitutionId: target.id, kinds: [kind], directions: [direction] }), 'agreement');
     const offered = await oc.post(`/referrals/${drafted.referralId}/offers`, { targetInstitutionId: target.id });
     expect(offered).toMatchObject({ status: 201, body: { state: 'OFFERED' } });
@@ -86,7 +114,10 @@ describe('Registry: directions along cooperation agreements, matching and automa
 
   it('rerouting is held to the same agreements', async () => {
     const patientId = await newPatient(d.planner);
-    const { referralId } = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: [], urgency: 'ROUTINE', clinicalSummary: 'stable', consent: true }), 'draft');
+    const { referralId } = await ok(
+      d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: [], urgency: 'ROUTINE', clinicalSummary: 'stable', consent: true }),
+      'draft',
+    );
     await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
     await ok(d.dc.post(`/referrals/${referralId}/escalate`, { reason: 'nobody' }), 'escalate');
     const refused = await d.dc.post(`/referrals/${referralId}/reroute`, { reason: 'try cc2', targets: [{ institutionId: d.cc2 }] });
@@ -99,11 +130,26 @@ describe('Registry: directions along cooperation agreements, matching and automa
     await ok(d.dc.post('/agreements', { fromInstitutionId: d.hospital, toInstitutionId: d.cc2, kinds: ['COMMUNITY'] }), 'agreement cc2');
     // family-doctor contract with cc2: it outranks cc1, which is slightly nearer
     const patientId = await newPatient(d.planner, { familyDoctorInstitutionId: d.cc2 });
-    const { referralId } = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'rehab', consent: true, dispatch: 'AUTO', strategy: 'CASCADE' }), 'draft');
+    const { referralId } = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'rehab',
+        consent: true,
+        dispatch: 'AUTO',
+        strategy: 'CASCADE',
+      }),
+      'draft',
+    );
     const cands = await ok(d.planner.get(`/referrals/${referralId}/candidates`), 'candidates');
     expect(cands.candidates.map((c: any) => c.institutionId)).toEqual([d.cc2, d.cc1]);
     expect(cands.candidates[0].explanation.map((f: any) => f.factor)).toEqual(['capability', 'distance', 'agreement', 'familyDoctor', 'load']);
-    expect(cands.candidates[0].explanation.find((f: any) => f.factor === 'familyDoctor')).toMatchObject({ points: 10, detail: expect.stringContaining('family-doctor') });
+    expect(cands.candidates[0].explanation.find((f: any) => f.factor === 'familyDoctor')).toMatchObject({
+      points: 10,
+      detail: expect.stringContaining('family-doctor'),
+    });
     expect(d.cc2Beds).toContain(cands.candidates[0].bedId);
     // another institution sees nothing
     expect((await d.carec.get(`/referrals/${referralId}/candidates`)).status).toBe(404);
@@ -115,13 +161,27 @@ describe('Registry: directions along cooperation agreements, matching and automa
 
     // home programme candidates: the sickbed programme qualifies, with its slot
     const p2 = await newPatient(d.planner);
-    const home = await ok(d.planner.post('/referrals', { patientId: p2, requestedKind: 'HOME_SICKBED', services: [], urgency: 'ROUTINE', clinicalSummary: 'home', consent: true }), 'draft home');
+    const home = await ok(
+      d.planner.post('/referrals', { patientId: p2, requestedKind: 'HOME_SICKBED', services: [], urgency: 'ROUTINE', clinicalSummary: 'home', consent: true }),
+      'draft home',
+    );
     const hc = await ok(d.planner.get(`/referrals/${home.referralId}/candidates`), 'home candidates');
     expect(hc.candidates).toEqual([expect.objectContaining({ institutionId: d.cc1, programmeId: sickbed, bedId: null })]);
     expect(homecare).toBeDefined();
 
     const p3 = await newPatient(d.planner);
-    const none = await ok(d.planner.post('/referrals', { patientId: p3, requestedKind: 'CARE_HOME', services: ['DIALYSIS'], urgency: 'ROUTINE', clinicalSummary: 'dialysis', consent: true, dispatch: 'AUTO' }), 'draft none');
+    const none = await ok(
+      d.planner.post('/referrals', {
+        patientId: p3,
+        requestedKind: 'CARE_HOME',
+        services: ['DIALYSIS'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'dialysis',
+        consent: true,
+        dispatch: 'AUTO',
+      }),
+      'draft none',
+    );
     expect(await ok(d.planner.post(`/referrals/${none.referralId}/submit`), 'submit none')).toMatchObject({ state: 'ESCALATED', candidates: 0 });
   });
 
@@ -130,14 +190,31 @@ describe('Registry: directions along cooperation agreements, matching and automa
     const offers: { referralId: string; offerId: string }[] = [];
     for (let i = 0; i < 2; i++) {
       const patientId = await newPatient(d.planner);
-      const { referralId } = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'HOME_SICKBED', services: [], urgency: 'ROUTINE', clinicalSummary: 'home', consent: true }), 'draft');
+      const { referralId } = await ok(
+        d.planner.post('/referrals', { patientId, requestedKind: 'HOME_SICKBED', services: [], urgency: 'ROUTINE', clinicalSummary: 'home', consent: true }),
+        'draft',
+      );
       await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
-      offers.push({ referralId, offerId: (await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc1, targetProgrammeId: sickbed }), 'offer')).offerId });
+      offers.push({
+        referralId,
+        offerId: (await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc1, targetProgrammeId: sickbed }), 'offer')).offerId,
+      });
     }
     expect((await d.cc1c.post(`/referrals/${offers[0].referralId}/offers/${offers[0].offerId}/accept`, {})).status).toBe(200);
-    expect(await d.cc1c.post(`/referrals/${offers[1].referralId}/offers/${offers[1].offerId}/accept`, {})).toMatchObject({ status: 409, body: { code: 'PROGRAMME_FULL' } });
-    const lapsed = await eventually(() => d.planner.get(`/referrals/${offers[0].referralId}`), (r) => r.body.reservations?.[0]?.state === 'EXPIRED', 15_000, 100);
+    expect(await d.cc1c.post(`/referrals/${offers[1].referralId}/offers/${offers[1].offerId}/accept`, {})).toMatchObject({
+      status: 409,
+      body: { code: 'PROGRAMME_FULL' },
+    });
+    const lapsed = await eventually(
+      () => d.planner.get(`/referrals/${offers[0].referralId}`),
+      (r) => r.body.reservations?.[0]?.state === 'EXPIRED',
+      15_000,
+      100,
+    );
     expect(lapsed.body.reservations[0]).toMatchObject({ programmeId: sickbed });
-    expect(await d.cc1c.post(`/referrals/${offers[1].referralId}/offers/${offers[1].offerId}/accept`, {})).toMatchObject({ status: 200, body: { programmeId: sickbed } });
+    expect(await d.cc1c.post(`/referrals/${offers[1].referralId}/offers/${offers[1].offerId}/accept`, {})).toMatchObject({
+      status: 200,
+      body: { programmeId: sickbed },
+    });
   });
 });

@@ -23,7 +23,8 @@ describe('Demo district seed', () => {
     expect(first.stdout).toMatch(/41 institutions, \d{4} beds, 38 home programmes/);
     const counts = async () =>
       (
-        await e.ds.query(`SELECT (SELECT count(*) FROM institutions)::int AS i, (SELECT count(*) FROM beds)::int AS b, (SELECT count(*) FROM home_programmes)::int AS p,
+        await e.ds
+          .query(`SELECT (SELECT count(*) FROM institutions)::int AS i, (SELECT count(*) FROM beds)::int AS b, (SELECT count(*) FROM home_programmes)::int AS p,
                                  (SELECT count(*) FROM cooperation_agreements)::int AS a, (SELECT count(*) FROM referrals)::int AS r, (SELECT count(*) FROM audit_log)::int AS l`)
       )[0];
     const after1 = await counts();

@@ -16,7 +16,20 @@ describe('Registry: home programmes, race-free capacity, journeys, rebuildable b
   beforeAll(async () => {
     e = await startEngine();
     d = await smallDistrict(e);
-    programme = (await ok(d.cc2c.post('/programmes', { institutionId: d.cc2, kind: 'HOME_SICKBED', name: '石门二路家庭病床', capacity: 7, areaCodes: ['SM2-01', 'SM2-02'], radiusKm: 5, services: ['NURSING'] }), 'programme')).programmeId;
+    programme = (
+      await ok(
+        d.cc2c.post('/programmes', {
+          institutionId: d.cc2,
+          kind: 'HOME_SICKBED',
+          name: '石门二路家庭病床',
+          capacity: 7,
+          areaCodes: ['SM2-01', 'SM2-02'],
+          radiusKm: 5,
+          services: ['NURSING'],
+        }),
+        'programme',
+      )
+    ).programmeId;
   });
   afterAll(async () => {
     await e?.close();
@@ -27,7 +40,9 @@ describe('Registry: home programmes, race-free capacity, journeys, rebuildable b
 
   it('a programme is registered with its capacity and refuses a physical kind or another institution type', async () => {
     const progs = await ok(d.cc2c.get(`/programmes?institutionId=${d.cc2}`), 'programmes');
-    expect(progs).toEqual([expect.objectContaining({ id: programme, kind: 'HOME_SICKBED', capacity: 7, used: 0, free: 7, areaCodes: ['SM2-01', 'SM2-02'], radiusKm: 5 })]);
+    expect(progs).toEqual([
+      expect.objectContaining({ id: programme, kind: 'HOME_SICKBED', capacity: 7, used: 0, free: 7, areaCodes: ['SM2-01', 'SM2-02'], radiusKm: 5 }),
+    ]);
     expect((await d.cc2c.post('/programmes', { institutionId: d.cc2, kind: 'COMMUNITY', name: 'x', capacity: 1 })).status).toBe(400);
     const wrong = await d.carec.post('/programmes', { institutionId: d.care, kind: 'HOME_SICKBED', name: 'x', capacity: 1 });
     expect(wrong).toMatchObject({ status: 409, body: { code: 'BED_KIND_MISMATCH' } });
@@ -38,7 +53,12 @@ describe('Registry: home programmes, race-free capacity, journeys, rebuildable b
 
   it('50 parallel accepts against a programme with capacity 7: exactly 7 hold a slot, 43 get 409 PROGRAMME_FULL', async () => {
     const offers = await inBatches(50, 10, async () =>
-      referralWithOffer(d.planner, await newPatient(d.planner), { requestedKind: 'HOME_SICKBED', services: ['NURSING'] }, { targetInstitutionId: d.cc2, targetProgrammeId: programme }),
+      referralWithOffer(
+        d.planner,
+        await newPatient(d.planner),
+        { requestedKind: 'HOME_SICKBED', services: ['NURSING'] },
+        { targetInstitutionId: d.cc2, targetProgrammeId: programme },
+      ),
     );
     const replies = await Promise.all(offers.map((o) => d.cc2c.post(`/referrals/${o.referralId}/offers/${o.offerId}/accept`, {})));
     const won = replies.filter((r) => r.status === 200);
@@ -53,7 +73,11 @@ describe('Registry: home programmes, race-free capacity, journeys, rebuildable b
 
     // Capacity cannot drop below what is promised; raising it makes room for one more.
     expect(await d.cc2c.post(`/programmes/${programme}/capacity`, { capacity: 6 })).toMatchObject({ status: 409, body: { code: 'PROGRAMME_FULL' } });
-    expect(await ok(d.cc2c.post(`/programmes/${programme}/capacity`, { capacity: 8, reason: 'new nurse' }), 'grow')).toMatchObject({ capacity: 8, used: 7, free: 1 });
+    expect(await ok(d.cc2c.post(`/programmes/${programme}/capacity`, { capacity: 8, reason: 'new nurse' }), 'grow')).toMatchObject({
+      capacity: 8,
+      used: 7,
+      free: 1,
+    });
     const loser = offers[replies.findIndex((r) => r.status !== 200)];
     // the loser's offer is still live: it can take the new slot
     expect((await d.cc2c.post(`/referrals/${loser.referralId}/offers/${loser.offerId}/accept`, {})).status).toBe(200);
@@ -61,13 +85,22 @@ describe('Registry: home programmes, race-free capacity, journeys, rebuildable b
     const held: any[] = await e.ds.query(`SELECT referral_id FROM reservations WHERE programme_id = $1 AND state = 'HELD'`, [programme]);
     await inBatches(held.length, 8, (i) => ok(d.cc2c.post(`/referrals/${held[i].referral_id}/revoke`, { reason: 'test reset' }), 'revoke'));
     await inBatches(50, 10, (i) => ok(d.planner.post(`/referrals/${offers[i].referralId}/cancel`, { reason: 'test reset' }), 'cancel'));
-    await eventually(board, (rows) => row(rows, d.cc2, 'HOME_SICKBED')?.reserved === 0 && row(rows, d.cc2, 'HOME_SICKBED')?.free === 8 && row(rows, d.cc2, 'HOME_SICKBED')?.total === 8);
+    await eventually(
+      board,
+      (rows) =>
+        row(rows, d.cc2, 'HOME_SICKBED')?.reserved === 0 && row(rows, d.cc2, 'HOME_SICKBED')?.free === 8 && row(rows, d.cc2, 'HOME_SICKBED')?.total === 8,
+    );
   });
 
   it('50 parallel accepts on one physical bed: exactly 1 holds it, 49 get 409 BED_ALREADY_RESERVED', async () => {
     const bedId = d.careBeds[1];
     const offers = await inBatches(50, 10, async () =>
-      referralWithOffer(d.planner, await newPatient(d.planner), { requestedKind: 'CARE_HOME', services: ['NURSING'] }, { targetInstitutionId: d.care, targetBedId: bedId }),
+      referralWithOffer(
+        d.planner,
+        await newPatient(d.planner),
+        { requestedKind: 'CARE_HOME', services: ['NURSING'] },
+        { targetInstitutionId: d.care, targetBedId: bedId },
+      ),
     );
     const replies = await Promise.all(offers.map((o) => d.carec.post(`/referrals/${o.referralId}/offers/${o.offerId}/accept`, { bedId })));
     expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
@@ -92,17 +125,36 @@ describe('Registry: home programmes, race-free capacity, journeys, rebuildable b
     const expectBoard = (checks: [string, string, Record<string, number>][]) =>
       eventually(board, (rows) => checks.every(([inst, kind, want]) => Object.entries(want).every(([k, v]) => row(rows, inst, kind)?.[k] === v)));
 
-    const r1 = await move(d.planner, d.cc1c, { requestedKind: 'COMMUNITY', services: ['REHAB'], originBedId: d.hospitalBeds[0] }, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[1] });
+    const r1 = await move(
+      d.planner,
+      d.cc1c,
+      { requestedKind: 'COMMUNITY', services: ['REHAB'], originBedId: d.hospitalBeds[0] },
+      { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[1] },
+    );
     await expectBoard([[d.cc1, 'COMMUNITY', { occupied: 1, free: 2, reserved: 0 }]]);
 
-    const r2 = await move(d.cc1c, d.cc2c, { requestedKind: 'HOME_SICKBED', services: ['NURSING'], originBedId: d.cc1Beds[1] }, { targetInstitutionId: d.cc2, targetProgrammeId: programme });
+    const r2 = await move(
+      d.cc1c,
+      d.cc2c,
+      { requestedKind: 'HOME_SICKBED', services: ['NURSING'], originBedId: d.cc1Beds[1] },
+      { targetInstitutionId: d.cc2, targetProgrammeId: programme },
+    );
     await expectBoard([
       [d.cc1, 'COMMUNITY', { occupied: 0, cleaning: 1, free: 2 }],
       [d.cc2, 'HOME_SICKBED', { occupied: 1, reserved: 0, free: 7, total: 8 }],
     ]);
-    expect((await ok(d.cc2c.get(`/bed-board/programmes`), 'pboard')).find((p: any) => p.programmeId === programme)).toMatchObject({ capacity: 8, enrolled: 1, free: 7 });
+    expect((await ok(d.cc2c.get(`/bed-board/programmes`), 'pboard')).find((p: any) => p.programmeId === programme)).toMatchObject({
+      capacity: 8,
+      enrolled: 1,
+      free: 7,
+    });
 
-    const r3 = await move(d.cc2c, d.carec, { requestedKind: 'CARE_HOME', services: ['NURSING'], originKind: 'HOME_SICKBED' }, { targetInstitutionId: d.care, targetBedId: d.careBeds[0] });
+    const r3 = await move(
+      d.cc2c,
+      d.carec,
+      { requestedKind: 'CARE_HOME', services: ['NURSING'], originKind: 'HOME_SICKBED' },
+      { targetInstitutionId: d.care, targetBedId: d.careBeds[0] },
+    );
     await expectBoard([
       [d.cc2, 'HOME_SICKBED', { occupied: 0, free: 8 }],
       [d.care, 'CARE_HOME', { occupied: 1, free: 1 }],
@@ -110,7 +162,12 @@ describe('Registry: home programmes, race-free capacity, journeys, rebuildable b
     const [{ n: active }] = await e.ds.query(`SELECT count(*)::int AS n FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL`, [patientId]);
     expect(active).toBe(0);
 
-    const r4 = await move(d.carec, d.planner, { requestedKind: 'HOSPITAL', services: [], urgency: 'URGENT', originBedId: d.careBeds[0] }, { targetInstitutionId: d.hospital, targetBedId: d.hospitalBeds[1] });
+    const r4 = await move(
+      d.carec,
+      d.planner,
+      { requestedKind: 'HOSPITAL', services: [], urgency: 'URGENT', originBedId: d.careBeds[0] },
+      { targetInstitutionId: d.hospital, targetBedId: d.hospitalBeds[1] },
+    );
     await expectBoard([
       [d.care, 'CARE_HOME', { occupied: 0, cleaning: 1 }],
       [d.hospital, 'HOSPITAL', { occupied: 1 }],
@@ -157,7 +214,20 @@ describe('Registry: home programmes, race-free capacity, journeys, rebuildable b
       const [x] = await e.ds.query(
         `SELECT (SELECT count(*) FROM audit_log WHERE event_type = ANY($1))::int AS want, (SELECT count(*) FROM inbox WHERE consumer = 'bed-board')::int AS got,
                 (SELECT count(*) FROM audit_log WHERE event_type = ANY($2))::int AS jwant, (SELECT count(*) FROM inbox WHERE consumer = 'journey')::int AS jgot`,
-        [['BedRegistered', 'BedStatusChanged', 'BedReserved', 'ReservationReleased', 'ReservationExpired', 'ProgrammeRegistered', 'ProgrammeCapacityChanged', 'PatientEnrolled', 'EnrolmentEnded'], ['TransferStarted', 'PatientAdmitted']],
+        [
+          [
+            'BedRegistered',
+            'BedStatusChanged',
+            'BedReserved',
+            'ReservationReleased',
+            'ReservationExpired',
+            'ProgrammeRegistered',
+            'ProgrammeCapacityChanged',
+            'PatientEnrolled',
+            'EnrolmentEnded',
+          ],
+          ['TransferStarted', 'PatientAdmitted'],
+        ],
       );
       return x;
     };
@@ -172,7 +242,10 @@ describe('Registry: home programmes, race-free capacity, journeys, rebuildable b
     expect(live.movements.length).toBeGreaterThanOrEqual(4);
     await e.stopWorker(); // nothing consumes while the read models are rebuilt
     await e.ds.query(`UPDATE bed_board SET free = free + 100`); // damage it: the rebuild must not depend on what is there
-    const { stdout } = await run('npm', ['run', '-s', 'projections:rebuild'], { env: { ...process.env, DATABASE_URL: e.cfg.DATABASE_URL }, cwd: process.cwd() });
+    const { stdout } = await run('npm', ['run', '-s', 'projections:rebuild'], {
+      env: { ...process.env, DATABASE_URL: e.cfg.DATABASE_URL },
+      cwd: process.cwd(),
+    });
     expect(stdout).toMatch(/bed board rebuilt from \d+ events/);
     const rebuilt = await snapshot();
     expect(rebuilt).toEqual(live);

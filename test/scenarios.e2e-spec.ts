@@ -18,11 +18,35 @@ describe('Scenarios', () => {
     const h1 = (await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'HOSPICE', ward: '安宁疗护', label: 'A1', services: ['HOSPICE'] }), 'bed')).bedId;
     const h2 = (await ok(d.cc2c.post('/beds', { institutionId: d.cc2, kind: 'HOSPICE', ward: '安宁疗护', label: 'A1', services: ['HOSPICE'] }), 'bed')).bedId;
     const patientId = await d.patient();
-    const r = await ok(d.planner.post('/referrals', { patientId, originBedId: d.hospitalBeds[0], requestedKind: 'HOSPICE', services: ['HOSPICE'], urgency: 'URGENT', strategy: 'CASCADE', clinicalSummary: 'metastatic pancreatic cancer, comfort care', consent: true }), 'draft');
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        originBedId: d.hospitalBeds[0],
+        requestedKind: 'HOSPICE',
+        services: ['HOSPICE'],
+        urgency: 'URGENT',
+        strategy: 'CASCADE',
+        clinicalSummary: 'metastatic pancreatic cancer, comfort care',
+        consent: true,
+      }),
+      'draft',
+    );
     expect(r.direction).toBe('DOWNWARD');
-    await ok(d.planner.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.cc1, bedId: h1 }, { institutionId: d.cc2, bedId: h2 }] }), 'submit');
+    await ok(
+      d.planner.post(`/referrals/${r.referralId}/submit`, {
+        targets: [
+          { institutionId: d.cc1, bedId: h1 },
+          { institutionId: d.cc2, bedId: h2 },
+        ],
+      }),
+      'submit',
+    );
     // cc1 does not answer; the engine moves on by itself
-    const moved = await eventually(() => d.planner.get(`/referrals/${r.referralId}`), (x) => x.body.offers.length === 2, 10_000);
+    const moved = await eventually(
+      () => d.planner.get(`/referrals/${r.referralId}`),
+      (x) => x.body.offers.length === 2,
+      10_000,
+    );
     expect(moved.body.offers[0]).toMatchObject({ targetInstitutionId: d.cc1, state: 'EXPIRED' });
     const second = moved.body.offers[1];
     await ok(d.cc2c.post(`/referrals/${r.referralId}/offers/${second.id}/view`), 'view');
@@ -39,12 +63,25 @@ describe('Scenarios', () => {
     expect(ev.reason).toContain('consent');
     const released = await e.ds.query(`SELECT 1 FROM audit_log WHERE aggregate_id = $1 AND event_type = 'ReservationReleased'`, [r.referralId]);
     expect(released).toHaveLength(1);
-    await eventually(() => d.dc.get('/bed-board'), (b) => b.body.some((row: any) => row.institutionId === d.cc2 && row.kind === 'HOSPICE' && row.free === 1 && row.reserved === 0));
+    await eventually(
+      () => d.dc.get('/bed-board'),
+      (b) => b.body.some((row: any) => row.institutionId === d.cc2 && row.kind === 'HOSPICE' && row.free === 1 && row.reserved === 0),
+    );
   });
 
   it('6. Audit: "the care home said it never received the request": the trail shows it was offered, opened by whom and when, declined with a reason; a tampered row is named', async () => {
     const patientId = await d.patient(d.planner, d.assessed(4));
-    const r = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'CARE_HOME', services: ['NURSING'], urgency: 'ROUTINE', clinicalSummary: 'needs nursing care', consent: true }), 'draft');
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'CARE_HOME',
+        services: ['NURSING'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'needs nursing care',
+        consent: true,
+      }),
+      'draft',
+    );
     const s = await ok(d.planner.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.care }] }), 'submit');
     const offerId = s.offers[0].offerId;
     await ok(d.carec.post(`/referrals/${r.referralId}/offers/${offerId}/view`), 'view');

@@ -50,10 +50,16 @@ describe('Security: authentication (HS256, RS256 via JWKS, API keys)', () => {
     ['a malformed Authorization header', () => ({ authorization: 'Basic dXNlcjpwYXNz' })],
     ['an expired token', () => bearer(jwt.sign({ ...claims(), exp: Math.floor(Date.now() / 1000) - 120 }, e.cfg.JWT_SECRET, { algorithm: 'HS256' }))],
     ['a token signed with the wrong secret', () => bearer(jwt.sign(claims(), 'x'.repeat(48), { algorithm: 'HS256', expiresIn: '5m' }))],
-    ['an RS256 token signed by a key not in the JWKS', () => bearer(jwt.sign(claims(), stranger.privateKey, { algorithm: 'RS256', keyid: kid, expiresIn: '5m' }))],
+    [
+      'an RS256 token signed by a key not in the JWKS',
+      () => bearer(jwt.sign(claims(), stranger.privateKey, { algorithm: 'RS256', keyid: kid, expiresIn: '5m' })),
+    ],
     ['an RS256 token with an unknown kid', () => bearer(jwt.sign(claims(), stranger.privateKey, { algorithm: 'RS256', keyid: 'forged', expiresIn: '5m' }))],
     ['alg none', () => bearer(`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims(), exp: Math.floor(Date.now() / 1000) + 300 })}.`)],
-    ['HS256 signed with the RS256 public key as secret (algorithm confusion)', () => bearer(jwt.sign(claims(), idp.publicKey.export({ format: 'pem', type: 'spki' }).toString(), { algorithm: 'HS256', expiresIn: '5m' }))],
+    [
+      'HS256 signed with the RS256 public key as secret (algorithm confusion)',
+      () => bearer(jwt.sign(claims(), idp.publicKey.export({ format: 'pem', type: 'spki' }).toString(), { algorithm: 'HS256', expiresIn: '5m' })),
+    ],
     ['an algorithm not on the allow-list (HS384)', () => bearer(jwt.sign(claims(), e.cfg.JWT_SECRET, { algorithm: 'HS384', expiresIn: '5m' }))],
     [
       'tampered claims (role changed after signing)',
@@ -64,7 +70,10 @@ describe('Security: authentication (HS256, RS256 via JWKS, API keys)', () => {
     ],
     ['an unknown role', () => bearer(jwt.sign({ ...claims(), role: 'SUPERUSER' }, e.cfg.JWT_SECRET, { algorithm: 'HS256', expiresIn: '5m' }))],
     ['the SYSTEM role (never over HTTP)', () => bearer(jwt.sign({ ...claims(), role: 'SYSTEM' }, e.cfg.JWT_SECRET, { algorithm: 'HS256', expiresIn: '5m' }))],
-    ['an institution role without an institution', () => bearer(jwt.sign({ sub: 'u', role: 'DISCHARGE_PLANNER' }, e.cfg.JWT_SECRET, { algorithm: 'HS256', expiresIn: '5m' }))],
+    [
+      'an institution role without an institution',
+      () => bearer(jwt.sign({ sub: 'u', role: 'DISCHARGE_PLANNER' }, e.cfg.JWT_SECRET, { algorithm: 'HS256', expiresIn: '5m' })),
+    ],
     ['garbage', () => bearer('not.a.jwt')],
     ['an unknown API key', () => ({ 'x-api-key': `blk_abcdefabcdef_${'A'.repeat(43)}` })],
   ];

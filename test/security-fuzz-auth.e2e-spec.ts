@@ -30,7 +30,8 @@ function writeRoutes(e: Engine): { method: string; path: string }[] {
     if (!layer.route) continue;
     for (const path of [layer.route.path].flat()) {
       if (/^\/docs/.test(path) || FALLBACKS.includes(path)) continue;
-      for (const [method, on] of Object.entries(layer.route.methods)) if (on && WRITE.has(method)) out.set(`${method} ${path}`, { method: method.toUpperCase(), path });
+      for (const [method, on] of Object.entries(layer.route.methods))
+        if (on && WRITE.has(method)) out.set(`${method} ${path}`, { method: method.toUpperCase(), path });
     }
   }
   return [...out.values()].sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
@@ -52,7 +53,8 @@ const UNICODE = ['\uFFFF', '\uD800', '𝕏𝕏𝕏', '\u202Eevil', '😀'.repeat
 function hostileBodies(rnd: () => number): Array<() => string> {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const j = (v: unknown) => JSON.stringify(v);
-  const wrong = () => pick<unknown>([null, 0, -1, 1e308, true, false, '', [], {}, [null], { a: null }, 'x'.repeat(10_000), pick(UNICODE), deep(12), deep(12, true)]);
+  const wrong = () =>
+    pick<unknown>([null, 0, -1, 1e308, true, false, '', [], {}, [null], { a: null }, 'x'.repeat(10_000), pick(UNICODE), deep(12), deep(12, true)]);
   return [
     () => j({ unexpected: wrong() }),
     () => j({ status: wrong(), resourceType: wrong(), referralId: wrong(), institutionId: wrong(), extra: 1 }),
@@ -70,7 +72,14 @@ function hostileBodies(rnd: () => number): Array<() => string> {
     () => j([{ op: wrong(), path: wrong(), value: wrong() }]),
     () => j([{ op: 'replace', path: '/nothing/here', value: { constructor: { prototype: { polluted: true } } } }]),
     () => j(pick<unknown>([null, 42, 'string', true, [], [[[]]], Array.from({ length: 5000 }, () => null)])),
-    () => j({ resourceType: pick(['Task', 'Patient', null, 5]), status: pick(['bogus', null, 7, ['accepted']]), focus: wrong(), contained: wrong(), unexpected: 1 }),
+    () =>
+      j({
+        resourceType: pick(['Task', 'Patient', null, 5]),
+        status: pick(['bogus', null, 7, ['accepted']]),
+        focus: wrong(),
+        contained: wrong(),
+        unexpected: 1,
+      }),
     () => `{"reason":"x","reason":${j(wrong())},"__proto__":null}`,
     () => j({ reason: 'x'.repeat(50_000), text: pick(UNICODE), unexpected: [] }),
     () => '{' + '"a":{'.repeat(5000) + '}'.repeat(5001),
@@ -104,23 +113,45 @@ describe('Security: fuzzing every write endpoint with valid tokens and hostile b
     e = await startEngine();
     d = await smallDistrict(e);
     const patient = await d.patient();
-    const r = await ok(d.planner.post('/referrals', { patientId: patient, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'fuzz', careLevel: 3, consent: true }), 'draft');
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId: patient,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'fuzz',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
     await ok(d.planner.post(`/referrals/${r.referralId}/submit`), 'submit');
     const offer = await ok(d.planner.post(`/referrals/${r.referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[0] }), 'offer');
     const key = await ok(d.dc.post('/api-keys', { label: 'fuzz', role: 'AUDITOR' }), 'key');
     // path parameters by name: real rows where the name says which, else the referral
-    params = { id: r.referralId, referralId: r.referralId, offerId: offer.offerId, bedId: d.cc1Beds[1], patientId: patient, institutionId: d.cc1, keyId: key.id };
+    params = {
+      id: r.referralId,
+      referralId: r.referralId,
+      offerId: offer.offerId,
+      bedId: d.cc1Beds[1],
+      patientId: patient,
+      institutionId: d.cc1,
+      keyId: key.id,
+    };
   });
   afterAll(async () => {
     await e?.close();
   });
 
   async function snapshot() {
-    const tables: { table_name: string }[] = await e.ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`);
+    const tables: { table_name: string }[] = await e.ds.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    );
     const counts: Record<string, number> = {};
     for (const t of tables) counts[t.table_name] = Number((await e.ds.query(`SELECT count(*)::int AS n FROM "${t.table_name}"`))[0].n);
     const heads: Record<string, unknown> = {};
-    for (const t of ['referrals', 'beds', 'institutions', 'patients']) heads[t] = await e.ds.query(`SELECT id, version, chain_seq, chain_hash FROM ${t} ORDER BY id`);
+    for (const t of ['referrals', 'beds', 'institutions', 'patients'])
+      heads[t] = await e.ds.query(`SELECT id, version, chain_seq, chain_hash FROM ${t} ORDER BY id`);
     const audit = await e.ds.query(`SELECT max(seq)::text AS seq, md5(string_agg(hash, '' ORDER BY seq)) AS h FROM audit_log`);
     const keys = await e.ds.query(`SELECT id, revoked_at FROM api_keys ORDER BY id`);
     // command_log also records refused commands (a 403/404/409 from the engine): those rows are
@@ -134,7 +165,9 @@ describe('Security: fuzzing every write endpoint with valid tokens and hostile b
   it('≥ 2,000 authenticated hostile requests on every write route (REST, FHIR, HL7): no 5xx, coded 4xx, process and data intact', async () => {
     const routes = writeRoutes(e);
     // the enumeration is real: REST, FHIR and HL7 write routes are all there
-    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['POST /referrals', 'POST /fhir/Task', 'PUT /fhir/Task/:id', 'PATCH /fhir/Task/:id', 'POST /hl7/v2', 'POST /beds/:id/status']));
+    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(['POST /referrals', 'POST /fhir/Task', 'PUT /fhir/Task/:id', 'PATCH /fhir/Task/:id', 'POST /hl7/v2', 'POST /beds/:id/status']),
+    );
     const protoBefore = Object.getOwnPropertyNames(Object.prototype).sort();
     const hostProtoBefore = Object.getOwnPropertyNames(Object.getPrototypeOf(structuredClone({}))).sort();
 
@@ -148,7 +181,8 @@ describe('Security: fuzzing every write endpoint with valid tokens and hostile b
     const rnd = mulberry32(20261130);
     const bodies = hostileBodies(rnd);
     const path = (p: string) => p.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => params[name] ?? params.id);
-    const contentType = (j: { method: string; path: string; type?: string }) => j.type ?? CONTENT_TYPES[j.method] ?? (j.path.startsWith('/fhir/') ? 'application/fhir+json' : 'application/json');
+    const contentType = (j: { method: string; path: string; type?: string }) =>
+      j.type ?? CONTENT_TYPES[j.method] ?? (j.path.startsWith('/fhir/') ? 'application/fhir+json' : 'application/json');
     const refusedAck = (text: string) => /^MSH/.test(text) && /\rMSA\|A[ER]\|/.test(text);
 
     /**
@@ -163,7 +197,11 @@ describe('Security: fuzzing every write endpoint with valid tokens and hostile b
       grew = false;
       for (const r of routes) {
         for (const [ti, token] of tokens.entries()) {
-          const res = await fetch(e.baseUrl + path(r.path), { method: r.method, headers: { authorization: `Bearer ${token}`, 'content-type': contentType({ method: r.method, path: r.path }) }, body: '{}' });
+          const res = await fetch(e.baseUrl + path(r.path), {
+            method: r.method,
+            headers: { authorization: `Bearer ${token}`, 'content-type': contentType({ method: r.method, path: r.path }) },
+            body: '{}',
+          });
           const text = await res.text();
           const pair = `${r.method} ${r.path} ${ti}`;
           if (res.status < 300 && !refusedAck(text) && !bodyless.has(pair)) {
@@ -183,7 +221,8 @@ describe('Security: fuzzing every write endpoint with valid tokens and hostile b
         // 16 of the 20 bodies per (route, role), rotating, to keep the run short; every body is sent to every route
         bodies.forEach((body, b) => (b + k) % 5 !== 0 && jobs.push({ method: r.method, path: path(r.path), token, body, pair }));
         k++;
-        if (r.path.startsWith('/hl7/')) for (const body of er7) jobs.push({ method: r.method, path: path(r.path), token, body, type: 'x-application/hl7-v2+er7', pair });
+        if (r.path.startsWith('/hl7/'))
+          for (const body of er7) jobs.push({ method: r.method, path: path(r.path), token, body, type: 'x-application/hl7-v2+er7', pair });
       }
     }
     // repeat the whole matrix if the route list is short, so the floor of 2,000 requests holds
@@ -204,7 +243,11 @@ describe('Security: fuzzing every write endpoint with valid tokens and hostile b
         let text = '';
         try {
           const t = Date.now();
-          const res = await fetch(e.baseUrl + j.path, { method: j.method, headers: { authorization: `Bearer ${j.token}`, 'content-type': contentType(j) }, body: sent });
+          const res = await fetch(e.baseUrl + j.path, {
+            method: j.method,
+            headers: { authorization: `Bearer ${j.token}`, 'content-type': contentType(j) },
+            body: sent,
+          });
           status = res.status;
           text = await res.text();
           const k = `${j.method} ${j.path.replace(/[0-9a-f-]{36}/g, ':id')}`;
@@ -224,14 +267,25 @@ describe('Security: fuzzing every write endpoint with valid tokens and hostile b
           /* HL7 v2 answers ER7 text (an ACK with an error) */
           if (/^MSH/.test(text) && /\rMSA\|A[ER]/.test(text)) code = 'ACK';
         }
-        if (status >= 500 || status === 0 || (status >= 400 && typeof code !== 'string') || /\bat .*\.(ts|js):\d+/.test(text)) failures.push({ i, method: j.method, path: j.path, status, body: text.slice(0, 300), sent: sent.slice(0, 150) });
+        if (status >= 500 || status === 0 || (status >= 400 && typeof code !== 'string') || /\bat .*\.(ts|js):\d+/.test(text))
+          failures.push({ i, method: j.method, path: j.path, status, body: text.slice(0, 300), sent: sent.slice(0, 150) });
       }
     };
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 12 }, worker));
     const ms = Date.now() - t0;
-    if (failures.length) console.error(JSON.stringify(failures.slice(0, 6), null, 1), JSON.stringify(failures.map((f) => `${f.method} ${f.path} ${f.status} ${f.body.slice(0, 80)}`)));
-    console.log(`authenticated fuzz: ${jobs.length} requests on ${routes.length} write routes in ${ms} ms; statuses ${JSON.stringify(statuses)}; 2xx repeats of body-less calls ${repeats.length} on ${JSON.stringify([...bodyless])}; slowest routes (total ms) ${JSON.stringify(Object.entries(timing).sort((a, b) => b[1] - a[1]).slice(0, 5))}`);
+    if (failures.length)
+      console.error(
+        JSON.stringify(failures.slice(0, 6), null, 1),
+        JSON.stringify(failures.map((f) => `${f.method} ${f.path} ${f.status} ${f.body.slice(0, 80)}`)),
+      );
+    console.log(
+      `authenticated fuzz: ${jobs.length} requests on ${routes.length} write routes in ${ms} ms; statuses ${JSON.stringify(statuses)}; 2xx repeats of body-less calls ${repeats.length} on ${JSON.stringify([...bodyless])}; slowest routes (total ms) ${JSON.stringify(
+        Object.entries(timing)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 5),
+      )}`,
+    );
     expect({ requests: jobs.length >= 2000, failures: failures.length }).toEqual({ requests: true, failures: 0 });
     // every body is invalid by construction: only the body-less calls (already made above) may succeed
     expect(accepted.slice(0, 10)).toEqual([]);
@@ -245,7 +299,9 @@ describe('Security: fuzzing every write endpoint with valid tokens and hostile b
     const after = await snapshot();
     expect(after.state).toEqual(before.state);
     // at most one logged refusal per request the engine itself refused
-    const engineRefused = Object.entries(statuses).filter(([st]) => ['403', '404', '409', '422'].includes(st)).reduce((n, [, c]) => n + c, 0);
+    const engineRefused = Object.entries(statuses)
+      .filter(([st]) => ['403', '404', '409', '422'].includes(st))
+      .reduce((n, [, c]) => n + c, 0);
     expect(after.refusals - before.refusals).toBeLessThanOrEqual(engineRefused);
   });
 });

@@ -16,12 +16,52 @@ function mulberry32(seed: number) {
 }
 
 type FieldType = 'uuid' | 'string' | 'int' | 'bool' | 'enum' | 'array' | 'object' | 'date';
-interface Field { name: string; type: FieldType; required: boolean; valid: unknown }
-interface Endpoint { name: string; path: (id: string, id2: string) => string; hasId: number; fields: Field[]; who: 'planner' | 'cc1c' | 'dc' }
+interface Field {
+  name: string;
+  type: FieldType;
+  required: boolean;
+  valid: unknown;
+}
+interface Endpoint {
+  name: string;
+  path: (id: string, id2: string) => string;
+  hasId: number;
+  fields: Field[];
+  who: 'planner' | 'cc1c' | 'dc';
+}
 
-const INJECTIONS = [`' OR '1'='1`, `'; DROP TABLE referrals; --`, `" OR ""="`, `1; SELECT pg_sleep(10)`, `$where: 1`, `{"$gt": ""}`, `<script>alert(1)</script>`, `../../../../etc/passwd`, `%00`, `\u0000`, `${'${jndi:ldap://x}'}`, `{{7*7}}`, `__proto__`, `constructor`];
+const INJECTIONS = [
+  `' OR '1'='1`,
+  `'; DROP TABLE referrals; --`,
+  `" OR ""="`,
+  `1; SELECT pg_sleep(10)`,
+  `$where: 1`,
+  `{"$gt": ""}`,
+  `<script>alert(1)</script>`,
+  `../../../../etc/passwd`,
+  `%00`,
+  `\u0000`,
+  `${'${jndi:ldap://x}'}`,
+  `{{7*7}}`,
+  `__proto__`,
+  `constructor`,
+];
 const UNICODE = ['\uFFFF', '\uD800', '𝕏𝕏𝕏', 'Ａ'.repeat(50), '\u202Eevil', 'ЁЖЙ', '😀'.repeat(30), '\u0007\u0008', 'é'.normalize('NFD'), '\t\n\r'];
-const BAD_IDS = ['not-a-uuid', '1', '00000000-0000-0000-0000-00000000000g', `' OR 1=1--`, '%27%20OR%201%3D1', 'a'.repeat(300), encodeURIComponent('😀'), '..%2F..%2Fetc', 'null', 'undefined', '-1', '0x10', 'NaN'];
+const BAD_IDS = [
+  'not-a-uuid',
+  '1',
+  '00000000-0000-0000-0000-00000000000g',
+  `' OR 1=1--`,
+  '%27%20OR%201%3D1',
+  'a'.repeat(300),
+  encodeURIComponent('😀'),
+  '..%2F..%2Fetc',
+  'null',
+  'undefined',
+  '-1',
+  '0x10',
+  'NaN',
+];
 
 function deep(depth: number): unknown {
   let o: unknown = 1;
@@ -38,7 +78,18 @@ describe('Security: fuzzing every write endpoint with malformed requests', () =>
     e = await startEngine();
     d = await smallDistrict(e);
     const patient = await d.patient();
-    const r = await ok(d.planner.post('/referrals', { patientId: patient, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'fuzz', careLevel: 3, consent: true }), 'draft');
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId: patient,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'fuzz',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
     await ok(d.planner.post(`/referrals/${r.referralId}/submit`), 'submit');
     const offer = await ok(d.planner.post(`/referrals/${r.referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[0] }), 'offer');
     const key = await ok(d.dc.post('/api-keys', { label: 'fuzz', role: 'AUDITOR' }), 'key');
@@ -49,11 +100,14 @@ describe('Security: fuzzing every write endpoint with malformed requests', () =>
   });
 
   async function snapshot() {
-    const tables: { table_name: string }[] = await e.ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`);
+    const tables: { table_name: string }[] = await e.ds.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    );
     const counts: Record<string, number> = {};
     for (const t of tables) counts[t.table_name] = Number((await e.ds.query(`SELECT count(*)::int AS n FROM "${t.table_name}"`))[0].n);
     const heads: Record<string, unknown> = {};
-    for (const t of ['referrals', 'beds', 'institutions', 'patients']) heads[t] = await e.ds.query(`SELECT id, version, chain_seq, chain_hash FROM ${t} ORDER BY id`);
+    for (const t of ['referrals', 'beds', 'institutions', 'patients'])
+      heads[t] = await e.ds.query(`SELECT id, version, chain_seq, chain_hash FROM ${t} ORDER BY id`);
     const audit = await e.ds.query(`SELECT max(seq)::text AS seq, md5(string_agg(hash, '' ORDER BY seq)) AS h FROM audit_log`);
     const keys = await e.ds.query(`SELECT id, revoked_at FROM api_keys ORDER BY id`);
     return { counts, heads, audit, keys };
@@ -65,30 +119,129 @@ describe('Security: fuzzing every write endpoint with malformed requests', () =>
     const S = (name: string, required = true, valid: unknown = 'text'): Field => ({ name, type: 'string', required, valid });
     const reason = S('reason');
     const endpoints: Endpoint[] = [
-      { name: 'institutions', path: () => '/institutions', hasId: 0, who: 'dc', fields: [U('id', false), S('code', true, 'FZ-1'), S('name'), { name: 'type', type: 'enum', required: true, valid: 'COMMUNITY_HEALTH_CENTRE' }, S('districtId', true, 'd1'), { name: 'services', type: 'array', required: false, valid: ['REHAB'] }] },
-      { name: 'beds', path: () => '/beds', hasId: 0, who: 'cc1c', fields: [U('institutionId'), { name: 'kind', type: 'enum', required: true, valid: 'COMMUNITY' }, S('ward'), S('label'), { name: 'services', type: 'array', required: false, valid: ['REHAB'] }, { name: 'minCareLevel', type: 'int', required: false, valid: 1 }, { name: 'isolationCapable', type: 'bool', required: false, valid: true }] },
-      { name: 'bed status', path: (id) => `/beds/${id}/status`, hasId: 1, who: 'cc1c', fields: [{ name: 'command', type: 'enum', required: true, valid: 'Close' }, S('reason', false)] },
-      { name: 'patients', path: () => '/patients', hasId: 0, who: 'planner', fields: [S('residentId', true, '110105194912310025'), S('name'), S('phone', false, '13800000000'), { name: 'sex', type: 'enum', required: false, valid: 'F' }, { name: 'assessment', type: 'object', required: false, valid: { grade: 2, type: 'INITIAL', assessedOn: isoDay(-30), expiresOn: isoDay(335) } }, { name: 'hardship', type: 'bool', required: false, valid: false }] },
-      { name: 'draft', path: () => '/referrals', hasId: 0, who: 'planner', fields: [U('patientId'), { name: 'requestedKind', type: 'enum', required: true, valid: 'COMMUNITY' }, { name: 'services', type: 'array', required: true, valid: ['REHAB'] }, { name: 'urgency', type: 'enum', required: true, valid: 'ROUTINE' }, S('clinicalSummary'), { name: 'careLevel', type: 'int', required: false, valid: 3 }, { name: 'consent', type: 'bool', required: true, valid: true }, { name: 'expectedArrival', type: 'date', required: false, valid: isoInstant(1) }] },
+      {
+        name: 'institutions',
+        path: () => '/institutions',
+        hasId: 0,
+        who: 'dc',
+        fields: [
+          U('id', false),
+          S('code', true, 'FZ-1'),
+          S('name'),
+          { name: 'type', type: 'enum', required: true, valid: 'COMMUNITY_HEALTH_CENTRE' },
+          S('districtId', true, 'd1'),
+          { name: 'services', type: 'array', required: false, valid: ['REHAB'] },
+        ],
+      },
+      {
+        name: 'beds',
+        path: () => '/beds',
+        hasId: 0,
+        who: 'cc1c',
+        fields: [
+          U('institutionId'),
+          { name: 'kind', type: 'enum', required: true, valid: 'COMMUNITY' },
+          S('ward'),
+          S('label'),
+          { name: 'services', type: 'array', required: false, valid: ['REHAB'] },
+          { name: 'minCareLevel', type: 'int', required: false, valid: 1 },
+          { name: 'isolationCapable', type: 'bool', required: false, valid: true },
+        ],
+      },
+      {
+        name: 'bed status',
+        path: (id) => `/beds/${id}/status`,
+        hasId: 1,
+        who: 'cc1c',
+        fields: [{ name: 'command', type: 'enum', required: true, valid: 'Close' }, S('reason', false)],
+      },
+      {
+        name: 'patients',
+        path: () => '/patients',
+        hasId: 0,
+        who: 'planner',
+        fields: [
+          S('residentId', true, '110105194912310025'),
+          S('name'),
+          S('phone', false, '13800000000'),
+          { name: 'sex', type: 'enum', required: false, valid: 'F' },
+          { name: 'assessment', type: 'object', required: false, valid: { grade: 2, type: 'INITIAL', assessedOn: isoDay(-30), expiresOn: isoDay(335) } },
+          { name: 'hardship', type: 'bool', required: false, valid: false },
+        ],
+      },
+      {
+        name: 'draft',
+        path: () => '/referrals',
+        hasId: 0,
+        who: 'planner',
+        fields: [
+          U('patientId'),
+          { name: 'requestedKind', type: 'enum', required: true, valid: 'COMMUNITY' },
+          { name: 'services', type: 'array', required: true, valid: ['REHAB'] },
+          { name: 'urgency', type: 'enum', required: true, valid: 'ROUTINE' },
+          S('clinicalSummary'),
+          { name: 'careLevel', type: 'int', required: false, valid: 3 },
+          { name: 'consent', type: 'bool', required: true, valid: true },
+          { name: 'expectedArrival', type: 'date', required: false, valid: isoInstant(1) },
+        ],
+      },
       { name: 'submit', path: (id) => `/referrals/${id}/submit`, hasId: 1, who: 'planner', fields: [] },
       { name: 'extend', path: (id) => `/referrals/${id}/offers`, hasId: 1, who: 'planner', fields: [U('targetInstitutionId'), U('targetBedId', false)] },
       { name: 'view', path: (id, o) => `/referrals/${id}/offers/${o}/view`, hasId: 2, who: 'cc1c', fields: [] },
       { name: 'accept', path: (id, o) => `/referrals/${id}/offers/${o}/accept`, hasId: 2, who: 'cc1c', fields: [U('bedId', false), U('programmeId', false)] },
-      { name: 'decline', path: (id, o) => `/referrals/${id}/offers/${o}/decline`, hasId: 2, who: 'cc1c', fields: [{ name: 'reason', type: 'enum', required: true, valid: 'NO_CAPACITY' }, { name: 'declinedBy', type: 'enum', required: false, valid: 'PROVIDER' }, S('text', false)] },
+      {
+        name: 'decline',
+        path: (id, o) => `/referrals/${id}/offers/${o}/decline`,
+        hasId: 2,
+        who: 'cc1c',
+        fields: [
+          { name: 'reason', type: 'enum', required: true, valid: 'NO_CAPACITY' },
+          { name: 'declinedBy', type: 'enum', required: false, valid: 'PROVIDER' },
+          S('text', false),
+        ],
+      },
       { name: 'revoke', path: (id) => `/referrals/${id}/revoke`, hasId: 1, who: 'cc1c', fields: [reason] },
       { name: 'start-transfer', path: (id) => `/referrals/${id}/start-transfer`, hasId: 1, who: 'planner', fields: [] },
       { name: 'confirm-admission', path: (id) => `/referrals/${id}/confirm-admission`, hasId: 1, who: 'cc1c', fields: [] },
       { name: 'abort-transfer', path: (id) => `/referrals/${id}/abort-transfer`, hasId: 1, who: 'planner', fields: [reason] },
       { name: 'cancel', path: (id) => `/referrals/${id}/cancel`, hasId: 1, who: 'planner', fields: [reason] },
       { name: 'escalate', path: (id) => `/referrals/${id}/escalate`, hasId: 1, who: 'dc', fields: [reason] },
-      { name: 'reroute', path: (id) => `/referrals/${id}/reroute`, hasId: 1, who: 'dc', fields: [reason, { name: 'targets', type: 'array', required: true, valid: [{ institutionId: '7c9e6679-7425-40de-944b-e07fc1f90ae7' }] }, { name: 'strategy', type: 'enum', required: false, valid: 'SEQUENTIAL' }] },
+      {
+        name: 'reroute',
+        path: (id) => `/referrals/${id}/reroute`,
+        hasId: 1,
+        who: 'dc',
+        fields: [
+          reason,
+          { name: 'targets', type: 'array', required: true, valid: [{ institutionId: '7c9e6679-7425-40de-944b-e07fc1f90ae7' }] },
+          { name: 'strategy', type: 'enum', required: false, valid: 'SEQUENTIAL' },
+        ],
+      },
       { name: 'close', path: (id) => `/referrals/${id}/close`, hasId: 1, who: 'dc', fields: [reason] },
-      { name: 'api-keys', path: () => '/api-keys', hasId: 0, who: 'dc', fields: [S('label'), { name: 'role', type: 'enum', required: true, valid: 'AUDITOR' }, U('institutionId', false)] },
+      {
+        name: 'api-keys',
+        path: () => '/api-keys',
+        hasId: 0,
+        who: 'dc',
+        fields: [S('label'), { name: 'role', type: 'enum', required: true, valid: 'AUDITOR' }, U('institutionId', false)],
+      },
       { name: 'api-key revoke', path: (id) => `/api-keys/${id}/revoke`, hasId: 1, who: 'dc', fields: [] },
     ];
     const rnd = mulberry32(20261123);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-    const junk = (): unknown => pick<() => unknown>([() => pick(INJECTIONS), () => pick(UNICODE), () => 12345, () => -1e308, () => true, () => ({}), () => [], () => deep(50 + Math.floor(rnd() * 400)), () => Array.from({ length: 20_000 }, (_, i) => i), () => 'x'.repeat(5000)])();
+    const junk = (): unknown =>
+      pick<() => unknown>([
+        () => pick(INJECTIONS),
+        () => pick(UNICODE),
+        () => 12345,
+        () => -1e308,
+        () => true,
+        () => ({}),
+        () => [],
+        () => deep(50 + Math.floor(rnd() * 400)),
+        () => Array.from({ length: 20_000 }, (_, i) => i),
+        () => 'x'.repeat(5000),
+      ])();
     const invalid: Record<FieldType, () => unknown> = {
       uuid: () => pick<unknown>([...INJECTIONS, ...BAD_IDS, 42, {}, [], true, '']),
       // ('' is a valid optional free text, so it is not among the invalid values)
@@ -96,15 +249,36 @@ describe('Security: fuzzing every write endpoint with malformed requests', () =>
       int: () => pick<unknown>(['3', 3.5, -1, 1e9, 'NaN', {}, [], true, pick(INJECTIONS)]),
       bool: () => pick<unknown>(['true', 1, 0, 'yes', {}, [], pick(UNICODE)]),
       enum: () => pick<unknown>([...UNICODE, ...INJECTIONS.filter((s) => s !== '__proto__' && s !== 'constructor'), 1, [], {}, true]),
-      array: () => pick<unknown>(['REHAB', 5, {}, true, Array.from({ length: 50_000 }, () => pick(UNICODE)), [[[[]]]], [pick(INJECTIONS)], Array.from({ length: 100 }, () => 'REHAB')]),
+      array: () =>
+        pick<unknown>([
+          'REHAB',
+          5,
+          {},
+          true,
+          Array.from({ length: 50_000 }, () => pick(UNICODE)),
+          [[[[]]]],
+          [pick(INJECTIONS)],
+          Array.from({ length: 100 }, () => 'REHAB'),
+        ]),
       object: () => pick<unknown>(['x', 5, [], { grade: 'a', type: 'INITIAL', assessedOn: 'x', expiresOn: 'y' }, { grade: 99 }, deep(100)]),
       date: () => pick<unknown>(['yesterday', '2026-13-45T99:00:00Z', 5, {}, pick(UNICODE)]),
     };
     const baseBody = (ep: Endpoint) => Object.fromEntries(ep.fields.map((f) => [f.name, f.valid]));
 
-    interface Req { ep: string; method: string; path: string; headers: Record<string, string>; body?: string }
-    const existing = (ep: Endpoint) => (ep.name === 'bed status' ? [ids.bed, ids.bed] : ep.name === 'api-key revoke' ? [ids.apiKey, ids.apiKey] : [ids.referral, ids.offer]);
-    const bearer = { planner: e.token('DISCHARGE_PLANNER', d.hospital, { districtId: 'd1' }), cc1c: e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: 'd1' }), dc: e.token('DISTRICT_COORDINATOR', null, { districtId: 'd1' }) };
+    interface Req {
+      ep: string;
+      method: string;
+      path: string;
+      headers: Record<string, string>;
+      body?: string;
+    }
+    const existing = (ep: Endpoint) =>
+      ep.name === 'bed status' ? [ids.bed, ids.bed] : ep.name === 'api-key revoke' ? [ids.apiKey, ids.apiKey] : [ids.referral, ids.offer];
+    const bearer = {
+      planner: e.token('DISCHARGE_PLANNER', d.hospital, { districtId: 'd1' }),
+      cc1c: e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: 'd1' }),
+      dc: e.token('DISTRICT_COORDINATOR', null, { districtId: 'd1' }),
+    };
 
     /**
      * Each request is malformed at the edge (auth, parsing, path or body validation), so none may
@@ -137,7 +311,13 @@ describe('Security: fuzzing every write endpoint with malformed requests', () =>
           const key = pick([...INJECTIONS, ...UNICODE, 'isAdmin', 'role', 'actor', 'institutionId2', 'state', 'version']);
           const text = JSON.stringify(body);
           // "__proto__" must be an own key in the JSON text, which JSON.stringify of an object cannot produce
-          return { ep: ep.name, method: 'POST', path: goodPath, headers: { ...auth, ...json }, body: `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(junk())}}` };
+          return {
+            ep: ep.name,
+            method: 'POST',
+            path: goodPath,
+            headers: { ...auth, ...json },
+            body: `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(junk())}}`,
+          };
         }
         case 'raw': {
           // the server may ignore the body (wrong type, charset): it must be invalid even if read
@@ -166,21 +346,68 @@ describe('Security: fuzzing every write endpoint with malformed requests', () =>
             [JSON.stringify(body), 'application/json; charset=utf-7'],
           ]);
           // the body may be ignored by the server (wrong type): the path must then be invalid on its own
-          return { ep: ep.name, method: 'POST', path: ep.hasId ? ep.path(encodeURIComponent(pick(BAD_IDS)), ex[1]) : goodPath, headers: { ...auth, 'content-type': raw[1] }, body: raw[0] };
+          return {
+            ep: ep.name,
+            method: 'POST',
+            path: ep.hasId ? ep.path(encodeURIComponent(pick(BAD_IDS)), ex[1]) : goodPath,
+            headers: { ...auth, 'content-type': raw[1] },
+            body: raw[0],
+          };
         }
         case 'path':
           if (!ep.hasId) {
             delete body[pick(ep.fields.filter((f) => f.required)).name];
-            return { ep: ep.name, method: 'POST', path: goodPath + pick(['', '/', '?x=1', '?__proto__[a]=1']), headers: { ...auth, ...json }, body: JSON.stringify(body) };
+            return {
+              ep: ep.name,
+              method: 'POST',
+              path: goodPath + pick(['', '/', '?x=1', '?__proto__[a]=1']),
+              headers: { ...auth, ...json },
+              body: JSON.stringify(body),
+            };
           }
-          return { ep: ep.name, method: 'POST', path: ep.path(encodeURIComponent(pick(BAD_IDS)), ep.hasId === 2 && rnd() < 0.5 ? encodeURIComponent(pick(BAD_IDS)) : ex[1]).replace(ex[1], rnd() < 0.5 ? ex[1] : encodeURIComponent(pick(BAD_IDS))), headers: { ...auth, ...json }, body: JSON.stringify(body) };
+          return {
+            ep: ep.name,
+            method: 'POST',
+            path: ep
+              .path(encodeURIComponent(pick(BAD_IDS)), ep.hasId === 2 && rnd() < 0.5 ? encodeURIComponent(pick(BAD_IDS)) : ex[1])
+              .replace(ex[1], rnd() < 0.5 ? ex[1] : encodeURIComponent(pick(BAD_IDS))),
+            headers: { ...auth, ...json },
+            body: JSON.stringify(body),
+          };
         case 'auth':
-          return { ep: ep.name, method: 'POST', path: goodPath, headers: { ...json, ...pick<Record<string, string>>([{}, { authorization: 'Bearer ' + pick(INJECTIONS).replace(/[^\x20-\x7e]/g, '') }, { authorization: 'Bearer' }, { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }, { 'x-api-key': 'blk_' + 'x'.repeat(60) }, { authorization: 'Bearer a.b.c', 'x-api-key': 'k' }]) }, body: JSON.stringify(body) };
+          return {
+            ep: ep.name,
+            method: 'POST',
+            path: goodPath,
+            headers: {
+              ...json,
+              ...pick<Record<string, string>>([
+                {},
+                { authorization: 'Bearer ' + pick(INJECTIONS).replace(/[^\x20-\x7e]/g, '') },
+                { authorization: 'Bearer' },
+                { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+                { 'x-api-key': 'blk_' + 'x'.repeat(60) },
+                { authorization: 'Bearer a.b.c', 'x-api-key': 'k' },
+              ]),
+            },
+            body: JSON.stringify(body),
+          };
         case 'headers': {
           // a valid-looking request with a malformed Idempotency-Key is refused before it is queued; the path is also bad when there is one
-          const h = { ...auth, ...json, 'idempotency-key': pick(['', ' ', 'x'.repeat(500), 'key with spaces', "k';--", 'ключ']).replace(/[^\x20-\x7e]/g, '?'), 'x-correlation-id': pick(['', 'x'.repeat(1000), '<script>', 'ok-1']) };
+          const h = {
+            ...auth,
+            ...json,
+            'idempotency-key': pick(['', ' ', 'x'.repeat(500), 'key with spaces', "k';--", 'ключ']).replace(/[^\x20-\x7e]/g, '?'),
+            'x-correlation-id': pick(['', 'x'.repeat(1000), '<script>', 'ok-1']),
+          };
           delete body[ep.fields.find((f) => f.required)?.name ?? '__none__'];
-          return { ep: ep.name, method: 'POST', path: ep.hasId ? ep.path(encodeURIComponent(pick(BAD_IDS)), ex[1]) : goodPath, headers: h, body: JSON.stringify(body) };
+          return {
+            ep: ep.name,
+            method: 'POST',
+            path: ep.hasId ? ep.path(encodeURIComponent(pick(BAD_IDS)), ex[1]) : goodPath,
+            headers: h,
+            body: JSON.stringify(body),
+          };
         }
       }
     };
@@ -209,11 +436,13 @@ describe('Security: fuzzing every write endpoint with malformed requests', () =>
         } catch {
           /* not JSON */
         }
-        if (status >= 500 || status < 400 || typeof code !== 'string' || /\bat .*\.(ts|js):\d+/.test(text)) failures.push({ i, req: { ...req, body: req.body?.slice(0, 200) }, status, body: text.slice(0, 300) });
+        if (status >= 500 || status < 400 || typeof code !== 'string' || /\bat .*\.(ts|js):\d+/.test(text))
+          failures.push({ i, req: { ...req, body: req.body?.slice(0, 200) }, status, body: text.slice(0, 300) });
       }
     };
     await Promise.all(Array.from({ length: 12 }, worker));
-    if (failures.length) console.error(JSON.stringify(failures.slice(0, 6), null, 1), JSON.stringify(failures.map((f) => `${f.req.ep} ${f.status} ${f.body.slice(0, 80)}`)));
+    if (failures.length)
+      console.error(JSON.stringify(failures.slice(0, 6), null, 1), JSON.stringify(failures.map((f) => `${f.req.ep} ${f.status} ${f.body.slice(0, 80)}`)));
     expect({ requests: N, failures: failures.length }).toEqual({ requests: N, failures: 0 });
     expect(Object.keys(statuses).every((s) => Number(s) >= 400 && Number(s) < 500)).toBe(true);
 

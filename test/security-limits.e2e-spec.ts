@@ -55,9 +55,15 @@ describe('Security: rate limiting per principal (Redis), CORS from configuration
   });
 
   it('CORS answers only the configured origins', async () => {
-    const ok = await fetch(`${e.baseUrl}/institutions`, { method: 'OPTIONS', headers: { origin: 'https://console.example.cn', 'access-control-request-method': 'POST' } });
+    const ok = await fetch(`${e.baseUrl}/institutions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://console.example.cn', 'access-control-request-method': 'POST' },
+    });
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://console.example.cn');
-    const evil = await fetch(`${e.baseUrl}/institutions`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } });
+    const evil = await fetch(`${e.baseUrl}/institutions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 

@@ -48,9 +48,26 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
   });
 
   // ---- fixtures: a referral from the hospital, offered to cc1; cc2 is the stranger ----
-  const bed = async (c: C, inst: string, kind = 'COMMUNITY') => (await ok(c.post('/beds', { institutionId: inst, kind, ward: 'Matrix', label: `m-${++seq}` }), 'bed')).bedId as string;
-  const patient = async () => (await ok(d.planner.post('/patients', { residentId: residentId(20_000 + ++seq), name: `矩阵${seq}`, phone: '13700000000' }), 'patient')).patientId as string;
-  const draft = async () => (await ok(d.planner.post('/referrals', { patientId: await patient(), requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'matrix', careLevel: 3, consent: true }), 'draft')).referralId as string;
+  const bed = async (c: C, inst: string, kind = 'COMMUNITY') =>
+    (await ok(c.post('/beds', { institutionId: inst, kind, ward: 'Matrix', label: `m-${++seq}` }), 'bed')).bedId as string;
+  const patient = async () =>
+    (await ok(d.planner.post('/patients', { residentId: residentId(20_000 + ++seq), name: `矩阵${seq}`, phone: '13700000000' }), 'patient'))
+      .patientId as string;
+  const draft = async () =>
+    (
+      await ok(
+        d.planner.post('/referrals', {
+          patientId: await patient(),
+          requestedKind: 'COMMUNITY',
+          services: ['REHAB'],
+          urgency: 'ROUTINE',
+          clinicalSummary: 'matrix',
+          careLevel: 3,
+          consent: true,
+        }),
+        'draft',
+      )
+    ).referralId as string;
   const submitted = async () => {
     const id = await draft();
     await ok(d.planner.post(`/referrals/${id}/submit`), 'submit');
@@ -82,45 +99,213 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
   const HOSPITAL = () => d.hospital;
   const CC1 = () => d.cc1;
   const http: Partial<Record<CommandName, { own: () => string; prepare: () => Promise<Attempt> }>> = {
-    RegisterInstitution: { own: HOSPITAL, prepare: async () => (c) => c.post('/institutions', { code: `MX${++seq}-d1`, name: 'Matrix', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd1' }) },
+    RegisterInstitution: {
+      own: HOSPITAL,
+      prepare: async () => (c) => c.post('/institutions', { code: `MX${++seq}-d1`, name: 'Matrix', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd1' }),
+    },
     RegisterBed: { own: CC1, prepare: async () => (c) => c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Matrix', label: `rb-${++seq}` }) },
-    ChangeBedStatus: { own: CC1, prepare: async () => { const b = await bed(d.cc1c, d.cc1); return (c) => c.post(`/beds/${b}/status`, { command: 'Close', reason: 'matrix' }); } },
+    ChangeBedStatus: {
+      own: CC1,
+      prepare: async () => {
+        const b = await bed(d.cc1c, d.cc1);
+        return (c) => c.post(`/beds/${b}/status`, { command: 'Close', reason: 'matrix' });
+      },
+    },
     // registering a patient has no foreign object: the institution is the caller's own by construction
-    RegisterPatient: { own: HOSPITAL, prepare: async () => (c) => c.post('/patients', { residentId: residentId(40_000 + ++seq), name: '矩阵', phone: '13700000001' }) },
+    RegisterPatient: {
+      own: HOSPITAL,
+      prepare: async () => (c) => c.post('/patients', { residentId: residentId(40_000 + ++seq), name: '矩阵', phone: '13700000001' }),
+    },
     // foreign: the patient is in the care of the hospital, not of the drafter
-    DraftReferral: { own: HOSPITAL, prepare: async () => { const p = await patient(); return (c) => c.post('/referrals', { patientId: p, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'matrix', careLevel: 3, consent: true }); } },
-    SubmitReferral: { own: HOSPITAL, prepare: async () => { const id = await draft(); return (c) => c.post(`/referrals/${id}/submit`); } },
-    ExtendOffer: { own: HOSPITAL, prepare: async () => { const id = await submitted(); const b = await bed(d.cc1c, d.cc1); return (c) => c.post(`/referrals/${id}/offers`, { targetInstitutionId: d.cc1, targetBedId: b }); } },
-    ViewOffer: { own: CC1, prepare: async () => { const f = await offered(); return (c) => c.post(`/referrals/${f.id}/offers/${f.offerId}/view`); } },
-    AcceptOffer: { own: CC1, prepare: async () => { const f = await offered(); return (c) => c.post(`/referrals/${f.id}/offers/${f.offerId}/accept`, {}); } },
-    DeclineOffer: { own: CC1, prepare: async () => { const f = await offered(); return (c) => c.post(`/referrals/${f.id}/offers/${f.offerId}/decline`, { reason: 'OTHER', text: 'matrix' }); } },
-    RevokeAcceptance: { own: CC1, prepare: async () => { const f = await accepted(); return (c) => c.post(`/referrals/${f.id}/revoke`, { reason: 'matrix' }); } },
-    StartTransfer: { own: HOSPITAL, prepare: async () => { const f = await accepted(); return (c) => c.post(`/referrals/${f.id}/start-transfer`); } },
-    ConfirmAdmission: { own: CC1, prepare: async () => { const f = await inTransfer(); return (c) => c.post(`/referrals/${f.id}/confirm-admission`); } },
-    AbortTransfer: { own: HOSPITAL, prepare: async () => { const f = await inTransfer(); return (c) => c.post(`/referrals/${f.id}/abort-transfer`, { reason: 'matrix' }); } },
-    CancelReferral: { own: HOSPITAL, prepare: async () => { const id = await submitted(); return (c) => c.post(`/referrals/${id}/cancel`, { reason: 'matrix' }); } },
-    EscalateReferral: { own: HOSPITAL, prepare: async () => { const id = await submitted(); return (c) => c.post(`/referrals/${id}/escalate`, { reason: 'matrix' }); } },
-    RerouteReferral: { own: HOSPITAL, prepare: async () => { const id = await escalated(); const b = await bed(d.cc2c, d.cc2); return (c) => c.post(`/referrals/${id}/reroute`, { reason: 'matrix', targets: [{ institutionId: d.cc2, bedId: b }] }); } },
-    CloseReferral: { own: HOSPITAL, prepare: async () => { const id = await escalated(); return (c) => c.post(`/referrals/${id}/close`, { reason: 'matrix' }); } },
-    RegisterProgramme: { own: CC1, prepare: async () => (c) => c.post('/programmes', { institutionId: d.cc1, kind: 'HOME_SICKBED', name: `家庭病床${++seq}`, capacity: 3 }) },
-    ChangeProgrammeCapacity: { own: CC1, prepare: async () => { const id = (await ok(d.cc1c.post('/programmes', { institutionId: d.cc1, kind: 'HOME_SICKBED', name: `家庭病床${++seq}`, capacity: 3 }), 'programme')).programmeId; return (c) => c.post(`/programmes/${id}/capacity`, { capacity: 4 }); } },
-    RegisterAgreement: { own: HOSPITAL, prepare: async () => (c) => c.post('/agreements', { fromInstitutionId: d.hospital, toInstitutionId: d.cc2, kinds: ['COMMUNITY'] }) },
+    DraftReferral: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const p = await patient();
+        return (c) =>
+          c.post('/referrals', {
+            patientId: p,
+            requestedKind: 'COMMUNITY',
+            services: ['REHAB'],
+            urgency: 'ROUTINE',
+            clinicalSummary: 'matrix',
+            careLevel: 3,
+            consent: true,
+          });
+      },
+    },
+    SubmitReferral: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const id = await draft();
+        return (c) => c.post(`/referrals/${id}/submit`);
+      },
+    },
+    ExtendOffer: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const id = await submitted();
+        const b = await bed(d.cc1c, d.cc1);
+        return (c) => c.post(`/referrals/${id}/offers`, { targetInstitutionId: d.cc1, targetBedId: b });
+      },
+    },
+    ViewOffer: {
+      own: CC1,
+      prepare: async () => {
+        const f = await offered();
+        return (c) => c.post(`/referrals/${f.id}/offers/${f.offerId}/view`);
+      },
+    },
+    AcceptOffer: {
+      own: CC1,
+      prepare: async () => {
+        const f = await offered();
+        return (c) => c.post(`/referrals/${f.id}/offers/${f.offerId}/accept`, {});
+      },
+    },
+    DeclineOffer: {
+      own: CC1,
+      prepare: async () => {
+        const f = await offered();
+        return (c) => c.post(`/referrals/${f.id}/offers/${f.offerId}/decline`, { reason: 'OTHER', text: 'matrix' });
+      },
+    },
+    RevokeAcceptance: {
+      own: CC1,
+      prepare: async () => {
+        const f = await accepted();
+        return (c) => c.post(`/referrals/${f.id}/revoke`, { reason: 'matrix' });
+      },
+    },
+    StartTransfer: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const f = await accepted();
+        return (c) => c.post(`/referrals/${f.id}/start-transfer`);
+      },
+    },
+    ConfirmAdmission: {
+      own: CC1,
+      prepare: async () => {
+        const f = await inTransfer();
+        return (c) => c.post(`/referrals/${f.id}/confirm-admission`);
+      },
+    },
+    AbortTransfer: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const f = await inTransfer();
+        return (c) => c.post(`/referrals/${f.id}/abort-transfer`, { reason: 'matrix' });
+      },
+    },
+    CancelReferral: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const id = await submitted();
+        return (c) => c.post(`/referrals/${id}/cancel`, { reason: 'matrix' });
+      },
+    },
+    EscalateReferral: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const id = await submitted();
+        return (c) => c.post(`/referrals/${id}/escalate`, { reason: 'matrix' });
+      },
+    },
+    RerouteReferral: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const id = await escalated();
+        const b = await bed(d.cc2c, d.cc2);
+        return (c) => c.post(`/referrals/${id}/reroute`, { reason: 'matrix', targets: [{ institutionId: d.cc2, bedId: b }] });
+      },
+    },
+    CloseReferral: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const id = await escalated();
+        return (c) => c.post(`/referrals/${id}/close`, { reason: 'matrix' });
+      },
+    },
+    RegisterProgramme: {
+      own: CC1,
+      prepare: async () => (c) => c.post('/programmes', { institutionId: d.cc1, kind: 'HOME_SICKBED', name: `家庭病床${++seq}`, capacity: 3 }),
+    },
+    ChangeProgrammeCapacity: {
+      own: CC1,
+      prepare: async () => {
+        const id = (await ok(d.cc1c.post('/programmes', { institutionId: d.cc1, kind: 'HOME_SICKBED', name: `家庭病床${++seq}`, capacity: 3 }), 'programme'))
+          .programmeId;
+        return (c) => c.post(`/programmes/${id}/capacity`, { capacity: 4 });
+      },
+    },
+    RegisterAgreement: {
+      own: HOSPITAL,
+      prepare: async () => (c) => c.post('/agreements', { fromInstitutionId: d.hospital, toInstitutionId: d.cc2, kinds: ['COMMUNITY'] }),
+    },
     // foreign: a batch naming a patient in the hospital's care, sent by another institution
-    SubmitSurge: { own: HOSPITAL, prepare: async () => { const p = await patient(); return (c) => c.post('/referrals/surge', { referrals: [{ patientId: p, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'matrix', consent: true }] }); } },
+    SubmitSurge: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const p = await patient();
+        return (c) =>
+          c.post('/referrals/surge', {
+            referrals: [{ patientId: p, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'matrix', consent: true }],
+          });
+      },
+    },
     SetDistrictPolicy: { own: HOSPITAL, prepare: async () => (c) => c.raw('PUT', '/districts/d1/policy', defaultPolicy('d1')) },
-    IssueApiKey: { own: HOSPITAL, prepare: async () => (c) => c.post('/api-keys', { label: `matrix ${++seq}`, role: 'DISCHARGE_PLANNER', institutionId: d.hospital }) },
-    RevokeApiKey: { own: HOSPITAL, prepare: async () => { const k = await ok(d.dc.post('/api-keys', { label: `matrix ${++seq}`, role: 'DISCHARGE_PLANNER', institutionId: d.hospital }), 'key'); return (c) => c.post(`/api-keys/${k.id}/revoke`); } },
+    IssueApiKey: {
+      own: HOSPITAL,
+      prepare: async () => (c) => c.post('/api-keys', { label: `matrix ${++seq}`, role: 'DISCHARGE_PLANNER', institutionId: d.hospital }),
+    },
+    RevokeApiKey: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const k = await ok(d.dc.post('/api-keys', { label: `matrix ${++seq}`, role: 'DISCHARGE_PLANNER', institutionId: d.hospital }), 'key');
+        return (c) => c.post(`/api-keys/${k.id}/revoke`);
+      },
+    },
     // registering a webhook has no foreign object: the endpoint is the caller's institution's by construction
     CreateWebhook: { own: CC1, prepare: async () => (c) => c.post('/webhooks', { url: `http://127.0.0.1:9/matrix-${++seq}` }) },
-    DeleteWebhook: { own: CC1, prepare: async () => { const w = await ok(d.cc1c.post('/webhooks', { url: `http://127.0.0.1:9/matrix-${++seq}` }), 'webhook'); return (c) => c.raw('DELETE', `/webhooks/${w.id}`); } },
-    UpdatePatientAssessment: { own: HOSPITAL, prepare: async () => { const p = await patient(); return (c) => c.post(`/patients/${p}/assessment`, { assessment: { grade: 3, type: 'ONGOING', assessedOn: isoDay(-30), expiresOn: isoDay(700) } }); } },
+    DeleteWebhook: {
+      own: CC1,
+      prepare: async () => {
+        const w = await ok(d.cc1c.post('/webhooks', { url: `http://127.0.0.1:9/matrix-${++seq}` }), 'webhook');
+        return (c) => c.raw('DELETE', `/webhooks/${w.id}`);
+      },
+    },
+    UpdatePatientAssessment: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const p = await patient();
+        return (c) => c.post(`/patients/${p}/assessment`, { assessment: { grade: 3, type: 'ONGOING', assessedOn: isoDay(-30), expiresOn: isoDay(700) } });
+      },
+    },
   };
   /** Engine-only commands, sent as queue jobs carrying a human actor. */
   const queued: Partial<Record<CommandName, { own: () => string; prepare: () => Promise<Record<string, unknown>> }>> = {
-    ExpireOffer: { own: CC1, prepare: async () => { const f = await offered(); return { referralId: f.id, offerId: f.offerId }; } },
-    ExpireReservation: { own: CC1, prepare: async () => { const f = await accepted(); return { referralId: f.id }; } },
+    ExpireOffer: {
+      own: CC1,
+      prepare: async () => {
+        const f = await offered();
+        return { referralId: f.id, offerId: f.offerId };
+      },
+    },
+    ExpireReservation: {
+      own: CC1,
+      prepare: async () => {
+        const f = await accepted();
+        return { referralId: f.id };
+      },
+    },
     LapseReturnHold: { own: CC1, prepare: async () => ({ bedId: await bed(d.cc1c, d.cc1) }) },
-    WarnOfferDeadline: { own: CC1, prepare: async () => { const f = await offered(); return { referralId: f.id, offerId: f.offerId, fraction: 0.5 }; } },
+    WarnOfferDeadline: {
+      own: CC1,
+      prepare: async () => {
+        const f = await offered();
+        return { referralId: f.id, offerId: f.offerId, fraction: 0.5 };
+      },
+    },
   };
 
   const actorFor = (role: Role, side: Side, own: string) => {
@@ -148,12 +333,24 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
             const attempt = await spec.prepare();
             const a = actorFor(role, side, spec.own());
             const r = await attempt(client(e.baseUrl, e.token(role, a.institutionId, { districtId: a.districtId ?? undefined, userId: a.userId })));
-            got[cell] = r.status === 403 && r.body?.code === 'FORBIDDEN' ? 'FORBIDDEN' : r.status === 404 && r.body?.code === 'NOT_FOUND' ? 'NOT_FOUND' : r.status === 401 || r.status >= 500 || r.status === 403 ? `HTTP ${r.status} ${r.body?.code}` : 'allowed';
+            got[cell] =
+              r.status === 403 && r.body?.code === 'FORBIDDEN'
+                ? 'FORBIDDEN'
+                : r.status === 404 && r.body?.code === 'NOT_FOUND'
+                  ? 'NOT_FOUND'
+                  : r.status === 401 || r.status >= 500 || r.status === 403
+                    ? `HTTP ${r.status} ${r.body?.code}`
+                    : 'allowed';
           } else {
             const spec = queued[cmd]!;
             const payload = await spec.prepare();
             const r = await gateway.dispatch(cmd, payload, actorFor(role, side, spec.own()) as any, { wait: true });
-            got[cell] = r.status === 'completed' && !r.outcome.ok && r.outcome.error.code === 'FORBIDDEN' ? 'FORBIDDEN' : r.status === 'completed' ? 'allowed' : 'timeout';
+            got[cell] =
+              r.status === 'completed' && !r.outcome.ok && r.outcome.error.code === 'FORBIDDEN'
+                ? 'FORBIDDEN'
+                : r.status === 'completed'
+                  ? 'allowed'
+                  : 'timeout';
           }
         }
       }

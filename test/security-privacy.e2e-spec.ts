@@ -45,7 +45,22 @@ describe('Security: privacy (logs, ciphertext at rest, identifier-free events, a
     expect(reg.status).toBe(201);
     expect(reg.headers.get('x-correlation-id')).toBe(corr);
     patientId = reg.body.patientId;
-    const drafted = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'stroke day 9, stable', careLevel: 3, consent: true }, h), 'draft');
+    const drafted = await ok(
+      d.planner.post(
+        '/referrals',
+        {
+          patientId,
+          requestedKind: 'COMMUNITY',
+          services: ['REHAB'],
+          urgency: 'ROUTINE',
+          clinicalSummary: 'stroke day 9, stable',
+          careLevel: 3,
+          consent: true,
+        },
+        h,
+      ),
+      'draft',
+    );
     referralId = drafted.referralId;
     await ok(d.planner.post(`/referrals/${referralId}/submit`, {}, h), 'submit');
     const offer = await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[0] }, h), 'offer');
@@ -87,16 +102,45 @@ describe('Security: privacy (logs, ciphertext at rest, identifier-free events, a
 
   it('PatientRegistered and every referral event carry no identifiers (audit log and outbox)', async () => {
     // a second referral of the same patient that goes the unhappy way: declined, escalated, rejected
-    const r2 = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'URGENT', clinicalSummary: 'second', careLevel: 3, consent: true }), 'draft 2');
+    const r2 = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'URGENT',
+        clinicalSummary: 'second',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft 2',
+    );
     await ok(d.planner.post(`/referrals/${r2.referralId}/submit`), 'submit 2');
     const o2 = await ok(d.planner.post(`/referrals/${r2.referralId}/offers`, { targetInstitutionId: d.cc2, targetBedId: d.cc2Beds[0] }), 'offer 2');
-    const declined = await ok(d.cc2c.post(`/referrals/${r2.referralId}/offers/${o2.offerId}/decline`, { reason: 'OTHER', text: 'no rehab nurse this week' }), 'decline');
+    const declined = await ok(
+      d.cc2c.post(`/referrals/${r2.referralId}/offers/${o2.offerId}/decline`, { reason: 'OTHER', text: 'no rehab nurse this week' }),
+      'decline',
+    );
     if (declined.state !== 'ESCALATED') await ok(d.dc.post(`/referrals/${r2.referralId}/escalate`, { reason: 'no capacity' }), 'escalate');
     await ok(d.dc.post(`/referrals/${r2.referralId}/close`, { reason: 'no capacity in district' }), 'close');
     const audit: { event_type: string; payload: unknown; reason: string | null }[] = await e.ds.query(`SELECT event_type, payload, reason FROM audit_log`);
     const outbox: { event_type: string; payload: unknown }[] = await e.ds.query(`SELECT event_type, payload FROM outbox`);
     const types = new Set(audit.map((a) => a.event_type));
-    for (const t of ['PatientRegistered', 'ReferralDrafted', 'ReferralSubmitted', 'OfferExtended', 'OfferViewed', 'OfferAccepted', 'BedReserved', 'TransferStarted', 'PatientAdmitted', 'ReferralCompleted', 'OfferDeclined', 'ReferralEscalated', 'ReferralRejected']) expect(types).toContain(t);
+    for (const t of [
+      'PatientRegistered',
+      'ReferralDrafted',
+      'ReferralSubmitted',
+      'OfferExtended',
+      'OfferViewed',
+      'OfferAccepted',
+      'BedReserved',
+      'TransferStarted',
+      'PatientAdmitted',
+      'ReferralCompleted',
+      'OfferDeclined',
+      'ReferralEscalated',
+      'ReferralRejected',
+    ])
+      expect(types).toContain(t);
     const keys = (o: unknown): string[] => (o && typeof o === 'object' ? Object.entries(o).flatMap(([k, v]) => [k, ...keys(v)]) : []);
     // institutions and beds have names; patients' and referrals' events must not
     for (const ev of [...audit, ...outbox].filter((x) => !/^(Institution|Bed)(Registered|StatusChanged)$/.test(x.event_type))) {
@@ -124,10 +168,19 @@ describe('Security: privacy (logs, ciphertext at rest, identifier-free events, a
     expect((await d.planner.get(`/patients?residentId=${residentId(9999)}`, { 'x-access-reason': 'x' })).status).toBe(404);
     expect((await d.planner.get(`/patients?residentId=${rid.toLowerCase()}`, { 'x-access-reason': 'x' })).body.id).toBe(patientId);
 
-    const access = await e.ds.query(`SELECT aggregate_type, aggregate_seq, actor_user, actor_role, actor_institution, reason, payload, occurred_at FROM audit_log WHERE aggregate_id = $1 AND event_type = 'PatientRecordAccessed' ORDER BY aggregate_seq`, [patientId]);
+    const access = await e.ds.query(
+      `SELECT aggregate_type, aggregate_seq, actor_user, actor_role, actor_institution, reason, payload, occurred_at FROM audit_log WHERE aggregate_id = $1 AND event_type = 'PatientRecordAccessed' ORDER BY aggregate_seq`,
+      [patientId],
+    );
     // cc1 read + cc1 lookup (first test), planner read, planner lookup (lower-case); no rows for refusals
     expect(access).toHaveLength(4);
-    expect(access[0]).toMatchObject({ aggregate_type: 'Patient', actor_role: 'COMMUNITY_COORDINATOR', actor_institution: d.cc1, reason: `referral ${referralId}`, payload: { patientId, access: 'READ', referralId } });
+    expect(access[0]).toMatchObject({
+      aggregate_type: 'Patient',
+      actor_role: 'COMMUNITY_COORDINATOR',
+      actor_institution: d.cc1,
+      reason: `referral ${referralId}`,
+      payload: { patientId, access: 'READ', referralId },
+    });
     expect(access[1]).toMatchObject({ payload: { access: 'LOOKUP' } });
     expect(access[2]).toMatchObject({ actor_role: 'DISCHARGE_PLANNER', actor_institution: d.hospital, reason: 'discharge letter' });
     const after = await e.ds.query(`SELECT chain_seq FROM patients WHERE id = $1`, [patientId]);
@@ -140,7 +193,10 @@ describe('Security: privacy (logs, ciphertext at rest, identifier-free events, a
     expect(v.ok).toBe(true);
     // breaking an access record is caught like any other
     await e.ds.query(`ALTER TABLE audit_log DISABLE TRIGGER USER`);
-    await e.ds.query(`UPDATE audit_log SET reason = 'tampered' WHERE aggregate_id = $1 AND event_type = 'PatientRecordAccessed' AND aggregate_seq = $2`, [patientId, access[2].aggregate_seq]);
+    await e.ds.query(`UPDATE audit_log SET reason = 'tampered' WHERE aggregate_id = $1 AND event_type = 'PatientRecordAccessed' AND aggregate_seq = $2`, [
+      patientId,
+      access[2].aggregate_seq,
+    ]);
     await e.ds.query(`ALTER TABLE audit_log ENABLE TRIGGER USER`);
     const broken = await ok(auditor.get('/audit/verify'), 'verify');
     expect(broken).toMatchObject({ ok: false, firstBreak: { aggregateType: 'Patient', aggregateId: patientId, problem: 'HASH_MISMATCH' } });

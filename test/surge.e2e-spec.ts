@@ -13,7 +13,15 @@ describe('Surge: a batch of referrals allocated across the district', () => {
   });
   afterAll(() => e?.close());
 
-  const item = (patientId: string, services: string[], urgency = 'ROUTINE') => ({ patientId, requestedKind: 'CARE_HOME', services, urgency, clinicalSummary: 'surge discharge', careLevel: 4, consent: true });
+  const item = (patientId: string, services: string[], urgency = 'ROUTINE') => ({
+    patientId,
+    requestedKind: 'CARE_HOME',
+    services,
+    urgency,
+    clinicalSummary: 'surge discharge',
+    careLevel: 4,
+    consent: true,
+  });
 
   it('places the known maximum on a small fixture: the dementia patient gets the only dementia-capable bed', async () => {
     // care home beds: 3-01 [NURSING], 3-02 [NURSING, DEMENTIA]; a dementia patient fits only 3-02
@@ -35,8 +43,10 @@ describe('Surge: a batch of referrals allocated across the district', () => {
   it('200 referrals over fewer suitable beds: EMERGENCY first, no bed promised twice, the rest escalated; prints placed vs greedy', async () => {
     const coord = client(e.baseUrl, e.token('CARE_HOME_ADMISSIONS', d.care, { districtId: d.district }));
     // with the fixture's two (one general, one dementia-capable): 20 dementia-capable beds (listed first, so greedy wastes them) and 40 general
-    for (let i = 0; i < 19; i++) await ok(coord.post('/beds', { institutionId: d.care, kind: 'CARE_HOME', ward: 'A-认知症', label: `D${i}`, services: ['NURSING', 'DEMENTIA'] }), 'bed');
-    for (let i = 0; i < 39; i++) await ok(coord.post('/beds', { institutionId: d.care, kind: 'CARE_HOME', ward: 'B-护理', label: `N${i}`, services: ['NURSING'] }), 'bed');
+    for (let i = 0; i < 19; i++)
+      await ok(coord.post('/beds', { institutionId: d.care, kind: 'CARE_HOME', ward: 'A-认知症', label: `D${i}`, services: ['NURSING', 'DEMENTIA'] }), 'bed');
+    for (let i = 0; i < 39; i++)
+      await ok(coord.post('/beds', { institutionId: d.care, kind: 'CARE_HOME', ward: 'B-护理', label: `N${i}`, services: ['NURSING'] }), 'bed');
     const referrals: ReturnType<typeof item>[] = [];
     for (let i = 0; i < 200; i++) {
       const dem = i % 5 !== 0; // 160 dementia patients, 40 general
@@ -54,7 +64,9 @@ describe('Surge: a batch of referrals allocated across the district', () => {
     expect(new Set(placedBeds).size).toBe(placedBeds.length);
     const emergencies = res.allocations.filter((a: any) => referrals[a.index].urgency === 'EMERGENCY');
     expect(emergencies.every((a: any) => a.bedId)).toBe(true);
-    const states = await e.ds.query(`SELECT state, count(*)::int AS n FROM referrals WHERE id = ANY($1) GROUP BY state`, [res.allocations.map((a: any) => a.referralId)]);
+    const states = await e.ds.query(`SELECT state, count(*)::int AS n FROM referrals WHERE id = ANY($1) GROUP BY state`, [
+      res.allocations.map((a: any) => a.referralId),
+    ]);
     expect(Object.fromEntries(states.map((s: any) => [s.state, s.n]))).toEqual({ OFFERED: 60, ESCALATED: 140 });
     console.log(`surge: ${res.submitted} referrals, ${res.freeBeds} free beds: placed ${res.placed} (greedy first-come ${res.greedyPlaced})`);
   });

@@ -66,7 +66,18 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
 
   const offerTo = async (institutionId: string, bedId: string) => {
     const patientId = await d.patient();
-    const drafted = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'stroke day 9, stable', careLevel: 3, consent: true }), 'draft');
+    const drafted = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'stroke day 9, stable',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
     await ok(d.planner.post(`/referrals/${drafted.referralId}/submit`), 'submit');
     const offer = await ok(d.planner.post(`/referrals/${drafted.referralId}/offers`, { targetInstitutionId: institutionId, targetBedId: bedId }), 'offer');
     return { referralId: drafted.referralId as string, offerId: offer.offerId as string, patientId };
@@ -75,7 +86,13 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
   it('an institution manages only its own endpoints; the secret is shown once; bad input is a 400', async () => {
     const created = await d.cc2c.post('/webhooks', { url: 'https://his.example.cn/hook', eventTypes: ['OfferExtended'], description: 'HIS' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: expect.any(String), institutionId: d.cc2, url: 'https://his.example.cn/hook', eventTypes: ['OfferExtended'], secret: expect.stringMatching(/^whsec_/) });
+    expect(created.body).toMatchObject({
+      id: expect.any(String),
+      institutionId: d.cc2,
+      url: 'https://his.example.cn/hook',
+      eventTypes: ['OfferExtended'],
+      secret: expect.stringMatching(/^whsec_/),
+    });
 
     const mine = await ok(d.cc2c.get('/webhooks'), 'list');
     expect(mine).toEqual([expect.objectContaining({ id: created.body.id })]);
@@ -87,7 +104,12 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
     expect((await d.cc1c.raw('DELETE', `/webhooks/${created.body.id}`)).status).toBe(404);
     expect((await d.dc.post('/webhooks', { url: 'https://x.example.cn/h' })).status).toBe(403);
     expect((await client(e.baseUrl).post('/webhooks', { url: 'https://x.example.cn/h' })).status).toBe(401);
-    for (const bad of [{ url: 'ftp://x.example.cn/h' }, { url: 'not a url' }, { url: 'https://x.example.cn/h', eventTypes: ['NoSuchEvent'] }, { url: 'https://x.example.cn/h', extra: 1 }]) {
+    for (const bad of [
+      { url: 'ftp://x.example.cn/h' },
+      { url: 'not a url' },
+      { url: 'https://x.example.cn/h', eventTypes: ['NoSuchEvent'] },
+      { url: 'https://x.example.cn/h', extra: 1 },
+    ]) {
       const r = await d.cc2c.post('/webhooks', bad);
       expect(r.status).toBe(400);
       expect(r.body.code).toBe('VALIDATION_FAILED');
@@ -127,10 +149,19 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
       const gaps = hs.slice(1).map((h, i) => h.at - hs[i].at);
       gaps.forEach((g, i) => expect(g).toBeGreaterThanOrEqual(200 * 2 ** i - 25));
       for (const h of hs) {
-        expect(verifyWebhookSignature(sub.secret, String(h.headers['bedlink-signature']), h.body)).toEqual({ ok: true, t: Number(h.headers['bedlink-timestamp']) });
+        expect(verifyWebhookSignature(sub.secret, String(h.headers['bedlink-signature']), h.body)).toEqual({
+          ok: true,
+          t: Number(h.headers['bedlink-timestamp']),
+        });
         expect(verifyWebhookSignature('whsec_wrong', String(h.headers['bedlink-signature']), h.body).ok).toBe(false);
         const body = JSON.parse(h.body);
-        expect(body).toMatchObject({ id, type: h.headers['bedlink-event-type'], aggregateType: 'Referral', aggregateId: referralId, data: expect.objectContaining({ referralId }) });
+        expect(body).toMatchObject({
+          id,
+          type: h.headers['bedlink-event-type'],
+          aggregateType: 'Referral',
+          aggregateId: referralId,
+          data: expect.objectContaining({ referralId }),
+        });
         expect(h.body).not.toMatch(/测试患者|13800138000|310104/);
       }
       // the event id is the one the engine committed
@@ -144,9 +175,26 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
     // the relay delivering the same event again (a Redis loss replays the outbox) fans out nothing new
     const events = new Queue(QUEUES.webhookEvents, { connection: redisOptionsFromUrl(e.cfg.REDIS_URL), prefix: e.cfg.QUEUE_PREFIX });
     try {
-      const [again] = await e.ds.query(`SELECT event_id, event_type, aggregate_type, aggregate_id, payload, metadata FROM outbox WHERE event_id = $1`, [[...byId.keys()][0]]);
-      const job = await events.add(again.event_type, { eventId: again.event_id, type: again.event_type, aggregateType: again.aggregate_type, aggregateId: again.aggregate_id, payload: again.payload, metadata: again.metadata, committedAt: new Date().toISOString() }, { jobId: `replay-${again.event_id}` });
-      await eventually(() => job.getState(), (st) => st === 'completed');
+      const [again] = await e.ds.query(`SELECT event_id, event_type, aggregate_type, aggregate_id, payload, metadata FROM outbox WHERE event_id = $1`, [
+        [...byId.keys()][0],
+      ]);
+      const job = await events.add(
+        again.event_type,
+        {
+          eventId: again.event_id,
+          type: again.event_type,
+          aggregateType: again.aggregate_type,
+          aggregateId: again.aggregate_id,
+          payload: again.payload,
+          metadata: again.metadata,
+          committedAt: new Date().toISOString(),
+        },
+        { jobId: `replay-${again.event_id}` },
+      );
+      await eventually(
+        () => job.getState(),
+        (st) => st === 'completed',
+      );
       expect((await events.getJob(job.id!))!.returnvalue).toEqual({ deliveries: 0 });
     } finally {
       await events.close();
@@ -169,7 +217,12 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
       (js) => js.some((j) => j.data.source === QUEUES.webhookDeliveries),
       30_000,
     );
-    expect(dead.data).toMatchObject({ source: 'webhook-deliveries', attempts: 5, lastError: expect.stringMatching(/fetch failed|ECONNREFUSED/), data: { eventType: 'OfferExtended', body: expect.any(String) } });
+    expect(dead.data).toMatchObject({
+      source: 'webhook-deliveries',
+      attempts: 5,
+      lastError: expect.stringMatching(/fetch failed|ECONNREFUSED/),
+      data: { eventType: 'OfferExtended', body: expect.any(String) },
+    });
     expect(dead.id).toBe(deadLetterJobId(QUEUES.webhookDeliveries, dead.data.jobId));
 
     const metrics = await eventually(
@@ -187,7 +240,11 @@ describe('Webhooks: signed deliveries through the outbox, retries with backoff, 
     const deliveries = new Queue(QUEUES.webhookDeliveries, { connection: redisOptionsFromUrl(e.cfg.REDIS_URL), prefix: e.cfg.QUEUE_PREFIX });
     try {
       expect(await redriveDeadLetters(deadLetter, { [QUEUES.webhookDeliveries]: deliveries })).toEqual({ redriven: 1, skipped: 0 });
-      await eventually(async () => back.hits.length, (n) => n >= 1, 10_000);
+      await eventually(
+        async () => back.hits.length,
+        (n) => n >= 1,
+        10_000,
+      );
       expect(back.hits[0].headers['bedlink-event-id']).toBe(dead.data.data.eventId);
       expect(back.hits[0].headers['bedlink-delivery-attempt']).toBe('1');
       expect(await deadLetter.getJobs(['waiting'])).toEqual([]);

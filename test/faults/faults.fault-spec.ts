@@ -90,7 +90,14 @@ describe('fault injection: the engine loses nothing and never double-books', () 
     const hospital = c.reg.hospitals[0];
     const planner = mintToken(c.secret, { sub: 'fault-planner', role: 'DISCHARGE_PLANNER', inst: hospital.id, dist: hospital.districtId });
     const patientId = c.reg.patients.get(hospital.id)!.pop()!;
-    const drafted = await http(c.baseUrl, 'POST', '/referrals', planner, { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'x', consent: true });
+    const drafted = await http(c.baseUrl, 'POST', '/referrals', planner, {
+      patientId,
+      requestedKind: 'COMMUNITY',
+      services: ['REHAB'],
+      urgency: 'ROUTINE',
+      clinicalSummary: 'x',
+      consent: true,
+    });
     expect(drafted.status).toBe(201);
     const id = drafted.body.referralId;
     const apiPid = c.api!.child.pid;
@@ -110,9 +117,17 @@ describe('fault injection: the engine loses nothing and never double-books', () 
     await c.proxy.start();
 
     // same processes, no restart: reads and commands work again
-    const back = await eventually(() => http(c.baseUrl, 'GET', `/referrals/${id}`, planner), (r) => r.status === 200, 30_000);
+    const back = await eventually(
+      () => http(c.baseUrl, 'GET', `/referrals/${id}`, planner),
+      (r) => r.status === 200,
+      30_000,
+    );
     expect(back.body.state).toBe('DRAFT');
-    const submitted = await eventually(() => http(c.baseUrl, 'POST', `/referrals/${id}/submit`, planner, {}, { 'idempotency-key': `submit-${id}` }), (r) => r.status === 200, 30_000);
+    const submitted = await eventually(
+      () => http(c.baseUrl, 'POST', `/referrals/${id}/submit`, planner, {}, { 'idempotency-key': `submit-${id}` }),
+      (r) => r.status === 200,
+      30_000,
+    );
     expect(submitted.body.state).toBe('SUBMITTED');
     await done;
     expect(c.api!.child.pid).toBe(apiPid);
@@ -129,12 +144,21 @@ describe('fault injection: the engine loses nothing and never double-books', () 
     // a bed-board event whose institution id is not a uuid: the projection throws on it every time
     await c.ds.query(
       `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata) VALUES ($1, 'BedReserved', 'Bed', $2, $3, $4)`,
-      [poisonId, randomUUID(), JSON.stringify({ bedId: randomUUID(), institutionId: 'not-a-uuid', districtId: 'bd01', kind: 'COMMUNITY' }), JSON.stringify({ commandId: 'poison', aggregateSeq: 1 })],
+      [
+        poisonId,
+        randomUUID(),
+        JSON.stringify({ bedId: randomUUID(), institutionId: 'not-a-uuid', districtId: 'bd01', kind: 'COMMUNITY' }),
+        JSON.stringify({ commandId: 'poison', aggregateSeq: 1 }),
+      ],
     );
     const { d, done } = lifecycles(c, SMALL);
     await done;
     expect(d.failures).toEqual(new Map());
-    const dead = await eventually(() => deadLetters(c), (xs) => xs.some((x) => x.jobId === poisonId), 30_000);
+    const dead = await eventually(
+      () => deadLetters(c),
+      (xs) => xs.some((x) => x.jobId === poisonId),
+      30_000,
+    );
     expect(dead.find((x) => x.jobId === poisonId)).toMatchObject({ source: 'events-projections', attempts: 3 });
     // only the poison: every other event was applied
     expect(dead.map((x) => x.jobId)).toEqual([poisonId]);

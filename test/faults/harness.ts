@@ -71,7 +71,11 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', this.dir, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    this.proc = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', this.dir, '--maxmemory-policy', 'noeviction'],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 100; i++) {
       const r = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       try {
@@ -137,7 +141,10 @@ export interface Cluster {
 
 export const OUTBOX_POLL_MS = 100;
 
-export async function startCluster(size = { districts: 2, institutions: 24, beds: 4000, patients: 3000 }, extraEnv: Record<string, string> = {}): Promise<Cluster> {
+export async function startCluster(
+  size = { districts: 2, institutions: 24, beds: 4000, patients: 3000 },
+  extraEnv: Record<string, string> = {},
+): Promise<Cluster> {
   const name = `bedlink_test_faults_${randomBytes(5).toString('hex')}`;
   const dbUrl = (() => {
     const u = new URL(ADMIN_URL);
@@ -257,7 +264,9 @@ export async function terminateBackends(dbUrl: string): Promise<number> {
   const a = new Client({ connectionString: ADMIN_URL });
   await a.connect();
   try {
-    const r = await a.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [new URL(dbUrl).pathname.slice(1)]);
+    const r = await a.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [
+      new URL(dbUrl).pathname.slice(1),
+    ]);
     return r.rowCount ?? 0;
   } finally {
     await a.end();
@@ -292,7 +301,12 @@ export async function assertInvariants(c: Cluster, opts: { deadLettered?: string
 
   // the outbox drains: nothing older than the relay interval (plus a scheduling margin) left unsent
   await eventually(
-    async () => (await q(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL AND created_at < now() - make_interval(secs => $1::float8 / 1000)`, [OUTBOX_POLL_MS + 400]))[0].n,
+    async () =>
+      (
+        await q(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL AND created_at < now() - make_interval(secs => $1::float8 / 1000)`, [
+          OUTBOX_POLL_MS + 400,
+        ])
+      )[0].n,
     (n) => n === 0,
     30_000,
   );

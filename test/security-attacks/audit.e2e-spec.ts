@@ -27,7 +27,11 @@ async function asRuntime<T>(e: Engine, fn: (c: Client) => Promise<T>): Promise<T
     await c.end();
   }
 }
-const failure = (p: Promise<unknown>) => p.then(() => null, (err: { code?: string; message: string }) => ({ code: err.code, message: err.message }));
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (err: { code?: string; message: string }) => ({ code: err.code, message: err.message }),
+  );
 
 /**
  * Rewrites one audit row's payload with full database access (superuser, trigger off), recomputes
@@ -45,9 +49,20 @@ async function rewriteChain(e: Engine, aggregateId: string, atSeq: number, table
     }
     const payload = r.aggregate_seq === atSeq ? { ...r.payload, ...patch } : r.payload;
     const hash = auditHash({
-      aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, aggregateSeq: r.aggregate_seq, eventId: r.event_id, eventType: r.event_type, payload,
-      actorUser: r.actor_user, actorRole: r.actor_role, actorInstitution: r.actor_institution, reason: r.reason, correlationId: r.correlation_id, causationId: r.causation_id,
-      occurredAt: r.occurred_at, prevHash: prev,
+      aggregateType: r.aggregate_type,
+      aggregateId: r.aggregate_id,
+      aggregateSeq: r.aggregate_seq,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      payload,
+      actorUser: r.actor_user,
+      actorRole: r.actor_role,
+      actorInstitution: r.actor_institution,
+      reason: r.reason,
+      correlationId: r.correlation_id,
+      causationId: r.causation_id,
+      occurredAt: r.occurred_at,
+      prevHash: prev,
     });
     await e.ds.query(`UPDATE audit_log SET payload = $2, prev_hash = $3, hash = $4 WHERE seq = $1`, [r.seq, payload, prev, hash]);
     prev = hash;
@@ -66,13 +81,19 @@ describe('Audit: the runtime role cannot rewrite the trail', () => {
   });
 
   it('the engine runs as a role that is neither superuser nor owner, and works (the grants are enough)', async () => {
-    const [me] = await asRuntime(e, async (c) => (await c.query(`SELECT current_user AS "user", rolsuper AS super FROM pg_roles WHERE rolname = current_user`)).rows);
+    const [me] = await asRuntime(
+      e,
+      async (c) => (await c.query(`SELECT current_user AS "user", rolsuper AS super FROM pg_roles WHERE rolname = current_user`)).rows,
+    );
     expect(me).toEqual({ user: 'bedlink_app', super: false });
     const [owner] = (await e.ds.query(`SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log'`)) as { tableowner: string }[];
     expect(owner.tableowner).not.toBe('bedlink_app');
     // a write through the API lands in the audit log
     const dc = client(e.baseUrl, e.token('DISTRICT_COORDINATOR', null, { districtId: 'd1' }));
-    await ok(dc.post('/institutions', { code: 'RR-1', name: '测试中心', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd1', lat: 31.2, lng: 121.4, services: [] }), 'institution');
+    await ok(
+      dc.post('/institutions', { code: 'RR-1', name: '测试中心', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd1', lat: 31.2, lng: 121.4, services: [] }),
+      'institution',
+    );
     expect((await e.ds.query(`SELECT count(*)::int AS n FROM audit_log`))[0].n).toBeGreaterThan(0);
   });
 
@@ -90,7 +111,17 @@ describe('Audit: the runtime role cannot rewrite the trail', () => {
       afterSelfGrant: await c.query(`GRANT UPDATE ON audit_log TO bedlink_app`).then(() => failure(c.query(`UPDATE audit_log SET reason = 'x'`))),
     }));
     const denied = { code: '42501', message: expect.stringMatching(/permission denied|must be owner/) };
-    expect(refused).toEqual({ update: denied, delete: denied, truncate: denied, disable: denied, replica: denied, cpUpdate: denied, cpDelete: denied, cpTruncate: denied, afterSelfGrant: denied });
+    expect(refused).toEqual({
+      update: denied,
+      delete: denied,
+      truncate: denied,
+      disable: denied,
+      replica: denied,
+      cpUpdate: denied,
+      cpDelete: denied,
+      cpTruncate: denied,
+      afterSelfGrant: denied,
+    });
     // and it can still append
     const keys = auditKeys(e.cfg);
     const cp = await writeAuditCheckpoint(e.ds, keys.signingKey!);
@@ -129,7 +160,10 @@ describe('Audit: signed checkpoints catch a consistent rewrite made with full da
     expect((await ok(auditor.get('/audit/verify'), 'verify')).ok).toBe(true);
 
     // the attack: an institution's registration rewritten, its chain recomputed, its head moved
-    const [victim] = await e.ds.query(`SELECT aggregate_id, aggregate_seq FROM audit_log WHERE aggregate_type = 'Institution' AND aggregate_id = $1 ORDER BY aggregate_seq LIMIT 1`, [d.cc2]);
+    const [victim] = await e.ds.query(
+      `SELECT aggregate_id, aggregate_seq FROM audit_log WHERE aggregate_type = 'Institution' AND aggregate_id = $1 ORDER BY aggregate_seq LIMIT 1`,
+      [d.cc2],
+    );
     await rewriteChain(e, victim.aggregate_id, victim.aggregate_seq, 'institutions', { name: '伪造的中心' });
     // the chain is internally consistent: hash-chain recomputation alone is fooled
     expect(await verifyAuditChains(e.ds)).toMatchObject({ ok: true });
@@ -143,7 +177,10 @@ describe('Audit: signed checkpoints catch a consistent rewrite made with full da
     // the command-line verifier, offline, with only the public key: non-zero exit naming the break
     const cli = await run(process.execPath, ['-r', '@swc-node/register', 'scripts/audit-verify.ts', '--no-checkpoint'], {
       env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: e.cfg.DATABASE_URL, AUDIT_VERIFY_KEY: key.pub, AUDIT_SIGNING_KEY: '' },
-    }).then(() => ({ code: 0, out: '' }), (err: { code: number; stderr: string }) => ({ code: err.code, out: err.stderr }));
+    }).then(
+      () => ({ code: 0, out: '' }),
+      (err: { code: number; stderr: string }) => ({ code: err.code, out: err.stderr }),
+    );
     expect(cli.code).toBe(1);
     expect(cli.out).toMatch(/CHECKPOINT_MISMATCH/);
 
@@ -152,9 +189,19 @@ describe('Audit: signed checkpoints catch a consistent rewrite made with full da
     const [last] = await e.ds.query(`SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1`);
     const createdAt = new Date().toISOString();
     const fake = { createdAt, coveringSeq: String(last.covering_seq), chains: last.chains, digest: last.digest, prevSignature: last.signature };
-    await e.ds.query(`INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, heads, prev_signature, key_id, signature) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, [
-      createdAt, fake.coveringSeq, fake.chains, fake.digest, JSON.stringify(last.heads), last.signature, last.key_id, sign(null, checkpointMessage(fake), forger.priv).toString('base64'),
-    ]);
+    await e.ds.query(
+      `INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, heads, prev_signature, key_id, signature) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+      [
+        createdAt,
+        fake.coveringSeq,
+        fake.chains,
+        fake.digest,
+        JSON.stringify(last.heads),
+        last.signature,
+        last.key_id,
+        sign(null, checkpointMessage(fake), forger.priv).toString('base64'),
+      ],
+    );
     expect(await verifyAudit(e.ds, { verifyKey: keys.verifyKey })).toMatchObject({ ok: false, firstBreak: { problem: 'CHECKPOINT_SIGNATURE' } });
   });
 
@@ -166,7 +213,10 @@ describe('Audit: signed checkpoints catch a consistent rewrite made with full da
       await new Promise((r) => setTimeout(r, 1000));
       expect(await count()).toBe(1);
       const dc = client(w.baseUrl, w.token('DISTRICT_COORDINATOR', null, { districtId: 'd1' }));
-      await ok(dc.post('/institutions', { code: 'CP-1', name: '检查点中心', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd1', lat: 31.2, lng: 121.4, services: [] }), 'institution');
+      await ok(
+        dc.post('/institutions', { code: 'CP-1', name: '检查点中心', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd1', lat: 31.2, lng: 121.4, services: [] }),
+        'institution',
+      );
       await eventually(count, (n) => n >= 2, 15_000);
       const [last] = await w.ds.query(`SELECT chains FROM audit_checkpoints ORDER BY id DESC LIMIT 1`);
       expect(last.chains).toBe((await w.ds.query(`SELECT count(DISTINCT aggregate_id)::int AS n FROM audit_log`))[0].n);

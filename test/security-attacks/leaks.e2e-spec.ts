@@ -9,15 +9,24 @@ jest.setTimeout(120_000);
 const PUBLIC_URL = 'https://bedlink.example.org/gw';
 
 /** A raw HTTP request (fetch will not send a forged Host header). */
-function raw(baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function raw(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const u = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const r = request({ host: u.hostname, port: u.port, method, path, headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
+    const r = request(
+      { host: u.hostname, port: u.port, method, path, headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
     r.on('error', reject);
     r.end(body);
   });
@@ -49,7 +58,12 @@ describe('Attack: small leaks (Host header links, health text, correlation ids)'
   const plannerToken = () => e.token('DISCHARGE_PLANNER', d.hospital, { districtId: d.district });
 
   it('FHIR links (Bundle link, fullUrl, CapabilityStatement url) come from PUBLIC_URL, whatever the Host header says', async () => {
-    const hostile = { host: 'evil.example.com', 'x-forwarded-host': 'evil.example.com', 'x-forwarded-proto': 'http', authorization: `Bearer ${plannerToken()}` };
+    const hostile = {
+      host: 'evil.example.com',
+      'x-forwarded-host': 'evil.example.com',
+      'x-forwarded-proto': 'http',
+      authorization: `Bearer ${plannerToken()}`,
+    };
     const search = await raw(e.baseUrl, 'GET', '/fhir/Organization?_count=1', hostile);
     expect(search.status).toBe(200);
     const bundle = JSON.parse(search.body);
@@ -67,10 +81,29 @@ describe('Attack: small leaks (Host header links, health text, correlation ids)'
       resourceType: 'Task',
       status: 'draft',
       intent: 'order',
-      contained: [{ resourceType: 'ServiceRequest', id: 'sr', status: 'active', intent: 'order', priority: 'routine', subject: { reference: `Patient/${patient}` }, code: { coding: [{ system: 'https://bedlink.dev/fhir/CodeSystem/bed-kind', code: 'COMMUNITY' }] }, orderDetail: [{ coding: [{ system: 'https://bedlink.dev/fhir/CodeSystem/service', code: 'REHAB' }] }], note: [{ text: 'leaks' }], extension: [{ url: 'https://bedlink.dev/fhir/StructureDefinition/consent', valueBoolean: true }] }],
+      contained: [
+        {
+          resourceType: 'ServiceRequest',
+          id: 'sr',
+          status: 'active',
+          intent: 'order',
+          priority: 'routine',
+          subject: { reference: `Patient/${patient}` },
+          code: { coding: [{ system: 'https://bedlink.dev/fhir/CodeSystem/bed-kind', code: 'COMMUNITY' }] },
+          orderDetail: [{ coding: [{ system: 'https://bedlink.dev/fhir/CodeSystem/service', code: 'REHAB' }] }],
+          note: [{ text: 'leaks' }],
+          extension: [{ url: 'https://bedlink.dev/fhir/StructureDefinition/consent', valueBoolean: true }],
+        },
+      ],
       focus: { reference: '#sr' },
     };
-    const r = await raw(e.baseUrl, 'POST', '/fhir/Task', { host: 'evil.example.com', 'content-type': 'application/fhir+json', authorization: `Bearer ${plannerToken()}` }, JSON.stringify(task));
+    const r = await raw(
+      e.baseUrl,
+      'POST',
+      '/fhir/Task',
+      { host: 'evil.example.com', 'content-type': 'application/fhir+json', authorization: `Bearer ${plannerToken()}` },
+      JSON.stringify(task),
+    );
     expect(r.status).toBe(201);
     expect(String(r.headers.location)).toMatch(new RegExp(`^${PUBLIC_URL}/fhir/Task/[0-9a-f-]{36}/_history/\\d+$`));
   });
@@ -93,7 +126,10 @@ describe('Attack: small leaks (Host header links, health text, correlation ids)'
 
   it('an invalid X-Correlation-Id is replaced by a fresh id: not echoed, not logged; a valid one is kept', async () => {
     for (const bad of BAD_IDS) {
-      const r = await raw(e.baseUrl, 'GET', '/referrals', { authorization: `Bearer ${plannerToken()}`, 'x-correlation-id': Buffer.from(bad, 'utf8').toString('latin1') });
+      const r = await raw(e.baseUrl, 'GET', '/referrals', {
+        authorization: `Bearer ${plannerToken()}`,
+        'x-correlation-id': Buffer.from(bad, 'utf8').toString('latin1'),
+      });
       expect(r.status).toBe(200);
       expect(String(r.headers['x-correlation-id'])).toMatch(uuid);
     }
@@ -108,10 +144,27 @@ describe('Attack: small leaks (Host header links, health text, correlation ids)'
 
   it('the FHIR command path validates the header too: an invalid id never reaches the audit or command log', async () => {
     const patient = await d.patient();
-    const r = await ok(d.planner.post('/referrals', { patientId: patient, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'corr', careLevel: 3, consent: true }), 'draft');
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId: patient,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'corr',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
     await ok(d.planner.post(`/referrals/${r.referralId}/submit`), 'submit');
     const bad = '<img src=x onerror=alert(1)>' + 'q'.repeat(80);
-    const put = await raw(e.baseUrl, 'PUT', `/fhir/Task/${r.referralId}`, { 'content-type': 'application/fhir+json', authorization: `Bearer ${plannerToken()}`, 'x-correlation-id': bad }, JSON.stringify({ resourceType: 'Task', id: r.referralId, status: 'cancelled', intent: 'order', statusReason: { text: 'corr test' } }));
+    const put = await raw(
+      e.baseUrl,
+      'PUT',
+      `/fhir/Task/${r.referralId}`,
+      { 'content-type': 'application/fhir+json', authorization: `Bearer ${plannerToken()}`, 'x-correlation-id': bad },
+      JSON.stringify({ resourceType: 'Task', id: r.referralId, status: 'cancelled', intent: 'order', statusReason: { text: 'corr test' } }),
+    );
     expect(put.status).toBe(200);
     const fresh = String(put.headers['x-correlation-id']);
     expect(fresh).toMatch(uuid);

@@ -75,14 +75,32 @@ describe('Attacks on live streams and limits', () => {
     await new Promise<void>((r) => sock.once('connect', () => r()));
     sock.write(`GET /events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
     sock.pause();
-    await eventually(async () => hub.size, (n) => n === before + 1, 5000);
+    await eventually(
+      async () => hub.size,
+      (n) => n === before + 1,
+      5000,
+    );
     const pub = e.redis();
     const big = 'x'.repeat(16_000);
     // far more than the kernel's socket buffers hold: the server's own backlog must hit the cap
     for (let i = 0; i < 3000 && hub.size > before; i++) {
-      await pub.publish(liveChannel(e.cfg.QUEUE_PREFIX), JSON.stringify({ id: `e${i}`, type: 'BedStatusChanged', aggregateType: 'Bed', aggregateId: 'b', occurredAt: new Date().toISOString(), payload: { districtId: 'd1', pad: big } }));
+      await pub.publish(
+        liveChannel(e.cfg.QUEUE_PREFIX),
+        JSON.stringify({
+          id: `e${i}`,
+          type: 'BedStatusChanged',
+          aggregateType: 'Bed',
+          aggregateId: 'b',
+          occurredAt: new Date().toISOString(),
+          payload: { districtId: 'd1', pad: big },
+        }),
+      );
     }
-    await eventually(async () => hub.size, (n) => n === before, 10_000);
+    await eventually(
+      async () => hub.size,
+      (n) => n === before,
+      10_000,
+    );
     sock.destroy();
   });
 });

@@ -25,7 +25,11 @@ describe('Attack: no existence oracle and no squatting through patient registrat
     await e?.close();
   });
 
-  const shape = (r: { status: number; body: any }) => ({ status: r.status, keys: Object.keys(r.body ?? {}).sort(), idLike: /^[0-9a-f-]{36}$/.test(r.body?.patientId ?? '') });
+  const shape = (r: { status: number; body: any }) => ({
+    status: r.status,
+    keys: Object.keys(r.body ?? {}).sort(),
+    idLike: /^[0-9a-f-]{36}$/.test(r.body?.patientId ?? ''),
+  });
 
   it('a stranger registering a known resident ID gets the same answer as for a new one and learns nothing of the record', async () => {
     const known = residentId(++seq);
@@ -54,13 +58,18 @@ describe('Attack: no existence oracle and no squatting through patient registrat
     expect(mine).toMatchObject({ name: '原院登记张阿姨', phone: '13911112222', assessment: expect.objectContaining({ grade: 4 }) });
 
     // one patient, three care relationships; each registration on the patient's audit chain
-    const rels = await e.ds.query(`SELECT institution_id, kind FROM care_relationships WHERE patient_id = $1 AND ended_at IS NULL ORDER BY since`, [original.patientId]);
+    const rels = await e.ds.query(`SELECT institution_id, kind FROM care_relationships WHERE patient_id = $1 AND ended_at IS NULL ORDER BY since`, [
+      original.patientId,
+    ]);
     expect(rels).toEqual([
       { institution_id: d.hospital, kind: 'REGISTERED' },
       { institution_id: d2.hospital, kind: 'REGISTERED' },
       { institution_id: d.cc2, kind: 'REGISTERED' },
     ]);
-    const audit = await e.ds.query(`SELECT event_type, actor_institution FROM audit_log WHERE aggregate_id = $1 AND event_type <> 'PatientRecordAccessed' ORDER BY aggregate_seq`, [original.patientId]);
+    const audit = await e.ds.query(
+      `SELECT event_type, actor_institution FROM audit_log WHERE aggregate_id = $1 AND event_type <> 'PatientRecordAccessed' ORDER BY aggregate_seq`,
+      [original.patientId],
+    );
     expect(audit.map((a: any) => [a.event_type, a.actor_institution])).toEqual([
       ['PatientRegistered', d.hospital],
       ['CareRelationshipAdded', d2.hospital],
@@ -73,7 +82,18 @@ describe('Attack: no existence oracle and no squatting through patient registrat
     const { patientId } = await ok(d.planner.post('/patients', { residentId: known, name: '原院登记李伯伯' }), 'register');
     const squat = await ok(d2.planner.post('/patients', { residentId: known, name: '抢注者' }), 'squat');
     // the original institution refers as before
-    const { referralId } = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'rehab', careLevel: 3, consent: true }), 'draft by the original');
+    const { referralId } = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'rehab',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft by the original',
+    );
     await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
     await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[0] }), 'offer');
     await ok(d.planner.get(`/referrals/${referralId}`), 'original reads its referral');
@@ -86,7 +106,15 @@ describe('Attack: no existence oracle and no squatting through patient registrat
     const listed = await ok(d2.planner.get(`/referrals?limit=200`), 'list');
     expect(listed.map((r: any) => r.id)).not.toContain(referralId);
     // drafting its own referral does not disclose the original's referral id either
-    const clash = await d2.planner.post('/referrals', { patientId: squat.patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'x', careLevel: 3, consent: true });
+    const clash = await d2.planner.post('/referrals', {
+      patientId: squat.patientId,
+      requestedKind: 'COMMUNITY',
+      services: ['REHAB'],
+      urgency: 'ROUTINE',
+      clinicalSummary: 'x',
+      careLevel: 3,
+      consent: true,
+    });
     expect(clash.status).toBe(409);
     expect(clash.body.code).toBe('PATIENT_HAS_LIVE_REFERRAL');
     expect(JSON.stringify(clash.body)).not.toContain(referralId);
@@ -95,7 +123,18 @@ describe('Attack: no existence oracle and no squatting through patient registrat
 
   it('receiving a patient adds a RECEIVED relationship that outlives the referral', async () => {
     const { patientId } = await ok(d.planner.post('/patients', { residentId: residentId(++seq), name: '转入患者' }), 'register');
-    const { referralId } = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'rehab', careLevel: 3, consent: true }), 'draft');
+    const { referralId } = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'rehab',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
     await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
     const offer = await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc2, targetBedId: d.cc2Beds[0] }), 'offer');
     await ok(d.cc2c.post(`/referrals/${referralId}/offers/${offer.offerId}/accept`), 'accept');
@@ -108,6 +147,18 @@ describe('Attack: no existence oracle and no squatting through patient registrat
     ]);
     // the receiver now cares for the patient: it reads the full record and may refer them onward
     expect(await ok(d.cc2c.get(`/patients/${patientId}`, why), 'receiver reads')).toMatchObject({ name: '转入患者' });
-    await ok(d.cc2c.post('/referrals', { patientId, requestedKind: 'CARE_HOME', services: ['NURSING'], urgency: 'ROUTINE', clinicalSummary: 'long-term care', careLevel: 3, consent: true, originBedId: d.cc2Beds[0] }), 'draft onward');
+    await ok(
+      d.cc2c.post('/referrals', {
+        patientId,
+        requestedKind: 'CARE_HOME',
+        services: ['NURSING'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'long-term care',
+        careLevel: 3,
+        consent: true,
+        originBedId: d.cc2Beds[0],
+      }),
+      'draft onward',
+    );
   });
 });

@@ -23,13 +23,24 @@ describe('Attack: prototype pollution through paths and bodies', () => {
   const watched = [Object.prototype, Function.prototype, Array.prototype, hostObject, hostArray, Object.getPrototypeOf(hostObject.constructor)];
   const keysOf = () => watched.map((p) => Object.getOwnPropertyNames(p).sort());
   const keysBefore = keysOf();
-  const polluted = (k: string) => ({} as Record<string, unknown>)[k] !== undefined || (structuredClone({}) as Record<string, unknown>)[k] !== undefined;
+  const polluted = (k: string) => (({}) as Record<string, unknown>)[k] !== undefined || (structuredClone({}) as Record<string, unknown>)[k] !== undefined;
 
   beforeAll(async () => {
     e = await startEngine();
     d = await smallDistrict(e);
     const patient = await d.patient();
-    const r = await ok(d.planner.post('/referrals', { patientId: patient, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'proto', careLevel: 3, consent: true }), 'draft');
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId: patient,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'proto',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
     await ok(d.planner.post(`/referrals/${r.referralId}/submit`), 'submit');
     const offer = await ok(d.planner.post(`/referrals/${r.referralId}/offers`, { targetInstitutionId: d.cc1 }), 'offer');
     taskId = r.referralId;
@@ -44,7 +55,9 @@ describe('Attack: prototype pollution through paths and bodies', () => {
   });
 
   const patch = (id: string, ops: unknown, token = e.token('DISCHARGE_PLANNER', d.hospital, { districtId: d.district })) =>
-    client(e.baseUrl, token).raw('PATCH', `/fhir/Task/${id}`, typeof ops === 'string' ? ops : JSON.stringify(ops), { 'content-type': 'application/json-patch+json' });
+    client(e.baseUrl, token).raw('PATCH', `/fhir/Task/${id}`, typeof ops === 'string' ? ops : JSON.stringify(ops), {
+      'content-type': 'application/json-patch+json',
+    });
 
   const pollutionPaths = [
     '/__proto__/ignoreExpiration',
@@ -60,13 +73,16 @@ describe('Attack: prototype pollution through paths and bodies', () => {
     '/for/constructor/polluted',
   ];
 
-  it.each(pollutionPaths.flatMap((p) => ['add', 'replace', 'remove', 'test'].map((op) => [op, p])))('JSON Patch %s at %s is 400 VALIDATION_FAILED', async (op, path) => {
-    const r = await patch(taskId, [{ op, path, ...(op === 'remove' ? {} : { value: true }) }]);
-    expect(r.status).toBe(400);
-    expect(r.body).toMatchObject({ resourceType: 'OperationOutcome' });
-    expect(JSON.stringify(r.body)).toContain('VALIDATION_FAILED');
-    expect(polluted('ignoreExpiration') || polluted('polluted')).toBe(false);
-  });
+  it.each(pollutionPaths.flatMap((p) => ['add', 'replace', 'remove', 'test'].map((op) => [op, p])))(
+    'JSON Patch %s at %s is 400 VALIDATION_FAILED',
+    async (op, path) => {
+      const r = await patch(taskId, [{ op, path, ...(op === 'remove' ? {} : { value: true }) }]);
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ resourceType: 'OperationOutcome' });
+      expect(JSON.stringify(r.body)).toContain('VALIDATION_FAILED');
+      expect(polluted('ignoreExpiration') || polluted('polluted')).toBe(false);
+    },
+  );
 
   it('the original attack, sent by the owner of the offer on its offer Task, is refused and pollutes nothing', async () => {
     const cc1 = e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: d.district });
@@ -96,7 +112,10 @@ describe('Attack: prototype pollution through paths and bodies', () => {
   it('a valid JSON Patch still works after the attacks (no change of status is a 200 with the Task)', async () => {
     const c = client(e.baseUrl, e.token('DISCHARGE_PLANNER', d.hospital, { districtId: d.district }));
     const status = (await c.get(`/fhir/Task/${taskId}`)).body.status;
-    const r = await patch(taskId, [{ op: 'test', path: '/status', value: status }, { op: 'add', path: '/statusReason', value: { text: 'x' } }]);
+    const r = await patch(taskId, [
+      { op: 'test', path: '/status', value: status },
+      { op: 'add', path: '/statusReason', value: { text: 'x' } },
+    ]);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ resourceType: 'Task', id: taskId });
   });
@@ -120,15 +139,23 @@ describe('Attack: prototype pollution through paths and bodies', () => {
     ['POST', '/hl7/v2', 'application/json'],
   ];
 
-  it.each(routes.flatMap(([m, p, ct]) => hostileBodies.map((b) => [m, p, ct, b] as const)))('%s %s (%s) with a prototype key in the body %s is 400', async (method, route, ct, body) => {
-    const path = () => route.replace('{id}', taskId);
-    // Task-shaped bodies so FHIR reaches the same code as a real client
-    const text = path().startsWith('/fhir/Task') && method !== 'PATCH' ? body.replace(/^\{/, `{"resourceType":"Task","status":"requested","focus":{"reference":"#sr"},`) : method === 'PATCH' ? `[{"op":"add","path":"/statusReason","value":${body}}]` : body;
-    const r = await client(e.baseUrl, e.token('DISCHARGE_PLANNER', d.hospital, { districtId: d.district })).raw(method, path(), text, { 'content-type': ct });
-    expect(r.status).toBe(400);
-    expect(JSON.stringify(r.body)).toContain('VALIDATION_FAILED');
-    expect(polluted('polluted')).toBe(false);
-  });
+  it.each(routes.flatMap(([m, p, ct]) => hostileBodies.map((b) => [m, p, ct, b] as const)))(
+    '%s %s (%s) with a prototype key in the body %s is 400',
+    async (method, route, ct, body) => {
+      const path = () => route.replace('{id}', taskId);
+      // Task-shaped bodies so FHIR reaches the same code as a real client
+      const text =
+        path().startsWith('/fhir/Task') && method !== 'PATCH'
+          ? body.replace(/^\{/, `{"resourceType":"Task","status":"requested","focus":{"reference":"#sr"},`)
+          : method === 'PATCH'
+            ? `[{"op":"add","path":"/statusReason","value":${body}}]`
+            : body;
+      const r = await client(e.baseUrl, e.token('DISCHARGE_PLANNER', d.hospital, { districtId: d.district })).raw(method, path(), text, { 'content-type': ct });
+      expect(r.status).toBe(400);
+      expect(JSON.stringify(r.body)).toContain('VALIDATION_FAILED');
+      expect(polluted('polluted')).toBe(false);
+    },
+  );
 
   it('prototype keys in query strings neither pollute nor fail', async () => {
     const c = client(e.baseUrl, e.token('DISCHARGE_PLANNER', d.hospital, { districtId: d.district }));

@@ -52,7 +52,18 @@ describe('Attacks on Redis and the queues', () => {
     const rid2 = residentId(777_125, 'M');
     const later = await d.planner.post('/patients', { residentId: rid2, name: '红线测试张先生', phone: '13600001111' }, { prefer: 'respond-async' });
     expect([201, 202]).toContain(later.status);
-    const drafted = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'hip fracture day 6', careLevel: 3, consent: true }), 'draft');
+    const drafted = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'hip fracture day 6',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
     const referralId = drafted.referralId as string;
     await ok(d.planner.post(`/referrals/${referralId}/submit`, {}), 'submit');
     const offer = await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[0] }), 'offer');
@@ -60,7 +71,11 @@ describe('Attacks on Redis and the queues', () => {
     await ok(d.planner.post(`/referrals/${referralId}/start-transfer`, {}), 'transfer');
     await ok(d.cc1c.post(`/referrals/${referralId}/confirm-admission`, {}), 'admit');
     // let the relay copy the events to every consumer queue
-    await eventually(async () => (await e.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`))[0].n, (n) => n === 0, 15_000).catch(() => undefined);
+    await eventually(
+      async () => (await e.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`))[0].n,
+      (n) => n === 0,
+      15_000,
+    ).catch(() => undefined);
     const dump = await dumpPrefix(e);
     expect(dump.keys).toBeGreaterThan(10);
     for (const secret of [rid, name, phone, rid2, '红线测试张先生', '13600001111']) {
@@ -87,7 +102,11 @@ describe('Attacks on Redis and the queues', () => {
         fingerprint: '',
       } as CommandJob;
       await q.add('RegisterInstitution', forged as any, { jobId, attempts: 3 });
-      const state = await eventually(async () => (await q.getJob(jobId))?.getState(), (s) => s === 'failed' || s === 'completed', 15_000);
+      const state = await eventually(
+        async () => (await q.getJob(jobId))?.getState(),
+        (s) => s === 'failed' || s === 'completed',
+        15_000,
+      );
       expect(state).toBe('failed');
       const job = await q.getJob(jobId);
       expect(job!.attemptsMade).toBe(1); // unrecoverable: not retried
@@ -102,7 +121,13 @@ describe('Attacks on Redis and the queues', () => {
       expect(genuine).toBeDefined();
       const replayId = `creplay${randomUUID().replace(/-/g, '')}`;
       await q.add(genuine.name as any, genuine.data as any, { jobId: replayId });
-      expect(await eventually(async () => (await q.getJob(replayId))?.getState(), (s) => s === 'failed' || s === 'completed', 15_000)).toBe('failed');
+      expect(
+        await eventually(
+          async () => (await q.getJob(replayId))?.getState(),
+          (s) => s === 'failed' || s === 'completed',
+          15_000,
+        ),
+      ).toBe('failed');
     } finally {
       await q.close();
     }

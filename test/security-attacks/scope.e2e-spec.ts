@@ -51,7 +51,18 @@ describe('Attack: every read and every "involved" decision is scoped to live inv
   /** planner → cc2 (declined) → cc1 (accepted), transfer started: cc2 is out, cc1 holds the bed. */
   async function declinedThenTransfer(bed: string) {
     const patientId = await d.patient();
-    const { referralId } = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'rehab after stroke', careLevel: 3, consent: true }), 'draft');
+    const { referralId } = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'rehab after stroke',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
     await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
     const declined = await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc2, targetBedId: d.cc2Beds[0] }), 'offer cc2');
     const offer = await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: bed }), 'offer cc1');
@@ -98,7 +109,18 @@ describe('Attack: every read and every "involved" decision is scoped to live inv
     const liveStream = await openStream(url + e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: 'd1' }));
     try {
       const patientId = await d.patient();
-      const { referralId } = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'rehab', careLevel: 3, consent: true }), 'draft');
+      const { referralId } = await ok(
+        d.planner.post('/referrals', {
+          patientId,
+          requestedKind: 'COMMUNITY',
+          services: ['REHAB'],
+          urgency: 'ROUTINE',
+          clinicalSummary: 'rehab',
+          careLevel: 3,
+          consent: true,
+        }),
+        'draft',
+      );
       await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
       const o2 = await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc2 }), 'offer cc2');
       await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc1 }), 'offer cc1');
@@ -120,7 +142,10 @@ describe('Attack: every read and every "involved" decision is scoped to live inv
 
   it('another district learns nothing: journey 404, FHIR Location hides the holding referral, audit verification covers its own district only', async () => {
     const { patientId, referralId } = await declinedThenTransfer(d.cc1Beds[2]);
-    await eventually(() => d.planner.get(`/patients/${patientId}/journey`), (r) => r.status === 200);
+    await eventually(
+      () => d.planner.get(`/patients/${patientId}/journey`),
+      (r) => r.status === 200,
+    );
     expect((await d2.planner.get(`/patients/${patientId}/journey`)).status).toBe(404);
     expect((await d2.dc.get(`/patients/${patientId}/journey`)).status).toBe(404);
 

@@ -125,12 +125,24 @@ describe('SSRF: refused when subscribing and again when delivering (DNS rebindin
       const hosts = REFUSED.map((_, i) => `rebind-${i}.attacker.test`);
       for (const h of hosts) dns.table.set(h, ['93.184.216.34']);
       const ids: string[] = [];
-      for (const h of hosts) ids.push((await ok(d.cc2c.post('/webhooks', { url: `http://${h}:${rx.port}/hook`, eventTypes: ['OfferExtended'] }), `subscribe ${h}`)).id);
+      for (const h of hosts)
+        ids.push((await ok(d.cc2c.post('/webhooks', { url: `http://${h}:${rx.port}/hook`, eventTypes: ['OfferExtended'] }), `subscribe ${h}`)).id);
       // the attacker's DNS now answers with internal addresses (the receiver listens on one of them)
       REFUSED.forEach(([, ip], i) => dns.table.set(hosts[i], [ip]));
 
       const patientId = await d.patient();
-      const drafted = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'stroke day 9, stable', careLevel: 3, consent: true }), 'draft');
+      const drafted = await ok(
+        d.planner.post('/referrals', {
+          patientId,
+          requestedKind: 'COMMUNITY',
+          services: ['REHAB'],
+          urgency: 'ROUTINE',
+          clinicalSummary: 'stroke day 9, stable',
+          careLevel: 3,
+          consent: true,
+        }),
+        'draft',
+      );
       await ok(d.planner.post(`/referrals/${drafted.referralId}/submit`), 'submit');
       await ok(d.planner.post(`/referrals/${drafted.referralId}/offers`, { targetInstitutionId: d.cc2, targetBedId: d.cc2Beds[0] }), 'offer');
 
@@ -142,7 +154,11 @@ describe('SSRF: refused when subscribing and again when delivering (DNS rebindin
       for (const [i, [why, ip]] of REFUSED.entries()) {
         const j = dead.find((x) => x.data.data.subscriptionId === ids[i]);
         // refused on the first attempt (no retry can make it acceptable), naming the address
-        expect({ why, attempts: j?.data.attempts, lastError: j?.data.lastError }).toEqual({ why, attempts: 1, lastError: expect.stringMatching(new RegExp(`refused: .*${ip.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)) });
+        expect({ why, attempts: j?.data.attempts, lastError: j?.data.lastError }).toEqual({
+          why,
+          attempts: 1,
+          lastError: expect.stringMatching(new RegExp(`refused: .*${ip.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)),
+        });
       }
       expect(rx.hits).toEqual([]);
     } finally {
@@ -179,10 +195,25 @@ describe('SSRF: the checked address is the one connected to (no second lookup)',
     try {
       await ok(d.cc2c.post('/webhooks', { url: `http://${HOST}:${rx.port}/hook`, eventTypes: ['OfferExtended'] }), 'subscribe');
       const patientId = await d.patient();
-      const drafted = await ok(d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'stroke day 9, stable', careLevel: 3, consent: true }), 'draft');
+      const drafted = await ok(
+        d.planner.post('/referrals', {
+          patientId,
+          requestedKind: 'COMMUNITY',
+          services: ['REHAB'],
+          urgency: 'ROUTINE',
+          clinicalSummary: 'stroke day 9, stable',
+          careLevel: 3,
+          consent: true,
+        }),
+        'draft',
+      );
       await ok(d.planner.post(`/referrals/${drafted.referralId}/submit`), 'submit');
       await ok(d.planner.post(`/referrals/${drafted.referralId}/offers`, { targetInstitutionId: d.cc2, targetBedId: d.cc2Beds[0] }), 'offer');
-      await eventually(async () => rx.hits.length, (n) => n >= 1, 15_000);
+      await eventually(
+        async () => rx.hits.length,
+        (n) => n >= 1,
+        15_000,
+      );
       expect(rx.hits[0].headers.host).toBe(`${HOST}:${rx.port}`);
       expect(rx.hits[0].headers['bedlink-delivery-attempt']).toBe('1');
       expect(lookups).toBe(1);

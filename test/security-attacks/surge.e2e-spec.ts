@@ -1,5 +1,5 @@
-import { Engine, startEngine } from "../support/engine";
-import { ok, smallDistrict } from "../support/fixture";
+import { Engine, startEngine } from '../support/engine';
+import { ok, smallDistrict } from '../support/fixture';
 
 jest.setTimeout(180_000);
 
@@ -8,76 +8,68 @@ jest.setTimeout(180_000);
  * never be offered to its own referrals (an offer to the origin is refused), so the allocator
  * must not spend them, and the response must say what really happened to each referral.
  */
-describe("Attack: surge placements are the truth", () => {
+describe('Attack: surge placements are the truth', () => {
   let e: Engine;
   let d: Awaited<ReturnType<typeof smallDistrict>>;
   beforeAll(async () => {
     e = await startEngine();
-    d = await smallDistrict(e, "sgatk");
+    d = await smallDistrict(e, 'sgatk');
   });
   afterAll(() => e?.close());
 
-  it("a hospital’s own hospice beds are not allocated to its surge; reported placements equal placements in the database", async () => {
+  it('a hospital’s own hospice beds are not allocated to its surge; reported placements equal placements in the database', async () => {
     // the origin hospital has 10 free hospice beds of its own; the community centres have 12 between them
     for (let i = 0; i < 10; i++)
       await ok(
-        d.planner.post("/beds", {
+        d.planner.post('/beds', {
           institutionId: d.hospital,
-          kind: "HOSPICE",
-          ward: "安宁病房",
+          kind: 'HOSPICE',
+          ward: '安宁病房',
           label: `H${i}`,
-          services: ["HOSPICE"],
+          services: ['HOSPICE'],
         }),
-        "own bed",
+        'own bed',
       );
     for (let i = 0; i < 6; i++)
       await ok(
-        d.cc1c.post("/beds", {
+        d.cc1c.post('/beds', {
           institutionId: d.cc1,
-          kind: "HOSPICE",
-          ward: "安宁疗护",
+          kind: 'HOSPICE',
+          ward: '安宁疗护',
           label: `A${i}`,
-          services: ["HOSPICE"],
+          services: ['HOSPICE'],
         }),
-        "cc1 bed",
+        'cc1 bed',
       );
     for (let i = 0; i < 6; i++)
       await ok(
-        d.cc2c.post("/beds", {
+        d.cc2c.post('/beds', {
           institutionId: d.cc2,
-          kind: "HOSPICE",
-          ward: "安宁疗护",
+          kind: 'HOSPICE',
+          ward: '安宁疗护',
           label: `A${i}`,
-          services: ["HOSPICE"],
+          services: ['HOSPICE'],
         }),
-        "cc2 bed",
+        'cc2 bed',
       );
     const referrals = [];
     for (let i = 0; i < 8; i++) {
       referrals.push({
         patientId: await d.patient(),
-        requestedKind: "HOSPICE",
-        services: ["HOSPICE"],
-        urgency: i < 2 ? "EMERGENCY" : "URGENT",
-        clinicalSummary: "end-of-life care, surge",
+        requestedKind: 'HOSPICE',
+        services: ['HOSPICE'],
+        urgency: i < 2 ? 'EMERGENCY' : 'URGENT',
+        clinicalSummary: 'end-of-life care, surge',
         consent: true,
       });
     }
-    const res = await ok(
-      d.planner.post("/referrals/surge", { referrals }),
-      "surge",
-    );
+    const res = await ok(d.planner.post('/referrals/surge', { referrals }), 'surge');
     const ids = res.allocations.map((a: any) => a.referralId);
     expect(ids).toHaveLength(8);
 
     // nothing is allocated to, or offered at, the origin
-    expect(
-      res.allocations.filter((a: any) => a.institutionId === d.hospital),
-    ).toEqual([]);
-    const atOrigin = await e.ds.query(
-      `SELECT count(*)::int AS n FROM offers WHERE referral_id = ANY($1) AND target_institution_id = $2`,
-      [ids, d.hospital],
-    );
+    expect(res.allocations.filter((a: any) => a.institutionId === d.hospital)).toEqual([]);
+    const atOrigin = await e.ds.query(`SELECT count(*)::int AS n FROM offers WHERE referral_id = ANY($1) AND target_institution_id = $2`, [ids, d.hospital]);
     expect(atOrigin[0].n).toBe(0);
 
     // every patient has a bed elsewhere (12 free) and nobody escalates, EMERGENCY included
@@ -87,14 +79,10 @@ describe("Attack: surge placements are the truth", () => {
         WHERE r.id = ANY($1)`,
       [ids],
     );
-    const placedInDb = rows.filter(
-      (r: any) => r.state === "OFFERED" && r.target_bed_id,
-    );
+    const placedInDb = rows.filter((r: any) => r.state === 'OFFERED' && r.target_bed_id);
     expect(placedInDb).toHaveLength(8);
     expect(res.placed).toBe(placedInDb.length);
-    expect(res.escalated).toBe(
-      rows.filter((r: any) => r.state === "ESCALATED").length,
-    );
+    expect(res.escalated).toBe(rows.filter((r: any) => r.state === 'ESCALATED').length);
 
     // each reported allocation matches its referral in the database
     for (const a of res.allocations) {
@@ -108,46 +96,36 @@ describe("Attack: surge placements are the truth", () => {
         bedId: row.target_bed_id,
         institutionId: row.target_institution_id,
       });
-      expect(a.outcome).toBe("OFFERED");
+      expect(a.outcome).toBe('OFFERED');
     }
   });
 
-  it("when the beds elsewhere run out, the rest are reported escalated with the reason, never placed at the origin", async () => {
+  it('when the beds elsewhere run out, the rest are reported escalated with the reason, never placed at the origin', async () => {
     // an offer suggests a bed without holding it, so the 12 community hospice beds are free again; 10 more at the origin
     const referrals = [];
     for (let i = 0; i < 14; i++)
       referrals.push({
         patientId: await d.patient(),
-        requestedKind: "HOSPICE",
-        services: ["HOSPICE"],
-        urgency: "URGENT",
-        clinicalSummary: "end-of-life care, second wave",
+        requestedKind: 'HOSPICE',
+        services: ['HOSPICE'],
+        urgency: 'URGENT',
+        clinicalSummary: 'end-of-life care, second wave',
         consent: true,
       });
-    const res = await ok(
-      d.planner.post("/referrals/surge", { referrals }),
-      "surge",
-    );
+    const res = await ok(d.planner.post('/referrals/surge', { referrals }), 'surge');
     expect(res).toMatchObject({ submitted: 14, placed: 12, escalated: 2 });
-    expect(
-      res.allocations.filter((a: any) => a.institutionId === d.hospital),
-    ).toEqual([]);
-    const escalated = res.allocations.filter(
-      (a: any) => a.outcome === "ESCALATED",
-    );
+    expect(res.allocations.filter((a: any) => a.institutionId === d.hospital)).toEqual([]);
+    const escalated = res.allocations.filter((a: any) => a.outcome === 'ESCALATED');
     expect(escalated).toHaveLength(2);
     for (const a of escalated) {
       expect(a).toMatchObject({
-        state: "ESCALATED",
+        state: 'ESCALATED',
         bedId: null,
         institutionId: null,
         reason: expect.stringMatching(/free beds? .*may serve this referral/),
       });
-      const [row] = await e.ds.query(
-        `SELECT state, state_reason FROM referrals WHERE id = $1`,
-        [a.referralId],
-      );
-      expect(row.state).toBe("ESCALATED");
+      const [row] = await e.ds.query(`SELECT state, state_reason FROM referrals WHERE id = $1`, [a.referralId]);
+      expect(row.state).toBe('ESCALATED');
       expect(a.reason).toBe(row.state_reason);
     }
   });

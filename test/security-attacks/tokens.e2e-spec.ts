@@ -29,7 +29,9 @@ describe('Attacks: tokens and keys', () => {
     jwks = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
     await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', () => r()));
     const port = (jwks.address() as { port: number }).port;
-    e = await startEngine({ env: { JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } });
+    e = await startEngine({
+      env: { JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' },
+    });
     d = await smallDistrict(e, 'd1');
     d2 = await smallDistrict(e, 'd2');
   });
@@ -52,7 +54,18 @@ describe('Attacks: tokens and keys', () => {
       const t = hs({ sub: `no-dist-${role}`, role });
       expect401(await as(t).get('/referrals'), /dist/);
       // and it cannot act on any district's registry either
-      expect401(await as(t).post('/institutions', { code: `X-${randomUUID().slice(0, 6)}`, name: 'x', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd2', lat: 31.2, lng: 121.4, services: [] }), /dist/);
+      expect401(
+        await as(t).post('/institutions', {
+          code: `X-${randomUUID().slice(0, 6)}`,
+          name: 'x',
+          type: 'COMMUNITY_HEALTH_CENTRE',
+          districtId: 'd2',
+          lat: 31.2,
+          lng: 121.4,
+          services: [],
+        }),
+        /dist/,
+      );
     });
 
     it('an empty district claim is refused like a missing one', async () => {
@@ -138,7 +151,9 @@ describe('Attacks: tokens and keys', () => {
       expect(commandId).toBeTruthy();
 
       await ok(d.dc.post(`/api-keys/${issued.body.id}/revoke`), 'revoke');
-      const audit = await e.ds.query(`SELECT event_type, actor_user, actor_role, payload::text FROM audit_log WHERE aggregate_id = $1 ORDER BY aggregate_seq`, [issued.body.id]);
+      const audit = await e.ds.query(`SELECT event_type, actor_user, actor_role, payload::text FROM audit_log WHERE aggregate_id = $1 ORDER BY aggregate_seq`, [
+        issued.body.id,
+      ]);
       expect(audit.map((a: any) => a.event_type)).toEqual(['ApiKeyIssued', 'ApiKeyRevoked']);
       expect(audit[0].actor_role).toBe('DISTRICT_COORDINATOR');
       const outbox = await e.ds.query(`SELECT payload::text, metadata::text FROM outbox WHERE aggregate_id = $1`, [issued.body.id]);

@@ -60,11 +60,24 @@ export async function dropTestDatabase(url: string): Promise<void> {
  * port and the worker as a separate Nest application, both on real Postgres and Redis.
  */
 /** `resolver` replaces DNS for webhook targets (SSRF tests); everything else resolves normally. */
-export async function startEngine(opts: { env?: Record<string, string>; clock?: Clock; policy?: Policy; worker?: boolean; logDestination?: DestinationStream; resolver?: HostResolver } = {}): Promise<Engine> {
+export async function startEngine(
+  opts: { env?: Record<string, string>; clock?: Clock; policy?: Policy; worker?: boolean; logDestination?: DestinationStream; resolver?: HostResolver } = {},
+): Promise<Engine> {
   const dbUrl = await createTestDatabase();
   const prefix = `bltest${randomBytes(4).toString('hex')}`;
   // the engine runs as the runtime role (not the owner); e.ds, the tests' own handle, is the superuser
-  const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: runtimeUrlOf(dbUrl), MIGRATION_DATABASE_URL: dbUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', COMMAND_TIMEOUT_MS: '15000', DB_POOL_SIZE: '8', OUTBOX_POLL_MS: '50', ...opts.env });
+  const cfg = loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    DATABASE_URL: runtimeUrlOf(dbUrl),
+    MIGRATION_DATABASE_URL: dbUrl,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    COMMAND_TIMEOUT_MS: '15000',
+    DB_POOL_SIZE: '8',
+    OUTBOX_POLL_MS: '50',
+    ...opts.env,
+  });
   const api = await createApi(cfg, { clock: opts.clock, policy: opts.policy, logger: ['error'], logDestination: opts.logDestination, resolver: opts.resolver });
   await api.listen(0, '127.0.0.1');
   const port = (api.getHttpServer().address() as { port: number }).port;
@@ -78,7 +91,13 @@ export async function startEngine(opts: { env?: Record<string, string>; clock?: 
     baseUrl: `http://127.0.0.1:${port}`,
     ds,
     api,
-    token: (role, institutionId = null, o = {}) => mintToken(cfg.JWT_SECRET, { sub: o.userId ?? `${role.toLowerCase()}-${institutionId ?? o.districtId ?? 'x'}`, role, inst: institutionId, dist: o.districtId ?? null }),
+    token: (role, institutionId = null, o = {}) =>
+      mintToken(cfg.JWT_SECRET, {
+        sub: o.userId ?? `${role.toLowerCase()}-${institutionId ?? o.districtId ?? 'x'}`,
+        role,
+        inst: institutionId,
+        dist: o.districtId ?? null,
+      }),
     async startWorker() {
       if (engine.worker) return;
       const w = await createWorker(cfg, { clock: opts.clock, policy: opts.policy, logDestination: opts.logDestination, resolver: opts.resolver });

@@ -39,7 +39,8 @@ async function ok<T = any>(p: Promise<{ status: number; body: any }>, what: stri
 export async function smallDistrict(e: Engine, district = 'd1') {
   const dc = client(e.baseUrl, e.token('DISTRICT_COORDINATOR', null, { districtId: district }));
   const inst = async (code: string, name: string, type: string, lat: number, lng: number) =>
-    (await ok(dc.post('/institutions', { code: `${code}-${district}`, name, type, districtId: district, lat, lng, services: [] }), `institution ${code}`)).institutionId as string;
+    (await ok(dc.post('/institutions', { code: `${code}-${district}`, name, type, districtId: district, lat, lng, services: [] }), `institution ${code}`))
+      .institutionId as string;
   const hospital = await inst('H1', '静安区中心医院', 'REGIONAL_MEDICAL_CENTRE', 31.229, 121.448);
   const cc1 = await inst('CC1', '江宁路街道社区卫生服务中心', 'COMMUNITY_HEALTH_CENTRE', 31.238, 121.445);
   const cc2 = await inst('CC2', '石门二路街道社区卫生服务中心', 'COMMUNITY_HEALTH_CENTRE', 31.235, 121.459);
@@ -52,17 +53,30 @@ export async function smallDistrict(e: Engine, district = 'd1') {
 
   const bed = async (c: ReturnType<typeof client>, institutionId: string, kind: string, ward: string, label: string, services: string[] = []) =>
     (await ok(c.post('/beds', { institutionId, kind, ward, label, services }), `bed ${label}`)).bedId as string;
-  const hospitalBeds = [await bed(planner, hospital, 'HOSPITAL', 'Neuro 5', '5-01', ['ACUTE']), await bed(planner, hospital, 'HOSPITAL', 'Neuro 5', '5-02', ['ACUTE'])];
-  const cc1Beds = [await bed(cc1c, cc1, 'COMMUNITY', 'Rehab 2', '2-01', ['REHAB']), await bed(cc1c, cc1, 'COMMUNITY', 'Rehab 2', '2-02', ['REHAB']), await bed(cc1c, cc1, 'COMMUNITY', 'Rehab 2', '2-03', ['REHAB'])];
+  const hospitalBeds = [
+    await bed(planner, hospital, 'HOSPITAL', 'Neuro 5', '5-01', ['ACUTE']),
+    await bed(planner, hospital, 'HOSPITAL', 'Neuro 5', '5-02', ['ACUTE']),
+  ];
+  const cc1Beds = [
+    await bed(cc1c, cc1, 'COMMUNITY', 'Rehab 2', '2-01', ['REHAB']),
+    await bed(cc1c, cc1, 'COMMUNITY', 'Rehab 2', '2-02', ['REHAB']),
+    await bed(cc1c, cc1, 'COMMUNITY', 'Rehab 2', '2-03', ['REHAB']),
+  ];
   const cc2Beds = [await bed(cc2c, cc2, 'COMMUNITY', 'Rehab 1', '1-01', ['REHAB'])];
-  const careBeds = [await bed(carec, care, 'CARE_HOME', 'Floor 3', '3-01', ['NURSING']), await bed(carec, care, 'CARE_HOME', 'Floor 3', '3-02', ['NURSING', 'DEMENTIA'])];
+  const careBeds = [
+    await bed(carec, care, 'CARE_HOME', 'Floor 3', '3-01', ['NURSING']),
+    await bed(carec, care, 'CARE_HOME', 'Floor 3', '3-02', ['NURSING', 'DEMENTIA']),
+  ];
 
   // each suite draws consecutive numbers from a random base, so ids never collide within a database
   let patientSeq = Math.floor(Math.random() * 5_000_000) * 2;
   const patient = async (by = planner, extra: Record<string, unknown> = {}) =>
-    (await ok(by.post('/patients', { residentId: residentId(++patientSeq), name: `测试患者${patientSeq}`, phone: '13800138000', ...extra }), 'patient')).patientId as string;
+    (await ok(by.post('/patients', { residentId: residentId(++patientSeq), name: `测试患者${patientSeq}`, phone: '13800138000', ...extra }), 'patient'))
+      .patientId as string;
   /** A valid needs assessment of the given grade (for placements into care beds). */
-  const assessed = (grade: number, over: Record<string, unknown> = {}) => ({ assessment: { grade, type: 'INITIAL', assessedOn: isoDay(-30), expiresOn: isoDay(700), cognitiveImpairment: false, ...over } });
+  const assessed = (grade: number, over: Record<string, unknown> = {}) => ({
+    assessment: { grade, type: 'INITIAL', assessedOn: isoDay(-30), expiresOn: isoDay(700), cognitiveImpairment: false, ...over },
+  });
 
   return { district, dc, planner, cc1c, cc2c, carec, hospital, cc1, cc2, care, hospitalBeds, cc1Beds, cc2Beds, careBeds, patient, assessed };
 }

@@ -58,7 +58,8 @@ export default async function globalSetup(): Promise<void> {
     await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
     // Databases (templates and suites) left by killed runs in this checkout; a run still going keeps its own.
     const mine = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE $2 AND datname <> $1`, [TEMPLATE_DB, `${CHECKOUT_DB_PREFIX}%`]);
-    for (const r of mine.rows.filter((x: { datname: string }) => ownerGone(x.datname))) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`).catch(() => undefined);
+    for (const r of mine.rows.filter((x: { datname: string }) => ownerGone(x.datname)))
+      await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`).catch(() => undefined);
   } finally {
     await admin.end();
   }

@@ -17,8 +17,14 @@ export async function newPatient(by: Client, extra: Record<string, unknown> = {}
   const n = seq++;
   // care placements need a current needs assessment (district policy): grade 4 qualifies for every care bed
   const today = new Date();
-  const assessment = { grade: 4, type: 'INITIAL', assessedOn: new Date(today.getTime() - 30 * 86_400_000).toISOString().slice(0, 10), expiresOn: new Date(today.getTime() + 365 * 86_400_000).toISOString().slice(0, 10) };
-  return (await ok(by.post('/patients', { residentId: registryResidentId(n, salt), name: `登记患者${n}`, assessment, ...extra }), 'patient')).patientId as string;
+  const assessment = {
+    grade: 4,
+    type: 'INITIAL',
+    assessedOn: new Date(today.getTime() - 30 * 86_400_000).toISOString().slice(0, 10),
+    expiresOn: new Date(today.getTime() + 365 * 86_400_000).toISOString().slice(0, 10),
+  };
+  return (await ok(by.post('/patients', { residentId: registryResidentId(n, salt), name: `登记患者${n}`, assessment, ...extra }), 'patient'))
+    .patientId as string;
 }
 
 /** Runs tasks at most `width` at a time (the commands queue and 2 shared cores). */
@@ -35,7 +41,10 @@ export async function referralWithOffer(
   body: Record<string, unknown>,
   offer: { targetInstitutionId: string; targetBedId?: string; targetProgrammeId?: string },
 ): Promise<{ referralId: string; offerId: string }> {
-  const { referralId } = await ok(origin.post('/referrals', { patientId, services: [], urgency: 'ROUTINE', clinicalSummary: 'stable, ready to move', consent: true, ...body }), 'draft');
+  const { referralId } = await ok(
+    origin.post('/referrals', { patientId, services: [], urgency: 'ROUTINE', clinicalSummary: 'stable, ready to move', consent: true, ...body }),
+    'draft',
+  );
   await ok(origin.post(`/referrals/${referralId}/submit`), 'submit');
   const o = await ok(origin.post(`/referrals/${referralId}/offers`, offer), 'offer');
   return { referralId, offerId: o.offerId };

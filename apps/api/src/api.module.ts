@@ -64,7 +64,14 @@ export class ApiModule {
     throttleRedis.on('error', () => undefined);
     const throttleStorage = new RedisThrottlerStorage(throttleRedis, cfg.QUEUE_PREFIX);
     // one verifier for the API's guard and the queue dashboard: the same tokens open both
-    const verifier = new TokenVerifier({ secret: cfg.JWT_SECRET, publicKey: cfg.JWT_PUBLIC_KEY, jwksUrl: cfg.JWT_JWKS_URL, jwksFile: cfg.JWT_JWKS_FILE, issuer: cfg.JWT_ISSUER, audience: cfg.JWT_AUDIENCE });
+    const verifier = new TokenVerifier({
+      secret: cfg.JWT_SECRET,
+      publicKey: cfg.JWT_PUBLIC_KEY,
+      jwksUrl: cfg.JWT_JWKS_URL,
+      jwksFile: cfg.JWT_JWKS_FILE,
+      issuer: cfg.JWT_ISSUER,
+      audience: cfg.JWT_AUDIENCE,
+    });
     const authFailures: AuthFailureCounter = {
       fail: async (ip) => {
         const r = await throttleStorage.increment(`authfail:${ip}`, cfg.RATE_LIMIT_WINDOW_MS, authFailureLimit(cfg), cfg.RATE_LIMIT_WINDOW_MS, 'auth');
@@ -85,16 +92,37 @@ export class ApiModule {
           errorMessage: 'too many requests; slow down and retry after the time in Retry-After',
         }),
         // Producer connection fails fast: a Redis outage is a 503, not a hung request.
-        BullModule.forRoot({ connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix: cfg.QUEUE_PREFIX }),
+        BullModule.forRoot({
+          connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 },
+          prefix: cfg.QUEUE_PREFIX,
+        }),
         // every queue: commands to produce, the rest for the dashboard, /metrics and readiness
         BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
-        BullBoardModule.forRoot({ route: '/admin/queues', adapter: ExpressAdapter, middleware: adminOnly(verifier, cfg.ADMIN_ROLES.split(',')), boardOptions: { uiConfig: { boardTitle: 'Bedlink queues' } } }),
+        BullBoardModule.forRoot({
+          route: '/admin/queues',
+          adapter: ExpressAdapter,
+          middleware: adminOnly(verifier, cfg.ADMIN_ROLES.split(',')),
+          boardOptions: { uiConfig: { boardTitle: 'Bedlink queues' } },
+        }),
         // read-only: the dashboard shows jobs; retry/clean/promote/add would bypass the API's checks
         BullBoardModule.forFeature(...ALL_QUEUES.map((name) => ({ name, adapter: BullMQAdapter, options: { readOnlyMode: true } }))),
         FhirModule,
         Hl7Module,
       ],
-      controllers: [ReferralsController, InboxController, ProgrammesController, RegistryController, PolicyController, CommandsController, HealthController, MetricsController, WebhooksController, EventsController, ConsoleController, ApiKeysController],
+      controllers: [
+        ReferralsController,
+        InboxController,
+        ProgrammesController,
+        RegistryController,
+        PolicyController,
+        CommandsController,
+        HealthController,
+        MetricsController,
+        WebhooksController,
+        EventsController,
+        ConsoleController,
+        ApiKeysController,
+      ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: HOST_RESOLVER, useValue: opts.resolver ?? systemResolver },
@@ -112,7 +140,8 @@ export class ApiModule {
         {
           provide: COMMAND_GATEWAY,
           inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, CommandLogReads],
-          useFactory: (queue: Queue, events: QueueEvents, log: CommandLogReads) => new CommandGateway(queue, events, (id) => log.outcome(id), cfg.COMMAND_TIMEOUT_MS, new JobSeal(new PiiCipher(jobSigningSecret(cfg)))),
+          useFactory: (queue: Queue, events: QueueEvents, log: CommandLogReads) =>
+            new CommandGateway(queue, events, (id) => log.outcome(id), cfg.COMMAND_TIMEOUT_MS, new JobSeal(new PiiCipher(jobSigningSecret(cfg)))),
         },
         QueueEventsCloser,
         { provide: OPS_QUEUES, inject: ALL_QUEUES.map((q) => getQueueToken(q)), useFactory: (...queues: Queue[]) => queues },

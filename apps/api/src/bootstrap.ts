@@ -16,8 +16,15 @@ import { consoleDir } from './console/console.controller';
 import { bodyGuard } from './http/body-guard';
 
 /** Builds the API application (used by main.ts, the tests and the bench alike). */
-export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logger?: false | ('error' | 'warn' | 'log')[]; logDestination?: DestinationStream; resolver?: HostResolver } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(cfg, opts), { logger: opts.logger ?? ['error', 'warn', 'log'], bodyParser: false, bufferLogs: true });
+export async function createApi(
+  cfg: EnvConfig,
+  opts: { clock?: Clock; policy?: Policy; logger?: false | ('error' | 'warn' | 'log')[]; logDestination?: DestinationStream; resolver?: HostResolver } = {},
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(cfg, opts), {
+    logger: opts.logger ?? ['error', 'warn', 'log'],
+    bodyParser: false,
+    bufferLogs: true,
+  });
   // Structured JSON logs with redaction (nestjs-pino) for everything Nest logs from here on.
   app.useLogger(app.get(Logger));
   // first, so every request (including refused and unmatched ones) is timed
@@ -25,7 +32,10 @@ export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: 
   app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
   app.use(bodyGuard);
   // HL7 v2 ER7 arrives as text, on /hl7 only (elsewhere a text body stays unparsed, as before).
-  app.useBodyParser('text', { limit: '256kb', type: (req) => (req.url ?? '').startsWith('/hl7/') && /^(text\/plain|x-application\/hl7-v2\+er7)\b/i.test(String(req.headers['content-type'] ?? '')) });
+  app.useBodyParser('text', {
+    limit: '256kb',
+    type: (req) => (req.url ?? '').startsWith('/hl7/') && /^(text\/plain|x-application\/hl7-v2\+er7)\b/i.test(String(req.headers['content-type'] ?? '')),
+  });
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({ origin: cfg.CORS_ORIGINS ? cfg.CORS_ORIGINS.split(',').map((s) => s.trim()) : false });
   app.set('trust proxy', 'loopback');
@@ -46,7 +56,12 @@ export async function createApi(cfg: EnvConfig, opts: { clock?: Clock; policy?: 
   );
   const doc = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle('Bedlink 五床联动 engine').setDescription('Referral and bed-linkage workflow engine: commands, read models, FHIR facade').setVersion('0.1.0').addBearerAuth().build(),
+    new DocumentBuilder()
+      .setTitle('Bedlink 五床联动 engine')
+      .setDescription('Referral and bed-linkage workflow engine: commands, read models, FHIR facade')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
   );
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
   app.enableShutdownHooks();

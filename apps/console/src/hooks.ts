@@ -79,7 +79,10 @@ export function useLive(match: (e: LiveEvent) => boolean, reload: () => void, on
       if (!m.current(e)) return;
       o.current?.(e);
       r.current();
-      timers.push(window.setTimeout(() => r.current(), 400), window.setTimeout(() => r.current(), 1500));
+      timers.push(
+        window.setTimeout(() => r.current(), 400),
+        window.setTimeout(() => r.current(), 1500),
+      );
     });
     return () => {
       off();

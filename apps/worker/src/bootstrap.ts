@@ -8,7 +8,10 @@ import { EnvConfig } from '@bedlink/config';
 import { WorkerModule } from './worker.module';
 
 /** Builds the worker (main.ts and the tests alike), logging structured JSON through nestjs-pino. */
-export async function createWorker(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream; resolver?: HostResolver } = {}): Promise<INestApplicationContext> {
+export async function createWorker(
+  cfg: EnvConfig,
+  opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream; resolver?: HostResolver } = {},
+): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(cfg, opts), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

@@ -10,7 +10,6 @@ import { CommandJob, CommandOutcome, JOB_SEAL, JobSeal, JobSignatureError, QUEUE
 import { AlreadyExecuted, findCommandOutcome, recordCommandFailure } from '@bedlink/persistence';
 import { commandWorkerOptions } from './consumers/event-consumer';
 
-
 /**
  * Runs commands from the `commands` queue. Domain refusals are answers, not failures: they are
  * recorded under the idempotency key and returned. Infrastructure errors throw, so BullMQ
@@ -44,7 +43,14 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
       // Someone wrote to Redis directly: refuse, keep a record, never retry. The claimed actor is
       // not believed, so it is not recorded as the actor.
       const type = typeof job.data?.type === 'string' ? job.data.type.slice(0, 60) : String(job.name).slice(0, 60);
-      await recordCommandFailure(this.ds, { id: job.id!, type, actorUser: 'unverified', actorInstitution: null, correlationId: job.id!, error: { code: e.code, message: e.message } });
+      await recordCommandFailure(this.ds, {
+        id: job.id!,
+        type,
+        actorUser: 'unverified',
+        actorInstitution: null,
+        correlationId: job.id!,
+        error: { code: e.code, message: e.message },
+      });
       this.log.warn({ msg: 'command refused: job not sealed by the API', commandId: job.id, type, code: e.code });
       throw new UnrecoverableError(`${e.code}: ${e.message}`);
     }
@@ -54,7 +60,15 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
   private async run(job: Job, d: CommandJob): Promise<CommandOutcome> {
     const Cls = COMMAND_CLASSES[d.type];
     if (!Cls) throw new UnrecoverableError(`unknown command ${d.type}`);
-    const ctx = { commandId: job.id!, commandType: d.type, actor: d.actor, correlationId: d.correlationId, causationId: d.causationId, now: this.clock.now(), fingerprint: d.fingerprint || undefined };
+    const ctx = {
+      commandId: job.id!,
+      commandType: d.type,
+      actor: d.actor,
+      correlationId: d.correlationId,
+      causationId: d.causationId,
+      now: this.clock.now(),
+      fingerprint: d.fingerprint || undefined,
+    };
     try {
       const result = await this.bus.execute(new Cls(d.payload, ctx));
       this.log.debug({ msg: 'command executed', commandId: job.id, type: d.type, correlationId: d.correlationId, ok: true });
@@ -66,11 +80,26 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
         throw e;
       }
       if (e instanceof DomainError && e.code !== 'DATABASE_UNAVAILABLE') {
-        await recordCommandFailure(this.ds, { id: job.id!, type: d.type, actorUser: d.actor.userId, actorInstitution: d.actor.institutionId, correlationId: d.correlationId, error: e.toJSON(), fingerprint: d.fingerprint || undefined });
+        await recordCommandFailure(this.ds, {
+          id: job.id!,
+          type: d.type,
+          actorUser: d.actor.userId,
+          actorInstitution: d.actor.institutionId,
+          correlationId: d.correlationId,
+          error: e.toJSON(),
+          fingerprint: d.fingerprint || undefined,
+        });
         this.log.log({ msg: 'command refused', commandId: job.id, type: d.type, correlationId: d.correlationId, code: e.code });
         return { ok: false, error: e.toJSON() };
       }
-      this.log.warn({ msg: 'command failed, will retry', commandId: job.id, type: d.type, correlationId: d.correlationId, attempt: job.attemptsMade + 1, err: e instanceof Error ? e.message : String(e) });
+      this.log.warn({
+        msg: 'command failed, will retry',
+        commandId: job.id,
+        type: d.type,
+        correlationId: d.correlationId,
+        attempt: job.attemptsMade + 1,
+        err: e instanceof Error ? e.message : String(e),
+      });
       throw e;
     }
   }

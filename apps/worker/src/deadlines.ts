@@ -5,7 +5,19 @@ import { DataSource } from 'typeorm';
 import { CLOCK, Clock, POLICY, Policy } from '@bedlink/application';
 import { CommandName, SYSTEM_ACTOR, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
-import { CommandJob, DeadLetterJob, DeadlineJob, deadlineJobId, EventJob, JOB_SEAL, JobName, jobOptions, JobSeal, QUEUES, SealedCommandJob } from '@bedlink/messaging';
+import {
+  CommandJob,
+  DeadLetterJob,
+  DeadlineJob,
+  deadlineJobId,
+  EventJob,
+  JOB_SEAL,
+  JobName,
+  jobOptions,
+  JobSeal,
+  QUEUES,
+  SealedCommandJob,
+} from '@bedlink/messaging';
 import { EventConsumer, eventWorker } from './consumers/event-consumer';
 
 type Due = DeadlineJob & { urgency: Urgency; fraction?: number };
@@ -50,7 +62,13 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
   }
 
   /** A command the engine issues itself (SYSTEM actor), with a deterministic job id so a repeat runs once. */
-  private async enqueueSystem(type: CommandName, payload: Record<string, unknown>, correlationId: string, kind: Extract<JobName, 'expire-command' | 'notice-command'>, own: JobsOptions & { jobId: string }): Promise<void> {
+  private async enqueueSystem(
+    type: CommandName,
+    payload: Record<string, unknown>,
+    correlationId: string,
+    kind: Extract<JobName, 'expire-command' | 'notice-command'>,
+    own: JobsOptions & { jobId: string },
+  ): Promise<void> {
     const job: CommandJob = { type, payload, actor: SYSTEM_ACTOR, correlationId, causationId: null, submittedAt: new Date().toISOString(), fingerprint: '' };
     // sealed like the API's jobs: the worker trusts no SYSTEM actor it did not seal itself
     await this.commands.add(type, this.seal.seal(own.jobId, job), jobOptions(kind, own));
@@ -74,7 +92,13 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
 
   async fireWarning(due: Due & { fraction?: number }): Promise<void> {
     const pct = Math.round((due.fraction ?? 0) * 100);
-    await this.enqueueSystem('WarnOfferDeadline', { referralId: due.referralId, offerId: due.offerId, fraction: due.fraction }, due.referralId, 'notice-command', { jobId: `c-warn-${due.offerId}-${pct}`, priority: URGENCY_PRIORITY[due.urgency] });
+    await this.enqueueSystem(
+      'WarnOfferDeadline',
+      { referralId: due.referralId, offerId: due.offerId, fraction: due.fraction },
+      due.referralId,
+      'notice-command',
+      { jobId: `c-warn-${due.offerId}-${pct}`, priority: URGENCY_PRIORITY[due.urgency] },
+    );
   }
 
   /** Every deadline Postgres knows, armed again in Redis (after a flush, or at start). */
@@ -82,12 +106,24 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     const offers: any[] = await this.ds.query(
       `SELECT o.id, o.referral_id, o.deadline_at, r.urgency FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE o.state IN ('PENDING','VIEWED') AND o.deadline_at IS NOT NULL`,
     );
-    const holds: any[] = await this.ds.query(`SELECT x.id, x.referral_id, x.expires_at, r.urgency FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD'`);
+    const holds: any[] = await this.ds.query(
+      `SELECT x.id, x.referral_id, x.expires_at, r.urgency FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD'`,
+    );
     for (let i = 0; i < offers.length; i += 500) {
-      await Promise.all(offers.slice(i, i + 500).map((o) => this.arm('offer', { referralId: o.referral_id, offerId: o.id, dueAt: new Date(o.deadline_at).toISOString(), urgency: o.urgency })));
+      await Promise.all(
+        offers
+          .slice(i, i + 500)
+          .map((o) => this.arm('offer', { referralId: o.referral_id, offerId: o.id, dueAt: new Date(o.deadline_at).toISOString(), urgency: o.urgency })),
+      );
     }
     for (let i = 0; i < holds.length; i += 500) {
-      await Promise.all(holds.slice(i, i + 500).map((x) => this.arm('reservation', { referralId: x.referral_id, reservationId: x.id, dueAt: new Date(x.expires_at).toISOString(), urgency: x.urgency })));
+      await Promise.all(
+        holds
+          .slice(i, i + 500)
+          .map((x) =>
+            this.arm('reservation', { referralId: x.referral_id, reservationId: x.id, dueAt: new Date(x.expires_at).toISOString(), urgency: x.urgency }),
+          ),
+      );
     }
     return offers.length + holds.length;
   }
@@ -107,7 +143,11 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     // return holds whose days ran out: the bed goes back to the district, the care home is told
     const lapsed: any[] = await this.ds.query(`SELECT id, return_hold_until FROM beds WHERE return_hold_until < $1::timestamptz LIMIT 1000`, [now]);
     await Promise.all(
-      lapsed.map((b) => this.enqueueSystem('LapseReturnHold', { bedId: b.id }, b.id, 'notice-command', { jobId: `c-lapse-hold-${b.id}-${new Date(b.return_hold_until).getTime()}` })),
+      lapsed.map((b) =>
+        this.enqueueSystem('LapseReturnHold', { bedId: b.id }, b.id, 'notice-command', {
+          jobId: `c-lapse-hold-${b.id}-${new Date(b.return_hold_until).getTime()}`,
+        }),
+      ),
     );
     await Promise.all(holds.map((x) => this.fire('reservation', { referralId: x.referral_id, reservationId: x.id, dueAt: x.expires_at, urgency: x.urgency })));
     return offers.length + holds.length + lapsed.length;
@@ -145,9 +185,13 @@ export class TimerEventsProcessor extends EventConsumer<EventJob, void> {
     const p = job.data.payload as Record<string, any>;
     if (job.data.type === 'OfferExtended' && p.deadlineAt) {
       await this.deadlines.arm('offer', { referralId: p.referralId, offerId: p.offerId, dueAt: p.deadlineAt, urgency: p.urgency });
-      await this.deadlines.armWarnings({ referralId: p.referralId, offerId: p.offerId, deadlineAt: p.deadlineAt, urgency: p.urgency, districtId: p.districtId }, new Date(job.data.metadata.occurredAt));
+      await this.deadlines.armWarnings(
+        { referralId: p.referralId, offerId: p.offerId, deadlineAt: p.deadlineAt, urgency: p.urgency, districtId: p.districtId },
+        new Date(job.data.metadata.occurredAt),
+      );
     }
-    if (job.data.type === 'BedReserved' && p.expiresAt) await this.deadlines.arm('reservation', { referralId: p.referralId, reservationId: p.reservationId, dueAt: p.expiresAt, urgency: p.urgency });
+    if (job.data.type === 'BedReserved' && p.expiresAt)
+      await this.deadlines.arm('reservation', { referralId: p.referralId, reservationId: p.reservationId, dueAt: p.expiresAt, urgency: p.urgency });
   }
 }
 

@@ -101,7 +101,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const byQueue = new Map<QueueName, { name: string; data: EventJob; opts: object }[]>();
     const committedAt = new Date().toISOString();
     for (const r of rows) {
-      const data: EventJob = { eventId: r.event_id, type: r.event_type, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, payload: r.payload, metadata: r.metadata as EventJob['metadata'], committedAt: new Date(r.created_at).toISOString() || committedAt };
+      const data: EventJob = {
+        eventId: r.event_id,
+        type: r.event_type,
+        aggregateType: r.aggregate_type,
+        aggregateId: r.aggregate_id,
+        payload: r.payload,
+        metadata: r.metadata as EventJob['metadata'],
+        committedAt: new Date(r.created_at).toISOString() || committedAt,
+      };
       for (const q of queuesFor(r.event_type)) {
         if (!byQueue.has(q)) byQueue.set(q, []);
         byQueue.get(q)!.push({ name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
@@ -119,12 +127,21 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async broadcast(rows: OutboxRow[]): Promise<void> {
     if (!rows.length) return;
     try {
-      const redis = (await this.queues[QUEUES.projections].client) as unknown as { pipeline(): { publish(c: string, m: string): unknown; exec(): Promise<unknown> } };
+      const redis = (await this.queues[QUEUES.projections].client) as unknown as {
+        pipeline(): { publish(c: string, m: string): unknown; exec(): Promise<unknown> };
+      };
       const channel = liveChannel(this.cfg.QUEUE_PREFIX);
       const pipe = redis.pipeline();
       for (const r of rows) {
         if (r.aggregate_type === 'Patient') continue; // patient events are nobody's live business
-        const live: LiveEvent = { id: r.event_id, type: r.event_type, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, occurredAt: new Date(r.created_at).toISOString(), payload: r.payload };
+        const live: LiveEvent = {
+          id: r.event_id,
+          type: r.event_type,
+          aggregateType: r.aggregate_type,
+          aggregateId: r.aggregate_id,
+          occurredAt: new Date(r.created_at).toISOString(),
+          payload: r.payload,
+        };
         pipe.publish(channel, JSON.stringify(live));
       }
       await pipe.exec();

@@ -26,7 +26,9 @@ export class PolicyBootstrap implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const dir = resolve(process.cwd(), this.cfg.POLICY_DIR);
     if (!existsSync(dir)) return;
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort()) {
       let doc;
       try {
         const raw = JSON.parse(readFileSync(join(dir, f), 'utf8'));
@@ -37,14 +39,23 @@ export class PolicyBootstrap implements OnApplicationBootstrap {
       }
       const stored = await this.ds.query(`SELECT 1 FROM district_policies WHERE district_id = $1`, [doc.districtId]);
       if (stored.length) continue;
-      await this.bus.execute(
-        new SetDistrictPolicyCommand(
-          { districtId: doc.districtId, document: doc, reason: `loaded from ${f}` },
-          { commandId: `policy-load-${doc.districtId}`, commandType: 'SetDistrictPolicy', actor: SYSTEM_ACTOR, correlationId: 'startup', causationId: null, now: this.clock.now() },
-        ),
-      ).catch((e) => {
-        if (!(e instanceof Error && e.name === 'Error' && /already executed/.test(e.message))) throw e;
-      });
+      await this.bus
+        .execute(
+          new SetDistrictPolicyCommand(
+            { districtId: doc.districtId, document: doc, reason: `loaded from ${f}` },
+            {
+              commandId: `policy-load-${doc.districtId}`,
+              commandType: 'SetDistrictPolicy',
+              actor: SYSTEM_ACTOR,
+              correlationId: 'startup',
+              causationId: null,
+              now: this.clock.now(),
+            },
+          ),
+        )
+        .catch((e) => {
+          if (!(e instanceof Error && e.name === 'Error' && /already executed/.test(e.message))) throw e;
+        });
       this.log.log(`district ${doc.districtId}: policy loaded from ${f}`);
     }
   }

@@ -21,7 +21,8 @@ export class ProjectionsProcessor extends EventConsumer<EventJob, { applied: boo
     const { eventId, type, payload, metadata } = job.data;
     let applied = false;
     if (subscribes('bed-board', type)) applied = (await handleOnce(this.ds, 'bed-board', eventId, (em) => applyBedBoard(em, type, payload))) || applied;
-    if (subscribes('journey', type)) applied = (await handleOnce(this.ds, 'journey', eventId, (em) => applyJourney(em, type, payload, metadata.occurredAt))) || applied;
+    if (subscribes('journey', type))
+      applied = (await handleOnce(this.ds, 'journey', eventId, (em) => applyJourney(em, type, payload, metadata.occurredAt))) || applied;
     return { applied };
   }
 }

@@ -14,7 +14,10 @@ describe('TokenVerifier', () => {
 
   it('verifies RS256 with a configured PEM public key, alongside HS256', async () => {
     const v = new TokenVerifier({ secret, publicKey: pem });
-    await expect(v.verify(jwt.sign(claims, pair.privateKey, { algorithm: 'RS256', expiresIn: '1m' }))).resolves.toMatchObject({ userId: 'u1', role: 'DISCHARGE_PLANNER' });
+    await expect(v.verify(jwt.sign(claims, pair.privateKey, { algorithm: 'RS256', expiresIn: '1m' }))).resolves.toMatchObject({
+      userId: 'u1',
+      role: 'DISCHARGE_PLANNER',
+    });
     await expect(v.verify(jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: '1m' }))).resolves.toMatchObject({ userId: 'u1' });
   });
 
@@ -29,7 +32,15 @@ describe('TokenVerifier', () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const dir = mkdtempSync(join(tmpdir(), 'jwks-'));
     const file = join(dir, 'jwks.json');
-    writeFileSync(file, JSON.stringify({ keys: [{ ...other.publicKey.export({ format: 'jwk' }), kid: 'a' }, { ...pair.publicKey.export({ format: 'jwk' }), kid: 'b' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        keys: [
+          { ...other.publicKey.export({ format: 'jwk' }), kid: 'a' },
+          { ...pair.publicKey.export({ format: 'jwk' }), kid: 'b' },
+        ],
+      }),
+    );
     const v = new TokenVerifier({ secret, jwksFile: file });
     await expect(v.verify(jwt.sign(claims, pair.privateKey, { algorithm: 'RS256', keyid: 'b', expiresIn: '1m' }))).resolves.toMatchObject({ userId: 'u1' });
     await expect(v.verify(jwt.sign(claims, pair.privateKey, { algorithm: 'RS256', keyid: 'a' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });

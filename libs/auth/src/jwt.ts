@@ -46,7 +46,10 @@ export class JwksKeySet {
   private lastAttempt = 0;
   private inflight?: Promise<void>;
 
-  constructor(private readonly source: { url?: string; file?: string }, private readonly cacheMs = 10 * 60_000) {}
+  constructor(
+    private readonly source: { url?: string; file?: string },
+    private readonly cacheMs = 10 * 60_000,
+  ) {}
 
   private async load(): Promise<void> {
     this.lastAttempt = Date.now();
@@ -138,7 +141,8 @@ export class TokenVerifier {
  */
 export function actorFromClaims(claims: { sub?: unknown; role?: unknown; inst?: unknown; dist?: unknown }): Actor {
   const role = claims.role as Role;
-  if (typeof claims.sub !== 'string' || !claims.sub || !ROLES.includes(role) || role === 'SYSTEM') throw new DomainError('UNAUTHENTICATED', 'the token does not name a user and a known role');
+  if (typeof claims.sub !== 'string' || !claims.sub || !ROLES.includes(role) || role === 'SYSTEM')
+    throw new DomainError('UNAUTHENTICATED', 'the token does not name a user and a known role');
   const present = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
   if (DISTRICT_ROLES.includes(role)) {
     if (!present(claims.dist)) throw new DomainError('UNAUTHENTICATED', `a ${role} token must carry the district claim (dist) of the district it acts for`);

@@ -25,5 +25,8 @@ export function auditKeys(cfg: EnvConfig): AuditKeys {
 }
 
 export function auditKeyId(verifyKey: KeyObject): string {
-  return createHash('sha256').update(verifyKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(verifyKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }

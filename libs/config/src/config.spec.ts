@@ -20,7 +20,8 @@ describe('configuration: safe defaults and production refusals', () => {
     const cfg = loadConfig({ HOST: '0.0.0.0', PUBLIC_URL: 'https://bedlink.example.org/api/' });
     expect(cfg.HOST).toBe('0.0.0.0');
     expect(cfg.PUBLIC_URL).toBe('https://bedlink.example.org/api');
-    for (const bad of ['ftp://x', 'bedlink.example.org', 'https://x/?a=1', 'https://x/#f', 'javascript:alert(1)']) expect(() => loadConfig({ PUBLIC_URL: bad })).toThrow(/PUBLIC_URL/);
+    for (const bad of ['ftp://x', 'bedlink.example.org', 'https://x/?a=1', 'https://x/#f', 'javascript:alert(1)'])
+      expect(() => loadConfig({ PUBLIC_URL: bad })).toThrow(/PUBLIC_URL/);
   });
 
   it.each([

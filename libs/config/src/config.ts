@@ -284,7 +284,23 @@ export class EnvConfig {
 }
 
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY', 'AUDIT_SIGNING_KEY'] as const;
-const OPTIONAL = ['JWT_PUBLIC_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE', 'JWT_ISSUER', 'JWT_AUDIENCE', 'HOST', 'WEBHOOK_ALLOW_PRIVATE_URLS', 'PUBLIC_URL', 'SEED_DEMO', 'MIGRATION_DATABASE_URL', 'AUDIT_VERIFY_KEY', 'JOB_SIGNING_KEY', 'AUTH_FAILURE_LIMIT', 'METRICS_TOKEN', 'CONSOLE_DIR'];
+const OPTIONAL = [
+  'JWT_PUBLIC_KEY',
+  'JWT_JWKS_URL',
+  'JWT_JWKS_FILE',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'HOST',
+  'WEBHOOK_ALLOW_PRIVATE_URLS',
+  'PUBLIC_URL',
+  'SEED_DEMO',
+  'MIGRATION_DATABASE_URL',
+  'AUDIT_VERIFY_KEY',
+  'JOB_SIGNING_KEY',
+  'AUTH_FAILURE_LIMIT',
+  'METRICS_TOKEN',
+  'CONSOLE_DIR',
+];
 
 /** The secrets still at their development default (printed at start outside production, refused in it). */
 export function developmentSecretsIn(cfg: EnvConfig): string[] {
@@ -306,7 +322,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
   if (cfg.NODE_ENV === 'production') {
-    if (cfg.WEBHOOK_ALLOW_PRIVATE_URLS) throw new Error('invalid configuration:\n  WEBHOOK_ALLOW_PRIVATE_URLS: private webhook targets are for tests and must not be allowed in production');
+    if (cfg.WEBHOOK_ALLOW_PRIVATE_URLS)
+      throw new Error('invalid configuration:\n  WEBHOOK_ALLOW_PRIVATE_URLS: private webhook targets are for tests and must not be allowed in production');
     const dev = developmentSecretsIn(cfg);
     if (dev.length) throw new Error(`invalid configuration:\n${dev.map((k) => `  ${k}: the development default must not be used in production`).join('\n')}`);
   }
@@ -323,7 +340,9 @@ export const ENV_CONFIG = Symbol('ENV_CONFIG');
  */
 export function assertNoDemoInProduction(cfg: EnvConfig, demoPresent: boolean): void {
   if (cfg.NODE_ENV === 'production' && demoPresent && !cfg.SEED_DEMO) {
-    throw new Error(`invalid configuration:\n  SEED_DEMO: the demo district "${DEMO_DISTRICT}" is seeded in this production database; set SEED_DEMO=1 only for a demo deployment`);
+    throw new Error(
+      `invalid configuration:\n  SEED_DEMO: the demo district "${DEMO_DISTRICT}" is seeded in this production database; set SEED_DEMO=1 only for a demo deployment`,
+    );
   }
 }
 

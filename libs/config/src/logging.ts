@@ -32,7 +32,15 @@ export function redactUrl(url: string | undefined): string | undefined {
   if (!url) return url;
   const q = url.indexOf('?');
   if (q < 0) return url;
-  return url.slice(0, q) + '?' + url.slice(q + 1).split('&').map((kv) => `${kv.split('=')[0]}=~`).join('&');
+  return (
+    url.slice(0, q) +
+    '?' +
+    url
+      .slice(q + 1)
+      .split('&')
+      .map((kv) => `${kv.split('=')[0]}=~`)
+      .join('&')
+  );
 }
 
 /**

@@ -1,19 +1,55 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { BED_KINDS, BedKind, DECLINE_REASONS, DECLINED_BY, DeclinedBy, DeclineReason, OfferStrategy, SERVICES, ServiceCode, STRATEGIES, Urgency, URGENCIES } from '@bedlink/domain';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import {
+  BED_KINDS,
+  BedKind,
+  DECLINE_REASONS,
+  DECLINED_BY,
+  DeclinedBy,
+  DeclineReason,
+  OfferStrategy,
+  SERVICES,
+  ServiceCode,
+  STRATEGIES,
+  Urgency,
+  URGENCIES,
+} from '@bedlink/domain';
 
 export class DraftReferralDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Client-chosen id (makes retries safe without an Idempotency-Key)' })
-  @IsOptional() @IsUUID() referralId?: string;
+  @IsOptional()
+  @IsUUID()
+  referralId?: string;
 
   @ApiProperty({ format: 'uuid' }) @IsUUID() patientId!: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The bed the patient occupies now; it goes to housekeeping (H) on discharge' })
-  @IsOptional() @IsUUID() originBedId?: string;
+  @IsOptional()
+  @IsUUID()
+  originBedId?: string;
 
   @ApiPropertyOptional({ enum: BED_KINDS, description: 'Where the patient is now when no bed is named (defaults from the institution type)' })
-  @IsOptional() @IsIn(BED_KINDS) originKind?: BedKind;
+  @IsOptional()
+  @IsIn(BED_KINDS)
+  originKind?: BedKind;
 
   @ApiProperty({ enum: BED_KINDS }) @IsIn(BED_KINDS) requestedKind!: BedKind;
 
@@ -28,33 +64,50 @@ export class DraftReferralDto {
   @ApiProperty({ maxLength: 4000 }) @IsString() @MinLength(1) @MaxLength(4000) clinicalSummary!: string;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 6, description: 'Unified elderly-care needs assessment grade' })
-  @IsOptional() @IsInt() @Min(0) @Max(6) careLevel?: number;
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(6)
+  careLevel?: number;
 
   @ApiProperty({ description: 'The patient (or guardian) consents to the referral' }) @IsBoolean() consent!: boolean;
 
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) expectedArrival?: string;
 
   @ApiPropertyOptional({ enum: ['AUTO', 'MANUAL'], default: 'MANUAL', description: 'AUTO: on submit, matching picks the targets and offers go out at once' })
-  @IsOptional() @IsIn(['AUTO', 'MANUAL']) dispatch?: 'AUTO' | 'MANUAL';
+  @IsOptional()
+  @IsIn(['AUTO', 'MANUAL'])
+  dispatch?: 'AUTO' | 'MANUAL';
 }
 
 export class SurgeDto {
   @ApiProperty({ type: [DraftReferralDto], description: 'Up to 500 referrals allocated together across the district' })
-  @IsArray() @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => DraftReferralDto) referrals!: DraftReferralDto[];
+  @IsArray()
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => DraftReferralDto)
+  referrals!: DraftReferralDto[];
 }
 
 export class ExtendOfferDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() targetInstitutionId!: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() targetBedId?: string;
-  @ApiPropertyOptional({ format: 'uuid', description: 'A home programme (HOME_SICKBED / HOME_CARE) of the target' }) @IsOptional() @IsUUID() targetProgrammeId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'A home programme (HOME_SICKBED / HOME_CARE) of the target' })
+  @IsOptional()
+  @IsUUID()
+  targetProgrammeId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() offerId?: string;
 }
 
 export class AcceptOfferDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'The bed the patient will have (defaults to the bed suggested in the offer)' })
-  @IsOptional() @IsUUID() bedId?: string;
+  @IsOptional()
+  @IsUUID()
+  bedId?: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'A home programme slot instead of a bed (HOME_SICKBED / HOME_CARE)' })
-  @IsOptional() @IsUUID() programmeId?: string;
+  @IsOptional()
+  @IsUUID()
+  programmeId?: string;
 }
 
 export class DeclineOfferDto {
@@ -74,12 +127,25 @@ export class RerouteTargetDto {
 }
 
 export class SubmitReferralDto {
-  @ApiPropertyOptional({ type: [RerouteTargetDto], description: 'Ranked targets; the engine offers by the referral strategy (BROADCAST: top N at once, CASCADE: one at a time), escalating when none is left' })
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => RerouteTargetDto) targets?: RerouteTargetDto[];
+  @ApiPropertyOptional({
+    type: [RerouteTargetDto],
+    description: 'Ranked targets; the engine offers by the referral strategy (BROADCAST: top N at once, CASCADE: one at a time), escalating when none is left',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => RerouteTargetDto)
+  targets?: RerouteTargetDto[];
 }
 
 export class RerouteDto extends ReasonDto {
-  @ApiProperty({ type: [RerouteTargetDto] }) @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => RerouteTargetDto) targets!: RerouteTargetDto[];
+  @ApiProperty({ type: [RerouteTargetDto] })
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => RerouteTargetDto)
+  targets!: RerouteTargetDto[];
   @ApiPropertyOptional({ enum: STRATEGIES }) @IsOptional() @IsIn(STRATEGIES) strategy?: OfferStrategy;
 }
 

@@ -1,7 +1,44 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsDateString, IsIn, IsInt, IsLatitude, IsLongitude, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { ASSESSMENT_TYPES, AssessmentType, BED_COMMANDS, BED_KINDS, BedCommand, BedKind, Direction, DIRECTIONS, HOME_BED_KINDS, INSTITUTION_TYPES, InstitutionType, SERVICES, ServiceCode, Sex, SEXES } from '@bedlink/domain';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsDateString,
+  IsIn,
+  IsInt,
+  IsLatitude,
+  IsLongitude,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import {
+  ASSESSMENT_TYPES,
+  AssessmentType,
+  BED_COMMANDS,
+  BED_KINDS,
+  BedCommand,
+  BedKind,
+  Direction,
+  DIRECTIONS,
+  HOME_BED_KINDS,
+  INSTITUTION_TYPES,
+  InstitutionType,
+  SERVICES,
+  ServiceCode,
+  Sex,
+  SEXES,
+} from '@bedlink/domain';
 
 export class RegisterInstitutionDto {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() id?: string;
@@ -21,7 +58,13 @@ export class RegisterBedDto {
   @ApiProperty({ enum: BED_KINDS }) @IsIn(BED_KINDS) kind!: BedKind;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(80) ward!: string;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(40) label!: string;
-  @ApiPropertyOptional({ enum: SERVICES, isArray: true }) @IsOptional() @IsArray() @ArrayMaxSize(10) @ArrayUnique() @IsIn(SERVICES, { each: true }) services?: ServiceCode[];
+  @ApiPropertyOptional({ enum: SERVICES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ArrayUnique()
+  @IsIn(SERVICES, { each: true })
+  services?: ServiceCode[];
   @ApiPropertyOptional({ enum: SEXES }) @IsOptional() @IsIn(SEXES) sexRestriction?: Sex;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(6) minCareLevel?: number;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(6) maxCareLevel?: number;
@@ -50,7 +93,10 @@ export class RegisterPatientDto {
   @ApiPropertyOptional({ enum: SEXES }) @IsOptional() @IsIn(SEXES) sex?: Sex;
   @ApiPropertyOptional({ type: CareAssessmentDto }) @IsOptional() @ValidateNested() @Type(() => CareAssessmentDto) assessment?: CareAssessmentDto;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() hardship?: boolean;
-  @ApiPropertyOptional({ format: 'uuid', description: 'Community health centre holding the family-doctor contract' }) @IsOptional() @IsUUID() familyDoctorInstitutionId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Community health centre holding the family-doctor contract' })
+  @IsOptional()
+  @IsUUID()
+  familyDoctorInstitutionId?: string;
 }
 
 export class RegisterProgrammeDto {
@@ -59,7 +105,13 @@ export class RegisterProgrammeDto {
   @ApiProperty({ enum: HOME_BED_KINDS }) @IsIn(HOME_BED_KINDS as BedKind[]) kind!: BedKind;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(120) name!: string;
   @ApiProperty({ minimum: 0, maximum: 10000 }) @IsInt() @Min(0) @Max(10000) capacity!: number;
-  @ApiPropertyOptional({ description: 'Street/area codes served', isArray: true, type: String }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @MaxLength(40, { each: true }) areaCodes?: string[];
+  @ApiPropertyOptional({ description: 'Street/area codes served', isArray: true, type: String })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsString({ each: true })
+  @MaxLength(40, { each: true })
+  areaCodes?: string[];
   @ApiPropertyOptional({ description: 'Radius served around the institution, km' }) @IsOptional() @IsNumber() @Min(0) @Max(200) radiusKm?: number;
   @ApiPropertyOptional({ enum: SERVICES, isArray: true }) @IsOptional() @IsArray() @ArrayUnique() @IsIn(SERVICES, { each: true }) services?: ServiceCode[];
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(6) minCareLevel?: number;
@@ -75,8 +127,18 @@ export class RegisterAgreementDto {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() id?: string;
   @ApiProperty({ format: 'uuid', description: 'The referring institution' }) @IsUUID() fromInstitutionId!: string;
   @ApiProperty({ format: 'uuid', description: 'The receiving institution' }) @IsUUID() toInstitutionId!: string;
-  @ApiPropertyOptional({ enum: BED_KINDS, isArray: true, description: 'Target kinds covered (empty: all)' }) @IsOptional() @IsArray() @ArrayUnique() @IsIn(BED_KINDS, { each: true }) kinds?: BedKind[];
-  @ApiPropertyOptional({ enum: DIRECTIONS, isArray: true, description: 'Directions covered (empty: all)' }) @IsOptional() @IsArray() @ArrayUnique() @IsIn(DIRECTIONS, { each: true }) directions?: Direction[];
+  @ApiPropertyOptional({ enum: BED_KINDS, isArray: true, description: 'Target kinds covered (empty: all)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(BED_KINDS, { each: true })
+  kinds?: BedKind[];
+  @ApiPropertyOptional({ enum: DIRECTIONS, isArray: true, description: 'Directions covered (empty: all)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(DIRECTIONS, { each: true })
+  directions?: Direction[];
 }
 
 export class UpdateAssessmentDto {

@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BED_KINDS, BED_STATUSES, DIRECTIONS, INSTITUTION_TYPES, OFFER_STATES, REFERRAL_STATES, RESERVATION_STATES, SERVICES, URGENCIES } from '@bedlink/domain';
+import {
+  BED_KINDS,
+  BED_STATUSES,
+  DIRECTIONS,
+  INSTITUTION_TYPES,
+  OFFER_STATES,
+  REFERRAL_STATES,
+  RESERVATION_STATES,
+  SERVICES,
+  URGENCIES,
+} from '@bedlink/domain';
 
 /*
  * Response shapes of the REST read side, for the OpenAPI document only (the handlers build
@@ -141,10 +151,20 @@ export class AuditVerification {
   @ApiProperty() ok!: boolean;
   @ApiProperty() records!: number;
   @ApiProperty() chains!: number;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Where the first break is, when ok is false' }) firstBreak?: Record<string, unknown>;
-  @ApiPropertyOptional({ enum: ['full', 'incremental'], description: 'incremental: signed checkpoints, then only the records after the last one' }) mode?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Where the first break is, when ok is false' }) firstBreak?: Record<
+    string,
+    unknown
+  >;
+  @ApiPropertyOptional({ enum: ['full', 'incremental'], description: 'incremental: signed checkpoints, then only the records after the last one' })
+  mode?: string;
   @ApiPropertyOptional({ description: 'signed checkpoints whose signatures were verified' }) checkpoints?: number;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'the last checkpoint {id, createdAt, coveringSeq, chains, digest}: compare with a copy kept outside the database' }) checkpoint?: Record<string, unknown> | null;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'the last checkpoint {id, createdAt, coveringSeq, chains, digest}: compare with a copy kept outside the database',
+  })
+  checkpoint?: Record<string, unknown> | null;
 }
 
 export class AuditRecordView {

@@ -9,7 +9,11 @@ export class IssueApiKeyDto {
   @ApiProperty({ enum: KEY_ROLES }) @IsIn(KEY_ROLES) role!: Role;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() institutionId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,40}$/) districtId?: string;
-  @ApiPropertyOptional({ description: 'days until the key expires (default API_KEY_DEFAULT_DAYS, at most API_KEY_MAX_DAYS)', minimum: 1 }) @IsOptional() @IsInt() @Min(1) expiresInDays?: number;
+  @ApiPropertyOptional({ description: 'days until the key expires (default API_KEY_DEFAULT_DAYS, at most API_KEY_MAX_DAYS)', minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expiresInDays?: number;
 }
 
 export class PatientLookupQuery {

@@ -47,7 +47,15 @@ export interface EventJob {
   aggregateType: string;
   aggregateId: string;
   payload: Record<string, unknown>;
-  metadata: { actor: Actor; correlationId: string; causationId: string | null; commandId: string; occurredAt: string; aggregateSeq: number; reason: string | null };
+  metadata: {
+    actor: Actor;
+    correlationId: string;
+    causationId: string | null;
+    commandId: string;
+    occurredAt: string;
+    aggregateSeq: number;
+    reason: string | null;
+  };
   /** Commit → relay timestamps, for the e2e latency figure. */
   committedAt: string;
 }

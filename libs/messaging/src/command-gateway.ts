@@ -33,17 +33,26 @@ export class CommandGateway {
   ) {}
 
   static commandId(actor: Actor, key: string): string {
-    return 'c' + createHash('sha256').update(`${actor.userId}\n${actor.institutionId ?? ''}\n${key}`).digest('hex').slice(0, 40);
+    return (
+      'c' +
+      createHash('sha256')
+        .update(`${actor.userId}\n${actor.institutionId ?? ''}\n${key}`)
+        .digest('hex')
+        .slice(0, 40)
+    );
   }
 
   async dispatch(type: CommandName, payload: Record<string, unknown>, actor: Actor, opts: DispatchOptions): Promise<DispatchResult> {
     const commandId = opts.idempotencyKey ? CommandGateway.commandId(actor, opts.idempotencyKey) : 'c' + randomUUID().replace(/-/g, '');
-    const fingerprint = createHash('sha256').update(`${type}\n${JSON.stringify(payload)}`).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(`${type}\n${JSON.stringify(payload)}`)
+      .digest('hex');
 
     if (opts.idempotencyKey) {
       const done = await this.lookup(commandId);
       if (done) {
-        if (done.fingerprint && done.fingerprint !== fingerprint) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
+        if (done.fingerprint && done.fingerprint !== fingerprint)
+          throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
         return { status: 'completed', commandId, outcome: done };
       }
     }
@@ -58,7 +67,11 @@ export class CommandGateway {
     };
     let job: Job<SealedCommandJob, SealedOutcome>;
     try {
-      job = await this.queue.add(type, this.seal.seal(commandId, data), jobOptions('command', { jobId: commandId, priority: URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'] }));
+      job = await this.queue.add(
+        type,
+        this.seal.seal(commandId, data),
+        jobOptions('command', { jobId: commandId, priority: URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'] }),
+      );
     } catch {
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }

@@ -20,14 +20,30 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   {
     name: 'bed-board',
     queue: QUEUES.projections,
-    types: ['BedRegistered', 'BedStatusChanged', 'BedReserved', 'ReservationReleased', 'ReservationExpired', 'ProgrammeRegistered', 'ProgrammeCapacityChanged', 'PatientEnrolled', 'EnrolmentEnded'],
+    types: [
+      'BedRegistered',
+      'BedStatusChanged',
+      'BedReserved',
+      'ReservationReleased',
+      'ReservationExpired',
+      'ProgrammeRegistered',
+      'ProgrammeCapacityChanged',
+      'PatientEnrolled',
+      'EnrolmentEnded',
+    ],
     inbox: true,
   },
   { name: 'journey', queue: QUEUES.projections, types: ['TransferStarted', 'PatientAdmitted'], inbox: true },
   { name: 'timers', queue: QUEUES.timers, types: ['OfferExtended', 'BedReserved'], inbox: false },
   // Subscriptions filter by type at fan-out time (they change at run time), so this consumer takes every event
   // but the credential ones: an endpoint is not told about keys and endpoints (the audit log is).
-  { name: 'webhooks', queue: QUEUES.webhookEvents, types: 'ALL', except: ['ApiKeyIssued', 'ApiKeyRevoked', 'WebhookSubscriptionCreated', 'WebhookSubscriptionDeleted'], inbox: true },
+  {
+    name: 'webhooks',
+    queue: QUEUES.webhookEvents,
+    types: 'ALL',
+    except: ['ApiKeyIssued', 'ApiKeyRevoked', 'WebhookSubscriptionCreated', 'WebhookSubscriptionDeleted'],
+    inbox: true,
+  },
   { name: 'kpis', queue: QUEUES.kpiEvents, types: ['OfferAccepted', 'OfferDeclined', 'OfferExpired', 'ReferralEscalated'], inbox: true },
 ];
 

@@ -23,7 +23,11 @@ function freshOptions(source: QueueName, budget?: RetryBudget): JobsOptions {
  * catalogue's options (JOBS) for its queue. The dead-letter entry is removed, so a new final
  * failure files a new one.
  */
-export async function redriveDeadLetters(deadLetter: Queue<DeadLetterJob>, sources: Partial<Record<QueueName, Queue>>, opts: { limit?: number; budget?: RetryBudget } = {}): Promise<RedriveReport> {
+export async function redriveDeadLetters(
+  deadLetter: Queue<DeadLetterJob>,
+  sources: Partial<Record<QueueName, Queue>>,
+  opts: { limit?: number; budget?: RetryBudget } = {},
+): Promise<RedriveReport> {
   const jobs = await deadLetter.getJobs(['waiting'], 0, (opts.limit ?? 1000) - 1, true);
   let redriven = 0;
   let skipped = 0;
@@ -35,7 +39,8 @@ export async function redriveDeadLetters(deadLetter: Queue<DeadLetterJob>, sourc
     }
     const original = await q.getJob(dl.data.jobId);
     if (original && (await original.isFailed())) await original.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-    else if (!original) await q.add(dl.data.name, dl.data.data, { ...freshOptions(dl.data.source, opts.budget), attempts: dl.data.attempts, jobId: dl.data.jobId });
+    else if (!original)
+      await q.add(dl.data.name, dl.data.data, { ...freshOptions(dl.data.source, opts.budget), attempts: dl.data.attempts, jobId: dl.data.jobId });
     else {
       // still waiting or running (a redrive already happened): leave the entry for a later look
       skipped++;

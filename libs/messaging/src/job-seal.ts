@@ -48,7 +48,8 @@ export class JobSeal {
     } catch {
       throw new JobSignatureError('command job signature is invalid');
     }
-    if (inner.jobId !== jobId || !inner.job || inner.job.type !== (data as SealedCommandJob).type) throw new JobSignatureError('command job signature is for another job');
+    if (inner.jobId !== jobId || !inner.job || inner.job.type !== (data as SealedCommandJob).type)
+      throw new JobSignatureError('command job signature is for another job');
     return inner.job;
   }
 

@@ -34,7 +34,12 @@ export const JOBS = {
   /** A client's command (API): retried on infrastructure errors, results kept a day. */
   command: {
     queue: QUEUES.commands,
-    options: () => ({ attempts: 6, backoff: { type: 'exponential', delay: 250 }, removeOnComplete: { age: DAY_S, count: 200_000 }, removeOnFail: { age: 7 * DAY_S } }),
+    options: () => ({
+      attempts: 6,
+      backoff: { type: 'exponential', delay: 250 },
+      removeOnComplete: { age: DAY_S, count: 200_000 },
+      removeOnFail: { age: 7 * DAY_S },
+    }),
   },
   /** ExpireOffer / ExpireReservation issued by a deadline that fell due. */
   'expire-command': {
@@ -44,8 +49,14 @@ export const JOBS = {
   /** WarnOfferDeadline / LapseReturnHold: a notice the watchdog issues again if it is lost. */
   'notice-command': { queue: QUEUES.commands, options: () => ({ attempts: 3, removeOnComplete: { age: 3600 } }) },
   /** Delayed job armed per offer / hold; it enqueues the expire command when it falls due. */
-  'expire-offer': { queue: QUEUES.deadlines, options: () => ({ attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: DAY_S } }) },
-  'expire-reservation': { queue: QUEUES.deadlines, options: () => ({ attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: DAY_S } }) },
+  'expire-offer': {
+    queue: QUEUES.deadlines,
+    options: () => ({ attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: DAY_S } }),
+  },
+  'expire-reservation': {
+    queue: QUEUES.deadlines,
+    options: () => ({ attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: DAY_S } }),
+  },
   /** Delayed job at a fraction of an offer's window: warns the receiver. */
   'warn-offer': { queue: QUEUES.deadlines, options: () => ({ attempts: 3, removeOnComplete: { age: 3600 } }) },
   /** An outbox row relayed to a consumer queue (job id = event id). */
@@ -53,7 +64,12 @@ export const JOBS = {
     queue: ROUTED,
     options: (b?: RetryBudget) => {
       const { EVENT_RETRY_ATTEMPTS, EVENT_RETRY_BACKOFF_MS } = need(b, 'event');
-      return { attempts: EVENT_RETRY_ATTEMPTS, backoff: { type: 'exponential', delay: EVENT_RETRY_BACKOFF_MS }, removeOnComplete: { age: 3600, count: 50_000 }, removeOnFail: { age: 7 * DAY_S } };
+      return {
+        attempts: EVENT_RETRY_ATTEMPTS,
+        backoff: { type: 'exponential', delay: EVENT_RETRY_BACKOFF_MS },
+        removeOnComplete: { age: 3600, count: 50_000 },
+        removeOnFail: { age: 7 * DAY_S },
+      };
     },
   },
   /** One signed POST per (subscription, event). */
@@ -61,7 +77,12 @@ export const JOBS = {
     queue: QUEUES.webhookDeliveries,
     options: (b?: RetryBudget) => {
       const { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_BACKOFF_MS } = need(b, 'webhook-delivery');
-      return { attempts: WEBHOOK_MAX_ATTEMPTS, backoff: { type: 'exponential', delay: WEBHOOK_BACKOFF_MS }, removeOnComplete: { age: DAY_S }, removeOnFail: { age: 7 * DAY_S } };
+      return {
+        attempts: WEBHOOK_MAX_ATTEMPTS,
+        backoff: { type: 'exponential', delay: WEBHOOK_BACKOFF_MS },
+        removeOnComplete: { age: DAY_S },
+        removeOnFail: { age: 7 * DAY_S },
+      };
     },
   },
   /** A job that used its last attempt; nobody consumes it (operators look, then redrive). */

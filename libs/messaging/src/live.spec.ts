@@ -2,7 +2,14 @@ import { Actor } from '@bedlink/domain';
 import type { LiveEvent } from '@bedlink/contracts';
 import { liveEventFor, liveEventVisibleTo } from './live';
 
-const ev = (type: string, payload: Record<string, unknown>, aggregateType = 'Referral'): LiveEvent => ({ id: 'e1', type, aggregateType, aggregateId: 'a1', occurredAt: '2026-01-01T00:00:00.000Z', payload });
+const ev = (type: string, payload: Record<string, unknown>, aggregateType = 'Referral'): LiveEvent => ({
+  id: 'e1',
+  type,
+  aggregateType,
+  aggregateId: 'a1',
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  payload,
+});
 const coord = (inst: string): Actor => ({ userId: 'u', role: 'COMMUNITY_COORDINATOR', institutionId: inst, districtId: 'd1' });
 const district = (d: string | null): Actor => ({ userId: 'dc', role: 'DISTRICT_COORDINATOR', institutionId: null, districtId: d });
 

@@ -14,7 +14,13 @@ export function signWebhook(secret: string, body: string, t: number): string {
 export type SignatureCheck = { ok: true; t: number } | { ok: false; reason: 'malformed' | 'mismatch' | 'stale' };
 
 /** What a receiver runs (and the tests do): the raw body, not a re-serialised one. */
-export function verifyWebhookSignature(secret: string, header: string | null | undefined, body: string, nowS = Math.floor(Date.now() / 1000), windowS = WEBHOOK_REPLAY_WINDOW_S): SignatureCheck {
+export function verifyWebhookSignature(
+  secret: string,
+  header: string | null | undefined,
+  body: string,
+  nowS = Math.floor(Date.now() / 1000),
+  windowS = WEBHOOK_REPLAY_WINDOW_S,
+): SignatureCheck {
   const parts = new Map((header ?? '').split(',').map((kv) => kv.trim().split('=', 2) as [string, string]));
   const t = Number(parts.get('t'));
   const v1 = parts.get('v1');

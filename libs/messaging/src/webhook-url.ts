@@ -59,7 +59,10 @@ export interface PinnedTarget {
  * to is not public unicast. The answer is pinned: deliver with {@link postPinned}, which connects to
  * that exact address, so a second lookup (DNS rebinding between check and connect) never happens.
  */
-export async function resolveWebhookTarget(rawUrl: string, opts: { resolver?: HostResolver; allowPrivate?: boolean } = {}): Promise<{ target: PinnedTarget } | { refused: string; retryable?: boolean }> {
+export async function resolveWebhookTarget(
+  rawUrl: string,
+  opts: { resolver?: HostResolver; allowPrivate?: boolean } = {},
+): Promise<{ target: PinnedTarget } | { refused: string; retryable?: boolean }> {
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -102,14 +105,20 @@ export async function privateTargetReason(url: string, resolver?: HostResolver):
  */
 export function postPinned(target: PinnedTarget, opts: { headers: Record<string, string>; body: string; timeoutMs: number }): Promise<{ status: number }> {
   const pinned: LookupFunction = (_host, options, cb) => {
-    if ((options as { all?: boolean }).all) (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: target.address, family: target.family }]);
+    if ((options as { all?: boolean }).all)
+      (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: target.address, family: target.family }]);
     else cb(null, target.address, target.family);
   };
   const send = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(
       target.url,
-      { method: 'POST', headers: { ...opts.headers, 'content-length': String(Buffer.byteLength(opts.body)) }, lookup: pinned, signal: AbortSignal.timeout(opts.timeoutMs) },
+      {
+        method: 'POST',
+        headers: { ...opts.headers, 'content-length': String(Buffer.byteLength(opts.body)) },
+        lookup: pinned,
+        signal: AbortSignal.timeout(opts.timeoutMs),
+      },
       (res: IncomingMessage) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0 }));

@@ -35,19 +35,54 @@ describe('webhook body', () => {
 
   it('never carries a patient identifier, even if a payload had one', () => {
     const b = JSON.parse(
-      webhookBody({ eventId: 'e', type: 'PatientRegistered', aggregateType: 'Patient', aggregateId: 'p', metadata: meta, payload: { patientId: 'p', name: '张三', residentId: '310104194603151234', phone: '138', nested: { birthDate: '1946-03-15' }, sex: 'F' } }),
+      webhookBody({
+        eventId: 'e',
+        type: 'PatientRegistered',
+        aggregateType: 'Patient',
+        aggregateId: 'p',
+        metadata: meta,
+        payload: { patientId: 'p', name: '张三', residentId: '310104194603151234', phone: '138', nested: { birthDate: '1946-03-15' }, sex: 'F' },
+      }),
     );
-    expect(b).toEqual({ id: 'e', type: 'PatientRegistered', occurredAt: meta.occurredAt, aggregateType: 'Patient', aggregateId: 'p', data: { patientId: 'p', nested: {}, sex: 'F' } });
+    expect(b).toEqual({
+      id: 'e',
+      type: 'PatientRegistered',
+      occurredAt: meta.occurredAt,
+      aggregateType: 'Patient',
+      aggregateId: 'p',
+      data: { patientId: 'p', nested: {}, sex: 'F' },
+    });
     // an institution's public name stays
-    const i = JSON.parse(webhookBody({ eventId: 'e', type: 'InstitutionRegistered', aggregateType: 'Institution', aggregateId: 'i', metadata: meta, payload: { name: '社区中心', phone: '1' } }));
+    const i = JSON.parse(
+      webhookBody({
+        eventId: 'e',
+        type: 'InstitutionRegistered',
+        aggregateType: 'Institution',
+        aggregateId: 'i',
+        metadata: meta,
+        payload: { name: '社区中心', phone: '1' },
+      }),
+    );
     expect(i.data).toEqual({ name: '社区中心' });
   });
 });
 
 describe('webhook targets (SSRF guard)', () => {
-
   it('classes loopback, private, link-local and mapped addresses as private, public ones not', () => {
-    for (const ip of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1']) expect(isPrivateAddress(ip)).toBe(true);
+    for (const ip of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+    ])
+      expect(isPrivateAddress(ip)).toBe(true);
     for (const ip of ['8.8.8.8', '172.32.0.1', '2001:4860:4860::8888', '::ffff:8.8.8.8']) expect(isPrivateAddress(ip)).toBe(false);
   });
 

@@ -46,7 +46,11 @@ export class ApiKeyStore {
    * only the prefix and the hash travel on through the command queue into Postgres.
    */
   static newKey(): { key: string; prefix: string; keyHash: string } {
-    const prefix = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+    const prefix = randomBytes(9)
+      .toString('base64url')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '0')
+      .slice(0, 12);
     const key = `blk_${prefix}_${randomBytes(32).toString('base64url')}`;
     return { key, prefix, keyHash: sha256(key) };
   }
@@ -73,7 +77,9 @@ export class ApiKeyStore {
     const scope = DISTRICT_ROLES.includes(r.role) ? r.district_id : r.institution_id;
     if (!scope) throw new DomainError('UNAUTHENTICATED', `the API key has no ${DISTRICT_ROLES.includes(r.role) ? 'district' : 'institution'} to act for`);
     // last-used is coarse (a minute) so a busy client does not write a row per request
-    await this.ds.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [r.id]);
+    await this.ds.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [
+      r.id,
+    ]);
     return { userId: `apikey:${r.id}`, role: r.role, institutionId: DISTRICT_ROLES.includes(r.role) ? null : r.institution_id, districtId: r.district_id };
   }
 }

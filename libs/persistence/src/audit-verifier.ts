@@ -32,7 +32,17 @@ export interface AuditReport {
   checkpoint?: CheckpointInfo | null;
 }
 
-const HEAD_TABLES: Record<string, string> = { Referral: 'referrals', Bed: 'beds', Institution: 'institutions', Patient: 'patients', DistrictPolicy: 'district_policies', Programme: 'home_programmes', Agreement: 'cooperation_agreements', ApiKey: 'api_keys', WebhookSubscription: 'webhook_subscriptions' };
+const HEAD_TABLES: Record<string, string> = {
+  Referral: 'referrals',
+  Bed: 'beds',
+  Institution: 'institutions',
+  Patient: 'patients',
+  DistrictPolicy: 'district_policies',
+  Programme: 'home_programmes',
+  Agreement: 'cooperation_agreements',
+  ApiKey: 'api_keys',
+  WebhookSubscription: 'webhook_subscriptions',
+};
 
 /**
  * Recomputes every per-aggregate hash chain (or one aggregate's) and names the first record
@@ -65,7 +75,10 @@ export async function verifyAuditChains(ds: DataSource, opts: { aggregateId?: st
     if (opts.aggregateId) {
       params.push(opts.aggregateId);
       where = `WHERE aggregate_id = $2`;
-      if (cursor) { params.push(cursor.seq); where += ` AND aggregate_seq > $3`; }
+      if (cursor) {
+        params.push(cursor.seq);
+        where += ` AND aggregate_seq > $3`;
+      }
     } else if (cursor) {
       params.push(cursor.id, cursor.seq);
       where = `WHERE (aggregate_id, aggregate_seq) > ($2::uuid, $3)`;
@@ -124,7 +137,12 @@ export async function verifyAuditChains(ds: DataSource, opts: { aggregateId?: st
     for (const h of ids) {
       const s = byId.get(h.id);
       if (s && (s.chain_seq !== h.seq || s.chain_hash !== h.hash)) {
-        return { ok: false, records, chains, firstBreak: { seq: '?', aggregateType: type, aggregateId: h.id, aggregateSeq: s.chain_seq, problem: 'HEAD_MISMATCH' } };
+        return {
+          ok: false,
+          records,
+          chains,
+          firstBreak: { seq: '?', aggregateType: type, aggregateId: h.id, aggregateSeq: s.chain_seq, problem: 'HEAD_MISMATCH' },
+        };
       }
     }
   }
@@ -181,7 +199,13 @@ export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject
        LEFT JOIN LATERAL (SELECT DISTINCT ON (aggregate_id) aggregate_type AS t, aggregate_id::text AS id, aggregate_seq AS seq, hash FROM audit_log ORDER BY aggregate_id, aggregate_seq DESC) h ON true`,
     );
     const heads = rows.filter((r) => r.id).map((r) => ({ t: r.t!, id: r.id!, seq: r.seq!, hash: r.hash! }));
-    const c = { createdAt: new Date().toISOString(), coveringSeq: rows[0]?.covering ?? '0', chains: heads.length, digest: headsDigest(heads), prevSignature: (prev?.signature as string | undefined) ?? null };
+    const c = {
+      createdAt: new Date().toISOString(),
+      coveringSeq: rows[0]?.covering ?? '0',
+      chains: heads.length,
+      digest: headsDigest(heads),
+      prevSignature: (prev?.signature as string | undefined) ?? null,
+    };
     const signature = sign(null, checkpointMessage(c), signingKey).toString('base64');
     const [{ id }] = await em.query(
       `INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, heads, prev_signature, key_id, signature) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) RETURNING id::text AS id`,
@@ -201,15 +225,37 @@ interface CheckpointRow {
   signature: string;
 }
 
-const infoOf = (c: CheckpointRow): CheckpointInfo => ({ id: c.id, createdAt: c.created_at.toISOString(), coveringSeq: c.covering_seq, chains: c.chains, digest: c.digest });
-const cpBreak = (c: CheckpointRow, problem: AuditBreak['problem'], at: Partial<AuditBreak> = {}): AuditBreak => ({ seq: c.covering_seq, aggregateType: '?', aggregateId: '?', aggregateSeq: 0, checkpointId: c.id, problem, ...at });
+const infoOf = (c: CheckpointRow): CheckpointInfo => ({
+  id: c.id,
+  createdAt: c.created_at.toISOString(),
+  coveringSeq: c.covering_seq,
+  chains: c.chains,
+  digest: c.digest,
+});
+const cpBreak = (c: CheckpointRow, problem: AuditBreak['problem'], at: Partial<AuditBreak> = {}): AuditBreak => ({
+  seq: c.covering_seq,
+  aggregateType: '?',
+  aggregateId: '?',
+  aggregateSeq: 0,
+  checkpointId: c.id,
+  problem,
+  ...at,
+});
 
 /** Every signature, and the link of each checkpoint to the one before (one removed from the middle shows). */
 async function checkSignatures(ds: DataSource, verifyKey: KeyObject): Promise<{ list: CheckpointRow[]; bad?: AuditBreak }> {
-  const list: CheckpointRow[] = await ds.query(`SELECT id::text, created_at, covering_seq::text, chains, digest, prev_signature, signature FROM audit_checkpoints ORDER BY id`);
+  const list: CheckpointRow[] = await ds.query(
+    `SELECT id::text, created_at, covering_seq::text, chains, digest, prev_signature, signature FROM audit_checkpoints ORDER BY id`,
+  );
   let prev: CheckpointRow | null = null;
   for (const c of list) {
-    const msg = checkpointMessage({ createdAt: c.created_at.toISOString(), coveringSeq: c.covering_seq, chains: c.chains, digest: c.digest, prevSignature: c.prev_signature });
+    const msg = checkpointMessage({
+      createdAt: c.created_at.toISOString(),
+      coveringSeq: c.covering_seq,
+      chains: c.chains,
+      digest: c.digest,
+      prevSignature: c.prev_signature,
+    });
     if (!verify(null, msg, verifyKey, Buffer.from(c.signature, 'base64'))) return { list, bad: cpBreak(c, 'CHECKPOINT_SIGNATURE') };
     if (c.prev_signature !== (prev?.signature ?? null)) return { list, bad: cpBreak(c, 'CHECKPOINT_CHAIN') };
     prev = c;
@@ -253,9 +299,20 @@ function checkRecord(r: any, current: ChainState): AuditBreak['problem'] | null 
   if (r.aggregate_seq !== current.seq + 1) return 'SEQUENCE_GAP';
   if (r.prev_hash !== current.hash) return 'BROKEN_LINK';
   const expected = auditHash({
-    aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, aggregateSeq: r.aggregate_seq, eventId: r.event_id, eventType: r.event_type, payload: r.payload,
-    actorUser: r.actor_user, actorRole: r.actor_role, actorInstitution: r.actor_institution, reason: r.reason, correlationId: r.correlation_id, causationId: r.causation_id,
-    occurredAt: r.occurred_at, prevHash: r.prev_hash,
+    aggregateType: r.aggregate_type,
+    aggregateId: r.aggregate_id,
+    aggregateSeq: r.aggregate_seq,
+    eventId: r.event_id,
+    eventType: r.event_type,
+    payload: r.payload,
+    actorUser: r.actor_user,
+    actorRole: r.actor_role,
+    actorInstitution: r.actor_institution,
+    reason: r.reason,
+    correlationId: r.correlation_id,
+    causationId: r.causation_id,
+    occurredAt: r.occurred_at,
+    prevHash: r.prev_hash,
   });
   return expected === r.hash ? null : 'HASH_MISMATCH';
 }
@@ -268,7 +325,8 @@ async function checkStoredHeads(ds: DataSource, heads: ChainState[]): Promise<Au
     const byId = new Map(stored.map((s) => [s.id, s]));
     for (const h of ids) {
       const s = byId.get(h.id);
-      if (s && (s.chain_seq !== h.seq || s.chain_hash !== h.hash)) return { seq: '?', aggregateType: type, aggregateId: h.id, aggregateSeq: s.chain_seq, problem: 'HEAD_MISMATCH' };
+      if (s && (s.chain_seq !== h.seq || s.chain_hash !== h.hash))
+        return { seq: '?', aggregateType: type, aggregateId: h.id, aggregateSeq: s.chain_seq, problem: 'HEAD_MISMATCH' };
     }
   }
   return null;
@@ -279,7 +337,9 @@ async function checkStoredHeads(ds: DataSource, heads: ChainState[]): Promise<Au
  * stored head moved from the signed one, are walked from the signed head (not from genesis).
  */
 async function verifyAfter(ds: DataSource, c: CheckpointRow, signed: Map<string, Head>, pageSize: number): Promise<AuditReport> {
-  const ids = new Set<string>((await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE seq > $1`, [c.covering_seq])).map((r: { id: string }) => r.id));
+  const ids = new Set<string>(
+    (await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE seq > $1`, [c.covering_seq])).map((r: { id: string }) => r.id),
+  );
   for (const table of Object.values(HEAD_TABLES)) {
     const moved = await ds.query(
       `SELECT t.id::text AS id FROM ${table} t
@@ -310,7 +370,13 @@ async function verifyAfter(ds: DataSource, c: CheckpointRow, signed: Map<string,
         current = { id: r.aggregate_id, type: r.aggregate_type, seq: h?.seq ?? 0, hash: h?.hash ?? GENESIS_HASH };
       }
       const problem = checkRecord(r, current);
-      if (problem) return { ok: false, records, chains: ends.length + 1, firstBreak: { seq: r.seq, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, aggregateSeq: r.aggregate_seq, problem } };
+      if (problem)
+        return {
+          ok: false,
+          records,
+          chains: ends.length + 1,
+          firstBreak: { seq: r.seq, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, aggregateSeq: r.aggregate_seq, problem },
+        };
       current.seq = r.aggregate_seq;
       current.hash = r.hash;
     }
@@ -326,7 +392,10 @@ async function verifyAfter(ds: DataSource, c: CheckpointRow, signed: Map<string,
  * now at those positions and the records after it; or (full) every record from genesis and every
  * checkpoint's heads. Without any checkpoint, incremental is full.
  */
-export async function verifyAudit(ds: DataSource, opts: { verifyKey: KeyObject; full?: boolean; pageSize?: number; districtId?: string }): Promise<AuditReport> {
+export async function verifyAudit(
+  ds: DataSource,
+  opts: { verifyKey: KeyObject; full?: boolean; pageSize?: number; districtId?: string },
+): Promise<AuditReport> {
   const { list, bad } = await checkSignatures(ds, opts.verifyKey);
   const last = list[list.length - 1];
   const meta = { checkpoints: list.length, checkpoint: last ? infoOf(last) : null };
@@ -335,9 +404,15 @@ export async function verifyAudit(ds: DataSource, opts: { verifyKey: KeyObject; 
     // Scoped to one district: its chains from genesis, then the last checkpoint's heads of those chains.
     const chains = await verifyAuditChains(ds, { districtId: opts.districtId, pageSize: opts.pageSize });
     if (!chains.ok || !last) return { ...chains, mode: 'full', ...meta };
-    const ids = new Set<string>((await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE ${DISTRICT_AGGREGATES('$1')}`, [opts.districtId])).map((r: { id: string }) => r.id));
+    const ids = new Set<string>(
+      (await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE ${DISTRICT_AGGREGATES('$1')}`, [opts.districtId])).map(
+        (r: { id: string }) => r.id,
+      ),
+    );
     const r = await checkCheckpointHeads(ds, last, ids);
-    return r.bad ? { ok: false, records: chains.records, chains: chains.chains, firstBreak: r.bad, mode: 'full', ...meta } : { ...chains, mode: 'full', ...meta };
+    return r.bad
+      ? { ok: false, records: chains.records, chains: chains.chains, firstBreak: r.bad, mode: 'full', ...meta }
+      : { ...chains, mode: 'full', ...meta };
   }
   if (opts.full || !last) {
     const chains = await verifyAuditChains(ds, { pageSize: opts.pageSize });
@@ -354,8 +429,15 @@ export async function verifyAudit(ds: DataSource, opts: { verifyKey: KeyObject; 
 }
 
 /** Verifies (incrementally) and, only when the trail holds, signs a new checkpoint over it. */
-export async function verifyAndCheckpoint(ds: DataSource, keys: { verifyKey: KeyObject; signingKey?: KeyObject }, opts: { full?: boolean; onlyIfChanged?: boolean } = {}): Promise<{ report: AuditReport; written: CheckpointInfo | null }> {
+export async function verifyAndCheckpoint(
+  ds: DataSource,
+  keys: { verifyKey: KeyObject; signingKey?: KeyObject },
+  opts: { full?: boolean; onlyIfChanged?: boolean } = {},
+): Promise<{ report: AuditReport; written: CheckpointInfo | null }> {
   const report = await verifyAudit(ds, { verifyKey: keys.verifyKey, full: opts.full });
-  const written = report.ok && keys.signingKey ? await writeAuditCheckpoint(ds, keys.signingKey, { onlyIfChanged: opts.onlyIfChanged === true } as { onlyIfChanged: true }) : null;
+  const written =
+    report.ok && keys.signingKey
+      ? await writeAuditCheckpoint(ds, keys.signingKey, { onlyIfChanged: opts.onlyIfChanged === true } as { onlyIfChanged: true })
+      : null;
   return { report, written };
 }

@@ -107,7 +107,10 @@ export async function rebuildBedBoard(em: EntityManager): Promise<number> {
   let n = 0;
   let after = '0';
   for (;;) {
-    const rows: any[] = await em.query(`SELECT seq::text, event_id, event_type, payload FROM audit_log WHERE event_type = ANY($1) AND seq > $2 ORDER BY seq LIMIT 5000`, [BED_BOARD_EVENTS, after]);
+    const rows: any[] = await em.query(
+      `SELECT seq::text, event_id, event_type, payload FROM audit_log WHERE event_type = ANY($1) AND seq > $2 ORDER BY seq LIMIT 5000`,
+      [BED_BOARD_EVENTS, after],
+    );
     for (const r of rows) {
       await applyBedBoard(em, r.event_type, r.payload);
       n++;
@@ -116,6 +119,8 @@ export async function rebuildBedBoard(em: EntityManager): Promise<number> {
     after = rows[rows.length - 1].seq;
   }
   // The replayed events are now in the board: record them so live delivery does not count them twice.
-  await em.query(`INSERT INTO inbox (consumer, event_id) SELECT 'bed-board', event_id FROM audit_log WHERE event_type = ANY($1) ON CONFLICT DO NOTHING`, [BED_BOARD_EVENTS]);
+  await em.query(`INSERT INTO inbox (consumer, event_id) SELECT 'bed-board', event_id FROM audit_log WHERE event_type = ANY($1) ON CONFLICT DO NOTHING`, [
+    BED_BOARD_EVENTS,
+  ]);
   return n;
 }

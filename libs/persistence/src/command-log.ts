@@ -10,7 +10,10 @@ export async function findCommandOutcome(ds: DataSource, commandId: string): Pro
 }
 
 /** A refused command is final for its key too: a retry gets the same refusal, not a second try. */
-export async function recordCommandFailure(ds: DataSource, c: { id: string; type: string; actorUser: string; actorInstitution: string | null; correlationId: string; error: object; fingerprint?: string }): Promise<void> {
+export async function recordCommandFailure(
+  ds: DataSource,
+  c: { id: string; type: string; actorUser: string; actorInstitution: string | null; correlationId: string; error: object; fingerprint?: string },
+): Promise<void> {
   await ds.query(
     `INSERT INTO command_log (id, command_type, actor_user, actor_institution, ok, result, correlation_id, fingerprint) VALUES ($1, $2, $3, $4, false, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
     [c.id, c.type, c.actorUser, c.actorInstitution, JSON.stringify(c.error), c.correlationId, c.fingerprint ?? null],

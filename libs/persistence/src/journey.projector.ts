@@ -42,12 +42,23 @@ export interface Stay {
  * move, each ending when the next move set off.
  */
 export async function journeyOf(em: EntityManager, patientId: string): Promise<Stay[]> {
-  const moves: any[] = await em.query(`SELECT * FROM patient_movements WHERE patient_id = $1 AND admitted_at IS NOT NULL ORDER BY admitted_at, referral_id`, [patientId]);
+  const moves: any[] = await em.query(`SELECT * FROM patient_movements WHERE patient_id = $1 AND admitted_at IS NOT NULL ORDER BY admitted_at, referral_id`, [
+    patientId,
+  ]);
   const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
   const stays: Stay[] = [];
   if (moves.length) {
     const m = moves[0];
-    stays.push({ seq: 1, kind: m.origin_kind, institutionId: m.origin_institution_id, bedId: m.origin_bed_id, programmeId: null, from: null, to: iso(m.started_at ?? m.admitted_at), referralId: null });
+    stays.push({
+      seq: 1,
+      kind: m.origin_kind,
+      institutionId: m.origin_institution_id,
+      bedId: m.origin_bed_id,
+      programmeId: null,
+      from: null,
+      to: iso(m.started_at ?? m.admitted_at),
+      referralId: null,
+    });
   }
   moves.forEach((m, i) => {
     const next = moves[i + 1];
@@ -71,6 +82,8 @@ export async function rebuildJourney(em: EntityManager): Promise<number> {
   await em.query(`DELETE FROM inbox WHERE consumer = 'journey'`);
   const rows: any[] = await em.query(`SELECT event_type, payload, occurred_at FROM audit_log WHERE event_type = ANY($1) ORDER BY seq`, [JOURNEY_EVENTS]);
   for (const r of rows) await applyJourney(em, r.event_type, r.payload, r.occurred_at);
-  await em.query(`INSERT INTO inbox (consumer, event_id) SELECT 'journey', event_id FROM audit_log WHERE event_type = ANY($1) ON CONFLICT DO NOTHING`, [JOURNEY_EVENTS]);
+  await em.query(`INSERT INTO inbox (consumer, event_id) SELECT 'journey', event_id FROM audit_log WHERE event_type = ANY($1) ON CONFLICT DO NOTHING`, [
+    JOURNEY_EVENTS,
+  ]);
   return rows.length;
 }

@@ -61,7 +61,9 @@ export class OutboxStore {
   }
 
   async backlog(): Promise<{ unsent: number; oldestMs: number }> {
-    const [r] = await this.ds.query(`SELECT count(*)::int AS n, coalesce(extract(epoch from now() - min(created_at)) * 1000, 0)::float AS age FROM outbox WHERE sent_at IS NULL`);
+    const [r] = await this.ds.query(
+      `SELECT count(*)::int AS n, coalesce(extract(epoch from now() - min(created_at)) * 1000, 0)::float AS age FROM outbox WHERE sent_at IS NULL`,
+    );
     return { unsent: r.n, oldestMs: r.age };
   }
 }

@@ -22,7 +22,9 @@ export function isDatabaseUnavailable(e: unknown): boolean {
   const code = sqlState(e);
   if (code && (UNAVAILABLE.has(code) || UNAVAILABLE_ERRNO.has(code))) return true;
   const msg = e instanceof Error ? e.message : '';
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(msg);
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(
+    msg,
+  );
 }
 
 /**
@@ -34,14 +36,18 @@ export function translatePgError(e: unknown): unknown {
   const code = sqlState(e);
   const constraint = constraintOf(e) ?? '';
   if (code === '23505' || code === '23P01') {
-    if (constraint.startsWith('reservations_one_live_per_bed')) return new DomainError('BED_ALREADY_RESERVED', 'the bed is already held by another reservation');
+    if (constraint.startsWith('reservations_one_live_per_bed'))
+      return new DomainError('BED_ALREADY_RESERVED', 'the bed is already held by another reservation');
     if (constraint.startsWith('referrals_one_live_per_patient')) return new DomainError('PATIENT_HAS_LIVE_REFERRAL', 'the patient already has a live referral');
     if (constraint.startsWith('beds_one_bed_per_occupant')) return new DomainError('BED_NOT_AVAILABLE', 'the patient already occupies another bed');
-    if (constraint.startsWith('patients_resident_id_hash')) return new DomainError('PATIENT_ALREADY_REGISTERED', 'a patient with this resident ID is already registered');
+    if (constraint.startsWith('patients_resident_id_hash'))
+      return new DomainError('PATIENT_ALREADY_REGISTERED', 'a patient with this resident ID is already registered');
     if (constraint.startsWith('institutions_code')) return new DomainError('VALIDATION_FAILED', 'an institution with this code already exists');
-    if (constraint.startsWith('beds_institution_id_ward_label')) return new DomainError('VALIDATION_FAILED', 'a bed with this label already exists in that ward');
+    if (constraint.startsWith('beds_institution_id_ward_label'))
+      return new DomainError('VALIDATION_FAILED', 'a bed with this label already exists in that ward');
     // a client-chosen id (institution, bed, patient, referral, offer) that is already taken
-    if (/^(institutions|beds|patients|referrals|offers|reservations)_pkey$/.test(constraint)) return new DomainError('ALREADY_EXISTS', 'a record with this id already exists');
+    if (/^(institutions|beds|patients|referrals|offers|reservations)_pkey$/.test(constraint))
+      return new DomainError('ALREADY_EXISTS', 'a record with this id already exists');
   }
   if (code === '23503') return new DomainError('VALIDATION_FAILED', 'a referenced record does not exist');
   if (code === '22P02' || code === '22007' || code === '22008') return new DomainError('VALIDATION_FAILED', 'a value has the wrong format');

@@ -1,7 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { CommandContext, Tx, UnitOfWork } from '@bedlink/application';
-import { AgreementProps, AggregateType, ApiKey, auditHash, Bed, CareRelationshipKind, DistrictPolicy, DomainError, DomainEvent, GENESIS_HASH, Institution, notFound, Patient, Programme, Referral, SuppliedRecord, WebhookSubscription } from '@bedlink/domain';
+import {
+  AgreementProps,
+  AggregateType,
+  ApiKey,
+  auditHash,
+  Bed,
+  CareRelationshipKind,
+  DistrictPolicy,
+  DomainError,
+  DomainEvent,
+  GENESIS_HASH,
+  Institution,
+  notFound,
+  Patient,
+  Programme,
+  Referral,
+  SuppliedRecord,
+  WebhookSubscription,
+} from '@bedlink/domain';
 import { adapterOf, ADAPTERS, Aggregate, AggregateOf, rowToAgreementProps, Save } from './aggregates';
 import { updateParams, updateSql } from './aggregates/table';
 import { PiiCipher } from './pii-cipher';
@@ -54,7 +72,8 @@ export class TypeOrmUnitOfWork implements UnitOfWork {
         const state = sqlState(e);
         // Two first registrations of one resident ID raced: run again, the loser then finds the patient
         // and gets a care relationship, like any later registrant (no 409 that would reveal the person).
-        const lostRegistration = state === '23505' && (e as { driverError?: { constraint?: string } }).driverError?.constraint?.startsWith('patients_resident_id_hash');
+        const lostRegistration =
+          state === '23505' && (e as { driverError?: { constraint?: string } }).driverError?.constraint?.startsWith('patients_resident_id_hash');
         if (state && (RETRYABLE_SQLSTATES.has(state) || lostRegistration) && attempt < MAX_ATTEMPTS) {
           this.log.warn(`${ctx.commandType} ${ctx.commandId}: ${state}, retrying (${attempt})`);
           await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
@@ -100,7 +119,10 @@ class PgTx implements Tx {
     const cached = column === 'id' ? this.tracked.get(key) : undefined;
     if (cached) return cached.aggregate as AggregateOf<K>;
     const adapter = ADAPTERS[type] as unknown as (typeof ADAPTERS)[AggregateType];
-    const rows = await this.q(`SELECT * FROM ${adapter.table.name} WHERE ${column} = $1${adapter.where ? ` AND ${adapter.where}` : ''}${adapter.lock ? ' FOR UPDATE' : ''}`, [key]);
+    const rows = await this.q(
+      `SELECT * FROM ${adapter.table.name} WHERE ${column} = $1${adapter.where ? ` AND ${adapter.where}` : ''}${adapter.lock ? ' FOR UPDATE' : ''}`,
+      [key],
+    );
     if (!rows.length) return null;
     const row = rows[0];
     const again = this.tracked.get(row.id);
@@ -151,7 +173,9 @@ class PgTx implements Tx {
   }
 
   async findPatientLiveReferral(patientId: string): Promise<string | null> {
-    const rows = await this.q(`SELECT id FROM referrals WHERE patient_id = $1 AND state NOT IN ('COMPLETED','FAILED','CANCELLED','REJECTED') LIMIT 1`, [patientId]);
+    const rows = await this.q(`SELECT id FROM referrals WHERE patient_id = $1 AND state NOT IN ('COMPLETED','FAILED','CANCELLED','REJECTED') LIMIT 1`, [
+      patientId,
+    ]);
     return rows[0]?.id ?? null;
   }
 
@@ -167,7 +191,10 @@ class PgTx implements Tx {
 
   async findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]> {
     if (!toInstitutionIds.length) return [];
-    const rows = await this.q(`SELECT * FROM cooperation_agreements WHERE from_institution_id = $1 AND to_institution_id = ANY($2::uuid[])`, [fromInstitutionId, toInstitutionIds]);
+    const rows = await this.q(`SELECT * FROM cooperation_agreements WHERE from_institution_id = $1 AND to_institution_id = ANY($2::uuid[])`, [
+      fromInstitutionId,
+      toInstitutionIds,
+    ]);
     return rows.map(rowToAgreementProps);
   }
 
@@ -226,7 +253,23 @@ class PgTx implements Tx {
           prevHash: chainHash,
         };
         chainHash = auditHash(rec);
-        audit.push([rec.aggregateType, rec.aggregateId, rec.aggregateSeq, rec.eventId, rec.eventType, JSON.stringify(rec.payload), rec.actorUser, rec.actorRole, rec.actorInstitution, rec.reason, rec.correlationId, rec.causationId, rec.occurredAt, rec.prevHash, chainHash]);
+        audit.push([
+          rec.aggregateType,
+          rec.aggregateId,
+          rec.aggregateSeq,
+          rec.eventId,
+          rec.eventType,
+          JSON.stringify(rec.payload),
+          rec.actorUser,
+          rec.actorRole,
+          rec.actorInstitution,
+          rec.reason,
+          rec.correlationId,
+          rec.causationId,
+          rec.occurredAt,
+          rec.prevHash,
+          chainHash,
+        ]);
         if (ctx.logResult !== false) events.push({ e, seq: chainSeq, priority });
       }
       await this.saveAggregate(t, chainSeq, chainSeq === t.chainSeq ? null : chainHash, ctx.now);
@@ -259,7 +302,12 @@ class PgTx implements Tx {
     }
   }
 
-  private async appendAuditOutboxAndResult(ctx: CommandContext, audit: unknown[][], events: { e: DomainEvent; seq: number; priority: number }[], result: object): Promise<void> {
+  private async appendAuditOutboxAndResult(
+    ctx: CommandContext,
+    audit: unknown[][],
+    events: { e: DomainEvent; seq: number; priority: number }[],
+    result: object,
+  ): Promise<void> {
     const params: unknown[] = [];
     const p = (v: unknown) => {
       params.push(v);
@@ -268,11 +316,25 @@ class PgTx implements Tx {
     const parts: string[] = [];
     if (audit.length) {
       const rows = audit.map((r) => `(${r.map((v) => p(v)).join(',')})`);
-      parts.push(`a AS (INSERT INTO audit_log (aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution, reason, correlation_id, causation_id, occurred_at, prev_hash, hash) VALUES ${rows.join(',')})`);
+      parts.push(
+        `a AS (INSERT INTO audit_log (aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution, reason, correlation_id, causation_id, occurred_at, prev_hash, hash) VALUES ${rows.join(',')})`,
+      );
       const meta = (e: DomainEvent, seq: number) =>
-        JSON.stringify({ actor: ctx.actor, correlationId: ctx.correlationId, causationId: ctx.causationId, commandId: ctx.commandId, occurredAt: e.occurredAt.toISOString(), aggregateSeq: seq, reason: e.reason ?? null });
-      const orows = events.map(({ e, seq, priority }) => `(${[e.id, e.type, e.aggregateType, e.aggregateId, JSON.stringify(e.payload), meta(e, seq), priority].map((v) => p(v)).join(',')})`);
-      if (orows.length) parts.push(`o AS (INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata, priority) VALUES ${orows.join(',')})`);
+        JSON.stringify({
+          actor: ctx.actor,
+          correlationId: ctx.correlationId,
+          causationId: ctx.causationId,
+          commandId: ctx.commandId,
+          occurredAt: e.occurredAt.toISOString(),
+          aggregateSeq: seq,
+          reason: e.reason ?? null,
+        });
+      const orows = events.map(
+        ({ e, seq, priority }) =>
+          `(${[e.id, e.type, e.aggregateType, e.aggregateId, JSON.stringify(e.payload), meta(e, seq), priority].map((v) => p(v)).join(',')})`,
+      );
+      if (orows.length)
+        parts.push(`o AS (INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata, priority) VALUES ${orows.join(',')})`);
     }
     const head = parts.length ? `WITH ${parts.join(', ')} ` : '';
     // An audited read keeps its trail but is not a command: nothing to replay, nothing to publish.

@@ -176,7 +176,9 @@ export class EventsController {
     const principal = `${actor.userId}\n${actor.institutionId ?? ''}`;
     if (this.hub.open(principal) >= this.cfg.SSE_MAX_STREAMS_PER_PRINCIPAL) {
       res.setHeader('Retry-After', '30');
-      throw new DomainError('RATE_LIMITED', `too many open event streams for this user (at most ${this.cfg.SSE_MAX_STREAMS_PER_PRINCIPAL}); close one first`, { maxStreams: this.cfg.SSE_MAX_STREAMS_PER_PRINCIPAL });
+      throw new DomainError('RATE_LIMITED', `too many open event streams for this user (at most ${this.cfg.SSE_MAX_STREAMS_PER_PRINCIPAL}); close one first`, {
+        maxStreams: this.cfg.SSE_MAX_STREAMS_PER_PRINCIPAL,
+      });
     }
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');

@@ -12,7 +12,11 @@ export class FhirErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.rest.toResponse(exception);
-    if (status >= 500 && status !== 503) this.log.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
-    if (!res.headersSent) res.status(status).type(FHIR_JSON).send(JSON.stringify(toOperationOutcome(status, body)));
+    if (status >= 500 && status !== 503) this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (!res.headersSent)
+      res
+        .status(status)
+        .type(FHIR_JSON)
+        .send(JSON.stringify(toOperationOutcome(status, body)));
   }
 }

@@ -34,8 +34,10 @@ export type Json = Record<string, any>;
 export const PRIORITY_OF: Readonly<Record<Urgency, string>> = { ROUTINE: 'routine', URGENT: 'urgent', EMERGENCY: 'stat' };
 export const URGENCY_OF: Readonly<Record<string, Urgency>> = { routine: 'ROUTINE', urgent: 'URGENT', asap: 'URGENT', stat: 'EMERGENCY' };
 
-const ref = (type: string, id: string | null | undefined, display?: string | null) => (id ? { reference: `${type}/${id}`, ...(display ? { display } : {}) } : undefined);
-const clean = <T extends Json>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))) as T;
+const ref = (type: string, id: string | null | undefined, display?: string | null) =>
+  id ? { reference: `${type}/${id}`, ...(display ? { display } : {}) } : undefined;
+const clean = <T extends Json>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))) as T;
 
 /** The referral view of ReferralReads (what REST returns), the source of Task and ServiceRequest. */
 export interface ReferralView {
@@ -53,7 +55,19 @@ export interface ReferralView {
   createdAt: string;
   updatedAt: string;
   version: number;
-  offers: Array<{ id: string; targetInstitutionId: string; targetName: string | null; targetBedId: string | null; state: string; deadlineAt: string | null; createdAt: string; answeredAt: string | null; declineReason: string | null; declinedBy: string | null; declineText: string | null }>;
+  offers: Array<{
+    id: string;
+    targetInstitutionId: string;
+    targetName: string | null;
+    targetBedId: string | null;
+    state: string;
+    deadlineAt: string | null;
+    createdAt: string;
+    answeredAt: string | null;
+    declineReason: string | null;
+    declinedBy: string | null;
+    declineText: string | null;
+  }>;
   reservations: Array<{ id: string; offerId: string; bedId: string | null; state: string; expiresAt: string }>;
 }
 
@@ -96,10 +110,7 @@ export function toOfferTask(v: ReferralView, offerId: string): Json {
   let statusReason: Json | undefined;
   if (o.state === 'DECLINED') {
     statusReason = {
-      coding: [
-        { system: CS.v2_0283, code: 'R', display: 'Rejected' },
-        ...(o.declineReason ? [{ system: CS.declineReason, code: o.declineReason }] : []),
-      ],
+      coding: [{ system: CS.v2_0283, code: 'R', display: 'Rejected' }, ...(o.declineReason ? [{ system: CS.declineReason, code: o.declineReason }] : [])],
       ...(o.declineText || o.declineReason ? { text: o.declineText ?? o.declineReason } : {}),
     };
   } else if (o.state === 'EXPIRED') {
@@ -143,7 +154,10 @@ export function toServiceRequest(v: ReferralView): Json {
     authoredOn: v.createdAt,
     requester: ref('Organization', v.origin.institutionId, v.origin.name),
     note: v.clinicalSummary ? [{ text: v.clinicalSummary }] : undefined,
-    extension: [{ url: EXT.consent, valueBoolean: v.consent }, ...(v.careLevel !== null && v.careLevel !== undefined ? [{ url: EXT.careLevel, valueInteger: v.careLevel }] : [])],
+    extension: [
+      { url: EXT.consent, valueBoolean: v.consent },
+      ...(v.careLevel !== null && v.careLevel !== undefined ? [{ url: EXT.careLevel, valueInteger: v.careLevel }] : []),
+    ],
   });
 }
 
@@ -181,7 +195,11 @@ export function toLocation(b: BedRow, hold?: { referralId: string; expiresAt: st
       ? [
           {
             url: EXT.reservation,
-            extension: [{ url: 'held', valueBoolean: true }, { url: 'until', valueDateTime: hold.expiresAt }, ...(hold.showTask ? [{ url: 'task', valueReference: { reference: `Task/${hold.referralId}` } }] : [])],
+            extension: [
+              { url: 'held', valueBoolean: true },
+              { url: 'until', valueDateTime: hold.expiresAt },
+              ...(hold.showTask ? [{ url: 'task', valueReference: { reference: `Task/${hold.referralId}` } }] : []),
+            ],
           },
         ]
       : undefined,
@@ -212,7 +230,18 @@ export function toOrganization(i: InstitutionRow): Json {
   });
 }
 
-const ISSUE_TYPE: Readonly<Record<number, string>> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 409: 'conflict', 412: 'conflict', 413: 'too-costly', 422: 'business-rule', 429: 'throttled', 503: 'transient' };
+const ISSUE_TYPE: Readonly<Record<number, string>> = {
+  400: 'invalid',
+  401: 'login',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  412: 'conflict',
+  413: 'too-costly',
+  422: 'business-rule',
+  429: 'throttled',
+  503: 'transient',
+};
 
 /** The domain's `{code, message, details}` as an OperationOutcome; the HTTP status comes from the same error map as REST. */
 export function toOperationOutcome(status: number, body: { code: string; message: string; details?: unknown }): Json {

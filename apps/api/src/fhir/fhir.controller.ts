@@ -1,4 +1,25 @@
-import { All, applyDecorators, Body, CallHandler, Controller, ExecutionContext, Get, HttpCode, Inject, Injectable, NestInterceptor, Param, Patch, Post, Put, Query, Req, Res, UseFilters, UseInterceptors } from '@nestjs/common';
+import {
+  All,
+  applyDecorators,
+  Body,
+  CallHandler,
+  Controller,
+  ExecutionContext,
+  Get,
+  HttpCode,
+  Inject,
+  Injectable,
+  NestInterceptor,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiExcludeEndpoint, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { Observable } from 'rxjs';
@@ -19,13 +40,43 @@ class FhirContentType implements NestInterceptor {
 
 type Query_ = Record<string, string | string[] | undefined>;
 
-const resource = (name: string, description = `A FHIR R4 ${name}`) => ({ status: 200, description, schema: { type: 'object', properties: { resourceType: { type: 'string', enum: [name] } }, additionalProperties: true } });
-const bundle = { status: 200, description: 'Bundle (searchset) with link self/next and total', schema: { type: 'object', properties: { resourceType: { type: 'string', enum: ['Bundle'] }, type: { type: 'string', enum: ['searchset'] } }, additionalProperties: true } };
-const outcome = (status: number, description: string) => ({ status, description: `OperationOutcome: ${description}`, schema: { type: 'object', properties: { resourceType: { type: 'string', enum: ['OperationOutcome'] } }, additionalProperties: true } });
-const READ_OUTCOMES = [outcome(400, 'invalid search'), outcome(401, 'no or invalid bearer token'), outcome(403, 'role may not read this'), outcome(404, 'unknown or not visible'), outcome(500, 'unexpected'), outcome(503, 'Postgres unavailable')];
-const WRITE_OUTCOMES = [...READ_OUTCOMES, outcome(409, 'refused by state (INVALID_TRANSITION, VERSION_CONFLICT, BED_*)'), outcome(422, 'Idempotency-Key reused for a different request')];
+const resource = (name: string, description = `A FHIR R4 ${name}`) => ({
+  status: 200,
+  description,
+  schema: { type: 'object', properties: { resourceType: { type: 'string', enum: [name] } }, additionalProperties: true },
+});
+const bundle = {
+  status: 200,
+  description: 'Bundle (searchset) with link self/next and total',
+  schema: {
+    type: 'object',
+    properties: { resourceType: { type: 'string', enum: ['Bundle'] }, type: { type: 'string', enum: ['searchset'] } },
+    additionalProperties: true,
+  },
+};
+const outcome = (status: number, description: string) => ({
+  status,
+  description: `OperationOutcome: ${description}`,
+  schema: { type: 'object', properties: { resourceType: { type: 'string', enum: ['OperationOutcome'] } }, additionalProperties: true },
+});
+const READ_OUTCOMES = [
+  outcome(400, 'invalid search'),
+  outcome(401, 'no or invalid bearer token'),
+  outcome(403, 'role may not read this'),
+  outcome(404, 'unknown or not visible'),
+  outcome(500, 'unexpected'),
+  outcome(503, 'Postgres unavailable'),
+];
+const WRITE_OUTCOMES = [
+  ...READ_OUTCOMES,
+  outcome(409, 'refused by state (INVALID_TRANSITION, VERSION_CONFLICT, BED_*)'),
+  outcome(422, 'Idempotency-Key reused for a different request'),
+];
 const responses = (...rs: Array<Record<string, unknown>>) => rs.map((r) => ApiResponse(r as never));
-const paging = [ApiQuery({ name: '_count', required: false, type: Number, description: 'Page size (default 20, max 200)' }), ApiQuery({ name: '_offset', required: false, type: Number, description: 'Page start; follow link[next]' })];
+const paging = [
+  ApiQuery({ name: '_count', required: false, type: Number, description: 'Page size (default 20, max 200)' }),
+  ApiQuery({ name: '_offset', required: false, type: Number, description: 'Page start; follow link[next]' }),
+];
 
 /**
  * FHIR R4 facade (application/fhir+json): Task = referral (offers are child Tasks partOf it),
@@ -89,9 +140,14 @@ export class FhirController {
             { type: 'ServiceRequest', interaction: [{ code: 'read' }] },
             {
               type: 'Location',
-              documentation: 'A bed: operationalStatus from HL7 v2 0116; a bed held for an accepted referral stays U and carries the bed-reservation extension until admission makes it O.',
+              documentation:
+                'A bed: operationalStatus from HL7 v2 0116; a bed held for an accepted referral stays U and carries the bed-reservation extension until admission makes it O.',
               interaction: [{ code: 'read' }, { code: 'search-type' }],
-              searchParam: [sp('organization', 'reference', 'Institution owning the bed'), sp('operational-status', 'token', `HL7 v2 0116 code (${CS.v2_0116})`), count],
+              searchParam: [
+                sp('organization', 'reference', 'Institution owning the bed'),
+                sp('operational-status', 'token', `HL7 v2 0116 code (${CS.v2_0116})`),
+                count,
+              ],
             },
             { type: 'Organization', interaction: [{ code: 'read' }, { code: 'search-type' }], searchParam: [sp('name', 'string', 'Name starts with'), count] },
           ],
@@ -137,7 +193,9 @@ export class FhirController {
   @Put('Task/:id')
   @ApiOperation({ summary: 'Change Task.status: accepted / rejected by the owner, cancelled by the requester' })
   @ApiParam({ name: 'id' })
-  @ApiBody({ schema: { type: 'object', properties: { resourceType: { type: 'string', enum: ['Task'] }, status: { type: 'string' } }, additionalProperties: true } })
+  @ApiBody({
+    schema: { type: 'object', properties: { resourceType: { type: 'string', enum: ['Task'] }, status: { type: 'string' } }, additionalProperties: true },
+  })
   @applyDecorators(...responses(resource('Task'), ...WRITE_OUTCOMES))
   updateTask(@Param('id') id: string, @Body() body: Json, @CurrentActor() a: Actor, @Req() req: Request) {
     return this.fhir.updateTask(a, id, body, req);
@@ -146,7 +204,9 @@ export class FhirController {
   @Patch('Task/:id')
   @ApiOperation({ summary: 'JSON Patch (application/json-patch+json) of Task.status / statusReason / input' })
   @ApiParam({ name: 'id' })
-  @ApiBody({ schema: { type: 'array', items: { type: 'object', properties: { op: { type: 'string' }, path: { type: 'string' }, value: {} }, required: ['op', 'path'] } } })
+  @ApiBody({
+    schema: { type: 'array', items: { type: 'object', properties: { op: { type: 'string' }, path: { type: 'string' }, value: {} }, required: ['op', 'path'] } },
+  })
   @applyDecorators(...responses(resource('Task'), ...WRITE_OUTCOMES))
   patchTask(@Param('id') id: string, @Body() body: unknown, @CurrentActor() a: Actor, @Req() req: Request) {
     return this.fhir.patchTask(a, id, body, req);

@@ -4,7 +4,19 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { Request } from 'express';
 import { AcceptOfferDto, DeclineOfferDto, DraftReferralDto, ExtendOfferDto } from '@bedlink/contracts';
-import { Actor, BED_KINDS, CommandName, DECLINE_REASONS, DISTRICT_ROLES, DomainError, FHIR_TASK_STATUS, notFound, REFERRAL_STATES, SERVICES, Urgency } from '@bedlink/domain';
+import {
+  Actor,
+  BED_KINDS,
+  CommandName,
+  DECLINE_REASONS,
+  DISTRICT_ROLES,
+  DomainError,
+  FHIR_TASK_STATUS,
+  notFound,
+  REFERRAL_STATES,
+  SERVICES,
+  Urgency,
+} from '@bedlink/domain';
 import { BedEntity, FhirReads, HeldBed, ReferralReads, UpdatedBound } from '@bedlink/persistence';
 import { CommandRunner } from '../http/command-runner';
 import { CS, EXT, Json, ReferralView, searchset, toLocation, toOfferTask, toOrganization, toServiceRequest, toTask, URGENCY_OF } from './fhir-mappers';
@@ -28,7 +40,9 @@ function refId(type: string, value: unknown): string | undefined {
 
 /** A deterministic UUID from the caller and its Idempotency-Key, so a retried POST names the same referral. */
 function uuidFrom(actor: Actor, key: string): string {
-  const h = createHash('sha256').update(`${actor.userId}\n${actor.institutionId ?? ''}\n${key}`).digest('hex');
+  const h = createHash('sha256')
+    .update(`${actor.userId}\n${actor.institutionId ?? ''}\n${key}`)
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -47,7 +61,9 @@ function lastUpdated(values: string[]): UpdatedBound[] {
     if (!m) throw bad(`_lastUpdated=${raw} is not a FHIR date search value`);
     const op = m[1] ?? 'eq';
     const text = m[2];
-    const start = new Date(text.length === 4 ? `${text}-01-01T00:00:00Z` : text.length === 7 ? `${text}-01T00:00:00Z` : text.length === 10 ? `${text}T00:00:00Z` : text);
+    const start = new Date(
+      text.length === 4 ? `${text}-01-01T00:00:00Z` : text.length === 7 ? `${text}-01T00:00:00Z` : text.length === 10 ? `${text}T00:00:00Z` : text,
+    );
     if (Number.isNaN(Number(start))) throw bad(`_lastUpdated=${raw} is not a valid date`);
     // The value names a range as wide as its precision.
     const end = new Date(start);
@@ -167,7 +183,8 @@ export class FhirService {
     return beds.map(({ bed: b, hold: h }) => {
       // Which referral holds the bed is the bed's own institution's business (like the occupant in
       // REST), and its district's: another district's coordinator learns nothing of the referral.
-      const showTask = !!h && ((DISTRICT_ROLES.includes(actor.role) && (!actor.districtId || actor.districtId === h.districtId)) || actor.institutionId === b.institutionId);
+      const showTask =
+        !!h && ((DISTRICT_ROLES.includes(actor.role) && (!actor.districtId || actor.districtId === h.districtId)) || actor.institutionId === b.institutionId);
       return toLocation(b, h ? { referralId: h.referralId, expiresAt: h.expiresAt.toISOString(), showTask } : undefined);
     });
   }
@@ -235,7 +252,9 @@ export class FhirService {
     if (!urgency) throw bad(`priority ${priority} is not one of routine, urgent, asap, stat`);
     const patientId = refId('Patient', sr.subject ?? task.for);
     if (!patientId) throw bad('ServiceRequest.subject must reference the Patient (Patient/{id})');
-    const summary = [...(Array.isArray(sr.note) ? sr.note.map((n: Json) => n?.text) : []), task.description].filter((t) => typeof t === 'string' && t.trim()).join('\n');
+    const summary = [...(Array.isArray(sr.note) ? sr.note.map((n: Json) => n?.text) : []), task.description]
+      .filter((t) => typeof t === 'string' && t.trim())
+      .join('\n');
     const payload: Record<string, unknown> = {
       patientId,
       requestedKind,
@@ -280,7 +299,15 @@ export class FhirService {
       await this.run('SubmitReferral', { referralId }, actor, req, key, 'submit');
       const owner = refId('Organization', body.owner);
       if (owner) {
-        const offer = await validated(ExtendOfferDto, { targetInstitutionId: owner, ...(this.bedInput(body) ? { targetBedId: this.bedInput(body) } : {}), ...(key ? { offerId: uuidFrom(actor, `fhir:${key}:offer`) } : {}) }, 'Task.owner');
+        const offer = await validated(
+          ExtendOfferDto,
+          {
+            targetInstitutionId: owner,
+            ...(this.bedInput(body) ? { targetBedId: this.bedInput(body) } : {}),
+            ...(key ? { offerId: uuidFrom(actor, `fhir:${key}:offer`) } : {}),
+          },
+          'Task.owner',
+        );
         await this.run('ExtendOffer', { referralId, ...offer }, actor, req, key, 'offer');
       }
     }
@@ -308,7 +335,9 @@ export class FhirService {
     if (next.status === current.status) return current;
     const key = this.key(req);
     const offerFor = () => {
-      const o = offerId ? view.offers.find((x) => x.id === offerId) : view.offers.find((x) => ['PENDING', 'VIEWED'].includes(x.state) && x.targetInstitutionId === actor.institutionId);
+      const o = offerId
+        ? view.offers.find((x) => x.id === offerId)
+        : view.offers.find((x) => ['PENDING', 'VIEWED'].includes(x.state) && x.targetInstitutionId === actor.institutionId);
       if (!o) throw new DomainError('FORBIDDEN', 'only the owner of a live offer (the institution it was made to) accepts or rejects the Task');
       return o;
     };
@@ -323,7 +352,9 @@ export class FhirService {
       case 'rejected': {
         const o = offerFor();
         const reason = next.statusReason as Json | undefined;
-        const coded = (Array.isArray(reason?.coding) ? reason!.coding : []).map((c: Json) => c?.code).find((c: string) => (DECLINE_REASONS as readonly string[]).includes(c));
+        const coded = (Array.isArray(reason?.coding) ? reason!.coding : [])
+          .map((c: Json) => c?.code)
+          .find((c: string) => (DECLINE_REASONS as readonly string[]).includes(c));
         const text = typeof reason?.text === 'string' && reason.text !== coded ? reason.text : undefined;
         if (!coded && !text) throw bad(`rejecting needs Task.statusReason: a code of ${CS.declineReason} (${DECLINE_REASONS.join(', ')}) or a text`);
         const dto = await validated(DeclineOfferDto, { reason: coded ?? 'OTHER', ...(text ? { text } : {}) }, 'Task.statusReason');
@@ -340,7 +371,11 @@ export class FhirService {
         break;
       }
       default:
-        throw new DomainError('INVALID_TRANSITION', `Task.status ${current.status} → ${next.status} is not a change this server makes through FHIR (accepted, rejected, cancelled)`, { from: current.status, to: next.status });
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `Task.status ${current.status} → ${next.status} is not a change this server makes through FHIR (accepted, rejected, cancelled)`,
+          { from: current.status, to: next.status },
+        );
     }
     return this.readTask(actor, id);
   }

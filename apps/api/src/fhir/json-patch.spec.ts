@@ -11,12 +11,22 @@ describe('JSON Patch (RFC 6902 subset)', () => {
       { op: 'add', path: '/statusReason', value: { text: 'ok' } },
       { op: 'remove', path: '/a~1b' },
     ]);
-    expect(out).toEqual({ resourceType: 'Task', status: 'accepted', statusReason: { text: 'ok' }, input: [{ valueReference: { reference: 'Location/a' } }, { valueReference: { reference: 'Location/b' } }] });
+    expect(out).toEqual({
+      resourceType: 'Task',
+      status: 'accepted',
+      statusReason: { text: 'ok' },
+      input: [{ valueReference: { reference: 'Location/a' } }, { valueReference: { reference: 'Location/b' } }],
+    });
     expect(task.status).toBe('received');
   });
 
   it('a failed test is a version conflict', () => {
-    expect(() => applyJsonPatch(task, [{ op: 'test', path: '/status', value: 'requested' }, { op: 'replace', path: '/status', value: 'accepted' }])).toThrow(expect.objectContaining({ code: 'VERSION_CONFLICT' }));
+    expect(() =>
+      applyJsonPatch(task, [
+        { op: 'test', path: '/status', value: 'requested' },
+        { op: 'replace', path: '/status', value: 'accepted' },
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'VERSION_CONFLICT' }));
   });
 
   it.each([
@@ -50,7 +60,11 @@ describe('JSON Patch (RFC 6902 subset)', () => {
   });
 
   it('patches arrays by index and removes by index', () => {
-    const out = applyJsonPatch(task, [{ op: 'replace', path: '/input/0', value: { valueReference: { reference: 'Location/c' } } }, { op: 'add', path: '/input/0', value: { x: 1 } }, { op: 'remove', path: '/input/1' }]);
+    const out = applyJsonPatch(task, [
+      { op: 'replace', path: '/input/0', value: { valueReference: { reference: 'Location/c' } } },
+      { op: 'add', path: '/input/0', value: { x: 1 } },
+      { op: 'remove', path: '/input/1' },
+    ]);
     expect(out.input).toEqual([{ x: 1 }]);
     expect(task.input).toHaveLength(1);
   });

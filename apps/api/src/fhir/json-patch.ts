@@ -57,7 +57,8 @@ export function applyJsonPatch<T>(doc: T, ops: unknown): T {
     return applyPatch(doc, ops as Operation[], guard, false, true).newDocument;
   } catch (err) {
     if (err instanceof DomainError) throw err;
-    if (err instanceof JsonPatchError && err.name === 'TEST_OPERATION_FAILED') throw new DomainError('VERSION_CONFLICT', `JSON Patch test failed at ${(err.operation as PatchOp | undefined)?.path}`);
+    if (err instanceof JsonPatchError && err.name === 'TEST_OPERATION_FAILED')
+      throw new DomainError('VERSION_CONFLICT', `JSON Patch test failed at ${(err.operation as PatchOp | undefined)?.path}`);
     if (err instanceof JsonPatchError || err instanceof TypeError) throw bad(`invalid JSON Patch: ${err.message.split('\n')[0]}`);
     throw err;
   }

@@ -17,7 +17,12 @@ function section(v: unknown): Record<string, Entry> | undefined {
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, entry(x)]));
 }
 
-export function publicHealth(report: unknown): { status?: string; info?: Record<string, Entry>; error?: Record<string, Entry>; details?: Record<string, Entry> } {
+export function publicHealth(report: unknown): {
+  status?: string;
+  info?: Record<string, Entry>;
+  error?: Record<string, Entry>;
+  details?: Record<string, Entry>;
+} {
   const r = (report ?? {}) as Record<string, unknown>;
   return { status: typeof r.status === 'string' ? r.status : undefined, info: section(r.info), error: section(r.error), details: section(r.details) };
 }

@@ -33,7 +33,12 @@ export class HealthController {
     const i = this.indicator.check('commandQueue');
     try {
       const s = await queueStat(this.commands, Date.now(), 1000);
-      const details = { lagMs: s.lagMs, maxLagMs: this.cfg.READY_MAX_QUEUE_LAG_MS, waiting: (s.counts.waiting ?? 0) + (s.counts.prioritized ?? 0), active: s.counts.active ?? 0 };
+      const details = {
+        lagMs: s.lagMs,
+        maxLagMs: this.cfg.READY_MAX_QUEUE_LAG_MS,
+        waiting: (s.counts.waiting ?? 0) + (s.counts.prioritized ?? 0),
+        active: s.counts.active ?? 0,
+      };
       return s.lagMs > this.cfg.READY_MAX_QUEUE_LAG_MS ? i.down({ ...details, message: 'commands are waiting longer than allowed' }) : i.up(details);
     } catch (e) {
       return i.down({ message: e instanceof Error ? e.message : String(e) });
@@ -44,7 +49,10 @@ export class HealthController {
     const i = this.indicator.check('redis');
     try {
       const client = await this.commands.client;
-      const pong = await Promise.race([(client as unknown as { ping(): Promise<string> }).ping(), new Promise<string>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000))]);
+      const pong = await Promise.race([
+        (client as unknown as { ping(): Promise<string> }).ping(),
+        new Promise<string>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000)),
+      ]);
       const waiting = await this.commands.getWaitingCount();
       return pong === 'PONG' ? i.up({ commandsWaiting: waiting }) : i.down({ message: String(pong) });
     } catch (e) {
@@ -58,7 +66,19 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Liveness: 200 while the process lives (status degraded when a dependency is down)' })
-  @ApiResponse({ status: 200, description: 'Terminus health report: status and each dependency (database, redis)', schema: { type: 'object', properties: { status: { type: 'string' }, info: { type: 'object', additionalProperties: true }, error: { type: 'object', additionalProperties: true }, details: { type: 'object', additionalProperties: true } } } })
+  @ApiResponse({
+    status: 200,
+    description: 'Terminus health report: status and each dependency (database, redis)',
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string' },
+        info: { type: 'object', additionalProperties: true },
+        error: { type: 'object', additionalProperties: true },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+  })
   @ApiErrors(500)
   async live() {
     try {
@@ -71,7 +91,19 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: 503 while Postgres or Redis is down' })
-  @ApiResponse({ status: 200, description: 'Terminus health report: status and each dependency (database, redis)', schema: { type: 'object', properties: { status: { type: 'string' }, info: { type: 'object', additionalProperties: true }, error: { type: 'object', additionalProperties: true }, details: { type: 'object', additionalProperties: true } } } })
+  @ApiResponse({
+    status: 200,
+    description: 'Terminus health report: status and each dependency (database, redis)',
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string' },
+        info: { type: 'object', additionalProperties: true },
+        error: { type: 'object', additionalProperties: true },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+  })
   @ApiResponse({ status: 503, description: 'A dependency is down (code NOT_READY, details per dependency)', type: ErrorBody })
   async ready() {
     try {

@@ -1,12 +1,27 @@
 import { buildAck, Er7Error, field, header, parseEr7, segment, value } from './er7';
 
-const A03 = ['MSH|^~\\&|HIS|H1|BEDLINK|D1|20261123101500||ADT^A03^ADT_A03|MSG00001|P|2.5.1', 'EVN|A03|20261123101500', 'PID|1||310104194603151234^^^CN-RID^NNCHN~P77^^^HIS^MR||王^小明||19460315|M', 'PV1|1|I|Neuro 5^5-01'].join('\r');
+const A03 = [
+  'MSH|^~\\&|HIS|H1|BEDLINK|D1|20261123101500||ADT^A03^ADT_A03|MSG00001|P|2.5.1',
+  'EVN|A03|20261123101500',
+  'PID|1||310104194603151234^^^CN-RID^NNCHN~P77^^^HIS^MR||王^小明||19460315|M',
+  'PV1|1|I|Neuro 5^5-01',
+].join('\r');
 
 describe('ER7 reader', () => {
   it('reads MSH fields with HL7 numbering (MSH-1 is the separator) and the message type components', () => {
     const m = parseEr7(A03);
     expect(m.delimiters).toEqual({ field: '|', component: '^', repetition: '~', escape: '\\', subcomponent: '&' });
-    expect(header(m)).toEqual({ sendingApplication: 'HIS', sendingFacility: 'H1', receivingApplication: 'BEDLINK', receivingFacility: 'D1', messageCode: 'ADT', triggerEvent: 'A03', controlId: 'MSG00001', processingId: 'P', version: '2.5.1' });
+    expect(header(m)).toEqual({
+      sendingApplication: 'HIS',
+      sendingFacility: 'H1',
+      receivingApplication: 'BEDLINK',
+      receivingFacility: 'D1',
+      messageCode: 'ADT',
+      triggerEvent: 'A03',
+      controlId: 'MSG00001',
+      processingId: 'P',
+      version: '2.5.1',
+    });
     expect(m.segments.map((s) => s.name)).toEqual(['MSH', 'EVN', 'PID', 'PV1']);
   });
 
@@ -48,7 +63,16 @@ describe('ACK writer', () => {
   it('swaps sender and receiver, echoes MSH-10 in MSA-2 and answers AA without ERR', () => {
     const ack = buildAck(header(parseEr7(A03)), 'AA', { controlId: 'BL1', now: new Date('2026-11-23T10:15:00Z'), text: 'ok' });
     const m = parseEr7(ack);
-    expect(header(m)).toMatchObject({ sendingApplication: 'BEDLINK', sendingFacility: 'D1', receivingApplication: 'HIS', receivingFacility: 'H1', messageCode: 'ACK', triggerEvent: 'A03', controlId: 'BL1', version: '2.5.1' });
+    expect(header(m)).toMatchObject({
+      sendingApplication: 'BEDLINK',
+      sendingFacility: 'D1',
+      receivingApplication: 'HIS',
+      receivingFacility: 'H1',
+      messageCode: 'ACK',
+      triggerEvent: 'A03',
+      controlId: 'BL1',
+      version: '2.5.1',
+    });
     expect(segment(m, 'MSA')!.fields).toEqual(['MSA', 'AA', 'MSG00001', 'ok']);
     expect(segment(m, 'ERR')).toBeUndefined();
     expect(value(m, segment(m, 'MSH'), 7)).toBe('20261123101500');

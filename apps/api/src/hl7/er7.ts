@@ -44,11 +44,13 @@ export function parseEr7(text: string): Er7Message {
   if (!msh || !msh.startsWith('MSH') || msh.length < 8) throw new Er7Error('the message does not start with an MSH segment', '100');
   const field = msh[3];
   const enc = msh.slice(4, msh.indexOf(field, 4) === -1 ? undefined : msh.indexOf(field, 4));
-  if (!/^[^A-Za-z0-9\s]$/.test(field) || enc.length < 4 || new Set([field, ...enc.slice(0, 4)]).size !== 5) throw new Er7Error('MSH-1/MSH-2 do not define five distinct delimiters', '102');
+  if (!/^[^A-Za-z0-9\s]$/.test(field) || enc.length < 4 || new Set([field, ...enc.slice(0, 4)]).size !== 5)
+    throw new Er7Error('MSH-1/MSH-2 do not define five distinct delimiters', '102');
   const delimiters: Delimiters = { field, component: enc[0], repetition: enc[1], escape: enc[2], subcomponent: enc[3] };
   const segments: Segment[] = lines.map((line, i) => {
     const name = line.slice(0, 3);
-    if (!/^[A-Z][A-Z0-9]{2}$/.test(name) || (line.length > 3 && line[3] !== field)) throw new Er7Error(`segment ${i + 1} ("${line.slice(0, 10)}") is not a segment`, '100');
+    if (!/^[A-Z][A-Z0-9]{2}$/.test(name) || (line.length > 3 && line[3] !== field))
+      throw new Er7Error(`segment ${i + 1} ("${line.slice(0, 10)}") is not a segment`, '100');
     const parts = line.split(field);
     // MSH-1 is the separator itself, so MSH's fields shift by one compared to split().
     const fields = name === 'MSH' ? ['MSH', field, ...parts.slice(1)] : parts;
@@ -117,7 +119,13 @@ export function hl7Timestamp(d: Date): string {
 
 function escapeValue(v: string): string {
   // Standard delimiters in our own ACK: escape what could break the segment.
-  return v.replace(/\\/g, '\\E\\').replace(/\|/g, '\\F\\').replace(/\^/g, '\\S\\').replace(/~/g, '\\R\\').replace(/&/g, '\\T\\').replace(/[\r\n]+/g, ' ');
+  return v
+    .replace(/\\/g, '\\E\\')
+    .replace(/\|/g, '\\F\\')
+    .replace(/\^/g, '\\S\\')
+    .replace(/~/g, '\\R\\')
+    .replace(/&/g, '\\T\\')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 export type AckCode = 'AA' | 'AE' | 'AR';

@@ -48,16 +48,27 @@ export class Hl7Controller {
   @ApiOperation({ summary: 'Receive an HL7 v2 ER7 message (ADT^A03 → StartTransfer); answers an ACK (MSA AA/AE/AR echoing MSH-10)' })
   @ApiConsumes(...HL7_CONTENT_TYPES)
   @ApiProduces(...HL7_CONTENT_TYPES)
-  @ApiBody({ schema: { type: 'string', example: 'MSH|^~\\&|HIS|H1|BEDLINK|D1|20261123101500||ADT^A03|MSG0001|P|2.5.1\rEVN|A03|20261123101500\rPID|1||310104194603151234^^^CN-RID^NNCHN||...' } })
-  @ApiResponse({ status: 200, description: 'An ACK: MSH, MSA (AA accepted; AE application error; AR rejected) and, unless AA, ERR with an HL7 table 0357 code', schema: { type: 'string' } })
+  @ApiBody({
+    schema: {
+      type: 'string',
+      example: 'MSH|^~\\&|HIS|H1|BEDLINK|D1|20261123101500||ADT^A03|MSG0001|P|2.5.1\rEVN|A03|20261123101500\rPID|1||310104194603151234^^^CN-RID^NNCHN||...',
+    },
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'An ACK: MSH, MSA (AA accepted; AE application error; AR rejected) and, unless AA, ERR with an HL7 table 0357 code',
+    schema: { type: 'string' },
+  })
   @ApiErrors(401, 413, 500)
   async receive(@Body() body: unknown, @CurrentActor() actor: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     const type = (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
     res.type(type === 'x-application/hl7-v2+er7' ? 'x-application/hl7-v2+er7' : 'text/plain');
     let h: MessageHeader = {};
-    const ack = (code: AckCode, text: string, errorCode?: string) => buildAck(h, code, { controlId: `BL${randomBytes(8).toString('hex').toUpperCase()}`, now: new Date(), text, errorCode });
+    const ack = (code: AckCode, text: string, errorCode?: string) =>
+      buildAck(h, code, { controlId: `BL${randomBytes(8).toString('hex').toUpperCase()}`, now: new Date(), text, errorCode });
     try {
-      if (typeof body !== 'string' || !HL7_CONTENT_TYPES.includes(type)) throw new Refusal('AR', '100', `send the ER7 text as ${HL7_CONTENT_TYPES.join(' or ')}`);
+      if (typeof body !== 'string' || !HL7_CONTENT_TYPES.includes(type))
+        throw new Refusal('AR', '100', `send the ER7 text as ${HL7_CONTENT_TYPES.join(' or ')}`);
       const msg = parseEr7(body);
       h = header(msg);
       if (!h.controlId) throw new Refusal('AR', '101', 'MSH-10 (message control id) is required');
@@ -71,7 +82,10 @@ export class Hl7Controller {
       if (!ids.length) throw new Refusal('AR', '101', 'PID-3 (patient identifier list) is required');
 
       // A retransmitted message (same sender and MSH-10) gets the first answer, and acts once.
-      const key = `hl7:${createHash('sha256').update(`${h.sendingApplication ?? ''}|${h.sendingFacility ?? ''}|${h.controlId}`).digest('hex').slice(0, 40)}`;
+      const key = `hl7:${createHash('sha256')
+        .update(`${h.sendingApplication ?? ''}|${h.sendingFacility ?? ''}|${h.controlId}`)
+        .digest('hex')
+        .slice(0, 40)}`;
       const done: CommandOutcome | null = await this.commandLog.outcome(CommandGateway.commandId(actor, key));
       if (done?.ok) return ack('AA', `referral ${String(done.result.referralId)} ${String(done.result.state)}`);
       if (done && !done.ok) return ack('AE', `${done.error.code}: ${done.error.message}`, '207');
@@ -83,7 +97,7 @@ export class Hl7Controller {
       if (e instanceof Refusal) return ack(e.code, e.text, e.hl7Code);
       if (e instanceof Er7Error) return ack('AR', e.message, e.hl7Code);
       if (e instanceof DomainError) return ack('AE', `${e.code}: ${e.message}`, '207');
-      this.log.error(e instanceof Error ? e.stack ?? e.message : String(e));
+      this.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
       return ack('AE', 'internal error; the message was not processed', '207');
     }
   }

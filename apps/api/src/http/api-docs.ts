@@ -7,7 +7,10 @@ import { HTTP_STATUS_OF } from './error.filter';
 export class ErrorBody {
   @ApiProperty({ enum: [...ERROR_CODES, 'INTERNAL', 'BAD_REQUEST', 'NOT_READY'], description: 'Stable machine-readable code' }) code!: string;
   @ApiProperty({ description: 'Human-readable explanation' }) message!: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Structured facts about the refusal (ids, fields, state)' }) details?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Structured facts about the refusal (ids, fields, state)' }) details?: Record<
+    string,
+    unknown
+  >;
 }
 
 /** What a command answers with: the command id and the handler's result (state, ids, version…). */
@@ -46,7 +49,11 @@ function codesOf(status: number): string[] {
 export function ApiErrors(...statuses: number[]) {
   return applyDecorators(
     ...statuses.map((status) =>
-      ApiResponse({ status, description: `${DESCRIPTION[status] ?? 'Error'}${codesOf(status).length ? `. Codes: ${codesOf(status).join(', ')}` : ''}`, type: ErrorBody }),
+      ApiResponse({
+        status,
+        description: `${DESCRIPTION[status] ?? 'Error'}${codesOf(status).length ? `. Codes: ${codesOf(status).join(', ')}` : ''}`,
+        type: ErrorBody,
+      }),
     ),
   );
 }

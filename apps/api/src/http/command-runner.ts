@@ -28,16 +28,26 @@ export class CommandRunner {
     return this.referrals.urgencyOf(id);
   }
 
-  async run(type: CommandName, payload: object, actor: Actor, req: Request, res: Response, opts: { created?: boolean; urgency?: Urgency } = {}): Promise<Record<string, unknown>> {
+  async run(
+    type: CommandName,
+    payload: object,
+    actor: Actor,
+    req: Request,
+    res: Response,
+    opts: { created?: boolean; urgency?: Urgency } = {},
+  ): Promise<Record<string, unknown>> {
     const key = req.header('idempotency-key');
-    if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+    if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key))
+      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : -');
     const wait = !/respond-async/i.test(req.header('prefer') ?? '');
     // Set by the logger middleware (nestjs-pino genReqId) from X-Correlation-Id or fresh; the same id is on every log line.
     const correlationId = (req as Request & { correlationId?: string }).correlationId ?? correlationIdOf(req, res);
     const urgency = opts.urgency ?? (await this.urgencyOf(payload));
     const dispatch = () => this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: key, wait, urgency, correlationId });
     // outcome: ok / refused (a domain error) / accepted (answered 202 before the result) / error (no answer)
-    const r = this.metrics ? await this.metrics.observeCommand(type, dispatch, (x) => (x.status === 'accepted' ? 'accepted' : x.outcome.ok ? 'ok' : 'refused')) : await dispatch();
+    const r = this.metrics
+      ? await this.metrics.observeCommand(type, dispatch, (x) => (x.status === 'accepted' ? 'accepted' : x.outcome.ok ? 'ok' : 'refused'))
+      : await dispatch();
     res.setHeader('X-Command-Id', r.commandId);
     if (r.status === 'accepted') {
       res.status(202).setHeader('Location', `/commands/${r.commandId}`);
@@ -52,11 +62,23 @@ export class CommandRunner {
    * The same path for facades that must answer with the new state (FHIR, HL7 v2): always waits,
    * and takes the idempotency key from the caller because one request may issue several commands.
    */
-  async execute(type: CommandName, payload: object, actor: Actor, req: Request, opts: { idempotencyKey?: string; urgency?: Urgency } = {}): Promise<Record<string, unknown>> {
+  async execute(
+    type: CommandName,
+    payload: object,
+    actor: Actor,
+    req: Request,
+    opts: { idempotencyKey?: string; urgency?: Urgency } = {},
+  ): Promise<Record<string, unknown>> {
     // validated like everywhere else (a raw header would reach the logs, the audit and webhooks)
     const correlationId = (req as Request & { correlationId?: string }).correlationId ?? correlationIdOf(req);
-    const r = await this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: opts.idempotencyKey, wait: true, urgency: opts.urgency, correlationId });
-    if (r.status === 'accepted') throw new DomainError('COMMAND_FAILED', `${type} is still running (command ${r.commandId}); read the resource again shortly`, { commandId: r.commandId });
+    const r = await this.gateway.dispatch(type, payload as Record<string, unknown>, actor, {
+      idempotencyKey: opts.idempotencyKey,
+      wait: true,
+      urgency: opts.urgency,
+      correlationId,
+    });
+    if (r.status === 'accepted')
+      throw new DomainError('COMMAND_FAILED', `${type} is still running (command ${r.commandId}); read the resource again shortly`, { commandId: r.commandId });
     if (!r.outcome.ok) throw new DomainError(r.outcome.error.code as ErrorCode, r.outcome.error.message, r.outcome.error.details);
     return { commandId: r.commandId, ...r.outcome.result };
   }

@@ -13,7 +13,11 @@ import { COMMAND_GATEWAY } from './command-runner';
 export class CommandsController {
   constructor(@Inject(COMMAND_GATEWAY) private readonly gateway: CommandGateway) {}
 
-  @Get(':id') @ApiOperation({ summary: 'Status and result of a command accepted with 202' }) @ApiParam({ name: 'id', description: 'X-Command-Id' }) @ApiOkResponse({ type: CommandStatusView }) @ApiErrors(...READ_ERRORS)
+  @Get(':id')
+  @ApiOperation({ summary: 'Status and result of a command accepted with 202' })
+  @ApiParam({ name: 'id', description: 'X-Command-Id' })
+  @ApiOkResponse({ type: CommandStatusView })
+  @ApiErrors(...READ_ERRORS)
   async status(@Param('id') id: string, @CurrentActor() a: Actor) {
     if (!/^c[-a-z0-9]{8,80}$/.test(id)) throw new DomainError('VALIDATION_FAILED', 'not a command id');
     // someone else's command looks like an unknown one

@@ -42,7 +42,14 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   COMMAND_FAILED: 503,
 };
 
-const HTTP_CODE: Record<number, ErrorCode> = { 400: 'VALIDATION_FAILED', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 429: 'RATE_LIMITED' };
+const HTTP_CODE: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'RATE_LIMITED',
+};
 
 /** Every error body is { code, message } (plus details when useful); never a stack trace. */
 @Catch()
@@ -52,7 +59,7 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toResponse(exception);
-    if (status >= 500 && status !== 503) this.log.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    if (status >= 500 && status !== 503) this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     if (!res.headersSent) res.status(status).json(body);
   }
 
@@ -62,16 +69,21 @@ export class ErrorFilter implements ExceptionFilter {
     if (e instanceof HttpException) {
       const status = e.getStatus();
       const r = e.getResponse() as string | { message?: string | string[]; code?: string; details?: unknown };
-      const message = typeof r === 'string' ? r : Array.isArray(r.message) ? r.message.join('; ') : r.message ?? e.message;
+      const message = typeof r === 'string' ? r : Array.isArray(r.message) ? r.message.join('; ') : (r.message ?? e.message);
       const code = (typeof r === 'object' && r.code) || HTTP_CODE[status] || (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
       return { status, body: { code, message, ...(typeof r === 'object' && r.details ? { details: r.details } : {}) } };
     }
     const err = e as { type?: string; status?: number };
     // body-parser errors arrive as plain errors with a status
     if (err?.type === 'entity.too.large') return { status: 413, body: { code: 'PAYLOAD_TOO_LARGE', message: 'the request body is too large' } };
-    if (err?.type === 'entity.parse.failed' || err?.status === 400) return { status: 400, body: { code: 'VALIDATION_FAILED', message: 'the request body is not valid JSON' } };
+    if (err?.type === 'entity.parse.failed' || err?.status === 400)
+      return { status: 400, body: { code: 'VALIDATION_FAILED', message: 'the request body is not valid JSON' } };
     // other body-parser refusals (unsupported charset or encoding: 415) keep their 4xx status
-    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return { status: err.status, body: { code: HTTP_CODE[err.status] ?? 'BAD_REQUEST', message: 'the request body cannot be read (content type, charset or encoding)' } };
+    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500)
+      return {
+        status: err.status,
+        body: { code: HTTP_CODE[err.status] ?? 'BAD_REQUEST', message: 'the request body cannot be read (content type, charset or encoding)' },
+      };
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { code: 'INTERNAL', message: 'an unexpected error occurred; it has been logged' } };
   }
 }

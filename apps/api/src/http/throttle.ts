@@ -62,7 +62,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     const k = `${this.prefix}:throttle:${throttlerName}:${key}`;
     try {
       const [hits, ttlMs, blockedMs] = (await this.redis.eval(INCREMENT, 2, k, `${k}:blocked`, ttl, limit, blockDuration || ttl)) as number[];
-      return { totalHits: hits, timeToExpire: Math.max(0, Math.ceil(ttlMs / 1000)), isBlocked: blockedMs > 0, timeToBlockExpire: Math.max(0, Math.ceil(blockedMs / 1000)) };
+      return {
+        totalHits: hits,
+        timeToExpire: Math.max(0, Math.ceil(ttlMs / 1000)),
+        isBlocked: blockedMs > 0,
+        timeToBlockExpire: Math.max(0, Math.ceil(blockedMs / 1000)),
+      };
     } catch (e) {
       if (Date.now() - this.lastWarn > 10_000) {
         this.lastWarn = Date.now();

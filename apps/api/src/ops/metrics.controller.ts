@@ -42,7 +42,8 @@ export class MetricsController {
     if (typeof apiKey === 'string') actor = await this.keys.authenticate(apiKey);
     else if (bearer) actor = await this.verifier.verify(bearer);
     else throw new DomainError('UNAUTHENTICATED', 'send the metrics token or an auditor / district coordinator token');
-    if (!METRICS_ROLES.includes(actor.role)) throw new DomainError('FORBIDDEN', 'metrics are for operations: the metrics token, an auditor or a district coordinator');
+    if (!METRICS_ROLES.includes(actor.role))
+      throw new DomainError('FORBIDDEN', 'metrics are for operations: the metrics token, an auditor or a district coordinator');
   }
 
   @Get()

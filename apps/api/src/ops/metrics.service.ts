@@ -39,18 +39,49 @@ export class MetricsService {
   ) {
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'bedlink_api_' });
-    this.commandDuration = new Histogram({ name: 'bedlink_command_duration_seconds', help: 'Command latency seen by the API: enqueue, execution by a worker, result', labelNames: ['command', 'outcome'], buckets: LATENCY_BUCKETS, registers: r });
-    this.httpDuration = new Histogram({ name: 'bedlink_http_request_duration_seconds', help: 'HTTP requests by route template', labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers: r });
+    this.commandDuration = new Histogram({
+      name: 'bedlink_command_duration_seconds',
+      help: 'Command latency seen by the API: enqueue, execution by a worker, result',
+      labelNames: ['command', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    });
+    this.httpDuration = new Histogram({
+      name: 'bedlink_http_request_duration_seconds',
+      help: 'HTTP requests by route template',
+      labelNames: ['method', 'route', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    });
     this.queueJobs = new Gauge({ name: 'bedlink_queue_jobs', help: 'Jobs per BullMQ queue and state', labelNames: ['queue', 'state'], registers: r });
     this.queueLag = new Gauge({ name: 'bedlink_queue_lag_seconds', help: 'Age of the oldest job waiting in the queue', labelNames: ['queue'], registers: r });
     this.outboxBacklog = new Gauge({ name: 'bedlink_outbox_backlog_events', help: 'Committed events not yet relayed to the queues', registers: r });
     this.outboxAge = new Gauge({ name: 'bedlink_outbox_oldest_age_seconds', help: 'Age of the oldest unrelayed outbox event', registers: r });
-    this.offers = new Counter({ name: 'bedlink_referral_offers_answered_total', help: 'Offers by outcome (accepted, declined, expired)', labelNames: ['outcome'], registers: r });
+    this.offers = new Counter({
+      name: 'bedlink_referral_offers_answered_total',
+      help: 'Offers by outcome (accepted, declined, expired)',
+      labelNames: ['outcome'],
+      registers: r,
+    });
     this.acceptance = new Gauge({ name: 'bedlink_referral_acceptance_ratio', help: 'Accepted offers / answered or expired offers', registers: r });
     this.escalations = new Counter({ name: 'bedlink_referral_escalations_total', help: 'Referrals escalated to the district', registers: r });
-    this.webhookDeliveries = new Counter({ name: 'bedlink_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, failed_attempt, dropped)', labelNames: ['outcome'], registers: r });
-    this.webhookDeadLetters = new Counter({ name: 'bedlink_webhook_dead_letters_total', help: 'Webhook deliveries sent to the dead-letter queue after their last attempt', registers: r });
-    this.scrapeErrors = new Counter({ name: 'bedlink_metrics_scrape_errors_total', help: 'Sources that could not be read during a scrape', labelNames: ['source'], registers: r });
+    this.webhookDeliveries = new Counter({
+      name: 'bedlink_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered, failed_attempt, dropped)',
+      labelNames: ['outcome'],
+      registers: r,
+    });
+    this.webhookDeadLetters = new Counter({
+      name: 'bedlink_webhook_dead_letters_total',
+      help: 'Webhook deliveries sent to the dead-letter queue after their last attempt',
+      registers: r,
+    });
+    this.scrapeErrors = new Counter({
+      name: 'bedlink_metrics_scrape_errors_total',
+      help: 'Sources that could not be read during a scrape',
+      labelNames: ['source'],
+      registers: r,
+    });
   }
 
   async observeCommand<T>(command: string, run: () => Promise<T>, outcomeOf: (r: T) => string): Promise<T> {
@@ -115,7 +146,10 @@ export class MetricsService {
   private async readWebhooks(): Promise<void> {
     try {
       const redis = (await this.queues[0].client) as unknown as { hgetall(k: string): Promise<Record<string, string>> };
-      const h = await Promise.race([redis.hgetall(webhookCountersKey(this.cfg.QUEUE_PREFIX)), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500).unref())]);
+      const h = await Promise.race([
+        redis.hgetall(webhookCountersKey(this.cfg.QUEUE_PREFIX)),
+        new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500).unref()),
+      ]);
       this.webhookDeliveries.reset();
       this.webhookDeliveries.inc({ outcome: 'delivered' }, Number(h.delivered ?? 0));
       this.webhookDeliveries.inc({ outcome: 'failed_attempt' }, Number(h.failed_attempts ?? 0));

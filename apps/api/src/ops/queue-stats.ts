@@ -21,7 +21,10 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  * whichever is older; delayed jobs are not late, so they do not count.
  */
 export async function queueStat(q: Queue, now = Date.now(), timeoutMs = 1500): Promise<QueueStat> {
-  const [counts, waiting, prioritized] = await withTimeout(Promise.all([q.getJobCounts(...JOB_STATES), q.getJobs(['waiting'], 0, 0, true), q.getJobs(['prioritized'], 0, 0, true)]), timeoutMs);
+  const [counts, waiting, prioritized] = await withTimeout(
+    Promise.all([q.getJobCounts(...JOB_STATES), q.getJobs(['waiting'], 0, 0, true), q.getJobs(['prioritized'], 0, 0, true)]),
+    timeoutMs,
+  );
   const oldest = Math.min(...[...waiting, ...prioritized].filter(Boolean).map((j) => j.timestamp), now);
   return { queue: q.name, counts, lagMs: Math.max(0, now - oldest) };
 }

@@ -16,7 +16,10 @@ import { CurrentActor } from '../http/auth';
 export class InboxController {
   constructor(private readonly reads: InboxReads) {}
 
-  @Get(':id/inbox') @ApiOperation({ summary: 'Pending offers and placement requests for an institution, with time left' }) @ApiOkResponse({ description: 'offers, most urgent and soonest due first' }) @ApiErrors(...READ_ERRORS)
+  @Get(':id/inbox')
+  @ApiOperation({ summary: 'Pending offers and placement requests for an institution, with time left' })
+  @ApiOkResponse({ description: 'offers, most urgent and soonest due first' })
+  @ApiErrors(...READ_ERRORS)
   inbox(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() a: Actor) {
     return this.reads.inbox(a, id);
   }

@@ -24,47 +24,78 @@ export class ProgrammesController {
     private readonly board: BedBoardReads,
   ) {}
 
-  @Post('programmes') @ApiOperation({ summary: 'Register a home programme (HOME_SICKBED / HOME_CARE) with a declared capacity' }) @ApiCommand(true)
+  @Post('programmes')
+  @ApiOperation({ summary: 'Register a home programme (HOME_SICKBED / HOME_CARE) with a declared capacity' })
+  @ApiCommand(true)
   register(@Body() dto: RegisterProgrammeDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('RegisterProgramme', dto, a, req, res, { created: true });
   }
 
-  @Post('programmes/:id/capacity') @HttpCode(200) @ApiOperation({ summary: 'Change the declared capacity (never below the slots in use)' }) @ApiCommand()
-  capacity(@Param('id', uuid) id: string, @Body() dto: ChangeProgrammeCapacityDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  @Post('programmes/:id/capacity')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change the declared capacity (never below the slots in use)' })
+  @ApiCommand()
+  capacity(
+    @Param('id', uuid) id: string,
+    @Body() dto: ChangeProgrammeCapacityDto,
+    @CurrentActor() a: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.commands.run('ChangeProgrammeCapacity', { programmeId: id, ...dto }, a, req, res);
   }
 
-  @Get('programmes') @ApiOperation({ summary: 'Home programmes with capacity, used and free' }) @ApiOkResponse({ description: 'the result' }) @ApiErrors(...READ_ERRORS)
+  @Get('programmes')
+  @ApiOperation({ summary: 'Home programmes with capacity, used and free' })
+  @ApiOkResponse({ description: 'the result' })
+  @ApiErrors(...READ_ERRORS)
   programmes(@CurrentActor() a: Actor, @Query('institutionId') institutionId?: string, @Query('districtId') districtId?: string) {
     return this.programmeReads.listProgrammes(a, { institutionId, districtId });
   }
 
-  @Post('agreements') @ApiOperation({ summary: 'Register a cooperation agreement: who may refer to whom (district coordinator)' }) @ApiCommand(true)
+  @Post('agreements')
+  @ApiOperation({ summary: 'Register a cooperation agreement: who may refer to whom (district coordinator)' })
+  @ApiCommand(true)
   agreement(@Body() dto: RegisterAgreementDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('RegisterAgreement', dto, a, req, res, { created: true });
   }
 
-  @Get('agreements') @ApiOperation({ summary: 'Cooperation agreements, by referring or receiving institution' }) @ApiOkResponse({ description: 'the result' }) @ApiErrors(...READ_ERRORS)
+  @Get('agreements')
+  @ApiOperation({ summary: 'Cooperation agreements, by referring or receiving institution' })
+  @ApiOkResponse({ description: 'the result' })
+  @ApiErrors(...READ_ERRORS)
   agreements(@CurrentActor() a: Actor, @Query('institutionId') institutionId?: string) {
     return this.registry.listAgreements(a, institutionId);
   }
 
-  @Get('referrals/:id/candidates') @ApiOperation({ summary: 'Ranked places for a referral, with the score of every factor explained' }) @ApiOkResponse({ description: 'the result' }) @ApiErrors(...READ_ERRORS)
+  @Get('referrals/:id/candidates')
+  @ApiOperation({ summary: 'Ranked places for a referral, with the score of every factor explained' })
+  @ApiOkResponse({ description: 'the result' })
+  @ApiErrors(...READ_ERRORS)
   candidates(@Param('id', uuid) id: string, @CurrentActor() a: Actor, @Query('limit') limit?: string) {
     return this.candidateReads.candidates(a, id, Math.min(50, Math.max(1, Number(limit) || 10)));
   }
 
-  @Get('patients/:id/journey') @ApiOperation({ summary: 'The patient’s stays across the five beds, in order' }) @ApiOkResponse({ description: 'the result' }) @ApiErrors(...READ_ERRORS)
+  @Get('patients/:id/journey')
+  @ApiOperation({ summary: 'The patient’s stays across the five beds, in order' })
+  @ApiOkResponse({ description: 'the result' })
+  @ApiErrors(...READ_ERRORS)
   journey(@Param('id', uuid) id: string, @CurrentActor() a: Actor) {
     return this.journeys.journey(a, id);
   }
 
-  @Get('bed-board/programmes') @ApiOperation({ summary: 'Home programmes on the board: capacity, reserved, enrolled, free per programme' }) @ApiOkResponse({ description: 'the result' }) @ApiErrors(...READ_ERRORS)
+  @Get('bed-board/programmes')
+  @ApiOperation({ summary: 'Home programmes on the board: capacity, reserved, enrolled, free per programme' })
+  @ApiOkResponse({ description: 'the result' })
+  @ApiErrors(...READ_ERRORS)
   programmeBoard(@CurrentActor() a: Actor, @Query('districtId') districtId?: string) {
     return this.board.programmeBoard(a, districtId);
   }
 
-  @Get('bed-board/districts') @ApiOperation({ summary: 'The board summed per district × kind (beds and home programmes)' }) @ApiOkResponse({ description: 'the result' }) @ApiErrors(...READ_ERRORS)
+  @Get('bed-board/districts')
+  @ApiOperation({ summary: 'The board summed per district × kind (beds and home programmes)' })
+  @ApiOkResponse({ description: 'the result' })
+  @ApiErrors(...READ_ERRORS)
   districtBoard(@CurrentActor() a: Actor) {
     return this.board.districtBoard(a);
   }

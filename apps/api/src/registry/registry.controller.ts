@@ -2,7 +2,20 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { Actor } from '@bedlink/domain';
-import { AuditVerification, BedBoardRow, BedQuery, BedView, ChangeBedStatusDto, InstitutionView, PatientLookupQuery, PatientReadQuery, PatientView, RegisterBedDto, RegisterInstitutionDto, RegisterPatientDto } from '@bedlink/contracts';
+import {
+  AuditVerification,
+  BedBoardRow,
+  BedQuery,
+  BedView,
+  ChangeBedStatusDto,
+  InstitutionView,
+  PatientLookupQuery,
+  PatientReadQuery,
+  PatientView,
+  RegisterBedDto,
+  RegisterInstitutionDto,
+  RegisterPatientDto,
+} from '@bedlink/contracts';
 import { ApiCommand, ApiErrors, READ_ERRORS } from '../http/api-docs';
 import { PatientRecords } from '@bedlink/application';
 import { AuditReads, BedBoardReads, RegistryReads } from '@bedlink/persistence';
@@ -25,61 +38,106 @@ export class RegistryController {
     private readonly patients: PatientRecords,
   ) {}
 
-  @Post('institutions') @ApiOperation({ summary: 'Register an institution (district coordinator)' }) @ApiCommand(true)
+  @Post('institutions')
+  @ApiOperation({ summary: 'Register an institution (district coordinator)' })
+  @ApiCommand(true)
   registerInstitution(@Body() dto: RegisterInstitutionDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('RegisterInstitution', dto, a, req, res, { created: true });
   }
 
-  @Get('institutions') @ApiOperation({ summary: 'Institutions of the district' }) @ApiQuery({ name: 'districtId', required: false }) @ApiOkResponse({ type: [InstitutionView] }) @ApiErrors(...READ_ERRORS)
+  @Get('institutions')
+  @ApiOperation({ summary: 'Institutions of the district' })
+  @ApiQuery({ name: 'districtId', required: false })
+  @ApiOkResponse({ type: [InstitutionView] })
+  @ApiErrors(...READ_ERRORS)
   institutions(@CurrentActor() a: Actor, @Query('districtId') districtId?: string) {
     return this.registry.listInstitutions(a, districtId);
   }
 
-  @Get('institutions/:id') @ApiOperation({ summary: 'An institution' }) @ApiParam({ name: 'id', format: 'uuid' }) @ApiOkResponse({ type: InstitutionView }) @ApiErrors(...READ_ERRORS)
+  @Get('institutions/:id')
+  @ApiOperation({ summary: 'An institution' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: InstitutionView })
+  @ApiErrors(...READ_ERRORS)
   institution(@Param('id', uuid) id: string, @CurrentActor() a: Actor) {
     return this.registry.institution(a, id);
   }
 
-  @Post('beds') @ApiOperation({ summary: 'Register a physical bed of the caller’s institution' }) @ApiCommand(true)
+  @Post('beds')
+  @ApiOperation({ summary: 'Register a physical bed of the caller’s institution' })
+  @ApiCommand(true)
   registerBed(@Body() dto: RegisterBedDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('RegisterBed', dto, a, req, res, { created: true });
   }
 
-  @Get('beds') @ApiOperation({ summary: 'Beds, filtered by institution, kind and status' }) @ApiOkResponse({ type: [BedView] }) @ApiErrors(...READ_ERRORS)
+  @Get('beds')
+  @ApiOperation({ summary: 'Beds, filtered by institution, kind and status' })
+  @ApiOkResponse({ type: [BedView] })
+  @ApiErrors(...READ_ERRORS)
   beds(@Query() q: BedQuery, @CurrentActor() a: Actor) {
     return this.registry.listBeds(a, q);
   }
 
-  @Post('beds/:id/status') @HttpCode(200) @ApiOperation({ summary: 'Clean, close, reopen, isolate… a bed (HL7 v2 0116 transitions)' }) @ApiParam({ name: 'id', format: 'uuid' }) @ApiCommand()
-  changeStatus(@Param('id', uuid) id: string, @Body() dto: ChangeBedStatusDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  @Post('beds/:id/status')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Clean, close, reopen, isolate… a bed (HL7 v2 0116 transitions)' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiCommand()
+  changeStatus(
+    @Param('id', uuid) id: string,
+    @Body() dto: ChangeBedStatusDto,
+    @CurrentActor() a: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.commands.run('ChangeBedStatus', { bedId: id, ...dto }, a, req, res);
   }
 
-  @Get('bed-board') @ApiOperation({ summary: 'Capacity by institution × bed kind (projection kept from events)' }) @ApiQuery({ name: 'districtId', required: false }) @ApiOkResponse({ type: [BedBoardRow] }) @ApiErrors(...READ_ERRORS)
+  @Get('bed-board')
+  @ApiOperation({ summary: 'Capacity by institution × bed kind (projection kept from events)' })
+  @ApiQuery({ name: 'districtId', required: false })
+  @ApiOkResponse({ type: [BedBoardRow] })
+  @ApiErrors(...READ_ERRORS)
   bedBoard(@CurrentActor() a: Actor, @Query('districtId') districtId?: string) {
     return this.board.bedBoard(a, districtId);
   }
 
-  @Post('patients') @ApiOperation({ summary: 'Register a patient (identifiers are encrypted at rest)' }) @ApiCommand(true)
+  @Post('patients')
+  @ApiOperation({ summary: 'Register a patient (identifiers are encrypted at rest)' })
+  @ApiCommand(true)
   registerPatient(@Body() dto: RegisterPatientDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('RegisterPatient', dto, a, req, res, { created: true });
   }
 
-  @Get('patients') @ApiOperation({ summary: 'Find a patient by resident ID (blind index); audited, needs X-Access-Reason or ?referralId=' }) @ApiOkResponse({ type: PatientView }) @ApiErrors(...READ_ERRORS)
+  @Get('patients')
+  @ApiOperation({ summary: 'Find a patient by resident ID (blind index); audited, needs X-Access-Reason or ?referralId=' })
+  @ApiOkResponse({ type: PatientView })
+  @ApiErrors(...READ_ERRORS)
   lookupPatient(@Query() q: PatientLookupQuery, @CurrentActor() a: Actor, @Req() req: Request) {
     return this.patients.lookup(a, q.residentId.trim().toUpperCase(), this.purpose(req, q.referralId));
   }
 
-  @Get('patients/:id') @ApiOperation({ summary: 'A patient, to institutions with a referral for them; audited, needs X-Access-Reason or ?referralId=' }) @ApiParam({ name: 'id', format: 'uuid' }) @ApiOkResponse({ type: PatientView }) @ApiErrors(...READ_ERRORS)
+  @Get('patients/:id')
+  @ApiOperation({ summary: 'A patient, to institutions with a referral for them; audited, needs X-Access-Reason or ?referralId=' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: PatientView })
+  @ApiErrors(...READ_ERRORS)
   patient(@Param('id', uuid) id: string, @Query() q: PatientReadQuery, @CurrentActor() a: Actor, @Req() req: Request) {
     return this.patients.read(a, id, this.purpose(req, q.referralId));
   }
 
   private purpose(req: Request, referralId?: string) {
-    return { reason: req.header('x-access-reason') ?? null, referralId: referralId ?? null, correlationId: (req as Request & { correlationId?: string }).correlationId };
+    return {
+      reason: req.header('x-access-reason') ?? null,
+      referralId: referralId ?? null,
+      correlationId: (req as Request & { correlationId?: string }).correlationId,
+    };
   }
 
-  @Get('audit/verify') @ApiOperation({ summary: 'Verify the audit trail (auditor): signed checkpoints, then the records after the last one' }) @ApiOkResponse({ type: AuditVerification }) @ApiErrors(...READ_ERRORS)
+  @Get('audit/verify')
+  @ApiOperation({ summary: 'Verify the audit trail (auditor): signed checkpoints, then the records after the last one' })
+  @ApiOkResponse({ type: AuditVerification })
+  @ApiErrors(...READ_ERRORS)
   verify(@CurrentActor() a: Actor) {
     return this.audit.verify(a);
   }

@@ -51,7 +51,14 @@ export class WebhooksController {
       if (why) throw new DomainError('VALIDATION_FAILED', `webhook url refused: ${why}`, { fields: ['url'] });
     }
     const secret = WebhookSubscriptions.newSecret();
-    const payload = { id: randomUUID(), institutionId, url: dto.url, eventTypes: dto.eventTypes ?? [], description: dto.description ?? '', secretEnc: this.cipher.encrypt(secret) };
+    const payload = {
+      id: randomUUID(),
+      institutionId,
+      url: dto.url,
+      eventTypes: dto.eventTypes ?? [],
+      description: dto.description ?? '',
+      secretEnc: this.cipher.encrypt(secret),
+    };
     const out = await this.commands.run('CreateWebhook', payload, a, req, res, { created: true });
     return { ...out, secret };
   }
@@ -69,7 +76,12 @@ export class WebhooksController {
   @ApiNoContentResponse({ description: 'deleted' })
   @ApiErrors(...READ_ERRORS)
   @ApiOperation({ summary: 'Delete a webhook endpoint; deliveries still queued for it are dropped' })
-  async remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async remove(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentActor() a: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
     this.institutionOf(a);
     const out = await this.commands.run('DeleteWebhook', { subscriptionId: id }, a, req, res);
     // 202 when the worker is slow: the deletion is queued; otherwise nothing more to say.

@@ -31,7 +31,15 @@ export function Audit({ initial }: { initial?: string }) {
   return (
     <section aria-labelledby="a-h">
       <h2 id="a-h">{t('audit.title')}</h2>
-      <LookupForm label={t('audit.referralId')} button={t('audit.load')} initial={initial} onShow={show} testId="audit-id" list="recent-referrals" inLabel={datalist}>
+      <LookupForm
+        label={t('audit.referralId')}
+        button={t('audit.load')}
+        initial={initial}
+        onShow={show}
+        testId="audit-id"
+        list="recent-referrals"
+        inLabel={datalist}
+      >
         <button type="button" disabled={!shown} onClick={() => (verify ? trail.reload() : setVerify(true))} data-testid="verify">
           {t('audit.verify')}
         </button>

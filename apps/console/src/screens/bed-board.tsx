@@ -64,8 +64,21 @@ export function BedBoard() {
     <section aria-labelledby="board-h">
       <h2 id="board-h">{t('board.title')}</h2>
       <div className="filters">
-        <Select label={t('board.filterService')} value={service} onChange={setService} blank={t('board.all')} choices={options(t, 'service', SERVICES)} data-testid="filter-service" />
-        <Select label={t('board.filterDistrict')} value={district} onChange={setDistrict} blank={t('board.all')} choices={districts.map((d) => ({ value: d, label: d }))} />
+        <Select
+          label={t('board.filterService')}
+          value={service}
+          onChange={setService}
+          blank={t('board.all')}
+          choices={options(t, 'service', SERVICES)}
+          data-testid="filter-service"
+        />
+        <Select
+          label={t('board.filterDistrict')}
+          value={district}
+          onChange={setDistrict}
+          blank={t('board.all')}
+          choices={districts.map((d) => ({ value: d, label: d }))}
+        />
         <ul className="legend" aria-label="legend">
           {COUNTS.map((c) => (
             <li key={c} className={`chip s-${c}`}>

@@ -35,7 +35,9 @@ function Escalated({ r, insts, onChanged, onAudit }: { r: Referral; insts: Insti
   const { run, error } = useAction(onChanged);
   // Reroute within the origin's district, never back to the origin.
   const district = insts.find((x) => x.id === r.origin.institutionId)?.districtId;
-  const choices = insts.filter((i) => i.id !== r.origin.institutionId && i.districtId === (district ?? i.districtId)).map((i) => ({ value: i.id, label: i.name }));
+  const choices = insts
+    .filter((i) => i.id !== r.origin.institutionId && i.districtId === (district ?? i.districtId))
+    .map((i) => ({ value: i.id, label: i.name }));
   return (
     <li className="card">
       <CardHeader
@@ -48,14 +50,32 @@ function Escalated({ r, insts, onChanged, onAudit }: { r: Referral; insts: Insti
         <StateBadge state={r.state} />
       </CardHeader>
       <p>{r.clinicalSummary}</p>
-      <p className="small muted">{r.offers.map((o) => `${o.targetName ?? short(o.targetInstitutionId)}: ${t(`offerState.${o.state}`)}${o.declineReason ? ` (${t(`decline.${o.declineReason}`)})` : ''}`).join(' · ')}</p>
+      <p className="small muted">
+        {r.offers
+          .map(
+            (o) =>
+              `${o.targetName ?? short(o.targetInstitutionId)}: ${t(`offerState.${o.state}`)}${o.declineReason ? ` (${t(`decline.${o.declineReason}`)})` : ''}`,
+          )
+          .join(' · ')}
+      </p>
       <CheckGroup legend={t('esc.targets')} choices={choices} checked={targets} onToggle={(id) => setTargets((x) => toggled(x, id))} />
       <TextField label={t('reason')} value={reason} onChange={setReason} maxLength={1000} required />
       <div className="row">
-        <button type="button" disabled={!reason.trim() || !targets.length} onClick={() => run(() => api.post(`/referrals/${r.id}/reroute`, { reason: reason.trim(), targets: targets.map((institutionId) => ({ institutionId })) }))}>
+        <button
+          type="button"
+          disabled={!reason.trim() || !targets.length}
+          onClick={() =>
+            run(() => api.post(`/referrals/${r.id}/reroute`, { reason: reason.trim(), targets: targets.map((institutionId) => ({ institutionId })) }))
+          }
+        >
           {t('esc.reroute')}
         </button>
-        <button type="button" className="danger" disabled={!reason.trim()} onClick={() => run(() => api.post(`/referrals/${r.id}/close`, { reason: reason.trim() }))}>
+        <button
+          type="button"
+          className="danger"
+          disabled={!reason.trim()}
+          onClick={() => run(() => api.post(`/referrals/${r.id}/close`, { reason: reason.trim() }))}
+        >
           {t('esc.close')}
         </button>
         <LinkButton onClick={onAudit}>{t('outbox.audit')}</LinkButton>

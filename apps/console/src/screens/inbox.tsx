@@ -12,7 +12,10 @@ export function Inbox() {
   const mine = claims.inst!;
   const offered = useLoad(() => api.get<Referral[]>('/referrals?side=target&state=OFFERED&limit=100'), []);
   const arriving = useLoad(async () => {
-    const [a, b] = await Promise.all([api.get<Referral[]>('/referrals?side=target&state=ACCEPTED'), api.get<Referral[]>('/referrals?side=target&state=IN_TRANSFER')]);
+    const [a, b] = await Promise.all([
+      api.get<Referral[]>('/referrals?side=target&state=ACCEPTED'),
+      api.get<Referral[]>('/referrals?side=target&state=IN_TRANSFER'),
+    ]);
     return [...a, ...b].filter((r) => r.reservations.some((x) => x.institutionId === mine && x.state === 'HELD'));
   }, [mine]);
   const beds = useLoad(() => api.get<Bed[]>(`/beds?institutionId=${mine}&status=U&limit=500`), [mine]);
@@ -22,10 +25,16 @@ export function Inbox() {
     arriving.reload();
     beds.reload();
   };
-  useLive((e) => isReferralEvent(e) || e.aggregateType === 'Bed', reloadAll, (e) => {
-    if (e.type === 'OfferExtended' && e.payload.targetInstitutionId === mine) setFlash(t('inbox.newArrived'));
-  });
-  const pending = (offered.data ?? []).flatMap((r) => r.offers.filter((o) => o.targetInstitutionId === mine && LIVE_OFFER.includes(o.state)).map((o) => ({ r, o })));
+  useLive(
+    (e) => isReferralEvent(e) || e.aggregateType === 'Bed',
+    reloadAll,
+    (e) => {
+      if (e.type === 'OfferExtended' && e.payload.targetInstitutionId === mine) setFlash(t('inbox.newArrived'));
+    },
+  );
+  const pending = (offered.data ?? []).flatMap((r) =>
+    r.offers.filter((o) => o.targetInstitutionId === mine && LIVE_OFFER.includes(o.state)).map((o) => ({ r, o })),
+  );
   return (
     <section aria-labelledby="in-h">
       <h2 id="in-h">{t('inbox.title')}</h2>

@@ -25,14 +25,22 @@ export function Journey({ initial }: { initial?: string }) {
       const names = new Map(insts.map((i) => [i.id, i.name]));
       return {
         derived: false,
-        steps: j.stays.map((s) => ({ at: s.from ?? s.to, label: t(`kind.${s.kind}`), detail: `${names.get(s.institutionId) ?? ''}${s.to ? ` → ${fmtTime(s.to)}` : ''}` })),
+        steps: j.stays.map((s) => ({
+          at: s.from ?? s.to,
+          label: t(`kind.${s.kind}`),
+          detail: `${names.get(s.institutionId) ?? ''}${s.to ? ` → ${fmtTime(s.to)}` : ''}`,
+        })),
       };
     }
     // No journey endpoint yet: the patient's referrals, in order, tell the same story.
     const refs = (await api.get<Referral[]>('/referrals?limit=200')).filter((r) => r.patientId === shown);
     const full = await Promise.all(refs.map((r) => api.get<Referral>(`/referrals/${r.id}`)));
     const steps = full.flatMap((r) =>
-      (r.history ?? []).map((h) => ({ at: h.at, label: eventLabel(t, h.event), detail: `${t(`kind.${r.requestedKind}`)} · ${r.origin.name ?? ''}${h.state ? ` · ${t(`referralState.${h.state}`)}` : ''}${h.reason ? ` · ${h.reason}` : ''}` })),
+      (r.history ?? []).map((h) => ({
+        at: h.at,
+        label: eventLabel(t, h.event),
+        detail: `${t(`kind.${r.requestedKind}`)} · ${r.origin.name ?? ''}${h.state ? ` · ${t(`referralState.${h.state}`)}` : ''}${h.reason ? ` · ${h.reason}` : ''}`,
+      })),
     );
     steps.sort((a, b) => Number(new Date(a.at)) - Number(new Date(b.at)));
     return { derived: true, steps };

@@ -17,7 +17,15 @@ export function Login({ onLogin, t }: { onLogin: (token: string) => void; t: T }
       <h2 id="login-h">{t('login')}</h2>
       <label>
         {t('tokenLabel')}
-        <textarea value={token} onChange={(e) => setToken(e.target.value)} rows={4} required aria-describedby="token-help" aria-invalid={bad} data-testid="token" />
+        <textarea
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          rows={4}
+          required
+          aria-describedby="token-help"
+          aria-invalid={bad}
+          data-testid="token"
+        />
       </label>
       <p id="token-help" className="muted small">
         {t('tokenHelp')}

@@ -47,13 +47,27 @@ export function OfferCard({ r, o, beds, onChanged }: { r: Referral; o: Offer; be
             <dd>{r.services.map((s) => t(`service.${s}`)).join('、') || '—'}</dd>
           </dl>
           <div className="row">
-            <Select label={t('inbox.pickBed')} value={bed} onChange={setBed} blank={beds.length ? '—' : t('inbox.noBeds')} choices={beds.map((b) => ({ value: b.id, label: `${b.ward} · ${b.label}` }))} data-testid="pick-bed" />
+            <Select
+              label={t('inbox.pickBed')}
+              value={bed}
+              onChange={setBed}
+              blank={beds.length ? '—' : t('inbox.noBeds')}
+              choices={beds.map((b) => ({ value: b.id, label: `${b.ward} · ${b.label}` }))}
+              data-testid="pick-bed"
+            />
             <button type="button" disabled={busy || !bed} onClick={() => run(() => api.post(`${offer}/accept`, { bedId: bed }))} data-testid="accept-offer">
               {t('inbox.accept')}
             </button>
           </div>
           <div className="row">
-            <Select label={t('inbox.declineReason')} value={reason} onChange={setReason} blank="—" choices={options(t, 'decline', DECLINE_REASONS)} data-testid="decline-reason" />
+            <Select
+              label={t('inbox.declineReason')}
+              value={reason}
+              onChange={setReason}
+              blank="—"
+              choices={options(t, 'decline', DECLINE_REASONS)}
+              data-testid="decline-reason"
+            />
             <TextField label={t('inbox.declineText')} value={text} onChange={setText} maxLength={1000} />
             <button
               type="button"

@@ -21,7 +21,17 @@ interface Form {
   consent: boolean;
   targets: string[];
 }
-const NEW: Form = { patientId: '', requestedKind: 'COMMUNITY', services: [], urgency: 'ROUTINE', strategy: 'BROADCAST', clinicalSummary: '', careLevel: '', consent: false, targets: [] };
+const NEW: Form = {
+  patientId: '',
+  requestedKind: 'COMMUNITY',
+  services: [],
+  urgency: 'ROUTINE',
+  strategy: 'BROADCAST',
+  clinicalSummary: '',
+  careLevel: '',
+  consent: false,
+  targets: [],
+};
 
 /** Validation as the API does it (DraftReferralDto, RegisterPatientDto), before a round trip. */
 function validate(f: Form, t: T): string[] {
@@ -47,7 +57,10 @@ export function Outbox() {
   const [hasCandidates, setHasCandidates] = useState(false);
   useEffect(() => {
     // Without the API document the candidate list is simply not offered.
-    apiPaths().then((p) => setHasCandidates(p.has('/referrals/{id}/candidates')), () => setHasCandidates(false));
+    apiPaths().then(
+      (p) => setHasCandidates(p.has('/referrals/{id}/candidates')),
+      () => setHasCandidates(false),
+    );
   }, []);
   const targets = (insts.data ?? []).filter((i) => i.id !== claims.inst).map((i) => ({ value: i.id, label: i.name }));
   const toggle = (k: 'services' | 'targets', v: string) => setF((x) => ({ ...x, [k]: toggled(x[k], v) }));
@@ -60,7 +73,13 @@ export function Outbox() {
     if (v.length) return;
     await run(async () => {
       const d = await api.post<{ referralId: string }>('/referrals', {
-        patientId: f.patientId, requestedKind: f.requestedKind, services: f.services, urgency: f.urgency, strategy: f.strategy, clinicalSummary: f.clinicalSummary.trim(), consent: f.consent,
+        patientId: f.patientId,
+        requestedKind: f.requestedKind,
+        services: f.services,
+        urgency: f.urgency,
+        strategy: f.strategy,
+        clinicalSummary: f.clinicalSummary.trim(),
+        consent: f.consent,
         ...(f.careLevel !== '' ? { careLevel: Number(f.careLevel) } : {}),
       });
       await api.post(`/referrals/${d.referralId}/submit`);
@@ -79,23 +98,68 @@ export function Outbox() {
         <form onSubmit={submit} noValidate aria-labelledby="new-h" className="card">
           <h3 id="new-h">{t('outbox.newReferral')}</h3>
           <PatientRegister onRegistered={(id) => setF((x) => ({ ...x, patientId: id }))} />
-          <TextField label={t('outbox.patientId')} value={f.patientId} onChange={(v) => setF({ ...f, patientId: v.trim() })} required data-testid="patient-id" aria-invalid={errs.includes(t('outbox.patientId'))} />
-          <Select label={t('outbox.requestedKind')} value={f.requestedKind} onChange={(requestedKind) => setF({ ...f, requestedKind })} choices={options(t, 'kind', BED_KINDS)} data-testid="requested-kind" />
-          <CheckGroup legend={t('outbox.services')} choices={options(t, 'service', SERVICES)} checked={f.services} onToggle={(s) => toggle('services', s)} testId={(s) => `service-${s}`} />
+          <TextField
+            label={t('outbox.patientId')}
+            value={f.patientId}
+            onChange={(v) => setF({ ...f, patientId: v.trim() })}
+            required
+            data-testid="patient-id"
+            aria-invalid={errs.includes(t('outbox.patientId'))}
+          />
+          <Select
+            label={t('outbox.requestedKind')}
+            value={f.requestedKind}
+            onChange={(requestedKind) => setF({ ...f, requestedKind })}
+            choices={options(t, 'kind', BED_KINDS)}
+            data-testid="requested-kind"
+          />
+          <CheckGroup
+            legend={t('outbox.services')}
+            choices={options(t, 'service', SERVICES)}
+            checked={f.services}
+            onToggle={(s) => toggle('services', s)}
+            testId={(s) => `service-${s}`}
+          />
           <div className="row">
             <Select label={t('outbox.urgency')} value={f.urgency} onChange={(urgency) => setF({ ...f, urgency })} choices={options(t, 'urgency', URGENCIES)} />
-            <Select label={t('outbox.strategy')} value={f.strategy} onChange={(strategy) => setF({ ...f, strategy })} choices={options(t, 'strategy', STRATEGIES)} />
-            <TextField label={t('outbox.careLevel')} type="number" min={0} max={6} value={f.careLevel} onChange={(careLevel) => setF({ ...f, careLevel })} data-testid="care-level" />
+            <Select
+              label={t('outbox.strategy')}
+              value={f.strategy}
+              onChange={(strategy) => setF({ ...f, strategy })}
+              choices={options(t, 'strategy', STRATEGIES)}
+            />
+            <TextField
+              label={t('outbox.careLevel')}
+              type="number"
+              min={0}
+              max={6}
+              value={f.careLevel}
+              onChange={(careLevel) => setF({ ...f, careLevel })}
+              data-testid="care-level"
+            />
           </div>
           <label>
             {t('outbox.summary')}
-            <textarea value={f.clinicalSummary} onChange={(e) => setF({ ...f, clinicalSummary: e.target.value })} maxLength={4000} rows={3} required data-testid="summary" />
+            <textarea
+              value={f.clinicalSummary}
+              onChange={(e) => setF({ ...f, clinicalSummary: e.target.value })}
+              maxLength={4000}
+              rows={3}
+              required
+              data-testid="summary"
+            />
           </label>
           <label className="check">
             <input type="checkbox" checked={f.consent} onChange={(e) => setF({ ...f, consent: e.target.checked })} data-testid="consent" />
             {t('outbox.consent')}
           </label>
-          <CheckGroup legend={t('outbox.targets')} choices={targets} checked={f.targets} onToggle={(id) => toggle('targets', id)} testId={(id) => `target-${id}`} />
+          <CheckGroup
+            legend={t('outbox.targets')}
+            choices={targets}
+            checked={f.targets}
+            onToggle={(id) => toggle('targets', id)}
+            testId={(id) => `target-${id}`}
+          />
           {errs.length > 0 && (
             <div role="alert" className="error" data-testid="form-errors">
               {t('errors.VALIDATION_FAILED')}: {errs.join('、')}

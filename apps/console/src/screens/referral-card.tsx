@@ -54,7 +54,8 @@ export function ReferralCard({ r, hasCandidates, onChanged, onAudit }: { r: Refe
         <ol className="small">
           {candidates.map((c: any, i: number) => (
             <li key={c.institutionId ?? i}>
-              {c.name ?? c.institutionName ?? short(c.institutionId)} {c.score != null ? `(${c.score})` : ''} {Array.isArray(c.explanation ?? c.reasons) ? `— ${(c.explanation ?? c.reasons).join('; ')}` : c.explanation ? `— ${c.explanation}` : ''}
+              {c.name ?? c.institutionName ?? short(c.institutionId)} {c.score != null ? `(${c.score})` : ''}{' '}
+              {Array.isArray(c.explanation ?? c.reasons) ? `— ${(c.explanation ?? c.reasons).join('; ')}` : c.explanation ? `— ${c.explanation}` : ''}
             </li>
           ))}
         </ol>
@@ -68,7 +69,12 @@ export function ReferralCard({ r, hasCandidates, onChanged, onAudit }: { r: Refe
         {!terminal && r.state !== 'IN_TRANSFER' && (
           <>
             <TextField label={t('outbox.cancelReason')} hideLabel placeholder={t('outbox.cancelReason')} value={reason} onChange={setReason} maxLength={1000} />
-            <button type="button" className="danger" disabled={!reason.trim()} onClick={() => run(() => api.post(`/referrals/${r.id}/cancel`, { reason: reason.trim() }))}>
+            <button
+              type="button"
+              className="danger"
+              disabled={!reason.trim()}
+              onClick={() => run(() => api.post(`/referrals/${r.id}/cancel`, { reason: reason.trim() }))}
+            >
               {t('outbox.cancel')}
             </button>
           </>

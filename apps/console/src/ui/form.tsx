@@ -15,7 +15,17 @@ export const toggled = (list: string[], v: string): string[] => (list.includes(v
 type Own<E, K extends string> = Omit<E, 'value' | 'onChange' | K>;
 
 /** A labelled <select>; `blank` adds an empty first choice with that text. Other props go to the <select>. */
-export function Select({ label, value, onChange, choices, blank, ...rest }: { label: ReactNode; value: string; onChange: (v: string) => void; choices: readonly Option[]; blank?: string } & Own<SelectHTMLAttributes<HTMLSelectElement>, 'children'>) {
+export function Select({
+  label,
+  value,
+  onChange,
+  choices,
+  blank,
+  ...rest
+}: { label: ReactNode; value: string; onChange: (v: string) => void; choices: readonly Option[]; blank?: string } & Own<
+  SelectHTMLAttributes<HTMLSelectElement>,
+  'children'
+>) {
   return (
     <label>
       {label}
@@ -32,7 +42,13 @@ export function Select({ label, value, onChange, choices, blank, ...rest }: { la
 }
 
 /** A labelled <input>; `hideLabel` keeps the label for screen readers only. Other props go to the <input>. */
-export function TextField({ label, hideLabel, value, onChange, ...rest }: { label: string; hideLabel?: boolean; value: string; onChange: (v: string) => void } & Own<InputHTMLAttributes<HTMLInputElement>, never>) {
+export function TextField({
+  label,
+  hideLabel,
+  value,
+  onChange,
+  ...rest
+}: { label: string; hideLabel?: boolean; value: string; onChange: (v: string) => void } & Own<InputHTMLAttributes<HTMLInputElement>, never>) {
   return (
     <label className={hideLabel ? 'inline' : undefined}>
       {hideLabel ? <span className="sr-only">{label}</span> : label}
@@ -42,7 +58,19 @@ export function TextField({ label, hideLabel, value, onChange, ...rest }: { labe
 }
 
 /** A fieldset of checkboxes, one per choice; `testId` names each box for the browser test. */
-export function CheckGroup({ legend, choices, checked, onToggle, testId }: { legend: string; choices: readonly Option[]; checked: readonly string[]; onToggle: (v: string) => void; testId?: (v: string) => string }) {
+export function CheckGroup({
+  legend,
+  choices,
+  checked,
+  onToggle,
+  testId,
+}: {
+  legend: string;
+  choices: readonly Option[];
+  checked: readonly string[];
+  onToggle: (v: string) => void;
+  testId?: (v: string) => string;
+}) {
   return (
     <fieldset>
       <legend>{legend}</legend>
@@ -62,7 +90,25 @@ export function CheckGroup({ legend, choices, checked, onToggle, testId }: { leg
  * "Enter an id, show it": one input and a submit button; the screen gets the trimmed id. `inLabel`
  * goes inside the label (a datalist), `children` after the button (more actions).
  */
-export function LookupForm({ label, button, initial, onShow, testId, list, inLabel, children }: { label: string; button: string; initial?: string; onShow: (id: string) => void; testId: string; list?: string; inLabel?: ReactNode; children?: ReactNode }) {
+export function LookupForm({
+  label,
+  button,
+  initial,
+  onShow,
+  testId,
+  list,
+  inLabel,
+  children,
+}: {
+  label: string;
+  button: string;
+  initial?: string;
+  onShow: (id: string) => void;
+  testId: string;
+  list?: string;
+  inLabel?: ReactNode;
+  children?: ReactNode;
+}) {
   const [id, setId] = useState(initial ?? '');
   const submit = (e: FormEvent) => {
     e.preventDefault();

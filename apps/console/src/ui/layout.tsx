@@ -12,7 +12,12 @@ export function CardHeader({ title, children }: { title: ReactNode; children: Re
 }
 
 /** A loaded list of cards: its error, "loading" or "empty", else the cards. Other props go to the <ul>. */
-export function CardList({ query, empty, children, ...rest }: { query: { error: unknown; loading: boolean }; empty: boolean; children: ReactNode } & HTMLAttributes<HTMLUListElement>) {
+export function CardList({
+  query,
+  empty,
+  children,
+  ...rest
+}: { query: { error: unknown; loading: boolean }; empty: boolean; children: ReactNode } & HTMLAttributes<HTMLUListElement>) {
   return (
     <>
       <ErrorBox error={query.error} />

@@ -34,7 +34,19 @@ export class ApiKey extends AggregateRoot {
     if (!(props.expiresAt.getTime() > at.getTime())) throw new DomainError('VALIDATION_FAILED', 'an API key must expire in the future');
     const k = new ApiKey({ ...props, revokedAt: null, revokedBy: null });
     const { keyHash: _secret, ...shown } = k.p;
-    k.record('ApiKeyIssued', { apiKeyId: shown.id, prefix: shown.prefix, label: shown.label, role: shown.role, institutionId: shown.institutionId, districtId: shown.districtId, expiresAt: shown.expiresAt.toISOString() }, at);
+    k.record(
+      'ApiKeyIssued',
+      {
+        apiKeyId: shown.id,
+        prefix: shown.prefix,
+        label: shown.label,
+        role: shown.role,
+        institutionId: shown.institutionId,
+        districtId: shown.districtId,
+        expiresAt: shown.expiresAt.toISOString(),
+      },
+      at,
+    );
     return k;
   }
   static rehydrate(props: ApiKeyProps, version: number): ApiKey {
@@ -75,7 +87,11 @@ export class WebhookSubscription extends AggregateRoot {
   }
   static create(props: Omit<WebhookSubscriptionProps, 'active'>, at: Date): WebhookSubscription {
     const s = new WebhookSubscription({ ...props, eventTypes: [...new Set(props.eventTypes)], active: true });
-    s.record('WebhookSubscriptionCreated', { subscriptionId: s.p.id, institutionId: s.p.institutionId, url: s.p.url, eventTypes: s.p.eventTypes, description: s.p.description }, at);
+    s.record(
+      'WebhookSubscriptionCreated',
+      { subscriptionId: s.p.id, institutionId: s.p.institutionId, url: s.p.url, eventTypes: s.p.eventTypes, description: s.p.description },
+      at,
+    );
     return s;
   }
   static rehydrate(props: WebhookSubscriptionProps, version: number): WebhookSubscription {

@@ -48,7 +48,18 @@ export const COMMAND_NAMES = [
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
-export const QUERY_NAMES = ['ReadReferral', 'ListReferrals', 'ReadAuditTrail', 'VerifyAudit', 'ReadPatient', 'ReadRegistry', 'ReadBedBoard', 'ReadCandidates', 'ReadJourney', 'ReadInbox'] as const;
+export const QUERY_NAMES = [
+  'ReadReferral',
+  'ListReferrals',
+  'ReadAuditTrail',
+  'VerifyAudit',
+  'ReadPatient',
+  'ReadRegistry',
+  'ReadBedBoard',
+  'ReadCandidates',
+  'ReadJourney',
+  'ReadInbox',
+] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
 /** Administration that is neither a domain command nor a read (listing machine clients' credentials). */
@@ -98,11 +109,23 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   EscalateReferral: { roles: ['DISTRICT_COORDINATOR', 'SYSTEM'], scope: 'DISTRICT', description: 'escalate to the district' },
   RerouteReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'reroute an escalated referral' },
   CloseReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'close an escalated referral' },
-  RegisterProgramme: { roles: ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS'], scope: 'OWN', description: 'register a home programme (HOME_SICKBED / HOME_CARE) of its own institution' },
-  ChangeProgrammeCapacity: { roles: ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS'], scope: 'OWN', description: 'change the declared capacity of its own home programme' },
+  RegisterProgramme: {
+    roles: ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS'],
+    scope: 'OWN',
+    description: 'register a home programme (HOME_SICKBED / HOME_CARE) of its own institution',
+  },
+  ChangeProgrammeCapacity: {
+    roles: ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS'],
+    scope: 'OWN',
+    description: 'change the declared capacity of its own home programme',
+  },
   RegisterAgreement: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'register a cooperation agreement (who may refer to whom)' },
   ReadCandidates: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR'], scope: 'ORIGIN', description: 'see ranked candidates for its referral' },
-  ReadJourney: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read the stays of a patient it has a referral with' },
+  ReadJourney: {
+    roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'],
+    scope: 'INVOLVED',
+    description: 'read the stays of a patient it has a referral with',
+  },
   SubmitSurge: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'submit a batch of referrals for district-wide allocation' },
   SetDistrictPolicy: { roles: ['DISTRICT_COORDINATOR', 'SYSTEM'], scope: 'DISTRICT', description: 'change the district policy document' },
   UpdatePatientAssessment: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR'], scope: 'INVOLVED', description: 'record a new care needs assessment' },
@@ -110,7 +133,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   WarnOfferDeadline: { roles: ['SYSTEM'], scope: 'NONE', description: 'deadline warning timer' },
   ReadReferral: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a referral it is involved in' },
   ListReferrals: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'list referrals it is involved in' },
-  ReadAuditTrail: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read the trail of a referral it is involved in' },
+  ReadAuditTrail: {
+    roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'],
+    scope: 'INVOLVED',
+    description: 'read the trail of a referral it is involved in',
+  },
   VerifyAudit: { roles: ['AUDITOR'], scope: 'DISTRICT', description: 'verify the audit chains' },
   ReadPatient: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a patient it has a referral with' },
   ReadRegistry: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read institutions and beds' },
@@ -166,6 +193,9 @@ export function isAllowed(actor: Actor, action: ActionName, ctx: AccessContext):
 
 export function authorize(actor: Actor, action: ActionName, ctx: AccessContext): void {
   if (!isAllowed(actor, action, ctx)) {
-    throw new DomainError('FORBIDDEN', `${actor.role} of ${actor.institutionId ?? actor.districtId ?? 'no institution'} may not ${action} here`, { role: actor.role, action });
+    throw new DomainError('FORBIDDEN', `${actor.role} of ${actor.institutionId ?? actor.districtId ?? 'no institution'} may not ${action} here`, {
+      role: actor.role,
+      action,
+    });
   }
 }

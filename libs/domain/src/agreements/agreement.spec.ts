@@ -1,7 +1,22 @@
 import { AgreementProps, routeAllowed } from './agreement';
 
-const route = { originInstitutionId: 'h', originDistrictId: 'd1', targetInstitutionId: 'c', targetDistrictId: 'd1', kind: 'COMMUNITY' as const, direction: 'DOWNWARD' as const };
-const agr = (over: Partial<AgreementProps> = {}): AgreementProps => ({ id: 'a', districtId: 'd1', fromInstitutionId: 'h', toInstitutionId: 'c', kinds: [], directions: [], ...over });
+const route = {
+  originInstitutionId: 'h',
+  originDistrictId: 'd1',
+  targetInstitutionId: 'c',
+  targetDistrictId: 'd1',
+  kind: 'COMMUNITY' as const,
+  direction: 'DOWNWARD' as const,
+};
+const agr = (over: Partial<AgreementProps> = {}): AgreementProps => ({
+  id: 'a',
+  districtId: 'd1',
+  fromInstitutionId: 'h',
+  toInstitutionId: 'c',
+  kinds: [],
+  directions: [],
+  ...over,
+});
 
 describe('cooperation policy', () => {
   it('an agreement allows its route whatever the default', () => {

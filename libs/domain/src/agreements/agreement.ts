@@ -56,9 +56,17 @@ export interface ReferralRoute {
 }
 
 /** Is this route allowed? An agreement covering it always allows; otherwise the district default decides. */
-export function routeAllowed(route: ReferralRoute, agreements: readonly AgreementProps[], policy: CooperationDefault): { allowed: boolean; byAgreement: boolean } {
+export function routeAllowed(
+  route: ReferralRoute,
+  agreements: readonly AgreementProps[],
+  policy: CooperationDefault,
+): { allowed: boolean; byAgreement: boolean } {
   const byAgreement = agreements.some(
-    (a) => a.fromInstitutionId === route.originInstitutionId && a.toInstitutionId === route.targetInstitutionId && (a.kinds.length === 0 || a.kinds.includes(route.kind)) && (a.directions.length === 0 || a.directions.includes(route.direction)),
+    (a) =>
+      a.fromInstitutionId === route.originInstitutionId &&
+      a.toInstitutionId === route.targetInstitutionId &&
+      (a.kinds.length === 0 || a.kinds.includes(route.kind)) &&
+      (a.directions.length === 0 || a.directions.includes(route.direction)),
   );
   if (byAgreement) return { allowed: true, byAgreement };
   return { allowed: policy === 'SAME_DISTRICT_ALLOWED' && route.originDistrictId === route.targetDistrictId, byAgreement: false };
@@ -66,11 +74,15 @@ export function routeAllowed(route: ReferralRoute, agreements: readonly Agreemen
 
 export function assertRouteAllowed(route: ReferralRoute, agreements: readonly AgreementProps[], policy: CooperationDefault): void {
   if (!routeAllowed(route, agreements, policy).allowed) {
-    throw new DomainError('DIRECTION_NOT_ALLOWED', `no cooperation agreement lets ${route.originInstitutionId} refer ${route.direction} to ${route.targetInstitutionId} for ${route.kind}`, {
-      originInstitutionId: route.originInstitutionId,
-      targetInstitutionId: route.targetInstitutionId,
-      kind: route.kind,
-      direction: route.direction,
-    });
+    throw new DomainError(
+      'DIRECTION_NOT_ALLOWED',
+      `no cooperation agreement lets ${route.originInstitutionId} refer ${route.direction} to ${route.targetInstitutionId} for ${route.kind}`,
+      {
+        originInstitutionId: route.originInstitutionId,
+        targetInstitutionId: route.targetInstitutionId,
+        kind: route.kind,
+        direction: route.direction,
+      },
+    );
   }
 }

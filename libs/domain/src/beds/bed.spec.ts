@@ -6,8 +6,21 @@ import { BED_COMMANDS, BED_STATUS_MACHINE, BED_STATUSES } from './bed-status';
 
 const T0 = new Date('2026-11-23T08:00:00Z');
 const props = (over: Partial<BedProps> = {}): BedProps => ({
-  id: 'b1', institutionId: 'i1', districtId: 'd1', kind: 'COMMUNITY', ward: 'Rehab 2', label: '2-01', status: 'U', occupantPatientId: null, liveReservationId: null,
-  services: ['REHAB'], sexRestriction: null, minCareLevel: null, maxCareLevel: null, isolationCapable: false, ...over,
+  id: 'b1',
+  institutionId: 'i1',
+  districtId: 'd1',
+  kind: 'COMMUNITY',
+  ward: 'Rehab 2',
+  label: '2-01',
+  status: 'U',
+  occupantPatientId: null,
+  liveReservationId: null,
+  services: ['REHAB'],
+  sexRestriction: null,
+  minCareLevel: null,
+  maxCareLevel: null,
+  isolationCapable: false,
+  ...over,
 });
 
 describe('Bed status table (HL7 v2 0116)', () => {
@@ -38,7 +51,8 @@ describe('Bed status table (HL7 v2 0116)', () => {
 });
 
 describe('direction', () => {
-  const expected = (from: BedKind, to: BedKind) => (from === 'HOSPITAL' && to !== 'HOSPITAL' ? 'DOWNWARD' : from !== 'HOSPITAL' && to === 'HOSPITAL' ? 'UPWARD' : 'LATERAL');
+  const expected = (from: BedKind, to: BedKind) =>
+    from === 'HOSPITAL' && to !== 'HOSPITAL' ? 'DOWNWARD' : from !== 'HOSPITAL' && to === 'HOSPITAL' ? 'UPWARD' : 'LATERAL';
   it.each(BED_KINDS.flatMap((a) => BED_KINDS.map((b) => [a, b] as const)))('%s → %s', (a, b) => {
     expect(directionOf(a, b)).toBe(expected(a, b));
   });

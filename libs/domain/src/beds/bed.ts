@@ -48,7 +48,14 @@ export class Bed extends AggregateRoot {
     if (props.minCareLevel !== null && props.maxCareLevel !== null && props.minCareLevel > props.maxCareLevel) {
       throw new DomainError('VALIDATION_FAILED', 'minCareLevel must not exceed maxCareLevel');
     }
-    const bed = new Bed({ ...props, basicGuarantee: props.basicGuarantee ?? false, status: 'U', occupantPatientId: null, liveReservationId: null, returnHold: null });
+    const bed = new Bed({
+      ...props,
+      basicGuarantee: props.basicGuarantee ?? false,
+      status: 'U',
+      occupantPatientId: null,
+      liveReservationId: null,
+      returnHold: null,
+    });
     bed.record('BedRegistered', bed.snapshot(), at);
     return bed;
   }
@@ -78,7 +85,10 @@ export class Bed extends AggregateRoot {
   assertReservable(forPatientId?: string): void {
     const hold = this.p.returnHold;
     if (hold && hold.patientId !== forPatientId) {
-      throw new DomainError('BED_ALREADY_RESERVED', `bed ${this.p.label} is held for a resident's return until ${hold.until.toISOString()}`, { bedId: this.p.id, returnHoldUntil: hold.until.toISOString() });
+      throw new DomainError('BED_ALREADY_RESERVED', `bed ${this.p.label} is held for a resident's return until ${hold.until.toISOString()}`, {
+        bedId: this.p.id,
+        returnHoldUntil: hold.until.toISOString(),
+      });
     }
     if (this.p.liveReservationId) {
       throw new DomainError('BED_ALREADY_RESERVED', `bed ${this.p.label} is already held by another reservation`, { bedId: this.p.id });
@@ -104,7 +114,19 @@ export class Bed extends AggregateRoot {
   /** The resident leaves for hospital; the bed waits for them. */
   placeReturnHold(patientId: string, until: Date, referralId: string, at: Date): void {
     this.p.returnHold = { patientId, until };
-    this.record('ReturnHoldPlaced', { bedId: this.p.id, institutionId: this.p.institutionId, districtId: this.p.districtId, kind: this.p.kind, patientId, until: until.toISOString(), referralId }, at);
+    this.record(
+      'ReturnHoldPlaced',
+      {
+        bedId: this.p.id,
+        institutionId: this.p.institutionId,
+        districtId: this.p.districtId,
+        kind: this.p.kind,
+        patientId,
+        until: until.toISOString(),
+        referralId,
+      },
+      at,
+    );
   }
 
   /** Used by the returning resident (on admission) or given up; `lapsed` when the days ran out. */
@@ -113,7 +135,19 @@ export class Bed extends AggregateRoot {
     if (!hold) return false;
     if (how === 'lapsed' && hold.until > at) return false;
     this.p.returnHold = null;
-    this.record(how === 'lapsed' ? 'ReturnHoldLapsed' : 'ReturnHoldReleased', { bedId: this.p.id, institutionId: this.p.institutionId, districtId: this.p.districtId, kind: this.p.kind, patientId: hold.patientId, until: hold.until.toISOString() }, at, reason);
+    this.record(
+      how === 'lapsed' ? 'ReturnHoldLapsed' : 'ReturnHoldReleased',
+      {
+        bedId: this.p.id,
+        institutionId: this.p.institutionId,
+        districtId: this.p.districtId,
+        kind: this.p.kind,
+        patientId: hold.patientId,
+        until: hold.until.toISOString(),
+      },
+      at,
+      reason,
+    );
     return true;
   }
 
@@ -127,7 +161,17 @@ export class Bed extends AggregateRoot {
     this.p.status = to;
     this.record(
       'BedStatusChanged',
-      { bedId: this.p.id, institutionId: this.p.institutionId, districtId: this.p.districtId, kind: this.p.kind, ward: this.p.ward, from, to, command, ...extra },
+      {
+        bedId: this.p.id,
+        institutionId: this.p.institutionId,
+        districtId: this.p.districtId,
+        kind: this.p.kind,
+        ward: this.p.ward,
+        from,
+        to,
+        command,
+        ...extra,
+      },
       at,
       reason,
     );

@@ -17,8 +17,12 @@ function table<S extends string, C extends string>(m: StateMachine<S, C>): strin
 export function renderLifecycles(): string {
   const part = (title: string, m: StateMachine<string, string>, note = '') =>
     `### ${title}\n${note}\n\`\`\`mermaid\n${toMermaid(m)}\n\`\`\`\n\n${table(m)}\n\nTerminal: ${m.terminal.length ? m.terminal.join(', ') : 'none'}.\n`;
-  const fhir = Object.entries(FHIR_TASK_STATUS).map(([s, f]) => `${s} → \`${f}\``).join(', ');
-  const bedLabels = Object.entries(BED_STATUS_LABELS).map(([s, l]) => `\`${s}\` ${l.en} (${l.zh})`).join(', ');
+  const fhir = Object.entries(FHIR_TASK_STATUS)
+    .map(([s, f]) => `${s} → \`${f}\``)
+    .join(', ');
+  const bedLabels = Object.entries(BED_STATUS_LABELS)
+    .map(([s, l]) => `\`${s}\` ${l.en} (${l.zh})`)
+    .join(', ');
   return [
     part('Referral', REFERRAL_MACHINE, `FHIR Task.status: ${fhir}.\n`),
     part('Offer', OFFER_MACHINE),

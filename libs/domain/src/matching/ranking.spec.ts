@@ -1,9 +1,36 @@
 import { CandidateFacts, capabilityMismatch, haversineKm, MatchNeeds, placeRefusal, rankCandidates } from './ranking';
 
-const needs: MatchNeeds = { kind: 'COMMUNITY', services: ['REHAB'], sex: 'F', careLevel: 3, originInstitutionId: 'hosp', originLat: 31.229, originLng: 121.448, familyDoctorInstitutionId: null, districtId: 'd', direction: 'DOWNWARD', cooperationDefault: 'SAME_DISTRICT_ALLOWED' };
+const needs: MatchNeeds = {
+  kind: 'COMMUNITY',
+  services: ['REHAB'],
+  sex: 'F',
+  careLevel: 3,
+  originInstitutionId: 'hosp',
+  originLat: 31.229,
+  originLng: 121.448,
+  familyDoctorInstitutionId: null,
+  districtId: 'd',
+  direction: 'DOWNWARD',
+  cooperationDefault: 'SAME_DISTRICT_ALLOWED',
+};
 const bed = (over: Partial<CandidateFacts>): CandidateFacts => ({
-  institutionId: 'x', bedId: 'b-x', programmeId: null, kind: 'COMMUNITY', services: ['REHAB'], sexRestriction: null, minCareLevel: null, maxCareLevel: null, isolationCapable: false,
-  lat: 31.23, lng: 121.45, hasAgreement: false, load: 0.5, institutionType: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd', free: true, ...over,
+  institutionId: 'x',
+  bedId: 'b-x',
+  programmeId: null,
+  kind: 'COMMUNITY',
+  services: ['REHAB'],
+  sexRestriction: null,
+  minCareLevel: null,
+  maxCareLevel: null,
+  isolationCapable: false,
+  lat: 31.23,
+  lng: 121.45,
+  hasAgreement: false,
+  load: 0.5,
+  institutionType: 'COMMUNITY_HEALTH_CENTRE',
+  districtId: 'd',
+  free: true,
+  ...over,
 });
 
 describe('rankCandidates', () => {
@@ -47,6 +74,8 @@ describe('placeRefusal: one rule for every path that promises a place', () => {
     expect(placeRefusal(needs, bed({ free: false }))).toBe('is not free');
     expect(placeRefusal(needs, bed({ services: ['NURSING'] }))).toMatch(/lacks REHAB/);
     // ranking never scores what the rule refuses
-    expect(rankCandidates(needs, [bed({ institutionId: 'hosp' }), bed({ free: false }), bed({ institutionId: 'ok' })]).map((r) => r.institutionId)).toEqual(['ok']);
+    expect(rankCandidates(needs, [bed({ institutionId: 'hosp' }), bed({ free: false }), bed({ institutionId: 'ok' })]).map((r) => r.institutionId)).toEqual([
+      'ok',
+    ]);
   });
 });

@@ -79,7 +79,8 @@ export function capabilityMismatch(n: MatchNeeds, c: CandidateFacts): string | n
   if (n.services.includes('ISOLATION') && !c.isolationCapable) return 'cannot isolate';
   if (n.sex && c.sexRestriction && c.sexRestriction !== n.sex) return `is for ${c.sexRestriction} patients only`;
   if (n.careLevel !== null && c.minCareLevel !== null && n.careLevel < c.minCareLevel) return `takes care grade ${c.minCareLevel}+ (patient ${n.careLevel})`;
-  if (n.careLevel !== null && c.maxCareLevel !== null && n.careLevel > c.maxCareLevel) return `takes care grade up to ${c.maxCareLevel} (patient ${n.careLevel})`;
+  if (n.careLevel !== null && c.maxCareLevel !== null && n.careLevel > c.maxCareLevel)
+    return `takes care grade up to ${c.maxCareLevel} (patient ${n.careLevel})`;
   return null;
 }
 
@@ -98,7 +99,8 @@ function distanceOf(n: MatchNeeds, c: CandidateFacts): number | null {
 export function placeRefusal(n: MatchNeeds, c: CandidateFacts): string | null {
   if (c.institutionId === n.originInstitutionId) return 'is the referring institution';
   if (!KINDS_BY_INSTITUTION_TYPE[c.institutionType].includes(n.kind)) return `a ${c.institutionType} holds no ${n.kind} places`;
-  if (!c.hasAgreement && !(n.cooperationDefault === 'SAME_DISTRICT_ALLOWED' && c.districtId === n.districtId)) return 'no cooperation agreement or district rule allows this route';
+  if (!c.hasAgreement && !(n.cooperationDefault === 'SAME_DISTRICT_ALLOWED' && c.districtId === n.districtId))
+    return 'no cooperation agreement or district rule allows this route';
   if (!c.free) return 'is not free';
   const cap = capabilityMismatch(n, c);
   if (cap !== null) return cap;
@@ -114,16 +116,45 @@ export function scoreCandidate(n: MatchNeeds, c: CandidateFacts): RankedCandidat
   const W = MATCH_WEIGHTS;
   const explanation: FactorScore[] = [];
   const needs = [...n.services, ...(n.sex ? [`sex ${n.sex}`] : []), ...(n.careLevel !== null ? [`care grade ${n.careLevel}`] : [])];
-  explanation.push({ factor: 'capability', points: W.capability, max: W.capability, detail: needs.length ? `offers everything needed (${needs.join(', ')})` : 'no special needs' });
+  explanation.push({
+    factor: 'capability',
+    points: W.capability,
+    max: W.capability,
+    detail: needs.length ? `offers everything needed (${needs.join(', ')})` : 'no special needs',
+  });
   const distPts = dist === null ? 0 : round(W.distance * Math.max(0, 1 - dist / DISTANCE_HORIZON_KM));
-  explanation.push({ factor: 'distance', points: distPts, max: W.distance, detail: dist === null ? 'location unknown' : `${dist.toFixed(1)} km from the referring institution` });
-  explanation.push({ factor: 'agreement', points: c.hasAgreement ? W.agreement : 0, max: W.agreement, detail: c.hasAgreement ? 'cooperation agreement with the referring institution' : 'no cooperation agreement (district default)' });
+  explanation.push({
+    factor: 'distance',
+    points: distPts,
+    max: W.distance,
+    detail: dist === null ? 'location unknown' : `${dist.toFixed(1)} km from the referring institution`,
+  });
+  explanation.push({
+    factor: 'agreement',
+    points: c.hasAgreement ? W.agreement : 0,
+    max: W.agreement,
+    detail: c.hasAgreement ? 'cooperation agreement with the referring institution' : 'no cooperation agreement (district default)',
+  });
   const fd = n.familyDoctorInstitutionId !== null && n.familyDoctorInstitutionId === c.institutionId;
-  explanation.push({ factor: 'familyDoctor', points: fd ? W.familyDoctor : 0, max: W.familyDoctor, detail: fd ? 'the patient has a family-doctor contract with this centre' : 'no family-doctor contract here' });
+  explanation.push({
+    factor: 'familyDoctor',
+    points: fd ? W.familyDoctor : 0,
+    max: W.familyDoctor,
+    detail: fd ? 'the patient has a family-doctor contract with this centre' : 'no family-doctor contract here',
+  });
   const load = Math.min(1, Math.max(0, c.load));
   explanation.push({ factor: 'load', points: round(W.load * (1 - load)), max: W.load, detail: `${Math.round(load * 100)}% of its ${c.kind} places in use` });
   const score = round(explanation.reduce((s, f) => s + f.points, 0));
-  return { institutionId: c.institutionId, institutionName: c.institutionName, bedId: c.bedId, programmeId: c.programmeId, kind: c.kind, score, distanceKm: dist === null ? null : round(dist), explanation };
+  return {
+    institutionId: c.institutionId,
+    institutionName: c.institutionName,
+    bedId: c.bedId,
+    programmeId: c.programmeId,
+    kind: c.kind,
+    score,
+    distanceKm: dist === null ? null : round(dist),
+    explanation,
+  };
 }
 
 /**
@@ -132,7 +163,12 @@ export function scoreCandidate(n: MatchNeeds, c: CandidateFacts): RankedCandidat
  */
 export function rankCandidates(n: MatchNeeds, facts: readonly CandidateFacts[], limit = 10): RankedCandidate[] {
   const scored = facts.map((c) => scoreCandidate(n, c)).filter((x): x is RankedCandidate => x !== null);
-  scored.sort((a, b) => b.score - a.score || (a.distanceKm ?? Infinity) - (b.distanceKm ?? Infinity) || (a.bedId ?? a.programmeId ?? '').localeCompare(b.bedId ?? b.programmeId ?? ''));
+  scored.sort(
+    (a, b) =>
+      b.score - a.score ||
+      (a.distanceKm ?? Infinity) - (b.distanceKm ?? Infinity) ||
+      (a.bedId ?? a.programmeId ?? '').localeCompare(b.bedId ?? b.programmeId ?? ''),
+  );
   return scored.slice(0, limit);
 }
 

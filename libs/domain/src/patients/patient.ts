@@ -86,7 +86,17 @@ export class Patient extends AggregateRoot {
     if (props.assessment) assertAssessment(props.assessment);
     const p = new Patient({ ...props, sex: props.sex ?? facts.sex, birthDate: props.birthDate ?? facts.birthDate });
     // Identifiers stay out of the event: events leave the institutions involved.
-    p.record('PatientRegistered', { patientId: p.id, sex: p.p.sex, birthYear: Number(p.p.birthDate.slice(0, 4)), registeredBy: props.registeredBy, careGrade: props.assessment?.grade ?? null }, at);
+    p.record(
+      'PatientRegistered',
+      {
+        patientId: p.id,
+        sex: p.p.sex,
+        birthYear: Number(p.p.birthDate.slice(0, 4)),
+        registeredBy: props.registeredBy,
+        careGrade: props.assessment?.grade ?? null,
+      },
+      at,
+    );
     p.added.push({ institutionId: props.registeredBy, kind: 'REGISTERED', sharedRecord: true, supplied: null });
     return p;
   }
@@ -109,7 +119,20 @@ export class Patient extends AggregateRoot {
     assertAssessment(a);
     this.p.assessment = { ...a };
     if (hardship !== undefined) this.p.hardship = hardship;
-    this.record('AssessmentUpdated', { patientId: this.p.id, grade: a.grade, type: a.type, assessedOn: a.assessedOn, expiresOn: a.expiresOn, cognitiveImpairment: a.cognitiveImpairment, hardship: this.p.hardship, updatedBy: by }, at);
+    this.record(
+      'AssessmentUpdated',
+      {
+        patientId: this.p.id,
+        grade: a.grade,
+        type: a.type,
+        assessedOn: a.assessedOn,
+        expiresOn: a.expiresOn,
+        cognitiveImpairment: a.cognitiveImpairment,
+        hardship: this.p.hardship,
+        updatedBy: by,
+      },
+      at,
+    );
   }
 
   /**

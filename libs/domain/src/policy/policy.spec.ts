@@ -5,7 +5,14 @@ const p = defaultPolicy('jingan');
 const cal = { ...p.calendar, routineOnBusinessHours: true, holidays: ['2026-10-01', '2026-10-02'], extraWorkdays: ['2026-09-27'] };
 const business = { ...p, calendar: cal };
 const at = (iso: string) => new Date(iso);
-const a = (grade: number, over: Partial<CareAssessment> = {}): CareAssessment => ({ grade, type: 'INITIAL', assessedOn: '2026-01-10', expiresOn: '2027-01-09', cognitiveImpairment: false, ...over });
+const a = (grade: number, over: Partial<CareAssessment> = {}): CareAssessment => ({
+  grade,
+  type: 'INITIAL',
+  assessedOn: '2026-01-10',
+  expiresOn: '2027-01-09',
+  cognitiveImpairment: false,
+  ...over,
+});
 
 describe('district policy: durations and the business calendar', () => {
   it('parses durations and refuses nonsense', () => {

@@ -120,14 +120,23 @@ export function checkCareEligibility(
   opts: { basicGuaranteeBed?: boolean; hardship?: boolean } = {},
 ): EligibilityVerdict {
   if (kind !== 'CARE_HOME' && kind !== 'HOME_CARE') return { ok: true };
-  if (!assessment) return { ok: false, code: 'CARE_GRADE_MISSING', message: 'placement in a care bed needs a unified elderly-care needs assessment (老年照护统一需求评估)' };
-  if (assessment.expiresOn < today.toISOString().slice(0, 10)) return { ok: false, code: 'CARE_GRADE_EXPIRED', message: `the care needs assessment expired on ${assessment.expiresOn}; a new assessment is needed` };
+  if (!assessment)
+    return { ok: false, code: 'CARE_GRADE_MISSING', message: 'placement in a care bed needs a unified elderly-care needs assessment (老年照护统一需求评估)' };
+  if (assessment.expiresOn < today.toISOString().slice(0, 10))
+    return { ok: false, code: 'CARE_GRADE_EXPIRED', message: `the care needs assessment expired on ${assessment.expiresOn}; a new assessment is needed` };
   const min = kind === 'CARE_HOME' ? p.eligibility.careHomeMinGrade : p.eligibility.homeCareMinGrade;
-  if (assessment.grade < min) return { ok: false, code: 'CARE_GRADE_INELIGIBLE', message: `care grade ${assessment.grade} is below the ${min} this district requires for ${kind}` };
+  if (assessment.grade < min)
+    return { ok: false, code: 'CARE_GRADE_INELIGIBLE', message: `care grade ${assessment.grade} is below the ${min} this district requires for ${kind}` };
   if (opts.basicGuaranteeBed) {
     const bg = p.eligibility.basicGuarantee;
-    const qualifies = assessment.grade >= bg.minGrade || (bg.cognitiveImpairmentQualifies && assessment.cognitiveImpairment) || (bg.hardshipQualifies && !!opts.hardship);
-    if (!qualifies) return { ok: false, code: 'CARE_GRADE_INELIGIBLE', message: `a basic-guarantee bed needs grade ≥ ${bg.minGrade}, cognitive impairment or a hardship category` };
+    const qualifies =
+      assessment.grade >= bg.minGrade || (bg.cognitiveImpairmentQualifies && assessment.cognitiveImpairment) || (bg.hardshipQualifies && !!opts.hardship);
+    if (!qualifies)
+      return {
+        ok: false,
+        code: 'CARE_GRADE_INELIGIBLE',
+        message: `a basic-guarantee bed needs grade ≥ ${bg.minGrade}, cognitive impairment or a hardship category`,
+      };
   }
   return { ok: true };
 }
@@ -142,8 +151,20 @@ export function defaultPolicy(districtId: string, over: Partial<Pick<DistrictPol
     defaultStrategy: 'BROADCAST',
     returnHoldDays: 14,
     deadlineWarnings: [0.5, 0.8],
-    eligibility: { onFailure: 'REFUSE', careHomeMinGrade: 2, homeCareMinGrade: 2, basicGuarantee: { minGrade: 3, cognitiveImpairmentQualifies: true, hardshipQualifies: true } },
-    calendar: { routineOnBusinessHours: false, utcOffset: '+08:00', workingHours: { start: '08:30', end: '17:00' }, workingDays: [1, 2, 3, 4, 5], holidays: [], extraWorkdays: [] },
+    eligibility: {
+      onFailure: 'REFUSE',
+      careHomeMinGrade: 2,
+      homeCareMinGrade: 2,
+      basicGuarantee: { minGrade: 3, cognitiveImpairmentQualifies: true, hardshipQualifies: true },
+    },
+    calendar: {
+      routineOnBusinessHours: false,
+      utcOffset: '+08:00',
+      workingHours: { start: '08:30', end: '17:00' },
+      workingDays: [1, 2, 3, 4, 5],
+      holidays: [],
+      extraWorkdays: [],
+    },
     referral: { sameDistrictWithoutAgreement: true },
   };
 }

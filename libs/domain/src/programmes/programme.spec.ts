@@ -2,15 +2,28 @@ import { Programme, ProgrammeProps } from './programme';
 
 const T0 = new Date('2026-11-23T08:00:00Z');
 const base = (over: Partial<ProgrammeProps> = {}): ProgrammeProps => ({
-  id: 'p1', institutionId: 'cc1', districtId: 'd1', kind: 'HOME_SICKBED', name: '家庭病床', capacity: 2, serviceArea: { areaCodes: ['A1'], radiusKm: 3 },
-  services: [], minCareLevel: null, maxCareLevel: null, liveReservations: 0, enrolments: [], ...over,
+  id: 'p1',
+  institutionId: 'cc1',
+  districtId: 'd1',
+  kind: 'HOME_SICKBED',
+  name: '家庭病床',
+  capacity: 2,
+  serviceArea: { areaCodes: ['A1'], radiusKm: 3 },
+  services: [],
+  minCareLevel: null,
+  maxCareLevel: null,
+  liveReservations: 0,
+  enrolments: [],
+  ...over,
 });
 
 describe('Programme (home-bed capacity slots)', () => {
   it('registers only home kinds, with a sane capacity', () => {
     const { liveReservations: _l, enrolments: _e, ...props } = base();
     const p = Programme.register(props, T0);
-    expect(p.pullEvents().map((e) => [e.type, e.payload])).toEqual([['ProgrammeRegistered', expect.objectContaining({ programmeId: 'p1', capacity: 2, kind: 'HOME_SICKBED' })]]);
+    expect(p.pullEvents().map((e) => [e.type, e.payload])).toEqual([
+      ['ProgrammeRegistered', expect.objectContaining({ programmeId: 'p1', capacity: 2, kind: 'HOME_SICKBED' })],
+    ]);
     expect(() => Programme.register({ ...props, kind: 'COMMUNITY' }, T0)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
     expect(() => Programme.register({ ...props, capacity: -1 }, T0)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });

@@ -46,9 +46,11 @@ export class Programme extends AggregateRoot {
   }
 
   static register(props: Omit<ProgrammeProps, 'liveReservations' | 'enrolments'>, at: Date): Programme {
-    if (!HOME_BED_KINDS.includes(props.kind)) throw new DomainError('VALIDATION_FAILED', `${props.kind} is a physical bed kind: register beds, not a programme`);
+    if (!HOME_BED_KINDS.includes(props.kind))
+      throw new DomainError('VALIDATION_FAILED', `${props.kind} is a physical bed kind: register beds, not a programme`);
     assertCapacity(props.capacity);
-    if (props.minCareLevel !== null && props.maxCareLevel !== null && props.minCareLevel > props.maxCareLevel) throw new DomainError('VALIDATION_FAILED', 'minCareLevel must not exceed maxCareLevel');
+    if (props.minCareLevel !== null && props.maxCareLevel !== null && props.minCareLevel > props.maxCareLevel)
+      throw new DomainError('VALIDATION_FAILED', 'minCareLevel must not exceed maxCareLevel');
     const prog = new Programme({ ...props, liveReservations: 0, enrolments: [] });
     prog.record('ProgrammeRegistered', prog.snapshot(), at);
     return prog;
@@ -84,7 +86,11 @@ export class Programme extends AggregateRoot {
   /** A new hold needs a free slot; the caller holds the programme row lock so the count is exact. */
   assertHasRoom(): void {
     if (this.used >= this.p.capacity) {
-      throw new DomainError('PROGRAMME_FULL', `programme ${this.p.name} is full (${this.used}/${this.p.capacity})`, { programmeId: this.p.id, capacity: this.p.capacity, used: this.used });
+      throw new DomainError('PROGRAMME_FULL', `programme ${this.p.name} is full (${this.used}/${this.p.capacity})`, {
+        programmeId: this.p.id,
+        capacity: this.p.capacity,
+        used: this.used,
+      });
     }
   }
 
@@ -102,13 +108,34 @@ export class Programme extends AggregateRoot {
     const from = this.p.capacity;
     if (from === capacity) return;
     this.p.capacity = capacity;
-    this.record('ProgrammeCapacityChanged', { programmeId: this.p.id, institutionId: this.p.institutionId, districtId: this.p.districtId, kind: this.p.kind, from, to: capacity, delta: capacity - from }, at, reason);
+    this.record(
+      'ProgrammeCapacityChanged',
+      {
+        programmeId: this.p.id,
+        institutionId: this.p.institutionId,
+        districtId: this.p.districtId,
+        kind: this.p.kind,
+        from,
+        to: capacity,
+        delta: capacity - from,
+      },
+      at,
+      reason,
+    );
   }
 
   /** The held slot is consumed by the patient's arrival: the patient is now on the programme. */
   enrol(input: { enrolmentId: string; patientId: string; referralId: string }, at: Date): Enrolment {
-    if (this.activeEnrolments.some((e) => e.patientId === input.patientId)) throw new DomainError('INVALID_TRANSITION', 'the patient is already enrolled on this programme');
-    const e: Enrolment = { id: input.enrolmentId, patientId: input.patientId, referralId: input.referralId, startedAt: at, endedAt: null, endedByReferralId: null };
+    if (this.activeEnrolments.some((e) => e.patientId === input.patientId))
+      throw new DomainError('INVALID_TRANSITION', 'the patient is already enrolled on this programme');
+    const e: Enrolment = {
+      id: input.enrolmentId,
+      patientId: input.patientId,
+      referralId: input.referralId,
+      startedAt: at,
+      endedAt: null,
+      endedByReferralId: null,
+    };
     this.p.enrolments.push(e);
     this.p.liveReservations = Math.max(0, this.p.liveReservations - 1);
     this.record('PatientEnrolled', { ...this.facts(), enrolmentId: e.id, patientId: e.patientId, referralId: e.referralId }, at);

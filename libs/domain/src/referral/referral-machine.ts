@@ -1,6 +1,17 @@
 import { defineMachine } from '../shared/state-machine';
 
-export const REFERRAL_STATES = ['DRAFT', 'SUBMITTED', 'OFFERED', 'ACCEPTED', 'ESCALATED', 'IN_TRANSFER', 'COMPLETED', 'FAILED', 'CANCELLED', 'REJECTED'] as const;
+export const REFERRAL_STATES = [
+  'DRAFT',
+  'SUBMITTED',
+  'OFFERED',
+  'ACCEPTED',
+  'ESCALATED',
+  'IN_TRANSFER',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'REJECTED',
+] as const;
 export type ReferralState = (typeof REFERRAL_STATES)[number];
 
 export const REFERRAL_COMMANDS = [

@@ -2,7 +2,20 @@ import { Actor, SYSTEM_ACTOR } from '../shared/actor';
 import { DomainError } from '../shared/errors';
 import { allowedTargets, canApply } from '../shared/state-machine';
 import { Referral, ReferralProps, Offer, Reservation, OfferTiming } from './referral';
-import { REFERRAL_COMMANDS, REFERRAL_MACHINE, REFERRAL_STATES, ReferralCommand, ReferralState, OFFER_MACHINE, OFFER_STATES, OFFER_COMMANDS, RESERVATION_MACHINE, RESERVATION_STATES, RESERVATION_COMMANDS, TERMINAL_REFERRAL_STATES } from './referral-machine';
+import {
+  REFERRAL_COMMANDS,
+  REFERRAL_MACHINE,
+  REFERRAL_STATES,
+  ReferralCommand,
+  ReferralState,
+  OFFER_MACHINE,
+  OFFER_STATES,
+  OFFER_COMMANDS,
+  RESERVATION_MACHINE,
+  RESERVATION_STATES,
+  RESERVATION_COMMANDS,
+  TERMINAL_REFERRAL_STATES,
+} from './referral-machine';
 
 const T0 = new Date('2026-11-23T08:00:00Z');
 const planner: Actor = { userId: 'u-planner', role: 'DISCHARGE_PLANNER', institutionId: 'hosp' };
@@ -10,18 +23,66 @@ const receiver: Actor = { userId: 'u-recv', role: 'COMMUNITY_COORDINATOR', insti
 const timing: OfferTiming = { deadlineFor: (now) => new Date(now.getTime() + 3600_000) };
 
 function offer(id: string, target: string, state: Offer['state']): Offer {
-  return { id, targetInstitutionId: target, targetBedId: null, targetProgrammeId: null, state, rank: 1, deadlineAt: null, createdAt: T0, viewedAt: null, viewedBy: null, answeredAt: null, answeredBy: null, declineReason: null, declinedBy: null, declineText: null };
+  return {
+    id,
+    targetInstitutionId: target,
+    targetBedId: null,
+    targetProgrammeId: null,
+    state,
+    rank: 1,
+    deadlineAt: null,
+    createdAt: T0,
+    viewedAt: null,
+    viewedBy: null,
+    answeredAt: null,
+    answeredBy: null,
+    declineReason: null,
+    declinedBy: null,
+    declineText: null,
+  };
 }
 function held(offerId: string): Reservation {
-  return { id: 'res-1', offerId, institutionId: 'cc1', bedId: 'bed-1', programmeId: null, state: 'HELD', expiresAt: new Date(T0.getTime() + 86400_000), createdAt: T0, endedAt: null };
+  return {
+    id: 'res-1',
+    offerId,
+    institutionId: 'cc1',
+    bedId: 'bed-1',
+    programmeId: null,
+    state: 'HELD',
+    expiresAt: new Date(T0.getTime() + 86400_000),
+    createdAt: T0,
+    endedAt: null,
+  };
 }
 
 /** A referral in any state, with the offers and reservation that state implies. */
 function referralIn(state: ReferralState): Referral {
   const base: ReferralProps = {
-    id: 'ref-1', patientId: 'pat-1', districtId: 'd1', originInstitutionId: 'hosp', originBedId: 'obed', originKind: 'HOSPITAL', requestedKind: 'COMMUNITY', direction: 'DOWNWARD',
-    services: ['REHAB'], urgency: 'ROUTINE', strategy: 'BROADCAST', fanout: 3, clinicalSummary: 'stable', careLevel: 3, consent: true, expectedArrival: null,
-    state, offers: [], reservations: [], candidates: [], candidateCursor: 0, createdBy: 'u-planner', createdAt: T0, updatedAt: T0, stateReason: null,
+    id: 'ref-1',
+    patientId: 'pat-1',
+    districtId: 'd1',
+    originInstitutionId: 'hosp',
+    originBedId: 'obed',
+    originKind: 'HOSPITAL',
+    requestedKind: 'COMMUNITY',
+    direction: 'DOWNWARD',
+    services: ['REHAB'],
+    urgency: 'ROUTINE',
+    strategy: 'BROADCAST',
+    fanout: 3,
+    clinicalSummary: 'stable',
+    careLevel: 3,
+    consent: true,
+    expectedArrival: null,
+    state,
+    offers: [],
+    reservations: [],
+    candidates: [],
+    candidateCursor: 0,
+    createdBy: 'u-planner',
+    createdAt: T0,
+    updatedAt: T0,
+    stateReason: null,
   };
   if (state === 'OFFERED') base.offers = [offer('off-1', 'cc1', 'PENDING')];
   if (state === 'ESCALATED') base.offers = [offer('off-1', 'cc1', 'DECLINED')];
@@ -37,21 +98,49 @@ function referralIn(state: ReferralState): Referral {
 function apply(r: Referral, command: ReferralCommand): void {
   const at = new Date(T0.getTime() + 1000);
   switch (command) {
-    case 'SubmitReferral': return r.submit(planner, at);
-    case 'ExtendOffer': { r.extendOffer({ targetInstitutionId: 'cc2' }, timing, at); return; }
-    case 'ViewOffer': { r.viewOffer('off-1', receiver, at); return; }
-    case 'AcceptOffer': { r.acceptOffer('off-1', { bedId: 'bed-1', programmeId: null, holdUntil: new Date(at.getTime() + 3600_000) }, receiver, at); return; }
-    case 'DeclineOffer': return r.declineOffer('off-1', { reason: 'NO_CAPACITY', declinedBy: 'PROVIDER' }, receiver, timing, at);
-    case 'ExpireOffer': return r.expireOffer('off-1', timing, at);
-    case 'EscalateReferral': return r.escalate('test', at);
-    case 'RerouteReferral': return r.reroute({ ...planner, role: 'DISTRICT_COORDINATOR' }, { candidates: [{ institutionId: 'cc3', bedId: null, programmeId: null, score: 1 }], reason: 'try cc3' }, timing, at);
-    case 'CloseReferral': return r.close(planner, 'no bed in district', at);
-    case 'RevokeAcceptance': return r.revokeAcceptance(receiver, 'bed flooded', timing, at);
-    case 'ExpireReservation': return r.expireReservation('res-1', timing, at);
-    case 'StartTransfer': return r.startTransfer(planner, at);
-    case 'ConfirmAdmission': { r.confirmAdmission(receiver, at); return; }
-    case 'AbortTransfer': return r.abortTransfer(planner, 'patient deteriorated', at);
-    case 'CancelReferral': return r.cancel(planner, 'family withdrew consent', at);
+    case 'SubmitReferral':
+      return r.submit(planner, at);
+    case 'ExtendOffer': {
+      r.extendOffer({ targetInstitutionId: 'cc2' }, timing, at);
+      return;
+    }
+    case 'ViewOffer': {
+      r.viewOffer('off-1', receiver, at);
+      return;
+    }
+    case 'AcceptOffer': {
+      r.acceptOffer('off-1', { bedId: 'bed-1', programmeId: null, holdUntil: new Date(at.getTime() + 3600_000) }, receiver, at);
+      return;
+    }
+    case 'DeclineOffer':
+      return r.declineOffer('off-1', { reason: 'NO_CAPACITY', declinedBy: 'PROVIDER' }, receiver, timing, at);
+    case 'ExpireOffer':
+      return r.expireOffer('off-1', timing, at);
+    case 'EscalateReferral':
+      return r.escalate('test', at);
+    case 'RerouteReferral':
+      return r.reroute(
+        { ...planner, role: 'DISTRICT_COORDINATOR' },
+        { candidates: [{ institutionId: 'cc3', bedId: null, programmeId: null, score: 1 }], reason: 'try cc3' },
+        timing,
+        at,
+      );
+    case 'CloseReferral':
+      return r.close(planner, 'no bed in district', at);
+    case 'RevokeAcceptance':
+      return r.revokeAcceptance(receiver, 'bed flooded', timing, at);
+    case 'ExpireReservation':
+      return r.expireReservation('res-1', timing, at);
+    case 'StartTransfer':
+      return r.startTransfer(planner, at);
+    case 'ConfirmAdmission': {
+      r.confirmAdmission(receiver, at);
+      return;
+    }
+    case 'AbortTransfer':
+      return r.abortTransfer(planner, 'patient deteriorated', at);
+    case 'CancelReferral':
+      return r.cancel(planner, 'family withdrew consent', at);
   }
 }
 
@@ -73,7 +162,11 @@ describe('Referral transition table', () => {
       expect(r.peekEvents().length).toBeGreaterThan(0);
     } else {
       let err: unknown;
-      try { apply(r, command); } catch (e) { err = e; }
+      try {
+        apply(r, command);
+      } catch (e) {
+        err = e;
+      }
       expect(err).toBeInstanceOf(DomainError);
       expect((err as DomainError).code).toBe('INVALID_TRANSITION');
       expect(r.state).toBe(state);
@@ -97,7 +190,27 @@ describe.each([
 });
 
 describe('Referral behaviour', () => {
-  const draft = () => Referral.draft({ id: 'ref-9', patientId: 'p', districtId: 'd1', originInstitutionId: 'hosp', originBedId: null, originKind: 'HOSPITAL', requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', strategy: 'BROADCAST', clinicalSummary: 'stable', careLevel: 2, consent: true, fanout: 2 }, planner, T0);
+  const draft = () =>
+    Referral.draft(
+      {
+        id: 'ref-9',
+        patientId: 'p',
+        districtId: 'd1',
+        originInstitutionId: 'hosp',
+        originBedId: null,
+        originKind: 'HOSPITAL',
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        strategy: 'BROADCAST',
+        clinicalSummary: 'stable',
+        careLevel: 2,
+        consent: true,
+        fanout: 2,
+      },
+      planner,
+      T0,
+    );
   const cand = (id: string) => ({ institutionId: id, bedId: null, programmeId: null, score: 1 });
 
   it('derives direction from bed kinds', () => {
@@ -131,7 +244,25 @@ describe('Referral behaviour', () => {
   });
 
   it('an EMERGENCY upward referral escalates on its first lapsed deadline, withdrawing the rest', () => {
-    const r = Referral.draft({ id: 'ref-up', patientId: 'p', districtId: 'd1', originInstitutionId: 'care', originBedId: null, originKind: 'CARE_HOME', requestedKind: 'HOSPITAL', services: ['ACUTE'], urgency: 'EMERGENCY', strategy: 'CASCADE', clinicalSummary: 'pneumonia, SpO2 88%', careLevel: 5, consent: true }, { ...planner, institutionId: 'care', role: 'CARE_HOME_ADMISSIONS' }, T0);
+    const r = Referral.draft(
+      {
+        id: 'ref-up',
+        patientId: 'p',
+        districtId: 'd1',
+        originInstitutionId: 'care',
+        originBedId: null,
+        originKind: 'CARE_HOME',
+        requestedKind: 'HOSPITAL',
+        services: ['ACUTE'],
+        urgency: 'EMERGENCY',
+        strategy: 'CASCADE',
+        clinicalSummary: 'pneumonia, SpO2 88%',
+        careLevel: 5,
+        consent: true,
+      },
+      { ...planner, institutionId: 'care', role: 'CARE_HOME_ADMISSIONS' },
+      T0,
+    );
     expect(r.props.direction).toBe('UPWARD');
     r.submit(planner, T0, { candidates: [cand('h1'), cand('h2')], timing });
     r.expireOffer(r.liveOffers[0].id, timing, T0);
@@ -153,7 +284,9 @@ describe('Referral behaviour', () => {
 
   it('a decline with reason OTHER needs text', () => {
     const r = referralIn('OFFERED');
-    expect(() => r.declineOffer('off-1', { reason: 'OTHER', declinedBy: 'PROVIDER' }, receiver, timing, T0)).toThrow(expect.objectContaining({ code: 'DECLINE_TEXT_REQUIRED' }));
+    expect(() => r.declineOffer('off-1', { reason: 'OTHER', declinedBy: 'PROVIDER' }, receiver, timing, T0)).toThrow(
+      expect.objectContaining({ code: 'DECLINE_TEXT_REQUIRED' }),
+    );
   });
 
   it('an expiry timer for an answered offer is refused harmlessly', () => {

@@ -98,7 +98,19 @@ export type DispatchMode = 'AUTO' | 'MANUAL';
 
 export type DraftReferralInput = Pick<
   ReferralProps,
-  'id' | 'patientId' | 'districtId' | 'originInstitutionId' | 'originBedId' | 'originKind' | 'requestedKind' | 'services' | 'urgency' | 'strategy' | 'clinicalSummary' | 'careLevel' | 'consent'
+  | 'id'
+  | 'patientId'
+  | 'districtId'
+  | 'originInstitutionId'
+  | 'originBedId'
+  | 'originKind'
+  | 'requestedKind'
+  | 'services'
+  | 'urgency'
+  | 'strategy'
+  | 'clinicalSummary'
+  | 'careLevel'
+  | 'consent'
 > & { fanout?: number; expectedArrival?: Date | null; dispatch?: DispatchMode };
 
 /** Per-offer timing decided by policy (deadline per urgency, hold duration), passed in so the domain stays clock-free. */
@@ -134,12 +146,21 @@ export class Referral extends AggregateRoot {
       updatedAt: at,
       stateReason: null,
     });
-    r.record('ReferralDrafted', { ...r.summary(), clinicalSummary: input.clinicalSummary, consent: input.consent, originBedId: input.originBedId, createdBy: actor.userId }, at);
+    r.record(
+      'ReferralDrafted',
+      { ...r.summary(), clinicalSummary: input.clinicalSummary, consent: input.consent, originBedId: input.originBedId, createdBy: actor.userId },
+      at,
+    );
     return r;
   }
 
   static rehydrate(props: ReferralProps, version: number): Referral {
-    const r = new Referral({ ...props, offers: props.offers.map((o) => ({ ...o })), reservations: props.reservations.map((x) => ({ ...x })), candidates: [...props.candidates] });
+    const r = new Referral({
+      ...props,
+      offers: props.offers.map((o) => ({ ...o })),
+      reservations: props.reservations.map((x) => ({ ...x })),
+      candidates: [...props.candidates],
+    });
     r.version = version;
     return r;
   }
@@ -216,9 +237,15 @@ export class Referral extends AggregateRoot {
   }
 
   /** Extends one offer by hand (planner or coordinator naming a target). */
-  extendOffer(input: { offerId?: string; targetInstitutionId: string; targetBedId?: string | null; targetProgrammeId?: string | null }, timing: OfferTiming, at: Date): Offer {
+  extendOffer(
+    input: { offerId?: string; targetInstitutionId: string; targetBedId?: string | null; targetProgrammeId?: string | null },
+    timing: OfferTiming,
+    at: Date,
+  ): Offer {
     if (this.p.offers.some((o) => o.targetInstitutionId === input.targetInstitutionId && LIVE_OFFER_STATES.includes(o.state))) {
-      throw new DomainError('OFFER_ALREADY_EXTENDED', `institution ${input.targetInstitutionId} already has a live offer for this referral`, { referralId: this.p.id });
+      throw new DomainError('OFFER_ALREADY_EXTENDED', `institution ${input.targetInstitutionId} already has a live offer for this referral`, {
+        referralId: this.p.id,
+      });
     }
     if (input.targetInstitutionId === this.p.originInstitutionId) {
       throw new DomainError('VALIDATION_FAILED', 'a referral cannot be offered to its own origin institution');
@@ -237,7 +264,18 @@ export class Referral extends AggregateRoot {
   startTransfer(actor: Actor, at: Date): void {
     const held = this.heldReservation;
     this.move('StartTransfer', at);
-    this.record('TransferStarted', { ...this.summary(), originBedId: this.p.originBedId, targetInstitutionId: held?.institutionId, targetBedId: held?.bedId, targetProgrammeId: held?.programmeId, startedBy: actor.userId }, at);
+    this.record(
+      'TransferStarted',
+      {
+        ...this.summary(),
+        originBedId: this.p.originBedId,
+        targetInstitutionId: held?.institutionId,
+        targetBedId: held?.bedId,
+        targetProgrammeId: held?.programmeId,
+        startedBy: actor.userId,
+      },
+      at,
+    );
   }
 
   abortTransfer(actor: Actor, reason: string, at: Date): void {
@@ -272,7 +310,13 @@ export class Referral extends AggregateRoot {
   ): Reservation {
     this.check('AcceptOffer', offerId);
     const o = this.offer(offerId);
-    if (!LIVE_OFFER_STATES.includes(o.state)) throw new DomainError('INVALID_TRANSITION', `offer ${offerId} is ${o.state} and can no longer be accepted`, { machine: 'Offer', state: o.state, command: 'Accept', id: offerId });
+    if (!LIVE_OFFER_STATES.includes(o.state))
+      throw new DomainError('INVALID_TRANSITION', `offer ${offerId} is ${o.state} and can no longer be accepted`, {
+        machine: 'Offer',
+        state: o.state,
+        command: 'Accept',
+        id: offerId,
+      });
     if (!place.bedId === !place.programmeId) throw new DomainError('VALIDATION_FAILED', 'accept names exactly one of bedId or programmeId');
     this.moveOffer(o, 'Accept');
     o.answeredAt = at;
@@ -290,23 +334,60 @@ export class Referral extends AggregateRoot {
       endedAt: null,
     };
     this.p.reservations.push(res);
-    this.record('OfferAccepted', { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, acceptedBy: actor.userId, bedId: res.bedId, programmeId: res.programmeId }, at);
-    this.record('BedReserved', { ...this.summary(), reservationId: res.id, offerId, institutionId: res.institutionId, bedId: res.bedId, programmeId: res.programmeId, kind: this.p.requestedKind, expiresAt: res.expiresAt.toISOString() }, at);
+    this.record(
+      'OfferAccepted',
+      { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, acceptedBy: actor.userId, bedId: res.bedId, programmeId: res.programmeId },
+      at,
+    );
+    this.record(
+      'BedReserved',
+      {
+        ...this.summary(),
+        reservationId: res.id,
+        offerId,
+        institutionId: res.institutionId,
+        bedId: res.bedId,
+        programmeId: res.programmeId,
+        kind: this.p.requestedKind,
+        expiresAt: res.expiresAt.toISOString(),
+      },
+      at,
+    );
     this.withdrawLiveOffers(at, 'another offer was accepted');
     return res;
   }
 
-  declineOffer(offerId: string, input: { reason: DeclineReason; declinedBy: DeclinedBy; text?: string | null }, actor: Actor, timing: OfferTiming, at: Date): void {
+  declineOffer(
+    offerId: string,
+    input: { reason: DeclineReason; declinedBy: DeclinedBy; text?: string | null },
+    actor: Actor,
+    timing: OfferTiming,
+    at: Date,
+  ): void {
     this.check('DeclineOffer', offerId);
     const o = this.offer(offerId);
-    if (input.reason === 'OTHER' && !input.text?.trim()) throw new DomainError('DECLINE_TEXT_REQUIRED', 'a decline with reason OTHER needs a free-text explanation');
+    if (input.reason === 'OTHER' && !input.text?.trim())
+      throw new DomainError('DECLINE_TEXT_REQUIRED', 'a decline with reason OTHER needs a free-text explanation');
     this.moveOffer(o, 'Decline');
     o.answeredAt = at;
     o.answeredBy = actor.userId;
     o.declineReason = input.reason;
     o.declinedBy = input.declinedBy;
     o.declineText = input.text?.trim() || null;
-    this.record('OfferDeclined', { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, reason: input.reason, declinedBy: input.declinedBy, text: o.declineText, answeredBy: actor.userId }, at, o.declineText ?? input.reason);
+    this.record(
+      'OfferDeclined',
+      {
+        ...this.summary(),
+        offerId,
+        targetInstitutionId: o.targetInstitutionId,
+        reason: input.reason,
+        declinedBy: input.declinedBy,
+        text: o.declineText,
+        answeredBy: actor.userId,
+      },
+      at,
+      o.declineText ?? input.reason,
+    );
     this.afterOfferEnded('DeclineOffer', timing, at);
   }
 
@@ -316,7 +397,11 @@ export class Referral extends AggregateRoot {
     const o = this.offer(offerId);
     this.moveOffer(o, 'Expire');
     o.answeredAt = at;
-    this.record('OfferExpired', { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, deadlineAt: o.deadlineAt?.toISOString() ?? null, reasonCode: 'E' }, at);
+    this.record(
+      'OfferExpired',
+      { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, deadlineAt: o.deadlineAt?.toISOString() ?? null, reasonCode: 'E' },
+      at,
+    );
     if (this.breachesEmergencySla()) {
       // A deteriorating patient waiting on an unanswered EMERGENCY upward referral is the district's problem at once.
       this.move('ExpireOffer', at, { pick: 'ESCALATED', reason: 'EMERGENCY upward referral unanswered within its window' });
@@ -341,7 +426,12 @@ export class Referral extends AggregateRoot {
   expireReservation(reservationId: string, timing: OfferTiming, at: Date): void {
     const held = this.heldReservation;
     this.check('ExpireReservation');
-    if (!held || held.id !== reservationId) throw new DomainError('INVALID_TRANSITION', `reservation ${reservationId} is not the live hold of referral ${this.p.id}`, { machine: 'Reservation', command: 'Expire', id: reservationId });
+    if (!held || held.id !== reservationId)
+      throw new DomainError('INVALID_TRANSITION', `reservation ${reservationId} is not the live hold of referral ${this.p.id}`, {
+        machine: 'Reservation',
+        command: 'Expire',
+        id: reservationId,
+      });
     this.endHeldReservation('Expire', at, 'hold deadline passed');
     const o = this.acceptedOffer;
     if (o) this.moveOffer(o, 'Revoke');
@@ -365,7 +455,16 @@ export class Referral extends AggregateRoot {
   escalate(reason: string, at: Date): void {
     this.move('EscalateReferral', at, { reason });
     this.withdrawLiveOffers(at, 'escalated to the district');
-    this.record('ReferralEscalated', { ...this.summary(), declined: this.p.offers.filter((o) => o.state === 'DECLINED').length, expired: this.p.offers.filter((o) => o.state === 'EXPIRED').length }, at, reason);
+    this.record(
+      'ReferralEscalated',
+      {
+        ...this.summary(),
+        declined: this.p.offers.filter((o) => o.state === 'DECLINED').length,
+        expired: this.p.offers.filter((o) => o.state === 'EXPIRED').length,
+      },
+      at,
+      reason,
+    );
   }
 
   reroute(actor: Actor, input: { candidates: Candidate[]; strategy?: OfferStrategy; reason: string }, timing: OfferTiming, at: Date): void {
@@ -374,7 +473,12 @@ export class Referral extends AggregateRoot {
     if (input.strategy) this.p.strategy = input.strategy;
     this.p.candidates = [...this.p.candidates.slice(0, this.p.candidateCursor), ...input.candidates];
     this.move('RerouteReferral', at, { reason: input.reason });
-    this.record('ReferralRerouted', { ...this.summary(), reroutedBy: actor.userId, strategy: this.p.strategy, candidates: input.candidates.map((c) => c.institutionId) }, at, input.reason);
+    this.record(
+      'ReferralRerouted',
+      { ...this.summary(), reroutedBy: actor.userId, strategy: this.p.strategy, candidates: input.candidates.map((c) => c.institutionId) },
+      at,
+      input.reason,
+    );
     this.dispatchRound(timing, at);
   }
 
@@ -406,8 +510,18 @@ export class Referral extends AggregateRoot {
   warnOffer(offerId: string, fraction: number, at: Date): void {
     this.check('ViewOffer', offerId); // same precondition: the referral is OFFERED
     const o = this.offer(offerId);
-    if (!LIVE_OFFER_STATES.includes(o.state)) throw new DomainError('INVALID_TRANSITION', `offer ${offerId} is ${o.state}: no warning`, { machine: 'Offer', state: o.state, command: 'Warn', id: offerId });
-    this.record('OfferDeadlineWarning', { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, fraction, deadlineAt: o.deadlineAt?.toISOString() ?? null }, at);
+    if (!LIVE_OFFER_STATES.includes(o.state))
+      throw new DomainError('INVALID_TRANSITION', `offer ${offerId} is ${o.state}: no warning`, {
+        machine: 'Offer',
+        state: o.state,
+        command: 'Warn',
+        id: offerId,
+      });
+    this.record(
+      'OfferDeadlineWarning',
+      { ...this.summary(), offerId, targetInstitutionId: o.targetInstitutionId, fraction, deadlineAt: o.deadlineAt?.toISOString() ?? null },
+      at,
+    );
   }
 
   /** An EMERGENCY upward referral escalates on its first lapsed deadline instead of cascading on. */
@@ -435,7 +549,11 @@ export class Referral extends AggregateRoot {
     o.state = transition(OFFER_MACHINE, o.state, command, { id: o.id });
   }
 
-  private newOffer(input: { offerId?: string; targetInstitutionId: string; targetBedId?: string | null; targetProgrammeId?: string | null }, deadlineAt: Date | null, at: Date): Offer {
+  private newOffer(
+    input: { offerId?: string; targetInstitutionId: string; targetBedId?: string | null; targetProgrammeId?: string | null },
+    deadlineAt: Date | null,
+    at: Date,
+  ): Offer {
     this.move('ExtendOffer', at);
     const o: Offer = {
       id: input.offerId ?? randomUUID(),
@@ -455,11 +573,23 @@ export class Referral extends AggregateRoot {
       declineText: null,
     };
     this.p.offers.push(o);
-    const facts = { ...this.summary(), offerId: o.id, targetInstitutionId: o.targetInstitutionId, targetBedId: o.targetBedId, targetProgrammeId: o.targetProgrammeId, deadlineAt: deadlineAt?.toISOString() ?? null, rank: o.rank };
+    const facts = {
+      ...this.summary(),
+      offerId: o.id,
+      targetInstitutionId: o.targetInstitutionId,
+      targetBedId: o.targetBedId,
+      targetProgrammeId: o.targetProgrammeId,
+      deadlineAt: deadlineAt?.toISOString() ?? null,
+      rank: o.rank,
+    };
     this.record('OfferExtended', facts, at);
     if (this.p.direction !== 'UPWARD') {
       // What a receiving nurse needs to decide; identifiers stay out (patientId is a pseudonymous key).
-      this.record('PlacementRequested', { ...facts, clinicalSummary: this.p.clinicalSummary, expectedArrival: this.p.expectedArrival?.toISOString() ?? null }, at);
+      this.record(
+        'PlacementRequested',
+        { ...facts, clinicalSummary: this.p.clinicalSummary, expectedArrival: this.p.expectedArrival?.toISOString() ?? null },
+        at,
+      );
     }
     return o;
   }
@@ -479,7 +609,19 @@ export class Referral extends AggregateRoot {
     held.endedAt = at;
     if (command === 'Consume') return; // PatientAdmitted tells the story
     const type = command === 'Expire' ? 'ReservationExpired' : 'ReservationReleased';
-    this.record(type, { ...this.summary(), reservationId: held.id, institutionId: held.institutionId, bedId: held.bedId, programmeId: held.programmeId, kind: this.p.requestedKind }, at, why);
+    this.record(
+      type,
+      {
+        ...this.summary(),
+        reservationId: held.id,
+        institutionId: held.institutionId,
+        bedId: held.bedId,
+        programmeId: held.programmeId,
+        kind: this.p.requestedKind,
+      },
+      at,
+      why,
+    );
   }
 
   /** After an offer ends without a placement: wait for the live ones, try the next candidates, or escalate. */
@@ -494,7 +636,16 @@ export class Referral extends AggregateRoot {
       return;
     }
     this.move(command, at, { pick: 'ESCALATED', reason: 'every offer was declined or expired and no candidate is left' });
-    this.record('ReferralEscalated', { ...this.summary(), declined: this.p.offers.filter((o) => o.state === 'DECLINED').length, expired: this.p.offers.filter((o) => o.state === 'EXPIRED').length }, at, 'every offer was declined or expired and no candidate is left');
+    this.record(
+      'ReferralEscalated',
+      {
+        ...this.summary(),
+        declined: this.p.offers.filter((o) => o.state === 'DECLINED').length,
+        expired: this.p.offers.filter((o) => o.state === 'EXPIRED').length,
+      },
+      at,
+      'every offer was declined or expired and no candidate is left',
+    );
   }
 
   private dispatchOrEscalate(at: Date, timing: OfferTiming, why: string): void {

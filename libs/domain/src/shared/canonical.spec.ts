@@ -10,7 +10,22 @@ describe('canonical JSON and the audit hash', () => {
     expect(canonicalJson(JSON.parse(JSON.stringify(v)))).toBe(canonicalJson(v));
   });
   it('changes the hash when any field changes', () => {
-    const rec = { aggregateType: 'Referral', aggregateId: 'r', aggregateSeq: 1, eventId: 'e', eventType: 'ReferralDrafted', payload: { a: 1 }, actorUser: 'u', actorRole: 'DISCHARGE_PLANNER', actorInstitution: 'i', reason: null, correlationId: 'c', causationId: null, occurredAt: new Date(0), prevHash: GENESIS_HASH };
+    const rec = {
+      aggregateType: 'Referral',
+      aggregateId: 'r',
+      aggregateSeq: 1,
+      eventId: 'e',
+      eventType: 'ReferralDrafted',
+      payload: { a: 1 },
+      actorUser: 'u',
+      actorRole: 'DISCHARGE_PLANNER',
+      actorInstitution: 'i',
+      reason: null,
+      correlationId: 'c',
+      causationId: null,
+      occurredAt: new Date(0),
+      prevHash: GENESIS_HASH,
+    };
     const h = auditHash(rec);
     expect(h).toMatch(/^[0-9a-f]{64}$/);
     expect(auditHash({ ...rec, payload: { a: 2 } })).not.toBe(h);

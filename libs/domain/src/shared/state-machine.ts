@@ -43,12 +43,7 @@ export function canApply<S extends string, C extends string>(m: StateMachine<S, 
  * Checks a move against the table and returns the next state. `pick` chooses among several
  * targets; a choice outside the row is a programming error, never a silent move.
  */
-export function transition<S extends string, C extends string>(
-  m: StateMachine<S, C>,
-  state: S,
-  command: C,
-  opts: { id?: string; pick?: S } = {},
-): S {
+export function transition<S extends string, C extends string>(m: StateMachine<S, C>, state: S, command: C, opts: { id?: string; pick?: S } = {}): S {
   const targets = allowedTargets(m, state, command);
   if (!targets) throw new InvalidTransitionError(m.name, state, command, opts.id);
   const next = opts.pick ?? targets[0];

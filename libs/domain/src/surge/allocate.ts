@@ -26,7 +26,11 @@ export function surgeOrder<R extends SurgeRequest>(requests: readonly R[]): R[] 
  * a request already placed, so every earlier (higher-priority) request keeps a bed, and the final
  * matching is maximum. O(requests × edges); a 200 × 1,000 surge takes milliseconds.
  */
-export function allocateSurge<R extends SurgeRequest>(requests: readonly R[], bedIds: readonly string[], compatible: (r: R, bedId: string) => boolean): SurgeAllocation {
+export function allocateSurge<R extends SurgeRequest>(
+  requests: readonly R[],
+  bedIds: readonly string[],
+  compatible: (r: R, bedId: string) => boolean,
+): SurgeAllocation {
   const ordered = surgeOrder(requests);
   const edges = new Map<string, string[]>(ordered.map((r) => [r.id, bedIds.filter((b) => compatible(r, b))]));
   const bedOwner = new Map<string, string>();
@@ -52,7 +56,11 @@ export function allocateSurge<R extends SurgeRequest>(requests: readonly R[], be
 }
 
 /** The baseline a phone-and-spreadsheet district gets: first come, first compatible free bed. */
-export function greedySurge<R extends SurgeRequest>(requests: readonly R[], bedIds: readonly string[], compatible: (r: R, bedId: string) => boolean): SurgeAllocation {
+export function greedySurge<R extends SurgeRequest>(
+  requests: readonly R[],
+  bedIds: readonly string[],
+  compatible: (r: R, bedId: string) => boolean,
+): SurgeAllocation {
   const taken = new Set<string>();
   const assigned = new Map<string, string>();
   const unplaced: string[] = [];

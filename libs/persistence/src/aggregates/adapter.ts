@@ -4,7 +4,8 @@ import { Query, Table } from './table';
 
 export type Row = Record<string, any>;
 
-export const d = (v: Date | string | number | null | undefined): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+export const d = (v: Date | string | number | null | undefined): Date | null =>
+  v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v));
 
 /** What an adapter gets to write one aggregate at the end of the transaction. */
 export interface Save {

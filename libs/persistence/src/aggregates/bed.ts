@@ -4,7 +4,27 @@ import { insertRows, table } from './table';
 
 const BEDS = table(
   'beds',
-  ['id', 'institution_id', 'district_id', 'kind', 'ward', 'label', 'status', 'occupant_patient_id', 'services', 'sex_restriction', 'min_care_level', 'max_care_level', 'isolation_capable', 'basic_guarantee', 'version', 'chain_seq', 'chain_hash', 'created_at', 'updated_at'],
+  [
+    'id',
+    'institution_id',
+    'district_id',
+    'kind',
+    'ward',
+    'label',
+    'status',
+    'occupant_patient_id',
+    'services',
+    'sex_restriction',
+    'min_care_level',
+    'max_care_level',
+    'isolation_capable',
+    'basic_guarantee',
+    'version',
+    'chain_seq',
+    'chain_hash',
+    'created_at',
+    'updated_at',
+  ],
   ['status', 'occupant_patient_id', 'chain_seq', 'chain_hash', 'updated_at', 'return_hold_patient_id', 'return_hold_until'],
 );
 
@@ -69,6 +89,13 @@ export const bedAdapter: AggregateAdapter<Bed> = {
   },
   async update(a, s) {
     const p = a.props;
-    await s.update(BEDS, p.id, a.version, { status: p.status, occupant_patient_id: p.occupantPatientId, ...s.chain, updated_at: s.now, return_hold_patient_id: p.returnHold?.patientId ?? null, return_hold_until: p.returnHold?.until ?? null });
+    await s.update(BEDS, p.id, a.version, {
+      status: p.status,
+      occupant_patient_id: p.occupantPatientId,
+      ...s.chain,
+      updated_at: s.now,
+      return_hold_patient_id: p.returnHold?.patientId ?? null,
+      return_hold_until: p.returnHold?.until ?? null,
+    });
   },
 };

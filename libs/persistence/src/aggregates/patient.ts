@@ -5,7 +5,24 @@ import { insertRows, table } from './table';
 
 const PATIENTS = table(
   'patients',
-  ['id', 'resident_id_hash', 'resident_id_enc', 'name_enc', 'phone_enc', 'sex', 'birth_date', 'registered_by_institution', 'assessment', 'hardship', 'family_doctor_institution_id', 'version', 'chain_seq', 'chain_hash', 'created_at', 'updated_at'],
+  [
+    'id',
+    'resident_id_hash',
+    'resident_id_enc',
+    'name_enc',
+    'phone_enc',
+    'sex',
+    'birth_date',
+    'registered_by_institution',
+    'assessment',
+    'hardship',
+    'family_doctor_institution_id',
+    'version',
+    'chain_seq',
+    'chain_hash',
+    'created_at',
+    'updated_at',
+  ],
   ['assessment', 'hardship', 'chain_seq', 'chain_hash', 'updated_at'],
 );
 const CARE_RELATIONSHIPS = table('care_relationships', ['patient_id', 'institution_id', 'kind', 'shared_record', 'supplied_enc', 'since']);
@@ -59,14 +76,26 @@ export const patientAdapter: AggregateAdapter<Patient> = {
   },
   async update(a, s) {
     const p = a.props;
-    await s.update(PATIENTS, p.id, a.version, { assessment: p.assessment ? JSON.stringify(p.assessment) : null, hardship: p.hardship, ...s.chain, updated_at: s.now });
+    await s.update(PATIENTS, p.id, a.version, {
+      assessment: p.assessment ? JSON.stringify(p.assessment) : null,
+      hardship: p.hardship,
+      ...s.chain,
+      updated_at: s.now,
+    });
   },
   // The patient's care relationships (master patient index): what the caller supplied is PII, encrypted like the rest.
   async saveChildren(a, s) {
     await insertRows(
       s.q,
       CARE_RELATIONSHIPS,
-      a.takeNewRelationships().map((rel) => ({ patient_id: a.id, institution_id: rel.institutionId, kind: rel.kind, shared_record: rel.sharedRecord, supplied_enc: rel.supplied ? s.cipher.encrypt(JSON.stringify(rel.supplied)) : null, since: s.now })),
+      a.takeNewRelationships().map((rel) => ({
+        patient_id: a.id,
+        institution_id: rel.institutionId,
+        kind: rel.kind,
+        shared_record: rel.sharedRecord,
+        supplied_enc: rel.supplied ? s.cipher.encrypt(JSON.stringify(rel.supplied)) : null,
+        since: s.now,
+      })),
       'ON CONFLICT (patient_id, institution_id, kind) WHERE ended_at IS NULL DO NOTHING',
     );
   },

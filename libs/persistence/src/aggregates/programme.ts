@@ -4,7 +4,24 @@ import { insertRows, table, upsertOn } from './table';
 
 const PROGRAMMES = table(
   'home_programmes',
-  ['id', 'institution_id', 'district_id', 'kind', 'name', 'capacity', 'area_codes', 'radius_km', 'services', 'min_care_level', 'max_care_level', 'version', 'chain_seq', 'chain_hash', 'created_at', 'updated_at'],
+  [
+    'id',
+    'institution_id',
+    'district_id',
+    'kind',
+    'name',
+    'capacity',
+    'area_codes',
+    'radius_km',
+    'services',
+    'min_care_level',
+    'max_care_level',
+    'version',
+    'chain_seq',
+    'chain_hash',
+    'created_at',
+    'updated_at',
+  ],
   ['capacity', 'chain_seq', 'chain_hash', 'updated_at'],
 );
 const ENROLMENTS = table('enrolments', ['id', 'programme_id', 'patient_id', 'referral_id', 'started_at', 'ended_at', 'ended_by_referral_id']);
@@ -23,9 +40,14 @@ export function rowToProgramme(p: Row, enrolments: Row[] = p.enrolments ?? []): 
       minCareLevel: p.min_care_level,
       maxCareLevel: p.max_care_level,
       liveReservations: Number(p.live_reservations ?? 0),
-      enrolments: enrolments.map(
-        (e): Enrolment => ({ id: e.id, patientId: e.patient_id, referralId: e.referral_id, startedAt: d(e.started_at)!, endedAt: d(e.ended_at), endedByReferralId: e.ended_by_referral_id }),
-      ),
+      enrolments: enrolments.map((e): Enrolment => ({
+        id: e.id,
+        patientId: e.patient_id,
+        referralId: e.referral_id,
+        startedAt: d(e.started_at)!,
+        endedAt: d(e.ended_at),
+        endedByReferralId: e.ended_by_referral_id,
+      })),
     },
     p.version,
   );
@@ -84,7 +106,15 @@ export const programmeAdapter: AggregateAdapter<Programme> = {
     await insertRows(
       s.q,
       ENROLMENTS,
-      s.changed(a.props.enrolments).map((e) => ({ id: e.id, programme_id: a.id, patient_id: e.patientId, referral_id: e.referralId, started_at: e.startedAt, ended_at: e.endedAt, ended_by_referral_id: e.endedByReferralId })),
+      s.changed(a.props.enrolments).map((e) => ({
+        id: e.id,
+        programme_id: a.id,
+        patient_id: e.patientId,
+        referral_id: e.referralId,
+        started_at: e.startedAt,
+        ended_at: e.endedAt,
+        ended_by_referral_id: e.endedByReferralId,
+      })),
       upsertOn('id', ['ended_at', 'ended_by_referral_id']),
     );
   },

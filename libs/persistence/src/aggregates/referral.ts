@@ -4,12 +4,78 @@ import { insertRows, table, upsertOn } from './table';
 
 const REFERRALS = table(
   'referrals',
-  ['id', 'patient_id', 'district_id', 'origin_institution_id', 'origin_bed_id', 'origin_kind', 'requested_kind', 'direction', 'services', 'urgency', 'strategy', 'fanout', 'clinical_summary', 'care_level', 'consent', 'expected_arrival', 'state', 'state_reason', 'candidates', 'candidate_cursor', 'created_by', 'version', 'chain_seq', 'chain_hash', 'created_at', 'updated_at', 'dispatch'],
+  [
+    'id',
+    'patient_id',
+    'district_id',
+    'origin_institution_id',
+    'origin_bed_id',
+    'origin_kind',
+    'requested_kind',
+    'direction',
+    'services',
+    'urgency',
+    'strategy',
+    'fanout',
+    'clinical_summary',
+    'care_level',
+    'consent',
+    'expected_arrival',
+    'state',
+    'state_reason',
+    'candidates',
+    'candidate_cursor',
+    'created_by',
+    'version',
+    'chain_seq',
+    'chain_hash',
+    'created_at',
+    'updated_at',
+    'dispatch',
+  ],
   ['state', 'state_reason', 'strategy', 'candidates', 'candidate_cursor', 'chain_seq', 'chain_hash', 'updated_at', 'care_level'],
 );
-const OFFERS = table('offers', ['id', 'referral_id', 'target_institution_id', 'target_bed_id', 'target_programme_id', 'state', 'rank', 'deadline_at', 'created_at', 'viewed_at', 'viewed_by', 'answered_at', 'answered_by', 'decline_reason', 'declined_by', 'decline_text']);
-const OFFERS_CHANGE = ['state', 'viewed_at', 'viewed_by', 'answered_at', 'answered_by', 'decline_reason', 'declined_by', 'decline_text', 'deadline_at'] as const satisfies readonly (typeof OFFERS.columns)[number][];
-const RESERVATIONS = table('reservations', ['id', 'referral_id', 'offer_id', 'institution_id', 'bed_id', 'programme_id', 'state', 'expires_at', 'created_at', 'ended_at']);
+const OFFERS = table('offers', [
+  'id',
+  'referral_id',
+  'target_institution_id',
+  'target_bed_id',
+  'target_programme_id',
+  'state',
+  'rank',
+  'deadline_at',
+  'created_at',
+  'viewed_at',
+  'viewed_by',
+  'answered_at',
+  'answered_by',
+  'decline_reason',
+  'declined_by',
+  'decline_text',
+]);
+const OFFERS_CHANGE = [
+  'state',
+  'viewed_at',
+  'viewed_by',
+  'answered_at',
+  'answered_by',
+  'decline_reason',
+  'declined_by',
+  'decline_text',
+  'deadline_at',
+] as const satisfies readonly (typeof OFFERS.columns)[number][];
+const RESERVATIONS = table('reservations', [
+  'id',
+  'referral_id',
+  'offer_id',
+  'institution_id',
+  'bed_id',
+  'programme_id',
+  'state',
+  'expires_at',
+  'created_at',
+  'ended_at',
+]);
 const RESERVATIONS_CHANGE = ['state', 'ended_at', 'expires_at'] as const satisfies readonly (typeof RESERVATIONS.columns)[number][];
 
 export function rowToOffer(o: Row): Offer {
@@ -130,7 +196,16 @@ export const referralAdapter: AggregateAdapter<Referral> = {
   },
   async update(r, s) {
     const p = r.props;
-    await s.update(REFERRALS, p.id, r.version, { state: p.state, state_reason: p.stateReason, strategy: p.strategy, candidates: JSON.stringify(p.candidates), candidate_cursor: p.candidateCursor, ...s.chain, updated_at: p.updatedAt, care_level: p.careLevel });
+    await s.update(REFERRALS, p.id, r.version, {
+      state: p.state,
+      state_reason: p.stateReason,
+      strategy: p.strategy,
+      candidates: JSON.stringify(p.candidates),
+      candidate_cursor: p.candidateCursor,
+      ...s.chain,
+      updated_at: p.updatedAt,
+      care_level: p.careLevel,
+    });
   },
   async saveChildren(r, s) {
     const p = r.props;
@@ -161,7 +236,18 @@ export const referralAdapter: AggregateAdapter<Referral> = {
     await insertRows(
       s.q,
       RESERVATIONS,
-      s.changed(p.reservations).map((x) => ({ id: x.id, referral_id: p.id, offer_id: x.offerId, institution_id: x.institutionId, bed_id: x.bedId, programme_id: x.programmeId, state: x.state, expires_at: x.expiresAt, created_at: x.createdAt, ended_at: x.endedAt })),
+      s.changed(p.reservations).map((x) => ({
+        id: x.id,
+        referral_id: p.id,
+        offer_id: x.offerId,
+        institution_id: x.institutionId,
+        bed_id: x.bedId,
+        programme_id: x.programmeId,
+        state: x.state,
+        expires_at: x.expiresAt,
+        created_at: x.createdAt,
+        ended_at: x.endedAt,
+      })),
       upsertOn('id', RESERVATIONS_CHANGE),
     );
   },

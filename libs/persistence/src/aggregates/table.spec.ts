@@ -6,7 +6,15 @@ describe('column lists', () => {
 
   it('builds one INSERT for all rows, parameters in column order', async () => {
     const sent: [string, unknown[]][] = [];
-    await insertRows(async (sql, params) => (sent.push([sql, params ?? []]), []), T, [{ id: 1, b: 3, a: 2 }, { a: 5, id: 4, b: 6 }], upsertOn('id', ['b']));
+    await insertRows(
+      async (sql, params) => (sent.push([sql, params ?? []]), []),
+      T,
+      [
+        { id: 1, b: 3, a: 2 },
+        { a: 5, id: 4, b: 6 },
+      ],
+      upsertOn('id', ['b']),
+    );
     expect(sent).toEqual([['INSERT INTO things (id, a, b) VALUES ($1,$2,$3),($4,$5,$6) ON CONFLICT (id) DO UPDATE SET b=EXCLUDED.b', [1, 2, 3, 4, 5, 6]]]);
   });
 

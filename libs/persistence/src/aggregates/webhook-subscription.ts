@@ -10,7 +10,16 @@ const WEBHOOK_SUBSCRIPTIONS = table(
 
 export function rowToWebhookSubscription(r: Row): WebhookSubscription {
   return WebhookSubscription.rehydrate(
-    { id: r.id, institutionId: r.institution_id, url: r.url, eventTypes: r.event_types, description: r.description, secretEnc: r.secret_enc, createdBy: r.created_by, active: r.active },
+    {
+      id: r.id,
+      institutionId: r.institution_id,
+      url: r.url,
+      eventTypes: r.event_types,
+      description: r.description,
+      secretEnc: r.secret_enc,
+      createdBy: r.created_by,
+      active: r.active,
+    },
     r.version,
   );
 }
@@ -26,7 +35,18 @@ export const webhookSubscriptionAdapter: AggregateAdapter<WebhookSubscription> =
   async insert(a, s) {
     const p = a.props;
     await insertRows(s.q, WEBHOOK_SUBSCRIPTIONS, [
-      { id: p.id, institution_id: p.institutionId, url: p.url, event_types: p.eventTypes, description: p.description, secret_enc: p.secretEnc, created_by: p.createdBy, created_at: s.now, version: 1, ...s.chain },
+      {
+        id: p.id,
+        institution_id: p.institutionId,
+        url: p.url,
+        event_types: p.eventTypes,
+        description: p.description,
+        secret_enc: p.secretEnc,
+        created_by: p.createdBy,
+        created_at: s.now,
+        version: 1,
+        ...s.chain,
+      },
     ]);
   },
   async update(a, s) {

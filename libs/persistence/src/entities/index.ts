@@ -206,4 +206,16 @@ export class BedBoardEntity {
   @Column('int') contaminated!: number;
 }
 
-export const ENTITIES = [InstitutionEntity, PatientEntity, BedEntity, ReferralEntity, OfferEntity, ReservationEntity, AuditRecordEntity, OutboxEntity, InboxEntity, CommandLogEntity, BedBoardEntity];
+export const ENTITIES = [
+  InstitutionEntity,
+  PatientEntity,
+  BedEntity,
+  ReferralEntity,
+  OfferEntity,
+  ReservationEntity,
+  AuditRecordEntity,
+  OutboxEntity,
+  InboxEntity,
+  CommandLogEntity,
+  BedBoardEntity,
+];

@@ -1,7 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { cooperationDefaultOf, Matcher, POLICY, Policy } from '@bedlink/application';
-import { CandidateFacts, CooperationDefault, INSTITUTION_TYPES, isPhysical, KINDS_BY_INSTITUTION_TYPE, MatchNeeds, placeRefusal, rankCandidates, RankedCandidate, Referral } from '@bedlink/domain';
+import {
+  CandidateFacts,
+  CooperationDefault,
+  INSTITUTION_TYPES,
+  isPhysical,
+  KINDS_BY_INSTITUTION_TYPE,
+  MatchNeeds,
+  placeRefusal,
+  rankCandidates,
+  RankedCandidate,
+  Referral,
+} from '@bedlink/domain';
 
 /** What matching needs: MatchNeeds carries the district, direction and cooperation default. */
 export type CandidateNeeds = MatchNeeds;
@@ -17,7 +28,17 @@ type Db = DataSource | EntityManager;
 function placeFilter(needs: CandidateNeeds) {
   const services = needs.services.filter((s) => s !== 'ISOLATION');
   const isolation = needs.services.includes('ISOLATION');
-  const params: unknown[] = [needs.districtId, needs.originInstitutionId, needs.kind, needs.direction, services, needs.careLevel, needs.cooperationDefault === 'AGREEMENT_REQUIRED', needs.sex, INSTITUTION_TYPES.filter((t) => KINDS_BY_INSTITUTION_TYPE[t].includes(needs.kind))];
+  const params: unknown[] = [
+    needs.districtId,
+    needs.originInstitutionId,
+    needs.kind,
+    needs.direction,
+    services,
+    needs.careLevel,
+    needs.cooperationDefault === 'AGREEMENT_REQUIRED',
+    needs.sex,
+    INSTITUTION_TYPES.filter((t) => KINDS_BY_INSTITUTION_TYPE[t].includes(needs.kind)),
+  ];
   const agreement = `EXISTS (SELECT 1 FROM cooperation_agreements a WHERE a.from_institution_id = $2 AND a.to_institution_id = i.id
       AND (cardinality(a.kinds) = 0 OR $3 = ANY(a.kinds)) AND (cardinality(a.directions) = 0 OR $4 = ANY(a.directions)))`;
   // An institution of a type that holds the kind, in the same district (when the default allows it) or along an agreement, never the origin itself.
@@ -125,10 +146,10 @@ export async function findServableBeds(db: Db, needs: CandidateNeeds, limit: num
 /** What matching needs to know about a referral: its needs, the origin's location, the patient's sex and family doctor. */
 export async function needsOfReferral(db: Db, r: Referral, cooperationDefault: CooperationDefault): Promise<CandidateNeeds> {
   const p = r.props;
-  const [row] = await db.query(
-    `SELECT i.lat, i.lng, pt.sex, pt.family_doctor_institution_id FROM institutions i, patients pt WHERE i.id = $1 AND pt.id = $2`,
-    [p.originInstitutionId, p.patientId],
-  );
+  const [row] = await db.query(`SELECT i.lat, i.lng, pt.sex, pt.family_doctor_institution_id FROM institutions i, patients pt WHERE i.id = $1 AND pt.id = $2`, [
+    p.originInstitutionId,
+    p.patientId,
+  ]);
   return {
     kind: p.requestedKind,
     services: p.services,

@@ -26,13 +26,28 @@ export class BedBoardReads {
   async bedBoard(actor: Actor, districtId?: string): Promise<BedBoardRow[]> {
     authorizeRead(actor, 'ReadBedBoard', {});
     const rows = await this.ds.getRepository(BedBoardEntity).find({ where: districtId ? { districtId } : {} });
-    return rows.map(({ institutionId, districtId: d, kind, total, free, reserved, occupied, cleaning, closed, isolated, contaminated }) => ({ institutionId, districtId: d, kind, total, free, reserved, occupied, cleaning, closed, isolated, contaminated }) as BedBoardRow);
+    return rows.map(
+      ({ institutionId, districtId: d, kind, total, free, reserved, occupied, cleaning, closed, isolated, contaminated }) =>
+        ({ institutionId, districtId: d, kind, total, free, reserved, occupied, cleaning, closed, isolated, contaminated }) as BedBoardRow,
+    );
   }
 
   async programmeBoard(actor: Actor, districtId?: string): Promise<ProgrammeBoardRow[]> {
     authorizeRead(actor, 'ReadBedBoard', {});
-    const rows: any[] = await this.ds.query(`SELECT * FROM programme_board WHERE $1::text IS NULL OR district_id = $1 ORDER BY programme_id`, [districtId ?? null]);
-    return rows.map((r) => ({ programmeId: r.programme_id, institutionId: r.institution_id, districtId: r.district_id, kind: r.kind, capacity: r.capacity, reserved: r.reserved, enrolled: r.enrolled, used: r.reserved + r.enrolled, free: r.capacity - r.reserved - r.enrolled }));
+    const rows: any[] = await this.ds.query(`SELECT * FROM programme_board WHERE $1::text IS NULL OR district_id = $1 ORDER BY programme_id`, [
+      districtId ?? null,
+    ]);
+    return rows.map((r) => ({
+      programmeId: r.programme_id,
+      institutionId: r.institution_id,
+      districtId: r.district_id,
+      kind: r.kind,
+      capacity: r.capacity,
+      reserved: r.reserved,
+      enrolled: r.enrolled,
+      used: r.reserved + r.enrolled,
+      free: r.capacity - r.reserved - r.enrolled,
+    }));
   }
 
   async districtBoard(actor: Actor): Promise<DistrictBoardRow[]> {
@@ -42,6 +57,20 @@ export class BedBoardReads {
               sum(closed)::int AS closed, sum(isolated)::int AS isolated, sum(contaminated)::int AS contaminated
          FROM bed_board GROUP BY district_id, kind ORDER BY district_id, kind`,
     );
-    return rows.map((r) => ({ districtId: r.district_id, kind: r.kind, total: r.total, free: r.free, reserved: r.reserved, occupied: r.occupied, cleaning: r.cleaning, closed: r.closed, isolated: r.isolated, contaminated: r.contaminated }) as DistrictBoardRow);
+    return rows.map(
+      (r) =>
+        ({
+          districtId: r.district_id,
+          kind: r.kind,
+          total: r.total,
+          free: r.free,
+          reserved: r.reserved,
+          occupied: r.occupied,
+          cleaning: r.cleaning,
+          closed: r.closed,
+          isolated: r.isolated,
+          contaminated: r.contaminated,
+        }) as DistrictBoardRow,
+    );
   }
 }

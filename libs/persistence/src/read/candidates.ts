@@ -17,9 +17,18 @@ export class CandidateReads {
     const rows = await this.ds.query(`SELECT * FROM referrals WHERE id = $1`, [referralId]);
     if (!rows.length) throw notFound('REFERRAL_NOT_FOUND', 'referral', referralId);
     const r = rowToReferral({ ...rows[0], offers: [], reservations: [] });
-    authorizeRead(actor, 'ReadCandidates', { districtId: r.props.districtId, originInstitutionId: r.props.originInstitutionId }, { code: 'REFERRAL_NOT_FOUND', what: 'referral', id: referralId });
+    authorizeRead(
+      actor,
+      'ReadCandidates',
+      { districtId: r.props.districtId, originInstitutionId: r.props.originInstitutionId },
+      { code: 'REFERRAL_NOT_FOUND', what: 'referral', id: referralId },
+    );
     const started = process.hrtime.bigint();
-    const candidates = await findCandidates(this.ds, await needsOfReferral(this.ds, r, cooperationDefaultOf(await this.policy.forDistrict(r.props.districtId))), limit);
+    const candidates = await findCandidates(
+      this.ds,
+      await needsOfReferral(this.ds, r, cooperationDefaultOf(await this.policy.forDistrict(r.props.districtId))),
+      limit,
+    );
     return { referralId, kind: r.props.requestedKind, tookMs: Number(process.hrtime.bigint() - started) / 1e6, candidates };
   }
 }

@@ -29,13 +29,21 @@ export class FhirReads {
     private readonly registry: RegistryReads,
   ) {}
 
-  async searchReferrals(actor: Actor, f: { states?: string[]; requester?: string; owner?: string; updated?: UpdatedBound[] }, page: Page): Promise<{ total: number; views: Record<string, unknown>[] }> {
+  async searchReferrals(
+    actor: Actor,
+    f: { states?: string[]; requester?: string; owner?: string; updated?: UpdatedBound[] },
+    page: Page,
+  ): Promise<{ total: number; views: Record<string, unknown>[] }> {
     const qb = this.ds.getRepository(ReferralEntity).createQueryBuilder('r');
     scopeReferrals(qb, actor);
     if (f.states) qb.andWhere('r.state IN (:...states)', { states: f.states });
     if (f.requester) qb.andWhere('r.origin_institution_id = :req', { req: f.requester });
     // The owner is the institution holding the accepted offer, or one with a live offer.
-    if (f.owner) qb.andWhere(`EXISTS (SELECT 1 FROM offers ow WHERE ow.referral_id = r.id AND ow.target_institution_id = :own AND ow.state IN ('PENDING','VIEWED','ACCEPTED'))`, { own: f.owner });
+    if (f.owner)
+      qb.andWhere(
+        `EXISTS (SELECT 1 FROM offers ow WHERE ow.referral_id = r.id AND ow.target_institution_id = :own AND ow.state IN ('PENDING','VIEWED','ACCEPTED'))`,
+        { own: f.owner },
+      );
     (f.updated ?? []).forEach((c, i) => qb.andWhere(`r.updated_at ${c.op === '<' ? '<' : '>='} :lu${i}`, { [`lu${i}`]: c.at }));
     const total = await qb.getCount();
     const rows = page.count === 0 ? [] : await qb.orderBy('r.updated_at', 'DESC').addOrderBy('r.id', 'ASC').offset(page.offset).limit(page.count).getMany();
@@ -55,13 +63,20 @@ export class FhirReads {
     return (await this.withHolds([b]))[0];
   }
 
-  async searchBeds(actor: Actor, f: { institutionId?: string; statuses?: string[] }, page: Page): Promise<{ total: number; beds: Array<{ bed: BedEntity; hold?: HeldBed }> }> {
+  async searchBeds(
+    actor: Actor,
+    f: { institutionId?: string; statuses?: string[] },
+    page: Page,
+  ): Promise<{ total: number; beds: Array<{ bed: BedEntity; hold?: HeldBed }> }> {
     authorizeRead(actor, 'ReadRegistry', {});
     const qb = this.ds.getRepository(BedEntity).createQueryBuilder('b');
     if (f.institutionId) qb.andWhere('b.institution_id = :org', { org: f.institutionId });
     if (f.statuses) qb.andWhere('b.status IN (:...codes)', { codes: f.statuses });
     const total = await qb.getCount();
-    const rows = page.count === 0 ? [] : await qb.orderBy('b.ward', 'ASC').addOrderBy('b.label', 'ASC').addOrderBy('b.id', 'ASC').offset(page.offset).limit(page.count).getMany();
+    const rows =
+      page.count === 0
+        ? []
+        : await qb.orderBy('b.ward', 'ASC').addOrderBy('b.label', 'ASC').addOrderBy('b.id', 'ASC').offset(page.offset).limit(page.count).getMany();
     return { total, beds: await this.withHolds(rows) };
   }
 

@@ -63,7 +63,13 @@ export class InboxReads {
       offeredAt: new Date(r.created_at).toISOString(),
       viewedAt: r.viewed_at ? new Date(r.viewed_at).toISOString() : null,
       origin: { institutionId: r.origin_institution_id, name: r.origin_name },
-      patient: { sex: r.sex, age: ageOn(r.birth_date, now), careLevel: r.care_level, clinicalSummary: r.clinical_summary, expectedArrival: r.expected_arrival ? new Date(r.expected_arrival).toISOString() : null },
+      patient: {
+        sex: r.sex,
+        age: ageOn(r.birth_date, now),
+        careLevel: r.care_level,
+        clinicalSummary: r.clinical_summary,
+        expectedArrival: r.expected_arrival ? new Date(r.expected_arrival).toISOString() : null,
+      },
     }));
   }
 }

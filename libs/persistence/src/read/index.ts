@@ -50,4 +50,18 @@ export const READ_PROVIDERS: Provider[] = [
 ];
 
 /** Every class of READ_PROVIDERS, for a module's exports. */
-export const READ_EXPORTS = [ReferralReads, RegistryReads, ProgrammeReads, BedBoardReads, JourneyReads, CandidateReads, InboxReads, AuditReads, FhirReads, MetricsReads, CommandLogReads, ApiKeyStore, WebhookSubscriptions];
+export const READ_EXPORTS = [
+  ReferralReads,
+  RegistryReads,
+  ProgrammeReads,
+  BedBoardReads,
+  JourneyReads,
+  CandidateReads,
+  InboxReads,
+  AuditReads,
+  FhirReads,
+  MetricsReads,
+  CommandLogReads,
+  ApiKeyStore,
+  WebhookSubscriptions,
+];

@@ -35,8 +35,22 @@ export class ProgrammeReads {
       [q.institutionId ?? null, q.districtId ?? null],
     );
     return rows.map((p) => ({
-      id: p.id, institutionId: p.institution_id, districtId: p.district_id, kind: p.kind, name: p.name, capacity: p.capacity, reserved: p.reserved, enrolled: p.enrolled,
-      used: p.reserved + p.enrolled, free: p.capacity - p.reserved - p.enrolled, areaCodes: p.area_codes, radiusKm: p.radius_km, services: p.services, minCareLevel: p.min_care_level, maxCareLevel: p.max_care_level, version: p.version,
+      id: p.id,
+      institutionId: p.institution_id,
+      districtId: p.district_id,
+      kind: p.kind,
+      name: p.name,
+      capacity: p.capacity,
+      reserved: p.reserved,
+      enrolled: p.enrolled,
+      used: p.reserved + p.enrolled,
+      free: p.capacity - p.reserved - p.enrolled,
+      areaCodes: p.area_codes,
+      radiusKm: p.radius_km,
+      services: p.services,
+      minCareLevel: p.min_care_level,
+      maxCareLevel: p.max_care_level,
+      version: p.version,
     }));
   }
 }

@@ -42,7 +42,19 @@ export class ReferralReads {
     authorizeRead(actor, 'ReadReferral', this.access(r), { code: 'REFERRAL_NOT_FOUND', what: 'referral', id });
     const names = await this.institutionNames([r.originInstitutionId, ...r.offers.map((o) => o.targetInstitutionId)]);
     const history = await this.ds.getRepository(AuditRecordEntity).find({ where: { aggregateId: id }, order: { aggregateSeq: 'ASC' } });
-    return { ...this.view(r, names), history: history.map((h) => ({ seq: h.aggregateSeq, at: iso(h.occurredAt), event: h.eventType, state: (h.payload as { state?: string }).state ?? null, actor: h.actorUser, role: h.actorRole, institution: h.actorInstitution, reason: h.reason })) };
+    return {
+      ...this.view(r, names),
+      history: history.map((h) => ({
+        seq: h.aggregateSeq,
+        at: iso(h.occurredAt),
+        event: h.eventType,
+        state: (h.payload as { state?: string }).state ?? null,
+        actor: h.actorUser,
+        role: h.actorRole,
+        institution: h.actorInstitution,
+        reason: h.reason,
+      })),
+    };
   }
 
   view(r: ReferralEntity, names: Map<string, string>): Record<string, unknown> {
@@ -87,7 +99,17 @@ export class ReferralReads {
         declinedBy: o.declinedBy,
         declineText: o.declineText,
       })),
-      reservations: reservations.map((x) => ({ id: x.id, offerId: x.offerId, institutionId: x.institutionId, bedId: x.bedId, programmeId: x.programmeId, state: x.state, expiresAt: iso(x.expiresAt), createdAt: iso(x.createdAt), endedAt: iso(x.endedAt) })),
+      reservations: reservations.map((x) => ({
+        id: x.id,
+        offerId: x.offerId,
+        institutionId: x.institutionId,
+        bedId: x.bedId,
+        programmeId: x.programmeId,
+        state: x.state,
+        expiresAt: iso(x.expiresAt),
+        createdAt: iso(x.createdAt),
+        endedAt: iso(x.endedAt),
+      })),
     };
   }
 
@@ -146,7 +168,9 @@ export class ReferralReads {
         ORDER BY r.updated_at DESC`,
       [patientIds, residentIdHashes],
     );
-    const mine = rows.find((r) => (DISTRICT_ROLES.includes(actor.role) ? !actor.districtId || r.district === actor.districtId : r.origin === actor.institutionId));
+    const mine = rows.find((r) =>
+      DISTRICT_ROLES.includes(actor.role) ? !actor.districtId || r.district === actor.districtId : r.origin === actor.institutionId,
+    );
     return mine?.id;
   }
 

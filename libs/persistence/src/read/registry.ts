@@ -21,7 +21,18 @@ export interface AgreementView {
   directions: string[];
 }
 
-export const institutionView = (i: InstitutionEntity): InstitutionView => ({ id: i.id, code: i.code, name: i.name, type: i.type, districtId: i.districtId, address: i.address, lat: i.lat, lng: i.lng, services: i.services }) as InstitutionView;
+export const institutionView = (i: InstitutionEntity): InstitutionView =>
+  ({
+    id: i.id,
+    code: i.code,
+    name: i.name,
+    type: i.type,
+    districtId: i.districtId,
+    address: i.address,
+    lat: i.lat,
+    lng: i.lng,
+    services: i.services,
+  }) as InstitutionView;
 
 /** Institutions, beds and cooperation agreements: the registry, readable by every human role. */
 @Injectable()
@@ -53,8 +64,20 @@ export class RegistryReads {
     return rows.map(
       (b) =>
         ({
-          id: b.id, institutionId: b.institutionId, districtId: b.districtId, kind: b.kind, ward: b.ward, label: b.label, status: b.status, reserved: heldIds.has(b.id),
-          services: b.services, sexRestriction: b.sexRestriction, minCareLevel: b.minCareLevel, maxCareLevel: b.maxCareLevel, isolationCapable: b.isolationCapable, version: b.version,
+          id: b.id,
+          institutionId: b.institutionId,
+          districtId: b.districtId,
+          kind: b.kind,
+          ward: b.ward,
+          label: b.label,
+          status: b.status,
+          reserved: heldIds.has(b.id),
+          services: b.services,
+          sexRestriction: b.sexRestriction,
+          minCareLevel: b.minCareLevel,
+          maxCareLevel: b.maxCareLevel,
+          isolationCapable: b.isolationCapable,
+          version: b.version,
           ...(actor.institutionId === b.institutionId ? { occupantPatientId: b.occupantPatientId } : {}),
         }) as BedView,
     );
@@ -76,7 +99,17 @@ export class RegistryReads {
 
   async listAgreements(actor: Actor, institutionId?: string): Promise<AgreementView[]> {
     authorizeRead(actor, 'ReadRegistry', {});
-    const rows: any[] = await this.ds.query(`SELECT * FROM cooperation_agreements WHERE $1::uuid IS NULL OR from_institution_id = $1 OR to_institution_id = $1 ORDER BY created_at`, [institutionId ?? null]);
-    return rows.map((r) => ({ id: r.id, districtId: r.district_id, fromInstitutionId: r.from_institution_id, toInstitutionId: r.to_institution_id, kinds: r.kinds, directions: r.directions }));
+    const rows: any[] = await this.ds.query(
+      `SELECT * FROM cooperation_agreements WHERE $1::uuid IS NULL OR from_institution_id = $1 OR to_institution_id = $1 ORDER BY created_at`,
+      [institutionId ?? null],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      districtId: r.district_id,
+      fromInstitutionId: r.from_institution_id,
+      toInstitutionId: r.to_institution_id,
+      kinds: r.kinds,
+      directions: r.directions,
+    }));
   }
 }
