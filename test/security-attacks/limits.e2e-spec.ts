@@ -139,6 +139,12 @@ describe('Attacks on authentication while Redis is unreachable', () => {
   });
   afterAll(async () => {
     await cable.up().catch(() => undefined); // the suite's clean-up talks to Redis
+    // Let every client reconnect before shutting down: one closed mid-reconnect keeps retrying.
+    await eventually(
+      async () => (await fetch(`${e.baseUrl}/health/ready`)).status,
+      (s) => s === 200,
+      15_000,
+    ).catch(() => undefined);
     await e?.close();
     await cable.cut();
   });

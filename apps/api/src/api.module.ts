@@ -44,7 +44,9 @@ const THROTTLE_REDIS = Symbol('THROTTLE_REDIS');
 class ThrottleRedisCloser implements OnApplicationShutdown {
   constructor(@Inject(THROTTLE_REDIS) private readonly redis: IORedis) {}
   async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
+    // quit() is refused while the client reconnects (no offline queue): disconnect, or its retry
+    // timers keep the process alive after shutdown.
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
 
