@@ -99,26 +99,14 @@ export async function verifyAuditChains(ds: DataSource, opts: { aggregateId?: st
         chains++;
         current = { id: r.aggregate_id, type: r.aggregate_type, seq: 0, hash: GENESIS_HASH };
       }
-      const at = { seq: r.seq, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, aggregateSeq: r.aggregate_seq };
-      if (r.aggregate_seq !== current.seq + 1) return { ok: false, records, chains, firstBreak: { ...at, problem: 'SEQUENCE_GAP' } };
-      if (r.prev_hash !== current.hash) return { ok: false, records, chains, firstBreak: { ...at, problem: 'BROKEN_LINK' } };
-      const expected = auditHash({
-        aggregateType: r.aggregate_type,
-        aggregateId: r.aggregate_id,
-        aggregateSeq: r.aggregate_seq,
-        eventId: r.event_id,
-        eventType: r.event_type,
-        payload: r.payload,
-        actorUser: r.actor_user,
-        actorRole: r.actor_role,
-        actorInstitution: r.actor_institution,
-        reason: r.reason,
-        correlationId: r.correlation_id,
-        causationId: r.causation_id,
-        occurredAt: r.occurred_at,
-        prevHash: r.prev_hash,
-      });
-      if (expected !== r.hash) return { ok: false, records, chains, firstBreak: { ...at, problem: 'HASH_MISMATCH' } };
+      const problem = checkRecord(r, current);
+      if (problem)
+        return {
+          ok: false,
+          records,
+          chains,
+          firstBreak: { seq: r.seq, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, aggregateSeq: r.aggregate_seq, problem },
+        };
       current.seq = r.aggregate_seq;
       current.hash = r.hash;
     }
@@ -129,23 +117,8 @@ export async function verifyAuditChains(ds: DataSource, opts: { aggregateId?: st
   closeChain();
 
   // Chain heads on the aggregate rows: a truncated chain no longer ends where its aggregate says.
-  for (const [type, table] of Object.entries(HEAD_TABLES)) {
-    const ids = heads.filter((h) => h.type === type);
-    if (!ids.length) continue;
-    const stored: any[] = await ds.query(`SELECT id, chain_seq, chain_hash FROM ${table} WHERE id = ANY($1::uuid[])`, [ids.map((h) => h.id)]);
-    const byId = new Map(stored.map((s) => [s.id, s]));
-    for (const h of ids) {
-      const s = byId.get(h.id);
-      if (s && (s.chain_seq !== h.seq || s.chain_hash !== h.hash)) {
-        return {
-          ok: false,
-          records,
-          chains,
-          firstBreak: { seq: '?', aggregateType: type, aggregateId: h.id, aggregateSeq: s.chain_seq, problem: 'HEAD_MISMATCH' },
-        };
-      }
-    }
-  }
+  const head = await checkStoredHeads(ds, heads);
+  if (head) return { ok: false, records, chains, firstBreak: head };
   return { ok: true, records, chains };
 }
 

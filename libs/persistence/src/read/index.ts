@@ -33,7 +33,7 @@ export * from './registry';
  * injects these, never the DataSource (no SQL outside libs/persistence). Needs InfraModule (DataSource,
  * CLOCK, POLICY, ENV_CONFIG, PII_CIPHER).
  */
-export const READ_PROVIDERS: Provider[] = [
+const READ_CLASSES = [
   ReferralReads,
   RegistryReads,
   ProgrammeReads,
@@ -45,23 +45,13 @@ export const READ_PROVIDERS: Provider[] = [
   FhirReads,
   MetricsReads,
   CommandLogReads,
+];
+
+export const READ_PROVIDERS: Provider[] = [
+  ...READ_CLASSES,
   { provide: ApiKeyStore, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyStore(ds) },
   { provide: WebhookSubscriptions, inject: [DataSource, PII_CIPHER], useFactory: (ds: DataSource, cipher: PiiCipher) => new WebhookSubscriptions(ds, cipher) },
 ];
 
 /** Every class of READ_PROVIDERS, for a module's exports. */
-export const READ_EXPORTS = [
-  ReferralReads,
-  RegistryReads,
-  ProgrammeReads,
-  BedBoardReads,
-  JourneyReads,
-  CandidateReads,
-  InboxReads,
-  AuditReads,
-  FhirReads,
-  MetricsReads,
-  CommandLogReads,
-  ApiKeyStore,
-  WebhookSubscriptions,
-];
+export const READ_EXPORTS = [...READ_CLASSES, ApiKeyStore, WebhookSubscriptions];
