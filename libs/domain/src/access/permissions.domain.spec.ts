@@ -8,6 +8,8 @@ import { AccessContext, ActionName, COMMAND_NAMES, isAllowed, PERMISSIONS } from
  * e2e suite derives its expectations from PERMISSIONS and would agree with any mistake.
  * Each row quotes the DOMAIN.md line it comes from. Where the design doc is silent or was overtaken by
  * a later decision, the row says so and names the decision.
+ * Not covered: DOMAIN.md's `FAMILY_DOCTOR` row ("see signed residents' journeys, be told of their
+ * admissions and discharges, refer upward") has no role in the code yet (ROLES), so it has no cells.
  */
 const DOMAIN = {
   planner:
