@@ -19,8 +19,11 @@ const DISTRICT = ['DISTRICT_COORDINATOR', 'AUDITOR'];
  * The access matrix walked cell by cell, generated from PERMISSIONS: every human role × every
  * command × own / foreign institution (district roles: own / foreign district), over HTTP against
  * the real engine (API, queue, worker, Postgres). Each cell gets a fresh referral in the state the
- * command needs, so an allowed cell is really attempted: allowed means "not 401/403" (a 409 for a
- * state reason still counts as allowed), forbidden means 403 FORBIDDEN.
+ * command needs, so an allowed cell must really succeed: allowed means the command's success status
+ * (200/201/204 with the result; a 202 only says "queued" and a 400/404/409 is a refusal, so neither
+ * counts), forbidden means 403 FORBIDDEN. Every allowed cell is prepared so that its command
+ * succeeds; any other answer is recorded with its status and code (e.g. "HTTP 409 INVALID_TRANSITION")
+ * and fails the cell, so a fixture in the wrong state cannot pass as "allowed".
  * Commands only the engine issues (ExpireOffer, ExpireReservation) have no HTTP route; their cells
  * put a job with a human actor straight on the commands queue, so the application layer itself is tested.
  */
@@ -308,6 +311,9 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
     },
   };
 
+  /** The statuses that mean "the command ran and succeeded" (202 only means queued). */
+  const SUCCESS = [200, 201, 204];
+
   const actorFor = (role: Role, side: Side, own: string) => {
     if (DISTRICT.includes(role)) return { userId: `mx-${role}`, role, institutionId: null, districtId: side === 'own' ? 'd1' : 'd2' };
     return { userId: `mx-${role}`, role, institutionId: side === 'own' ? own : d.cc2, districtId: 'd1' };
@@ -338,19 +344,21 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
                 ? 'FORBIDDEN'
                 : r.status === 404 && r.body?.code === 'NOT_FOUND'
                   ? 'NOT_FOUND'
-                  : r.status === 401 || r.status >= 500 || r.status === 403
-                    ? `HTTP ${r.status} ${r.body?.code}`
-                    : 'allowed';
+                  : SUCCESS.includes(r.status)
+                    ? 'allowed'
+                    : `HTTP ${r.status} ${r.body?.code}`;
           } else {
             const spec = queued[cmd]!;
             const payload = await spec.prepare();
             const r = await gateway.dispatch(cmd, payload, actorFor(role, side, spec.own()) as any, { wait: true });
             got[cell] =
-              r.status === 'completed' && !r.outcome.ok && r.outcome.error.code === 'FORBIDDEN'
-                ? 'FORBIDDEN'
-                : r.status === 'completed'
+              r.status !== 'completed'
+                ? 'timeout'
+                : r.outcome.ok
                   ? 'allowed'
-                  : 'timeout';
+                  : r.outcome.error.code === 'FORBIDDEN'
+                    ? 'FORBIDDEN'
+                    : `refused ${r.outcome.error.code}`;
           }
         }
       }
