@@ -1,0 +1,283 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import { ALL_QUEUES } from '@bedlink/messaging';
+import { TypeOrmUnitOfWork } from '@bedlink/persistence';
+import { CommandProcessor } from '../apps/worker/src/command.processor';
+import { EventConsumer } from '../apps/worker/src/consumers/event-consumer';
+import { DeadlineProcessor } from '../apps/worker/src/deadlines';
+import { OutboxRelay } from '../apps/worker/src/outbox.relay';
+import { Engine, startEngine } from './support/engine';
+import { ok, smallDistrict } from './support/fixture';
+
+jest.setTimeout(120_000);
+
+/**
+ * The work budget: what one referral lifecycle may cost, counted, not timed.
+ *
+ * Per command: `uowSql` is the SQL statements issued inside the command's unit of work (BEGIN
+ * and COMMIT included), `jobs` the BullMQ jobs created anywhere in the engine between "command
+ * sent" and "engine idle" (the command job itself, one job per consumer queue per event,
+ * deadline jobs). `lifecycle` bounds the totals over the whole lifecycle: every SQL statement
+ * of the engine (api, command handler, relay, consumers), every job, every Redis command.
+ *
+ * Per command the budget IS the measured count, no margin: the unit of work and the jobs it
+ * causes are deterministic (identical in every run), and with a margin of 2 a planted extra
+ * query in every unit of work passed unnoticed. The lifecycle totals carry a margin: +7 SQL
+ * (~4%), +2 jobs, +15% on Redis (it moves by ±2 between runs: the relay's Redis-epoch check
+ * runs on a 2 s clock).
+ *
+ * RAISING A BUDGET MUST BE A DELIBERATE COMMIT that says why the extra work is worth it (see
+ * docs/performance.md "Work budget"). A consumer subscribed to every event, a second read of a
+ * row already loaded, one more queue per event: each costs every command, and this test is the
+ * place where that shows.
+ */
+const BUDGET: Record<string, { uowSql: number; jobs: number }> = {
+  RegisterPatient: { uowSql: 6, jobs: 2 }, // measured 6 / 2
+  DraftReferral: { uowSql: 10, jobs: 2 }, // measured 10 / 2
+  SubmitReferral: { uowSql: 13, jobs: 8 }, // measured 13 / 8
+  ViewOffer: { uowSql: 7, jobs: 2 }, // measured 7 / 2
+  AcceptOffer: { uowSql: 10, jobs: 7 }, // measured 10 / 7
+  StartTransfer: { uowSql: 8, jobs: 3 }, // measured 8 / 3
+  ConfirmAdmission: { uowSql: 16, jobs: 8 }, // measured 16 / 8
+};
+/** Measured (3 runs): sql 183, jobs 32, Redis commands 159–161, Redis round trips 145–147. */
+const LIFECYCLE_BUDGET = { sql: 190, jobs: 34, redis: 185, redisTrips: 170 };
+
+/**
+ * Redis commands left out of the count: the blocking waits of idle BullMQ workers (BZPOPMIN)
+ * and of the API's QueueEvents reader (XREAD BLOCK) time out and repeat on their own clock, so
+ * their number says how long the run took, not how much work it did.
+ */
+const REDIS_TIMED = new Set(['bzpopmin', 'xread']);
+
+const pipelines = new WeakSet<object>();
+
+type Role = 'probe' | 'command' | 'uow' | 'relay' | 'consumer' | 'other';
+interface Ctx {
+  role: Role;
+  commandType?: string;
+}
+const als = new AsyncLocalStorage<Ctx>();
+
+interface Counts {
+  sql: Record<string, number>;
+  uowByCommand: Record<string, number>;
+  jobs: Record<string, number>;
+  redis: Record<string, number>;
+  redisTrips: Record<string, number>;
+}
+const counts: Counts = { sql: {}, uowByCommand: {}, jobs: {}, redis: {}, redisTrips: {} };
+const bump = (m: Record<string, number>, k: string, n = 1) => (m[k] = (m[k] ?? 0) + n);
+const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
+const snapshot = (): Counts => JSON.parse(JSON.stringify(counts));
+const diff = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.fromEntries(Object.keys({ ...a, ...b }).flatMap((k) => ((b[k] ?? 0) - (a[k] ?? 0) ? [[k, (b[k] ?? 0) - (a[k] ?? 0)]] : [])));
+
+/** Runs fn with a role, unless already inside a more specific one (the unit of work inside the command). */
+function withRole<A extends unknown[], R>(role: Role, fn: (...a: A) => R, typeOf?: (...a: A) => string | undefined): (...a: A) => R {
+  return function (this: unknown, ...a: A) {
+    const outer = als.getStore();
+    const ctx: Ctx = { role, commandType: typeOf?.(...a) ?? outer?.commandType };
+    return als.run(ctx, () => fn.apply(this, a));
+  };
+}
+
+type Fn = (this: unknown, ...a: any[]) => any;
+/** Replaces a prototype's method by a counting wrapper around the original. */
+function wrap(proto: object, method: string, around: (original: Fn) => Fn): void {
+  const target = proto as Record<string, Fn>;
+  target[method] = around(target[method]);
+}
+
+/** The counters: installed once for this file (jest gives each file its own module registry). */
+function install(): void {
+  wrap(
+    Client.prototype,
+    'query',
+    (original) =>
+      function (this: unknown, ...a: unknown[]) {
+        const ctx = als.getStore();
+        if (ctx?.role !== 'probe') {
+          bump(counts.sql, ctx?.role ?? 'other');
+          if (ctx?.role === 'uow') bump(counts.uowByCommand, ctx.commandType ?? '?');
+        }
+        return original.apply(this, a);
+      },
+  );
+  wrap(
+    IORedis.prototype,
+    'sendCommand',
+    (original) =>
+      function (this: unknown, cmd: { name?: string } | undefined, ...rest: unknown[]) {
+        const ctx = als.getStore();
+        const name = String(cmd?.name ?? '').toLowerCase();
+        if (ctx?.role !== 'probe' && !REDIS_TIMED.has(name)) {
+          bump(counts.redis, name);
+          // a pipeline or MULTI hands every command the same buffering stream: one write, one round trip
+          const stream = rest[0];
+          if (!stream || typeof stream !== 'object' || !pipelines.has(stream)) bump(counts.redisTrips, 'all');
+          if (stream && typeof stream === 'object') pipelines.add(stream);
+        }
+        return original.call(this, cmd, ...rest);
+      },
+  );
+  wrap(
+    Queue.prototype,
+    'add',
+    (original) =>
+      function (this: unknown, ...a: unknown[]) {
+        bump(counts.jobs, (this as Queue).name);
+        return original.apply(this, a);
+      },
+  );
+  wrap(
+    Queue.prototype,
+    'addBulk',
+    (original) =>
+      function (this: unknown, jobs: unknown[]) {
+        bump(counts.jobs, (this as Queue).name, jobs.length);
+        return original.call(this, jobs);
+      },
+  );
+  // attribution by who runs: the async context of these methods carries its role to every query they issue
+  const p = (cls: { prototype: object }, method: string, role: Role, typeOf?: (...a: any[]) => string | undefined) =>
+    wrap(cls.prototype, method, (original) => withRole(role, original, typeOf));
+  p(CommandProcessor, 'process', 'command');
+  p(TypeOrmUnitOfWork, 'run', 'uow', (ctx: { commandType: string }) => ctx.commandType);
+  p(OutboxRelay, 'run', 'relay');
+  p(EventConsumer, 'process', 'consumer');
+  p(DeadlineProcessor, 'process', 'consumer');
+}
+install();
+
+describe('Work budget: one referral lifecycle, counted', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  let queues: Queue[];
+  const measured: { command: string; uowSql: number; sql: Record<string, number>; jobs: Record<string, number>; redis: number; redisTrips: number }[] = [];
+
+  beforeAll(async () => {
+    e = await startEngine({
+      env: {
+        // Nothing fires on its own clock while counting: the relay runs on NOTIFY only (one pass per
+        // commit, no coalescing window), no deadline sweep, no stalled-job checks, long offer windows.
+        OUTBOX_POLL_MS: '3600000',
+        OUTBOX_COALESCE_MS: '0',
+        DEADLINE_SWEEP_MS: '3600000',
+        EVENT_LOCK_MS: '3600000',
+        COMMAND_LOCK_MS: '3600000',
+        AUDIT_CHECKPOINT_INTERVAL_MS: '3600000',
+        OFFER_WINDOW_ROUTINE_MS: String(24 * 3600_000),
+      },
+    });
+    d = await als.run({ role: 'other' }, () => smallDistrict(e, 'wb'));
+    queues = als.run({ role: 'probe' }, () => ALL_QUEUES.map((q) => new Queue(q, { prefix: e.cfg.QUEUE_PREFIX, connection: { url: e.cfg.REDIS_URL } as any })));
+    await idle();
+  });
+  afterAll(async () => {
+    await als.run({ role: 'probe' }, () => Promise.all((queues ?? []).map((q) => q.close())));
+    await e?.close();
+  });
+
+  /** Outbox drained, no job waiting or running in any queue, and no counter moving for 300 ms. */
+  async function idle(): Promise<void> {
+    const end = Date.now() + 20_000;
+    let stable = 0;
+    let last = '';
+    while (stable < 3) {
+      if (Date.now() > end) throw new Error('engine did not go idle');
+      await new Promise((r) => setTimeout(r, 100));
+      const busy = await als.run({ role: 'probe' }, async () => {
+        const [{ n }] = await e.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`);
+        const c = await Promise.all(queues.map((q) => q.getJobCounts('wait', 'active', 'prioritized', 'paused', 'waiting-children')));
+        return n + c.reduce((a, x) => a + sum(x), 0);
+      });
+      const now = JSON.stringify(counts);
+      stable = busy === 0 && now === last ? stable + 1 : 0;
+      last = now;
+    }
+  }
+
+  async function command<T>(name: string, send: () => Promise<T>): Promise<T> {
+    const before = snapshot();
+    const out = await send();
+    await idle();
+    const after = snapshot();
+    const uow = diff(before.uowByCommand, after.uowByCommand);
+    // one command, one unit of work: the type the worker ran is the one we meant
+    expect(Object.keys(uow)).toEqual([name]);
+    measured.push({
+      command: name,
+      uowSql: uow[name],
+      sql: diff(before.sql, after.sql),
+      jobs: diff(before.jobs, after.jobs),
+      redis: sum(after.redis) - sum(before.redis),
+      redisTrips: sum(after.redisTrips) - sum(before.redisTrips),
+    });
+    return out;
+  }
+
+  it('stays within the committed budget, per command and in total', async () => {
+    const start = snapshot();
+    const patientId = await command('RegisterPatient', () => d.patient());
+    const r = await command('DraftReferral', () =>
+      ok(
+        d.planner.post('/referrals', {
+          patientId,
+          requestedKind: 'COMMUNITY',
+          services: ['REHAB'],
+          urgency: 'ROUTINE',
+          clinicalSummary: 'post-stroke rehabilitation',
+          careLevel: 3,
+          consent: true,
+        }),
+        'draft',
+      ),
+    );
+    const s = await command('SubmitReferral', () =>
+      ok(d.planner.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.cc1, bedId: d.cc1Beds[0] }] }), 'submit'),
+    );
+    const offerId = s.offers[0].offerId;
+    await command('ViewOffer', () => ok(d.cc1c.post(`/referrals/${r.referralId}/offers/${offerId}/view`), 'view'));
+    const accepted = await command('AcceptOffer', () => ok(d.cc1c.post(`/referrals/${r.referralId}/offers/${offerId}/accept`, {}), 'accept'));
+    expect(accepted).toMatchObject({ state: 'ACCEPTED', bedId: d.cc1Beds[0] });
+    await command('StartTransfer', () => ok(d.planner.post(`/referrals/${r.referralId}/start-transfer`), 'transfer'));
+    const done = await command('ConfirmAdmission', () => ok(d.cc1c.post(`/referrals/${r.referralId}/confirm-admission`), 'admit'));
+    expect(done.state).toBe('COMPLETED');
+    const end = snapshot();
+
+    const total = {
+      sql: sum(end.sql) - sum(start.sql),
+      jobs: sum(end.jobs) - sum(start.jobs),
+      redis: sum(end.redis) - sum(start.redis),
+      redisTrips: sum(end.redisTrips) - sum(start.redisTrips),
+    };
+    const table = measured.map((m) => ({
+      command: m.command,
+      uowSql: m.uowSql,
+      sql: JSON.stringify(m.sql),
+      jobs: JSON.stringify(m.jobs),
+      redis: m.redis,
+      redisTrips: m.redisTrips,
+    }));
+    // the figures, so a failure shows what moved (and a budget raise has the numbers to quote)
+    process.stdout.write(
+      `work budget measured:\n${JSON.stringify(table, null, 1)}\nlifecycle: ${JSON.stringify(total)} redis: ${JSON.stringify(diff(start.redis, end.redis))}\n`,
+    );
+
+    const over = measured.flatMap((m) => {
+      const b = BUDGET[m.command];
+      const jobs = sum(m.jobs);
+      return [
+        ...(m.uowSql > b.uowSql ? [`${m.command}: ${m.uowSql} SQL statements in the unit of work, budget ${b.uowSql}`] : []),
+        ...(jobs > b.jobs ? [`${m.command}: ${jobs} jobs created ${JSON.stringify(m.jobs)}, budget ${b.jobs}`] : []),
+      ];
+    });
+    for (const k of ['sql', 'jobs', 'redis', 'redisTrips'] as const) {
+      if (total[k] > LIFECYCLE_BUDGET[k]) over.push(`lifecycle: ${total[k]} ${k}, budget ${LIFECYCLE_BUDGET[k]}`);
+    }
+    expect(over).toEqual([]);
+  });
+});
