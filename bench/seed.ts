@@ -118,11 +118,15 @@ export async function seed(url: string, size: SeedSize, cipher: PiiCipher, log: 
         // every seeded patient carries a valid care needs assessment (grades 2-6), so care-home placements are eligible
         `INSERT INTO patients (id, resident_id_hash, resident_id_enc, name_enc, phone_enc, sex, birth_date, registered_by_institution, version, assessment)
          SELECT id, h, r, nm, ph, sx, bd, reg, 1,
-                jsonb_build_object('grade', 2 + abs(hashtext(id::text)) % 5, 'type', 'INITIAL', 'assessedOn', '2026-06-01', 'expiresOn', '2028-05-31', 'cognitiveImpairment', false)
+                jsonb_build_object('grade', 2 + abs(hashtext(id::text)) % 5, 'type', 'INITIAL', 'assessedOn', (current_date - 30)::text, 'expiresOn', (current_date + 700)::text, 'cognitiveImpairment', false)
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::uuid[]) AS t(id, h, r, nm, ph, sx, bd, reg)`,
         cols,
       );
     }
+    // The master patient index: access to a patient follows its care relationships, not the registering column.
+    await c.query(
+      `INSERT INTO care_relationships (patient_id, institution_id, kind, shared_record) SELECT id, registered_by_institution, 'REGISTERED', true FROM patients`,
+    );
     log(`seed: ${size.patients} patients (PII encrypted with PiiCipher)`);
 
     await c.query(
