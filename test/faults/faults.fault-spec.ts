@@ -156,12 +156,13 @@ describe('fault injection: the engine loses nothing and never double-books', () 
     expect(d.failures).toEqual(new Map());
     const dead = await eventually(
       () => deadLetters(c),
-      (xs) => xs.some((x) => x.jobId === poisonId),
+      (xs) => xs.some((x) => x.jobId === poisonId && x.source === 'events-projections'),
       30_000,
     );
-    expect(dead.find((x) => x.jobId === poisonId)).toMatchObject({ source: 'events-projections', attempts: 3 });
-    // only the poison: every other event was applied
-    expect(dead.map((x) => x.jobId)).toEqual([poisonId]);
+    expect(dead.find((x) => x.jobId === poisonId && x.source === 'events-projections')).toMatchObject({ attempts: 3 });
+    // only the poison: every other event was applied. Every consumer host dead-letters now, so the
+    // poison may die in each consumer that takes its type (the webhook fan-out too), never another event.
+    expect([...new Set(dead.map((x) => x.jobId))]).toEqual([poisonId]);
     await assertInvariants(c, { deadLettered: [poisonId] });
   });
 });
