@@ -1,5 +1,5 @@
 import { Engine, startEngine } from './support/engine';
-import { ok, smallDistrict } from './support/fixture';
+import { fuzzTargets, smallDistrict } from './support/fixture';
 
 jest.setTimeout(300_000);
 
@@ -112,31 +112,16 @@ describe('Security: fuzzing every write endpoint with valid tokens and hostile b
   beforeAll(async () => {
     e = await startEngine();
     d = await smallDistrict(e);
-    const patient = await d.patient();
-    const r = await ok(
-      d.planner.post('/referrals', {
-        patientId: patient,
-        requestedKind: 'COMMUNITY',
-        services: ['REHAB'],
-        urgency: 'ROUTINE',
-        clinicalSummary: 'fuzz',
-        careLevel: 3,
-        consent: true,
-      }),
-      'draft',
-    );
-    await ok(d.planner.post(`/referrals/${r.referralId}/submit`), 'submit');
-    const offer = await ok(d.planner.post(`/referrals/${r.referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[0] }), 'offer');
-    const key = await ok(d.dc.post('/api-keys', { label: 'fuzz', role: 'AUDITOR' }), 'key');
+    const t = await fuzzTargets(d);
     // path parameters by name: real rows where the name says which, else the referral
     params = {
-      id: r.referralId,
-      referralId: r.referralId,
-      offerId: offer.offerId,
-      bedId: d.cc1Beds[1],
-      patientId: patient,
+      id: t.referral,
+      referralId: t.referral,
+      offerId: t.offer,
+      bedId: t.bed,
+      patientId: t.patient,
       institutionId: d.cc1,
-      keyId: key.id,
+      keyId: t.apiKey,
     };
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { isoDay, isoInstant } from './support/dates';
 import { Engine, startEngine } from './support/engine';
-import { ok, smallDistrict } from './support/fixture';
+import { fuzzTargets, smallDistrict } from './support/fixture';
 
 jest.setTimeout(300_000);
 
@@ -77,23 +77,7 @@ describe('Security: fuzzing every write endpoint with malformed requests', () =>
   beforeAll(async () => {
     e = await startEngine();
     d = await smallDistrict(e);
-    const patient = await d.patient();
-    const r = await ok(
-      d.planner.post('/referrals', {
-        patientId: patient,
-        requestedKind: 'COMMUNITY',
-        services: ['REHAB'],
-        urgency: 'ROUTINE',
-        clinicalSummary: 'fuzz',
-        careLevel: 3,
-        consent: true,
-      }),
-      'draft',
-    );
-    await ok(d.planner.post(`/referrals/${r.referralId}/submit`), 'submit');
-    const offer = await ok(d.planner.post(`/referrals/${r.referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[0] }), 'offer');
-    const key = await ok(d.dc.post('/api-keys', { label: 'fuzz', role: 'AUDITOR' }), 'key');
-    ids = { referral: r.referralId, offer: offer.offerId, bed: d.cc1Beds[1], apiKey: key.id, patient };
+    ids = await fuzzTargets(d);
   });
   afterAll(async () => {
     await e?.close();

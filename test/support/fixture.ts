@@ -82,3 +82,24 @@ export async function smallDistrict(e: Engine, district = 'd1') {
 }
 
 export { ok };
+
+/** Real rows for the fuzz suites' path parameters: an offered referral, a free bed, an API key. */
+export async function fuzzTargets(d: Awaited<ReturnType<typeof smallDistrict>>) {
+  const patient = await d.patient();
+  const r = await ok(
+    d.planner.post('/referrals', {
+      patientId: patient,
+      requestedKind: 'COMMUNITY',
+      services: ['REHAB'],
+      urgency: 'ROUTINE',
+      clinicalSummary: 'fuzz',
+      careLevel: 3,
+      consent: true,
+    }),
+    'draft',
+  );
+  await ok(d.planner.post(`/referrals/${r.referralId}/submit`), 'submit');
+  const offer = await ok(d.planner.post(`/referrals/${r.referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[0] }), 'offer');
+  const key = await ok(d.dc.post('/api-keys', { label: 'fuzz', role: 'AUDITOR' }), 'key');
+  return { referral: r.referralId as string, offer: offer.offerId as string, bed: d.cc1Beds[1], apiKey: key.id as string, patient };
+}
