@@ -1,34 +1,9 @@
 import { Engine, startEngine } from '../support/engine';
 import { ok, smallDistrict } from '../support/fixture';
 import { client, eventually } from '../support/http';
+import { openStream } from '../support/sse';
 
 jest.setTimeout(180_000);
-
-/** A live SSE connection read with fetch: collects parsed `data:` events. */
-async function openStream(url: string) {
-  const ac = new AbortController();
-  const res = await fetch(url, { signal: ac.signal });
-  const events: any[] = [];
-  let buf = '';
-  const done = (async () => {
-    if (!res.body) return;
-    const dec = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += dec.decode(chunk, { stream: true });
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          for (const line of block.split('\n')) if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)));
-        }
-      }
-    } catch {
-      /* aborted */
-    }
-  })();
-  return { res, events, close: async () => (ac.abort(), await done) };
-}
 
 /**
  * Attack: read or act on what is not yours any more. An institution's rights on a referral end with
