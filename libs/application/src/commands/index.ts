@@ -67,3 +67,5 @@ export * from './shared/timing';
 export * from './shared/routes';
 export * from './shared/targets';
 export * from './registry';
+export * from './end-stay/end-stay.command';
+export * from './end-stay/end-stay.handler';

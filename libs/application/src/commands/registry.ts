@@ -67,6 +67,8 @@ import { CreateWebhookCommand } from './create-webhook/create-webhook.command';
 import { CreateWebhookHandler } from './create-webhook/create-webhook.handler';
 import { DeleteWebhookCommand } from './delete-webhook/delete-webhook.command';
 import { DeleteWebhookHandler } from './delete-webhook/delete-webhook.handler';
+import { EndStayCommand } from './end-stay/end-stay.command';
+import { EndStayHandler } from './end-stay/end-stay.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -115,4 +117,5 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   RevokeApiKey: { command: RevokeApiKeyCommand, handler: RevokeApiKeyHandler },
   CreateWebhook: { command: CreateWebhookCommand, handler: CreateWebhookHandler },
   DeleteWebhook: { command: DeleteWebhookCommand, handler: DeleteWebhookHandler },
+  EndStay: { command: EndStayCommand, handler: EndStayHandler },
 };

@@ -45,6 +45,7 @@ export const COMMAND_NAMES = [
   'RevokeApiKey',
   'CreateWebhook',
   'DeleteWebhook',
+  'EndStay',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -147,6 +148,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   RevokeApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'revoke an API key of its district' },
   CreateWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'register a webhook endpoint of its own institution' },
   DeleteWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'delete a webhook endpoint of its own institution' },
+  EndStay: {
+    roles: BED_MANAGERS,
+    scope: 'OWN',
+    description: 'end a stay in its own bed or home programme without a referral (discharged home, deceased, ...)',
+  },
   ManageApiKeys: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the API keys of the district (never the keys themselves)' },
 };
 
