@@ -44,6 +44,8 @@ export interface Tx {
   findOccupiedBed(patientId: string): Promise<string | null>;
   /** The stored policy of a district, locked for change; null when the district has none yet. */
   getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null>;
+  /** The bed the patient left when this referral's transfer started (TransferStarted), if any. */
+  findTransferOriginBed(referralId: string): Promise<string | null>;
   /** The bed held for a resident's return, if any. */
   findReturnHoldBed(patientId: string): Promise<string | null>;
   /** Locks the programme row and counts its live reservations and active enrolments under the lock. */

@@ -198,6 +198,14 @@ class PgTx implements Tx {
     return rows.map(rowToAgreementProps);
   }
 
+  async findTransferOriginBed(referralId: string): Promise<string | null> {
+    const rows = await this.q(
+      `SELECT payload->>'originBedId' AS bed FROM audit_log WHERE aggregate_id = $1 AND event_type = 'TransferStarted' ORDER BY seq DESC LIMIT 1`,
+      [referralId],
+    );
+    return rows[0]?.bed ?? null;
+  }
+
   async findReturnHoldBed(patientId: string): Promise<string | null> {
     const rows = await this.q(`SELECT id FROM beds WHERE return_hold_patient_id = $1`, [patientId]);
     return rows[0]?.id ?? null;

@@ -63,6 +63,7 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   findPatientLiveReferral = async (patientId: string) =>
     this.list(Referral).find((r) => r.props.patientId === patientId && LIVE_REFERRAL_STATES.includes(r.state))?.id ?? null;
   findOccupiedBed = async (patientId: string) => this.list(Bed).find((b) => b.props.occupantPatientId === patientId)?.id ?? null;
+  findTransferOriginBed = async (referralId: string) => (await this.getReferral(referralId)).props.originBedId;
   findReturnHoldBed = async (patientId: string) => this.list(Bed).find((b) => b.props.returnHold?.patientId === patientId)?.id ?? null;
   findFreeBeds = async () => [];
   findActiveEnrolment = async (patientId: string) => this.list(Programme).find((p) => p.activeEnrolments.some((e) => e.patientId === patientId))?.id ?? null;

@@ -261,14 +261,15 @@ export class Referral extends AggregateRoot {
     this.record('ReferralCancelled', { ...this.summary(), cancelledBy: actor.userId, involved }, at, reason);
   }
 
-  startTransfer(actor: Actor, at: Date): void {
+  /** `leftBedId`: the bed the patient actually left (the referral's origin bed, or the one found occupied). */
+  startTransfer(actor: Actor, at: Date, leftBedId?: string | null): void {
     const held = this.heldReservation;
     this.move('StartTransfer', at);
     this.record(
       'TransferStarted',
       {
         ...this.summary(),
-        originBedId: this.p.originBedId,
+        originBedId: leftBedId ?? this.p.originBedId,
         targetInstitutionId: held?.institutionId,
         targetBedId: held?.bedId,
         targetProgrammeId: held?.programmeId,

@@ -16,11 +16,13 @@ export class StartTransferHandler implements ICommandHandler<StartTransferComman
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, type, referralAccess(r));
-      r.startTransfer(ctx.actor, ctx.now);
+      r.assertCan('StartTransfer');
       const originBedId = r.props.originBedId ?? (await tx.findOccupiedBed(r.props.patientId));
+      let left: string | null = null;
       if (originBedId && isPhysical(r.props.originKind)) {
         const bed = await tx.getBed(originBedId);
         if (bed.props.occupantPatientId === r.props.patientId) {
+          left = bed.id;
           bed.discharge(r.id, ctx.now);
           // A care-home resident going up to hospital keeps their bed for the district's return-hold days.
           const days = (await this.policy.forDistrict(r.props.districtId)).returnHoldDays;
@@ -29,6 +31,8 @@ export class StartTransferHandler implements ICommandHandler<StartTransferComman
           }
         }
       }
+      // The bed actually left goes on the event: AbortTransfer gives the patient that bed back.
+      r.startTransfer(ctx.actor, ctx.now, left);
       // Leaving a home programme frees its slot for the next patient.
       const programmeId = await tx.findActiveEnrolment(r.props.patientId);
       if (programmeId) (await tx.getProgramme(programmeId)).endEnrolment(r.props.patientId, r.id, ctx.now);

@@ -1,0 +1,73 @@
+import { Engine, startEngine } from './support/engine';
+import { ok, smallDistrict } from './support/fixture';
+import { pick, placePatient } from './support/stays';
+
+jest.setTimeout(120_000);
+
+/** Places where the code contradicted the domain (issue 16, item 3), each as a story over HTTP. */
+describe('The whole stay: domain fixes', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  beforeAll(async () => {
+    e = await startEngine();
+    d = await smallDistrict(e, `fix${Math.floor(Math.random() * 1e6)}`);
+  });
+  afterAll(() => e?.close());
+
+  const centre = () => pick({ id: d.cc1, c: d.cc1c, beds: d.cc1Beds }, { id: d.cc2, c: d.cc2c, beds: d.cc2Beds });
+  const bedOf = async (bedId: string) => (await e.ds.query(`SELECT status, occupant_patient_id FROM beds WHERE id = $1`, [bedId]))[0];
+
+  it('O→K: contaminating an occupied bed is refused with a domain code (never a 5xx); the occupant stays', async () => {
+    const cc = centre();
+    const bedId = (
+      await ok(cc.c.post('/beds', { institutionId: cc.id, kind: 'COMMUNITY', ward: 'K', label: `K-${Date.now() % 1e5}`, services: ['REHAB'] }), 'bed')
+    ).bedId;
+    const patientId = await d.patient();
+    await placePatient(d, patientId, { kind: 'COMMUNITY', services: ['REHAB'] }, { client: cc.c, institutionId: cc.id, bedId });
+    const r = await cc.c.post(`/beds/${bedId}/status`, { command: 'Contaminate', reason: 'norovirus' });
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe('INVALID_TRANSITION');
+    expect(await bedOf(bedId)).toEqual({ status: 'O', occupant_patient_id: patientId });
+    // the way it is done: end the stay (H), then the empty bed can be closed for decontamination
+    await ok(cc.c.post(`/patients/${patientId}/stay/end`, { reason: 'DISCHARGED_HOME' }), 'end');
+    expect((await cc.c.post(`/beds/${bedId}/status`, { command: 'Close', reason: 'norovirus' })).status).toBe(200);
+  });
+
+  it('AbortTransfer after StartTransfer: the patient gets the bed they left back, audited', async () => {
+    const cc = centre();
+    const bedId = (
+      await ok(cc.c.post('/beds', { institutionId: cc.id, kind: 'COMMUNITY', ward: 'A', label: `A-${Date.now() % 1e5}`, services: ['REHAB'] }), 'bed')
+    ).bedId;
+    const patientId = await d.patient();
+    await placePatient(d, patientId, { kind: 'COMMUNITY', services: ['REHAB'] }, { client: cc.c, institutionId: cc.id, bedId });
+    // up to hospital, then the ambulance turns back
+    const hospBed = pick(...d.hospitalBeds);
+    const r = await ok(
+      cc.c.post('/referrals', {
+        patientId,
+        originBedId: bedId,
+        requestedKind: 'HOSPITAL',
+        services: [],
+        urgency: 'EMERGENCY',
+        clinicalSummary: 'fall',
+        consent: true,
+      }),
+      'draft',
+    );
+    const sub = await ok(cc.c.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.hospital, bedId: hospBed }] }), 'submit');
+    await ok(d.planner.post(`/referrals/${r.referralId}/offers/${sub.offers[0].offerId}/accept`, { bedId: hospBed }), 'accept');
+    await ok(cc.c.post(`/referrals/${r.referralId}/start-transfer`), 'transfer');
+    expect((await bedOf(bedId)).status).toBe('H');
+    const aborted = await ok(cc.c.post(`/referrals/${r.referralId}/abort-transfer`, { reason: 'stabilised in the ambulance' }), 'abort');
+    expect(aborted).toMatchObject({ state: 'FAILED', returnedToBedId: bedId });
+    expect(await bedOf(bedId)).toEqual({ status: 'O', occupant_patient_id: patientId });
+    const [ev] = await e.ds.query(
+      `SELECT payload, reason FROM audit_log WHERE aggregate_id = $1 AND event_type = 'BedStatusChanged' ORDER BY seq DESC LIMIT 1`,
+      [bedId],
+    );
+    expect(ev.payload).toMatchObject({ from: 'H', to: 'O', command: 'Readmit', patientId, referralId: r.referralId });
+    expect(ev.reason).toContain('stabilised');
+    // the hospital bed is free again, and the patient can be referred afresh
+    expect((await bedOf(hospBed)).status).toBe('U');
+  });
+});
