@@ -1,6 +1,7 @@
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
 import { pick, placePatient } from './support/stays';
+import { eventually } from './support/http';
 
 jest.setTimeout(120_000);
 
@@ -69,5 +70,98 @@ describe('The whole stay: domain fixes', () => {
     expect(ev.reason).toContain('stabilised');
     // the hospital bed is free again, and the patient can be referred afresh
     expect((await bedOf(hospBed)).status).toBe('U');
+  });
+});
+
+describe('SCENARIOS no. 5: two-way rehab beds, end to end', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  beforeAll(async () => {
+    e = await startEngine();
+    d = await smallDistrict(e, `rehab${Math.floor(Math.random() * 1e6)}`);
+  });
+  afterAll(() => e?.close());
+
+  it('the community centre’s rehab bed is held while its patient is up in hospital, and they come back down to it; the journey shows both moves', async () => {
+    // the district holds community beds too (policy: returnHoldKinds)
+    const doc = await ok(d.dc.get(`/districts/${d.district}/policy`), 'policy');
+    await ok(d.dc.raw('PUT', `/districts/${d.district}/policy`, { ...doc, returnHoldKinds: ['CARE_HOME', 'COMMUNITY'] }), 'set policy');
+
+    const cc = pick({ id: d.cc1, c: d.cc1c }, { id: d.cc2, c: d.cc2c });
+    const rehabBed = (
+      await ok(cc.c.post('/beds', { institutionId: cc.id, kind: 'COMMUNITY', ward: 'Rehab', label: `R-${Date.now() % 1e5}`, services: ['REHAB'] }), 'bed')
+    ).bedId as string;
+    const patientId = await d.patient();
+    await placePatient(d, patientId, { kind: 'COMMUNITY', services: ['REHAB'] }, { client: cc.c, institutionId: cc.id, bedId: rehabBed });
+
+    // UPWARD for surgery
+    const hospBed = pick(...d.hospitalBeds);
+    const up = await ok(
+      cc.c.post('/referrals', {
+        patientId,
+        originBedId: rehabBed,
+        requestedKind: 'HOSPITAL',
+        services: [],
+        urgency: 'URGENT',
+        clinicalSummary: 'hip fracture, surgery',
+        consent: true,
+      }),
+      'draft up',
+    );
+    const upSub = await ok(cc.c.post(`/referrals/${up.referralId}/submit`, { targets: [{ institutionId: d.hospital, bedId: hospBed }] }), 'submit up');
+    await ok(d.planner.post(`/referrals/${up.referralId}/offers/${upSub.offers[0].offerId}/accept`, { bedId: hospBed }), 'accept up');
+    await ok(cc.c.post(`/referrals/${up.referralId}/start-transfer`), 'transfer up');
+    await ok(d.planner.post(`/referrals/${up.referralId}/confirm-admission`), 'admit up');
+    const [held] = await e.ds.query(`SELECT status, return_hold_patient_id FROM beds WHERE id = $1`, [rehabBed]);
+    expect(held).toEqual({ status: 'H', return_hold_patient_id: patientId });
+    await ok(cc.c.post(`/beds/${rehabBed}/status`, { command: 'Clean' }), 'clean');
+
+    // nobody else gets the held bed meanwhile
+    const stranger = await d.patient();
+    const sr = await ok(
+      d.planner.post('/referrals', {
+        patientId: stranger,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'x',
+        consent: true,
+      }),
+      'draft stranger',
+    );
+    const srSub = await ok(d.planner.post(`/referrals/${sr.referralId}/submit`, { targets: [{ institutionId: cc.id }] }), 'submit stranger');
+    const refused = await cc.c.post(`/referrals/${sr.referralId}/offers/${srSub.offers[0].offerId}/accept`, { bedId: rehabBed });
+    expect(refused.body.code).toBe('BED_ALREADY_RESERVED');
+
+    // DOWNWARD after surgery: the held bed is offered first, to the same centre
+    const down = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        originBedId: hospBed,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'post-op rehab',
+        consent: true,
+      }),
+      'draft down',
+    );
+    const downSub = await ok(d.planner.post(`/referrals/${down.referralId}/submit`), 'submit down');
+    expect(downSub.offers[0]).toMatchObject({ targetInstitutionId: cc.id, targetBedId: rehabBed });
+    await ok(cc.c.post(`/referrals/${down.referralId}/offers/${downSub.offers[0].offerId}/accept`, { bedId: rehabBed }), 'accept down');
+    await ok(d.planner.post(`/referrals/${down.referralId}/start-transfer`), 'transfer down');
+    await ok(cc.c.post(`/referrals/${down.referralId}/confirm-admission`), 'admit down');
+    const [back] = await e.ds.query(`SELECT status, occupant_patient_id, return_hold_patient_id FROM beds WHERE id = $1`, [rehabBed]);
+    expect(back).toEqual({ status: 'O', occupant_patient_id: patientId, return_hold_patient_id: null });
+
+    const journey = await eventually(
+      () => cc.c.get(`/patients/${patientId}/journey`),
+      (j) => j.status === 200 && j.body.stays.length >= 4,
+    );
+    expect(journey.body.stays.slice(-3).map((s: any) => [s.kind, s.bedId])).toEqual([
+      ['COMMUNITY', rehabBed],
+      ['HOSPITAL', hospBed],
+      ['COMMUNITY', rehabBed],
+    ]);
   });
 });

@@ -64,7 +64,8 @@ export class DraftReferralHandler implements ICommandHandler<DraftReferralComman
           strategy: p.strategy ?? doc.defaultStrategy,
           fanout: p.fanout ?? doc.broadcastFanout,
           clinicalSummary: p.clinicalSummary,
-          careLevel: p.careLevel ?? patient.props.assessment?.grade ?? null,
+          // The assessed grade is the patient's grade: a number typed by the planner only stands in when there is none.
+          careLevel: patient.props.assessment?.grade ?? p.careLevel ?? null,
           consent: p.consent,
           expectedArrival: p.expectedArrival ? new Date(p.expectedArrival) : null,
           dispatch: p.dispatch ?? 'MANUAL',

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { authorize, isPhysical } from '@bedlink/domain';
+import { authorize, isPhysical, returnHoldKindsOf } from '@bedlink/domain';
 import { referralAccess, referralResult } from '../../command';
 import { Policy, POLICY, UNIT_OF_WORK, UnitOfWork } from '../../ports';
 import { StartTransferCommand } from './start-transfer.command';
@@ -24,9 +24,11 @@ export class StartTransferHandler implements ICommandHandler<StartTransferComman
         if (bed.props.occupantPatientId === r.props.patientId) {
           left = bed.id;
           bed.discharge(r.id, ctx.now);
-          // A care-home resident going up to hospital keeps their bed for the district's return-hold days.
-          const days = (await this.policy.forDistrict(r.props.districtId)).returnHoldDays;
-          if (r.props.direction === 'UPWARD' && bed.props.kind === 'CARE_HOME' && days > 0) {
+          // A resident going up to hospital keeps their bed for the district's return-hold days: care-home
+          // beds always, and the other kinds the district names (a community rehab bed: SCENARIOS no. 5).
+          const doc = await this.policy.forDistrict(r.props.districtId);
+          const days = doc.returnHoldDays;
+          if (r.props.direction === 'UPWARD' && returnHoldKindsOf(doc).includes(bed.props.kind) && days > 0) {
             bed.placeReturnHold(r.props.patientId, new Date(ctx.now.getTime() + days * 86_400_000), r.id, ctx.now);
           }
         }
