@@ -44,6 +44,8 @@ export interface Tx {
   findOccupiedBed(patientId: string): Promise<string | null>;
   /** The stored policy of a district, locked for change; null when the district has none yet. */
   getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null>;
+  /** The community centre of the patient's family-doctor contract (not locked: told, not changed). */
+  familyDoctorOf(patientId: string): Promise<string | null>;
   /** The bed the patient left when this referral's transfer started (TransferStarted), if any. */
   findTransferOriginBed(referralId: string): Promise<string | null>;
   /** The bed held for a resident's return, if any. */

@@ -198,6 +198,11 @@ class PgTx implements Tx {
     return rows.map(rowToAgreementProps);
   }
 
+  async familyDoctorOf(patientId: string): Promise<string | null> {
+    const rows = await this.q(`SELECT family_doctor_institution_id AS fd FROM patients WHERE id = $1`, [patientId]);
+    return rows[0]?.fd ?? null;
+  }
+
   async findTransferOriginBed(referralId: string): Promise<string | null> {
     const rows = await this.q(
       `SELECT payload->>'originBedId' AS bed FROM audit_log WHERE aggregate_id = $1 AND event_type = 'TransferStarted' ORDER BY seq DESC LIMIT 1`,

@@ -63,6 +63,7 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   findPatientLiveReferral = async (patientId: string) =>
     this.list(Referral).find((r) => r.props.patientId === patientId && LIVE_REFERRAL_STATES.includes(r.state))?.id ?? null;
   findOccupiedBed = async (patientId: string) => this.list(Bed).find((b) => b.props.occupantPatientId === patientId)?.id ?? null;
+  familyDoctorOf = async (patientId: string) => (this.all.get(patientId) as Patient | undefined)?.props.familyDoctorInstitutionId ?? null;
   findTransferOriginBed = async (referralId: string) => (await this.getReferral(referralId)).props.originBedId;
   findReturnHoldBed = async (patientId: string) => this.list(Bed).find((b) => b.props.returnHold?.patientId === patientId)?.id ?? null;
   findFreeBeds = async () => [];

@@ -17,7 +17,7 @@ export class ConfirmAdmissionHandler implements ICommandHandler<ConfirmAdmission
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, type, referralAccess(r));
-      const held = r.confirmAdmission(ctx.actor, ctx.now);
+      const held = r.confirmAdmission(ctx.actor, ctx.now, await tx.familyDoctorOf(r.props.patientId));
       const previous = await tx.findOccupiedBed(r.props.patientId);
       const ids = [...(held.bedId ? [held.bedId] : []), ...(previous && previous !== held.bedId ? [previous] : [])].sort();
       const beds = new Map<string, Awaited<ReturnType<typeof tx.getBed>>>();

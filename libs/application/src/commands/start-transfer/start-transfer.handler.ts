@@ -34,7 +34,7 @@ export class StartTransferHandler implements ICommandHandler<StartTransferComman
         }
       }
       // The bed actually left goes on the event: AbortTransfer gives the patient that bed back.
-      r.startTransfer(ctx.actor, ctx.now, left);
+      r.startTransfer(ctx.actor, ctx.now, left, await tx.familyDoctorOf(r.props.patientId));
       // Leaving a home programme frees its slot for the next patient.
       const programmeId = await tx.findActiveEnrolment(r.props.patientId);
       if (programmeId) (await tx.getProgramme(programmeId)).endEnrolment(r.props.patientId, r.id, ctx.now);
