@@ -34,6 +34,64 @@ describe('The whole stay: domain fixes', () => {
     expect((await cc.c.post(`/beds/${bedId}/status`, { command: 'Close', reason: 'norovirus' })).status).toBe(200);
   });
 
+  it('two-bed integration (两床融合): a home sickbed and a home elderly-care bed at once; ending one keeps the other', async () => {
+    const cc = centre();
+    const sickbed = (
+      await ok(
+        cc.c.post('/programmes', {
+          institutionId: cc.id,
+          kind: 'HOME_SICKBED',
+          name: `家庭病床 ${Date.now()}`,
+          capacity: 3,
+          services: ['NURSING'],
+          radiusKm: 50,
+        }),
+        'sickbed',
+      )
+    ).programmeId as string;
+    const homeCare = (
+      await ok(
+        d.carec.post('/programmes', {
+          institutionId: d.care,
+          kind: 'HOME_CARE',
+          name: `家庭照护床位 ${Date.now()}`,
+          capacity: 3,
+          services: ['NURSING'],
+          radiusKm: 50,
+        }),
+        'home care',
+      )
+    ).programmeId as string;
+    const patientId = await d.patient(d.planner, d.assessed(3));
+    await placePatient(d, patientId, { kind: 'HOME_SICKBED', services: ['NURSING'] }, { client: cc.c, institutionId: cc.id, programmeId: sickbed });
+    // the community centre adds institutional care at home, without giving up the home sickbed
+    const r = await ok(
+      cc.c.post('/referrals', {
+        patientId,
+        originKind: 'HOME_SICKBED',
+        requestedKind: 'HOME_CARE',
+        services: ['NURSING'],
+        urgency: 'ROUTINE',
+        clinicalSummary: '两床融合',
+        consent: true,
+      }),
+      'draft',
+    );
+    const sub = await ok(cc.c.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.care, programmeId: homeCare }] }), 'submit');
+    await ok(d.carec.post(`/referrals/${r.referralId}/offers/${sub.offers[0].offerId}/accept`, { programmeId: homeCare }), 'accept');
+    await ok(cc.c.post(`/referrals/${r.referralId}/start-transfer`), 'transfer');
+    await ok(d.carec.post(`/referrals/${r.referralId}/confirm-admission`), 'admit');
+    const active = async () =>
+      (await e.ds.query(`SELECT programme_id FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL ORDER BY programme_id`, [patientId])).map(
+        (x: any) => x.programme_id,
+      );
+    expect(await active()).toEqual([sickbed, homeCare].sort());
+    // two home beds: which one ends must be said; the care institution ends its own
+    expect((await d.carec.post(`/patients/${patientId}/stay/end`, { reason: 'ENROLMENT_ENDED' })).body.code).toBe('VALIDATION_FAILED');
+    await ok(d.carec.post(`/patients/${patientId}/stay/end`, { reason: 'ENROLMENT_ENDED', programmeId: homeCare }), 'end home care');
+    expect(await active()).toEqual([sickbed]);
+  });
+
   it('AbortTransfer after StartTransfer: the patient gets the bed they left back, audited', async () => {
     const cc = centre();
     const bedId = (

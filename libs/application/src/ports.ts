@@ -52,8 +52,10 @@ export interface Tx {
   findReturnHoldBed(patientId: string): Promise<string | null>;
   /** Locks the programme row and counts its live reservations and active enrolments under the lock. */
   getProgramme(id: string): Promise<Programme>;
-  /** The programme the patient is enrolled on now, if any. */
+  /** The programme the patient is enrolled on now, if any (the first, when two-bed integration gives them two). */
   findActiveEnrolment(patientId: string): Promise<string | null>;
+  /** Every programme the patient is enrolled on now: at most one per home-bed kind (两床融合). */
+  findActiveEnrolments(patientId: string): Promise<{ programmeId: string; kind: string }[]>;
   /** Agreements from one institution to another (not locked: agreements only ever get added). */
   findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]>;
   /** Blind-index lookup: the patient with this resident ID number, if registered. */

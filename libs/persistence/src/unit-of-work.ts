@@ -185,8 +185,13 @@ class PgTx implements Tx {
   }
 
   async findActiveEnrolment(patientId: string): Promise<string | null> {
-    const rows = await this.q(`SELECT programme_id FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL`, [patientId]);
+    const rows = await this.q(`SELECT programme_id FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL ORDER BY programme_id LIMIT 1`, [patientId]);
     return rows[0]?.programme_id ?? null;
+  }
+
+  async findActiveEnrolments(patientId: string): Promise<{ programmeId: string; kind: string }[]> {
+    const rows = await this.q(`SELECT programme_id, kind FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL ORDER BY programme_id`, [patientId]);
+    return rows.map((r: { programme_id: string; kind: string }) => ({ programmeId: r.programme_id, kind: r.kind }));
   }
 
   async findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]> {

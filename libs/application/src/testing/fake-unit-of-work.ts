@@ -67,6 +67,11 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   findTransferOriginBed = async (referralId: string) => (await this.getReferral(referralId)).props.originBedId;
   findReturnHoldBed = async (patientId: string) => this.list(Bed).find((b) => b.props.returnHold?.patientId === patientId)?.id ?? null;
   findFreeBeds = async () => [];
+  findActiveEnrolments = async (patientId: string) =>
+    this.list(Programme)
+      .filter((p) => p.activeEnrolments.some((e) => e.patientId === patientId))
+      .map((p) => ({ programmeId: p.id, kind: p.props.kind as string }))
+      .sort((a, b) => a.programmeId.localeCompare(b.programmeId));
   findActiveEnrolment = async (patientId: string) => this.list(Programme).find((p) => p.activeEnrolments.some((e) => e.patientId === patientId))?.id ?? null;
   findAgreements = async (): Promise<AgreementProps[]> => [];
   findPatientByResidentId = async (residentId: string) => this.list(Patient).find((p) => p.props.residentId === residentId)?.id ?? null;

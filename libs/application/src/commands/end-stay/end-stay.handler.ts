@@ -30,7 +30,13 @@ export class EndStayHandler implements ICommandHandler<EndStayCommand> {
       const live: Referral | null = liveId ? await tx.getReferral(liveId) : null;
       const leaves = LEAVES_NETWORK.includes(p.reason);
 
-      const programmeId = p.programmeId ?? (p.bedId ? null : (await tx.findOccupiedBed(p.patientId)) ? null : await tx.findActiveEnrolment(p.patientId));
+      let programmeId = p.programmeId ?? null;
+      if (!p.bedId && !programmeId && !(await tx.findOccupiedBed(p.patientId))) {
+        const enrolled = await tx.findActiveEnrolments(p.patientId);
+        // two home beds at once (两床融合): which one ends must be said
+        if (enrolled.length > 1) throw new DomainError('VALIDATION_FAILED', 'the patient is on two home programmes: name the programmeId whose enrolment ends');
+        programmeId = enrolled[0]?.programmeId ?? null;
+      }
       const bedId = programmeId ? null : (p.bedId ?? (await tx.findOccupiedBed(p.patientId)));
       if (!bedId && !programmeId) {
         // Only those with a say over the patient learn that they hold no bed; to others the patient is unknown.

@@ -35,9 +35,13 @@ export class StartTransferHandler implements ICommandHandler<StartTransferComman
       }
       // The bed actually left goes on the event: AbortTransfer gives the patient that bed back.
       r.startTransfer(ctx.actor, ctx.now, left, await tx.familyDoctorOf(r.props.patientId));
-      // Leaving a home programme frees its slot for the next patient.
-      const programmeId = await tx.findActiveEnrolment(r.props.patientId);
-      if (programmeId) (await tx.getProgramme(programmeId)).endEnrolment(r.props.patientId, r.id, ctx.now);
+      // Leaving home for a physical bed frees every home slot the patient held; moving to another programme
+      // of a home kind frees the slot of that kind only. The other home bed stays (两床融合: a home sickbed
+      // and a home elderly-care bed together); ending it is EndStay (ENROLMENT_ENDED).
+      for (const e of await tx.findActiveEnrolments(r.props.patientId)) {
+        if (isPhysical(r.props.requestedKind) || e.kind === r.props.requestedKind)
+          (await tx.getProgramme(e.programmeId)).endEnrolment(r.props.patientId, r.id, ctx.now);
+      }
       return referralResult(r);
     });
   }
