@@ -377,9 +377,12 @@ describe('FHIR R4 facade', () => {
       resourceType: 'OperationOutcome',
       issue: [{ code: 'not-found', details: { coding: [{ code: 'REFERRAL_NOT_FOUND' }] } }],
     });
-    const unsupported = await api.get('/fhir/Patient/123');
+    const unsupported = await api.get('/fhir/Practitioner/123');
     expect(unsupported.status).toBe(404);
     expect(schemaCheck(unsupported.body).issue[0]).toMatchObject({ code: 'not-found', details: { coding: [{ code: 'NOT_FOUND' }] } });
+    const noPatient = await api.get('/fhir/Patient/123');
+    expect(noPatient.status).toBe(404);
+    expect(schemaCheck(noPatient.body).issue[0]).toMatchObject({ code: 'not-found', details: { coding: [{ code: 'PATIENT_NOT_FOUND' }] } });
     const noToken = await client(e.baseUrl).get('/fhir/Task');
     expect(noToken.status).toBe(401);
     expect(schemaCheck(noToken.body).issue[0]).toMatchObject({ code: 'login', details: { coding: [{ code: 'UNAUTHENTICATED' }] } });
@@ -404,9 +407,49 @@ describe('FHIR R4 facade', () => {
     expect(schemaCheck(weird.body).issue[0].details.coding[0].code).toBe('INVALID_TRANSITION');
   });
 
+  it('Task.for resolves to a Patient (masked for the district); a broadcast nobody owns is requested; a district close is cancelled with its reason; C, I and K beds are suspended', async () => {
+    const patientId = await d.patient();
+    const r = await ok(
+      d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'fhir', consent: true }),
+      'draft',
+    );
+    await ok(d.planner.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.cc1 }, { institutionId: d.cc2 }] }), 'submit');
+    const task = schemaCheck(await planner.read({ resourceType: 'Task', id: r.referralId }));
+    expect(task).toMatchObject({ status: 'requested', businessStatus: { coding: [{ code: 'OFFERED' }] } });
+    expect(task.owner).toBeUndefined();
+
+    const [, patientRef] = task.for.reference.split('/');
+    const mine = schemaCheck(await planner.read({ resourceType: 'Patient', id: patientRef }));
+    expect(mine.identifier[0].value).toMatch(/^\d{17}[\dX]$/);
+    const dcFhir = fhirAs(e.token('DISTRICT_COORDINATOR', null, { districtId: d.district }));
+    const masked = schemaCheck(await dcFhir.read({ resourceType: 'Patient', id: patientRef }));
+    expect(masked.identifier[0].value).toMatch(/^\d{6}\*{8}\d{3}[\dX]$/);
+    expect(masked.telecom).toBeUndefined();
+    // a stranger cannot resolve it, and every read is on the patient's trail
+    const stranger = fhirAs(e.token('CARE_HOME_ADMISSIONS', d.care, { districtId: d.district }));
+    await expect(stranger.read({ resourceType: 'Patient', id: patientRef })).rejects.toMatchObject({ response: { status: 404 } });
+    const [{ n }] = await e.ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE aggregate_id = $1 AND event_type = 'PatientRecordAccessed'`, [patientId]);
+    expect(n).toBe(2);
+
+    await ok(d.dc.post(`/referrals/${r.referralId}/escalate`, { reason: 'no capacity' }), 'escalate');
+    await ok(d.dc.post(`/referrals/${r.referralId}/close`, { reason: '家属自行安排 (family arranged care)' }), 'close');
+    const closed = schemaCheck(await planner.read({ resourceType: 'Task', id: r.referralId }));
+    expect(closed).toMatchObject({
+      status: 'cancelled',
+      statusReason: { text: expect.stringContaining('family') },
+      businessStatus: { coding: [{ code: 'REJECTED' }] },
+    });
+
+    for (const command of ['Close', 'Isolate', 'Contaminate']) {
+      const bedId = (await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'F', label: `f-${command}` }), 'bed')).bedId;
+      await ok(d.cc1c.post(`/beds/${bedId}/status`, { command }), command);
+      expect(schemaCheck(await cc1.read({ resourceType: 'Location', id: bedId }))).toMatchObject({ status: 'suspended' });
+    }
+  });
+
   it('every resource emitted above was validated against the R4 schema', () => {
     const types = new Set(emitted.map((r) => r.resourceType));
-    expect([...types].sort()).toEqual(['Bundle', 'CapabilityStatement', 'Location', 'OperationOutcome', 'Organization', 'ServiceRequest', 'Task']);
+    expect([...types].sort()).toEqual(['Bundle', 'CapabilityStatement', 'Location', 'OperationOutcome', 'Organization', 'Patient', 'ServiceRequest', 'Task']);
     expect(emitted.length).toBeGreaterThan(40);
   });
 });

@@ -200,6 +200,15 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
         return (c) => c.post(`/referrals/${f.id}/abort-transfer`, { reason: 'matrix' });
       },
     },
+    EndStay: {
+      own: CC1,
+      prepare: async () => {
+        const f = await inTransfer();
+        await ok(d.cc1c.post(`/referrals/${f.id}/confirm-admission`), 'admit');
+        const patientId = (await ok(d.planner.get(`/referrals/${f.id}`), 'read')).patientId as string;
+        return (c) => c.post(`/patients/${patientId}/stay/end`, { reason: 'DISCHARGED_HOME' });
+      },
+    },
     CancelReferral: {
       own: HOSPITAL,
       prepare: async () => {
@@ -321,6 +330,8 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
   const expected = (cmd: CommandName, role: Role, side: Side) => {
     const perm = PERMISSIONS[cmd];
     if (!perm.roles.includes(role)) return 'FORBIDDEN';
+    // a family doctor drafts only for residents signed with its own centre; the matrix's patient has none
+    if (role === 'FAMILY_DOCTOR' && cmd === 'DraftReferral') return 'FORBIDDEN';
     if (cmd === 'RegisterPatient' || cmd === 'CreateWebhook') return 'allowed'; // self-scoped: no foreign object exists
     if (cmd === 'DeleteWebhook' && side === 'foreign') return 'NOT_FOUND'; // another institution's endpoint is not disclosed
     return side === 'own' ? 'allowed' : 'FORBIDDEN';

@@ -7,7 +7,8 @@ import { client } from './http';
 export const RESIDENT_ID_RANGE = 10_080_000;
 
 /**
- * A valid GB 11643 number, distinct for every n below RESIDENT_ID_RANGE (born 1940-1969).
+ * A valid GB 11643 number, distinct for every n below RESIDENT_ID_RANGE (born 1935-1964: everyone is
+ * 60 or over, old enough for the elderly-care needs assessment, so care-bed stories never depend on the draw).
  * n is split in mixed radix: 10,080 birth dates (30 years x 12 months x 28 days), then 1,000
  * sequences spread over two region codes x 100 two-digit prefixes x 5 third digits; the third
  * digit's parity is the sex, so only its five even (or odd) values carry n.
@@ -15,7 +16,7 @@ export const RESIDENT_ID_RANGE = 10_080_000;
 export function residentId(n: number, sex: 'F' | 'M' = 'F'): string {
   if (!Number.isInteger(n) || n < 0 || n >= RESIDENT_ID_RANGE) throw new RangeError(`residentId(${n}): outside [0, ${RESIDENT_ID_RANGE})`);
   const date = n % 10080;
-  const year = 1940 + (date % 30);
+  const year = 1935 + (date % 30);
   const month = 1 + (Math.floor(date / 30) % 12);
   const day = 1 + Math.floor(date / 360);
   const s = Math.floor(n / 10080);

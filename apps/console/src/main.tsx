@@ -18,6 +18,7 @@ const VIEWS_OF: Record<string, string[]> = {
   DISCHARGE_PLANNER: ['outbox', 'board', 'inbox', 'journey', 'audit'],
   COMMUNITY_COORDINATOR: ['inbox', 'board', 'outbox', 'journey', 'audit'],
   CARE_HOME_ADMISSIONS: ['inbox', 'board', 'outbox', 'journey', 'audit'],
+  FAMILY_DOCTOR: ['journey', 'outbox', 'board'],
   DISTRICT_COORDINATOR: ['escalations', 'board', 'journey', 'audit'],
   AUDITOR: ['audit', 'board', 'journey'],
 };

@@ -44,12 +44,18 @@ export interface Tx {
   findOccupiedBed(patientId: string): Promise<string | null>;
   /** The stored policy of a district, locked for change; null when the district has none yet. */
   getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null>;
+  /** The community centre of the patient's family-doctor contract (not locked: told, not changed). */
+  familyDoctorOf(patientId: string): Promise<string | null>;
+  /** The bed the patient left when this referral's transfer started (TransferStarted), if any. */
+  findTransferOriginBed(referralId: string): Promise<string | null>;
   /** The bed held for a resident's return, if any. */
   findReturnHoldBed(patientId: string): Promise<string | null>;
   /** Locks the programme row and counts its live reservations and active enrolments under the lock. */
   getProgramme(id: string): Promise<Programme>;
-  /** The programme the patient is enrolled on now, if any. */
+  /** The programme the patient is enrolled on now, if any (the first, when two-bed integration gives them two). */
   findActiveEnrolment(patientId: string): Promise<string | null>;
+  /** Every programme the patient is enrolled on now: at most one per home-bed kind (两床融合). */
+  findActiveEnrolments(patientId: string): Promise<{ programmeId: string; kind: string }[]>;
   /** Agreements from one institution to another (not locked: agreements only ever get added). */
   findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]>;
   /** Blind-index lookup: the patient with this resident ID number, if registered. */

@@ -1,6 +1,8 @@
 import { DynamicModule, Global, Module, OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CLOCK, Clock, MATCHER, POLICY, Policy, UNIT_OF_WORK } from '@bedlink/application';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CLOCK, Clock, MATCHER, POLICY, Policy, UNIT_OF_WORK, validatePolicy } from '@bedlink/application';
 import { SqlMatcher } from './matching/find-candidates';
 import { createDataSource } from './data-source';
 import { PiiCipher } from './pii-cipher';
@@ -17,17 +19,45 @@ class DataSourceCloser implements OnApplicationShutdown {
   }
 }
 
-/** The policy of a district without a stored document: the environment's windows and holds. */
+/**
+ * The policy of a district without a stored document: its policy file (POLICY_DIR) when there is
+ * one, else the environment's windows and holds. The file counts from the first command: the worker
+ * stores it at start-up, but a seed or an API process may act on the district before that happens,
+ * and an offer made then must carry the district's windows, not the environment's.
+ */
 export function fallbackPolicy(cfg: EnvConfig): (districtId: string) => DistrictPolicyDoc {
   const hold = `${cfg.RESERVATION_HOLD_MS}ms`;
-  return (districtId) => ({
+  let files: Map<string, DistrictPolicyDoc> | undefined;
+  return (districtId) => (files ??= policyFiles(cfg.POLICY_DIR)).get(districtId) ?? envPolicyOf(cfg, hold, districtId);
+}
+
+/** The valid policy files of a directory by district (an invalid file is the worker's start-up error, not a lookup's). */
+export function policyFiles(dir: string): Map<string, DistrictPolicyDoc> {
+  const out = new Map<string, DistrictPolicyDoc>();
+  const abs = resolve(process.cwd(), dir);
+  if (!existsSync(abs)) return out;
+  for (const f of readdirSync(abs).filter((n) => n.endsWith('.json'))) {
+    try {
+      const raw = JSON.parse(readFileSync(join(abs, f), 'utf8'));
+      delete raw.$schema;
+      const doc = validatePolicy(raw);
+      out.set(doc.districtId, doc);
+    } catch {
+      /* reported by PolicyBootstrap, which refuses to start on it */
+    }
+  }
+  return out;
+}
+
+function envPolicyOf(cfg: EnvConfig, hold: string, districtId: string): DistrictPolicyDoc {
+  return {
     ...defaultPolicy(districtId, {
       offerWindows: { EMERGENCY: `${cfg.OFFER_WINDOW_EMERGENCY_MS}ms`, URGENT: `${cfg.OFFER_WINDOW_URGENT_MS}ms`, ROUTINE: `${cfg.OFFER_WINDOW_ROUTINE_MS}ms` },
       reservationHold: { EMERGENCY: hold, URGENT: hold, ROUTINE: hold },
     }),
     // without a stored document, referrals without a cooperation agreement follow COOPERATION_DEFAULT
     referral: { sameDistrictWithoutAgreement: cfg.COOPERATION_DEFAULT === 'SAME_DISTRICT_ALLOWED' },
-  });
+  };
 }
 
 /**

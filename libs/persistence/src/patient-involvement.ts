@@ -11,7 +11,10 @@ export function liveInvolvementSql(r: string, inst: string): string {
 }
 
 export interface PatientInvolvement {
-  /** Every institution with a say over the patient: active care relationships and live referral involvement. */
+  /**
+   * Every institution with a say over the patient: active care relationships (the family doctor's
+   * centre among them: DOMAIN.md lists it as one) and live referral involvement.
+   */
   institutions: string[];
   /**
    * Those of them that see and maintain the shared record: care relationships on the shared record
@@ -27,6 +30,7 @@ export interface PatientInvolvement {
 export async function patientInvolvement(query: Query, patientId: string): Promise<PatientInvolvement> {
   const rows: { i: string; shared: boolean }[] = await query(
     `SELECT institution_id AS i, bool_or(shared_record) AS shared FROM care_relationships WHERE patient_id = $1 AND ended_at IS NULL GROUP BY institution_id
+     UNION ALL SELECT family_doctor_institution_id, true FROM patients WHERE id = $1 AND family_doctor_institution_id IS NOT NULL
      UNION ALL SELECT r.origin_institution_id, false FROM referrals r
         WHERE r.patient_id = $1 AND r.state NOT IN ('COMPLETED','FAILED','CANCELLED','REJECTED')
      UNION ALL SELECT o.target_institution_id, true FROM offers o JOIN referrals r ON r.id = o.referral_id

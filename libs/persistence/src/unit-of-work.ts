@@ -185,8 +185,13 @@ class PgTx implements Tx {
   }
 
   async findActiveEnrolment(patientId: string): Promise<string | null> {
-    const rows = await this.q(`SELECT programme_id FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL`, [patientId]);
+    const rows = await this.q(`SELECT programme_id FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL ORDER BY programme_id LIMIT 1`, [patientId]);
     return rows[0]?.programme_id ?? null;
+  }
+
+  async findActiveEnrolments(patientId: string): Promise<{ programmeId: string; kind: string }[]> {
+    const rows = await this.q(`SELECT programme_id, kind FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL ORDER BY programme_id`, [patientId]);
+    return rows.map((r: { programme_id: string; kind: string }) => ({ programmeId: r.programme_id, kind: r.kind }));
   }
 
   async findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]> {
@@ -196,6 +201,19 @@ class PgTx implements Tx {
       toInstitutionIds,
     ]);
     return rows.map(rowToAgreementProps);
+  }
+
+  async familyDoctorOf(patientId: string): Promise<string | null> {
+    const rows = await this.q(`SELECT family_doctor_institution_id AS fd FROM patients WHERE id = $1`, [patientId]);
+    return rows[0]?.fd ?? null;
+  }
+
+  async findTransferOriginBed(referralId: string): Promise<string | null> {
+    const rows = await this.q(
+      `SELECT payload->>'originBedId' AS bed FROM audit_log WHERE aggregate_id = $1 AND event_type = 'TransferStarted' ORDER BY seq DESC LIMIT 1`,
+      [referralId],
+    );
+    return rows[0]?.bed ?? null;
   }
 
   async findReturnHoldBed(patientId: string): Promise<string | null> {

@@ -81,6 +81,16 @@ export function referralOwner(v: ReferralView) {
   return live.length === 1 ? live[0] : undefined;
 }
 
+/**
+ * Task.status of a referral. OFFERED with nobody owning it yet (a broadcast to several, or between
+ * cascade steps) is still `requested`: `received` says a performer has it in hand (DOMAIN.md), and
+ * businessStatus carries the engine's state either way.
+ */
+function taskStatus(v: ReferralView, owner: unknown): string {
+  if (v.state === 'OFFERED' && !owner) return 'requested';
+  return FHIR_TASK_STATUS[v.state as ReferralState];
+}
+
 export function toTask(v: ReferralView): Json {
   const owner = referralOwner(v);
   const held = v.reservations.find((r) => r.state === 'HELD' || r.state === 'CONSUMED');
@@ -88,9 +98,9 @@ export function toTask(v: ReferralView): Json {
     resourceType: 'Task',
     id: v.id,
     meta: { versionId: String(v.version), lastUpdated: v.updatedAt },
-    status: FHIR_TASK_STATUS[v.state as ReferralState],
+    status: taskStatus(v, owner),
     statusReason: v.stateReason ? { text: v.stateReason } : undefined,
-    businessStatus: { coding: [{ system: CS.referralState, code: v.state }] },
+    businessStatus: { coding: [{ system: CS.referralState, code: v.state }], text: v.state.toLowerCase() },
     intent: 'order',
     priority: PRIORITY_OF[v.urgency as Urgency],
     code: { coding: [{ system: CS.taskCode, code: 'fulfill' }] },
@@ -184,7 +194,8 @@ export function toLocation(b: BedRow, hold?: { referralId: string; expiresAt: st
     resourceType: 'Location',
     id: b.id,
     meta: { versionId: String(b.version), lastUpdated: new Date(b.updatedAt).toISOString() },
-    status: status === 'C' ? 'suspended' : 'active',
+    // closed, isolated and contaminated beds take nobody: 'suspended' (FHIR: temporarily not operational)
+    status: status === 'C' || status === 'I' || status === 'K' ? 'suspended' : 'active',
     operationalStatus: { system: CS.v2_0116, code: status, display: BED_STATUS_LABELS[status]?.en },
     name: `${b.ward} ${b.label}`,
     mode: 'instance',
@@ -242,6 +253,39 @@ const ISSUE_TYPE: Readonly<Record<number, string>> = {
   429: 'throttled',
   503: 'transient',
 };
+
+/** Identifier system of the PRC resident identity number (GB 11643). */
+export const RESIDENT_ID_SYSTEM = 'urn:oid:2.16.156.10011.1.1';
+
+export interface PatientRecordView {
+  id: string;
+  name: string;
+  residentId: string;
+  phone: string | null;
+  sex: string;
+  birthDate: string;
+}
+
+/** `310106********123X`: region and check part only, enough to tell two residents apart on a screen. */
+export function maskResidentId(id: string): string {
+  return id.length === 18 ? `${id.slice(0, 6)}********${id.slice(14)}` : '*'.repeat(id.length);
+}
+
+/**
+ * A patient as FHIR Patient, so Task.for resolves. `masked`: for district and audit roles, who
+ * oversee referrals rather than treat the person, the resident ID is masked and the phone left out.
+ */
+export function toPatient(p: PatientRecordView, masked: boolean): Json {
+  return clean({
+    resourceType: 'Patient',
+    id: p.id,
+    identifier: [{ system: RESIDENT_ID_SYSTEM, value: masked ? maskResidentId(p.residentId) : p.residentId }],
+    name: p.name ? [{ text: p.name }] : undefined,
+    telecom: !masked && p.phone ? [{ system: 'phone', value: p.phone }] : undefined,
+    gender: p.sex === 'F' ? 'female' : p.sex === 'M' ? 'male' : 'unknown',
+    birthDate: p.birthDate,
+  });
+}
 
 /** The domain's `{code, message, details}` as an OperationOutcome; the HTTP status comes from the same error map as REST. */
 export function toOperationOutcome(status: number, body: { code: string; message: string; details?: unknown }): Json {

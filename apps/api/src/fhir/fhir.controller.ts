@@ -150,6 +150,12 @@ export class FhirController {
               ],
             },
             { type: 'Organization', interaction: [{ code: 'read' }, { code: 'search-type' }], searchParam: [sp('name', 'string', 'Name starts with'), count] },
+            {
+              type: 'Patient',
+              documentation:
+                'The subject of a referral (Task.for). Every read is audited on the patient’s trail (X-Access-Reason says why); district roles see the resident ID masked.',
+              interaction: [{ code: 'read' }],
+            },
           ],
         },
       ],
@@ -235,6 +241,15 @@ export class FhirController {
   @applyDecorators(...responses(resource('Location'), ...READ_OUTCOMES))
   readLocation(@Param('id') id: string, @CurrentActor() a: Actor) {
     return this.fhir.readLocation(a, id);
+  }
+
+  @Get('Patient/:id')
+  @ApiOperation({ summary: 'A patient (Task.for); audited like every record read, identifiers masked for district roles' })
+  @ApiParam({ name: 'id' })
+  @applyDecorators(...responses(resource('Patient'), ...READ_OUTCOMES))
+  readPatient(@Param('id') id: string, @CurrentActor() a: Actor, @Req() req: Request) {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new DomainError('PATIENT_NOT_FOUND', `patient ${id} does not exist`);
+    return this.fhir.readPatient(a, id, req.header('x-access-reason') ?? null, (req as Request & { correlationId?: string }).correlationId);
   }
 
   @Get('Organization')

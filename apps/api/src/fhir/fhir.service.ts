@@ -19,7 +19,21 @@ import {
 } from '@bedlink/domain';
 import { BedEntity, FhirReads, HeldBed, ReferralReads, UpdatedBound } from '@bedlink/persistence';
 import { CommandRunner } from '../http/command-runner';
-import { CS, EXT, Json, ReferralView, searchset, toLocation, toOfferTask, toOrganization, toServiceRequest, toTask, URGENCY_OF } from './fhir-mappers';
+import {
+  CS,
+  EXT,
+  Json,
+  ReferralView,
+  searchset,
+  toLocation,
+  toOfferTask,
+  toOrganization,
+  toPatient,
+  toServiceRequest,
+  toTask,
+  URGENCY_OF,
+} from './fhir-mappers';
+import { PatientRecords } from '@bedlink/application';
 import { applyJsonPatch } from './json-patch';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -107,6 +121,7 @@ export class FhirService {
     private readonly reads: FhirReads,
     private readonly queries: ReferralReads,
     private readonly commands: CommandRunner,
+    private readonly patients: PatientRecords,
   ) {}
 
   // ------------------------------------------------------------------ reads
@@ -187,6 +202,12 @@ export class FhirService {
         !!h && ((DISTRICT_ROLES.includes(actor.role) && (!actor.districtId || actor.districtId === h.districtId)) || actor.institutionId === b.institutionId);
       return toLocation(b, h ? { referralId: h.referralId, expiresAt: h.expiresAt.toISOString(), showTask } : undefined);
     });
+  }
+
+  /** Task.for resolves: an audited read of the record (PatientRecords), masked for district and audit roles. */
+  async readPatient(actor: Actor, id: string, reason: string | null, correlationId?: string): Promise<Json> {
+    const rec = await this.patients.read(actor, id, { reason: reason ?? 'FHIR read of Patient (Task.for)', referralId: null, correlationId });
+    return toPatient(rec, DISTRICT_ROLES.includes(actor.role));
   }
 
   async readLocation(actor: Actor, id: string): Promise<Json> {

@@ -42,6 +42,7 @@ export const POLICY_SCHEMA = {
     broadcastFanout: { type: 'integer', minimum: 1, maximum: 10 },
     defaultStrategy: { enum: ['BROADCAST', 'CASCADE'] },
     returnHoldDays: { type: 'integer', minimum: 0, maximum: 90 },
+    returnHoldKinds: { type: 'array', uniqueItems: true, items: { enum: ['HOSPITAL', 'COMMUNITY', 'HOSPICE', 'CARE_HOME'] } },
     deadlineWarnings: { type: 'array', maxItems: 5, items: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 } },
     eligibility: {
       type: 'object',
@@ -61,6 +62,8 @@ export const POLICY_SCHEMA = {
             hardshipQualifies: { type: 'boolean' },
           },
         },
+        minAge: { type: 'integer', minimum: 0, maximum: 120 },
+        assessmentValidYears: { type: 'integer', minimum: 1, maximum: 10 },
       },
     },
     calendar: {

@@ -63,8 +63,15 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   findPatientLiveReferral = async (patientId: string) =>
     this.list(Referral).find((r) => r.props.patientId === patientId && LIVE_REFERRAL_STATES.includes(r.state))?.id ?? null;
   findOccupiedBed = async (patientId: string) => this.list(Bed).find((b) => b.props.occupantPatientId === patientId)?.id ?? null;
+  familyDoctorOf = async (patientId: string) => (this.all.get(patientId) as Patient | undefined)?.props.familyDoctorInstitutionId ?? null;
+  findTransferOriginBed = async (referralId: string) => (await this.getReferral(referralId)).props.originBedId;
   findReturnHoldBed = async (patientId: string) => this.list(Bed).find((b) => b.props.returnHold?.patientId === patientId)?.id ?? null;
   findFreeBeds = async () => [];
+  findActiveEnrolments = async (patientId: string) =>
+    this.list(Programme)
+      .filter((p) => p.activeEnrolments.some((e) => e.patientId === patientId))
+      .map((p) => ({ programmeId: p.id, kind: p.props.kind as string }))
+      .sort((a, b) => a.programmeId.localeCompare(b.programmeId));
   findActiveEnrolment = async (patientId: string) => this.list(Programme).find((p) => p.activeEnrolments.some((e) => e.patientId === patientId))?.id ?? null;
   findAgreements = async (): Promise<AgreementProps[]> => [];
   findPatientByResidentId = async (residentId: string) => this.list(Patient).find((p) => p.props.residentId === residentId)?.id ?? null;

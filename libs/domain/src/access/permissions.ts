@@ -76,6 +76,13 @@ export interface Permission {
 
 const INSTITUTION_ROLES: readonly Role[] = ['DISCHARGE_PLANNER', 'COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS'];
 const BED_MANAGERS: readonly Role[] = ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'DISCHARGE_PLANNER'];
+/**
+ * 家庭医生 at a community centre: refers its signed residents (upward only: DraftReferral refuses the
+ * other directions), follows them (journeys, referrals, records through the centre's care
+ * relationship) and is told of their admissions and discharges. It manages no beds and answers no offers.
+ */
+const REFERRERS: readonly Role[] = [...INSTITUTION_ROLES, 'FAMILY_DOCTOR'];
+const INSTITUTION_READERS: readonly Role[] = [...INSTITUTION_ROLES, 'FAMILY_DOCTOR'];
 
 /**
  * Refusal codes. Commands refused by this table answer 403 FORBIDDEN. Reads (ReadReferral,
@@ -94,8 +101,8 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   RegisterBed: { roles: BED_MANAGERS, scope: 'OWN', description: 'register a bed of its own institution' },
   ChangeBedStatus: { roles: BED_MANAGERS, scope: 'OWN', description: 'clean, close, reopen, isolate its own beds' },
   RegisterPatient: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'register a patient it cares for' },
-  DraftReferral: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'draft a referral from its institution' },
-  SubmitReferral: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'submit its referral' },
+  DraftReferral: { roles: REFERRERS, scope: 'ORIGIN', description: 'draft a referral from its institution' },
+  SubmitReferral: { roles: REFERRERS, scope: 'ORIGIN', description: 'submit its referral' },
   ExtendOffer: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR'], scope: 'ORIGIN', description: 'offer its referral to a target' },
   ViewOffer: { roles: INSTITUTION_ROLES, scope: 'OFFER_TARGET', description: 'open an offer made to it' },
   AcceptOffer: { roles: INSTITUTION_ROLES, scope: 'OFFER_TARGET', description: 'accept an offer made to it' },
@@ -106,7 +113,7 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   StartTransfer: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'discharge the patient towards the target' },
   ConfirmAdmission: { roles: INSTITUTION_ROLES, scope: 'HOLDER', description: 'confirm the patient arrived' },
   AbortTransfer: { roles: INSTITUTION_ROLES, scope: 'INVOLVED', description: 'abort a transfer under way' },
-  CancelReferral: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'cancel its referral' },
+  CancelReferral: { roles: REFERRERS, scope: 'ORIGIN', description: 'cancel its referral' },
   EscalateReferral: { roles: ['DISTRICT_COORDINATOR', 'SYSTEM'], scope: 'DISTRICT', description: 'escalate to the district' },
   RerouteReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'reroute an escalated referral' },
   CloseReferral: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'close an escalated referral' },
@@ -123,7 +130,7 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   RegisterAgreement: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'register a cooperation agreement (who may refer to whom)' },
   ReadCandidates: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR'], scope: 'ORIGIN', description: 'see ranked candidates for its referral' },
   ReadJourney: {
-    roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'],
+    roles: [...INSTITUTION_READERS, 'DISTRICT_COORDINATOR', 'AUDITOR'],
     scope: 'INVOLVED',
     description: 'read the stays of a patient it has a referral with',
   },
@@ -132,17 +139,17 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   UpdatePatientAssessment: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR'], scope: 'INVOLVED', description: 'record a new care needs assessment' },
   LapseReturnHold: { roles: ['SYSTEM'], scope: 'NONE', description: 'return-hold timer' },
   WarnOfferDeadline: { roles: ['SYSTEM'], scope: 'NONE', description: 'deadline warning timer' },
-  ReadReferral: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a referral it is involved in' },
-  ListReferrals: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'list referrals it is involved in' },
+  ReadReferral: { roles: [...INSTITUTION_READERS, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a referral it is involved in' },
+  ListReferrals: { roles: [...INSTITUTION_READERS, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'list referrals it is involved in' },
   ReadAuditTrail: {
     roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'],
     scope: 'INVOLVED',
     description: 'read the trail of a referral it is involved in',
   },
   VerifyAudit: { roles: ['AUDITOR'], scope: 'DISTRICT', description: 'verify the audit chains' },
-  ReadPatient: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a patient it has a referral with' },
-  ReadRegistry: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read institutions and beds' },
-  ReadBedBoard: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read capacity' },
+  ReadPatient: { roles: [...INSTITUTION_READERS, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a patient it has a referral with' },
+  ReadRegistry: { roles: [...INSTITUTION_READERS, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read institutions and beds' },
+  ReadBedBoard: { roles: [...INSTITUTION_READERS, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read capacity' },
   ReadInbox: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'OWN', description: 'read the pending offers of its own institution' },
   IssueApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'issue an API key for an institution (or role) of its district' },
   RevokeApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'revoke an API key of its district' },

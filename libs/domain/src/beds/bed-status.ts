@@ -13,7 +13,7 @@ export const BED_STATUS_LABELS: Readonly<Record<BedStatus, { en: string; zh: str
   K: { en: 'Contaminated', zh: '污染' },
 };
 
-export const BED_COMMANDS = ['Admit', 'Discharge', 'Clean', 'Close', 'Reopen', 'Isolate', 'LiftIsolation', 'Contaminate', 'Decontaminate'] as const;
+export const BED_COMMANDS = ['Admit', 'Discharge', 'Readmit', 'Clean', 'Close', 'Reopen', 'Isolate', 'LiftIsolation', 'Contaminate', 'Decontaminate'] as const;
 export type BedCommand = (typeof BED_COMMANDS)[number];
 
 export const BED_STATUS_MACHINE = defineMachine<BedStatus, BedCommand>({
@@ -27,7 +27,9 @@ export const BED_STATUS_MACHINE = defineMachine<BedStatus, BedCommand>({
     { from: 'U', command: 'Isolate', to: ['I'] },
     { from: 'U', command: 'Contaminate', to: ['K'] },
     { from: 'O', command: 'Discharge', to: ['H'] },
-    { from: 'O', command: 'Contaminate', to: ['K'] },
+    // A transfer aborted after the discharge: the patient goes back to the bed they left (cleaned or not, held for nobody).
+    { from: 'H', command: 'Readmit', to: ['O'] },
+    { from: 'U', command: 'Readmit', to: ['O'] },
     { from: 'H', command: 'Clean', to: ['U'] },
     { from: 'H', command: 'Close', to: ['C'] },
     { from: 'C', command: 'Reopen', to: ['U'] },
@@ -37,5 +39,12 @@ export const BED_STATUS_MACHINE = defineMachine<BedStatus, BedCommand>({
   ],
 });
 
-/** Commands an operator may issue directly; Admit and Discharge only happen through a referral. */
+/*
+ * No O --Contaminate--> K: K means the bed itself is contaminated and nobody is in it (the
+ * database holds "occupied iff O"). An occupied bed found contaminated is refused with
+ * INVALID_TRANSITION: the patient is moved or the stay ended first (→ H), then H is closed or
+ * cleaned; a patient who needs isolation is placed in an isolation-capable bed.
+ */
+
+/** Commands an operator may issue directly; Admit, Discharge and Readmit only happen through a referral or a stay. */
 export const MANUAL_BED_COMMANDS: readonly BedCommand[] = ['Clean', 'Close', 'Reopen', 'Isolate', 'LiftIsolation', 'Contaminate', 'Decontaminate'];

@@ -131,6 +131,20 @@ export class Bed extends AggregateRoot {
     );
   }
 
+  /**
+   * A transfer was aborted after the patient left this bed: they come back to it, if nobody else
+   * has it (H not yet cleaned, or U and not held for anyone else). False when the bed is gone.
+   */
+  returnTo(patientId: string, referralId: string, at: Date, reason: string): boolean {
+    if (this.p.occupantPatientId || this.p.liveReservationId) return false;
+    if (this.p.returnHold && this.p.returnHold.patientId !== patientId) return false;
+    if (this.p.status !== 'H' && this.p.status !== 'U') return false;
+    if (this.p.returnHold) this.endReturnHold(at, 'released', reason);
+    this.apply('Readmit', at, { patientId, referralId }, reason);
+    this.p.occupantPatientId = patientId;
+    return true;
+  }
+
   /** The resident leaves for hospital; the bed waits for them. */
   placeReturnHold(patientId: string, until: Date, referralId: string, at: Date): void {
     this.p.returnHold = { patientId, until };
@@ -172,6 +186,13 @@ export class Bed extends AggregateRoot {
   }
 
   operate(command: BedCommand, at: Date, reason?: string): void {
+    if (command === 'Contaminate' && this.p.status === 'O')
+      throw new DomainError('INVALID_TRANSITION', `bed ${this.p.label} is occupied: move the patient or end the stay before marking it contaminated (K)`, {
+        machine: 'Bed',
+        state: 'O',
+        command,
+        id: this.p.id,
+      });
     this.apply(command, at, {}, reason);
   }
 

@@ -78,3 +78,53 @@ describe('care-grade eligibility (老年照护统一需求评估)', () => {
     expect(checkCareEligibility(p, 'COMMUNITY', null, today).ok).toBe(true);
   });
 });
+
+describe('eligibility edges (DOMAIN.md: age 60+, two years at most, Shanghai calendar days)', () => {
+  const fresh = (assessedOn: string): CareAssessment => ({ grade: 4, type: 'INITIAL', assessedOn, expiresOn: '2099-12-31', cognitiveImpairment: false });
+  // 2026-11-23 20:00 +08:00
+  const now = at('2026-11-23T12:00:00Z');
+
+  it.each([
+    ['1966-11-24', false], // 59, turns 60 tomorrow
+    ['1966-11-23', true], // 60 today
+    ['1940-01-01', true],
+  ])('born %s: eligible=%s for elderly care', (birthDate, ok) => {
+    const v = checkCareEligibility(p, 'CARE_HOME', fresh('2026-01-01'), now, { birthDate });
+    expect(v.ok).toBe(ok);
+    if (!ok) expect(v).toMatchObject({ code: 'CARE_GRADE_INELIGIBLE' });
+  });
+
+  it('medical beds have no age rule', () => {
+    expect(checkCareEligibility(p, 'COMMUNITY', null, now, { birthDate: '2000-01-01' }).ok).toBe(true);
+  });
+
+  it.each([
+    ['2024-11-24', true], // 2 years - 1 day ago
+    ['2024-11-23', false], // 2 years ago: the two years are over
+    ['2024-11-22', false], // 2 years + 1 day
+  ])('assessed on %s, seen on 2026-11-23 (Shanghai): valid=%s whatever expiresOn says', (assessedOn, ok) => {
+    const v = checkCareEligibility(p, 'HOME_CARE', fresh(assessedOn), now);
+    expect(v.ok).toBe(ok);
+    if (!ok) expect(v).toMatchObject({ code: 'CARE_GRADE_EXPIRED' });
+  });
+
+  it('the district may allow a longer validity and another minimum age', () => {
+    const longer = { ...p, eligibility: { ...p.eligibility, assessmentValidYears: 3, minAge: 65 } };
+    expect(checkCareEligibility(longer, 'HOME_CARE', fresh('2024-11-22'), now, { birthDate: '1950-01-01' }).ok).toBe(true);
+    expect(checkCareEligibility(longer, 'HOME_CARE', fresh('2026-01-01'), now, { birthDate: '1962-01-01' }).ok).toBe(false);
+  });
+
+  it('expiry is compared on the Shanghai date: at 16:30 UTC it is already the next day there', () => {
+    const last = { ...fresh('2026-01-01'), expiresOn: '2026-11-23' };
+    expect(checkCareEligibility(p, 'CARE_HOME', last, at('2026-11-23T15:59:59Z')).ok).toBe(true); // 23:59:59 in Shanghai
+    expect(checkCareEligibility(p, 'CARE_HOME', last, at('2026-11-23T16:00:00Z'))).toMatchObject({ ok: false, code: 'CARE_GRADE_EXPIRED' }); // 00:00 on the 24th
+    // and the 60th birthday begins at Shanghai midnight too
+    expect(checkCareEligibility(p, 'CARE_HOME', fresh('2026-01-01'), at('2026-11-23T15:59:59Z'), { birthDate: '1966-11-24' }).ok).toBe(false);
+    expect(checkCareEligibility(p, 'CARE_HOME', fresh('2026-01-01'), at('2026-11-23T16:00:00Z'), { birthDate: '1966-11-24' }).ok).toBe(true);
+  });
+
+  it('a 29 February assessment lasts until 28 February two years on', () => {
+    expect(checkCareEligibility(p, 'CARE_HOME', fresh('2024-02-29'), at('2026-02-28T03:00:00Z')).ok).toBe(true);
+    expect(checkCareEligibility(p, 'CARE_HOME', fresh('2024-02-29'), at('2026-03-01T03:00:00Z')).ok).toBe(false);
+  });
+});

@@ -17,6 +17,11 @@ export interface DistrictPolicyDoc {
   broadcastFanout: number;
   defaultStrategy: OfferStrategy;
   returnHoldDays: number;
+  /**
+   * Bed kinds whose occupant keeps their bed while up in hospital (return hold). Default CARE_HOME;
+   * a district adds COMMUNITY to hold community rehab beds (SCENARIOS no. 5).
+   */
+  returnHoldKinds?: string[];
   /** Fractions of an offer window at which the receiver is warned. */
   deadlineWarnings: number[];
   eligibility: {
@@ -25,6 +30,10 @@ export interface DistrictPolicyDoc {
     careHomeMinGrade: number;
     homeCareMinGrade: number;
     basicGuarantee: { minGrade: number; cognitiveImpairmentQualifies: boolean; hardshipQualifies: boolean };
+    /** The unified needs assessment is for people of this age and over (default 60). */
+    minAge?: number;
+    /** An assessment is valid for at most this many years from the day it was made (default 2), whatever its expiresOn says. */
+    assessmentValidYears?: number;
   };
   calendar: {
     /** ROUTINE deadlines pause out of hours; URGENT and EMERGENCY always run on wall time. */
@@ -104,6 +113,31 @@ export function offerDeadline(p: DistrictPolicyDoc, urgency: Urgency, direction:
   return new Date(now.getTime() + window);
 }
 
+/** The calendar date (YYYY-MM-DD) at `now` in the district's time zone: Shanghai's, not UTC's. */
+export function localDay(now: Date, utcOffset: string): string {
+  return new Date(now.getTime() + offsetMs(utcOffset)).toISOString().slice(0, 10);
+}
+
+/** Whole years between a YYYY-MM-DD birth date and a YYYY-MM-DD day (a 29 February birthday counts on 1 March). */
+export function ageOnDay(birthDate: string, day: string): number {
+  const [y, m, d] = birthDate.split('-').map(Number);
+  const [ty, tm, td] = day.split('-').map(Number);
+  return ty - y - (tm < m || (tm === m && td < d) ? 1 : 0);
+}
+
+/** The last day an assessment made on `assessedOn` is valid when it lasts `years`: the day before its anniversary. */
+export function lastValidDay(assessedOn: string, years: number): string {
+  const [y, m, d] = assessedOn.split('-').map(Number);
+  const anniversary = new Date(Date.UTC(y + years, m - 1, d));
+  // 29 February + 2 years is 1 March (Date.UTC rolls over): the day before is 28 February
+  return new Date(anniversary.getTime() - 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The return-hold kinds of a district (default: care-home beds only). */
+export function returnHoldKindsOf(p: DistrictPolicyDoc): readonly string[] {
+  return p.returnHoldKinds ?? ['CARE_HOME'];
+}
+
 // ------------------------------------------------------------------ eligibility (老年照护统一需求评估)
 export type EligibilityVerdict = { ok: true } | { ok: false; code: 'CARE_GRADE_MISSING' | 'CARE_GRADE_EXPIRED' | 'CARE_GRADE_INELIGIBLE'; message: string };
 
@@ -111,19 +145,36 @@ export type EligibilityVerdict = { ok: true } | { ok: false; code: 'CARE_GRADE_M
  * Placement into care beds needs a valid assessment of a high enough grade: CARE_HOME and
  * HOME_CARE by the district's minimum (LTCI services from grade 2); a basic-guarantee bed needs
  * grade ≥ 3, or diagnosed cognitive impairment, or a hardship category (each per policy).
+ * The assessment is for people aged 60 and over (policy `minAge`); it lasts at most two years from
+ * the day it was made (policy `assessmentValidYears`) and no later than its expiresOn. Days are the
+ * district's calendar days (Shanghai, +08:00): at 23:30 UTC it is already tomorrow there.
  */
 export function checkCareEligibility(
   p: DistrictPolicyDoc,
   kind: string,
   assessment: CareAssessment | null,
   today: Date,
-  opts: { basicGuaranteeBed?: boolean; hardship?: boolean } = {},
+  opts: { basicGuaranteeBed?: boolean; hardship?: boolean; birthDate?: string | null } = {},
 ): EligibilityVerdict {
   if (kind !== 'CARE_HOME' && kind !== 'HOME_CARE') return { ok: true };
+  const day = localDay(today, p.calendar.utcOffset);
+  const minAge = p.eligibility.minAge ?? 60;
+  if (opts.birthDate && ageOnDay(opts.birthDate, day) < minAge)
+    return {
+      ok: false,
+      code: 'CARE_GRADE_INELIGIBLE',
+      message: `the unified elderly-care needs assessment is for people aged ${minAge} and over; the patient is ${ageOnDay(opts.birthDate, day)}`,
+    };
   if (!assessment)
     return { ok: false, code: 'CARE_GRADE_MISSING', message: 'placement in a care bed needs a unified elderly-care needs assessment (老年照护统一需求评估)' };
-  if (assessment.expiresOn < today.toISOString().slice(0, 10))
-    return { ok: false, code: 'CARE_GRADE_EXPIRED', message: `the care needs assessment expired on ${assessment.expiresOn}; a new assessment is needed` };
+  const years = p.eligibility.assessmentValidYears ?? 2;
+  const last = [assessment.expiresOn, lastValidDay(assessment.assessedOn, years)].sort()[0];
+  if (last < day)
+    return {
+      ok: false,
+      code: 'CARE_GRADE_EXPIRED',
+      message: `the care needs assessment of ${assessment.assessedOn} was valid until ${last} (at most ${years} years); a new assessment is needed`,
+    };
   const min = kind === 'CARE_HOME' ? p.eligibility.careHomeMinGrade : p.eligibility.homeCareMinGrade;
   if (assessment.grade < min)
     return { ok: false, code: 'CARE_GRADE_INELIGIBLE', message: `care grade ${assessment.grade} is below the ${min} this district requires for ${kind}` };

@@ -47,7 +47,8 @@ export const FHIR_TASK_STATUS: Readonly<Record<ReferralState, string>> = {
   COMPLETED: 'completed',
   FAILED: 'failed',
   CANCELLED: 'cancelled',
-  REJECTED: 'rejected',
+  // closed by the district coordinator: FHIR keeps `rejected` for a refusal by the performer
+  REJECTED: 'cancelled',
 };
 
 /**

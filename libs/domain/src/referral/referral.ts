@@ -261,18 +261,20 @@ export class Referral extends AggregateRoot {
     this.record('ReferralCancelled', { ...this.summary(), cancelledBy: actor.userId, involved }, at, reason);
   }
 
-  startTransfer(actor: Actor, at: Date): void {
+  /** `leftBedId`: the bed the patient actually left (the referral's origin bed, or the one found occupied). */
+  startTransfer(actor: Actor, at: Date, leftBedId?: string | null, familyDoctorInstitutionId: string | null = null): void {
     const held = this.heldReservation;
     this.move('StartTransfer', at);
     this.record(
       'TransferStarted',
       {
         ...this.summary(),
-        originBedId: this.p.originBedId,
+        originBedId: leftBedId ?? this.p.originBedId,
         targetInstitutionId: held?.institutionId,
         targetBedId: held?.bedId,
         targetProgrammeId: held?.programmeId,
         startedBy: actor.userId,
+        ...toldFamilyDoctor(familyDoctorInstitutionId),
       },
       at,
     );
@@ -438,14 +440,19 @@ export class Referral extends AggregateRoot {
     this.afterOfferEnded('ExpireReservation', timing, at);
   }
 
-  confirmAdmission(actor: Actor, at: Date): Reservation {
+  /** `familyDoctorInstitutionId`: the patient's family doctor's centre, told of the admission (payload and `involved`). */
+  confirmAdmission(actor: Actor, at: Date, familyDoctorInstitutionId: string | null = null): Reservation {
     const held = this.heldReservation;
     this.check('ConfirmAdmission');
     if (!held) throw new DomainError('INVALID_TRANSITION', `referral ${this.p.id} holds no reservation to admit into`);
     this.move('ConfirmAdmission', at);
     this.endHeldReservation('Consume', at);
     const where = { institutionId: held.institutionId, bedId: held.bedId, programmeId: held.programmeId, kind: this.p.requestedKind };
-    this.record('PatientAdmitted', { ...this.summary(), ...where, reservationId: held.id, admittedBy: actor.userId }, at);
+    this.record(
+      'PatientAdmitted',
+      { ...this.summary(), ...where, reservationId: held.id, admittedBy: actor.userId, ...toldFamilyDoctor(familyDoctorInstitutionId) },
+      at,
+    );
     if (this.p.direction !== 'UPWARD') this.record('PlacementConfirmed', { ...this.summary(), ...where, confirmedBy: actor.userId }, at);
     this.record('ReferralCompleted', { ...this.summary(), ...where }, at);
     return held;
@@ -672,4 +679,9 @@ export class Referral extends AggregateRoot {
       if (this.p.state === 'OFFERED' || this.p.state === 'SUBMITTED') this.escalate('no candidate left to offer', at);
     }
   }
+}
+
+/** The family doctor's centre on an admission or discharge event: named, and among those told (`involved`). */
+function toldFamilyDoctor(id: string | null): Record<string, unknown> {
+  return id ? { familyDoctorInstitutionId: id, involved: [id] } : {};
 }

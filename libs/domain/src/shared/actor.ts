@@ -1,4 +1,12 @@
-export const ROLES = ['DISCHARGE_PLANNER', 'COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'DISTRICT_COORDINATOR', 'AUDITOR', 'SYSTEM'] as const;
+export const ROLES = [
+  'DISCHARGE_PLANNER',
+  'COMMUNITY_COORDINATOR',
+  'CARE_HOME_ADMISSIONS',
+  'FAMILY_DOCTOR',
+  'DISTRICT_COORDINATOR',
+  'AUDITOR',
+  'SYSTEM',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who acts: recorded on every audit record. SYSTEM is the engine itself (timers, sagas). */

@@ -24,7 +24,7 @@ const PROGRAMMES = table(
   ],
   ['capacity', 'chain_seq', 'chain_hash', 'updated_at'],
 );
-const ENROLMENTS = table('enrolments', ['id', 'programme_id', 'patient_id', 'referral_id', 'started_at', 'ended_at', 'ended_by_referral_id']);
+const ENROLMENTS = table('enrolments', ['id', 'programme_id', 'kind', 'patient_id', 'referral_id', 'started_at', 'ended_at', 'ended_by_referral_id']);
 
 export function rowToProgramme(p: Row, enrolments: Row[] = p.enrolments ?? []): Programme {
   return Programme.rehydrate(
@@ -109,6 +109,7 @@ export const programmeAdapter: AggregateAdapter<Programme> = {
       s.changed(a.props.enrolments).map((e) => ({
         id: e.id,
         programme_id: a.id,
+        kind: a.props.kind,
         patient_id: e.patientId,
         referral_id: e.referralId,
         started_at: e.startedAt,

@@ -8,6 +8,8 @@ import { CareRelationships1733020000000 } from './1733020000000-care-relationshi
 import { AuditCheckpoints1733040000000 } from './1733040000000-audit-checkpoints';
 import { RuntimeRole1733040000001 } from './1733040000001-runtime-role';
 import { StayEnds1734100000000 } from './1734100000000-stay-ends';
+import { FamilyDoctorRole1734100000001 } from './1734100000001-family-doctor-role';
+import { TwoBedIntegration1734100000002 } from './1734100000002-two-bed-integration';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -21,5 +23,7 @@ export const MIGRATIONS = [
   AuditCheckpoints1733040000000,
   RuntimeRole1733040000001,
   StayEnds1734100000000,
+  FamilyDoctorRole1734100000001,
+  TwoBedIntegration1734100000002,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';

@@ -51,6 +51,7 @@ export class AcceptOfferHandler implements ICommandHandler<AcceptOfferCommand> {
         const verdict = checkCareEligibility(await this.policy.forDistrict(r.props.districtId), kind, patient.props.assessment, ctx.now, {
           basicGuaranteeBed: true,
           hardship: patient.props.hardship,
+          birthDate: patient.props.birthDate,
         });
         if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
       }

@@ -17,17 +17,21 @@ export class ConfirmAdmissionHandler implements ICommandHandler<ConfirmAdmission
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, type, referralAccess(r));
-      const held = r.confirmAdmission(ctx.actor, ctx.now);
+      const held = r.confirmAdmission(ctx.actor, ctx.now, await tx.familyDoctorOf(r.props.patientId));
       const previous = await tx.findOccupiedBed(r.props.patientId);
       const ids = [...(held.bedId ? [held.bedId] : []), ...(previous && previous !== held.bedId ? [previous] : [])].sort();
       const beds = new Map<string, Awaited<ReturnType<typeof tx.getBed>>>();
       for (const id of ids) beds.set(id, await tx.getBed(id)); // id order: no deadlock between two admissions
       if (previous && previous !== held.bedId) beds.get(previous)!.discharge(r.id, ctx.now);
       if (held.bedId) beds.get(held.bedId)!.admit(r.props.patientId, r.id, ctx.now);
-      const onProgramme = await tx.findActiveEnrolment(r.props.patientId);
+      // Admitted to a bed: every home slot is left. Admitted to a home programme: the slot of the same kind is
+      // left (a move between programmes), the other kind is kept (两床融合).
+      const leaving = (await tx.findActiveEnrolments(r.props.patientId))
+        .filter((e) => e.programmeId !== held.programmeId && (!held.programmeId || e.kind === r.props.requestedKind))
+        .map((e) => e.programmeId);
       // Programmes after beds, and in id order among themselves, like beds: no deadlock between two admissions.
-      for (const id of [...new Set([onProgramme, held.programmeId].filter((x): x is string => !!x))].sort()) await tx.getProgramme(id);
-      if (onProgramme && onProgramme !== held.programmeId) (await tx.getProgramme(onProgramme)).endEnrolment(r.props.patientId, r.id, ctx.now);
+      for (const id of [...new Set([...leaving, held.programmeId].filter((x): x is string => !!x))].sort()) await tx.getProgramme(id);
+      for (const id of leaving) (await tx.getProgramme(id)).endEnrolment(r.props.patientId, r.id, ctx.now);
       if (held.programmeId)
         (await tx.getProgramme(held.programmeId)).enrol({ enrolmentId: randomUUID(), patientId: r.props.patientId, referralId: r.id }, ctx.now);
       // The receiver now cares for the patient: a care relationship that outlives the referral.

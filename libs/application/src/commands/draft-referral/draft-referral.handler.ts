@@ -34,6 +34,15 @@ export class DraftReferralHandler implements ICommandHandler<DraftReferralComman
       } else if (!origin.mayHold(originKind)) {
         throw new DomainError('BED_KIND_MISMATCH', `a ${origin.props.type} does not hold ${originKind} beds`);
       }
+      // 家庭医生: refers its own signed residents, and only upward (down and across is the planners' work).
+      if (ctx.actor.role === 'FAMILY_DOCTOR') {
+        if (patient.props.familyDoctorInstitutionId !== origin.id)
+          throw new DomainError('FORBIDDEN', 'a family doctor refers the residents signed with their own centre', { role: ctx.actor.role, action: type });
+        if (directionOf(originKind, p.requestedKind) !== 'UPWARD')
+          throw new DomainError('DIRECTION_NOT_ALLOWED', `a family doctor refers upward (to a hospital), not ${originKind} → ${p.requestedKind}`, {
+            direction: directionOf(originKind, p.requestedKind),
+          });
+      }
       const liveId = await tx.findPatientLiveReferral(p.patientId);
       if (liveId) {
         // One live referral per patient, except that a deterioration (EMERGENCY, upward) replaces a planned downward move.
@@ -64,7 +73,8 @@ export class DraftReferralHandler implements ICommandHandler<DraftReferralComman
           strategy: p.strategy ?? doc.defaultStrategy,
           fanout: p.fanout ?? doc.broadcastFanout,
           clinicalSummary: p.clinicalSummary,
-          careLevel: p.careLevel ?? patient.props.assessment?.grade ?? null,
+          // The assessed grade is the patient's grade: a number typed by the planner only stands in when there is none.
+          careLevel: patient.props.assessment?.grade ?? p.careLevel ?? null,
           consent: p.consent,
           expectedArrival: p.expectedArrival ? new Date(p.expectedArrival) : null,
           dispatch: p.dispatch ?? 'MANUAL',

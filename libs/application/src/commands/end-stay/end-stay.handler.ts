@@ -23,14 +23,28 @@ export class EndStayHandler implements ICommandHandler<EndStayCommand> {
   constructor(@Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork) {}
   execute({ payload: p, ctx, type }: EndStayCommand) {
     return this.uow.run(ctx, async (tx) => {
+      // A role that may never end a stay is refused before anything about the patient is looked up.
+      authorize(ctx.actor, type, { districtId: ctx.actor.districtId, ownInstitutionId: ctx.actor.institutionId });
       if (p.bedId && p.programmeId) throw new DomainError('VALIDATION_FAILED', 'name the bed or the programme whose stay ends, not both');
       const liveId = await tx.findPatientLiveReferral(p.patientId);
       const live: Referral | null = liveId ? await tx.getReferral(liveId) : null;
       const leaves = LEAVES_NETWORK.includes(p.reason);
 
-      const programmeId = p.programmeId ?? (p.bedId ? null : (await tx.findOccupiedBed(p.patientId)) ? null : await tx.findActiveEnrolment(p.patientId));
+      let programmeId = p.programmeId ?? null;
+      if (!p.bedId && !programmeId && !(await tx.findOccupiedBed(p.patientId))) {
+        const enrolled = await tx.findActiveEnrolments(p.patientId);
+        // two home beds at once (两床融合): which one ends must be said
+        if (enrolled.length > 1) throw new DomainError('VALIDATION_FAILED', 'the patient is on two home programmes: name the programmeId whose enrolment ends');
+        programmeId = enrolled[0]?.programmeId ?? null;
+      }
       const bedId = programmeId ? null : (p.bedId ?? (await tx.findOccupiedBed(p.patientId)));
-      if (!bedId && !programmeId) throw new DomainError('STAY_NOT_FOUND', 'the patient holds no bed and no home-programme slot', { patientId: p.patientId });
+      if (!bedId && !programmeId) {
+        // Only those with a say over the patient learn that they hold no bed; to others the patient is unknown.
+        const who = await tx.patientInvolvement(p.patientId);
+        if (!ctx.actor.institutionId || !who.institutions.includes(ctx.actor.institutionId))
+          throw new DomainError('PATIENT_NOT_FOUND', `patient ${p.patientId} does not exist`, { id: p.patientId });
+        throw new DomainError('STAY_NOT_FOUND', 'the patient holds no bed and no home-programme slot', { patientId: p.patientId });
+      }
       const holdId = leaves ? await tx.findReturnHoldBed(p.patientId) : null;
       const beds = new Map<string, Bed>();
       for (const id of [...new Set([bedId, holdId].filter((x): x is string => !!x))].sort()) beds.set(id, await tx.getBed(id));

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { authorize, isPhysical } from '@bedlink/domain';
+import { authorize, isPhysical, returnHoldKindsOf } from '@bedlink/domain';
 import { referralAccess, referralResult } from '../../command';
 import { Policy, POLICY, UNIT_OF_WORK, UnitOfWork } from '../../ports';
 import { StartTransferCommand } from './start-transfer.command';
@@ -16,22 +16,32 @@ export class StartTransferHandler implements ICommandHandler<StartTransferComman
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, type, referralAccess(r));
-      r.startTransfer(ctx.actor, ctx.now);
+      r.assertCan('StartTransfer');
       const originBedId = r.props.originBedId ?? (await tx.findOccupiedBed(r.props.patientId));
+      let left: string | null = null;
       if (originBedId && isPhysical(r.props.originKind)) {
         const bed = await tx.getBed(originBedId);
         if (bed.props.occupantPatientId === r.props.patientId) {
+          left = bed.id;
           bed.discharge(r.id, ctx.now);
-          // A care-home resident going up to hospital keeps their bed for the district's return-hold days.
-          const days = (await this.policy.forDistrict(r.props.districtId)).returnHoldDays;
-          if (r.props.direction === 'UPWARD' && bed.props.kind === 'CARE_HOME' && days > 0) {
+          // A resident going up to hospital keeps their bed for the district's return-hold days: care-home
+          // beds always, and the other kinds the district names (a community rehab bed: SCENARIOS no. 5).
+          const doc = await this.policy.forDistrict(r.props.districtId);
+          const days = doc.returnHoldDays;
+          if (r.props.direction === 'UPWARD' && returnHoldKindsOf(doc).includes(bed.props.kind) && days > 0) {
             bed.placeReturnHold(r.props.patientId, new Date(ctx.now.getTime() + days * 86_400_000), r.id, ctx.now);
           }
         }
       }
-      // Leaving a home programme frees its slot for the next patient.
-      const programmeId = await tx.findActiveEnrolment(r.props.patientId);
-      if (programmeId) (await tx.getProgramme(programmeId)).endEnrolment(r.props.patientId, r.id, ctx.now);
+      // The bed actually left goes on the event: AbortTransfer gives the patient that bed back.
+      r.startTransfer(ctx.actor, ctx.now, left, await tx.familyDoctorOf(r.props.patientId));
+      // Leaving home for a physical bed frees every home slot the patient held; moving to another programme
+      // of a home kind frees the slot of that kind only. The other home bed stays (两床融合: a home sickbed
+      // and a home elderly-care bed together); ending it is EndStay (ENROLMENT_ENDED).
+      for (const e of await tx.findActiveEnrolments(r.props.patientId)) {
+        if (isPhysical(r.props.requestedKind) || e.kind === r.props.requestedKind)
+          (await tx.getProgramme(e.programmeId)).endEnrolment(r.props.patientId, r.id, ctx.now);
+      }
       return referralResult(r);
     });
   }

@@ -23,7 +23,10 @@ export class SubmitReferralHandler implements ICommandHandler<SubmitReferralComm
       r.assertCan('SubmitReferral');
       const doc = await this.policy.forDistrict(r.props.districtId);
       const patient = await tx.getPatient(r.props.patientId);
-      const verdict = checkCareEligibility(doc, r.props.requestedKind, patient.props.assessment, ctx.now, { hardship: patient.props.hardship });
+      const verdict = checkCareEligibility(doc, r.props.requestedKind, patient.props.assessment, ctx.now, {
+        hardship: patient.props.hardship,
+        birthDate: patient.props.birthDate,
+      });
       if (!verdict.ok && doc.eligibility.onFailure === 'REFUSE') throw new DomainError(verdict.code, verdict.message);
       let targets = p.targets ?? [];
       // A resident coming back down finds the care-home bed kept for them first.

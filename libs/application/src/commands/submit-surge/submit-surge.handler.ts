@@ -64,7 +64,10 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
               index,
             });
           }
-          const verdict = checkCareEligibility(doc, p.requestedKind, patient.props.assessment, ctx.now, { hardship: patient.props.hardship });
+          const verdict = checkCareEligibility(doc, p.requestedKind, patient.props.assessment, ctx.now, {
+            hardship: patient.props.hardship,
+            birthDate: patient.props.birthDate,
+          });
           if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
           const live = await tx.findPatientLiveReferral(p.patientId);
           if (live) throw new DomainError('PATIENT_HAS_LIVE_REFERRAL', `patient already has live referral ${live}`, { referralId: live });
@@ -95,7 +98,7 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
               strategy: 'CASCADE',
               fanout: 1,
               clinicalSummary: p.clinicalSummary,
-              careLevel: p.careLevel ?? null,
+              careLevel: item.patient.props.assessment?.grade ?? p.careLevel ?? null,
               consent: p.consent,
               expectedArrival: p.expectedArrival ? new Date(p.expectedArrival) : null,
             },
@@ -117,7 +120,7 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
           originInstitutionId: origin.id,
           originLat: origin.props.lat,
           originLng: origin.props.lng,
-          familyDoctorInstitutionId: null,
+          familyDoctorInstitutionId: item.patient.props.familyDoctorInstitutionId ?? null,
           districtId: r.districtId,
           direction: r.direction,
           cooperationDefault,

@@ -1,0 +1,225 @@
+import { Engine, startEngine } from './support/engine';
+import { ok, smallDistrict } from './support/fixture';
+import { pick, placePatient } from './support/stays';
+import { eventually } from './support/http';
+
+jest.setTimeout(120_000);
+
+/** Places where the code contradicted the domain (issue 16, item 3), each as a story over HTTP. */
+describe('The whole stay: domain fixes', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  beforeAll(async () => {
+    e = await startEngine();
+    d = await smallDistrict(e, `fix${Math.floor(Math.random() * 1e6)}`);
+  });
+  afterAll(() => e?.close());
+
+  const centre = () => pick({ id: d.cc1, c: d.cc1c, beds: d.cc1Beds }, { id: d.cc2, c: d.cc2c, beds: d.cc2Beds });
+  const bedOf = async (bedId: string) => (await e.ds.query(`SELECT status, occupant_patient_id FROM beds WHERE id = $1`, [bedId]))[0];
+
+  it('O→K: contaminating an occupied bed is refused with a domain code (never a 5xx); the occupant stays', async () => {
+    const cc = centre();
+    const bedId = (
+      await ok(cc.c.post('/beds', { institutionId: cc.id, kind: 'COMMUNITY', ward: 'K', label: `K-${Date.now() % 1e5}`, services: ['REHAB'] }), 'bed')
+    ).bedId;
+    const patientId = await d.patient();
+    await placePatient(d, patientId, { kind: 'COMMUNITY', services: ['REHAB'] }, { client: cc.c, institutionId: cc.id, bedId });
+    const r = await cc.c.post(`/beds/${bedId}/status`, { command: 'Contaminate', reason: 'norovirus' });
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe('INVALID_TRANSITION');
+    expect(await bedOf(bedId)).toEqual({ status: 'O', occupant_patient_id: patientId });
+    // the way it is done: end the stay (H), then the empty bed can be closed for decontamination
+    await ok(cc.c.post(`/patients/${patientId}/stay/end`, { reason: 'DISCHARGED_HOME' }), 'end');
+    expect((await cc.c.post(`/beds/${bedId}/status`, { command: 'Close', reason: 'norovirus' })).status).toBe(200);
+  });
+
+  it('two-bed integration (两床融合): a home sickbed and a home elderly-care bed at once; ending one keeps the other', async () => {
+    const cc = centre();
+    const sickbed = (
+      await ok(
+        cc.c.post('/programmes', {
+          institutionId: cc.id,
+          kind: 'HOME_SICKBED',
+          name: `家庭病床 ${Date.now()}`,
+          capacity: 3,
+          services: ['NURSING'],
+          radiusKm: 50,
+        }),
+        'sickbed',
+      )
+    ).programmeId as string;
+    const homeCare = (
+      await ok(
+        d.carec.post('/programmes', {
+          institutionId: d.care,
+          kind: 'HOME_CARE',
+          name: `家庭照护床位 ${Date.now()}`,
+          capacity: 3,
+          services: ['NURSING'],
+          radiusKm: 50,
+        }),
+        'home care',
+      )
+    ).programmeId as string;
+    const patientId = await d.patient(d.planner, d.assessed(3));
+    await placePatient(d, patientId, { kind: 'HOME_SICKBED', services: ['NURSING'] }, { client: cc.c, institutionId: cc.id, programmeId: sickbed });
+    // the community centre adds institutional care at home, without giving up the home sickbed
+    const r = await ok(
+      cc.c.post('/referrals', {
+        patientId,
+        originKind: 'HOME_SICKBED',
+        requestedKind: 'HOME_CARE',
+        services: ['NURSING'],
+        urgency: 'ROUTINE',
+        clinicalSummary: '两床融合',
+        consent: true,
+      }),
+      'draft',
+    );
+    const sub = await ok(cc.c.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.care, programmeId: homeCare }] }), 'submit');
+    await ok(d.carec.post(`/referrals/${r.referralId}/offers/${sub.offers[0].offerId}/accept`, { programmeId: homeCare }), 'accept');
+    await ok(cc.c.post(`/referrals/${r.referralId}/start-transfer`), 'transfer');
+    await ok(d.carec.post(`/referrals/${r.referralId}/confirm-admission`), 'admit');
+    const active = async () =>
+      (await e.ds.query(`SELECT programme_id FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL ORDER BY programme_id`, [patientId])).map(
+        (x: any) => x.programme_id,
+      );
+    expect(await active()).toEqual([sickbed, homeCare].sort());
+    // two home beds: which one ends must be said; the care institution ends its own
+    expect((await d.carec.post(`/patients/${patientId}/stay/end`, { reason: 'ENROLMENT_ENDED' })).body.code).toBe('VALIDATION_FAILED');
+    await ok(d.carec.post(`/patients/${patientId}/stay/end`, { reason: 'ENROLMENT_ENDED', programmeId: homeCare }), 'end home care');
+    expect(await active()).toEqual([sickbed]);
+  });
+
+  it('AbortTransfer after StartTransfer: the patient gets the bed they left back, audited', async () => {
+    const cc = centre();
+    const bedId = (
+      await ok(cc.c.post('/beds', { institutionId: cc.id, kind: 'COMMUNITY', ward: 'A', label: `A-${Date.now() % 1e5}`, services: ['REHAB'] }), 'bed')
+    ).bedId;
+    const patientId = await d.patient();
+    await placePatient(d, patientId, { kind: 'COMMUNITY', services: ['REHAB'] }, { client: cc.c, institutionId: cc.id, bedId });
+    // up to hospital, then the ambulance turns back
+    const hospBed = pick(...d.hospitalBeds);
+    const r = await ok(
+      cc.c.post('/referrals', {
+        patientId,
+        originBedId: bedId,
+        requestedKind: 'HOSPITAL',
+        services: [],
+        urgency: 'EMERGENCY',
+        clinicalSummary: 'fall',
+        consent: true,
+      }),
+      'draft',
+    );
+    const sub = await ok(cc.c.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.hospital, bedId: hospBed }] }), 'submit');
+    await ok(d.planner.post(`/referrals/${r.referralId}/offers/${sub.offers[0].offerId}/accept`, { bedId: hospBed }), 'accept');
+    await ok(cc.c.post(`/referrals/${r.referralId}/start-transfer`), 'transfer');
+    expect((await bedOf(bedId)).status).toBe('H');
+    const aborted = await ok(cc.c.post(`/referrals/${r.referralId}/abort-transfer`, { reason: 'stabilised in the ambulance' }), 'abort');
+    expect(aborted).toMatchObject({ state: 'FAILED', returnedToBedId: bedId });
+    expect(await bedOf(bedId)).toEqual({ status: 'O', occupant_patient_id: patientId });
+    const [ev] = await e.ds.query(
+      `SELECT payload, reason FROM audit_log WHERE aggregate_id = $1 AND event_type = 'BedStatusChanged' ORDER BY seq DESC LIMIT 1`,
+      [bedId],
+    );
+    expect(ev.payload).toMatchObject({ from: 'H', to: 'O', command: 'Readmit', patientId, referralId: r.referralId });
+    expect(ev.reason).toContain('stabilised');
+    // the hospital bed is free again, and the patient can be referred afresh
+    expect((await bedOf(hospBed)).status).toBe('U');
+  });
+});
+
+describe('SCENARIOS no. 5: two-way rehab beds, end to end', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  beforeAll(async () => {
+    e = await startEngine();
+    d = await smallDistrict(e, `rehab${Math.floor(Math.random() * 1e6)}`);
+  });
+  afterAll(() => e?.close());
+
+  it('the community centre’s rehab bed is held while its patient is up in hospital, and they come back down to it; the journey shows both moves', async () => {
+    // the district holds community beds too (policy: returnHoldKinds)
+    const doc = await ok(d.dc.get(`/districts/${d.district}/policy`), 'policy');
+    await ok(d.dc.raw('PUT', `/districts/${d.district}/policy`, { ...doc, returnHoldKinds: ['CARE_HOME', 'COMMUNITY'] }), 'set policy');
+
+    const cc = pick({ id: d.cc1, c: d.cc1c }, { id: d.cc2, c: d.cc2c });
+    const rehabBed = (
+      await ok(cc.c.post('/beds', { institutionId: cc.id, kind: 'COMMUNITY', ward: 'Rehab', label: `R-${Date.now() % 1e5}`, services: ['REHAB'] }), 'bed')
+    ).bedId as string;
+    const patientId = await d.patient();
+    await placePatient(d, patientId, { kind: 'COMMUNITY', services: ['REHAB'] }, { client: cc.c, institutionId: cc.id, bedId: rehabBed });
+
+    // UPWARD for surgery
+    const hospBed = pick(...d.hospitalBeds);
+    const up = await ok(
+      cc.c.post('/referrals', {
+        patientId,
+        originBedId: rehabBed,
+        requestedKind: 'HOSPITAL',
+        services: [],
+        urgency: 'URGENT',
+        clinicalSummary: 'hip fracture, surgery',
+        consent: true,
+      }),
+      'draft up',
+    );
+    const upSub = await ok(cc.c.post(`/referrals/${up.referralId}/submit`, { targets: [{ institutionId: d.hospital, bedId: hospBed }] }), 'submit up');
+    await ok(d.planner.post(`/referrals/${up.referralId}/offers/${upSub.offers[0].offerId}/accept`, { bedId: hospBed }), 'accept up');
+    await ok(cc.c.post(`/referrals/${up.referralId}/start-transfer`), 'transfer up');
+    await ok(d.planner.post(`/referrals/${up.referralId}/confirm-admission`), 'admit up');
+    const [held] = await e.ds.query(`SELECT status, return_hold_patient_id FROM beds WHERE id = $1`, [rehabBed]);
+    expect(held).toEqual({ status: 'H', return_hold_patient_id: patientId });
+    await ok(cc.c.post(`/beds/${rehabBed}/status`, { command: 'Clean' }), 'clean');
+
+    // nobody else gets the held bed meanwhile
+    const stranger = await d.patient();
+    const sr = await ok(
+      d.planner.post('/referrals', {
+        patientId: stranger,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'x',
+        consent: true,
+      }),
+      'draft stranger',
+    );
+    const srSub = await ok(d.planner.post(`/referrals/${sr.referralId}/submit`, { targets: [{ institutionId: cc.id }] }), 'submit stranger');
+    const refused = await cc.c.post(`/referrals/${sr.referralId}/offers/${srSub.offers[0].offerId}/accept`, { bedId: rehabBed });
+    expect(refused.body.code).toBe('BED_ALREADY_RESERVED');
+
+    // DOWNWARD after surgery: the held bed is offered first, to the same centre
+    const down = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        originBedId: hospBed,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'post-op rehab',
+        consent: true,
+      }),
+      'draft down',
+    );
+    const downSub = await ok(d.planner.post(`/referrals/${down.referralId}/submit`), 'submit down');
+    expect(downSub.offers[0]).toMatchObject({ targetInstitutionId: cc.id, targetBedId: rehabBed });
+    await ok(cc.c.post(`/referrals/${down.referralId}/offers/${downSub.offers[0].offerId}/accept`, { bedId: rehabBed }), 'accept down');
+    await ok(d.planner.post(`/referrals/${down.referralId}/start-transfer`), 'transfer down');
+    await ok(cc.c.post(`/referrals/${down.referralId}/confirm-admission`), 'admit down');
+    const [back] = await e.ds.query(`SELECT status, occupant_patient_id, return_hold_patient_id FROM beds WHERE id = $1`, [rehabBed]);
+    expect(back).toEqual({ status: 'O', occupant_patient_id: patientId, return_hold_patient_id: null });
+
+    const journey = await eventually(
+      () => cc.c.get(`/patients/${patientId}/journey`),
+      (j) => j.status === 200 && j.body.stays.length >= 4,
+    );
+    expect(journey.body.stays.slice(-3).map((s: any) => [s.kind, s.bedId])).toEqual([
+      ['COMMUNITY', rehabBed],
+      ['HOSPITAL', hospBed],
+      ['COMMUNITY', rehabBed],
+    ]);
+  });
+});
