@@ -63,6 +63,10 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   findPatientLiveReferral = async (patientId: string) =>
     this.list(Referral).find((r) => r.props.patientId === patientId && LIVE_REFERRAL_STATES.includes(r.state))?.id ?? null;
   findOccupiedBed = async (patientId: string) => this.list(Bed).find((b) => b.props.occupantPatientId === patientId)?.id ?? null;
+  bedLocations = async (institutionId: string) =>
+    this.list(Bed)
+      .filter((b) => b.props.institutionId === institutionId)
+      .map((b) => ({ id: b.id, ward: b.props.ward, label: b.props.label }));
   findReturnHoldBed = async (patientId: string) => this.list(Bed).find((b) => b.props.returnHold?.patientId === patientId)?.id ?? null;
   findFreeBeds = async () => [];
   findActiveEnrolment = async () => null;
