@@ -102,7 +102,7 @@ describe('HL7 v2 ADT^A03 trigger', () => {
       ['not HL7 at all', send('hello, this is not HL7'), 'AR', undefined, '100'],
       ['MSH without control id', send(a03('', r.rid)), 'AR', undefined, '101'],
       ['another message type', send(a03('MSG-1003', r.rid, { type: 'ORU^R01' })), 'AR', 'MSG-1003', '200'],
-      ['another ADT event', send(a03('MSG-1004', r.rid, { type: 'ADT^A01' })), 'AR', 'MSG-1004', '201'],
+      ['another ADT event', send(a03('MSG-1004', r.rid, { type: 'ADT^A04' })), 'AR', 'MSG-1004', '201'],
       ['no PID', send(`MSH|^~\\&|HIS|H1|BEDLINK|D1|20261123||ADT^A03|MSG-1005|P|2.5.1\rEVN|A03|20261123`), 'AR', 'MSG-1005', '100'],
       ['empty PID-3', send(a03('MSG-1006', '')), 'AR', 'MSG-1006', '101'],
       ['unknown patient', send(a03('MSG-1007', residentId(9999))), 'AE', 'MSG-1007', '204'],

@@ -151,7 +151,7 @@ export class ApiModule {
         CommandRunner,
         LiveHub,
       ],
-      exports: [CommandRunner, ...READ_EXPORTS],
+      exports: [CommandRunner, AUTH_FAILURES, ...READ_EXPORTS],
     };
   }
 }
