@@ -81,8 +81,12 @@ describe('HL7 v2 ADT^A03 trigger', () => {
     expect(view.state).toBe('IN_TRANSFER');
     expect(view.history.at(-1)).toMatchObject({ event: 'TransferStarted', role: 'DISCHARGE_PLANNER', institution: d.hospital });
 
-    const again = await send(a03('MSG-0001', r.rid));
+    const again = await send(a03('MSG-0001', `${r.rid}^^^CN-RID^NNCHN~H-99812^^^HIS^MR`));
     expect(again.msa!.slice(0, 3)).toEqual(['MSA', 'AA', 'MSG-0001']);
+    // the same control id for another message is not a retransmission: refused, nothing done
+    const reused = await send(a03('MSG-0001', r.rid));
+    expect(reused.msa!.slice(0, 3)).toEqual(['MSA', 'AE', 'MSG-0001']);
+    expect(reused.err![3]).toMatch(/^205\^/);
     const [{ n }] = await e.ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE aggregate_id = $1 AND event_type = 'TransferStarted'`, [r.id]);
     expect(n).toBe(1);
   });

@@ -96,17 +96,27 @@ export class AdtService {
         .update(`${h.sendingApplication ?? ''}|${h.sendingFacility ?? ''}|${h.controlId}`)
         .digest('hex')
         .slice(0, 40)}`;
-      const done: CommandOutcome | null = await this.commandLog.outcome(CommandGateway.commandId(src.actor, key));
+      // The command runs under the message's digest as its correlation id: a retransmission (same
+      // body) gets the first answer, a control id reused for another message is refused.
+      const digest = `hl7-${messageDigest(msg)}`;
+      const commandId = CommandGateway.commandId(src.actor, key);
+      const done: CommandOutcome | null = await this.commandLog.outcome(commandId);
+      if (done && (await this.commandLog.correlationOf(commandId)) !== digest)
+        throw new Refusal('AE', '205', `IDEMPOTENCY_KEY_REUSED: control id ${h.controlId} was already used for another message`);
       if (done?.ok) return ack('AA', describe(done.result));
       if (done && !done.ok) return ack('AE', `${done.error.code}: ${done.error.message}`, HL7_CODE_OF[done.error.code as ErrorCode] ?? '207');
 
       const plan = await this.plan(event, msg, src.actor, institutionId);
       if ('nothing' in plan) return ack('AA', plan.nothing);
-      const r = await this.commands.executeAs(plan.type, plan.payload, src.actor, { idempotencyKey: key, correlationId: src.correlationId });
+      const r = await this.commands.executeAs(plan.type, plan.payload, src.actor, { idempotencyKey: key, correlationId: digest });
       return ack('AA', describe(r));
     } catch (e) {
       if (e instanceof Refusal) return ack(e.code, e.text, e.hl7Code);
-      if (e instanceof Er7Error) return ack('AR', e.message, e.hl7Code);
+      if (e instanceof Er7Error) {
+        // A bad segment after a good MSH: answer with its control id, so the sender can match the AR.
+        h = salvageHeader(text);
+        return ack('AR', e.message, e.hl7Code);
+      }
       if (e instanceof DomainError) return ack('AE', `${e.code}: ${e.message}`, HL7_CODE_OF[e.code] ?? '207');
       this.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
       return ack('AE', 'internal error; the message was not processed', '207');
@@ -128,7 +138,12 @@ export class AdtService {
     }
   }
 
-  private async plan(event: AdtEvent, msg: Er7Message, actor: Actor, institutionId: string): Promise<{ type: CommandName; payload: object } | { nothing: string }> {
+  private async plan(
+    event: AdtEvent,
+    msg: Er7Message,
+    actor: Actor,
+    institutionId: string,
+  ): Promise<{ type: CommandName; payload: object } | { nothing: string }> {
     if (event === 'A20') {
       const npu = segment(msg, 'NPU');
       if (!npu) throw new Refusal('AR', '100', 'an ADT^A20 needs an NPU segment');
@@ -189,7 +204,11 @@ export class AdtService {
         return { type: 'CancelDischarge', payload: { ...ref, bedId: await this.bedAt(msg, pv1, 3, institutionId), reason: 'HL7 ADT^A13' } };
       case 'A03': {
         // Only the referring institution discharges towards its referral; to anyone else it does not exist.
-        const referralId = await this.referrals.acceptedForDischarge(actor, patientId ? [patientId] : [], residentId ? [this.cipher.blindIndex(residentId)] : []);
+        const referralId = await this.referrals.acceptedForDischarge(
+          actor,
+          patientId ? [patientId] : [],
+          residentId ? [this.cipher.blindIndex(residentId)] : [],
+        );
         if (referralId) return { type: 'StartTransfer', payload: { referralId } };
         throw new Refusal('AE', '204', 'no ACCEPTED referral from your institution for the patient in PID-3');
       }
@@ -211,6 +230,22 @@ export class AdtService {
     if (beds.length === 0) throw new Refusal('AE', '204', `unknown bed: ${where} is not a bed of your institution`);
     if (beds.length > 1) throw new Refusal('AE', '205', `ambiguous bed: ${beds.length} beds of your institution are at ${where}`);
     return beds[0].id;
+  }
+}
+
+/** The message's identity for retransmissions: every segment, without MSH-7 (a resend may restamp it) and MSH-8 (the credential). */
+function messageDigest(m: Er7Message): string {
+  const canonical = m.segments.map((seg) => (seg.name === 'MSH' ? seg.fields.map((f, i) => (i === 7 || i === 8 ? '' : f)) : seg.fields).join('|')).join('\r');
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 40);
+}
+
+/** The header of a message whose body could not be read, from its first line alone; {} when that fails too. */
+export function salvageHeader(text: string): MessageHeader {
+  try {
+    // eslint-disable-next-line no-control-regex -- the MLLP start byte (VT) is a control character
+    return header(parseEr7(text.replace(/^\x0b/, '').split(/\r\n|\r|\n/)[0]));
+  } catch {
+    return {};
   }
 }
 

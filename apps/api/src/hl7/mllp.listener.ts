@@ -7,7 +7,7 @@ import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { Actor, DomainError } from '@bedlink/domain';
 import { ApiKeyStore } from '@bedlink/persistence';
 import { AUTH_FAILURES, AuthFailureCounter } from '../http/auth';
-import { AdtService } from './adt.service';
+import { AdtService, salvageHeader } from './adt.service';
 import { buildAck, Er7Error, Er7Message, header, parseEr7, segment, value } from './er7';
 
 const VT = 0x0b;
@@ -72,16 +72,26 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    socket.setTimeout(this.cfg.HL7_MLLP_IDLE_MS, () => socket.destroy());
+    // Idle: nothing received for the whole period while no message is being answered (a slow
+    // command is not the sender's silence; the reply's write re-arms the timer).
+    let inFlight = 0;
+    socket.setTimeout(this.cfg.HL7_MLLP_IDLE_MS, () => {
+      if (inFlight === 0) socket.destroy();
+    });
     const peer = socket.remoteAddress ?? 'unknown';
     // Registered before Hl7Connection's own listener, so a bad frame is refused before it is buffered further.
     let pending = 0;
     let closing = false;
+    const close = () => {
+      socket.pause(); // read no more: nothing after a refusal is buffered
+      socket.end(() => socket.destroy());
+      setTimeout(() => socket.destroy(), 1_000).unref();
+    };
     const refuseAndClose = (text: string, hl7Code = '100') => {
       if (closing) return;
       closing = true;
-      socket.end(frame(AdtService.reject(text, hl7Code)));
-      setTimeout(() => socket.destroy(), 1_000).unref();
+      socket.write(frame(AdtService.reject(text, hl7Code)));
+      close();
     };
     socket.on('data', (chunk: Buffer) => {
       if (closing) return;
@@ -95,14 +105,15 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
     // One message at a time, in the order received: ADT order is the ward's order.
     let queue: Promise<void> = Promise.resolve();
     conn.addEventListener('message', (ev: Hl7MessageEvent) => {
+      inFlight++;
       queue = queue.then(async () => {
-        if (closing) return;
-        const text = ev.message.toString();
-        const reply = await this.answer(text, peer, () => (closing = true));
-        if (!socket.destroyed) conn.send(Hl7Message.parse(reply));
-        if (closing) {
-          socket.end();
-          setTimeout(() => socket.destroy(), 1_000).unref();
+        try {
+          if (closing) return;
+          const reply = await this.answer(ev.message.toString(), peer, () => (closing = true));
+          if (!socket.destroyed) conn.send(Hl7Message.parse(reply));
+          if (closing) close();
+        } finally {
+          inFlight--;
         }
       });
     });
@@ -119,7 +130,7 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       msg = parseEr7(text);
     } catch (e) {
-      return AdtService.reject(e instanceof Er7Error ? e.message : 'unreadable message', e instanceof Er7Error ? e.hl7Code : '100');
+      return AdtService.reject(e instanceof Er7Error ? e.message : 'unreadable message', e instanceof Er7Error ? e.hl7Code : '100', salvageHeader(text));
     }
     const h = header(msg);
     const key = value(msg, segment(msg, 'MSH'), 8);
@@ -130,7 +141,12 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
     } catch (e) {
       if (!(e instanceof DomainError && e.code === 'UNAUTHENTICATED')) {
         this.log.error(e instanceof Error ? e.message : String(e));
-        return buildAck(h, 'AE', { controlId: `BL${randomUUID().slice(0, 8)}`, now: new Date(), text: 'internal error; the message was not processed', errorCode: '207' });
+        return buildAck(h, 'AE', {
+          controlId: `BL${randomUUID().slice(0, 8)}`,
+          now: new Date(),
+          text: 'internal error; the message was not processed',
+          errorCode: '207',
+        });
       }
       close();
       await this.failures?.fail(peer).catch(() => undefined);

@@ -16,16 +16,20 @@ export class AdmitPatientHandler implements ICommandHandler<AdmitPatientCommand>
   constructor(@Inject(UNIT_OF_WORK) private readonly uow: UnitOfWork) {}
   execute({ payload: p, ctx, type }: AdmitPatientCommand) {
     return this.uow.run(ctx, async (tx) => {
-      const bed = await tx.getBed(p.bedId);
-      authorize(ctx.actor, type, { districtId: bed.props.districtId, ownInstitutionId: bed.props.institutionId });
+      const inst = ctx.actor.institutionId;
+      if (!inst) throw new DomainError('FORBIDDEN', 'admissions are recorded by an institution');
       const known = await tx.findPatientByResidentId(p.residentId.toUpperCase());
       if (!known && !p.name?.trim()) throw new DomainError('VALIDATION_FAILED', 'a patient new to the network needs a name (PID-5) to be registered');
+      // The patient before the bed: rows are written in the order aggregates were first touched, and
+      // the bed row points at the patient row. (Refused below, the registration rolls back with the rest.)
       const patientId = await registerOrRelate(
         tx,
-        bed.props.institutionId,
+        inst,
         { residentId: p.residentId, name: p.name?.trim() || '(unnamed)', sex: p.sex, birthDate: p.birthDate },
         ctx.now,
       );
+      const bed = await tx.getBed(p.bedId);
+      authorize(ctx.actor, type, { districtId: bed.props.districtId, ownInstitutionId: bed.props.institutionId });
       const current = await tx.findOccupiedBed(patientId);
       // A retransmitted or repeated admission to the same bed changes nothing.
       if (current === bed.id) return { bedId: bed.id, patientId, status: bed.status, changed: false };

@@ -16,13 +16,13 @@ export class TransferPatientHandler implements ICommandHandler<TransferPatientCo
     return this.uow.run(ctx, async (tx) => {
       const patientId = await patientOf(tx, p);
       const fromId = await tx.findOccupiedBed(patientId);
-      // Both beds locked in id order, like every other two-bed command: no deadlock between two moves.
-      const ids = [...new Set([p.toBedId, ...(fromId ? [fromId] : [])])].sort();
-      const beds = new Map<string, Awaited<ReturnType<typeof tx.getBed>>>();
-      for (const id of ids) beds.set(id, await tx.getBed(id));
-      const to = beds.get(p.toBedId)!;
+      // The bed left is loaded (and so written) first: the unique occupant index is checked per
+      // statement, and the unit of work writes rows in the order they were loaded. Not id order,
+      // so two moves across the same two beds may deadlock; Postgres detects it and the unit of
+      // work retries.
+      const from = fromId ? await tx.getBed(fromId) : null;
+      const to = fromId === p.toBedId && from ? from : await tx.getBed(p.toBedId);
       authorize(ctx.actor, type, { districtId: to.props.districtId, ownInstitutionId: to.props.institutionId });
-      const from = fromId ? beds.get(fromId)! : null;
       if (!from || from.props.institutionId !== to.props.institutionId)
         throw new DomainError('PATIENT_NOT_IN_BED', 'the patient is not in a bed of this institution; admit them first');
       if (from.id === to.id) return { bedId: to.id, fromBedId: from.id, patientId, status: to.status, changed: false };
