@@ -30,7 +30,7 @@ const MANUAL: Record<string, Status> = { 'H>U': 'U', 'H>C': 'C', 'U>C': 'C', 'C>
 /**
  * The feed's truth, computed without the engine: what a ward's beds look like after each message,
  * and which answer each message deserves. Malformed → AR; understood but impossible here (unknown
- * bed or patient, a bed not free, a patient already in a bed, a discharge with no referral) → AE.
+ * bed or patient, a bed not free, a patient already in a bed, a discharge from a bed they are not in) → AE.
  */
 class Ward {
   status = new Map<string, Status>();
@@ -67,7 +67,9 @@ class Ward {
         return this.put(m.bed!, 'O', m.rid!);
       }
       case 'A03':
-        return 'AE'; // no referral waits for these patients
+        // no referral waits for these patients: the stay ends (EndStay), the bed to housekeeping
+        if (!this.known.has(m.rid!) || this.occupant.get(m.bed!) !== m.rid) return 'AE';
+        return this.put(m.bed!, 'H', null);
       case 'A11':
         if (!this.known.has(m.rid!) || this.occupant.get(m.bed!) !== m.rid) return 'AE';
         return this.put(m.bed!, 'U', null);
@@ -159,7 +161,7 @@ describe('ADT feed over MLLP keeps the board true', () => {
       let m: Msg;
       if (r < 0.3) m = { ctl, event: 'A01', rid, bed: loc, text: [head('A01'), `EVN|A01|20261130`, pid, pv1].join('\r') };
       else if (r < 0.45) m = { ctl, event: 'A02', rid, bed: loc, text: [head('A02'), `EVN|A02|20261130`, pid, pv1].join('\r') };
-      else if (r < 0.5) m = { ctl, event: 'A03', rid, text: [head('A03'), `EVN|A03|20261130`, pid, pv1].join('\r') };
+      else if (r < 0.5) m = { ctl, event: 'A03', rid, bed: loc, text: [head('A03'), `EVN|A03|20261130`, pid, pv1].join('\r') };
       else if (r < 0.6) m = { ctl, event: 'A11', rid, bed: loc, text: [head('A11'), `EVN|A11|20261130`, pid, pv1].join('\r') };
       else if (r < 0.66) m = { ctl, event: 'A13', rid, bed: loc, text: [head('A13'), `EVN|A13|20261130`, pid, pv1].join('\r') };
       else if (r < 0.86) {

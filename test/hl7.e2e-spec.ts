@@ -3,7 +3,7 @@ import { ok, residentId, smallDistrict } from './support/fixture';
 
 jest.setTimeout(120_000);
 
-/** HL7 v2 over HTTP: ADT^A03 (discharge) → StartTransfer; everything else an AE/AR ACK and no change. */
+/** HL7 v2 over HTTP: ADT^A03 (discharge) → StartTransfer when a referral waits; a refusal is an AE/AR ACK and no change. */
 describe('HL7 v2 ADT^A03 trigger', () => {
   let e: Engine;
   let d: Awaited<ReturnType<typeof smallDistrict>>;
@@ -62,7 +62,7 @@ describe('HL7 v2 ADT^A03 trigger', () => {
   const snapshot = async () =>
     (
       await e.ds
-        .query(`SELECT (SELECT count(*) FROM audit_log)::int AS audit, (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM command_log)::int AS commands,
+        .query(`SELECT (SELECT count(*) FROM audit_log)::int AS audit, (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM command_log WHERE ok)::int AS commands,
          (SELECT string_agg(id || ':' || state || ':' || version, ',' ORDER BY id) FROM referrals) AS referrals,
          (SELECT string_agg(id || ':' || status || ':' || version, ',' ORDER BY id) FROM beds) AS beds,
          (SELECT string_agg(id || ':' || state, ',' ORDER BY id) FROM reservations) AS reservations`)

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Actor, BED_STATUSES, BedStatus, CommandName, DomainError, ErrorCode } from '@bedlink/domain';
+import { Actor, BED_STATUSES, BedStatus, CommandName, DomainError, ErrorCode, StayEndReason } from '@bedlink/domain';
 import { CommandGateway, CommandOutcome } from '@bedlink/messaging';
 import { AdtReads, CommandLogReads, PII_CIPHER, PiiCipher, ReferralReads } from '@bedlink/persistence';
 import { CommandRunner } from '../http/command-runner';
@@ -10,7 +10,7 @@ import { AckCode, buildAck, Er7Error, Er7Message, field, header, MessageHeader, 
 export const ADT_EVENTS = {
   A01: 'admit: ConfirmAdmission when a referral arrives in that bed, otherwise AdmitPatient (direct admission)',
   A02: 'transfer within the institution: TransferPatient',
-  A03: 'discharge: StartTransfer when an accepted referral waits',
+  A03: 'discharge: StartTransfer when an accepted referral waits, otherwise EndStay (reason from PV1-36, table 0112)',
   A08: 'update: TransferPatient when PV1-3 names another bed; nothing otherwise',
   A11: 'cancel admit: CancelAdmission',
   A13: 'cancel discharge: CancelDischarge',
@@ -35,6 +35,7 @@ class Refusal extends Error {
 /** Table 0357 code for a command's refusal: an unknown key where the record is unknown, else an application error. */
 const HL7_CODE_OF: Partial<Record<ErrorCode, string>> = {
   PATIENT_NOT_FOUND: '204',
+  STAY_NOT_FOUND: '204',
   BED_NOT_FOUND: '204',
   NOT_FOUND: '204',
   IDEMPOTENCY_KEY_REUSED: '205',
@@ -104,11 +105,16 @@ export class AdtService {
       if (done && (await this.commandLog.correlationOf(commandId)) !== digest)
         throw new Refusal('AE', '205', `IDEMPOTENCY_KEY_REUSED: control id ${h.controlId} was already used for another message`);
       if (done?.ok) return ack('AA', describe(done.result));
-      if (done && !done.ok) return ack('AE', `${done.error.code}: ${done.error.message}`, HL7_CODE_OF[done.error.code as ErrorCode] ?? '207');
+      if (done && !done.ok) {
+        const err = masked(event, new DomainError(done.error.code as ErrorCode, done.error.message));
+        return ack('AE', `${err.code}: ${err.message}`, HL7_CODE_OF[err.code] ?? '207');
+      }
 
       const plan = await this.plan(event, msg, src.actor, institutionId);
       if ('nothing' in plan) return ack('AA', plan.nothing);
-      const r = await this.commands.executeAs(plan.type, plan.payload, src.actor, { idempotencyKey: key, correlationId: digest });
+      const r = await this.commands.executeAs(plan.type, plan.payload, src.actor, { idempotencyKey: key, correlationId: digest }).catch((e: unknown) => {
+        throw masked(event, e);
+      });
       return ack('AA', describe(r));
     } catch (e) {
       if (e instanceof Refusal) return ack(e.code, e.text, e.hl7Code);
@@ -210,7 +216,12 @@ export class AdtService {
           residentId ? [this.cipher.blindIndex(residentId)] : [],
         );
         if (referralId) return { type: 'StartTransfer', payload: { referralId } };
-        throw new Refusal('AE', '204', 'no ACCEPTED referral from your institution for the patient in PID-3');
+        // No referral waits: the stay ends here (EndStay), in the bed PV1-3 names, or wherever the
+        // patient's stay at this institution is (a home-programme slot has no bed).
+        const id = patientId ?? (residentId ? await this.adt.patientByResidentHash(this.cipher.blindIndex(residentId)) : undefined);
+        if (!id) throw new Refusal('AE', '204', 'PATIENT_NOT_FOUND: no patient with this identifier is known');
+        const bedId = value(msg, pv1, 3) ? await this.bedAt(msg, pv1, 3, institutionId) : undefined;
+        return { type: 'EndStay', payload: { patientId: id, reason: stayEndOf(value(msg, pv1, 36)), ...(bedId ? { bedId } : {}), note: 'HL7 ADT^A03' } };
       }
     }
   }
@@ -231,6 +242,26 @@ export class AdtService {
     if (beds.length > 1) throw new Refusal('AE', '205', `ambiguous bed: ${beds.length} beds of your institution are at ${where}`);
     return beds[0].id;
   }
+}
+
+/** A discharge refused because the patient's stay is at another institution: that is not the sender's to know. */
+function masked<E>(event: AdtEvent, e: E): E | DomainError {
+  return event === 'A03' && e instanceof DomainError && e.code === 'FORBIDDEN'
+    ? new DomainError('STAY_NOT_FOUND', 'the patient has no stay at your institution')
+    : e;
+}
+
+/**
+ * HL7 table 0112 (discharge disposition, PV1-36) → the reason a stay ends: 20 and 40-42 expired; 07
+ * left against medical advice; a discharge or transfer to another facility (02-06, 43, 50, 51, 61-66)
+ * leaves the network; anything else, or nothing, is a discharge home.
+ */
+export function stayEndOf(disposition: string | undefined): StayEndReason {
+  const d = (disposition ?? '').padStart(2, '0');
+  if (['20', '40', '41', '42'].includes(d)) return 'DECEASED';
+  if (d === '07') return 'LEFT_AGAINST_ADVICE';
+  if (['02', '03', '04', '05', '06', '43', '50', '51', '61', '62', '63', '64', '65', '66'].includes(d)) return 'TRANSFERRED_OUT_OF_NETWORK';
+  return 'DISCHARGED_HOME';
 }
 
 /** The message's identity for retransmissions: every segment, without MSH-7 (a resend may restamp it) and MSH-8 (the credential). */

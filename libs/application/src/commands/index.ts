@@ -78,3 +78,5 @@ export * from './cancel-discharge/cancel-discharge.handler';
 export * from './import-beds/import-beds.command';
 export * from './import-beds/import-beds.handler';
 export * from './shared/patients';
+export * from './end-stay/end-stay.command';
+export * from './end-stay/end-stay.handler';

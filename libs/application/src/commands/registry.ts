@@ -77,6 +77,8 @@ import { CancelDischargeCommand } from './cancel-discharge/cancel-discharge.comm
 import { CancelDischargeHandler } from './cancel-discharge/cancel-discharge.handler';
 import { ImportBedsCommand } from './import-beds/import-beds.command';
 import { ImportBedsHandler } from './import-beds/import-beds.handler';
+import { EndStayCommand } from './end-stay/end-stay.command';
+import { EndStayHandler } from './end-stay/end-stay.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -130,4 +132,5 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   CancelAdmission: { command: CancelAdmissionCommand, handler: CancelAdmissionHandler },
   CancelDischarge: { command: CancelDischargeCommand, handler: CancelDischargeHandler },
   ImportBeds: { command: ImportBedsCommand, handler: ImportBedsHandler },
+  EndStay: { command: EndStayCommand, handler: EndStayHandler },
 };

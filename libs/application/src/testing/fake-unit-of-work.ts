@@ -69,7 +69,7 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
       .map((b) => ({ id: b.id, ward: b.props.ward, label: b.props.label }));
   findReturnHoldBed = async (patientId: string) => this.list(Bed).find((b) => b.props.returnHold?.patientId === patientId)?.id ?? null;
   findFreeBeds = async () => [];
-  findActiveEnrolment = async () => null;
+  findActiveEnrolment = async (patientId: string) => this.list(Programme).find((p) => p.activeEnrolments.some((e) => e.patientId === patientId))?.id ?? null;
   findAgreements = async (): Promise<AgreementProps[]> => [];
   findPatientByResidentId = async (residentId: string) => this.list(Patient).find((p) => p.props.residentId === residentId)?.id ?? null;
   patientInvolvement = async (patientId: string) => {

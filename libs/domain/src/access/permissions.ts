@@ -50,6 +50,7 @@ export const COMMAND_NAMES = [
   'CancelAdmission',
   'CancelDischarge',
   'ImportBeds',
+  'EndStay',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -157,6 +158,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   CancelAdmission: { roles: BED_MANAGERS, scope: 'OWN', description: 'cancel an admission to its own bed entered in error (HL7 ADT^A11)' },
   CancelDischarge: { roles: BED_MANAGERS, scope: 'OWN', description: 'cancel a discharge from its own bed entered in error (HL7 ADT^A13)' },
   ImportBeds: { roles: BED_MANAGERS, scope: 'OWN', description: 'import its beds and home-programme capacities in one transaction (CSV, FHIR Bundle)' },
+  EndStay: {
+    roles: BED_MANAGERS,
+    scope: 'OWN',
+    description: 'end a stay in its own bed or home programme without a referral (discharged home, deceased, ...)',
+  },
   ManageApiKeys: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the API keys of the district (never the keys themselves)' },
 };
 

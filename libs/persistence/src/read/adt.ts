@@ -21,12 +21,20 @@ export class AdtReads {
 
   /** The institution a sending facility names (its code or its id), if it is one of ours. */
   async institutionNamed(facility: string): Promise<{ id: string; code: string } | undefined> {
-    const rows = await this.ds.query(`SELECT id, code FROM institutions WHERE code = $1 OR ($2::boolean AND id::text = lower($1))`, [facility, UUID.test(facility)]);
+    const rows = await this.ds.query(`SELECT id, code FROM institutions WHERE code = $1 OR ($2::boolean AND id::text = lower($1))`, [
+      facility,
+      UUID.test(facility),
+    ]);
     return rows[0];
   }
 
   async institutionCode(id: string): Promise<string | undefined> {
     return (await this.ds.query(`SELECT code FROM institutions WHERE id = $1`, [id]))[0]?.code;
+  }
+
+  /** The patient with this resident ID (blind index); the command that follows decides whether the caller may act on them. */
+  async patientByResidentHash(residentIdHash: string): Promise<string | undefined> {
+    return (await this.ds.query(`SELECT id FROM patients WHERE resident_id_hash = $1`, [residentIdHash]))[0]?.id;
   }
 
   /**
