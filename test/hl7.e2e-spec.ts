@@ -3,7 +3,7 @@ import { ok, residentId, smallDistrict } from './support/fixture';
 
 jest.setTimeout(120_000);
 
-/** HL7 v2 over HTTP: ADT^A03 (discharge) → StartTransfer; everything else an AE/AR ACK and no change. */
+/** HL7 v2 over HTTP: ADT^A03 (discharge) → StartTransfer when a referral waits; a refusal is an AE/AR ACK and no change. */
 describe('HL7 v2 ADT^A03 trigger', () => {
   let e: Engine;
   let d: Awaited<ReturnType<typeof smallDistrict>>;
@@ -62,7 +62,7 @@ describe('HL7 v2 ADT^A03 trigger', () => {
   const snapshot = async () =>
     (
       await e.ds
-        .query(`SELECT (SELECT count(*) FROM audit_log)::int AS audit, (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM command_log)::int AS commands,
+        .query(`SELECT (SELECT count(*) FROM audit_log)::int AS audit, (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM command_log WHERE ok)::int AS commands,
          (SELECT string_agg(id || ':' || state || ':' || version, ',' ORDER BY id) FROM referrals) AS referrals,
          (SELECT string_agg(id || ':' || status || ':' || version, ',' ORDER BY id) FROM beds) AS beds,
          (SELECT string_agg(id || ':' || state, ',' ORDER BY id) FROM reservations) AS reservations`)
@@ -81,8 +81,12 @@ describe('HL7 v2 ADT^A03 trigger', () => {
     expect(view.state).toBe('IN_TRANSFER');
     expect(view.history.at(-1)).toMatchObject({ event: 'TransferStarted', role: 'DISCHARGE_PLANNER', institution: d.hospital });
 
-    const again = await send(a03('MSG-0001', r.rid));
+    const again = await send(a03('MSG-0001', `${r.rid}^^^CN-RID^NNCHN~H-99812^^^HIS^MR`));
     expect(again.msa!.slice(0, 3)).toEqual(['MSA', 'AA', 'MSG-0001']);
+    // the same control id for another message is not a retransmission: refused, nothing done
+    const reused = await send(a03('MSG-0001', r.rid));
+    expect(reused.msa!.slice(0, 3)).toEqual(['MSA', 'AE', 'MSG-0001']);
+    expect(reused.err![3]).toMatch(/^205\^/);
     const [{ n }] = await e.ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE aggregate_id = $1 AND event_type = 'TransferStarted'`, [r.id]);
     expect(n).toBe(1);
   });
@@ -102,7 +106,7 @@ describe('HL7 v2 ADT^A03 trigger', () => {
       ['not HL7 at all', send('hello, this is not HL7'), 'AR', undefined, '100'],
       ['MSH without control id', send(a03('', r.rid)), 'AR', undefined, '101'],
       ['another message type', send(a03('MSG-1003', r.rid, { type: 'ORU^R01' })), 'AR', 'MSG-1003', '200'],
-      ['another ADT event', send(a03('MSG-1004', r.rid, { type: 'ADT^A01' })), 'AR', 'MSG-1004', '201'],
+      ['another ADT event', send(a03('MSG-1004', r.rid, { type: 'ADT^A04' })), 'AR', 'MSG-1004', '201'],
       ['no PID', send(`MSH|^~\\&|HIS|H1|BEDLINK|D1|20261123||ADT^A03|MSG-1005|P|2.5.1\rEVN|A03|20261123`), 'AR', 'MSG-1005', '100'],
       ['empty PID-3', send(a03('MSG-1006', '')), 'AR', 'MSG-1006', '101'],
       ['unknown patient', send(a03('MSG-1007', residentId(9999))), 'AE', 'MSG-1007', '204'],

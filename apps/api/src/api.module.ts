@@ -151,7 +151,7 @@ export class ApiModule {
         CommandRunner,
         LiveHub,
       ],
-      exports: [CommandRunner, PatientRecords, ...READ_EXPORTS],
+      exports: [CommandRunner, PatientRecords, AUTH_FAILURES, ...READ_EXPORTS],
     };
   }
 }

@@ -42,6 +42,8 @@ export interface Tx {
   /** Beds are locked in id order by the caller to avoid deadlocks. */
   findPatientLiveReferral(patientId: string): Promise<string | null>;
   findOccupiedBed(patientId: string): Promise<string | null>;
+  /** Every bed of an institution by ward and label (not locked: lock the institution to serialise imports). */
+  bedLocations(institutionId: string): Promise<Array<{ id: string; ward: string; label: string }>>;
   /** The stored policy of a district, locked for change; null when the district has none yet. */
   getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null>;
   /** The community centre of the patient's family-doctor contract (not locked: told, not changed). */

@@ -47,6 +47,31 @@ export class EnvConfig {
   HOST = '127.0.0.1';
 
   /**
+   * HL7 v2 over MLLP (TCP), beside POST /hl7/v2: the port the API listens on for ADT messages, bound
+   * to HOST like the HTTP port. Unset: no listener (off by default; hospitals' interface engines
+   * usually send on 2575). 0 picks a free port (tests).
+   */
+  @Transform(int)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  HL7_MLLP_PORT?: number;
+
+  /** The largest MLLP frame accepted; a sender that goes past it gets an AR and is disconnected. */
+  @Transform(int)
+  @IsInt()
+  @Min(1024)
+  @Max(16 * 1024 * 1024)
+  HL7_MLLP_MAX_BYTES = 1024 * 1024;
+
+  /** An MLLP connection silent this long, or stuck in the middle of a frame, is closed. */
+  @Transform(int)
+  @IsInt()
+  @Min(100)
+  HL7_MLLP_IDLE_MS = 60_000;
+
+  /**
    * The API's public base URL (scheme, host, port, optional path), used for every absolute link it
    * hands out (FHIR Bundle links, fullUrl, Location). Never taken from the request's Host header,
    * which the client controls. Default: http://127.0.0.1:PORT.
@@ -300,6 +325,7 @@ const OPTIONAL = [
   'AUTH_FAILURE_LIMIT',
   'METRICS_TOKEN',
   'CONSOLE_DIR',
+  'HL7_MLLP_PORT',
 ];
 
 /** The secrets still at their development default (printed at start outside production, refused in it). */

@@ -36,8 +36,9 @@ export function bedBoardDelta(type: string, p: Record<string, any>): Delta | nul
     case 'BedRegistered':
       return { ...base, total: 1, moves: { [BUCKET_OF_STATUS.U]: 1 } };
     case 'BedStatusChanged': {
-      // An admission takes a held bed: it leaves "reserved", not "free".
-      const from: Bucket = p.from === 'U' && p.command === 'Admit' ? 'reserved' : BUCKET_OF_STATUS[p.from];
+      // A referral's admission takes a held bed: it leaves "reserved", not "free". An admission the
+      // institution records itself (HL7 ADT, no referral) takes a free bed.
+      const from: Bucket = p.from === 'U' && p.command === 'Admit' && p.referralId ? 'reserved' : BUCKET_OF_STATUS[p.from];
       return { ...base, moves: { [from]: -1, [BUCKET_OF_STATUS[p.to]]: 1 } as Delta['moves'] };
     }
     case 'BedReserved':

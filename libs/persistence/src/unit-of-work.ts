@@ -184,6 +184,10 @@ class PgTx implements Tx {
     return rows[0]?.id ?? null;
   }
 
+  async bedLocations(institutionId: string): Promise<Array<{ id: string; ward: string; label: string }>> {
+    return this.q(`SELECT id, ward, label FROM beds WHERE institution_id = $1 ORDER BY id`, [institutionId]);
+  }
+
   async findActiveEnrolment(patientId: string): Promise<string | null> {
     const rows = await this.q(`SELECT programme_id FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL ORDER BY programme_id LIMIT 1`, [patientId]);
     return rows[0]?.programme_id ?? null;

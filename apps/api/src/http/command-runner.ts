@@ -71,11 +71,21 @@ export class CommandRunner {
   ): Promise<Record<string, unknown>> {
     // validated like everywhere else (a raw header would reach the logs, the audit and webhooks)
     const correlationId = (req as Request & { correlationId?: string }).correlationId ?? correlationIdOf(req);
+    return this.executeAs(type, payload, actor, { ...opts, correlationId });
+  }
+
+  /** `execute` for a transport without an HTTP request (HL7 v2 over MLLP): the caller brings the correlation id. */
+  async executeAs(
+    type: CommandName,
+    payload: object,
+    actor: Actor,
+    opts: { idempotencyKey?: string; urgency?: Urgency; correlationId: string },
+  ): Promise<Record<string, unknown>> {
     const r = await this.gateway.dispatch(type, payload as Record<string, unknown>, actor, {
       idempotencyKey: opts.idempotencyKey,
       wait: true,
       urgency: opts.urgency,
-      correlationId,
+      correlationId: opts.correlationId,
     });
     if (r.status === 'accepted')
       throw new DomainError('COMMAND_FAILED', `${type} is still running (command ${r.commandId}); read the resource again shortly`, { commandId: r.commandId });

@@ -67,6 +67,16 @@ import { CreateWebhookCommand } from './create-webhook/create-webhook.command';
 import { CreateWebhookHandler } from './create-webhook/create-webhook.handler';
 import { DeleteWebhookCommand } from './delete-webhook/delete-webhook.command';
 import { DeleteWebhookHandler } from './delete-webhook/delete-webhook.handler';
+import { AdmitPatientCommand } from './admit-patient/admit-patient.command';
+import { AdmitPatientHandler } from './admit-patient/admit-patient.handler';
+import { TransferPatientCommand } from './transfer-patient/transfer-patient.command';
+import { TransferPatientHandler } from './transfer-patient/transfer-patient.handler';
+import { CancelAdmissionCommand } from './cancel-admission/cancel-admission.command';
+import { CancelAdmissionHandler } from './cancel-admission/cancel-admission.handler';
+import { CancelDischargeCommand } from './cancel-discharge/cancel-discharge.command';
+import { CancelDischargeHandler } from './cancel-discharge/cancel-discharge.handler';
+import { ImportBedsCommand } from './import-beds/import-beds.command';
+import { ImportBedsHandler } from './import-beds/import-beds.handler';
 import { EndStayCommand } from './end-stay/end-stay.command';
 import { EndStayHandler } from './end-stay/end-stay.handler';
 
@@ -117,5 +127,10 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   RevokeApiKey: { command: RevokeApiKeyCommand, handler: RevokeApiKeyHandler },
   CreateWebhook: { command: CreateWebhookCommand, handler: CreateWebhookHandler },
   DeleteWebhook: { command: DeleteWebhookCommand, handler: DeleteWebhookHandler },
+  AdmitPatient: { command: AdmitPatientCommand, handler: AdmitPatientHandler },
+  TransferPatient: { command: TransferPatientCommand, handler: TransferPatientHandler },
+  CancelAdmission: { command: CancelAdmissionCommand, handler: CancelAdmissionHandler },
+  CancelDischarge: { command: CancelDischargeCommand, handler: CancelDischargeHandler },
+  ImportBeds: { command: ImportBedsCommand, handler: ImportBedsHandler },
   EndStay: { command: EndStayCommand, handler: EndStayHandler },
 };

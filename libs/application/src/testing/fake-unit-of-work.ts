@@ -65,6 +65,10 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   findOccupiedBed = async (patientId: string) => this.list(Bed).find((b) => b.props.occupantPatientId === patientId)?.id ?? null;
   familyDoctorOf = async (patientId: string) => (this.all.get(patientId) as Patient | undefined)?.props.familyDoctorInstitutionId ?? null;
   findTransferOriginBed = async (referralId: string) => (await this.getReferral(referralId)).props.originBedId;
+  bedLocations = async (institutionId: string) =>
+    this.list(Bed)
+      .filter((b) => b.props.institutionId === institutionId)
+      .map((b) => ({ id: b.id, ward: b.props.ward, label: b.props.label }));
   findReturnHoldBed = async (patientId: string) => this.list(Bed).find((b) => b.props.returnHold?.patientId === patientId)?.id ?? null;
   findFreeBeds = async () => [];
   findActiveEnrolments = async (patientId: string) =>

@@ -45,6 +45,11 @@ export const COMMAND_NAMES = [
   'RevokeApiKey',
   'CreateWebhook',
   'DeleteWebhook',
+  'AdmitPatient',
+  'TransferPatient',
+  'CancelAdmission',
+  'CancelDischarge',
+  'ImportBeds',
   'EndStay',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -155,6 +160,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   RevokeApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'revoke an API key of its district' },
   CreateWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'register a webhook endpoint of its own institution' },
   DeleteWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'delete a webhook endpoint of its own institution' },
+  AdmitPatient: { roles: BED_MANAGERS, scope: 'OWN', description: 'record an admission to its own bed (HL7 ADT^A01, also direct admissions)' },
+  TransferPatient: { roles: BED_MANAGERS, scope: 'OWN', description: 'move its patient to another of its own beds (HL7 ADT^A02/A08)' },
+  CancelAdmission: { roles: BED_MANAGERS, scope: 'OWN', description: 'cancel an admission to its own bed entered in error (HL7 ADT^A11)' },
+  CancelDischarge: { roles: BED_MANAGERS, scope: 'OWN', description: 'cancel a discharge from its own bed entered in error (HL7 ADT^A13)' },
+  ImportBeds: { roles: BED_MANAGERS, scope: 'OWN', description: 'import its beds and home-programme capacities in one transaction (CSV, FHIR Bundle)' },
   EndStay: {
     roles: BED_MANAGERS,
     scope: 'OWN',

@@ -99,7 +99,8 @@ export class Bed extends AggregateRoot {
     }
   }
 
-  admit(patientId: string, referralId: string, at: Date): void {
+  /** `referralId` null: an admission recorded by the institution (HL7 ADT^A01), not through a referral. */
+  admit(patientId: string, referralId: string | null, at: Date): void {
     if (this.p.returnHold?.patientId === patientId) this.endReturnHold(at, 'released', 'the resident returned');
     this.apply('Admit', at, { patientId, referralId });
     this.p.occupantPatientId = patientId;
@@ -110,6 +111,23 @@ export class Bed extends AggregateRoot {
     const patientId = this.p.occupantPatientId;
     this.apply('Discharge', at, { patientId, referralId });
     this.p.occupantPatientId = null;
+  }
+
+  /** ADT^A11: the admission was entered in error; the bed is free again. */
+  cancelAdmission(patientId: string, at: Date, reason?: string): void {
+    if (this.p.occupantPatientId !== patientId)
+      throw new DomainError('PATIENT_NOT_IN_BED', `bed ${this.p.label} is not occupied by this patient`, { bedId: this.p.id });
+    this.apply('CancelAdmit', at, { patientId, referralId: null }, reason);
+    this.p.occupantPatientId = null;
+  }
+
+  /** ADT^A13: the discharge was entered in error; the bed, still in housekeeping, takes the patient back. */
+  cancelDischarge(patientId: string, at: Date, reason?: string): void {
+    if (this.p.liveReservationId || (this.p.returnHold && this.p.returnHold.patientId !== patientId)) {
+      throw new DomainError('BED_ALREADY_RESERVED', `bed ${this.p.label} is held for another patient`, { bedId: this.p.id });
+    }
+    this.apply('CancelDischarge', at, { patientId, referralId: null }, reason);
+    this.p.occupantPatientId = patientId;
   }
 
   /**

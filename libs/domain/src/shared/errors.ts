@@ -40,6 +40,8 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
   'ALREADY_EXISTS',
+  'PATIENT_NOT_IN_BED',
+  'PATIENT_ALREADY_IN_BED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -10,4 +10,9 @@ export class CommandLogReads {
   outcome(commandId: string): Promise<any> {
     return findCommandOutcome(this.ds, commandId);
   }
+
+  /** The correlation id a finished command ran under (HL7 v2: the digest of the message, to tell a retransmission from a reused control id). */
+  async correlationOf(commandId: string): Promise<string | undefined> {
+    return (await this.ds.query(`SELECT correlation_id FROM command_log WHERE id = $1`, [commandId]))[0]?.correlation_id;
+  }
 }

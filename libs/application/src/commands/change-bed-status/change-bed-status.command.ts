@@ -1,9 +1,11 @@
-import { BedCommand } from '@bedlink/domain';
+import { BedCommand, BedStatus } from '@bedlink/domain';
 import { BedlinkCommand } from '../../command';
 
 export interface ChangeBedStatusPayload {
   bedId: string;
-  command: BedCommand;
+  /** The manual command; or `toStatus`, the 0116 status to reach (HL7 ADT^A20), and the command is found under the lock. */
+  command?: BedCommand;
+  toStatus?: BedStatus;
   reason?: string;
 }
 

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { assertAssessment, authorize, DomainError, Patient } from '@bedlink/domain';
+import { authorize, DomainError } from '@bedlink/domain';
 import { UNIT_OF_WORK, UnitOfWork } from '../../ports';
+import { registerOrRelate } from '../shared/patients';
 import { RegisterPatientCommand } from './register-patient.command';
 
 @CommandHandler(RegisterPatientCommand)
@@ -18,45 +18,9 @@ export class RegisterPatientHandler implements ICommandHandler<RegisterPatientCo
         if (fd.props.type !== 'COMMUNITY_HEALTH_CENTRE')
           throw new DomainError('VALIDATION_FAILED', 'a family-doctor contract is with a community health centre');
       }
-      const residentId = p.residentId.toUpperCase();
-      // Master patient index: a resident ID the network already knows gets a care relationship for
-      // the caller, and the same answer as a fresh registration. A 409 here would tell a stranger
-      // that the person is in care somewhere; refusing would let whoever registered first lock the
-      // patient's other institutions out. The caller earns only what it supplied itself.
-      const knownId = await tx.findPatientByResidentId(residentId);
-      if (knownId) {
-        const known = await tx.getPatient(knownId);
-        if (p.assessment) assertAssessment(p.assessment);
-        if (!(await tx.careRelationshipsOf(known.id, inst)).kinds.includes('REGISTERED')) {
-          known.addCareRelationship(
-            {
-              institutionId: inst,
-              kind: 'REGISTERED',
-              sharedRecord: false,
-              supplied: { name: p.name, phone: p.phone ?? null, assessment: p.assessment ?? null, hardship: p.hardship ?? false },
-            },
-            ctx.now,
-          );
-        }
-        return { patientId: known.id };
-      }
-      const patient = Patient.register(
-        {
-          id: p.id ?? randomUUID(),
-          residentId,
-          name: p.name,
-          phone: p.phone ?? null,
-          sex: p.sex,
-          birthDate: p.birthDate,
-          registeredBy: inst,
-          assessment: p.assessment ?? null,
-          hardship: p.hardship ?? false,
-          familyDoctorInstitutionId: p.familyDoctorInstitutionId ?? null,
-        },
-        ctx.now,
-      );
-      tx.add(patient);
-      return { patientId: patient.id };
+      // A 409 for a known resident ID would tell a stranger that the person is in care somewhere;
+      // refusing would let whoever registered first lock the patient's other institutions out.
+      return { patientId: await registerOrRelate(tx, inst, p, ctx.now) };
     });
   }
 }
