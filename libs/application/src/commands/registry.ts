@@ -67,6 +67,18 @@ import { CreateWebhookCommand } from './create-webhook/create-webhook.command';
 import { CreateWebhookHandler } from './create-webhook/create-webhook.handler';
 import { DeleteWebhookCommand } from './delete-webhook/delete-webhook.command';
 import { DeleteWebhookHandler } from './delete-webhook/delete-webhook.handler';
+import { RecordPreferencesCommand } from './record-preferences/record-preferences.command';
+import { RecordPreferencesHandler } from './record-preferences/record-preferences.handler';
+import { RecordFamilyRefusalCommand } from './record-family-refusal/record-family-refusal.command';
+import { RecordFamilyRefusalHandler } from './record-family-refusal/record-family-refusal.handler';
+import { ArrangeTransportCommand } from './arrange-transport/arrange-transport.command';
+import { ArrangeTransportHandler } from './arrange-transport/arrange-transport.handler';
+import { FlagTransportNoShowCommand } from './flag-transport-no-show/flag-transport-no-show.command';
+import { FlagTransportNoShowHandler } from './flag-transport-no-show/flag-transport-no-show.handler';
+import { WaitlistReferralCommand } from './waitlist-referral/waitlist-referral.command';
+import { WaitlistReferralHandler } from './waitlist-referral/waitlist-referral.handler';
+import { OfferFromWaitingListCommand } from './offer-from-waiting-list/offer-from-waiting-list.command';
+import { OfferFromWaitingListHandler } from './offer-from-waiting-list/offer-from-waiting-list.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -115,4 +127,10 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   RevokeApiKey: { command: RevokeApiKeyCommand, handler: RevokeApiKeyHandler },
   CreateWebhook: { command: CreateWebhookCommand, handler: CreateWebhookHandler },
   DeleteWebhook: { command: DeleteWebhookCommand, handler: DeleteWebhookHandler },
+  RecordPreferences: { command: RecordPreferencesCommand, handler: RecordPreferencesHandler },
+  RecordFamilyRefusal: { command: RecordFamilyRefusalCommand, handler: RecordFamilyRefusalHandler },
+  ArrangeTransport: { command: ArrangeTransportCommand, handler: ArrangeTransportHandler },
+  FlagTransportNoShow: { command: FlagTransportNoShowCommand, handler: FlagTransportNoShowHandler },
+  WaitlistReferral: { command: WaitlistReferralCommand, handler: WaitlistReferralHandler },
+  OfferFromWaitingList: { command: OfferFromWaitingListCommand, handler: OfferFromWaitingListHandler },
 };
