@@ -4,6 +4,7 @@ import { ApiKeyStore } from '../api-keys';
 import { PiiCipher } from '../pii-cipher';
 import { PII_CIPHER } from '../unit-of-work';
 import { WebhookSubscriptions } from '../webhook-subscriptions';
+import { AroundReads } from './around';
 import { AuditReads } from './audit';
 import { BedBoardReads } from './bed-board';
 import { CandidateReads } from './candidates';
@@ -16,6 +17,7 @@ import { ProgrammeReads } from './programmes';
 import { ReferralReads } from './referrals';
 import { RegistryReads } from './registry';
 
+export * from './around';
 export * from './audit';
 export * from './bed-board';
 export * from './candidates';
@@ -45,6 +47,7 @@ const READ_CLASSES = [
   FhirReads,
   MetricsReads,
   CommandLogReads,
+  AroundReads,
 ];
 
 export const READ_PROVIDERS: Provider[] = [
