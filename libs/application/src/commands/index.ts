@@ -67,6 +67,8 @@ export * from './shared/timing';
 export * from './shared/routes';
 export * from './shared/targets';
 export * from './registry';
+export * from './end-stay/end-stay.command';
+export * from './end-stay/end-stay.handler';
 export * from './record-preferences/record-preferences.command';
 export * from './record-preferences/record-preferences.handler';
 export * from './record-family-refusal/record-family-refusal.command';

@@ -67,6 +67,8 @@ import { CreateWebhookCommand } from './create-webhook/create-webhook.command';
 import { CreateWebhookHandler } from './create-webhook/create-webhook.handler';
 import { DeleteWebhookCommand } from './delete-webhook/delete-webhook.command';
 import { DeleteWebhookHandler } from './delete-webhook/delete-webhook.handler';
+import { EndStayCommand } from './end-stay/end-stay.command';
+import { EndStayHandler } from './end-stay/end-stay.handler';
 import { RecordPreferencesCommand } from './record-preferences/record-preferences.command';
 import { RecordPreferencesHandler } from './record-preferences/record-preferences.handler';
 import { RecordFamilyRefusalCommand } from './record-family-refusal/record-family-refusal.command';
@@ -127,6 +129,7 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   RevokeApiKey: { command: RevokeApiKeyCommand, handler: RevokeApiKeyHandler },
   CreateWebhook: { command: CreateWebhookCommand, handler: CreateWebhookHandler },
   DeleteWebhook: { command: DeleteWebhookCommand, handler: DeleteWebhookHandler },
+  EndStay: { command: EndStayCommand, handler: EndStayHandler },
   RecordPreferences: { command: RecordPreferencesCommand, handler: RecordPreferencesHandler },
   RecordFamilyRefusal: { command: RecordFamilyRefusalCommand, handler: RecordFamilyRefusalHandler },
   ArrangeTransport: { command: ArrangeTransportCommand, handler: ArrangeTransportHandler },

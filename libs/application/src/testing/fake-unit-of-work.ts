@@ -65,7 +65,7 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   findOccupiedBed = async (patientId: string) => this.list(Bed).find((b) => b.props.occupantPatientId === patientId)?.id ?? null;
   findReturnHoldBed = async (patientId: string) => this.list(Bed).find((b) => b.props.returnHold?.patientId === patientId)?.id ?? null;
   findFreeBeds = async () => [];
-  findActiveEnrolment = async () => null;
+  findActiveEnrolment = async (patientId: string) => this.list(Programme).find((p) => p.activeEnrolments.some((e) => e.patientId === patientId))?.id ?? null;
   findAgreements = async (): Promise<AgreementProps[]> => [];
   takeWaitingList = async (institutionId: string, bedId: string) => {
     const entries = this.list(Referral)

@@ -45,6 +45,7 @@ export const COMMAND_NAMES = [
   'RevokeApiKey',
   'CreateWebhook',
   'DeleteWebhook',
+  'EndStay',
   'RecordPreferences',
   'RecordFamilyRefusal',
   'ArrangeTransport',
@@ -155,6 +156,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   RevokeApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'revoke an API key of its district' },
   CreateWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'register a webhook endpoint of its own institution' },
   DeleteWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'delete a webhook endpoint of its own institution' },
+  EndStay: {
+    roles: BED_MANAGERS,
+    scope: 'OWN',
+    description: 'end a stay in its own bed or home programme without a referral (discharged home, deceased, ...)',
+  },
   RecordPreferences: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: "record the patient's and family's choice on its referral" },
   RecordFamilyRefusal: {
     roles: INSTITUTION_ROLES,
