@@ -61,9 +61,11 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Math.round(N
 export async function institutionKpis(ds: DataSource, f: KpiFilter): Promise<InstitutionKpis[]> {
   const params = [f.from ?? null, f.to ?? null, f.districtId ?? null, f.institutionId ?? null];
   const inst = `($3::text IS NULL OR i.district_id = $3) AND ($4::uuid IS NULL OR i.id = $4)`;
+  // every query takes the same four parameters; one that ignores the range still names $1 and $2 so their types are known
+  const rangeTyped = `($1::timestamptz IS NULL OR true) AND ($2::timestamptz IS NULL OR true)`;
   const inRange = (col: string) => `($1::timestamptz IS NULL OR ${col} >= $1) AND ($2::timestamptz IS NULL OR ${col} < $2)`;
   const [institutions, offers, reasons, admissions, waitingNow, waited] = await Promise.all([
-    ds.query(`SELECT i.id, i.code, i.name, i.district_id FROM institutions i WHERE ${inst} ORDER BY i.code`, params),
+    ds.query(`SELECT i.id, i.code, i.name, i.district_id FROM institutions i WHERE ${inst} AND ${rangeTyped} ORDER BY i.code`, params),
     ds.query(
       `WITH sub AS (SELECT aggregate_id, min(occurred_at) AS at FROM audit_log WHERE event_type = 'ReferralSubmitted' GROUP BY aggregate_id)
        SELECT o.target_institution_id AS id,
@@ -97,8 +99,7 @@ export async function institutionKpis(ds: DataSource, f: KpiFilter): Promise<Ins
     ),
     ds.query(
       `SELECT w.institution_id AS id, count(*) AS n FROM waiting_list_entries w JOIN institutions i ON i.id = w.institution_id
-        -- now, whatever the range: $1 and $2 are named only so every query takes the same parameters
-        WHERE ${inst} AND w.state IN ('WAITING', 'OFFERED') AND ($1::timestamptz IS NULL OR true) AND ($2::timestamptz IS NULL OR true)
+        WHERE ${inst} AND w.state IN ('WAITING', 'OFFERED') AND ${rangeTyped} -- now, whatever the range
         GROUP BY 1`,
       params,
     ),
