@@ -464,6 +464,15 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
           declinedByProvider: provider.length,
           declinedByPatient: patient.length,
           slaBreaches: mine.filter((o: any) => o.state === 'EXPIRED').length,
+          transportNoShows: (
+            await e.ds.query(
+              // the hold in force when the window passed names the receiver
+              `SELECT DISTINCT r.id FROM referrals r, reservations x, LATERAL (SELECT (r.transport->>'noShowAt')::timestamptz AS t) n
+                WHERE x.referral_id = r.id AND x.institution_id = $1 AND n.t >= $2 AND n.t < $3
+                  AND x.created_at <= n.t AND coalesce(x.ended_at, 'infinity') >= n.t`,
+              [row.institutionId, start, end],
+            )
+          ).length,
           declineReasons: reasons,
           avgFirstResponseSeconds: row.avgFirstResponseSeconds,
           avgTimeToAcceptanceSeconds: row.avgTimeToAcceptanceSeconds,
@@ -481,6 +490,8 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
       expect(sawPatientDecline).toBe(true);
       const cc1 = rep.institutions.find((r: any) => r.institutionId === d.cc1);
       expect(cc1.declineReasons.PATIENT_OR_FAMILY_DECLINED).toBeUndefined();
+      // the ambulance of story 4 that never came is counted against the receiving centre
+      expect(cc1.transportNoShows).toBeGreaterThanOrEqual(1);
       // the waiting lists of story 5 show
       expect(rep.institutions.some((r: any) => r.placedFromWaitingList > 0 && r.avgWaitSeconds !== null)).toBe(true);
 

@@ -43,6 +43,7 @@ export class MetricsService {
   private readonly instSeconds: Gauge<'district' | 'institution' | 'measure'>;
   private readonly instWaiting: Gauge<'district' | 'institution'>;
   private readonly instAdmissions: Counter<'district' | 'institution'>;
+  private readonly instNoShows: Counter<'district' | 'institution'>;
 
   constructor(
     private readonly reads: MetricsReads,
@@ -115,6 +116,12 @@ export class MetricsService {
     this.instAdmissions = new Counter({
       name: 'bedlink_institution_admissions_total',
       help: 'Patients admitted through a referral, by institution',
+      labelNames: ['district', 'institution'],
+      registers: r,
+    });
+    this.instNoShows = new Counter({
+      name: 'bedlink_institution_transport_no_shows_total',
+      help: 'Booked transports to the institution whose pickup window passed with the patient still at the origin (TRANSPORT_NO_SHOW)',
       labelNames: ['district', 'institution'],
       registers: r,
     });
@@ -206,7 +213,7 @@ export class MetricsService {
   private async readInstitutionKpis(): Promise<void> {
     try {
       const rows = (await this.reads.institutionKpis()).sort((a, b) => b.offers - a.offers || a.code.localeCompare(b.code));
-      for (const m of [this.instOffers, this.instDeclines, this.instSeconds, this.instWaiting, this.instAdmissions]) m.reset();
+      for (const m of [this.instOffers, this.instDeclines, this.instSeconds, this.instWaiting, this.instAdmissions, this.instNoShows]) m.reset();
       rows.forEach((k, i) => {
         const own = i < MAX_INSTITUTION_SERIES;
         const l = { district: k.districtId, institution: own ? k.code : 'other' };
@@ -219,6 +226,7 @@ export class MetricsService {
         for (const [reason, n] of Object.entries(k.declineReasons)) this.instDeclines.inc({ ...l, reason, declined_by: 'PROVIDER' }, n);
         if (k.declinedByPatient) this.instDeclines.inc({ ...l, reason: 'PATIENT_OR_FAMILY_DECLINED', declined_by: 'PATIENT' }, k.declinedByPatient);
         this.instAdmissions.inc(l, k.admissions);
+        this.instNoShows.inc(l, k.transportNoShows);
         this.instWaiting.inc(l, k.waitingNow);
         // means do not add up across institutions: "other" gets none
         if (!own) return;

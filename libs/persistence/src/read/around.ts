@@ -30,6 +30,8 @@ export interface InstitutionKpis {
   declinedByPatient: number;
   /** Offers that lapsed unanswered: the response SLA (the offer window) was breached. */
   slaBreaches: number;
+  /** Booked transports whose pickup window passed with the patient still at the origin (TRANSPORT_NO_SHOW), by receiving institution. */
+  transportNoShows: number;
   /** Provider declines by reason code; patient declines are counted apart (declinedByPatient). */
   declineReasons: Record<string, number>;
   avgFirstResponseSeconds: number | null;
@@ -64,7 +66,7 @@ export async function institutionKpis(ds: DataSource, f: KpiFilter): Promise<Ins
   // every query takes the same four parameters; one that ignores the range still names $1 and $2 so their types are known
   const rangeTyped = `($1::timestamptz IS NULL OR true) AND ($2::timestamptz IS NULL OR true)`;
   const inRange = (col: string) => `($1::timestamptz IS NULL OR ${col} >= $1) AND ($2::timestamptz IS NULL OR ${col} < $2)`;
-  const [institutions, offers, reasons, admissions, waitingNow, waited] = await Promise.all([
+  const [institutions, offers, reasons, admissions, waitingNow, waited, noShows] = await Promise.all([
     ds.query(`SELECT i.id, i.code, i.name, i.district_id FROM institutions i WHERE ${inst} AND ${rangeTyped} ORDER BY i.code`, params),
     ds.query(
       `WITH sub AS (SELECT aggregate_id, min(occurred_at) AS at FROM audit_log WHERE event_type = 'ReferralSubmitted' GROUP BY aggregate_id)
@@ -114,12 +116,22 @@ export async function institutionKpis(ds: DataSource, f: KpiFilter): Promise<Ins
         GROUP BY 1`,
       params,
     ),
+    ds.query(
+      `SELECT x.institution_id AS id, count(DISTINCT r.id) AS n
+         FROM referrals r JOIN reservations x ON x.referral_id = r.id AND x.state IN ('HELD', 'CONSUMED', 'RELEASED', 'EXPIRED')
+         JOIN institutions i ON i.id = x.institution_id
+        WHERE ${inst} AND r.transport->>'noShowAt' IS NOT NULL AND ${inRange("(r.transport->>'noShowAt')::timestamptz")}
+          AND x.created_at <= (r.transport->>'noShowAt')::timestamptz AND (x.ended_at IS NULL OR x.ended_at >= (r.transport->>'noShowAt')::timestamptz)
+        GROUP BY 1`,
+      params,
+    ),
   ]);
   const by = (rows: any[]) => new Map<string, any>(rows.map((r) => [r.id, r]));
   const o = by(offers);
   const a = by(admissions);
   const wn = by(waitingNow);
   const wr = by(waited);
+  const ns = by(noShows);
   const why = new Map<string, Record<string, number>>();
   for (const r of reasons) why.set(r.id, { ...why.get(r.id), [r.reason]: Number(r.n) });
   return institutions.map((i: any): InstitutionKpis => {
@@ -136,6 +148,7 @@ export async function institutionKpis(ds: DataSource, f: KpiFilter): Promise<Ins
       declinedByProvider: Number(of.declined_provider ?? 0),
       declinedByPatient: Number(of.declined_patient ?? 0),
       slaBreaches: Number(of.expired ?? 0),
+      transportNoShows: Number(ns.get(i.id)?.n ?? 0),
       declineReasons: why.get(i.id) ?? {},
       avgFirstResponseSeconds: num(of.first_response),
       avgTimeToAcceptanceSeconds: num(of.to_accept),
@@ -160,6 +173,7 @@ export const KPI_CSV_COLUMNS = [
   'declinedByProvider',
   'declinedByPatient',
   'slaBreaches',
+  'transportNoShows',
   'avgFirstResponseSeconds',
   'avgTimeToAcceptanceSeconds',
   'admissions',
