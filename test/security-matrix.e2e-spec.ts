@@ -286,6 +286,41 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
         return (c) => c.raw('DELETE', `/webhooks/${w.id}`);
       },
     },
+    RecordPreferences: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const id = await submitted();
+        return (c) => c.post(`/referrals/${id}/preferences`, { ranked: [], excluded: [], expressedBy: 'FAMILY' });
+      },
+    },
+    RecordFamilyRefusal: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const f = await offered();
+        return (c) => c.post(`/referrals/${f.id}/offers/${f.offerId}/family-refusal`, {});
+      },
+    },
+    ArrangeTransport: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const f = await accepted();
+        return (c) => c.post(`/referrals/${f.id}/transport`, { mode: 'AMBULANCE', pickupAt: new Date(Date.now() + 86_400_000).toISOString() });
+      },
+    },
+    WaitlistReferral: {
+      own: CC1,
+      prepare: async () => {
+        const f = await offered();
+        return (c) => c.post(`/referrals/${f.id}/offers/${f.offerId}/waitlist`);
+      },
+    },
+    OfferFromWaitingList: {
+      own: CC1,
+      prepare: async () => {
+        const b = await bed(d.cc1c, d.cc1);
+        return (c) => c.post(`/beds/${b}/offer-from-waiting-list`);
+      },
+    },
     UpdatePatientAssessment: {
       own: HOSPITAL,
       prepare: async () => {
@@ -311,6 +346,13 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
       },
     },
     LapseReturnHold: { own: CC1, prepare: async () => ({ bedId: await bed(d.cc1c, d.cc1) }) },
+    FlagTransportNoShow: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const f = await accepted();
+        return { referralId: f.id, windowEndsAt: new Date().toISOString() };
+      },
+    },
     WarnOfferDeadline: {
       own: CC1,
       prepare: async () => {

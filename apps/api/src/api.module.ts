@@ -29,6 +29,8 @@ import { HealthController } from './health/health.controller';
 import { Hl7Module } from './hl7/hl7.module';
 import { ReferralsController } from './referrals/referrals.controller';
 import { InboxController } from './referrals/inbox.controller';
+import { WaitingListsController } from './referrals/waiting-lists.controller';
+import { ReportsController } from './reports/reports.controller';
 import { PolicyController } from './registry/policy.controller';
 import { RegistryController } from './registry/registry.controller';
 import { ProgrammesController } from './registry/programmes.controller';
@@ -114,6 +116,8 @@ export class ApiModule {
       controllers: [
         ReferralsController,
         InboxController,
+        WaitingListsController,
+        ReportsController,
         ProgrammesController,
         RegistryController,
         PolicyController,

@@ -22,6 +22,18 @@ import { EventConsumer, eventWorker } from './consumers/event-consumer';
 
 type Due = DeadlineJob & { urgency: Urgency; fraction?: number };
 
+/** Whether a bed event frees a bed for the waiting list (its payload, as recorded by the domain). */
+export function freedBed(type: string, p: Record<string, any>): Freed | null {
+  if (!p.bedId || !p.districtId || !p.institutionId) return null;
+  const freed = { bedId: p.bedId, districtId: p.districtId, institutionId: p.institutionId };
+  if (type === 'BedStatusChanged') return p.to === 'U' || p.to === 'H' ? freed : null;
+  if (type === 'ReservationReleased' || type === 'ReservationExpired') return freed;
+  // a list offer that ended unaccepted gives its bed to the next on the list
+  if (type === 'WaitingListLeft') return p.outcome === 'REMOVED' ? freed : null;
+  return null;
+}
+type Freed = { bedId: string; districtId: string; institutionId: string };
+
 /**
  * Deadlines are BullMQ delayed jobs keyed by what they guard (one per offer, one per hold), so
  * arming twice is harmless. When one fires it enqueues the ExpireOffer / ExpireReservation
@@ -66,12 +78,40 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     type: CommandName,
     payload: Record<string, unknown>,
     correlationId: string,
-    kind: Extract<JobName, 'expire-command' | 'notice-command'>,
+    kind: Extract<JobName, 'expire-command' | 'notice-command' | 'waiting-list-command'>,
     own: JobsOptions & { jobId: string },
   ): Promise<void> {
     const job: CommandJob = { type, payload, actor: SYSTEM_ACTOR, correlationId, causationId: null, submittedAt: new Date().toISOString(), fingerprint: '' };
     // sealed like the API's jobs: the worker trusts no SYSTEM actor it did not seal itself
     await this.commands.add(type, this.seal.seal(own.jobId, job), jobOptions(kind, own));
+  }
+
+  /** The pickup window of a booked transport: a delayed job keyed by the referral and the window's end. */
+  async armTransport(p: { referralId: string; pickupWindowEndsAt: string; urgency: Urgency }): Promise<void> {
+    const due = new Date(p.pickupWindowEndsAt).getTime();
+    await this.deadlines.add(
+      'transport-no-show',
+      { referralId: p.referralId, dueAt: p.pickupWindowEndsAt, urgency: p.urgency },
+      jobOptions('transport-no-show', { jobId: deadlineJobId('transport', `${p.referralId}-${due}`), delay: Math.max(0, due - this.clock.now().getTime()) }),
+    );
+  }
+
+  async fireTransport(due: Due): Promise<void> {
+    const at = new Date(due.dueAt).getTime();
+    await this.enqueueSystem('FlagTransportNoShow', { referralId: due.referralId, windowEndsAt: due.dueAt }, due.referralId, 'notice-command', {
+      jobId: `c-no-show-${due.referralId}-${at}`,
+      priority: URGENCY_PRIORITY[due.urgency],
+    });
+  }
+
+  /** A bed freed: offer it from its institution's waiting list, unless the district wants a coordinator to confirm. */
+  async dispatchWaitingList(freed: Freed, causeEventId: string): Promise<void> {
+    // most beds free at institutions nobody waits for: one indexed probe instead of a command
+    const [waiting] = await this.ds.query(`SELECT 1 FROM waiting_list_entries WHERE institution_id = $1 AND state = 'WAITING' LIMIT 1`, [freed.institutionId]);
+    if (!waiting) return;
+    const doc = await this.policy.forDistrict(freed.districtId);
+    if ((doc.waitingList?.dispatch ?? 'AUTO') !== 'AUTO') return;
+    await this.enqueueSystem('OfferFromWaitingList', { bedId: freed.bedId }, freed.bedId, 'waiting-list-command', { jobId: `c-wl-${causeEventId}` });
   }
 
   /** Warnings to the receiver at fractions of the offer's window (policy: e.g. 50% and 80%). */
@@ -109,6 +149,10 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     const holds: any[] = await this.ds.query(
       `SELECT x.id, x.referral_id, x.expires_at, r.urgency FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD'`,
     );
+    const transports: any[] = await this.ds.query(
+      `SELECT id, urgency, transport->>'pickupWindowEndsAt' AS ends FROM referrals WHERE state = 'ACCEPTED' AND transport->>'status' = 'ARRANGED'`,
+    );
+    for (const t of transports) await this.armTransport({ referralId: t.id, pickupWindowEndsAt: new Date(t.ends).toISOString(), urgency: t.urgency });
     for (let i = 0; i < offers.length; i += 500) {
       await Promise.all(
         offers
@@ -125,7 +169,7 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
           ),
       );
     }
-    return offers.length + holds.length;
+    return offers.length + holds.length + transports.length;
   }
 
   /** Watchdog: anything past due whose timer never fired is fired now. */
@@ -150,7 +194,13 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
       ),
     );
     await Promise.all(holds.map((x) => this.fire('reservation', { referralId: x.referral_id, reservationId: x.id, dueAt: x.expires_at, urgency: x.urgency })));
-    return offers.length + holds.length + lapsed.length;
+    const noShows: any[] = await this.ds.query(
+      `SELECT id, urgency, transport->>'pickupWindowEndsAt' AS ends FROM referrals
+        WHERE state = 'ACCEPTED' AND transport->>'status' = 'ARRANGED' AND (transport->>'pickupWindowEndsAt')::timestamptz < $1::timestamptz - interval '2 seconds' LIMIT 1000`,
+      [now],
+    );
+    await Promise.all(noShows.map((t) => this.fireTransport({ referralId: t.id, dueAt: new Date(t.ends).toISOString(), urgency: t.urgency })));
+    return offers.length + holds.length + lapsed.length + noShows.length;
   }
 
   onApplicationBootstrap(): void {
@@ -192,6 +242,10 @@ export class TimerEventsProcessor extends EventConsumer<EventJob, void> {
     }
     if (job.data.type === 'BedReserved' && p.expiresAt)
       await this.deadlines.arm('reservation', { referralId: p.referralId, reservationId: p.reservationId, dueAt: p.expiresAt, urgency: p.urgency });
+    if (job.data.type === 'TransportArranged')
+      await this.deadlines.armTransport({ referralId: p.referralId, pickupWindowEndsAt: p.pickupWindowEndsAt, urgency: p.urgency });
+    const freed = freedBed(job.data.type, p);
+    if (freed) await this.deadlines.dispatchWaitingList(freed, job.data.eventId);
   }
 }
 
@@ -202,8 +256,9 @@ export class DeadlineProcessor extends WorkerHost {
     super();
   }
   async process(job: Job<Due>): Promise<void> {
-    const name = job.name as Extract<JobName, 'warn-offer' | 'expire-offer' | 'expire-reservation'>;
+    const name = job.name as Extract<JobName, 'warn-offer' | 'expire-offer' | 'expire-reservation' | 'transport-no-show'>;
     if (name === 'warn-offer') return this.deadlines.fireWarning(job.data);
+    if (name === 'transport-no-show') return this.deadlines.fireTransport(job.data);
     await this.deadlines.fire(name === 'expire-offer' ? 'offer' : 'reservation', job.data);
   }
 }

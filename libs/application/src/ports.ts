@@ -60,6 +60,11 @@ export interface Tx {
   findActiveEnrolments(patientId: string): Promise<{ programmeId: string; kind: string }[]>;
   /** Agreements from one institution to another (not locked: agreements only ever get added). */
   findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]>;
+  /**
+   * Locks an institution's waiting list for the rest of the transaction and answers the referrals
+   * waiting on it in list order, and whether `bedId` is already offered to one of them.
+   */
+  takeWaitingList(institutionId: string, bedId: string): Promise<{ referralIds: string[]; bedAlreadyOffered: boolean }>;
   /** Blind-index lookup: the patient with this resident ID number, if registered. */
   findPatientByResidentId(residentId: string): Promise<string | null>;
   /**

@@ -32,6 +32,7 @@ import {
   Urgency,
   URGENCIES,
 } from '@bedlink/domain';
+import { RecordPreferencesDto } from './around.dto';
 
 export class DraftReferralDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Client-chosen id (makes retries safe without an Idempotency-Key)' })
@@ -78,6 +79,12 @@ export class DraftReferralDto {
   @IsOptional()
   @IsIn(['AUTO', 'MANUAL'])
   dispatch?: 'AUTO' | 'MANUAL';
+
+  @ApiPropertyOptional({ type: RecordPreferencesDto, description: "The patient's and family's choice, if already known" })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RecordPreferencesDto)
+  preferences?: RecordPreferencesDto;
 }
 
 export class SurgeDto {

@@ -130,6 +130,10 @@ export class ReferralView {
   @ApiProperty() version!: number;
   @ApiProperty({ type: [OfferView] }) offers!: OfferView[];
   @ApiProperty({ type: [ReservationView] }) reservations!: ReservationView[];
+  @ApiPropertyOptional({ type: Object, nullable: true, description: "The patient's and family's choice (ranked, excluded, near whom, who said so)" })
+  preferences?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: Object, nullable: true, description: 'The booked transport: mode, pickup, expected arrival, escort, status' })
+  transport?: Record<string, unknown> | null;
 }
 
 export class HistoryEntry {

@@ -11,6 +11,7 @@ export * from './patients/resident-id';
 export * from './patients/patient';
 export * from './referral/referral-machine';
 export * from './referral/referral';
+export * from './referral/around';
 export * from './access/permissions';
 export * from './access/authorize-read';
 export * from './access/credentials';

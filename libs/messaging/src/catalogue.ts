@@ -68,7 +68,7 @@ export interface DeadlineJob {
 }
 
 /** BullMQ refuses ':' in custom ids; keep ids readable and collision-free. */
-export function deadlineJobId(kind: 'offer' | 'reservation', id: string): string {
+export function deadlineJobId(kind: 'offer' | 'reservation' | 'transport', id: string): string {
   return `${kind}-deadline-${id}`;
 }
 

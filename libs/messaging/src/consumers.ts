@@ -34,7 +34,16 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
     inbox: true,
   },
   { name: 'journey', queue: QUEUES.projections, types: ['TransferStarted', 'PatientAdmitted', 'StayEnded'], inbox: true },
-  { name: 'timers', queue: QUEUES.timers, types: ['OfferExtended', 'BedReserved'], inbox: false },
+  { name: 'timers', queue: QUEUES.timers, types: ['OfferExtended', 'BedReserved', 'TransportArranged'], inbox: false },
+  // A bed that frees (cleaned, reopened, discharged to housekeeping, its hold given back, its list offer ended) is
+  // offered to the first on its institution's waiting list. Shares the timers queue and processor; no inbox: the
+  // dispatch command re-checks everything under its locks, so a repeat offers nothing twice.
+  {
+    name: 'waiting-list',
+    queue: QUEUES.timers,
+    types: ['BedStatusChanged', 'ReservationReleased', 'ReservationExpired', 'WaitingListLeft'],
+    inbox: false,
+  },
   // Subscriptions filter by type at fan-out time (they change at run time), so this consumer takes every event
   // but the credential ones: an endpoint is not told about keys and endpoints (the audit log is).
   {

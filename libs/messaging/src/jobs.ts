@@ -57,6 +57,16 @@ export const JOBS = {
     queue: QUEUES.deadlines,
     options: () => ({ attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: DAY_S } }),
   },
+  /** Delayed job at the end of a booked transport's pickup window: flags a no-show if the patient never left. */
+  'transport-no-show': {
+    queue: QUEUES.deadlines,
+    options: () => ({ attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: DAY_S } }),
+  },
+  /** OfferFromWaitingList issued when a bed frees: harmless if repeated (the dispatcher re-checks under its locks). */
+  'waiting-list-command': {
+    queue: QUEUES.commands,
+    options: () => ({ attempts: 6, backoff: { type: 'exponential', delay: 250 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * DAY_S } }),
+  },
   /** Delayed job at a fraction of an offer's window: warns the receiver. */
   'warn-offer': { queue: QUEUES.deadlines, options: () => ({ attempts: 3, removeOnComplete: { age: 3600 } }) },
   /** An outbox row relayed to a consumer queue (job id = event id). */

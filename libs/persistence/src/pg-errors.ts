@@ -42,6 +42,9 @@ export function translatePgError(e: unknown): unknown {
     if (constraint.startsWith('beds_one_bed_per_occupant')) return new DomainError('BED_NOT_AVAILABLE', 'the patient already occupies another bed');
     if (constraint.startsWith('patients_resident_id_hash'))
       return new DomainError('PATIENT_ALREADY_REGISTERED', 'a patient with this resident ID is already registered');
+    if (constraint.startsWith('waiting_list_one_live_per_referral')) return new DomainError('ALREADY_EXISTS', 'the referral already waits on a list');
+    if (constraint.startsWith('waiting_list_one_offer_per_bed'))
+      return new DomainError('BED_ALREADY_RESERVED', 'the bed was already offered to a referral from the waiting list');
     if (constraint.startsWith('institutions_code')) return new DomainError('VALIDATION_FAILED', 'an institution with this code already exists');
     if (constraint.startsWith('beds_institution_id_ward_label'))
       return new DomainError('VALIDATION_FAILED', 'a bed with this label already exists in that ward');

@@ -225,6 +225,23 @@ class PgTx implements Tx {
     return rows[0]?.id ?? null;
   }
 
+  /**
+   * Takes the institution's waiting list for this transaction (an advisory lock on its id: two beds
+   * freeing at once are dispatched one after the other, so the second sees the first's offer) and
+   * answers the referrals waiting on it, first first, and whether `bedId` is already offered from it.
+   */
+  async takeWaitingList(institutionId: string, bedId: string): Promise<{ referralIds: string[]; bedAlreadyOffered: boolean }> {
+    await this.q(`SELECT pg_advisory_xact_lock(hashtextextended('waiting-list:' || $1, 0))`, [institutionId]);
+    const rows = await this.q(
+      `SELECT referral_id, bed_id, state FROM waiting_list_entries WHERE institution_id = $1 AND state IN ('WAITING', 'OFFERED') ORDER BY seq`,
+      [institutionId],
+    );
+    return {
+      referralIds: rows.filter((r) => r.state === 'WAITING').map((r) => r.referral_id),
+      bedAlreadyOffered: rows.some((r) => r.state === 'OFFERED' && r.bed_id === bedId),
+    };
+  }
+
   async findPatientByResidentId(residentId: string): Promise<string | null> {
     const rows = await this.q(`SELECT id FROM patients WHERE resident_id_hash = $1`, [this.cipher.blindIndex(residentId)]);
     return rows[0]?.id ?? null;

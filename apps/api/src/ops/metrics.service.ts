@@ -7,6 +7,13 @@ import { webhookCountersKey } from '@bedlink/messaging';
 import { MetricsReads } from '@bedlink/persistence';
 import { OPS_QUEUES, queueStat } from './queue-stats';
 
+/**
+ * Per-institution series are bounded: the busiest institutions (by offers) get their own label, the
+ * rest are summed under institution="other". Reasons and outcomes are closed code lists, so a
+ * series count is at most MAX_INSTITUTION_SERIES x (outcomes + reasons + timings).
+ */
+export const MAX_INSTITUTION_SERIES = 200;
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
@@ -31,6 +38,12 @@ export class MetricsService {
   private readonly webhookDeliveries: Counter<'outcome'>;
   private readonly webhookDeadLetters: Counter;
   private readonly scrapeErrors: Counter<'source'>;
+  private readonly instOffers: Counter<'district' | 'institution' | 'outcome'>;
+  private readonly instDeclines: Counter<'district' | 'institution' | 'reason' | 'declined_by'>;
+  private readonly instSeconds: Gauge<'district' | 'institution' | 'measure'>;
+  private readonly instWaiting: Gauge<'district' | 'institution'>;
+  private readonly instAdmissions: Counter<'district' | 'institution'>;
+  private readonly instNoShows: Counter<'district' | 'institution'>;
 
   constructor(
     private readonly reads: MetricsReads,
@@ -76,6 +89,42 @@ export class MetricsService {
       help: 'Webhook deliveries sent to the dead-letter queue after their last attempt',
       registers: r,
     });
+    this.instOffers = new Counter({
+      name: 'bedlink_institution_offers_total',
+      help: 'Offers made to an institution by outcome (accepted, declined_provider, declined_patient, expired = response SLA breached, open)',
+      labelNames: ['district', 'institution', 'outcome'],
+      registers: r,
+    });
+    this.instDeclines = new Counter({
+      name: 'bedlink_institution_declines_total',
+      help: 'Declined offers by institution, reason code and who declined (PROVIDER or PATIENT)',
+      labelNames: ['district', 'institution', 'reason', 'declined_by'],
+      registers: r,
+    });
+    this.instSeconds = new Gauge({
+      name: 'bedlink_institution_mean_seconds',
+      help: 'Mean durations per institution: first_response (offer to answer), acceptance and admission (from submission), waiting_list (time on its list)',
+      labelNames: ['district', 'institution', 'measure'],
+      registers: r,
+    });
+    this.instWaiting = new Gauge({
+      name: 'bedlink_institution_waiting_list_length',
+      help: 'Referrals on the institution’s waiting list now',
+      labelNames: ['district', 'institution'],
+      registers: r,
+    });
+    this.instAdmissions = new Counter({
+      name: 'bedlink_institution_admissions_total',
+      help: 'Patients admitted through a referral, by institution',
+      labelNames: ['district', 'institution'],
+      registers: r,
+    });
+    this.instNoShows = new Counter({
+      name: 'bedlink_institution_transport_no_shows_total',
+      help: 'Booked transports to the institution whose pickup window passed with the patient still at the origin (TRANSPORT_NO_SHOW)',
+      labelNames: ['district', 'institution'],
+      registers: r,
+    });
     this.scrapeErrors = new Counter({
       name: 'bedlink_metrics_scrape_errors_total',
       help: 'Sources that could not be read during a scrape',
@@ -110,7 +159,7 @@ export class MetricsService {
 
   /** The exposition text: shared state is read now, each source on its own so one outage hides only its series. */
   async render(): Promise<string> {
-    await Promise.all([this.readQueues(), this.readOutbox(), this.readWebhooks(), this.readKpis()]);
+    await Promise.all([this.readQueues(), this.readOutbox(), this.readWebhooks(), this.readKpis(), this.readInstitutionKpis()]);
     return (await this.registry.metrics()) + this.kpiHistogram;
   }
 
@@ -158,6 +207,39 @@ export class MetricsService {
       this.webhookDeadLetters.inc(Number(h.dead_lettered ?? 0));
     } catch {
       this.scrapeErrors.inc({ source: 'redis' });
+    }
+  }
+
+  private async readInstitutionKpis(): Promise<void> {
+    try {
+      const rows = (await this.reads.institutionKpis()).sort((a, b) => b.offers - a.offers || a.code.localeCompare(b.code));
+      for (const m of [this.instOffers, this.instDeclines, this.instSeconds, this.instWaiting, this.instAdmissions, this.instNoShows]) m.reset();
+      rows.forEach((k, i) => {
+        const own = i < MAX_INSTITUTION_SERIES;
+        const l = { district: k.districtId, institution: own ? k.code : 'other' };
+        const open = k.offers - k.accepted - k.declinedByProvider - k.declinedByPatient - k.slaBreaches;
+        this.instOffers.inc({ ...l, outcome: 'accepted' }, k.accepted);
+        this.instOffers.inc({ ...l, outcome: 'declined_provider' }, k.declinedByProvider);
+        this.instOffers.inc({ ...l, outcome: 'declined_patient' }, k.declinedByPatient);
+        this.instOffers.inc({ ...l, outcome: 'expired' }, k.slaBreaches);
+        this.instOffers.inc({ ...l, outcome: 'other' }, Math.max(0, open));
+        for (const [reason, n] of Object.entries(k.declineReasons)) this.instDeclines.inc({ ...l, reason, declined_by: 'PROVIDER' }, n);
+        if (k.declinedByPatient) this.instDeclines.inc({ ...l, reason: 'PATIENT_OR_FAMILY_DECLINED', declined_by: 'PATIENT' }, k.declinedByPatient);
+        this.instAdmissions.inc(l, k.admissions);
+        this.instNoShows.inc(l, k.transportNoShows);
+        this.instWaiting.inc(l, k.waitingNow);
+        // means do not add up across institutions: "other" gets none
+        if (!own) return;
+        const means: Array<[string, number | null]> = [
+          ['first_response', k.avgFirstResponseSeconds],
+          ['acceptance', k.avgTimeToAcceptanceSeconds],
+          ['admission', k.avgTimeToAdmissionSeconds],
+          ['waiting_list', k.avgWaitSeconds],
+        ];
+        for (const [measure, v] of means) if (v !== null) this.instSeconds.set({ ...l, measure }, v);
+      });
+    } catch {
+      this.scrapeErrors.inc({ source: 'postgres' });
     }
   }
 

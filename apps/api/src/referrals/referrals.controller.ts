@@ -4,6 +4,10 @@ import { Request, Response } from 'express';
 import { Actor, CommandName } from '@bedlink/domain';
 import {
   AcceptOfferDto,
+  ArrangeTransportDto,
+  FamilyRefusalDto,
+  RecordPreferencesDto,
+  WaitlistDto,
   AuditTrail,
   DeclineOfferDto,
   DraftReferralDto,
@@ -227,5 +231,69 @@ export class ReferralsController {
   @ApiCommand()
   close(@Param('id', uuid) id: string, @Body() dto: ReasonDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.cmd('CloseReferral', { referralId: id, reason: dto.reason }, a, req, res);
+  }
+
+  @Post(':id/preferences')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Record the patient's and family's choice (ranked, excluded, near whom, who said so); matching honours it" })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiCommand()
+  preferences(
+    @Param('id', uuid) id: string,
+    @Body() dto: RecordPreferencesDto,
+    @CurrentActor() a: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.cmd('RecordPreferences', { referralId: id, ...dto }, a, req, res);
+  }
+
+  @Post(':id/offers/:offerId/family-refusal')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'The patient or family refused the offered place: a decline by the patient (PATIENT_OR_FAMILY_DECLINED)' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'offerId', format: 'uuid' })
+  @ApiCommand()
+  familyRefusal(
+    @Param('id', uuid) id: string,
+    @Param('offerId', uuid) offerId: string,
+    @Body() dto: FamilyRefusalDto,
+    @CurrentActor() a: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.cmd('RecordFamilyRefusal', { referralId: id, offerId, ...dto }, a, req, res);
+  }
+
+  @Post(':id/offers/:offerId/waitlist')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'No suitable bed now: decline (NO_CAPACITY) and put the referral on the caller’s own waiting list' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'offerId', format: 'uuid' })
+  @ApiCommand()
+  waitlist(
+    @Param('id', uuid) id: string,
+    @Param('offerId', uuid) offerId: string,
+    @Body() dto: WaitlistDto,
+    @CurrentActor() a: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.cmd('WaitlistReferral', { referralId: id, offerId, ...dto }, a, req, res);
+  }
+
+  @Post(':id/transport')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Book the transport to the accepting institution (mode, pickup, expected arrival, escort)' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiCommand()
+  transport(
+    @Param('id', uuid) id: string,
+    @Body() dto: ArrangeTransportDto,
+    @CurrentActor() a: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.cmd('ArrangeTransport', { referralId: id, ...dto }, a, req, res);
   }
 }

@@ -79,6 +79,18 @@ import { ImportBedsCommand } from './import-beds/import-beds.command';
 import { ImportBedsHandler } from './import-beds/import-beds.handler';
 import { EndStayCommand } from './end-stay/end-stay.command';
 import { EndStayHandler } from './end-stay/end-stay.handler';
+import { RecordPreferencesCommand } from './record-preferences/record-preferences.command';
+import { RecordPreferencesHandler } from './record-preferences/record-preferences.handler';
+import { RecordFamilyRefusalCommand } from './record-family-refusal/record-family-refusal.command';
+import { RecordFamilyRefusalHandler } from './record-family-refusal/record-family-refusal.handler';
+import { ArrangeTransportCommand } from './arrange-transport/arrange-transport.command';
+import { ArrangeTransportHandler } from './arrange-transport/arrange-transport.handler';
+import { FlagTransportNoShowCommand } from './flag-transport-no-show/flag-transport-no-show.command';
+import { FlagTransportNoShowHandler } from './flag-transport-no-show/flag-transport-no-show.handler';
+import { WaitlistReferralCommand } from './waitlist-referral/waitlist-referral.command';
+import { WaitlistReferralHandler } from './waitlist-referral/waitlist-referral.handler';
+import { OfferFromWaitingListCommand } from './offer-from-waiting-list/offer-from-waiting-list.command';
+import { OfferFromWaitingListHandler } from './offer-from-waiting-list/offer-from-waiting-list.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -133,4 +145,10 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   CancelDischarge: { command: CancelDischargeCommand, handler: CancelDischargeHandler },
   ImportBeds: { command: ImportBedsCommand, handler: ImportBedsHandler },
   EndStay: { command: EndStayCommand, handler: EndStayHandler },
+  RecordPreferences: { command: RecordPreferencesCommand, handler: RecordPreferencesHandler },
+  RecordFamilyRefusal: { command: RecordFamilyRefusalCommand, handler: RecordFamilyRefusalHandler },
+  ArrangeTransport: { command: ArrangeTransportCommand, handler: ArrangeTransportHandler },
+  FlagTransportNoShow: { command: FlagTransportNoShowCommand, handler: FlagTransportNoShowHandler },
+  WaitlistReferral: { command: WaitlistReferralCommand, handler: WaitlistReferralHandler },
+  OfferFromWaitingList: { command: OfferFromWaitingListCommand, handler: OfferFromWaitingListHandler },
 };

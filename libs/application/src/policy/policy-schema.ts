@@ -85,6 +85,8 @@ export const POLICY_SCHEMA = {
       required: ['sameDistrictWithoutAgreement'],
       properties: { sameDistrictWithoutAgreement: { type: 'boolean' } },
     },
+    transport: { type: 'object', additionalProperties: false, required: ['pickupWindow'], properties: { pickupWindow: duration } },
+    waitingList: { type: 'object', additionalProperties: false, required: ['dispatch'], properties: { dispatch: { enum: ['AUTO', 'CONFIRM'] } } },
   },
 } as const;
 

@@ -78,6 +78,16 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
       .sort((a, b) => a.programmeId.localeCompare(b.programmeId));
   findActiveEnrolment = async (patientId: string) => this.list(Programme).find((p) => p.activeEnrolments.some((e) => e.patientId === patientId))?.id ?? null;
   findAgreements = async (): Promise<AgreementProps[]> => [];
+  takeWaitingList = async (institutionId: string, bedId: string) => {
+    const entries = this.list(Referral)
+      .flatMap((r) => r.waitingEntries.map((w) => ({ r, w })))
+      .filter(({ w }) => w.institutionId === institutionId && (w.state === 'WAITING' || w.state === 'OFFERED'))
+      .sort((a, b) => a.w.addedAt.getTime() - b.w.addedAt.getTime());
+    return {
+      referralIds: entries.filter(({ w }) => w.state === 'WAITING').map(({ r }) => r.id),
+      bedAlreadyOffered: entries.some(({ w }) => w.state === 'OFFERED' && w.bedId === bedId),
+    };
+  };
   findPatientByResidentId = async (residentId: string) => this.list(Patient).find((p) => p.props.residentId === residentId)?.id ?? null;
   patientInvolvement = async (patientId: string) => {
     const p = await this.getPatient(patientId);

@@ -24,6 +24,8 @@ const DOMAIN = {
   timers: 'OFFERED --every offer declined/expired, none left--> ESCALATED; HELD(expiresAt) ... --deadline--> EXPIRED (timers, not people)',
   cancel: 'any non-terminal --origin cancels--> CANCELLED(cancelled)',
   agreements: 'Which origin may refer to which target is a policy (cooperation agreements, district), not code.',
+  around:
+    "the patient's and family's preferences (ranked places, near whom, excluded places, who expressed them), transport (mode, pickup time, escort; no-show escalates) and per-institution waiting lists (a referral waits with a position; a freed matching bed is offered to the first eligible one) (Around a referral)",
   scoping:
     "An institution never sees another's patients unless a referral between them exists, and an institution's rights on a referral end with its offer (declined, expired or withdrawn). District roles see only their district",
 } as const;
@@ -128,6 +130,21 @@ const rows: Row[] = [
   // "no writes": every command, each one a state change, is refused to the auditor
   ...COMMAND_NAMES.map((c): Row => ['AUDITOR', c, false, DOMAIN.auditor]),
   ['AUDITOR', 'ManageApiKeys', false, `${DOMAIN.auditor} (credentials are administration, not the trail)`],
+
+  // Around a referral: the referring side records the choice and books the journey; the receiving side keeps its list.
+  ['DISCHARGE_PLANNER', 'RecordPreferences', true, `${DOMAIN.planner}; ${DOMAIN.around}`],
+  ['DISCHARGE_PLANNER', 'RecordFamilyRefusal', true, `${DOMAIN.planner} (the family tells the planner)`],
+  ['DISCHARGE_PLANNER', 'ArrangeTransport', true, `${DOMAIN.planner} ("start transfers": the journey is the origin's to book)`],
+  ['DISTRICT_COORDINATOR', 'ArrangeTransport', false, DOMAIN.district],
+  ['CARE_HOME_ADMISSIONS', 'WaitlistReferral', true, `${DOMAIN.careHome}; ${DOMAIN.around}`],
+  ['COMMUNITY_COORDINATOR', 'WaitlistReferral', true, `${DOMAIN.community}; ${DOMAIN.around}`],
+  ['CARE_HOME_ADMISSIONS', 'OfferFromWaitingList', true, `${DOMAIN.careHome} ("manage its beds"); ${DOMAIN.around}`],
+  ['DISCHARGE_PLANNER', 'OfferFromWaitingList', false, 'a hospital keeps no waiting list (care homes and community centres do)'],
+  ['DISTRICT_COORDINATOR', 'WaitlistReferral', false, DOMAIN.district],
+  ['COMMUNITY_COORDINATOR', 'FlagTransportNoShow', false, `${DOMAIN.timers} (the pickup window is a timer too)`],
+  ['DISTRICT_COORDINATOR', 'ReadKpiReport', true, `${DOMAIN.district} ("see every referral and bed in the district")`],
+  ['AUDITOR', 'ReadKpiReport', true, `${DOMAIN.auditor} (figures of the trail, no writes)`],
+  ['CARE_HOME_ADMISSIONS', 'ReadKpiReport', false, DOMAIN.scoping],
 ];
 
 /** A context in which every scope is the actor's own: only the role decides. */

@@ -51,6 +51,12 @@ export const COMMAND_NAMES = [
   'CancelDischarge',
   'ImportBeds',
   'EndStay',
+  'RecordPreferences',
+  'RecordFamilyRefusal',
+  'ArrangeTransport',
+  'FlagTransportNoShow',
+  'WaitlistReferral',
+  'OfferFromWaitingList',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -65,6 +71,8 @@ export const QUERY_NAMES = [
   'ReadCandidates',
   'ReadJourney',
   'ReadInbox',
+  'ReadWaitingList',
+  'ReadKpiReport',
 ] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
@@ -170,6 +178,22 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
     scope: 'OWN',
     description: 'end a stay in its own bed or home programme without a referral (discharged home, deceased, ...)',
   },
+  RecordPreferences: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: "record the patient's and family's choice on its referral" },
+  RecordFamilyRefusal: {
+    roles: INSTITUTION_ROLES,
+    scope: 'ORIGIN',
+    description: 'record that the patient or family refused an offered place (a decline by the patient)',
+  },
+  ArrangeTransport: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'book the transport to the accepting institution' },
+  FlagTransportNoShow: { roles: ['SYSTEM'], scope: 'NONE', description: 'transport pickup-window timer' },
+  WaitlistReferral: { roles: INSTITUTION_ROLES, scope: 'OFFER_TARGET', description: 'put a referral offered to it on its own waiting list' },
+  OfferFromWaitingList: {
+    roles: ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'SYSTEM'],
+    scope: 'OWN',
+    description: 'offer a freed bed of its own to the first eligible referral on its waiting list',
+  },
+  ReadWaitingList: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'OWN', description: 'read its own waiting list' },
+  ReadKpiReport: { roles: ['DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'DISTRICT', description: "read the district's KPIs per institution and reason" },
   ManageApiKeys: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the API keys of the district (never the keys themselves)' },
 };
 

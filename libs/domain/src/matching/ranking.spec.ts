@@ -79,3 +79,37 @@ describe('placeRefusal: one rule for every path that promises a place', () => {
     ]);
   });
 });
+
+describe("the patient's and family's choice", () => {
+  const near = bed({ institutionId: 'near', bedId: 'b-near', lat: 31.232, lng: 121.449 });
+  const far = bed({ institutionId: 'far', bedId: 'b-far', lat: 31.33, lng: 121.55 });
+  const other = bed({ institutionId: 'other', bedId: 'b-other', lat: 31.233, lng: 121.449 });
+  const prefs = (over: Partial<NonNullable<MatchNeeds['preferences']>>) => ({
+    ...needs,
+    preferences: { ranked: [], excluded: [], near: null, expressedBy: 'FAMILY' as const, ...over },
+  });
+
+  it('an excluded place is never a candidate, and says why', () => {
+    const n = prefs({ excluded: ['near'] });
+    expect(rankCandidates(n, [near, far]).map((c) => c.institutionId)).toEqual(['far']);
+    expect(placeRefusal(n, near)).toBe('was excluded by the family');
+  });
+
+  it("the family's first choice outranks a closer place, and the explanation names it", () => {
+    const [first, second] = rankCandidates(prefs({ ranked: ['far'] }), [near, far]);
+    expect(first.institutionId).toBe('far');
+    expect(first.explanation.find((f) => f.factor === 'choice')).toEqual({ factor: 'choice', points: 20, max: 20, detail: "the family's choice no. 1" });
+    expect(second.explanation.find((f) => f.factor === 'choice')?.detail).toBe("not among the family's choices");
+  });
+
+  it('close to the family: distance is scored from their home, not from the hospital', () => {
+    const n = prefs({ near: { of: 'FAMILY', lat: 31.33, lng: 121.55 } });
+    const [first] = rankCandidates(n, [near, far, other]);
+    expect(first.institutionId).toBe('far');
+    expect(first.explanation.find((f) => f.factor === 'distance')?.detail).toMatch(/from the family's home$/);
+  });
+
+  it('no choice recorded: no choice factor, ranking unchanged', () => {
+    expect(rankCandidates(needs, [near, far])[0].explanation.some((f) => f.factor === 'choice')).toBe(false);
+  });
+});

@@ -1,6 +1,7 @@
 import { CooperationDefault } from '../agreements/agreement';
 import { BedKind, Direction, InstitutionType, KINDS_BY_INSTITUTION_TYPE, ServiceCode, Sex } from '../beds/bed-kinds';
 import { Candidate } from '../referral/referral';
+import { Preferences } from '../referral/around';
 
 /** What the patient needs, from the referral, the patient and the origin institution. */
 export interface MatchNeeds {
@@ -16,6 +17,8 @@ export interface MatchNeeds {
   districtId: string;
   direction: Direction;
   cooperationDefault: CooperationDefault;
+  /** The patient's and family's choice: excluded places are refused, ranked ones score, distance is from `near`. */
+  preferences?: Pick<Preferences, 'ranked' | 'excluded' | 'near' | 'expressedBy'> | null;
 }
 
 /** One place that could take the patient: a free physical bed or a programme with a free slot. */
@@ -45,7 +48,7 @@ export interface CandidateFacts {
 }
 
 export interface FactorScore {
-  factor: 'capability' | 'distance' | 'agreement' | 'familyDoctor' | 'load';
+  factor: 'capability' | 'distance' | 'agreement' | 'familyDoctor' | 'load' | 'choice';
   points: number;
   max: number;
   detail: string;
@@ -62,6 +65,12 @@ export interface RankedCandidate extends Candidate {
 export const MATCH_WEIGHTS = { capability: 40, distance: 25, agreement: 15, familyDoctor: 10, load: 10 } as const;
 /** Beyond this a place still qualifies but earns no distance points. */
 export const DISTANCE_HORIZON_KM = 20;
+/**
+ * Points for the patient's ranked choices, first choice first. Added on top of the 100 (and only
+ * when a choice was recorded), so a first choice outranks a slightly closer place but never makes
+ * an unsuitable one suitable: capability stays a gate.
+ */
+export const CHOICE_POINTS = [20, 15, 10, 5, 5] as const;
 
 export function haversineKm(lat1: number, lng1: number, lat2: number, lng2: number): number {
   const rad = Math.PI / 180;
@@ -88,6 +97,14 @@ function distanceOf(n: MatchNeeds, c: CandidateFacts): number | null {
   return n.originLat !== null && n.originLng !== null && c.lat !== null && c.lng !== null ? haversineKm(n.originLat, n.originLng, c.lat, c.lng) : null;
 }
 
+/** Distance for scoring: from the family's (or the patient's) home when the choice names it, else from the origin. */
+function scoringDistance(n: MatchNeeds, c: CandidateFacts): { km: number | null; from: string } {
+  const near = n.preferences?.near;
+  if (near && c.lat !== null && c.lng !== null)
+    return { km: haversineKm(near.lat, near.lng, c.lat, c.lng), from: near.of === 'HOME' ? "the patient's home" : "the family's home" };
+  return { km: distanceOf(n, c), from: 'the referring institution' };
+}
+
 /**
  * THE rule for "may this place serve this referral", or why not. Matching (and so AUTO dispatch),
  * surge allocation and the SQL pre-filter (persistence matching/servable-place.ts, which must
@@ -98,6 +115,7 @@ function distanceOf(n: MatchNeeds, c: CandidateFacts): number | null {
  */
 export function placeRefusal(n: MatchNeeds, c: CandidateFacts): string | null {
   if (c.institutionId === n.originInstitutionId) return 'is the referring institution';
+  if (n.preferences?.excluded.includes(c.institutionId)) return `was excluded by the ${n.preferences.expressedBy.toLowerCase()}`;
   if (!KINDS_BY_INSTITUTION_TYPE[c.institutionType].includes(n.kind)) return `a ${c.institutionType} holds no ${n.kind} places`;
   if (!c.hasAgreement && !(n.cooperationDefault === 'SAME_DISTRICT_ALLOWED' && c.districtId === n.districtId))
     return 'no cooperation agreement or district rule allows this route';
@@ -112,7 +130,7 @@ export function placeRefusal(n: MatchNeeds, c: CandidateFacts): string | null {
 /** Scores one suitable place; null when it cannot serve the referral (placeRefusal). */
 export function scoreCandidate(n: MatchNeeds, c: CandidateFacts): RankedCandidate | null {
   if (placeRefusal(n, c) !== null) return null;
-  const dist = distanceOf(n, c);
+  const { km: dist, from } = scoringDistance(n, c);
   const W = MATCH_WEIGHTS;
   const explanation: FactorScore[] = [];
   const needs = [...n.services, ...(n.sex ? [`sex ${n.sex}`] : []), ...(n.careLevel !== null ? [`care grade ${n.careLevel}`] : [])];
@@ -127,7 +145,7 @@ export function scoreCandidate(n: MatchNeeds, c: CandidateFacts): RankedCandidat
     factor: 'distance',
     points: distPts,
     max: W.distance,
-    detail: dist === null ? 'location unknown' : `${dist.toFixed(1)} km from the referring institution`,
+    detail: dist === null ? 'location unknown' : `${dist.toFixed(1)} km from ${from}`,
   });
   explanation.push({
     factor: 'agreement',
@@ -144,6 +162,17 @@ export function scoreCandidate(n: MatchNeeds, c: CandidateFacts): RankedCandidat
   });
   const load = Math.min(1, Math.max(0, c.load));
   explanation.push({ factor: 'load', points: round(W.load * (1 - load)), max: W.load, detail: `${Math.round(load * 100)}% of its ${c.kind} places in use` });
+  const prefs = n.preferences;
+  if (prefs && prefs.ranked.length) {
+    const at = prefs.ranked.indexOf(c.institutionId);
+    const who = prefs.expressedBy.toLowerCase();
+    explanation.push({
+      factor: 'choice',
+      points: at < 0 ? 0 : CHOICE_POINTS[at],
+      max: CHOICE_POINTS[0],
+      detail: at < 0 ? `not among the ${who}'s choices` : `the ${who}'s choice no. ${at + 1}`,
+    });
+  }
   const score = round(explanation.reduce((s, f) => s + f.points, 0));
   return {
     institutionId: c.institutionId,

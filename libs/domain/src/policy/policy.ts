@@ -49,7 +49,13 @@ export interface DistrictPolicyDoc {
     /** Whether institutions of one district may refer to each other without a cooperation agreement. */
     sameDistrictWithoutAgreement: boolean;
   };
+  /** After acceptance: how long after the booked pickup a patient who has not left is a no-show (default 1h). */
+  transport?: { pickupWindow: string };
+  /** AUTO: a freed bed is offered to the first on the list at once; CONFIRM: when the institution's coordinator says so (default AUTO). */
+  waitingList?: { dispatch: 'AUTO' | 'CONFIRM' };
 }
+
+export const DEFAULT_PICKUP_WINDOW = '1h';
 
 const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 export const DURATION_PATTERN = '^[0-9]+(ms|s|m|h|d)$';

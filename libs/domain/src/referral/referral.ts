@@ -5,6 +5,17 @@ import { DomainError } from '../shared/errors';
 import { AggregateRoot } from '../shared/events';
 import { transition } from '../shared/state-machine';
 import {
+  EscortNeed,
+  LIVE_WAITING_STATES,
+  normalisePreferences,
+  preferenceFacts,
+  Preferences,
+  Transport,
+  TRANSPORT_NO_SHOW,
+  TransportMode,
+  WaitingEntry,
+} from './around';
+import {
   DeclinedBy,
   DeclineReason,
   liveInvolvement,
@@ -92,7 +103,15 @@ export interface ReferralProps {
   stateReason: string | null;
   /** AUTO: submit asks matching for candidates and offers at once; MANUAL: offers are extended by hand. */
   dispatch?: DispatchMode;
+  /** The patient's and family's choice (ranked, excluded, near whom); matching honours it. */
+  preferences?: Preferences | null;
+  /** The journey to the accepting institution, once booked. */
+  transport?: Transport | null;
+  /** Its places on institutions' waiting lists (at most one live at a time). */
+  waiting?: WaitingEntry[];
 }
+
+export type PreferencesInput = Parameters<typeof normalisePreferences>[0];
 
 export type DispatchMode = 'AUTO' | 'MANUAL';
 
@@ -111,7 +130,7 @@ export type DraftReferralInput = Pick<
   | 'clinicalSummary'
   | 'careLevel'
   | 'consent'
-> & { fanout?: number; expectedArrival?: Date | null; dispatch?: DispatchMode };
+> & { fanout?: number; expectedArrival?: Date | null; dispatch?: DispatchMode; preferences?: PreferencesInput | null };
 
 /** Per-offer timing decided by policy (deadline per urgency, hold duration), passed in so the domain stays clock-free. */
 export interface OfferTiming {
@@ -132,6 +151,9 @@ export class Referral extends AggregateRoot {
     }
     const r = new Referral({
       ...input,
+      preferences: input.preferences ? normalisePreferences(input.preferences, input.originInstitutionId, at) : null,
+      transport: null,
+      waiting: [],
       fanout: Math.max(1, input.fanout ?? 3),
       dispatch: input.dispatch ?? 'MANUAL',
       direction: directionOf(input.originKind, input.requestedKind),
@@ -148,7 +170,14 @@ export class Referral extends AggregateRoot {
     });
     r.record(
       'ReferralDrafted',
-      { ...r.summary(), clinicalSummary: input.clinicalSummary, consent: input.consent, originBedId: input.originBedId, createdBy: actor.userId },
+      {
+        ...r.summary(),
+        clinicalSummary: input.clinicalSummary,
+        consent: input.consent,
+        originBedId: input.originBedId,
+        createdBy: actor.userId,
+        preferences: preferenceFacts(r.p.preferences ?? null),
+      },
       at,
     );
     return r;
@@ -160,6 +189,9 @@ export class Referral extends AggregateRoot {
       offers: props.offers.map((o) => ({ ...o })),
       reservations: props.reservations.map((x) => ({ ...x })),
       candidates: [...props.candidates],
+      preferences: props.preferences ?? null,
+      transport: props.transport ? { ...props.transport } : null,
+      waiting: (props.waiting ?? []).map((w) => ({ ...w })),
     });
     r.version = version;
     return r;
@@ -182,6 +214,19 @@ export class Referral extends AggregateRoot {
   }
   get heldReservation(): Reservation | undefined {
     return this.p.reservations.find((r) => r.state === 'HELD');
+  }
+  get preferences(): Preferences | null {
+    return this.p.preferences ?? null;
+  }
+  get transport(): Transport | null {
+    return this.p.transport ?? null;
+  }
+  get waitingEntries(): readonly WaitingEntry[] {
+    return this.p.waiting ?? [];
+  }
+  /** Its live place on a waiting list, if any. */
+  get liveWaitingEntry(): WaitingEntry | undefined {
+    return this.waitingEntries.find((w) => LIVE_WAITING_STATES.includes(w.state));
   }
   get acceptedOffer(): Offer | undefined {
     return this.p.offers.find((o) => o.state === 'ACCEPTED');
@@ -250,6 +295,11 @@ export class Referral extends AggregateRoot {
     if (input.targetInstitutionId === this.p.originInstitutionId) {
       throw new DomainError('VALIDATION_FAILED', 'a referral cannot be offered to its own origin institution');
     }
+    if (this.isExcluded(input.targetInstitutionId)) {
+      throw new DomainError('VALIDATION_FAILED', `the ${this.preferences!.expressedBy.toLowerCase()} excluded this institution`, {
+        institutionId: input.targetInstitutionId,
+      });
+    }
     return this.newOffer(input, timing.deadlineFor(at), at);
   }
 
@@ -265,6 +315,7 @@ export class Referral extends AggregateRoot {
   startTransfer(actor: Actor, at: Date, leftBedId?: string | null, familyDoctorInstitutionId: string | null = null): void {
     const held = this.heldReservation;
     this.move('StartTransfer', at);
+    this.closeTransport('DEPARTED', 'TransferStarted', at);
     this.record(
       'TransferStarted',
       {
@@ -320,7 +371,7 @@ export class Referral extends AggregateRoot {
         id: offerId,
       });
     if (!place.bedId === !place.programmeId) throw new DomainError('VALIDATION_FAILED', 'accept names exactly one of bedId or programmeId');
-    this.moveOffer(o, 'Accept');
+    this.moveOffer(o, 'Accept', at);
     o.answeredAt = at;
     o.answeredBy = actor.userId;
     this.move('AcceptOffer', at);
@@ -370,7 +421,11 @@ export class Referral extends AggregateRoot {
     const o = this.offer(offerId);
     if (input.reason === 'OTHER' && !input.text?.trim())
       throw new DomainError('DECLINE_TEXT_REQUIRED', 'a decline with reason OTHER needs a free-text explanation');
-    this.moveOffer(o, 'Decline');
+    // A refusal by the patient or family is always that code and that party, so reports can keep it apart from providers' declines.
+    if (input.declinedBy === 'PATIENT' && input.reason !== 'PATIENT_OR_FAMILY_DECLINED')
+      throw new DomainError('VALIDATION_FAILED', 'a decline by the patient has reason PATIENT_OR_FAMILY_DECLINED');
+    if (input.reason === 'PATIENT_OR_FAMILY_DECLINED') input = { ...input, declinedBy: 'PATIENT' };
+    this.moveOffer(o, 'Decline', at);
     o.answeredAt = at;
     o.answeredBy = actor.userId;
     o.declineReason = input.reason;
@@ -397,7 +452,7 @@ export class Referral extends AggregateRoot {
   expireOffer(offerId: string, timing: OfferTiming, at: Date): void {
     this.check('ExpireOffer', offerId);
     const o = this.offer(offerId);
-    this.moveOffer(o, 'Expire');
+    this.moveOffer(o, 'Expire', at);
     o.answeredAt = at;
     this.record(
       'OfferExpired',
@@ -419,7 +474,7 @@ export class Referral extends AggregateRoot {
     const o = this.acceptedOffer;
     this.check('RevokeAcceptance');
     if (!o) throw new DomainError('INVALID_TRANSITION', 'no accepted offer to revoke');
-    this.moveOffer(o, 'Revoke');
+    this.moveOffer(o, 'Revoke', at);
     this.endHeldReservation('Release', at, reason);
     this.record('OfferRevoked', { ...this.summary(), offerId: o.id, targetInstitutionId: o.targetInstitutionId, revokedBy: actor.userId }, at, reason);
     this.afterOfferEnded('RevokeAcceptance', timing, at);
@@ -436,7 +491,7 @@ export class Referral extends AggregateRoot {
       });
     this.endHeldReservation('Expire', at, 'hold deadline passed');
     const o = this.acceptedOffer;
-    if (o) this.moveOffer(o, 'Revoke');
+    if (o) this.moveOffer(o, 'Revoke', at);
     this.afterOfferEnded('ExpireReservation', timing, at);
   }
 
@@ -446,6 +501,7 @@ export class Referral extends AggregateRoot {
     this.check('ConfirmAdmission');
     if (!held) throw new DomainError('INVALID_TRANSITION', `referral ${this.p.id} holds no reservation to admit into`);
     this.move('ConfirmAdmission', at);
+    this.closeTransport('ARRIVED', 'ConfirmAdmission', at);
     this.endHeldReservation('Consume', at);
     const where = { institutionId: held.institutionId, bedId: held.bedId, programmeId: held.programmeId, kind: this.p.requestedKind };
     this.record(
@@ -503,6 +559,182 @@ export class Referral extends AggregateRoot {
     this.record('ReferralReassessed', { ...this.summary(), from, to: grade }, at);
   }
 
+  // ---------------------------------------------------------------- around the referral
+  /** Records (or replaces) what the patient and family want; matching reads it from then on. */
+  recordPreferences(input: PreferencesInput, actor: Actor, at: Date): void {
+    if (this.isTerminal)
+      throw new DomainError('INVALID_TRANSITION', `referral ${this.p.id} is ${this.p.state}: its preferences are history`, {
+        machine: 'Referral',
+        state: this.p.state,
+        command: 'RecordPreferences',
+        id: this.p.id,
+      });
+    this.p.preferences = normalisePreferences(input, this.p.originInstitutionId, at);
+    this.p.updatedAt = at;
+    this.record('PreferencesRecorded', { ...this.summary(), preferences: preferenceFacts(this.p.preferences), recordedBy: actor.userId }, at);
+  }
+
+  /** Books the journey to the accepting institution (or re-books it); the receiver is told when to expect the patient. */
+  arrangeTransport(
+    input: { mode: TransportMode; pickupAt: Date; expectedArrivalAt: Date; pickupWindowMs: number; escort: EscortNeed[]; note?: string | null },
+    actor: Actor,
+    at: Date,
+  ): Transport {
+    if (this.p.state !== 'ACCEPTED')
+      throw new DomainError('INVALID_TRANSITION', `transport is booked for an ACCEPTED referral; ${this.p.id} is ${this.p.state}`, {
+        machine: 'Referral',
+        state: this.p.state,
+        command: 'ArrangeTransport',
+        id: this.p.id,
+      });
+    if (input.expectedArrivalAt.getTime() < input.pickupAt.getTime())
+      throw new DomainError('VALIDATION_FAILED', 'the expected arrival cannot be before the pickup');
+    const held = this.heldReservation!;
+    const t: Transport = {
+      mode: input.mode,
+      pickupAt: input.pickupAt,
+      expectedArrivalAt: input.expectedArrivalAt,
+      pickupWindowEndsAt: new Date(input.pickupAt.getTime() + input.pickupWindowMs),
+      escort: [...new Set(input.escort)],
+      note: input.note?.trim() || null,
+      status: 'ARRANGED',
+      arrangedAt: at,
+      arrangedBy: actor.userId,
+      noShowAt: null,
+      closedAt: null,
+    };
+    this.p.transport = t;
+    this.p.expectedArrival = t.expectedArrivalAt;
+    this.p.updatedAt = at;
+    this.record(
+      'TransportArranged',
+      {
+        ...this.summary(),
+        targetInstitutionId: held.institutionId,
+        targetBedId: held.bedId,
+        mode: t.mode,
+        pickupAt: t.pickupAt.toISOString(),
+        expectedArrivalAt: t.expectedArrivalAt.toISOString(),
+        pickupWindowEndsAt: t.pickupWindowEndsAt.toISOString(),
+        escort: t.escort,
+        arrangedBy: actor.userId,
+      },
+      at,
+    );
+    return t;
+  }
+
+  /**
+   * The pickup window of the booking `windowEndsAt` names passed and the patient has not left: a
+   * coded escalation (TRANSPORT_NO_SHOW) for the origin, the receiver and the district. Refused
+   * harmlessly when the timer is stale (re-booked, departed, cancelled) or early.
+   */
+  flagTransportNoShow(windowEndsAt: Date, at: Date): void {
+    const t = this.p.transport;
+    const stale = !t || t.status !== 'ARRANGED' || this.p.state !== 'ACCEPTED' || t.pickupWindowEndsAt.getTime() !== windowEndsAt.getTime();
+    if (stale || at.getTime() < t.pickupWindowEndsAt.getTime())
+      throw new DomainError('INVALID_TRANSITION', `no transport no-show to flag on referral ${this.p.id}`, {
+        machine: 'Transport',
+        state: t?.status ?? 'NONE',
+        command: 'FlagNoShow',
+        id: this.p.id,
+      });
+    t.status = 'NO_SHOW';
+    t.noShowAt = at;
+    this.p.updatedAt = at;
+    const held = this.heldReservation;
+    this.record(
+      'TransportNoShow',
+      {
+        ...this.summary(),
+        code: TRANSPORT_NO_SHOW,
+        mode: t.mode,
+        targetInstitutionId: held?.institutionId ?? null,
+        pickupAt: t.pickupAt.toISOString(),
+        pickupWindowEndsAt: t.pickupWindowEndsAt.toISOString(),
+      },
+      at,
+      `${t.mode} pickup window ended at ${t.pickupWindowEndsAt.toISOString()} and the patient has not left`,
+    );
+  }
+
+  /**
+   * The target has no suitable bed: its offer is declined NO_CAPACITY and the referral joins its
+   * waiting list (one list at a time; the database's unique index is the backstop).
+   */
+  waitlist(offerId: string, input: { entryId?: string }, actor: Actor, timing: OfferTiming, at: Date): WaitingEntry {
+    this.check('DeclineOffer', offerId);
+    const o = this.offer(offerId);
+    const live = this.liveWaitingEntry;
+    if (live)
+      throw new DomainError('ALREADY_EXISTS', `referral ${this.p.id} already waits on a list`, {
+        referralId: this.p.id,
+        ...(live.institutionId === o.targetInstitutionId ? { institutionId: live.institutionId } : {}),
+      });
+    const entry: WaitingEntry = {
+      id: input.entryId ?? randomUUID(),
+      institutionId: o.targetInstitutionId,
+      state: 'WAITING',
+      addedAt: at,
+      addedBy: actor.userId,
+      offerId: null,
+      bedId: null,
+      offeredAt: null,
+      endedAt: null,
+      endReason: null,
+    };
+    this.declineOffer(offerId, { reason: 'NO_CAPACITY', declinedBy: 'PROVIDER', text: 'no suitable bed now: placed on the waiting list' }, actor, timing, at);
+    this.p.waiting = [...this.waitingEntries, entry];
+    this.record('ReferralWaitlisted', { ...this.summary(), entryId: entry.id, institutionId: entry.institutionId, offerId, addedBy: actor.userId }, at);
+    return entry;
+  }
+
+  /** Whether the patient or family refused this institution outright. */
+  isExcluded(institutionId: string): boolean {
+    return this.preferences?.excluded.includes(institutionId) ?? false;
+  }
+
+  /** Whether a bed freed at `institutionId` may be offered to this referral from that institution's list. */
+  waitingFor(institutionId: string): WaitingEntry | undefined {
+    const w = this.liveWaitingEntry;
+    if (!w || w.state !== 'WAITING' || w.institutionId !== institutionId) return undefined;
+    if (!['SUBMITTED', 'OFFERED', 'ESCALATED'].includes(this.p.state)) return undefined;
+    if (this.liveOffers.some((o) => o.targetInstitutionId === institutionId)) return undefined;
+    return w;
+  }
+
+  /** A bed freed at the list's institution: offered to this referral (an escalated one goes back out). */
+  offerFromWaitingList(bedId: string, actor: Actor, timing: OfferTiming, at: Date): Offer {
+    const w = this.liveWaitingEntry;
+    if (!w || !this.waitingFor(w.institutionId))
+      throw new DomainError('INVALID_TRANSITION', `referral ${this.p.id} is not waiting for a bed`, {
+        machine: 'WaitingList',
+        state: w?.state ?? 'NONE',
+        command: 'Offer',
+        id: this.p.id,
+      });
+    if (this.p.state === 'ESCALATED') this.move('RerouteReferral', at, { reason: 'a bed freed at a waiting-list institution' });
+    const o = this.newOffer({ targetInstitutionId: w.institutionId, targetBedId: bedId }, timing.deadlineFor(at), at);
+    w.state = 'OFFERED';
+    w.offerId = o.id;
+    w.bedId = bedId;
+    w.offeredAt = at;
+    this.record(
+      'WaitingListOffered',
+      {
+        ...this.summary(),
+        entryId: w.id,
+        institutionId: w.institutionId,
+        bedId,
+        offerId: o.id,
+        offeredBy: actor.userId,
+        waitedSeconds: Math.max(0, Math.round((at.getTime() - w.addedAt.getTime()) / 1000)),
+      },
+      at,
+    );
+    return o;
+  }
+
   /** An EMERGENCY upward referral for the same patient replaces this (downward) one: cancelled with the reason. */
   supersede(byReferralId: string, at: Date): void {
     const reason = `superseded by EMERGENCY upward referral ${byReferralId}`;
@@ -550,10 +782,54 @@ export class Referral extends AggregateRoot {
     this.p.state = transition(REFERRAL_MACHINE, this.p.state, command, { id: this.p.id, pick: opts.pick });
     this.p.updatedAt = at;
     if (opts.reason !== undefined) this.p.stateReason = opts.reason;
+    if (this.isTerminal) {
+      for (const w of this.waitingEntries.filter((x) => LIVE_WAITING_STATES.includes(x.state)))
+        this.leaveWaitingList(w, 'REMOVED', `referral ${this.p.state}`, at);
+      if (this.p.state !== 'COMPLETED') this.closeTransport('CANCELLED', command, at);
+    }
   }
 
-  private moveOffer(o: Offer, command: OfferCommand): void {
+  /**
+   * Moves an offer, and keeps the waiting lists in step: an accepted referral leaves every list
+   * (PLACED where it was accepted from the list); a list offer that ends unaccepted takes the
+   * referral off that list, so the freed bed goes to the next one.
+   */
+  private moveOffer(o: Offer, command: OfferCommand, at?: Date): void {
     o.state = transition(OFFER_MACHINE, o.state, command, { id: o.id });
+    if (!at) return;
+    for (const w of this.waitingEntries.filter((x) => LIVE_WAITING_STATES.includes(x.state))) {
+      if (command === 'Accept') this.leaveWaitingList(w, w.offerId === o.id ? 'PLACED' : 'REMOVED', w.offerId === o.id ? 'accepted' : 'placed elsewhere', at);
+      else if (w.offerId === o.id && !LIVE_OFFER_STATES.includes(o.state)) this.leaveWaitingList(w, 'REMOVED', `list offer ${o.state}`, at);
+    }
+    if (command === 'Revoke') this.closeTransport('CANCELLED', 'RevokeAcceptance', at);
+  }
+
+  private leaveWaitingList(w: WaitingEntry, state: 'PLACED' | 'REMOVED', why: string, at: Date): void {
+    w.state = state;
+    w.endedAt = at;
+    w.endReason = why;
+    this.record(
+      'WaitingListLeft',
+      {
+        ...this.summary(),
+        entryId: w.id,
+        institutionId: w.institutionId,
+        outcome: state,
+        bedId: w.bedId,
+        waitedSeconds: Math.max(0, Math.round((at.getTime() - w.addedAt.getTime()) / 1000)),
+      },
+      at,
+      why,
+    );
+  }
+
+  private closeTransport(status: 'DEPARTED' | 'ARRIVED' | 'CANCELLED', by: string, at: Date): void {
+    const t = this.p.transport;
+    if (!t || t.status === 'ARRIVED' || t.status === 'CANCELLED' || (t.status === 'DEPARTED' && status === 'DEPARTED')) return;
+    const wasNoShow = t.status === 'NO_SHOW';
+    t.status = status;
+    t.closedAt = status === 'DEPARTED' ? null : at;
+    if (wasNoShow) this.record('TransportResolved', { ...this.summary(), code: TRANSPORT_NO_SHOW, status, by }, at);
   }
 
   private newOffer(
@@ -603,7 +879,7 @@ export class Referral extends AggregateRoot {
 
   private withdrawLiveOffers(at: Date, why: string): void {
     for (const o of this.liveOffers) {
-      this.moveOffer(o, 'Withdraw');
+      this.moveOffer(o, 'Withdraw', at);
       o.answeredAt = at;
       this.record('OfferWithdrawn', { ...this.summary(), offerId: o.id, targetInstitutionId: o.targetInstitutionId }, at, why);
     }
@@ -670,7 +946,10 @@ export class Referral extends AggregateRoot {
     let sent = 0;
     while (sent < n && this.p.candidateCursor < this.p.candidates.length) {
       const c = this.p.candidates[this.p.candidateCursor++];
-      const busy = this.liveOffers.some((o) => o.targetInstitutionId === c.institutionId) || c.institutionId === this.p.originInstitutionId;
+      const busy =
+        this.liveOffers.some((o) => o.targetInstitutionId === c.institutionId) ||
+        c.institutionId === this.p.originInstitutionId ||
+        this.isExcluded(c.institutionId);
       if (busy) continue;
       this.newOffer({ targetInstitutionId: c.institutionId, targetBedId: c.bedId, targetProgrammeId: c.programmeId }, deadline, at);
       sent++;

@@ -48,6 +48,13 @@ export const EVENT_TYPES = [
   'ApiKeyRevoked',
   'WebhookSubscriptionCreated',
   'WebhookSubscriptionDeleted',
+  'PreferencesRecorded',
+  'TransportArranged',
+  'TransportNoShow',
+  'TransportResolved',
+  'ReferralWaitlisted',
+  'WaitingListOffered',
+  'WaitingListLeft',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

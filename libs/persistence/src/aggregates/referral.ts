@@ -1,4 +1,4 @@
-import { Candidate, Offer, Referral, Reservation, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
+import { Candidate, Offer, Preferences, Referral, Reservation, Transport, URGENCY_PRIORITY, Urgency, WaitingEntry } from '@bedlink/domain';
 import { AggregateAdapter, d, Row } from './adapter';
 import { insertRows, table, upsertOn } from './table';
 
@@ -32,8 +32,23 @@ const REFERRALS = table(
     'created_at',
     'updated_at',
     'dispatch',
+    'preferences',
+    'transport',
   ],
-  ['state', 'state_reason', 'strategy', 'candidates', 'candidate_cursor', 'chain_seq', 'chain_hash', 'updated_at', 'care_level'],
+  [
+    'state',
+    'state_reason',
+    'strategy',
+    'candidates',
+    'candidate_cursor',
+    'chain_seq',
+    'chain_hash',
+    'updated_at',
+    'care_level',
+    'preferences',
+    'transport',
+    'expected_arrival',
+  ],
 );
 const OFFERS = table('offers', [
   'id',
@@ -77,6 +92,52 @@ const RESERVATIONS = table('reservations', [
   'ended_at',
 ]);
 const RESERVATIONS_CHANGE = ['state', 'ended_at', 'expires_at'] as const satisfies readonly (typeof RESERVATIONS.columns)[number][];
+/** seq (the list order) is the database's: an identity column, never written. */
+const WAITING = table('waiting_list_entries', [
+  'id',
+  'referral_id',
+  'institution_id',
+  'state',
+  'added_at',
+  'added_by',
+  'offer_id',
+  'bed_id',
+  'offered_at',
+  'ended_at',
+  'end_reason',
+]);
+const WAITING_CHANGE = ['state', 'offer_id', 'bed_id', 'offered_at', 'ended_at', 'end_reason'] as const satisfies readonly (typeof WAITING.columns)[number][];
+
+/** JSON documents come back with ISO strings: dates become Dates again. */
+function preferencesOf(j: any): Preferences | null {
+  return j ? { ...j, recordedAt: d(j.recordedAt)! } : null;
+}
+function transportOf(j: any): Transport | null {
+  if (!j) return null;
+  return {
+    ...j,
+    pickupAt: d(j.pickupAt)!,
+    expectedArrivalAt: d(j.expectedArrivalAt)!,
+    pickupWindowEndsAt: d(j.pickupWindowEndsAt)!,
+    arrangedAt: d(j.arrangedAt)!,
+    noShowAt: d(j.noShowAt),
+    closedAt: d(j.closedAt),
+  };
+}
+export function rowToWaitingEntry(w: Row): WaitingEntry {
+  return {
+    id: w.id,
+    institutionId: w.institution_id,
+    state: w.state,
+    addedAt: d(w.added_at)!,
+    addedBy: w.added_by,
+    offerId: w.offer_id,
+    bedId: w.bed_id,
+    offeredAt: d(w.offered_at),
+    endedAt: d(w.ended_at),
+    endReason: w.end_reason,
+  };
+}
 
 export function rowToOffer(o: Row): Offer {
   return {
@@ -141,6 +202,9 @@ export function rowToReferral(r: Row): Referral {
       createdAt: d(r.created_at)!,
       updatedAt: d(r.updated_at)!,
       dispatch: r.dispatch ?? 'MANUAL',
+      preferences: preferencesOf(r.preferences),
+      transport: transportOf(r.transport),
+      waiting: (r.waiting ?? []).map(rowToWaitingEntry),
     },
     r.version,
   );
@@ -148,19 +212,20 @@ export function rowToReferral(r: Row): Referral {
 
 export const referralAdapter: AggregateAdapter<Referral> = {
   table: REFERRALS,
-  tables: [REFERRALS, OFFERS, RESERVATIONS],
+  tables: [REFERRALS, OFFERS, RESERVATIONS, WAITING],
   notFound: { code: 'REFERRAL_NOT_FOUND', what: 'referral' },
   lock: true,
   async children(q, id) {
     const [children] = await q(
       `SELECT (SELECT coalesce(json_agg(o ORDER BY o.rank), '[]') FROM offers o WHERE o.referral_id = $1) AS offers,
-              (SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM reservations x WHERE x.referral_id = $1) AS reservations`,
+              (SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM reservations x WHERE x.referral_id = $1) AS reservations,
+              (SELECT coalesce(json_agg(w ORDER BY w.seq), '[]') FROM waiting_list_entries w WHERE w.referral_id = $1) AS waiting`,
       [id],
     );
     return children;
   },
   fromRow: (row) => rowToReferral(row),
-  childEntities: (r) => [...r.props.offers, ...r.props.reservations],
+  childEntities: (r) => [...r.props.offers, ...r.props.reservations, ...r.waitingEntries],
   async insert(r, s) {
     const p = r.props;
     await insertRows(s.q, REFERRALS, [
@@ -191,6 +256,8 @@ export const referralAdapter: AggregateAdapter<Referral> = {
         created_at: p.createdAt,
         updated_at: p.updatedAt,
         dispatch: p.dispatch ?? 'MANUAL',
+        preferences: p.preferences ? JSON.stringify(p.preferences) : null,
+        transport: p.transport ? JSON.stringify(p.transport) : null,
       },
     ]);
   },
@@ -205,6 +272,9 @@ export const referralAdapter: AggregateAdapter<Referral> = {
       ...s.chain,
       updated_at: p.updatedAt,
       care_level: p.careLevel,
+      preferences: p.preferences ? JSON.stringify(p.preferences) : null,
+      transport: p.transport ? JSON.stringify(p.transport) : null,
+      expected_arrival: p.expectedArrival,
     });
   },
   async saveChildren(r, s) {
@@ -249,6 +319,25 @@ export const referralAdapter: AggregateAdapter<Referral> = {
         ended_at: x.endedAt,
       })),
       upsertOn('id', RESERVATIONS_CHANGE),
+    );
+    // after the offers: a list entry references the offer made from the list
+    await insertRows(
+      s.q,
+      WAITING,
+      s.changed(r.waitingEntries).map((w) => ({
+        id: w.id,
+        referral_id: p.id,
+        institution_id: w.institutionId,
+        state: w.state,
+        added_at: w.addedAt,
+        added_by: w.addedBy,
+        offer_id: w.offerId,
+        bed_id: w.bedId,
+        offered_at: w.offeredAt,
+        ended_at: w.endedAt,
+        end_reason: w.endReason,
+      })),
+      upsertOn('id', WAITING_CHANGE),
     );
   },
   priority: (r) => URGENCY_PRIORITY[r.props.urgency as Urgency],

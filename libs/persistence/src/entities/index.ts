@@ -97,6 +97,8 @@ export class ReferralEntity {
   @Column('text', { name: 'chain_hash', nullable: true }) chainHash!: string | null;
   @Column({ ...tz, name: 'created_at' }) createdAt!: Date;
   @Column({ ...tz, name: 'updated_at' }) updatedAt!: Date;
+  @Column('jsonb', { nullable: true }) preferences!: Record<string, any> | null;
+  @Column('jsonb', { nullable: true }) transport!: Record<string, any> | null;
   @OneToMany(() => OfferEntity, (o) => o.referral) offers!: OfferEntity[];
   @OneToMany(() => ReservationEntity, (r) => r.referral) reservations!: ReservationEntity[];
 }

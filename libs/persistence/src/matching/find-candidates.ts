@@ -162,6 +162,7 @@ export async function needsOfReferral(db: Db, r: Referral, cooperationDefault: C
     districtId: p.districtId,
     direction: p.direction,
     cooperationDefault,
+    preferences: r.preferences,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Actor, authorizeRead, notFound } from '@bedlink/domain';
+import { Actor, authorizeRead, notFound, preferenceFacts } from '@bedlink/domain';
 import { cooperationDefaultOf, POLICY, Policy } from '@bedlink/application';
 import { findCandidates, needsOfReferral } from '../matching/find-candidates';
 import { rowToReferral } from '../mappers';
@@ -29,6 +29,13 @@ export class CandidateReads {
       await needsOfReferral(this.ds, r, cooperationDefaultOf(await this.policy.forDistrict(r.props.districtId))),
       limit,
     );
-    return { referralId, kind: r.props.requestedKind, tookMs: Number(process.hrtime.bigint() - started) / 1e6, candidates };
+    // what the family asked for, beside the ranking that honours it (the location itself stays out)
+    return {
+      referralId,
+      kind: r.props.requestedKind,
+      tookMs: Number(process.hrtime.bigint() - started) / 1e6,
+      preferences: preferenceFacts(r.preferences),
+      candidates,
+    };
   }
 }

@@ -5,6 +5,7 @@ import { PiiCipher } from '../pii-cipher';
 import { PII_CIPHER } from '../unit-of-work';
 import { WebhookSubscriptions } from '../webhook-subscriptions';
 import { AdtReads } from './adt';
+import { AroundReads } from './around';
 import { AuditReads } from './audit';
 import { BedBoardReads } from './bed-board';
 import { CandidateReads } from './candidates';
@@ -18,6 +19,7 @@ import { ReferralReads } from './referrals';
 import { RegistryReads } from './registry';
 
 export * from './adt';
+export * from './around';
 export * from './audit';
 export * from './bed-board';
 export * from './candidates';
@@ -48,6 +50,7 @@ const READ_CLASSES = [
   MetricsReads,
   CommandLogReads,
   AdtReads,
+  AroundReads,
 ];
 
 export const READ_PROVIDERS: Provider[] = [

@@ -79,6 +79,28 @@ export class ReferralReads {
       districtId: r.districtId,
       origin: { institutionId: r.originInstitutionId, name: names.get(r.originInstitutionId) ?? null, bedId: r.originBedId },
       expectedArrival: iso(r.expectedArrival),
+      // the choice as it steers matching; the family's location stays out of every response
+      preferences: r.preferences
+        ? {
+            ranked: r.preferences.ranked,
+            excluded: r.preferences.excluded,
+            near: r.preferences.near?.of ?? null,
+            expressedBy: r.preferences.expressedBy,
+            note: r.preferences.note ?? null,
+          }
+        : null,
+      transport: r.transport
+        ? {
+            mode: r.transport.mode,
+            status: r.transport.status,
+            pickupAt: r.transport.pickupAt,
+            expectedArrivalAt: r.transport.expectedArrivalAt,
+            pickupWindowEndsAt: r.transport.pickupWindowEndsAt,
+            escort: r.transport.escort,
+            note: r.transport.note,
+            noShowAt: r.transport.noShowAt,
+          }
+        : null,
       createdAt: iso(r.createdAt),
       updatedAt: iso(r.updatedAt),
       version: r.version,

@@ -1,4 +1,4 @@
-import { BedKind, DispatchMode, OfferStrategy, ServiceCode, Urgency } from '@bedlink/domain';
+import { BedKind, DispatchMode, OfferStrategy, PreferencesInput, ServiceCode, Urgency } from '@bedlink/domain';
 import { BedlinkCommand } from '../../command';
 
 export interface DraftReferralPayload {
@@ -16,6 +16,8 @@ export interface DraftReferralPayload {
   consent: boolean;
   expectedArrival?: string | null;
   dispatch?: DispatchMode;
+  /** The patient's and family's choice, if already known (RecordPreferences changes it later). */
+  preferences?: PreferencesInput | null;
 }
 
 export class DraftReferralCommand extends BedlinkCommand<DraftReferralPayload> {

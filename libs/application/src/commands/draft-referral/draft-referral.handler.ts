@@ -78,6 +78,7 @@ export class DraftReferralHandler implements ICommandHandler<DraftReferralComman
           consent: p.consent,
           expectedArrival: p.expectedArrival ? new Date(p.expectedArrival) : null,
           dispatch: p.dispatch ?? 'MANUAL',
+          preferences: p.preferences ?? null,
         },
         ctx.actor,
         ctx.now,
