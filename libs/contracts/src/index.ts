@@ -4,3 +4,4 @@ export * from './webhook.dto';
 export * from './responses.dto';
 export * from './security.dto';
 export * from './live-event';
+export * from './thread.dto';

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module, OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CLOCK, Clock, MATCHER, POLICY, Policy, UNIT_OF_WORK } from '@bedlink/application';
+import { CLOCK, Clock, DOCUMENT_STORE, MATCHER, POLICY, Policy, UNIT_OF_WORK } from '@bedlink/application';
+import { documentStoreFor } from './document-store';
 import { SqlMatcher } from './matching/find-candidates';
 import { createDataSource } from './data-source';
 import { PiiCipher } from './pii-cipher';
@@ -56,9 +57,10 @@ export class InfraModule {
         { provide: CLOCK, useValue: opts.clock ?? { now: () => new Date() } },
         { provide: POLICY, inject: [DataSource], useFactory: (ds: DataSource) => opts.policy ?? new DbPolicy(ds, fallbackPolicy(cfg)) },
         { provide: MATCHER, useClass: SqlMatcher },
+        { provide: DOCUMENT_STORE, inject: [DataSource, PII_CIPHER], useFactory: (ds: DataSource, c: PiiCipher) => documentStoreFor(cfg, ds, c) },
         DataSourceCloser,
       ],
-      exports: [ENV_CONFIG, DataSource, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY, MATCHER],
+      exports: [ENV_CONFIG, DataSource, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY, MATCHER, DOCUMENT_STORE],
     };
   }
 }

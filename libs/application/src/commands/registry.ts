@@ -67,6 +67,12 @@ import { CreateWebhookCommand } from './create-webhook/create-webhook.command';
 import { CreateWebhookHandler } from './create-webhook/create-webhook.handler';
 import { DeleteWebhookCommand } from './delete-webhook/delete-webhook.command';
 import { DeleteWebhookHandler } from './delete-webhook/delete-webhook.handler';
+import { AttachDocumentCommand } from './attach-document/attach-document.command';
+import { AttachDocumentHandler } from './attach-document/attach-document.handler';
+import { PostMessageCommand } from './post-message/post-message.command';
+import { PostMessageHandler } from './post-message/post-message.handler';
+import { MarkMessagesReadCommand } from './mark-messages-read/mark-messages-read.command';
+import { MarkMessagesReadHandler } from './mark-messages-read/mark-messages-read.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -115,4 +121,7 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   RevokeApiKey: { command: RevokeApiKeyCommand, handler: RevokeApiKeyHandler },
   CreateWebhook: { command: CreateWebhookCommand, handler: CreateWebhookHandler },
   DeleteWebhook: { command: DeleteWebhookCommand, handler: DeleteWebhookHandler },
+  AttachDocument: { command: AttachDocumentCommand, handler: AttachDocumentHandler },
+  PostMessage: { command: PostMessageCommand, handler: PostMessageHandler },
+  MarkMessagesRead: { command: MarkMessagesReadCommand, handler: MarkMessagesReadHandler },
 };

@@ -42,6 +42,12 @@ export const POLICY_SCHEMA = {
     broadcastFanout: { type: 'integer', minimum: 1, maximum: 10 },
     defaultStrategy: { enum: ['BROADCAST', 'CASCADE'] },
     returnHoldDays: { type: 'integer', minimum: 0, maximum: 90 },
+    moreInformation: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['pausesDeadline'],
+      properties: { pausesDeadline: { type: 'boolean', description: 'a NEED_MORE_INFO answer stops the offer deadline until the origin replies' } },
+    },
     deadlineWarnings: { type: 'array', maxItems: 5, items: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 } },
     eligibility: {
       type: 'object',

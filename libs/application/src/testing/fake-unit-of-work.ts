@@ -12,6 +12,7 @@ import {
   Patient,
   Programme,
   Referral,
+  ReferralMessage,
   WebhookSubscription,
   defaultPolicy,
 } from '@bedlink/domain';
@@ -65,6 +66,9 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   findOccupiedBed = async (patientId: string) => this.list(Bed).find((b) => b.props.occupantPatientId === patientId)?.id ?? null;
   findReturnHoldBed = async (patientId: string) => this.list(Bed).find((b) => b.props.returnHold?.patientId === patientId)?.id ?? null;
   findFreeBeds = async () => [];
+  readonly messages: ReferralMessage[] = [];
+  appendMessage = async (m: ReferralMessage) => void this.messages.push(m);
+  markMessagesRead = async () => 0;
   findActiveEnrolment = async () => null;
   findAgreements = async (): Promise<AgreementProps[]> => [];
   findPatientByResidentId = async (residentId: string) => this.list(Patient).find((p) => p.props.residentId === residentId)?.id ?? null;

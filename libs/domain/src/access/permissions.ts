@@ -45,6 +45,9 @@ export const COMMAND_NAMES = [
   'RevokeApiKey',
   'CreateWebhook',
   'DeleteWebhook',
+  'AttachDocument',
+  'PostMessage',
+  'MarkMessagesRead',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -59,6 +62,8 @@ export const QUERY_NAMES = [
   'ReadCandidates',
   'ReadJourney',
   'ReadInbox',
+  'ReadDocument',
+  'ReadMessages',
 ] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
@@ -147,6 +152,19 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   RevokeApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'revoke an API key of its district' },
   CreateWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'register a webhook endpoint of its own institution' },
   DeleteWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'delete a webhook endpoint of its own institution' },
+  AttachDocument: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'attach a file to its referral' },
+  PostMessage: {
+    roles: INSTITUTION_ROLES,
+    scope: 'INVOLVED',
+    description: 'write in the thread between the origin and a target with a live offer (a target may ask for more information)',
+  },
+  MarkMessagesRead: { roles: INSTITUTION_ROLES, scope: 'INVOLVED', description: 'send a read receipt for its side of a thread' },
+  ReadDocument: {
+    roles: INSTITUTION_ROLES,
+    scope: 'INVOLVED',
+    description: 'list and download the files of a referral it is involved in (every download audited)',
+  },
+  ReadMessages: { roles: INSTITUTION_ROLES, scope: 'INVOLVED', description: 'read its threads of a referral it is involved in' },
   ManageApiKeys: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the API keys of the district (never the keys themselves)' },
 };
 

@@ -40,6 +40,11 @@ export interface DistrictPolicyDoc {
     /** Whether institutions of one district may refer to each other without a cooperation agreement. */
     sameDistrictWithoutAgreement: boolean;
   };
+  /**
+   * A receiver answering an offer with "need more information": whether the offer's deadline
+   * clock stops until the origin replies (absent: it keeps running).
+   */
+  moreInformation?: { pausesDeadline: boolean };
 }
 
 const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

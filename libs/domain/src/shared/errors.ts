@@ -39,6 +39,11 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
   'ALREADY_EXISTS',
+  'DOCUMENT_NOT_FOUND',
+  'DOCUMENT_EMPTY',
+  'DOCUMENT_TYPE_NOT_ALLOWED',
+  'DOCUMENT_INFECTED',
+  'SCAN_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -47,6 +47,12 @@ export const EVENT_TYPES = [
   'ApiKeyRevoked',
   'WebhookSubscriptionCreated',
   'WebhookSubscriptionDeleted',
+  'DocumentAttached',
+  'DocumentDownloaded',
+  'MessagePosted',
+  'MessagesRead',
+  'OfferPaused',
+  'OfferResumed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

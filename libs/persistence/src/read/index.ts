@@ -15,6 +15,7 @@ import { MetricsReads } from './metrics';
 import { ProgrammeReads } from './programmes';
 import { ReferralReads } from './referrals';
 import { RegistryReads } from './registry';
+import { ThreadReads } from './threads';
 
 export * from './audit';
 export * from './bed-board';
@@ -27,6 +28,7 @@ export * from './metrics';
 export * from './programmes';
 export * from './referrals';
 export * from './registry';
+export * from './threads';
 
 /**
  * The read side as Nest providers: the query classes, and the stores the API reads through. An app
@@ -45,6 +47,7 @@ const READ_CLASSES = [
   FhirReads,
   MetricsReads,
   CommandLogReads,
+  ThreadReads,
 ];
 
 export const READ_PROVIDERS: Provider[] = [
