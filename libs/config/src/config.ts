@@ -311,7 +311,7 @@ export class EnvConfig {
    * Virus-scan hook for uploads. Empty: no scanner (every file passes). Otherwise a command run with
    * the file on stdin (split on spaces, no shell): exit 0 clean, exit 1 infected (stdout names the
    * threat), anything else refuses the upload (503 SCAN_UNAVAILABLE: fail closed). E.g.
-   * `clamdscan --no-summary --stream -`, or for an ICAP server `c-icap-client` wrapped in a script.
+   * `clamdscan --no-summary -`, or for an ICAP server `c-icap-client` wrapped in a script.
    */
   @IsString()
   @IsOptional()

@@ -15,7 +15,7 @@ export class NoScanner implements DocumentScanner {
  * A scanner run as a command with the file on stdin, no shell (DOCUMENT_SCAN_COMMAND split on
  * spaces): exit 0 clean, exit 1 infected (the first line of stdout names the threat), anything
  * else, a crash or the timeout refuses the upload. Fail closed: a file nobody could scan is not stored.
- * clamd: `clamdscan --no-summary --stream -`; an ICAP server (c-icap, Kaspersky, Trend): a small
+ * clamd: `clamdscan --no-summary -`; an ICAP server (c-icap, Kaspersky, Trend): a small
  * script around `c-icap-client` that maps its verdict to these exit codes.
  */
 export class CommandScanner implements DocumentScanner {
