@@ -166,7 +166,8 @@ describe('documents and messages around a referral', () => {
     expect((await download(tok('CARE_HOME_ADMISSIONS', d.care, d.district), referralId, ids[0])).status).toBe(404);
     expect((await download(tok('DISCHARGE_PLANNER', other.hospital, other.district), referralId, ids[0])).status).toBe(404);
     expect((await download(e.token('DISTRICT_COORDINATOR', null, { districtId: d.district }), referralId, ids[0])).status).toBe(404);
-    expect((await upload(tok('DISCHARGE_PLANNER', other.hospital, other.district), referralId, PDF, 'x.pdf')).status).toBe(404);
+    // a write is a command: 403, like every command from a stranger
+    expect((await upload(tok('DISCHARGE_PLANNER', other.hospital, other.district), referralId, PDF, 'x.pdf')).status).toBe(403);
     // cc1 still may
     expect((await download(cc1, referralId, ids[0])).status).toBe(200);
     downloads++;

@@ -57,8 +57,8 @@ export class DocumentsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    // a stranger learns nothing and stores nothing: the referral's 404 before a byte is kept
-    await this.threads.access(a, id, 'ReadDocument');
+    // refused (404 unknown, 403 not the origin) before a byte is kept
+    await this.threads.access(a, id, 'AttachDocument');
     const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (bytes.length === 0) throw new DomainError('DOCUMENT_EMPTY', 'the file is empty (0 bytes)');
     if (bytes.length > this.cfg.DOCUMENT_MAX_BYTES)

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Actor, authorizeRead, DomainError, liveInvolvement, notFound } from '@bedlink/domain';
+import { Actor, authorize, authorizeRead, DomainError, liveInvolvement, notFound } from '@bedlink/domain';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -39,11 +39,14 @@ export interface MessageRow {
 export class ThreadReads {
   constructor(private readonly ds: DataSource) {}
 
-  /** The referral's scoping facts, or the 404 a stranger gets. */
+  /**
+   * The referral's scoping facts, or the 404 a stranger gets. `AttachDocument` is the upload's
+   * check before a byte is stored: a command, so 403 like the command itself would answer.
+   */
   async access(
     actor: Actor,
     referralId: string,
-    query: 'ReadDocument' | 'ReadMessages',
+    query: 'ReadDocument' | 'ReadMessages' | 'AttachDocument',
   ): Promise<{ originInstitutionId: string; districtId: string; patientId: string }> {
     const [r] = await this.ds.query(
       `SELECT r.id, r.origin_institution_id, r.district_id, r.patient_id,
@@ -54,12 +57,9 @@ export class ThreadReads {
     );
     if (!r) throw notFound('REFERRAL_NOT_FOUND', 'referral', referralId);
     const involved = liveInvolvement({ originInstitutionId: r.origin_institution_id, offers: r.offers, reservations: r.reservations });
-    authorizeRead(
-      actor,
-      query,
-      { districtId: r.district_id, originInstitutionId: r.origin_institution_id, involved },
-      { code: 'REFERRAL_NOT_FOUND', what: 'referral', id: referralId },
-    );
+    const ctx = { districtId: r.district_id, originInstitutionId: r.origin_institution_id, involved };
+    if (query === 'AttachDocument') authorize(actor, query, ctx);
+    else authorizeRead(actor, query, ctx, { code: 'REFERRAL_NOT_FOUND', what: 'referral', id: referralId });
     return { originInstitutionId: r.origin_institution_id, districtId: r.district_id, patientId: r.patient_id };
   }
 
