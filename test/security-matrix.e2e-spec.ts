@@ -321,6 +321,29 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
         return (c) => c.post(`/beds/${b}/offer-from-waiting-list`);
       },
     },
+    AttachDocument: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const f = await offered();
+        return (c) =>
+          c.raw('POST', `/referrals/${f.id}/documents?filename=meds.json`, JSON.stringify({ resourceType: 'MedicationStatement', status: 'active' }));
+      },
+    },
+    PostMessage: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const f = await offered();
+        return (c) => c.post(`/referrals/${f.id}/messages`, { targetInstitutionId: d.cc1, text: 'matrix' });
+      },
+    },
+    MarkMessagesRead: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const f = await offered();
+        const m = await ok(d.cc1c.post(`/referrals/${f.id}/messages`, { text: 'matrix' }), 'message');
+        return (c) => c.post(`/referrals/${f.id}/messages/read`, { targetInstitutionId: d.cc1, upToMessageId: m.messageId });
+      },
+    },
     UpdatePatientAssessment: {
       own: HOSPITAL,
       prepare: async () => {

@@ -9,7 +9,9 @@ import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import { Queue, QueueEvents } from 'bullmq';
 import { TokenVerifier } from '@bedlink/auth';
-import { Clock, PatientRecords, Policy } from '@bedlink/application';
+import { Clock, DOCUMENT_SCANNER, PatientRecords, Policy, ReferralDocuments } from '@bedlink/application';
+import { DocumentsController } from './documents/documents.controller';
+import { scannerFor } from './documents/scanner';
 import { authFailureLimit, EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
@@ -115,6 +117,7 @@ export class ApiModule {
       ],
       controllers: [
         ReferralsController,
+        DocumentsController,
         InboxController,
         WaitingListsController,
         ReportsController,
@@ -142,6 +145,8 @@ export class ApiModule {
         { provide: AUTH_FAILURES, useValue: authFailures },
         ThrottleRedisCloser,
         PatientRecords,
+        ReferralDocuments,
+        { provide: DOCUMENT_SCANNER, useValue: scannerFor(cfg) },
         { provide: QUEUE_EVENTS, useFactory: () => new QueueEvents(QUEUES.commands, { connection, prefix: cfg.QUEUE_PREFIX }) },
         {
           provide: COMMAND_GATEWAY,

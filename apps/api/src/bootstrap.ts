@@ -14,6 +14,8 @@ import { ApiModule } from './api.module';
 import { MetricsService } from './ops/metrics.service';
 import { consoleDir } from './console/console.controller';
 import { bodyGuard } from './http/body-guard';
+import { DOCUMENT_UPLOAD_PATH } from './documents/documents.controller';
+import type { IncomingMessage } from 'node:http';
 
 /** Builds the API application (used by main.ts, the tests and the bench alike). */
 export async function createApi(
@@ -29,6 +31,12 @@ export async function createApi(
   app.useLogger(app.get(Logger));
   // first, so every request (including refused and unmatched ones) is timed
   app.use(app.get(MetricsService).httpMiddleware());
+  // Document uploads are raw bytes whatever their Content-Type says (a FHIR JSON file stays bytes):
+  // parsed first, up to the document limit (+1 byte, so "too large" is ours to say, with the limit).
+  app.useBodyParser('raw', {
+    limit: cfg.DOCUMENT_MAX_BYTES + 1,
+    type: (req: IncomingMessage) => req.method === 'POST' && DOCUMENT_UPLOAD_PATH.test(req.url ?? ''),
+  });
   app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
   app.use(bodyGuard);
   // HL7 v2 ER7 arrives as text, on /hl7 only (elsewhere a text body stays unparsed, as before).

@@ -20,7 +20,15 @@ import {
 } from '@bedlink/messaging';
 import { EventConsumer, eventWorker } from './consumers/event-consumer';
 
-type Due = DeadlineJob & { urgency: Urgency; fraction?: number };
+type Due = DeadlineJob & { urgency: Urgency; fraction?: number; deadlineAt?: string };
+
+/**
+ * A deadline's timer is keyed by the offer and, once its clock was paused and resumed, by the new
+ * deadline too: the first timer may still sit in Redis (removal is best effort), and a job id
+ * already taken would silently drop the new one.
+ */
+const offerTimerId = (offerId: string, resumedDeadline?: string) =>
+  resumedDeadline ? `${deadlineJobId('offer', offerId)}-${new Date(resumedDeadline).getTime()}` : deadlineJobId('offer', offerId);
 
 /** Whether a bed event frees a bed for the waiting list (its payload, as recorded by the domain). */
 export function freedBed(type: string, p: Record<string, any>): Freed | null {
@@ -55,21 +63,41 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
   ) {}
 
-  async arm(kind: 'offer' | 'reservation', due: Due): Promise<void> {
+  async arm(kind: 'offer' | 'reservation', due: Due, resumed = false): Promise<void> {
     const delay = Math.max(0, new Date(due.dueAt).getTime() - this.clock.now().getTime());
     const name = kind === 'offer' ? 'expire-offer' : 'expire-reservation';
-    await this.deadlines.add(name, due, jobOptions(name, { jobId: deadlineJobId(kind, (kind === 'offer' ? due.offerId : due.reservationId)!), delay }));
+    const jobId = kind === 'offer' ? offerTimerId(due.offerId!, resumed ? due.dueAt : undefined) : deadlineJobId(kind, due.reservationId!);
+    await this.deadlines.add(name, due, jobOptions(name, { jobId, delay }));
+  }
+
+  /**
+   * The receiver asked for more information and the clock stopped: its timers go (best effort; a
+   * timer that fires anyway is refused by the domain, the offer being paused).
+   */
+  async disarmOffer(p: { offerId: string; districtId: string; deadlineWas?: string }): Promise<void> {
+    const doc = await this.policy.forDistrict(p.districtId);
+    const ids = [deadlineJobId('offer', p.offerId), ...doc.deadlineWarnings.map((f) => `offer-warn-${p.offerId}-${Math.round(f * 100)}`)];
+    if (p.deadlineWas) {
+      ids.push(
+        offerTimerId(p.offerId, p.deadlineWas),
+        ...doc.deadlineWarnings.map((f) => `offer-warn-${p.offerId}-${Math.round(f * 100)}-${new Date(p.deadlineWas!).getTime()}`),
+      );
+    }
+    await Promise.all(ids.map((id) => this.deadlines.remove(id).catch(() => 0)));
   }
 
   /** Fires a deadline: the command is idempotent by its id. */
   async fire(kind: 'offer' | 'reservation', due: Due): Promise<void> {
     const id = kind === 'offer' ? due.offerId! : due.reservationId!;
+    // An offer's expiry names the deadline it is for (a paused and resumed offer has had several):
+    // a stale timer is refused, and the current deadline's command gets an id of its own.
+    const dueMs = new Date(due.dueAt).getTime();
     await this.enqueueSystem(
       kind === 'offer' ? 'ExpireOffer' : 'ExpireReservation',
-      kind === 'offer' ? { referralId: due.referralId, offerId: id } : { referralId: due.referralId, reservationId: id },
+      kind === 'offer' ? { referralId: due.referralId, offerId: id, dueAt: new Date(dueMs).toISOString() } : { referralId: due.referralId, reservationId: id },
       due.referralId,
       'expire-command',
-      { jobId: `c-expire-${kind}-${id}`, priority: URGENCY_PRIORITY[due.urgency] },
+      { jobId: kind === 'offer' ? `c-expire-offer-${id}-${dueMs}` : `c-expire-${kind}-${id}`, priority: URGENCY_PRIORITY[due.urgency] },
     );
   }
 
@@ -115,29 +143,44 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
   }
 
   /** Warnings to the receiver at fractions of the offer's window (policy: e.g. 50% and 80%). */
-  async armWarnings(p: { referralId: string; offerId: string; deadlineAt: string; urgency: Urgency; districtId: string }, offeredAt: Date): Promise<void> {
+  /**
+   * Warnings to the receiver at fractions of the offer's window (policy: e.g. 50% and 80%). After a
+   * pause (`resumed`) the window is the one first given (`windowMs`), ending at the new deadline:
+   * warnings whose moment had passed before the pause are not given twice.
+   */
+  async armWarnings(
+    p: { referralId: string; offerId: string; deadlineAt: string; urgency: Urgency; districtId: string },
+    offeredAt: Date,
+    resumed?: { windowMs: number; at: Date },
+  ): Promise<void> {
     const doc = await this.policy.forDistrict(p.districtId);
     const end = new Date(p.deadlineAt).getTime();
-    const span = end - offeredAt.getTime();
+    const span = resumed ? resumed.windowMs : end - offeredAt.getTime();
     for (const f of doc.deadlineWarnings) {
-      const due = offeredAt.getTime() + span * f;
+      const due = end - span * (1 - f);
+      if (resumed && due < resumed.at.getTime()) continue;
       const pct = Math.round(f * 100);
       await this.deadlines.add(
         'warn-offer',
-        { referralId: p.referralId, offerId: p.offerId, dueAt: new Date(due).toISOString(), urgency: p.urgency, fraction: f },
-        jobOptions('warn-offer', { jobId: `offer-warn-${p.offerId}-${pct}`, delay: Math.max(0, due - this.clock.now().getTime()) }),
+        { referralId: p.referralId, offerId: p.offerId, dueAt: new Date(due).toISOString(), urgency: p.urgency, fraction: f, deadlineAt: p.deadlineAt },
+        jobOptions('warn-offer', {
+          jobId: resumed ? `offer-warn-${p.offerId}-${pct}-${end}` : `offer-warn-${p.offerId}-${pct}`,
+          delay: Math.max(0, due - this.clock.now().getTime()),
+        }),
       );
     }
   }
 
   async fireWarning(due: Due & { fraction?: number }): Promise<void> {
     const pct = Math.round((due.fraction ?? 0) * 100);
+    // the deadline the warning counts down to: a warning for a deadline that moved (pause) is refused
+    const epoch = due.deadlineAt ? `-${new Date(due.deadlineAt).getTime()}` : '';
     await this.enqueueSystem(
       'WarnOfferDeadline',
-      { referralId: due.referralId, offerId: due.offerId, fraction: due.fraction },
+      { referralId: due.referralId, offerId: due.offerId, fraction: due.fraction, ...(due.deadlineAt ? { dueAt: due.deadlineAt } : {}) },
       due.referralId,
       'notice-command',
-      { jobId: `c-warn-${due.offerId}-${pct}`, priority: URGENCY_PRIORITY[due.urgency] },
+      { jobId: `c-warn-${due.offerId}-${pct}${epoch}`, priority: URGENCY_PRIORITY[due.urgency] },
     );
   }
 
@@ -238,6 +281,16 @@ export class TimerEventsProcessor extends EventConsumer<EventJob, void> {
       await this.deadlines.armWarnings(
         { referralId: p.referralId, offerId: p.offerId, deadlineAt: p.deadlineAt, urgency: p.urgency, districtId: p.districtId },
         new Date(job.data.metadata.occurredAt),
+      );
+    }
+    if (job.data.type === 'OfferPaused') await this.deadlines.disarmOffer({ offerId: p.offerId, districtId: p.districtId, deadlineWas: p.deadlineWas });
+    if (job.data.type === 'OfferResumed' && p.deadlineAt) {
+      const at = new Date(job.data.metadata.occurredAt);
+      await this.deadlines.arm('offer', { referralId: p.referralId, offerId: p.offerId, dueAt: p.deadlineAt, urgency: p.urgency }, true);
+      await this.deadlines.armWarnings(
+        { referralId: p.referralId, offerId: p.offerId, deadlineAt: p.deadlineAt, urgency: p.urgency, districtId: p.districtId },
+        at,
+        { windowMs: Number(p.windowMs), at },
       );
     }
     if (job.data.type === 'BedReserved' && p.expiresAt)

@@ -14,6 +14,7 @@ import {
   Programme,
   RankedCandidate,
   Referral,
+  ReferralMessage,
   SuppliedRecord,
   WebhookSubscription,
 } from '@bedlink/domain';
@@ -79,6 +80,21 @@ export interface Tx {
   getApiKey(id: string): Promise<ApiKey>;
   /** A live webhook subscription, locked for change; NOT_FOUND when there is none or it was deleted. */
   getWebhookSubscription(id: string): Promise<WebhookSubscription>;
+  /** Appends one message to its thread (messages are not part of the referral aggregate: threads grow). */
+  appendMessage(m: ReferralMessage): Promise<void>;
+  /**
+   * Read receipt: messages of the thread sent to `readerInstitutionId` up to (and including) the
+   * message `upToMessageId` get `read_at`/`read_by` (once; a later receipt never moves them).
+   * Returns how many were newly marked; NOT_FOUND when the message is not in that thread.
+   */
+  markMessagesRead(input: {
+    referralId: string;
+    targetInstitutionId: string;
+    readerInstitutionId: string;
+    upToMessageId: string;
+    readBy: string;
+    at: Date;
+  }): Promise<number>;
   add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription): void;
 }
 
@@ -109,4 +125,27 @@ export interface Matcher {
   candidates(referral: Referral, limit: number): Promise<RankedCandidate[]>;
   /** Every free bed that may serve a referral with these needs (domain placeRefusal, one SQL filter), up to limit. */
   servableBeds(needs: MatchNeeds, limit: number): Promise<CandidateFacts[]>;
+}
+
+export const DOCUMENT_STORE = Symbol('DOCUMENT_STORE');
+/**
+ * Where a document's bytes live: encrypted with the PII cipher (AES-256-GCM, the document id as
+ * associated data, so a blob moved under another id fails to decrypt), in Postgres by default or
+ * in an S3-compatible bucket. The key is always the document id.
+ */
+export interface DocumentStore {
+  readonly kind: 'postgres' | 's3';
+  put(documentId: string, bytes: Buffer): Promise<void>;
+  /** The decrypted bytes; NOT_FOUND (DOCUMENT_NOT_FOUND) when absent. */
+  get(documentId: string): Promise<Buffer>;
+  /** Best effort: a blob whose command was refused. */
+  delete(documentId: string): Promise<void>;
+}
+
+export type ScanVerdict = { clean: true } | { clean: false; threat: string };
+export const DOCUMENT_SCANNER = Symbol('DOCUMENT_SCANNER');
+/** The virus-scan hook every upload passes before it is stored (see README, "Documents"). */
+export interface DocumentScanner {
+  readonly name: string;
+  scan(bytes: Buffer, meta: { filename: string; mediaType: string }): Promise<ScanVerdict>;
 }

@@ -297,6 +297,56 @@ export class EnvConfig {
   @Matches(/^[A-Z_]+(,[A-Z_]+)*$/, { message: 'ADMIN_ROLES must be role names separated by commas' })
   ADMIN_ROLES = 'AUDITOR';
 
+  /** Largest document a referral may carry, in bytes (POST /referrals/{id}/documents answers 413 beyond). */
+  @Transform(int)
+  @IsInt()
+  @Min(1)
+  @Max(104_857_600)
+  DOCUMENT_MAX_BYTES = 10_485_760;
+
+  /** Where document bytes live (encrypted with PII_KEY either way): Postgres, or an S3-compatible bucket (S3_*). */
+  @IsIn(['postgres', 's3'])
+  DOCUMENT_STORE: 'postgres' | 's3' = 'postgres';
+
+  /** S3-compatible endpoint (MinIO, Ceph, s3rver, AWS); empty = AWS's own for S3_REGION. */
+  @IsString()
+  @IsOptional()
+  S3_ENDPOINT = '';
+
+  @IsString()
+  S3_REGION = 'us-east-1';
+
+  @IsString()
+  S3_BUCKET = 'bedlink-documents';
+
+  @IsString()
+  @IsOptional()
+  S3_ACCESS_KEY_ID = '';
+
+  @IsString()
+  @IsOptional()
+  S3_SECRET_ACCESS_KEY = '';
+
+  /** Path-style URLs (http://host/bucket/key): what MinIO and most self-hosted stores need. */
+  @Transform(({ value }) => value === true || value === 'true' || value === '1')
+  @IsBoolean()
+  S3_FORCE_PATH_STYLE = true;
+
+  /**
+   * Virus-scan hook for uploads. Empty: no scanner (every file passes). Otherwise a command run with
+   * the file on stdin (split on spaces, no shell): exit 0 clean, exit 1 infected (stdout names the
+   * threat), anything else refuses the upload (503 SCAN_UNAVAILABLE: fail closed). E.g.
+   * `clamdscan --no-summary -`, or for an ICAP server `c-icap-client` wrapped in a script.
+   */
+  @IsString()
+  @IsOptional()
+  DOCUMENT_SCAN_COMMAND = '';
+
+  @Transform(int)
+  @IsInt()
+  @Min(100)
+  DOCUMENT_SCAN_TIMEOUT_MS = 30_000;
+
   /**
    * Key that seals command jobs in Redis (AES-256-GCM: encrypted and authenticated, so the worker
    * refuses jobs the API or engine did not make). Unset: derived from PII_KEY. API and worker must agree.

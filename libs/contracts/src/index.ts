@@ -5,3 +5,4 @@ export * from './responses.dto';
 export * from './security.dto';
 export * from './live-event';
 export * from './around.dto';
+export * from './thread.dto';

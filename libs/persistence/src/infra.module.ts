@@ -2,7 +2,8 @@ import { DynamicModule, Global, Module, OnApplicationShutdown, Inject, Injectabl
 import { DataSource } from 'typeorm';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CLOCK, Clock, MATCHER, POLICY, Policy, UNIT_OF_WORK, validatePolicy } from '@bedlink/application';
+import { CLOCK, Clock, DOCUMENT_STORE, MATCHER, POLICY, Policy, UNIT_OF_WORK, validatePolicy } from '@bedlink/application';
+import { documentStoreFor } from './document-store';
 import { SqlMatcher } from './matching/find-candidates';
 import { createDataSource } from './data-source';
 import { PiiCipher } from './pii-cipher';
@@ -86,9 +87,10 @@ export class InfraModule {
         { provide: CLOCK, useValue: opts.clock ?? { now: () => new Date() } },
         { provide: POLICY, inject: [DataSource], useFactory: (ds: DataSource) => opts.policy ?? new DbPolicy(ds, fallbackPolicy(cfg)) },
         { provide: MATCHER, useClass: SqlMatcher },
+        { provide: DOCUMENT_STORE, inject: [DataSource, PII_CIPHER], useFactory: (ds: DataSource, c: PiiCipher) => documentStoreFor(cfg, ds, c) },
         DataSourceCloser,
       ],
-      exports: [ENV_CONFIG, DataSource, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY, MATCHER],
+      exports: [ENV_CONFIG, DataSource, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY, MATCHER, DOCUMENT_STORE],
     };
   }
 }

@@ -31,6 +31,26 @@ export class PiiCipher {
     return Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]).toString('utf8');
   }
 
+  /**
+   * Binary form for files: 0x01 | iv (12) | tag (16) | ciphertext. `aad` binds the ciphertext to
+   * what it belongs to (a document id): a blob copied under another id fails to decrypt.
+   */
+  encryptBytes(plain: Buffer, aad: string): Buffer {
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', this.encKey, iv);
+    c.setAAD(Buffer.from(aad, 'utf8'));
+    const ct = Buffer.concat([c.update(plain), c.final()]);
+    return Buffer.concat([Buffer.from([1]), iv, c.getAuthTag(), ct]);
+  }
+
+  decryptBytes(stored: Buffer, aad: string): Buffer {
+    if (stored.length < 29 || stored[0] !== 1) throw new Error('unknown document cipher version');
+    const d = createDecipheriv('aes-256-gcm', this.encKey, stored.subarray(1, 13));
+    d.setAAD(Buffer.from(aad, 'utf8'));
+    d.setAuthTag(stored.subarray(13, 29));
+    return Buffer.concat([d.update(stored.subarray(29)), d.final()]);
+  }
+
   blindIndex(value: string): string {
     return createHmac('sha256', this.macKey).update(value.trim().toUpperCase()).digest('hex');
   }

@@ -17,6 +17,7 @@ import {
   Patient,
   Programme,
   Referral,
+  ReferralMessage,
   SuppliedRecord,
   WebhookSubscription,
 } from '@bedlink/domain';
@@ -258,6 +259,38 @@ class PgTx implements Tx {
     );
     const enc = rows.find((r) => r.supplied_enc)?.supplied_enc;
     return { kinds: rows.map((r) => r.kind), supplied: enc ? (JSON.parse(this.cipher.decrypt(enc)) as SuppliedRecord) : null };
+  }
+
+  async appendMessage(m: ReferralMessage): Promise<void> {
+    await this.q(
+      `INSERT INTO referral_messages (id, referral_id, target_institution_id, from_institution_id, to_institution_id, offer_id, kind, text, sent_by, sent_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [m.id, m.referralId, m.targetInstitutionId, m.fromInstitutionId, m.toInstitutionId, m.offerId, m.kind, m.text, m.sentBy, m.sentAt],
+    );
+  }
+
+  /** Runs under the referral's row lock (the caller loaded it), so receipts of one thread never interleave. */
+  async markMessagesRead(i: {
+    referralId: string;
+    targetInstitutionId: string;
+    readerInstitutionId: string;
+    upToMessageId: string;
+    readBy: string;
+    at: Date;
+  }): Promise<number> {
+    const [upTo] = await this.q(`SELECT seq FROM referral_messages WHERE id = $1 AND referral_id = $2 AND target_institution_id = $3`, [
+      i.upToMessageId,
+      i.referralId,
+      i.targetInstitutionId,
+    ]);
+    if (!upTo) throw notFound('NOT_FOUND', 'message in this thread', i.upToMessageId);
+    const [{ n }] = await this.q(
+      `WITH u AS (UPDATE referral_messages SET read_at = $5, read_by = $6
+        WHERE referral_id = $1 AND target_institution_id = $2 AND to_institution_id = $3 AND seq <= $4 AND read_at IS NULL RETURNING 1)
+       SELECT count(*)::int AS n FROM u`,
+      [i.referralId, i.targetInstitutionId, i.readerInstitutionId, upTo.seq, i.at, i.readBy],
+    );
+    return n;
   }
 
   add(aggregate: Aggregate): void {

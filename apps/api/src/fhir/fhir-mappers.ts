@@ -17,6 +17,7 @@ export const CS = {
   institutionCode: 'https://bedlink.dev/fhir/NamingSystem/institution-code',
   errorCode: 'https://bedlink.dev/fhir/CodeSystem/error-code',
   taskInput: 'https://bedlink.dev/fhir/CodeSystem/task-input',
+  messageKind: 'https://bedlink.dev/fhir/CodeSystem/message-kind',
   v2_0116: 'http://terminology.hl7.org/CodeSystem/v2-0116',
   v2_0283: 'http://terminology.hl7.org/CodeSystem/v2-0283',
   physicalType: 'http://terminology.hl7.org/CodeSystem/location-physical-type',
@@ -91,9 +92,19 @@ function taskStatus(v: ReferralView, owner: unknown): string {
   return FHIR_TASK_STATUS[v.state as ReferralState];
 }
 
-export function toTask(v: ReferralView): Json {
+/** A document as a Task input: the referral Task links its DocumentReferences (R4 Task has no supportingInfo). */
+export interface TaskDocument {
+  documentId: string;
+  filename: string;
+}
+
+export function toTask(v: ReferralView, documents: readonly TaskDocument[] = []): Json {
   const owner = referralOwner(v);
   const held = v.reservations.find((r) => r.state === 'HELD' || r.state === 'CONSUMED');
+  const docs = documents.map((d) => ({
+    type: { coding: [{ system: CS.taskInput, code: 'document' }] },
+    valueReference: { reference: `DocumentReference/${d.documentId}`, display: d.filename },
+  }));
   return clean({
     resourceType: 'Task',
     id: v.id,
@@ -110,7 +121,82 @@ export function toTask(v: ReferralView): Json {
     lastModified: v.updatedAt,
     requester: ref('Organization', v.origin.institutionId, v.origin.name),
     owner: owner ? ref('Organization', owner.targetInstitutionId, owner.targetName) : undefined,
-    input: held?.bedId ? [{ type: { coding: [{ system: CS.taskInput, code: 'bed' }] }, valueReference: { reference: `Location/${held.bedId}` } }] : undefined,
+    input: [
+      ...(held?.bedId ? [{ type: { coding: [{ system: CS.taskInput, code: 'bed' }] }, valueReference: { reference: `Location/${held.bedId}` } }] : []),
+      ...docs,
+    ],
+  });
+}
+
+export interface DocumentRowView {
+  documentId: string;
+  referralId: string;
+  patientId: string;
+  originInstitutionId: string;
+  filename: string;
+  mediaType: string;
+  size: number;
+  sha256: string;
+  description: string | null;
+  uploadedAt: string;
+}
+
+/** A referral's file: metadata here, the bytes at the audited download URL (attachment.url). */
+export function toDocumentReference(d: DocumentRowView, publicUrl: string): Json {
+  return clean({
+    resourceType: 'DocumentReference',
+    id: d.documentId,
+    meta: { lastUpdated: d.uploadedAt },
+    identifier: [{ system: 'urn:ietf:rfc:3986', value: `urn:sha256:${d.sha256}` }],
+    status: 'current',
+    subject: ref('Patient', d.patientId),
+    date: d.uploadedAt,
+    author: [ref('Organization', d.originInstitutionId)],
+    description: d.description ?? undefined,
+    content: [
+      {
+        attachment: clean({
+          contentType: d.mediaType,
+          url: `${publicUrl}/referrals/${d.referralId}/documents/${d.documentId}`,
+          size: d.size,
+          title: d.filename,
+          creation: d.uploadedAt,
+        }),
+      },
+    ],
+    context: { related: [{ reference: `Task/${d.referralId}` }] },
+  });
+}
+
+export interface MessageRowView {
+  messageId: string;
+  referralId: string;
+  patientId: string;
+  fromInstitutionId: string;
+  toInstitutionId: string;
+  offerId: string | null;
+  kind: string;
+  text: string;
+  sentAt: string;
+  readAt: string | null;
+}
+
+/** One message of a referral's thread: partOf the referral Task, about the offer it answers. */
+export function toCommunication(m: MessageRowView): Json {
+  return clean({
+    resourceType: 'Communication',
+    id: m.messageId,
+    meta: { lastUpdated: m.readAt ?? m.sentAt },
+    partOf: [{ reference: `Task/${m.referralId}` }],
+    status: 'completed',
+    category: [{ coding: [{ system: CS.messageKind, code: m.kind }], text: m.kind === 'NEED_MORE_INFO' ? 'need more information' : 'message' }],
+    subject: ref('Patient', m.patientId),
+    about: m.offerId ? [{ reference: `Task/${m.offerId}` }] : undefined,
+    sent: m.sentAt,
+    received: m.readAt ?? undefined,
+    recipient: [ref('Organization', m.toInstitutionId)],
+    sender: ref('Organization', m.fromInstitutionId),
+    payload: [{ contentString: m.text }],
   });
 }
 

@@ -156,6 +156,17 @@ export class FhirController {
                 'The subject of a referral (Task.for). Every read is audited on the patient’s trail (X-Access-Reason says why); district roles see the resident ID masked.',
               interaction: [{ code: 'read' }],
             },
+            {
+              type: 'DocumentReference',
+              documentation: 'A file attached to a referral (linked from the referral Task’s input); attachment.url is the audited download.',
+              interaction: [{ code: 'read' }],
+            },
+            {
+              type: 'Communication',
+              documentation: `A message of the thread between a referral's origin and one target; category ${CS.messageKind} (MESSAGE, NEED_MORE_INFO).`,
+              interaction: [{ code: 'read' }, { code: 'search-type' }],
+              searchParam: [sp('part-of', 'reference', 'The referral Task whose threads to read')],
+            },
           ],
         },
       ],
@@ -266,6 +277,30 @@ export class FhirController {
   @applyDecorators(...responses(resource('Organization'), ...READ_OUTCOMES))
   readOrganization(@Param('id') id: string, @CurrentActor() a: Actor) {
     return this.fhir.readOrganization(a, id);
+  }
+
+  @Get('DocumentReference/:id')
+  @ApiOperation({ summary: 'A file of a referral (metadata; the bytes at attachment.url, an audited download)' })
+  @ApiParam({ name: 'id' })
+  @applyDecorators(...responses(resource('DocumentReference'), ...READ_OUTCOMES))
+  readDocumentReference(@Param('id') id: string, @CurrentActor() a: Actor) {
+    return this.fhir.readDocumentReference(a, id, this.cfg.PUBLIC_URL ?? '');
+  }
+
+  @Get('Communication')
+  @ApiOperation({ summary: 'The messages of a referral (part-of=Task/{id}) the caller may read' })
+  @ApiQuery({ name: 'part-of', required: true, description: 'Task/{referral id}' })
+  @applyDecorators(...responses(bundle, ...READ_OUTCOMES))
+  searchCommunications(@Query() q: Query_, @CurrentActor() a: Actor) {
+    return this.fhir.searchCommunications(a, q, this.base);
+  }
+
+  @Get('Communication/:id')
+  @ApiOperation({ summary: 'One message of a referral thread' })
+  @ApiParam({ name: 'id' })
+  @applyDecorators(...responses(resource('Communication'), ...READ_OUTCOMES))
+  readCommunication(@Param('id') id: string, @CurrentActor() a: Actor) {
+    return this.fhir.readCommunication(a, id);
   }
 
   /** Anything else under /fhir is an OperationOutcome too, not the REST error body. */

@@ -17,7 +17,7 @@ import {
   SERVICES,
   Urgency,
 } from '@bedlink/domain';
-import { BedEntity, FhirReads, HeldBed, ReferralReads, UpdatedBound } from '@bedlink/persistence';
+import { BedEntity, FhirReads, HeldBed, ReferralReads, ThreadReads, UpdatedBound } from '@bedlink/persistence';
 import { CommandRunner } from '../http/command-runner';
 import {
   CS,
@@ -25,6 +25,8 @@ import {
   Json,
   ReferralView,
   searchset,
+  toCommunication,
+  toDocumentReference,
   toLocation,
   toOfferTask,
   toOrganization,
@@ -122,6 +124,7 @@ export class FhirService {
     private readonly queries: ReferralReads,
     private readonly commands: CommandRunner,
     private readonly patients: PatientRecords,
+    private readonly threads: ThreadReads,
   ) {}
 
   // ------------------------------------------------------------------ reads
@@ -146,7 +149,39 @@ export class FhirService {
 
   async readTask(actor: Actor, id: string): Promise<Json> {
     const { view, offerId } = await this.taskTarget(actor, id);
-    return offerId ? toOfferTask(view, offerId) : toTask(view);
+    if (offerId) return toOfferTask(view, offerId);
+    // the referral's files, for those who may fetch them (district roles read the Task, not the files)
+    const documents = await this.threads.documents(actor, id).catch(() => []);
+    return toTask(view, documents);
+  }
+
+  async readDocumentReference(actor: Actor, id: string, publicUrl: string): Promise<Json> {
+    const d = UUID.test(id) ? await this.threads.document(actor, id) : null;
+    if (!d) throw notFound('DOCUMENT_NOT_FOUND', 'DocumentReference', id);
+    return toDocumentReference(d, publicUrl);
+  }
+
+  async readCommunication(actor: Actor, id: string): Promise<Json> {
+    const m = UUID.test(id) ? await this.threads.message(actor, id) : null;
+    if (!m) throw notFound('NOT_FOUND', 'Communication', id);
+    return toCommunication(m);
+  }
+
+  /** The messages of a referral Task the caller may read (its own thread, or every thread for the origin). */
+  async searchCommunications(actor: Actor, q: Query, base: string): Promise<Json> {
+    const partOf = typeof q['part-of'] === 'string' ? /^(?:Task\/)?([0-9a-f-]{36})$/i.exec(q['part-of']) : null;
+    if (!partOf) throw new DomainError('VALIDATION_FAILED', 'search Communication by part-of=Task/{referral id}');
+    const referralId = partOf[1];
+    const r = await this.threads.access(actor, referralId, 'ReadMessages');
+    const ms = await this.threads.messages(actor, referralId);
+    const self = `${base}/Communication?part-of=Task/${referralId}`;
+    return searchset(
+      base,
+      self,
+      null,
+      ms.length,
+      ms.map((m) => toCommunication({ ...m, referralId, patientId: r.patientId })),
+    );
   }
 
   async readServiceRequest(actor: Actor, id: string): Promise<Json> {
@@ -191,7 +226,13 @@ export class FhirService {
     const { total, views: rows } = await this.reads.searchReferrals(actor, filter, { count, offset });
     const views = rows as unknown as ReferralView[];
     const l = links(base, 'Task', honoured, count, offset, total);
-    return searchset(base, l.self, l.next, total, views.map(toTask));
+    return searchset(
+      base,
+      l.self,
+      l.next,
+      total,
+      views.map((v) => toTask(v)),
+    );
   }
 
   private locations(actor: Actor, beds: Array<{ bed: BedEntity; hold?: HeldBed }>): Json[] {

@@ -33,6 +33,7 @@ const DESCRIPTION: Record<number, string> = {
   404: 'Unknown id, or not visible to the caller (…_NOT_FOUND)',
   409: 'Refused by the state of things (INVALID_TRANSITION, VERSION_CONFLICT, BED_*, …)',
   413: 'Request body too large (PAYLOAD_TOO_LARGE)',
+  415: 'A file of a type a referral may not carry (DOCUMENT_TYPE_NOT_ALLOWED)',
   422: 'Idempotency-Key reused for a different command (IDEMPOTENCY_KEY_REUSED)',
   429: 'Too many requests (RATE_LIMITED)',
   500: 'Unexpected error (INTERNAL); logged, never a stack trace',

@@ -10,7 +10,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  */
 export function bodyGuard(req: Request, res: Response, next: NextFunction): void {
   const body = req.body as unknown;
-  if (body === null || typeof body !== 'object') return next();
+  // a raw upload (a document) is bytes, not JSON: nothing to walk
+  if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return next();
   const stack: [unknown, number][] = [[body, 1]];
   while (stack.length) {
     const [node, depth] = stack.pop()!;

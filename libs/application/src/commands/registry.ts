@@ -91,6 +91,12 @@ import { WaitlistReferralCommand } from './waitlist-referral/waitlist-referral.c
 import { WaitlistReferralHandler } from './waitlist-referral/waitlist-referral.handler';
 import { OfferFromWaitingListCommand } from './offer-from-waiting-list/offer-from-waiting-list.command';
 import { OfferFromWaitingListHandler } from './offer-from-waiting-list/offer-from-waiting-list.handler';
+import { AttachDocumentCommand } from './attach-document/attach-document.command';
+import { AttachDocumentHandler } from './attach-document/attach-document.handler';
+import { PostMessageCommand } from './post-message/post-message.command';
+import { PostMessageHandler } from './post-message/post-message.handler';
+import { MarkMessagesReadCommand } from './mark-messages-read/mark-messages-read.command';
+import { MarkMessagesReadHandler } from './mark-messages-read/mark-messages-read.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -151,4 +157,7 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   FlagTransportNoShow: { command: FlagTransportNoShowCommand, handler: FlagTransportNoShowHandler },
   WaitlistReferral: { command: WaitlistReferralCommand, handler: WaitlistReferralHandler },
   OfferFromWaitingList: { command: OfferFromWaitingListCommand, handler: OfferFromWaitingListHandler },
+  AttachDocument: { command: AttachDocumentCommand, handler: AttachDocumentHandler },
+  PostMessage: { command: PostMessageCommand, handler: PostMessageHandler },
+  MarkMessagesRead: { command: MarkMessagesReadCommand, handler: MarkMessagesReadHandler },
 };

@@ -43,6 +43,12 @@ export const POLICY_SCHEMA = {
     defaultStrategy: { enum: ['BROADCAST', 'CASCADE'] },
     returnHoldDays: { type: 'integer', minimum: 0, maximum: 90 },
     returnHoldKinds: { type: 'array', uniqueItems: true, items: { enum: ['HOSPITAL', 'COMMUNITY', 'HOSPICE', 'CARE_HOME'] } },
+    moreInformation: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['pausesDeadline'],
+      properties: { pausesDeadline: { type: 'boolean', description: 'a NEED_MORE_INFO answer stops the offer deadline until the origin replies' } },
+    },
     deadlineWarnings: { type: 'array', maxItems: 5, items: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 } },
     eligibility: {
       type: 'object',

@@ -12,6 +12,7 @@ import {
   Patient,
   Programme,
   Referral,
+  ReferralMessage,
   WebhookSubscription,
   defaultPolicy,
 } from '@bedlink/domain';
@@ -77,6 +78,9 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
       .map((p) => ({ programmeId: p.id, kind: p.props.kind as string }))
       .sort((a, b) => a.programmeId.localeCompare(b.programmeId));
   findActiveEnrolment = async (patientId: string) => this.list(Programme).find((p) => p.activeEnrolments.some((e) => e.patientId === patientId))?.id ?? null;
+  readonly messages: ReferralMessage[] = [];
+  appendMessage = async (m: ReferralMessage) => void this.messages.push(m);
+  markMessagesRead = async () => 0;
   findAgreements = async (): Promise<AgreementProps[]> => [];
   takeWaitingList = async (institutionId: string, bedId: string) => {
     const entries = this.list(Referral)

@@ -57,6 +57,9 @@ export const COMMAND_NAMES = [
   'FlagTransportNoShow',
   'WaitlistReferral',
   'OfferFromWaitingList',
+  'AttachDocument',
+  'PostMessage',
+  'MarkMessagesRead',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -73,6 +76,8 @@ export const QUERY_NAMES = [
   'ReadInbox',
   'ReadWaitingList',
   'ReadKpiReport',
+  'ReadDocument',
+  'ReadMessages',
 ] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
@@ -194,6 +199,19 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   },
   ReadWaitingList: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'OWN', description: 'read its own waiting list' },
   ReadKpiReport: { roles: ['DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'DISTRICT', description: "read the district's KPIs per institution and reason" },
+  AttachDocument: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'attach a file to its referral' },
+  PostMessage: {
+    roles: INSTITUTION_ROLES,
+    scope: 'INVOLVED',
+    description: 'write in the thread between the origin and a target with a live offer (a target may ask for more information)',
+  },
+  MarkMessagesRead: { roles: INSTITUTION_ROLES, scope: 'INVOLVED', description: 'send a read receipt for its side of a thread' },
+  ReadDocument: {
+    roles: INSTITUTION_ROLES,
+    scope: 'INVOLVED',
+    description: 'list and download the files of a referral it is involved in (every download audited)',
+  },
+  ReadMessages: { roles: INSTITUTION_ROLES, scope: 'INVOLVED', description: 'read its threads of a referral it is involved in' },
   ManageApiKeys: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the API keys of the district (never the keys themselves)' },
 };
 

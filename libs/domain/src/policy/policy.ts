@@ -53,6 +53,11 @@ export interface DistrictPolicyDoc {
   transport?: { pickupWindow: string };
   /** AUTO: a freed bed is offered to the first on the list at once; CONFIRM: when the institution's coordinator says so (default AUTO). */
   waitingList?: { dispatch: 'AUTO' | 'CONFIRM' };
+  /**
+   * A receiver answering an offer with "need more information": whether the offer's deadline
+   * clock stops until the origin replies (absent: it keeps running).
+   */
+  moreInformation?: { pausesDeadline: boolean };
 }
 
 export const DEFAULT_PICKUP_WINDOW = '1h';

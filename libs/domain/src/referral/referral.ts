@@ -51,6 +51,47 @@ export interface Offer {
   declineReason: DeclineReason | null;
   declinedBy: DeclinedBy | null;
   declineText: string | null;
+  /**
+   * The receiver asked for more information and the district pauses the clock meanwhile: the
+   * deadline is cleared (no timer, watchdog or re-arm can find it) and what was left of the window
+   * is kept here until the origin replies.
+   */
+  pausedAt?: Date | null;
+  remainingMs?: number | null;
+  /** Time spent paused so far: the offer's original window is deadline - created - pausedMs. */
+  pausedMs?: number;
+}
+
+/** A file attached to a referral; the bytes live encrypted in the document store under `blobKey`. */
+export interface ReferralDocument {
+  id: string;
+  filename: string;
+  /** Sniffed from the bytes, never taken from the client. */
+  mediaType: string;
+  size: number;
+  sha256: string;
+  storage: 'postgres' | 's3';
+  blobKey: string;
+  description: string | null;
+  uploadedBy: string;
+  uploadedAt: Date;
+}
+
+export type MessageKind = 'MESSAGE' | 'NEED_MORE_INFO';
+
+/** One message of the thread between the origin and one target (FHIR Communication). */
+export interface ReferralMessage {
+  id: string;
+  referralId: string;
+  /** The thread: the target institution the origin talks with. */
+  targetInstitutionId: string;
+  fromInstitutionId: string;
+  toInstitutionId: string;
+  offerId: string | null;
+  kind: MessageKind;
+  text: string;
+  sentBy: string;
+  sentAt: Date;
 }
 
 export interface Reservation {
@@ -109,11 +150,15 @@ export interface ReferralProps {
   transport?: Transport | null;
   /** Its places on institutions' waiting lists (at most one live at a time). */
   waiting?: WaitingEntry[];
+  documents?: ReferralDocument[];
 }
 
 export type PreferencesInput = Parameters<typeof normalisePreferences>[0];
 
 export type DispatchMode = 'AUTO' | 'MANUAL';
+
+/** Enough for a discharge summary, an assessment, a medication list and a few scans. */
+export const MAX_DOCUMENTS = 20;
 
 export type DraftReferralInput = Pick<
   ReferralProps,
@@ -161,6 +206,7 @@ export class Referral extends AggregateRoot {
       state: 'DRAFT',
       offers: [],
       reservations: [],
+      documents: [],
       candidates: [],
       candidateCursor: 0,
       createdBy: actor.userId,
@@ -192,6 +238,7 @@ export class Referral extends AggregateRoot {
       preferences: props.preferences ?? null,
       transport: props.transport ? { ...props.transport } : null,
       waiting: (props.waiting ?? []).map((w) => ({ ...w })),
+      documents: (props.documents ?? []).map((x) => ({ ...x })),
     });
     r.version = version;
     return r;
@@ -449,9 +496,10 @@ export class Referral extends AggregateRoot {
   }
 
   /** Deadline passed. Refused (INVALID_TRANSITION) if the offer was answered meanwhile: timers fire harmlessly. */
-  expireOffer(offerId: string, timing: OfferTiming, at: Date): void {
+  expireOffer(offerId: string, timing: OfferTiming, at: Date, dueAt?: string | null): void {
     this.check('ExpireOffer', offerId);
     const o = this.offer(offerId);
+    this.refuseStaleTimer(o, 'Expire', dueAt);
     this.moveOffer(o, 'Expire', at);
     o.answeredAt = at;
     this.record(
@@ -746,9 +794,10 @@ export class Referral extends AggregateRoot {
   }
 
   /** Tells the receiver that `fraction` of the offer's window has gone; refused harmlessly once the offer is answered. */
-  warnOffer(offerId: string, fraction: number, at: Date): void {
+  warnOffer(offerId: string, fraction: number, at: Date, dueAt?: string | null): void {
     this.check('ViewOffer', offerId); // same precondition: the referral is OFFERED
     const o = this.offer(offerId);
+    this.refuseStaleTimer(o, 'Warn', dueAt);
     if (!LIVE_OFFER_STATES.includes(o.state))
       throw new DomainError('INVALID_TRANSITION', `offer ${offerId} is ${o.state}: no warning`, {
         machine: 'Offer',
@@ -771,6 +820,208 @@ export class Referral extends AggregateRoot {
   /** Refuses early, by state, before the caller does any other work (e.g. locking a bed). */
   assertCan(command: ReferralCommand): void {
     this.check(command);
+  }
+
+  // ---------------------------------------------------------------- documents and messages
+  get documents(): readonly ReferralDocument[] {
+    return this.p.documents ?? [];
+  }
+
+  document(documentId: string): ReferralDocument {
+    const d = this.documents.find((x) => x.id === documentId);
+    if (!d) throw new DomainError('DOCUMENT_NOT_FOUND', `referral ${this.p.id} has no document ${documentId}`, { referralId: this.p.id, documentId });
+    return d;
+  }
+
+  /** The origin attaches a file (already sniffed, scanned, encrypted and stored); not once the referral is over. */
+  attachDocument(doc: ReferralDocument, actor: Actor, at: Date): void {
+    if (this.isTerminal) throw new DomainError('INVALID_TRANSITION', `referral ${this.p.id} is ${this.p.state}: no more documents`, { state: this.p.state });
+    if (this.documents.length >= MAX_DOCUMENTS)
+      throw new DomainError('VALIDATION_FAILED', `a referral carries at most ${MAX_DOCUMENTS} documents`, { max: MAX_DOCUMENTS });
+    if (this.documents.some((d) => d.id === doc.id)) throw new DomainError('ALREADY_EXISTS', `document ${doc.id} is already attached`);
+    this.p.documents = [...this.documents, { ...doc }];
+    this.p.updatedAt = at;
+    this.record(
+      'DocumentAttached',
+      {
+        ...this.summary(),
+        documentId: doc.id,
+        filename: doc.filename,
+        mediaType: doc.mediaType,
+        size: doc.size,
+        sha256: doc.sha256,
+        uploadedBy: actor.userId,
+        // every live target is told, each may now fetch it
+        involved: this.involvedInstitutions(),
+      },
+      at,
+    );
+  }
+
+  /**
+   * An audited read: the download lands in the referral's own hash chain (the row is locked, so
+   * the chain stays linear), which is what makes it tamper-evident like every command.
+   */
+  recordDownload(documentId: string, actor: Actor, at: Date): ReferralDocument {
+    const d = this.document(documentId);
+    this.record(
+      'DocumentDownloaded',
+      {
+        referralId: this.p.id,
+        districtId: this.p.districtId,
+        documentId,
+        sha256: d.sha256,
+        downloadedBy: actor.userId,
+        institutionId: actor.institutionId ?? null,
+      },
+      at,
+    );
+    return d;
+  }
+
+  /**
+   * A message in the thread between the origin and one target. The target may answer its live offer
+   * with NEED_MORE_INFO: when the district pauses the clock, the offer's deadline is cleared and
+   * what was left of it kept; the origin's next message in that thread resumes the clock with the
+   * same time left (OfferResumed carries the new deadline, the timers re-arm from it).
+   */
+  postMessage(
+    input: { messageId: string; targetInstitutionId?: string | null; text: string; kind: MessageKind; offerId?: string | null },
+    actor: Actor,
+    policy: { pausesDeadline: boolean },
+    at: Date,
+  ): ReferralMessage {
+    const text = input.text.trim();
+    if (!text) throw new DomainError('VALIDATION_FAILED', 'a message needs some text');
+    if (this.isTerminal) throw new DomainError('INVALID_TRANSITION', `referral ${this.p.id} is ${this.p.state}: the thread is closed`, { state: this.p.state });
+    const mine = actor.institutionId ?? null;
+    const fromOrigin = mine === this.p.originInstitutionId;
+    const target = fromOrigin ? input.targetInstitutionId : mine;
+    if (!target) throw new DomainError('VALIDATION_FAILED', 'the origin names the target institution whose thread this message belongs to');
+    // a target whose offer ended has no thread any more (existence not disclosed, like a foreign referral)
+    if (!this.involvedInstitutions().includes(target) || target === this.p.originInstitutionId)
+      throw new DomainError('FORBIDDEN', `institution ${target} has no live offer on this referral`);
+    const offer = this.p.offers.find((o) => o.targetInstitutionId === target && (LIVE_OFFER_STATES.includes(o.state) || o.state === 'ACCEPTED')) ?? null;
+    const message: ReferralMessage = {
+      id: input.messageId,
+      referralId: this.p.id,
+      targetInstitutionId: target,
+      fromInstitutionId: fromOrigin ? this.p.originInstitutionId : target,
+      toInstitutionId: fromOrigin ? target : this.p.originInstitutionId,
+      offerId: offer?.id ?? null,
+      kind: input.kind,
+      text,
+      sentBy: actor.userId,
+      sentAt: at,
+    };
+    if (input.offerId && input.offerId !== offer?.id)
+      throw new DomainError('OFFER_NOT_FOUND', `offer ${input.offerId} is not the live offer of institution ${target}`, { offerId: input.offerId });
+    if (input.kind === 'NEED_MORE_INFO') {
+      if (fromOrigin) throw new DomainError('VALIDATION_FAILED', 'only a receiver answers its offer with NEED_MORE_INFO');
+      if (!offer || !LIVE_OFFER_STATES.includes(offer.state))
+        throw new DomainError('INVALID_TRANSITION', 'only an offer still open can be answered with NEED_MORE_INFO', {
+          machine: 'Offer',
+          state: offer?.state ?? null,
+        });
+      if (offer.deadlineAt && offer.deadlineAt.getTime() <= at.getTime())
+        throw new DomainError('INVALID_TRANSITION', `offer ${offer.id} ran out at ${offer.deadlineAt.toISOString()}`, { machine: 'Offer', id: offer.id });
+    }
+    this.record(
+      'MessagePosted',
+      {
+        referralId: this.p.id,
+        districtId: this.p.districtId,
+        originInstitutionId: this.p.originInstitutionId,
+        targetInstitutionId: target,
+        messageId: message.id,
+        offerId: message.offerId,
+        kind: message.kind,
+        fromInstitutionId: message.fromInstitutionId,
+        toInstitutionId: message.toInstitutionId,
+        text: message.text,
+        sentBy: actor.userId,
+        sentAt: at.toISOString(),
+      },
+      at,
+    );
+    if (input.kind === 'NEED_MORE_INFO' && offer && policy.pausesDeadline && !offer.pausedAt && offer.deadlineAt) this.pauseOffer(offer, at);
+    if (fromOrigin && offer?.pausedAt) this.resumeOffer(offer, at);
+    this.p.updatedAt = at;
+    return message;
+  }
+
+  /** A read receipt: the reader's side of one thread has read everything up to `upTo`. */
+  markThreadRead(input: { targetInstitutionId?: string | null; upToMessageId: string }, actor: Actor, at: Date): string {
+    const mine = actor.institutionId ?? null;
+    const fromOrigin = mine === this.p.originInstitutionId;
+    const target = fromOrigin ? input.targetInstitutionId : mine;
+    if (!target) throw new DomainError('VALIDATION_FAILED', 'the origin names the target institution whose thread it read');
+    if (!this.involvedInstitutions().includes(target) || target === this.p.originInstitutionId)
+      throw new DomainError('FORBIDDEN', `institution ${target} has no live offer on this referral`);
+    this.record(
+      'MessagesRead',
+      {
+        referralId: this.p.id,
+        districtId: this.p.districtId,
+        originInstitutionId: this.p.originInstitutionId,
+        targetInstitutionId: target,
+        readerInstitutionId: mine,
+        upToMessageId: input.upToMessageId,
+        readBy: actor.userId,
+        readAt: at.toISOString(),
+      },
+      at,
+    );
+    return target;
+  }
+
+  private pauseOffer(o: Offer, at: Date): void {
+    o.remainingMs = Math.max(0, o.deadlineAt!.getTime() - at.getTime());
+    o.pausedAt = at;
+    const was = o.deadlineAt!.toISOString();
+    o.deadlineAt = null;
+    this.record(
+      'OfferPaused',
+      { ...this.summary(), offerId: o.id, targetInstitutionId: o.targetInstitutionId, deadlineWas: was, remainingMs: o.remainingMs },
+      at,
+      'the receiver needs more information',
+    );
+  }
+
+  private resumeOffer(o: Offer, at: Date): void {
+    const paused = at.getTime() - o.pausedAt!.getTime();
+    o.pausedMs = (o.pausedMs ?? 0) + paused;
+    o.deadlineAt = new Date(at.getTime() + (o.remainingMs ?? 0));
+    o.pausedAt = null;
+    o.remainingMs = null;
+    this.record(
+      'OfferResumed',
+      {
+        ...this.summary(),
+        offerId: o.id,
+        targetInstitutionId: o.targetInstitutionId,
+        deadlineAt: o.deadlineAt.toISOString(),
+        // the window as first given: warnings fall at the same fractions of it, shifted by the pauses
+        windowMs: o.deadlineAt.getTime() - o.createdAt.getTime() - o.pausedMs,
+        pausedMs: o.pausedMs,
+      },
+      at,
+      'the origin answered',
+    );
+  }
+
+  /**
+   * A timer for a paused offer, or armed for a deadline the offer no longer has (it was paused and
+   * resumed since), is refused: only the timer of the current deadline may act.
+   */
+  private refuseStaleTimer(o: Offer, command: 'Expire' | 'Warn', dueAt?: string | null): void {
+    const stale = o.pausedAt
+      ? 'its clock is paused'
+      : dueAt && o.deadlineAt && new Date(dueAt).getTime() !== o.deadlineAt.getTime()
+        ? 'its deadline moved'
+        : null;
+    if (stale)
+      throw new DomainError('INVALID_TRANSITION', `offer ${o.id}: ${stale}, this timer is stale`, { machine: 'Offer', state: o.state, command, id: o.id });
   }
 
   // ---------------------------------------------------------------- internals

@@ -42,6 +42,11 @@ export const ERROR_CODES = [
   'ALREADY_EXISTS',
   'PATIENT_NOT_IN_BED',
   'PATIENT_ALREADY_IN_BED',
+  'DOCUMENT_NOT_FOUND',
+  'DOCUMENT_EMPTY',
+  'DOCUMENT_TYPE_NOT_ALLOWED',
+  'DOCUMENT_INFECTED',
+  'SCAN_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

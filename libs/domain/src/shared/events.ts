@@ -55,6 +55,12 @@ export const EVENT_TYPES = [
   'ReferralWaitlisted',
   'WaitingListOffered',
   'WaitingListLeft',
+  'DocumentAttached',
+  'DocumentDownloaded',
+  'MessagePosted',
+  'MessagesRead',
+  'OfferPaused',
+  'OfferResumed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -1,4 +1,4 @@
-import { Candidate, Offer, Preferences, Referral, Reservation, Transport, URGENCY_PRIORITY, Urgency, WaitingEntry } from '@bedlink/domain';
+import { Candidate, Offer, Preferences, Referral, ReferralDocument, Reservation, Transport, URGENCY_PRIORITY, Urgency, WaitingEntry } from '@bedlink/domain';
 import { AggregateAdapter, d, Row } from './adapter';
 import { insertRows, table, upsertOn } from './table';
 
@@ -67,6 +67,9 @@ const OFFERS = table('offers', [
   'decline_reason',
   'declined_by',
   'decline_text',
+  'paused_at',
+  'remaining_ms',
+  'paused_ms',
 ]);
 const OFFERS_CHANGE = [
   'state',
@@ -78,6 +81,9 @@ const OFFERS_CHANGE = [
   'declined_by',
   'decline_text',
   'deadline_at',
+  'paused_at',
+  'remaining_ms',
+  'paused_ms',
 ] as const satisfies readonly (typeof OFFERS.columns)[number][];
 const RESERVATIONS = table('reservations', [
   'id',
@@ -90,6 +96,19 @@ const RESERVATIONS = table('reservations', [
   'expires_at',
   'created_at',
   'ended_at',
+]);
+const DOCUMENTS = table('referral_documents', [
+  'id',
+  'referral_id',
+  'filename',
+  'media_type',
+  'size',
+  'sha256',
+  'storage',
+  'blob_key',
+  'description',
+  'uploaded_by',
+  'uploaded_at',
 ]);
 const RESERVATIONS_CHANGE = ['state', 'ended_at', 'expires_at'] as const satisfies readonly (typeof RESERVATIONS.columns)[number][];
 /** seq (the list order) is the database's: an identity column, never written. */
@@ -156,6 +175,24 @@ export function rowToOffer(o: Row): Offer {
     declineReason: o.decline_reason,
     declinedBy: o.declined_by,
     declineText: o.decline_text,
+    pausedAt: d(o.paused_at),
+    remainingMs: o.remaining_ms === null || o.remaining_ms === undefined ? null : Number(o.remaining_ms),
+    pausedMs: Number(o.paused_ms ?? 0),
+  };
+}
+
+export function rowToDocument(x: Row): ReferralDocument {
+  return {
+    id: x.id,
+    filename: x.filename,
+    mediaType: x.media_type,
+    size: Number(x.size),
+    sha256: x.sha256,
+    storage: x.storage,
+    blobKey: x.blob_key,
+    description: x.description ?? null,
+    uploadedBy: x.uploaded_by,
+    uploadedAt: d(x.uploaded_at)!,
   };
 }
 
@@ -205,6 +242,7 @@ export function rowToReferral(r: Row): Referral {
       preferences: preferencesOf(r.preferences),
       transport: transportOf(r.transport),
       waiting: (r.waiting ?? []).map(rowToWaitingEntry),
+      documents: (r.documents ?? []).map(rowToDocument),
     },
     r.version,
   );
@@ -212,20 +250,21 @@ export function rowToReferral(r: Row): Referral {
 
 export const referralAdapter: AggregateAdapter<Referral> = {
   table: REFERRALS,
-  tables: [REFERRALS, OFFERS, RESERVATIONS, WAITING],
+  tables: [REFERRALS, OFFERS, RESERVATIONS, WAITING, DOCUMENTS],
   notFound: { code: 'REFERRAL_NOT_FOUND', what: 'referral' },
   lock: true,
   async children(q, id) {
     const [children] = await q(
       `SELECT (SELECT coalesce(json_agg(o ORDER BY o.rank), '[]') FROM offers o WHERE o.referral_id = $1) AS offers,
               (SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM reservations x WHERE x.referral_id = $1) AS reservations,
-              (SELECT coalesce(json_agg(w ORDER BY w.seq), '[]') FROM waiting_list_entries w WHERE w.referral_id = $1) AS waiting`,
+              (SELECT coalesce(json_agg(w ORDER BY w.seq), '[]') FROM waiting_list_entries w WHERE w.referral_id = $1) AS waiting,
+              (SELECT coalesce(json_agg(f ORDER BY f.uploaded_at, f.id), '[]') FROM referral_documents f WHERE f.referral_id = $1) AS documents`,
       [id],
     );
     return children;
   },
   fromRow: (row) => rowToReferral(row),
-  childEntities: (r) => [...r.props.offers, ...r.props.reservations, ...r.waitingEntries],
+  childEntities: (r) => [...r.props.offers, ...r.props.reservations, ...r.waitingEntries, ...r.documents],
   async insert(r, s) {
     const p = r.props;
     await insertRows(s.q, REFERRALS, [
@@ -299,6 +338,9 @@ export const referralAdapter: AggregateAdapter<Referral> = {
         decline_reason: o.declineReason,
         declined_by: o.declinedBy,
         decline_text: o.declineText,
+        paused_at: o.pausedAt ?? null,
+        remaining_ms: o.remainingMs ?? null,
+        paused_ms: o.pausedMs ?? 0,
       })),
       upsertOn('id', OFFERS_CHANGE),
     );
@@ -338,6 +380,24 @@ export const referralAdapter: AggregateAdapter<Referral> = {
         end_reason: w.endReason,
       })),
       upsertOn('id', WAITING_CHANGE),
+    );
+    // documents are only ever added (the primary key refuses a second attach of one id)
+    await insertRows(
+      s.q,
+      DOCUMENTS,
+      s.changed(r.documents).map((f) => ({
+        id: f.id,
+        referral_id: p.id,
+        filename: f.filename,
+        media_type: f.mediaType,
+        size: f.size,
+        sha256: f.sha256,
+        storage: f.storage,
+        blob_key: f.blobKey,
+        description: f.description,
+        uploaded_by: f.uploadedBy,
+        uploaded_at: f.uploadedAt,
+      })),
     );
   },
   priority: (r) => URGENCY_PRIORITY[r.props.urgency as Urgency],

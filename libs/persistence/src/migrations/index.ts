@@ -11,6 +11,7 @@ import { StayEnds1734100000000 } from './1734100000000-stay-ends';
 import { FamilyDoctorRole1734100000001 } from './1734100000001-family-doctor-role';
 import { TwoBedIntegration1734100000002 } from './1734100000002-two-bed-integration';
 import { AroundReferral1734400000000 } from './1734400000000-around-referral';
+import { DocumentsMessages1734300000000 } from './1734300000000-documents-messages';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -27,5 +28,6 @@ export const MIGRATIONS = [
   FamilyDoctorRole1734100000001,
   TwoBedIntegration1734100000002,
   AroundReferral1734400000000,
+  DocumentsMessages1734300000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';

@@ -17,6 +17,7 @@ import { MetricsReads } from './metrics';
 import { ProgrammeReads } from './programmes';
 import { ReferralReads } from './referrals';
 import { RegistryReads } from './registry';
+import { ThreadReads } from './threads';
 
 export * from './adt';
 export * from './around';
@@ -31,6 +32,7 @@ export * from './metrics';
 export * from './programmes';
 export * from './referrals';
 export * from './registry';
+export * from './threads';
 
 /**
  * The read side as Nest providers: the query classes, and the stores the API reads through. An app
@@ -51,6 +53,7 @@ const READ_CLASSES = [
   CommandLogReads,
   AdtReads,
   AroundReads,
+  ThreadReads,
 ];
 
 export const READ_PROVIDERS: Provider[] = [

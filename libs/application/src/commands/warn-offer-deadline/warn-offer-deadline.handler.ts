@@ -12,7 +12,7 @@ export class WarnOfferDeadlineHandler implements ICommandHandler<WarnOfferDeadli
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, type, referralAccess(r, p.offerId));
-      r.warnOffer(p.offerId, p.fraction, ctx.now);
+      r.warnOffer(p.offerId, p.fraction, ctx.now, p.dueAt);
       return referralResult(r, { offerId: p.offerId });
     });
   }
