@@ -15,7 +15,8 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ALL_QUEUES, CommandGateway, JobSeal, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
-import { ApiKeyStore, CommandLogReads, InfraModule, PiiCipher, READ_EXPORTS, READ_PROVIDERS } from '@bedlink/persistence';
+import { ApiKeyStore, CommandLogReads, InfraModule, PiiCipher, READ_EXPORTS, READ_PROVIDERS, rememberPendingCommand } from '@bedlink/persistence';
+import { DataSource } from 'typeorm';
 import { ApiKeysController } from './http/api-keys.controller';
 import { API_KEYS, AUTH_FAILURES, AuthFailureCounter, AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle';
@@ -141,9 +142,16 @@ export class ApiModule {
         { provide: QUEUE_EVENTS, useFactory: () => new QueueEvents(QUEUES.commands, { connection, prefix: cfg.QUEUE_PREFIX }) },
         {
           provide: COMMAND_GATEWAY,
-          inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, CommandLogReads],
-          useFactory: (queue: Queue, events: QueueEvents, log: CommandLogReads) =>
-            new CommandGateway(queue, events, (id) => log.outcome(id), cfg.COMMAND_TIMEOUT_MS, new JobSeal(new PiiCipher(jobSigningSecret(cfg)))),
+          inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, CommandLogReads, DataSource],
+          useFactory: (queue: Queue, events: QueueEvents, log: CommandLogReads, ds: DataSource) =>
+            new CommandGateway(
+              queue,
+              events,
+              (id) => log.outcome(id),
+              cfg.COMMAND_TIMEOUT_MS,
+              new JobSeal(new PiiCipher(jobSigningSecret(cfg))),
+              (c) => rememberPendingCommand(ds, c),
+            ),
         },
         QueueEventsCloser,
         { provide: OPS_QUEUES, inject: ALL_QUEUES.map((q) => getQueueToken(q)), useFactory: (...queues: Queue[]) => queues },

@@ -17,6 +17,9 @@ import { PolicyBootstrap } from './policy.bootstrap';
 import { AuditCheckpointer } from './audit-checkpointer';
 import { WebhookDeliveryProcessor, WebhookFanoutProcessor } from './webhooks.processor';
 import { configureWorkers } from './consumers/event-consumer';
+import { LeaderElection } from './leader';
+import { RedisRecovery } from './redis-recovery';
+import { LostWriteSweeper } from './lost-write-sweeper';
 
 /** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
 @Module({})
@@ -51,6 +54,9 @@ export class WorkerModule {
         TimerEventsProcessor,
         DeadlineProcessor,
         DeadlineReconciler,
+        LeaderElection,
+        RedisRecovery,
+        LostWriteSweeper,
         OutboxRelay,
         WebhookFanoutProcessor,
         WebhookDeliveryProcessor,

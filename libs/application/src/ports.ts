@@ -66,6 +66,11 @@ export interface Tx {
   getApiKey(id: string): Promise<ApiKey>;
   /** A live webhook subscription, locked for change; NOT_FOUND when there is none or it was deleted. */
   getWebhookSubscription(id: string): Promise<WebhookSubscription>;
+  /**
+   * The database's clock: the one reference every process agrees on. Deadlines are checked against
+   * it at expiry, so a worker whose own clock runs ahead cannot expire anything early.
+   */
+  databaseNow(): Promise<Date>;
   add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription): void;
 }
 

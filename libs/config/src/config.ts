@@ -192,8 +192,30 @@ export class EnvConfig {
   @Transform(int) @IsInt() @Min(1000) EVENT_LOCK_MS = 30_000;
   @Transform(int) @IsInt() @Min(1000) COMMAND_LOCK_MS = 30_000;
 
-  /** How often the deadline watchdog fires deadlines past due whose timer never fired. */
+  /** How often the deadline watchdog fires deadlines past due whose timer never fired (a leader duty). */
   @Transform(int) @IsInt() @Min(100) DEADLINE_SWEEP_MS = 10_000;
+
+  /**
+   * Leader election: how often a worker tries the leader's advisory lock, and how often the leader
+   * checks it still holds it. A follower takes over within this interval of the leader's death.
+   */
+  @Transform(int) @IsInt() @Min(100) LEADER_POLL_MS = 5000;
+
+  /** How often the leader looks for the Redis epoch key (gone: Redis lost its data, the outbox replays). */
+  @Transform(int) @IsInt() @Min(100) REDIS_LOSS_CHECK_MS = 2000;
+
+  /** How often the leader's lost-write sweeper looks for committed events no consumer handled. */
+  @Transform(int) @IsInt() @Min(100) SWEEP_INTERVAL_MS = 60_000;
+
+  /**
+   * An event sent this long ago that a consumer has not handled, and whose job Redis no longer has,
+   * is sent again (a failover to a lagging replica lost it); a 202-accepted command not done after
+   * this long, and gone from Redis, is queued again. Inboxes and idempotency keys make both harmless.
+   */
+  @Transform(int) @IsInt() @Min(100) SWEEP_AFTER_MS = 5 * 60_000;
+
+  /** How far back the sweeper looks (older losses are an operator's matter: dead-letter redrive). */
+  @Transform(int) @IsInt() @Min(1000) SWEEP_LOOKBACK_MS = 24 * 3600_000;
 
   /** How long the relay gathers notifications after the first one (one pass per batch of commits); 0 = none. */
   @Transform(int) @IsInt() @Min(0) @Max(1000) OUTBOX_COALESCE_MS = 4;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BedKind, Direction, directionOf, ServiceCode } from '../beds/bed-kinds';
 import { Actor } from '../shared/actor';
-import { DomainError } from '../shared/errors';
+import { DeadlineNotReached, DomainError } from '../shared/errors';
 import { AggregateRoot } from '../shared/events';
 import { transition } from '../shared/state-machine';
 import {
@@ -391,10 +391,16 @@ export class Referral extends AggregateRoot {
     this.afterOfferEnded('DeclineOffer', timing, at);
   }
 
-  /** Deadline passed. Refused (INVALID_TRANSITION) if the offer was answered meanwhile: timers fire harmlessly. */
-  expireOffer(offerId: string, timing: OfferTiming, at: Date): void {
+  /**
+   * Deadline passed. Refused (INVALID_TRANSITION) if the offer was answered meanwhile: timers fire
+   * harmlessly. `clock` is the reference clock (the database's): a live offer whose deadline it has
+   * not reached yet throws DeadlineNotReached, whatever the worker's own clock says.
+   */
+  expireOffer(offerId: string, timing: OfferTiming, at: Date, clock: Date = at): void {
     this.check('ExpireOffer', offerId);
     const o = this.offer(offerId);
+    if (LIVE_OFFER_STATES.includes(o.state) && o.deadlineAt && o.deadlineAt.getTime() > clock.getTime())
+      throw new DeadlineNotReached(`offer ${offerId}`, o.deadlineAt, clock);
     this.moveOffer(o, 'Expire');
     o.answeredAt = at;
     this.record(
@@ -423,7 +429,7 @@ export class Referral extends AggregateRoot {
     this.afterOfferEnded('RevokeAcceptance', timing, at);
   }
 
-  expireReservation(reservationId: string, timing: OfferTiming, at: Date): void {
+  expireReservation(reservationId: string, timing: OfferTiming, at: Date, clock: Date = at): void {
     const held = this.heldReservation;
     this.check('ExpireReservation');
     if (!held || held.id !== reservationId)
@@ -432,6 +438,8 @@ export class Referral extends AggregateRoot {
         command: 'Expire',
         id: reservationId,
       });
+    // the hold's end by the reference clock, as for offers (expireOffer)
+    if (held.expiresAt.getTime() > clock.getTime()) throw new DeadlineNotReached(`reservation ${reservationId}`, held.expiresAt, clock);
     this.endHeldReservation('Expire', at, 'hold deadline passed');
     const o = this.acceptedOffer;
     if (o) this.moveOffer(o, 'Revoke');
