@@ -6,7 +6,7 @@ import { Clock, COMMAND_HANDLERS, Policy } from '@bedlink/application';
 import { EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { JOB_SEAL, JobSeal, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
+import { bullConnection, JOB_SEAL, JobSeal, QUEUES } from '@bedlink/messaging';
 import { InfraModule, PiiCipher } from '@bedlink/persistence';
 import { CommandProcessor } from './command.processor';
 import { DeadlineProcessor, DeadlineReconciler, TimerEventsProcessor } from './deadlines';
@@ -33,7 +33,7 @@ export class WorkerModule {
         InfraModule.forRoot(cfg, opts),
         LoggerModule.forRoot(loggerParams(cfg, 'worker', opts.logDestination)),
         CqrsModule.forRoot(),
-        BullModule.forRoot({ connection: redisOptionsFromUrl(cfg.REDIS_URL), prefix: cfg.QUEUE_PREFIX }),
+        BullModule.forRoot({ connection: bullConnection(cfg), prefix: cfg.QUEUE_PREFIX }),
         BullModule.registerQueue(
           { name: QUEUES.commands },
           { name: QUEUES.projections },

@@ -30,9 +30,23 @@ export class EnvConfig {
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
-  /** BullMQ key prefix: test suites and benches use their own so they never share queues. */
+  /**
+   * Sentinel: "host:port,…" of the sentinels (REDIS_URL then gives only password, db and TLS) and
+   * the name they monitor. The engine follows a failover by asking them again.
+   */
+  @IsOptional() @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'REDIS_SENTINELS must be host:port,host:port' }) REDIS_SENTINELS?: string;
+  @IsString() @MinLength(1) REDIS_SENTINEL_NAME = 'mymaster';
+
+  /** Redis Cluster: "host:port,…" of some nodes. QUEUE_PREFIX must then be hash-tagged ("{bedlink}"). */
+  @IsOptional() @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'REDIS_CLUSTER_NODES must be host:port,host:port' }) REDIS_CLUSTER_NODES?: string;
+
+  /**
+   * BullMQ key prefix: test suites and benches use their own so they never share queues. In braces
+   * ("{bedlink}") it is a Redis Cluster hash tag: every key of the engine, and so every script's
+   * keys, lands in one slot.
+   */
   @IsString()
-  @Matches(/^[a-zA-Z0-9_-]+$/)
+  @Matches(/^(\{[a-zA-Z0-9_-]+\}|[a-zA-Z0-9_-]+)$/, { message: 'QUEUE_PREFIX must be letters, digits, _ and -, optionally in one pair of braces' })
   QUEUE_PREFIX = 'bedlink';
 
   @Transform(int)
@@ -307,6 +321,8 @@ export class EnvConfig {
 
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY', 'AUDIT_SIGNING_KEY'] as const;
 const OPTIONAL = [
+  'REDIS_SENTINELS',
+  'REDIS_CLUSTER_NODES',
   'JWT_PUBLIC_KEY',
   'JWT_JWKS_URL',
   'JWT_JWKS_FILE',
@@ -343,6 +359,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
+  if (cfg.REDIS_CLUSTER_NODES && !cfg.QUEUE_PREFIX.startsWith('{'))
+    throw new Error('invalid configuration:\n  QUEUE_PREFIX: with REDIS_CLUSTER_NODES the prefix must be a hash tag, e.g. {bedlink}');
+  if (cfg.REDIS_CLUSTER_NODES && cfg.REDIS_SENTINELS) throw new Error('invalid configuration:\n  REDIS_SENTINELS: choose Sentinel or Cluster, not both');
   if (cfg.NODE_ENV === 'production') {
     if (cfg.WEBHOOK_ALLOW_PRIVATE_URLS)
       throw new Error('invalid configuration:\n  WEBHOOK_ALLOW_PRIVATE_URLS: private webhook targets are for tests and must not be allowed in production');

@@ -74,9 +74,6 @@ export class CommandGateway {
     };
     const sealed = this.seal.seal(commandId, data);
     const priority = URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'];
-    // A 202 without waiting: remembered in Postgres BEFORE Redis is asked, so nothing acknowledged
-    // lives only in Redis. (A waiting command is remembered only if the wait times out, below.)
-    if (!opts.wait) await this.keep({ id: commandId, type, job: sealed, priority });
     let job: Job<SealedCommandJob, SealedOutcome>;
     try {
       job = await this.queue.add(type, sealed, jobOptions('command', { jobId: commandId, priority }));
@@ -97,7 +94,12 @@ export class CommandGateway {
       if (e instanceof DomainError) throw e;
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }
-    if (!opts.wait) return { status: 'accepted', commandId };
+    // A 202 is remembered in Postgres before it is answered, so nothing acknowledged lives only in
+    // Redis. After the queue took the job: a refused add leaves no row to run later unasked.
+    if (!opts.wait) {
+      await this.keep({ id: commandId, type, job: sealed, priority });
+      return { status: 'accepted', commandId };
+    }
     try {
       const sealed = await job.waitUntilFinished(this.events, this.timeoutMs);
       return { status: 'completed', commandId, outcome: this.seal.openOutcome(commandId, sealed) };
