@@ -20,6 +20,7 @@ import { configureWorkers } from './consumers/event-consumer';
 import { LeaderElection } from './leader';
 import { RedisRecovery } from './redis-recovery';
 import { LostWriteSweeper } from './lost-write-sweeper';
+import { RetentionPruner } from './retention';
 
 /** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
 @Module({})
@@ -57,6 +58,7 @@ export class WorkerModule {
         LeaderElection,
         RedisRecovery,
         LostWriteSweeper,
+        RetentionPruner,
         OutboxRelay,
         WebhookFanoutProcessor,
         WebhookDeliveryProcessor,

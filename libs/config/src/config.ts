@@ -231,6 +231,21 @@ export class EnvConfig {
   /** How far back the sweeper looks (older losses are an operator's matter: dead-letter redrive). */
   @Transform(int) @IsInt() @Min(1000) SWEEP_LOOKBACK_MS = 24 * 3600_000;
 
+  /** How often the leader prunes outbox, inbox and command_log by age; 0 = never. */
+  @Transform(int) @IsInt() @Min(0) RETENTION_INTERVAL_MS = 3600_000;
+
+  /** Sent outbox rows older than this are deleted (at least the sweeper's look-back: checked at start). */
+  @Transform(int) @IsInt() @Min(3600_000) OUTBOX_RETENTION_MS = 30 * 24 * 3600_000;
+
+  /**
+   * Inbox rows older than this are deleted. At least 8 days: a dead letter is kept 7 days and may be
+   * redriven; its inbox row is what makes a redelivery harmless.
+   */
+  @Transform(int) @IsInt() @Min(8 * 24 * 3600_000) INBOX_RETENTION_MS = 30 * 24 * 3600_000;
+
+  /** Command results older than this are deleted: a retry with the same Idempotency-Key after it runs again. At least 2 days. */
+  @Transform(int) @IsInt() @Min(2 * 24 * 3600_000) COMMAND_LOG_RETENTION_MS = 30 * 24 * 3600_000;
+
   /** How long the relay gathers notifications after the first one (one pass per batch of commits); 0 = none. */
   @Transform(int) @IsInt() @Min(0) @Max(1000) OUTBOX_COALESCE_MS = 4;
 
@@ -359,6 +374,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
+  if (cfg.OUTBOX_RETENTION_MS < cfg.SWEEP_LOOKBACK_MS || cfg.INBOX_RETENTION_MS < cfg.SWEEP_LOOKBACK_MS)
+    throw new Error('invalid configuration:\n  OUTBOX_RETENTION_MS, INBOX_RETENTION_MS: must be at least SWEEP_LOOKBACK_MS (the sweeper reads what they keep)');
   if (cfg.REDIS_CLUSTER_NODES && !cfg.QUEUE_PREFIX.startsWith('{'))
     throw new Error('invalid configuration:\n  QUEUE_PREFIX: with REDIS_CLUSTER_NODES the prefix must be a hash tag, e.g. {bedlink}');
   if (cfg.REDIS_CLUSTER_NODES && cfg.REDIS_SENTINELS) throw new Error('invalid configuration:\n  REDIS_SENTINELS: choose Sentinel or Cluster, not both');

@@ -8,6 +8,7 @@ import { CareRelationships1733020000000 } from './1733020000000-care-relationshi
 import { AuditCheckpoints1733040000000 } from './1733040000000-audit-checkpoints';
 import { RuntimeRole1733040000001 } from './1733040000001-runtime-role';
 import { PendingCommands1734500000000 } from './1734500000000-pending-commands';
+import { CityIndexes1734500000001 } from './1734500000001-city-indexes';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -21,5 +22,6 @@ export const MIGRATIONS = [
   AuditCheckpoints1733040000000,
   RuntimeRole1733040000001,
   PendingCommands1734500000000,
+  CityIndexes1734500000001,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
