@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Queue } from 'bullmq';
 import { loadConfig } from '@bedlink/config';
-import { DeadLetterJob, QUEUES, QueueName, redisOptionsFromUrl, redriveDeadLetters } from '@bedlink/messaging';
+import { DeadLetterJob, QUEUES, QueueName, bullConnection, redriveDeadLetters } from '@bedlink/messaging';
 
 /** Every queue whose consumer files dead letters (apps/worker/src/consumers/event-consumer.ts). */
 const SOURCES: QueueName[] = [QUEUES.projections, QUEUES.timers, QUEUES.kpiEvents, QUEUES.webhookEvents, QUEUES.webhookDeliveries];
@@ -9,7 +9,7 @@ const SOURCES: QueueName[] = [QUEUES.projections, QUEUES.timers, QUEUES.kpiEvent
 /** npm run dead-letter:redrive: retry every dead-lettered job on its source queue (after the cause is fixed). */
 async function main(): Promise<number> {
   const cfg = loadConfig();
-  const connection = redisOptionsFromUrl(cfg.REDIS_URL);
+  const connection = bullConnection(cfg);
   const dead = new Queue<DeadLetterJob>(QUEUES.deadLetter, { connection, prefix: cfg.QUEUE_PREFIX });
   const sources = Object.fromEntries(SOURCES.map((name) => [name, new Queue(name, { connection, prefix: cfg.QUEUE_PREFIX })]));
   try {

@@ -4,7 +4,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import IORedis from 'ioredis';
+import IORedis, { Cluster } from 'ioredis';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import { Queue, QueueEvents } from 'bullmq';
@@ -16,8 +16,9 @@ import { authFailureLimit, EnvConfig, jobSigningSecret, loggerParams } from '@be
 import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ALL_QUEUES, CommandGateway, JobSeal, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
-import { ApiKeyStore, CommandLogReads, InfraModule, PiiCipher, READ_EXPORTS, READ_PROVIDERS } from '@bedlink/persistence';
+import { ALL_QUEUES, bullConnection, CommandGateway, createRedis, JobSeal, QUEUES, redisOptions } from '@bedlink/messaging';
+import { ApiKeyStore, CommandLogReads, InfraModule, PiiCipher, READ_EXPORTS, READ_PROVIDERS, rememberPendingCommand } from '@bedlink/persistence';
+import { DataSource } from 'typeorm';
 import { ApiKeysController } from './http/api-keys.controller';
 import { API_KEYS, AUTH_FAILURES, AuthFailureCounter, AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle';
@@ -46,7 +47,7 @@ const QUEUE_EVENTS = Symbol('QUEUE_EVENTS');
 const THROTTLE_REDIS = Symbol('THROTTLE_REDIS');
 
 class ThrottleRedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(THROTTLE_REDIS) private readonly redis: IORedis) {}
+  constructor(@Inject(THROTTLE_REDIS) private readonly redis: IORedis | Cluster) {}
   async onApplicationShutdown(): Promise<void> {
     // quit() is refused while the client reconnects (no offline queue): disconnect, or its retry
     // timers keep the process alive after shutdown.
@@ -65,8 +66,11 @@ class QueueEventsCloser implements OnApplicationShutdown {
 @Module({})
 export class ApiModule {
   static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream; resolver?: HostResolver } = {}): DynamicModule {
-    const connection = redisOptionsFromUrl(cfg.REDIS_URL);
-    const throttleRedis = new IORedis({ ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false });
+    // Producers fail fast: a Redis outage is a 503, not a hung request.
+    const fast = { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 };
+    const connection = bullConnection(cfg);
+    const producer = cfg.REDIS_CLUSTER_NODES ? createRedis(cfg, fast) : { ...redisOptions(cfg), ...fast };
+    const throttleRedis = createRedis(cfg, { ...fast, lazyConnect: false });
     throttleRedis.on('error', () => undefined);
     const throttleStorage = new RedisThrottlerStorage(throttleRedis, cfg.QUEUE_PREFIX);
     // one verifier for the API's guard and the queue dashboard: the same tokens open both
@@ -97,9 +101,8 @@ export class ApiModule {
           storage: throttleStorage,
           errorMessage: 'too many requests; slow down and retry after the time in Retry-After',
         }),
-        // Producer connection fails fast: a Redis outage is a 503, not a hung request.
         BullModule.forRoot({
-          connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 },
+          connection: producer,
           prefix: cfg.QUEUE_PREFIX,
         }),
         // every queue: commands to produce, the rest for the dashboard, /metrics and readiness
@@ -150,9 +153,16 @@ export class ApiModule {
         { provide: QUEUE_EVENTS, useFactory: () => new QueueEvents(QUEUES.commands, { connection, prefix: cfg.QUEUE_PREFIX }) },
         {
           provide: COMMAND_GATEWAY,
-          inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, CommandLogReads],
-          useFactory: (queue: Queue, events: QueueEvents, log: CommandLogReads) =>
-            new CommandGateway(queue, events, (id) => log.outcome(id), cfg.COMMAND_TIMEOUT_MS, new JobSeal(new PiiCipher(jobSigningSecret(cfg)))),
+          inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, CommandLogReads, DataSource],
+          useFactory: (queue: Queue, events: QueueEvents, log: CommandLogReads, ds: DataSource) =>
+            new CommandGateway(
+              queue,
+              events,
+              (id) => log.outcome(id),
+              cfg.COMMAND_TIMEOUT_MS,
+              new JobSeal(new PiiCipher(jobSigningSecret(cfg))),
+              (c) => rememberPendingCommand(ds, c),
+            ),
         },
         QueueEventsCloser,
         { provide: OPS_QUEUES, inject: ALL_QUEUES.map((q) => getQueueToken(q)), useFactory: (...queues: Queue[]) => queues },

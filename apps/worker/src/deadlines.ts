@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job, JobsOptions, Queue } from 'bullmq';
+import { DelayedError, Job, JobsOptions, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { CLOCK, Clock, POLICY, Policy } from '@bedlink/application';
 import { CommandName, SYSTEM_ACTOR, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
@@ -19,6 +19,7 @@ import {
   SealedCommandJob,
 } from '@bedlink/messaging';
 import { EventConsumer, eventWorker } from './consumers/event-consumer';
+import { LeaderElection } from './leader';
 
 type Due = DeadlineJob & { urgency: Urgency; fraction?: number; deadlineAt?: string };
 
@@ -49,9 +50,8 @@ type Freed = { bedId: string; districtId: string; institutionId: string };
  * and the state machine refuses it harmlessly if the offer was answered meanwhile.
  */
 @Injectable()
-export class DeadlineReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeadlineReconciler implements OnModuleInit {
   private readonly log = new Logger('Deadlines');
-  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly ds: DataSource,
@@ -61,6 +61,7 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     @Inject(POLICY) private readonly policy: Policy,
     @Inject(JOB_SEAL) private readonly seal: JobSeal,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
+    private readonly leader: LeaderElection,
   ) {}
 
   async arm(kind: 'offer' | 'reservation', due: Due, resumed = false): Promise<void> {
@@ -84,6 +85,21 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
       );
     }
     await Promise.all(ids.map((id) => this.deadlines.remove(id).catch(() => 0)));
+  }
+
+  /**
+   * How long until a live deadline falls due by the database clock (<= 0: due now), or null when
+   * the offer was answered / the hold ended meanwhile. The delayed job ran on a worker's clock;
+   * the database's is the one every process shares.
+   */
+  async remainingMs(kind: 'offer' | 'reservation', id: string): Promise<number | null> {
+    const rows: { ms: number }[] = await this.ds.query(
+      kind === 'offer'
+        ? `SELECT extract(epoch FROM deadline_at - statement_timestamp()) * 1000 AS ms FROM offers WHERE id = $1 AND state IN ('PENDING','VIEWED') AND deadline_at IS NOT NULL`
+        : `SELECT extract(epoch FROM expires_at - statement_timestamp()) * 1000 AS ms FROM reservations WHERE id = $1 AND state = 'HELD'`,
+      [id],
+    );
+    return rows.length ? Number(rows[0].ms) : null;
   }
 
   /** Fires a deadline: the command is idempotent by its id. */
@@ -215,20 +231,20 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     return offers.length + holds.length + transports.length;
   }
 
-  /** Watchdog: anything past due whose timer never fired is fired now. */
+  /**
+   * Watchdog: anything past due whose timer never fired is fired now. "Past due" by the database
+   * clock: a leader whose own clock runs ahead must not find deadlines overdue that are not.
+   */
   async sweepOverdue(): Promise<number> {
-    const now = this.clock.now();
     const offers: any[] = await this.ds.query(
-      `SELECT o.id, o.referral_id, o.deadline_at, r.urgency FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE o.state IN ('PENDING','VIEWED') AND o.deadline_at < $1::timestamptz - interval '2 seconds' LIMIT 1000`,
-      [now],
+      `SELECT o.id, o.referral_id, o.deadline_at, r.urgency FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE o.state IN ('PENDING','VIEWED') AND o.deadline_at < now() - interval '2 seconds' LIMIT 1000`,
     );
     const holds: any[] = await this.ds.query(
-      `SELECT x.id, x.referral_id, x.expires_at, r.urgency FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD' AND x.expires_at < $1::timestamptz - interval '2 seconds' LIMIT 1000`,
-      [now],
+      `SELECT x.id, x.referral_id, x.expires_at, r.urgency FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.state = 'HELD' AND x.expires_at < now() - interval '2 seconds' LIMIT 1000`,
     );
     await Promise.all(offers.map((o) => this.fire('offer', { referralId: o.referral_id, offerId: o.id, dueAt: o.deadline_at, urgency: o.urgency })));
     // return holds whose days ran out: the bed goes back to the district, the care home is told
-    const lapsed: any[] = await this.ds.query(`SELECT id, return_hold_until FROM beds WHERE return_hold_until < $1::timestamptz LIMIT 1000`, [now]);
+    const lapsed: any[] = await this.ds.query(`SELECT id, return_hold_until FROM beds WHERE return_hold_until < now() LIMIT 1000`);
     await Promise.all(
       lapsed.map((b) =>
         this.enqueueSystem('LapseReturnHold', { bedId: b.id }, b.id, 'notice-command', {
@@ -239,28 +255,22 @@ export class DeadlineReconciler implements OnApplicationBootstrap, OnApplication
     await Promise.all(holds.map((x) => this.fire('reservation', { referralId: x.referral_id, reservationId: x.id, dueAt: x.expires_at, urgency: x.urgency })));
     const noShows: any[] = await this.ds.query(
       `SELECT id, urgency, transport->>'pickupWindowEndsAt' AS ends FROM referrals
-        WHERE state = 'ACCEPTED' AND transport->>'status' = 'ARRANGED' AND (transport->>'pickupWindowEndsAt')::timestamptz < $1::timestamptz - interval '2 seconds' LIMIT 1000`,
-      [now],
+        WHERE state = 'ACCEPTED' AND transport->>'status' = 'ARRANGED' AND (transport->>'pickupWindowEndsAt')::timestamptz < now() - interval '2 seconds' LIMIT 1000`,
     );
     await Promise.all(noShows.map((t) => this.fireTransport({ referralId: t.id, dueAt: new Date(t.ends).toISOString(), urgency: t.urgency })));
     return offers.length + holds.length + lapsed.length + noShows.length;
   }
 
-  onApplicationBootstrap(): void {
-    const tick = async () => {
-      try {
+  /** The watchdog is a leader duty: one worker sweeps, not every worker every interval. */
+  onModuleInit(): void {
+    this.leader.register({
+      name: 'deadline-watchdog',
+      everyMs: this.cfg.DEADLINE_SWEEP_MS,
+      run: async () => {
         const n = await this.sweepOverdue();
         if (n) this.log.warn(`watchdog fired ${n} overdue deadline(s)`);
-      } catch (e) {
-        this.log.warn(`watchdog pass failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    };
-    this.timer = setInterval(() => void tick(), this.cfg.DEADLINE_SWEEP_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+      },
+    });
   }
 }
 
@@ -308,10 +318,18 @@ export class DeadlineProcessor extends WorkerHost {
   constructor(private readonly deadlines: DeadlineReconciler) {
     super();
   }
-  async process(job: Job<Due>): Promise<void> {
+  async process(job: Job<Due>, token?: string): Promise<void> {
     const name = job.name as Extract<JobName, 'warn-offer' | 'expire-offer' | 'expire-reservation' | 'transport-no-show'>;
     if (name === 'warn-offer') return this.deadlines.fireWarning(job.data);
     if (name === 'transport-no-show') return this.deadlines.fireTransport(job.data);
-    await this.deadlines.fire(name === 'expire-offer' ? 'offer' : 'reservation', job.data);
+    const kind = name === 'expire-offer' ? 'offer' : 'reservation';
+    const remaining = await this.deadlines.remainingMs(kind, (kind === 'offer' ? job.data.offerId : job.data.reservationId)!);
+    if (remaining === null) return; // answered or ended meanwhile: nothing to expire
+    if (remaining > 0) {
+      // this worker's clock ran ahead of the database's: wait the difference, then look again
+      await job.moveToDelayed(Date.now() + Math.ceil(remaining), token);
+      throw new DelayedError();
+    }
+    await this.deadlines.fire(kind, job.data);
   }
 }

@@ -5,17 +5,16 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import type { LiveEvent } from '@bedlink/contracts';
-import { CONSUMERS, consumedTypes, EventJob, jobOptions, liveChannel, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
+import { EventJob, jobOptions, liveChannel, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
 import { OutboxRow, OutboxStore } from '@bedlink/persistence';
-import { DeadlineReconciler } from './deadlines';
 
 const BATCH = 1000;
-const EPOCH_CHECK_MS = 2000;
 
 /**
  * Moves committed outbox rows to the consumer queues (job id = event id) in batches, woken by
- * LISTEN/NOTIFY and polling behind it. Watches a Redis "epoch" key: when it is gone, Redis lost
- * its data, so events sent but not yet handled are sent again and deadlines re-armed.
+ * LISTEN/NOTIFY and polling behind it. Redis-loss recovery (the epoch key) and the lost-write
+ * sweeper are leader duties (redis-recovery.ts, lost-write-sweeper.ts): they only mark rows
+ * unsent, and this relay sends them again.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -26,13 +25,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private loop?: Promise<void>;
   private wake?: () => void;
   private listener?: Client;
-  private lastEpochCheck = 0;
   relayed = 0;
 
   constructor(
     ds: DataSource,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
-    private readonly deadlines: DeadlineReconciler,
     @InjectQueue(QUEUES.projections) projections: Queue,
     @InjectQueue(QUEUES.timers) timers: Queue,
     @InjectQueue(QUEUES.webhookEvents) webhookEvents: Queue,
@@ -74,7 +71,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     let backoff = 0;
     while (this.running) {
       try {
-        if (Date.now() - this.lastEpochCheck > EPOCH_CHECK_MS) await this.checkEpoch();
         if (!this.listener) await this.listen();
         const n = await this.store.relayBatch(BATCH, (rows) => this.publish(rows));
         this.relayed += n;
@@ -148,19 +144,5 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     } catch (e) {
       this.log.warn(`live broadcast skipped (${e instanceof Error ? e.message : String(e)})`);
     }
-  }
-
-  /** Redis lost its data (flush, restart without persistence) if our epoch key is gone. */
-  private async checkEpoch(): Promise<void> {
-    this.lastEpochCheck = Date.now();
-    const redis = await this.queues[QUEUES.projections].client;
-    const key = `${this.cfg.QUEUE_PREFIX}:bedlink-epoch`;
-    const set = await (redis as unknown as { set(k: string, v: string, mode: 'NX'): Promise<string | null> }).set(key, new Date().toISOString(), 'NX');
-    if (set !== 'OK') return;
-    const since = new Date(Date.now() - 24 * 3600_000);
-    let requeued = 0;
-    for (const c of CONSUMERS.filter((x) => x.inbox)) requeued += await this.store.requeueUnhandled([c.name], since, consumedTypes(c));
-    const rearmed = await this.deadlines.rearmAll();
-    this.log.log(`redis epoch (re)started: ${requeued} sent-but-unhandled events requeued, ${rearmed} deadlines re-armed`);
   }
 }

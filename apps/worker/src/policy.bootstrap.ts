@@ -53,8 +53,11 @@ export class PolicyBootstrap implements OnApplicationBootstrap {
             },
           ),
         )
-        .catch((e) => {
-          if (!(e instanceof Error && e.name === 'Error' && /already executed/.test(e.message))) throw e;
+        .catch(async (e) => {
+          if (e instanceof Error && e.name === 'Error' && /already executed/.test(e.message)) return;
+          // Several workers start at once: the one that lost the race finds the winner's policy stored.
+          if ((await this.ds.query(`SELECT 1 FROM district_policies WHERE district_id = $1`, [doc.districtId])).length) return;
+          throw e;
         });
       this.log.log(`district ${doc.districtId}: policy loaded from ${f}`);
     }

@@ -32,6 +32,7 @@ describe('the dispatch policy: AUTO offers at once, CONFIRM waits for the coordi
       { forDistrict: async () => doc },
       { seal: (_id: string, job: unknown) => job } as any,
       {} as any,
+      { register: () => undefined } as any,
     );
     return { r, added };
   };

@@ -6,7 +6,7 @@ import { Clock, COMMAND_HANDLERS, Policy } from '@bedlink/application';
 import { EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { JOB_SEAL, JobSeal, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
+import { bullConnection, JOB_SEAL, JobSeal, QUEUES } from '@bedlink/messaging';
 import { InfraModule, PiiCipher } from '@bedlink/persistence';
 import { CommandProcessor } from './command.processor';
 import { DeadlineProcessor, DeadlineReconciler, TimerEventsProcessor } from './deadlines';
@@ -17,6 +17,10 @@ import { PolicyBootstrap } from './policy.bootstrap';
 import { AuditCheckpointer } from './audit-checkpointer';
 import { WebhookDeliveryProcessor, WebhookFanoutProcessor } from './webhooks.processor';
 import { configureWorkers } from './consumers/event-consumer';
+import { LeaderElection } from './leader';
+import { RedisRecovery } from './redis-recovery';
+import { LostWriteSweeper } from './lost-write-sweeper';
+import { RetentionPruner } from './retention';
 
 /** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
 @Module({})
@@ -30,7 +34,7 @@ export class WorkerModule {
         InfraModule.forRoot(cfg, opts),
         LoggerModule.forRoot(loggerParams(cfg, 'worker', opts.logDestination)),
         CqrsModule.forRoot(),
-        BullModule.forRoot({ connection: redisOptionsFromUrl(cfg.REDIS_URL), prefix: cfg.QUEUE_PREFIX }),
+        BullModule.forRoot({ connection: bullConnection(cfg), prefix: cfg.QUEUE_PREFIX }),
         BullModule.registerQueue(
           { name: QUEUES.commands },
           { name: QUEUES.projections },
@@ -51,6 +55,10 @@ export class WorkerModule {
         TimerEventsProcessor,
         DeadlineProcessor,
         DeadlineReconciler,
+        LeaderElection,
+        RedisRecovery,
+        LostWriteSweeper,
+        RetentionPruner,
         OutboxRelay,
         WebhookFanoutProcessor,
         WebhookDeliveryProcessor,

@@ -95,6 +95,11 @@ export interface Tx {
     readBy: string;
     at: Date;
   }): Promise<number>;
+  /**
+   * The database's clock: the one reference every process agrees on. Deadlines are checked against
+   * it at expiry, so a worker whose own clock runs ahead cannot expire anything early.
+   */
+  databaseNow(): Promise<Date>;
   add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription): void;
 }
 

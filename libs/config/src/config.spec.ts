@@ -54,3 +54,21 @@ describe('configuration: safe defaults and production refusals', () => {
     expect(() => assertNoDemoInProduction(loadConfig({ NODE_ENV: 'development' }), true)).not.toThrow();
   });
 });
+
+describe('configuration: Redis topologies', () => {
+  it('standalone by default; Sentinel and Cluster by their node lists, never both', () => {
+    const plain = loadConfig({});
+    expect(plain.REDIS_SENTINELS).toBeUndefined();
+    expect(plain.REDIS_CLUSTER_NODES).toBeUndefined();
+    const sentinel = loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379,10.0.0.2:26379', REDIS_SENTINEL_NAME: 'bl' });
+    expect(sentinel.REDIS_SENTINELS).toBe('10.0.0.1:26379,10.0.0.2:26379');
+    expect(() => loadConfig({ REDIS_SENTINELS: '10.0.0.1' })).toThrow(/REDIS_SENTINELS/);
+    expect(() => loadConfig({ REDIS_SENTINELS: 'a:1', REDIS_CLUSTER_NODES: 'b:2', QUEUE_PREFIX: '{bl}' })).toThrow(/not both/);
+  });
+
+  it('a Cluster needs a hash-tagged queue prefix, so each script keeps its keys in one slot', () => {
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000' })).toThrow(/QUEUE_PREFIX/);
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000', QUEUE_PREFIX: '{bedlink}' }).QUEUE_PREFIX).toBe('{bedlink}');
+    for (const bad of ['{a}{b}', 'a{b}', '{}', 'a:b']) expect(() => loadConfig({ QUEUE_PREFIX: bad })).toThrow(/QUEUE_PREFIX/);
+  });
+});

@@ -30,9 +30,23 @@ export class EnvConfig {
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
-  /** BullMQ key prefix: test suites and benches use their own so they never share queues. */
+  /**
+   * Sentinel: "host:port,…" of the sentinels (REDIS_URL then gives only password, db and TLS) and
+   * the name they monitor. The engine follows a failover by asking them again.
+   */
+  @IsOptional() @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'REDIS_SENTINELS must be host:port,host:port' }) REDIS_SENTINELS?: string;
+  @IsString() @MinLength(1) REDIS_SENTINEL_NAME = 'mymaster';
+
+  /** Redis Cluster: "host:port,…" of some nodes. QUEUE_PREFIX must then be hash-tagged ("{bedlink}"). */
+  @IsOptional() @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'REDIS_CLUSTER_NODES must be host:port,host:port' }) REDIS_CLUSTER_NODES?: string;
+
+  /**
+   * BullMQ key prefix: test suites and benches use their own so they never share queues. In braces
+   * ("{bedlink}") it is a Redis Cluster hash tag: every key of the engine, and so every script's
+   * keys, lands in one slot.
+   */
   @IsString()
-  @Matches(/^[a-zA-Z0-9_-]+$/)
+  @Matches(/^(\{[a-zA-Z0-9_-]+\}|[a-zA-Z0-9_-]+)$/, { message: 'QUEUE_PREFIX must be letters, digits, _ and -, optionally in one pair of braces' })
   QUEUE_PREFIX = 'bedlink';
 
   @Transform(int)
@@ -217,8 +231,45 @@ export class EnvConfig {
   @Transform(int) @IsInt() @Min(1000) EVENT_LOCK_MS = 30_000;
   @Transform(int) @IsInt() @Min(1000) COMMAND_LOCK_MS = 30_000;
 
-  /** How often the deadline watchdog fires deadlines past due whose timer never fired. */
+  /** How often the deadline watchdog fires deadlines past due whose timer never fired (a leader duty). */
   @Transform(int) @IsInt() @Min(100) DEADLINE_SWEEP_MS = 10_000;
+
+  /**
+   * Leader election: how often a worker tries the leader's advisory lock, and how often the leader
+   * checks it still holds it. A follower takes over within this interval of the leader's death.
+   */
+  @Transform(int) @IsInt() @Min(100) LEADER_POLL_MS = 5000;
+
+  /** How often the leader looks for the Redis epoch key (gone: Redis lost its data, the outbox replays). */
+  @Transform(int) @IsInt() @Min(100) REDIS_LOSS_CHECK_MS = 2000;
+
+  /** How often the leader's lost-write sweeper looks for committed events no consumer handled. */
+  @Transform(int) @IsInt() @Min(100) SWEEP_INTERVAL_MS = 60_000;
+
+  /**
+   * An event sent this long ago that a consumer has not handled, and whose job Redis no longer has,
+   * is sent again (a failover to a lagging replica lost it); a 202-accepted command not done after
+   * this long, and gone from Redis, is queued again. Inboxes and idempotency keys make both harmless.
+   */
+  @Transform(int) @IsInt() @Min(100) SWEEP_AFTER_MS = 5 * 60_000;
+
+  /** How far back the sweeper looks (older losses are an operator's matter: dead-letter redrive). */
+  @Transform(int) @IsInt() @Min(1000) SWEEP_LOOKBACK_MS = 24 * 3600_000;
+
+  /** How often the leader prunes outbox, inbox and command_log by age; 0 = never. */
+  @Transform(int) @IsInt() @Min(0) RETENTION_INTERVAL_MS = 3600_000;
+
+  /** Sent outbox rows older than this are deleted (at least the sweeper's look-back: checked at start). */
+  @Transform(int) @IsInt() @Min(3600_000) OUTBOX_RETENTION_MS = 30 * 24 * 3600_000;
+
+  /**
+   * Inbox rows older than this are deleted. At least 8 days: a dead letter is kept 7 days and may be
+   * redriven; its inbox row is what makes a redelivery harmless.
+   */
+  @Transform(int) @IsInt() @Min(8 * 24 * 3600_000) INBOX_RETENTION_MS = 30 * 24 * 3600_000;
+
+  /** Command results older than this are deleted: a retry with the same Idempotency-Key after it runs again. At least 2 days. */
+  @Transform(int) @IsInt() @Min(2 * 24 * 3600_000) COMMAND_LOG_RETENTION_MS = 30 * 24 * 3600_000;
 
   /** How long the relay gathers notifications after the first one (one pass per batch of commits); 0 = none. */
   @Transform(int) @IsInt() @Min(0) @Max(1000) OUTBOX_COALESCE_MS = 4;
@@ -360,6 +411,8 @@ export class EnvConfig {
 
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY', 'AUDIT_SIGNING_KEY'] as const;
 const OPTIONAL = [
+  'REDIS_SENTINELS',
+  'REDIS_CLUSTER_NODES',
   'JWT_PUBLIC_KEY',
   'JWT_JWKS_URL',
   'JWT_JWKS_FILE',
@@ -397,6 +450,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
+  if (cfg.OUTBOX_RETENTION_MS < cfg.SWEEP_LOOKBACK_MS || cfg.INBOX_RETENTION_MS < cfg.SWEEP_LOOKBACK_MS)
+    throw new Error('invalid configuration:\n  OUTBOX_RETENTION_MS, INBOX_RETENTION_MS: must be at least SWEEP_LOOKBACK_MS (the sweeper reads what they keep)');
+  if (cfg.REDIS_CLUSTER_NODES && !cfg.QUEUE_PREFIX.startsWith('{'))
+    throw new Error('invalid configuration:\n  QUEUE_PREFIX: with REDIS_CLUSTER_NODES the prefix must be a hash tag, e.g. {bedlink}');
+  if (cfg.REDIS_CLUSTER_NODES && cfg.REDIS_SENTINELS) throw new Error('invalid configuration:\n  REDIS_SENTINELS: choose Sentinel or Cluster, not both');
   if (cfg.NODE_ENV === 'production') {
     if (cfg.WEBHOOK_ALLOW_PRIVATE_URLS)
       throw new Error('invalid configuration:\n  WEBHOOK_ALLOW_PRIVATE_URLS: private webhook targets are for tests and must not be allowed in production');

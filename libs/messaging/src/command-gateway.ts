@@ -10,6 +10,12 @@ export type DispatchResult = { status: 'completed'; commandId: string; outcome: 
 /** Looks a finished command up in Postgres, where results outlive Redis. */
 export type CommandLogLookup = (commandId: string) => Promise<CommandOutcome | null>;
 
+/**
+ * Keeps a command answered 202 in Postgres until it is done (the worker's sweeper queues it again
+ * if Redis lost it): an acknowledgement must outlive a Redis failover.
+ */
+export type PendingCommandStore = (c: { id: string; type: string; job: SealedCommandJob; priority: number }) => Promise<void>;
+
 export interface DispatchOptions {
   idempotencyKey?: string;
   wait: boolean;
@@ -30,6 +36,7 @@ export class CommandGateway {
     private readonly lookup: CommandLogLookup,
     private readonly timeoutMs: number,
     private readonly seal: JobSeal,
+    private readonly remember?: PendingCommandStore,
   ) {}
 
   static commandId(actor: Actor, key: string): string {
@@ -65,13 +72,11 @@ export class CommandGateway {
       submittedAt: new Date().toISOString(),
       fingerprint,
     };
+    const sealed = this.seal.seal(commandId, data);
+    const priority = URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'];
     let job: Job<SealedCommandJob, SealedOutcome>;
     try {
-      job = await this.queue.add(
-        type,
-        this.seal.seal(commandId, data),
-        jobOptions('command', { jobId: commandId, priority: URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'] }),
-      );
+      job = await this.queue.add(type, sealed, jobOptions('command', { jobId: commandId, priority }));
     } catch {
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }
@@ -89,18 +94,34 @@ export class CommandGateway {
       if (e instanceof DomainError) throw e;
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }
-    if (!opts.wait) return { status: 'accepted', commandId };
+    // A 202 is remembered in Postgres before it is answered, so nothing acknowledged lives only in
+    // Redis. After the queue took the job: a refused add leaves no row to run later unasked.
+    if (!opts.wait) {
+      await this.keep({ id: commandId, type, job: sealed, priority });
+      return { status: 'accepted', commandId };
+    }
     try {
       const sealed = await job.waitUntilFinished(this.events, this.timeoutMs);
       return { status: 'completed', commandId, outcome: this.seal.openOutcome(commandId, sealed) };
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      if (/timed out/i.test(msg)) return { status: 'accepted', commandId };
+      if (/timed out/i.test(msg)) {
+        await this.keep({ id: commandId, type, job: sealed, priority });
+        return { status: 'accepted', commandId };
+      }
       throw new DomainError('COMMAND_FAILED', `the command could not be executed after retries: ${msg.slice(0, 200)}`);
     }
   }
 
-  /** Status of a command: finished (with its outcome) in Postgres or Redis, else where it is in the queue. */
+  private async keep(c: Parameters<PendingCommandStore>[0]): Promise<void> {
+    if (!this.remember) return;
+    try {
+      await this.remember(c);
+    } catch {
+      throw new DomainError('DATABASE_UNAVAILABLE', 'the command could not be recorded (database unreachable); try again shortly');
+    }
+  }
+
   /** A command's status, to the user who issued it only (its result can name patients and beds). */
   async status(commandId: string, asUser?: string): Promise<{ state: string; outcome?: CommandOutcome } | null> {
     const done = (await this.lookup(commandId)) as (CommandOutcome & { issuedBy?: string }) | null;

@@ -19,3 +19,13 @@ export async function recordCommandFailure(
     [c.id, c.type, c.actorUser, c.actorInstitution, JSON.stringify(c.error), c.correlationId, c.fingerprint ?? null],
   );
 }
+
+/** A command answered 202, kept until its result is in command_log (CommandGateway, lost-write sweeper). */
+export async function rememberPendingCommand(ds: DataSource, c: { id: string; type: string; job: object; priority: number }): Promise<void> {
+  await ds.query(`INSERT INTO pending_commands (id, command_type, job, priority) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`, [
+    c.id,
+    c.type,
+    JSON.stringify(c.job),
+    c.priority,
+  ]);
+}

@@ -101,6 +101,11 @@ class PgTx implements Tx {
 
   private q = (sql: string, params: unknown[] = []): Promise<any[]> => this.qr.query(sql, params);
 
+  async databaseNow(): Promise<Date> {
+    // statement time, not transaction start: the check is made after the aggregate's lock was granted
+    return new Date((await this.q(`SELECT statement_timestamp() AS now`))[0].now);
+  }
+
   /** The one tracked-state helper: an aggregate as loaded (its row's chain) or as added (a new chain). */
   private track(aggregate: Aggregate, row: { chain_seq: number; chain_hash: string | null } | null): void {
     const snapshot = row ? new Map((adapterOf(aggregate).childEntities?.(aggregate) ?? []).map((c) => [c.id, JSON.stringify(c)])) : undefined;

@@ -2,13 +2,13 @@ import { BeforeApplicationShutdown, Controller, Get, Inject, Injectable, Logger,
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags, ApiOkResponse } from '@nestjs/swagger';
 import { ApiErrors, AUTHED } from '../http/api-docs';
 import { Request, Response } from 'express';
-import IORedis from 'ioredis';
+import IORedis, { Cluster } from 'ioredis';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { Actor, DomainError } from '@bedlink/domain';
 import type { LiveEvent } from '@bedlink/contracts';
 import { ApiKeyStore } from '@bedlink/persistence';
 import { decode as decodeJwt } from 'jsonwebtoken';
-import { liveChannel, liveEventFor, liveEventVisibleTo, redisOptionsFromUrl } from '@bedlink/messaging';
+import { liveChannel, liveEventFor, liveEventVisibleTo, createRedis } from '@bedlink/messaging';
 import { API_KEYS, CurrentActor, QueryToken } from '../http/auth';
 
 interface Subscriber {
@@ -28,7 +28,7 @@ export type StillValid = () => Promise<boolean>;
 export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly log = new Logger('LiveHub');
   private readonly clients = new Set<Subscriber>();
-  private sub?: IORedis;
+  private sub?: IORedis | Cluster;
   private heartbeat?: NodeJS.Timeout;
 
   constructor(@Inject(ENV_CONFIG) private readonly cfg: EnvConfig) {}
@@ -36,7 +36,7 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
   async onModuleInit(): Promise<void> {
     const channel = liveChannel(this.cfg.QUEUE_PREFIX);
     // Retries forever in the background: the API must boot and serve without the live feed.
-    this.sub = new IORedis({ ...redisOptionsFromUrl(this.cfg.REDIS_URL), lazyConnect: true, maxRetriesPerRequest: null });
+    this.sub = createRedis(this.cfg, { lazyConnect: true, maxRetriesPerRequest: null });
     this.sub.on('error', (e) => this.log.debug?.(`live subscriber: ${e.message}`));
     this.sub.on('message', (_c, msg) => this.dispatch(msg));
     this.sub.connect().then(

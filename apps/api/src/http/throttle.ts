@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
-import IORedis from 'ioredis';
+import IORedis, { Cluster } from 'ioredis';
 import { Actor } from '@bedlink/domain';
 
 /** Fixed window counter plus a block key, atomically in one script (several API processes share it). */
@@ -54,11 +54,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly local = new MemoryWindows();
 
   constructor(
-    private readonly redis: IORedis,
+    private readonly redis: IORedis | Cluster,
     private readonly prefix: string,
   ) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    // Both keys of the script start with the prefix: hash-tagged ("{bedlink}") they share a Cluster slot.
     const k = `${this.prefix}:throttle:${throttlerName}:${key}`;
     try {
       const [hits, ttlMs, blockedMs] = (await this.redis.eval(INCREMENT, 2, k, `${k}:blocked`, ttl, limit, blockDuration || ttl)) as number[];

@@ -53,6 +53,9 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
     return [...this.all.values()].filter((a): a is T => a instanceof (cls as unknown as typeof AggregateRoot));
   }
 
+  /** The fake database's clock: tests move it to play a worker whose own clock runs ahead. */
+  dbNow?: Date;
+  databaseNow = async () => this.dbNow ?? new Date();
   getReferral = async (id: string) => this.get(Referral, id, 'referral');
   getBed = async (id: string) => this.get(Bed, id, 'bed');
   getInstitution = async (id: string) => this.get(Institution, id, 'institution');

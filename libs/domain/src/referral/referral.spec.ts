@@ -1,5 +1,5 @@
 import { Actor, SYSTEM_ACTOR } from '../shared/actor';
-import { DomainError } from '../shared/errors';
+import { DeadlineNotReached, DomainError } from '../shared/errors';
 import { allowedTargets, canApply } from '../shared/state-machine';
 import { Referral, ReferralProps, Offer, Reservation, OfferTiming } from './referral';
 import {
@@ -18,6 +18,8 @@ import {
 } from './referral-machine';
 
 const T0 = new Date('2026-11-23T08:00:00Z');
+/** The reference (database) clock past every deadline these stories set: the tests play transitions, not time. */
+const AFTER_EVERY_DEADLINE = new Date(T0.getTime() + 365 * 86400_000);
 const planner: Actor = { userId: 'u-planner', role: 'DISCHARGE_PLANNER', institutionId: 'hosp' };
 const receiver: Actor = { userId: 'u-recv', role: 'COMMUNITY_COORDINATOR', institutionId: 'cc1' };
 const timing: OfferTiming = { deadlineFor: (now) => new Date(now.getTime() + 3600_000) };
@@ -115,7 +117,7 @@ function apply(r: Referral, command: ReferralCommand): void {
     case 'DeclineOffer':
       return r.declineOffer('off-1', { reason: 'NO_CAPACITY', declinedBy: 'PROVIDER' }, receiver, timing, at);
     case 'ExpireOffer':
-      return r.expireOffer('off-1', timing, at);
+      return r.expireOffer('off-1', timing, at, undefined, AFTER_EVERY_DEADLINE);
     case 'EscalateReferral':
       return r.escalate('test', at);
     case 'RerouteReferral':
@@ -130,7 +132,7 @@ function apply(r: Referral, command: ReferralCommand): void {
     case 'RevokeAcceptance':
       return r.revokeAcceptance(receiver, 'bed flooded', timing, at);
     case 'ExpireReservation':
-      return r.expireReservation('res-1', timing, at);
+      return r.expireReservation('res-1', timing, at, AFTER_EVERY_DEADLINE);
     case 'StartTransfer':
       return r.startTransfer(planner, at);
     case 'ConfirmAdmission': {
@@ -217,6 +219,17 @@ describe('Referral behaviour', () => {
     expect(draft().props.direction).toBe('DOWNWARD');
   });
 
+  it('an offer does not expire before its deadline by the database clock, whatever the caller says the time is', () => {
+    const r = draft();
+    r.submit(planner, T0, { candidates: [cand('a')], timing });
+    const o = r.liveOffers[0];
+    const due = o.deadlineAt!;
+    expect(() => r.expireOffer(o.id, timing, new Date(due.getTime() + 3600_000), undefined, new Date(due.getTime() - 1))).toThrow(DeadlineNotReached);
+    expect(r.offer(o.id).state).toBe('PENDING');
+    r.expireOffer(o.id, timing, due, undefined, due);
+    expect(r.offer(o.id).state).toBe('EXPIRED');
+  });
+
   it('broadcast offers the top N, the first accept withdraws the rest and holds the bed', () => {
     const r = draft();
     r.submit(planner, T0, { candidates: [cand('a'), cand('b'), cand('c')], timing });
@@ -239,7 +252,7 @@ describe('Referral behaviour', () => {
     r.declineOffer(r.liveOffers[0].id, { reason: 'NO_CAPACITY', declinedBy: 'PROVIDER' }, receiver, timing, T0);
     expect(r.state).toBe('OFFERED');
     expect(r.liveOffers.map((o) => o.targetInstitutionId)).toEqual(['b']);
-    r.expireOffer(r.liveOffers[0].id, timing, T0);
+    r.expireOffer(r.liveOffers[0].id, timing, T0, undefined, AFTER_EVERY_DEADLINE);
     expect(r.state).toBe('ESCALATED');
   });
 
@@ -265,7 +278,7 @@ describe('Referral behaviour', () => {
     );
     expect(r.props.direction).toBe('UPWARD');
     r.submit(planner, T0, { candidates: [cand('h1'), cand('h2')], timing });
-    r.expireOffer(r.liveOffers[0].id, timing, T0);
+    r.expireOffer(r.liveOffers[0].id, timing, T0, undefined, AFTER_EVERY_DEADLINE);
     expect(r.state).toBe('ESCALATED');
     expect(r.liveOffers).toEqual([]);
     expect(r.pullEvents().filter((e) => e.type === 'ReferralEscalated')[0].payload).toMatchObject({ slaBreach: true });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BedKind, Direction, directionOf, ServiceCode } from '../beds/bed-kinds';
 import { Actor } from '../shared/actor';
-import { DomainError } from '../shared/errors';
+import { DeadlineNotReached, DomainError } from '../shared/errors';
 import { AggregateRoot } from '../shared/events';
 import { transition } from '../shared/state-machine';
 import {
@@ -495,11 +495,18 @@ export class Referral extends AggregateRoot {
     this.afterOfferEnded('DeclineOffer', timing, at);
   }
 
-  /** Deadline passed. Refused (INVALID_TRANSITION) if the offer was answered meanwhile: timers fire harmlessly. */
-  expireOffer(offerId: string, timing: OfferTiming, at: Date, dueAt?: string | null): void {
+  /**
+   * Deadline passed. Refused (INVALID_TRANSITION) if the offer was answered meanwhile, or (stale timer) if it was
+   * paused and resumed after this timer was armed: timers fire harmlessly. `clock` is the reference clock (the
+   * database's): a live offer whose deadline it has not reached yet throws DeadlineNotReached, whatever the
+   * worker's own clock says.
+   */
+  expireOffer(offerId: string, timing: OfferTiming, at: Date, dueAt?: string | null, clock: Date = at): void {
     this.check('ExpireOffer', offerId);
     const o = this.offer(offerId);
     this.refuseStaleTimer(o, 'Expire', dueAt);
+    if (LIVE_OFFER_STATES.includes(o.state) && o.deadlineAt && o.deadlineAt.getTime() > clock.getTime())
+      throw new DeadlineNotReached(`offer ${offerId}`, o.deadlineAt, clock);
     this.moveOffer(o, 'Expire', at);
     o.answeredAt = at;
     this.record(
@@ -528,7 +535,7 @@ export class Referral extends AggregateRoot {
     this.afterOfferEnded('RevokeAcceptance', timing, at);
   }
 
-  expireReservation(reservationId: string, timing: OfferTiming, at: Date): void {
+  expireReservation(reservationId: string, timing: OfferTiming, at: Date, clock: Date = at): void {
     const held = this.heldReservation;
     this.check('ExpireReservation');
     if (!held || held.id !== reservationId)
@@ -537,6 +544,8 @@ export class Referral extends AggregateRoot {
         command: 'Expire',
         id: reservationId,
       });
+    // the hold's end by the reference clock, as for offers (expireOffer)
+    if (held.expiresAt.getTime() > clock.getTime()) throw new DeadlineNotReached(`reservation ${reservationId}`, held.expiresAt, clock);
     this.endHeldReservation('Expire', at, 'hold deadline passed');
     const o = this.acceptedOffer;
     if (o) this.moveOffer(o, 'Revoke', at);

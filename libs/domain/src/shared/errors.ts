@@ -83,3 +83,19 @@ export class InvalidTransitionError extends DomainError {
 export function notFound(code: ErrorCode, what: string, id: string): DomainError {
   return new DomainError(code, `${what} ${id} does not exist`, { id });
 }
+
+/**
+ * A deadline fell due by the caller's clock but not yet by the reference clock (the database's):
+ * not a refusal but a retry. A worker whose clock runs ahead must not expire an offer early, and
+ * a refusal would be recorded under the deadline's idempotency key for good.
+ */
+export class DeadlineNotReached extends Error {
+  constructor(
+    readonly what: string,
+    readonly dueAt: Date,
+    readonly now: Date,
+  ) {
+    super(`${what} is due at ${dueAt.toISOString()}, the database clock says ${now.toISOString()}`);
+    this.name = 'DeadlineNotReached';
+  }
+}

@@ -12,6 +12,8 @@ import { FamilyDoctorRole1734100000001 } from './1734100000001-family-doctor-rol
 import { TwoBedIntegration1734100000002 } from './1734100000002-two-bed-integration';
 import { AroundReferral1734400000000 } from './1734400000000-around-referral';
 import { DocumentsMessages1734300000000 } from './1734300000000-documents-messages';
+import { PendingCommands1734500000000 } from './1734500000000-pending-commands';
+import { CityIndexes1734500000001 } from './1734500000001-city-indexes';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -29,5 +31,7 @@ export const MIGRATIONS = [
   TwoBedIntegration1734100000002,
   AroundReferral1734400000000,
   DocumentsMessages1734300000000,
+  PendingCommands1734500000000,
+  CityIndexes1734500000001,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';

@@ -16,7 +16,7 @@ export class ExpireOfferHandler implements ICommandHandler<ExpireOfferCommand> {
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, type, referralAccess(r, p.offerId));
-      r.expireOffer(p.offerId, await timingFor(this.policy, r), ctx.now, p.dueAt);
+      r.expireOffer(p.offerId, await timingFor(this.policy, r), ctx.now, p.dueAt, await tx.databaseNow());
       return referralResult(r, { offerId: p.offerId });
     });
   }

@@ -16,7 +16,7 @@ export class ExpireReservationHandler implements ICommandHandler<ExpireReservati
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, type, referralAccess(r));
-      r.expireReservation(p.reservationId, await timingFor(this.policy, r), ctx.now);
+      r.expireReservation(p.reservationId, await timingFor(this.policy, r), ctx.now, await tx.databaseNow());
       return referralResult(r);
     });
   }

@@ -1,0 +1,326 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { RegisterBedCommand, RegisterBedHandler } from '@bedlink/application';
+import { Actor } from '@bedlink/domain';
+import {
+  BedBoardReads,
+  createDataSource,
+  FhirReads,
+  InboxReads,
+  JourneyReads,
+  patientInvolvement,
+  PiiCipher,
+  ReferralReads,
+  RegistryReads,
+  TypeOrmUnitOfWork,
+} from '@bedlink/persistence';
+import { seed } from '../bench/seed';
+import { round, summary } from '../bench/support';
+import { migrate } from './migrate';
+
+/**
+ * A year of a city, in bulk SQL, and the engine's reads and a command measured before and after.
+ *
+ *   npm run sim:city -- [--fraction 0.1] [--samples 40] [--keep]
+ *
+ * Full size (fraction 1): 16 districts, 384 institutions, 100,000 beds; 600,000 referrals over the
+ * past 365 days with 1.3 offers each; 20 M audit rows (33 per referral); the last 30 days of outbox,
+ * inbox and command_log (what retention keeps). A fraction scales the history (referrals, patients,
+ * audit, bookkeeping), never the registry: a city has its beds from day one.
+ *
+ * The history is synthetic: referrals and offers are written straight into the tables and their
+ * audit rows carry placeholder hashes (no valid chain), so `audit:verify` is not measured on them.
+ * The reads are the engine's own read classes (the code the API runs), on the owner connection.
+ * Not part of `npm test`: it runs for minutes and writes gigabytes. Its own database, dropped at
+ * the end unless --keep.
+ */
+
+const argv = process.argv.slice(2);
+const num = (n: string, d: number) => {
+  const i = argv.indexOf(`--${n}`);
+  return i >= 0 ? Number(argv[i + 1]) : d;
+};
+const FRACTION = num('fraction', 0.1);
+const SAMPLES = num('samples', 40);
+const KEEP = argv.includes('--keep');
+const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REFERRALS = Math.round(600_000 * FRACTION);
+const AUDIT_PER_REFERRAL = 33;
+const log = (s: string) => process.stderr.write(`[sim:city ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+const EVENT_TYPES = [
+  'ReferralDrafted',
+  'ReferralSubmitted',
+  'OfferExtended',
+  'OfferViewed',
+  'OfferDeclined',
+  'OfferExtended',
+  'OfferViewed',
+  'OfferAccepted',
+  'BedReserved',
+  'TransferStarted',
+  'PatientAdmitted',
+];
+
+async function timed(n: number, fn: () => Promise<unknown>): Promise<{ n: number; p50: number; p99: number; max: number }> {
+  const xs: number[] = [];
+  await fn(); // warm: plans cached, pages in
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    xs.push(performance.now() - t0);
+  }
+  return summary(xs);
+}
+
+interface Fixture {
+  district: string;
+  hospital: string;
+  community: string;
+  patient: string;
+}
+
+async function measure(ds: DataSource, cipher: PiiCipher, f: Fixture): Promise<Record<string, unknown>> {
+  const dc: Actor = { userId: 'sim-dc', role: 'DISTRICT_COORDINATOR', institutionId: null, districtId: f.district };
+  const planner: Actor = { userId: 'sim-planner', role: 'DISCHARGE_PLANNER', institutionId: f.hospital, districtId: f.district };
+  const receiver: Actor = { userId: 'sim-cc', role: 'COMMUNITY_COORDINATOR', institutionId: f.community, districtId: f.district };
+  const referrals = new ReferralReads(ds);
+  const registry = new RegistryReads(ds);
+  const fhir = new FhirReads(ds, referrals, registry);
+  const inbox = new InboxReads(ds, { now: () => new Date() });
+  const boards = new BedBoardReads(ds);
+  const journeys = new JourneyReads(ds);
+  const uow = new TypeOrmUnitOfWork(ds, cipher);
+  const registerBed = new RegisterBedHandler(uow);
+  let label = 0;
+  return {
+    'list: district coordinator, newest 50': await timed(SAMPLES, () => referrals.list(dc, {})),
+    'list: hospital, all sides': await timed(SAMPLES, () => referrals.list(planner, {})),
+    'list: community centre, target side': await timed(SAMPLES, () => referrals.list(receiver, { side: 'target' })),
+    'inbox: community centre': await timed(SAMPLES, () => inbox.inbox(receiver, f.community)),
+    'board: district bed board': await timed(SAMPLES, () => boards.bedBoard(dc, f.district)),
+    'fhir: Task search, district, page 20 + total': await timed(SAMPLES, () => fhir.searchReferrals(dc, {}, { offset: 0, count: 20 })),
+    'fhir: Task search, owner + state': await timed(SAMPLES, () =>
+      fhir.searchReferrals(dc, { owner: f.community, states: ['COMPLETED'] }, { offset: 0, count: 20 }),
+    ),
+    'journey: one patient': await timed(SAMPLES, () => journeys.journey(dc, f.patient)),
+    'involvement: one patient': await timed(SAMPLES, () => patientInvolvement((sql, p) => ds.query(sql, p), f.patient)),
+    'command: RegisterBed (unit of work, audit + outbox)': await timed(SAMPLES, () =>
+      registerBed.execute(
+        new RegisterBedCommand(
+          { institutionId: f.community, kind: 'COMMUNITY', ward: 'Sim', label: `sim-${++label}-${randomBytes(2).toString('hex')}` },
+          {
+            commandId: `c${randomUUID()}`,
+            commandType: 'RegisterBed',
+            actor: { ...receiver, role: 'COMMUNITY_COORDINATOR' },
+            correlationId: randomUUID(),
+            causationId: null,
+            now: new Date(),
+          },
+        ),
+      ),
+    ),
+  };
+}
+
+/** Referrals, offers and audit rows of these months (0 = a year ago, 11 = the last 30 days), oldest first. */
+async function history(c: Client, months: number[]): Promise<void> {
+  const perMonth = Math.ceil(REFERRALS / 12);
+  for (const m of months) {
+    const t0 = Date.now();
+    // patients of this month's referrals: hospitals' own, registered for the history
+    await c.query(
+      `INSERT INTO referrals (id, patient_id, district_id, origin_institution_id, origin_kind, requested_kind, direction, services, urgency, strategy,
+                              clinical_summary, care_level, consent, state, created_by, created_at, updated_at)
+       SELECT gen_random_uuid(), p.id, i.district_id, i.id, 'HOSPITAL', 'COMMUNITY', 'DOWNWARD', '{REHAB}', 'ROUTINE', 'BROADCAST',
+              'synthetic history', 3, true, CASE WHEN g % 25 = 0 THEN 'CANCELLED' ELSE 'COMPLETED' END, 'sim',
+              now() - make_interval(days => 365 - $1 * 30 - (g % 30)), now() - make_interval(days => 362 - $1 * 30 - (g % 30))
+         FROM generate_series(1, $2) g
+         JOIN LATERAL (SELECT id, registered_by_institution FROM sim_patients WHERE n = ((g + $1 * $2) % (SELECT count(*) FROM sim_patients)) + 1) p ON true
+         JOIN institutions i ON i.id = p.registered_by_institution`,
+      [m, perMonth],
+    );
+    await c.query(
+      `INSERT INTO offers (id, referral_id, target_institution_id, state, rank, created_at, answered_at, answered_by)
+       SELECT gen_random_uuid(), r.id, t.id, CASE WHEN k = 1 THEN 'ACCEPTED' ELSE 'DECLINED' END, k, r.created_at, r.created_at + interval '2 hours', 'sim'
+         FROM referrals r
+         JOIN LATERAL (SELECT k FROM generate_series(1, CASE WHEN hashtext(r.id::text) % 10 < 3 THEN 2 ELSE 1 END) k) ks ON true
+         JOIN LATERAL (SELECT id FROM sim_targets s WHERE s.district_id = r.district_id AND s.n = (abs(hashtext(r.id::text || k)) % s.cnt) + 1) t ON true
+        WHERE r.created_by = 'sim' AND r.created_at >= now() - make_interval(days => 365 - $1 * 30) AND r.created_at < now() - make_interval(days => 335 - $1 * 30)`,
+      [m],
+    );
+    await c.query(
+      `INSERT INTO audit_log (aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution,
+                              correlation_id, occurred_at, prev_hash, hash)
+       SELECT 'Referral', r.id, s, gen_random_uuid(), ($2::text[])[1 + (s - 1) % array_length($2::text[], 1)],
+              jsonb_build_object('referralId', r.id, 'districtId', r.district_id, 'seq', s), 'sim', 'DISCHARGE_PLANNER', r.origin_institution_id::text,
+              r.id::text, r.created_at + make_interval(mins => s * 7), md5(r.id::text || (s - 1)), md5(r.id::text || s)
+         FROM referrals r, generate_series(1, ${AUDIT_PER_REFERRAL}) s
+        WHERE r.created_by = 'sim' AND r.created_at >= now() - make_interval(days => 365 - $1 * 30) AND r.created_at < now() - make_interval(days => 335 - $1 * 30)
+        ORDER BY r.created_at + make_interval(mins => s * 7)`,
+      [m, EVENT_TYPES],
+    );
+    log(`month ${m + 1}/12: ${perMonth} referrals, ${perMonth * AUDIT_PER_REFERRAL} audit rows in ${round((Date.now() - t0) / 1000, 1)} s`);
+  }
+  await c.query('ANALYZE');
+}
+
+/** The last 30 days of outbox, inbox and command_log (what retention keeps), then the table sizes. */
+async function bookkeeping(c: Client): Promise<Record<string, number>> {
+  // the bookkeeping retention keeps: the last 30 days of events, their handling, the commands
+  const t0 = Date.now();
+  await c.query(
+    `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata, created_at, sent_at)
+     SELECT event_id, event_type, aggregate_type, aggregate_id, payload, '{}'::jsonb, occurred_at, occurred_at + interval '50 milliseconds'
+       FROM audit_log WHERE occurred_at >= now() - interval '30 days' AND actor_user = 'sim'`,
+  );
+  await c.query(
+    `INSERT INTO inbox (consumer, event_id, handled_at)
+     SELECT c.name, o.event_id, o.created_at + interval '100 milliseconds' FROM outbox o CROSS JOIN (VALUES ('webhooks'), ('bed-board')) c(name)`,
+  );
+  await c.query(
+    `INSERT INTO command_log (id, command_type, actor_user, actor_institution, ok, result, created_at)
+     SELECT 'csim' || event_id, 'Synthetic', 'sim', NULL, true, '{}'::jsonb, created_at FROM outbox WHERE event_type IN ('OfferViewed', 'OfferAccepted', 'OfferDeclined', 'TransferStarted')`,
+  );
+  log(`bookkeeping (30 days) in ${round((Date.now() - t0) / 1000, 1)} s`);
+  // what autovacuum does on a live system (visibility map for index-only scans, BRIN summaries)
+  await c.query('VACUUM (ANALYZE)');
+  const counts = (
+    await c.query(
+      `SELECT (SELECT count(*) FROM referrals)::int AS referrals, (SELECT count(*) FROM offers)::int AS offers, (SELECT count(*) FROM audit_log)::int AS audit,
+            (SELECT count(*) FROM outbox)::int AS outbox, (SELECT count(*) FROM inbox)::int AS inbox, (SELECT count(*) FROM command_log)::int AS command_log,
+            pg_database_size(current_database())::bigint / 1048576 AS db_mb`,
+    )
+  ).rows[0];
+  return counts;
+}
+
+/** Plans of the reads the new indexes are for, with them and (in a rolled-back transaction) without. */
+async function plans(c: Client, f: Fixture): Promise<Record<string, { with: string; without: string }>> {
+  const cases: Record<string, { sql: string; params: unknown[]; index: string }> = {
+    'district list, newest first': {
+      sql: `SELECT id FROM referrals WHERE district_id = $1 ORDER BY updated_at DESC LIMIT 50`,
+      params: [f.district],
+      index: 'referrals_district_updated',
+    },
+    'referrals of a patient, any state': { sql: `SELECT id FROM referrals WHERE patient_id = $1`, params: [f.patient], index: 'referrals_patient' },
+    'offers to an institution, any state': {
+      sql: `SELECT count(*) FROM offers WHERE target_institution_id = $1 AND state IN ('PENDING','VIEWED','ACCEPTED')`,
+      params: [f.community],
+      index: 'offers_target',
+    },
+    'outbox by age (sweeper, retention)': {
+      sql: `SELECT count(*) FROM outbox WHERE created_at < now() - interval '29 days'`,
+      params: [],
+      index: 'outbox_created_at',
+    },
+    'audit by time (one day)': {
+      sql: `SELECT count(*) FROM audit_log WHERE occurred_at >= now() - interval '100 days' AND occurred_at < now() - interval '99 days'`,
+      params: [],
+      index: 'audit_log_occurred_brin',
+    },
+  };
+  const out: Record<string, { with: string; without: string }> = {};
+  const explain = async (sql: string, params: unknown[]) => {
+    const rows = (await c.query(`EXPLAIN (ANALYZE, COSTS OFF, TIMING ON, SUMMARY ON) ${sql}`, params)).rows.map((r) => r['QUERY PLAN'] as string);
+    const top = rows[0].trim();
+    const total = rows.find((r) => r.startsWith('Execution Time'))!;
+    return `${top.replace(/\s*\(actual.*$/, '')} | ${total}`;
+  };
+  for (const [name, k] of Object.entries(cases)) {
+    const withIdx = await explain(k.sql, k.params);
+    await c.query('BEGIN');
+    await c.query(`DROP INDEX ${k.index}`);
+    const without = await explain(k.sql, k.params);
+    await c.query('ROLLBACK');
+    out[name] = { with: withIdx, without };
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const name = `bedlink_sim_${randomBytes(4).toString('hex')}`;
+  const dbUrl = (() => {
+    const u = new URL(ADMIN_URL);
+    u.pathname = `/${name}`;
+    return u.toString();
+  })();
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  const started = Date.now();
+  let ds: DataSource | undefined;
+  let c: Client | undefined;
+  try {
+    log(`database ${name}, fraction ${FRACTION}: ${REFERRALS} referrals, ${REFERRALS * AUDIT_PER_REFERRAL} audit rows`);
+    await migrate(dbUrl);
+    const cipher = new PiiCipher(randomBytes(32).toString('hex'));
+    const seeded = await seed(dbUrl, { districts: 16, institutions: 384, beds: 100_000, patients: Math.max(2000, Math.round(REFERRALS / 3)) }, cipher, log);
+    c = new Client({ connectionString: dbUrl });
+    await c.connect();
+    // lookup tables for the bulk SQL: patients numbered, community targets numbered per district
+    await c.query(`CREATE UNLOGGED TABLE sim_patients AS SELECT row_number() OVER (ORDER BY id) AS n, id, registered_by_institution FROM patients`);
+    await c.query(`CREATE INDEX ON sim_patients (n)`);
+    await c.query(
+      `CREATE UNLOGGED TABLE sim_targets AS SELECT row_number() OVER (PARTITION BY district_id ORDER BY id) AS n, count(*) OVER (PARTITION BY district_id) AS cnt, id, district_id
+         FROM institutions WHERE type = 'COMMUNITY_HEALTH_CENTRE'`,
+    );
+    await c.query(`CREATE INDEX ON sim_targets (district_id, n)`);
+    const hospital = seeded.institutions.find((i) => i.type === 'REGIONAL_MEDICAL_CENTRE')!;
+    const community = seeded.institutions.find((i) => i.type === 'COMMUNITY_HEALTH_CENTRE' && i.districtId === hospital.districtId)!;
+    const patient = seeded.patientsByHospital.get(hospital.id)![0];
+    const f: Fixture = { district: hospital.districtId, hospital: hospital.id, community: community.id, patient };
+    ds = createDataSource(dbUrl, 4);
+    await ds.initialize();
+    await c.query('ANALYZE');
+    // "fresh" is a database one month old (what a bench run leaves): lists then return full pages
+    // on both sides of the comparison, and only the year of history differs
+    log('writing the first month');
+    await history(c, [0]);
+    log('measuring on the one-month database');
+    const fresh = await measure(ds, cipher, f);
+    log('writing the other eleven months');
+    const h0 = Date.now();
+    await history(c, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const counts = await bookkeeping(c);
+    const historySeconds = round((Date.now() - h0) / 1000, 1);
+    log('measuring on the year-old database');
+    const year = await measure(ds, cipher, f);
+    type S = { p50: number; p99: number };
+    const ratios = Object.fromEntries(
+      Object.keys(fresh).map((k) => [
+        k,
+        {
+          p50: round((year[k] as S).p50 / Math.max(0.01, (fresh[k] as S).p50), 2),
+          p99: round((year[k] as S).p99 / Math.max(0.01, (fresh[k] as S).p99), 2),
+        },
+      ]),
+    );
+    log('plans with and without the new indexes');
+    const explained = await plans(c, f);
+    const result = {
+      fraction: FRACTION,
+      samples: SAMPLES,
+      counts,
+      historySeconds,
+      fresh,
+      year,
+      ratioYearToMonth: ratios,
+      plans: explained,
+      totalSeconds: round((Date.now() - started) / 1000, 1),
+    };
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } finally {
+    await ds?.destroy().catch(() => undefined);
+    await c?.end().catch(() => undefined);
+    if (!KEEP) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    else log(`kept ${dbUrl}`);
+    await admin.end();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

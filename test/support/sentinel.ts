@@ -1,0 +1,140 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import IORedis from 'ioredis';
+import { freePort, sleep } from '../../bench/support';
+
+/**
+ * A private Redis with Sentinel, from Debian's redis-server: a primary, a replica and three
+ * sentinels on free ports in a temp folder. `stop` kills every process it started and removes the
+ * folder (call it from afterAll, so a failing test leaves nothing running).
+ */
+export class SentinelRedis {
+  readonly dir = mkdtempSync(join(tmpdir(), 'bedlink-sentinel-'));
+  readonly name = 'blmaster';
+  readonly procs = new Map<string, ChildProcess>();
+  primaryPort = 0;
+  replicaPort = 0;
+  sentinelPorts: number[] = [];
+
+  get sentinels(): string {
+    return this.sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',');
+  }
+
+  async start(): Promise<void> {
+    this.primaryPort = await freePort();
+    this.replicaPort = await freePort();
+    this.sentinelPorts = [await freePort(), await freePort(), await freePort()];
+    this.server('primary', this.primaryPort, []);
+    await this.ready(this.primaryPort);
+    this.server('replica', this.replicaPort, ['--replicaof', '127.0.0.1', String(this.primaryPort)]);
+    await this.ready(this.replicaPort);
+    for (const [i, port] of this.sentinelPorts.entries()) {
+      const conf = join(this.dir, `sentinel-${i}.conf`);
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${this.dir}`,
+          `sentinel monitor ${this.name} 127.0.0.1 ${this.primaryPort} 2`,
+          `sentinel down-after-milliseconds ${this.name} 1000`,
+          `sentinel failover-timeout ${this.name} 5000`,
+          `sentinel parallel-syncs ${this.name} 1`,
+          '',
+        ].join('\n'),
+      );
+      this.spawn(`sentinel-${i}`, [conf, '--sentinel']);
+      await this.ready(port);
+    }
+    // the sentinels know the replica (they learn it from the primary's INFO) before anyone relies on them
+    for (let i = 0; i < 100; i++) {
+      const replicas = await this.sentinel((s) => s.call('SENTINEL', 'REPLICAS', this.name) as Promise<unknown[]>);
+      if (Array.isArray(replicas) && replicas.length > 0) return;
+      await sleep(100);
+    }
+    throw new Error('sentinels never saw the replica');
+  }
+
+  /** Where the sentinels say the primary is now. */
+  async primary(): Promise<number> {
+    const [, port] = (await this.sentinel((s) => s.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name))) as [string, string];
+    return Number(port);
+  }
+
+  /** The primary dies (SIGKILL): the sentinels promote the replica. */
+  killPrimary(): void {
+    this.procs.get('primary')?.kill('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.procs.values()].map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null || p.signalCode !== null) return resolve();
+            p.once('exit', () => resolve());
+            p.kill('SIGKILL');
+          }),
+      ),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private server(name: string, port: number, extra: string[]): void {
+    const dir = join(this.dir, name);
+    mkdirSync(dir);
+    this.spawn(name, [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--maxmemory-policy',
+      'noeviction',
+      ...extra,
+    ]);
+  }
+
+  private spawn(name: string, args: string[]): void {
+    this.procs.set(name, spawn('redis-server', args, { stdio: 'ignore' }));
+  }
+
+  private async sentinel<T>(fn: (s: IORedis) => Promise<T>): Promise<T> {
+    let last: unknown;
+    for (const port of this.sentinelPorts) {
+      const s = new IORedis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        await s.connect();
+        return await fn(s);
+      } catch (e) {
+        last = e;
+      } finally {
+        s.disconnect();
+      }
+    }
+    throw last;
+  }
+
+  private async ready(port: number): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const r = new IORedis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        await r.connect();
+        if ((await r.ping()) === 'PONG') return;
+      } catch {
+        /* not yet */
+      } finally {
+        r.disconnect();
+      }
+      await sleep(100);
+    }
+    throw new Error(`redis on port ${port} did not start`);
+  }
+}
