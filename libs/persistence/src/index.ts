@@ -21,3 +21,4 @@ export * from './patient-involvement';
 export * from './districts';
 export * from './aggregates';
 export * from './read';
+export * from './active-tx';
