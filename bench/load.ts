@@ -74,6 +74,10 @@ export interface CommandSample {
   ms: number;
   at: number;
   code?: string;
+  /** Server-Timing stages of the answer (ms); `poll` is time spent polling after a 202. */
+  stages?: Record<string, number>;
+  /** The API answered 202 and the driver polled the status URL. */
+  followed?: boolean;
 }
 
 export class LoadDriver {
@@ -86,12 +90,22 @@ export class LoadDriver {
   /** Referral ids this driver created, with the last state it saw. */
   readonly referrals = new Map<string, string>();
 
+  private readonly baseUrls: string[];
+  private turn = 0;
+
+  /** Several base URLs: one API process each, taken in turn per request (a round-robin balancer). */
   constructor(
-    private readonly baseUrl: string,
+    baseUrl: string | string[],
     private readonly secret: string,
     private readonly reg: Registry,
     private readonly opts: { declineShare?: number; timeoutMs?: number; retry503?: boolean } = {},
-  ) {}
+  ) {
+    this.baseUrls = Array.isArray(baseUrl) ? baseUrl : [baseUrl];
+  }
+
+  private get baseUrl(): string {
+    return this.baseUrls[this.turn++ % this.baseUrls.length];
+  }
 
   private token(institutionId: string, role: string): string {
     const k = `${role}/${institutionId}`;
@@ -116,8 +130,14 @@ export class LoadDriver {
       } catch (e) {
         r = { status: 0, body: { code: 'NETWORK', message: e instanceof Error ? e.message : String(e) }, ms: 0 };
       }
-      if (r.status === 202 && r.body?.statusUrl && !this.opts.retry503) r = await this.follow(r, token);
-      this.samples.push({ type, status: r.status, ms: r.ms, at: Date.now(), code: r.status >= 300 ? r.body?.code : undefined });
+      let followed = false;
+      if (r.status === 202 && r.body?.statusUrl && !this.opts.retry503) {
+        const first = r;
+        r = await this.follow(r, token);
+        r.stages = { ...first.stages, poll: r.ms - first.ms };
+        followed = true;
+      }
+      this.samples.push({ type, status: r.status, ms: r.ms, at: Date.now(), code: r.status >= 300 ? r.body?.code : undefined, stages: r.stages, followed });
       // A fault-tolerant client retries with the same Idempotency-Key: the command runs at most once.
       if (this.opts.retry503 && (r.status === 503 || r.status === 202 || r.status === 0 || r.status === 500) && attempt < 60) {
         await new Promise((res) => setTimeout(res, Math.min(2000, 100 * attempt)));

@@ -1,22 +1,22 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { Client, Pool } from 'pg';
-import { redisOptionsFromUrl } from '@bedlink/messaging';
+import { ALL_QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
 import { BedKind, ServiceCode } from '@bedlink/domain';
 import { createDataSource, findCandidates, PiiCipher } from '@bedlink/persistence';
 import { migrate } from '../scripts/migrate';
-import { closedLoop, LoadDriver, loadRegistry, openLoop } from './load';
+import { closedLoop, CommandSample, LoadDriver, loadRegistry, openLoop } from './load';
 import { seed } from './seed';
 import { cpuSeconds, freePort, Proc, ROOT, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
 
 /**
- * npm run bench [-- --quick] [--compiled] [--rate 200] [--open 60] [--closed 30] [--users 32] [--keep]
+ * npm run bench [-- --quick] [--compiled] [--rate 200] [--open 60] [--closed 30] [--users 32] [--workers 1] [--apis 1] [--keep]
  * Seeds its own database, starts api and worker as separate processes, measures, and prints
  * one JSON object as the last line. See docs/performance.md.
  */
@@ -43,6 +43,9 @@ const P = {
   drainRows: num('drain', quick ? 10_000 : 20_000),
   matchQueries: num('match', quick ? 300 : 1000),
   declineShare: 0.25,
+  /** Worker and API processes; the load driver spreads requests over the APIs in turn. */
+  workers: num('workers', 1),
+  apis: num('apis', 1),
   processes: compiled ? 'compiled (npm run build; node dist/apps/*/src/main.js)' : 'node -r @swc-node/register apps/*/src/main.ts',
 };
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -306,6 +309,37 @@ async function e2eLatency(from: Date, to: Date): Promise<{ p50: number; p99: num
   }
 }
 
+/**
+ * Relay lag (outbox.created_at, the command transaction's start, → sent_at) and consumer lag
+ * (sent_at → inbox.handled_at) per consumer, for events created in [from, to].
+ */
+async function eventLags(
+  from: Date,
+  to: Date,
+): Promise<Record<string, { n: number; relayP50: number; relayP99: number; consumerP50: number; consumerP99: number }>> {
+  const c = new Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    const rows = (
+      await c.query(
+        `SELECT i.consumer, extract(epoch FROM o.sent_at - o.created_at) * 1000 AS relay, extract(epoch FROM i.handled_at - o.sent_at) * 1000 AS lag
+         FROM outbox o JOIN inbox i ON i.event_id = o.event_id WHERE o.created_at BETWEEN $1 AND $2 AND o.sent_at IS NOT NULL`,
+        [from, to],
+      )
+    ).rows as { consumer: string; relay: string; lag: string }[];
+    const out: Record<string, { n: number; relayP50: number; relayP99: number; consumerP50: number; consumerP99: number }> = {};
+    for (const k of [...new Set(rows.map((r) => r.consumer))]) {
+      const of = rows.filter((r) => r.consumer === k);
+      const rl = summary(of.map((r) => Number(r.relay)));
+      const cl = summary(of.map((r) => Number(r.lag)));
+      out[k] = { n: rl.n, relayP50: rl.p50, relayP99: rl.p99, consumerP50: cl.p50, consumerP99: cl.p99 };
+    }
+    return out;
+  } finally {
+    await c.end();
+  }
+}
+
 /** N outbox rows (each for one consumer queue) appear in one commit; time until the relay has sent them all. */
 async function outboxDrain(n: number): Promise<{ perSec: number; ms: number }> {
   const c = new Client({ connectionString: dbUrl });
@@ -342,19 +376,153 @@ async function cleanRedis(): Promise<void> {
   await r.quit();
 }
 
+/**
+ * What the engine is waiting on, sampled once a second during the loops: Postgres backends of
+ * this database by state and wait event (a lock or a pool shows here, not in CPU), and the jobs
+ * per queue (a backlog, a stuck queue). Printed with the progress lines and kept in `detail`.
+ */
+class WaitSampler {
+  readonly samples: { at: number; pg: Record<string, number>; queues: Record<string, Record<string, number>> }[] = [];
+  private timer?: NodeJS.Timeout;
+  private readonly queues: Queue[];
+  constructor(private readonly pg: Client) {
+    const connection = redisOptionsFromUrl(REDIS_URL);
+    this.queues = ALL_QUEUES.map((q) => new Queue(q, { connection, prefix: PREFIX }));
+  }
+  start(): void {
+    let busy = false;
+    const sample = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      try {
+        const rows = (
+          await this.pg.query(
+            `SELECT coalesce(state, '?') || coalesce('/' || wait_event_type || ':' || wait_event, '') AS k, count(*)::int AS n
+             FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() GROUP BY 1`,
+            [DB],
+          )
+        ).rows as { k: string; n: number }[];
+        const queues: Record<string, Record<string, number>> = {};
+        for (const q of this.queues) {
+          const c = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+          const nz = Object.fromEntries(Object.entries(c).filter(([, v]) => v > 0));
+          if (Object.keys(nz).length) queues[q.name] = nz;
+        }
+        this.samples.push({ at: Date.now(), pg: Object.fromEntries(rows.map((r) => [r.k, r.n])), queues });
+      } catch {
+        /* a sample missed is no error of the engine */
+      } finally {
+        busy = false;
+      }
+    };
+    this.timer = setInterval(() => void sample(), 1000);
+  }
+  last(): string {
+    const s = this.samples[this.samples.length - 1];
+    if (!s) return '';
+    const q = Object.entries(s.queues).map(
+      ([k, v]) =>
+        `${k} ${Object.entries(v)
+          .map(([a, b]) => `${a}=${b}`)
+          .join(',')}`,
+    );
+    return `pg ${JSON.stringify(s.pg)} queues ${q.join('; ') || 'empty'}`;
+  }
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all(this.queues.map((q) => q.close()));
+  }
+}
+
+type WorkCounts = { sql: number; redis: number; redisTrips: number; jobs: number };
+
+/** The work counters of the bench's processes (bench/work-counter.ts), summed per kind (api, worker). */
+function workCounts(dir: string, procs: Proc[]): Record<string, WorkCounts> {
+  const out: Record<string, WorkCounts> = {};
+  for (const p of procs) {
+    const kind = p.name.replace(/\d+$/, '');
+    let c: WorkCounts = { sql: 0, redis: 0, redisTrips: 0, jobs: 0 };
+    try {
+      c = JSON.parse(readFileSync(join(dir, `${p.child.pid}.json`), 'utf8'));
+    } catch {
+      /* not written yet */
+    }
+    const t = (out[kind] ??= { sql: 0, redis: 0, redisTrips: 0, jobs: 0 });
+    for (const k of Object.keys(t) as (keyof WorkCounts)[]) t[k] += c[k];
+  }
+  return out;
+}
+
+/** (b - a) / n per kind and in total, one decimal. */
+function workPer(a: Record<string, WorkCounts>, b: Record<string, WorkCounts>, n: number): Record<string, WorkCounts> {
+  const out: Record<string, WorkCounts> = {};
+  const total: WorkCounts = { sql: 0, redis: 0, redisTrips: 0, jobs: 0 };
+  for (const kind of Object.keys(b)) {
+    const r = {} as WorkCounts;
+    for (const k of Object.keys(total) as (keyof WorkCounts)[]) {
+      const d = b[kind][k] - (a[kind]?.[k] ?? 0);
+      r[k] = round(d / Math.max(1, n), 1);
+      total[k] += d;
+    }
+    out[kind] = r;
+  }
+  out.total = Object.fromEntries(Object.entries(total).map(([k, v]) => [k, round(v / Math.max(1, n), 1)])) as WorkCounts;
+  return out;
+}
+
 function commandStats(driver: LoadDriver, from: number, to: number) {
   const s = driver.samples.filter((x) => x.at >= from && x.at <= to);
   const ok = s.filter((x) => x.status >= 200 && x.status < 300);
   const lat = summary(ok.map((x) => x.ms));
-  const byType: Record<string, { n: number; p50: number; p99: number }> = {};
+  const byType: Record<string, { n: number; p50: number; p99: number; followed: number; stages: StageTable }> = {};
   for (const t of [...new Set(ok.map((x) => x.type))]) {
-    const st = summary(ok.filter((x) => x.type === t).map((x) => x.ms));
-    byType[t] = { n: st.n, p50: st.p50, p99: st.p99 };
+    const of = ok.filter((x) => x.type === t);
+    const st = summary(of.map((x) => x.ms));
+    byType[t] = { n: st.n, p50: st.p50, p99: st.p99, followed: of.filter((x) => x.followed).length, stages: stageTable(of) };
   }
   const errors: Record<string, number> = {};
   for (const x of s.filter((y) => y.status >= 300 || y.status === 0))
     errors[`${x.status} ${x.code ?? ''}`.trim()] = (errors[`${x.status} ${x.code ?? ''}`.trim()] ?? 0) + 1;
-  return { commands: ok.length, p50: lat.p50, p99: lat.p99, max: lat.max, byType, errors };
+  return {
+    commands: ok.length,
+    p50: lat.p50,
+    p99: lat.p99,
+    max: lat.max,
+    followed: ok.filter((x) => x.followed).length,
+    stages: stageTable(ok),
+    byType,
+    errors,
+  };
+}
+
+const STAGES = ['api', 'enqueue', 'queue', 'handler', 'commit', 'back', 'http', 'poll'] as const;
+type StageTable = Partial<Record<(typeof STAGES)[number], { p50: number; p99: number }>>;
+
+/**
+ * p50/p99 per stage of the samples' Server-Timing; `http` is what the driver measured beyond the
+ * API's stages (connection, parsing, guards after the request was received count under `api`).
+ */
+function stageTable(samples: CommandSample[]): StageTable {
+  const out: StageTable = {};
+  const withStages = samples.filter((x) => x.stages);
+  for (const st of STAGES) {
+    const xs =
+      st === 'http'
+        ? withStages.map((x) => x.ms - Object.entries(x.stages!).reduce((a, [k, v]) => (k === 'poll' ? a : a + v), 0) - (x.stages!.poll ?? 0))
+        : withStages.filter((x) => x.stages![st] !== undefined).map((x) => x.stages![st]);
+    if (xs.length) {
+      const sm = summary(xs);
+      out[st] = { p50: sm.p50, p99: sm.p99 };
+    }
+  }
+  return out;
+}
+
+/** One line per stage for the progress log: `api 0.9/3.1 queue 0.4/12 …` (p50/p99 ms). */
+function stageLine(t: StageTable): string {
+  return Object.entries(t)
+    .map(([k, v]) => `${k} ${v!.p50}/${v!.p99}`)
+    .join(' ');
 }
 
 async function main(): Promise<void> {
@@ -387,6 +555,7 @@ async function main(): Promise<void> {
   log(`baseline bullmq: add→complete p50 ${bullBase.p50} ms p99 ${bullBase.p99} ms`);
 
   const port = await freePort();
+  const countDir = mkdtempSync(join(tmpdir(), 'bedlink-bench-counts-'));
   const env = {
     DATABASE_URL: dbUrl,
     REDIS_URL,
@@ -397,8 +566,10 @@ async function main(): Promise<void> {
     PII_KEY,
     LOG_LEVEL: 'warn',
     NODE_ENV: 'development',
+    BENCH_COUNT_DIR: countDir,
   };
   const procs: Proc[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
   let peakRss = 0;
   const peakEach: Record<string, number> = {};
   const sampler = setInterval(() => {
@@ -415,14 +586,34 @@ async function main(): Promise<void> {
       log('building (npm run build) for --compiled');
       execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     }
-    const worker = startApp('worker', env, join(tmp, 'worker.log'), compiled);
-    procs.push(worker);
-    const api = startApp('api', env, join(tmp, 'api.log'), compiled);
-    procs.push(api);
-    const baseUrl = `http://127.0.0.1:${port}`;
-    await waitForHealth(baseUrl, 90_000, api);
-    log(`api (pid ${api.child.pid}) and worker (pid ${worker.child.pid}) up on port ${port}`);
-
+    const workers: Proc[] = [];
+    for (let i = 1; i <= P.workers; i++) {
+      const w = startApp('worker', env, join(tmp, `worker${i}.log`), compiled);
+      w.name = `worker${i}`;
+      workers.push(w);
+      procs.push(w);
+    }
+    const apis: Proc[] = [];
+    const baseUrls: string[] = [];
+    for (let i = 1; i <= P.apis; i++) {
+      const apiPort = i === 1 ? port : await freePort();
+      const a = startApp('api', { ...env, PORT: String(apiPort) }, join(tmp, `api${i}.log`), compiled);
+      a.name = `api${i}`;
+      apis.push(a);
+      procs.push(a);
+      baseUrls.push(`http://127.0.0.1:${apiPort}`);
+    }
+    for (let i = 0; i < apis.length; i++) await waitForHealth(baseUrls[i], 90_000, apis[i]);
+    const baseUrl = baseUrls;
+    log(`api ${apis.map((a) => a.child.pid).join(', ')} and worker ${workers.map((w) => w.child.pid).join(', ')} up on ${baseUrls.join(' ')}`);
+    const waitsPg = new Client({ connectionString: dbUrl });
+    await waitsPg.connect();
+    const waits = new WaitSampler(waitsPg);
+    waits.start();
+    cleanups.push(async () => {
+      await waits.stop();
+      await waitsPg.end();
+    });
     const reg = await loadRegistry(dbUrl, seeded.patientsByHospital);
     const warm = new LoadDriver(baseUrl, JWT_SECRET, reg, { declineShare: P.declineShare });
     await closedLoop(warm, 4, 3);
@@ -436,7 +627,10 @@ async function main(): Promise<void> {
     const oFromDb = new Date(oFrom);
     const progress = setInterval(() => {
       const s = commandStats(open, Date.now() - 5000, Date.now());
-      log(`  open: ${open.completed} completed, ${open.failed} failed; last 5 s ${round(s.commands / 5, 0)} commands/s p99 ${s.p99} ms`);
+      log(
+        `  open: ${open.completed} completed, ${open.failed} failed; last 5 s ${round(s.commands / 5, 0)} commands/s p99 ${s.p99} ms (${s.followed} via 202); ${stageLine(s.stages)}`,
+      );
+      log(`    waits: ${waits.last()}`);
     }, 5000);
     const ol = await openLoop(open, lps, P.openSeconds);
     clearInterval(progress);
@@ -444,6 +638,9 @@ async function main(): Promise<void> {
     const openStats = commandStats(open, oFrom, oTo);
     await sleep(1500);
     const e2e = await e2eLatency(oFromDb, new Date(oTo));
+    const lags = await eventLags(oFromDb, new Date(oTo));
+    log(`open loop stages (p50/p99 ms): ${stageLine(openStats.stages)}`);
+    log(`open loop event lags (ms): ${JSON.stringify(lags)}`);
     log(
       `open loop done: ${openStats.commands} commands in ${((oTo - oFrom) / 1000).toFixed(1)} s, p50 ${openStats.p50} ms p99 ${openStats.p99} ms; e2e event p99 ${e2e.p99} ms (n=${e2e.n})`,
     );
@@ -452,15 +649,21 @@ async function main(): Promise<void> {
     log(`closed loop: ${P.users} users for ${P.closedSeconds} s`);
     const cFrom = Date.now();
     const pgPids = await admin(async (c) => (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB])).rows.map((r) => r.pid as number));
+    await sleep(600); // the counters are written every 500 ms
+    const work0 = workCounts(countDir, procs);
+    const cpuOf = (ps: Proc[]) => ps.reduce((a, p) => a + cpuSeconds(p.child.pid), 0);
     const cpu0 = {
-      api: cpuSeconds(api.child.pid),
-      worker: cpuSeconds(worker.child.pid),
+      api: cpuOf(apis),
+      worker: cpuOf(workers),
       postgres: pgPids.reduce((a, p) => a + cpuSeconds(p), 0),
       driver: process.cpuUsage(),
     };
     const cprog = setInterval(() => {
       const s = commandStats(closed, Date.now() - 5000, Date.now());
-      log(`  closed: ${closed.completed} completed, ${closed.failed} failed; last 5 s ${round(s.commands / 5, 0)} commands/s p99 ${s.p99} ms`);
+      log(
+        `  closed: ${closed.completed} completed, ${closed.failed} failed; last 5 s ${round(s.commands / 5, 0)} commands/s p99 ${s.p99} ms (${s.followed} via 202); ${stageLine(s.stages)}`,
+      );
+      log(`    waits: ${waits.last()}`);
     }, 5000);
     await closedLoop(closed, P.users, P.closedSeconds);
     clearInterval(cprog);
@@ -468,8 +671,8 @@ async function main(): Promise<void> {
     const pgPids2 = await admin(async (c) => (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB])).rows.map((r) => r.pid as number));
     const dcpu = process.cpuUsage(cpu0.driver);
     const cpuShare = {
-      api: round((cpuSeconds(api.child.pid) - cpu0.api) / ((cTo - cFrom) / 1000), 2),
-      worker: round((cpuSeconds(worker.child.pid) - cpu0.worker) / ((cTo - cFrom) / 1000), 2),
+      api: round((cpuOf(apis) - cpu0.api) / ((cTo - cFrom) / 1000), 2),
+      worker: round((cpuOf(workers) - cpu0.worker) / ((cTo - cFrom) / 1000), 2),
       postgresBackends: round((pgPids2.filter((p) => pgPids.includes(p)).reduce((a, p) => a + cpuSeconds(p), 0) - cpu0.postgres) / ((cTo - cFrom) / 1000), 2),
       loadDriver: round((dcpu.user + dcpu.system) / 1e6 / ((cTo - cFrom) / 1000), 2),
     };
@@ -482,6 +685,11 @@ async function main(): Promise<void> {
       loadDriver: round((cpuShare.loadDriver * secsC * 1000) / nCmd, 2),
     };
     log(`closed loop CPU (cores busy): ${JSON.stringify(cpuShare)}; CPU ms per command ${JSON.stringify(cpuMsPerCommand)}`);
+    await sleep(600);
+    const work1 = workCounts(countDir, procs);
+    // Per completed lifecycle; lifecycles still running at either end count in, so it is ± one lifecycle's work per user.
+    const workPerLifecycle = workPer(work0, work1, closed.completed);
+    log(`work per lifecycle (closed loop): ${JSON.stringify(workPerLifecycle)}`);
     const closedStats = commandStats(closed, cFrom, cTo);
     const cSecs = (cTo - cFrom) / 1000;
     const commandsPerSec = round(closedStats.commands / cSecs, 1);
@@ -514,9 +722,14 @@ async function main(): Promise<void> {
           p99: openStats.p99,
           max: openStats.max,
           byType: openStats.byType,
+          stages: openStats.stages,
+          eventLags: lags,
           errors: openStats.errors,
         },
         closedLoop: {
+          workPerLifecycle,
+          stages: closedStats.stages,
+          byType: closedStats.byType,
           cpuCoresBusy: cpuShare,
           cpuMsPerCommand,
           users: P.users,
@@ -541,6 +754,7 @@ async function main(): Promise<void> {
           eventType: 'BedStatusChanged (one consumer queue: events-projections; no bed id, so the projection records it and changes nothing)',
           ...drain,
         },
+        waits: waits.samples,
         peakRssMbEach: peakEach,
         loadAverageAtStartAndEnd: [loadAtStart, loadavg().map((x) => round(x, 2))],
         seed: { ms: seeded.ms, auditOfSeed: 'none: seeded rows have chain_seq 0, chain_hash NULL' },
@@ -558,6 +772,7 @@ async function main(): Promise<void> {
       peakRssMb: result.peakRssMb <= 400,
     };
     clearInterval(sampler);
+    for (const c of cleanups.splice(0)) await c().catch(() => undefined);
     await Promise.all(procs.map((p) => stopApp(p)));
     await cleanRedis();
     if (!flag('keep')) await dropDb();
@@ -565,6 +780,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(result) + '\n');
   } finally {
     clearInterval(sampler);
+    for (const c of cleanups.splice(0)) await c().catch(() => undefined);
     await Promise.all(procs.map((p) => stopApp(p, 'SIGKILL')));
   }
 }

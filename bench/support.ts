@@ -31,7 +31,9 @@ export interface Proc {
 export function startApp(app: 'api' | 'worker', env: Record<string, string>, logFile: string, compiled = false): Proc {
   // compiled: the tsc build (npm run build), as production runs it; otherwise transpiled on load by swc-node.
   const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []; // e.g. --prof
-  const args = [...extra, ...(compiled ? [`dist/apps/${app}/src/main.js`] : ['-r', '@swc-node/register', `apps/${app}/src/main.ts`])];
+  // BENCH_COUNT_DIR in env: preload the work counter (bench/work-counter.ts), compiled or not like the app.
+  const counter = env.BENCH_COUNT_DIR ? ['-r', compiled ? './dist/bench/work-counter.js' : './bench/work-counter.ts'] : [];
+  const args = [...extra, ...(compiled ? [...counter, `dist/apps/${app}/src/main.js`] : ['-r', '@swc-node/register', ...counter, `apps/${app}/src/main.ts`])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -98,6 +100,19 @@ export interface HttpReply {
   status: number;
   body: any;
   ms: number;
+  /** The API's Server-Timing stages (ms), when it sent them. */
+  stages?: Record<string, number>;
+}
+
+/** `api;dur=1.2, queue;dur=0.4` → { api: 1.2, queue: 0.4 } */
+export function parseServerTiming(h: string | null): Record<string, number> | undefined {
+  if (!h) return undefined;
+  const out: Record<string, number> = {};
+  for (const part of h.split(',')) {
+    const m = /^\s*([\w-]+)\s*;\s*dur=([\d.]+)/.exec(part);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** One JSON request, timed (round trip including body read). */
@@ -125,7 +140,7 @@ export async function http(
   } catch {
     /* not JSON */
   }
-  return { status: res.status, body: parsed, ms };
+  return { status: res.status, body: parsed, ms, stages: parseServerTiming(res.headers.get('server-timing')) };
 }
 
 /** A distinct, valid GB 11643 number for seed patient n (birth date walks one day per 1,000 patients). */

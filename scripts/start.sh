@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # npm start: the whole engine on a seeded demo district, from a fresh clone.
 # Installs dependencies if needed, ensures Postgres and Redis (using running ones, else starting
-# local ones), runs migrations, seeds the demo district, builds the console when present, then
-# runs the API and the worker as two processes until Ctrl-C.
+# local ones), runs migrations, seeds the demo district, builds the console when present, compiles
+# the engine (npm run build, when dist/ is missing or older than the sources), then runs the API and
+# the worker from dist/ as two processes until Ctrl-C: the compiled build, as production and the
+# Dockerfile run it (no transpiler loaded at run time: less memory, faster start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Migrations run as the owner; the API, the worker and the seed as the runtime role the migrations
@@ -29,11 +31,17 @@ if [ -f apps/console/index.html ] && [ ! -f apps/console/dist/index.html ] && np
   echo "[start] building the console"; npm run -s console:build
 fi
 
+# Compiled once, again only when a source file is newer than the build (a fresh clone has no dist/).
+if [ ! -f dist/apps/api/src/main.js ] || [ ! -f dist/apps/worker/src/main.js ] \
+  || [ -n "$(find apps/api/src apps/worker/src libs -name '*.ts' -newer dist/apps/api/src/main.js -print -quit 2>/dev/null)" ]; then
+  echo "[start] compiling the engine (npm run build)"; npm run -s build
+fi
+
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
-node --disable-proto=throw -r @swc-node/register apps/worker/src/main.ts & pids+=($!)
-node --disable-proto=throw -r @swc-node/register apps/api/src/main.ts & pids+=($!)
+node --disable-proto=throw dist/apps/worker/src/main.js & pids+=($!)
+node --disable-proto=throw dist/apps/api/src/main.js & pids+=($!)
 
 for _ in $(seq 1 60); do
   if curl -fsS "http://127.0.0.1:${PORT}/health" >/dev/null 2>&1; then break; fi

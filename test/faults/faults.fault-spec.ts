@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mintToken } from '@bedlink/auth';
-import { assertInvariants, Cluster, deadLetters, eventually, http, sleep, startCluster, terminateBackends } from './harness';
+import { APIS, assertInvariants, Cluster, deadLetters, eventually, http, sleep, startCluster, terminateBackends, WORKERS } from './harness';
 
 /**
- * Fault injection against real processes: api and worker as child processes, a private
+ * Fault injection against real processes: two APIs and two workers (FAULT_APIS, FAULT_WORKERS) as
+ * child processes, the clients' requests spread over the APIs in turn, a private
  * redis-server, Postgres behind a TCP proxy. Clients retry with the same Idempotency-Key (what
  * the API asks of them), so every lifecycle must complete, and the invariants must hold after.
  * FAULT_LIFECYCLES sets the SIGKILL test's size (500 by default; CI may pass fewer).
@@ -32,13 +33,13 @@ describe('fault injection: the engine loses nothing and never double-books', () 
   let c: Cluster;
   beforeAll(async () => {
     c = await startCluster({ districts: 2, institutions: 24, beds: 6000, patients: Math.max(2000, N + 4 * SMALL + 200) });
-    log(`cluster up: api ${c.baseUrl}, private redis :${c.redis.port}, pg proxy :${c.proxy.port}, logs ${c.logDir}`);
+    log(`cluster up: ${APIS} api (${c.baseUrls.join(' ')}), ${WORKERS} workers, private redis :${c.redis.port}, pg proxy :${c.proxy.port}, logs ${c.logDir}`);
   });
   afterAll(async () => {
     await c?.close();
   });
 
-  it(`SIGKILL of the worker at random moments during ${N} lifecycles: all complete, invariants hold`, async () => {
+  it(`SIGKILL of a worker at random moments during ${N} lifecycles: all complete, invariants hold`, async () => {
     const { d, done } = lifecycles(c, N);
     let finished = false;
     void done.then(() => (finished = true));

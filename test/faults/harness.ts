@@ -127,19 +127,30 @@ export interface Cluster {
   redis: PrivateRedis;
   proxy: PgProxy;
   ds: DataSource;
+  /** The first API and worker (the outage test checks they survive). */
   api?: Proc;
   worker?: Proc;
+  /** Every API and worker process (FAULT_APIS, FAULT_WORKERS; two of each by default). */
+  apis: (Proc | undefined)[];
+  workers: (Proc | undefined)[];
+  /** One base URL per API; the load driver takes them in turn. */
+  baseUrls: string[];
   reg: Registry;
   logDir: string;
   env: Record<string, string>;
   startApi(): Promise<void>;
-  startWorker(): Promise<void>;
-  killWorker(): Promise<void>;
+  /** Starts worker i (default: every worker slot that is down). */
+  startWorker(i?: number): Promise<void>;
+  /** SIGKILLs worker i (default: one at random). */
+  killWorker(i?: number): Promise<number>;
   driver(opts?: { declineShare?: number }): LoadDriver;
   close(): Promise<void>;
 }
 
 export const OUTBOX_POLL_MS = 100;
+/** Processes of each kind: several workers (relays, consumers, watchdogs) and APIs must not break the invariants. */
+export const WORKERS = Number(process.env.FAULT_WORKERS ?? 2);
+export const APIS = Number(process.env.FAULT_APIS ?? 2);
 
 export async function startCluster(
   size = { districts: 2, institutions: 24, beds: 4000, patients: 3000 },
@@ -173,6 +184,8 @@ export async function startCluster(
     return u.toString();
   })();
   const port = await freePort();
+  const baseUrls = [`http://127.0.0.1:${port}`];
+  for (let i = 1; i < APIS; i++) baseUrls.push(`http://127.0.0.1:${await freePort()}`);
   const prefix = `blfault${randomBytes(3).toString('hex')}`;
   const logDir = mkdtempSync(join(tmpdir(), 'bedlink-faults-'));
   const env = {
@@ -200,7 +213,10 @@ export async function startCluster(
   const c: Cluster = {
     dbUrl,
     proxiedUrl,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: baseUrls[0],
+    baseUrls,
+    apis: [],
+    workers: Array.from({ length: WORKERS }, () => undefined),
     secret,
     prefix,
     redis,
@@ -210,39 +226,51 @@ export async function startCluster(
     logDir,
     env,
     async startApi() {
-      c.api = startApp('api', env, join(logDir, 'api.log'));
-      await waitForHealth(c.baseUrl, 60_000, c.api);
+      for (let i = 0; i < APIS; i++) {
+        const apiEnv = { ...env, PORT: new URL(c.baseUrls[i]).port };
+        c.apis[i] = startApp('api', apiEnv, join(logDir, `api${i + 1}.log`));
+      }
+      c.api = c.apis[0];
+      for (let i = 0; i < APIS; i++) await waitForHealth(c.baseUrls[i], 60_000, c.apis[i]);
     },
-    async startWorker() {
-      c.worker = startApp('worker', env, join(logDir, 'worker.log'));
-      // The worker has no HTTP port: it is up when it says so (after its relay and processors started).
-      const w = c.worker;
-      await new Promise<void>((resolve, reject) => {
-        let seen = '';
-        const t = setTimeout(() => reject(new Error('worker did not come up within 60 s')), 60_000);
-        w.child.stdout!.on('data', (b: Buffer) => {
-          seen = (seen + b.toString()).slice(-4000);
-          if (seen.includes('worker up')) {
-            clearTimeout(t);
-            resolve();
-          }
-        });
-        void w.exited.then((code) => {
-          clearTimeout(t);
-          reject(new Error(`worker exited with ${code}`));
-        });
-      });
+    async startWorker(i?: number) {
+      const slots = i === undefined ? c.workers.map((w, k) => (w ? -1 : k)).filter((k) => k >= 0) : [i];
+      await Promise.all(
+        slots.map(async (k) => {
+          const w = startApp('worker', env, join(logDir, `worker${k + 1}.log`));
+          c.workers[k] = w;
+          // The worker has no HTTP port: it is up when it says so (after its relay and processors started).
+          await new Promise<void>((resolve, reject) => {
+            let seen = '';
+            const t = setTimeout(() => reject(new Error('worker did not come up within 60 s')), 60_000);
+            w.child.stdout!.on('data', (b: Buffer) => {
+              seen = (seen + b.toString()).slice(-4000);
+              if (seen.includes('worker up')) {
+                clearTimeout(t);
+                resolve();
+              }
+            });
+            void w.exited.then((code) => {
+              clearTimeout(t);
+              reject(new Error(`worker exited with ${code}`));
+            });
+          });
+        }),
+      );
+      c.worker = c.workers[0];
     },
-    async killWorker() {
-      await stopApp(c.worker, 'SIGKILL');
-      c.worker = undefined;
+    async killWorker(i?: number) {
+      const k = i ?? Math.floor(Math.random() * WORKERS);
+      await stopApp(c.workers[k], 'SIGKILL');
+      c.workers[k] = undefined;
+      c.worker = c.workers[0];
+      return k;
     },
     driver(opts = {}) {
-      return new LoadDriver(c.baseUrl, secret, reg, { retry503: true, timeoutMs: 20_000, declineShare: opts.declineShare ?? 0.25 });
+      return new LoadDriver(c.baseUrls, secret, reg, { retry503: true, timeoutMs: 20_000, declineShare: opts.declineShare ?? 0.25 });
     },
     async close() {
-      await stopApp(c.api, 'SIGKILL');
-      await stopApp(c.worker, 'SIGKILL');
+      await Promise.all([...c.apis, ...c.workers].map((p) => stopApp(p, 'SIGKILL')));
       await ds.destroy().catch(() => undefined);
       await proxy.stop();
       await redis.stop();

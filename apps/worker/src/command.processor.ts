@@ -1,5 +1,5 @@
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
+import { ENV_CONFIG, EnvConfig, epochMs, StageMarks, withStages } from '@bedlink/config';
 import { CommandBus } from '@nestjs/cqrs';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
@@ -54,7 +54,26 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
       this.log.warn({ msg: 'command refused: job not sealed by the API', commandId: job.id, type, code: e.code });
       throw new UnrecoverableError(`${e.code}: ${e.message}`);
     }
-    return this.seal.sealOutcome(job.id!, await this.run(job, d));
+    // Stage marks travel back with the result (numbers only) for the API's Server-Timing header.
+    const stages: StageMarks = { added: job.timestamp, started: job.processedOn ?? epochMs() };
+    const outcome = await withStages(stages, () => this.run(job, d));
+    stages.finished = epochMs();
+    return { ...this.seal.sealOutcome(job.id!, outcome), stages };
+  }
+
+  /**
+   * The outcome recorded under this key, for a command that already ran. The API no longer reads
+   * Postgres before queueing (a job id new to Redis is the common case, and costs no query), so a
+   * retry whose first job is gone from Redis arrives here, and so does a reused key: a different
+   * body under a used key is refused here as it was in the API.
+   */
+  private async storedOutcome(commandId: string, d: CommandJob): Promise<CommandOutcome | undefined> {
+    const stored = await findCommandOutcome(this.ds, commandId);
+    if (!stored) return undefined;
+    const { fingerprint, issuedBy: _issuedBy, ...outcome } = stored as CommandOutcome & { fingerprint?: string; issuedBy?: string };
+    if (fingerprint && d.fingerprint && fingerprint !== d.fingerprint)
+      return { ok: false, error: new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command').toJSON() };
+    return outcome as CommandOutcome;
   }
 
   private async run(job: Job, d: CommandJob): Promise<CommandOutcome> {
@@ -75,12 +94,12 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
       return { ok: true, result: result as Record<string, unknown> };
     } catch (e) {
       if (e instanceof AlreadyExecuted) {
-        const stored = await findCommandOutcome(this.ds, job.id!);
+        const stored = await this.storedOutcome(job.id!, d);
         if (stored) return stored;
         throw e;
       }
       if (e instanceof DomainError && e.code !== 'DATABASE_UNAVAILABLE') {
-        await recordCommandFailure(this.ds, {
+        const recorded = await recordCommandFailure(this.ds, {
           id: job.id!,
           type: d.type,
           actorUser: d.actor.userId,
@@ -89,6 +108,11 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
           error: e.toJSON(),
           fingerprint: d.fingerprint || undefined,
         });
+        if (!recorded) {
+          // The key ran before (a retry whose first job Redis no longer holds): its outcome is the answer.
+          const stored = await this.storedOutcome(job.id!, d);
+          if (stored) return stored;
+        }
         this.log.log({ msg: 'command refused', commandId: job.id, type: d.type, correlationId: d.correlationId, code: e.code });
         return { ok: false, error: e.toJSON() };
       }

@@ -1,3 +1,4 @@
 export * from './config';
 export * from './logging';
 export * from './audit-keys';
+export * from './stages';

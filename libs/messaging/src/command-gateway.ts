@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
+import { epochMs, StageMarks } from '@bedlink/config';
 import { Actor, CommandName, DomainError, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
 import { CommandJob, CommandOutcome } from './catalogue';
 import { jobOptions } from './jobs';
@@ -22,6 +23,8 @@ export interface DispatchOptions {
   urgency?: Urgency;
   correlationId?: string;
   causationId?: string | null;
+  /** Filled with the command's stage marks (API side and, when it waited, the worker's). */
+  marks?: StageMarks;
 }
 
 /**
@@ -55,14 +58,6 @@ export class CommandGateway {
       .update(`${type}\n${JSON.stringify(payload)}`)
       .digest('hex');
 
-    if (opts.idempotencyKey) {
-      const done = await this.lookup(commandId);
-      if (done) {
-        if (done.fingerprint && done.fingerprint !== fingerprint)
-          throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
-        return { status: 'completed', commandId, outcome: done };
-      }
-    }
     const data: CommandJob = {
       type,
       payload,
@@ -75,6 +70,7 @@ export class CommandGateway {
     const sealed = this.seal.seal(commandId, data);
     const priority = URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'];
     let job: Job<SealedCommandJob, SealedOutcome>;
+    if (opts.marks) opts.marks.enqueue = epochMs();
     try {
       job = await this.queue.add(type, sealed, jobOptions('command', { jobId: commandId, priority }));
     } catch {
@@ -82,18 +78,34 @@ export class CommandGateway {
     }
     try {
       if (opts.idempotencyKey) {
-        // add() with an existing id stores nothing and hands back a Job built from *our* data, so
-        // the fingerprint to compare is the stored job's (a concurrent request may have won the id).
+        // add() with an existing id stores nothing and hands back a Job built from *our* data. The
+        // stored job tells which happened: ours carries our envelope (sealed with a fresh IV). A new
+        // id is the common case and costs no Postgres read: should the key have run before (its job
+        // since gone from Redis), the worker answers with the recorded outcome.
         const stored = await this.queue.getJob(commandId);
-        const theirs = stored ? stored.data.fingerprint : (await this.lookup(commandId))?.fingerprint;
-        if (theirs && theirs !== fingerprint) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
-        if (stored) job = stored;
+        if (!stored || stored.data?.sealed !== sealed.sealed) {
+          // A retry, or a concurrent request that won the id: the first command's job or outcome stands.
+          const theirs = stored?.data?.fingerprint;
+          if (!stored || theirs !== fingerprint) {
+            const done = await this.lookup(commandId);
+            if (done) {
+              if (done.fingerprint && done.fingerprint !== fingerprint)
+                throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
+              return { status: 'completed', commandId, outcome: done };
+            }
+            if (stored) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
+          }
+          if (stored) {
+            job = stored;
+            if (await job.isFailed()) await job.retry('failed');
+          }
+        }
       }
-      if (await job.isFailed()) await job.retry('failed');
     } catch (e) {
       if (e instanceof DomainError) throw e;
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }
+    if (opts.marks) opts.marks.enqueued = epochMs();
     // A 202 is remembered in Postgres before it is answered, so nothing acknowledged lives only in
     // Redis. After the queue took the job: a refused add leaves no row to run later unasked.
     if (!opts.wait) {
@@ -102,6 +114,7 @@ export class CommandGateway {
     }
     try {
       const sealed = await job.waitUntilFinished(this.events, this.timeoutMs);
+      if (opts.marks) Object.assign(opts.marks, sealed?.stages, { result: epochMs() });
       return { status: 'completed', commandId, outcome: this.seal.openOutcome(commandId, sealed) };
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
@@ -140,6 +153,9 @@ export class CommandGateway {
     }
     if (asUser !== undefined && actor.userId !== asUser) return null;
     const state = await job.getState();
-    return state === 'completed' ? { state, outcome: this.seal.openOutcome(commandId, job.returnvalue) } : { state };
+    if (state !== 'completed') return { state };
+    // The job was read before it finished (returnvalue empty then): its outcome is committed by now.
+    const outcome = job.returnvalue?.sealed ? this.seal.openOutcome(commandId, job.returnvalue) : ((await this.lookup(commandId)) as CommandOutcome | null);
+    return outcome ? { state, outcome } : { state: 'active' };
   }
 }

@@ -18,6 +18,8 @@ export interface SealedCommandJob {
 /** A command's result as stored in Redis (job hash and the queue's event stream). */
 export interface SealedOutcome {
   sealed: string;
+  /** When the worker took the job, sent COMMIT, had it committed, finished (epoch ms; no content). */
+  stages?: Record<string, number>;
 }
 
 export class JobSignatureError extends Error {

@@ -22,3 +22,4 @@ export * from './districts';
 export * from './aggregates';
 export * from './read';
 export * from './document-store';
+export * from './active-tx';

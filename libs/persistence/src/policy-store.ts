@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Policy } from '@bedlink/application';
 import { DistrictPolicyDoc } from '@bedlink/domain';
+import { sameConnection } from './active-tx';
 
 /**
  * District policies as stored (changed only through the audited SetDistrictPolicy command),
@@ -18,7 +19,7 @@ export class DbPolicy implements Policy {
   async forDistrict(districtId: string): Promise<DistrictPolicyDoc> {
     const hit = this.cache.get(districtId);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.doc;
-    const rows = await this.ds.query(`SELECT document FROM district_policies WHERE district_id = $1`, [districtId]);
+    const rows = await sameConnection(this.ds).query(`SELECT document FROM district_policies WHERE district_id = $1`, [districtId]);
     const doc: DistrictPolicyDoc = rows[0]?.document ?? this.fallback(districtId);
     this.cache.set(districtId, { doc, at: Date.now() });
     return doc;

@@ -23,8 +23,10 @@ import {
 } from '@bedlink/domain';
 import { adapterOf, ADAPTERS, Aggregate, AggregateOf, rowToAgreementProps, Save } from './aggregates';
 import { updateParams, updateSql } from './aggregates/table';
+import { withActiveTx } from './active-tx';
 import { PiiCipher } from './pii-cipher';
 import { PatientInvolvement, patientInvolvement } from './patient-involvement';
+import { stageMark } from '@bedlink/config';
 import { RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
 
 interface Tracked {
@@ -64,9 +66,11 @@ export class TypeOrmUnitOfWork implements UnitOfWork {
         // READ COMMITTED is Postgres' default: naming it costs a SET TRANSACTION round trip per command.
         await qr.startTransaction();
         const tx = new PgTx(qr, this.cipher);
-        const result = await work(tx);
+        const result = await withActiveTx(qr.manager, () => work(tx));
         await tx.flush(ctx, result);
+        stageMark('commitStart');
         await qr.commitTransaction();
+        stageMark('committed');
         return result;
       } catch (e) {
         if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);

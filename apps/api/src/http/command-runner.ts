@@ -4,7 +4,7 @@ import { Actor, CommandName, DomainError, ErrorCode, Urgency } from '@bedlink/do
 import { CommandGateway } from '@bedlink/messaging';
 import { ReferralReads } from '@bedlink/persistence';
 import { MetricsService } from '../ops/metrics.service';
-import { correlationIdOf } from '@bedlink/config';
+import { correlationIdOf, serverTiming, StageMarks } from '@bedlink/config';
 
 export const COMMAND_GATEWAY = Symbol('COMMAND_GATEWAY');
 
@@ -21,11 +21,28 @@ export class CommandRunner {
     @Optional() private readonly metrics?: MetricsService,
   ) {}
 
+  /**
+   * A referral's urgency is set when it is drafted and never changes, so this process keeps the
+   * ones it has seen (drafted here, or read once): a command on a known referral costs no query.
+   * Bounded: the oldest entry goes when full (a miss is one indexed read, never a wrong answer).
+   */
+  private readonly urgencies = new Map<string, Urgency>();
+  private static readonly MAX_URGENCIES = 50_000;
+
+  private remember(referralId: string, urgency: Urgency): void {
+    if (this.urgencies.size >= CommandRunner.MAX_URGENCIES) this.urgencies.delete(this.urgencies.keys().next().value as string);
+    this.urgencies.set(referralId, urgency);
+  }
+
   /** A command on an existing referral inherits its urgency, so EMERGENCY work overtakes a ROUTINE backlog. */
   private async urgencyOf(payload: object): Promise<Urgency | undefined> {
     const id = (payload as { referralId?: unknown }).referralId;
     if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    return this.referrals.urgencyOf(id);
+    const known = this.urgencies.get(id);
+    if (known) return known;
+    const u = await this.referrals.urgencyOf(id);
+    if (u) this.remember(id, u);
+    return u;
   }
 
   async run(
@@ -42,18 +59,22 @@ export class CommandRunner {
     const wait = !/respond-async/i.test(req.header('prefer') ?? '');
     // Set by the logger middleware (nestjs-pino genReqId) from X-Correlation-Id or fresh; the same id is on every log line.
     const correlationId = (req as Request & { correlationId?: string }).correlationId ?? correlationIdOf(req, res);
+    const marks: StageMarks = { received: (req as Request & { receivedAt?: number }).receivedAt ?? NaN };
     const urgency = opts.urgency ?? (await this.urgencyOf(payload));
-    const dispatch = () => this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: key, wait, urgency, correlationId });
+    const dispatch = () => this.gateway.dispatch(type, payload as Record<string, unknown>, actor, { idempotencyKey: key, wait, urgency, correlationId, marks });
     // outcome: ok / refused (a domain error) / accepted (answered 202 before the result) / error (no answer)
     const r = this.metrics
       ? await this.metrics.observeCommand(type, dispatch, (x) => (x.status === 'accepted' ? 'accepted' : x.outcome.ok ? 'ok' : 'refused'))
       : await dispatch();
     res.setHeader('X-Command-Id', r.commandId);
+    res.setHeader('Server-Timing', serverTiming(marks));
     if (r.status === 'accepted') {
       res.status(202).setHeader('Location', `/commands/${r.commandId}`);
       return { commandId: r.commandId, status: 'accepted', statusUrl: `/commands/${r.commandId}` };
     }
     if (!r.outcome.ok) throw new DomainError(r.outcome.error.code as ErrorCode, r.outcome.error.message, r.outcome.error.details);
+    const drafted = type === 'DraftReferral' ? (r.outcome.result as { referralId?: unknown }).referralId : undefined;
+    if (typeof drafted === 'string' && opts.urgency) this.remember(drafted, opts.urgency);
     res.status(opts.created ? 201 : 200);
     return { commandId: r.commandId, ...r.outcome.result };
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
+import { ENV_CONFIG, EnvConfig, epochMs } from '@bedlink/config';
 import { webhookCountersKey } from '@bedlink/messaging';
 import { MetricsReads } from '@bedlink/persistence';
 import { OPS_QUEUES, queueStat } from './queue-stats';
@@ -148,6 +148,7 @@ export class MetricsService {
   /** Express middleware: label by route template (never the raw path: ids would explode cardinality). */
   httpMiddleware(): NestMiddleware['use'] {
     return (req: Request, res: Response, next: NextFunction) => {
+      (req as Request & { receivedAt?: number }).receivedAt = epochMs();
       const end = this.httpDuration.startTimer();
       res.once('finish', () => {
         const route = req.route?.path ? `${req.baseUrl ?? ''}${req.route.path}` : req.baseUrl || 'unmatched';

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { sameConnection } from '../active-tx';
 import { cooperationDefaultOf, Matcher, POLICY, Policy } from '@bedlink/application';
 import {
   CandidateFacts,
@@ -174,9 +175,11 @@ export class SqlMatcher implements Matcher {
   ) {}
   async candidates(referral: Referral, limit: number): Promise<RankedCandidate[]> {
     const doc = await this.policy.forDistrict(referral.props.districtId);
-    return findCandidates(this.ds, await needsOfReferral(this.ds, referral, cooperationDefaultOf(doc)), limit);
+    // inside a command's transaction: on its connection, never a second one (see sameConnection)
+    const db = sameConnection(this.ds);
+    return findCandidates(db, await needsOfReferral(db, referral, cooperationDefaultOf(doc)), limit);
   }
   servableBeds(needs: MatchNeeds, limit: number): Promise<CandidateFacts[]> {
-    return findServableBeds(this.ds, needs, limit);
+    return findServableBeds(sameConnection(this.ds), needs, limit);
   }
 }
