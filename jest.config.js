@@ -13,7 +13,14 @@ const swc = [
 const moduleNameMapper = {
   '^@bedlink/(domain|application|persistence|messaging|contracts|auth|config)$': '<rootDir>/libs/$1/src',
 };
-const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper,
+  // StrykerJS's sandbox copies of the project (npm run test:mutation) are not modules or tests of this one
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 
 module.exports = {
   projects: [

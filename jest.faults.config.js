@@ -4,6 +4,7 @@ const base = require('./jest.config.js').projects[1];
 module.exports = {
   transform: base.transform,
   moduleNameMapper: base.moduleNameMapper,
+  modulePathIgnorePatterns: base.modulePathIgnorePatterns,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   displayName: 'faults',

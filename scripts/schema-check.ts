@@ -18,7 +18,11 @@ import { ADMIN_URL, CHECKOUT_TAG } from '../test/support/global-setup';
  *    and the statements written out in unit-of-work.ts itself (audit log, outbox, command log).
  */
 
-const DB = `bedlink_test_${CHECKOUT_TAG}_schemacheck`;
+/**
+ * This process's own database (its pid in the name, in the shape the test global setup reads): two runs in
+ * one checkout never drop each other's, and a run's clean-up of killed runs' leftovers spares a live one.
+ */
+const DB = `bedlink_test_${CHECKOUT_TAG}_r${process.pid}_schemacheck`;
 const VERBOSE = process.argv.includes('--verbose');
 
 interface Benign {

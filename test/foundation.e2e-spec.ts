@@ -204,15 +204,35 @@ describe('Foundation: a downward referral end to end on real Postgres and Redis'
     const clean = await run('npm', ['run', '-s', 'audit:verify'], { env, cwd: process.cwd() });
     expect(clean.stdout).toMatch(/audit OK: \d+ records/);
 
-    const [victim] = await e.ds.query(`SELECT seq::text, aggregate_id, aggregate_seq FROM audit_log WHERE event_type = 'OfferAccepted' ORDER BY seq LIMIT 1`);
-    await e.ds.query(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`);
-    await e.ds.query(`UPDATE audit_log SET payload = jsonb_set(payload, '{acceptedBy}', '"someone-else"') WHERE seq = $1`, [victim.seq]);
-    await e.ds.query(`ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update`);
-    const broken = await run('npm', ['run', '-s', 'audit:verify'], { env, cwd: process.cwd() }).then(
-      () => ({ code: 0, stderr: '' }),
-      (err: { code: number; stderr: string }) => err,
+    // the victim: this test's own accepted offer, on a bed of its own (no other test's rows are touched)
+    const bedId = (await ok(d.cc2c.post('/beds', { institutionId: d.cc2, kind: 'COMMUNITY', ward: 'Audit', label: 'A-01' }), 'bed')).bedId;
+    const { referralId } = await draft(await d.patient());
+    await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
+    const o = await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc2, targetBedId: bedId }), 'offer');
+    await ok(d.cc2c.post(`/referrals/${referralId}/offers/${o.offerId}/accept`, { bedId }), 'accept');
+    const [victim] = await e.ds.query(
+      `SELECT seq::text, aggregate_id, aggregate_seq, payload FROM audit_log WHERE event_type = 'OfferAccepted' AND aggregate_id = $1`,
+      [referralId],
     );
-    expect(broken.code).toBe(1);
-    expect(broken.stderr).toContain(`HASH_MISMATCH at Referral ${victim.aggregate_id} seq ${victim.aggregate_seq}`);
+    const setPayload = async (payload: string) => {
+      await e.ds.query(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`);
+      try {
+        await e.ds.query(`UPDATE audit_log SET payload = $2::jsonb WHERE seq = $1`, [victim.seq, payload]);
+      } finally {
+        await e.ds.query(`ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update`);
+      }
+    };
+    await setPayload(JSON.stringify({ ...victim.payload, acceptedBy: 'someone-else' }));
+    try {
+      const broken = await run('npm', ['run', '-s', 'audit:verify'], { env, cwd: process.cwd() }).then(
+        () => ({ code: 0, stderr: '' }),
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toContain(`HASH_MISMATCH at Referral ${victim.aggregate_id} seq ${victim.aggregate_seq}`);
+    } finally {
+      // the trail as it was, for whatever runs after (jest --randomize)
+      await setPayload(JSON.stringify(victim.payload));
+    }
   });
 });

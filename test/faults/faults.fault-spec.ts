@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mintToken } from '@bedlink/auth';
 import { APIS, assertInvariants, Cluster, deadLetters, eventually, http, sleep, startCluster, terminateBackends, WORKERS } from './harness';
+import type { HttpReply } from '../../bench/support';
 
 /**
  * Fault injection against real processes: two APIs and two workers (FAULT_APIS, FAULT_WORKERS) as
@@ -59,6 +60,138 @@ describe('fault injection: the engine loses nothing and never double-books', () 
     expect(kills).toBeGreaterThan(0);
     expect(d.failures).toEqual(new Map());
     expect(d.completed).toBe(N);
+    await assertInvariants(c);
+  });
+
+  it('contention: referrals race for the same beds and programme slots while the worker is killed; one winner per bed, none over capacity', async () => {
+    const BEDS = 3;
+    const SLOTS = 2;
+    const RACERS = 4; // referrals per bed, and per programme slot
+    // one community centre of a hospital's district with BEDS free beds, taken out of the load driver's pool
+    const hospital = c.reg.hospitals[0];
+    const pool = c.reg.freeBeds.get(`${hospital.districtId}/COMMUNITY`)!;
+    const byCentre = new Map<string, number>();
+    for (const b of pool) byCentre.set(b.institutionId, (byCentre.get(b.institutionId) ?? 0) + 1);
+    const centre = [...byCentre].find(([, n]) => n >= BEDS)![0];
+    const beds = pool.filter((b) => b.institutionId === centre).slice(0, BEDS);
+    for (const b of beds) pool.splice(pool.indexOf(b), 1);
+    const hospitals = c.reg.hospitals.filter((h) => h.districtId === hospital.districtId);
+    const planners = new Map(
+      hospitals.map((h) => [h.id, mintToken(c.secret, { sub: `race-planner-${h.id.slice(0, 8)}`, role: 'DISCHARGE_PLANNER', inst: h.id, dist: h.districtId })]),
+    );
+    const receiver = mintToken(c.secret, { sub: 'race-receiver', role: 'COMMUNITY_COORDINATOR', inst: centre, dist: hospital.districtId });
+
+    /** A client that retries with the same key until the command has an answer (as the load driver does). */
+    const command = async (token: string, path: string, body: unknown, key: string): Promise<HttpReply> => {
+      for (let attempt = 1; ; attempt++) {
+        const r = await http(c.baseUrl, 'POST', path, token, body, { 'idempotency-key': key }, 20_000).catch((e: Error): HttpReply => ({
+          status: 0,
+          body: { code: 'NETWORK', message: e.message },
+          ms: 0,
+        }));
+        if (![0, 202, 500, 503].includes(r.status) || attempt >= 60) return r;
+        await sleep(Math.min(2000, 100 * attempt));
+      }
+    };
+    const must = async (r: Promise<HttpReply>, what: string) => {
+      const x = await r;
+      if (x.status >= 300) throw new Error(`${what}: ${x.status} ${JSON.stringify(x.body)}`);
+      return x.body;
+    };
+
+    const prog = await must(
+      command(receiver, '/programmes', { institutionId: centre, kind: 'HOME_SICKBED', name: `race-${randomUUID()}`, capacity: SLOTS }, `race-prog-${centre}`),
+      'register programme',
+    );
+    const programmeId: string = prog.programmeId ?? prog.id;
+
+    // every racer offered (and viewing) the contested bed or programme, none accepted yet
+    interface Racer {
+      referralId: string;
+      offerId: string;
+      patientId: string;
+      planner: string;
+      bedId?: string;
+    }
+    const prepare = async (i: number, bedId?: string): Promise<Racer> => {
+      const h = hospitals[i % hospitals.length];
+      const patientId = c.reg.patients.get(h.id)!.pop()!;
+      const planner = planners.get(h.id)!;
+      const kind = bedId ? 'COMMUNITY' : 'HOME_SICKBED';
+      const d = await must(
+        command(
+          planner,
+          '/referrals',
+          { patientId, requestedKind: kind, services: ['NURSING'], urgency: 'ROUTINE', clinicalSummary: 'race', consent: true },
+          `race-d-${patientId}`,
+        ),
+        'draft',
+      );
+      await must(command(planner, `/referrals/${d.referralId}/submit`, {}, `race-s-${d.referralId}`), 'submit');
+      const o = await must(
+        command(
+          planner,
+          `/referrals/${d.referralId}/offers`,
+          bedId ? { targetInstitutionId: centre, targetBedId: bedId } : { targetInstitutionId: centre, targetProgrammeId: programmeId },
+          `race-o-${d.referralId}`,
+        ),
+        'offer',
+      );
+      await must(command(receiver, `/referrals/${d.referralId}/offers/${o.offerId}/view`, {}, `race-v-${d.referralId}`), 'view');
+      return { referralId: d.referralId, offerId: o.offerId, patientId, planner, bedId };
+    };
+    const racers: Racer[] = [];
+    for (let i = 0; i < BEDS * RACERS; i++) racers.push(await prepare(i, beds[i % BEDS].bedId));
+    for (let i = 0; i < SLOTS * RACERS; i++) racers.push(await prepare(i));
+
+    // all accept at once; the worker dies in the middle, so some answers come from a retry by key
+    const accept = (x: Racer) =>
+      command(receiver, `/referrals/${x.referralId}/offers/${x.offerId}/accept`, x.bedId ? { bedId: x.bedId } : { programmeId }, `race-a-${x.referralId}`);
+    const answers = Promise.all(racers.map(accept));
+    await sleep(200);
+    await c.killWorker();
+    await sleep(300);
+    await c.startWorker();
+    const replies = await answers;
+    const winners = racers.filter((_, i) => replies[i].status === 200);
+    const losers = racers.map((x, i) => ({ x, r: replies[i] })).filter(({ r }) => r.status !== 200);
+    log(`contention: ${winners.length} accepted, refusals ${JSON.stringify(losers.map(({ r }) => `${r.status} ${r.body?.code}`))}`);
+    for (const { r } of losers)
+      expect({ status: r.status, code: r.body?.code }).toEqual({
+        status: 409,
+        code: expect.stringMatching(/^(BED_ALREADY_RESERVED|BED_NOT_AVAILABLE|PROGRAMME_FULL|VERSION_CONFLICT)$/),
+      });
+    // one winner per bed, exactly as many programme winners as slots
+    for (const b of beds) expect(winners.filter((x) => x.bedId === b.bedId)).toHaveLength(1);
+    expect(winners.filter((x) => !x.bedId)).toHaveLength(SLOTS);
+
+    // the winners complete at once while the losers try again (a fresh key: a new attempt, not a replay); every loser still loses
+    const finish = async (x: Racer) => {
+      await must(command(x.planner, `/referrals/${x.referralId}/start-transfer`, {}, `race-t-${x.referralId}`), 'start transfer');
+      await must(command(receiver, `/referrals/${x.referralId}/confirm-admission`, {}, `race-c-${x.referralId}`), 'confirm admission');
+    };
+    const retries = await Promise.all([
+      ...winners.map(finish),
+      ...losers.map(({ x }) =>
+        command(receiver, `/referrals/${x.referralId}/offers/${x.offerId}/accept`, x.bedId ? { bedId: x.bedId } : { programmeId }, `race-a2-${x.referralId}`),
+      ),
+    ]);
+    for (const r of retries.slice(winners.length) as HttpReply[]) expect(r.status).toBe(409);
+
+    // each contested bed holds its winner's patient; the programme enrols exactly its capacity
+    const occupants: { id: string; occupant_patient_id: string }[] = await c.ds.query(`SELECT id, occupant_patient_id FROM beds WHERE id = ANY($1)`, [
+      beds.map((b) => b.bedId),
+    ]);
+    for (const b of beds) expect(occupants.find((o) => o.id === b.bedId)?.occupant_patient_id).toBe(winners.find((x) => x.bedId === b.bedId)!.patientId);
+    const enrolled: { patient_id: string }[] = await c.ds.query(`SELECT patient_id FROM enrolments WHERE programme_id = $1 AND ended_at IS NULL`, [
+      programmeId,
+    ]);
+    expect(enrolled.map((e) => e.patient_id).sort()).toEqual(
+      winners
+        .filter((x) => !x.bedId)
+        .map((x) => x.patientId)
+        .sort(),
+    );
     await assertInvariants(c);
   });
 

@@ -1,0 +1,16 @@
+/**
+ * npm run test:mutation: the unit project only (no database, no Redis), in two slices chosen by
+ * MUTATION_SLICE, so each mutant loads only the specs that can judge it:
+ * - domain: libs/domain's own specs (a domain rule must be pinned by the domain's tests);
+ * - handlers: the handler specs, which run on the in-memory fake unit of work (libs/application/src/testing).
+ */
+const unit = require('./jest.config.js').projects[0];
+
+const slices = {
+  domain: ['<rootDir>/libs/domain/**/*.spec.ts'],
+  handlers: ['<rootDir>/libs/application/src/commands/**/*.spec.ts'],
+};
+const slice = process.env.MUTATION_SLICE ?? 'domain';
+if (!slices[slice]) throw new Error(`MUTATION_SLICE must be one of ${Object.keys(slices).join(', ')}`);
+
+module.exports = { ...unit, displayName: `mutation-${slice}`, testMatch: slices[slice] };
