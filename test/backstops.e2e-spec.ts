@@ -149,7 +149,7 @@ describe('Backstops: what the database refuses when the application is bypassed'
     await e.ds.query(`UPDATE beds SET return_hold_patient_id = NULL, return_hold_until = NULL WHERE id = $1`, [d.hospitalBeds[0]]);
   });
 
-  it('enrolments_one_active_per_patient: a patient on two home programmes at once → 23505', async () => {
+  it('enrolments_one_active_per_patient_kind: a patient on two home programmes of one kind at once → 23505', async () => {
     const a = await draft();
     const prog = async (name: string) => {
       const id = randomUUID();
@@ -163,16 +163,13 @@ describe('Backstops: what the database refuses when the application is bypassed'
     };
     const [p1, p2] = [await prog(`backstop-${randomUUID()}`), await prog(`backstop-${randomUUID()}`)];
     const enrol = (programmeId: string, endedAt: Date | null = null) =>
-      e.ds.query(`INSERT INTO enrolments (id, programme_id, patient_id, referral_id, started_at, ended_at) VALUES ($1, $2, $3, $4, now(), $5)`, [
-        randomUUID(),
-        programmeId,
-        a.patientId,
-        a.referralId,
-        endedAt,
-      ]);
+      e.ds.query(
+        `INSERT INTO enrolments (id, programme_id, patient_id, referral_id, started_at, ended_at, kind) VALUES ($1, $2, $3, $4, now(), $5, 'HOME_CARE')`,
+        [randomUUID(), programmeId, a.patientId, a.referralId, endedAt],
+      );
     await enrol(p1, new Date()); // an ended enrolment does not count
     await enrol(p1);
-    expect(await refusal(enrol(p2))).toMatchObject({ code: '23505', constraint: 'enrolments_one_active_per_patient' });
+    expect(await refusal(enrol(p2))).toMatchObject({ code: '23505', constraint: 'enrolments_one_active_per_patient_kind' });
   });
 
   it('audit_log and audit_checkpoints are append-only even for the superuser: UPDATE, DELETE, TRUNCATE → the trigger refuses', async () => {

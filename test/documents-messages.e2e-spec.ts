@@ -243,13 +243,16 @@ describe('documents and messages around a referral', () => {
   });
 
   it('a target whose offer expired can no longer fetch the documents nor write in its thread', async () => {
-    const { referralId, offer1, deadline1 } = await offeredToBoth(d);
+    const { referralId, offer1 } = await offeredToBoth(d);
     const planner = tok('DISCHARGE_PLANNER', d.hospital, d.district);
     const cc1 = tok('COMMUNITY_COORDINATOR', d.cc1, d.district);
     const doc = await upload(planner, referralId, PDF, 'x.pdf');
     expect((await download(cc1, referralId, doc.body.documentId)).status).toBe(200);
-    // the deadline's own timer fires now (the state machine does not read the clock)
-    await e.worker!.get(DeadlineReconciler).fire('offer', { referralId, offerId: offer1, dueAt: deadline1, urgency: 'ROUTINE' });
+    // The window runs out: expiry is checked against the database clock, so the deadline is moved into the past
+    // (test setup, not a transition) and the deadline's own timer fires for it.
+    const [moved] = await e.ds.query(`UPDATE offers SET deadline_at = now() - interval '1 second' WHERE id = $1 RETURNING deadline_at`, [offer1]);
+    const due = new Date(moved.deadline_at).toISOString();
+    await e.worker!.get(DeadlineReconciler).fire('offer', { referralId, offerId: offer1, dueAt: due, urgency: 'ROUTINE' });
     await eventually(
       () => e.ds.query(`SELECT state FROM offers WHERE id = $1`, [offer1]),
       (rows: any[]) => rows[0].state === 'EXPIRED',

@@ -144,6 +144,9 @@ describe('Attack (model): random concurrent commands against one referral keep e
         return offer ? answer(await x.c.post(path('view'))) : { cmd, offerId: null, status: 0 };
       case 'expire': {
         if (!offer) return { cmd, offerId: null, status: 0 };
+        // The timer fires at the deadline: expiry is checked against the database clock, so the window is made
+        // to have run out first (test setup on the row, not a transition; an answered offer ignores it).
+        await e.ds.query(`UPDATE offers SET deadline_at = now() - interval '1 second' WHERE id = $1 AND deadline_at IS NOT NULL`, [offer.id]);
         const res = await gateway.dispatch('ExpireOffer', { referralId, offerId: offer.id }, SYSTEM_ACTOR, { wait: true });
         const outcome = res.status === 'completed' ? res.outcome : null;
         return {

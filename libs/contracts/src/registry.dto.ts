@@ -6,11 +6,13 @@ import {
   IsArray,
   IsBoolean,
   IsDateString,
+  IsDefined,
   IsIn,
   IsInt,
   IsLatitude,
   IsLongitude,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -154,7 +156,7 @@ export class RegisterAgreementDto {
 }
 
 export class UpdateAssessmentDto {
-  @ApiProperty({ type: CareAssessmentDto }) @ValidateNested() @Type(() => CareAssessmentDto) assessment!: CareAssessmentDto;
+  @ApiProperty({ type: CareAssessmentDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => CareAssessmentDto) assessment!: CareAssessmentDto;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() hardship?: boolean;
 }
 
