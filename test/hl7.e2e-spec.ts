@@ -160,6 +160,43 @@ describe('HL7 v2 ADT^A03 trigger', () => {
     expect(after.reservations).toBe(before.reservations);
   });
 
+  it('ADT^A01 at the receiving centre for a patient in transfer to that bed is the arrival: ConfirmAdmission', async () => {
+    const loc = { ward: 'Rehab 9', label: `9-${++seq}` };
+    const bedId = (await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', services: ['REHAB'], ...loc }), 'bed')).bedId as string;
+    const r = await acceptedReferral(bedId);
+    expect((await send(a03('MSG-2001', r.rid))).msa![1]).toBe('AA'); // the hospital discharges: IN_TRANSFER
+    const cc1Token = e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: d.district });
+    const a01 = (bed: string, ctl: string) =>
+      [
+        `MSH|^~\\&|HIS|CC1|BEDLINK|${d.district}|20261123120000||ADT^A01^ADT_A01|${ctl}|P|2.5.1`,
+        'EVN|A01|20261123120000',
+        `PID|1||${r.rid}||李^四`,
+        `PV1|1|I|${bed}`,
+      ].join('\r');
+    // another bed than the one held for the patient: refused, with the reason
+    const wrong = await send(a01('Rehab 2^^2-02', 'MSG-2002'), cc1Token);
+    expect(wrong.msa!.slice(0, 2)).toEqual(['MSA', 'AE']);
+    const right = await send(a01(`${loc.ward}^^${loc.label}`, 'MSG-2003'), cc1Token);
+    expect(right.msa!.slice(0, 3)).toEqual(['MSA', 'AA', 'MSG-2003']);
+    expect((await ok(d.planner.get(`/referrals/${r.id}`), 'read')).state).toBe('COMPLETED');
+  });
+
+  it('ADT^A03 with no referral waiting ends the stay, the reason from PV1-36 (20: deceased)', async () => {
+    const rid = residentId(++seq, 'F');
+    const ccToken = e.token('COMMUNITY_COORDINATOR', d.cc2, { districtId: d.district });
+    const bed = (await ok(d.cc2c.get(`/beds?institutionId=${d.cc2}`), 'beds'))[0] as { id: string; ward: string; label: string };
+    const msg = (type: string, ctl: string, pv1: string) =>
+      [`MSH|^~\\&|HIS|CC2|BEDLINK|${d.district}|20261123120000||ADT^${type}|${ctl}|P|2.5.1`, `PID|1||${rid}||赵^六||19400101|F`, pv1].join('\r');
+    expect((await send(msg('A01', 'MSG-3001', `PV1|1|I|${bed.ward}^^${bed.label}`), ccToken)).msa![1]).toBe('AA');
+    const pv1 = ['PV1', '1', 'I', `${bed.ward}^^${bed.label}`, ...Array(32).fill(''), '20'].join('|');
+    const ack = await send(msg('A03', 'MSG-3002', pv1), ccToken);
+    expect(ack.msa!.slice(0, 3)).toEqual(['MSA', 'AA', 'MSG-3002']);
+    const [row] = await e.ds.query(`SELECT status, occupant_patient_id FROM beds WHERE id = $1`, [bed.id]);
+    expect(row).toEqual({ status: 'H', occupant_patient_id: null });
+    const [ended] = await e.ds.query(`SELECT payload->>'reason' AS reason FROM audit_log WHERE event_type = 'StayEnded' AND aggregate_id = $1`, [bed.id]);
+    expect(ended).toEqual({ reason: 'DECEASED' });
+  });
+
   it('without a bearer token the endpoint answers 401 like the rest of the API', async () => {
     const res = await fetch(`${e.baseUrl}/hl7/v2`, { method: 'POST', headers: { 'content-type': 'x-application/hl7-v2+er7' }, body: 'MSH|^~\\&|A' });
     expect(res.status).toBe(401);

@@ -107,6 +107,10 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
       prepare: async () => (c) => c.post('/institutions', { code: `MX${++seq}-d1`, name: 'Matrix', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd1' }),
     },
     RegisterBed: { own: CC1, prepare: async () => (c) => c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Matrix', label: `rb-${++seq}` }) },
+    ImportBeds: {
+      own: CC1,
+      prepare: async () => (c) => c.post('/beds/import', { institutionId: d.cc1, beds: [{ ward: 'Matrix', label: `ib-${++seq}`, kind: 'COMMUNITY' }] }),
+    },
     ChangeBedStatus: {
       own: CC1,
       prepare: async () => {
@@ -352,8 +356,41 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
       },
     },
   };
-  /** Engine-only commands, sent as queue jobs carrying a human actor. */
+  /** A patient admitted to a fresh cc1 bed by cc1's own admission record (HL7 ADT^A01's command). */
+  const admittedAtCc1 = async () => {
+    const bedId = await bed(d.cc1c, d.cc1);
+    const rid = residentId(60_000 + ++seq);
+    const cc1 = { userId: 'mx-adt', role: 'COMMUNITY_COORDINATOR', institutionId: d.cc1, districtId: 'd1' } as const;
+    const r = await gateway.dispatch('AdmitPatient', { bedId, residentId: rid, name: '矩阵' }, cc1, { wait: true });
+    if (r.status !== 'completed' || !r.outcome.ok) throw new Error(`admit: ${JSON.stringify(r)}`);
+    return { bedId, rid, patientId: r.outcome.result.patientId as string, cc1 };
+  };
+  /** Engine-only commands, and the ADT commands (reached through HL7 v2), sent as queue jobs carrying a human actor. */
   const queued: Partial<Record<CommandName, { own: () => string; prepare: () => Promise<Record<string, unknown>> }>> = {
+    AdmitPatient: { own: CC1, prepare: async () => ({ bedId: await bed(d.cc1c, d.cc1), residentId: residentId(60_000 + ++seq), name: '矩阵' }) },
+    TransferPatient: {
+      own: CC1,
+      prepare: async () => {
+        const a = await admittedAtCc1();
+        return { residentId: a.rid, toBedId: await bed(d.cc1c, d.cc1) };
+      },
+    },
+    CancelAdmission: {
+      own: CC1,
+      prepare: async () => {
+        const a = await admittedAtCc1();
+        return { residentId: a.rid, bedId: a.bedId };
+      },
+    },
+    CancelDischarge: {
+      own: CC1,
+      prepare: async () => {
+        const a = await admittedAtCc1();
+        const r = await gateway.dispatch('EndStay', { patientId: a.patientId, reason: 'DISCHARGED_HOME' }, a.cc1, { wait: true });
+        if (r.status !== 'completed' || !r.outcome.ok) throw new Error(`end stay: ${JSON.stringify(r)}`);
+        return { residentId: a.rid, bedId: a.bedId };
+      },
+    },
     ExpireOffer: {
       own: CC1,
       prepare: async () => {

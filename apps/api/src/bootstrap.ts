@@ -1,5 +1,5 @@
 import type { HostResolver } from '@bedlink/messaging';
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -7,7 +7,7 @@ import helmet from 'helmet';
 import { static as serveStatic } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { DomainError } from '@bedlink/domain';
+import { validationPipe } from './http/validation';
 import { EnvConfig } from '@bedlink/config';
 import { Clock, Policy } from '@bedlink/application';
 import { ApiModule } from './api.module';
@@ -39,10 +39,17 @@ export async function createApi(
   });
   app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
   app.use(bodyGuard);
-  // HL7 v2 ER7 arrives as text, on /hl7 only (elsewhere a text body stays unparsed, as before).
+  // HL7 v2 ER7 arrives as text, on /hl7 only, and a bed import as CSV on /beds/import (elsewhere a
+  // text body stays unparsed, as before).
   app.useBodyParser('text', {
     limit: '256kb',
-    type: (req) => (req.url ?? '').startsWith('/hl7/') && /^(text\/plain|x-application\/hl7-v2\+er7)\b/i.test(String(req.headers['content-type'] ?? '')),
+    type: (req) => {
+      const url = req.url ?? '';
+      const type = String(req.headers['content-type'] ?? '');
+      return (
+        (url.startsWith('/hl7/') && /^(text\/plain|x-application\/hl7-v2\+er7)\b/i.test(type)) || (url.startsWith('/beds/import') && /^text\/csv\b/i.test(type))
+      );
+    },
   });
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({ origin: cfg.CORS_ORIGINS ? cfg.CORS_ORIGINS.split(',').map((s) => s.trim()) : false });
@@ -50,18 +57,7 @@ export async function createApi(
   // The console's hashed assets; unknown /console paths fall through to ConsoleController (SPA).
   app.use('/console', serveStatic(consoleDir(cfg), { index: false, fallthrough: true, maxAge: '1h' }));
   app.disable('x-powered-by');
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) => {
-        const flat = (es: typeof errors, prefix = ''): string[] =>
-          es.flatMap((e) => [...Object.values(e.constraints ?? {}).map((m) => `${prefix}${m}`), ...flat(e.children ?? [], `${prefix}${e.property}.`)]);
-        return new DomainError('VALIDATION_FAILED', flat(errors).join('; ') || 'invalid request', { fields: errors.map((e) => e.property) });
-      },
-    }),
-  );
+  app.useGlobalPipes(validationPipe());
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -43,7 +43,7 @@ export interface Tx {
   /** Beds are locked in id order by the caller to avoid deadlocks. */
   findPatientLiveReferral(patientId: string): Promise<string | null>;
   findOccupiedBed(patientId: string): Promise<string | null>;
-  /** Every bed of an institution by ward and label (not locked: lock the institution to serialise imports). */
+  /** Every bed of an institution by ward and label, under a lock on the institution's bed list held to commit (imports run one after the other). */
   bedLocations(institutionId: string): Promise<Array<{ id: string; ward: string; label: string }>>;
   /** The stored policy of a district, locked for change; null when the district has none yet. */
   getDistrictPolicy(districtId: string): Promise<DistrictPolicy | null>;

@@ -16,6 +16,15 @@ describe('configuration: safe defaults and production refusals', () => {
     expect(developmentSecretsIn(loadConfig(OWN))).toEqual([]);
   });
 
+  it('HL7 MLLP is off unless HL7_MLLP_PORT is set; its limits are validated', () => {
+    expect(loadConfig({}).HL7_MLLP_PORT).toBeUndefined();
+    expect(loadConfig({ HL7_MLLP_PORT: '' }).HL7_MLLP_PORT).toBeUndefined();
+    expect(loadConfig({ HL7_MLLP_PORT: '2575' }).HL7_MLLP_PORT).toBe(2575);
+    expect(loadConfig({}).HL7_MLLP_MAX_BYTES).toBe(1024 * 1024);
+    for (const bad of [{ HL7_MLLP_PORT: 'mllp' }, { HL7_MLLP_PORT: '70000' }, { HL7_MLLP_MAX_BYTES: '10' }, { HL7_MLLP_IDLE_MS: '0' }])
+      expect(() => loadConfig(bad)).toThrow(/HL7_MLLP/);
+  });
+
   it('takes HOST and PUBLIC_URL from the environment (trailing slash dropped) and validates PUBLIC_URL', () => {
     const cfg = loadConfig({ HOST: '0.0.0.0', PUBLIC_URL: 'https://bedlink.example.org/api/' });
     expect(cfg.HOST).toBe('0.0.0.0');

@@ -166,3 +166,50 @@ export class BedQuery {
   @ApiPropertyOptional() @IsOptional() @IsIn(['U', 'O', 'H', 'C', 'I', 'K']) status?: string;
   @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
+
+/** One bed of an import: the fields of a bed registration, without the institution (the import names it once). */
+export class ImportBedRowDto {
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(80) ward!: string;
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(40) label!: string;
+  @ApiProperty({ enum: BED_KINDS }) @IsIn(BED_KINDS) kind!: BedKind;
+  @ApiPropertyOptional({ enum: SERVICES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ArrayUnique()
+  @IsIn(SERVICES, { each: true })
+  services?: ServiceCode[];
+  @ApiPropertyOptional({ enum: SEXES }) @IsOptional() @IsIn(SEXES) sexRestriction?: Sex;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(6) minCareLevel?: number;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(6) maxCareLevel?: number;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() isolationCapable?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() basicGuarantee?: boolean;
+}
+
+/** A home programme's new declared capacity. */
+export class ImportCapacityDto {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() programmeId!: string;
+  @ApiProperty({ minimum: 0, maximum: 100000 }) @IsInt() @Min(0) @Max(100_000) capacity!: number;
+}
+
+/**
+ * A bed and capacity import (JSON; the CSV and FHIR Bundle forms become this): all or nothing,
+ * or with dryRun, what would change.
+ */
+export class ImportBedsDto {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() institutionId!: string;
+  @ApiProperty({ type: [ImportBedRowDto] })
+  @IsArray()
+  @ArrayMaxSize(5000)
+  @ValidateNested({ each: true })
+  @Type(() => ImportBedRowDto)
+  beds!: ImportBedRowDto[];
+  @ApiPropertyOptional({ type: [ImportCapacityDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => ImportCapacityDto)
+  capacities?: ImportCapacityDto[];
+  @ApiPropertyOptional({ description: 'report what would change and change nothing' }) @IsOptional() @IsBoolean() dryRun?: boolean;
+}

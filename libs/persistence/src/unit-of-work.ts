@@ -195,6 +195,9 @@ class PgTx implements Tx {
   }
 
   async bedLocations(institutionId: string): Promise<Array<{ id: string; ward: string; label: string }>> {
+    // Institution rows are not locked (nothing changes them), so the bed list has a lock of its own,
+    // held to the end of the transaction; the SELECT after it sees what the previous holder committed.
+    await this.q(`SELECT pg_advisory_xact_lock(hashtextextended('bed-locations:' || $1, 0))`, [institutionId]);
     return this.q(`SELECT id, ward, label FROM beds WHERE institution_id = $1 ORDER BY id`, [institutionId]);
   }
 

@@ -1,5 +1,11 @@
 /**
  * A small HL7 v2 ER7 ("pipe and hat") reader and ACK writer: enough for inbound ADT triggers.
+ *
+ * Kept beside @medplum/core's Hl7Message (which the MLLP listener uses for framing and transport):
+ * measured on 4.5.2, Hl7Message.parse does not unescape \F\ \S\ \T\ \R\ \E\, accepts a
+ * line that is no segment ("hello world") and MSH-2 with repeated delimiters, and its buildAck
+ * carries no ERR segment and a fixed MSA-3; this reader refuses the first three with a reason (an AR)
+ * and the ACK below keeps the contract (ERR with a table 0357 code, the reason in MSA-3).
  * It reads the delimiters from MSH-1/MSH-2 instead of assuming |^~\&, unescapes \F\ \S\ \T\ \R\ \E\,
  * and refuses what it cannot read with a reason (the caller answers AR), never by throwing past it.
  */

@@ -149,8 +149,9 @@ export class MllpListener implements OnApplicationBootstrap, OnApplicationShutdo
         });
       }
       close();
-      await this.failures?.fail(peer).catch(() => undefined);
-      return AdtService.reject(e.message, '204', h);
+      // counted against the peer like a failed HTTP authentication: the same limit, the same store
+      const f = await this.failures?.fail(peer).catch(() => undefined);
+      return AdtService.reject(f?.blocked ? `too many failed authentications from this address; retry after ${f.retryAfterSec} s` : e.message, '204', h);
     }
     return this.adt.handle(text, { actor, correlationId: randomUUID(), strictFacility: true });
   }

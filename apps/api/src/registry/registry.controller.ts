@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
-import { Actor } from '@bedlink/domain';
+import { Actor, DomainError } from '@bedlink/domain';
 import {
   AuditVerification,
   BedBoardRow,
@@ -9,6 +9,7 @@ import {
   BedView,
   ChangeBedStatusDto,
   EndStayDto,
+  ImportBedsDto,
   InstitutionView,
   PatientLookupQuery,
   PatientReadQuery,
@@ -22,8 +23,12 @@ import { PatientRecords } from '@bedlink/application';
 import { AuditReads, BedBoardReads, RegistryReads } from '@bedlink/persistence';
 import { CurrentActor } from '../http/auth';
 import { CommandRunner } from '../http/command-runner';
+import { validationPipe } from '../http/validation';
+import { importFromBundle, importFromCsv } from './bed-import';
 
 const uuid = new ParseUUIDPipe();
+/** CSV and FHIR bodies become an ImportBedsDto after the global pipe ran (on `unknown`): validated here, the same way. */
+const IMPORT_PIPE = validationPipe();
 
 /** Institutions, beds and patients: registered through commands, read from tables. */
 @ApiTags('registry')
@@ -69,6 +74,43 @@ export class RegistryController {
   @ApiCommand(true)
   registerBed(@Body() dto: RegisterBedDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('RegisterBed', dto, a, req, res, { created: true });
+  }
+
+  @Post('beds/import')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Import beds and home-programme capacities of one institution, all or nothing: JSON (ImportBedsDto), text/csv (?institutionId=) or a FHIR Bundle of bed Locations (application/fhir+json); ?dryRun=true reports what would change and changes nothing',
+  })
+  @ApiConsumes('application/json', 'text/csv', 'application/fhir+json')
+  @ApiBody({ type: ImportBedsDto })
+  @ApiQuery({ name: 'institutionId', required: false, description: 'the institution (CSV; optional for a Bundle, whose Locations name it)' })
+  @ApiQuery({ name: 'dryRun', required: false, type: Boolean })
+  @ApiCommand()
+  async importBeds(
+    @Body() body: unknown,
+    @Query('institutionId') institutionId: string | undefined,
+    @Query('dryRun') dryRun: string | undefined,
+    @CurrentActor() a: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const type = (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    const dry = dryRun === undefined ? undefined : /^(true|1)$/i.test(dryRun);
+    let plain: Record<string, unknown>;
+    if (type === 'text/csv') {
+      if (typeof body !== 'string') throw new DomainError('VALIDATION_FAILED', 'send the CSV as text/csv');
+      plain = { institutionId, ...importFromCsv(body) };
+    } else if (body && typeof body === 'object' && (body as { resourceType?: unknown }).resourceType !== undefined) {
+      const b = importFromBundle(body);
+      if (institutionId && b.institutionId && institutionId.toLowerCase() !== b.institutionId)
+        throw new DomainError('VALIDATION_FAILED', "institutionId and the Locations' managingOrganization disagree");
+      plain = { institutionId: institutionId ?? b.institutionId, beds: b.beds };
+    } else if (body && typeof body === 'object') plain = { ...(body as object), ...(institutionId ? { institutionId } : {}) };
+    else throw new DomainError('VALIDATION_FAILED', 'send JSON, text/csv or a FHIR Bundle of Locations');
+    if (dry !== undefined) plain.dryRun = dry;
+    const dto = (await IMPORT_PIPE.transform(plain, { type: 'body', metatype: ImportBedsDto })) as ImportBedsDto;
+    return this.commands.run('ImportBeds', dto, a, req, res);
   }
 
   @Get('beds')

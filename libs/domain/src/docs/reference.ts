@@ -27,7 +27,11 @@ export function renderLifecycles(): string {
     part('Referral', REFERRAL_MACHINE, `FHIR Task.status: ${fhir}.\n`),
     part('Offer', OFFER_MACHINE),
     part('Reservation (bed hold)', RESERVATION_MACHINE),
-    part('Bed status (HL7 v2 table 0116)', BED_STATUS_MACHINE, `${bedLabels}. Admit, Discharge and their cancellations move a patient: they happen through a referral or an admission record (HL7 ADT: A01 admit, A02 transfer, A03 discharge, A11/A13 cancel), never as a bare status change; ADT^A20 sets a status through the manual commands.\n`),
+    part(
+      'Bed status (HL7 v2 table 0116)',
+      BED_STATUS_MACHINE,
+      `${bedLabels}. Admit, Discharge and their cancellations move a patient: they happen through a referral or an admission record (HL7 ADT: A01 admit, A02 transfer, A03 discharge, A11/A13 cancel), never as a bare status change; ADT^A20 sets a status through the manual commands.\n`,
+    ),
   ].join('\n');
 }
 

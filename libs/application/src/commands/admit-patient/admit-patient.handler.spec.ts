@@ -32,7 +32,12 @@ describeHandler(AdmitPatientCommand, AdmitPatientHandler, [
     events: [],
     result: { changed: false },
   },
-  { name: 'another institution may not admit to the bed', actor: ACTORS.stranger, payload: { bedId: 'bed-1', residentId: NEW_RID, name: 'x' }, refused: 'FORBIDDEN' },
+  {
+    name: 'another institution may not admit to the bed',
+    actor: ACTORS.stranger,
+    payload: { bedId: 'bed-1', residentId: NEW_RID, name: 'x' },
+    refused: 'FORBIDDEN',
+  },
   {
     name: 'a closed bed does not take a patient',
     given: (w) => addBed(w, 'c-bed', 'cc1', 'COMMUNITY').operate('Close', new Date()),

@@ -19,7 +19,20 @@ describeHandler(CancelDischargeCommand, CancelDischargeHandler, [
     result: { status: 'O' },
   },
   { name: 'a patient still in a bed', actor: ACTORS.origin, payload: { patientId: 'pat-1', bedId: 'obed' }, refused: 'PATIENT_ALREADY_IN_BED' },
-  { name: 'a bed not in housekeeping', given: discharged, actor: ACTORS.target, payload: { patientId: 'pat-1', bedId: 'bed-1' }, refused: 'INVALID_TRANSITION' },
-  { name: 'under a transfer: abort it instead', stage: 'IN_TRANSFER', given: discharged, actor: ACTORS.origin, payload: { patientId: 'pat-1', bedId: 'obed' }, refused: 'INVALID_TRANSITION' },
+  {
+    name: 'a bed not in housekeeping',
+    given: discharged,
+    actor: ACTORS.target,
+    payload: { patientId: 'pat-1', bedId: 'bed-1' },
+    refused: 'INVALID_TRANSITION',
+  },
+  {
+    name: 'under a transfer: abort it instead',
+    stage: 'IN_TRANSFER',
+    given: discharged,
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', bedId: 'obed' },
+    refused: 'INVALID_TRANSITION',
+  },
   { name: 'another institution may not', given: discharged, actor: ACTORS.stranger, payload: { patientId: 'pat-1', bedId: 'obed' }, refused: 'FORBIDDEN' },
 ]);

@@ -21,7 +21,10 @@ export class CancelDischargeHandler implements ICommandHandler<CancelDischargeCo
         throw new DomainError('PATIENT_ALREADY_IN_BED', 'the patient occupies a bed of the network; a discharge cancelled puts them back only from nowhere');
       const live = await tx.findPatientLiveReferral(patientId);
       if (live && (await tx.getReferral(live)).state === 'IN_TRANSFER')
-        throw new DomainError('INVALID_TRANSITION', 'the patient is in transfer under a referral: abort the transfer (AbortTransfer) instead of cancelling the discharge');
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          'the patient is in transfer under a referral: abort the transfer (AbortTransfer) instead of cancelling the discharge',
+        );
       bed.cancelDischarge(patientId, ctx.now, p.reason);
       return { bedId: bed.id, patientId, status: bed.status };
     });

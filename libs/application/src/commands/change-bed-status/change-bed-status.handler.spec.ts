@@ -11,8 +11,20 @@ describeHandler(ChangeBedStatusCommand, ChangeBedStatusHandler, [
 ]);
 
 describeHandler(ChangeBedStatusCommand, ChangeBedStatusHandler, [
-  { name: 'HL7 A20: a status to reach finds its command', actor: ACTORS.target, payload: { bedId: 'bed-1', toStatus: 'K' }, events: ['BedStatusChanged'], result: { status: 'K' } },
-  { name: 'HL7 A20: the status the bed has changes nothing', actor: ACTORS.target, payload: { bedId: 'bed-1', toStatus: 'U' }, events: [], result: { changed: false } },
+  {
+    name: 'HL7 A20: a status to reach finds its command',
+    actor: ACTORS.target,
+    payload: { bedId: 'bed-1', toStatus: 'K' },
+    events: ['BedStatusChanged'],
+    result: { status: 'K' },
+  },
+  {
+    name: 'HL7 A20: the status the bed has changes nothing',
+    actor: ACTORS.target,
+    payload: { bedId: 'bed-1', toStatus: 'U' },
+    events: [],
+    result: { changed: false },
+  },
   { name: 'HL7 A20: occupancy is not a status update', actor: ACTORS.target, payload: { bedId: 'bed-1', toStatus: 'O' }, refused: 'INVALID_TRANSITION' },
   { name: 'HL7 A20: no single command from U to H', actor: ACTORS.target, payload: { bedId: 'bed-1', toStatus: 'H' }, refused: 'INVALID_TRANSITION' },
 ]);

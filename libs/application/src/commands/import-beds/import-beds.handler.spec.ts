@@ -36,7 +36,17 @@ describeHandler(ImportBedsCommand, ImportBedsHandler, [
     refused: 'ALREADY_EXISTS',
   },
   { name: 'the same bed twice in the file', actor: ACTORS.target, payload: { institutionId: 'cc1', beds: [rows[0], rows[0]] }, refused: 'VALIDATION_FAILED' },
-  { name: 'a kind the institution may not hold', actor: ACTORS.target, payload: { institutionId: 'cc1', beds: [{ ward: 'X', label: '1', kind: 'HOSPITAL' }] }, refused: 'BED_KIND_MISMATCH' },
+  {
+    name: 'a kind the institution may not hold',
+    actor: ACTORS.target,
+    payload: { institutionId: 'cc1', beds: [{ ward: 'X', label: '1', kind: 'HOSPITAL' }] },
+    refused: 'BED_KIND_MISMATCH',
+  },
   { name: 'another institution may not', actor: ACTORS.stranger, payload: { institutionId: 'cc1', beds: rows }, refused: 'FORBIDDEN' },
-  { name: 'a programme of another institution', actor: ACTORS.origin, payload: { institutionId: 'hosp', beds: [], capacities: [{ programmeId: 'prog-1', capacity: 3 }] }, refused: 'FORBIDDEN' },
+  {
+    name: 'a programme of another institution',
+    actor: ACTORS.origin,
+    payload: { institutionId: 'hosp', beds: [], capacities: [{ programmeId: 'prog-1', capacity: 3 }] },
+    refused: 'FORBIDDEN',
+  },
 ]);

@@ -1,21 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { authorize, Bed, DomainError } from '@bedlink/domain';
+import { authorize, Bed, BedProps, DomainError } from '@bedlink/domain';
 import { UNIT_OF_WORK, UnitOfWork } from '../../ports';
 import { ImportBedRow, ImportBedsCommand } from './import-beds.command';
 
 const key = (r: { ward: string; label: string }) => `${r.ward}\u0000${r.label}`;
-const caps = (r: ImportBedRow) =>
-  JSON.stringify([
-    r.kind,
-    [...(r.services ?? [])].sort(),
-    r.sexRestriction ?? null,
-    r.minCareLevel ?? null,
-    r.maxCareLevel ?? null,
-    r.isolationCapable ?? false,
-    r.basicGuarantee ?? false,
-  ]);
+/**
+ * Where an import row and an existing bed disagree, on what the row says: an attribute the row
+ * leaves out (a FHIR Location carries no services) is not a disagreement.
+ */
+function disagreement(row: ImportBedRow, bed: BedProps): string[] {
+  const said: Array<[keyof ImportBedRow, unknown, unknown]> = [
+    ['kind', row.kind, bed.kind],
+    ['services', row.services && [...row.services].sort().join(','), [...bed.services].sort().join(',')],
+    ['sexRestriction', row.sexRestriction, bed.sexRestriction],
+    ['minCareLevel', row.minCareLevel, bed.minCareLevel],
+    ['maxCareLevel', row.maxCareLevel, bed.maxCareLevel],
+    ['isolationCapable', row.isolationCapable, bed.isolationCapable],
+    ['basicGuarantee', row.basicGuarantee, bed.basicGuarantee ?? false],
+  ];
+  return said.filter(([, r, b]) => r !== undefined && r !== b).map(([k]) => k);
+}
 
 /** Names the row in a refusal, so a file of a thousand lines says which one is wrong. */
 function atRow(n: number, r: { ward: string; label: string }, e: unknown): never {
@@ -28,8 +34,9 @@ function atRow(n: number, r: { ward: string; label: string }, e: unknown): never
  * RegisterBed), every capacity changed, or nothing. A bed already there with the same ward and
  * label is left alone when it says the same, and refuses the whole import when it says something
  * else (an import never rewrites a bed behind its occupants). `dryRun` answers the same plan and
- * changes nothing. The institution row is locked, so two imports of one institution run one after
- * the other.
+ * changes nothing. The institution's bed list is locked (Tx.bedLocations), so two imports of one
+ * institution run one after the other and the second finds the first's beds; a bed registered on its
+ * own meanwhile is caught by the unique (institution, ward, label) constraint, and the import refused whole.
  */
 @CommandHandler(ImportBedsCommand)
 export class ImportBedsHandler implements ICommandHandler<ImportBedsCommand> {
@@ -50,9 +57,20 @@ export class ImportBedsHandler implements ICommandHandler<ImportBedsCommand> {
         const id = existing.get(key(r));
         if (id) {
           const bed = await tx.getBed(id);
-          const b = bed.props;
-          if (caps(r) !== caps(b))
-            atRow(n, r, new DomainError('ALREADY_EXISTS', 'a bed with this ward and label exists with other attributes; change it on its own, not by import', { bedId: id }));
+          const differs = disagreement(r, bed.props);
+          if (differs.length)
+            atRow(
+              n,
+              r,
+              new DomainError(
+                'ALREADY_EXISTS',
+                `a bed with this ward and label exists with another ${differs.join(', ')}; change it on its own, not by import`,
+                {
+                  bedId: id,
+                  fields: differs,
+                },
+              ),
+            );
           unchanged.push({ row: n, ward: r.ward, label: r.label, bedId: id });
           continue;
         }
