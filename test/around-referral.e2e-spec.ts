@@ -306,6 +306,21 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
       expect((await d.planner.post(`/referrals/${up}/offers/${uo.offerId}/waitlist`)).body.code).toBe('VALIDATION_FAILED');
     });
 
+    it('two care homes listing the same referral at the same moment: one list wins, the other gets 409', async () => {
+      const a = await fullInstitution('ELDERLY_CARE_INSTITUTION', 'CARE_HOME', ['NURSING'], 1);
+      const b = await fullInstitution('ELDERLY_CARE_INSTITUTION', 'CARE_HOME', ['NURSING'], 1);
+      for (let i = 0; i < 3; i++) {
+        const id = await draft(await d.patient(d.planner, d.assessed(3)), 'CARE_HOME', ['NURSING']);
+        const offers = await submit(id, [{ institutionId: a.id }, { institutionId: b.id }]);
+        const replies = await Promise.all(
+          [a, b].map((inst) => inst.c.post(`/referrals/${id}/offers/${offers.find((o) => o.targetInstitutionId === inst.id)!.offerId}/waitlist`)),
+        );
+        expect(replies.map((r) => r.status).sort()).toEqual([200, 409]);
+        const [{ n }] = await e.ds.query(`SELECT count(*)::int AS n FROM waiting_list_entries WHERE referral_id = $1`, [id]);
+        expect(n).toBe(1);
+      }
+    });
+
     it('list positions under parallel joins; two beds freeing at once offer two different referrals once each', async () => {
       const centre = await fullInstitution('COMMUNITY_HEALTH_CENTRE', 'COMMUNITY', ['REHAB'], 3);
       // six referrals joining the list at the same moment: six distinct positions, in the order they committed
