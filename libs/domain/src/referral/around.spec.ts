@@ -73,6 +73,11 @@ describe('waiting lists on the referral', () => {
     c.cancel(origin, 'family took her home', at(8));
     expect(c.waitingEntries[0]).toMatchObject({ state: 'REMOVED', endReason: 'referral CANCELLED' });
     expect(() => c.offerFromWaitingList('bed-1', home, timing, at(9))).toThrow(/not waiting/);
+
+    const x = offeredTo('home');
+    x.waitlist('o-home', {}, home, timing, at(5));
+    x.recordPreferences({ ranked: [], excluded: ['home'], expressedBy: 'FAMILY' }, origin, at(6));
+    expect(x.waitingEntries[0]).toMatchObject({ state: 'REMOVED', endReason: 'excluded by the family' });
   });
 });
 
