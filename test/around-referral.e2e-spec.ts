@@ -1,4 +1,6 @@
+import { Queue } from 'bullmq';
 import fc from 'fast-check';
+import { QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
 import { defaultPolicy } from '@bedlink/domain';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
@@ -192,10 +194,24 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
       const early = await draft(await d.patient(), 'COMMUNITY', ['REHAB']);
       expect((await d.planner.post(`/referrals/${early}/transport`, { mode: 'OWN', pickupAt: new Date().toISOString() })).body.code).toBe('INVALID_TRANSITION');
       const id = await accepted();
-      await ok(d.planner.post(`/referrals/${id}/transport`, { mode: 'COMMUNITY_VEHICLE', pickupAt: new Date(Date.now() + 300).toISOString() }), 'book');
+      const first = await ok(
+        d.planner.post(`/referrals/${id}/transport`, { mode: 'COMMUNITY_VEHICLE', pickupAt: new Date(Date.now() + 300).toISOString() }),
+        'book',
+      );
       const later = new Date(Date.now() + 3_600_000).toISOString();
       await ok(d.planner.post(`/referrals/${id}/transport`, { mode: 'COMMUNITY_VEHICLE', pickupAt: later }), 're-book');
-      await new Promise((r) => setTimeout(r, 3500)); // past the first window (2 s) and a watchdog pass (1 s): it must not fire
+      // the first window's timer still fires: wait for its command to have run (and been refused), no sleep
+      const commands = new Queue(QUEUES.commands, { connection: redisOptionsFromUrl(e.cfg.REDIS_URL), prefix: e.cfg.QUEUE_PREFIX });
+      try {
+        const jobId = `c-no-show-${id}-${new Date(first.transport.pickupWindowEndsAt).getTime()}`;
+        await eventually(
+          () => commands.getJobState(jobId),
+          (s) => s === 'completed' || s === 'failed',
+          20_000,
+        );
+      } finally {
+        await commands.close();
+      }
       const r = await read(id);
       expect(r.transport).toMatchObject({ status: 'ARRANGED', pickupAt: later });
       expect(await trail(id)).not.toContain('TransportNoShow');
