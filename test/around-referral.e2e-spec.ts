@@ -1,4 +1,6 @@
+import { Queue } from 'bullmq';
 import fc from 'fast-check';
+import { QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
 import { defaultPolicy } from '@bedlink/domain';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
@@ -192,10 +194,24 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
       const early = await draft(await d.patient(), 'COMMUNITY', ['REHAB']);
       expect((await d.planner.post(`/referrals/${early}/transport`, { mode: 'OWN', pickupAt: new Date().toISOString() })).body.code).toBe('INVALID_TRANSITION');
       const id = await accepted();
-      await ok(d.planner.post(`/referrals/${id}/transport`, { mode: 'COMMUNITY_VEHICLE', pickupAt: new Date(Date.now() + 300).toISOString() }), 'book');
+      const first = await ok(
+        d.planner.post(`/referrals/${id}/transport`, { mode: 'COMMUNITY_VEHICLE', pickupAt: new Date(Date.now() + 300).toISOString() }),
+        'book',
+      );
       const later = new Date(Date.now() + 3_600_000).toISOString();
       await ok(d.planner.post(`/referrals/${id}/transport`, { mode: 'COMMUNITY_VEHICLE', pickupAt: later }), 're-book');
-      await new Promise((r) => setTimeout(r, 3500)); // past the first window (2 s) and a watchdog pass (1 s): it must not fire
+      // the first window's timer still fires: wait for its command to have run (and been refused), no sleep
+      const commands = new Queue(QUEUES.commands, { connection: redisOptionsFromUrl(e.cfg.REDIS_URL), prefix: e.cfg.QUEUE_PREFIX });
+      try {
+        const jobId = `c-no-show-${id}-${new Date(first.transport.pickupWindowEndsAt).getTime()}`;
+        await eventually(
+          () => commands.getJobState(jobId),
+          (s) => s === 'completed' || s === 'failed',
+          20_000,
+        );
+      } finally {
+        await commands.close();
+      }
       const r = await read(id);
       expect(r.transport).toMatchObject({ status: 'ARRANGED', pickupAt: later });
       expect(await trail(id)).not.toContain('TransportNoShow');
@@ -304,6 +320,21 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
       ).referralId as string;
       const [uo] = (await ok(d.cc1c.post(`/referrals/${up}/submit`, { targets: [{ institutionId: d.hospital }] }), 'submit up')).offers;
       expect((await d.planner.post(`/referrals/${up}/offers/${uo.offerId}/waitlist`)).body.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('two care homes listing the same referral at the same moment: one list wins, the other gets 409', async () => {
+      const a = await fullInstitution('ELDERLY_CARE_INSTITUTION', 'CARE_HOME', ['NURSING'], 1);
+      const b = await fullInstitution('ELDERLY_CARE_INSTITUTION', 'CARE_HOME', ['NURSING'], 1);
+      for (let i = 0; i < 3; i++) {
+        const id = await draft(await d.patient(d.planner, d.assessed(3)), 'CARE_HOME', ['NURSING']);
+        const offers = await submit(id, [{ institutionId: a.id }, { institutionId: b.id }]);
+        const replies = await Promise.all(
+          [a, b].map((inst) => inst.c.post(`/referrals/${id}/offers/${offers.find((o) => o.targetInstitutionId === inst.id)!.offerId}/waitlist`)),
+        );
+        expect(replies.map((r) => r.status).sort()).toEqual([200, 409]);
+        const [{ n }] = await e.ds.query(`SELECT count(*)::int AS n FROM waiting_list_entries WHERE referral_id = $1`, [id]);
+        expect(n).toBe(1);
+      }
     });
 
     it('list positions under parallel joins; two beds freeing at once offer two different referrals once each', async () => {

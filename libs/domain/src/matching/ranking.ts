@@ -81,7 +81,10 @@ export function haversineKm(lat1: number, lng1: number, lat2: number, lng2: numb
 }
 
 /** Why a place cannot take the patient at all, or null if it can. */
-export function capabilityMismatch(n: MatchNeeds, c: CandidateFacts): string | null {
+export function capabilityMismatch(
+  n: Pick<MatchNeeds, 'kind' | 'services' | 'sex' | 'careLevel'>,
+  c: Pick<CandidateFacts, 'kind' | 'services' | 'isolationCapable' | 'sexRestriction' | 'minCareLevel' | 'maxCareLevel'>,
+): string | null {
   if (c.kind !== n.kind) return `is ${c.kind}, ${n.kind} needed`;
   const missing = n.services.filter((s) => s !== 'ISOLATION' && !c.services.includes(s));
   if (missing.length) return `lacks ${missing.join(', ')}`;

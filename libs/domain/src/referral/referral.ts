@@ -629,6 +629,9 @@ export class Referral extends AggregateRoot {
     this.p.preferences = normalisePreferences(input, this.p.originInstitutionId, at);
     this.p.updatedAt = at;
     this.record('PreferencesRecorded', { ...this.summary(), preferences: preferenceFacts(this.p.preferences), recordedBy: actor.userId }, at);
+    // a place the family now refuses is no longer waited for
+    const w = this.liveWaitingEntry;
+    if (w && this.isExcluded(w.institutionId)) this.leaveWaitingList(w, 'REMOVED', `excluded by the ${this.p.preferences.expressedBy.toLowerCase()}`, at);
   }
 
   /** Books the journey to the accepting institution (or re-books it); the receiver is told when to expect the patient. */

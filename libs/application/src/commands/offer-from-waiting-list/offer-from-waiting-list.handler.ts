@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { authorize, Bed, capabilityMismatch, MatchNeeds, Referral } from '@bedlink/domain';
+import { authorize, Bed, capabilityMismatch, Referral } from '@bedlink/domain';
 import { Policy, POLICY, Tx, UNIT_OF_WORK, UnitOfWork } from '../../ports';
 import { timingFor } from '../shared/timing';
 import { OfferFromWaitingListCommand } from './offer-from-waiting-list.command';
@@ -44,15 +44,6 @@ export class OfferFromWaitingListHandler implements ICommandHandler<OfferFromWai
 async function suits(tx: Tx, r: Referral, bed: Bed): Promise<boolean> {
   if (r.props.requestedKind !== bed.props.kind) return false;
   const patient = await tx.getPatient(r.props.patientId);
-  const needs = { kind: r.props.requestedKind, services: r.props.services, sex: patient.props.sex, careLevel: r.props.careLevel } as MatchNeeds;
-  return (
-    capabilityMismatch(needs, {
-      kind: bed.props.kind,
-      services: bed.props.services,
-      sexRestriction: bed.props.sexRestriction,
-      minCareLevel: bed.props.minCareLevel,
-      maxCareLevel: bed.props.maxCareLevel,
-      isolationCapable: bed.props.isolationCapable,
-    } as Parameters<typeof capabilityMismatch>[1]) === null
-  );
+  const needs = { kind: r.props.requestedKind, services: r.props.services, sex: patient.props.sex, careLevel: r.props.careLevel };
+  return capabilityMismatch(needs, bed.props) === null;
 }
