@@ -279,6 +279,12 @@ describe('documents and messages around a referral', () => {
       const [paused] = await e.ds.query(`SELECT deadline_at, paused_at, remaining_ms FROM offers WHERE id = $1`, [offer1]);
       expect(paused.deadline_at).toBeNull();
       expect(new Date(paused.paused_at).getTime() + Number(paused.remaining_ms)).toBe(new Date(deadline1).getTime());
+      // what both sides read: the referral's offer and the receiver's inbox say the clock is stopped
+      const view = (await client(e.baseUrl, plannerTok).get(`/referrals/${referralId}`)).body.offers.find((o: any) => o.id === offer1);
+      expect(view).toMatchObject({ deadlineAt: null, remainingMs: Number(paused.remaining_ms) });
+      const inbox = (await client(e.baseUrl, cc1Tok).get(`/institutions/${d.cc1}/inbox`)).body;
+      const item = inbox.find((x: any) => x.offerId === offer1);
+      expect(item).toMatchObject({ paused: true, deadlineAt: null, timeLeftMs: Number(paused.remaining_ms) });
       // its timers go, and a timer that fires anyway (the old one, the watchdog) is refused
       await eventually(
         () => deadlinesQueue.getJob(`offer-deadline-${offer1}`),
