@@ -22,7 +22,7 @@ export class ProjectionsProcessor extends EventConsumer<EventJob, { applied: boo
     let applied = false;
     if (subscribes('bed-board', type)) applied = (await handleOnce(this.ds, 'bed-board', eventId, (em) => applyBedBoard(em, type, payload))) || applied;
     if (subscribes('journey', type))
-      applied = (await handleOnce(this.ds, 'journey', eventId, (em) => applyJourney(em, type, payload, metadata.occurredAt))) || applied;
+      applied = (await handleOnce(this.ds, 'journey', eventId, (em) => applyJourney(em, type, payload, metadata.occurredAt, eventId))) || applied;
     return { applied };
   }
 }

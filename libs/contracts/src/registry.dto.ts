@@ -23,6 +23,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  STAY_END_REASONS,
+  StayEndReason,
   ASSESSMENT_TYPES,
   AssessmentType,
   BED_COMMANDS,
@@ -75,6 +77,16 @@ export class RegisterBedDto {
 export class ChangeBedStatusDto {
   @ApiProperty({ enum: BED_COMMANDS }) @IsIn(BED_COMMANDS) command!: BedCommand;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) reason?: string;
+}
+
+export class EndStayDto {
+  @ApiProperty({ enum: STAY_END_REASONS }) @IsIn(STAY_END_REASONS) reason!: StayEndReason;
+  @ApiPropertyOptional({ format: 'uuid', description: 'The bed whose stay ends (default: the bed the patient occupies)' })
+  @IsOptional()
+  @IsUUID()
+  bedId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'The home programme whose enrolment ends' }) @IsOptional() @IsUUID() programmeId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) note?: string;
 }
 
 export class CareAssessmentDto {

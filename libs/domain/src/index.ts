@@ -21,3 +21,4 @@ export * from './docs/reference';
 export * from './surge/allocate';
 export * from './policy/policy';
 export * from './policy/district-policy';
+export * from './stays/stay';

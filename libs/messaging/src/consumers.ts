@@ -33,7 +33,7 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
     ],
     inbox: true,
   },
-  { name: 'journey', queue: QUEUES.projections, types: ['TransferStarted', 'PatientAdmitted'], inbox: true },
+  { name: 'journey', queue: QUEUES.projections, types: ['TransferStarted', 'PatientAdmitted', 'StayEnded'], inbox: true },
   { name: 'timers', queue: QUEUES.timers, types: ['OfferExtended', 'BedReserved', 'OfferPaused', 'OfferResumed'], inbox: false },
   // Subscriptions filter by type at fan-out time (they change at run time), so this consumer takes every event
   // but the credential ones: an endpoint is not told about keys and endpoints (the audit log is).

@@ -1,14 +1,20 @@
 import { EntityManager } from 'typeorm';
 
-export const JOURNEY_EVENTS = ['TransferStarted', 'PatientAdmitted'] as const;
+export const JOURNEY_EVENTS = ['TransferStarted', 'PatientAdmitted', 'StayEnded'] as const;
 
 /**
  * The patient journey read model: one row per move (the referral that moved the patient), filled
  * by two events that each set their own columns, so the result is the same in any delivery
  * order. Stays are read off consecutive moves (see journeyOf).
  */
-export async function applyJourney(em: EntityManager, type: string, p: Record<string, any>, occurredAt: string | Date): Promise<void> {
-  if (type === 'TransferStarted') {
+export async function applyJourney(em: EntityManager, type: string, p: Record<string, any>, occurredAt: string | Date, eventId?: string): Promise<void> {
+  if (type === 'StayEnded') {
+    await em.query(
+      `INSERT INTO stay_ends (event_id, patient_id, institution_id, kind, bed_id, programme_id, reason, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (event_id) DO NOTHING`,
+      [eventId, p.patientId, p.institutionId, p.kind, p.bedId ?? null, p.programmeId ?? null, p.reason, occurredAt],
+    );
+  } else if (type === 'TransferStarted') {
     await em.query(
       `INSERT INTO patient_movements (referral_id, patient_id, origin_kind, origin_institution_id, origin_bed_id, started_at) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (referral_id) DO UPDATE SET origin_kind = EXCLUDED.origin_kind, origin_institution_id = EXCLUDED.origin_institution_id, origin_bed_id = EXCLUDED.origin_bed_id, started_at = EXCLUDED.started_at`,
@@ -35,6 +41,8 @@ export interface Stay {
   to: string | null;
   /** The referral that brought the patient here (null for where the record starts). */
   referralId: string | null;
+  /** Why the stay ended when it ended without a referral (EndStay: DECEASED, DISCHARGED_HOME, ...). */
+  endReason?: string;
 }
 
 /**
@@ -73,6 +81,37 @@ export async function journeyOf(em: EntityManager, patientId: string): Promise<S
       referralId: m.referral_id,
     });
   });
+  return closeEndedStays(stays, await em.query(`SELECT * FROM stay_ends WHERE patient_id = $1 ORDER BY ended_at, event_id`, [patientId]));
+}
+
+/**
+ * An EndStay closes the open stay in the same bed or programme (the latest one begun before it).
+ * A stay that began outside the engine's record (a direct admission) appears as a stay with no start.
+ */
+function closeEndedStays(stays: Stay[], ends: any[]): Stay[] {
+  for (const e of ends) {
+    const at = new Date(e.ended_at).toISOString();
+    const same = (s: Stay) => (e.bed_id ? s.bedId === e.bed_id : s.programmeId === e.programme_id) && s.institutionId === e.institution_id;
+    const open = [...stays].reverse().find((s) => same(s) && (s.to === null || s.to >= at) && (s.from === null || s.from <= at));
+    if (open) {
+      open.to = at;
+      open.endReason = e.reason;
+    } else {
+      stays.push({
+        seq: 0,
+        kind: e.kind,
+        institutionId: e.institution_id,
+        bedId: e.bed_id,
+        programmeId: e.programme_id,
+        from: null,
+        to: at,
+        referralId: null,
+        endReason: e.reason,
+      });
+    }
+  }
+  stays.sort((a, b) => (a.to ?? '9999').localeCompare(b.to ?? '9999'));
+  stays.forEach((s, i) => (s.seq = i + 1));
   return stays;
 }
 
@@ -80,8 +119,11 @@ export async function journeyOf(em: EntityManager, patientId: string): Promise<S
 export async function rebuildJourney(em: EntityManager): Promise<number> {
   await em.query(`DELETE FROM patient_movements`);
   await em.query(`DELETE FROM inbox WHERE consumer = 'journey'`);
-  const rows: any[] = await em.query(`SELECT event_type, payload, occurred_at FROM audit_log WHERE event_type = ANY($1) ORDER BY seq`, [JOURNEY_EVENTS]);
-  for (const r of rows) await applyJourney(em, r.event_type, r.payload, r.occurred_at);
+  await em.query(`DELETE FROM stay_ends`);
+  const rows: any[] = await em.query(`SELECT event_id, event_type, payload, occurred_at FROM audit_log WHERE event_type = ANY($1) ORDER BY seq`, [
+    JOURNEY_EVENTS,
+  ]);
+  for (const r of rows) await applyJourney(em, r.event_type, r.payload, r.occurred_at, r.event_id);
   await em.query(`INSERT INTO inbox (consumer, event_id) SELECT 'journey', event_id FROM audit_log WHERE event_type = ANY($1) ON CONFLICT DO NOTHING`, [
     JOURNEY_EVENTS,
   ]);

@@ -8,6 +8,7 @@ import {
   BedQuery,
   BedView,
   ChangeBedStatusDto,
+  EndStayDto,
   InstitutionView,
   PatientLookupQuery,
   PatientReadQuery,
@@ -91,6 +92,15 @@ export class RegistryController {
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.commands.run('ChangeBedStatus', { bedId: id, ...dto }, a, req, res);
+  }
+
+  @Post('patients/:id/stay/end')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'End a stay without a referral (discharged home, deceased, …), by the institution holding it: bed → H or home slot freed' })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'the patient' })
+  @ApiCommand()
+  endStay(@Param('id', uuid) id: string, @Body() dto: EndStayDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.commands.run('EndStay', { patientId: id, ...dto }, a, req, res);
   }
 
   @Get('bed-board')

@@ -67,6 +67,8 @@ export * from './shared/timing';
 export * from './shared/routes';
 export * from './shared/targets';
 export * from './registry';
+export * from './end-stay/end-stay.command';
+export * from './end-stay/end-stay.handler';
 export * from './attach-document/attach-document.command';
 export * from './attach-document/attach-document.handler';
 export * from './post-message/post-message.command';

@@ -67,6 +67,8 @@ import { CreateWebhookCommand } from './create-webhook/create-webhook.command';
 import { CreateWebhookHandler } from './create-webhook/create-webhook.handler';
 import { DeleteWebhookCommand } from './delete-webhook/delete-webhook.command';
 import { DeleteWebhookHandler } from './delete-webhook/delete-webhook.handler';
+import { EndStayCommand } from './end-stay/end-stay.command';
+import { EndStayHandler } from './end-stay/end-stay.handler';
 import { AttachDocumentCommand } from './attach-document/attach-document.command';
 import { AttachDocumentHandler } from './attach-document/attach-document.handler';
 import { PostMessageCommand } from './post-message/post-message.command';
@@ -121,6 +123,7 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   RevokeApiKey: { command: RevokeApiKeyCommand, handler: RevokeApiKeyHandler },
   CreateWebhook: { command: CreateWebhookCommand, handler: CreateWebhookHandler },
   DeleteWebhook: { command: DeleteWebhookCommand, handler: DeleteWebhookHandler },
+  EndStay: { command: EndStayCommand, handler: EndStayHandler },
   AttachDocument: { command: AttachDocumentCommand, handler: AttachDocumentHandler },
   PostMessage: { command: PostMessageCommand, handler: PostMessageHandler },
   MarkMessagesRead: { command: MarkMessagesReadCommand, handler: MarkMessagesReadHandler },

@@ -69,7 +69,7 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   readonly messages: ReferralMessage[] = [];
   appendMessage = async (m: ReferralMessage) => void this.messages.push(m);
   markMessagesRead = async () => 0;
-  findActiveEnrolment = async () => null;
+  findActiveEnrolment = async (patientId: string) => this.list(Programme).find((p) => p.activeEnrolments.some((e) => e.patientId === patientId))?.id ?? null;
   findAgreements = async (): Promise<AgreementProps[]> => [];
   findPatientByResidentId = async (residentId: string) => this.list(Patient).find((p) => p.props.residentId === residentId)?.id ?? null;
   patientInvolvement = async (patientId: string) => {

@@ -45,6 +45,7 @@ export const COMMAND_NAMES = [
   'RevokeApiKey',
   'CreateWebhook',
   'DeleteWebhook',
+  'EndStay',
   'AttachDocument',
   'PostMessage',
   'MarkMessagesRead',
@@ -152,6 +153,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   RevokeApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'revoke an API key of its district' },
   CreateWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'register a webhook endpoint of its own institution' },
   DeleteWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'delete a webhook endpoint of its own institution' },
+  EndStay: {
+    roles: BED_MANAGERS,
+    scope: 'OWN',
+    description: 'end a stay in its own bed or home programme without a referral (discharged home, deceased, ...)',
+  },
   AttachDocument: { roles: INSTITUTION_ROLES, scope: 'ORIGIN', description: 'attach a file to its referral' },
   PostMessage: {
     roles: INSTITUTION_ROLES,

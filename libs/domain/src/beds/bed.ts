@@ -3,6 +3,7 @@ import { AggregateRoot } from '../shared/events';
 import { transition } from '../shared/state-machine';
 import { BedKind, isPhysical, ServiceCode, Sex } from './bed-kinds';
 import { BedCommand, BED_STATUS_MACHINE, BedStatus } from './bed-status';
+import { StayEnd, stayEndedPayload } from '../stays/stay';
 
 export interface BedCapabilities {
   services: ServiceCode[];
@@ -109,6 +110,25 @@ export class Bed extends AggregateRoot {
     const patientId = this.p.occupantPatientId;
     this.apply('Discharge', at, { patientId, referralId });
     this.p.occupantPatientId = null;
+  }
+
+  /**
+   * The stay in this bed ends without a referral (EndStay): O → H, and StayEnded says why, to the
+   * holding institution and the family doctor's centre. Only the occupant's stay can end here.
+   */
+  endStay(end: StayEnd, at: Date, note?: string): void {
+    if (end.reason === 'ENROLMENT_ENDED')
+      throw new DomainError('VALIDATION_FAILED', 'ENROLMENT_ENDED ends a home-programme enrolment, not a stay in a physical bed');
+    if (this.p.occupantPatientId !== end.patientId)
+      throw new DomainError('STAY_NOT_FOUND', `the patient has no stay in bed ${this.p.label}`, { bedId: this.p.id, patientId: end.patientId });
+    this.apply('Discharge', at, { patientId: end.patientId, referralId: null, endReason: end.reason }, note);
+    this.p.occupantPatientId = null;
+    this.record(
+      'StayEnded',
+      stayEndedPayload(end, { institutionId: this.p.institutionId, districtId: this.p.districtId, kind: this.p.kind, bedId: this.p.id, programmeId: null }),
+      at,
+      note,
+    );
   }
 
   /** The resident leaves for hospital; the bed waits for them. */

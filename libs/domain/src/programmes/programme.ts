@@ -1,6 +1,7 @@
 import { DomainError } from '../shared/errors';
 import { AggregateRoot } from '../shared/events';
 import { BedKind, HOME_BED_KINDS, ServiceCode } from '../beds/bed-kinds';
+import { StayEnd, stayEndedPayload } from '../stays/stay';
 
 /** Where a home programme goes: named street/area codes, or a radius around its institution, or both. */
 export interface ServiceArea {
@@ -150,6 +151,19 @@ export class Programme extends AggregateRoot {
     e.endedByReferralId = referralId;
     this.record('EnrolmentEnded', { ...this.facts(), enrolmentId: e.id, patientId, referralId }, at);
     return e;
+  }
+
+  /** The patient's enrolment ends without a referral (EndStay): the slot is free, StayEnded says why. */
+  endStay(end: StayEnd, at: Date, note?: string): void {
+    if (!this.activeEnrolments.some((e) => e.patientId === end.patientId))
+      throw new DomainError('STAY_NOT_FOUND', `the patient is not enrolled on programme ${this.p.name}`, { programmeId: this.p.id, patientId: end.patientId });
+    this.endEnrolment(end.patientId, null, at);
+    this.record(
+      'StayEnded',
+      stayEndedPayload(end, { institutionId: this.p.institutionId, districtId: this.p.districtId, kind: this.p.kind, bedId: null, programmeId: this.p.id }),
+      at,
+      note,
+    );
   }
 
   private facts(): Record<string, unknown> {

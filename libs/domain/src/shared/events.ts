@@ -42,6 +42,7 @@ export const EVENT_TYPES = [
   'ReturnHoldPlaced',
   'ReturnHoldReleased',
   'ReturnHoldLapsed',
+  'StayEnded',
   'PatientRecordAccessed',
   'ApiKeyIssued',
   'ApiKeyRevoked',

@@ -7,6 +7,7 @@ import { Credentials1733010000000 } from './1733010000000-credentials';
 import { CareRelationships1733020000000 } from './1733020000000-care-relationships';
 import { AuditCheckpoints1733040000000 } from './1733040000000-audit-checkpoints';
 import { RuntimeRole1733040000001 } from './1733040000001-runtime-role';
+import { StayEnds1734100000000 } from './1734100000000-stay-ends';
 import { DocumentsMessages1734300000000 } from './1734300000000-documents-messages';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   CareRelationships1733020000000,
   AuditCheckpoints1733040000000,
   RuntimeRole1733040000001,
+  StayEnds1734100000000,
   DocumentsMessages1734300000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
