@@ -79,11 +79,18 @@ describe('documents and messages around a referral', () => {
     if (scanDir) rmSync(scanDir, { recursive: true, force: true });
   });
 
-  const upload = async (token: string, referralId: string, bytes: Buffer, filename?: string, contentType = 'application/pdf') => {
+  const upload = async (
+    token: string,
+    referralId: string,
+    bytes: Buffer,
+    filename?: string,
+    contentType = 'application/pdf',
+    extra: Record<string, string> = {},
+  ) => {
     const qs = filename === undefined ? '' : `?filename=${encodeURIComponent(filename)}`;
     const res = await fetch(`${e.baseUrl}/referrals/${referralId}/documents${qs}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType, ...extra },
       body: bytes,
     });
     const text = await res.text();
@@ -240,6 +247,25 @@ describe('documents and messages around a referral', () => {
     const list = await client(e.baseUrl, planner).get(`/referrals/${referralId}/documents`);
     expect(list.body.map((x: any) => x.filename).sort()).toEqual(['a.pdf', 'b.png']);
     expect((await auditOf(referralId)).filter((x) => x.event_type === 'DocumentAttached')).toHaveLength(2);
+
+    // a retried upload (same Idempotency-Key), twice at once: one document, the first answer for both
+    const key = { 'idempotency-key': `upload-${referralId}` };
+    const [r1, r2] = await Promise.all([
+      upload(planner, referralId, CDA, 'cda.xml', 'text/xml', key),
+      upload(planner, referralId, CDA, 'cda.xml', 'text/xml', key),
+    ]);
+    expect([r1.status, r2.status]).toEqual([201, 201]);
+    expect(r2.body.documentId).toBe(r1.body.documentId);
+    // the same key with another file is refused, and the first upload's bytes are untouched
+    expect(await upload(planner, referralId, PNG, 'cda.xml', 'text/xml', key)).toMatchObject({ status: 422, body: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    const back = await download(planner, referralId, r1.body.documentId);
+    expect(back.status).toBe(200);
+    expect(back.bytes.equals(CDA)).toBe(true);
+    expect(await e.ds.query(`SELECT 1 FROM referral_documents WHERE referral_id = $1`, [referralId])).toHaveLength(3);
+    expect(await e.ds.query(`SELECT id FROM document_blobs WHERE id NOT IN (SELECT id FROM referral_documents)`)).toHaveLength(0);
+    // the name may come percent-encoded in a header instead
+    const viaHeader = await upload(planner, referralId, PDF, undefined, 'application/pdf', { 'x-filename': encodeURIComponent('护理评估.pdf') });
+    expect(viaHeader.body.filename).toBe('护理评估.pdf');
   });
 
   it('a target whose offer expired can no longer fetch the documents nor write in its thread', async () => {
@@ -282,6 +308,12 @@ describe('documents and messages around a referral', () => {
       const [paused] = await e.ds.query(`SELECT deadline_at, paused_at, remaining_ms FROM offers WHERE id = $1`, [offer1]);
       expect(paused.deadline_at).toBeNull();
       expect(new Date(paused.paused_at).getTime() + Number(paused.remaining_ms)).toBe(new Date(deadline1).getTime());
+      // what both sides read: the referral's offer and the receiver's inbox say the clock is stopped
+      const view = (await client(e.baseUrl, plannerTok).get(`/referrals/${referralId}`)).body.offers.find((o: any) => o.id === offer1);
+      expect(view).toMatchObject({ deadlineAt: null, remainingMs: Number(paused.remaining_ms) });
+      const inbox = (await client(e.baseUrl, cc1Tok).get(`/institutions/${d.cc1}/inbox`)).body;
+      const item = inbox.find((x: any) => x.offerId === offer1);
+      expect(item).toMatchObject({ paused: true, deadlineAt: null, timeLeftMs: Number(paused.remaining_ms) });
       // its timers go, and a timer that fires anyway (the old one, the watchdog) is refused
       await eventually(
         () => deadlinesQueue.getJob(`offer-deadline-${offer1}`),

@@ -87,6 +87,8 @@ export class OfferView {
   @ApiProperty({ type: String, nullable: true }) declineReason!: string | null;
   @ApiProperty({ type: String, nullable: true }) declinedBy!: string | null;
   @ApiProperty({ type: String, nullable: true }) declineText!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'set while the clock is paused (NEED_MORE_INFO)' }) pausedAt!: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'time left, kept while paused' }) remainingMs!: number | null;
 }
 
 export class ReservationView {

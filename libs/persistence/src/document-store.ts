@@ -20,7 +20,8 @@ export class PgDocumentStore implements DocumentStore {
   ) {}
 
   async put(id: string, bytes: Buffer): Promise<void> {
-    await this.ds.query(`INSERT INTO document_blobs (id, content) VALUES ($1, $2)`, [id, this.cipher.encryptBytes(bytes, id)]);
+    // a retried upload (same Idempotency-Key, same file) stores the same id again: the first copy stays
+    await this.ds.query(`INSERT INTO document_blobs (id, content) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [id, this.cipher.encryptBytes(bytes, id)]);
   }
 
   async get(id: string): Promise<Buffer> {

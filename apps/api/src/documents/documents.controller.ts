@@ -79,26 +79,43 @@ export class DocumentsController {
     const mediaType = await sniff(bytes);
     const verdict = await this.scanner.scan(bytes, { filename, mediaType });
     if (!verdict.clean) throw new DomainError('DOCUMENT_INFECTED', `the virus scanner refused this file: ${verdict.threat}`, { threat: verdict.threat });
-    const documentId = randomUUID();
     const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const desc = description?.trim() || null;
+    const documentId = this.documentIdFor(a, id, req.header('idempotency-key'), { sha256, filename, description: desc });
     await this.store.put(documentId, bytes);
     let result: Record<string, unknown>;
     try {
       result = await this.commands.run(
         'AttachDocument',
-        { referralId: id, documentId, filename, mediaType, size: bytes.length, sha256, storage: this.store.kind, description: description?.trim() || null },
+        { referralId: id, documentId, filename, mediaType, size: bytes.length, sha256, storage: this.store.kind, description: desc },
         a,
         req,
         res,
         { created: true },
       );
     } catch (e) {
+      // nothing refers to this blob: the id is this request's own (see documentIdFor)
       await this.store.delete(documentId).catch(() => undefined);
       throw e;
     }
-    // a retried Idempotency-Key answers with the first upload's document: this copy is not needed
-    if (result.documentId && result.documentId !== documentId) await this.store.delete(documentId).catch(() => undefined);
     return result;
+  }
+
+  /**
+   * A fresh id, or with an Idempotency-Key one derived from the caller, the key and everything the
+   * command will carry: a retry of the same upload names the same document (same command, same
+   * blob, the first answer), while the same key with another file or name gets another id, so its
+   * refusal (422 IDEMPOTENCY_KEY_REUSED) deletes only its own blob, never the first upload's.
+   */
+  private documentIdFor(a: Actor, referralId: string, key: string | undefined, what: { sha256: string; filename: string; description: string | null }): string {
+    if (!key) return randomUUID();
+    const h = createHash('sha256')
+      .update(JSON.stringify([a.userId, a.institutionId ?? null, referralId, key, what.sha256, what.filename, what.description]))
+      .digest();
+    h[6] = (h[6] & 0x0f) | 0x40; // version 4 layout, variant 10: an ordinary uuid to every parser
+    h[8] = (h[8] & 0x3f) | 0x80;
+    const x = h.subarray(0, 16).toString('hex');
+    return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
   }
 
   @Get(':id/documents')

@@ -122,6 +122,8 @@ export class OfferEntity {
   @Column('text', { name: 'decline_reason', nullable: true }) declineReason!: string | null;
   @Column('text', { name: 'declined_by', nullable: true }) declinedBy!: string | null;
   @Column('text', { name: 'decline_text', nullable: true }) declineText!: string | null;
+  @Column({ ...tzNull, name: 'paused_at' }) pausedAt!: Date | null;
+  @Column('bigint', { name: 'remaining_ms', nullable: true }) remainingMs!: string | null;
 }
 
 @Entity('reservations')

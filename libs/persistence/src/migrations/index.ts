@@ -10,8 +10,8 @@ import { RuntimeRole1733040000001 } from './1733040000001-runtime-role';
 import { StayEnds1734100000000 } from './1734100000000-stay-ends';
 import { FamilyDoctorRole1734100000001 } from './1734100000001-family-doctor-role';
 import { TwoBedIntegration1734100000002 } from './1734100000002-two-bed-integration';
-import { AroundReferral1734400000000 } from './1734400000000-around-referral';
 import { DocumentsMessages1734300000000 } from './1734300000000-documents-messages';
+import { AroundReferral1734400000000 } from './1734400000000-around-referral';
 import { PendingCommands1734500000000 } from './1734500000000-pending-commands';
 import { CityIndexes1734500000001 } from './1734500000001-city-indexes';
 
@@ -29,8 +29,8 @@ export const MIGRATIONS = [
   StayEnds1734100000000,
   FamilyDoctorRole1734100000001,
   TwoBedIntegration1734100000002,
-  AroundReferral1734400000000,
   DocumentsMessages1734300000000,
+  AroundReferral1734400000000,
   PendingCommands1734500000000,
   CityIndexes1734500000001,
 ];

@@ -14,6 +14,8 @@ export interface InboxItem {
   suggestedBedId: string | null;
   deadlineAt: string | null;
   timeLeftMs: number | null;
+  /** The receiver asked for more information and the clock stopped: timeLeftMs is what it will have. */
+  paused: boolean;
   offeredAt: string;
   viewedAt: string | null;
   origin: { institutionId: string; name: string };
@@ -37,7 +39,7 @@ export class InboxReads {
     // Its own inbox, or its district's to a district role; anyone else is refused (403: the institution is public).
     authorizeRead(actor, 'ReadInbox', { districtId: inst.district_id, ownInstitutionId: institutionId });
     const rows: any[] = await this.ds.query(
-      `SELECT o.id AS offer_id, o.referral_id, o.state, o.deadline_at, o.created_at, o.viewed_at, o.target_bed_id,
+      `SELECT o.id AS offer_id, o.referral_id, o.state, o.deadline_at, o.paused_at, o.remaining_ms, o.created_at, o.viewed_at, o.target_bed_id,
               r.urgency, r.direction, r.requested_kind, r.services, r.care_level, r.clinical_summary, r.expected_arrival,
               r.origin_institution_id, i.name AS origin_name, p.sex, to_char(p.birth_date, 'YYYY-MM-DD') AS birth_date
          FROM offers o
@@ -59,7 +61,8 @@ export class InboxReads {
       services: r.services,
       suggestedBedId: r.target_bed_id,
       deadlineAt: r.deadline_at ? new Date(r.deadline_at).toISOString() : null,
-      timeLeftMs: r.deadline_at ? Math.max(0, new Date(r.deadline_at).getTime() - now.getTime()) : null,
+      timeLeftMs: r.paused_at ? Number(r.remaining_ms) : r.deadline_at ? Math.max(0, new Date(r.deadline_at).getTime() - now.getTime()) : null,
+      paused: !!r.paused_at,
       offeredAt: new Date(r.created_at).toISOString(),
       viewedAt: r.viewed_at ? new Date(r.viewed_at).toISOString() : null,
       origin: { institutionId: r.origin_institution_id, name: r.origin_name },

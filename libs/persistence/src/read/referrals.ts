@@ -120,6 +120,9 @@ export class ReferralReads {
         declineReason: o.declineReason,
         declinedBy: o.declinedBy,
         declineText: o.declineText,
+        // NEED_MORE_INFO stopped the clock: no deadline until the origin replies, this much left then
+        pausedAt: iso(o.pausedAt),
+        remainingMs: o.remainingMs === null || o.remainingMs === undefined ? null : Number(o.remainingMs),
       })),
       reservations: reservations.map((x) => ({
         id: x.id,
