@@ -92,6 +92,53 @@ describe('The whole stay: domain fixes', () => {
     expect(await active()).toEqual([sickbed]);
   });
 
+  it('home matching from the address: the programme nearer the patient’s home ranks first, and a programme’s areaCodes are honoured', async () => {
+    const stamp = Date.now() % 1e6;
+    let n = 0;
+    const mk = async (c: typeof d.cc1c, id: string, extra: Record<string, unknown>) =>
+      (
+        await ok(
+          c.post('/programmes', {
+            institutionId: id,
+            kind: 'HOME_SICKBED',
+            name: `家庭病床 ${stamp} ${++n}`,
+            capacity: 5,
+            services: ['NURSING'],
+            ...extra,
+          }),
+          'prog',
+        )
+      ).programmeId as string;
+    const p1 = await mk(d.cc1c, d.cc1, { radiusKm: 30 });
+    const p2 = await mk(d.cc2c, d.cc2, { radiusKm: 30 });
+    // the patient lives next to one of the two centres, picked at run time (the hospital is about as far from both)
+    const [nearId, nearProg, farProg] = pick([d.cc1, p1, p2] as const, [d.cc2, p2, p1] as const);
+    const [near] = await e.ds.query(`SELECT lat, lng FROM institutions WHERE id = $1`, [nearId]);
+    const areaCode = `JA-${stamp}`;
+    const patientId = await d.patient(d.planner, { home: { areaCode, lat: near.lat + 0.001, lng: near.lng + 0.001 } });
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'HOME_SICKBED',
+        services: ['NURSING'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'home care',
+        consent: true,
+      }),
+      'draft',
+    );
+    const ranked = await ok(d.planner.get(`/referrals/${r.referralId}/candidates`), 'candidates');
+    const ours = ranked.candidates.filter((c: any) => [p1, p2].includes(c.programmeId)).map((c: any) => c.programmeId);
+    expect(ours).toEqual([nearProg, farProg]);
+    // a programme serving named area codes only (no radius) is not offered to a home outside them
+    const coded = await mk(d.cc1c, d.cc1, { areaCodes: ['ELSEWHERE'] });
+    const again = await ok(d.planner.get(`/referrals/${r.referralId}/candidates?limit=50`), 'candidates');
+    expect(again.candidates.map((c: any) => c.programmeId)).not.toContain(coded);
+    // the home never leaves the engine in an event
+    const leaked = await e.ds.query(`SELECT 1 FROM audit_log WHERE payload::text LIKE $1`, [`%${areaCode}%`]);
+    expect(leaked).toHaveLength(0);
+  });
+
   it('AbortTransfer after StartTransfer: the patient gets the bed they left back, audited', async () => {
     const cc = centre();
     const bedId = (

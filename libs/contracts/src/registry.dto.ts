@@ -97,6 +97,16 @@ export class CareAssessmentDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() cognitiveImpairment?: boolean;
 }
 
+export class HomeAddressDto {
+  @ApiPropertyOptional({ description: 'Street/area code (matched against home programmes’ areaCodes)' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,40}$/)
+  areaCode?: string;
+  @ApiPropertyOptional() @IsOptional() @IsLatitude() lat?: number;
+  @ApiPropertyOptional() @IsOptional() @IsLongitude() lng?: number;
+}
+
 export class RegisterPatientDto {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() id?: string;
   @ApiProperty({ description: 'GB 11643 resident identity number (18 characters)' }) @IsString() @Length(18, 18) residentId!: string;
@@ -109,6 +119,11 @@ export class RegisterPatientDto {
   @IsOptional()
   @IsUUID()
   familyDoctorInstitutionId?: string;
+  @ApiPropertyOptional({ type: HomeAddressDto, description: 'Where the patient lives (encrypted at rest): home programmes are matched from it' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HomeAddressDto)
+  home?: HomeAddressDto;
 }
 
 export class RegisterProgrammeDto {

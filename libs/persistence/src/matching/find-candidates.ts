@@ -1,9 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { PiiCipher } from '../pii-cipher';
+import { PII_CIPHER } from '../unit-of-work';
 import { DataSource, EntityManager } from 'typeorm';
 import { cooperationDefaultOf, Matcher, POLICY, Policy } from '@bedlink/application';
 import {
   CandidateFacts,
   CooperationDefault,
+  HomeAddress,
   INSTITUTION_TYPES,
   isPhysical,
   KINDS_BY_INSTITUTION_TYPE,
@@ -77,6 +80,7 @@ function toFacts(needs: CandidateNeeds, rows: any[]): CandidateFacts[] {
     hasAgreement: !!r.has_agreement,
     load: Number(r.total) > 0 ? 1 - Number(r.free) / Number(r.total) : 0,
     radiusKm: r.radius_km,
+    areaCodes: r.area_codes ?? [],
     // every row passed the free-place filter above
     free: true,
   }));
@@ -110,7 +114,7 @@ export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10):
   } else {
     rows = await db.query(
       `SELECT i.id AS institution_id, i.name AS institution_name, i.type AS institution_type, i.district_id, i.lat, i.lng, NULL::uuid AS bed_id, x.id AS programme_id, x.services, NULL AS sex_restriction, x.min_care_level, x.max_care_level, false AS isolation_capable,
-              ${f.agreement} AS has_agreement, x.capacity AS total, x.capacity - u.used AS free, x.radius_km
+              ${f.agreement} AS has_agreement, x.capacity AS total, x.capacity - u.used AS free, x.radius_km, x.area_codes
          FROM home_programmes x
          JOIN institutions i ON i.id = x.institution_id
          CROSS JOIN LATERAL (
@@ -144,12 +148,12 @@ export async function findServableBeds(db: Db, needs: CandidateNeeds, limit: num
 }
 
 /** What matching needs to know about a referral: its needs, the origin's location, the patient's sex and family doctor. */
-export async function needsOfReferral(db: Db, r: Referral, cooperationDefault: CooperationDefault): Promise<CandidateNeeds> {
+export async function needsOfReferral(db: Db, r: Referral, cooperationDefault: CooperationDefault, cipher?: PiiCipher): Promise<CandidateNeeds> {
   const p = r.props;
-  const [row] = await db.query(`SELECT i.lat, i.lng, pt.sex, pt.family_doctor_institution_id FROM institutions i, patients pt WHERE i.id = $1 AND pt.id = $2`, [
-    p.originInstitutionId,
-    p.patientId,
-  ]);
+  const [row] = await db.query(
+    `SELECT i.lat, i.lng, pt.sex, pt.family_doctor_institution_id, pt.home_enc FROM institutions i, patients pt WHERE i.id = $1 AND pt.id = $2`,
+    [p.originInstitutionId, p.patientId],
+  );
   return {
     kind: p.requestedKind,
     services: p.services,
@@ -159,10 +163,18 @@ export async function needsOfReferral(db: Db, r: Referral, cooperationDefault: C
     originLat: row?.lat ?? null,
     originLng: row?.lng ?? null,
     familyDoctorInstitutionId: row?.family_doctor_institution_id ?? null,
+    // the home is decrypted here, used for ranking in this process, and never stored or sent
+    ...homeOf(row?.home_enc, cipher),
     districtId: p.districtId,
     direction: p.direction,
     cooperationDefault,
   };
+}
+
+function homeOf(enc: string | null | undefined, cipher?: PiiCipher): Pick<CandidateNeeds, 'homeLat' | 'homeLng' | 'homeAreaCode'> {
+  if (!enc || !cipher) return {};
+  const h = JSON.parse(cipher.decrypt(enc)) as HomeAddress;
+  return { homeLat: h.lat, homeLng: h.lng, homeAreaCode: h.areaCode };
 }
 
 @Injectable()
@@ -170,10 +182,11 @@ export class SqlMatcher implements Matcher {
   constructor(
     private readonly ds: DataSource,
     @Inject(POLICY) private readonly policy: Policy,
+    @Optional() @Inject(PII_CIPHER) private readonly cipher?: PiiCipher,
   ) {}
   async candidates(referral: Referral, limit: number): Promise<RankedCandidate[]> {
     const doc = await this.policy.forDistrict(referral.props.districtId);
-    return findCandidates(this.ds, await needsOfReferral(this.ds, referral, cooperationDefaultOf(doc)), limit);
+    return findCandidates(this.ds, await needsOfReferral(this.ds, referral, cooperationDefaultOf(doc), this.cipher), limit);
   }
   servableBeds(needs: MatchNeeds, limit: number): Promise<CandidateFacts[]> {
     return findServableBeds(this.ds, needs, limit);

@@ -52,6 +52,7 @@ export class RegisterPatientHandler implements ICommandHandler<RegisterPatientCo
           assessment: p.assessment ?? null,
           hardship: p.hardship ?? false,
           familyDoctorInstitutionId: p.familyDoctorInstitutionId ?? null,
+          home: p.home ? { areaCode: p.home.areaCode ?? null, lat: p.home.lat ?? null, lng: p.home.lng ?? null } : null,
         },
         ctx.now,
       );
