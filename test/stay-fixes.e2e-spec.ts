@@ -2,6 +2,7 @@ import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
 import { pick, placePatient } from './support/stays';
 import { eventually } from './support/http';
+import { addDays, shanghaiDay } from './support/dates';
 
 jest.setTimeout(120_000);
 
@@ -175,6 +176,49 @@ describe('The whole stay: domain fixes', () => {
     expect(ev.reason).toContain('stabilised');
     // the hospital bed is free again, and the patient can be referred afresh
     expect((await bedOf(hospBed)).status).toBe('U');
+  });
+});
+
+describe('Cooperation agreements: validity and service scope', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  beforeAll(async () => {
+    e = await startEngine();
+    d = await smallDistrict(e, `agr${Math.floor(Math.random() * 1e6)}`);
+    const doc = await ok(d.dc.get(`/districts/${d.district}/policy`), 'policy');
+    await ok(d.dc.raw('PUT', `/districts/${d.district}/policy`, { ...doc, referral: { sameDistrictWithoutAgreement: false } }), 'agreements required');
+  });
+  afterAll(() => e?.close());
+
+  it('an expired agreement stops routing; one out of its service scope routes nothing either; one in force does', async () => {
+    const [target, other] = pick([d.cc1, d.cc2] as const, [d.cc2, d.cc1] as const);
+    const agree = (to: string, extra: Record<string, unknown>) =>
+      ok(d.dc.post('/agreements', { fromInstitutionId: d.hospital, toInstitutionId: to, kinds: ['COMMUNITY'], ...extra }), 'agreement');
+    await agree(target, { validFrom: addDays(shanghaiDay(), -400), validUntil: addDays(shanghaiDay(), -1) });
+    await agree(other, { services: ['NURSING'] });
+    const referral = async () => {
+      const patientId = await d.patient();
+      return (
+        await ok(
+          d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'x', consent: true }),
+          'draft',
+        )
+      ).referralId as string;
+    };
+    const r1 = await referral();
+    const expired = await d.planner.post(`/referrals/${r1}/submit`, { targets: [{ institutionId: target }] });
+    expect(expired.body.code).toBe('DIRECTION_NOT_ALLOWED');
+    const scoped = await d.planner.post(`/referrals/${r1}/submit`, { targets: [{ institutionId: other }] });
+    expect(scoped.body.code).toBe('DIRECTION_NOT_ALLOWED');
+    // matching agrees (the API process sees a policy change within its cache's few seconds)
+    const ranked = await eventually(
+      () => d.planner.get(`/referrals/${r1}/candidates`),
+      (x) => x.status === 200 && !x.body.candidates.some((c: any) => [target, other].includes(c.institutionId)),
+    );
+    expect(ranked.body.candidates.map((c: any) => c.institutionId)).toEqual([]);
+    // renewed: in force from today
+    await agree(target, { validFrom: shanghaiDay(), services: ['REHAB'] });
+    expect((await d.planner.post(`/referrals/${r1}/submit`, { targets: [{ institutionId: target }] })).status).toBe(200);
   });
 });
 

@@ -166,6 +166,14 @@ export class RegisterAgreementDto {
   @ArrayUnique()
   @IsIn(DIRECTIONS, { each: true })
   directions?: Direction[];
+  @ApiPropertyOptional({ enum: SERVICES, isArray: true, description: 'Services covered (empty: any)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(SERVICES, { each: true })
+  services?: ServiceCode[];
+  @ApiPropertyOptional({ format: 'date', description: 'First day in force' }) @IsOptional() @IsDateString({ strict: true }) @Length(10, 10) validFrom?: string;
+  @ApiPropertyOptional({ format: 'date', description: 'Last day in force' }) @IsOptional() @IsDateString({ strict: true }) @Length(10, 10) validUntil?: string;
 }
 
 export class UpdateAssessmentDto {

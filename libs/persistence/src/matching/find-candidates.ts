@@ -43,7 +43,10 @@ function placeFilter(needs: CandidateNeeds) {
     INSTITUTION_TYPES.filter((t) => KINDS_BY_INSTITUTION_TYPE[t].includes(needs.kind)),
   ];
   const agreement = `EXISTS (SELECT 1 FROM cooperation_agreements a WHERE a.from_institution_id = $2 AND a.to_institution_id = i.id
-      AND (cardinality(a.kinds) = 0 OR $3 = ANY(a.kinds)) AND (cardinality(a.directions) = 0 OR $4 = ANY(a.directions)))`;
+      AND (cardinality(a.kinds) = 0 OR $3 = ANY(a.kinds)) AND (cardinality(a.directions) = 0 OR $4 = ANY(a.directions))
+      AND (cardinality(a.services) = 0 OR a.services @> $5::text[])
+      AND (a.valid_from IS NULL OR a.valid_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date)
+      AND (a.valid_until IS NULL OR a.valid_until >= (now() AT TIME ZONE 'Asia/Shanghai')::date))`;
   // An institution of a type that holds the kind, in the same district (when the default allows it) or along an agreement, never the origin itself.
   const institution = `i.type = ANY($9::text[]) AND i.id <> $2 AND ((i.district_id = $1 AND NOT $7::boolean) OR ${agreement})`;
   const care = `($6::int IS NULL OR ((x.min_care_level IS NULL OR x.min_care_level <= $6::int) AND (x.max_care_level IS NULL OR x.max_care_level >= $6::int)))`;

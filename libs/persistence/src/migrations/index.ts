@@ -11,6 +11,7 @@ import { StayEnds1734100000000 } from './1734100000000-stay-ends';
 import { FamilyDoctorRole1734100000001 } from './1734100000001-family-doctor-role';
 import { TwoBedIntegration1734100000002 } from './1734100000002-two-bed-integration';
 import { PatientHome1734100000003 } from './1734100000003-patient-home';
+import { AgreementScope1734100000004 } from './1734100000004-agreement-scope';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -27,5 +28,6 @@ export const MIGRATIONS = [
   FamilyDoctorRole1734100000001,
   TwoBedIntegration1734100000002,
   PatientHome1734100000003,
+  AgreementScope1734100000004,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
