@@ -140,6 +140,26 @@ describe('The whole stay: domain fixes', () => {
     expect(leaked).toHaveLength(0);
   });
 
+  it('UpdateInstitution: the district coordinator changes name, services, coordinates and ownership, audited; nobody else, and never the type', async () => {
+    const cc = centre();
+    const name = `更名中心 ${Date.now() % 1e6}`;
+    const up = await ok(
+      d.dc.raw('PATCH', `/institutions/${cc.id}`, { name, ownership: 'PRIVATE', lat: 31.25, lng: 121.46, services: ['REHAB', 'NURSING'], reason: '迁址' }),
+      'update',
+    );
+    expect(up).toMatchObject({ institutionId: cc.id, changed: true });
+    expect(await ok(d.dc.get(`/institutions/${cc.id}`), 'read')).toMatchObject({ name, ownership: 'PRIVATE', lat: 31.25, services: ['REHAB', 'NURSING'] });
+    const [ev] = await e.ds.query(
+      `SELECT payload, reason FROM audit_log WHERE aggregate_id = $1 AND event_type = 'InstitutionUpdated' ORDER BY seq DESC LIMIT 1`,
+      [cc.id],
+    );
+    expect(ev.payload.changed.name.to).toBe(name);
+    expect(ev.reason).toBe('迁址');
+    expect((await cc.c.raw('PATCH', `/institutions/${cc.id}`, { name: 'mine' })).status).toBe(403);
+    expect((await d.dc.raw('PATCH', `/institutions/${cc.id}`, { type: 'REGIONAL_MEDICAL_CENTRE' })).status).toBe(400);
+    expect((await d.dc.raw('PATCH', `/institutions/${cc.id}`, { ownership: 'STATE' })).status).toBe(400);
+  });
+
   it('AbortTransfer after StartTransfer: the patient gets the bed they left back, audited', async () => {
     const cc = centre();
     const bedId = (

@@ -23,6 +23,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  OWNERSHIPS,
+  Ownership,
   STAY_END_REASONS,
   StayEndReason,
   ASSESSMENT_TYPES,
@@ -52,6 +54,16 @@ export class RegisterInstitutionDto {
   @ApiPropertyOptional() @IsOptional() @IsLatitude() lat?: number;
   @ApiPropertyOptional() @IsOptional() @IsLongitude() lng?: number;
   @ApiPropertyOptional({ enum: SERVICES, isArray: true }) @IsOptional() @IsArray() @ArrayUnique() @IsIn(SERVICES, { each: true }) services?: ServiceCode[];
+}
+
+export class UpdateInstitutionDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) name?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(300) address?: string;
+  @ApiPropertyOptional() @IsOptional() @IsLatitude() lat?: number;
+  @ApiPropertyOptional() @IsOptional() @IsLongitude() lng?: number;
+  @ApiPropertyOptional({ enum: SERVICES, isArray: true }) @IsOptional() @IsArray() @ArrayUnique() @IsIn(SERVICES, { each: true }) services?: ServiceCode[];
+  @ApiPropertyOptional({ enum: OWNERSHIPS, description: '公立 / 民营' }) @IsOptional() @IsIn(OWNERSHIPS) ownership?: Ownership;
+  @ApiPropertyOptional({ description: 'Why (kept on the audit record)' }) @IsOptional() @IsString() @MaxLength(500) reason?: string;
 }
 
 export class RegisterBedDto {

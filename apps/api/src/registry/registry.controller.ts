@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { Actor } from '@bedlink/domain';
@@ -9,6 +9,7 @@ import {
   BedView,
   ChangeBedStatusDto,
   EndStayDto,
+  UpdateInstitutionDto,
   InstitutionView,
   PatientLookupQuery,
   PatientReadQuery,
@@ -44,6 +45,20 @@ export class RegistryController {
   @ApiCommand(true)
   registerInstitution(@Body() dto: RegisterInstitutionDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('RegisterInstitution', dto, a, req, res, { created: true });
+  }
+
+  @Patch('institutions/:id')
+  @ApiOperation({ summary: 'Change an institution’s name, address, coordinates, services or ownership (district coordinator; audited)' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiCommand()
+  updateInstitution(
+    @Param('id', uuid) id: string,
+    @Body() dto: UpdateInstitutionDto,
+    @CurrentActor() a: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.commands.run('UpdateInstitution', { institutionId: id, ...dto }, a, req, res);
   }
 
   @Get('institutions')

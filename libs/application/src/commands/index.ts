@@ -69,3 +69,5 @@ export * from './shared/targets';
 export * from './registry';
 export * from './end-stay/end-stay.command';
 export * from './end-stay/end-stay.handler';
+export * from './update-institution/update-institution.command';
+export * from './update-institution/update-institution.handler';

@@ -69,6 +69,8 @@ import { DeleteWebhookCommand } from './delete-webhook/delete-webhook.command';
 import { DeleteWebhookHandler } from './delete-webhook/delete-webhook.handler';
 import { EndStayCommand } from './end-stay/end-stay.command';
 import { EndStayHandler } from './end-stay/end-stay.handler';
+import { UpdateInstitutionCommand } from './update-institution/update-institution.command';
+import { UpdateInstitutionHandler } from './update-institution/update-institution.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -118,4 +120,5 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   CreateWebhook: { command: CreateWebhookCommand, handler: CreateWebhookHandler },
   DeleteWebhook: { command: DeleteWebhookCommand, handler: DeleteWebhookHandler },
   EndStay: { command: EndStayCommand, handler: EndStayHandler },
+  UpdateInstitution: { command: UpdateInstitutionCommand, handler: UpdateInstitutionHandler },
 };

@@ -46,6 +46,7 @@ export const COMMAND_NAMES = [
   'CreateWebhook',
   'DeleteWebhook',
   'EndStay',
+  'UpdateInstitution',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -155,6 +156,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   RevokeApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'revoke an API key of its district' },
   CreateWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'register a webhook endpoint of its own institution' },
   DeleteWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'delete a webhook endpoint of its own institution' },
+  UpdateInstitution: {
+    roles: ['DISTRICT_COORDINATOR'],
+    scope: 'DISTRICT',
+    description: 'change an institution of the district (name, services, coordinates, ownership)',
+  },
   EndStay: {
     roles: BED_MANAGERS,
     scope: 'OWN',

@@ -12,6 +12,7 @@ import { FamilyDoctorRole1734100000001 } from './1734100000001-family-doctor-rol
 import { TwoBedIntegration1734100000002 } from './1734100000002-two-bed-integration';
 import { PatientHome1734100000003 } from './1734100000003-patient-home';
 import { AgreementScope1734100000004 } from './1734100000004-agreement-scope';
+import { InstitutionOwnership1734100000005 } from './1734100000005-institution-ownership';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -29,5 +30,6 @@ export const MIGRATIONS = [
   TwoBedIntegration1734100000002,
   PatientHome1734100000003,
   AgreementScope1734100000004,
+  InstitutionOwnership1734100000005,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
