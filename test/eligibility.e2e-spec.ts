@@ -104,3 +104,37 @@ describe('Eligibility edges for care beds', () => {
     expect(read.careLevel).toBe(1);
   });
 });
+
+describe('Eligibility at Shanghai midnight (fixed clock)', () => {
+  // 2026-12-01 00:00:30 in Shanghai = 2026-11-30 16:00:30 UTC: the UTC date is still the 30th
+  const AFTER_MIDNIGHT = new Date('2026-11-30T16:00:30Z');
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  beforeAll(async () => {
+    e = await startEngine({ clock: { now: () => new Date(AFTER_MIDNIGHT) } });
+    d = await smallDistrict(e, `mid${Math.floor(Math.random() * 1e6)}`);
+  });
+  afterAll(() => e?.close());
+
+  async function submit(birthDate: string, assessment: Record<string, unknown>) {
+    const patientId = (await ok(d.planner.post('/patients', { residentId: residentBornOn(birthDate), name: '午夜', assessment }), 'patient')).patientId;
+    const r = await ok(
+      d.planner.post('/referrals', { patientId, requestedKind: 'CARE_HOME', services: [], urgency: 'ROUTINE', clinicalSummary: 'midnight', consent: true }),
+      'draft',
+    );
+    return d.planner.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.care }] });
+  }
+
+  it('an assessment that expired on 30 November is expired 30 s after midnight in Shanghai, though it is still the 30th in UTC', async () => {
+    const r = await submit('1950-01-01', { grade: 4, type: 'INITIAL', assessedOn: '2026-06-01', expiresOn: '2026-11-30' });
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe('CARE_GRADE_EXPIRED');
+    expect((await submit('1950-01-01', { grade: 4, type: 'INITIAL', assessedOn: '2026-06-01', expiresOn: '2026-12-01' })).status).toBe(200);
+  });
+
+  it('a resident whose 60th birthday is 1 December is 60 from Shanghai midnight', async () => {
+    expect((await submit('1966-12-01', { grade: 4, type: 'INITIAL', assessedOn: '2026-06-01', expiresOn: '2027-06-01' })).status).toBe(200);
+    const r = await submit('1966-12-02', { grade: 4, type: 'INITIAL', assessedOn: '2026-06-01', expiresOn: '2027-06-01' });
+    expect(r.body.code).toBe('CARE_GRADE_INELIGIBLE');
+  });
+});

@@ -106,6 +106,10 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
       own: HOSPITAL,
       prepare: async () => (c) => c.post('/institutions', { code: `MX${++seq}-d1`, name: 'Matrix', type: 'COMMUNITY_HEALTH_CENTRE', districtId: 'd1' }),
     },
+    UpdateInstitution: {
+      own: HOSPITAL,
+      prepare: async () => (c) => c.raw('PATCH', `/institutions/${d.cc2}`, { name: `矩阵 ${++seq}` }),
+    },
     RegisterBed: { own: CC1, prepare: async () => (c) => c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Matrix', label: `rb-${++seq}` }) },
     ImportBeds: {
       own: CC1,

@@ -2,6 +2,7 @@ import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
 import { pick, placePatient } from './support/stays';
 import { eventually } from './support/http';
+import { addDays, shanghaiDay } from './support/dates';
 
 jest.setTimeout(120_000);
 
@@ -92,6 +93,73 @@ describe('The whole stay: domain fixes', () => {
     expect(await active()).toEqual([sickbed]);
   });
 
+  it('home matching from the address: the programme nearer the patient’s home ranks first, and a programme’s areaCodes are honoured', async () => {
+    const stamp = Date.now() % 1e6;
+    let n = 0;
+    const mk = async (c: typeof d.cc1c, id: string, extra: Record<string, unknown>) =>
+      (
+        await ok(
+          c.post('/programmes', {
+            institutionId: id,
+            kind: 'HOME_SICKBED',
+            name: `家庭病床 ${stamp} ${++n}`,
+            capacity: 5,
+            services: ['NURSING'],
+            ...extra,
+          }),
+          'prog',
+        )
+      ).programmeId as string;
+    const p1 = await mk(d.cc1c, d.cc1, { radiusKm: 30 });
+    const p2 = await mk(d.cc2c, d.cc2, { radiusKm: 30 });
+    // the patient lives next to one of the two centres, picked at run time (the hospital is about as far from both)
+    const [nearId, nearProg, farProg] = pick([d.cc1, p1, p2] as const, [d.cc2, p2, p1] as const);
+    const [near] = await e.ds.query(`SELECT lat, lng FROM institutions WHERE id = $1`, [nearId]);
+    const areaCode = `JA-${stamp}`;
+    const patientId = await d.patient(d.planner, { home: { areaCode, lat: near.lat + 0.001, lng: near.lng + 0.001 } });
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'HOME_SICKBED',
+        services: ['NURSING'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'home care',
+        consent: true,
+      }),
+      'draft',
+    );
+    const ranked = await ok(d.planner.get(`/referrals/${r.referralId}/candidates`), 'candidates');
+    const ours = ranked.candidates.filter((c: any) => [p1, p2].includes(c.programmeId)).map((c: any) => c.programmeId);
+    expect(ours).toEqual([nearProg, farProg]);
+    // a programme serving named area codes only (no radius) is not offered to a home outside them
+    const coded = await mk(d.cc1c, d.cc1, { areaCodes: ['ELSEWHERE'] });
+    const again = await ok(d.planner.get(`/referrals/${r.referralId}/candidates?limit=50`), 'candidates');
+    expect(again.candidates.map((c: any) => c.programmeId)).not.toContain(coded);
+    // the home never leaves the engine in an event
+    const leaked = await e.ds.query(`SELECT 1 FROM audit_log WHERE payload::text LIKE $1`, [`%${areaCode}%`]);
+    expect(leaked).toHaveLength(0);
+  });
+
+  it('UpdateInstitution: the district coordinator changes name, services, coordinates and ownership, audited; nobody else, and never the type', async () => {
+    const cc = centre();
+    const name = `更名中心 ${Date.now() % 1e6}`;
+    const up = await ok(
+      d.dc.raw('PATCH', `/institutions/${cc.id}`, { name, ownership: 'PRIVATE', lat: 31.25, lng: 121.46, services: ['REHAB', 'NURSING'], reason: '迁址' }),
+      'update',
+    );
+    expect(up).toMatchObject({ institutionId: cc.id, changed: true });
+    expect(await ok(d.dc.get(`/institutions/${cc.id}`), 'read')).toMatchObject({ name, ownership: 'PRIVATE', lat: 31.25, services: ['REHAB', 'NURSING'] });
+    const [ev] = await e.ds.query(
+      `SELECT payload, reason FROM audit_log WHERE aggregate_id = $1 AND event_type = 'InstitutionUpdated' ORDER BY seq DESC LIMIT 1`,
+      [cc.id],
+    );
+    expect(ev.payload.changed.name.to).toBe(name);
+    expect(ev.reason).toBe('迁址');
+    expect((await cc.c.raw('PATCH', `/institutions/${cc.id}`, { name: 'mine' })).status).toBe(403);
+    expect((await d.dc.raw('PATCH', `/institutions/${cc.id}`, { type: 'REGIONAL_MEDICAL_CENTRE' })).status).toBe(400);
+    expect((await d.dc.raw('PATCH', `/institutions/${cc.id}`, { ownership: 'STATE' })).status).toBe(400);
+  });
+
   it('AbortTransfer after StartTransfer: the patient gets the bed they left back, audited', async () => {
     const cc = centre();
     const bedId = (
@@ -128,6 +196,49 @@ describe('The whole stay: domain fixes', () => {
     expect(ev.reason).toContain('stabilised');
     // the hospital bed is free again, and the patient can be referred afresh
     expect((await bedOf(hospBed)).status).toBe('U');
+  });
+});
+
+describe('Cooperation agreements: validity and service scope', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  beforeAll(async () => {
+    e = await startEngine();
+    d = await smallDistrict(e, `agr${Math.floor(Math.random() * 1e6)}`);
+    const doc = await ok(d.dc.get(`/districts/${d.district}/policy`), 'policy');
+    await ok(d.dc.raw('PUT', `/districts/${d.district}/policy`, { ...doc, referral: { sameDistrictWithoutAgreement: false } }), 'agreements required');
+  });
+  afterAll(() => e?.close());
+
+  it('an expired agreement stops routing; one out of its service scope routes nothing either; one in force does', async () => {
+    const [target, other] = pick([d.cc1, d.cc2] as const, [d.cc2, d.cc1] as const);
+    const agree = (to: string, extra: Record<string, unknown>) =>
+      ok(d.dc.post('/agreements', { fromInstitutionId: d.hospital, toInstitutionId: to, kinds: ['COMMUNITY'], ...extra }), 'agreement');
+    await agree(target, { validFrom: addDays(shanghaiDay(), -400), validUntil: addDays(shanghaiDay(), -1) });
+    await agree(other, { services: ['NURSING'] });
+    const referral = async () => {
+      const patientId = await d.patient();
+      return (
+        await ok(
+          d.planner.post('/referrals', { patientId, requestedKind: 'COMMUNITY', services: ['REHAB'], urgency: 'ROUTINE', clinicalSummary: 'x', consent: true }),
+          'draft',
+        )
+      ).referralId as string;
+    };
+    const r1 = await referral();
+    const expired = await d.planner.post(`/referrals/${r1}/submit`, { targets: [{ institutionId: target }] });
+    expect(expired.body.code).toBe('DIRECTION_NOT_ALLOWED');
+    const scoped = await d.planner.post(`/referrals/${r1}/submit`, { targets: [{ institutionId: other }] });
+    expect(scoped.body.code).toBe('DIRECTION_NOT_ALLOWED');
+    // matching agrees (the API process sees a policy change within its cache's few seconds)
+    const ranked = await eventually(
+      () => d.planner.get(`/referrals/${r1}/candidates`),
+      (x) => x.status === 200 && !x.body.candidates.some((c: any) => [target, other].includes(c.institutionId)),
+    );
+    expect(ranked.body.candidates.map((c: any) => c.institutionId)).toEqual([]);
+    // renewed: in force from today
+    await agree(target, { validFrom: shanghaiDay(), services: ['REHAB'] });
+    expect((await d.planner.post(`/referrals/${r1}/submit`, { targets: [{ institutionId: target }] })).status).toBe(200);
   });
 });
 

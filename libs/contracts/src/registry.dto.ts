@@ -25,6 +25,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  OWNERSHIPS,
+  Ownership,
   STAY_END_REASONS,
   StayEndReason,
   ASSESSMENT_TYPES,
@@ -54,6 +56,16 @@ export class RegisterInstitutionDto {
   @ApiPropertyOptional() @IsOptional() @IsLatitude() lat?: number;
   @ApiPropertyOptional() @IsOptional() @IsLongitude() lng?: number;
   @ApiPropertyOptional({ enum: SERVICES, isArray: true }) @IsOptional() @IsArray() @ArrayUnique() @IsIn(SERVICES, { each: true }) services?: ServiceCode[];
+}
+
+export class UpdateInstitutionDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) name?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(300) address?: string;
+  @ApiPropertyOptional() @IsOptional() @IsLatitude() lat?: number;
+  @ApiPropertyOptional() @IsOptional() @IsLongitude() lng?: number;
+  @ApiPropertyOptional({ enum: SERVICES, isArray: true }) @IsOptional() @IsArray() @ArrayUnique() @IsIn(SERVICES, { each: true }) services?: ServiceCode[];
+  @ApiPropertyOptional({ enum: OWNERSHIPS, description: '公立 / 民营' }) @IsOptional() @IsIn(OWNERSHIPS) ownership?: Ownership;
+  @ApiPropertyOptional({ description: 'Why (kept on the audit record)' }) @IsOptional() @IsString() @MaxLength(500) reason?: string;
 }
 
 export class RegisterBedDto {
@@ -99,6 +111,16 @@ export class CareAssessmentDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() cognitiveImpairment?: boolean;
 }
 
+export class HomeAddressDto {
+  @ApiPropertyOptional({ description: 'Street/area code (matched against home programmes’ areaCodes)' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,40}$/)
+  areaCode?: string;
+  @ApiPropertyOptional() @IsOptional() @IsLatitude() lat?: number;
+  @ApiPropertyOptional() @IsOptional() @IsLongitude() lng?: number;
+}
+
 export class RegisterPatientDto {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() id?: string;
   @ApiProperty({ description: 'GB 11643 resident identity number (18 characters)' }) @IsString() @Length(18, 18) residentId!: string;
@@ -111,6 +133,11 @@ export class RegisterPatientDto {
   @IsOptional()
   @IsUUID()
   familyDoctorInstitutionId?: string;
+  @ApiPropertyOptional({ type: HomeAddressDto, description: 'Where the patient lives (encrypted at rest): home programmes are matched from it' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HomeAddressDto)
+  home?: HomeAddressDto;
 }
 
 export class RegisterProgrammeDto {
@@ -153,6 +180,14 @@ export class RegisterAgreementDto {
   @ArrayUnique()
   @IsIn(DIRECTIONS, { each: true })
   directions?: Direction[];
+  @ApiPropertyOptional({ enum: SERVICES, isArray: true, description: 'Services covered (empty: any)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(SERVICES, { each: true })
+  services?: ServiceCode[];
+  @ApiPropertyOptional({ format: 'date', description: 'First day in force' }) @IsOptional() @IsDateString({ strict: true }) @Length(10, 10) validFrom?: string;
+  @ApiPropertyOptional({ format: 'date', description: 'Last day in force' }) @IsOptional() @IsDateString({ strict: true }) @Length(10, 10) validUntil?: string;
 }
 
 export class UpdateAssessmentDto {

@@ -26,6 +26,7 @@ export class InstitutionView {
   @ApiProperty({ type: Number, nullable: true }) lat!: number | null;
   @ApiProperty({ type: Number, nullable: true }) lng!: number | null;
   @ApiProperty({ enum: SERVICES, isArray: true }) services!: string[];
+  @ApiProperty({ type: String, enum: ['PUBLIC', 'PRIVATE'], nullable: true }) ownership!: string | null;
 }
 
 export class BedView {

@@ -48,6 +48,10 @@ export function translatePgError(e: unknown): unknown {
     if (constraint.startsWith('institutions_code')) return new DomainError('VALIDATION_FAILED', 'an institution with this code already exists');
     if (constraint.startsWith('beds_institution_id_ward_label'))
       return new DomainError('VALIDATION_FAILED', 'a bed with this label already exists in that ward');
+    if (constraint.startsWith('home_programmes_institution_id_name'))
+      return new DomainError('VALIDATION_FAILED', 'the institution already has a home programme of this name');
+    if (constraint.startsWith('enrolments_one_active_per_patient'))
+      return new DomainError('INVALID_TRANSITION', 'the patient is already on a home programme of this kind');
     // a client-chosen id (institution, bed, patient, referral, offer) that is already taken
     if (/^(institutions|beds|patients|referrals|offers|reservations)_pkey$/.test(constraint))
       return new DomainError('ALREADY_EXISTS', 'a record with this id already exists');

@@ -1,3 +1,4 @@
+import { withNationalCalendar } from './national-calendar';
 import { DataSource } from 'typeorm';
 import { Policy } from '@bedlink/application';
 import { DistrictPolicyDoc } from '@bedlink/domain';
@@ -20,7 +21,8 @@ export class DbPolicy implements Policy {
     const hit = this.cache.get(districtId);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.doc;
     const rows = await sameConnection(this.ds).query(`SELECT document FROM district_policies WHERE district_id = $1`, [districtId]);
-    const doc: DistrictPolicyDoc = rows[0]?.document ?? this.fallback(districtId);
+    // the deadlines run on the effective calendar: national holidays and 调休 with the district's own on top
+    const doc: DistrictPolicyDoc = withNationalCalendar(rows[0]?.document ?? this.fallback(districtId));
     this.cache.set(districtId, { doc, at: Date.now() });
     return doc;
   }

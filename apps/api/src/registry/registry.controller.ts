@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { Actor, DomainError } from '@bedlink/domain';
@@ -10,6 +10,7 @@ import {
   ChangeBedStatusDto,
   EndStayDto,
   ImportBedsDto,
+  UpdateInstitutionDto,
   InstitutionView,
   PatientLookupQuery,
   PatientReadQuery,
@@ -49,6 +50,20 @@ export class RegistryController {
   @ApiCommand(true)
   registerInstitution(@Body() dto: RegisterInstitutionDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('RegisterInstitution', dto, a, req, res, { created: true });
+  }
+
+  @Patch('institutions/:id')
+  @ApiOperation({ summary: 'Change an institution’s name, address, coordinates, services or ownership (district coordinator; audited)' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiCommand()
+  updateInstitution(
+    @Param('id', uuid) id: string,
+    @Body() dto: UpdateInstitutionDto,
+    @CurrentActor() a: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.commands.run('UpdateInstitution', { institutionId: id, ...dto }, a, req, res);
   }
 
   @Get('institutions')

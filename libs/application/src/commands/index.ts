@@ -98,3 +98,5 @@ export * from './post-message/post-message.command';
 export * from './post-message/post-message.handler';
 export * from './mark-messages-read/mark-messages-read.command';
 export * from './mark-messages-read/mark-messages-read.handler';
+export * from './update-institution/update-institution.command';
+export * from './update-institution/update-institution.handler';

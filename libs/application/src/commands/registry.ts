@@ -97,6 +97,8 @@ import { PostMessageCommand } from './post-message/post-message.command';
 import { PostMessageHandler } from './post-message/post-message.handler';
 import { MarkMessagesReadCommand } from './mark-messages-read/mark-messages-read.command';
 import { MarkMessagesReadHandler } from './mark-messages-read/mark-messages-read.handler';
+import { UpdateInstitutionCommand } from './update-institution/update-institution.command';
+import { UpdateInstitutionHandler } from './update-institution/update-institution.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -160,4 +162,5 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   AttachDocument: { command: AttachDocumentCommand, handler: AttachDocumentHandler },
   PostMessage: { command: PostMessageCommand, handler: PostMessageHandler },
   MarkMessagesRead: { command: MarkMessagesReadCommand, handler: MarkMessagesReadHandler },
+  UpdateInstitution: { command: UpdateInstitutionCommand, handler: UpdateInstitutionHandler },
 };

@@ -83,6 +83,7 @@ export const POLICY_SCHEMA = {
         workingDays: { type: 'array', minItems: 1, maxItems: 7, uniqueItems: true, items: { type: 'integer', minimum: 1, maximum: 7 } },
         holidays: { type: 'array', maxItems: 400, items: date },
         extraWorkdays: { type: 'array', maxItems: 100, items: date },
+        holidaySource: { enum: ['NATIONAL', 'NONE'] },
       },
     },
     referral: {

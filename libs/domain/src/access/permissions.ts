@@ -60,6 +60,7 @@ export const COMMAND_NAMES = [
   'AttachDocument',
   'PostMessage',
   'MarkMessagesRead',
+  'UpdateInstitution',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -178,6 +179,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   CancelAdmission: { roles: BED_MANAGERS, scope: 'OWN', description: 'cancel an admission to its own bed entered in error (HL7 ADT^A11)' },
   CancelDischarge: { roles: BED_MANAGERS, scope: 'OWN', description: 'cancel a discharge from its own bed entered in error (HL7 ADT^A13)' },
   ImportBeds: { roles: BED_MANAGERS, scope: 'OWN', description: 'import its beds and home-programme capacities in one transaction (CSV, FHIR Bundle)' },
+  UpdateInstitution: {
+    roles: ['DISTRICT_COORDINATOR'],
+    scope: 'DISTRICT',
+    description: 'change an institution of the district (name, services, coordinates, ownership)',
+  },
   EndStay: {
     roles: BED_MANAGERS,
     scope: 'OWN',

@@ -113,3 +113,26 @@ describe("the patient's and family's choice", () => {
     expect(rankCandidates(needs, [near, far])[0].explanation.some((f) => f.factor === 'choice')).toBe(false);
   });
 });
+
+describe('home programmes are matched from the patient’s home', () => {
+  const home = { ...needs, kind: 'HOME_SICKBED' as const, homeLat: 31.3, homeLng: 121.5, homeAreaCode: 'JA-07' };
+  const prog = (over: Partial<CandidateFacts>): CandidateFacts =>
+    bed({ bedId: null, programmeId: `p-${over.institutionId}`, kind: 'HOME_SICKBED', radiusKm: null, areaCodes: [], ...over });
+
+  it('ranks the programme nearer the home first, though the other is nearer the hospital', () => {
+    const nearHospital = prog({ institutionId: 'near-hospital', lat: 31.229, lng: 121.449 });
+    const nearHome = prog({ institutionId: 'near-home', lat: 31.301, lng: 121.5 });
+    expect(rankCandidates(home, [nearHospital, nearHome]).map((c) => c.institutionId)).toEqual(['near-home', 'near-hospital']);
+    // without a known home, the referring institution is the reference as before
+    expect(rankCandidates({ ...home, homeLat: null, homeLng: null }, [nearHospital, nearHome])[0].institutionId).toBe('near-hospital');
+  });
+
+  it('honours areaCodes: a listed code or the radius suffices; a known code outside both is refused', () => {
+    expect(placeRefusal(home, prog({ institutionId: 'a', areaCodes: ['JA-07'], radiusKm: 1, lat: 31.0, lng: 121.0 }))).toBeNull();
+    expect(placeRefusal(home, prog({ institutionId: 'b', areaCodes: ['JA-01'], radiusKm: null }))).toMatch(/area codes JA-01/);
+    expect(placeRefusal(home, prog({ institutionId: 'c', areaCodes: ['JA-01'], radiusKm: 50 }))).toBeNull();
+    expect(placeRefusal({ ...home, homeAreaCode: null }, prog({ institutionId: 'd', areaCodes: ['JA-01'] }))).toBeNull();
+    // the radius is measured from the home
+    expect(placeRefusal(home, prog({ institutionId: 'e', radiusKm: 3, lat: 31.229, lng: 121.449 }))).toMatch(/3 km/);
+  });
+});

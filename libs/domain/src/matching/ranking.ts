@@ -13,6 +13,10 @@ export interface MatchNeeds {
   originLat: number | null;
   originLng: number | null;
   familyDoctorInstitutionId: string | null;
+  /** The patient's home, when known: a home programme is measured from here, not from the referring institution. */
+  homeLat?: number | null;
+  homeLng?: number | null;
+  homeAreaCode?: string | null;
   /** The referral's district and direction, and the district's rule for referring without an agreement. */
   districtId: string;
   direction: Direction;
@@ -40,6 +44,8 @@ export interface CandidateFacts {
   load: number;
   /** Home programmes: how far from their institution they serve. */
   radiusKm?: number | null;
+  /** Home programmes: the street/area codes they serve (empty: the radius alone). */
+  areaCodes?: string[];
   institutionType: InstitutionType;
   /** The target institution's district. */
   districtId: string;
@@ -96,8 +102,31 @@ export function capabilityMismatch(
   return null;
 }
 
+/**
+ * How far the patient would be from the place: a physical bed from the referring institution (where the
+ * patient is now); a home programme from the patient's home when it is known (the carers travel there).
+ */
 function distanceOf(n: MatchNeeds, c: CandidateFacts): number | null {
-  return n.originLat !== null && n.originLng !== null && c.lat !== null && c.lng !== null ? haversineKm(n.originLat, n.originLng, c.lat, c.lng) : null;
+  const home = c.programmeId !== null && n.homeLat != null && n.homeLng != null;
+  const lat = home ? n.homeLat! : n.originLat;
+  const lng = home ? n.homeLng! : n.originLng;
+  return lat !== null && lng !== null && c.lat !== null && c.lng !== null ? haversineKm(lat, lng, c.lat, c.lng) : null;
+}
+
+/**
+ * A home programme serves its area codes, or a radius around its institution, or both (either suffices).
+ * A patient whose area code or home is unknown is not refused for it: the receiver judges.
+ */
+function outsideServiceArea(n: MatchNeeds, c: CandidateFacts, dist: number | null): string | null {
+  if (!c.programmeId) return null;
+  const codes = c.areaCodes ?? [];
+  const inCodes = codes.length > 0 && !!n.homeAreaCode && codes.includes(n.homeAreaCode);
+  const inRadius = c.radiusKm != null && dist !== null && dist <= c.radiusKm;
+  if (inCodes || inRadius) return null;
+  if (codes.length && n.homeAreaCode && !codes.includes(n.homeAreaCode) && (c.radiusKm == null || dist === null || dist > c.radiusKm))
+    return `serves area codes ${codes.join(', ')}${c.radiusKm != null ? ` or ${c.radiusKm} km around its institution` : ''}`;
+  if (c.radiusKm != null && dist !== null && dist > c.radiusKm && !codes.length) return `serves ${c.radiusKm} km around its institution`;
+  return null;
 }
 
 /** Distance for scoring: from the family's (or the patient's) home when the choice names it, else from the origin. */
@@ -125,9 +154,7 @@ export function placeRefusal(n: MatchNeeds, c: CandidateFacts): string | null {
   if (!c.free) return 'is not free';
   const cap = capabilityMismatch(n, c);
   if (cap !== null) return cap;
-  const dist = distanceOf(n, c);
-  if (c.programmeId && c.radiusKm != null && dist !== null && dist > c.radiusKm) return `serves ${c.radiusKm} km around its institution`;
-  return null;
+  return outsideServiceArea(n, c, distanceOf(n, c));
 }
 
 /** Scores one suitable place; null when it cannot serve the referral (placeRefusal). */

@@ -28,6 +28,15 @@ export interface PatientProps {
   hardship: boolean;
   /** The community centre the patient has a family-doctor contract (家庭医生签约) with, if any. */
   familyDoctorInstitutionId?: string | null;
+  /** Where the patient lives: home programmes are matched from here. Identifying: encrypted at rest, never in events. */
+  home?: HomeAddress | null;
+}
+
+/** A home address as matching needs it: the street/area code and the coordinates. */
+export interface HomeAddress {
+  areaCode: string | null;
+  lat: number | null;
+  lng: number | null;
 }
 
 export const CARE_RELATIONSHIP_KINDS = ['REGISTERED', 'REFERRED', 'RECEIVED'] as const;

@@ -44,6 +44,11 @@ export interface DistrictPolicyDoc {
     holidays: string[];
     /** Weekend days worked in lieu (调休). */
     extraWorkdays: string[];
+    /**
+     * NATIONAL (default): the State Council's holidays and make-up workdays (the chinese-days data) count
+     * too, and `holidays` / `extraWorkdays` above only say where the district differs. NONE: only the lists above.
+     */
+    holidaySource?: 'NATIONAL' | 'NONE';
   };
   referral: {
     /** Whether institutions of one district may refer to each other without a cooperation agreement. */

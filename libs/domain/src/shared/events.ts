@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 /** Stable event names: stored in the audit log and outbox, so never derived from class names. */
 export const EVENT_TYPES = [
   'InstitutionRegistered',
+  'InstitutionUpdated',
   'BedRegistered',
   'BedStatusChanged',
   'PatientRegistered',

@@ -9,12 +9,21 @@ const AGREEMENTS = table('cooperation_agreements', [
   'to_institution_id',
   'kinds',
   'directions',
+  'services',
+  'valid_from',
+  'valid_until',
   'version',
   'chain_seq',
   'chain_hash',
   'created_at',
   'updated_at',
 ]);
+
+/** A date column as YYYY-MM-DD (the driver may hand back a Date at local midnight). */
+const day = (v: unknown): string =>
+  typeof v === 'string'
+    ? v.slice(0, 10)
+    : `${(v as Date).getFullYear()}-${String((v as Date).getMonth() + 1).padStart(2, '0')}-${String((v as Date).getDate()).padStart(2, '0')}`;
 
 export function rowToAgreementProps(a: Row): AgreementProps {
   return {
@@ -24,6 +33,9 @@ export function rowToAgreementProps(a: Row): AgreementProps {
     toInstitutionId: a.to_institution_id,
     kinds: a.kinds ?? [],
     directions: a.directions ?? [],
+    services: a.services ?? [],
+    validFrom: a.valid_from ? day(a.valid_from) : null,
+    validUntil: a.valid_until ? day(a.valid_until) : null,
   };
 }
 
@@ -47,6 +59,9 @@ export const agreementAdapter: AggregateAdapter<Agreement> = {
         to_institution_id: p.toInstitutionId,
         kinds: p.kinds,
         directions: p.directions,
+        services: p.services ?? [],
+        valid_from: p.validFrom ?? null,
+        valid_until: p.validUntil ?? null,
         version: 1,
         ...s.chain,
         created_at: s.now,

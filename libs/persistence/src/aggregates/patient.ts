@@ -17,6 +17,7 @@ const PATIENTS = table(
     'assessment',
     'hardship',
     'family_doctor_institution_id',
+    'home_enc',
     'version',
     'chain_seq',
     'chain_hash',
@@ -40,6 +41,7 @@ export function rowToPatient(p: Row, cipher: PiiCipher): Patient {
       assessment: p.assessment,
       hardship: p.hardship,
       familyDoctorInstitutionId: p.family_doctor_institution_id ?? null,
+      home: p.home_enc ? JSON.parse(cipher.decrypt(p.home_enc)) : null,
     },
     p.version,
   );
@@ -67,6 +69,7 @@ export const patientAdapter: AggregateAdapter<Patient> = {
         assessment: p.assessment ? JSON.stringify(p.assessment) : null,
         hardship: p.hardship,
         family_doctor_institution_id: p.familyDoctorInstitutionId ?? null,
+        home_enc: p.home ? c.encrypt(JSON.stringify(p.home)) : null,
         version: 1,
         ...s.chain,
         created_at: s.now,

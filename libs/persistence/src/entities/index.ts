@@ -20,6 +20,7 @@ export class InstitutionEntity {
   @Column('double precision', { nullable: true }) lat!: number | null;
   @Column('double precision', { nullable: true }) lng!: number | null;
   @Column('text', { array: true }) services!: string[];
+  @Column('text', { nullable: true }) ownership!: string | null;
   @Column('int') version!: number;
   @Column('int', { name: 'chain_seq' }) chainSeq!: number;
   @Column('text', { name: 'chain_hash', nullable: true }) chainHash!: string | null;

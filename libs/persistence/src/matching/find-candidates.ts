@@ -1,10 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { PiiCipher } from '../pii-cipher';
+import { PII_CIPHER } from '../unit-of-work';
 import { DataSource, EntityManager } from 'typeorm';
 import { sameConnection } from '../active-tx';
 import { cooperationDefaultOf, Matcher, POLICY, Policy } from '@bedlink/application';
 import {
   CandidateFacts,
   CooperationDefault,
+  HomeAddress,
   INSTITUTION_TYPES,
   isPhysical,
   KINDS_BY_INSTITUTION_TYPE,
@@ -41,7 +44,10 @@ function placeFilter(needs: CandidateNeeds) {
     INSTITUTION_TYPES.filter((t) => KINDS_BY_INSTITUTION_TYPE[t].includes(needs.kind)),
   ];
   const agreement = `EXISTS (SELECT 1 FROM cooperation_agreements a WHERE a.from_institution_id = $2 AND a.to_institution_id = i.id
-      AND (cardinality(a.kinds) = 0 OR $3 = ANY(a.kinds)) AND (cardinality(a.directions) = 0 OR $4 = ANY(a.directions)))`;
+      AND (cardinality(a.kinds) = 0 OR $3 = ANY(a.kinds)) AND (cardinality(a.directions) = 0 OR $4 = ANY(a.directions))
+      AND (cardinality(a.services) = 0 OR a.services @> $5::text[])
+      AND (a.valid_from IS NULL OR a.valid_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date)
+      AND (a.valid_until IS NULL OR a.valid_until >= (now() AT TIME ZONE 'Asia/Shanghai')::date))`;
   // An institution of a type that holds the kind, in the same district (when the default allows it) or along an agreement, never the origin itself.
   const institution = `i.type = ANY($9::text[]) AND i.id <> $2 AND ((i.district_id = $1 AND NOT $7::boolean) OR ${agreement})`;
   const care = `($6::int IS NULL OR ((x.min_care_level IS NULL OR x.min_care_level <= $6::int) AND (x.max_care_level IS NULL OR x.max_care_level >= $6::int)))`;
@@ -78,6 +84,7 @@ function toFacts(needs: CandidateNeeds, rows: any[]): CandidateFacts[] {
     hasAgreement: !!r.has_agreement,
     load: Number(r.total) > 0 ? 1 - Number(r.free) / Number(r.total) : 0,
     radiusKm: r.radius_km,
+    areaCodes: r.area_codes ?? [],
     // every row passed the free-place filter above
     free: true,
   }));
@@ -111,7 +118,7 @@ export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10):
   } else {
     rows = await db.query(
       `SELECT i.id AS institution_id, i.name AS institution_name, i.type AS institution_type, i.district_id, i.lat, i.lng, NULL::uuid AS bed_id, x.id AS programme_id, x.services, NULL AS sex_restriction, x.min_care_level, x.max_care_level, false AS isolation_capable,
-              ${f.agreement} AS has_agreement, x.capacity AS total, x.capacity - u.used AS free, x.radius_km
+              ${f.agreement} AS has_agreement, x.capacity AS total, x.capacity - u.used AS free, x.radius_km, x.area_codes
          FROM home_programmes x
          JOIN institutions i ON i.id = x.institution_id
          CROSS JOIN LATERAL (
@@ -145,12 +152,12 @@ export async function findServableBeds(db: Db, needs: CandidateNeeds, limit: num
 }
 
 /** What matching needs to know about a referral: its needs, the origin's location, the patient's sex and family doctor. */
-export async function needsOfReferral(db: Db, r: Referral, cooperationDefault: CooperationDefault): Promise<CandidateNeeds> {
+export async function needsOfReferral(db: Db, r: Referral, cooperationDefault: CooperationDefault, cipher?: PiiCipher): Promise<CandidateNeeds> {
   const p = r.props;
-  const [row] = await db.query(`SELECT i.lat, i.lng, pt.sex, pt.family_doctor_institution_id FROM institutions i, patients pt WHERE i.id = $1 AND pt.id = $2`, [
-    p.originInstitutionId,
-    p.patientId,
-  ]);
+  const [row] = await db.query(
+    `SELECT i.lat, i.lng, pt.sex, pt.family_doctor_institution_id, pt.home_enc FROM institutions i, patients pt WHERE i.id = $1 AND pt.id = $2`,
+    [p.originInstitutionId, p.patientId],
+  );
   return {
     kind: p.requestedKind,
     services: p.services,
@@ -160,6 +167,8 @@ export async function needsOfReferral(db: Db, r: Referral, cooperationDefault: C
     originLat: row?.lat ?? null,
     originLng: row?.lng ?? null,
     familyDoctorInstitutionId: row?.family_doctor_institution_id ?? null,
+    // the home is decrypted here, used for ranking in this process, and never stored or sent
+    ...homeOf(row?.home_enc, cipher),
     districtId: p.districtId,
     direction: p.direction,
     cooperationDefault,
@@ -167,17 +176,24 @@ export async function needsOfReferral(db: Db, r: Referral, cooperationDefault: C
   };
 }
 
+function homeOf(enc: string | null | undefined, cipher?: PiiCipher): Pick<CandidateNeeds, 'homeLat' | 'homeLng' | 'homeAreaCode'> {
+  if (!enc || !cipher) return {};
+  const h = JSON.parse(cipher.decrypt(enc)) as HomeAddress;
+  return { homeLat: h.lat, homeLng: h.lng, homeAreaCode: h.areaCode };
+}
+
 @Injectable()
 export class SqlMatcher implements Matcher {
   constructor(
     private readonly ds: DataSource,
     @Inject(POLICY) private readonly policy: Policy,
+    @Optional() @Inject(PII_CIPHER) private readonly cipher?: PiiCipher,
   ) {}
   async candidates(referral: Referral, limit: number): Promise<RankedCandidate[]> {
     const doc = await this.policy.forDistrict(referral.props.districtId);
     // inside a command's transaction: on its connection, never a second one (see sameConnection)
     const db = sameConnection(this.ds);
-    return findCandidates(db, await needsOfReferral(db, referral, cooperationDefaultOf(doc)), limit);
+    return findCandidates(db, await needsOfReferral(db, referral, cooperationDefaultOf(doc), this.cipher), limit);
   }
   servableBeds(needs: MatchNeeds, limit: number): Promise<CandidateFacts[]> {
     return findServableBeds(sameConnection(this.ds), needs, limit);

@@ -14,6 +14,9 @@ import { DocumentsMessages1734300000000 } from './1734300000000-documents-messag
 import { AroundReferral1734400000000 } from './1734400000000-around-referral';
 import { PendingCommands1734500000000 } from './1734500000000-pending-commands';
 import { CityIndexes1734500000001 } from './1734500000001-city-indexes';
+import { PatientHome1734100000003 } from './1734100000003-patient-home';
+import { AgreementScope1734100000004 } from './1734100000004-agreement-scope';
+import { InstitutionOwnership1734100000005 } from './1734100000005-institution-ownership';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -33,5 +36,8 @@ export const MIGRATIONS = [
   AroundReferral1734400000000,
   PendingCommands1734500000000,
   CityIndexes1734500000001,
+  PatientHome1734100000003,
+  AgreementScope1734100000004,
+  InstitutionOwnership1734100000005,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';

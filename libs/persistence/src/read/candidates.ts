@@ -1,4 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { PiiCipher } from '../pii-cipher';
+import { PII_CIPHER } from '../unit-of-work';
 import { DataSource } from 'typeorm';
 import { Actor, authorizeRead, notFound, preferenceFacts } from '@bedlink/domain';
 import { cooperationDefaultOf, POLICY, Policy } from '@bedlink/application';
@@ -11,6 +13,7 @@ export class CandidateReads {
   constructor(
     private readonly ds: DataSource,
     @Inject(POLICY) private readonly policy: Policy,
+    @Optional() @Inject(PII_CIPHER) private readonly cipher?: PiiCipher,
   ) {}
 
   async candidates(actor: Actor, referralId: string, limit: number) {
@@ -26,7 +29,7 @@ export class CandidateReads {
     const started = process.hrtime.bigint();
     const candidates = await findCandidates(
       this.ds,
-      await needsOfReferral(this.ds, r, cooperationDefaultOf(await this.policy.forDistrict(r.props.districtId))),
+      await needsOfReferral(this.ds, r, cooperationDefaultOf(await this.policy.forDistrict(r.props.districtId)), this.cipher),
       limit,
     );
     // what the family asked for, beside the ranking that honours it (the location itself stays out)

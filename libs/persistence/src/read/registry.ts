@@ -32,6 +32,7 @@ export const institutionView = (i: InstitutionEntity): InstitutionView =>
     lat: i.lat,
     lng: i.lng,
     services: i.services,
+    ownership: i.ownership ?? null,
   }) as InstitutionView;
 
 /** Institutions, beds and cooperation agreements: the registry, readable by every human role. */

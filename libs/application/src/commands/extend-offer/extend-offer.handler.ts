@@ -20,7 +20,7 @@ export class ExtendOfferHandler implements ICommandHandler<ExtendOfferCommand> {
       const target = await tx.getInstitution(p.targetInstitutionId);
       target.assertMayHold(r.props.requestedKind);
       r.assertCan('ExtendOffer');
-      await assertTargetsAllowed(tx, this.policy, r, [target.id]);
+      await assertTargetsAllowed(tx, this.policy, r, [target.id], ctx.now);
       if (p.targetProgrammeId) {
         const prog = await tx.getProgramme(p.targetProgrammeId);
         if (prog.props.institutionId !== target.id) throw new DomainError('BED_NOT_AT_TARGET', 'the suggested programme belongs to another institution');

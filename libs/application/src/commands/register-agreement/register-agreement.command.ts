@@ -1,4 +1,4 @@
-import { BedKind, Direction } from '@bedlink/domain';
+import { BedKind, Direction, ServiceCode } from '@bedlink/domain';
 import { BedlinkCommand } from '../../command';
 
 export interface RegisterAgreementPayload {
@@ -7,6 +7,9 @@ export interface RegisterAgreementPayload {
   toInstitutionId: string;
   kinds?: BedKind[];
   directions?: Direction[];
+  services?: ServiceCode[];
+  validFrom?: string | null;
+  validUntil?: string | null;
 }
 
 export class RegisterAgreementCommand extends BedlinkCommand<RegisterAgreementPayload> {

@@ -25,6 +25,9 @@ export class RegisterAgreementHandler implements ICommandHandler<RegisterAgreeme
           toInstitutionId: to.id,
           kinds: p.kinds ?? [],
           directions: p.directions ?? [],
+          services: p.services ?? [],
+          validFrom: p.validFrom ?? null,
+          validUntil: p.validUntil ?? null,
         },
         ctx.now,
       );

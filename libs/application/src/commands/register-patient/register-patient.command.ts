@@ -1,4 +1,4 @@
-import { CareAssessment, Sex } from '@bedlink/domain';
+import { CareAssessment, HomeAddress, Sex } from '@bedlink/domain';
 import { BedlinkCommand } from '../../command';
 
 export interface RegisterPatientPayload {
@@ -11,6 +11,7 @@ export interface RegisterPatientPayload {
   assessment?: CareAssessment | null;
   hardship?: boolean;
   familyDoctorInstitutionId?: string | null;
+  home?: Partial<HomeAddress> | null;
 }
 
 export class RegisterPatientCommand extends BedlinkCommand<RegisterPatientPayload> {

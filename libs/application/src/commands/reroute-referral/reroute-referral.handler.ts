@@ -19,7 +19,7 @@ export class RerouteReferralHandler implements ICommandHandler<RerouteReferralCo
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, type, referralAccess(r));
       r.assertCan('RerouteReferral');
-      await assertTargetsAllowed(tx, this.policy, r, [...new Set(p.targets.map((x) => x.institutionId))]);
+      await assertTargetsAllowed(tx, this.policy, r, [...new Set(p.targets.map((x) => x.institutionId))], ctx.now);
       const candidates = await resolveTargets(tx, r, p.targets);
       r.reroute(ctx.actor, { candidates, strategy: p.strategy, reason: p.reason }, await timingFor(this.policy, r), ctx.now);
       return referralResult(r);

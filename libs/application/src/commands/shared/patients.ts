@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assertAssessment, CareAssessment, DomainError, Patient, Sex } from '@bedlink/domain';
+import { assertAssessment, CareAssessment, DomainError, HomeAddress, Patient, Sex } from '@bedlink/domain';
 import { Tx } from '../../ports';
 
 export interface PatientDetails {
@@ -11,6 +11,8 @@ export interface PatientDetails {
   assessment?: CareAssessment | null;
   hardship?: boolean;
   familyDoctorInstitutionId?: string | null;
+  /** Where the patient lives: home programmes are matched from here. */
+  home?: Partial<HomeAddress> | null;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function registerOrRelate(tx: Tx, institutionId: string, p: Patient
       assessment: p.assessment ?? null,
       hardship: p.hardship ?? false,
       familyDoctorInstitutionId: p.familyDoctorInstitutionId ?? null,
+      home: p.home ? { areaCode: p.home.areaCode ?? null, lat: p.home.lat ?? null, lng: p.home.lng ?? null } : null,
     },
     now,
   );

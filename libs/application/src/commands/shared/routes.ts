@@ -1,4 +1,4 @@
-import { assertRouteAllowed, CooperationDefault, DistrictPolicyDoc, Referral } from '@bedlink/domain';
+import { assertRouteAllowed, CooperationDefault, DistrictPolicyDoc, localDay, Referral } from '@bedlink/domain';
 import { Policy, Tx } from '../../ports';
 
 /** The district policy's answer for referrals without a cooperation agreement. */
@@ -7,9 +7,11 @@ export function cooperationDefaultOf(doc: DistrictPolicyDoc): CooperationDefault
 }
 
 /** Refuses (DIRECTION_NOT_ALLOWED) any target the referral's origin may not refer to under the agreements and district policy. */
-export async function assertTargetsAllowed(tx: Tx, policy: Policy, r: Referral, targetInstitutionIds: string[]): Promise<void> {
+export async function assertTargetsAllowed(tx: Tx, policy: Policy, r: Referral, targetInstitutionIds: string[], now: Date = new Date()): Promise<void> {
   const p = r.props;
-  const cooperation = cooperationDefaultOf(await policy.forDistrict(p.districtId));
+  const doc = await policy.forDistrict(p.districtId);
+  const cooperation = cooperationDefaultOf(doc);
+  const day = localDay(now, doc.calendar.utcOffset);
   const agreements = await tx.findAgreements(p.originInstitutionId, targetInstitutionIds);
   for (const id of targetInstitutionIds) {
     const target = await tx.getInstitution(id);
@@ -21,6 +23,8 @@ export async function assertTargetsAllowed(tx: Tx, policy: Policy, r: Referral, 
         targetDistrictId: target.props.districtId,
         kind: p.requestedKind,
         direction: p.direction,
+        services: p.services,
+        day,
       },
       agreements,
       cooperation,

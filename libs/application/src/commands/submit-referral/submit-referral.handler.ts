@@ -36,7 +36,7 @@ export class SubmitReferralHandler implements ICommandHandler<SubmitReferralComm
         if (held.props.kind === r.props.requestedKind)
           targets = [{ institutionId: held.props.institutionId, bedId: held.id }, ...targets.filter((t) => t.institutionId !== held.props.institutionId)];
       }
-      if (targets.length) await assertTargetsAllowed(tx, this.policy, r, [...new Set(targets.map((x) => x.institutionId))]);
+      if (targets.length) await assertTargetsAllowed(tx, this.policy, r, [...new Set(targets.map((x) => x.institutionId))], ctx.now);
       let plan = targets.length ? { candidates: await resolveTargets(tx, r, targets), timing: await timingFor(this.policy, r) } : undefined;
       // AUTO: matching ranks the free beds and programmes (already held to the agreements) and the offers go out at once; none escalates.
       if (!plan && r.props.dispatch === 'AUTO') {
