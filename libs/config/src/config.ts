@@ -149,6 +149,9 @@ export class EnvConfig {
   @Min(100)
   SSE_RECHECK_MS = 30_000;
 
+  /** At most this many missed events replayed to a reconnecting stream (Last-Event-ID); beyond it the client is told to reload. */
+  @Transform(int) @IsInt() @Min(0) @Max(100_000) SSE_REPLAY_MAX = 1000;
+
   /**
    * Bearer token for GET /metrics (Prometheus' `authorization` credentials). Unset: /metrics refuses
    * everyone but an AUDITOR or DISTRICT_COORDINATOR token.

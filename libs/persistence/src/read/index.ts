@@ -11,6 +11,7 @@ import { CommandLogReads } from './command-log';
 import { FhirReads } from './fhir';
 import { InboxReads } from './inbox';
 import { JourneyReads } from './journey';
+import { LiveReplayReads } from './live-replay';
 import { MetricsReads } from './metrics';
 import { ProgrammeReads } from './programmes';
 import { ReferralReads } from './referrals';
@@ -23,6 +24,7 @@ export * from './command-log';
 export * from './fhir';
 export * from './inbox';
 export * from './journey';
+export * from './live-replay';
 export * from './metrics';
 export * from './programmes';
 export * from './referrals';
@@ -45,6 +47,7 @@ const READ_CLASSES = [
   FhirReads,
   MetricsReads,
   CommandLogReads,
+  LiveReplayReads,
 ];
 
 export const READ_PROVIDERS: Provider[] = [
