@@ -66,6 +66,42 @@ describe('live event stream (GET /events/stream)', () => {
     await Promise.all([target.close(), foreign.close(), district.close(), otherDistrict.close()]);
   });
 
+  it('a stream that reconnects with Last-Event-ID gets what it missed, once, and only what it may see', async () => {
+    const url = `${e.baseUrl}/events/stream?access_token=${e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: d.district })}`;
+    const first = await openStream(url);
+    const seen = await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Replay', label: 'r-0', services: [] }), 'bed 0');
+    const last = await eventually<any>(async () => first.events.find((x) => x.type === 'BedRegistered' && x.aggregateId === seen.bedId), Boolean);
+    await first.close();
+
+    // while the browser was away: two events it may see, one it may not
+    const missed = [
+      (await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Replay', label: 'r-1', services: [] }), 'bed 1')).bedId,
+      (await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Replay', label: 'r-2', services: [] }), 'bed 2')).bedId,
+    ];
+    const foreign = (await ok(d.cc2c.post('/beds', { institutionId: d.cc2, kind: 'COMMUNITY', ward: 'Replay', label: 'r-3', services: [] }), 'bed 3')).bedId;
+
+    const again = await openStream(url, { 'last-event-id': last.id });
+    const replayed = await eventually(
+      async () => again.events.filter((x) => x.type === 'BedRegistered'),
+      (xs) => missed.every((b) => xs.some((x) => x.aggregateId === b)),
+    );
+    // a later event proves the replay is over: then nothing twice, nothing foreign, nothing before the id
+    const after = (await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Replay', label: 'r-4', services: [] }), 'bed 4')).bedId;
+    await eventually(async () => again.events.some((x) => x.aggregateId === after), Boolean);
+    const ids = again.events.map((x) => x.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(again.events.some((x) => x.aggregateId === foreign)).toBe(false);
+    expect(again.events.some((x) => x.aggregateId === seen.bedId)).toBe(false);
+    expect(replayed.map((x) => x.aggregateId).slice(0, 2)).toEqual(missed);
+    await again.close();
+
+    // an id the outbox does not hold (pruned, or made up): the client is told to reload its views
+    const unknown = await openStream(url, { 'last-event-id': '00000000-0000-4000-8000-000000000000' });
+    await eventually(async () => unknown.events.find((x) => x.reason), Boolean);
+    expect(unknown.events[0]).toEqual({ reason: 'unknown Last-Event-ID' });
+    await unknown.close();
+  });
+
   it('sends heartbeat comments and forgets a client that disconnects', async () => {
     const hub = e.api.get(LiveHub);
     // The first test's streams are gone once their sockets closed.

@@ -27,6 +27,15 @@ export class EnvConfig {
   @Matches(/^postgres(ql)?:\/\//, { message: 'MIGRATION_DATABASE_URL must be a postgres:// URL' })
   MIGRATION_DATABASE_URL?: string;
 
+  /**
+   * A read replica for reads that tolerate staleness (referral lists, boards, FHIR searches).
+   * Commands and reads that must see the caller's own writes always use DATABASE_URL. Unset: the primary.
+   */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_READ_URL must be a postgres:// URL' })
+  DATABASE_READ_URL?: string;
+
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -173,6 +182,9 @@ export class EnvConfig {
   @IsInt()
   @Min(100)
   SSE_RECHECK_MS = 30_000;
+
+  /** At most this many missed events replayed to a reconnecting stream (Last-Event-ID); beyond it the client is told to reload. */
+  @Transform(int) @IsInt() @Min(0) @Max(100_000) SSE_REPLAY_MAX = 1000;
 
   /**
    * Bearer token for GET /metrics (Prometheus' `authorization` credentials). Unset: /metrics refuses
@@ -411,6 +423,7 @@ export class EnvConfig {
 
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY', 'AUDIT_SIGNING_KEY'] as const;
 const OPTIONAL = [
+  'DATABASE_READ_URL',
   'REDIS_SENTINELS',
   'REDIS_CLUSTER_NODES',
   'JWT_PUBLIC_KEY',

@@ -11,6 +11,7 @@ export * from './inbox';
 export * from './bed-board.projector';
 export * from './command-log';
 export * from './infra.module';
+export * from './read-replica';
 export * from './matching/find-candidates';
 export * from './journey.projector';
 export * from './policy-store';

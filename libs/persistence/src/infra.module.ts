@@ -6,6 +6,7 @@ import { CLOCK, Clock, DOCUMENT_STORE, MATCHER, POLICY, Policy, UNIT_OF_WORK, va
 import { documentStoreFor } from './document-store';
 import { SqlMatcher } from './matching/find-candidates';
 import { createDataSource } from './data-source';
+import { ReadReplica } from './read-replica';
 import { PiiCipher } from './pii-cipher';
 import { PII_CIPHER, TypeOrmUnitOfWork } from './unit-of-work';
 import { defaultPolicy, DistrictPolicyDoc } from '@bedlink/domain';
@@ -14,8 +15,12 @@ import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 
 @Injectable()
 class DataSourceCloser implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly ds: DataSource,
+    private readonly replica: ReadReplica,
+  ) {}
   async onApplicationShutdown(): Promise<void> {
+    if (this.replica.ds !== this.ds && this.replica.ds.isInitialized) await this.replica.ds.destroy();
     if (this.ds.isInitialized) await this.ds.destroy();
   }
 }
@@ -82,6 +87,16 @@ export class InfraModule {
             return ds;
           },
         },
+        {
+          provide: ReadReplica,
+          inject: [DataSource],
+          useFactory: async (primary: DataSource) => {
+            if (!cfg.DATABASE_READ_URL) return new ReadReplica(primary);
+            const ds = createDataSource(cfg.DATABASE_READ_URL, cfg.DB_POOL_SIZE);
+            await ds.initialize();
+            return new ReadReplica(ds);
+          },
+        },
         { provide: PII_CIPHER, useValue: new PiiCipher(cfg.PII_KEY) },
         { provide: UNIT_OF_WORK, useClass: TypeOrmUnitOfWork },
         { provide: CLOCK, useValue: opts.clock ?? { now: () => new Date() } },
@@ -90,7 +105,7 @@ export class InfraModule {
         { provide: DOCUMENT_STORE, inject: [DataSource, PII_CIPHER], useFactory: (ds: DataSource, c: PiiCipher) => documentStoreFor(cfg, ds, c) },
         DataSourceCloser,
       ],
-      exports: [ENV_CONFIG, DataSource, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY, MATCHER, DOCUMENT_STORE],
+      exports: [ENV_CONFIG, DataSource, ReadReplica, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY, MATCHER, DOCUMENT_STORE],
     };
   }
 }

@@ -6,7 +6,7 @@ import IORedis, { Cluster } from 'ioredis';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { Actor, DomainError } from '@bedlink/domain';
 import type { LiveEvent } from '@bedlink/contracts';
-import { ApiKeyStore } from '@bedlink/persistence';
+import { ApiKeyStore, LiveReplayReads } from '@bedlink/persistence';
 import { decode as decodeJwt } from 'jsonwebtoken';
 import { liveChannel, liveEventFor, liveEventVisibleTo, createRedis } from '@bedlink/messaging';
 import { API_KEYS, CurrentActor, QueryToken } from '../http/auth';
@@ -15,6 +15,8 @@ interface Subscriber {
   actor: Actor;
   res: Response;
   principal: string;
+  /** While its missed events are replayed, live ones wait here (then those already replayed are skipped). */
+  held?: { id: string; chunk: string }[];
 }
 
 /** How a stream learns its principal is no longer valid: resolves false (or throws) → the stream ends. */
@@ -72,8 +74,8 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
    * A stream lives while its credential does: it ends at the token's `exp`, and when the periodic
    * `stillValid` check says the principal is gone (API key revoked) or cannot be checked.
    */
-  add(actor: Actor, res: Response, opts: { principal: string; expiresAt?: number; stillValid?: StillValid }): () => void {
-    const s = { actor, res, principal: opts.principal };
+  add(actor: Actor, res: Response, opts: { principal: string; expiresAt?: number; stillValid?: StillValid; replaying?: boolean }): () => void {
+    const s: Subscriber = { actor, res, principal: opts.principal, ...(opts.replaying ? { held: [] } : {}) };
     this.clients.add(s);
     const timers: NodeJS.Timeout[] = [];
     const end = (why: string) => {
@@ -100,6 +102,27 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
     };
   }
 
+  /**
+   * Replays what a reconnecting stream missed (Last-Event-ID), then lets the live events that
+   * arrived meanwhile through, minus those the replay already sent. `events` null: the id is
+   * unknown (pruned or foreign), `more`: the replay was cut at SSE_REPLAY_MAX; either way the
+   * client is told to reload its views (`event: reset`).
+   */
+  replay(res: Response, events: LiveEvent[] | null, more: boolean): void {
+    const c = [...this.clients].find((x) => x.res === res);
+    if (!c) return;
+    const sent = new Set<string>();
+    if (events === null || more)
+      this.send(c, `event: reset\ndata: ${JSON.stringify({ reason: events === null ? 'unknown Last-Event-ID' : 'too many missed events' })}\n\n`);
+    for (const e of events ?? []) {
+      sent.add(e.id);
+      if (liveEventVisibleTo(c.actor, e)) this.send(c, `id: ${e.id}\ndata: ${JSON.stringify(liveEventFor(c.actor, e))}\n\n`);
+    }
+    const held = c.held ?? [];
+    c.held = undefined;
+    for (const h of held) if (!sent.has(h.id)) this.send(c, h.chunk);
+  }
+
   /** Writes, or drops a reader that does not keep up: its backlog never grows past the cap. */
   private send(c: Subscriber, chunk: string): void {
     if (c.res.writableLength + chunk.length > this.cfg.SSE_MAX_BUFFER_BYTES) {
@@ -124,7 +147,9 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
     }
     for (const c of this.clients) {
       if (!liveEventVisibleTo(c.actor, e)) continue;
-      this.send(c, `id: ${e.id}\ndata: ${JSON.stringify(liveEventFor(c.actor, e))}\n\n`);
+      const chunk = `id: ${e.id}\ndata: ${JSON.stringify(liveEventFor(c.actor, e))}\n\n`;
+      if (c.held) c.held.push({ id: e.id, chunk });
+      else this.send(c, chunk);
     }
   }
 }
@@ -137,6 +162,7 @@ export class EventsController {
     private readonly hub: LiveHub,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
     @Inject(API_KEYS) private readonly keys: ApiKeyStore,
+    private readonly replays: LiveReplayReads,
   ) {}
 
   /**
@@ -169,10 +195,15 @@ export class EventsController {
   @QueryToken()
   @ApiOperation({ summary: 'Server-Sent Events: the caller’s institution’s (district roles: district’s) events, live. EventSource may pass ?access_token=' })
   @ApiQuery({ name: 'access_token', required: false, description: 'The bearer token, for clients that cannot send headers (EventSource)' })
+  @ApiQuery({
+    name: 'lastEventId',
+    required: false,
+    description: 'Replay the events after this one (as the Last-Event-ID header EventSource sends on reconnect); unknown: `event: reset`',
+  })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'an event stream (text/event-stream), one `data:` line per event' })
   @ApiErrors(...AUTHED)
-  stream(@CurrentActor() actor: Actor, @Req() req: Request, @Res() res: Response): void {
+  async stream(@CurrentActor() actor: Actor, @Req() req: Request, @Res() res: Response): Promise<void> {
     const principal = `${actor.userId}\n${actor.institutionId ?? ''}`;
     if (this.hub.open(principal) >= this.cfg.SSE_MAX_STREAMS_PER_PRINCIPAL) {
       res.setHeader('Retry-After', '30');
@@ -189,8 +220,20 @@ export class EventsController {
     req.socket.setKeepAlive(true);
     req.socket.setTimeout(0);
     res.write(`retry: 3000\n: connected as ${actor.role}\n\n`);
-    const remove = this.hub.add(actor, res, { principal, expiresAt: this.tokenExpiry(req), stillValid: this.stillValid(req) });
+    const header = req.headers['last-event-id'];
+    const lastEventId = typeof header === 'string' && header ? header : typeof req.query?.lastEventId === 'string' ? req.query.lastEventId : undefined;
+    const remove = this.hub.add(actor, res, {
+      principal,
+      expiresAt: this.tokenExpiry(req),
+      stillValid: this.stillValid(req),
+      replaying: lastEventId !== undefined,
+    });
     // The response's close (not the request's: that fires once a GET has no more body to read).
     res.on('close', remove);
+    if (lastEventId === undefined) return;
+    // subscribed first, then read: an event published meanwhile is held, not lost
+    const max = this.cfg.SSE_REPLAY_MAX;
+    const missed = await this.replays.after(lastEventId.slice(0, 64), max).catch(() => null);
+    this.hub.replay(res, missed?.slice(0, max) ?? null, (missed?.length ?? 0) > max);
   }
 }

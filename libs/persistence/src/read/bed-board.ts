@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Actor, authorizeRead } from '@bedlink/domain';
 import type { BedBoardRow } from '@bedlink/contracts';
 import { BedBoardEntity } from '../entities';
+import { ReadReplica } from '../read-replica';
 
 export interface ProgrammeBoardRow {
   programmeId: string;
@@ -21,7 +22,11 @@ export type DistrictBoardRow = Omit<BedBoardRow, 'institutionId'>;
 /** Capacity projections kept from events: beds per institution × kind, home programmes, district sums. */
 @Injectable()
 export class BedBoardReads {
-  constructor(private readonly ds: DataSource) {}
+  private readonly ds: DataSource;
+  /** Boards are projections, stale by nature: they read from the replica when there is one. */
+  constructor(primary: DataSource, @Optional() replica?: ReadReplica) {
+    this.ds = replica?.ds ?? primary;
+  }
 
   async bedBoard(actor: Actor, districtId?: string): Promise<BedBoardRow[]> {
     authorizeRead(actor, 'ReadBedBoard', {});

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { ReadReplica } from '../read-replica';
 import { DataSource } from 'typeorm';
 import { Actor, authorizeRead, notFound } from '@bedlink/domain';
 import { BedEntity, InstitutionEntity, ReferralEntity } from '../entities';
@@ -27,6 +28,7 @@ export class FhirReads {
     private readonly ds: DataSource,
     private readonly referrals: ReferralReads,
     private readonly registry: RegistryReads,
+    @Optional() private readonly replica?: ReadReplica,
   ) {}
 
   async searchReferrals(
@@ -34,7 +36,8 @@ export class FhirReads {
     f: { states?: string[]; requester?: string; owner?: string; updated?: UpdatedBound[] },
     page: Page,
   ): Promise<{ total: number; views: Record<string, unknown>[] }> {
-    const qb = this.ds.getRepository(ReferralEntity).createQueryBuilder('r');
+    // a search tolerates staleness: the replica when there is one (the views below read the primary)
+    const qb = (this.replica?.ds ?? this.ds).getRepository(ReferralEntity).createQueryBuilder('r');
     scopeReferrals(qb, actor);
     if (f.states) qb.andWhere('r.state IN (:...states)', { states: f.states });
     if (f.requester) qb.andWhere('r.origin_institution_id = :req', { req: f.requester });

@@ -13,6 +13,7 @@ import { CommandLogReads } from './command-log';
 import { FhirReads } from './fhir';
 import { InboxReads } from './inbox';
 import { JourneyReads } from './journey';
+import { LiveReplayReads } from './live-replay';
 import { MetricsReads } from './metrics';
 import { ProgrammeReads } from './programmes';
 import { ReferralReads } from './referrals';
@@ -28,6 +29,7 @@ export * from './command-log';
 export * from './fhir';
 export * from './inbox';
 export * from './journey';
+export * from './live-replay';
 export * from './metrics';
 export * from './programmes';
 export * from './referrals';
@@ -54,6 +56,7 @@ const READ_CLASSES = [
   AdtReads,
   AroundReads,
   ThreadReads,
+  LiveReplayReads,
 ];
 
 export const READ_PROVIDERS: Provider[] = [

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { ReadReplica } from '../read-replica';
 import { DataSource, In, SelectQueryBuilder } from 'typeorm';
 import { Actor, authorizeRead, DISTRICT_ROLES, DomainError, FHIR_TASK_STATUS, liveInvolvement, notFound, ReferralState, Urgency } from '@bedlink/domain';
 import { AuditRecordEntity, InstitutionEntity, OfferEntity, ReferralEntity, ReservationEntity } from '../entities';
@@ -28,7 +29,14 @@ const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : nul
 /** Read side for referrals (REST, FHIR, HL7 v2): whitelisted response shapes, scoped to who may see them. */
 @Injectable()
 export class ReferralReads {
-  constructor(private readonly ds: DataSource) {}
+  /** Lists tolerate staleness (a replica); a referral read by id may follow the caller's own command: the primary. */
+  private readonly lists: DataSource;
+  constructor(
+    private readonly ds: DataSource,
+    @Optional() replica?: ReadReplica,
+  ) {
+    this.lists = replica?.ds ?? ds;
+  }
 
   /** Live involvement only: a target whose offer ended (declined, expired, withdrawn) reads nothing more. */
   private access(r: ReferralEntity) {
@@ -145,7 +153,7 @@ export class ReferralReads {
 
   async list(actor: Actor, q: { state?: string; side?: 'origin' | 'target' | 'all'; limit?: number }): Promise<Record<string, unknown>[]> {
     const limit = q.limit ?? 50;
-    const qb = this.ds.getRepository(ReferralEntity).createQueryBuilder('r').orderBy('r.updated_at', 'DESC').limit(limit);
+    const qb = this.lists.getRepository(ReferralEntity).createQueryBuilder('r').orderBy('r.updated_at', 'DESC').limit(limit);
     if (q.state) qb.andWhere('r.state = :state', { state: q.state });
     scopeReferrals(qb, actor, q.side);
     return this.views(await qb.getMany());
