@@ -5,8 +5,8 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import type { LiveEvent } from '@bedlink/contracts';
-import { CONSUMERS, consumedTypes, EventJob, jobOptions, liveChannel, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
-import { OutboxRow, OutboxStore } from '@bedlink/persistence';
+import { CONSUMERS, consumedTypes, EventJob, involvedInstitutions, jobOptions, liveChannel, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
+import { OutboxRow, OutboxStore, RelayQuery } from '@bedlink/persistence';
 import { DeadlineReconciler } from './deadlines';
 
 const BATCH = 1000;
@@ -27,6 +27,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private wake?: () => void;
   private listener?: Client;
   private lastEpochCheck = 0;
+  /**
+   * Which institutions have live webhook subscriptions, and for which types (null: every type).
+   * Reloaded when the subscriptions' generation, read with every claim, changes: a subscription
+   * created or deleted by any process reaches every relay's routing at its next batch.
+   */
+  private webhookRoutes?: { generation: string; byInstitution: Map<string, Set<string> | null> };
   relayed = 0;
 
   constructor(
@@ -76,7 +82,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       try {
         if (Date.now() - this.lastEpochCheck > EPOCH_CHECK_MS) await this.checkEpoch();
         if (!this.listener) await this.listen();
-        const n = await this.store.relayBatch(BATCH, (rows) => this.publish(rows));
+        const n = await this.store.relayBatch(BATCH, (rows, query, generation) => this.publish(rows, query, generation));
         this.relayed += n;
         backoff = 0;
         if (n === BATCH) continue;
@@ -97,9 +103,32 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  private async publish(rows: OutboxRow[]): Promise<void> {
+  private async loadWebhookRoutes(query: RelayQuery, generation: string): Promise<Map<string, Set<string> | null>> {
+    if (this.webhookRoutes?.generation === generation) return this.webhookRoutes.byInstitution;
+    const byInstitution = new Map<string, Set<string> | null>();
+    for (const r of await query(`SELECT institution_id, event_types FROM webhook_subscriptions WHERE active`)) {
+      const types = r.event_types as string[];
+      const had = byInstitution.get(r.institution_id);
+      if (had === null || !types.length) byInstitution.set(r.institution_id, null);
+      else byInstitution.set(r.institution_id, new Set([...(had ?? []), ...types]));
+    }
+    this.webhookRoutes = { generation, byInstitution };
+    return byInstitution;
+  }
+
+  /** Whether some live subscription of an institution the event concerns wants its type (the fan-out's own test). */
+  private static wantsWebhook(routes: Map<string, Set<string> | null>, type: string, payload: Record<string, unknown>): boolean {
+    if (!routes.size) return false;
+    return involvedInstitutions(payload).some((i) => {
+      const types = routes.get(i);
+      return types === null || (types !== undefined && types.has(type));
+    });
+  }
+
+  private async publish(rows: OutboxRow[], query: RelayQuery, webhookGeneration: string): Promise<void> {
     const byQueue = new Map<QueueName, { name: string; data: EventJob; opts: object }[]>();
     const committedAt = new Date().toISOString();
+    const routes = await this.loadWebhookRoutes(query, webhookGeneration);
     for (const r of rows) {
       const data: EventJob = {
         eventId: r.event_id,
@@ -111,6 +140,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         committedAt: new Date(r.created_at).toISOString() || committedAt,
       };
       for (const q of queuesFor(r.event_type)) {
+        // An event goes to the webhook fan-out only when a subscriber would get it: most events have
+        // none, and each was a job and a transaction of the fan-out for nothing.
+        if (q === QUEUES.webhookEvents && !OutboxRelay.wantsWebhook(routes, r.event_type, r.payload)) continue;
         if (!byQueue.has(q)) byQueue.set(q, []);
         byQueue.get(q)!.push({ name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
       }
@@ -159,7 +191,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (set !== 'OK') return;
     const since = new Date(Date.now() - 24 * 3600_000);
     let requeued = 0;
-    for (const c of CONSUMERS.filter((x) => x.inbox)) requeued += await this.store.requeueUnhandled([c.name], since, consumedTypes(c));
+    // The relay routes to the webhook fan-out only events some subscriber wants: with no live
+    // subscription, a missing webhooks inbox row is no lost event.
+    const [{ n: subscriptions }] = await this.store.query(`SELECT count(*)::int AS n FROM webhook_subscriptions WHERE active`);
+    for (const c of CONSUMERS.filter((x) => x.inbox && (x.queue !== QUEUES.webhookEvents || subscriptions > 0)))
+      requeued += await this.store.requeueUnhandled([c.name], since, consumedTypes(c));
     const rearmed = await this.deadlines.rearmAll();
     this.log.log(`redis epoch (re)started: ${requeued} sent-but-unhandled events requeued, ${rearmed} deadlines re-armed`);
   }
