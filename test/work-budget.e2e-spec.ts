@@ -34,17 +34,20 @@ jest.setTimeout(120_000);
  * place where that shows.
  */
 const BUDGET: Record<string, { uowSql: number; jobs: number }> = {
-  RegisterPatient: { uowSql: 6, jobs: 2 }, // measured 6 / 2
-  DraftReferral: { uowSql: 10, jobs: 2 }, // measured 10 / 2
-  SubmitReferral: { uowSql: 13, jobs: 8 }, // measured 13 / 8
-  ViewOffer: { uowSql: 7, jobs: 2 }, // measured 7 / 2
-  AcceptOffer: { uowSql: 10, jobs: 7 }, // measured 10 / 7
-  StartTransfer: { uowSql: 8, jobs: 3 }, // measured 8 / 3
-  // +1 job (issue 17): the admission's BedStatusChanged (U→O) reaches the waiting-list consumer, which ignores it
-  ConfirmAdmission: { uowSql: 16, jobs: 9 }, // measured 16 / 9
+  RegisterPatient: { uowSql: 6, jobs: 1 }, // measured 6 / 1
+  DraftReferral: { uowSql: 10, jobs: 1 }, // measured 10 / 1
+  SubmitReferral: { uowSql: 13, jobs: 5 }, // measured 13 / 5
+  ViewOffer: { uowSql: 7, jobs: 1 }, // measured 7 / 1
+  AcceptOffer: { uowSql: 10, jobs: 5 }, // measured 10 / 5
+  StartTransfer: { uowSql: 8, jobs: 2 }, // measured 8 / 2
+  ConfirmAdmission: { uowSql: 16, jobs: 3 }, // measured 16 / 3
 };
-/** Measured (3 runs): sql 183, jobs 32, Redis commands 159–161, Redis round trips 145–147; with the waiting-list consumer jobs 33, Redis 165 / 151 (one run). */
-const LIFECYCLE_BUDGET = { sql: 190, jobs: 34, redis: 185, redisTrips: 170 };
+/**
+ * Measured: sql 115, jobs 18, Redis commands 102, Redis round trips 95 (before the relay routed
+ * webhook events only to subscribers and the API stopped reading Postgres before queueing: 183,
+ * 32, 159–161, 145–147).
+ */
+const LIFECYCLE_BUDGET = { sql: 120, jobs: 18, redis: 110, redisTrips: 100 };
 
 /**
  * Redis commands left out of the count: the blocking waits of idle BullMQ workers (BZPOPMIN)

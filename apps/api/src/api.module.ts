@@ -25,6 +25,7 @@ import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle'
 import { COMMAND_GATEWAY, CommandRunner } from './http/command-runner';
 import { CommandsController } from './http/commands.controller';
 import { ErrorFilter } from './http/error.filter';
+import { DatabaseState } from './http/database-state';
 import { ConsoleController } from './console/console.controller';
 import { EventsController, LiveHub } from './events/live-stream';
 import { FhirModule } from './fhir/fhir.module';
@@ -136,6 +137,7 @@ export class ApiModule {
         ApiKeysController,
       ],
       providers: [
+        DatabaseState,
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: HOST_RESOLVER, useValue: opts.resolver ?? systemResolver },
         // Order matters: the throttle keys on the principal AuthGuard resolved.

@@ -3,7 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
-import { CONSUMERS, consumedTypes, jobOptions, QUEUES, SealedCommandJob } from '@bedlink/messaging';
+import { CONSUMERS, consumedTypes, jobOptions, QUEUES, SealedCommandJob, wantsWebhook, webhookRoutesOf } from '@bedlink/messaging';
 import { LeaderElection } from './leader';
 
 const PER_PASS = 1000;
@@ -60,11 +60,15 @@ export class LostWriteSweeper implements OnModuleInit {
 
   private async sweepEvents(): Promise<number> {
     const lost = new Set<string>();
+    // The relay sends an event to the webhook fan-out only when a live subscription wants it, so only
+    // those events should have a webhooks inbox row; the others were never lost.
+    const routes = webhookRoutesOf(await this.ds.query(`SELECT institution_id, event_types FROM webhook_subscriptions WHERE active`));
     for (const c of CONSUMERS.filter((x) => x.inbox)) {
       const queue = this.queues[c.queue];
       if (!queue) continue;
-      const rows: { event_id: string }[] = await this.ds.query(
-        `SELECT o.event_id FROM outbox o
+      if (c.queue === QUEUES.webhookEvents && !routes.size) continue;
+      const rows: { event_id: string; event_type: string; payload: Record<string, unknown> }[] = await this.ds.query(
+        `SELECT o.event_id, o.event_type, o.payload FROM outbox o
           WHERE o.sent_at IS NOT NULL AND o.sent_at < now() - make_interval(secs => $2::float8 / 1000)
             AND o.created_at >= now() - make_interval(secs => $3::float8 / 1000)
             AND ($4::text[] IS NULL OR o.event_type = ANY($4::text[]))
@@ -74,6 +78,7 @@ export class LostWriteSweeper implements OnModuleInit {
       );
       for (const r of rows) {
         if (lost.has(r.event_id)) continue;
+        if (c.queue === QUEUES.webhookEvents && !wantsWebhook(routes, r.event_type, r.payload)) continue;
         if ((await queue.getJobState(r.event_id)) === 'unknown') lost.add(r.event_id);
       }
     }

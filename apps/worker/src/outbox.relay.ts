@@ -5,8 +5,8 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import type { LiveEvent } from '@bedlink/contracts';
-import { EventJob, jobOptions, liveChannel, QUEUES, QueueName, queuesFor } from '@bedlink/messaging';
-import { OutboxRow, OutboxStore } from '@bedlink/persistence';
+import { EventJob, jobOptions, liveChannel, QUEUES, QueueName, queuesFor, WebhookRoutes, webhookRoutesOf, wantsWebhook } from '@bedlink/messaging';
+import { OutboxRow, OutboxStore, RelayQuery } from '@bedlink/persistence';
 
 const BATCH = 1000;
 
@@ -25,6 +25,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private loop?: Promise<void>;
   private wake?: () => void;
   private listener?: Client;
+  /**
+   * Which institutions have live webhook subscriptions, and for which types (null: every type).
+   * Reloaded when the subscriptions' generation, read with every claim, changes: a subscription
+   * created or deleted by any process reaches every relay's routing at its next batch.
+   */
+  private webhookRoutes?: { generation: string; byInstitution: WebhookRoutes };
   relayed = 0;
 
   constructor(
@@ -72,7 +78,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     while (this.running) {
       try {
         if (!this.listener) await this.listen();
-        const n = await this.store.relayBatch(BATCH, (rows) => this.publish(rows));
+        const n = await this.store.relayBatch(BATCH, (rows, query, generation) => this.publish(rows, query, generation));
         this.relayed += n;
         backoff = 0;
         if (n === BATCH) continue;
@@ -93,9 +99,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  private async publish(rows: OutboxRow[]): Promise<void> {
+  private async loadWebhookRoutes(query: RelayQuery, generation: string): Promise<WebhookRoutes> {
+    if (this.webhookRoutes?.generation === generation) return this.webhookRoutes.byInstitution;
+    const byInstitution = webhookRoutesOf(await query(`SELECT institution_id, event_types FROM webhook_subscriptions WHERE active`));
+    this.webhookRoutes = { generation, byInstitution };
+    return byInstitution;
+  }
+
+  private async publish(rows: OutboxRow[], query: RelayQuery, webhookGeneration: string): Promise<void> {
     const byQueue = new Map<QueueName, { name: string; data: EventJob; opts: object }[]>();
     const committedAt = new Date().toISOString();
+    const routes = await this.loadWebhookRoutes(query, webhookGeneration);
     for (const r of rows) {
       const data: EventJob = {
         eventId: r.event_id,
@@ -107,6 +121,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         committedAt: new Date(r.created_at).toISOString() || committedAt,
       };
       for (const q of queuesFor(r.event_type)) {
+        // An event goes to the webhook fan-out only when a subscriber would get it: most events have
+        // none, and each was a job and a transaction of the fan-out for nothing.
+        if (q === QUEUES.webhookEvents && !wantsWebhook(routes, r.event_type, r.payload)) continue;
         if (!byQueue.has(q)) byQueue.set(q, []);
         byQueue.get(q)!.push({ name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
       }

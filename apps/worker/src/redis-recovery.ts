@@ -40,7 +40,11 @@ export class RedisRecovery implements OnModuleInit {
     if (set !== 'OK') return;
     const since = new Date(Date.now() - 24 * 3600_000);
     let requeued = 0;
-    for (const c of CONSUMERS.filter((x) => x.inbox)) requeued += await this.store.requeueUnhandled([c.name], since, consumedTypes(c));
+    // The relay routes to the webhook fan-out only events some subscriber wants: with no live
+    // subscription, a missing webhooks inbox row is no lost event.
+    const [{ n: subscriptions }] = await this.store.query(`SELECT count(*)::int AS n FROM webhook_subscriptions WHERE active`);
+    for (const c of CONSUMERS.filter((x) => x.inbox && (x.queue !== QUEUES.webhookEvents || subscriptions > 0)))
+      requeued += await this.store.requeueUnhandled([c.name], since, consumedTypes(c));
     const rearmed = await this.deadlines.rearmAll();
     this.log.log(`redis epoch (re)started: ${requeued} sent-but-unhandled events requeued, ${rearmed} deadlines re-armed`);
   }

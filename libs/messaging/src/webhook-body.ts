@@ -11,6 +11,33 @@ export function involvedInstitutions(payload: Record<string, unknown>): string[]
   return [...out];
 }
 
+/** Per institution with a live webhook subscription, the event types it wants (null: every type). */
+export type WebhookRoutes = Map<string, Set<string> | null>;
+
+/** Routes from the live rows of webhook_subscriptions (institution_id, event_types; an empty list means every type). */
+export function webhookRoutesOf(rows: readonly { institution_id: string; event_types: string[] }[]): WebhookRoutes {
+  const byInstitution: WebhookRoutes = new Map();
+  for (const r of rows) {
+    const types = r.event_types;
+    const had = byInstitution.get(r.institution_id);
+    if (had === null || !types.length) byInstitution.set(r.institution_id, null);
+    else byInstitution.set(r.institution_id, new Set([...(had ?? []), ...types]));
+  }
+  return byInstitution;
+}
+
+/**
+ * Whether some live subscription of an institution the event concerns wants its type: the relay routes an
+ * event to the webhook fan-out only then, and the lost-write sweeper expects a webhooks inbox row only then.
+ */
+export function wantsWebhook(routes: WebhookRoutes, type: string, payload: Record<string, unknown>): boolean {
+  if (!routes.size) return false;
+  return involvedInstitutions(payload).some((i) => {
+    const types = routes.get(i);
+    return types === null || (types !== undefined && types.has(type));
+  });
+}
+
 /**
  * Keys that would identify a patient. Events carry none today (patients are referred to by an
  * opaque id); this is the backstop so a future payload change cannot leak one to a third-party URL.

@@ -12,28 +12,38 @@ export interface OutboxRow {
   created_at: Date;
 }
 
+/** A query on the relay's transaction (reads the relay needs to route a batch, on the same connection). */
+export type RelayQuery = (sql: string, params?: unknown[]) => Promise<any[]>;
+
 /**
- * The relay's side of the outbox. Claims a batch with SKIP LOCKED (several relays may run),
- * publishes it, and marks it sent in the same transaction: if publishing fails the rows stay
- * unsent; if marking fails after publishing, the next pass publishes again and the job id
- * (= event id) plus the consumers' inbox make that harmless.
+ * The relay's side of the outbox. Claims a batch with SKIP LOCKED (several relays may run) and
+ * marks it sent in one statement, publishes it, and commits: if publishing fails the transaction
+ * rolls back and the rows stay unsent; a crash after publishing and before the commit publishes
+ * them again on the next pass, and the job id (= event id) plus the consumers' inbox make that
+ * harmless. Each claimed row also carries the webhook subscriptions' generation (a hash of which
+ * subscriptions are live), so the relay's routing cache learns of a change in the same statement.
  */
 export class OutboxStore {
   constructor(private readonly ds: DataSource) {}
 
-  async relayBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+  async relayBatch(limit: number, publish: (rows: OutboxRow[], query: RelayQuery, webhookGeneration: string) => Promise<void>): Promise<number> {
     const qr = this.ds.createQueryRunner();
     await qr.connect();
     try {
       await qr.startTransaction();
-      const rows: OutboxRow[] = await qr.query(
-        `SELECT id::text, event_id, event_type, aggregate_type, aggregate_id, payload, metadata, priority, created_at
-         FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      // TypeORM answers an UPDATE … RETURNING on Postgres with [rows, affected count]
+      const [rows]: [(OutboxRow & { webhook_generation: string })[], number] = await qr.query(
+        `WITH claimed AS (SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),
+              subs AS (SELECT count(*)::text || ':' || coalesce(sum(hashtext(id::text || ':' || active::text || ':' || array_to_string(event_types, ','))), 0)::text AS g
+                       FROM webhook_subscriptions)
+         UPDATE outbox o SET sent_at = now() FROM claimed, subs WHERE o.id = claimed.id
+         RETURNING o.id::text, o.event_id, o.event_type, o.aggregate_type, o.aggregate_id, o.payload, o.metadata, o.priority, o.created_at, subs.g AS webhook_generation`,
         [limit],
       );
       if (rows.length) {
-        await publish(rows);
-        await qr.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+        // RETURNING has no order: publish in outbox order, as the claim did
+        rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+        await publish(rows, (sql, params) => qr.query(sql, params), rows[0].webhook_generation);
       }
       await qr.commitTransaction();
       return rows.length;
@@ -58,6 +68,11 @@ export class OutboxStore {
       [consumers, since, types],
     );
     return Array.isArray(res) ? Number(res[1] ?? 0) : 0;
+  }
+
+  /** A read on the pool, for the relay's rare checks (not inside a batch). */
+  query(sql: string, params: unknown[] = []): Promise<any[]> {
+    return this.ds.query(sql, params);
   }
 
   async backlog(): Promise<{ unsent: number; oldestMs: number }> {

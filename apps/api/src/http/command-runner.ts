@@ -4,6 +4,7 @@ import { Actor, CommandName, DomainError, ErrorCode, Urgency } from '@bedlink/do
 import { CommandGateway } from '@bedlink/messaging';
 import { ReferralReads } from '@bedlink/persistence';
 import { MetricsService } from '../ops/metrics.service';
+import { DatabaseState } from './database-state';
 import { correlationIdOf, serverTiming, StageMarks } from '@bedlink/config';
 
 export const COMMAND_GATEWAY = Symbol('COMMAND_GATEWAY');
@@ -19,7 +20,13 @@ export class CommandRunner {
     @Inject(COMMAND_GATEWAY) private readonly gateway: CommandGateway,
     private readonly referrals: ReferralReads,
     @Optional() private readonly metrics?: MetricsService,
+    @Optional() private readonly database?: DatabaseState,
   ) {}
+
+  /** While this process knows Postgres is gone, a command is refused as a read would be (503), not queued. */
+  private assertDatabaseUp(): void {
+    if (this.database?.down) throw new DomainError('DATABASE_UNAVAILABLE', 'the database is unreachable; try again shortly');
+  }
 
   /**
    * A referral's urgency is set when it is drafted and never changes, so this process keeps the
@@ -56,6 +63,7 @@ export class CommandRunner {
     const key = req.header('idempotency-key');
     if (key !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(key))
       throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+    this.assertDatabaseUp();
     const wait = !/respond-async/i.test(req.header('prefer') ?? '');
     // Set by the logger middleware (nestjs-pino genReqId) from X-Correlation-Id or fresh; the same id is on every log line.
     const correlationId = (req as Request & { correlationId?: string }).correlationId ?? correlationIdOf(req, res);
@@ -90,6 +98,7 @@ export class CommandRunner {
     req: Request,
     opts: { idempotencyKey?: string; urgency?: Urgency } = {},
   ): Promise<Record<string, unknown>> {
+    this.assertDatabaseUp();
     // validated like everywhere else (a raw header would reach the logs, the audit and webhooks)
     const correlationId = (req as Request & { correlationId?: string }).correlationId ?? correlationIdOf(req);
     return this.executeAs(type, payload, actor, { ...opts, correlationId });

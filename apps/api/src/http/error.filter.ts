@@ -1,7 +1,8 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, Optional } from '@nestjs/common';
 import { Response } from 'express';
 import { DomainError, ErrorCode } from '@bedlink/domain';
 import { translatePgError } from '@bedlink/persistence';
+import { DatabaseState } from './database-state';
 
 /** The one place where domain error codes become HTTP statuses. */
 export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
@@ -63,10 +64,12 @@ const HTTP_CODE: Record<number, ErrorCode> = {
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('HTTP');
+  constructor(@Optional() private readonly database?: DatabaseState) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toResponse(exception);
+    if (body.code === 'DATABASE_UNAVAILABLE') this.database?.markDown();
     if (status >= 500 && status !== 503) this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     if (!res.headersSent) res.status(status).json(body);
   }
