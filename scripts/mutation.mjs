@@ -21,6 +21,8 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--incrementalFile') opts.incrementalFile = args[++i];
   else if (a === '--concurrency') opts.concurrency = Number(args[++i]);
   else if (a === '--force') opts.force = true;
+  // every covering test runs, so the report names all the tests that kill a mutant (not only the first)
+  else if (a === '--disableBail') opts.disableBail = true;
   else {
     console.error(`unknown option ${a}`);
     process.exit(2);
