@@ -276,7 +276,7 @@ describe('documents and messages around a referral', () => {
     expect((await download(cc1, referralId, doc.body.documentId)).status).toBe(200);
     // The window runs out: expiry is checked against the database clock, so the deadline is moved into the past
     // (test setup, not a transition) and the deadline's own timer fires for it.
-    const [moved] = await e.ds.query(`UPDATE offers SET deadline_at = now() - interval '1 second' WHERE id = $1 RETURNING deadline_at`, [offer1]);
+    const [[moved]] = await e.ds.query(`UPDATE offers SET deadline_at = now() - interval '1 second' WHERE id = $1 RETURNING deadline_at`, [offer1]);
     const due = new Date(moved.deadline_at).toISOString();
     await e.worker!.get(DeadlineReconciler).fire('offer', { referralId, offerId: offer1, dueAt: due, urgency: 'ROUTINE' });
     await eventually(

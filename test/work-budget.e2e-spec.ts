@@ -39,15 +39,18 @@ const BUDGET: Record<string, { uowSql: number; jobs: number }> = {
   SubmitReferral: { uowSql: 13, jobs: 5 }, // measured 13 / 5
   ViewOffer: { uowSql: 7, jobs: 1 }, // measured 7 / 1
   AcceptOffer: { uowSql: 10, jobs: 5 }, // measured 10 / 5
-  StartTransfer: { uowSql: 8, jobs: 2 }, // measured 8 / 2
-  ConfirmAdmission: { uowSql: 16, jobs: 3 }, // measured 16 / 3
+  // +1 SQL each (issue 16): the family doctor's centre is named on the discharge and admission events
+  StartTransfer: { uowSql: 9, jobs: 2 }, // measured 9 / 2
+  // +1 job (issue 17): the admission's BedStatusChanged (U→O) reaches the waiting-list consumer, which ignores it
+  ConfirmAdmission: { uowSql: 17, jobs: 4 }, // measured 17 / 4
 };
 /**
- * Measured: sql 115, jobs 18, Redis commands 102, Redis round trips 95 (before the relay routed
+ * Measured: sql 117, jobs 19, Redis commands 102, Redis round trips 95 (sql 115 / jobs 18 before the family
+ * doctor's lookups and the waiting-list consumer were merged; before the relay routed
  * webhook events only to subscribers and the API stopped reading Postgres before queueing: 183,
  * 32, 159–161, 145–147).
  */
-const LIFECYCLE_BUDGET = { sql: 120, jobs: 18, redis: 110, redisTrips: 100 };
+const LIFECYCLE_BUDGET = { sql: 120, jobs: 19, redis: 110, redisTrips: 100 };
 
 /**
  * Redis commands left out of the count: the blocking waits of idle BullMQ workers (BZPOPMIN)
