@@ -26,7 +26,7 @@ describe('SubmitSurge and the eligibility policy', () => {
     const w = world();
     const policy = { forDistrict: async (id: string) => ({ ...defaultPolicy(id), eligibility: { ...defaultPolicy(id).eligibility, onFailure } }) };
     const h = new SubmitSurgeHandler(w, policy, fakeMatcher);
-    const result = (await h.execute(new SubmitSurgeCommand(care, ctxFor(ACTORS.origin, 'SubmitSurge')))) as any;
+    const result = (await h.execute(new SubmitSurgeCommand(care as never, ctxFor(ACTORS.origin, 'SubmitSurge')))) as any;
     return { result, w };
   };
 
