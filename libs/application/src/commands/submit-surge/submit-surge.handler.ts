@@ -25,6 +25,8 @@ interface Item extends SurgeRequest {
   index: number;
   p: DraftReferralPayload;
   patient: Patient;
+  /** FLAG policy: the eligibility refusal the district coordinator decides on instead of the engine. */
+  flagged?: string;
 }
 
 /**
@@ -68,11 +70,13 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
             hardship: patient.props.hardship,
             birthDate: patient.props.birthDate,
           });
-          if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
+          // as for a single submit: REFUSE refuses the item, FLAG sends it to the district coordinator unplaced
+          if (!verdict.ok && doc.eligibility.onFailure === 'REFUSE') throw new DomainError(verdict.code, verdict.message);
+          const flagged = verdict.ok ? undefined : `${verdict.code}: ${verdict.message}`;
           const live = await tx.findPatientLiveReferral(p.patientId);
           if (live) throw new DomainError('PATIENT_HAS_LIVE_REFERRAL', `patient already has live referral ${live}`, { referralId: live });
           seen.add(p.patientId);
-          items.push({ id: String(index), index, order: index, urgency: p.urgency, p, patient });
+          items.push({ id: String(index), index, order: index, urgency: p.urgency, p, patient, ...(flagged ? { flagged } : {}) });
         } catch (e) {
           if (!(e instanceof DomainError) || e.code === 'FORBIDDEN') throw e;
           errors.push({ index, code: e.code, message: e.message });
@@ -136,6 +140,7 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
       }
       const bedIds = [...new Set([...servable.values()].flatMap((m) => [...m.keys()]))];
       const compatible = (i: Item, bedId: string) => {
+        if (i.flagged) return false;
         const g = groupOf.get(i.id)!;
         const facts = g.beds.get(bedId);
         return facts !== undefined && placeRefusal(g.needs, facts) === null;
@@ -156,7 +161,10 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
       for (const item of items) {
         const r = drafts.get(item.id)!;
         const bedId = best.assigned.get(item.id) ?? null;
-        if (bedId) {
+        if (item.flagged) {
+          r.submit(ctx.actor, ctx.now);
+          r.escalate(item.flagged, ctx.now);
+        } else if (bedId) {
           const bed = groupOf.get(item.id)!.beds.get(bedId)!;
           r.submit(ctx.actor, ctx.now, {
             candidates: [{ institutionId: bed.institutionId, bedId, programmeId: null, score: 1 }],
