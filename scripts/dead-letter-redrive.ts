@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Queue } from 'bullmq';
 import { loadConfig } from '@bedlink/config';
-import { DeadLetterJob, QUEUES, QueueName, bullConnection, redriveDeadLetters } from '@bedlink/messaging';
+import { DeadLetterJob, QUEUES, QueueName, bullConnection, closeSharedConnection, redriveDeadLetters } from '@bedlink/messaging';
 
 /** Every queue whose consumer files dead letters (apps/worker/src/consumers/event-consumer.ts). */
 const SOURCES: QueueName[] = [QUEUES.projections, QUEUES.timers, QUEUES.kpiEvents, QUEUES.webhookEvents, QUEUES.webhookDeliveries];
@@ -18,6 +18,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await Promise.all([dead.close(), ...Object.values(sources).map((q) => q.close())]);
+    await closeSharedConnection(connection);
   }
 }
 

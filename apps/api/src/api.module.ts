@@ -16,7 +16,7 @@ import { authFailureLimit, EnvConfig, jobSigningSecret, loggerParams } from '@be
 import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ALL_QUEUES, bullConnection, CommandGateway, createRedis, JobSeal, QUEUES, redisOptions } from '@bedlink/messaging';
+import { ALL_QUEUES, bullConnection, closeSharedConnection, CommandGateway, createRedis, JobSeal, QUEUES, redisOptions } from '@bedlink/messaging';
 import { ApiKeyStore, CommandLogReads, InfraModule, PiiCipher, READ_EXPORTS, READ_PROVIDERS, rememberPendingCommand } from '@bedlink/persistence';
 import { DataSource } from 'typeorm';
 import { ApiKeysController } from './http/api-keys.controller';
@@ -46,6 +46,16 @@ import { WebhooksController } from './webhooks/webhooks.controller';
 
 const QUEUE_EVENTS = Symbol('QUEUE_EVENTS');
 const THROTTLE_REDIS = Symbol('THROTTLE_REDIS');
+
+const BULL_CONNECTIONS = Symbol('BULL_CONNECTIONS');
+
+/** Cluster clients handed to BullMQ are ours to close (BullMQ closes only the clients it made). */
+class BullConnectionCloser implements OnApplicationShutdown {
+  constructor(@Inject(BULL_CONNECTIONS) private readonly connections: ReturnType<typeof bullConnection>[]) {}
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.connections.map((c) => closeSharedConnection(c)));
+  }
+}
 
 class ThrottleRedisCloser implements OnApplicationShutdown {
   constructor(@Inject(THROTTLE_REDIS) private readonly redis: IORedis | Cluster) {}
@@ -149,6 +159,8 @@ export class ApiModule {
         { provide: THROTTLE_REDIS, useValue: throttleRedis },
         { provide: AUTH_FAILURES, useValue: authFailures },
         ThrottleRedisCloser,
+        { provide: BULL_CONNECTIONS, useValue: [connection, producer] },
+        BullConnectionCloser,
         PatientRecords,
         ReferralDocuments,
         { provide: DOCUMENT_SCANNER, useValue: scannerFor(cfg) },

@@ -1,12 +1,12 @@
 import { HOST_RESOLVER, HostResolver, systemResolver } from '@bedlink/messaging';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Clock, COMMAND_HANDLERS, Policy } from '@bedlink/application';
 import { EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { bullConnection, JOB_SEAL, JobSeal, QUEUES } from '@bedlink/messaging';
+import { bullConnection, closeSharedConnection, JOB_SEAL, JobSeal, QUEUES } from '@bedlink/messaging';
 import { InfraModule, PiiCipher } from '@bedlink/persistence';
 import { CommandProcessor } from './command.processor';
 import { DeadlineProcessor, DeadlineReconciler, TimerEventsProcessor } from './deadlines';
@@ -22,19 +22,30 @@ import { RedisRecovery } from './redis-recovery';
 import { LostWriteSweeper } from './lost-write-sweeper';
 import { RetentionPruner } from './retention';
 
+const BULL_CONNECTION = Symbol('BULL_CONNECTION');
+
+/** A Cluster client handed to BullMQ is ours to close (BullMQ closes only the clients it made). */
+class BullConnectionCloser implements OnApplicationShutdown {
+  constructor(@Inject(BULL_CONNECTION) private readonly connection: ReturnType<typeof bullConnection>) {}
+  async onApplicationShutdown(): Promise<void> {
+    await closeSharedConnection(this.connection);
+  }
+}
+
 /** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
 @Module({})
 export class WorkerModule {
   static forRoot(cfg: EnvConfig, opts: { clock?: Clock; policy?: Policy; logDestination?: DestinationStream; resolver?: HostResolver } = {}): DynamicModule {
     // before Nest makes the workers: the @Processor options then carry the configured locks
     configureWorkers(cfg);
+    const connection = bullConnection(cfg);
     return {
       module: WorkerModule,
       imports: [
         InfraModule.forRoot(cfg, opts),
         LoggerModule.forRoot(loggerParams(cfg, 'worker', opts.logDestination)),
         CqrsModule.forRoot(),
-        BullModule.forRoot({ connection: bullConnection(cfg), prefix: cfg.QUEUE_PREFIX }),
+        BullModule.forRoot({ connection, prefix: cfg.QUEUE_PREFIX }),
         BullModule.registerQueue(
           { name: QUEUES.commands },
           { name: QUEUES.projections },
@@ -48,6 +59,8 @@ export class WorkerModule {
       ],
       providers: [
         { provide: HOST_RESOLVER, useValue: opts.resolver ?? systemResolver },
+        { provide: BULL_CONNECTION, useValue: connection },
+        BullConnectionCloser,
         ...COMMAND_HANDLERS,
         { provide: JOB_SEAL, useValue: new JobSeal(new PiiCipher(jobSigningSecret(cfg))) },
         CommandProcessor,

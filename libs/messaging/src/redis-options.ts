@@ -70,3 +70,11 @@ export function bullConnection(t: RedisTopology): RedisOptions | Cluster {
   if (t.REDIS_CLUSTER_NODES) return createRedis(t, { maxRetriesPerRequest: null }) as Cluster;
   return redisOptions(t);
 }
+
+/**
+ * BullMQ never closes a connection instance it was given (only those it made from options): the
+ * process that made a Cluster client for it closes it at shutdown with this.
+ */
+export async function closeSharedConnection(c: RedisOptions | Cluster): Promise<void> {
+  if (c instanceof Cluster) await c.quit().catch(() => c.disconnect());
+}
