@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import {
   AcceptOfferCommand,
   AcceptOfferHandler,
@@ -17,7 +17,7 @@ import {
   SubmitReferralCommand,
   SubmitReferralHandler,
 } from '@bedlink/application';
-import { mintToken } from '@bedlink/auth';
+import { hashPassword, mintToken } from '@bedlink/auth';
 import { DEMO_DISTRICT, loadConfig } from '@bedlink/config';
 import {
   Actor,
@@ -32,6 +32,7 @@ import {
   Role,
   ServiceCode,
   SYSTEM_ACTOR,
+  UserAccount,
 } from '@bedlink/domain';
 import { createDataSource, DbPolicy, fallbackPolicy, PiiCipher, SqlMatcher, TypeOrmUnitOfWork } from '@bedlink/persistence';
 
@@ -314,6 +315,7 @@ async function main(): Promise<void> {
       return;
     }
     const inst = (code: string) => uuidOf(code);
+    await demoAccounts(ds, uow, cfg.JWT_SECRET);
     const tokens: [string, string, string | null][] = [
       [
         'DISCHARGE_PLANNER @ 静安区中心医院',
@@ -337,8 +339,11 @@ async function main(): Promise<void> {
       ],
       ['AUDITOR @ 静安区', mintToken(cfg.JWT_SECRET, { sub: 'auditor.zhao', role: 'AUDITOR', inst: null, dist: DISTRICT, name: '赵审计' }, '7d'), null],
     ];
-    console.log('[seed] development tokens (7 days):');
+    console.log('[seed] development tokens (7 days), for scripts and curl:');
     for (const [who, t, id] of tokens) console.log(`  ${who}${id ? ` (institution ${id})` : ` (district ${DISTRICT})`}\n    ${t}`);
+    console.log('[seed] console sign-in (http://127.0.0.1:' + cfg.PORT + '/console), one account per role:');
+    for (const a of DEMO_ACCOUNTS)
+      console.log(`  ${a.role.padEnd(22)} ${a.username.padEnd(14)} ${demoPassword(cfg.JWT_SECRET, a.username)}   ${a.name} @ ${a.where}`);
   } finally {
     await ds.destroy();
   }
@@ -494,3 +499,49 @@ main().catch((e) => {
   console.error(`[seed] failed: ${e instanceof Error ? e.message : e}`);
   process.exit(1);
 });
+
+/** The demo's people, one per role: the same subjects as the printed tokens, so their histories agree. */
+const DEMO_ACCOUNTS: { username: string; name: string; role: Role; inst: string | null; where: string }[] = [
+  { username: 'planner.wang', name: '王医生', role: 'DISCHARGE_PLANNER', inst: 'RMC-1', where: '静安区中心医院' },
+  { username: 'coord.li', name: '李护士长', role: 'COMMUNITY_COORDINATOR', inst: 'CHC-JNL', where: '江宁路街道社区卫生服务中心' },
+  { username: 'admit.zhang', name: '张主任', role: 'CARE_HOME_ADMISSIONS', inst: 'ECI-1', where: '静安区第一社会福利院' },
+  { username: 'district.chen', name: '陈科长', role: 'DISTRICT_COORDINATOR', inst: null, where: '静安区' },
+  { username: 'auditor.zhao', name: '赵审计', role: 'AUDITOR', inst: null, where: '静安区' },
+];
+
+/**
+ * A demo account's password, derived from the (development) JWT secret: the same on every run, so
+ * re-running the seed prints passwords that still work, and different on every installation.
+ */
+function demoPassword(secret: string, username: string): string {
+  return `demo-${createHmac('sha256', secret).update(`demo-password:${username}`).digest('base64url').slice(0, 10)}`;
+}
+
+/** The demo accounts, created once (outside production only: nobody's password is printed there). */
+async function demoAccounts(ds: import('typeorm').DataSource, uow: TypeOrmUnitOfWork, secret: string): Promise<void> {
+  const have = new Set((await ds.query(`SELECT username FROM user_accounts`)).map((r: { username: string }) => r.username));
+  const now = new Date();
+  for (const a of DEMO_ACCOUNTS.filter((x) => !have.has(x.username))) {
+    const account = UserAccount.create(
+      {
+        id: uuidOf(`account/${a.username}`),
+        username: a.username,
+        displayName: a.name,
+        role: a.role,
+        institutionId: a.inst ? uuidOf(a.inst) : null,
+        districtId: DISTRICT,
+        passwordHash: await hashPassword(demoPassword(secret, a.username)),
+        createdBy: 'seed',
+        createdAt: now,
+      },
+      now,
+    );
+    await uow.run(
+      { commandId: `seed-${uuidOf(`account/${a.username}`)}`, commandType: 'Seed', actor: SYSTEM_ACTOR, correlationId: 'seed', causationId: null, now },
+      async (tx) => {
+        tx.add(account);
+        return { seeded: 1 };
+      },
+    );
+  }
+}

@@ -47,5 +47,13 @@ describe('Demo district seed', () => {
     const progs = await planner.get('/programmes?districtId=jingan');
     expect(progs.status).toBe(200);
     expect(progs.body).toHaveLength(38);
+
+    // one account per role, and the printed passwords sign in (the same on the second run)
+    const accounts = [...second.stdout.split('console sign-in')[1].matchAll(/^\s+([A-Z_]+)\s+(\S+)\s+(demo-\S+)/gm)];
+    expect(accounts.map((m) => m[1]).sort()).toEqual(['AUDITOR', 'CARE_HOME_ADMISSIONS', 'COMMUNITY_COORDINATOR', 'DISCHARGE_PLANNER', 'DISTRICT_COORDINATOR']);
+    for (const [, role, username, password] of accounts) {
+      const r = await client(e.baseUrl).post('/auth/login', { username, password });
+      expect([username, r.status, r.body.actor?.role]).toEqual([username, 200, role]);
+    }
   });
 });

@@ -17,6 +17,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ALL_QUEUES, CommandGateway, JobSeal, QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
 import { ApiKeyStore, CommandLogReads, InfraModule, PiiCipher, READ_EXPORTS, READ_PROVIDERS } from '@bedlink/persistence';
 import { ApiKeysController } from './http/api-keys.controller';
+import { AuthController } from './auth/auth.controller';
+import { UsersController } from './auth/users.controller';
+import { CookieAuth } from './auth/cookie-auth';
+import { OidcSignIn } from './auth/oidc';
 import { API_KEYS, AUTH_FAILURES, AuthFailureCounter, AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle';
 import { COMMAND_GATEWAY, CommandRunner } from './http/command-runner';
@@ -124,6 +128,8 @@ export class ApiModule {
         EventsController,
         ConsoleController,
         ApiKeysController,
+        AuthController,
+        UsersController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
@@ -150,6 +156,8 @@ export class ApiModule {
         MetricsService,
         CommandRunner,
         LiveHub,
+        CookieAuth,
+        OidcSignIn,
       ],
       exports: [CommandRunner, ...READ_EXPORTS],
     };

@@ -3,6 +3,7 @@ import {
   Agreement,
   AgreementProps,
   ApiKey,
+  UserAccount,
   Bed,
   CandidateFacts,
   CareRelationshipKind,
@@ -64,9 +65,10 @@ export interface Tx {
   careRelationshipsOf(patientId: string, institutionId: string): Promise<{ kinds: CareRelationshipKind[]; supplied: SuppliedRecord | null }>;
   /** An API key, locked for change; NOT_FOUND when there is none. */
   getApiKey(id: string): Promise<ApiKey>;
+  getUserAccount(id: string): Promise<UserAccount>;
   /** A live webhook subscription, locked for change; NOT_FOUND when there is none or it was deleted. */
   getWebhookSubscription(id: string): Promise<WebhookSubscription>;
-  add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription): void;
+  add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription | UserAccount): void;
 }
 
 export const UNIT_OF_WORK = Symbol('UNIT_OF_WORK');

@@ -17,6 +17,7 @@ export * from './policy-store';
 export * from './webhook-subscriptions';
 export * from './kpi.projector';
 export * from './api-keys';
+export * from './user-sessions';
 export * from './patient-involvement';
 export * from './districts';
 export * from './aggregates';

@@ -45,6 +45,7 @@ export function translatePgError(e: unknown): unknown {
     if (constraint.startsWith('institutions_code')) return new DomainError('VALIDATION_FAILED', 'an institution with this code already exists');
     if (constraint.startsWith('beds_institution_id_ward_label'))
       return new DomainError('VALIDATION_FAILED', 'a bed with this label already exists in that ward');
+    if (constraint.startsWith('user_accounts_username')) return new DomainError('ALREADY_EXISTS', 'an account with this username already exists');
     // a client-chosen id (institution, bed, patient, referral, offer) that is already taken
     if (/^(institutions|beds|patients|referrals|offers|reservations)_pkey$/.test(constraint))
       return new DomainError('ALREADY_EXISTS', 'a record with this id already exists');

@@ -67,6 +67,14 @@ import { CreateWebhookCommand } from './create-webhook/create-webhook.command';
 import { CreateWebhookHandler } from './create-webhook/create-webhook.handler';
 import { DeleteWebhookCommand } from './delete-webhook/delete-webhook.command';
 import { DeleteWebhookHandler } from './delete-webhook/delete-webhook.handler';
+import { CreateUserAccountCommand } from './create-user-account/create-user-account.command';
+import { CreateUserAccountHandler } from './create-user-account/create-user-account.handler';
+import { AdministerUserAccountCommand } from './administer-user-account/administer-user-account.command';
+import { AdministerUserAccountHandler } from './administer-user-account/administer-user-account.handler';
+import { ChangeOwnPasswordCommand } from './change-own-password/change-own-password.command';
+import { ChangeOwnPasswordHandler } from './change-own-password/change-own-password.handler';
+import { SetOwnTotpCommand } from './set-own-totp/set-own-totp.command';
+import { SetOwnTotpHandler } from './set-own-totp/set-own-totp.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -115,4 +123,8 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   RevokeApiKey: { command: RevokeApiKeyCommand, handler: RevokeApiKeyHandler },
   CreateWebhook: { command: CreateWebhookCommand, handler: CreateWebhookHandler },
   DeleteWebhook: { command: DeleteWebhookCommand, handler: DeleteWebhookHandler },
+  CreateUserAccount: { command: CreateUserAccountCommand, handler: CreateUserAccountHandler },
+  AdministerUserAccount: { command: AdministerUserAccountCommand, handler: AdministerUserAccountHandler },
+  ChangeOwnPassword: { command: ChangeOwnPasswordCommand, handler: ChangeOwnPasswordHandler },
+  SetOwnTotp: { command: SetOwnTotpCommand, handler: SetOwnTotpHandler },
 };

@@ -1,4 +1,4 @@
-import { Actor, Role } from '../shared/actor';
+import { Actor, Role, ROLES } from '../shared/actor';
 import { DomainError } from '../shared/errors';
 
 /**
@@ -45,6 +45,10 @@ export const COMMAND_NAMES = [
   'RevokeApiKey',
   'CreateWebhook',
   'DeleteWebhook',
+  'CreateUserAccount',
+  'AdministerUserAccount',
+  'ChangeOwnPassword',
+  'SetOwnTotp',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -63,7 +67,7 @@ export const QUERY_NAMES = [
 export type QueryName = (typeof QUERY_NAMES)[number];
 
 /** Administration that is neither a domain command nor a read (listing machine clients' credentials). */
-export const ADMIN_NAMES = ['ManageApiKeys'] as const;
+export const ADMIN_NAMES = ['ManageApiKeys', 'ManageUserAccounts'] as const;
 export type AdminName = (typeof ADMIN_NAMES)[number];
 export type ActionName = CommandName | QueryName | AdminName;
 
@@ -74,6 +78,8 @@ export interface Permission {
 }
 
 const INSTITUTION_ROLES: readonly Role[] = ['DISCHARGE_PLANNER', 'COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS'];
+/** Every role a person can hold (roles added later are included by construction). */
+const HUMAN_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'SYSTEM');
 const BED_MANAGERS: readonly Role[] = ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'DISCHARGE_PLANNER'];
 
 /**
@@ -148,6 +154,19 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   CreateWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'register a webhook endpoint of its own institution' },
   DeleteWebhook: { roles: INSTITUTION_ROLES, scope: 'OWN', description: 'delete a webhook endpoint of its own institution' },
   ManageApiKeys: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the API keys of the district (never the keys themselves)' },
+  CreateUserAccount: {
+    roles: ['DISTRICT_COORDINATOR'],
+    scope: 'DISTRICT',
+    description: 'create a sign-in account for a person of its district or its institutions',
+  },
+  AdministerUserAccount: {
+    roles: ['DISTRICT_COORDINATOR'],
+    scope: 'DISTRICT',
+    description: 'disable, enable, reset the password or the second factor of an account of its district',
+  },
+  ChangeOwnPassword: { roles: HUMAN_ROLES, scope: 'NONE', description: 'change its own password (the account is the caller, by construction)' },
+  SetOwnTotp: { roles: HUMAN_ROLES, scope: 'NONE', description: 'turn its own second factor (TOTP) on or off' },
+  ManageUserAccounts: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the sign-in accounts of the district' },
 };
 
 export const DISTRICT_ROLES: readonly Role[] = ['DISTRICT_COORDINATOR', 'AUDITOR'];

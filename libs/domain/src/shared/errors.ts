@@ -39,6 +39,9 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
   'ALREADY_EXISTS',
+  'ACCOUNT_LOCKED',
+  'TOTP_REQUIRED',
+  'CSRF_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

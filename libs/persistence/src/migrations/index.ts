@@ -7,6 +7,7 @@ import { Credentials1733010000000 } from './1733010000000-credentials';
 import { CareRelationships1733020000000 } from './1733020000000-care-relationships';
 import { AuditCheckpoints1733040000000 } from './1733040000000-audit-checkpoints';
 import { RuntimeRole1733040000001 } from './1733040000001-runtime-role';
+import { UserAccounts1734600000000 } from './1734600000000-user-accounts';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -19,5 +20,6 @@ export const MIGRATIONS = [
   CareRelationships1733020000000,
   AuditCheckpoints1733040000000,
   RuntimeRole1733040000001,
+  UserAccounts1734600000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';

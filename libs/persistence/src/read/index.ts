@@ -4,6 +4,7 @@ import { ApiKeyStore } from '../api-keys';
 import { PiiCipher } from '../pii-cipher';
 import { PII_CIPHER } from '../unit-of-work';
 import { WebhookSubscriptions } from '../webhook-subscriptions';
+import { UserSessions } from '../user-sessions';
 import { AuditReads } from './audit';
 import { BedBoardReads } from './bed-board';
 import { CandidateReads } from './candidates';
@@ -50,8 +51,9 @@ const READ_CLASSES = [
 export const READ_PROVIDERS: Provider[] = [
   ...READ_CLASSES,
   { provide: ApiKeyStore, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyStore(ds) },
+  { provide: UserSessions, inject: [DataSource], useFactory: (ds: DataSource) => new UserSessions(ds) },
   { provide: WebhookSubscriptions, inject: [DataSource, PII_CIPHER], useFactory: (ds: DataSource, cipher: PiiCipher) => new WebhookSubscriptions(ds, cipher) },
 ];
 
 /** Every class of READ_PROVIDERS, for a module's exports. */
-export const READ_EXPORTS = [...READ_CLASSES, ApiKeyStore, WebhookSubscriptions];
+export const READ_EXPORTS = [...READ_CLASSES, ApiKeyStore, WebhookSubscriptions, UserSessions];
