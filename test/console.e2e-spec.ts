@@ -1,4 +1,5 @@
-import { execSync } from 'node:child_process';
+import { ChildProcess, execSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
@@ -7,6 +8,7 @@ import { consoleDir } from '../apps/api/src/console/console.controller';
 import { Engine, startEngine } from './support/engine';
 import { residentIdCheckChar } from '@bedlink/domain';
 import { ok, smallDistrict } from './support/fixture';
+import { generateSync } from 'otplib';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(__dirname, '..');
@@ -43,11 +45,22 @@ describe('web console in a real browser', () => {
   const contexts: BrowserContext[] = [];
   const problems: string[] = [];
 
+  let idp: ChildProcess | undefined;
+  const PASSWORD = 'console test passphrase';
+
   beforeAll(async () => {
     prerequisites();
     mkdirSync(SHOTS, { recursive: true });
-    e = await startEngine();
+    // The identity provider's port is known before the engine starts (OIDC_ISSUER); it starts after (its redirect names the API).
+    const idpPort = await freePort();
+    e = await startEngine({
+      env: { OIDC_ISSUER: `http://127.0.0.1:${idpPort}`, OIDC_CLIENT_ID: 'bedlink-console', OIDC_CLIENT_SECRET: 'bedlink-test-secret' },
+    });
     d = await smallDistrict(e);
+    idp = await startIdentityProvider(idpPort, `${e.baseUrl}/auth/oidc/callback`, {
+      'oidc.zhou': { name: '周协调', bedlink_role: 'DISTRICT_COORDINATOR', bedlink_district: d.district },
+      'oidc.stranger': { name: '外区', bedlink_role: 'COMMUNITY_COORDINATOR', bedlink_institution: d.cc1, bedlink_district: 'elsewhere' },
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -64,21 +77,31 @@ describe('web console in a real browser', () => {
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
+    idp?.kill();
     await e?.close();
   });
 
-  /** A fresh browser context logged in with a token, with console errors collected. */
-  async function loginAs(token: string, who: string): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
+  /** A fresh browser context with console errors collected. */
+  async function newPage(who: string, width = 1360): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width, height: 900 }, locale: 'zh-CN' });
     contexts.push(ctx);
     const page = await ctx.newPage();
+    // the console's own errors; the identity provider's pages (web fonts from the internet, no favicon) are not ours
     page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`${who}: ${m.text()}`);
+      if (m.type() === 'error' && (!m.location().url || m.location().url.startsWith(e.baseUrl))) problems.push(`${who}: ${m.text()}`);
     });
     page.on('pageerror', (err) => problems.push(`${who}: ${err.message}`));
+    return page;
+  }
+
+  /** An account made by the district for `role`, signed in through the form as a person would. */
+  async function loginAs(role: string, institutionId: string | null, username: string): Promise<Page> {
+    await ok(d.dc.post('/users', { username, displayName: username, role, ...(institutionId ? { institutionId } : {}), password: PASSWORD }), 'account');
+    const page = await newPage(username);
     await page.goto(`${e.baseUrl}/console/`);
-    await page.getByTestId('token').fill(token);
-    await page.getByTestId('login').click();
+    await page.getByTestId('username').fill(username);
+    await page.getByTestId('password').fill(PASSWORD);
+    await page.getByTestId('signin').click();
     await page.getByTestId('live').and(page.locator('.up')).waitFor();
     // A marker that survives only if the page is never reloaded.
     await page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
@@ -90,13 +113,13 @@ describe('web console in a real browser', () => {
   it('planner refers, coordinator sees it arrive live and accepts; planner view and bed board follow without reload', async () => {
     const loginPage = await (await browser.newContext({ viewport: { width: 1360, height: 700 } })).newPage();
     await loginPage.goto(`${e.baseUrl}/console/`);
-    await loginPage.getByTestId('token').waitFor();
+    await loginPage.getByTestId('username').waitFor();
     await shot(loginPage, '00-login');
     await loginPage.context().close();
 
-    const planner = await loginAs(e.token('DISCHARGE_PLANNER', d.hospital, { districtId: d.district, userId: 'planner-wang' }), 'planner');
-    const coord = await loginAs(e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: d.district, userId: 'coord-li' }), 'coordinator');
-    const district = await loginAs(e.token('DISTRICT_COORDINATOR', null, { districtId: d.district, userId: 'district-zhao' }), 'district');
+    const planner = await loginAs('DISCHARGE_PLANNER', d.hospital, 'planner.wang');
+    const coord = await loginAs('COMMUNITY_COORDINATOR', d.cc1, 'coord.li');
+    const district = await loginAs('DISTRICT_COORDINATOR', null, 'district.zhao');
 
     // The district's bed board before anything happens: cc1 has three free community beds.
     await district.goto(`${e.baseUrl}/console/#/board`);
@@ -216,9 +239,82 @@ describe('web console in a real browser', () => {
     await expectAttr(planner.getByTestId('error'), 'data-code', 'REFERRAL_NOT_FOUND');
     expect(await planner.getByTestId('error').innerText()).toContain('转介不存在');
     problems.splice(0, problems.length, ...problems.filter((p) => !(p.startsWith('planner') && p.includes('404'))));
+    // the sign-in page asks /auth/session first: a 401 there is "not signed in yet", not a fault
+    problems.splice(0, problems.length, ...problems.filter((p) => !p.includes('401')));
 
     expect(problems).toEqual([]);
   }, 240_000);
+
+  it('sign-in: wrong passwords lock the account, the district unlocks it; TOTP; OpenID Connect maps claims; sign-out ends the session', async () => {
+    await ok(
+      d.dc.post('/users', { username: 'care.sun', displayName: '孙主任', role: 'CARE_HOME_ADMISSIONS', institutionId: d.care, password: PASSWORD }),
+      'account',
+    );
+    const page = await newPage('care.sun');
+    await page.goto(`${e.baseUrl}/console/`);
+    const attempt = async (password: string) => {
+      await page.getByTestId('username').fill('Care.Sun ');
+      await page.getByTestId('password').fill(password);
+      await page.getByTestId('signin').click();
+    };
+    for (let i = 0; i < 5; i++) {
+      await attempt(`wrong password ${i}`);
+      await expectAttr(page.getByTestId('signin-error'), 'data-code', 'UNAUTHENTICATED');
+      await page.getByTestId('signin-error').evaluate((el) => (el as unknown as { removeAttribute(n: string): void }).removeAttribute('data-code'));
+    }
+    await attempt(PASSWORD);
+    await expectAttr(page.getByTestId('signin-error'), 'data-code', 'ACCOUNT_LOCKED');
+    expect(await page.getByTestId('signin-error').innerText()).toContain('锁定');
+    await shot(page, '00b-login-locked');
+    const account = (await ok(d.dc.get('/users'), 'users')).find((u: { username: string }) => u.username === 'care.sun');
+    expect(account.locked).toBe(true);
+    await ok(d.dc.post(`/users/${account.id}/reset-password`, { password: 'unlocked passphrase' }), 'reset');
+    await attempt('unlocked passphrase');
+    await page.getByTestId('whoami').waitFor();
+    expect(await page.getByTestId('whoami').innerText()).toContain('养老机构入住');
+
+    // the account page turns TOTP on; the next sign-in asks for the code
+    await page.getByTestId('nav-account').click();
+    await page.getByRole('button', { name: '开启两步验证' }).click();
+    const secret = await page.getByTestId('totp-secret').innerText();
+    await page.getByLabel('验证器显示的6位数字').fill(generateSync({ secret }));
+    await page.getByRole('button', { name: '确认开启' }).click();
+    await expectText(page.getByTestId('totp-state'), '已开启');
+    await page.getByTestId('logout').click();
+    await attempt('unlocked passphrase');
+    await page.getByTestId('totp').fill(generateSync({ secret }));
+    await page.getByTestId('signin').click();
+    await page.getByTestId('whoami').waitFor();
+    await page.getByTestId('logout').click();
+    await page.getByTestId('username').waitFor();
+    // signed out means the server forgot the session too
+    expect((await page.context().request.get(`${e.baseUrl}/auth/session`)).status()).toBe(401);
+
+    // OpenID Connect: the provider's claims become role and district
+    const sso = await newPage('oidc');
+    await sso.goto(`${e.baseUrl}/console/`);
+    await sso.getByTestId('signin-oidc').click();
+    await sso.locator('input[name=login]').fill('oidc.zhou');
+    await sso.locator('input[name=password]').fill('anything');
+    await sso.locator('button[type=submit]').click();
+    const consent = sso.getByRole('button', { name: 'Continue' });
+    if (await consent.isVisible({ timeout: 2000 }).catch(() => false)) await consent.click();
+    await sso.getByTestId('whoami').waitFor({ timeout: 15_000 });
+    expect(await sso.getByTestId('whoami').innerText()).toContain('区级协调员');
+    expect(await sso.getByTestId('whoami').innerText()).toContain('周协调');
+    await sso.getByTestId('nav-escalations').waitFor();
+    // an institution outside the district the provider names is refused, and the console says so
+    // (another browser: the provider remembers who signed in with it in the first)
+    const stranger = await newPage('oidc-stranger');
+    await stranger.goto(`${e.baseUrl}/console/`);
+    await stranger.getByTestId('signin-oidc').click();
+    await stranger.locator('input[name=login]').fill('oidc.stranger');
+    await stranger.locator('input[name=password]').fill('anything');
+    await stranger.locator('button[type=submit]').click();
+    await expectAttr(stranger.getByTestId('signin-error'), 'data-code', 'UNAUTHENTICATED');
+    problems.splice(0, problems.length, ...problems.filter((p) => !p.includes('401') && !p.includes('423')));
+    expect(problems).toEqual([]);
+  }, 120_000);
 
   it('serves the console at /console with a fallback to index.html for client routes', async () => {
     const index = await fetch(`${e.baseUrl}/console/`);
@@ -231,6 +327,31 @@ describe('web console in a real browser', () => {
     expect(await escape.text()).not.toContain('"devDependencies"');
   });
 });
+
+/** A port nothing listens on (for a process that starts later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** test/support/oidc-provider.mjs as its own process (oidc-provider is ESM only); resolves once it listens. */
+function startIdentityProvider(port: number, redirect: string, accounts: Record<string, object>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--no-warnings', join(__dirname, 'support', 'oidc-provider.mjs'), String(port), redirect, JSON.stringify(accounts)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (b) => (err += String(b)));
+    child.stdout!.on('data', (b) => String(b).includes('ready') && resolve(child));
+    child.once('exit', (code) => reject(new Error(`identity provider exited (${code}): ${err}`)));
+  });
+}
 
 async function expectText(loc: import('playwright-core').Locator, text: string, timeout = 10_000): Promise<void> {
   const end = Date.now() + timeout;
