@@ -245,6 +245,57 @@ describe('web console in a real browser', () => {
     expect(problems).toEqual([]);
   }, 240_000);
 
+  it('dashboard: the coordinator’s first screen, its figures equal the API’s, live; charts drawn without internet', async () => {
+    const dash = await loginAs('DISTRICT_COORDINATOR', null, 'district.qian');
+    // the home view of a district coordinator
+    await dash.getByTestId('occupancy-table').waitFor();
+    expect(new URL(dash.url()).hash).toBe('');
+    await dash.getByTestId('chart-now').locator('svg').first().waitFor();
+    for (const c of ['chart-history', 'chart-funnel', 'chart-declines', 'chart-map']) await dash.getByTestId(c).locator('svg').first().waitFor();
+
+    // occupancy by category equals the bed board API's rows summed by category (another read path)
+    const board: { kind: string; districtId: string; free: number; occupied: number; total: number; reserved: number }[] = await ok(
+      d.dc.get('/bed-board'),
+      'board',
+    );
+    const CATEGORY_OF: Record<string, string> = {
+      HOSPITAL: 'MEDICAL',
+      COMMUNITY: 'MEDICAL',
+      HOSPICE: 'HOSPICE',
+      HOME_SICKBED: 'HOME_SICKBED',
+      CARE_HOME: 'CARE_HOME',
+      HOME_CARE: 'HOME_CARE',
+    };
+    const api = await ok(d.dc.get(`/dashboard/districts/${d.district}`), 'dashboard');
+    for (const cat of ['MEDICAL', 'CARE_HOME']) {
+      const rows = board.filter((r) => r.districtId === d.district && CATEGORY_OF[r.kind] === cat);
+      const sum = (k: 'free' | 'occupied' | 'total' | 'reserved') => rows.reduce((n, r) => n + r[k], 0);
+      const row = dash.getByTestId(`cat-${cat}`);
+      for (const k of ['free', 'occupied', 'total', 'reserved'] as const) {
+        await expectText(row.getByTestId(k), String(sum(k)));
+        expect(api.occupancy.byCategory[cat][k]).toBe(sum(k));
+      }
+    }
+    // the funnel and the breaches as the API counts them; the open escalations as the referral list has them
+    for (const k of ['drafted', 'submitted', 'offered', 'accepted', 'admitted']) await expectText(dash.getByTestId(`funnel-${k}`), String(api.funnel[k]));
+    expect(api.funnel.admitted).toBeGreaterThanOrEqual(1);
+    const escalated = await ok(d.dc.get('/referrals?state=ESCALATED&limit=100'), 'escalated');
+    await expectText(dash.getByTestId('kpi-escalatedOpen'), String(escalated.length));
+    expect(api.times.toAcceptMedianMin).not.toBeNull();
+
+    // live: a bed closed elsewhere moves the figures without a reload
+    await dash.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
+    const before = api.occupancy.byCategory.MEDICAL.closed as number;
+    const free = (await ok(d.cc1c.get(`/beds?institutionId=${d.cc1}&status=U&limit=1`), 'beds'))[0];
+    await ok(d.cc1c.post(`/beds/${free.id}/status`, { command: 'Close', reason: '维修' }), 'close');
+    await expectText(dash.getByTestId('cat-MEDICAL').getByTestId('closed'), String(before + 1), 15_000);
+    expect(await notReloaded(dash)).toBe(true);
+    await shot(dash, '08-dashboard');
+    // another district's dashboard is not this coordinator's
+    expect((await d.dc.get('/dashboard/districts/elsewhere')).status).toBe(403);
+    expect((await d.cc1c.get(`/dashboard/districts/${d.district}`)).status).toBe(403);
+  }, 120_000);
+
   it('sign-in: wrong passwords lock the account, the district unlocks it; TOTP; OpenID Connect maps claims; sign-out ends the session', async () => {
     await ok(
       d.dc.post('/users', { username: 'care.sun', displayName: '孙主任', role: 'CARE_HOME_ADMISSIONS', institutionId: d.care, password: PASSWORD }),

@@ -18,6 +18,7 @@ import { ALL_QUEUES, CommandGateway, JobSeal, QUEUES, redisOptionsFromUrl } from
 import { ApiKeyStore, CommandLogReads, InfraModule, PiiCipher, READ_EXPORTS, READ_PROVIDERS } from '@bedlink/persistence';
 import { ApiKeysController } from './http/api-keys.controller';
 import { AuthController } from './auth/auth.controller';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { UsersController } from './auth/users.controller';
 import { CookieAuth } from './auth/cookie-auth';
 import { OidcSignIn } from './auth/oidc';
@@ -130,6 +131,7 @@ export class ApiModule {
         ApiKeysController,
         AuthController,
         UsersController,
+        DashboardController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -10,6 +10,41 @@ const zh = {
   tokenLabel: '访问令牌（演示种子为每个角色打印一个）',
   tokenHelp: '粘贴令牌后登录；令牌仅保存在本标签页。',
   badToken: '令牌无法解析',
+  dash: {
+    title: '全区概览',
+    asOf: '数据时间',
+    kpis: '关键指标',
+    toAccept: '提交到接收（中位数）',
+    toAdmit: '提交到入住（中位数）',
+    min: '分钟',
+    near: '即将超时的邀请',
+    expired: '超时未答复（30天）',
+    escalations: '升级（30天）',
+    escalatedOpen: '待处理升级',
+    occupancyNow: '当前床位使用（按床位类别）',
+    category: '类别',
+    total: '合计',
+    rate: '使用率',
+    history: '近{days}天床位使用率（每小时快照）',
+    historyNote: '共 {n} 个快照；工作进程每小时记录一次床位看板。',
+    funnel: '转介漏斗（近{days}天）',
+    stage: { drafted: '起草', submitted: '提交', offered: '发出邀请', accepted: '接收', admitted: '入住' },
+    declines: '拒绝原因（近{days}天）',
+    map: '机构分布与空床（颜色越绿空床越多）',
+    mapNote: '按机构经纬度绘制，不使用在线地图瓦片。',
+    lng: '经度',
+    lat: '纬度',
+    moreFree: '空床多',
+    lessFree: '空床少',
+    nearTitle: '即将超时的邀请（60分钟内）',
+    nearNone: '没有即将超时的邀请',
+    target: '接收机构',
+    urgency: '紧急程度',
+    deadline: '截止时间',
+    minutesLeft: '剩余分钟',
+    byInstitution: '各机构床位使用',
+    institution: '机构',
+  },
   signin: {
     title: '登录',
     username: '用户名',
@@ -84,6 +119,7 @@ const zh = {
     audit: '审计',
     account: '我的账号',
     users: '账号管理',
+    dashboard: '全区概览',
   },
   role: {
     DISCHARGE_PLANNER: '出院计划员',
@@ -323,6 +359,41 @@ const en: DeepPartial<Messages> = {
   tokenLabel: 'Access token (the demo seed prints one per role)',
   tokenHelp: 'Paste a token to log in; it is kept in this tab only.',
   badToken: 'The token cannot be read',
+  dash: {
+    title: 'District overview',
+    asOf: 'As of',
+    kpis: 'Key figures',
+    toAccept: 'Submitted to accepted (median)',
+    toAdmit: 'Submitted to admitted (median)',
+    min: 'min',
+    near: 'Offers near their deadline',
+    expired: 'Offers expired (30 days)',
+    escalations: 'Escalations (30 days)',
+    escalatedOpen: 'Escalations open',
+    occupancyNow: 'Beds in use now, by bed category',
+    category: 'Category',
+    total: 'Total',
+    rate: 'In use',
+    history: 'Beds in use over the last {days} days (hourly snapshots)',
+    historyNote: '{n} snapshots; the worker records the bed board every hour.',
+    funnel: 'Referral funnel (last {days} days)',
+    stage: { drafted: 'Drafted', submitted: 'Submitted', offered: 'Offered', accepted: 'Accepted', admitted: 'Admitted' },
+    declines: 'Decline reasons (last {days} days)',
+    map: 'Institutions and free beds (greener: more free)',
+    mapNote: 'Drawn from the institutions’ coordinates, without online map tiles.',
+    lng: 'Longitude',
+    lat: 'Latitude',
+    moreFree: 'more free',
+    lessFree: 'fewer free',
+    nearTitle: 'Offers near their deadline (within 60 minutes)',
+    nearNone: 'No offer is near its deadline',
+    target: 'Receiving institution',
+    urgency: 'Urgency',
+    deadline: 'Deadline',
+    minutesLeft: 'Minutes left',
+    byInstitution: 'Beds in use by institution',
+    institution: 'Institution',
+  },
   signin: {
     title: 'Sign in',
     username: 'Username',
@@ -397,6 +468,7 @@ const en: DeepPartial<Messages> = {
     audit: 'Audit',
     account: 'My account',
     users: 'Accounts',
+    dashboard: 'Overview',
   },
   role: {
     DISCHARGE_PLANNER: 'Discharge planner',
@@ -613,7 +685,10 @@ function lookup(table: unknown, path: string[]): string | undefined {
 
 /** t('nav.board'), t('errors.' + code); falls back to Chinese, then to the key itself. */
 export function translator(lang: Lang) {
-  return (key: string): string => lookup(TABLES[lang], key.split('.')) ?? lookup(zh, key.split('.')) ?? key;
+  return (key: string, vars?: Record<string, string>): string => {
+    const s = lookup(TABLES[lang], key.split('.')) ?? lookup(zh, key.split('.')) ?? key;
+    return vars ? s.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m) : s;
+  };
 }
 export type T = ReturnType<typeof translator>;
 

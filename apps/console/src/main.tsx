@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { auth, Claims, decodeClaims, live, session } from './api';
 import { AppCtx } from './app';
@@ -13,6 +13,8 @@ import { Login } from './screens/login';
 import { Outbox } from './screens/outbox';
 import { Account } from './screens/account';
 import { Users } from './screens/users';
+// ECharts is most of the bundle's weight: only the dashboard loads it, on first use.
+const DashboardScreen = lazy(() => import('./screens/dashboard').then((m) => ({ default: m.DashboardScreen })));
 import './styles.css';
 
 /** Which views each role works in, first one is home. */
@@ -20,8 +22,8 @@ const VIEWS_OF: Record<string, string[]> = {
   DISCHARGE_PLANNER: ['outbox', 'board', 'inbox', 'journey', 'audit', 'account'],
   COMMUNITY_COORDINATOR: ['inbox', 'board', 'outbox', 'journey', 'audit', 'account'],
   CARE_HOME_ADMISSIONS: ['inbox', 'board', 'outbox', 'journey', 'audit', 'account'],
-  DISTRICT_COORDINATOR: ['escalations', 'board', 'journey', 'audit', 'users', 'account'],
-  AUDITOR: ['audit', 'board', 'journey', 'account'],
+  DISTRICT_COORDINATOR: ['dashboard', 'escalations', 'board', 'journey', 'audit', 'users', 'account'],
+  AUDITOR: ['audit', 'dashboard', 'board', 'journey', 'account'],
 };
 
 function route(): { view: string; arg?: string } {
@@ -156,6 +158,11 @@ function App() {
         {view === 'audit' && <Audit key={r.arg} initial={r.arg} />}
         {view === 'account' && <Account onClaims={setSessionClaims} />}
         {view === 'users' && <Users />}
+        {view === 'dashboard' && (
+          <Suspense fallback={<p className="muted">{t('loading')}</p>}>
+            <DashboardScreen />
+          </Suspense>
+        )}
       </main>
     </AppCtx.Provider>
   );

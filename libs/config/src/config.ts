@@ -92,6 +92,8 @@ export class EnvConfig {
   @IsOptional()
   JWT_AUDIENCE?: string;
 
+  /** How often the worker copies the bed board for the dashboard's 30-day history (ms; hourly). */
+  @Transform(int) @IsInt() @Min(1000) BOARD_SNAPSHOT_MS = 3_600_000;
   /** Console sessions (password or OpenID Connect sign-in) end this many hours after they begin. */
   @Transform(int) @IsInt() @Min(1) @Max(168) SESSION_TTL_HOURS = 12;
   /** Failed sign-ins per username before it is locked for LOGIN_LOCK_MINUTES (unknown usernames alike). */

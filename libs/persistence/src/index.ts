@@ -16,6 +16,7 @@ export * from './journey.projector';
 export * from './policy-store';
 export * from './webhook-subscriptions';
 export * from './kpi.projector';
+export * from './board-snapshot';
 export * from './api-keys';
 export * from './user-sessions';
 export * from './patient-involvement';

@@ -63,6 +63,7 @@ export const QUERY_NAMES = [
   'ReadCandidates',
   'ReadJourney',
   'ReadInbox',
+  'ReadDashboard',
 ] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
@@ -148,6 +149,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   ReadPatient: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a patient it has a referral with' },
   ReadRegistry: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read institutions and beds' },
   ReadBedBoard: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read capacity' },
+  ReadDashboard: {
+    roles: ['DISTRICT_COORDINATOR', 'AUDITOR'],
+    scope: 'DISTRICT',
+    description: 'read the district dashboard: occupancy now and over 30 days, referral flow, deadlines and breaches',
+  },
   ReadInbox: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'OWN', description: 'read the pending offers of its own institution' },
   IssueApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'issue an API key for an institution (or role) of its district' },
   RevokeApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'revoke an API key of its district' },

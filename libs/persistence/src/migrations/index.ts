@@ -8,6 +8,7 @@ import { CareRelationships1733020000000 } from './1733020000000-care-relationshi
 import { AuditCheckpoints1733040000000 } from './1733040000000-audit-checkpoints';
 import { RuntimeRole1733040000001 } from './1733040000001-runtime-role';
 import { UserAccounts1734600000000 } from './1734600000000-user-accounts';
+import { BoardSnapshots1734600000001 } from './1734600000001-board-snapshots';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -21,5 +22,6 @@ export const MIGRATIONS = [
   AuditCheckpoints1733040000000,
   RuntimeRole1733040000001,
   UserAccounts1734600000000,
+  BoardSnapshots1734600000001,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';

@@ -9,6 +9,7 @@ import { AuditReads } from './audit';
 import { BedBoardReads } from './bed-board';
 import { CandidateReads } from './candidates';
 import { CommandLogReads } from './command-log';
+import { DashboardReads } from './dashboard';
 import { FhirReads } from './fhir';
 import { InboxReads } from './inbox';
 import { JourneyReads } from './journey';
@@ -21,6 +22,7 @@ export * from './audit';
 export * from './bed-board';
 export * from './candidates';
 export * from './command-log';
+export * from './dashboard';
 export * from './fhir';
 export * from './inbox';
 export * from './journey';
@@ -46,6 +48,7 @@ const READ_CLASSES = [
   FhirReads,
   MetricsReads,
   CommandLogReads,
+  DashboardReads,
 ];
 
 export const READ_PROVIDERS: Provider[] = [
