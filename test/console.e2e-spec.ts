@@ -179,6 +179,25 @@ describe('web console in a real browser', () => {
     await expectAttr(planner.getByTestId(`referral-${referralId}`).getByTestId('state').first(), 'data-state', 'COMPLETED');
     await expectText(cc1Medical.getByTestId('count-occupied'), '1', 15_000);
 
+    // A hospital bed waits for cleaning (contaminated, then decontaminated: housekeeping); cleaned from the
+    // planner's console, it turns free (green) on the district's board and on a colleague's view of the wards, live.
+    const hospMedical = district.getByTestId(`cell-${d.hospital}-MEDICAL`);
+    const toClean = (await ok(d.planner.get(`/beds?institutionId=${d.hospital}&status=U&limit=1`), 'beds'))[0];
+    await ok(d.planner.post(`/beds/${toClean.id}/status`, { command: 'Contaminate', reason: '呕吐物' }), 'contaminate');
+    await ok(d.planner.post(`/beds/${toClean.id}/status`, { command: 'Decontaminate' }), 'decontaminate');
+    await expectText(hospMedical.getByTestId('count-cleaning'), '1', 15_000);
+    const colleague = await loginAs('DISCHARGE_PLANNER', d.hospital, 'planner.zhou');
+    await colleague.goto(`${e.baseUrl}/console/#/beds/${d.hospital}`);
+    const dirtyId = `bed-${toClean.id}`;
+    await expectAttr(colleague.getByTestId(dirtyId), 'class', 'bed s-cleaning');
+    await colleague.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
+    await planner.goto(`${e.baseUrl}/console/#/beds/${d.hospital}`);
+    await planner.getByTestId(dirtyId).getByTestId('bed-Clean').click();
+    await expectAttr(colleague.getByTestId(dirtyId), 'class', 'bed s-free');
+    await expectText(hospMedical.getByTestId('count-cleaning'), '0', 15_000);
+    expect(await notReloaded(colleague)).toBe(true);
+    expect(await notReloaded(district)).toBe(true);
+
     // Drill into the institution's wards.
     await district.getByRole('button', { name: '江宁路街道社区卫生服务中心' }).click();
     await district.locator('.bed').first().waitFor();

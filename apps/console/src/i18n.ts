@@ -10,6 +10,15 @@ const zh = {
   tokenLabel: '访问令牌（演示种子为每个角色打印一个）',
   tokenHelp: '粘贴令牌后登录；令牌仅保存在本标签页。',
   badToken: '令牌无法解析',
+  bedCommand: {
+    Clean: '清洁完成',
+    Close: '关闭',
+    Reopen: '重新开放',
+    Isolate: '隔离',
+    LiftIsolation: '解除隔离',
+    Contaminate: '标记污染',
+    Decontaminate: '消毒完成',
+  },
   dash: {
     title: '全区概览',
     asOf: '数据时间',
@@ -359,6 +368,15 @@ const en: DeepPartial<Messages> = {
   tokenLabel: 'Access token (the demo seed prints one per role)',
   tokenHelp: 'Paste a token to log in; it is kept in this tab only.',
   badToken: 'The token cannot be read',
+  bedCommand: {
+    Clean: 'Cleaned',
+    Close: 'Close',
+    Reopen: 'Reopen',
+    Isolate: 'Isolate',
+    LiftIsolation: 'Lift isolation',
+    Contaminate: 'Contaminated',
+    Decontaminate: 'Decontaminated',
+  },
   dash: {
     title: 'District overview',
     asOf: 'As of',
