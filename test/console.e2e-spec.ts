@@ -386,6 +386,97 @@ describe('web console in a real browser', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
+  it('accessibility: axe-core finds no serious or critical violation on any screen, in Chinese and English; 390 px without sideways scrolling', async () => {
+    const found: string[] = [];
+    async function axe(page: Page, where: string): Promise<void> {
+      if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+      const bad: string[] = await page.evaluate(async () => {
+        const doc = (globalThis as unknown as { document: unknown }).document;
+        const run = (globalThis as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: any[] }> } }).axe.run;
+        const r = await run(doc, { resultTypes: ['violations'] });
+        return r.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id} (${v.impact}) ×${v.nodes.length}: ${v.nodes[0]?.target?.join(' ')}`);
+      });
+      found.push(...bad.map((b) => `${where}: ${b}`));
+    }
+    async function noSidewaysScroll(page: Page, where: string): Promise<void> {
+      const wide = await page.evaluate(() => {
+        const el = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return el.scrollWidth - el.clientWidth;
+      });
+      if (wide > 1) {
+        // name the outermost element that sticks out, so the failure says what to fix
+        const culprit = await page.evaluate(() => {
+          const doc = (globalThis as unknown as { document: any }).document;
+          const w = doc.documentElement.clientWidth;
+          const all = [...doc.querySelectorAll('body *')] as any[];
+          const view = (globalThis as unknown as { getComputedStyle(e: unknown): { overflowX: string } }).getComputedStyle;
+          const clipped = (x: any) => {
+            for (let p = x.parentElement; p; p = p.parentElement) if (view(p).overflowX !== 'visible') return true;
+            return false;
+          };
+          const el = all.find((x) => x.getBoundingClientRect().right > w + 1 && !clipped(x));
+          return el ? `${el.tagName.toLowerCase()}.${String(el.className)}` : '?';
+        });
+        found.push(`${where}: scrolls sideways by ${wide} px at 390 px (${culprit})`);
+      }
+    }
+    const views: [string, string, (p: Page) => Promise<unknown>][] = [];
+    const dc = await loginAs('DISTRICT_COORDINATOR', null, 'district.a11y');
+    const coord = await loginAs('COMMUNITY_COORDINATOR', d.cc1, 'coord.a11y');
+    const planner = await loginAs('DISCHARGE_PLANNER', d.hospital, 'planner.a11y');
+    const wait = (id: string) => (p: Page) => p.getByTestId(id).or(p.locator('.empty')).first().waitFor();
+    views.push(
+      ['dashboard', '#/dashboard', wait('occupancy-table')],
+      ['escalations', '#/escalations', (p) => p.locator('h2').first().waitFor()],
+      ['board', '#/board', (p) => p.locator('table').first().waitFor()],
+      ['beds', `#/beds/${d.cc1}`, (p) => p.locator('.bed').first().waitFor()],
+      ['journey', '#/journey', (p) => p.locator('h2').first().waitFor()],
+      ['audit', '#/audit', (p) => p.locator('h2').first().waitFor()],
+      ['users', '#/users', wait('users')],
+      ['account', '#/account', (p) => p.locator('h2').first().waitFor()],
+    );
+    for (const lang of ['zh-CN', 'en']) {
+      if (lang === 'en') for (const p of [dc, coord, planner]) await p.getByTestId('lang').click();
+      for (const [name, hash, ready] of views) {
+        await dc.goto(`${e.baseUrl}/console/${hash}`);
+        await ready(dc);
+        await axe(dc, `${lang} ${name}`);
+      }
+      await coord.goto(`${e.baseUrl}/console/#/inbox`);
+      await coord.getByRole('heading').first().waitFor();
+      await axe(coord, `${lang} inbox`);
+      await coord.goto(`${e.baseUrl}/console/#/beds/${d.cc1}`);
+      await coord.getByTestId('bed-Close').first().waitFor();
+      await axe(coord, `${lang} own beds`);
+      await planner.goto(`${e.baseUrl}/console/#/outbox`);
+      await planner.getByTestId('create-referral').waitFor();
+      await axe(planner, `${lang} outbox`);
+    }
+    const login = await newPage('login-a11y');
+    await login.goto(`${e.baseUrl}/console/`);
+    await login.getByTestId('username').waitFor();
+    await axe(login, 'login');
+
+    // a phone: care-home staff at 390 px
+    for (const p of [dc, coord, planner, login]) await p.setViewportSize({ width: 390, height: 844 });
+    await noSidewaysScroll(login, 'login');
+    for (const [name, hash, ready] of views) {
+      await dc.goto(`${e.baseUrl}/console/${hash}`);
+      await ready(dc);
+      await noSidewaysScroll(dc, name);
+    }
+    await coord.goto(`${e.baseUrl}/console/#/inbox`);
+    await coord.getByRole('heading').first().waitFor();
+    await noSidewaysScroll(coord, 'inbox');
+    await planner.goto(`${e.baseUrl}/console/#/outbox`);
+    await planner.getByTestId('create-referral').waitFor();
+    await noSidewaysScroll(planner, 'outbox');
+    await shot(coord, '09-inbox-390px');
+    expect(found).toEqual([]);
+  }, 180_000);
+
   it('serves the console at /console with a fallback to index.html for client routes', async () => {
     const index = await fetch(`${e.baseUrl}/console/`);
     expect(index.status).toBe(200);

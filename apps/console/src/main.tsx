@@ -84,8 +84,9 @@ function App() {
             {t(`role.${claims.role}`)} · {claims.name ?? claims.sub}
           </span>
         )}
-        <button type="button" className="link" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')} aria-label={t('langLabel')} data-testid="lang">
-          {t('lang')}
+        <button type="button" className="link" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')} title={t('langLabel')} data-testid="lang">
+          {/* the visible name is the accessible name (WCAG 2.5.3), spoken in its own language */}
+          <span lang={lang === 'en' ? 'zh-CN' : 'en'}>{t('lang')}</span>
         </button>
         {claims && (
           <button
