@@ -392,8 +392,8 @@ describe('web console in a real browser', () => {
       if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
       const bad: string[] = await page.evaluate(async () => {
         const doc = (globalThis as unknown as { document: unknown }).document;
-        const run = (globalThis as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: any[] }> } }).axe.run;
-        const r = await run(doc, { resultTypes: ['violations'] });
+        const axeApi = (globalThis as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: any[] }> } }).axe;
+        const r = await axeApi.run(doc, { resultTypes: ['violations'] });
         return r.violations
           .filter((v) => v.impact === 'serious' || v.impact === 'critical')
           .map((v) => `${v.id} (${v.impact}) ×${v.nodes.length}: ${v.nodes[0]?.target?.join(' ')}`);
@@ -411,7 +411,7 @@ describe('web console in a real browser', () => {
           const doc = (globalThis as unknown as { document: any }).document;
           const w = doc.documentElement.clientWidth;
           const all = [...doc.querySelectorAll('body *')] as any[];
-          const view = (globalThis as unknown as { getComputedStyle(e: unknown): { overflowX: string } }).getComputedStyle;
+          const view = (e: unknown) => (globalThis as unknown as { getComputedStyle(e: unknown): { overflowX: string } }).getComputedStyle(e);
           const clipped = (x: any) => {
             for (let p = x.parentElement; p; p = p.parentElement) if (view(p).overflowX !== 'visible') return true;
             return false;
