@@ -33,7 +33,18 @@ describe('Demo district seed', () => {
     const [{ types }] = await e.ds.query(`SELECT array_agg(DISTINCT type ORDER BY type) AS types FROM institutions`);
     expect(types).toEqual(['COMMUNITY_HEALTH_CENTRE', 'ELDERLY_CARE_INSTITUTION', 'REGIONAL_MEDICAL_CENTRE']);
     const states: { state: string; n: number }[] = await e.ds.query(`SELECT state, count(*)::int AS n FROM referrals GROUP BY state ORDER BY state`);
-    expect(states.map((s) => s.state)).toEqual(['ACCEPTED', 'COMPLETED', 'OFFERED']);
+    // the history, and the work waiting for the printed users: referrals in each state the planner works with, escalations
+    expect(states.map((s) => s.state)).toEqual(['ACCEPTED', 'COMPLETED', 'DRAFT', 'ESCALATED', 'IN_TRANSFER', 'OFFERED', 'SUBMITTED']);
+    expect(states.find((s) => s.state === 'ESCALATED')!.n).toBeGreaterThanOrEqual(2);
+    const inbox = async (code: string) =>
+      (
+        await e.ds.query(
+          `SELECT count(*)::int AS n FROM offers o JOIN institutions i ON i.id = o.target_institution_id WHERE i.code = $1 AND o.state IN ('PENDING','VIEWED')`,
+          [code],
+        )
+      )[0].n;
+    expect(await inbox('CHC-JNL')).toBeGreaterThanOrEqual(3);
+    expect(await inbox('ECI-1')).toBeGreaterThanOrEqual(3);
 
     const second = await run('npm', ['run', '-s', 'seed'], { env, cwd: process.cwd() });
     expect(second.stdout).toMatch(/already present/);
