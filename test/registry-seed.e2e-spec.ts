@@ -66,5 +66,11 @@ describe('Demo district seed', () => {
       const r = await client(e.baseUrl).post('/auth/login', { username, password });
       expect([username, r.status, r.body.actor?.role]).toEqual([username, 200, role]);
     }
+
+    // the opt-in load generator drives referrals through the API (commands need the worker)
+    await e.startWorker();
+    const before = (await e.ds.query(`SELECT count(*)::int AS n FROM referrals`))[0].n;
+    await run('npm', ['run', '-s', 'demo:load', '--', '--rounds', '2', '--every', '10'], { env: { ...env, PUBLIC_URL: e.baseUrl }, cwd: process.cwd() });
+    expect((await e.ds.query(`SELECT count(*)::int AS n FROM referrals`))[0].n).toBe(before + 2);
   });
 });
