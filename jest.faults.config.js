@@ -3,6 +3,7 @@ const base = require('./jest.config.js').projects[1];
 
 module.exports = {
   transform: base.transform,
+  transformIgnorePatterns: base.transformIgnorePatterns,
   moduleNameMapper: base.moduleNameMapper,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -8,6 +8,8 @@ import { consoleDir } from '../apps/api/src/console/console.controller';
 import { Engine, startEngine } from './support/engine';
 import { residentIdCheckChar } from '@bedlink/domain';
 import { ok, smallDistrict } from './support/fixture';
+import { takeBoardSnapshot } from '@bedlink/persistence';
+import { eventually } from './support/http';
 import { generateSync } from 'otplib';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -314,6 +316,39 @@ describe('web console in a real browser', () => {
     expect((await d.dc.get('/dashboard/districts/elsewhere')).status).toBe(403);
     expect((await d.cc1c.get(`/dashboard/districts/${d.district}`)).status).toBe(403);
   }, 120_000);
+
+  it('README screenshots of the dashboard on the demo district, written only on request (SCREENSHOTS_DIR)', async () => {
+    if (!process.env.SCREENSHOTS_DIR) return expect(process.env.SCREENSHOTS_DIR).toBeUndefined();
+    // the demo district (41 institutions), seeded into this suite's database; its history gets the point the worker's job takes
+    const env = { ...process.env, DATABASE_URL: e.cfg.DATABASE_URL, JWT_SECRET: e.cfg.JWT_SECRET, PII_KEY: e.cfg.PII_KEY, NODE_ENV: 'development' };
+    const out = execSync('npm run -s seed', { env, cwd: ROOT }).toString();
+    // the bed board is a projection the worker builds from the seed's events: wait until it counts every bed
+    await eventually(
+      async () =>
+        (
+          await e.ds.query(
+            `SELECT (SELECT coalesce(sum(total), 0) FROM bed_board WHERE district_id = 'jingan')::int AS board,
+                    (SELECT count(*) FROM beds b JOIN institutions i ON i.id = b.institution_id WHERE i.district_id = 'jingan')::int AS beds`,
+          )
+        )[0],
+      (r: { board: number; beds: number }) => r.beds > 0 && r.board === r.beds,
+      150_000,
+      500,
+    );
+    await takeBoardSnapshot(e.ds);
+    const [, username, password] = /DISTRICT_COORDINATOR\s+(\S+)\s+(demo-\S+)/.exec(out.split('console sign-in')[1])!;
+    const page = await newPage('demo', 1360);
+    await page.goto(`${e.baseUrl}/console/`);
+    await page.getByTestId('username').fill(username);
+    await page.getByTestId('password').fill(password);
+    await page.getByTestId('signin').click();
+    await page.getByTestId('occupancy-table').waitFor();
+    await page.getByTestId('chart-map').locator('svg').first().waitFor();
+    await shot(page, '10-dashboard-demo-district');
+    await page.getByTestId('lang').click();
+    await page.getByTestId('chart-map').locator('svg').first().waitFor();
+    await shot(page, '10b-dashboard-demo-district-en');
+  }, 300_000);
 
   it('sign-in: wrong passwords lock the account, the district unlocks it; TOTP; OpenID Connect maps claims; sign-out ends the session', async () => {
     await ok(
