@@ -32,8 +32,9 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
       // Test-only libraries that ship ESM only (fhir-kit-client, @apidevtools/*): swc turns them into CommonJS.
-      transform: { '^.+\\.ts$': swc, '/node_modules/(fhir-kit-client|@apidevtools)/.+\\.js$': swc },
-      transformIgnorePatterns: ['/node_modules/(?!(fhir-kit-client|@apidevtools)/)'],
+      // otplib's base32 and crypto plugins (@scure/base, @noble/hashes) are ESM only too; Node itself require()s them.
+      transform: { '^.+\\.ts$': swc, '/node_modules/(fhir-kit-client|@apidevtools|@scure|@noble|@otplib)/.+\\.js$': swc },
+      transformIgnorePatterns: ['/node_modules/(?!(fhir-kit-client|@apidevtools|@scure|@noble|@otplib)/)'],
       moduleNameMapper: { ...moduleNameMapper, '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },
     },
   ],

@@ -3,6 +3,7 @@ const base = require('./jest.config.js').projects[1];
 
 module.exports = {
   transform: base.transform,
+  transformIgnorePatterns: base.transformIgnorePatterns,
   moduleNameMapper: base.moduleNameMapper,
   modulePathIgnorePatterns: base.modulePathIgnorePatterns,
   testEnvironment: 'node',

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import {
   AcceptOfferCommand,
   AcceptOfferHandler,
@@ -8,6 +8,8 @@ import {
   ConfirmAdmissionHandler,
   DraftReferralCommand,
   DraftReferralHandler,
+  EscalateReferralCommand,
+  EscalateReferralHandler,
   ExtendOfferCommand,
   ExtendOfferHandler,
   RegisterPatientCommand,
@@ -17,7 +19,7 @@ import {
   SubmitReferralCommand,
   SubmitReferralHandler,
 } from '@bedlink/application';
-import { mintToken } from '@bedlink/auth';
+import { hashPassword, mintToken } from '@bedlink/auth';
 import { DEMO_DISTRICT, loadConfig } from '@bedlink/config';
 import {
   Actor,
@@ -32,6 +34,7 @@ import {
   Role,
   ServiceCode,
   SYSTEM_ACTOR,
+  UserAccount,
 } from '@bedlink/domain';
 import { createDataSource, DbPolicy, fallbackPolicy, PiiCipher, SqlMatcher, TypeOrmUnitOfWork } from '@bedlink/persistence';
 
@@ -314,6 +317,9 @@ async function main(): Promise<void> {
       return;
     }
     const inst = (code: string) => uuidOf(code);
+    await demoAccounts(ds, uow, cfg.JWT_SECRET);
+    const busy = await journeys(ds, uow, cfg, all, 'busy');
+    if (busy) console.log(`[seed] demo district kept busy: ${busy} referral(s) added (pending offers, escalations, the planner's states)`);
     const tokens: [string, string, string | null][] = [
       [
         'DISCHARGE_PLANNER @ 静安区中心医院',
@@ -337,8 +343,11 @@ async function main(): Promise<void> {
       ],
       ['AUDITOR @ 静安区', mintToken(cfg.JWT_SECRET, { sub: 'auditor.zhao', role: 'AUDITOR', inst: null, dist: DISTRICT, name: '赵审计' }, '7d'), null],
     ];
-    console.log('[seed] development tokens (7 days):');
+    console.log('[seed] development tokens (7 days), for scripts and curl:');
     for (const [who, t, id] of tokens) console.log(`  ${who}${id ? ` (institution ${id})` : ` (district ${DISTRICT})`}\n    ${t}`);
+    console.log('[seed] console sign-in (http://127.0.0.1:' + cfg.PORT + '/console), one account per role:');
+    for (const a of DEMO_ACCOUNTS)
+      console.log(`  ${a.role.padEnd(22)} ${a.username.padEnd(14)} ${demoPassword(cfg.JWT_SECRET, a.username)}   ${a.name} @ ${a.where}`);
   } finally {
     await ds.destroy();
   }
@@ -349,7 +358,13 @@ async function main(): Promise<void> {
  * sickbeds or in care homes (some of those came back up to hospital and are there now), some
  * referrals on offer, some with a bed held.
  */
-async function journeys(ds: ReturnType<typeof createDataSource>, uow: TypeOrmUnitOfWork, cfg: ReturnType<typeof loadConfig>, all: InstSpec[]): Promise<number> {
+async function journeys(
+  ds: ReturnType<typeof createDataSource>,
+  uow: TypeOrmUnitOfWork,
+  cfg: ReturnType<typeof loadConfig>,
+  all: InstSpec[],
+  mode: 'history' | 'busy' = 'history',
+): Promise<number> {
   const policy = new DbPolicy(ds, fallbackPolicy(cfg));
   const matcher = new SqlMatcher(ds, policy);
   const h = {
@@ -360,6 +375,7 @@ async function journeys(ds: ReturnType<typeof createDataSource>, uow: TypeOrmUni
     accept: new AcceptOfferHandler(uow, policy),
     transfer: new StartTransferHandler(uow, policy),
     admit: new ConfirmAdmissionHandler(uow),
+    escalate: new EscalateReferralHandler(uow),
   };
   let n = 0;
   const actorOf = (s: InstSpec): Actor => ({
@@ -387,7 +403,7 @@ async function journeys(ds: ReturnType<typeof createDataSource>, uow: TypeOrmUni
     );
     return b.id;
   };
-  type Step = 'ADMITTED' | 'HELD' | 'OFFERED';
+  type Step = 'ADMITTED' | 'IN_TRANSFER' | 'HELD' | 'OFFERED' | 'ESCALATED' | 'SUBMITTED' | 'DRAFT';
   /** One move: from `origin` to `target` (a bed or the target's programme), carried as far as `until`. */
   const move = async (
     key: string,
@@ -420,7 +436,13 @@ async function journeys(ds: ReturnType<typeof createDataSource>, uow: TypeOrmUni
         ctx(o, `${key}/draft`),
       ),
     );
+    if (until === 'DRAFT') return { referralId, bedId: undefined };
     await h.submit.execute(new SubmitReferralCommand({ referralId }, ctx(o, `${key}/submit`)));
+    if (until === 'SUBMITTED') return { referralId, bedId: undefined };
+    if (until === 'ESCALATED') {
+      await h.escalate.execute(new EscalateReferralCommand({ referralId, reason: '演示：无机构响应' }, ctx(SYSTEM_ACTOR, `${key}/escalate`)));
+      return { referralId, bedId: undefined };
+    }
     const home = kind === 'HOME_SICKBED' || kind === 'HOME_CARE';
     const bedId = home ? undefined : await freeBed(uuidOf(target.code), kind, services[0]);
     const programmeId = home ? uuidOf(`${target.code}/programme`) : undefined;
@@ -436,9 +458,80 @@ async function journeys(ds: ReturnType<typeof createDataSource>, uow: TypeOrmUni
     );
     if (until === 'HELD') return { referralId, bedId };
     await h.transfer.execute(new StartTransferCommand({ referralId }, ctx(o, `${key}/transfer`)));
+    if (until === 'IN_TRANSFER') return { referralId, bedId };
     await h.admit.execute(new ConfirmAdmissionCommand({ referralId }, ctx(t, `${key}/admit`)));
     return { referralId, bedId };
   };
+  if (mode === 'busy') return keepBusy();
+
+  /**
+   * The demo's people have work waiting whenever the engine starts: offers pending in the inboxes of
+   * the printed receivers (CHC-JNL, ECI-1), escalations for the district, and the printed planner's
+   * referrals in each state. Offers run out (their deadlines), so this tops up on every start.
+   */
+  async function keepBusy(): Promise<number> {
+    const stamp = Date.now().toString(36);
+    let made = 0;
+    let seq = 0;
+    // resident IDs numbered on from the patients there are, so every run's are new (sequence 500-999: the history uses 100-159)
+    const base = Number((await ds.query(`SELECT count(*)::int AS n FROM patients`))[0].n);
+    const patient = async () => {
+      const i = seq++;
+      const n = base + i;
+      const mm = String(1 + (Math.floor(n / 50) % 12)).padStart(2, '0');
+      const dd = String(1 + (Math.floor(n / 600) % 28)).padStart(2, '0');
+      const digits = `310106${1930 + (n % 50)}${mm}${dd}${500 + (Math.floor(n / 16_800) % 500)}`;
+      const id = uuidOf(`busy/${stamp}/patient/${i}`);
+      await h.patient.execute(
+        new RegisterPatientCommand(
+          {
+            id,
+            residentId: digits + residentIdCheckChar(digits),
+            name: `候床患者${stamp.slice(-3)}${i}`,
+            assessment: { grade: 3, type: 'INITIAL', assessedOn: dayFromToday(-10), expiresOn: dayFromToday(700), cognitiveImpairment: false },
+          },
+          ctx(actorOf(rmcs[0]), `busy/${stamp}/patient/${i}`),
+        ),
+      );
+      return id;
+    };
+    const pending = async (code: string) =>
+      Number(
+        (
+          await ds.query(`SELECT count(*)::int AS n FROM offers WHERE target_institution_id = $1 AND state IN ('PENDING','VIEWED') AND deadline_at > now()`, [
+            uuidOf(code),
+          ])
+        )[0].n,
+      );
+    const jnl = chcs.find((c) => c.code === 'CHC-JNL') ?? chcs[0];
+    const eci1 = ecis.find((c) => c.code === 'ECI-1') ?? ecis[0];
+    const run = async (what: () => Promise<unknown>) => {
+      try {
+        await what();
+        made++;
+      } catch (e) {
+        // a full ward or an already-live patient: the demo goes on with what it could make
+        console.log(`[seed] busy: skipped one (${e instanceof Error ? e.message : String(e)})`);
+      }
+    };
+    for (let n = await pending(jnl.code); n < 3; n++)
+      await run(async () => move(`busy/${stamp}/jnl/${n}`, await patient(), rmcs[0], jnl, 'COMMUNITY', ['REHAB'], 'OFFERED'));
+    for (let n = await pending(eci1.code); n < 3; n++)
+      await run(async () => move(`busy/${stamp}/eci/${n}`, await patient(), rmcs[0], eci1, 'CARE_HOME', ['NURSING'], 'OFFERED'));
+    const open = Number((await ds.query(`SELECT count(*)::int AS n FROM referrals WHERE district_id = $1 AND state = 'ESCALATED'`, [DISTRICT]))[0].n);
+    for (let n = open; n < 2; n++)
+      await run(async () => move(`busy/${stamp}/esc/${n}`, await patient(), rmcs[0], chcs[1], 'COMMUNITY', ['REHAB'], 'ESCALATED'));
+    // the printed planner's referrals, one in each state it works with
+    const states: Step[] = ['DRAFT', 'SUBMITTED', 'HELD', 'IN_TRANSFER'];
+    const have: string[] = (await ds.query(`SELECT DISTINCT state FROM referrals WHERE origin_institution_id = $1`, [uuidOf(rmcs[0].code)])).map(
+      (r: { state: string }) => r.state,
+    );
+    const stateOf: Record<string, string> = { DRAFT: 'DRAFT', SUBMITTED: 'SUBMITTED', HELD: 'ACCEPTED', IN_TRANSFER: 'IN_TRANSFER' };
+    for (const st of states.filter((x) => !have.includes(stateOf[x])))
+      await run(async () => move(`busy/${stamp}/planner/${st}`, await patient(), rmcs[0], chcs[2], 'COMMUNITY', ['REHAB'], st));
+    return made;
+  }
+
   for (let i = 0; i < 60; i++) {
     const rmc = rmcs[i % rmcs.length];
     const chc = chcs[i % chcs.length];
@@ -494,3 +587,49 @@ main().catch((e) => {
   console.error(`[seed] failed: ${e instanceof Error ? e.message : e}`);
   process.exit(1);
 });
+
+/** The demo's people, one per role: the same subjects as the printed tokens, so their histories agree. */
+const DEMO_ACCOUNTS: { username: string; name: string; role: Role; inst: string | null; where: string }[] = [
+  { username: 'planner.wang', name: '王医生', role: 'DISCHARGE_PLANNER', inst: 'RMC-1', where: '静安区中心医院' },
+  { username: 'coord.li', name: '李护士长', role: 'COMMUNITY_COORDINATOR', inst: 'CHC-JNL', where: '江宁路街道社区卫生服务中心' },
+  { username: 'admit.zhang', name: '张主任', role: 'CARE_HOME_ADMISSIONS', inst: 'ECI-1', where: '静安区第一社会福利院' },
+  { username: 'district.chen', name: '陈科长', role: 'DISTRICT_COORDINATOR', inst: null, where: '静安区' },
+  { username: 'auditor.zhao', name: '赵审计', role: 'AUDITOR', inst: null, where: '静安区' },
+];
+
+/**
+ * A demo account's password, derived from the (development) JWT secret: the same on every run, so
+ * re-running the seed prints passwords that still work, and different on every installation.
+ */
+function demoPassword(secret: string, username: string): string {
+  return `demo-${createHmac('sha256', secret).update(`demo-password:${username}`).digest('base64url').slice(0, 10)}`;
+}
+
+/** The demo accounts, created once (outside production only: nobody's password is printed there). */
+async function demoAccounts(ds: import('typeorm').DataSource, uow: TypeOrmUnitOfWork, secret: string): Promise<void> {
+  const have = new Set((await ds.query(`SELECT username FROM user_accounts`)).map((r: { username: string }) => r.username));
+  const now = new Date();
+  for (const a of DEMO_ACCOUNTS.filter((x) => !have.has(x.username))) {
+    const account = UserAccount.create(
+      {
+        id: uuidOf(`account/${a.username}`),
+        username: a.username,
+        displayName: a.name,
+        role: a.role,
+        institutionId: a.inst ? uuidOf(a.inst) : null,
+        districtId: DISTRICT,
+        passwordHash: await hashPassword(demoPassword(secret, a.username)),
+        createdBy: 'seed',
+        createdAt: now,
+      },
+      now,
+    );
+    await uow.run(
+      { commandId: `seed-${uuidOf(`account/${a.username}`)}`, commandType: 'Seed', actor: SYSTEM_ACTOR, correlationId: 'seed', causationId: null, now },
+      async (tx) => {
+        tx.add(account);
+        return { seeded: 1 };
+      },
+    );
+  }
+}

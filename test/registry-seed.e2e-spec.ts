@@ -33,7 +33,18 @@ describe('Demo district seed', () => {
     const [{ types }] = await e.ds.query(`SELECT array_agg(DISTINCT type ORDER BY type) AS types FROM institutions`);
     expect(types).toEqual(['COMMUNITY_HEALTH_CENTRE', 'ELDERLY_CARE_INSTITUTION', 'REGIONAL_MEDICAL_CENTRE']);
     const states: { state: string; n: number }[] = await e.ds.query(`SELECT state, count(*)::int AS n FROM referrals GROUP BY state ORDER BY state`);
-    expect(states.map((s) => s.state)).toEqual(['ACCEPTED', 'COMPLETED', 'OFFERED']);
+    // the history, and the work waiting for the printed users: referrals in each state the planner works with, escalations
+    expect(states.map((s) => s.state)).toEqual(['ACCEPTED', 'COMPLETED', 'DRAFT', 'ESCALATED', 'IN_TRANSFER', 'OFFERED', 'SUBMITTED']);
+    expect(states.find((s) => s.state === 'ESCALATED')!.n).toBeGreaterThanOrEqual(2);
+    const inbox = async (code: string) =>
+      (
+        await e.ds.query(
+          `SELECT count(*)::int AS n FROM offers o JOIN institutions i ON i.id = o.target_institution_id WHERE i.code = $1 AND o.state IN ('PENDING','VIEWED')`,
+          [code],
+        )
+      )[0].n;
+    expect(await inbox('CHC-JNL')).toBeGreaterThanOrEqual(3);
+    expect(await inbox('ECI-1')).toBeGreaterThanOrEqual(3);
 
     const second = await run('npm', ['run', '-s', 'seed'], { env, cwd: process.cwd() });
     expect(second.stdout).toMatch(/already present/);
@@ -47,5 +58,19 @@ describe('Demo district seed', () => {
     const progs = await planner.get('/programmes?districtId=jingan');
     expect(progs.status).toBe(200);
     expect(progs.body).toHaveLength(38);
+
+    // one account per role, and the printed passwords sign in (the same on the second run)
+    const accounts = [...second.stdout.split('console sign-in')[1].matchAll(/^\s+([A-Z_]+)\s+(\S+)\s+(demo-\S+)/gm)];
+    expect(accounts.map((m) => m[1]).sort()).toEqual(['AUDITOR', 'CARE_HOME_ADMISSIONS', 'COMMUNITY_COORDINATOR', 'DISCHARGE_PLANNER', 'DISTRICT_COORDINATOR']);
+    for (const [, role, username, password] of accounts) {
+      const r = await client(e.baseUrl).post('/auth/login', { username, password });
+      expect([username, r.status, r.body.actor?.role]).toEqual([username, 200, role]);
+    }
+
+    // the opt-in load generator drives referrals through the API (commands need the worker)
+    await e.startWorker();
+    const before = (await e.ds.query(`SELECT count(*)::int AS n FROM referrals`))[0].n;
+    await run('npm', ['run', '-s', 'demo:load', '--', '--rounds', '2', '--every', '10'], { env: { ...env, PUBLIC_URL: e.baseUrl }, cwd: process.cwd() });
+    expect((await e.ds.query(`SELECT count(*)::int AS n FROM referrals`))[0].n).toBe(before + 2);
   });
 });

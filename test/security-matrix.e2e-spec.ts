@@ -7,8 +7,11 @@ import { PiiCipher } from '@bedlink/persistence';
 import { Engine, startEngine } from './support/engine';
 import { ok, residentId, smallDistrict } from './support/fixture';
 import { client, Reply } from './support/http';
+import { generateSync } from 'otplib';
 
 jest.setTimeout(300_000);
+
+const MX_PASSWORD = 'matrix passphrase 1';
 
 type C = ReturnType<typeof client>;
 type Side = 'own' | 'foreign';
@@ -352,6 +355,43 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
         return (c) => c.post(`/referrals/${f.id}/messages/read`, { targetInstitutionId: d.cc1, upToMessageId: m.messageId });
       },
     },
+    CreateUserAccount: {
+      own: HOSPITAL,
+      prepare: async () => (c) =>
+        c.post('/users', { username: `mx-user-${++seq}`, displayName: '矩阵', role: 'DISCHARGE_PLANNER', institutionId: d.hospital, password: MX_PASSWORD }),
+    },
+    AdministerUserAccount: {
+      own: HOSPITAL,
+      prepare: async () => {
+        const u = await ok(
+          d.dc.post('/users', {
+            username: `mx-user-${++seq}`,
+            displayName: '矩阵',
+            role: 'DISCHARGE_PLANNER',
+            institutionId: d.hospital,
+            password: MX_PASSWORD,
+          }),
+          'account',
+        );
+        return (c) => c.post(`/users/${u.id}/disable`, { reason: 'matrix' });
+      },
+    },
+    // self-service: the caller's own account (named like its token's subject), whatever its side
+    ChangeOwnPassword: {
+      own: HOSPITAL,
+      prepare: async () => (c) =>
+        ownAccount(c).then((id) =>
+          id ? c.post('/auth/password', { currentPassword: MX_PASSWORD, newPassword: 'matrix changed passphrase' }) : c.post('/auth/password', {}),
+        ),
+    },
+    SetOwnTotp: {
+      own: HOSPITAL,
+      prepare: async () => (c) =>
+        ownAccount(c).then(async () => {
+          const s = await c.post('/auth/totp/setup');
+          return c.post('/auth/totp/enable', { pending: s.body?.pending, code: s.body?.secret ? generateSync({ secret: s.body.secret }) : '000000' });
+        }),
+    },
     UpdatePatientAssessment: {
       own: HOSPITAL,
       prepare: async () => {
@@ -369,6 +409,34 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
     if (r.status !== 'completed' || !r.outcome.ok) throw new Error(`admit: ${JSON.stringify(r)}`);
     return { bedId, rid, patientId: r.outcome.result.patientId as string, cc1 };
   };
+
+  /**
+   * The sign-in account of the caller (its token's subject), created once and reset to MX_PASSWORD by
+   * the district before each cell, so each self-service cell starts from a known password.
+   */
+  const accounts = new Map<string, string>();
+  async function ownAccount(c: C): Promise<string> {
+    const who = (await ok(c.get('/auth/session'), 'who')).actor;
+    let id = accounts.get(who.userId);
+    if (!id) {
+      const dist = who.role === 'DISTRICT_COORDINATOR' || who.role === 'AUDITOR';
+      id = (
+        await ok(
+          d.dc.post('/users', {
+            username: who.userId,
+            displayName: who.userId,
+            role: who.role,
+            ...(dist ? {} : { institutionId: d.hospital }),
+            password: MX_PASSWORD,
+          }),
+          'own account',
+        )
+      ).id as string;
+      accounts.set(who.userId, id!);
+    } else await ok(d.dc.post(`/users/${id}/reset-password`, { password: MX_PASSWORD }), 'reset');
+    return id!;
+  }
+
   /** Engine-only commands, and the ADT commands (reached through HL7 v2), sent as queue jobs carrying a human actor. */
   const queued: Partial<Record<CommandName, { own: () => string; prepare: () => Promise<Record<string, unknown>> }>> = {
     AdmitPatient: { own: CC1, prepare: async () => ({ bedId: await bed(d.cc1c, d.cc1), residentId: residentId(60_000 + ++seq), name: '矩阵' }) },
@@ -430,8 +498,10 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
   const SUCCESS = [200, 201, 204];
 
   const actorFor = (role: Role, side: Side, own: string) => {
-    if (DISTRICT.includes(role)) return { userId: `mx-${role}`, role, institutionId: null, districtId: side === 'own' ? 'd1' : 'd2' };
-    return { userId: `mx-${role}`, role, institutionId: side === 'own' ? own : d.cc2, districtId: 'd1' };
+    // lower case: a subject that can also be a sign-in username (the self-service cells need one)
+    const userId = `mx-${role.toLowerCase()}`;
+    if (DISTRICT.includes(role)) return { userId, role, institutionId: null, districtId: side === 'own' ? 'd1' : 'd2' };
+    return { userId, role, institutionId: side === 'own' ? own : d.cc2, districtId: 'd1' };
   };
   const expected = (cmd: CommandName, role: Role, side: Side) => {
     const perm = PERMISSIONS[cmd];
@@ -439,6 +509,7 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
     // a family doctor drafts only for residents signed with its own centre; the matrix's patient has none
     if (role === 'FAMILY_DOCTOR' && cmd === 'DraftReferral') return 'FORBIDDEN';
     if (cmd === 'RegisterPatient' || cmd === 'CreateWebhook') return 'allowed'; // self-scoped: no foreign object exists
+    if (cmd === 'ChangeOwnPassword' || cmd === 'SetOwnTotp') return 'allowed'; // one's own account, by construction
     if (cmd === 'DeleteWebhook' && side === 'foreign') return 'NOT_FOUND'; // another institution's endpoint is not disclosed
     return side === 'own' ? 'allowed' : 'FORBIDDEN';
   };

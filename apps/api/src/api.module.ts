@@ -20,6 +20,11 @@ import { ALL_QUEUES, bullConnection, closeSharedConnection, CommandGateway, crea
 import { ApiKeyStore, CommandLogReads, InfraModule, PiiCipher, READ_EXPORTS, READ_PROVIDERS, rememberPendingCommand } from '@bedlink/persistence';
 import { DataSource } from 'typeorm';
 import { ApiKeysController } from './http/api-keys.controller';
+import { AuthController } from './auth/auth.controller';
+import { DashboardController } from './dashboard/dashboard.controller';
+import { UsersController } from './auth/users.controller';
+import { CookieAuth } from './auth/cookie-auth';
+import { OidcSignIn } from './auth/oidc';
 import { API_KEYS, AUTH_FAILURES, AuthFailureCounter, AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle';
 import { COMMAND_GATEWAY, CommandRunner } from './http/command-runner';
@@ -145,6 +150,9 @@ export class ApiModule {
         EventsController,
         ConsoleController,
         ApiKeysController,
+        AuthController,
+        UsersController,
+        DashboardController,
       ],
       providers: [
         DatabaseState,
@@ -183,6 +191,8 @@ export class ApiModule {
         MetricsService,
         CommandRunner,
         LiveHub,
+        CookieAuth,
+        OidcSignIn,
       ],
       exports: [CommandRunner, PatientRecords, AUTH_FAILURES, ...READ_EXPORTS],
     };

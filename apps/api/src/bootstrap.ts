@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
+import cookieParser from 'cookie-parser';
 import { static as serveStatic } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
@@ -39,6 +40,8 @@ export async function createApi(
   });
   app.useBodyParser('json', { limit: '256kb', type: ['application/json', 'application/*+json'] });
   app.use(bodyGuard);
+  // the console's session and CSRF cookies (unsigned: the session id is a random secret checked server-side)
+  app.use(cookieParser());
   // HL7 v2 ER7 arrives as text, on /hl7 only, and a bed import as CSV on /beds/import (elsewhere a
   // text body stays unparsed, as before).
   app.useBodyParser('text', {

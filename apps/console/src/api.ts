@@ -21,13 +21,72 @@ export interface Claims {
   dist: string | null;
   name?: string;
   exp?: number;
+  /** PASSWORD, OIDC or TOKEN: how this tab signed in. */
+  via?: string;
+  totp?: boolean;
 }
 
 const TOKEN_KEY = 'bedlink.token';
+/**
+ * How this tab is signed in: a session cookie (http-only, set by /auth/login or the identity
+ * provider's return; the CSRF token for writes is kept in memory only), or, for developers, a
+ * pasted bearer token kept in this tab's sessionStorage.
+ */
+let csrfToken: string | null = null;
 export const session = {
   get: () => sessionStorage.getItem(TOKEN_KEY),
   set: (t: string) => sessionStorage.setItem(TOKEN_KEY, t),
-  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+  clear: () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    csrfToken = null;
+  },
+  setCsrf: (t: string | null | undefined) => {
+    csrfToken = t ?? null;
+  },
+};
+
+interface SessionAnswer {
+  actor: { userId: string; role: string; institutionId: string | null; districtId: string | null };
+  displayName: string;
+  via: string;
+  totp?: boolean;
+  csrfToken?: string;
+}
+const claimsOf = (a: SessionAnswer): Claims => ({
+  sub: a.actor.userId,
+  role: a.actor.role,
+  inst: a.actor.institutionId,
+  dist: a.actor.districtId,
+  name: a.displayName,
+  via: a.via,
+  totp: a.totp,
+});
+
+/** Sign-in with the server's session cookie. */
+export const auth = {
+  /** The cookie session of this browser, if any (a fresh CSRF token comes with it). */
+  async current(): Promise<Claims | null> {
+    const res = await fetch('/auth/session', { credentials: 'same-origin' });
+    if (!res.ok) return null;
+    const a = (await res.json()) as SessionAnswer;
+    session.setCsrf(a.csrfToken);
+    return claimsOf(a);
+  },
+  async login(username: string, password: string, totp?: string): Promise<Claims> {
+    const a = await call<SessionAnswer>('POST', '/auth/login', { username, password, ...(totp ? { totp } : {}) });
+    session.setCsrf(a.csrfToken);
+    return claimsOf(a);
+  },
+  async logout(): Promise<void> {
+    await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' }).catch(() => undefined);
+    session.clear();
+  },
+  /** After a password change or TOTP setup the server starts a new session: keep its CSRF token. */
+  adopt(a: { csrfToken?: string }): void {
+    if (a.csrfToken) session.setCsrf(a.csrfToken);
+  },
+  oidc: () =>
+    fetch('/auth/oidc').then((r) => (r.ok ? (r.json() as Promise<{ enabled: boolean; loginUrl: string | null }>) : { enabled: false, loginUrl: null })),
 };
 
 /** Reads the claims for the layout only; the API verifies the signature on every call. */
@@ -61,12 +120,13 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   const headers: Record<string, string> = {};
   const token = session.get();
   if (token) headers.authorization = `Bearer ${token}`;
+  else if (csrfToken && method !== 'GET') headers['x-csrf-token'] = csrfToken;
   if (body !== undefined) headers['content-type'] = 'application/json';
   // Every write carries an Idempotency-Key, so a double click or a retry acts once.
   if (method !== 'GET') headers['idempotency-key'] = newKey();
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError('NETWORK', e instanceof Error ? e.message : String(e), 0);
   }
@@ -111,9 +171,10 @@ export class LiveFeed {
   private statusListeners = new Set<(up: boolean) => void>();
   up = false;
 
-  start(token: string): void {
+  /** With a pasted token it goes in the query (EventSource sends no headers); a session's cookie goes by itself. */
+  start(token: string | null): void {
     this.stop();
-    const es = new EventSource(`/events/stream?access_token=${encodeURIComponent(token)}`);
+    const es = new EventSource(token ? `/events/stream?access_token=${encodeURIComponent(token)}` : '/events/stream');
     es.onopen = () => this.setUp(true);
     es.onerror = () => this.setUp(false);
     es.onmessage = (m) => {

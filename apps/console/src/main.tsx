@@ -1,6 +1,6 @@
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { Claims, decodeClaims, live, session } from './api';
+import { auth, Claims, decodeClaims, live, session } from './api';
 import { AppCtx } from './app';
 import { Lang, translator } from './i18n';
 import { Audit } from './screens/audit';
@@ -11,16 +11,20 @@ import { InstitutionBeds } from './screens/institution-beds';
 import { Journey } from './screens/journey';
 import { Login } from './screens/login';
 import { Outbox } from './screens/outbox';
+import { Account } from './screens/account';
+import { Users } from './screens/users';
+// ECharts is most of the bundle's weight: only the dashboard loads it, on first use.
+const DashboardScreen = lazy(() => import('./screens/dashboard').then((m) => ({ default: m.DashboardScreen })));
 import './styles.css';
 
 /** Which views each role works in, first one is home. */
 const VIEWS_OF: Record<string, string[]> = {
-  DISCHARGE_PLANNER: ['outbox', 'board', 'inbox', 'journey', 'audit'],
-  COMMUNITY_COORDINATOR: ['inbox', 'board', 'outbox', 'journey', 'audit'],
-  CARE_HOME_ADMISSIONS: ['inbox', 'board', 'outbox', 'journey', 'audit'],
-  FAMILY_DOCTOR: ['journey', 'outbox', 'board'],
-  DISTRICT_COORDINATOR: ['escalations', 'board', 'journey', 'audit'],
-  AUDITOR: ['audit', 'board', 'journey'],
+  DISCHARGE_PLANNER: ['outbox', 'board', 'inbox', 'journey', 'audit', 'account'],
+  COMMUNITY_COORDINATOR: ['inbox', 'board', 'outbox', 'journey', 'audit', 'account'],
+  CARE_HOME_ADMISSIONS: ['inbox', 'board', 'outbox', 'journey', 'audit', 'account'],
+  FAMILY_DOCTOR: ['journey', 'outbox', 'board', 'account'],
+  DISTRICT_COORDINATOR: ['dashboard', 'escalations', 'board', 'journey', 'audit', 'users', 'account'],
+  AUDITOR: ['audit', 'dashboard', 'board', 'journey', 'account'],
 };
 
 function route(): { view: string; arg?: string } {
@@ -31,8 +35,18 @@ function route(): { view: string; arg?: string } {
 function App() {
   const [lang, setLang] = useState<Lang>(() => (localStorage.getItem('bedlink.lang') === 'en' ? 'en' : 'zh-CN'));
   const t = useMemo(() => translator(lang), [lang]);
+  // a pasted developer token (this tab only), else the session cookie's claims from /auth/session
   const [token, setToken] = useState<string | null>(() => session.get());
-  const claims: Claims | null = token ? decodeClaims(token) : null;
+  const [sessionClaims, setSessionClaims] = useState<Claims | null>(null);
+  const [checked, setChecked] = useState(false);
+  const claims: Claims | null = token ? decodeClaims(token) : sessionClaims;
+  useEffect(() => {
+    if (token) return setChecked(true);
+    void auth.current().then((c) => {
+      setSessionClaims(c);
+      setChecked(true);
+    });
+  }, [token]);
   const [r, setR] = useState(route());
   const [up, setUp] = useState(false);
 
@@ -47,14 +61,15 @@ function App() {
     return () => window.removeEventListener('hashchange', on);
   }, []);
   useEffect(() => {
-    if (!token) return;
+    if (!claims) return;
     live.start(token);
     const off = live.onStatus(setUp);
     return () => {
       off();
       live.stop();
     };
-  }, [token]);
+    // restart only when who is signed in changes
+  }, [token, claims?.sub]);
 
   const header = (
     <header className="top">
@@ -70,16 +85,21 @@ function App() {
             {t(`role.${claims.role}`)} · {claims.name ?? claims.sub}
           </span>
         )}
-        <button type="button" className="link" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')} aria-label={t('langLabel')} data-testid="lang">
-          {t('lang')}
+        <button type="button" className="link" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')} title={t('langLabel')} data-testid="lang">
+          {/* the visible name is the accessible name (WCAG 2.5.3), spoken in its own language */}
+          <span lang={lang === 'en' ? 'zh-CN' : 'en'}>{t('lang')}</span>
         </button>
         {claims && (
           <button
             type="button"
             className="link"
+            data-testid="logout"
             onClick={() => {
-              session.clear();
-              setToken(null);
+              void auth.logout().then(() => {
+                setToken(null);
+                setSessionClaims(null);
+                location.hash = '';
+              });
             }}
           >
             {t('logout')}
@@ -94,13 +114,19 @@ function App() {
       <>
         {header}
         <main>
-          <Login
-            t={t}
-            onLogin={(tok) => {
-              session.set(tok);
-              setToken(tok);
-            }}
-          />
+          {checked && (
+            <Login
+              t={t}
+              onLogin={(c) => {
+                location.hash = '';
+                setSessionClaims(c);
+              }}
+              onToken={(tok) => {
+                session.set(tok);
+                setToken(tok);
+              }}
+            />
+          )}
         </main>
       </>
     );
@@ -132,6 +158,13 @@ function App() {
         {view === 'escalations' && <Escalations />}
         {view === 'journey' && <Journey key={r.arg} initial={r.arg} />}
         {view === 'audit' && <Audit key={r.arg} initial={r.arg} />}
+        {view === 'account' && <Account onClaims={setSessionClaims} />}
+        {view === 'users' && <Users />}
+        {view === 'dashboard' && (
+          <Suspense fallback={<p className="muted">{t('loading')}</p>}>
+            <DashboardScreen />
+          </Suspense>
+        )}
       </main>
     </AppCtx.Provider>
   );

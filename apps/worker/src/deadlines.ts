@@ -18,6 +18,7 @@ import {
   QUEUES,
   SealedCommandJob,
 } from '@bedlink/messaging';
+import { takeBoardSnapshot } from '@bedlink/persistence';
 import { EventConsumer, eventWorker } from './consumers/event-consumer';
 import { LeaderElection } from './leader';
 
@@ -261,6 +262,20 @@ export class DeadlineReconciler implements OnModuleInit {
     return offers.length + holds.length + lapsed.length + noShows.length;
   }
 
+  /** The dashboard's history: one copy of the bed board per hour (the job scheduler below calls this). */
+  async snapshotBoard(): Promise<void> {
+    await takeBoardSnapshot(this.ds, this.clock.now());
+  }
+
+  onApplicationBootstrap(): void {
+    // One scheduler per queue prefix however many workers run (upsert by id); a point at once too,
+    // so a fresh district's chart is not empty for its first hour.
+    void this.deadlines
+      .upsertJobScheduler('board-snapshot', { every: this.cfg.BOARD_SNAPSHOT_MS }, { name: 'board-snapshot', opts: jobOptions('board-snapshot') })
+      .then(() => this.snapshotBoard())
+      .catch((e) => this.log.warn(`board snapshot scheduling failed: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
   /** The watchdog is a leader duty: one worker sweeps, not every worker every interval. */
   onModuleInit(): void {
     this.leader.register({
@@ -319,7 +334,8 @@ export class DeadlineProcessor extends WorkerHost {
     super();
   }
   async process(job: Job<Due>, token?: string): Promise<void> {
-    const name = job.name as Extract<JobName, 'warn-offer' | 'expire-offer' | 'expire-reservation' | 'transport-no-show'>;
+    const name = job.name as Extract<JobName, 'warn-offer' | 'expire-offer' | 'expire-reservation' | 'transport-no-show' | 'board-snapshot'>;
+    if (name === 'board-snapshot') return this.deadlines.snapshotBoard();
     if (name === 'warn-offer') return this.deadlines.fireWarning(job.data);
     if (name === 'transport-no-show') return this.deadlines.fireTransport(job.data);
     const kind = name === 'expire-offer' ? 'offer' : 'reservation';

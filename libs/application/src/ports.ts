@@ -3,6 +3,7 @@ import {
   Agreement,
   AgreementProps,
   ApiKey,
+  UserAccount,
   Bed,
   CandidateFacts,
   CareRelationshipKind,
@@ -78,6 +79,7 @@ export interface Tx {
   careRelationshipsOf(patientId: string, institutionId: string): Promise<{ kinds: CareRelationshipKind[]; supplied: SuppliedRecord | null }>;
   /** An API key, locked for change; NOT_FOUND when there is none. */
   getApiKey(id: string): Promise<ApiKey>;
+  getUserAccount(id: string): Promise<UserAccount>;
   /** A live webhook subscription, locked for change; NOT_FOUND when there is none or it was deleted. */
   getWebhookSubscription(id: string): Promise<WebhookSubscription>;
   /** Appends one message to its thread (messages are not part of the referral aggregate: threads grow). */
@@ -100,7 +102,7 @@ export interface Tx {
    * it at expiry, so a worker whose own clock runs ahead cannot expire anything early.
    */
   databaseNow(): Promise<Date>;
-  add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription): void;
+  add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription | UserAccount): void;
 }
 
 export const UNIT_OF_WORK = Symbol('UNIT_OF_WORK');

@@ -140,6 +140,27 @@ export class EnvConfig {
   @IsOptional()
   JWT_AUDIENCE?: string;
 
+  /** How often the worker copies the bed board for the dashboard's 30-day history (ms; hourly). */
+  @Transform(int) @IsInt() @Min(1000) BOARD_SNAPSHOT_MS = 3_600_000;
+  /** Console sessions (password or OpenID Connect sign-in) end this many hours after they begin. */
+  @Transform(int) @IsInt() @Min(1) @Max(168) SESSION_TTL_HOURS = 12;
+  /** Failed sign-ins per username before it is locked for LOGIN_LOCK_MINUTES (unknown usernames alike). */
+  @Transform(int) @IsInt() @Min(1) @Max(100) LOGIN_MAX_FAILURES = 5;
+  @Transform(int) @IsInt() @Min(1) @Max(1440) LOGIN_LOCK_MINUTES = 15;
+  /** Session and CSRF cookies carry `Secure`. Unset: when PUBLIC_URL is https. */
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1'))
+  @IsOptional()
+  @IsBoolean()
+  COOKIE_SECURE?: boolean;
+  /** OpenID Connect sign-in: the identity provider's issuer URL (discovery at /.well-known/openid-configuration). Unset: off. */
+  @IsString() @IsOptional() OIDC_ISSUER?: string;
+  @IsString() @IsOptional() OIDC_CLIENT_ID?: string;
+  @IsString() @IsOptional() OIDC_CLIENT_SECRET?: string;
+  /** The claims of the ID token (or userinfo) that name the role, the institution (id or code) and the district. */
+  @IsString() OIDC_ROLE_CLAIM = 'bedlink_role';
+  @IsString() OIDC_INSTITUTION_CLAIM = 'bedlink_institution';
+  @IsString() OIDC_DISTRICT_CLAIM = 'bedlink_district';
+
   /** API keys expire: this many days unless the issuer asks for fewer, never more than API_KEY_MAX_DAYS. */
   @Transform(int) @IsInt() @Min(1) API_KEY_DEFAULT_DAYS = 90;
   @Transform(int) @IsInt() @Min(1) @Max(3650) API_KEY_MAX_DAYS = 365;
@@ -442,6 +463,10 @@ const OPTIONAL = [
   'METRICS_TOKEN',
   'CONSOLE_DIR',
   'HL7_MLLP_PORT',
+  'COOKIE_SECURE',
+  'OIDC_ISSUER',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
 ];
 
 /** The secrets still at their development default (printed at start outside production, refused in it). */

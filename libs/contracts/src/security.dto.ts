@@ -28,3 +28,41 @@ export class PatientLookupQuery {
 export class PatientReadQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'the referral that justifies opening the record' }) @IsOptional() @IsUUID() referralId?: string;
 }
+
+export class LoginDto {
+  @ApiProperty({ description: 'the account’s username (case and surrounding spaces do not matter)' }) @IsString() @MaxLength(200) username!: string;
+  @ApiProperty() @IsString() @MaxLength(1024) password!: string;
+  @ApiPropertyOptional({ description: 'the 6-digit code of the authenticator, when the account has TOTP on' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\d{6}$/)
+  totp?: string;
+}
+
+export class CreateUserAccountDto {
+  @ApiProperty({ description: '3-64 characters: letters, digits and . _ @ -; stored in lower case' }) @IsString() @MaxLength(200) username!: string;
+  @ApiProperty({ description: 'the name shown in the console and the audit trail' }) @IsString() @MinLength(1) @MaxLength(120) displayName!: string;
+  @ApiProperty({ enum: KEY_ROLES }) @IsIn(KEY_ROLES) role!: Role;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() institutionId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,40}$/) districtId?: string;
+  @ApiProperty({ description: 'the first password (10-128 characters); only its Argon2id hash is kept' }) @IsString() @MaxLength(1024) password!: string;
+}
+
+export class ResetPasswordDto {
+  @ApiProperty({ description: 'the new password (10-128 characters)' }) @IsString() @MaxLength(1024) password!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) reason?: string;
+}
+
+export class AccountReasonDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) reason?: string;
+}
+
+export class ChangePasswordDto {
+  @ApiProperty() @IsString() @MaxLength(1024) currentPassword!: string;
+  @ApiProperty({ description: '10-128 characters, not the username' }) @IsString() @MaxLength(1024) newPassword!: string;
+}
+
+export class EnableTotpDto {
+  @ApiProperty({ description: 'the `pending` value /auth/totp/setup answered' }) @IsString() @MaxLength(1000) pending!: string;
+  @ApiProperty({ description: 'a current code from the authenticator, proving it was set up' }) @IsString() @Matches(/^\d{6}$/) code!: string;
+}

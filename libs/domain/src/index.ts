@@ -15,6 +15,7 @@ export * from './referral/around';
 export * from './access/permissions';
 export * from './access/authorize-read';
 export * from './access/credentials';
+export * from './access/user-account';
 export * from './programmes/programme';
 export * from './agreements/agreement';
 export * from './matching/ranking';

@@ -95,6 +95,8 @@ export const JOBS = {
       };
     },
   },
+  /** Hourly copy of the bed board for the dashboard's 30-day history (a job scheduler; idempotent per hour). */
+  'board-snapshot': { queue: QUEUES.deadlines, options: () => ({ attempts: 3, removeOnComplete: { count: 50 }, removeOnFail: { age: DAY_S } }) },
   /** A job that used its last attempt; nobody consumes it (operators look, then redrive). */
   'dead-letter': { queue: QUEUES.deadLetter, options: () => ({ removeOnComplete: false, removeOnFail: false }) },
 } as const satisfies Record<string, JobSpec>;

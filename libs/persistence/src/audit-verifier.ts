@@ -42,6 +42,7 @@ const HEAD_TABLES: Record<string, string> = {
   Agreement: 'cooperation_agreements',
   ApiKey: 'api_keys',
   WebhookSubscription: 'webhook_subscriptions',
+  UserAccount: 'user_accounts',
 };
 
 /**
@@ -53,6 +54,7 @@ const HEAD_TABLES: Record<string, string> = {
 const DISTRICT_AGGREGATES = (p: string) => `aggregate_id IN (
   SELECT id FROM referrals WHERE district_id = ${p} UNION SELECT id FROM institutions WHERE district_id = ${p}
   UNION SELECT id FROM district_policies WHERE district_id = ${p} UNION SELECT id FROM cooperation_agreements WHERE district_id = ${p}
+  UNION SELECT id FROM user_accounts WHERE district_id = ${p}
   UNION SELECT b.id FROM beds b JOIN institutions i ON i.id = b.institution_id WHERE i.district_id = ${p}
   UNION SELECT h.id FROM home_programmes h JOIN institutions i ON i.id = h.institution_id WHERE i.district_id = ${p}
   UNION SELECT t.id FROM patients t JOIN institutions i ON i.id = t.registered_by_institution WHERE i.district_id = ${p})`;

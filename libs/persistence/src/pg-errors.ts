@@ -52,6 +52,7 @@ export function translatePgError(e: unknown): unknown {
       return new DomainError('VALIDATION_FAILED', 'the institution already has a home programme of this name');
     if (constraint.startsWith('enrolments_one_active_per_patient'))
       return new DomainError('INVALID_TRANSITION', 'the patient is already on a home programme of this kind');
+    if (constraint.startsWith('user_accounts_username')) return new DomainError('ALREADY_EXISTS', 'an account with this username already exists');
     // a client-chosen id (institution, bed, patient, referral, offer) that is already taken
     if (/^(institutions|beds|patients|referrals|offers|reservations)_pkey$/.test(constraint))
       return new DomainError('ALREADY_EXISTS', 'a record with this id already exists');

@@ -5,6 +5,7 @@ import {
   AgreementProps,
   AggregateType,
   ApiKey,
+  UserAccount,
   auditHash,
   Bed,
   CareRelationshipKind,
@@ -180,6 +181,10 @@ class PgTx implements Tx {
 
   getWebhookSubscription(id: string): Promise<WebhookSubscription> {
     return this.get('WebhookSubscription', id);
+  }
+
+  getUserAccount(id: string): Promise<UserAccount> {
+    return this.get('UserAccount', id);
   }
 
   async findPatientLiveReferral(patientId: string): Promise<string | null> {

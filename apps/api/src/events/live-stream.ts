@@ -7,6 +7,7 @@ import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import { Actor, DomainError } from '@bedlink/domain';
 import type { LiveEvent } from '@bedlink/contracts';
 import { ApiKeyStore, LiveReplayReads } from '@bedlink/persistence';
+import { CookieAuth } from '../auth/cookie-auth';
 import { decode as decodeJwt } from 'jsonwebtoken';
 import { liveChannel, liveEventFor, liveEventVisibleTo, createRedis } from '@bedlink/messaging';
 import { API_KEYS, CurrentActor, QueryToken } from '../http/auth';
@@ -163,6 +164,7 @@ export class EventsController {
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
     @Inject(API_KEYS) private readonly keys: ApiKeyStore,
     private readonly replays: LiveReplayReads,
+    private readonly cookies: CookieAuth,
   ) {}
 
   /**
@@ -171,6 +173,17 @@ export class EventsController {
    */
   private stillValid(req: Request): StillValid | undefined {
     const key = req.headers['x-api-key'];
+    // a console session is checked again like a key: disabling the account ends its live stream too
+    const sid = req.headers.authorization === undefined && typeof key !== 'string' ? this.cookies.sessionId(req) : undefined;
+    if (sid && !req.query?.access_token)
+      return async () => {
+        try {
+          return !!(await this.cookies.sessions.authenticate(sid));
+        } catch (e) {
+          if (e instanceof DomainError && e.code === 'UNAUTHENTICATED') return false;
+          throw e;
+        }
+      };
     if (typeof key !== 'string') return undefined;
     return async () => {
       try {

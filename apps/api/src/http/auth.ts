@@ -4,6 +4,7 @@ import { Request, Response } from 'express';
 import { TokenVerifier } from '@bedlink/auth';
 import { Actor, DomainError } from '@bedlink/domain';
 import { ApiKeyStore } from '@bedlink/persistence';
+import { CookieAuth } from '../auth/cookie-auth';
 
 export const IS_PUBLIC = 'bedlink:public';
 /** Routes anyone may call (health, docs, the console's static files). */
@@ -24,8 +25,9 @@ export interface AuthFailureCounter {
 
 /**
  * Resolves the actor on every route not marked @Public: a bearer JWT (people, through our own
- * HS256 tokens or a hospital IdP's RS256) or an `X-Api-Key` (machine clients). Sending both is
- * refused so a request never runs under an ambiguous identity.
+ * HS256 tokens or a hospital IdP's RS256), an `X-Api-Key` (machine clients), or, with neither, the
+ * console's session cookie (writes with it also need the CSRF token: CookieAuth). Sending a token
+ * and a key is refused so a request never runs under an ambiguous identity.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -34,6 +36,7 @@ export class AuthGuard implements CanActivate {
     @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
     @Inject(API_KEYS) private readonly keys: ApiKeyStore,
     @Inject(AUTH_FAILURES) private readonly failures: AuthFailureCounter,
+    private readonly cookies: CookieAuth,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -70,7 +73,12 @@ export class AuthGuard implements CanActivate {
       req.actor = await this.verifier.verify(q);
       return true;
     }
-    if (!m) throw new DomainError('UNAUTHENTICATED', 'send a bearer token in the Authorization header or an X-Api-Key');
+    const sid = header === undefined ? this.cookies.sessionId(req) : undefined;
+    if (sid) {
+      req.actor = await this.cookies.authenticate(req, sid);
+      return true;
+    }
+    if (!m) throw new DomainError('UNAUTHENTICATED', 'sign in, or send a bearer token in the Authorization header or an X-Api-Key');
     req.actor = await this.verifier.verify(m[1]);
     return true;
   }

@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
+import { BED_STATUS_MACHINE, MANUAL_BED_COMMANDS } from '../../../../libs/domain/src/beds/bed-status';
 import { api, apiPaths } from '../api';
 import { useApp } from '../app';
-import { useLive, useLoad } from '../hooks';
+import { useAction, useLive, useLoad } from '../hooks';
 import { Bed, Institution } from '../model';
 import { ErrorBox, LinkButton, Loading } from '../ui';
 
@@ -10,7 +11,9 @@ const statusOf = (b: Bed) => (b.reserved ? 'reserved' : (STATUS_CLASS[b.status] 
 
 /** One institution's wards (physical beds) and home programmes (if the API offers them). */
 export function InstitutionBeds({ id }: { id: string }) {
-  const { t, go } = useApp();
+  const { t, go, claims } = useApp();
+  // staff of this institution change its beds' status here (clean, close, reopen, isolate…); others look
+  const mine = claims.inst === id && ['DISCHARGE_PLANNER', 'COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS'].includes(claims.role);
   const inst = useLoad(() => api.get<Institution>(`/institutions/${id}`), [id]);
   const beds = useLoad(() => api.get<Bed[]>(`/beds?institutionId=${id}&limit=1000`), [id]);
   const programmes = useLoad(async () => {
@@ -44,6 +47,7 @@ export function InstitutionBeds({ id }: { id: string }) {
                   <span>{t(`kind.${b.kind}`)}</span>
                   <span>{b.reserved ? t('bedStatus.reserved') : t(`bedStatus.${b.status}`)}</span>
                   <span className="small">{(b.services ?? []).map((s) => t(`service.${s}`)).join('、')}</span>
+                  {mine && !b.reserved && <BedActions bed={b} onDone={beds.reload} />}
                 </li>
               ))}
             </ul>
@@ -69,5 +73,31 @@ export function InstitutionBeds({ id }: { id: string }) {
         </table>
       )}
     </section>
+  );
+}
+
+/** The manual transitions the bed's status allows (the domain's machine), one button each. */
+function BedActions({ bed, onDone }: { bed: Bed; onDone: () => void }) {
+  const { t } = useApp();
+  const { run, busy, error } = useAction(onDone);
+  const commands = MANUAL_BED_COMMANDS.filter((c) => BED_STATUS_MACHINE.rules.some((r) => r.from === bed.status && r.command === c));
+  if (!commands.length) return null;
+  return (
+    <span className="bed-actions">
+      {commands.map((c) => (
+        <button
+          key={c}
+          type="button"
+          className="secondary small"
+          disabled={busy}
+          aria-label={`${t(`bedCommand.${c}`)} ${bed.label}`}
+          data-testid={`bed-${c}`}
+          onClick={() => void run(() => api.post(`/beds/${bed.id}/status`, { command: c }))}
+        >
+          {t(`bedCommand.${c}`)}
+        </button>
+      ))}
+      <ErrorBox error={error} />
+    </span>
   );
 }

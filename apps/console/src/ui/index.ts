@@ -2,3 +2,4 @@
 export * from './feedback';
 export * from './form';
 export * from './layout';
+export * from './csv';

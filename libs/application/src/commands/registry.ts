@@ -99,6 +99,14 @@ import { MarkMessagesReadCommand } from './mark-messages-read/mark-messages-read
 import { MarkMessagesReadHandler } from './mark-messages-read/mark-messages-read.handler';
 import { UpdateInstitutionCommand } from './update-institution/update-institution.command';
 import { UpdateInstitutionHandler } from './update-institution/update-institution.handler';
+import { CreateUserAccountCommand } from './create-user-account/create-user-account.command';
+import { CreateUserAccountHandler } from './create-user-account/create-user-account.handler';
+import { AdministerUserAccountCommand } from './administer-user-account/administer-user-account.command';
+import { AdministerUserAccountHandler } from './administer-user-account/administer-user-account.handler';
+import { ChangeOwnPasswordCommand } from './change-own-password/change-own-password.command';
+import { ChangeOwnPasswordHandler } from './change-own-password/change-own-password.handler';
+import { SetOwnTotpCommand } from './set-own-totp/set-own-totp.command';
+import { SetOwnTotpHandler } from './set-own-totp/set-own-totp.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -163,4 +171,8 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   PostMessage: { command: PostMessageCommand, handler: PostMessageHandler },
   MarkMessagesRead: { command: MarkMessagesReadCommand, handler: MarkMessagesReadHandler },
   UpdateInstitution: { command: UpdateInstitutionCommand, handler: UpdateInstitutionHandler },
+  CreateUserAccount: { command: CreateUserAccountCommand, handler: CreateUserAccountHandler },
+  AdministerUserAccount: { command: AdministerUserAccountCommand, handler: AdministerUserAccountHandler },
+  ChangeOwnPassword: { command: ChangeOwnPasswordCommand, handler: ChangeOwnPasswordHandler },
+  SetOwnTotp: { command: SetOwnTotpCommand, handler: SetOwnTotpHandler },
 };

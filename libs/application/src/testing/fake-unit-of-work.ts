@@ -4,6 +4,7 @@ import {
   Agreement,
   AgreementProps,
   ApiKey,
+  UserAccount,
   Bed,
   DistrictPolicy,
   Institution,
@@ -24,7 +25,7 @@ import { CommandContext, Matcher, Policy, Tx, UnitOfWork } from '../ports';
  * collects the events every aggregate recorded. No locks, versions or outbox: those are the
  * persistence suites' business.
  */
-type Agg = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription;
+type Agg = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription | UserAccount;
 
 export const T0 = new Date('2026-11-23T08:00:00Z');
 export const DISTRICT = 'd1';
@@ -62,6 +63,7 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   getPatient = async (id: string) => this.get(Patient, id, 'patient');
   getProgramme = async (id: string) => this.get(Programme, id, 'programme');
   getApiKey = async (id: string) => this.get(ApiKey, id, 'api key');
+  getUserAccount = async (id: string) => this.get(UserAccount, id, 'user account');
   getWebhookSubscription = async (id: string) => this.get(WebhookSubscription, id, 'webhook subscription');
   getDistrictPolicy = async (districtId: string) => this.list(DistrictPolicy).find((p) => p.document.districtId === districtId) ?? null;
   findPatientLiveReferral = async (patientId: string) =>
@@ -137,7 +139,7 @@ export type Stage = 'DRAFT' | 'OFFERED' | 'ACCEPTED' | 'IN_TRANSFER' | 'COMPLETE
 
 /**
  * A district: hospital `hosp` (bed `obed` holding patient `pat-1`), community centres `cc1` (free
- * bed `bed-1`, home programme `prog-1`, API key `key-1`, webhook `wh-1`) and `cc2`; with `stage`, referral `ref-1` of pat-1 from hosp to cc1 at that stage
+ * bed `bed-1`, home programme `prog-1`, API key `key-1`, webhook `wh-1`, account `user-1`) and `cc2`; with `stage`, referral `ref-1` of pat-1 from hosp to cc1 at that stage
  * (offer `off-1`). Events recorded while building are dropped.
  */
 export function world(stage?: Stage): FakeUnitOfWork {
@@ -202,6 +204,23 @@ export function world(stage?: Stage): FakeUnitOfWork {
         createdBy: 'u-admin',
         createdAt: T0,
         expiresAt: new Date(T0.getTime() + 86_400_000),
+      },
+      T0,
+    ),
+  );
+  // the community coordinator's own sign-in account (its username is ACTORS.target's userId)
+  w.add(
+    UserAccount.create(
+      {
+        id: 'user-1',
+        username: 'u-community_coordinator',
+        displayName: 'cc1 coordinator',
+        role: 'COMMUNITY_COORDINATOR',
+        institutionId: 'cc1',
+        districtId: DISTRICT,
+        passwordHash: '$argon2id$fake',
+        createdBy: 'u-admin',
+        createdAt: T0,
       },
       T0,
     ),

@@ -30,6 +30,9 @@ const DOMAIN = {
     "An institution never sees another's patients unless a referral between them exists, and an institution's rights on a referral end with its offer (declined, expired or withdrawn). District roles see only their district",
 } as const;
 
+/** Commands on one's own credentials only (the account is the caller's by construction). */
+const SELF_SERVICE: readonly string[] = ['ChangeOwnPassword', 'SetOwnTotp'];
+
 type Row = readonly [role: Role, action: ActionName, allowed: boolean, from: string];
 
 const rows: Row[] = [
@@ -128,7 +131,17 @@ const rows: Row[] = [
   ['AUDITOR', 'ReadAuditTrail', true, DOMAIN.auditor],
   ['AUDITOR', 'VerifyAudit', true, DOMAIN.auditor],
   // "no writes": every command, each one a state change, is refused to the auditor
-  ...COMMAND_NAMES.map((c): Row => ['AUDITOR', c, false, DOMAIN.auditor]),
+  ...COMMAND_NAMES.filter((c) => !SELF_SERVICE.includes(c)).map((c): Row => ['AUDITOR', c, false, DOMAIN.auditor]),
+  // Decision since (sign-in, issue 18): a person's own password and second factor are its own, whatever its
+  // role; changing them touches no care data, so the auditor's "no writes" does not reach them.
+  ['AUDITOR', 'ChangeOwnPassword', true, 'decision since: everyone keeps its own credentials (sign-in accounts)'],
+  ['AUDITOR', 'SetOwnTotp', true, 'decision since: everyone keeps its own credentials (sign-in accounts)'],
+  ['DISCHARGE_PLANNER', 'ChangeOwnPassword', true, 'decision since: everyone keeps its own credentials (sign-in accounts)'],
+  // accounts are district administration, like API keys
+  ['DISTRICT_COORDINATOR', 'CreateUserAccount', true, 'decision since: sign-in accounts administered by the district (like API keys)'],
+  ['DISTRICT_COORDINATOR', 'AdministerUserAccount', true, 'decision since: sign-in accounts administered by the district (like API keys)'],
+  ['COMMUNITY_COORDINATOR', 'CreateUserAccount', false, `${DOMAIN.community} (accounts are district administration)`],
+  ['AUDITOR', 'ManageUserAccounts', false, `${DOMAIN.auditor} (credentials are administration, not the trail)`],
   ['AUDITOR', 'ManageApiKeys', false, `${DOMAIN.auditor} (credentials are administration, not the trail)`],
 
   // Around a referral: the referring side records the choice and books the journey; the receiving side keeps its list.

@@ -1,4 +1,4 @@
-import { Actor, Role } from '../shared/actor';
+import { Actor, Role, ROLES } from '../shared/actor';
 import { DomainError } from '../shared/errors';
 
 /**
@@ -61,6 +61,10 @@ export const COMMAND_NAMES = [
   'PostMessage',
   'MarkMessagesRead',
   'UpdateInstitution',
+  'CreateUserAccount',
+  'AdministerUserAccount',
+  'ChangeOwnPassword',
+  'SetOwnTotp',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -79,11 +83,12 @@ export const QUERY_NAMES = [
   'ReadKpiReport',
   'ReadDocument',
   'ReadMessages',
+  'ReadDashboard',
 ] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
 /** Administration that is neither a domain command nor a read (listing machine clients' credentials). */
-export const ADMIN_NAMES = ['ManageApiKeys'] as const;
+export const ADMIN_NAMES = ['ManageApiKeys', 'ManageUserAccounts'] as const;
 export type AdminName = (typeof ADMIN_NAMES)[number];
 export type ActionName = CommandName | QueryName | AdminName;
 
@@ -94,6 +99,8 @@ export interface Permission {
 }
 
 const INSTITUTION_ROLES: readonly Role[] = ['DISCHARGE_PLANNER', 'COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS'];
+/** Every role a person can hold (roles added later are included by construction). */
+const HUMAN_ROLES: readonly Role[] = ROLES.filter((r) => r !== 'SYSTEM');
 const BED_MANAGERS: readonly Role[] = ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'DISCHARGE_PLANNER'];
 /**
  * 家庭医生 at a community centre: refers its signed residents (upward only: DraftReferral refuses the
@@ -169,6 +176,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   ReadPatient: { roles: [...INSTITUTION_READERS, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'INVOLVED', description: 'read a patient it has a referral with' },
   ReadRegistry: { roles: [...INSTITUTION_READERS, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read institutions and beds' },
   ReadBedBoard: { roles: [...INSTITUTION_READERS, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'NONE', description: 'read capacity' },
+  ReadDashboard: {
+    roles: ['DISTRICT_COORDINATOR', 'AUDITOR'],
+    scope: 'DISTRICT',
+    description: 'read the district dashboard: occupancy now and over 30 days, referral flow, deadlines and breaches',
+  },
   ReadInbox: { roles: [...INSTITUTION_ROLES, 'DISTRICT_COORDINATOR', 'AUDITOR'], scope: 'OWN', description: 'read the pending offers of its own institution' },
   IssueApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'issue an API key for an institution (or role) of its district' },
   RevokeApiKey: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'revoke an API key of its district' },
@@ -219,6 +231,19 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   },
   ReadMessages: { roles: INSTITUTION_ROLES, scope: 'INVOLVED', description: 'read its threads of a referral it is involved in' },
   ManageApiKeys: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the API keys of the district (never the keys themselves)' },
+  CreateUserAccount: {
+    roles: ['DISTRICT_COORDINATOR'],
+    scope: 'DISTRICT',
+    description: 'create a sign-in account for a person of its district or its institutions',
+  },
+  AdministerUserAccount: {
+    roles: ['DISTRICT_COORDINATOR'],
+    scope: 'DISTRICT',
+    description: 'disable, enable, reset the password or the second factor of an account of its district',
+  },
+  ChangeOwnPassword: { roles: HUMAN_ROLES, scope: 'NONE', description: 'change its own password (the account is the caller, by construction)' },
+  SetOwnTotp: { roles: HUMAN_ROLES, scope: 'NONE', description: 'turn its own second factor (TOTP) on or off' },
+  ManageUserAccounts: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the sign-in accounts of the district' },
 };
 
 export const DISTRICT_ROLES: readonly Role[] = ['DISTRICT_COORDINATOR', 'AUDITOR'];

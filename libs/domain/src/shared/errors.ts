@@ -47,6 +47,9 @@ export const ERROR_CODES = [
   'DOCUMENT_TYPE_NOT_ALLOWED',
   'DOCUMENT_INFECTED',
   'SCAN_UNAVAILABLE',
+  'ACCOUNT_LOCKED',
+  'TOTP_REQUIRED',
+  'CSRF_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -62,10 +62,16 @@ export const EVENT_TYPES = [
   'MessagesRead',
   'OfferPaused',
   'OfferResumed',
+  'UserAccountCreated',
+  'UserAccountDisabled',
+  'UserAccountEnabled',
+  'UserPasswordChanged',
+  'UserTotpChanged',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type AggregateType = 'Referral' | 'Bed' | 'Institution' | 'Patient' | 'DistrictPolicy' | 'Programme' | 'Agreement' | 'ApiKey' | 'WebhookSubscription';
+export type AggregateType =
+  'Referral' | 'Bed' | 'Institution' | 'Patient' | 'DistrictPolicy' | 'Programme' | 'Agreement' | 'ApiKey' | 'WebhookSubscription' | 'UserAccount';
 
 export interface DomainEvent<P extends object = Record<string, unknown>> {
   readonly id: string;

@@ -1,4 +1,16 @@
-import { Agreement, AggregateType, ApiKey, Bed, DistrictPolicy, Institution, Patient, Programme, Referral, WebhookSubscription } from '@bedlink/domain';
+import {
+  Agreement,
+  AggregateType,
+  ApiKey,
+  Bed,
+  DistrictPolicy,
+  Institution,
+  Patient,
+  Programme,
+  Referral,
+  UserAccount,
+  WebhookSubscription,
+} from '@bedlink/domain';
 import { AggregateAdapter } from './adapter';
 import { agreementAdapter } from './agreement';
 import { apiKeyAdapter } from './api-key';
@@ -10,9 +22,10 @@ import { programmeAdapter } from './programme';
 import { referralAdapter } from './referral';
 import { Table } from './table';
 import { webhookSubscriptionAdapter } from './webhook-subscription';
+import { userAccountAdapter } from './user-account';
 
 /** Every class the unit of work tracks. */
-export type Aggregate = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription;
+export type Aggregate = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription | UserAccount;
 export type AggregateOf<K extends AggregateType> = Extract<Aggregate, { aggregateType: K }>;
 
 /**
@@ -29,6 +42,7 @@ export const ADAPTERS: { readonly [K in AggregateType]: AggregateAdapter<Aggrega
   Agreement: agreementAdapter,
   ApiKey: apiKeyAdapter,
   WebhookSubscription: webhookSubscriptionAdapter,
+  UserAccount: userAccountAdapter,
 };
 
 /** The adapter of an aggregate, found by its aggregateType (the one cast: TypeScript cannot correlate the two). */
@@ -48,3 +62,4 @@ export { rowToProgramme } from './programme';
 export { rowToAgreement, rowToAgreementProps } from './agreement';
 export { rowToApiKey } from './api-key';
 export { rowToWebhookSubscription } from './webhook-subscription';
+export { rowToUserAccount } from './user-account';

@@ -17,6 +17,8 @@ import { CityIndexes1734500000001 } from './1734500000001-city-indexes';
 import { PatientHome1734100000003 } from './1734100000003-patient-home';
 import { AgreementScope1734100000004 } from './1734100000004-agreement-scope';
 import { InstitutionOwnership1734100000005 } from './1734100000005-institution-ownership';
+import { UserAccounts1734600000000 } from './1734600000000-user-accounts';
+import { BoardSnapshots1734600000001 } from './1734600000001-board-snapshots';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -39,5 +41,7 @@ export const MIGRATIONS = [
   PatientHome1734100000003,
   AgreementScope1734100000004,
   InstitutionOwnership1734100000005,
+  UserAccounts1734600000000,
+  BoardSnapshots1734600000001,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';

@@ -6,10 +6,12 @@ import { PII_CIPHER } from '../unit-of-work';
 import { WebhookSubscriptions } from '../webhook-subscriptions';
 import { AdtReads } from './adt';
 import { AroundReads } from './around';
+import { UserSessions } from '../user-sessions';
 import { AuditReads } from './audit';
 import { BedBoardReads } from './bed-board';
 import { CandidateReads } from './candidates';
 import { CommandLogReads } from './command-log';
+import { DashboardReads } from './dashboard';
 import { FhirReads } from './fhir';
 import { InboxReads } from './inbox';
 import { JourneyReads } from './journey';
@@ -26,6 +28,7 @@ export * from './audit';
 export * from './bed-board';
 export * from './candidates';
 export * from './command-log';
+export * from './dashboard';
 export * from './fhir';
 export * from './inbox';
 export * from './journey';
@@ -57,13 +60,15 @@ const READ_CLASSES = [
   AroundReads,
   ThreadReads,
   LiveReplayReads,
+  DashboardReads,
 ];
 
 export const READ_PROVIDERS: Provider[] = [
   ...READ_CLASSES,
   { provide: ApiKeyStore, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyStore(ds) },
+  { provide: UserSessions, inject: [DataSource], useFactory: (ds: DataSource) => new UserSessions(ds) },
   { provide: WebhookSubscriptions, inject: [DataSource, PII_CIPHER], useFactory: (ds: DataSource, cipher: PiiCipher) => new WebhookSubscriptions(ds, cipher) },
 ];
 
 /** Every class of READ_PROVIDERS, for a module's exports. */
-export const READ_EXPORTS = [...READ_CLASSES, ApiKeyStore, WebhookSubscriptions];
+export const READ_EXPORTS = [...READ_CLASSES, ApiKeyStore, WebhookSubscriptions, UserSessions];
