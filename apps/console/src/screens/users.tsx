@@ -14,7 +14,7 @@ interface Account {
   totp: boolean;
   locked: boolean;
 }
-const ROLES = ['DISCHARGE_PLANNER', 'COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'DISTRICT_COORDINATOR', 'AUDITOR'];
+const ROLES = ['DISCHARGE_PLANNER', 'COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'FAMILY_DOCTOR', 'DISTRICT_COORDINATOR', 'AUDITOR'];
 const DISTRICT_ROLES = ['DISTRICT_COORDINATOR', 'AUDITOR'];
 
 /** The district coordinator's accounts: create, disable or enable, reset a password or the second factor. */
