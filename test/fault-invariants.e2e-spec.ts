@@ -120,9 +120,9 @@ describe('fault invariants: each query finds the violation planted for it', () =
     {
       name: 'one active enrolment per patient',
       plant: async (q) => {
-        await q.query(`DROP INDEX enrolments_one_active_per_patient`);
+        await q.query(`DROP INDEX enrolments_one_active_per_patient_kind`);
         await q.query(
-          `INSERT INTO enrolments (id, programme_id, patient_id, referral_id, started_at) SELECT $1, programme_id, patient_id, referral_id, started_at FROM enrolments WHERE referral_id = $2`,
+          `INSERT INTO enrolments (id, programme_id, patient_id, referral_id, started_at, kind) SELECT $1, programme_id, patient_id, referral_id, started_at, kind FROM enrolments WHERE referral_id = $2`,
           [randomUUID(), f.progRef],
         );
       },

@@ -99,8 +99,9 @@ describe('Leader duties: one worker at a time, handed over when the leader dies'
       referrals,
     ]);
     expect(outboxed).toBe(4);
-    const [{ n: logged }] = await e.ds.query(`SELECT count(*)::int AS n FROM command_log WHERE command_type = 'ExpireOffer' AND id = ANY($1)`, [
-      offers.map((o) => `c-expire-offer-${o}`),
+    // one logged expiry per offer (the job id names the offer and the deadline it was armed for)
+    const [{ n: logged }] = await e.ds.query(`SELECT count(*)::int AS n FROM command_log WHERE command_type = 'ExpireOffer' AND id LIKE ANY($1)`, [
+      offers.map((o) => `c-expire-offer-${o}%`),
     ]);
     expect(logged).toBe(4);
     expect(workers.log(follower)).toContain('is the leader');

@@ -39,8 +39,9 @@ export const INVARIANT_QUERIES: InvariantQuery[] = [
   },
   {
     name: 'one active enrolment per patient',
-    violation: 'one patient on two home programmes at once',
-    sql: `SELECT patient_id, count(*)::int AS n FROM enrolments WHERE ended_at IS NULL GROUP BY patient_id HAVING count(*) > 1`,
+    violation: 'one patient on two home programmes of one kind at once',
+    // two-bed integration: a home sickbed and a home elderly-care place together are allowed, two of one kind are not
+    sql: `SELECT patient_id, kind, count(*)::int AS n FROM enrolments WHERE ended_at IS NULL GROUP BY patient_id, kind HAVING count(*) > 1`,
   },
   {
     name: 'a lifecycle completes once',

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { generateSecret, generateURI, verifySync } from 'otplib';
 import { ChangePasswordDto, EnableTotpDto, LoginDto } from '@bedlink/contracts';
@@ -39,6 +39,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with username and password (and TOTP code when on); sets the session cookie and answers the CSRF token' })
   @ApiErrors(400, 401, 423, 500, 503)
+  @ApiOkResponse({ description: 'signed in: the actor and the CSRF token; the session cookie is set' })
   async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const username = normaliseUsername(dto.username);
     // Counted before the check, for known and unknown names alike: the lockout neither leaks who exists nor yields to parallel guesses.
@@ -97,6 +98,8 @@ export class AuthController {
   @Public()
   @HttpCode(204)
   @ApiOperation({ summary: 'End the session of this browser (revoked server-side) and clear its cookies' })
+  @ApiResponse({ status: 204, description: 'signed out (also when there was no session)' })
+  @ApiErrors(500, 503)
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.cookies.end(req, res);
   }
@@ -112,6 +115,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Change one’s own password (audited: ChangeOwnPassword); every other session of the account ends' })
   @ApiErrors(400, 401, 403, 404, 423, 500, 503)
+  @ApiOkResponse({ description: 'the password is changed' })
   async changePassword(@Body() dto: ChangePasswordDto, @CurrentActor() actor: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const a = await this.ownAccount(actor);
     const slot = await this.sessions.reserveAttempt(a.username, this.cfg.LOGIN_MAX_FAILURES, this.cfg.LOGIN_LOCK_MINUTES);
@@ -130,6 +134,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'A new TOTP secret for one’s authenticator (not on yet): the otpauth URI and a sealed `pending` to confirm with' })
   @ApiErrors(401, 404, 500)
+  @ApiOkResponse({ description: 'the otpauth URI, the secret and the sealed pending setup' })
   async totpSetup(@CurrentActor() actor: Actor) {
     const a = await this.ownAccount(actor);
     const secret = generateSecret();
@@ -141,6 +146,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Turn TOTP on with a current code (audited: SetOwnTotp); sign-ins then need the code' })
   @ApiErrors(400, 401, 404, 500, 503)
+  @ApiOkResponse({ description: 'TOTP is on' })
   async totpEnable(@Body() dto: EnableTotpDto, @CurrentActor() actor: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const a = await this.ownAccount(actor);
     let p: { s: string; u: string; at: number };
@@ -162,6 +168,8 @@ export class AuthController {
   @Get('oidc')
   @Public()
   @ApiOperation({ summary: 'Whether OpenID Connect sign-in is configured (the console shows its button then)' })
+  @ApiOkResponse({ description: '{ enabled, loginUrl }' })
+  @ApiErrors(500)
   oidcInfo() {
     return { enabled: this.oidc.enabled, loginUrl: this.oidc.enabled ? '/auth/oidc/login' : null };
   }
@@ -169,6 +177,8 @@ export class AuthController {
   @Get('oidc/login')
   @Public()
   @ApiOperation({ summary: 'Start OpenID Connect sign-in: redirects to the identity provider' })
+  @ApiResponse({ status: 302, description: 'to the identity provider' })
+  @ApiErrors(500, 503)
   async oidcLogin(@Res() res: Response): Promise<void> {
     const { url, sealed } = await this.oidc.begin();
     // Lax, not Strict: the identity provider's redirect back is a top-level cross-site navigation.
@@ -179,6 +189,8 @@ export class AuthController {
   @Get('oidc/callback')
   @Public()
   @ApiOperation({ summary: 'The identity provider’s redirect back: starts a session and returns to the console' })
+  @ApiResponse({ status: 302, description: 'to the console (signed in, or to its sign-in screen with the error code)' })
+  @ApiErrors(500)
   async oidcCallback(@Req() req: Request, @Res() res: Response): Promise<void> {
     const sealed = req.cookies?.[OIDC_COOKIE];
     res.clearCookie(OIDC_COOKIE, { ...this.cookies.cookieOptions(), sameSite: 'lax', path: '/auth/oidc' });
