@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,6 +211,7 @@ export async function startCluster(
   const ds = createDataSource(dbUrl, 3);
   await ds.initialize();
   const reg = await loadRegistry(dbUrl, seeded.patientsByHospital);
+  let closing = false;
   const c: Cluster = {
     dbUrl,
     proxiedUrl,
@@ -229,7 +230,15 @@ export async function startCluster(
     async startApi() {
       for (let i = 0; i < APIS; i++) {
         const apiEnv = { ...env, PORT: new URL(c.baseUrls[i]).port };
-        c.apis[i] = startApp('api', apiEnv, join(logDir, `api${i + 1}.log`));
+        const logFile = join(logDir, `api${i + 1}.log`);
+        const api = (c.apis[i] = startApp('api', apiEnv, logFile));
+        // No scenario stops an api: one that exits on its own crashed, and its log is deleted at the end,
+        // so its last lines are printed now (the only trace a CI run keeps).
+        void api.exited.then((code) => {
+          if (closing || c.apis[i] !== api) return;
+          const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n') : '(no log)';
+          process.stderr.write(`[faults] api${i + 1} exited on its own (code ${code}); the end of its log:\n${tail}\n`);
+        });
       }
       c.api = c.apis[0];
       for (let i = 0; i < APIS; i++) await waitForHealth(c.baseUrls[i], 60_000, c.apis[i]);
@@ -271,6 +280,7 @@ export async function startCluster(
       return new LoadDriver(c.baseUrls, secret, reg, { retry503: true, timeoutMs: 20_000, declineShare: opts.declineShare ?? 0.25 });
     },
     async close() {
+      closing = true;
       await Promise.all([...c.apis, ...c.workers].map((p) => stopApp(p, 'SIGKILL')));
       await ds.destroy().catch(() => undefined);
       await proxy.stop();
