@@ -5,6 +5,7 @@ import { Actor, CommandName, DomainError, URGENCY_PRIORITY, Urgency } from '@bed
 import { CommandJob, CommandOutcome } from './catalogue';
 import { jobOptions } from './jobs';
 import { JobSeal, SealedCommandJob, SealedOutcome } from './job-seal';
+import { waitForJob } from './wait-for-job';
 
 export type DispatchResult = { status: 'completed'; commandId: string; outcome: CommandOutcome } | { status: 'accepted'; commandId: string };
 
@@ -113,7 +114,7 @@ export class CommandGateway {
       return { status: 'accepted', commandId };
     }
     try {
-      const sealed = await job.waitUntilFinished(this.events, this.timeoutMs);
+      const sealed = await waitForJob(job, this.events, this.timeoutMs);
       if (opts.marks) Object.assign(opts.marks, sealed?.stages, { result: epochMs() });
       return { status: 'completed', commandId, outcome: this.seal.openOutcome(commandId, sealed) };
     } catch (e) {
