@@ -24,12 +24,16 @@ describe('Leader duties: one worker at a time, handed over when the leader dies'
     await e?.close();
   });
 
-  /** Which worker process holds the lock, by the pid it puts in its leader session's name. */
+  /**
+   * Which worker process holds the lock, by the pid it puts in its leader session's name. Advisory locks are
+   * per database: other suites' workers hold the same key in theirs at the same time.
+   */
   const holder = async (): Promise<number[]> =>
     (
       await e.ds.query(
         `SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`,
+          WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
         [LEADER_LOCK_KEY],
       )
     ).map((r: { application_name: string }) => Number(r.application_name.replace('bedlink-leader-', '')));
