@@ -27,7 +27,7 @@ DATABASE_URL="${MIGRATION_DATABASE_URL:-$DATABASE_URL}" bash scripts/ensure-serv
 npm run -s migration:run
 # In production the seed does nothing unless SEED_DEMO=1, and prints no tokens.
 npm run -s seed
-if [ -f apps/console/index.html ] && [ ! -f apps/console/dist/index.html ] && npm run | grep -q "console:build"; then
+if [ -f apps/console/index.html ] && [ ! -f apps/console/dist/index.html ] && grep -q "\"console:build\"" package.json; then
   echo "[start] building the console"; npm run -s console:build
 fi
 

@@ -8,7 +8,7 @@ bash scripts/ensure-tools.sh
 # The static guards first (about a minute): a type error or a layering violation fails in seconds, not after
 # the suites. SKIP_GUARDS=1 skips them (.ci/run, which has just run them).
 [ "${SKIP_GUARDS:-}" = 1 ] || bash scripts/guards.sh
-if npm run | grep -q "console:build"; then
+if grep -q "\"console:build\"" package.json; then
   # Each run builds the console into a folder of its own (the API serves CONSOLE_DIR): two runs in one
   # checkout never serve each other's half-written build. A CONSOLE_DIR given by the caller is used as is.
   if [ -z "${CONSOLE_DIR:-}" ]; then
