@@ -436,7 +436,7 @@ const zh = {
     },
   },
   escLive: { arrived: '有新的升级转介' },
-  cols: { district: '所属区' },
+  cols: { district: '所属区', sep: '、' },
 };
 
 type Messages = typeof zh;
@@ -853,7 +853,33 @@ const en: DeepPartial<Messages> = {
     },
   },
   escLive: { arrived: 'A referral has escalated' },
-  cols: { district: 'District' },
+  // the audit trail's event names in English (they fell back to Chinese before)
+  event: {
+    ReferralDrafted: 'Referral drafted',
+    ReferralSubmitted: 'Referral submitted',
+    OfferExtended: 'Offer sent',
+    OfferViewed: 'Offer viewed',
+    OfferAccepted: 'Offer accepted',
+    OfferDeclined: 'Offer declined',
+    OfferExpired: 'Offer expired',
+    OfferWithdrawn: 'Offer withdrawn',
+    OfferRevoked: 'Acceptance revoked',
+    ReferralEscalated: 'Escalated to the district',
+    ReferralRerouted: 'Rerouted by the district',
+    ReferralRejected: 'Closed by the district',
+    BedReserved: 'Bed reserved',
+    ReservationExpired: 'Reservation expired',
+    ReservationReleased: 'Reservation released',
+    ReservationConsumed: 'Reservation used',
+    TransferStarted: 'Transfer started',
+    PatientAdmitted: 'Patient admitted',
+    ReferralCompleted: 'Referral completed',
+    ReferralCancelled: 'Referral cancelled',
+    ReferralFailed: 'Referral failed',
+    PlacementRequested: 'Placement requested',
+    PlacementConfirmed: 'Placement confirmed',
+  },
+  cols: { district: 'District', sep: ', ' },
 };
 
 const TABLES: Record<Lang, unknown> = { 'zh-CN': zh, en };
@@ -881,3 +907,6 @@ export const eventLabel = (t: T, type: string): string => {
   const s = t(`event.${type}`);
   return s === `event.${type}` ? type : s;
 };
+
+/** The two tables, for the test that every Chinese message has its English one. */
+export const MESSAGE_TABLES = { zh, en } as const;

@@ -44,7 +44,7 @@ export function InstitutionBeds({ id }: { id: string }) {
               b.label,
               t(`kind.${b.kind}`),
               b.reserved ? t('bedStatus.reserved') : t(`bedStatus.${b.status}`),
-              (b.services ?? []).map((s) => t(`service.${s}`)).join('、'),
+              (b.services ?? []).map((s) => t(`service.${s}`)).join(t('cols.sep')),
             ]),
           ]}
         />
@@ -61,7 +61,7 @@ export function InstitutionBeds({ id }: { id: string }) {
                   <strong>{b.label}</strong>
                   <span>{t(`kind.${b.kind}`)}</span>
                   <span>{b.reserved ? t('bedStatus.reserved') : t(`bedStatus.${b.status}`)}</span>
-                  <span className="small">{(b.services ?? []).map((s) => t(`service.${s}`)).join('、')}</span>
+                  <span className="small">{(b.services ?? []).map((s) => t(`service.${s}`)).join(t('cols.sep'))}</span>
                   {mine && !b.reserved && <BedActions bed={b} onDone={beds.reload} />}
                 </li>
               ))}

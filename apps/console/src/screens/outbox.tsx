@@ -162,7 +162,7 @@ export function Outbox() {
           />
           {errs.length > 0 && (
             <div role="alert" className="error" data-testid="form-errors">
-              {t('errors.VALIDATION_FAILED')}: {errs.join('、')}
+              {t('errors.VALIDATION_FAILED')}: {errs.join(t('cols.sep'))}
             </div>
           )}
           <ErrorBox error={error} />

@@ -267,7 +267,7 @@ export function Surge() {
               ...items.map((i) => [
                 i.who,
                 t(`kind.${i.requestedKind}`),
-                i.services.map((s) => t(`service.${s}`)).join('、'),
+                i.services.map((s) => t(`service.${s}`)).join(t('cols.sep')),
                 t(`urgency.${i.urgency}`),
                 i.clinicalSummary,
                 i.consent ? t('surge.yes') : t('surge.no'),
@@ -290,7 +290,7 @@ export function Surge() {
                   <td>{n + 1}</td>
                   <th scope="row">{i.who}</th>
                   <td>{t(`kind.${i.requestedKind}`)}</td>
-                  <td>{i.services.map((s) => t(`service.${s}`)).join('、') || '—'}</td>
+                  <td>{i.services.map((s) => t(`service.${s}`)).join(t('cols.sep')) || '—'}</td>
                   <td>{t(`urgency.${i.urgency}`)}</td>
                   <td>{i.consent ? t('surge.yes') : t('surge.no')}</td>
                   <td>
@@ -361,7 +361,7 @@ function ProblemList({ problems }: { problems: Problem[] }) {
           const code = p.code.replace(/^(errors|surge\.problem)\./, '');
           return (
             <li key={i} data-code={code} title={p.detail}>
-              {p.where}：{msg === p.code ? code : msg}
+              {p.where}: {msg === p.code ? code : msg}
               {p.detail && p.code.startsWith('surge.') ? ` (${p.detail})` : ''} <small>({code})</small>
             </li>
           );
