@@ -75,6 +75,8 @@ describe('console: surge and live escalations', () => {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
     return readFileSync((await dl.path())!, 'utf8');
   }
+  /** axe-core findings fail the test with where they were found. */
+  const found = (violations: string[], where: string) => expect(violations.map((v) => `${where}: ${v}`)).toEqual([]);
   const shot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   it('a coordinator uploads a CSV and picks a patient, sees the plan beside greedy, confirms; the API holds exactly that', async () => {
@@ -259,6 +261,40 @@ describe('console: surge and live escalations', () => {
     const board = parseCsv(await download(district, 'csv-bed-board')).map((x) => x.cells);
     const careRow = board.find((x) => x[0] === '静安区第一养老院' && x[2] === '养老床位')!;
     expect(careRow[board[0].indexOf('总数')]).toBe('2');
+    expect(problems).toEqual([]);
+  });
+
+  it('care-home staff see their waiting list in the inbox, live, and export it', async () => {
+    const care = await loginAs(d, 'CARE_HOME_ADMISSIONS', d.care, 'wait.care');
+    await care.getByRole('heading', { name: /候补名单/ }).waitFor();
+    await markNoReload(care);
+    const patient = await d.patient(d.planner, d.assessed(3));
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId: patient,
+        requestedKind: 'CARE_HOME',
+        services: ['NURSING'],
+        urgency: 'ROUTINE',
+        clinicalSummary: '等床',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
+    const [offer] = await ok(d.planner.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.care }] }), 'submit').then(
+      (x: any) => x.offers,
+    );
+    await ok(d.carec.post(`/referrals/${r.referralId}/offers/${offer.offerId}/waitlist`), 'waitlist');
+    const row = care.getByTestId(`waiting-${r.referralId}`);
+    await row.waitFor({ timeout: 15_000 });
+    expect(await notReloaded(care)).toBe(true);
+    const api = (await ok(d.carec.get(`/institutions/${d.care}/waiting-list`), 'list')).entries as any[];
+    const mine = api.find((w) => w.referralId === r.referralId);
+    expect(await row.locator('th').innerText()).toBe(String(mine.position));
+    const file = parseCsv(await download(care, 'csv-waiting-list')).map((x) => x.cells);
+    expect(file[0][0]).toBe('顺位');
+    expect(file.find((x) => x.includes(r.referralId))![0]).toBe(String(mine.position));
+    found(await axeViolations(care), 'waiting list');
     expect(problems).toEqual([]);
   });
 

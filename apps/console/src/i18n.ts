@@ -437,6 +437,17 @@ const zh = {
   },
   escLive: { arrived: '有新的升级转介' },
   cols: { district: '所属区', sep: '、' },
+  wait: {
+    title: '候补名单（{n}）',
+    none: '候补名单为空',
+    position: '顺位',
+    added: '加入时间',
+    waited: '已等待',
+    waitedHours: '已等待（小时）',
+    days: '{n} 天',
+    hours: '{n} 小时',
+    state: { WAITING: '等待中', OFFERED: '已发出床位邀请' },
+  },
 };
 
 type Messages = typeof zh;
@@ -880,6 +891,17 @@ const en: DeepPartial<Messages> = {
     PlacementConfirmed: 'Placement confirmed',
   },
   cols: { district: 'District', sep: ', ' },
+  wait: {
+    title: 'Waiting list ({n})',
+    none: 'The waiting list is empty',
+    position: 'Position',
+    added: 'Added',
+    waited: 'Waited',
+    waitedHours: 'Waited (hours)',
+    days: '{n} days',
+    hours: '{n} hours',
+    state: { WAITING: 'Waiting', OFFERED: 'Bed offered' },
+  },
 };
 
 const TABLES: Record<Lang, unknown> = { 'zh-CN': zh, en };

@@ -5,6 +5,7 @@ import { useAction, useLive, useLoad } from '../hooks';
 import { Bed, isReferralEvent, LIVE_OFFER, Referral } from '../model';
 import { CardHeader, CardList, CsvButton, ErrorBox, fmtTime, StateBadge } from '../ui';
 import { OfferCard } from './offer-card';
+import { WaitingList } from './waiting-list';
 
 /** A receiving institution's home: offers to answer (they arrive live) and accepted referrals to admit. */
 export function Inbox() {
@@ -90,6 +91,7 @@ export function Inbox() {
           <Arriving key={r.id} r={r} onChanged={reloadAll} />
         ))}
       </CardList>
+      <WaitingList institutionId={mine} />
     </section>
   );
 }
