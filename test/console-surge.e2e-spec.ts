@@ -91,6 +91,10 @@ describe('console: surge and live escalations', () => {
     await coord.getByTestId('nav-surge').click();
     await coord.getByTestId('surge-plan').waitFor();
     await markNoReload(coord);
+    // as a batch of hundreds would: the API answers 202 and a status URL, which the screen must follow
+    const statuses: number[] = [];
+    await coord.route('**/referrals/surge', (route) => route.continue({ headers: { ...route.request().headers(), prefer: 'respond-async' } }));
+    coord.on('response', (r) => r.url().endsWith('/referrals/surge') && statuses.push(r.status()));
 
     // the upload: Chinese column titles as the template writes them, names or codes for the values; one bad line
     const csv = [
@@ -137,6 +141,7 @@ describe('console: surge and live escalations', () => {
     await coord.getByTestId('surge-confirm').click();
     await coord.getByTestId('surge-result').waitFor({ timeout: 30_000 });
     expect(await notReloaded(coord)).toBe(true);
+    expect(statuses).toEqual([202, 202]);
 
     // what the screen says happened is what the API holds
     const shown = await coord

@@ -105,6 +105,23 @@ function readRow(t: T, line: number, cells: string[], col: Map<Column, number>):
   };
 }
 
+/**
+ * POST /referrals/surge. A big batch may outlast the API's wait: it then answers 202 with a status
+ * URL, which is followed here until the command completes (its refusal becomes an ApiError as usual).
+ */
+async function submitSurge(body: object): Promise<SurgeAnswer> {
+  const first = await api.post<SurgeAnswer | { status: 'accepted'; statusUrl: string }>('/referrals/surge', body);
+  if (!('statusUrl' in first)) return first;
+  for (let waited = 0; waited < 600_000; waited += 1000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const s = await api.get<{ state: string; outcome?: { ok: boolean; result?: SurgeAnswer; error?: { code: string; message: string } } }>(first.statusUrl);
+    if (s.state === 'completed' && s.outcome?.ok) return s.outcome.result!;
+    if (s.state === 'completed' || s.state === 'failed')
+      throw new ApiError(s.outcome?.error?.code ?? 'COMMAND_FAILED', s.outcome?.error?.message ?? s.state, 0);
+  }
+  throw new ApiError('COMMAND_FAILED', 'the surge did not complete within 10 minutes', 0);
+}
+
 let keys = 0;
 const nextKey = () => `i${++keys}`;
 
@@ -219,14 +236,14 @@ export function Surge() {
   const doPlan = () =>
     planning.run(async () => {
       setResult(null);
-      const answer = await api.post<SurgeAnswer>('/referrals/surge', body(items, true));
+      const answer = await submitSurge(body(items, true));
       setPlan({ answer, of: items });
       setProblems(answer.errors.map((e) => itemProblem(t, items, e)));
     });
   const confirm = () =>
     confirming.run(async () => {
       const of = plan?.of ?? items;
-      const answer = await api.post<SurgeAnswer>('/referrals/surge', body(of, false));
+      const answer = await submitSurge(body(of, false));
       setResult({ answer, of });
       setProblems(answer.errors.map((e) => itemProblem(t, of, e)));
       setPlan(null);
