@@ -488,6 +488,9 @@ describe('web console in a real browser', () => {
       await planner.goto(`${e.baseUrl}/console/#/outbox`);
       await planner.getByTestId('create-referral').waitFor();
       await axe(planner, `${lang} outbox`);
+      await planner.goto(`${e.baseUrl}/console/#/surge`);
+      await planner.getByTestId('surge-plan').waitFor();
+      await axe(planner, `${lang} surge`);
     }
     const login = await newPage('login-a11y');
     await login.goto(`${e.baseUrl}/console/`);
@@ -508,6 +511,9 @@ describe('web console in a real browser', () => {
     await planner.goto(`${e.baseUrl}/console/#/outbox`);
     await planner.getByTestId('create-referral').waitFor();
     await noSidewaysScroll(planner, 'outbox');
+    await planner.goto(`${e.baseUrl}/console/#/surge`);
+    await planner.getByTestId('surge-plan').waitFor();
+    await noSidewaysScroll(planner, 'surge');
     await shot(coord, '09-inbox-390px');
     expect(found).toEqual([]);
   }, 180_000);

@@ -31,7 +31,17 @@ describe('Surge: a batch of referrals allocated across the district', () => {
     // care home beds: 3-01 [NURSING], 3-02 [NURSING, DEMENTIA]; a dementia patient fits only 3-02
     const flexible = await d.patient(d.planner, d.assessed(4));
     const dementia = await d.patient(d.planner, d.assessed(4, { cognitiveImpairment: true }));
-    const res = await ok(d.planner.post('/referrals/surge', { referrals: [item(flexible, ['NURSING']), item(dementia, ['NURSING', 'DEMENTIA'])] }), 'surge');
+    const batch = { referrals: [item(flexible, ['NURSING']), item(dementia, ['NURSING', 'DEMENTIA'])] };
+    // the plan first (the console shows it before the coordinator confirms): the same allocation, greedy's beside it, nothing created
+    const plan = await ok(d.planner.post('/referrals/surge', { ...batch, dryRun: true }), 'plan');
+    expect(plan).toMatchObject({ dryRun: true, submitted: 2, placed: 2, escalated: 0, freeBeds: 2, errors: [] });
+    expect(plan.allocations.find((a: any) => a.index === 1)).toMatchObject({ referralId: null, bedId: d.careBeds[1], institutionId: d.care });
+    // first come: the flexible patient takes the first compatible bed, which may be the dementia one
+    expect(plan.allocations.every((a: any) => 'greedyBedId' in a && 'greedyInstitutionId' in a)).toBe(true);
+    expect(await ok(d.planner.get('/referrals?side=origin&limit=100'), 'list')).toHaveLength(0);
+    expect(await ok(d.carec.get(`/institutions/${d.care}/inbox`), 'inbox')).toHaveLength(0);
+    const res = await ok(d.planner.post('/referrals/surge', batch), 'surge');
+    expect(res.dryRun).toBe(false);
     expect(res).toMatchObject({ submitted: 2, placed: 2, escalated: 0, errors: [] });
     const beds = res.allocations.map((a: any) => a.bedId);
     expect(new Set(beds).size).toBe(2);

@@ -116,8 +116,8 @@ export function newKey(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
+async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { ...extra };
   const token = session.get();
   if (token) headers.authorization = `Bearer ${token}`;
   else if (csrfToken && method !== 'GET') headers['x-csrf-token'] = csrfToken;
@@ -147,6 +147,8 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 export const api = {
   get: <T = any>(p: string) => call<T>('GET', p),
   post: <T = any>(p: string, b: unknown = {}) => call<T>('POST', p, b),
+  /** A read that needs headers, e.g. X-Access-Reason for a patient lookup (the API audits the reason). */
+  getWith: <T = any>(p: string, headers: Record<string, string>) => call<T>('GET', p, undefined, headers),
 };
 
 /**

@@ -13,6 +13,8 @@ import { Login } from './screens/login';
 import { Outbox } from './screens/outbox';
 import { Account } from './screens/account';
 import { Users } from './screens/users';
+import { Surge } from './screens/surge';
+import { PERMISSIONS } from '../../../libs/domain/src/access/permissions';
 // ECharts is most of the bundle's weight: only the dashboard loads it, on first use.
 const DashboardScreen = lazy(() => import('./screens/dashboard').then((m) => ({ default: m.DashboardScreen })));
 import './styles.css';
@@ -26,6 +28,20 @@ const VIEWS_OF: Record<string, string[]> = {
   DISTRICT_COORDINATOR: ['dashboard', 'escalations', 'board', 'journey', 'audit', 'users', 'account'],
   AUDITOR: ['audit', 'dashboard', 'board', 'journey', 'account'],
 };
+
+/**
+ * Views shown to whoever the API's permission table lets act there (the same table the API checks),
+ * placed before "my account". Surge: the origin institution's staff (SubmitSurge).
+ */
+const PERMITTED_VIEWS: [view: string, action: keyof typeof PERMISSIONS][] = [['surge', 'SubmitSurge']];
+function viewsOf(claims: Claims): string[] {
+  const base = VIEWS_OF[claims.role] ?? ['board'];
+  const extra = PERMITTED_VIEWS.filter(([v, a]) => !base.includes(v) && (PERMISSIONS[a].roles as readonly string[]).includes(claims.role) && !!claims.inst).map(
+    ([v]) => v,
+  );
+  const at = base.includes('account') ? base.indexOf('account') : base.length;
+  return [...base.slice(0, at), ...extra, ...base.slice(at)];
+}
 
 function route(): { view: string; arg?: string } {
   const [view, arg] = location.hash.replace(/^#\/?/, '').split('/');
@@ -131,7 +147,7 @@ function App() {
       </>
     );
   }
-  const views = VIEWS_OF[claims.role] ?? ['board'];
+  const views = viewsOf(claims);
   const view = r.view === 'beds' || views.includes(r.view) ? r.view : views[0];
   const go = (v: string, arg?: string) => {
     location.hash = `#/${v}${arg ? `/${arg}` : ''}`;
@@ -160,6 +176,7 @@ function App() {
         {view === 'audit' && <Audit key={r.arg} initial={r.arg} />}
         {view === 'account' && <Account onClaims={setSessionClaims} />}
         {view === 'users' && <Users />}
+        {view === 'surge' && <Surge />}
         {view === 'dashboard' && (
           <Suspense fallback={<p className="muted">{t('loading')}</p>}>
             <DashboardScreen />

@@ -94,6 +94,10 @@ export class SurgeDto {
   @ValidateNested({ each: true })
   @Type(() => DraftReferralDto)
   referrals!: DraftReferralDto[];
+  @ApiPropertyOptional({ description: 'answer the allocation (and first-come greedy’s) the batch would get now, and create nothing' })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
 }
 
 export class ExtendOfferDto {

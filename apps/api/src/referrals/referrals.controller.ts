@@ -55,7 +55,10 @@ export class ReferralsController {
 
   @Post('surge')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Submit a batch of referrals (surge): beds allocated district-wide, EMERGENCY first, never one bed twice' })
+  @ApiOperation({
+    summary:
+      'Submit a batch of referrals (surge): beds allocated district-wide, EMERGENCY first, never one bed twice; dryRun answers the plan beside first-come greedy’s and creates nothing',
+  })
   @ApiCommand()
   surge(@Body() dto: SurgeDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.commands.run('SubmitSurge', dto, a, req, res, { urgency: dto.referrals.some((r) => r.urgency === 'EMERGENCY') ? 'EMERGENCY' : 'URGENT' });

@@ -4,7 +4,7 @@ import { useApp } from '../app';
 import { useLoad } from '../hooks';
 import { eventLabel } from '../i18n';
 import { Referral } from '../model';
-import { ErrorBox, fmtTime, Head, Loading, LookupForm } from '../ui';
+import { CsvButton, ErrorBox, fmtTime, Head, Loading, LookupForm } from '../ui';
 
 /** A referral's audit trail, record by record, and a check of its hash chain on the server. */
 export function Audit({ initial }: { initial?: string }) {
@@ -52,6 +52,13 @@ export function Audit({ initial }: { initial?: string }) {
       )}
       {shown && (
         <Loading loading={trail.loading} empty={!records.length}>
+          <CsvButton
+            name="audit"
+            rows={() => [
+              [t('audit.seq'), t('audit.time'), t('audit.event'), t('audit.actor'), t('users.role'), t('reason'), t('audit.hash')],
+              ...records.map((a) => [a.seq, a.occurredAt, a.eventType, a.actor.user, a.actor.role, a.reason ?? '', a.hash]),
+            ]}
+          />
           <table className="audit" data-testid="audit-trail">
             <Head columns={[t('audit.seq'), t('audit.time'), t('audit.event'), t('audit.actor'), t('reason'), t('audit.hash')]} />
             <tbody>

@@ -3,7 +3,7 @@ import { BED_CATEGORIES, BED_CATEGORY_OF, BedKind, SERVICES } from '../../../../
 import { api } from '../api';
 import { useApp } from '../app';
 import { useInstitutions, useLive, useLoad } from '../hooks';
-import { ErrorBox, Head, LinkButton, Loading, options, Select } from '../ui';
+import { CsvButton, ErrorBox, Head, LinkButton, Loading, options, Select } from '../ui';
 
 interface BoardRow {
   institutionId: string;
@@ -62,7 +62,25 @@ export function BedBoard() {
 
   return (
     <section aria-labelledby="board-h">
-      <h2 id="board-h">{t('board.title')}</h2>
+      <div className="row between">
+        <h2 id="board-h">{t('board.title')}</h2>
+        {/* one line per institution and category, a column per status: what the cells show, as numbers */}
+        <CsvButton
+          name="bed-board"
+          rows={() => [
+            [t('board.institution'), t('cols.district'), t('dash.category'), ...COUNTS.map((k) => t(`bedStatus.${k}`)), t('board.total')],
+            ...rows.flatMap(({ inst, cells }) =>
+              BED_CATEGORIES.filter((cat) => cells[cat]?.total).map((cat) => [
+                inst.name,
+                inst.districtId,
+                t(`category.${cat}`),
+                ...COUNTS.map((k) => cells[cat][k]),
+                cells[cat].total,
+              ]),
+            ),
+          ]}
+        />
+      </div>
       <div className="filters">
         <Select
           label={t('board.filterService')}

@@ -3,8 +3,9 @@ import { api } from '../api';
 import { useApp } from '../app';
 import { useAction, useLive, useLoad } from '../hooks';
 import { Bed, isReferralEvent, LIVE_OFFER, Referral } from '../model';
-import { CardHeader, CardList, ErrorBox, StateBadge } from '../ui';
+import { CardHeader, CardList, CsvButton, ErrorBox, fmtTime, StateBadge } from '../ui';
 import { OfferCard } from './offer-card';
+import { WaitingList } from './waiting-list';
 
 /** A receiving institution's home: offers to answer (they arrive live) and accepted referrals to admit. */
 export function Inbox() {
@@ -37,7 +38,44 @@ export function Inbox() {
   );
   return (
     <section aria-labelledby="in-h">
-      <h2 id="in-h">{t('inbox.title')}</h2>
+      <div className="row between">
+        <h2 id="in-h">{t('inbox.title')}</h2>
+        <CsvButton
+          name="inbox"
+          rows={() => [
+            [
+              t('inbox.from'),
+              t('outbox.requestedKind'),
+              t('outbox.urgency'),
+              t('inbox.careLevel'),
+              t('inbox.services'),
+              t('state'),
+              t('outbox.deadline'),
+              t('audit.referralId'),
+            ],
+            ...pending.map(({ r, o }) => [
+              r.origin.name ?? r.origin.institutionId,
+              t(`kind.${r.requestedKind}`),
+              t(`urgency.${r.urgency}`),
+              r.careLevel,
+              r.services.map((s) => t(`service.${s}`)).join(t('cols.sep')),
+              t(`offerState.${o.state}`),
+              fmtTime(o.deadlineAt),
+              r.id,
+            ]),
+            ...(arriving.data ?? []).map((r) => [
+              r.origin.name ?? r.origin.institutionId,
+              t(`kind.${r.requestedKind}`),
+              t(`urgency.${r.urgency}`),
+              r.careLevel,
+              r.services.map((s) => t(`service.${s}`)).join(t('cols.sep')),
+              t(`referralState.${r.state}`),
+              '',
+              r.id,
+            ]),
+          ]}
+        />
+      </div>
       <p role="status" aria-live="polite" className="flash">
         {flash}
       </p>
@@ -53,6 +91,7 @@ export function Inbox() {
           <Arriving key={r.id} r={r} onChanged={reloadAll} />
         ))}
       </CardList>
+      <WaitingList institutionId={mine} />
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { api, apiPaths } from '../api';
 import { useApp } from '../app';
 import { useAction, useLive, useLoad } from '../hooks';
 import { Bed, Institution } from '../model';
-import { ErrorBox, LinkButton, Loading } from '../ui';
+import { CsvButton, ErrorBox, LinkButton, Loading } from '../ui';
 
 const STATUS_CLASS: Record<string, string> = { U: 'free', O: 'occupied', H: 'cleaning' };
 const statusOf = (b: Bed) => (b.reserved ? 'reserved' : (STATUS_CLASS[b.status] ?? 'closed'));
@@ -33,7 +33,22 @@ export function InstitutionBeds({ id }: { id: string }) {
       <LinkButton onClick={() => go('board')}>← {t('board.back')}</LinkButton>
       <h2 id="beds-h">{inst.data?.name ?? t('loading')}</h2>
       <ErrorBox error={inst.error ?? beds.error} />
-      <h3>{t('board.wards')}</h3>
+      <div className="row between">
+        <h3>{t('board.wards')}</h3>
+        <CsvButton
+          name="beds"
+          rows={() => [
+            [t('board.ward'), t('board.bed'), t('outbox.requestedKind'), t('state'), t('outbox.services')],
+            ...(beds.data ?? []).map((b) => [
+              b.ward,
+              b.label,
+              t(`kind.${b.kind}`),
+              b.reserved ? t('bedStatus.reserved') : t(`bedStatus.${b.status}`),
+              (b.services ?? []).map((s) => t(`service.${s}`)).join(t('cols.sep')),
+            ]),
+          ]}
+        />
+      </div>
       <Loading loading={beds.loading} empty={!wards.length}>
         {wards.map(([ward, list]) => (
           <div key={ward} className="ward">
@@ -46,7 +61,7 @@ export function InstitutionBeds({ id }: { id: string }) {
                   <strong>{b.label}</strong>
                   <span>{t(`kind.${b.kind}`)}</span>
                   <span>{b.reserved ? t('bedStatus.reserved') : t(`bedStatus.${b.status}`)}</span>
-                  <span className="small">{(b.services ?? []).map((s) => t(`service.${s}`)).join('、')}</span>
+                  <span className="small">{(b.services ?? []).map((s) => t(`service.${s}`)).join(t('cols.sep'))}</span>
                   {mine && !b.reserved && <BedActions bed={b} onDone={beds.reload} />}
                 </li>
               ))}

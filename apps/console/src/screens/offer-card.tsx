@@ -44,7 +44,7 @@ export function OfferCard({ r, o, beds, onChanged }: { r: Referral; o: Offer; be
             <dt>{t('inbox.careLevel')}</dt>
             <dd>{r.careLevel ?? '—'}</dd>
             <dt>{t('inbox.services')}</dt>
-            <dd>{r.services.map((s) => t(`service.${s}`)).join('、') || '—'}</dd>
+            <dd>{r.services.map((s) => t(`service.${s}`)).join(t('cols.sep')) || '—'}</dd>
           </dl>
           <div className="row">
             <Select

@@ -6,7 +6,7 @@ import { useApp } from '../app';
 import { useAction, useInstitutions, useLive, useLoad } from '../hooks';
 import { T } from '../i18n';
 import { isReferralEvent, Referral } from '../model';
-import { CardList, CheckGroup, ErrorBox, options, Select, short, TextField, toggled } from '../ui';
+import { CardList, CheckGroup, CsvButton, ErrorBox, fmtTime, options, Select, short, TextField, toggled } from '../ui';
 import { PatientRegister } from './patient-register';
 import { ReferralCard } from './referral-card';
 
@@ -162,7 +162,7 @@ export function Outbox() {
           />
           {errs.length > 0 && (
             <div role="alert" className="error" data-testid="form-errors">
-              {t('errors.VALIDATION_FAILED')}: {errs.join('、')}
+              {t('errors.VALIDATION_FAILED')}: {errs.join(t('cols.sep'))}
             </div>
           )}
           <ErrorBox error={error} />
@@ -176,7 +176,24 @@ export function Outbox() {
           </button>
         </form>
         <div>
-          <h3>{t('outbox.list')}</h3>
+          <div className="row between">
+            <h3>{t('outbox.list')}</h3>
+            <CsvButton
+              name="referrals"
+              rows={() => [
+                [t('audit.referralId'), t('state'), t('outbox.requestedKind'), t('outbox.urgency'), t('outbox.summary'), t('outbox.offers'), t('created')],
+                ...(list.data ?? []).map((r) => [
+                  r.id,
+                  t(`referralState.${r.state}`),
+                  t(`kind.${r.requestedKind}`),
+                  t(`urgency.${r.urgency}`),
+                  r.clinicalSummary,
+                  r.offers.map((o) => `${o.targetName ?? short(o.targetInstitutionId)}: ${t(`offerState.${o.state}`)}`).join(' · '),
+                  fmtTime(r.createdAt),
+                ]),
+              ]}
+            />
+          </div>
           <CardList query={list} empty={!list.data?.length} aria-live="polite" data-testid="outbox-list">
             {(list.data ?? []).map((r) => (
               <ReferralCard key={r.id} r={r} hasCandidates={hasCandidates} onChanged={list.reload} onAudit={() => go('audit', r.id)} />

@@ -1,20 +1,16 @@
 import { useApp } from '../app';
+import { Cell, csvFile } from '../csv-format';
 
-/** RFC 4180 quoting; a leading = + - @ is prefixed with ' so a spreadsheet never runs a cell as a formula. */
-export function toCsv(rows: readonly (readonly (string | number | null | undefined)[])[]): string {
-  const cell = (v: string | number | null | undefined) => {
-    let s = v === null || v === undefined ? '' : String(v);
-    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return rows.map((r) => r.map(cell).join(',')).join('\r\n');
-}
+export { toCsv } from '../csv-format';
 
-/** Downloads the table shown as CSV (UTF-8 with BOM, so Excel opens Chinese text correctly). */
-export function CsvButton({ name, rows }: { name: string; rows: () => (string | number | null | undefined)[][] }) {
+/**
+ * Downloads the table shown as CSV (UTF-8 with BOM; quoting and the formula guard in csv-format.ts).
+ * `rows` is called on click, so the file holds what is on screen at that moment.
+ */
+export function CsvButton({ name, rows, label }: { name: string; rows: () => Cell[][]; label?: string }) {
   const { t } = useApp();
   const download = () => {
-    const blob = new Blob(['\ufeff' + toCsv(rows())], { type: 'text/csv;charset=utf-8' });
+    const blob = new Blob([csvFile(rows())], { type: 'text/csv;charset=utf-8' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = `${name}-${new Date().toISOString().slice(0, 10)}.csv`;
@@ -23,7 +19,7 @@ export function CsvButton({ name, rows }: { name: string; rows: () => (string | 
   };
   return (
     <button type="button" className="secondary" onClick={download} data-testid={`csv-${name}`}>
-      {t('csv')}
+      {label ?? t('csv')}
     </button>
   );
 }

@@ -3,6 +3,8 @@ import { DraftReferralPayload } from '../draft-referral/draft-referral.command';
 
 export interface SubmitSurgePayload {
   referrals: DraftReferralPayload[];
+  /** Answer the allocation (and greedy's) the batch would get now, and create nothing. */
+  dryRun?: boolean;
 }
 
 export class SubmitSurgeCommand extends BedlinkCommand<SubmitSurgePayload> {

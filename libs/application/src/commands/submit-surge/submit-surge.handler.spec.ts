@@ -16,6 +16,20 @@ describeHandler(SubmitSurgeCommand, SubmitSurgeHandler, [
     payload,
     events: ['ReferralDrafted', 'ReferralSubmitted', 'ReferralEscalated'],
   },
+  {
+    name: 'a dry run answers the plan and records nothing',
+    actor: ACTORS.origin,
+    payload: { ...payload, dryRun: true },
+    events: [],
+    result: {
+      dryRun: true,
+      submitted: 1,
+      placed: 0,
+      escalated: 1,
+      allocations: [expect.objectContaining({ index: 0, referralId: null, outcome: 'ESCALATED' })],
+    },
+  },
+  { name: "an auditor's dry run is refused as well", actor: ACTORS.auditor, payload: { ...payload, dryRun: true }, refused: 'FORBIDDEN' },
   { name: 'an auditor may not', actor: ACTORS.auditor, payload, refused: 'FORBIDDEN' },
   { name: 'a district role submits no surge', actor: ACTORS.district, payload, refused: 'FORBIDDEN' },
 ]);

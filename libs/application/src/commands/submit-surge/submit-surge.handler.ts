@@ -34,6 +34,8 @@ interface Item extends SurgeRequest {
  * batch in one transaction; beds are allocated across the district by a priority-respecting
  * maximum matching (EMERGENCY and oldest first) and each allocated bed is offered to exactly
  * one referral; the rest escalate to the district at once. Invalid items are reported, not created.
+ * Each item also says which bed first-come greedy would have given it, the baseline a district has
+ * without the engine. `dryRun` answers the same plan and creates nothing (as ImportBeds does).
  */
 @CommandHandler(SubmitSurgeCommand)
 export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
@@ -148,6 +150,39 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
       const best = allocateSurge(items, bedIds, compatible);
       const greedy = greedySurge(items, bedIds, compatible);
 
+      const greedyOf = (item: Item) => {
+        const bedId = greedy.assigned.get(item.id) ?? null;
+        return { greedyBedId: bedId, greedyInstitutionId: bedId ? groupOf.get(item.id)!.beds.get(bedId)!.institutionId : null };
+      };
+      const escalation = (item: Item) => {
+        if (item.flagged) return item.flagged;
+        const suitable = groupOf.get(item.id)!.beds.size;
+        return suitable === 0
+          ? 'surge: no free bed in reach may serve this referral'
+          : `surge: all ${suitable} free beds that may serve this referral went to patients of higher priority`;
+      };
+      const totals = { submitted: items.length, greedyPlaced: greedy.assigned.size, freeBeds: bedIds.length, errors };
+
+      if (payload.dryRun) {
+        // The plan as it stands now, nothing drafted: the coordinator compares it with greedy, then confirms
+        // (a confirmed surge allocates again, against the beds free at that moment).
+        const allocations = items.map((item) => {
+          const bedId = best.assigned.get(item.id) ?? null;
+          const bed = bedId ? groupOf.get(item.id)!.beds.get(bedId)! : null;
+          return {
+            index: item.index,
+            referralId: null,
+            outcome: bed ? ('OFFERED' as const) : ('ESCALATED' as const),
+            state: null,
+            bedId,
+            institutionId: bed?.institutionId ?? null,
+            reason: bed ? null : escalation(item),
+            ...greedyOf(item),
+          };
+        });
+        return { dryRun: true, ...totals, placed: best.assigned.size, escalated: items.length - best.assigned.size, allocations };
+      }
+
       // What happened to each referral, read back from the referral after its commands ran, not from the plan.
       const allocations: {
         index: number;
@@ -157,6 +192,8 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
         bedId: string | null;
         institutionId: string | null;
         reason: string | null;
+        greedyBedId: string | null;
+        greedyInstitutionId: string | null;
       }[] = [];
       for (const item of items) {
         const r = drafts.get(item.id)!;
@@ -171,14 +208,8 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
             timing: timingOf(doc, item.p.urgency, r.props.direction),
           });
         } else {
-          const suitable = groupOf.get(item.id)!.beds.size;
           r.submit(ctx.actor, ctx.now);
-          r.escalate(
-            suitable === 0
-              ? 'surge: no free bed in reach may serve this referral'
-              : `surge: all ${suitable} free beds that may serve this referral went to patients of higher priority`,
-            ctx.now,
-          );
+          r.escalate(escalation(item), ctx.now);
         }
         tx.add(r);
         const live = r.liveOffers[0];
@@ -190,16 +221,15 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
           bedId: live?.targetBedId ?? null,
           institutionId: live?.targetInstitutionId ?? null,
           reason: live ? null : r.props.stateReason,
+          ...greedyOf(item),
         });
       }
       const placed = allocations.filter((a) => a.outcome === 'OFFERED' && a.bedId).length;
       return {
-        submitted: items.length,
+        dryRun: false,
+        ...totals,
         placed,
         escalated: allocations.filter((a) => a.state === 'ESCALATED').length,
-        greedyPlaced: greedy.assigned.size,
-        freeBeds: bedIds.length,
-        errors,
         allocations,
       };
     });
