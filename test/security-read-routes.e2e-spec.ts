@@ -5,6 +5,7 @@ import { Engine, startEngine } from './support/engine';
 import { ok, residentId, smallDistrict } from './support/fixture';
 import { eventually } from './support/http';
 import { placePatient } from './support/stays';
+import { routerRoutes } from './support/fuzz';
 import { shanghaiDay } from './support/dates';
 import { openStream } from './support/sse';
 
@@ -20,22 +21,7 @@ jest.setTimeout(600_000);
  * the status read. An insider of A must get a 2xx from the same URLs, or the fills prove nothing.
  */
 
-interface Route {
-  path: string;
-}
-
-/** The GET routes Express holds for the Nest application (Express 5 keeps the router at app.router, 4 at app._router). */
-export function readRoutes(api: INestApplication): Route[] {
-  const app = api.getHttpAdapter().getInstance();
-  const stack: any[] = (app.router ?? app._router).stack;
-  const seen = new Map<string, Route>();
-  for (const layer of stack) {
-    if (!layer.route || !layer.route.methods?.get) continue;
-    const path = String(layer.route.path);
-    seen.set(path, { path });
-  }
-  return [...seen.values()];
-}
+const readRoutes = (api: INestApplication) => routerRoutes(api, ['get']);
 
 /**
  * Routes no insider can read a 2xx from in this suite's engine, with the reason. Foreign readers still
@@ -152,7 +138,7 @@ describe('Security: every read route the router knows, called by a foreign reade
       headers: { authorization: `Bearer ${e.token('DISCHARGE_PLANNER', a.hospital, { districtId: a.district })}`, 'content-type': 'application/pdf' },
       body: docBody,
     });
-    const doc = await up.json();
+    const doc = (await up.json()) as { documentId: string };
     if (up.status >= 300) throw new Error(`upload: ${up.status} ${JSON.stringify(doc)}`);
     const messageText = `msg-${tag}`;
     const msg = await ok(a.planner.post(`/referrals/${r1}/messages`, { targetInstitutionId: a.cc1, text: messageText }), 'message');
