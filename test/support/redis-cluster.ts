@@ -1,10 +1,10 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { ChildProcess, execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../bench/support';
-import { killAll, redisReady, untilRedis } from './redis-procs';
+import { killAll, redisReady, spawnRedis, untilRedis } from './redis-procs';
 
 /**
  * A private three-master Redis Cluster from Debian's redis-server and redis-cli, on free ports in a
@@ -22,29 +22,8 @@ export class PrivateRedisCluster {
   async start(): Promise<void> {
     this.ports = [await freePort(), await freePort(), await freePort()];
     for (const port of this.ports) {
-      const dir = join(this.dir, String(port));
-      mkdirSync(dir);
       this.procs.push(
-        spawn(
-          'redis-server',
-          [
-            '--port',
-            String(port),
-            '--bind',
-            '127.0.0.1',
-            '--dir',
-            dir,
-            '--cluster-enabled',
-            'yes',
-            '--cluster-config-file',
-            'nodes.conf',
-            '--save',
-            '',
-            '--appendonly',
-            'no',
-          ],
-          { stdio: 'ignore' },
-        ),
+        spawnRedis(port, join(this.dir, String(port)), ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--appendonly', 'no']),
       );
     }
     for (const port of this.ports) await redisReady(port);

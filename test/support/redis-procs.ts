@@ -1,5 +1,5 @@
-import { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import IORedis from 'ioredis';
 import { sleep } from '../../bench/support';
 
@@ -41,4 +41,10 @@ export async function killAll(procs: Iterable<ChildProcess>, dir: string): Promi
     ),
   );
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Starts a loopback redis-server on `port` with its own data folder `dir` (created), no RDB snapshots, and `extra` options. */
+export function spawnRedis(port: number, dir: string, extra: string[]): ChildProcess {
+  mkdirSync(dir);
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...extra], { stdio: 'ignore' });
 }

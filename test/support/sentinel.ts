@@ -1,10 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { freePort, sleep } from '../../bench/support';
-import { killAll, redisReady } from './redis-procs';
+import { killAll, redisReady, spawnRedis } from './redis-procs';
 
 /**
  * A private Redis with Sentinel, from Debian's redis-server: a primary, a replica and three
@@ -74,23 +74,7 @@ export class SentinelRedis {
   }
 
   private server(name: string, port: number, extra: string[]): void {
-    const dir = join(this.dir, name);
-    mkdirSync(dir);
-    this.spawn(name, [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--maxmemory-policy',
-      'noeviction',
-      ...extra,
-    ]);
+    this.procs.set(name, spawnRedis(port, join(this.dir, name), ['--appendonly', 'yes', '--maxmemory-policy', 'noeviction', ...extra]));
   }
 
   private spawn(name: string, args: string[]): void {
