@@ -77,6 +77,15 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'api-holds-no-sql',
+      severity: 'error',
+      comment:
+        'The API reads and writes through @bedlink/persistence providers (READ_PROVIDERS), never a DataSource, ' +
+        'EntityManager or pg client of its own: SQL lives in libs/persistence, where the pitfalls are handled once.',
+      from: { path: '^apps/api/' },
+      to: { path: '(^|/)node_modules/(typeorm|pg|pg-pool|@nestjs/typeorm)/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import that does not resolve is a typo or a missing dependency.',

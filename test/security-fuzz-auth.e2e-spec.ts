@@ -1,47 +1,20 @@
 import { Engine, startEngine } from './support/engine';
 import { fuzzTargets, smallDistrict } from './support/fixture';
+import { deep as deepOf, mulberry32, routerRoutes, writeModelSnapshot } from './support/fuzz';
 
 jest.setTimeout(300_000);
 
-/** Deterministic PRNG so a failing request can be replayed from its index. */
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-}
-
-const WRITE = new Set(['post', 'put', 'patch', 'delete']);
 // catch-alls with no endpoint of their own (they answer "not supported")
 const FALLBACKS = ['/{*path}', '/console/*path', '/fhir/*path'];
 
 /** Every write route Express has registered (the same enumeration as the OpenAPI suite): new routes are fuzzed without editing this file. */
 function writeRoutes(e: Engine): { method: string; path: string }[] {
-  const express = e.api.getHttpAdapter().getInstance() as { router?: { stack: Layer[] }; _router?: { stack: Layer[] } };
-  const out = new Map<string, { method: string; path: string }>();
-  for (const layer of (express.router ?? express._router)!.stack) {
-    if (!layer.route) continue;
-    for (const path of [layer.route.path].flat()) {
-      if (/^\/docs/.test(path) || FALLBACKS.includes(path)) continue;
-      for (const [method, on] of Object.entries(layer.route.methods))
-        if (on && WRITE.has(method)) out.set(`${method} ${path}`, { method: method.toUpperCase(), path });
-    }
-  }
-  return [...out.values()].sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
+  return routerRoutes(e.api, ['post', 'put', 'patch', 'delete'])
+    .filter((r) => !/^\/docs/.test(r.path) && !FALLBACKS.includes(r.path))
+    .sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
 }
 
-function deep(depth: number, arrays = false): unknown {
-  let o: unknown = 'x';
-  for (let i = 0; i < depth; i++) o = arrays ? [o] : { a: o };
-  return o;
-}
+const deep = (depth: number, arrays = false) => deepOf(depth, arrays, 'x');
 
 const UNICODE = ['\uFFFF', '\uD800', '𝕏𝕏𝕏', '\u202Eevil', '😀'.repeat(30), '\u0000', 'é'.normalize('NFD'), '中文字段', '\t\n\r'];
 
@@ -129,16 +102,7 @@ describe('Security: fuzzing every write endpoint with valid tokens and hostile b
   });
 
   async function snapshot() {
-    const tables: { table_name: string }[] = await e.ds.query(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
-    );
-    const counts: Record<string, number> = {};
-    for (const t of tables) counts[t.table_name] = Number((await e.ds.query(`SELECT count(*)::int AS n FROM "${t.table_name}"`))[0].n);
-    const heads: Record<string, unknown> = {};
-    for (const t of ['referrals', 'beds', 'institutions', 'patients'])
-      heads[t] = await e.ds.query(`SELECT id, version, chain_seq, chain_hash FROM ${t} ORDER BY id`);
-    const audit = await e.ds.query(`SELECT max(seq)::text AS seq, md5(string_agg(hash, '' ORDER BY seq)) AS h FROM audit_log`);
-    const keys = await e.ds.query(`SELECT id, revoked_at FROM api_keys ORDER BY id`);
+    const { counts, heads, audit, keys } = await writeModelSnapshot(e.ds);
     // command_log also records refused commands (a 403/404/409 from the engine): those rows are
     // counted apart; the successful ones must not change
     const refusals = Number(counts.command_log);

@@ -4,6 +4,7 @@ import { verifyAuditChains } from '@bedlink/persistence';
 import { violations } from './faults/invariants';
 import { Engine, startEngine } from './support/engine';
 import { fuzzTargets, ok, smallDistrict } from './support/fixture';
+import { deep, mulberry32, routerRoutes } from './support/fuzz';
 
 jest.setTimeout(600_000);
 
@@ -17,36 +18,7 @@ jest.setTimeout(600_000);
  */
 const WRITE_METHODS = ['post', 'put', 'patch', 'delete'];
 
-interface Route {
-  method: string;
-  path: string;
-}
-
-/** The routes Express holds for the Nest application (Express 5 keeps the router at app.router, 4 at app._router). */
-export function writeRoutes(api: INestApplication): Route[] {
-  const app = api.getHttpAdapter().getInstance();
-  const stack: any[] = (app.router ?? app._router).stack;
-  const seen = new Map<string, Route>();
-  for (const layer of stack) {
-    if (!layer.route) continue;
-    for (const [m, on] of Object.entries(layer.route.methods as Record<string, boolean>)) {
-      if (!on || !WRITE_METHODS.includes(m)) continue;
-      const path = String(layer.route.path);
-      seen.set(`${m} ${path}`, { method: m.toUpperCase(), path });
-    }
-  }
-  return [...seen.values()];
-}
-
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const writeRoutes = (api: INestApplication) => routerRoutes(api, WRITE_METHODS);
 
 const BAD_IDS = ['not-a-uuid', '1', `' OR 1=1--`, '%27%20OR%201%3D1', 'a'.repeat(300), '..%2F..%2Fetc', 'null', '-1', '00000000-0000-0000-0000-00000000000g'];
 const JUNK_VALUES: unknown[] = [
@@ -81,12 +53,6 @@ const FIELD_NAMES = [
   'status',
   'resourceType',
 ];
-
-function deep(depth: number): unknown {
-  let o: unknown = 1;
-  for (let i = 0; i < depth; i++) o = { a: o };
-  return o;
-}
 
 describe('Security: every write route the router knows, fuzzed with and without credentials', () => {
   let e: Engine;

@@ -1,19 +1,9 @@
 import { isoDay, isoInstant } from './support/dates';
 import { Engine, startEngine } from './support/engine';
 import { fuzzTargets, smallDistrict } from './support/fixture';
+import { deep, mulberry32, writeModelSnapshot } from './support/fuzz';
 
 jest.setTimeout(300_000);
-
-/** Deterministic PRNG so a failing request can be replayed from its index. */
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type FieldType = 'uuid' | 'string' | 'int' | 'bool' | 'enum' | 'array' | 'object' | 'date';
 interface Field {
@@ -63,12 +53,6 @@ const BAD_IDS = [
   'NaN',
 ];
 
-function deep(depth: number): unknown {
-  let o: unknown = 1;
-  for (let i = 0; i < depth; i++) o = { a: o };
-  return o;
-}
-
 describe('Security: fuzzing every write endpoint with malformed requests', () => {
   let e: Engine;
   let d: Awaited<ReturnType<typeof smallDistrict>>;
@@ -83,19 +67,7 @@ describe('Security: fuzzing every write endpoint with malformed requests', () =>
     await e?.close();
   });
 
-  async function snapshot() {
-    const tables: { table_name: string }[] = await e.ds.query(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
-    );
-    const counts: Record<string, number> = {};
-    for (const t of tables) counts[t.table_name] = Number((await e.ds.query(`SELECT count(*)::int AS n FROM "${t.table_name}"`))[0].n);
-    const heads: Record<string, unknown> = {};
-    for (const t of ['referrals', 'beds', 'institutions', 'patients'])
-      heads[t] = await e.ds.query(`SELECT id, version, chain_seq, chain_hash FROM ${t} ORDER BY id`);
-    const audit = await e.ds.query(`SELECT max(seq)::text AS seq, md5(string_agg(hash, '' ORDER BY seq)) AS h FROM audit_log`);
-    const keys = await e.ds.query(`SELECT id, revoked_at FROM api_keys ORDER BY id`);
-    return { counts, heads, audit, keys };
-  }
+  const snapshot = () => writeModelSnapshot(e.ds);
 
   it('≥ 2,000 malformed requests: no 5xx, every response has a code, and the database is unchanged', async () => {
     const before = await snapshot();

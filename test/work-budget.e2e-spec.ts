@@ -1,7 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
-import { Client } from 'pg';
 import { ALL_QUEUES } from '@bedlink/messaging';
 import { TypeOrmUnitOfWork } from '@bedlink/persistence';
 import { CommandProcessor } from '../apps/worker/src/command.processor';
@@ -10,6 +8,7 @@ import { DeadlineProcessor } from '../apps/worker/src/deadlines';
 import { OutboxRelay } from '../apps/worker/src/outbox.relay';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
+import { countWork, wrap } from '../bench/count-work';
 
 jest.setTimeout(120_000);
 
@@ -52,15 +51,6 @@ const BUDGET: Record<string, { uowSql: number; jobs: number }> = {
  */
 const LIFECYCLE_BUDGET = { sql: 120, jobs: 19, redis: 110, redisTrips: 100 };
 
-/**
- * Redis commands left out of the count: the blocking waits of idle BullMQ workers (BZPOPMIN)
- * and of the API's QueueEvents reader (XREAD BLOCK) time out and repeat on their own clock, so
- * their number says how long the run took, not how much work it did.
- */
-const REDIS_TIMED = new Set(['bzpopmin', 'xread']);
-
-const pipelines = new WeakSet<object>();
-
 type Role = 'probe' | 'command' | 'uow' | 'relay' | 'consumer' | 'other';
 interface Ctx {
   role: Role;
@@ -91,63 +81,24 @@ function withRole<A extends unknown[], R>(role: Role, fn: (...a: A) => R, typeOf
   };
 }
 
-type Fn = (this: unknown, ...a: any[]) => any;
-/** Replaces a prototype's method by a counting wrapper around the original. */
-function wrap(proto: object, method: string, around: (original: Fn) => Fn): void {
-  const target = proto as Record<string, Fn>;
-  target[method] = around(target[method]);
-}
-
 /** The counters: installed once for this file (jest gives each file its own module registry). */
 function install(): void {
-  wrap(
-    Client.prototype,
-    'query',
-    (original) =>
-      function (this: unknown, ...a: unknown[]) {
-        const ctx = als.getStore();
-        if (ctx?.role !== 'probe') {
-          bump(counts.sql, ctx?.role ?? 'other');
-          if (ctx?.role === 'uow') bump(counts.uowByCommand, ctx.commandType ?? '?');
-        }
-        return original.apply(this, a);
-      },
-  );
-  wrap(
-    IORedis.prototype,
-    'sendCommand',
-    (original) =>
-      function (this: unknown, cmd: { name?: string } | undefined, ...rest: unknown[]) {
-        const ctx = als.getStore();
-        const name = String(cmd?.name ?? '').toLowerCase();
-        if (ctx?.role !== 'probe' && !REDIS_TIMED.has(name)) {
-          bump(counts.redis, name);
-          // a pipeline or MULTI hands every command the same buffering stream: one write, one round trip
-          const stream = rest[0];
-          if (!stream || typeof stream !== 'object' || !pipelines.has(stream)) bump(counts.redisTrips, 'all');
-          if (stream && typeof stream === 'object') pipelines.add(stream);
-        }
-        return original.call(this, cmd, ...rest);
-      },
-  );
-  wrap(
-    Queue.prototype,
-    'add',
-    (original) =>
-      function (this: unknown, ...a: unknown[]) {
-        bump(counts.jobs, (this as Queue).name);
-        return original.apply(this, a);
-      },
-  );
-  wrap(
-    Queue.prototype,
-    'addBulk',
-    (original) =>
-      function (this: unknown, jobs: unknown[]) {
-        bump(counts.jobs, (this as Queue).name, jobs.length);
-        return original.call(this, jobs);
-      },
-  );
+  // what a probe (the test's own reads) does is not the engine's work (jobs: probes create none)
+  const counting = () => als.getStore()?.role !== 'probe';
+  countWork({
+    sql: () => {
+      if (!counting()) return;
+      const ctx = als.getStore();
+      bump(counts.sql, ctx?.role ?? 'other');
+      if (ctx?.role === 'uow') bump(counts.uowByCommand, ctx.commandType ?? '?');
+    },
+    redis: (name, roundTrip) => {
+      if (!counting()) return;
+      bump(counts.redis, name);
+      if (roundTrip) bump(counts.redisTrips, 'all');
+    },
+    jobs: (queue, n) => bump(counts.jobs, queue, n),
+  });
   // attribution by who runs: the async context of these methods carries its role to every query they issue
   const p = (cls: { prototype: object }, method: string, role: Role, typeOf?: (...a: any[]) => string | undefined) =>
     wrap(cls.prototype, method, (original) => withRole(role, original, typeOf));

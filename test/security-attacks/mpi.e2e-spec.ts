@@ -1,5 +1,5 @@
 import { Engine, startEngine } from '../support/engine';
-import { ok, residentId, smallDistrict } from '../support/fixture';
+import { ok, residentId, smallDistrict, submittedReferral } from '../support/fixture';
 
 jest.setTimeout(180_000);
 
@@ -82,19 +82,7 @@ describe('Attack: no existence oracle and no squatting through patient registrat
     const { patientId } = await ok(d.planner.post('/patients', { residentId: known, name: '原院登记李伯伯' }), 'register');
     const squat = await ok(d2.planner.post('/patients', { residentId: known, name: '抢注者' }), 'squat');
     // the original institution refers as before
-    const { referralId } = await ok(
-      d.planner.post('/referrals', {
-        patientId,
-        requestedKind: 'COMMUNITY',
-        services: ['REHAB'],
-        urgency: 'ROUTINE',
-        clinicalSummary: 'rehab',
-        careLevel: 3,
-        consent: true,
-      }),
-      'draft by the original',
-    );
-    await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
+    const referralId = await submittedReferral(d.planner, patientId);
     await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[0] }), 'offer');
     await ok(d.planner.get(`/referrals/${referralId}`), 'original reads its referral');
     // a registering twice is idempotent for the original too
@@ -123,19 +111,7 @@ describe('Attack: no existence oracle and no squatting through patient registrat
 
   it('receiving a patient adds a RECEIVED relationship that outlives the referral', async () => {
     const { patientId } = await ok(d.planner.post('/patients', { residentId: residentId(++seq), name: '转入患者' }), 'register');
-    const { referralId } = await ok(
-      d.planner.post('/referrals', {
-        patientId,
-        requestedKind: 'COMMUNITY',
-        services: ['REHAB'],
-        urgency: 'ROUTINE',
-        clinicalSummary: 'rehab',
-        careLevel: 3,
-        consent: true,
-      }),
-      'draft',
-    );
-    await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
+    const referralId = await submittedReferral(d.planner, patientId);
     const offer = await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc2, targetBedId: d.cc2Beds[0] }), 'offer');
     await ok(d.cc2c.post(`/referrals/${referralId}/offers/${offer.offerId}/accept`), 'accept');
     await ok(d.planner.post(`/referrals/${referralId}/start-transfer`), 'transfer');

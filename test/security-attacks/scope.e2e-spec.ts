@@ -1,5 +1,5 @@
 import { Engine, startEngine } from '../support/engine';
-import { ok, smallDistrict } from '../support/fixture';
+import { ok, smallDistrict, submittedReferral } from '../support/fixture';
 import { client, eventually } from '../support/http';
 import { openStream } from '../support/sse';
 
@@ -26,19 +26,7 @@ describe('Attack: every read and every "involved" decision is scoped to live inv
   /** planner → cc2 (declined) → cc1 (accepted), transfer started: cc2 is out, cc1 holds the bed. */
   async function declinedThenTransfer(bed: string) {
     const patientId = await d.patient();
-    const { referralId } = await ok(
-      d.planner.post('/referrals', {
-        patientId,
-        requestedKind: 'COMMUNITY',
-        services: ['REHAB'],
-        urgency: 'ROUTINE',
-        clinicalSummary: 'rehab after stroke',
-        careLevel: 3,
-        consent: true,
-      }),
-      'draft',
-    );
-    await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
+    const referralId = await submittedReferral(d.planner, patientId, { clinicalSummary: 'rehab after stroke' });
     const declined = await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc2, targetBedId: d.cc2Beds[0] }), 'offer cc2');
     const offer = await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: bed }), 'offer cc1');
     await ok(d.cc2c.post(`/referrals/${referralId}/offers/${declined.offerId}/decline`, { reason: 'NO_CAPACITY' }), 'decline');
@@ -84,19 +72,7 @@ describe('Attack: every read and every "involved" decision is scoped to live inv
     const liveStream = await openStream(url + e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: 'd1' }));
     try {
       const patientId = await d.patient();
-      const { referralId } = await ok(
-        d.planner.post('/referrals', {
-          patientId,
-          requestedKind: 'COMMUNITY',
-          services: ['REHAB'],
-          urgency: 'ROUTINE',
-          clinicalSummary: 'rehab',
-          careLevel: 3,
-          consent: true,
-        }),
-        'draft',
-      );
-      await ok(d.planner.post(`/referrals/${referralId}/submit`), 'submit');
+      const referralId = await submittedReferral(d.planner, patientId);
       const o2 = await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc2 }), 'offer cc2');
       await ok(d.planner.post(`/referrals/${referralId}/offers`, { targetInstitutionId: d.cc1 }), 'offer cc1');
       await ok(d.cc2c.post(`/referrals/${referralId}/offers/${o2.offerId}/decline`, { reason: 'NO_CAPACITY' }), 'decline');

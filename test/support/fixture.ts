@@ -84,23 +84,30 @@ export async function smallDistrict(e: Engine, district = 'd1') {
 
 export { ok };
 
+/** The body of a routine community-rehab referral of `patientId`, what most stories start from; `over` replaces fields. */
+export const rehabReferral = (patientId: string, over: Record<string, unknown> = {}) => ({
+  patientId,
+  requestedKind: 'COMMUNITY',
+  services: ['REHAB'],
+  urgency: 'ROUTINE',
+  clinicalSummary: 'rehab',
+  careLevel: 3,
+  consent: true,
+  ...over,
+});
+
+/** Drafts and submits (no targets) a rehab referral by `by`; answers its id. */
+export async function submittedReferral(by: ReturnType<typeof client>, patientId: string, over: Record<string, unknown> = {}): Promise<string> {
+  const { referralId } = await ok(by.post('/referrals', rehabReferral(patientId, over)), 'draft');
+  await ok(by.post(`/referrals/${referralId}/submit`), 'submit');
+  return referralId as string;
+}
+
 /** Real rows for the fuzz suites' path parameters: an offered referral, a free bed, an API key. */
 export async function fuzzTargets(d: Awaited<ReturnType<typeof smallDistrict>>) {
   const patient = await d.patient();
-  const r = await ok(
-    d.planner.post('/referrals', {
-      patientId: patient,
-      requestedKind: 'COMMUNITY',
-      services: ['REHAB'],
-      urgency: 'ROUTINE',
-      clinicalSummary: 'fuzz',
-      careLevel: 3,
-      consent: true,
-    }),
-    'draft',
-  );
-  await ok(d.planner.post(`/referrals/${r.referralId}/submit`), 'submit');
-  const offer = await ok(d.planner.post(`/referrals/${r.referralId}/offers`, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[0] }), 'offer');
+  const referral = await submittedReferral(d.planner, patient, { clinicalSummary: 'fuzz' });
+  const offer = await ok(d.planner.post(`/referrals/${referral}/offers`, { targetInstitutionId: d.cc1, targetBedId: d.cc1Beds[0] }), 'offer');
   const key = await ok(d.dc.post('/api-keys', { label: 'fuzz', role: 'AUDITOR' }), 'key');
-  return { referral: r.referralId as string, offer: offer.offerId as string, bed: d.cc1Beds[1], apiKey: key.id as string, patient };
+  return { referral, offer: offer.offerId as string, bed: d.cc1Beds[1], apiKey: key.id as string, patient };
 }

@@ -1,9 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { freePort, sleep } from '../../bench/support';
+import { killAll, redisReady, spawnRedis } from './redis-procs';
 
 /**
  * A private Redis with Sentinel, from Debian's redis-server: a primary, a replica and three
@@ -27,9 +28,9 @@ export class SentinelRedis {
     this.replicaPort = await freePort();
     this.sentinelPorts = [await freePort(), await freePort(), await freePort()];
     this.server('primary', this.primaryPort, []);
-    await this.ready(this.primaryPort);
+    await redisReady(this.primaryPort);
     this.server('replica', this.replicaPort, ['--replicaof', '127.0.0.1', String(this.primaryPort)]);
-    await this.ready(this.replicaPort);
+    await redisReady(this.replicaPort);
     for (const [i, port] of this.sentinelPorts.entries()) {
       const conf = join(this.dir, `sentinel-${i}.conf`);
       writeFileSync(
@@ -46,7 +47,7 @@ export class SentinelRedis {
         ].join('\n'),
       );
       this.spawn(`sentinel-${i}`, [conf, '--sentinel']);
-      await this.ready(port);
+      await redisReady(port);
     }
     // the sentinels know the replica (they learn it from the primary's INFO) before anyone relies on them
     for (let i = 0; i < 100; i++) {
@@ -68,38 +69,12 @@ export class SentinelRedis {
     this.procs.get('primary')?.kill('SIGKILL');
   }
 
-  async stop(): Promise<void> {
-    await Promise.all(
-      [...this.procs.values()].map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            if (p.exitCode !== null || p.signalCode !== null) return resolve();
-            p.once('exit', () => resolve());
-            p.kill('SIGKILL');
-          }),
-      ),
-    );
-    rmSync(this.dir, { recursive: true, force: true });
+  stop(): Promise<void> {
+    return killAll(this.procs.values(), this.dir);
   }
 
   private server(name: string, port: number, extra: string[]): void {
-    const dir = join(this.dir, name);
-    mkdirSync(dir);
-    this.spawn(name, [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--maxmemory-policy',
-      'noeviction',
-      ...extra,
-    ]);
+    this.procs.set(name, spawnRedis(port, join(this.dir, name), ['--appendonly', 'yes', '--maxmemory-policy', 'noeviction', ...extra]));
   }
 
   private spawn(name: string, args: string[]): void {
@@ -120,21 +95,5 @@ export class SentinelRedis {
       }
     }
     throw last;
-  }
-
-  private async ready(port: number): Promise<void> {
-    for (let i = 0; i < 100; i++) {
-      const r = new IORedis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      try {
-        await r.connect();
-        if ((await r.ping()) === 'PONG') return;
-      } catch {
-        /* not yet */
-      } finally {
-        r.disconnect();
-      }
-      await sleep(100);
-    }
-    throw new Error(`redis on port ${port} did not start`);
   }
 }

@@ -17,8 +17,7 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ALL_QUEUES, bullConnection, closeSharedConnection, CommandGateway, createRedis, JobSeal, QUEUES, redisOptions } from '@bedlink/messaging';
-import { ApiKeyStore, CommandLogReads, InfraModule, PiiCipher, READ_EXPORTS, READ_PROVIDERS, rememberPendingCommand } from '@bedlink/persistence';
-import { DataSource } from 'typeorm';
+import { ApiKeyStore, CommandLogReads, InfraModule, PendingCommands, PiiCipher, READ_EXPORTS, READ_PROVIDERS } from '@bedlink/persistence';
 import { ApiKeysController } from './http/api-keys.controller';
 import { AuthController } from './auth/auth.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
@@ -175,15 +174,15 @@ export class ApiModule {
         { provide: QUEUE_EVENTS, useFactory: () => new QueueEvents(QUEUES.commands, { connection, prefix: cfg.QUEUE_PREFIX }) },
         {
           provide: COMMAND_GATEWAY,
-          inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, CommandLogReads, DataSource],
-          useFactory: (queue: Queue, events: QueueEvents, log: CommandLogReads, ds: DataSource) =>
+          inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, CommandLogReads, PendingCommands],
+          useFactory: (queue: Queue, events: QueueEvents, log: CommandLogReads, pending: PendingCommands) =>
             new CommandGateway(
               queue,
               events,
               (id) => log.outcome(id),
               cfg.COMMAND_TIMEOUT_MS,
               new JobSeal(new PiiCipher(jobSigningSecret(cfg))),
-              (c) => rememberPendingCommand(ds, c),
+              (c) => pending.remember(c),
             ),
         },
         QueueEventsCloser,

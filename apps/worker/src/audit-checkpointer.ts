@@ -1,8 +1,7 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { auditKeys, ENV_CONFIG, EnvConfig } from '@bedlink/config';
+import { Injectable, Logger } from '@nestjs/common';
+import { auditKeys } from '@bedlink/config';
 import { verifyAndCheckpoint } from '@bedlink/persistence';
-import { LeaderElection } from './leader';
+import { LeaderDuty } from './leader-duty';
 
 /**
  * Every AUDIT_CHECKPOINT_INTERVAL_MS: verifies the trail since the last signed checkpoint and, only
@@ -12,31 +11,24 @@ import { LeaderElection } from './leader';
  * A break is logged as an error and no checkpoint is written over it; an idle trail adds none.
  */
 @Injectable()
-export class AuditCheckpointer implements OnModuleInit {
+export class AuditCheckpointer extends LeaderDuty {
   private readonly log = new Logger('AuditCheckpoint');
+  private keys?: ReturnType<typeof auditKeys>;
 
-  constructor(
-    private readonly ds: DataSource,
-    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
-    private readonly leader: LeaderElection,
-  ) {}
+  protected schedule() {
+    return { name: 'audit-checkpoint', everyMs: this.cfg.AUDIT_CHECKPOINT_INTERVAL_MS };
+  }
 
-  onModuleInit(): void {
-    if (!this.cfg.AUDIT_CHECKPOINT_INTERVAL_MS) return;
-    const keys = auditKeys(this.cfg);
-    if (!keys.signingKey) {
-      this.log.warn('AUDIT_SIGNING_KEY is empty: this worker writes no audit checkpoints');
-      return;
-    }
-    this.leader.register({
-      name: 'audit-checkpoint',
-      everyMs: this.cfg.AUDIT_CHECKPOINT_INTERVAL_MS,
-      startNow: false,
-      run: async () => {
-        const { report, written } = await verifyAndCheckpoint(this.ds, keys, { onlyIfChanged: true });
-        if (!report.ok) this.log.error(`audit trail BROKEN, no checkpoint written: ${JSON.stringify(report.firstBreak)}`);
-        else if (written) this.log.log(`audit checkpoint ${written.id}: ${written.chains} chains, digest ${written.digest}`);
-      },
-    });
+  protected override canRun(): boolean {
+    this.keys = auditKeys(this.cfg);
+    if (this.keys.signingKey) return true;
+    this.log.warn('AUDIT_SIGNING_KEY is empty: this worker writes no audit checkpoints');
+    return false;
+  }
+
+  protected async runOnce(): Promise<void> {
+    const { report, written } = await verifyAndCheckpoint(this.ds, this.keys!, { onlyIfChanged: true });
+    if (!report.ok) this.log.error(`audit trail BROKEN, no checkpoint written: ${JSON.stringify(report.firstBreak)}`);
+    else if (written) this.log.log(`audit checkpoint ${written.id}: ${written.chains} chains, digest ${written.digest}`);
   }
 }

@@ -1,7 +1,5 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
-import { LeaderElection } from './leader';
+import { Injectable, Logger } from '@nestjs/common';
+import { LeaderDuty } from './leader-duty';
 
 const BATCH = 5000;
 /** At most this many batches per table per pass: a pass never holds the database for long. */
@@ -18,26 +16,16 @@ const MAX_BATCHES = 40;
  *   that runs again), never a row a pending 202 command still waits on.
  */
 @Injectable()
-export class RetentionPruner implements OnModuleInit {
+export class RetentionPruner extends LeaderDuty {
   private readonly log = new Logger('Retention');
 
-  constructor(
-    private readonly ds: DataSource,
-    @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
-    private readonly leader: LeaderElection,
-  ) {}
+  protected schedule() {
+    return { name: 'retention', everyMs: this.cfg.RETENTION_INTERVAL_MS };
+  }
 
-  onModuleInit(): void {
-    if (!this.cfg.RETENTION_INTERVAL_MS) return;
-    this.leader.register({
-      name: 'retention',
-      everyMs: this.cfg.RETENTION_INTERVAL_MS,
-      startNow: false,
-      run: async () => {
-        const r = await this.prune();
-        if (r.outbox + r.inbox + r.commandLog) this.log.log(`pruned ${r.outbox} outbox, ${r.inbox} inbox, ${r.commandLog} command_log row(s)`);
-      },
-    });
+  protected async runOnce(): Promise<void> {
+    const r = await this.prune();
+    if (r.outbox + r.inbox + r.commandLog) this.log.log(`pruned ${r.outbox} outbox, ${r.inbox} inbox, ${r.commandLog} command_log row(s)`);
   }
 
   async prune(): Promise<{ outbox: number; inbox: number; commandLog: number }> {

@@ -15,6 +15,22 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 const METRICS_ROLES: readonly string[] = ['AUDITOR', 'DISTRICT_COORDINATOR'];
 
 /**
+ * The series a district's auditor or coordinator may read: every sample labelled with another
+ * district is dropped (per-institution KPIs name the institution and its district), engine-wide
+ * figures without a district stay. Only the scrape token reads every district.
+ */
+export function ownDistrictOnly(text: string, districtId: string): string {
+  return text
+    .split('\n')
+    .filter((line) => {
+      if (line.startsWith('#')) return true;
+      const m = /[{,]district="([^"]*)"/.exec(line);
+      return !m || m[1] === districtId;
+    })
+    .join('\n');
+}
+
+/**
  * Prometheus scrape target. No patient data, but queue depths, KPIs and error rates of the whole
  * engine are nobody's business outside operations: it answers to the METRICS_TOKEN bearer
  * (Prometheus' `authorization` credentials) or to an AUDITOR / DISTRICT_COORDINATOR token or key.
@@ -34,16 +50,20 @@ export class MetricsController {
     this.want = cfg.METRICS_TOKEN ? digest(cfg.METRICS_TOKEN) : undefined;
   }
 
-  private async allowed(req: Request): Promise<void> {
+  /** The person reading (undefined: the scrape token, which reads the whole engine). */
+  private async allowed(req: Request): Promise<Actor | undefined> {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const apiKey = req.headers['x-api-key'];
-    if (bearer && this.want && timingSafeEqual(digest(bearer), this.want)) return;
+    if (bearer && this.want && timingSafeEqual(digest(bearer), this.want)) return undefined;
     let actor: Actor;
     if (typeof apiKey === 'string') actor = await this.keys.authenticate(apiKey);
     else if (bearer) actor = await this.verifier.verify(bearer);
     else throw new DomainError('UNAUTHENTICATED', 'send the metrics token or an auditor / district coordinator token');
     if (!METRICS_ROLES.includes(actor.role))
       throw new DomainError('FORBIDDEN', 'metrics are for operations: the metrics token, an auditor or a district coordinator');
+    // a district role without its district is refused by the guard already; never read that as "all"
+    if (!actor.districtId) throw new DomainError('FORBIDDEN', 'a district role needs its district');
+    return actor;
   }
 
   @Get()
@@ -52,8 +72,9 @@ export class MetricsController {
   @ApiOkResponse({ description: 'Prometheus text exposition format' })
   @ApiErrors(401, 403, 500)
   async scrape(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.allowed(req);
-    const text = await this.metrics.render();
+    const actor = await this.allowed(req);
+    const all = await this.metrics.render();
+    const text = actor ? ownDistrictOnly(all, actor.districtId!) : all;
     res.status(200).setHeader('content-type', this.metrics.contentType);
     res.end(text); // send() would add its own charset to Prometheus' content type
   }

@@ -137,6 +137,27 @@ export function ctxFor(a: Actor, commandType = 'Test'): CommandContext {
 /** Referral stages a spec can start from, reached through the domain's own methods (no rehydrated shortcuts). */
 export type Stage = 'DRAFT' | 'OFFERED' | 'ACCEPTED' | 'IN_TRANSFER' | 'COMPLETED' | 'ESCALATED';
 
+/** A free bed of the fake district (ward W, label = id), as registered at T0; its events not yet pulled. */
+export function freeBed(id: string, institutionId: string, kind: Bed['props']['kind'] = 'HOSPITAL'): Bed {
+  return Bed.register(
+    {
+      id,
+      institutionId,
+      districtId: DISTRICT,
+      kind,
+      ward: 'W',
+      label: id,
+      services: [],
+      sexRestriction: null,
+      minCareLevel: null,
+      maxCareLevel: null,
+      isolationCapable: false,
+      basicGuarantee: false,
+    },
+    T0,
+  );
+}
+
 /**
  * A district: hospital `hosp` (bed `obed` holding patient `pat-1`), community centres `cc1` (free
  * bed `bed-1`, home programme `prog-1`, API key `key-1`, webhook `wh-1`, account `user-1`) and `cc2`; with `stage`, referral `ref-1` of pat-1 from hosp to cc1 at that stage
@@ -149,27 +170,9 @@ export function world(stage?: Stage): FakeUnitOfWork {
   inst('hosp', 'REGIONAL_MEDICAL_CENTRE');
   inst('cc1', 'COMMUNITY_HEALTH_CENTRE');
   inst('cc2', 'COMMUNITY_HEALTH_CENTRE');
-  const bed = (id: string, institutionId: string, kind: Bed['props']['kind']) =>
-    Bed.register(
-      {
-        id,
-        institutionId,
-        districtId: DISTRICT,
-        kind,
-        ward: 'W',
-        label: id,
-        services: [],
-        sexRestriction: null,
-        minCareLevel: null,
-        maxCareLevel: null,
-        isolationCapable: false,
-        basicGuarantee: false,
-      },
-      T0,
-    );
-  const obed = bed('obed', 'hosp', 'HOSPITAL');
+  const obed = freeBed('obed', 'hosp', 'HOSPITAL');
   w.add(obed);
-  w.add(bed('bed-1', 'cc1', 'COMMUNITY'));
+  w.add(freeBed('bed-1', 'cc1', 'COMMUNITY'));
   w.add(
     Patient.register({ id: 'pat-1', residentId: '11010519491231002X', name: 'P', phone: null, registeredBy: 'hosp', assessment: null, hardship: false }, T0),
   );

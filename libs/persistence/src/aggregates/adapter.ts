@@ -1,6 +1,6 @@
 import { AggregateRoot, ErrorCode } from '@bedlink/domain';
 import { PiiCipher } from '../pii-cipher';
-import { Query, Table } from './table';
+import { insertRows, Query, Table, upsertOn } from './table';
 
 export type Row = Record<string, any>;
 
@@ -44,4 +44,18 @@ export interface AggregateAdapter<A extends AggregateRoot> {
   saveChildren?(a: A, s: Save): Promise<void>;
   /** Outbox priority of the aggregate's events (default 3). */
   priority?(a: A): number;
+}
+
+/**
+ * One child table's write: the children that changed since load, as rows of `t` in one INSERT, upserted
+ * on id over `change` when a child changes after it is written (none: children only ever added).
+ */
+export async function writeChildren<C extends string, X extends { id: string }>(
+  s: Save,
+  t: Table<C, any>,
+  children: readonly X[],
+  row: (x: X) => Record<C, unknown>,
+  change?: readonly string[],
+): Promise<void> {
+  await insertRows(s.q, t, s.changed(children).map(row), change ? upsertOn('id', change) : '');
 }

@@ -1,6 +1,6 @@
 import { Enrolment, Programme } from '@bedlink/domain';
-import { AggregateAdapter, d, Row } from './adapter';
-import { insertRows, table, upsertOn } from './table';
+import { AggregateAdapter, d, Row, writeChildren } from './adapter';
+import { insertRows, table } from './table';
 
 const PROGRAMMES = table(
   'home_programmes',
@@ -103,10 +103,11 @@ export const programmeAdapter: AggregateAdapter<Programme> = {
     await s.update(PROGRAMMES, a.id, a.version, { capacity: a.props.capacity, ...s.chain, updated_at: s.now });
   },
   async saveChildren(a, s) {
-    await insertRows(
-      s.q,
+    await writeChildren(
+      s,
       ENROLMENTS,
-      s.changed(a.props.enrolments).map((e) => ({
+      a.props.enrolments,
+      (e) => ({
         id: e.id,
         programme_id: a.id,
         kind: a.props.kind,
@@ -115,8 +116,8 @@ export const programmeAdapter: AggregateAdapter<Programme> = {
         started_at: e.startedAt,
         ended_at: e.endedAt,
         ended_by_referral_id: e.endedByReferralId,
-      })),
-      upsertOn('id', ['ended_at', 'ended_by_referral_id']),
+      }),
+      ['ended_at', 'ended_by_referral_id'],
     );
   },
 };

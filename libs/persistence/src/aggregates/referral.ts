@@ -1,6 +1,6 @@
 import { Candidate, Offer, Preferences, Referral, ReferralDocument, Reservation, Transport, URGENCY_PRIORITY, Urgency, WaitingEntry } from '@bedlink/domain';
-import { AggregateAdapter, d, Row } from './adapter';
-import { insertRows, table, upsertOn } from './table';
+import { AggregateAdapter, d, Row, writeChildren } from './adapter';
+import { insertRows, table, Values } from './table';
 
 const REFERRALS = table(
   'referrals',
@@ -248,6 +248,67 @@ export function rowToReferral(r: Row): Referral {
   );
 }
 
+/** Child rows as the unit of work writes them (the reverse of rowToOffer and the others). */
+const offerRow = (o: Offer, referralId: string): Values<typeof OFFERS> => ({
+  id: o.id,
+  referral_id: referralId,
+  target_institution_id: o.targetInstitutionId,
+  target_bed_id: o.targetBedId,
+  target_programme_id: o.targetProgrammeId,
+  state: o.state,
+  rank: o.rank,
+  deadline_at: o.deadlineAt,
+  created_at: o.createdAt,
+  viewed_at: o.viewedAt,
+  viewed_by: o.viewedBy,
+  answered_at: o.answeredAt,
+  answered_by: o.answeredBy,
+  decline_reason: o.declineReason,
+  declined_by: o.declinedBy,
+  decline_text: o.declineText,
+  paused_at: o.pausedAt ?? null,
+  remaining_ms: o.remainingMs ?? null,
+  paused_ms: o.pausedMs ?? 0,
+});
+const reservationRow = (x: Reservation, referralId: string): Values<typeof RESERVATIONS> => ({
+  id: x.id,
+  referral_id: referralId,
+  offer_id: x.offerId,
+  institution_id: x.institutionId,
+  bed_id: x.bedId,
+  programme_id: x.programmeId,
+  state: x.state,
+  expires_at: x.expiresAt,
+  created_at: x.createdAt,
+  ended_at: x.endedAt,
+});
+const waitingRow = (w: WaitingEntry, referralId: string): Values<typeof WAITING> => ({
+  id: w.id,
+  referral_id: referralId,
+  institution_id: w.institutionId,
+  state: w.state,
+  added_at: w.addedAt,
+  added_by: w.addedBy,
+  offer_id: w.offerId,
+  bed_id: w.bedId,
+  offered_at: w.offeredAt,
+  ended_at: w.endedAt,
+  end_reason: w.endReason,
+});
+const documentRow = (f: ReferralDocument, referralId: string): Values<typeof DOCUMENTS> => ({
+  id: f.id,
+  referral_id: referralId,
+  filename: f.filename,
+  media_type: f.mediaType,
+  size: f.size,
+  sha256: f.sha256,
+  storage: f.storage,
+  blob_key: f.blobKey,
+  description: f.description,
+  uploaded_by: f.uploadedBy,
+  uploaded_at: f.uploadedAt,
+});
+
 export const referralAdapter: AggregateAdapter<Referral> = {
   table: REFERRALS,
   tables: [REFERRALS, OFFERS, RESERVATIONS, WAITING, DOCUMENTS],
@@ -317,88 +378,13 @@ export const referralAdapter: AggregateAdapter<Referral> = {
     });
   },
   async saveChildren(r, s) {
-    const p = r.props;
-    await insertRows(
-      s.q,
-      OFFERS,
-      s.changed(p.offers).map((o) => ({
-        id: o.id,
-        referral_id: p.id,
-        target_institution_id: o.targetInstitutionId,
-        target_bed_id: o.targetBedId,
-        target_programme_id: o.targetProgrammeId,
-        state: o.state,
-        rank: o.rank,
-        deadline_at: o.deadlineAt,
-        created_at: o.createdAt,
-        viewed_at: o.viewedAt,
-        viewed_by: o.viewedBy,
-        answered_at: o.answeredAt,
-        answered_by: o.answeredBy,
-        decline_reason: o.declineReason,
-        declined_by: o.declinedBy,
-        decline_text: o.declineText,
-        paused_at: o.pausedAt ?? null,
-        remaining_ms: o.remainingMs ?? null,
-        paused_ms: o.pausedMs ?? 0,
-      })),
-      upsertOn('id', OFFERS_CHANGE),
-    );
-    // after the offers: a reservation references its offer
-    await insertRows(
-      s.q,
-      RESERVATIONS,
-      s.changed(p.reservations).map((x) => ({
-        id: x.id,
-        referral_id: p.id,
-        offer_id: x.offerId,
-        institution_id: x.institutionId,
-        bed_id: x.bedId,
-        programme_id: x.programmeId,
-        state: x.state,
-        expires_at: x.expiresAt,
-        created_at: x.createdAt,
-        ended_at: x.endedAt,
-      })),
-      upsertOn('id', RESERVATIONS_CHANGE),
-    );
-    // after the offers: a list entry references the offer made from the list
-    await insertRows(
-      s.q,
-      WAITING,
-      s.changed(r.waitingEntries).map((w) => ({
-        id: w.id,
-        referral_id: p.id,
-        institution_id: w.institutionId,
-        state: w.state,
-        added_at: w.addedAt,
-        added_by: w.addedBy,
-        offer_id: w.offerId,
-        bed_id: w.bedId,
-        offered_at: w.offeredAt,
-        ended_at: w.endedAt,
-        end_reason: w.endReason,
-      })),
-      upsertOn('id', WAITING_CHANGE),
-    );
+    const id = r.props.id;
+    await writeChildren(s, OFFERS, r.props.offers, (o) => offerRow(o, id), OFFERS_CHANGE);
+    // after the offers: a reservation references its offer, a list entry the offer made from the list
+    await writeChildren(s, RESERVATIONS, r.props.reservations, (x) => reservationRow(x, id), RESERVATIONS_CHANGE);
+    await writeChildren(s, WAITING, r.waitingEntries, (w) => waitingRow(w, id), WAITING_CHANGE);
     // documents are only ever added (the primary key refuses a second attach of one id)
-    await insertRows(
-      s.q,
-      DOCUMENTS,
-      s.changed(r.documents).map((f) => ({
-        id: f.id,
-        referral_id: p.id,
-        filename: f.filename,
-        media_type: f.mediaType,
-        size: f.size,
-        sha256: f.sha256,
-        storage: f.storage,
-        blob_key: f.blobKey,
-        description: f.description,
-        uploaded_by: f.uploadedBy,
-        uploaded_at: f.uploadedAt,
-      })),
-    );
+    await writeChildren(s, DOCUMENTS, r.documents, (f) => documentRow(f, id));
   },
   priority: (r) => URGENCY_PRIORITY[r.props.urgency as Urgency],
 };

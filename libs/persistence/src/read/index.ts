@@ -10,7 +10,7 @@ import { UserSessions } from '../user-sessions';
 import { AuditReads } from './audit';
 import { BedBoardReads } from './bed-board';
 import { CandidateReads } from './candidates';
-import { CommandLogReads } from './command-log';
+import { CommandLogReads, PendingCommands } from './command-log';
 import { DashboardReads } from './dashboard';
 import { FhirReads } from './fhir';
 import { InboxReads } from './inbox';
@@ -61,6 +61,7 @@ const READ_CLASSES = [
   ThreadReads,
   LiveReplayReads,
   DashboardReads,
+  PendingCommands,
 ];
 
 export const READ_PROVIDERS: Provider[] = [
