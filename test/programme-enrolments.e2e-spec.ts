@@ -1,5 +1,5 @@
 import { Engine, startEngine } from './support/engine';
-import { ok, smallDistrict } from './support/fixture';
+import { ok, residentId, smallDistrict } from './support/fixture';
 import { client, eventually } from './support/http';
 import { isoDay } from './support/dates';
 import { placePatient } from './support/stays';
@@ -104,5 +104,23 @@ describe('home-programme enrolments and agreements, as the console reads them', 
     expect(backwards).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
     // only the district registers them
     expect((await d.planner.post('/agreements', { fromInstitutionId: d.hospital, toInstitutionId: d.cc2 })).status).toBe(403);
+  });
+
+  it('a browser opens a record with ?reason= (no Chinese in a header); the reason joins the trail; the header still wins', async () => {
+    const rid = residentId(5_000_000 + Math.floor(Math.random() * 5_000_000));
+    const patientId = (await ok(d.planner.post('/patients', { residentId: rid, name: '查阅测试' }), 'patient')).patientId as string;
+    const reason = '日常照护查阅';
+    const found = await ok(d.planner.get(`/patients?residentId=${rid}&reason=${encodeURIComponent(reason)}`), 'lookup');
+    expect(found).toMatchObject({ id: patientId, residentId: rid, name: '查阅测试' });
+    await ok(d.planner.get(`/patients/${patientId}?reason=x`, { 'x-access-reason': 'header reason' }), 'read');
+    const trail: { reason: string }[] = await e.ds.query(
+      `SELECT reason FROM audit_log WHERE aggregate_id = $1 AND event_type = 'PatientRecordAccessed' ORDER BY aggregate_seq`,
+      [patientId],
+    );
+    expect(trail.map((r) => r.reason)).toEqual([reason, 'header reason']);
+    // still no reason, no record; a reason is not a key to someone else's patient
+    expect((await d.planner.get(`/patients?residentId=${rid}`)).status).toBe(400);
+    expect((await d.planner.get(`/patients?residentId=${rid}&reason=${'x'.repeat(501)}`)).status).toBe(400);
+    expect(await d.cc2c.get(`/patients?residentId=${rid}&reason=curious`)).toMatchObject({ status: 404, body: { code: 'PATIENT_NOT_FOUND' } });
   });
 });

@@ -23,10 +23,28 @@ export class PatientLookupQuery {
   residentId!: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'the referral that justifies opening the record' }) @IsOptional() @IsUUID() referralId?: string;
+
+  @ApiPropertyOptional({
+    description: 'why the record is opened, as X-Access-Reason (a browser cannot put Chinese text in a header); the header wins when both are sent',
+    maxLength: 500,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
 }
 
 export class PatientReadQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'the referral that justifies opening the record' }) @IsOptional() @IsUUID() referralId?: string;
+
+  @ApiPropertyOptional({
+    description: 'why the record is opened, as X-Access-Reason (a browser cannot put Chinese text in a header); the header wins when both are sent',
+    maxLength: 500,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
 }
 
 export class LoginDto {

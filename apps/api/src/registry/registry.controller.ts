@@ -177,25 +177,25 @@ export class RegistryController {
   }
 
   @Get('patients')
-  @ApiOperation({ summary: 'Find a patient by resident ID (blind index); audited, needs X-Access-Reason or ?referralId=' })
+  @ApiOperation({ summary: 'Find a patient by resident ID (blind index); audited, needs X-Access-Reason (or ?reason=) or ?referralId=' })
   @ApiOkResponse({ type: PatientView })
   @ApiErrors(...READ_ERRORS)
   lookupPatient(@Query() q: PatientLookupQuery, @CurrentActor() a: Actor, @Req() req: Request) {
-    return this.patients.lookup(a, q.residentId.trim().toUpperCase(), this.purpose(req, q.referralId));
+    return this.patients.lookup(a, q.residentId.trim().toUpperCase(), this.purpose(req, q.referralId, q.reason));
   }
 
   @Get('patients/:id')
-  @ApiOperation({ summary: 'A patient, to institutions with a referral for them; audited, needs X-Access-Reason or ?referralId=' })
+  @ApiOperation({ summary: 'A patient, to institutions with a referral for them; audited, needs X-Access-Reason (or ?reason=) or ?referralId=' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: PatientView })
   @ApiErrors(...READ_ERRORS)
   patient(@Param('id', uuid) id: string, @Query() q: PatientReadQuery, @CurrentActor() a: Actor, @Req() req: Request) {
-    return this.patients.read(a, id, this.purpose(req, q.referralId));
+    return this.patients.read(a, id, this.purpose(req, q.referralId, q.reason));
   }
 
-  private purpose(req: Request, referralId?: string) {
+  private purpose(req: Request, referralId?: string, reason?: string) {
     return {
-      reason: req.header('x-access-reason') ?? null,
+      reason: req.header('x-access-reason') ?? reason ?? null,
       referralId: referralId ?? null,
       correlationId: (req as Request & { correlationId?: string }).correlationId,
     };
