@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly status: number,
+    /** The error body's details (e.g. why a placement is not eligible), for a translated explanation. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -116,8 +118,8 @@ export function newKey(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
+async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { ...extra };
   const token = session.get();
   if (token) headers.authorization = `Bearer ${token}`;
   else if (csrfToken && method !== 'GET') headers['x-csrf-token'] = csrfToken;
@@ -138,8 +140,8 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     parsed = text;
   }
   if (!res.ok) {
-    const b = (parsed ?? {}) as { code?: string; message?: string };
-    throw new ApiError(b.code ?? 'UNKNOWN', b.message ?? res.statusText, res.status);
+    const b = (parsed ?? {}) as { code?: string; message?: string; details?: Record<string, unknown> };
+    throw new ApiError(b.code ?? 'UNKNOWN', b.message ?? res.statusText, res.status, b.details);
   }
   return parsed as T;
 }
@@ -147,6 +149,8 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 export const api = {
   get: <T = any>(p: string) => call<T>('GET', p),
   post: <T = any>(p: string, b: unknown = {}) => call<T>('POST', p, b),
+  /** A read with headers of its own (X-Access-Reason for a patient record). */
+  getWith: <T = any>(p: string, headers: Record<string, string>) => call<T>('GET', p, undefined, headers),
 };
 
 /**

@@ -13,17 +13,21 @@ import { Login } from './screens/login';
 import { Outbox } from './screens/outbox';
 import { Account } from './screens/account';
 import { Users } from './screens/users';
+import { Agreements } from './screens/agreements';
+import { Patients } from './screens/patients';
+import { Programmes } from './screens/programmes';
+import { WaitingList } from './screens/waiting-list';
 // ECharts is most of the bundle's weight: only the dashboard loads it, on first use.
 const DashboardScreen = lazy(() => import('./screens/dashboard').then((m) => ({ default: m.DashboardScreen })));
 import './styles.css';
 
 /** Which views each role works in, first one is home. */
 const VIEWS_OF: Record<string, string[]> = {
-  DISCHARGE_PLANNER: ['outbox', 'board', 'inbox', 'journey', 'audit', 'account'],
-  COMMUNITY_COORDINATOR: ['inbox', 'board', 'outbox', 'journey', 'audit', 'account'],
-  CARE_HOME_ADMISSIONS: ['inbox', 'board', 'outbox', 'journey', 'audit', 'account'],
-  FAMILY_DOCTOR: ['journey', 'outbox', 'board', 'account'],
-  DISTRICT_COORDINATOR: ['dashboard', 'escalations', 'board', 'journey', 'audit', 'users', 'account'],
+  DISCHARGE_PLANNER: ['outbox', 'board', 'inbox', 'patients', 'journey', 'audit', 'account'],
+  COMMUNITY_COORDINATOR: ['inbox', 'board', 'programmes', 'waiting', 'patients', 'outbox', 'journey', 'audit', 'account'],
+  CARE_HOME_ADMISSIONS: ['inbox', 'board', 'programmes', 'waiting', 'patients', 'outbox', 'journey', 'audit', 'account'],
+  FAMILY_DOCTOR: ['journey', 'outbox', 'patients', 'board', 'account'],
+  DISTRICT_COORDINATOR: ['dashboard', 'escalations', 'board', 'programmes', 'agreements', 'patients', 'journey', 'audit', 'users', 'account'],
   AUDITOR: ['audit', 'dashboard', 'board', 'journey', 'account'],
 };
 
@@ -160,6 +164,10 @@ function App() {
         {view === 'audit' && <Audit key={r.arg} initial={r.arg} />}
         {view === 'account' && <Account onClaims={setSessionClaims} />}
         {view === 'users' && <Users />}
+        {view === 'programmes' && <Programmes />}
+        {view === 'patients' && <Patients />}
+        {view === 'agreements' && <Agreements />}
+        {view === 'waiting' && <WaitingList />}
         {view === 'dashboard' && (
           <Suspense fallback={<p className="muted">{t('loading')}</p>}>
             <DashboardScreen />

@@ -5,6 +5,7 @@ import { useAction, useLive, useLoad } from '../hooks';
 import { Bed, isReferralEvent, LIVE_OFFER, Referral } from '../model';
 import { CardHeader, CardList, ErrorBox, StateBadge } from '../ui';
 import { OfferCard } from './offer-card';
+import type { Programme } from './programmes';
 
 /** A receiving institution's home: offers to answer (they arrive live) and accepted referrals to admit. */
 export function Inbox() {
@@ -19,11 +20,13 @@ export function Inbox() {
     return [...a, ...b].filter((r) => r.reservations.some((x) => x.institutionId === mine && x.state === 'HELD'));
   }, [mine]);
   const beds = useLoad(() => api.get<Bed[]>(`/beds?institutionId=${mine}&status=U&limit=500`), [mine]);
+  const programmes = useLoad(() => api.get<Programme[]>(`/programmes?institutionId=${mine}`), [mine]);
   const [flash, setFlash] = useState('');
   const reloadAll = () => {
     offered.reload();
     arriving.reload();
     beds.reload();
+    programmes.reload();
   };
   useLive(
     (e) => isReferralEvent(e) || e.aggregateType === 'Bed',
@@ -44,7 +47,14 @@ export function Inbox() {
       <h3>{t('inbox.pending')}</h3>
       <CardList query={offered} empty={!pending.length} data-testid="inbox-list">
         {pending.map(({ r, o }) => (
-          <OfferCard key={o.id} r={r} o={o} beds={(beds.data ?? []).filter((b) => !b.reserved && b.kind === r.requestedKind)} onChanged={reloadAll} />
+          <OfferCard
+            key={o.id}
+            r={r}
+            o={o}
+            beds={(beds.data ?? []).filter((b) => !b.reserved && b.kind === r.requestedKind)}
+            programmes={(programmes.data ?? []).filter((p) => p.kind === r.requestedKind && p.free > 0)}
+            onChanged={reloadAll}
+          />
         ))}
       </CardList>
       <h3>{t('inbox.incoming')}</h3>
