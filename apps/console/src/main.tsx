@@ -23,9 +23,9 @@ import './styles.css';
 
 /** Which views each role works in, first one is home. */
 const VIEWS_OF: Record<string, string[]> = {
-  DISCHARGE_PLANNER: ['outbox', 'board', 'inbox', 'patients', 'journey', 'audit', 'account'],
-  COMMUNITY_COORDINATOR: ['inbox', 'board', 'programmes', 'waiting', 'patients', 'outbox', 'journey', 'audit', 'account'],
-  CARE_HOME_ADMISSIONS: ['inbox', 'board', 'programmes', 'waiting', 'patients', 'outbox', 'journey', 'audit', 'account'],
+  DISCHARGE_PLANNER: ['outbox', 'board', 'inbox', 'patients', 'journey', 'audit', 'agreements', 'account'],
+  COMMUNITY_COORDINATOR: ['inbox', 'board', 'programmes', 'waiting', 'patients', 'outbox', 'journey', 'audit', 'agreements', 'account'],
+  CARE_HOME_ADMISSIONS: ['inbox', 'board', 'programmes', 'waiting', 'patients', 'outbox', 'journey', 'audit', 'agreements', 'account'],
   FAMILY_DOCTOR: ['journey', 'outbox', 'patients', 'board', 'account'],
   DISTRICT_COORDINATOR: ['dashboard', 'escalations', 'board', 'programmes', 'agreements', 'patients', 'journey', 'audit', 'users', 'account'],
   AUDITOR: ['audit', 'dashboard', 'board', 'journey', 'account'],
