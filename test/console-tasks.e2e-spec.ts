@@ -19,6 +19,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(__dirname, '..');
 const SHOTS = resolve(ROOT, process.env.SCREENSHOTS_DIR ?? join('var', 'screenshots'));
 const PASSWORD = 'console tasks passphrase';
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 
 /** Debian's chromium (installed once if missing, no browser downloads); the console built once. */
 function prerequisites(): void {
@@ -401,6 +402,82 @@ describe('console daily tasks in a real browser', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
+  it('referral detail: the origin uploads a document the target downloads, they exchange messages, the origin books the transport; a stranger sees nothing', async () => {
+    const patientId = await d.patient();
+    const r = await ok(
+      d.planner.post('/referrals', {
+        patientId,
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'URGENT',
+        clinicalSummary: '康复转介',
+        careLevel: 2,
+        consent: true,
+      }),
+      'draft',
+    );
+    const sub = await ok(d.planner.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.cc1 }] }), 'submit');
+    const planner = await loginAs('DISCHARGE_PLANNER', d.hospital);
+    const coord = await loginAs('COMMUNITY_COORDINATOR', d.cc1);
+
+    // documents: uploaded from the origin's console, listed by the API, downloaded by the target (audited)
+    await go(planner, `#/referral/${r.referralId}`);
+    await planner.getByTestId('documents').waitFor();
+    await planner.getByTestId('file').setInputFiles({ name: '出院小结.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await planner.getByLabel('说明').fill('出院小结');
+    await planner.getByTestId('upload').click();
+    const doc = (await eventually(
+      () => ok(d.planner.get(`/referrals/${r.referralId}/documents`), 'documents'),
+      (l: unknown[]) => l.length === 1,
+    )) as { documentId: string; filename: string; mediaType: string; description: string }[];
+    expect(doc[0]).toMatchObject({ filename: '出院小结.pdf', mediaType: 'application/pdf', description: '出院小结' });
+    await planner.getByTestId(`document-${doc[0].documentId}`).waitFor();
+    await go(coord, `#/referral/${r.referralId}`);
+    const download = coord.waitForEvent('download');
+    await coord.getByTestId(`document-${doc[0].documentId}`).getByTestId('download').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('出院小结.pdf');
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync((await file.path())!).equals(PDF)).toBe(true);
+    const [{ n }] = await e.ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE aggregate_id = $1 AND event_type = 'DocumentDownloaded'`, [r.referralId]);
+    expect(n).toBe(1);
+
+    // messages: the target asks, the origin answers in that thread; each side sees the other's
+    await coord.getByTestId('tab-messages').click();
+    await coord.getByTestId('message-text').fill('请补充最近一次血常规');
+    await coord.getByTestId('send-message').click();
+    await coord.getByTestId('message').filter({ hasText: '血常规' }).waitFor();
+    await planner.getByTestId('tab-messages').click();
+    await planner.getByTestId('message').filter({ hasText: '血常规' }).waitFor();
+    await planner.getByTestId('message-text').fill('已上传化验单');
+    await planner.getByTestId('send-message').click();
+    await coord.getByTestId('message').filter({ hasText: '已上传化验单' }).waitFor({ timeout: 15_000 });
+    const thread = await ok(d.cc1c.get(`/referrals/${r.referralId}/messages`), 'thread');
+    expect(thread.map((m: { text: string }) => m.text)).toEqual(['请补充最近一次血常规', '已上传化验单']);
+
+    // transport: booked from the origin's console once the place is accepted
+    await ok(d.cc1c.post(`/referrals/${r.referralId}/offers/${sub.offers[0].offerId}/accept`, { bedId: d.cc1Beds[2] }), 'accept');
+    await go(planner, `#/referral/${r.referralId}`);
+    await planner.getByTestId('tab-transport').click();
+    await planner.getByTestId('tab-transport').press('ArrowLeft'); // arrow keys move between tabs
+    await planner.getByTestId('messages').waitFor();
+    await planner.keyboard.press('ArrowRight');
+    await planner.getByTestId('pickup-at').fill(new Date(Date.now() + 3 * 3_600_000 + 8 * 3_600_000).toISOString().slice(0, 16));
+    await planner.getByTestId('escort-WHEELCHAIR').check();
+    await planner.getByTestId('arrange-transport').click();
+    await expectAttr(planner.getByTestId('transport-status'), 'data-status', 'ARRANGED');
+    const booked = await ok(d.planner.get(`/referrals/${r.referralId}`), 'referral');
+    expect(booked.transport).toMatchObject({ mode: 'AMBULANCE', status: 'ARRANGED', escort: ['WHEELCHAIR'] });
+    await shot(planner, '17-referral-transport');
+
+    // another community centre: the referral does not exist to it
+    const stranger = await loginAs('COMMUNITY_COORDINATOR', d.cc2);
+    await go(stranger, `#/referral/${r.referralId}`);
+    await expectAttr(stranger.getByTestId('error'), 'data-code', 'REFERRAL_NOT_FOUND');
+    expected(404);
+    expect(problems).toEqual([]);
+  }, 180_000);
+
   it('accessibility: axe-core finds no serious or critical violation on the task screens, in Chinese and English; 390 px without sideways scrolling', async () => {
     const found: string[] = [];
     const coord = await loginAs('COMMUNITY_COORDINATOR', d.cc1);
@@ -411,7 +488,24 @@ describe('console daily tasks in a real browser', () => {
     const programmeId = (await ok(d.cc1c.post('/programmes', { institutionId: d.cc1, kind: 'HOME_SICKBED', name: `无障碍${seq}`, capacity: 1 }), 'programme'))
       .programmeId as string;
     const rid = newResidentId();
-    await ok(d.planner.post('/patients', { residentId: rid, name: '无障碍测试', ...d.assessed(3) }), 'patient');
+    const a11yPatient = (await ok(d.planner.post('/patients', { residentId: rid, name: '无障碍测试', ...d.assessed(3) }), 'patient')).patientId as string;
+    const ref = await ok(
+      d.planner.post('/referrals', {
+        patientId: a11yPatient,
+        requestedKind: 'COMMUNITY',
+        services: [],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'a11y',
+        consent: true,
+      }),
+      'draft',
+    );
+    await ok(d.planner.post(`/referrals/${ref.referralId}/submit`, { targets: [{ institutionId: d.cc1 }] }), 'submit');
+    await ok(d.planner.post(`/referrals/${ref.referralId}/messages`, { targetInstitutionId: d.cc1, text: '无障碍检查的消息' }), 'message');
+    await ok(
+      d.planner.raw('POST', `/referrals/${ref.referralId}/documents?filename=a11y.pdf`, PDF.toString('latin1'), { 'content-type': 'application/octet-stream' }),
+      'document',
+    );
     const screens: [string, Page, string, (p: Page) => Promise<unknown>][] = [
       ['programmes', coord, '#/programmes', (p) => p.getByTestId(`programme-${programmeId}`).getByTestId('show-enrolments').click()],
       ['programmes (district)', dc, '#/programmes', (p) => p.getByTestId('programmes').waitFor()],
@@ -425,6 +519,25 @@ describe('console daily tasks in a real browser', () => {
           await p.getByTestId('search-resident-id').fill(rid);
           await p.getByTestId('search-patient').click();
           await p.getByTestId('eligibility').waitFor();
+        },
+      ],
+      ['referral documents', planner, `#/referral/${ref.referralId}`, (p) => p.getByTestId('documents').locator('table').waitFor()],
+      [
+        'referral messages',
+        planner,
+        `#/referral/${ref.referralId}`,
+        async (p) => {
+          await p.getByTestId('tab-messages').click();
+          await p.getByTestId('message').first().waitFor();
+        },
+      ],
+      [
+        'referral transport',
+        planner,
+        `#/referral/${ref.referralId}`,
+        async (p) => {
+          await p.getByTestId('tab-transport').click();
+          await p.getByTestId('transport').waitFor();
         },
       ],
       [

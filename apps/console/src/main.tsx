@@ -17,6 +17,7 @@ import { Agreements } from './screens/agreements';
 import { Patients } from './screens/patients';
 import { Programmes } from './screens/programmes';
 import { WaitingList } from './screens/waiting-list';
+import { ReferralDetail } from './screens/referral-detail';
 // ECharts is most of the bundle's weight: only the dashboard loads it, on first use.
 const DashboardScreen = lazy(() => import('./screens/dashboard').then((m) => ({ default: m.DashboardScreen })));
 import './styles.css';
@@ -136,7 +137,7 @@ function App() {
     );
   }
   const views = VIEWS_OF[claims.role] ?? ['board'];
-  const view = r.view === 'beds' || views.includes(r.view) ? r.view : views[0];
+  const view = r.view === 'beds' || r.view === 'referral' || views.includes(r.view) ? r.view : views[0];
   const go = (v: string, arg?: string) => {
     location.hash = `#/${v}${arg ? `/${arg}` : ''}`;
   };
@@ -168,6 +169,7 @@ function App() {
         {view === 'patients' && <Patients />}
         {view === 'agreements' && <Agreements />}
         {view === 'waiting' && <WaitingList />}
+        {view === 'referral' && r.arg && <ReferralDetail key={r.arg} id={r.arg} />}
         {view === 'dashboard' && (
           <Suspense fallback={<p className="muted">{t('loading')}</p>}>
             <DashboardScreen />

@@ -3,7 +3,7 @@ import { api } from '../api';
 import { useApp } from '../app';
 import { useAction, useLive, useLoad } from '../hooks';
 import { Bed, isReferralEvent, LIVE_OFFER, Referral } from '../model';
-import { CardHeader, CardList, ErrorBox, StateBadge } from '../ui';
+import { CardHeader, CardList, ErrorBox, LinkButton, StateBadge } from '../ui';
 import { OfferCard } from './offer-card';
 import type { Programme } from './programmes';
 
@@ -68,7 +68,7 @@ export function Inbox() {
 }
 
 function Arriving({ r, onChanged }: { r: Referral; onChanged: () => void }) {
-  const { t } = useApp();
+  const { t, go } = useApp();
   const { run, error } = useAction(onChanged);
   return (
     <li className="card" data-testid={`arriving-${r.id}`}>
@@ -82,6 +82,7 @@ function Arriving({ r, onChanged }: { r: Referral; onChanged: () => void }) {
         <StateBadge state={r.state} />
       </CardHeader>
       <p>{r.clinicalSummary}</p>
+      <LinkButton onClick={() => go('referral', r.id)}>{t('outbox.detail')}</LinkButton>
       {r.state === 'IN_TRANSFER' && (
         <button type="button" onClick={() => run(() => api.post(`/referrals/${r.id}/confirm-admission`))} data-testid="confirm-admission">
           {t('inbox.confirm')}

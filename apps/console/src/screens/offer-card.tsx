@@ -6,7 +6,7 @@ import { useApp } from '../app';
 import { useAction } from '../hooks';
 import { Bed, Offer, Referral } from '../model';
 import type { Programme } from './programmes';
-import { CardHeader, Countdown, ErrorBox, options, Select, TextField } from '../ui';
+import { CardHeader, Countdown, ErrorBox, LinkButton, options, Select, TextField } from '../ui';
 
 /** Home beds are places on a programme, not physical beds. */
 const HOME_KINDS: readonly string[] = HOME_BED_KINDS;
@@ -26,7 +26,7 @@ export function OfferCard({
   programmes?: Programme[];
   onChanged: () => void;
 }) {
-  const { t } = useApp();
+  const { t, go } = useApp();
   const [open, setOpen] = useState(false);
   const [bed, setBed] = useState('');
   const [reason, setReason] = useState('');
@@ -64,6 +64,7 @@ export function OfferCard({
             <dt>{t('inbox.services')}</dt>
             <dd>{r.services.map((s) => t(`service.${s}`)).join('、') || '—'}</dd>
           </dl>
+          <LinkButton onClick={() => go('referral', r.id)}>{t('outbox.detail')}</LinkButton>
           {HOME_KINDS.includes(r.requestedKind) ? (
             <div className="row">
               <Select
