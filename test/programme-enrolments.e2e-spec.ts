@@ -123,4 +123,42 @@ describe('home-programme enrolments and agreements, as the console reads them', 
     expect((await d.planner.get(`/patients?residentId=${rid}&reason=${'x'.repeat(501)}`)).status).toBe(400);
     expect(await d.cc2c.get(`/patients?residentId=${rid}&reason=curious`)).toMatchObject({ status: 404, body: { code: 'PATIENT_NOT_FOUND' } });
   });
+
+  it('a name search finds the institution’s own patients as it may see them, each match an audited read; others and the district get nothing', async () => {
+    const tag = String(Date.now()).slice(-6);
+    const reg = async (c: ReturnType<typeof client>, name: string, rid = residentId(5_000_000 + Math.floor(Math.random() * 5_000_000))) => ({
+      rid,
+      id: (await ok(c.post('/patients', { residentId: rid, name }), 'patient')).patientId as string,
+    });
+    const a = await reg(d.planner, `王秀英${tag}`);
+    const b = await reg(d.planner, `王秀兰${tag}`);
+    const other = await reg(d.cc2c, `王秀芳${tag}`);
+    const search = (c: ReturnType<typeof client>, name: string, reason = '随访') =>
+      c.get(`/patients/search?name=${encodeURIComponent(name)}${reason ? `&reason=${encodeURIComponent(reason)}` : ''}`);
+
+    const found = await ok(search(d.planner, `王秀`), 'search');
+    const mine = found.filter((p: { name: string }) => p.name.endsWith(tag));
+    expect(mine.map((p: { id: string }) => p.id).sort()).toEqual([a.id, b.id].sort());
+    expect(mine.find((p: { id: string }) => p.id === a.id)).toMatchObject({ residentId: a.rid, name: `王秀英${tag}` });
+    // each match joined its patient's trail with the reason; the other institution's patient was not opened
+    for (const id of [a.id, b.id, other.id]) {
+      const [{ n }] = await e.ds.query(
+        `SELECT count(*)::int AS n FROM audit_log WHERE aggregate_id = $1 AND event_type = 'PatientRecordAccessed' AND reason = '随访'`,
+        [id],
+      );
+      expect(n).toBe(id === other.id ? 0 : 1);
+    }
+    // surrounding spaces do not matter
+    expect((await ok(search(d.planner, ` 王秀英${tag} `), 'spaced')).map((p: { id: string }) => p.id)).toEqual([a.id]);
+
+    // an institution that registered a known resident ID under its own spelling finds it by that spelling only
+    await reg(d.carec, `王某英${tag}`, a.rid);
+    expect((await ok(search(d.carec, `王秀英${tag}`), 'care')).length).toBe(0);
+    expect(await ok(search(d.carec, `王某英${tag}`), 'care own')).toEqual([expect.objectContaining({ id: a.id, name: `王某英${tag}` })]);
+
+    expect((await search(d.planner, '王')).status).toBe(400);
+    expect((await search(d.planner, `王秀英${tag}`, '')).status).toBe(400);
+    expect((await search(d.dc, `王秀英${tag}`)).status).toBe(403);
+    expect((await ok(search(d.cc1c, `王秀英${tag}`), 'stranger')).length).toBe(0);
+  });
 });
