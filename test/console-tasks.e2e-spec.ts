@@ -211,19 +211,20 @@ describe('console daily tasks in a real browser', () => {
     const planner = await loginAs('DISCHARGE_PLANNER', d.hospital);
     await go(planner, '#/patients');
     const rid = newResidentId();
+    const granny = `李奶奶${seq}`;
     await planner.getByTestId('new-resident-id').fill(rid);
-    await planner.getByTestId('new-name').fill('李奶奶');
+    await planner.getByTestId('new-name').fill(granny);
     await planner.getByTestId('new-area-code').fill('JNL-01');
     await planner.getByTestId('with-assessment').check();
     await planner.getByTestId('new-grade').fill('4');
     await planner.getByTestId('register-new-patient').click();
     const record = planner.getByTestId('patient-record');
-    await expectText(record.getByTestId('record-name'), '李奶奶');
+    await expectText(record.getByTestId('record-name'), granny);
     const patientId = (await record.getAttribute('data-patient'))!;
     await expectAttr(record.getByTestId('eligible-CARE_HOME'), 'data-ok', 'true');
     // what the API keeps: the record, the assessment, the home address (encrypted at rest)
     const kept = await ok(d.planner.get(`/patients/${patientId}`, { 'x-access-reason': 'test' }), 'record');
-    expect(kept).toMatchObject({ name: '李奶奶', residentId: rid, assessment: { grade: 4, type: 'INITIAL', assessedOn: shanghaiDay() } });
+    expect(kept).toMatchObject({ name: granny, residentId: rid, assessment: { grade: 4, type: 'INITIAL', assessedOn: shanghaiDay() } });
     const [row] = await e.ds.query(`SELECT home_enc FROM patients WHERE id = $1`, [patientId]);
     expect(row.home_enc).toBeTruthy();
     expect(row.home_enc).not.toContain('JNL-01');
@@ -233,12 +234,19 @@ describe('console daily tasks in a real browser', () => {
     await planner.getByTestId('search-resident-id').fill(rid);
     await planner.getByTestId('access-reason').fill('出院随访');
     await planner.getByTestId('search-patient').click();
-    await expectText(record.getByTestId('record-name'), '李奶奶');
+    await expectText(record.getByTestId('record-name'), granny);
     const trail: { reason: string }[] = await e.ds.query(
       `SELECT reason FROM audit_log WHERE aggregate_id = $1 AND event_type = 'PatientRecordAccessed' ORDER BY aggregate_seq`,
       [patientId],
     );
     expect(trail.map((t) => t.reason)).toContain('出院随访');
+
+    // and by part of the name, among the hospital's own patients: one match opens at once
+    await go(planner, '#/patients');
+    await planner.getByTestId('search-resident-id').fill(granny.slice(1));
+    await planner.getByTestId('search-patient').click();
+    await expectText(record.getByTestId('record-name'), granny);
+    expect(await planner.getByTestId('search-results').innerText()).toContain(`${rid.slice(0, 4)}**********${rid.slice(-4)}`);
 
     // an assessment that has run out: recorded, and the screen says the care beds are closed to it, and why
     await planner.getByTestId('assess-grade').fill('3');

@@ -46,6 +46,9 @@ export const TASKS_ZH = {
   pat: {
     title: '患者',
     search: '按身份证号查找患者',
+    searchAny: '查找本机构患者',
+    idOrName: '身份证号或姓名',
+    matches: '找到 {n} 位患者（每次打开均记入审计）',
     residentId: '身份证号（18位）',
     accessReason: '查阅原因（记入审计）',
     defaultReason: '日常照护查阅',
@@ -222,6 +225,9 @@ export const TASKS_EN: DeepPartial<typeof TASKS_ZH> = {
   pat: {
     title: 'Patients',
     search: 'Find a patient by resident ID',
+    searchAny: 'Find one of our patients',
+    idOrName: 'Resident ID or name',
+    matches: '{n} patients found (each opening is audited)',
     residentId: 'Resident ID (18 characters)',
     accessReason: 'Why you open the record (audited)',
     defaultReason: 'Routine care',

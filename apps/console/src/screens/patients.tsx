@@ -45,26 +45,40 @@ export function Patients() {
   );
 }
 
+/** A resident ID (15 digits, or 17 and a check character) is looked up; anything else is a name among my patients. */
+const isResidentId = (s: string) => /^(\d{15}|\d{17}[\dXx])$/.test(s.trim());
+/** 3101**********123X: enough to tell two results apart, not a number to copy. */
+const masked = (id: string) => (id.length > 10 ? `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}` : id);
+
 function PatientSearch({ reason, setReason, onFound }: { reason: string; setReason: (v: string) => void; onFound: (r: PatientRecord) => void }) {
-  const { t } = useApp();
-  const [residentId, setResidentId] = useState('');
+  const { t, claims } = useApp();
+  // a name search looks among the institution's own patients; district roles look up resident IDs
+  const byName = !!claims.inst && !['DISTRICT_COORDINATOR', 'AUDITOR'].includes(claims.role);
+  const [query, setQuery] = useState('');
+  const [results, setResults] = useState<PatientRecord[] | null>(null);
   const { run, busy, error } = useAction();
+  const why = `reason=${encodeURIComponent(reason.trim())}`;
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void run(async () =>
-      onFound(await api.get<PatientRecord>(`/patients?residentId=${encodeURIComponent(residentId.trim())}&reason=${encodeURIComponent(reason.trim())}`)),
-    );
+    setResults(null);
+    const q = query.trim();
+    void run(async () => {
+      if (!byName || isResidentId(q)) return onFound(await api.get<PatientRecord>(`/patients?residentId=${encodeURIComponent(q)}&${why}`));
+      const found = await api.get<PatientRecord[]>(`/patients/search?name=${encodeURIComponent(q)}&${why}`);
+      setResults(found);
+      if (found.length === 1) onFound(found[0]);
+    });
   };
   return (
     <form className="card" onSubmit={submit} aria-labelledby="ps-h">
-      <h3 id="ps-h">{t('pat.search')}</h3>
+      <h3 id="ps-h">{byName ? t('pat.searchAny') : t('pat.search')}</h3>
       <div className="row">
         <TextField
-          label={t('pat.residentId')}
-          value={residentId}
-          onChange={setResidentId}
-          minLength={15}
-          maxLength={18}
+          label={byName ? t('pat.idOrName') : t('pat.residentId')}
+          value={query}
+          onChange={setQuery}
+          minLength={2}
+          maxLength={100}
           autoComplete="off"
           required
           data-testid="search-resident-id"
@@ -75,6 +89,22 @@ function PatientSearch({ reason, setReason, onFound }: { reason: string; setReas
         </button>
       </div>
       <ErrorBox error={error} />
+      {results && (
+        <>
+          <p role="status" className="muted small">
+            {t('pat.matches', { n: String(results.length) })}
+          </p>
+          <ul className="plain" data-testid="search-results">
+            {results.map((p) => (
+              <li key={p.id}>
+                <LinkButton onClick={() => onFound(p)}>
+                  {p.name || '—'} · {p.sex === 'F' ? t('pat.sexF') : t('pat.sexM')} · {p.birthDate} · {masked(p.residentId)}
+                </LinkButton>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </form>
   );
 }
