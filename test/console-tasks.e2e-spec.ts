@@ -572,7 +572,7 @@ describe('console daily tasks in a real browser', () => {
       await ready(page);
       await noSidewaysScroll(page, name, found);
     }
-    await shot(planner, '16-patients-390px');
+    await shot(planner, '16-referral-390px');
     expect(found).toEqual([]);
     expect(problems).toEqual([]);
   }, 240_000);
