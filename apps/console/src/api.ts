@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly status: number,
+    /** The error body's details (e.g. why a placement is not eligible), for a translated explanation. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -138,8 +140,8 @@ async function call<T>(method: string, path: string, body?: unknown, extra: Reco
     parsed = text;
   }
   if (!res.ok) {
-    const b = (parsed ?? {}) as { code?: string; message?: string };
-    throw new ApiError(b.code ?? 'UNKNOWN', b.message ?? res.statusText, res.status);
+    const b = (parsed ?? {}) as { code?: string; message?: string; details?: Record<string, unknown> };
+    throw new ApiError(b.code ?? 'UNKNOWN', b.message ?? res.statusText, res.status, b.details);
   }
   return parsed as T;
 }
@@ -147,6 +149,40 @@ async function call<T>(method: string, path: string, body?: unknown, extra: Reco
 export const api = {
   get: <T = any>(p: string) => call<T>('GET', p),
   post: <T = any>(p: string, b: unknown = {}) => call<T>('POST', p, b),
+  /** A file's bytes (an audited download) with the name the server gives it. */
+  download: async (p: string): Promise<{ blob: Blob; filename: string }> => {
+    const headers: Record<string, string> = {};
+    const token = session.get();
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(p, { headers, credentials: 'same-origin' }).catch((e: unknown) => {
+      throw new ApiError('NETWORK', e instanceof Error ? e.message : String(e), 0);
+    });
+    if (!res.ok) {
+      const b = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+      throw new ApiError(b.code ?? 'UNKNOWN', b.message ?? res.statusText, res.status);
+    }
+    const cd = res.headers.get('content-disposition') ?? '';
+    const star = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+    const plain = /filename="([^"]+)"/i.exec(cd);
+    return { blob: await res.blob(), filename: star ? decodeURIComponent(star[1]) : (plain?.[1] ?? 'document') };
+  },
+  /** A file as the request body itself (the API sniffs its type from the bytes). */
+  upload: <T = any>(p: string, file: Blob) => {
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'idempotency-key': newKey() };
+    const token = session.get();
+    if (token) headers.authorization = `Bearer ${token}`;
+    else if (csrfToken) headers['x-csrf-token'] = csrfToken;
+    return fetch(p, { method: 'POST', headers, credentials: 'same-origin', body: file }).then(
+      async (res) => {
+        const b = (await res.json().catch(() => ({}))) as T & { code?: string; message?: string; details?: Record<string, unknown> };
+        if (!res.ok) throw new ApiError(b.code ?? 'UNKNOWN', b.message ?? res.statusText, res.status, b.details);
+        return b as T;
+      },
+      (e: unknown) => {
+        throw new ApiError('NETWORK', e instanceof Error ? e.message : String(e), 0);
+      },
+    );
+  },
   /** A read that needs headers, e.g. X-Access-Reason for a patient lookup (the API audits the reason). */
   getWith: <T = any>(p: string, headers: Record<string, string>) => call<T>('GET', p, undefined, headers),
 };

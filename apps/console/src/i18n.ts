@@ -1,3 +1,5 @@
+import { TASKS_EN, TASKS_ZH } from './i18n-tasks';
+
 /** Plain message tables: zh-CN first, English second. Keys missing in English fall back to Chinese. */
 export type Lang = 'zh-CN' | 'en';
 
@@ -904,7 +906,9 @@ const en: DeepPartial<Messages> = {
   },
 };
 
-const TABLES: Record<Lang, unknown> = { 'zh-CN': zh, en };
+/** Each language's tables, searched in order: the shell's, then the daily-task screens' (i18n-tasks.ts). */
+const TABLES: Record<Lang, unknown[]> = { 'zh-CN': [zh, TASKS_ZH], en: [en, TASKS_EN] };
+const first = (tables: unknown[], path: string[]) => tables.reduce<string | undefined>((found, table) => found ?? lookup(table, path), undefined);
 
 function lookup(table: unknown, path: string[]): string | undefined {
   let cur: unknown = table;
@@ -918,7 +922,8 @@ function lookup(table: unknown, path: string[]): string | undefined {
 /** t('nav.board'), t('errors.' + code); falls back to Chinese, then to the key itself. */
 export function translator(lang: Lang) {
   return (key: string, vars?: Record<string, string>): string => {
-    const s = lookup(TABLES[lang], key.split('.')) ?? lookup(zh, key.split('.')) ?? key;
+    const path = key.split('.');
+    const s = first(TABLES[lang], path) ?? first(TABLES['zh-CN'], path) ?? key;
     return vars ? s.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m) : s;
   };
 }

@@ -15,17 +15,21 @@ import { Account } from './screens/account';
 import { Users } from './screens/users';
 import { Surge } from './screens/surge';
 import { PERMISSIONS } from '../../../libs/domain/src/access/permissions';
+import { Agreements } from './screens/agreements';
+import { Patients } from './screens/patients';
+import { Programmes } from './screens/programmes';
+import { ReferralDetail } from './screens/referral-detail';
 // ECharts is most of the bundle's weight: only the dashboard loads it, on first use.
 const DashboardScreen = lazy(() => import('./screens/dashboard').then((m) => ({ default: m.DashboardScreen })));
 import './styles.css';
 
 /** Which views each role works in, first one is home. */
 const VIEWS_OF: Record<string, string[]> = {
-  DISCHARGE_PLANNER: ['outbox', 'board', 'inbox', 'journey', 'audit', 'account'],
-  COMMUNITY_COORDINATOR: ['inbox', 'board', 'outbox', 'journey', 'audit', 'account'],
-  CARE_HOME_ADMISSIONS: ['inbox', 'board', 'outbox', 'journey', 'audit', 'account'],
-  FAMILY_DOCTOR: ['journey', 'outbox', 'board', 'account'],
-  DISTRICT_COORDINATOR: ['dashboard', 'escalations', 'board', 'journey', 'audit', 'users', 'account'],
+  DISCHARGE_PLANNER: ['outbox', 'board', 'inbox', 'patients', 'journey', 'audit', 'agreements', 'account'],
+  COMMUNITY_COORDINATOR: ['inbox', 'board', 'programmes', 'patients', 'outbox', 'journey', 'audit', 'agreements', 'account'],
+  CARE_HOME_ADMISSIONS: ['inbox', 'board', 'programmes', 'patients', 'outbox', 'journey', 'audit', 'agreements', 'account'],
+  FAMILY_DOCTOR: ['journey', 'outbox', 'patients', 'board', 'account'],
+  DISTRICT_COORDINATOR: ['dashboard', 'escalations', 'board', 'programmes', 'agreements', 'patients', 'journey', 'audit', 'users', 'account'],
   AUDITOR: ['audit', 'dashboard', 'board', 'journey', 'account'],
 };
 
@@ -148,7 +152,7 @@ function App() {
     );
   }
   const views = viewsOf(claims);
-  const view = r.view === 'beds' || views.includes(r.view) ? r.view : views[0];
+  const view = r.view === 'beds' || r.view === 'referral' || views.includes(r.view) ? r.view : views[0];
   const go = (v: string, arg?: string) => {
     location.hash = `#/${v}${arg ? `/${arg}` : ''}`;
   };
@@ -177,6 +181,10 @@ function App() {
         {view === 'account' && <Account onClaims={setSessionClaims} />}
         {view === 'users' && <Users />}
         {view === 'surge' && <Surge />}
+        {view === 'programmes' && <Programmes />}
+        {view === 'patients' && <Patients />}
+        {view === 'agreements' && <Agreements />}
+        {view === 'referral' && r.arg && <ReferralDetail key={r.arg} id={r.arg} />}
         {view === 'dashboard' && (
           <Suspense fallback={<p className="muted">{t('loading')}</p>}>
             <DashboardScreen />

@@ -23,10 +23,41 @@ export class PatientLookupQuery {
   residentId!: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'the referral that justifies opening the record' }) @IsOptional() @IsUUID() referralId?: string;
+
+  @ApiPropertyOptional({
+    description: 'why the record is opened, as X-Access-Reason (a browser cannot put Chinese text in a header); the header wins when both are sent',
+    maxLength: 500,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class PatientSearchQuery {
+  @ApiProperty({ description: 'part of the name (at least two characters), among the caller’s institution’s own patients' })
+  @IsString()
+  @MaxLength(100)
+  name!: string;
+
+  @ApiPropertyOptional({ description: 'why the records are opened (each match is an audited read), as X-Access-Reason', maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
 }
 
 export class PatientReadQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'the referral that justifies opening the record' }) @IsOptional() @IsUUID() referralId?: string;
+
+  @ApiPropertyOptional({
+    description: 'why the record is opened, as X-Access-Reason (a browser cannot put Chinese text in a header); the header wins when both are sent',
+    maxLength: 500,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
 }
 
 export class LoginDto {

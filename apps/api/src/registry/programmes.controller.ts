@@ -53,6 +53,14 @@ export class ProgrammesController {
     return this.programmeReads.listProgrammes(a, { institutionId, districtId });
   }
 
+  @Get('programmes/:id/enrolments')
+  @ApiOperation({ summary: 'Who is on the home programme (patient ids and dates; its own institution and district); ?ended=true adds the last 30 days' })
+  @ApiOkResponse({ description: 'enrolments, active first' })
+  @ApiErrors(...READ_ERRORS)
+  enrolments(@Param('id', uuid) id: string, @CurrentActor() a: Actor, @Query('ended') ended?: string) {
+    return this.programmeReads.enrolments(a, id, { ended: ended === 'true' || ended === '1' });
+  }
+
   @Post('agreements')
   @ApiOperation({ summary: 'Register a cooperation agreement: who may refer to whom (district coordinator)' })
   @ApiCommand(true)

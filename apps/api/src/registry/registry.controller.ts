@@ -14,6 +14,7 @@ import {
   InstitutionView,
   PatientLookupQuery,
   PatientReadQuery,
+  PatientSearchQuery,
   PatientView,
   RegisterBedDto,
   RegisterInstitutionDto,
@@ -21,7 +22,7 @@ import {
 } from '@bedlink/contracts';
 import { ApiCommand, ApiErrors, READ_ERRORS } from '../http/api-docs';
 import { PatientRecords } from '@bedlink/application';
-import { AuditReads, BedBoardReads, RegistryReads } from '@bedlink/persistence';
+import { AuditReads, BedBoardReads, PatientSearchReads, RegistryReads } from '@bedlink/persistence';
 import { CurrentActor } from '../http/auth';
 import { CommandRunner } from '../http/command-runner';
 import { validationPipe } from '../http/validation';
@@ -43,6 +44,7 @@ export class RegistryController {
     private readonly board: BedBoardReads,
     private readonly audit: AuditReads,
     private readonly patients: PatientRecords,
+    private readonly search: PatientSearchReads,
   ) {}
 
   @Post('institutions')
@@ -177,25 +179,49 @@ export class RegistryController {
   }
 
   @Get('patients')
-  @ApiOperation({ summary: 'Find a patient by resident ID (blind index); audited, needs X-Access-Reason or ?referralId=' })
+  @ApiOperation({ summary: 'Find a patient by resident ID (blind index); audited, needs X-Access-Reason (or ?reason=) or ?referralId=' })
   @ApiOkResponse({ type: PatientView })
   @ApiErrors(...READ_ERRORS)
   lookupPatient(@Query() q: PatientLookupQuery, @CurrentActor() a: Actor, @Req() req: Request) {
-    return this.patients.lookup(a, q.residentId.trim().toUpperCase(), this.purpose(req, q.referralId));
+    return this.patients.lookup(a, q.residentId.trim().toUpperCase(), this.purpose(req, q.referralId, q.reason));
+  }
+
+  @Get('patients/search')
+  @ApiOperation({
+    summary:
+      'Find the caller’s institution’s own patients by name (at most 20, as each may see them); every match is an audited read: needs X-Access-Reason or ?reason=',
+  })
+  @ApiOkResponse({ type: [PatientView] })
+  @ApiErrors(...READ_ERRORS)
+  async searchPatients(@Query() q: PatientSearchQuery, @CurrentActor() a: Actor, @Req() req: Request) {
+    const purpose = this.purpose(req, undefined, q.reason);
+    // asked before anything is decrypted, also when nothing would match
+    if (!(purpose.reason ?? '').trim()) throw new DomainError('VALIDATION_FAILED', 'say why you open these records: X-Access-Reason header or ?reason=');
+    const ids = await this.search.idsByName(a, q.name);
+    const found = [];
+    // one audited read per match, in the order found; a record that turned foreign meanwhile is left out
+    for (const id of ids) {
+      try {
+        found.push(await this.patients.read(a, id, purpose));
+      } catch (e) {
+        if (!(e instanceof DomainError && e.code === 'PATIENT_NOT_FOUND')) throw e;
+      }
+    }
+    return found;
   }
 
   @Get('patients/:id')
-  @ApiOperation({ summary: 'A patient, to institutions with a referral for them; audited, needs X-Access-Reason or ?referralId=' })
+  @ApiOperation({ summary: 'A patient, to institutions with a referral for them; audited, needs X-Access-Reason (or ?reason=) or ?referralId=' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: PatientView })
   @ApiErrors(...READ_ERRORS)
   patient(@Param('id', uuid) id: string, @Query() q: PatientReadQuery, @CurrentActor() a: Actor, @Req() req: Request) {
-    return this.patients.read(a, id, this.purpose(req, q.referralId));
+    return this.patients.read(a, id, this.purpose(req, q.referralId, q.reason));
   }
 
-  private purpose(req: Request, referralId?: string) {
+  private purpose(req: Request, referralId?: string, reason?: string) {
     return {
-      reason: req.header('x-access-reason') ?? null,
+      reason: req.header('x-access-reason') ?? reason ?? null,
       referralId: referralId ?? null,
       correlationId: (req as Request & { correlationId?: string }).correlationId,
     };

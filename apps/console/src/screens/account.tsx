@@ -1,4 +1,5 @@
-import { FormEvent, useState } from 'react';
+import { FormEvent, useEffect, useState } from 'react';
+import QRCode from 'qrcode';
 import { api, auth, Claims } from '../api';
 import { useApp } from '../app';
 import { useAction } from '../hooks';
@@ -86,10 +87,10 @@ function TotpCard({ on, onOn }: { on: boolean; onOn: () => void }) {
             });
           }}
         >
+          <TotpQr uri={setup.uri} />
           <p>
-            {t('account.totpSecret')}: <code data-testid="totp-secret">{setup.secret}</code>
+            {t('totp.manual')} · {t('account.totpSecret')}: <code data-testid="totp-secret">{setup.secret}</code>
           </p>
-          <p className="small muted break">{setup.uri}</p>
           <TextField label={t('account.totpCode')} inputMode="numeric" value={code} onChange={(v) => setCode(v.replace(/\D/g, '').slice(0, 6))} required />
           <button type="submit" disabled={busy}>
             {t('account.totpEnable')}
@@ -98,5 +99,29 @@ function TotpCard({ on, onOn }: { on: boolean; onOn: () => void }) {
       )}
       <ErrorBox error={error} />
     </div>
+  );
+}
+
+/**
+ * The otpauth:// URI as a QR code, drawn in the browser (qrcode's SVG, shown as a data URL): the
+ * secret never leaves the page for a chart service. The key stays readable beside it for manual entry.
+ */
+function TotpQr({ uri }: { uri: string }) {
+  const { t } = useApp();
+  const [src, setSrc] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    void QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }).then((svg) => {
+      if (live) setSrc(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
+    });
+    return () => {
+      live = false;
+    };
+  }, [uri]);
+  return (
+    <figure className="qr">
+      {src && <img src={src} width={200} height={200} alt={t('totp.qr')} data-testid="totp-qr" />}
+      <figcaption>{t('totp.qr')}</figcaption>
+    </figure>
   );
 }

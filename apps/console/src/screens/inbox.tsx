@@ -3,8 +3,9 @@ import { api } from '../api';
 import { useApp } from '../app';
 import { useAction, useLive, useLoad } from '../hooks';
 import { Bed, isReferralEvent, LIVE_OFFER, Referral } from '../model';
-import { CardHeader, CardList, CsvButton, ErrorBox, fmtTime, StateBadge } from '../ui';
+import { CardHeader, CardList, CsvButton, ErrorBox, fmtTime, LinkButton, StateBadge } from '../ui';
 import { OfferCard } from './offer-card';
+import type { Programme } from './programmes';
 import { WaitingList } from './waiting-list';
 
 /** A receiving institution's home: offers to answer (they arrive live) and accepted referrals to admit. */
@@ -20,11 +21,13 @@ export function Inbox() {
     return [...a, ...b].filter((r) => r.reservations.some((x) => x.institutionId === mine && x.state === 'HELD'));
   }, [mine]);
   const beds = useLoad(() => api.get<Bed[]>(`/beds?institutionId=${mine}&status=U&limit=500`), [mine]);
+  const programmes = useLoad(() => api.get<Programme[]>(`/programmes?institutionId=${mine}`), [mine]);
   const [flash, setFlash] = useState('');
   const reloadAll = () => {
     offered.reload();
     arriving.reload();
     beds.reload();
+    programmes.reload();
   };
   useLive(
     (e) => isReferralEvent(e) || e.aggregateType === 'Bed',
@@ -82,7 +85,14 @@ export function Inbox() {
       <h3>{t('inbox.pending')}</h3>
       <CardList query={offered} empty={!pending.length} data-testid="inbox-list">
         {pending.map(({ r, o }) => (
-          <OfferCard key={o.id} r={r} o={o} beds={(beds.data ?? []).filter((b) => !b.reserved && b.kind === r.requestedKind)} onChanged={reloadAll} />
+          <OfferCard
+            key={o.id}
+            r={r}
+            o={o}
+            beds={(beds.data ?? []).filter((b) => !b.reserved && b.kind === r.requestedKind)}
+            programmes={(programmes.data ?? []).filter((p) => p.kind === r.requestedKind && p.free > 0)}
+            onChanged={reloadAll}
+          />
         ))}
       </CardList>
       <h3>{t('inbox.incoming')}</h3>
@@ -97,7 +107,7 @@ export function Inbox() {
 }
 
 function Arriving({ r, onChanged }: { r: Referral; onChanged: () => void }) {
-  const { t } = useApp();
+  const { t, go } = useApp();
   const { run, error } = useAction(onChanged);
   return (
     <li className="card" data-testid={`arriving-${r.id}`}>
@@ -111,6 +121,7 @@ function Arriving({ r, onChanged }: { r: Referral; onChanged: () => void }) {
         <StateBadge state={r.state} />
       </CardHeader>
       <p>{r.clinicalSummary}</p>
+      <LinkButton onClick={() => go('referral', r.id)}>{t('outbox.detail')}</LinkButton>
       {r.state === 'IN_TRANSFER' && (
         <button type="button" onClick={() => run(() => api.post(`/referrals/${r.id}/confirm-admission`))} data-testid="confirm-admission">
           {t('inbox.confirm')}

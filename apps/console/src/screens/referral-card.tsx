@@ -9,7 +9,7 @@ const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'REJECTED'];
 
 /** One sent referral in the outbox: its offers with their deadlines, and what the planner can do next. */
 export function ReferralCard({ r, hasCandidates, onChanged, onAudit }: { r: Referral; hasCandidates: boolean; onChanged: () => void; onAudit: () => void }) {
-  const { t } = useApp();
+  const { t, go } = useApp();
   const { run, error } = useAction(onChanged);
   const [reason, setReason] = useState('');
   const [candidates, setCandidates] = useState<any[] | null>(null);
@@ -79,6 +79,7 @@ export function ReferralCard({ r, hasCandidates, onChanged, onAudit }: { r: Refe
             </button>
           </>
         )}
+        <LinkButton onClick={() => go('referral', r.id)}>{t('outbox.detail')}</LinkButton>
         <LinkButton onClick={onAudit}>{t('outbox.audit')}</LinkButton>
       </div>
       <ErrorBox error={error} />

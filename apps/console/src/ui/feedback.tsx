@@ -10,9 +10,14 @@ export function ErrorBox({ error }: { error: unknown }) {
   const code = error instanceof ApiError ? error.code : 'UNKNOWN';
   const detail = error instanceof Error ? error.message : JSON.stringify(error);
   const msg = t(`errors.${code}`);
+  // a refusal that says why as data (eligibility: age, expiry, grade) is explained in the user's language
+  const d = error instanceof ApiError ? error.details : undefined;
+  const whyKey = typeof d?.reason === 'string' ? `why.${d.reason}` : '';
+  const why = whyKey ? t(whyKey, Object.fromEntries(Object.entries(d!).map(([k, v]) => [k, String(v)]))) : '';
   return (
-    <div role="alert" className="error" data-testid="error" data-code={code} title={detail}>
-      {msg === `errors.${code}` ? code : msg} <small>({code})</small>
+    <div role="alert" className="error" data-testid="error" data-code={code} data-reason={whyKey ? String(d!.reason) : undefined} title={detail}>
+      {msg === `errors.${code}` ? code : msg}
+      {why && why !== whyKey ? ` — ${why}` : ''} <small>({code})</small>
     </div>
   );
 }

@@ -84,6 +84,7 @@ export const QUERY_NAMES = [
   'ReadDocument',
   'ReadMessages',
   'ReadDashboard',
+  'ReadEnrolments',
 ] as const;
 export type QueryName = (typeof QUERY_NAMES)[number];
 
@@ -244,6 +245,11 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   ChangeOwnPassword: { roles: HUMAN_ROLES, scope: 'NONE', description: 'change its own password (the account is the caller, by construction)' },
   SetOwnTotp: { roles: HUMAN_ROLES, scope: 'NONE', description: 'turn its own second factor (TOTP) on or off' },
   ManageUserAccounts: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the sign-in accounts of the district' },
+  ReadEnrolments: {
+    roles: ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'DISTRICT_COORDINATOR', 'AUDITOR'],
+    scope: 'OWN',
+    description: 'list who is on its own home programme (patient ids and dates, no identifiers)',
+  },
 };
 
 export const DISTRICT_ROLES: readonly Role[] = ['DISTRICT_COORDINATOR', 'AUDITOR'];

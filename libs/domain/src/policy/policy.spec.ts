@@ -91,7 +91,19 @@ describe('eligibility edges (DOMAIN.md: age 60+, two years at most, Shanghai cal
   ])('born %s: eligible=%s for elderly care', (birthDate, ok) => {
     const v = checkCareEligibility(p, 'CARE_HOME', fresh('2026-01-01'), now, { birthDate });
     expect(v.ok).toBe(ok);
-    if (!ok) expect(v).toMatchObject({ code: 'CARE_GRADE_INELIGIBLE' });
+    // the age and the minimum ride along as data, for a console to say in its own language
+    if (!ok) expect(v).toMatchObject({ code: 'CARE_GRADE_INELIGIBLE', details: { reason: 'AGE', minAge: 60, age: 59 } });
+  });
+
+  it('says why as data: missing, grade too low, basic-guarantee rule', () => {
+    expect(checkCareEligibility(p, 'HOME_CARE', null, now)).toMatchObject({ details: { reason: 'MISSING' } });
+    expect(checkCareEligibility(p, 'CARE_HOME', { ...fresh('2026-01-01'), grade: 0 }, now)).toMatchObject({
+      code: 'CARE_GRADE_INELIGIBLE',
+      details: { reason: 'GRADE', grade: 0, minGrade: p.eligibility.careHomeMinGrade },
+    });
+    expect(checkCareEligibility(p, 'CARE_HOME', { ...fresh('2026-01-01'), grade: 2 }, now, { basicGuaranteeBed: true })).toMatchObject({
+      details: { reason: 'BASIC_GUARANTEE', minGrade: p.eligibility.basicGuarantee.minGrade },
+    });
   });
 
   it('medical beds have no age rule', () => {
@@ -105,7 +117,11 @@ describe('eligibility edges (DOMAIN.md: age 60+, two years at most, Shanghai cal
   ])('assessed on %s, seen on 2026-11-23 (Shanghai): valid=%s whatever expiresOn says', (assessedOn, ok) => {
     const v = checkCareEligibility(p, 'HOME_CARE', fresh(assessedOn), now);
     expect(v.ok).toBe(ok);
-    if (!ok) expect(v).toMatchObject({ code: 'CARE_GRADE_EXPIRED' });
+    if (!ok)
+      expect(v).toMatchObject({
+        code: 'CARE_GRADE_EXPIRED',
+        details: { reason: 'EXPIRED', validUntil: assessedOn === '2024-11-23' ? '2026-11-22' : '2026-11-21' },
+      });
   });
 
   it('the district may allow a longer validity and another minimum age', () => {

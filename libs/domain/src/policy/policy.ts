@@ -155,7 +155,20 @@ export function returnHoldKindsOf(p: DistrictPolicyDoc): readonly string[] {
 }
 
 // ------------------------------------------------------------------ eligibility (老年照护统一需求评估)
-export type EligibilityVerdict = { ok: true } | { ok: false; code: 'CARE_GRADE_MISSING' | 'CARE_GRADE_EXPIRED' | 'CARE_GRADE_INELIGIBLE'; message: string };
+/**
+ * Why a placement is refused, as data (`details` of the error), so a console can say it in the
+ * user's language: AGE (minAge, age), MISSING, EXPIRED (validUntil), GRADE (grade, minGrade),
+ * BASIC_GUARANTEE (minGrade).
+ */
+export type EligibilityReason = 'AGE' | 'MISSING' | 'EXPIRED' | 'GRADE' | 'BASIC_GUARANTEE';
+export type EligibilityVerdict =
+  | { ok: true }
+  | {
+      ok: false;
+      code: 'CARE_GRADE_MISSING' | 'CARE_GRADE_EXPIRED' | 'CARE_GRADE_INELIGIBLE';
+      message: string;
+      details: { reason: EligibilityReason } & Record<string, string | number>;
+    };
 
 /**
  * Placement into care beds needs a valid assessment of a high enough grade: CARE_HOME and
@@ -180,9 +193,15 @@ export function checkCareEligibility(
       ok: false,
       code: 'CARE_GRADE_INELIGIBLE',
       message: `the unified elderly-care needs assessment is for people aged ${minAge} and over; the patient is ${ageOnDay(opts.birthDate, day)}`,
+      details: { reason: 'AGE', minAge, age: ageOnDay(opts.birthDate, day) },
     };
   if (!assessment)
-    return { ok: false, code: 'CARE_GRADE_MISSING', message: 'placement in a care bed needs a unified elderly-care needs assessment (老年照护统一需求评估)' };
+    return {
+      ok: false,
+      code: 'CARE_GRADE_MISSING',
+      message: 'placement in a care bed needs a unified elderly-care needs assessment (老年照护统一需求评估)',
+      details: { reason: 'MISSING' },
+    };
   const years = p.eligibility.assessmentValidYears ?? 2;
   const last = [assessment.expiresOn, lastValidDay(assessment.assessedOn, years)].sort()[0];
   if (last < day)
@@ -190,10 +209,16 @@ export function checkCareEligibility(
       ok: false,
       code: 'CARE_GRADE_EXPIRED',
       message: `the care needs assessment of ${assessment.assessedOn} was valid until ${last} (at most ${years} years); a new assessment is needed`,
+      details: { reason: 'EXPIRED', validUntil: last },
     };
   const min = kind === 'CARE_HOME' ? p.eligibility.careHomeMinGrade : p.eligibility.homeCareMinGrade;
   if (assessment.grade < min)
-    return { ok: false, code: 'CARE_GRADE_INELIGIBLE', message: `care grade ${assessment.grade} is below the ${min} this district requires for ${kind}` };
+    return {
+      ok: false,
+      code: 'CARE_GRADE_INELIGIBLE',
+      message: `care grade ${assessment.grade} is below the ${min} this district requires for ${kind}`,
+      details: { reason: 'GRADE', grade: assessment.grade, minGrade: min },
+    };
   if (opts.basicGuaranteeBed) {
     const bg = p.eligibility.basicGuarantee;
     const qualifies =
@@ -203,6 +228,7 @@ export function checkCareEligibility(
         ok: false,
         code: 'CARE_GRADE_INELIGIBLE',
         message: `a basic-guarantee bed needs grade ≥ ${bg.minGrade}, cognitive impairment or a hardship category`,
+        details: { reason: 'BASIC_GUARANTEE', minGrade: bg.minGrade },
       };
   }
   return { ok: true };

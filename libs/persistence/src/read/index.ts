@@ -21,6 +21,7 @@ import { ProgrammeReads } from './programmes';
 import { ReferralReads } from './referrals';
 import { RegistryReads } from './registry';
 import { ThreadReads } from './threads';
+import { PatientSearchReads } from './patient-search';
 
 export * from './adt';
 export * from './around';
@@ -38,6 +39,7 @@ export * from './programmes';
 export * from './referrals';
 export * from './registry';
 export * from './threads';
+export * from './patient-search';
 
 /**
  * The read side as Nest providers: the query classes, and the stores the API reads through. An app
@@ -62,6 +64,7 @@ const READ_CLASSES = [
   LiveReplayReads,
   DashboardReads,
   PendingCommands,
+  PatientSearchReads,
 ];
 
 export const READ_PROVIDERS: Provider[] = [

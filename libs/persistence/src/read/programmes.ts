@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Actor, authorizeRead } from '@bedlink/domain';
+import { Actor, authorizeRead, notFound } from '@bedlink/domain';
 
 export interface ProgrammeView {
   id: string;
@@ -19,6 +19,16 @@ export interface ProgrammeView {
   minCareLevel: number | null;
   maxCareLevel: number | null;
   version: number;
+}
+
+/** One patient on a home programme: ids and dates only (a name is read, audited, through the patient record). */
+export interface EnrolmentView {
+  id: string;
+  programmeId: string;
+  patientId: string;
+  referralId: string;
+  startedAt: string;
+  endedAt: string | null;
 }
 
 /** Home programmes (HOME_SICKBED / HOME_CARE): declared capacity, slots held and in use. */
@@ -51,6 +61,32 @@ export class ProgrammeReads {
       minCareLevel: p.min_care_level,
       maxCareLevel: p.max_care_level,
       version: p.version,
+    }));
+  }
+
+  /**
+   * Who is on a programme now (or, with `ended`, also who left in the last 30 days), newest first:
+   * for the programme's own institution and its district's roles. To anyone else the programme
+   * does not exist (404 PROGRAMME_NOT_FOUND), so a stranger cannot even learn that an id is a programme.
+   */
+  async enrolments(actor: Actor, programmeId: string, q: { ended?: boolean } = {}): Promise<EnrolmentView[]> {
+    const [p] = await this.ds.query(`SELECT institution_id, district_id FROM home_programmes WHERE id = $1`, [programmeId]);
+    const hidden = { code: 'PROGRAMME_NOT_FOUND' as const, what: 'programme', id: programmeId };
+    if (!p) throw notFound(hidden.code, hidden.what, hidden.id);
+    authorizeRead(actor, 'ReadEnrolments', { districtId: p.district_id, ownInstitutionId: p.institution_id }, hidden);
+    const rows: any[] = await this.ds.query(
+      `SELECT id, programme_id, patient_id, referral_id, started_at, ended_at FROM enrolments
+        WHERE programme_id = $1 AND (ended_at IS NULL OR ($2::boolean AND ended_at > now() - interval '30 days'))
+        ORDER BY ended_at IS NOT NULL, started_at DESC, id LIMIT 1000`,
+      [programmeId, !!q.ended],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      programmeId: r.programme_id,
+      patientId: r.patient_id,
+      referralId: r.referral_id,
+      startedAt: new Date(r.started_at).toISOString(),
+      endedAt: r.ended_at ? new Date(r.ended_at).toISOString() : null,
     }));
   }
 }

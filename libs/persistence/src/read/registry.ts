@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Actor, authorizeRead, notFound } from '@bedlink/domain';
+import { Actor, authorizeRead, DISTRICT_ROLES, DomainError, notFound } from '@bedlink/domain';
 import type { BedView, InstitutionView } from '@bedlink/contracts';
 import { BedEntity, InstitutionEntity } from '../entities';
 
@@ -19,6 +19,11 @@ export interface AgreementView {
   toInstitutionId: string;
   kinds: string[];
   directions: string[];
+  /** Services covered (empty: any). */
+  services: string[];
+  /** First and last day in force (YYYY-MM-DD, the district's days); null: open-ended. */
+  validFrom: string | null;
+  validUntil: string | null;
 }
 
 export const institutionView = (i: InstitutionEntity): InstitutionView =>
@@ -98,11 +103,28 @@ export class RegistryReads {
     return new Set((await this.heldBeds(bedIds)).map((h) => h.bedId));
   }
 
+  /**
+   * Agreements, oldest first. District roles see their district's; an institution sees the
+   * agreements it is a party to (they decide where it may refer and who may refer to it), not
+   * the rest of the city's arrangements.
+   */
   async listAgreements(actor: Actor, institutionId?: string): Promise<AgreementView[]> {
     authorizeRead(actor, 'ReadRegistry', {});
+    if (
+      institutionId !== undefined &&
+      (typeof institutionId !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(institutionId))
+    )
+      throw new DomainError('VALIDATION_FAILED', 'institutionId must be an institution id (uuid)');
+    const district = DISTRICT_ROLES.includes(actor.role) ? actor.districtId : null;
+    const party = DISTRICT_ROLES.includes(actor.role) ? null : (actor.institutionId ?? '00000000-0000-0000-0000-000000000000');
     const rows: any[] = await this.ds.query(
-      `SELECT * FROM cooperation_agreements WHERE $1::uuid IS NULL OR from_institution_id = $1 OR to_institution_id = $1 ORDER BY created_at`,
-      [institutionId ?? null],
+      `SELECT id, district_id, from_institution_id, to_institution_id, kinds, directions, services, valid_from::text AS valid_from, valid_until::text AS valid_until
+         FROM cooperation_agreements
+        WHERE ($1::uuid IS NULL OR from_institution_id = $1 OR to_institution_id = $1)
+          AND ($2::text IS NULL OR district_id = $2)
+          AND ($3::uuid IS NULL OR from_institution_id = $3 OR to_institution_id = $3)
+        ORDER BY created_at, id`,
+      [institutionId ?? null, district, party],
     );
     return rows.map((r) => ({
       id: r.id,
@@ -111,6 +133,9 @@ export class RegistryReads {
       toInstitutionId: r.to_institution_id,
       kinds: r.kinds,
       directions: r.directions,
+      services: r.services ?? [],
+      validFrom: r.valid_from ?? null,
+      validUntil: r.valid_until ?? null,
     }));
   }
 }

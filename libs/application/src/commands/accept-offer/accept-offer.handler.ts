@@ -53,7 +53,7 @@ export class AcceptOfferHandler implements ICommandHandler<AcceptOfferCommand> {
           hardship: patient.props.hardship,
           birthDate: patient.props.birthDate,
         });
-        if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
+        if (!verdict.ok) throw new DomainError(verdict.code, verdict.message, verdict.details);
       }
       const res = r.acceptOffer(p.offerId, { bedId, programmeId: null, holdUntil: until }, ctx.actor, ctx.now);
       return referralResult(r, { offerId: p.offerId, reservationId: res.id, bedId, holdUntil: until.toISOString() });

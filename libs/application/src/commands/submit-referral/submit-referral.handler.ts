@@ -27,7 +27,7 @@ export class SubmitReferralHandler implements ICommandHandler<SubmitReferralComm
         hardship: patient.props.hardship,
         birthDate: patient.props.birthDate,
       });
-      if (!verdict.ok && doc.eligibility.onFailure === 'REFUSE') throw new DomainError(verdict.code, verdict.message);
+      if (!verdict.ok && doc.eligibility.onFailure === 'REFUSE') throw new DomainError(verdict.code, verdict.message, verdict.details);
       let targets = p.targets ?? [];
       // A resident coming back down finds the care-home bed kept for them first.
       const heldBedId = await tx.findReturnHoldBed(r.props.patientId);

@@ -73,7 +73,7 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
             birthDate: patient.props.birthDate,
           });
           // as for a single submit: REFUSE refuses the item, FLAG sends it to the district coordinator unplaced
-          if (!verdict.ok && doc.eligibility.onFailure === 'REFUSE') throw new DomainError(verdict.code, verdict.message);
+          if (!verdict.ok && doc.eligibility.onFailure === 'REFUSE') throw new DomainError(verdict.code, verdict.message, verdict.details);
           const flagged = verdict.ok ? undefined : `${verdict.code}: ${verdict.message}`;
           const live = await tx.findPatientLiveReferral(p.patientId);
           if (live) throw new DomainError('PATIENT_HAS_LIVE_REFERRAL', `patient already has live referral ${live}`, { referralId: live });
