@@ -359,6 +359,7 @@ const zh = {
     ALREADY_EXISTS: '已存在',
     NETWORK: '网络错误',
     UNKNOWN: '未知错误',
+    AUDIT_TRAIL_BROKEN: '审计链校验未通过，不能归档',
   },
 };
 
@@ -699,6 +700,7 @@ const en: DeepPartial<Messages> = {
     ALREADY_EXISTS: 'Already exists',
     NETWORK: 'Network error',
     UNKNOWN: 'Unknown error',
+    AUDIT_TRAIL_BROKEN: 'The audit trail does not verify; the month cannot be archived',
   },
 };
 

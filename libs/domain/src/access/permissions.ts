@@ -65,6 +65,7 @@ export const COMMAND_NAMES = [
   'AdministerUserAccount',
   'ChangeOwnPassword',
   'SetOwnTotp',
+  'ArchiveAuditPartition',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -244,6 +245,16 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   ChangeOwnPassword: { roles: HUMAN_ROLES, scope: 'NONE', description: 'change its own password (the account is the caller, by construction)' },
   SetOwnTotp: { roles: HUMAN_ROLES, scope: 'NONE', description: 'turn its own second factor (TOTP) on or off' },
   ManageUserAccounts: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the sign-in accounts of the district' },
+  /*
+   * A month's partition holds every district's records: no district role may export or retire it.
+   * The operator who holds the audit signing key runs it (npm run audit:archive, as the engine,
+   * named in the record); district auditors verify the file it writes offline.
+   */
+  ArchiveAuditPartition: {
+    roles: ['SYSTEM'],
+    scope: 'NONE',
+    description: 'export a closed month of the audit log to a signed file, so its partition may be detached',
+  },
 };
 
 export const DISTRICT_ROLES: readonly Role[] = ['DISTRICT_COORDINATOR', 'AUDITOR'];

@@ -255,9 +255,10 @@ export class MonthlyPartitions1734800000000 implements MigrationInterface {
 
       /*
        * Outbox months that ended before p_before (never later than an hour ago) and hold no unsent
-       * row: detached and dropped. The leader's retention job calls it with now() - OUTBOX_RETENTION_MS.
+       * row: detached and dropped, with the number of rows each held. The leader's retention job
+       * calls it with now() - OUTBOX_RETENTION_MS.
        */
-      CREATE FUNCTION bedlink_drop_outbox_partitions(p_before timestamptz) RETURNS SETOF text
+      CREATE FUNCTION bedlink_drop_outbox_partitions(p_before timestamptz) RETURNS TABLE (part text, rows bigint)
       LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
       DECLARE
         r record;
@@ -265,16 +266,18 @@ export class MonthlyPartitions1734800000000 implements MigrationInterface {
       BEGIN
         p_before := least(p_before, now() - interval '1 hour');
         FOR r IN
-          SELECT c.relname AS part FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          SELECT c.relname AS tbl FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
           WHERE i.inhparent = 'outbox'::regclass AND c.relname ~ '^outbox_p[0-9]{6}$'
             AND bedlink_month_start((to_date(substr(c.relname, 9), 'YYYYMM') + interval '1 month')::date) <= p_before
-          ORDER BY c.relname
+          ORDER BY 1
         LOOP
-          EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE sent_at IS NULL)', r.part) INTO unsent;
+          EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE sent_at IS NULL)', r.tbl) INTO unsent;
           CONTINUE WHEN unsent;
-          EXECUTE format('ALTER TABLE outbox DETACH PARTITION %I', r.part);
-          EXECUTE format('DROP TABLE %I', r.part);
-          RETURN NEXT r.part;
+          EXECUTE format('ALTER TABLE outbox DETACH PARTITION %I', r.tbl);
+          part := r.tbl;
+          EXECUTE format('SELECT count(*) FROM %I', r.tbl) INTO rows;
+          EXECUTE format('DROP TABLE %I', r.tbl);
+          RETURN NEXT;
         END LOOP;
       END $$;
 
