@@ -20,6 +20,8 @@ import {
   verifyAudit,
   writeAuditCheckpoint,
 } from '@bedlink/persistence';
+import { LeaderElection } from '../apps/worker/src/leader';
+import { RetentionPruner } from '../apps/worker/src/retention';
 import { Engine, startEngine } from './support/engine';
 
 jest.setTimeout(180_000);
@@ -296,6 +298,43 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     // B lives only in a detached month: the checkpoint still names its signed head
     const [{ heads }] = await e.ds.query(`SELECT heads FROM audit_checkpoints ORDER BY id DESC LIMIT 1`);
     expect(heads.find((h: { id: string }) => h.id === B)).toMatchObject({ seq: 3, hash: b[2].hash });
+  });
+
+  it('the retention job keeps months made ahead and drops whole outbox months past retention, never one with an unsent row', async () => {
+    const pruner = new RetentionPruner(e.api.get(DataSource), e.cfg, {} as LeaderElection);
+    // the months ahead exist already (the migration made them): nothing to create, twice
+    expect(await pruner.ensurePartitions()).toEqual([]);
+    const ahead = new Date(Date.now() + 8 * 3600_000);
+    ahead.setUTCMonth(ahead.getUTCMonth() + e.cfg.PARTITIONS_AHEAD_MONTHS, 1);
+    const aheadName = `outbox_p${ahead.toISOString().slice(0, 7).replace('-', '')}`;
+    expect(await e.ds.query(`SELECT to_regclass($1) IS NOT NULL AS made`, [aheadName])).toEqual([{ made: true }]);
+
+    const outbox = (createdAt: string, sent: boolean) =>
+      rt.query(
+        `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata, created_at, sent_at) VALUES ($1, 'OfferExtended', 'Referral', $2, '{}', '{}', $3, $4)`,
+        [randomUUID(), randomUUID(), createdAt, sent ? createdAt : null],
+      );
+    await outbox('2023-12-05T00:00:00Z', true);
+    await outbox('2023-12-06T00:00:00Z', true);
+    await outbox('2024-01-05T00:00:00Z', true);
+    // a row never relayed keeps its month (in one transaction: the live relay would send it at once)
+    await rt.query('BEGIN');
+    try {
+      await outbox('2024-01-06T00:00:00Z', false);
+      const kept = (await rt.query(`SELECT part FROM bedlink_drop_outbox_partitions(now() - interval '30 days')`)).rows.map((x) => x.part);
+      expect(kept).toEqual(expect.arrayContaining(['outbox_p202312']));
+      expect(kept).not.toContain('outbox_p202401');
+    } finally {
+      await rt.query('ROLLBACK');
+    }
+    const r = await pruner.prune();
+    expect(r.droppedPartitions).toEqual(expect.arrayContaining(['outbox_p202306', 'outbox_p202312', 'outbox_p202401', 'outbox_p202402']));
+    expect(r.outbox).toBeGreaterThanOrEqual(3);
+    expect(await e.ds.query(`SELECT to_regclass('outbox_p202312') AS t`)).toEqual([{ t: null }]);
+    // the current month is never dropped, whatever the caller asks
+    expect((await rt.query(`SELECT part FROM bedlink_drop_outbox_partitions(now() + interval '10 years')`)).rows.map((x) => x.part)).not.toContain(
+      `outbox_p${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7).replace('-', '')}`,
+    );
   });
 
   describe('a tampered file fails with a clear reason', () => {

@@ -52,13 +52,14 @@ const HEAD_TABLES: Record<string, string> = {
  * aggregate row, so deleting the tail of a chain is caught too. Reads in keyset pages.
  */
 /** The aggregates of one district: what a district's auditor may verify (and so count). */
-const DISTRICT_AGGREGATES = (p: string) => `aggregate_id IN (
+const DISTRICT_AGGREGATE_IDS = (p: string) => `
   SELECT id FROM referrals WHERE district_id = ${p} UNION SELECT id FROM institutions WHERE district_id = ${p}
   UNION SELECT id FROM district_policies WHERE district_id = ${p} UNION SELECT id FROM cooperation_agreements WHERE district_id = ${p}
   UNION SELECT id FROM user_accounts WHERE district_id = ${p}
   UNION SELECT b.id FROM beds b JOIN institutions i ON i.id = b.institution_id WHERE i.district_id = ${p}
   UNION SELECT h.id FROM home_programmes h JOIN institutions i ON i.id = h.institution_id WHERE i.district_id = ${p}
-  UNION SELECT t.id FROM patients t JOIN institutions i ON i.id = t.registered_by_institution WHERE i.district_id = ${p})`;
+  UNION SELECT t.id FROM patients t JOIN institutions i ON i.id = t.registered_by_institution WHERE i.district_id = ${p}`;
+const DISTRICT_AGGREGATES = (p: string) => `aggregate_id IN (${DISTRICT_AGGREGATE_IDS(p)})`;
 
 /**
  * The end heads of archived months whose partition is detached, as a relation (t, id, seq, hash):
@@ -332,7 +333,7 @@ async function checkStoredHeads(ds: DataSource, heads: ChainState[]): Promise<Au
  * Records after a checkpoint: the chains with a record above its covering sequence, or whose
  * stored head moved from the signed one, are walked from the signed head (not from genesis).
  */
-async function verifyAfter(ds: DataSource, c: CheckpointRow, signed: Map<string, Head>, pageSize: number): Promise<AuditReport> {
+async function verifyAfter(ds: DataSource, c: CheckpointRow, signed: Map<string, Head>, pageSize: number, only?: ReadonlySet<string>): Promise<AuditReport> {
   const ids = new Set<string>(
     (await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE seq > $1`, [c.covering_seq])).map((r: { id: string }) => r.id),
   );
@@ -345,7 +346,7 @@ async function verifyAfter(ds: DataSource, c: CheckpointRow, signed: Map<string,
     );
     for (const r of moved) ids.add(r.id);
   }
-  const all = [...ids].sort();
+  const all = [...ids].filter((id) => !only || only.has(id)).sort();
   let records = 0;
   const ends: ChainState[] = [];
   for (let i = 0; i < all.length; i += pageSize) {
@@ -397,14 +398,19 @@ export async function verifyAudit(
   const meta = { checkpoints: list.length, checkpoint: last ? infoOf(last) : null };
   if (bad) return { ok: false, records: 0, chains: 0, firstBreak: bad, mode: opts.full || !last ? 'full' : 'incremental', ...meta };
   if (opts.districtId) {
-    // Scoped to one district: its chains from genesis, then the last checkpoint's heads of those chains.
+    // the district's aggregates, from their own tables (not from the log: that would read every record)
+    const ids = new Set<string>(
+      (await ds.query(`SELECT id::text AS id FROM (${DISTRICT_AGGREGATE_IDS('$1')}) x`, [opts.districtId])).map((r: { id: string }) => r.id),
+    );
+    if (last && !opts.full) {
+      // Incremental, like the whole trail: the signed digest whole, its heads of the district's chains, then their records after it.
+      const signed = await checkCheckpointHeads(ds, last, ids);
+      if (signed.bad) return { ok: false, records: 0, chains: 0, firstBreak: signed.bad, mode: 'incremental', ...meta };
+      return { ...(await verifyAfter(ds, last, signed.heads, opts.pageSize ?? 1000, ids)), mode: 'incremental', ...meta };
+    }
+    // Full: its chains from genesis (or their archive boundary), then the last checkpoint's heads of those chains.
     const chains = await verifyAuditChains(ds, { districtId: opts.districtId, pageSize: opts.pageSize });
     if (!chains.ok || !last) return { ...chains, mode: 'full', ...meta };
-    const ids = new Set<string>(
-      (await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE ${DISTRICT_AGGREGATES('$1')}`, [opts.districtId])).map(
-        (r: { id: string }) => r.id,
-      ),
-    );
     const r = await checkCheckpointHeads(ds, last, ids);
     return r.bad
       ? { ok: false, records: chains.records, chains: chains.chains, firstBreak: r.bad, mode: 'full', ...meta }
