@@ -160,7 +160,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
 
   it('past months are created by an idempotent SQL function the runtime role may call; rows go in through the parent', async () => {
     const made = (await rt.query(`SELECT p FROM bedlink_ensure_partitions('2023-12-01', '2024-02-01') AS p`)).rows.map((r) => r.p);
-    expect(made).toEqual(['audit_log_p202312', 'outbox_p202312', 'audit_log_p202401', 'outbox_p202401', 'audit_log_p202402', 'outbox_p202402']);
+    expect(made).toEqual(['audit_log_p202312', 'audit_log_p202401', 'audit_log_p202402', 'outbox_p202312', 'outbox_p202401', 'outbox_p202402']);
     expect((await rt.query(`SELECT p FROM bedlink_ensure_partitions('2023-12-01', '2024-02-01') AS p`)).rows).toEqual([]);
     await append(rt, [...a1, ...a2, ...a3, ...b, ...c1, ...c2]);
     const where = await e.ds.query(

@@ -164,10 +164,9 @@ export class MonthlyPartitions1734800000000 implements MigrationInterface {
         parent text;
         part text;
         dflt text;
-        lo timestamptz;
-        hi timestamptz;
         key text;
         moved boolean;
+        missing date[];
       BEGIN
         IF p_from IS NULL OR p_to IS NULL OR p_to < p_from THEN
           RAISE EXCEPTION 'bedlink_ensure_partitions: invalid range % .. %', p_from, p_to USING ERRCODE = 'invalid_parameter_value';
@@ -177,36 +176,36 @@ export class MonthlyPartitions1734800000000 implements MigrationInterface {
         END IF;
         -- one creator at a time (the leader, a loader, an operator): the loser finds the months made
         PERFORM pg_advisory_xact_lock(hashtext('bedlink.partitions'));
-        m := date_trunc('month', p_from)::date;
-        WHILE m <= p_to LOOP
-          lo := bedlink_month_start(m);
-          hi := bedlink_month_start((m + interval '1 month')::date);
-          FOREACH parent IN ARRAY ARRAY['audit_log', 'outbox'] LOOP
+        FOREACH parent IN ARRAY ARRAY['audit_log', 'outbox'] LOOP
+          key := CASE parent WHEN 'audit_log' THEN 'occurred_at' ELSE 'created_at' END;
+          dflt := parent || '_default';
+          SELECT coalesce(array_agg(d ORDER BY d), '{}') INTO missing
+          FROM generate_series(date_trunc('month', p_from), p_to, interval '1 month') AS g(t), LATERAL (SELECT t::date AS d) x
+          WHERE to_regclass(parent || '_p' || to_char(d, 'YYYYMM')) IS NULL
+            AND NOT (parent = 'audit_log' AND EXISTS (SELECT 1 FROM audit_archives a WHERE a.month = d));
+          CONTINUE WHEN cardinality(missing) = 0;
+          -- rows of these months already in the default: moved once for all of them, not once per month
+          EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE bedlink_month_of(%I) = ANY($1))', dflt, key) INTO moved USING missing;
+          IF moved THEN
+            PERFORM set_config('bedlink.partition_move', 'on', true);
+            EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', parent, dflt);
+            EXECUTE format('ALTER TABLE %I RENAME TO %I', dflt, dflt || '_moving');
+          END IF;
+          FOREACH m IN ARRAY missing LOOP
             part := parent || '_p' || to_char(m, 'YYYYMM');
-            key := CASE parent WHEN 'audit_log' THEN 'occurred_at' ELSE 'created_at' END;
-            dflt := parent || '_default';
-            CONTINUE WHEN to_regclass(part) IS NOT NULL;
-            CONTINUE WHEN parent = 'audit_log' AND EXISTS (SELECT 1 FROM audit_archives WHERE month = m);
-            EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I >= $1 AND %I < $2)', dflt, key, key) INTO moved USING lo, hi;
-            IF moved THEN
-              PERFORM set_config('bedlink.partition_move', 'on', true);
-              EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', parent, dflt);
-              EXECUTE format('ALTER TABLE %I RENAME TO %I', dflt, dflt || '_moving');
-              EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', part, parent, lo, hi);
-              PERFORM bedlink_prepare_partition(parent, part);
-              EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', dflt, parent);
-              EXECUTE format('INSERT INTO %I SELECT * FROM %I', parent, dflt || '_moving');
-              -- after the drop: the old default's unique indexes carry the names the new one's take
-              EXECUTE format('DROP TABLE %I', dflt || '_moving');
-              PERFORM bedlink_prepare_partition(parent, dflt);
-              PERFORM set_config('bedlink.partition_move', 'off', true);
-            ELSE
-              EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', part, parent, lo, hi);
-              PERFORM bedlink_prepare_partition(parent, part);
-            END IF;
+            EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', part, parent,
+              bedlink_month_start(m), bedlink_month_start((m + interval '1 month')::date));
+            PERFORM bedlink_prepare_partition(parent, part);
             RETURN NEXT part;
           END LOOP;
-          m := (m + interval '1 month')::date;
+          IF moved THEN
+            EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', dflt, parent);
+            EXECUTE format('INSERT INTO %I SELECT * FROM %I', parent, dflt || '_moving');
+            -- after the drop: the old default's unique indexes carry the names the new one's take
+            EXECUTE format('DROP TABLE %I', dflt || '_moving');
+            PERFORM bedlink_prepare_partition(parent, dflt);
+            PERFORM set_config('bedlink.partition_move', 'off', true);
+          END IF;
         END LOOP;
       END $$;
 
