@@ -492,6 +492,8 @@ describe(`Security: access matrix, ${HUMAN_ROLES.length} roles × ${COMMAND_NAME
         return { referralId: f.id, offerId: f.offerId, fraction: 0.5 };
       },
     },
+    // the operator's command (npm run audit:archive): every person is refused before anything is read
+    ArchiveAuditPartition: { own: CC1, prepare: async () => ({ month: '2020-01' }) },
   };
 
   /** The statuses that mean "the command ran and succeeded" (202 only means queued). */

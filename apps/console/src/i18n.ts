@@ -366,6 +366,7 @@ const zh = {
     STAY_NOT_FOUND: '住院（入住）记录不存在',
     PATIENT_NOT_IN_BED: '患者不在该床位',
     PATIENT_ALREADY_IN_BED: '患者已在床位上',
+    AUDIT_TRAIL_BROKEN: '审计链校验未通过，不能归档',
   },
   surge: {
     title: '批量转介（应急腾床）',
@@ -794,6 +795,7 @@ const en: DeepPartial<Messages> = {
     STAY_NOT_FOUND: 'Stay not found',
     PATIENT_NOT_IN_BED: 'The patient is not in this bed',
     PATIENT_ALREADY_IN_BED: 'The patient is already in a bed',
+    AUDIT_TRAIL_BROKEN: 'The audit trail does not verify; the month cannot be archived',
   },
   surge: {
     title: 'Surge: many referrals at once',

@@ -18,6 +18,8 @@ import {
   ReferralMessage,
   SuppliedRecord,
   WebhookSubscription,
+  AuditArchive,
+  AuditArchiveProps,
 } from '@bedlink/domain';
 
 /** Everything a command handler knows about the command it runs, beyond its own fields. */
@@ -102,7 +104,9 @@ export interface Tx {
    * it at expiry, so a worker whose own clock runs ahead cannot expire anything early.
    */
   databaseNow(): Promise<Date>;
-  add(aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription | UserAccount): void;
+  add(
+    aggregate: Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription | UserAccount | AuditArchive,
+  ): void;
 }
 
 export const UNIT_OF_WORK = Symbol('UNIT_OF_WORK');
@@ -155,4 +159,14 @@ export const DOCUMENT_SCANNER = Symbol('DOCUMENT_SCANNER');
 export interface DocumentScanner {
   readonly name: string;
   scan(bytes: Buffer, meta: { filename: string; mediaType: string }): Promise<ScanVerdict>;
+}
+
+export const AUDIT_ARCHIVER = Symbol('AUDIT_ARCHIVER');
+/**
+ * Exports a closed month of the audit log to a signed, gzipped file (read outside the command's
+ * transaction: the month is closed and insert-only). Refuses an open month, one already archived,
+ * an older month not archived yet, and a month whose records do not verify (AUDIT_TRAIL_BROKEN).
+ */
+export interface AuditArchiver {
+  export(month: string, createdBy: string): Promise<Omit<AuditArchiveProps, 'id'> & { path: string }>;
 }

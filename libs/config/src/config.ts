@@ -370,6 +370,12 @@ export class EnvConfig {
   /** How often the worker verifies the trail since the last checkpoint and signs a new one; 0 = never. */
   @Transform(int) @IsInt() @Min(0) AUDIT_CHECKPOINT_INTERVAL_MS = 10 * 60_000;
 
+  /** Where ArchiveAuditPartition writes a month's signed, gzipped file (copy it off the host afterwards). */
+  @IsString() AUDIT_ARCHIVE_DIR = 'var/audit-archive';
+
+  /** How many months ahead the leader keeps audit_log and outbox partitions created (checked every RETENTION_INTERVAL_MS). */
+  @Transform(int) @IsInt() @Min(1) PARTITIONS_AHEAD_MONTHS = 3;
+
   /** /health/ready turns 503 when the oldest waiting command is older than this. */
   @Transform(int) @IsInt() @Min(100) READY_MAX_QUEUE_LAG_MS = 60_000;
 

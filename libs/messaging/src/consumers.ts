@@ -60,6 +60,8 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
       'UserAccountEnabled',
       'UserPasswordChanged',
       'UserTotpChanged',
+      // the operator's archive of a month concerns no institution
+      'AuditPartitionArchived',
     ],
     inbox: true,
   },

@@ -43,6 +43,7 @@ const HEAD_TABLES: Record<string, string> = {
   ApiKey: 'api_keys',
   WebhookSubscription: 'webhook_subscriptions',
   UserAccount: 'user_accounts',
+  AuditArchive: 'audit_archives',
 };
 
 /**
@@ -51,16 +52,31 @@ const HEAD_TABLES: Record<string, string> = {
  * aggregate row, so deleting the tail of a chain is caught too. Reads in keyset pages.
  */
 /** The aggregates of one district: what a district's auditor may verify (and so count). */
-const DISTRICT_AGGREGATES = (p: string) => `aggregate_id IN (
+const DISTRICT_AGGREGATE_IDS = (p: string) => `
   SELECT id FROM referrals WHERE district_id = ${p} UNION SELECT id FROM institutions WHERE district_id = ${p}
   UNION SELECT id FROM district_policies WHERE district_id = ${p} UNION SELECT id FROM cooperation_agreements WHERE district_id = ${p}
   UNION SELECT id FROM user_accounts WHERE district_id = ${p}
   UNION SELECT b.id FROM beds b JOIN institutions i ON i.id = b.institution_id WHERE i.district_id = ${p}
   UNION SELECT h.id FROM home_programmes h JOIN institutions i ON i.id = h.institution_id WHERE i.district_id = ${p}
-  UNION SELECT t.id FROM patients t JOIN institutions i ON i.id = t.registered_by_institution WHERE i.district_id = ${p})`;
+  UNION SELECT t.id FROM patients t JOIN institutions i ON i.id = t.registered_by_institution WHERE i.district_id = ${p}`;
+const DISTRICT_AGGREGATES = (p: string) => `aggregate_id IN (${DISTRICT_AGGREGATE_IDS(p)})`;
+
+/**
+ * The end heads of archived months whose partition is detached, as a relation (t, id, seq, hash):
+ * where a chain resumes once its earlier records left the database (each signed in its archive).
+ */
+export const DETACHED_HEADS = `(SELECT h.t, h.id, h.seq, h.hash FROM audit_archives x CROSS JOIN LATERAL jsonb_to_recordset(x.end_heads) AS h(t text, id uuid, seq int, hash text)
+  WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = to_regclass(x.partition_name) AND i.inhparent = 'audit_log'::regclass))`;
+
+/** id/seq → hash of the detached months' end heads (empty while no month is detached). */
+async function detachedHeads(ds: DataSource): Promise<Map<string, string>> {
+  const rows: { id: string; seq: number; hash: string }[] = await ds.query(`SELECT id::text AS id, seq, hash FROM ${DETACHED_HEADS} d`);
+  return new Map(rows.map((r) => [`${r.id}/${r.seq}`, r.hash]));
+}
 
 export async function verifyAuditChains(ds: DataSource, opts: { aggregateId?: string; districtId?: string; pageSize?: number } = {}): Promise<AuditReport> {
   const pageSize = opts.pageSize ?? 5000;
+  const archived = await detachedHeads(ds);
   let records = 0;
   let chains = 0;
   let cursor: { id: string; seq: number } | null = null;
@@ -99,7 +115,9 @@ export async function verifyAuditChains(ds: DataSource, opts: { aggregateId?: st
       if (!current || current.id !== r.aggregate_id) {
         closeChain();
         chains++;
-        current = { id: r.aggregate_id, type: r.aggregate_type, seq: 0, hash: GENESIS_HASH };
+        // a chain whose first months were archived and detached resumes at the archive's signed end head
+        const resumed = r.aggregate_seq > 1 ? archived.get(`${r.aggregate_id}/${r.aggregate_seq - 1}`) : undefined;
+        current = { id: r.aggregate_id, type: r.aggregate_type, seq: resumed ? r.aggregate_seq - 1 : 0, hash: resumed ?? GENESIS_HASH };
       }
       const problem = checkRecord(r, current);
       if (problem)
@@ -168,10 +186,13 @@ export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject
       const [{ max }] = await em.query(`SELECT coalesce(max(seq), 0)::text AS max FROM audit_log`);
       if (max === prev.covering) return null;
     }
+    // chains whose every record left with a detached month keep the head their archive signed
     const rows: (Partial<Head> & { covering: string })[] = await em.query(
-      `SELECT h.t, h.id, h.seq, h.hash, m.covering
+      `WITH live AS (SELECT DISTINCT ON (aggregate_id) aggregate_type AS t, aggregate_id AS id, aggregate_seq AS seq, hash FROM audit_log ORDER BY aggregate_id, aggregate_seq DESC),
+            gone AS (SELECT DISTINCT ON (d.id) d.t, d.id, d.seq, d.hash FROM ${DETACHED_HEADS} d WHERE NOT EXISTS (SELECT 1 FROM live l WHERE l.id = d.id) ORDER BY d.id, d.seq DESC)
+       SELECT h.t, h.id::text AS id, h.seq, h.hash, m.covering
        FROM (SELECT coalesce(max(seq), 0)::text AS covering FROM audit_log) m
-       LEFT JOIN LATERAL (SELECT DISTINCT ON (aggregate_id) aggregate_type AS t, aggregate_id::text AS id, aggregate_seq AS seq, hash FROM audit_log ORDER BY aggregate_id, aggregate_seq DESC) h ON true`,
+       LEFT JOIN LATERAL (SELECT * FROM live UNION ALL SELECT * FROM gone) h ON true`,
     );
     const heads = rows.filter((r) => r.id).map((r) => ({ t: r.t!, id: r.id!, seq: r.seq!, hash: r.hash! }));
     const c = {
@@ -244,9 +265,10 @@ async function checkSignatures(ds: DataSource, verifyKey: KeyObject): Promise<{ 
  */
 async function checkCheckpointHeads(ds: DataSource, c: CheckpointRow, only?: ReadonlySet<string>): Promise<{ heads: Map<string, Head>; bad?: AuditBreak }> {
   const rows: (Head & { now: string | null })[] = await ds.query(
-    `SELECT h.t, h.id::text AS id, h.seq, h.hash, a.hash AS now
+    `SELECT h.t, h.id::text AS id, h.seq, h.hash, coalesce(a.hash, d.hash) AS now
      FROM audit_checkpoints c CROSS JOIN LATERAL jsonb_to_recordset(c.heads) AS h(t text, id uuid, seq int, hash text)
      LEFT JOIN audit_log a ON a.aggregate_id = h.id AND a.aggregate_seq = h.seq
+     LEFT JOIN ${DETACHED_HEADS} d ON a.hash IS NULL AND d.id = h.id AND d.seq = h.seq
      WHERE c.id = $1`,
     [c.id],
   );
@@ -311,7 +333,7 @@ async function checkStoredHeads(ds: DataSource, heads: ChainState[]): Promise<Au
  * Records after a checkpoint: the chains with a record above its covering sequence, or whose
  * stored head moved from the signed one, are walked from the signed head (not from genesis).
  */
-async function verifyAfter(ds: DataSource, c: CheckpointRow, signed: Map<string, Head>, pageSize: number): Promise<AuditReport> {
+async function verifyAfter(ds: DataSource, c: CheckpointRow, signed: Map<string, Head>, pageSize: number, only?: ReadonlySet<string>): Promise<AuditReport> {
   const ids = new Set<string>(
     (await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE seq > $1`, [c.covering_seq])).map((r: { id: string }) => r.id),
   );
@@ -324,7 +346,7 @@ async function verifyAfter(ds: DataSource, c: CheckpointRow, signed: Map<string,
     );
     for (const r of moved) ids.add(r.id);
   }
-  const all = [...ids].sort();
+  const all = [...ids].filter((id) => !only || only.has(id)).sort();
   let records = 0;
   const ends: ChainState[] = [];
   for (let i = 0; i < all.length; i += pageSize) {
@@ -376,14 +398,19 @@ export async function verifyAudit(
   const meta = { checkpoints: list.length, checkpoint: last ? infoOf(last) : null };
   if (bad) return { ok: false, records: 0, chains: 0, firstBreak: bad, mode: opts.full || !last ? 'full' : 'incremental', ...meta };
   if (opts.districtId) {
-    // Scoped to one district: its chains from genesis, then the last checkpoint's heads of those chains.
+    // the district's aggregates, from their own tables (not from the log: that would read every record)
+    const ids = new Set<string>(
+      (await ds.query(`SELECT id::text AS id FROM (${DISTRICT_AGGREGATE_IDS('$1')}) x`, [opts.districtId])).map((r: { id: string }) => r.id),
+    );
+    if (last && !opts.full) {
+      // Incremental, like the whole trail: the signed digest whole, its heads of the district's chains, then their records after it.
+      const signed = await checkCheckpointHeads(ds, last, ids);
+      if (signed.bad) return { ok: false, records: 0, chains: 0, firstBreak: signed.bad, mode: 'incremental', ...meta };
+      return { ...(await verifyAfter(ds, last, signed.heads, opts.pageSize ?? 1000, ids)), mode: 'incremental', ...meta };
+    }
+    // Full: its chains from genesis (or their archive boundary), then the last checkpoint's heads of those chains.
     const chains = await verifyAuditChains(ds, { districtId: opts.districtId, pageSize: opts.pageSize });
     if (!chains.ok || !last) return { ...chains, mode: 'full', ...meta };
-    const ids = new Set<string>(
-      (await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE ${DISTRICT_AGGREGATES('$1')}`, [opts.districtId])).map(
-        (r: { id: string }) => r.id,
-      ),
-    );
     const r = await checkCheckpointHeads(ds, last, ids);
     return r.bad
       ? { ok: false, records: chains.records, chains: chains.chains, firstBreak: r.bad, mode: 'full', ...meta }
@@ -392,7 +419,13 @@ export async function verifyAudit(
   if (opts.full || !last) {
     const chains = await verifyAuditChains(ds, { pageSize: opts.pageSize });
     if (!chains.ok) return { ...chains, mode: 'full', ...meta };
+    // a checkpoint signed while a now-detached month was open names heads inside it: its archive vouches for those
+    const [{ gone }] = await ds.query(
+      `SELECT coalesce(max(x.last_seq), 0)::text AS gone FROM audit_archives x
+       WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = to_regclass(x.partition_name) AND i.inhparent = 'audit_log'::regclass)`,
+    );
     for (const c of list) {
+      if (BigInt(c.covering_seq) <= BigInt(gone)) continue;
       const r = await checkCheckpointHeads(ds, c);
       if (r.bad) return { ok: false, records: chains.records, chains: chains.chains, firstBreak: r.bad, mode: 'full', ...meta };
     }

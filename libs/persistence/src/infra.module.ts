@@ -2,7 +2,8 @@ import { DynamicModule, Global, Module, OnApplicationShutdown, Inject, Injectabl
 import { DataSource } from 'typeorm';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CLOCK, Clock, DOCUMENT_STORE, MATCHER, POLICY, Policy, UNIT_OF_WORK, validatePolicy } from '@bedlink/application';
+import { AUDIT_ARCHIVER, CLOCK, Clock, DOCUMENT_STORE, MATCHER, POLICY, Policy, UNIT_OF_WORK, validatePolicy } from '@bedlink/application';
+import { AuditArchiveExporter } from './audit-archive';
 import { documentStoreFor } from './document-store';
 import { SqlMatcher } from './matching/find-candidates';
 import { createDataSource } from './data-source';
@@ -11,7 +12,7 @@ import { PiiCipher } from './pii-cipher';
 import { PII_CIPHER, TypeOrmUnitOfWork } from './unit-of-work';
 import { defaultPolicy, DistrictPolicyDoc } from '@bedlink/domain';
 import { DbPolicy } from './policy-store';
-import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
+import { auditKeys, ENV_CONFIG, EnvConfig } from '@bedlink/config';
 
 @Injectable()
 class DataSourceCloser implements OnApplicationShutdown {
@@ -103,9 +104,14 @@ export class InfraModule {
         { provide: POLICY, inject: [DataSource], useFactory: (ds: DataSource) => opts.policy ?? new DbPolicy(ds, fallbackPolicy(cfg)) },
         { provide: MATCHER, useClass: SqlMatcher },
         { provide: DOCUMENT_STORE, inject: [DataSource, PII_CIPHER], useFactory: (ds: DataSource, c: PiiCipher) => documentStoreFor(cfg, ds, c) },
+        {
+          provide: AUDIT_ARCHIVER,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new AuditArchiveExporter(ds, { signingKey: auditKeys(cfg).signingKey, dir: cfg.AUDIT_ARCHIVE_DIR }),
+        },
         DataSourceCloser,
       ],
-      exports: [ENV_CONFIG, DataSource, ReadReplica, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY, MATCHER, DOCUMENT_STORE],
+      exports: [ENV_CONFIG, DataSource, ReadReplica, PII_CIPHER, UNIT_OF_WORK, CLOCK, POLICY, MATCHER, DOCUMENT_STORE, AUDIT_ARCHIVER],
     };
   }
 }

@@ -52,6 +52,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   DATABASE_UNAVAILABLE: 503,
   QUEUE_UNAVAILABLE: 503,
   COMMAND_FAILED: 503,
+  AUDIT_TRAIL_BROKEN: 409,
 };
 
 const HTTP_CODE: Record<number, ErrorCode> = {

@@ -100,3 +100,5 @@ export * from './mark-messages-read/mark-messages-read.command';
 export * from './mark-messages-read/mark-messages-read.handler';
 export * from './update-institution/update-institution.command';
 export * from './update-institution/update-institution.handler';
+export * from './archive-audit-partition/archive-audit-partition.command';
+export * from './archive-audit-partition/archive-audit-partition.handler';

@@ -107,6 +107,8 @@ import { ChangeOwnPasswordCommand } from './change-own-password/change-own-passw
 import { ChangeOwnPasswordHandler } from './change-own-password/change-own-password.handler';
 import { SetOwnTotpCommand } from './set-own-totp/set-own-totp.command';
 import { SetOwnTotpHandler } from './set-own-totp/set-own-totp.handler';
+import { ArchiveAuditPartitionCommand } from './archive-audit-partition/archive-audit-partition.command';
+import { ArchiveAuditPartitionHandler } from './archive-audit-partition/archive-audit-partition.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -175,4 +177,5 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   AdministerUserAccount: { command: AdministerUserAccountCommand, handler: AdministerUserAccountHandler },
   ChangeOwnPassword: { command: ChangeOwnPasswordCommand, handler: ChangeOwnPasswordHandler },
   SetOwnTotp: { command: SetOwnTotpCommand, handler: SetOwnTotpHandler },
+  ArchiveAuditPartition: { command: ArchiveAuditPartitionCommand, handler: ArchiveAuditPartitionHandler },
 };

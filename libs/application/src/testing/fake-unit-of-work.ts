@@ -17,6 +17,7 @@ import {
   WebhookSubscription,
   defaultPolicy,
 } from '@bedlink/domain';
+import type { AuditArchive } from '@bedlink/domain';
 import { CommandContext, Matcher, Policy, Tx, UnitOfWork } from '../ports';
 
 /**
@@ -25,7 +26,7 @@ import { CommandContext, Matcher, Policy, Tx, UnitOfWork } from '../ports';
  * collects the events every aggregate recorded. No locks, versions or outbox: those are the
  * persistence suites' business.
  */
-type Agg = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription | UserAccount;
+type Agg = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription | UserAccount | AuditArchive;
 
 export const T0 = new Date('2026-11-23T08:00:00Z');
 export const DISTRICT = 'd1';

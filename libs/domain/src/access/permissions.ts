@@ -65,6 +65,7 @@ export const COMMAND_NAMES = [
   'AdministerUserAccount',
   'ChangeOwnPassword',
   'SetOwnTotp',
+  'ArchiveAuditPartition',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -249,6 +250,16 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
     roles: ['COMMUNITY_COORDINATOR', 'CARE_HOME_ADMISSIONS', 'DISTRICT_COORDINATOR', 'AUDITOR'],
     scope: 'OWN',
     description: 'list who is on its own home programme (patient ids and dates, no identifiers)',
+  },
+  /*
+   * A month's partition holds every district's records: no district role may export or retire it.
+   * The operator who holds the audit signing key runs it (npm run audit:archive, as the engine,
+   * named in the record); district auditors verify the file it writes offline.
+   */
+  ArchiveAuditPartition: {
+    roles: ['SYSTEM'],
+    scope: 'NONE',
+    description: 'export a closed month of the audit log to a signed file, so its partition may be detached',
   },
 };
 

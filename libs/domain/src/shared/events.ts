@@ -67,11 +67,22 @@ export const EVENT_TYPES = [
   'UserAccountEnabled',
   'UserPasswordChanged',
   'UserTotpChanged',
+  'AuditPartitionArchived',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export type AggregateType =
-  'Referral' | 'Bed' | 'Institution' | 'Patient' | 'DistrictPolicy' | 'Programme' | 'Agreement' | 'ApiKey' | 'WebhookSubscription' | 'UserAccount';
+  | 'Referral'
+  | 'Bed'
+  | 'Institution'
+  | 'Patient'
+  | 'DistrictPolicy'
+  | 'Programme'
+  | 'Agreement'
+  | 'ApiKey'
+  | 'WebhookSubscription'
+  | 'UserAccount'
+  | 'AuditArchive';
 
 export interface DomainEvent<P extends object = Record<string, unknown>> {
   readonly id: string;

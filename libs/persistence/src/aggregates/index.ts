@@ -10,6 +10,7 @@ import {
   Referral,
   UserAccount,
   WebhookSubscription,
+  AuditArchive,
 } from '@bedlink/domain';
 import { AggregateAdapter } from './adapter';
 import { agreementAdapter } from './agreement';
@@ -23,9 +24,11 @@ import { referralAdapter } from './referral';
 import { Table } from './table';
 import { webhookSubscriptionAdapter } from './webhook-subscription';
 import { userAccountAdapter } from './user-account';
+import { auditArchiveAdapter } from './audit-archive';
 
 /** Every class the unit of work tracks. */
-export type Aggregate = Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription | UserAccount;
+export type Aggregate =
+  Referral | Bed | Institution | Patient | DistrictPolicy | Programme | Agreement | ApiKey | WebhookSubscription | UserAccount | AuditArchive;
 export type AggregateOf<K extends AggregateType> = Extract<Aggregate, { aggregateType: K }>;
 
 /**
@@ -43,6 +46,7 @@ export const ADAPTERS: { readonly [K in AggregateType]: AggregateAdapter<Aggrega
   ApiKey: apiKeyAdapter,
   WebhookSubscription: webhookSubscriptionAdapter,
   UserAccount: userAccountAdapter,
+  AuditArchive: auditArchiveAdapter,
 };
 
 /** The adapter of an aggregate, found by its aggregateType (the one cast: TypeScript cannot correlate the two). */
@@ -63,3 +67,4 @@ export { rowToAgreement, rowToAgreementProps } from './agreement';
 export { rowToApiKey } from './api-key';
 export { rowToWebhookSubscription } from './webhook-subscription';
 export { rowToUserAccount } from './user-account';
+export { rowToAuditArchive } from './audit-archive';

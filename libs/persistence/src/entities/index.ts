@@ -1,4 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, OneToMany, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /*
  * ORM entities are the read side's view of the tables, not the domain: the write path goes
@@ -142,8 +142,8 @@ export class ReservationEntity {
   @Column({ ...tzNull, name: 'ended_at' }) endedAt!: Date | null;
 }
 
+/** Partitioned by month of occurred_at: the key includes it; (aggregate_id, aggregate_seq) is unique per partition (see the migration). */
 @Entity('audit_log')
-@Index(['aggregateId', 'aggregateSeq'], { unique: true })
 export class AuditRecordEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) seq!: string;
   @Column('text', { name: 'aggregate_type' }) aggregateType!: string;
@@ -158,11 +158,12 @@ export class AuditRecordEntity {
   @Column('text', { nullable: true }) reason!: string | null;
   @Column('text', { name: 'correlation_id', nullable: true }) correlationId!: string | null;
   @Column('text', { name: 'causation_id', nullable: true }) causationId!: string | null;
-  @Column({ ...tz, name: 'occurred_at' }) occurredAt!: Date;
+  @PrimaryColumn({ ...tz, name: 'occurred_at' }) occurredAt!: Date;
   @Column('text', { name: 'prev_hash' }) prevHash!: string;
   @Column('text') hash!: string;
 }
 
+/** Partitioned by month of created_at: the key includes it; event_id is unique per partition. */
 @Entity('outbox')
 export class OutboxEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
@@ -173,7 +174,7 @@ export class OutboxEntity {
   @Column('jsonb') payload!: Record<string, unknown>;
   @Column('jsonb') metadata!: Record<string, unknown>;
   @Column('smallint') priority!: number;
-  @Column({ ...tz, name: 'created_at' }) createdAt!: Date;
+  @PrimaryColumn({ ...tz, name: 'created_at' }) createdAt!: Date;
   @Column({ ...tzNull, name: 'sent_at' }) sentAt!: Date | null;
 }
 

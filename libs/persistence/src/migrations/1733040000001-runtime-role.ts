@@ -58,6 +58,8 @@ export class RuntimeRole1733040000001 implements MigrationInterface {
 export function grantRuntimeRoleSql(): string {
   return `
     DO $$
+    DECLARE
+      part text;
     BEGIN
       IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${RUNTIME_ROLE}') THEN
         EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${RUNTIME_ROLE}', current_database());
@@ -69,6 +71,13 @@ export function grantRuntimeRoleSql(): string {
         -- the trail: append and read, nothing else
         REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_log, audit_checkpoints FROM ${RUNTIME_ROLE};
         REVOKE UPDATE ON SEQUENCE audit_log_seq_seq, audit_checkpoints_id_seq FROM ${RUNTIME_ROLE};
+        -- monthly partitions (a later migration) and the archive records: the same, table by table
+        IF to_regclass('public.audit_archives') IS NOT NULL THEN
+          REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_archives FROM ${RUNTIME_ROLE};
+        END IF;
+        FOR part IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'public.audit_log'::regclass LOOP
+          EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON %I FROM ${RUNTIME_ROLE}', part);
+        END LOOP;
         -- the migration history belongs to the owner
         IF to_regclass('public.migrations') IS NOT NULL THEN
           REVOKE ALL ON migrations FROM ${RUNTIME_ROLE};
