@@ -19,6 +19,7 @@ import { AgreementScope1734100000004 } from './1734100000004-agreement-scope';
 import { InstitutionOwnership1734100000005 } from './1734100000005-institution-ownership';
 import { UserAccounts1734600000000 } from './1734600000000-user-accounts';
 import { BoardSnapshots1734600000001 } from './1734600000001-board-snapshots';
+import { ReferralsOriginUpdated1734900000000 } from './1734900000000-referrals-origin-updated';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -43,5 +44,6 @@ export const MIGRATIONS = [
   InstitutionOwnership1734100000005,
   UserAccounts1734600000000,
   BoardSnapshots1734600000001,
+  ReferralsOriginUpdated1734900000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
