@@ -28,7 +28,7 @@ import { migrate } from './migrate';
  *   npm run sim:city -- [--fraction 0.1] [--samples 40] [--keep]
  *
  * Full size (fraction 1): 16 districts, 384 institutions, 100,000 beds; 600,000 referrals over the
- * past 365 days with 1.3 offers each; 20 M audit rows (33 per referral); the last 30 days of outbox,
+ * past 365 days with 1.3 offers each; 20.4 M audit rows (34 per referral); the last 30 days of outbox,
  * inbox and command_log (what retention keeps). A fraction scales the history (referrals, patients,
  * audit, bookkeeping), never the registry: a city has its beds from day one.
  *
@@ -49,7 +49,7 @@ const SAMPLES = num('samples', 40);
 const KEEP = argv.includes('--keep');
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REFERRALS = Math.round(600_000 * FRACTION);
-const AUDIT_PER_REFERRAL = 33;
+const AUDIT_PER_REFERRAL = 34; // 20.4 M audit rows at full size: the issue asks for at least 20 M
 const log = (s: string) => process.stderr.write(`[sim:city ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 const EVENT_TYPES = [
