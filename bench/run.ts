@@ -11,6 +11,7 @@ import { ALL_QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
 import { BedKind, ServiceCode } from '@bedlink/domain';
 import { createDataSource, findCandidates, PiiCipher } from '@bedlink/persistence';
 import { migrate } from '../scripts/migrate';
+import { checkInvariants } from './invariants';
 import { closedLoop, CommandSample, LoadDriver, loadRegistry, openLoop } from './load';
 import { seed } from './seed';
 import { cpuSeconds, freePort, Proc, ROOT, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
@@ -698,6 +699,19 @@ async function main(): Promise<void> {
     const drain = await outboxDrain(P.drainRows);
     log(`outbox drain: ${P.drainRows} rows in ${drain.ms} ms = ${drain.perSec} rows/s`);
 
+    // Invariants on what the run left: a fast run that double-booked, lost or repeated a lifecycle,
+    // or broke the audit chain fails (exit 1), whatever its figures.
+    const completedIds = [warm, open, closed].flatMap((drv) => [...drv.referrals].filter(([, st]) => st === 'COMPLETED').map(([id]) => id));
+    const invPg = new Client({ connectionString: dbUrl });
+    await invPg.connect();
+    const tInv = Date.now();
+    const invariants = await checkInvariants((sql, params) => invPg.query(sql, params).then((r) => r.rows), completedIds).finally(() => invPg.end());
+    log(
+      `invariants ${invariants.ok ? 'hold' : 'VIOLATED'} in ${Date.now() - tInv} ms: ${completedIds.length} lifecycles completed once, ` +
+        `audit ${invariants.audit.ok ? 'verifies' : 'BROKEN'} (${invariants.audit.records} records, ${invariants.audit.chains} chains)` +
+        (invariants.ok ? '' : `: ${JSON.stringify(invariants)}`),
+    );
+
     const result = {
       commandsPerSec,
       referralsCompletedPerSec: round(closed.completed / cSecs, 2),
@@ -711,6 +725,7 @@ async function main(): Promise<void> {
       ratioCommandsToPgTx: round(commandsPerSec / pgBase.txPerSec, 3),
       peakRssMb: round(peakRss, 0),
       targets: {} as Record<string, boolean>,
+      invariants,
       detail: {
         openLoop: {
           offeredCommandsPerSec: P.offeredCommandsPerSec,
@@ -778,6 +793,10 @@ async function main(): Promise<void> {
     if (!flag('keep')) await dropDb();
     result.totalSeconds = round((Date.now() - tStart) / 1000, 1);
     process.stdout.write(JSON.stringify(result) + '\n');
+    if (!invariants.ok) {
+      log('bench failed: invariants violated (see "invariants" in the result)');
+      process.exitCode = 1;
+    }
   } finally {
     clearInterval(sampler);
     for (const c of cleanups.splice(0)) await c().catch(() => undefined);

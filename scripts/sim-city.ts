@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { RegisterBedCommand, RegisterBedHandler } from '@bedlink/application';
@@ -10,6 +11,7 @@ import {
   FhirReads,
   InboxReads,
   JourneyReads,
+  liveInvolvementSql,
   patientInvolvement,
   PiiCipher,
   ReferralReads,
@@ -26,7 +28,7 @@ import { migrate } from './migrate';
  *   npm run sim:city -- [--fraction 0.1] [--samples 40] [--keep]
  *
  * Full size (fraction 1): 16 districts, 384 institutions, 100,000 beds; 600,000 referrals over the
- * past 365 days with 1.3 offers each; 20 M audit rows (33 per referral); the last 30 days of outbox,
+ * past 365 days with 1.3 offers each; 20.4 M audit rows (34 per referral); the last 30 days of outbox,
  * inbox and command_log (what retention keeps). A fraction scales the history (referrals, patients,
  * audit, bookkeeping), never the registry: a city has its beds from day one.
  *
@@ -47,7 +49,7 @@ const SAMPLES = num('samples', 40);
 const KEEP = argv.includes('--keep');
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REFERRALS = Math.round(600_000 * FRACTION);
-const AUDIT_PER_REFERRAL = 33;
+const AUDIT_PER_REFERRAL = 34; // 20.4 M audit rows at full size: the issue asks for at least 20 M
 const log = (s: string) => process.stderr.write(`[sim:city ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 const EVENT_TYPES = [
@@ -125,6 +127,14 @@ async function measure(ds: DataSource, cipher: PiiCipher, f: Fixture): Promise<R
   };
 }
 
+/**
+ * One instant for every statement of the history: with now() each statement saw its own, so the
+ * referrals on a month's first day fell outside the next statements' window (created_at = now0 - k
+ * days < now1 - k days) and got no offers and no audit rows: 1/30 of the history (19.72 M audit
+ * rows instead of 20.4 M in the first full-size run).
+ */
+const T = `'${new Date().toISOString()}'::timestamptz`;
+
 /** Referrals, offers and audit rows of these months (0 = a year ago, 11 = the last 30 days), oldest first. */
 async function history(c: Client, months: number[]): Promise<void> {
   const perMonth = Math.ceil(REFERRALS / 12);
@@ -136,7 +146,7 @@ async function history(c: Client, months: number[]): Promise<void> {
                               clinical_summary, care_level, consent, state, created_by, created_at, updated_at)
        SELECT gen_random_uuid(), p.id, i.district_id, i.id, 'HOSPITAL', 'COMMUNITY', 'DOWNWARD', '{REHAB}', 'ROUTINE', 'BROADCAST',
               'synthetic history', 3, true, CASE WHEN g % 25 = 0 THEN 'CANCELLED' ELSE 'COMPLETED' END, 'sim',
-              now() - make_interval(days => 365 - $1 * 30 - (g % 30)), now() - make_interval(days => 362 - $1 * 30 - (g % 30))
+              ${T} - make_interval(days => 365 - $1 * 30 - (g % 30)), ${T} - make_interval(days => 362 - $1 * 30 - (g % 30))
          FROM generate_series(1, $2) g
          JOIN LATERAL (SELECT id, registered_by_institution FROM sim_patients WHERE n = ((g + $1 * $2) % (SELECT count(*) FROM sim_patients)) + 1) p ON true
          JOIN institutions i ON i.id = p.registered_by_institution`,
@@ -148,7 +158,7 @@ async function history(c: Client, months: number[]): Promise<void> {
          FROM referrals r
          JOIN LATERAL (SELECT k FROM generate_series(1, CASE WHEN hashtext(r.id::text) % 10 < 3 THEN 2 ELSE 1 END) k) ks ON true
          JOIN LATERAL (SELECT id FROM sim_targets s WHERE s.district_id = r.district_id AND s.n = (abs(hashtext(r.id::text || k)) % s.cnt) + 1) t ON true
-        WHERE r.created_by = 'sim' AND r.created_at >= now() - make_interval(days => 365 - $1 * 30) AND r.created_at < now() - make_interval(days => 335 - $1 * 30)`,
+        WHERE r.created_by = 'sim' AND r.created_at >= ${T} - make_interval(days => 365 - $1 * 30) AND r.created_at < ${T} - make_interval(days => 335 - $1 * 30)`,
       [m],
     );
     await c.query(
@@ -158,7 +168,7 @@ async function history(c: Client, months: number[]): Promise<void> {
               jsonb_build_object('referralId', r.id, 'districtId', r.district_id, 'seq', s), 'sim', 'DISCHARGE_PLANNER', r.origin_institution_id::text,
               r.id::text, r.created_at + make_interval(mins => s * 7), md5(r.id::text || (s - 1)), md5(r.id::text || s)
          FROM referrals r, generate_series(1, ${AUDIT_PER_REFERRAL}) s
-        WHERE r.created_by = 'sim' AND r.created_at >= now() - make_interval(days => 365 - $1 * 30) AND r.created_at < now() - make_interval(days => 335 - $1 * 30)
+        WHERE r.created_by = 'sim' AND r.created_at >= ${T} - make_interval(days => 365 - $1 * 30) AND r.created_at < ${T} - make_interval(days => 335 - $1 * 30)
         ORDER BY r.created_at + make_interval(mins => s * 7)`,
       [m, EVENT_TYPES],
     );
@@ -197,6 +207,40 @@ async function bookkeeping(c: Client): Promise<Record<string, number>> {
   return counts;
 }
 
+/**
+ * The institution list pages each kind of involvement before the union (ReferralReads.list); on
+ * this data its page must be the page the plain involvement filter gives. Compared by updated_at
+ * (the synthetic history has ties, where either query may pick either row).
+ */
+async function samePages(ds: DataSource, c: Client, f: Fixture): Promise<Record<string, boolean>> {
+  const referrals = new ReferralReads(ds);
+  const cases: Array<[string, Actor, 'all' | 'target' | 'origin', string]> = [
+    ['hospital, all sides', { userId: 'sim-planner', role: 'DISCHARGE_PLANNER', institutionId: f.hospital, districtId: f.district }, 'all', f.hospital],
+    [
+      'community centre, target side',
+      { userId: 'sim-cc', role: 'COMMUNITY_COORDINATOR', institutionId: f.community, districtId: f.district },
+      'target',
+      f.community,
+    ],
+    [
+      'community centre, all sides',
+      { userId: 'sim-cc', role: 'COMMUNITY_COORDINATOR', institutionId: f.community, districtId: f.district },
+      'all',
+      f.community,
+    ],
+  ];
+  const out: Record<string, boolean> = {};
+  for (const [name, actor, side, inst] of cases) {
+    const paged = (await referrals.list(actor, { side })).map((r) => String(r.updatedAt ?? r.updated_at));
+    const extra = side === 'target' ? 'r.origin_institution_id <> $1 AND ' : '';
+    const plain = (
+      await c.query(`SELECT r.updated_at FROM referrals r WHERE ${extra}${liveInvolvementSql('r', '$1')} ORDER BY r.updated_at DESC LIMIT 50`, [inst])
+    ).rows.map((r: { updated_at: Date }) => r.updated_at.toISOString());
+    out[name] = paged.length === plain.length && paged.every((u, i) => new Date(u).toISOString() === plain[i]);
+  }
+  return out;
+}
+
 /** Plans of the reads the new indexes are for, with them and (in a rolled-back transaction) without. */
 async function plans(c: Client, f: Fixture): Promise<Record<string, { with: string; without: string }>> {
   const cases: Record<string, { sql: string; params: unknown[]; index: string }> = {
@@ -215,6 +259,11 @@ async function plans(c: Client, f: Fixture): Promise<Record<string, { with: stri
       sql: `SELECT count(*) FROM outbox WHERE created_at < now() - interval '29 days'`,
       params: [],
       index: 'outbox_created_at',
+    },
+    'hospital list, own referrals newest first': {
+      sql: `SELECT id FROM referrals WHERE origin_institution_id = $1 ORDER BY updated_at DESC LIMIT 50`,
+      params: [f.hospital],
+      index: 'referrals_origin_updated',
     },
     'audit by time (one day)': {
       sql: `SELECT count(*) FROM audit_log WHERE occurred_at >= now() - interval '100 days' AND occurred_at < now() - interval '99 days'`,
@@ -250,6 +299,9 @@ async function main(): Promise<void> {
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
   const started = Date.now();
+  // the machine is shared: the load average beside the figures says how much of it was ours
+  const loads: number[] = [];
+  const sampler = setInterval(() => loads.push(loadavg()[0]), 15_000);
   let ds: DataSource | undefined;
   let c: Client | undefined;
   try {
@@ -259,6 +311,8 @@ async function main(): Promise<void> {
     const seeded = await seed(dbUrl, { districts: 16, institutions: 384, beds: 100_000, patients: Math.max(2000, Math.round(REFERRALS / 3)) }, cipher, log);
     c = new Client({ connectionString: dbUrl });
     await c.connect();
+    // bulk writes of this session only: sorts of a month's audit rows in memory, no wait on each commit's flush
+    await c.query(`SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'; SET synchronous_commit = off`);
     // lookup tables for the bulk SQL: patients numbered, community targets numbered per district
     await c.query(`CREATE UNLOGGED TABLE sim_patients AS SELECT row_number() OVER (ORDER BY id) AS n, id, registered_by_institution FROM patients`);
     await c.query(`CREATE INDEX ON sim_patients (n)`);
@@ -299,6 +353,7 @@ async function main(): Promise<void> {
     );
     log('plans with and without the new indexes');
     const explained = await plans(c, f);
+    const pagesMatch = await samePages(ds, c, f);
     const result = {
       fraction: FRACTION,
       samples: SAMPLES,
@@ -308,10 +363,17 @@ async function main(): Promise<void> {
       year,
       ratioYearToMonth: ratios,
       plans: explained,
+      institutionPagesMatchPlainFilter: pagesMatch,
+      loadAverage1m: {
+        min: round(Math.min(...loads), 2),
+        mean: round(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), 2),
+        max: round(Math.max(...loads), 2),
+      },
       totalSeconds: round((Date.now() - started) / 1000, 1),
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {
+    clearInterval(sampler);
     await ds?.destroy().catch(() => undefined);
     await c?.end().catch(() => undefined);
     if (!KEEP) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QueryRunner } from 'typeorm';
+import { checkInvariants } from '../bench/invariants';
 import { INVARIANT_QUERIES, violations } from './faults/invariants';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
@@ -171,5 +172,64 @@ describe('fault invariants: each query finds the violation planted for it', () =
   it.each(cases.map((c) => [c.name, c] as const))('%s: found when planted', async (name, c) => {
     const found = await planted(c.plant);
     expect(Object.keys(found)).toContain(name);
+  });
+
+  describe("the bench's check after its run (bench/invariants.ts)", () => {
+    /** checkInvariants inside a transaction that is always rolled back, after `plant`. */
+    async function benchCheck(plant: (q: QueryRunner) => Promise<unknown>, completed = [f.bedRef, f.progRef]) {
+      const qr = e.ds.createQueryRunner();
+      await qr.connect();
+      await qr.startTransaction();
+      try {
+        await plant(qr);
+        return await checkInvariants((sql, params) => qr.query(sql, params), completed);
+      } finally {
+        await qr.rollbackTransaction();
+        await qr.release();
+      }
+    }
+
+    it('passes the real lifecycles', async () => {
+      const r = await benchCheck(async () => undefined);
+      expect(r).toMatchObject({
+        ok: true,
+        state: {},
+        lifecycles: { completedByDriver: 2, notCompletedInDatabase: [], completedTwice: [] },
+        audit: { ok: true },
+      });
+      expect(r.audit.records).toBeGreaterThan(10);
+    });
+
+    it('fails on a double booking', async () => {
+      const r = await benchCheck(async (q) => {
+        await q.query(`DROP INDEX reservations_one_live_per_bed`);
+        await copyReservation(q, f.bedRef, `state = 'HELD', bed_id = '${f.freeBed}'`);
+        await copyReservation(q, f.bedRef, `state = 'HELD', bed_id = '${f.freeBed}'`);
+      });
+      expect(r.ok).toBe(false);
+      expect(Object.keys(r.state)).toContain('one live hold per bed');
+    });
+
+    it('fails when a lifecycle the driver saw complete is not completed, or completed twice', async () => {
+      const lost = await benchCheck(async () => undefined, [f.bedRef, f.draftRef]);
+      expect(lost).toMatchObject({ ok: false, lifecycles: { notCompletedInDatabase: [f.draftRef] } });
+      const twice = await benchCheck((q) =>
+        q.query(
+          `INSERT INTO audit_log (aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution, correlation_id, occurred_at, prev_hash, hash)
+           SELECT aggregate_type, aggregate_id, aggregate_seq + 1000, gen_random_uuid(), event_type, payload, actor_user, actor_role, actor_institution, correlation_id, occurred_at, prev_hash, hash
+             FROM audit_log WHERE event_type = 'ReferralCompleted' AND aggregate_id = $1`,
+          [f.bedRef],
+        ),
+      );
+      expect(twice).toMatchObject({ ok: false, lifecycles: { completedTwice: [f.bedRef] }, audit: { ok: false } });
+    });
+
+    it('fails when the audit trail does not verify', async () => {
+      const r = await benchCheck(async (q) => {
+        await q.query(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`);
+        await q.query(`UPDATE audit_log SET payload = payload || '{"forged": true}' WHERE aggregate_id = $1 AND event_type = 'ReferralCompleted'`, [f.bedRef]);
+      });
+      expect(r).toMatchObject({ ok: false, state: {}, audit: { ok: false } });
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { connect, createServer, Server, Socket } from 'node:net';
 import { mintToken } from '@bedlink/auth';
-import { liveChannel } from '@bedlink/messaging';
+import { liveDistrictChannel } from '@bedlink/messaging';
 import { LiveHub } from '../../apps/api/src/events/live-stream';
 import { Engine, startEngine } from '../support/engine';
 import { client, eventually } from '../support/http';
@@ -85,7 +85,7 @@ describe('Attacks on live streams and limits', () => {
     // far more than the kernel's socket buffers hold: the server's own backlog must hit the cap
     for (let i = 0; i < 3000 && hub.size > before; i++) {
       await pub.publish(
-        liveChannel(e.cfg.QUEUE_PREFIX),
+        liveDistrictChannel(e.cfg.QUEUE_PREFIX, 'd1'),
         JSON.stringify({
           id: `e${i}`,
           type: 'BedStatusChanged',

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import type { LiveEvent } from '@bedlink/contracts';
-import { EventJob, jobOptions, liveChannel, QUEUES, QueueName, queuesFor, WebhookRoutes, webhookRoutesOf, wantsWebhook } from '@bedlink/messaging';
+import { EventJob, jobOptions, liveChannelsOf, QUEUES, QueueName, queuesFor, WebhookRoutes, webhookRoutesOf, wantsWebhook } from '@bedlink/messaging';
 import { OutboxRow, OutboxStore, RelayQuery } from '@bedlink/persistence';
 
 const BATCH = 1000;
@@ -143,7 +143,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const redis = (await this.queues[QUEUES.projections].client) as unknown as {
         pipeline(): { publish(c: string, m: string): unknown; exec(): Promise<unknown> };
       };
-      const channel = liveChannel(this.cfg.QUEUE_PREFIX);
       const pipe = redis.pipeline();
       for (const r of rows) {
         if (r.aggregate_type === 'Patient') continue; // patient events are nobody's live business
@@ -155,7 +154,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           occurredAt: new Date(r.created_at).toISOString(),
           payload: r.payload,
         };
-        pipe.publish(channel, JSON.stringify(live));
+        // its district's channel and its institutions': API replicas subscribe only what their streams need
+        const msg = JSON.stringify(live);
+        for (const channel of liveChannelsOf(this.cfg.QUEUE_PREFIX, live)) pipe.publish(channel, msg);
       }
       await pipe.exec();
     } catch (e) {

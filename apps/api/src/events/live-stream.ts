@@ -9,13 +9,15 @@ import type { LiveEvent } from '@bedlink/contracts';
 import { ApiKeyStore, LiveReplayReads } from '@bedlink/persistence';
 import { CookieAuth } from '../auth/cookie-auth';
 import { decode as decodeJwt } from 'jsonwebtoken';
-import { liveChannel, liveEventFor, liveEventVisibleTo, createRedis } from '@bedlink/messaging';
+import { liveEventFor, liveEventVisibleTo, liveSubscriptionOf, createRedis } from '@bedlink/messaging';
 import { API_KEYS, CurrentActor, QueryToken } from '../http/auth';
 
 interface Subscriber {
   actor: Actor;
   res: Response;
   principal: string;
+  /** Its one Redis subscription (`channel\n…` or `pattern\n…`); null: it sees nothing live. */
+  key: string | null;
   /** While its missed events are replayed, live ones wait here (then those already replayed are skipped). */
   held?: { id: string; chunk: string }[];
 }
@@ -24,28 +26,33 @@ interface Subscriber {
 export type StillValid = () => Promise<boolean>;
 
 /**
- * One Redis subscriber per API process fans the worker's live channel out to every connected
- * browser, filtered by involvement. Ephemeral: a browser that reconnects re-reads its views.
+ * One Redis subscriber per API process fans the live feed out to the browsers connected here,
+ * filtered by involvement. It subscribes only the channels of the streams it holds (a district's,
+ * an institution's, the city-wide pattern: `liveSubscriptionOf`), from the first such stream to the
+ * last, so a replica receives none of the traffic of districts and institutions nobody here
+ * watches. Ephemeral: a browser that reconnects replays from the outbox (`Last-Event-ID`).
  */
 @Injectable()
 export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly log = new Logger('LiveHub');
   private readonly clients = new Set<Subscriber>();
+  /** Streams by subscription key, and each key's SUBSCRIBE (resolved once Redis confirmed it). */
+  private readonly byKey = new Map<string, { streams: Set<Subscriber>; subscribed: Promise<void> }>();
   private sub?: IORedis | Cluster;
   private heartbeat?: NodeJS.Timeout;
+  /** Live messages this process took from Redis (what per-channel subscriptions save is measured by it). */
+  received = 0;
 
   constructor(@Inject(ENV_CONFIG) private readonly cfg: EnvConfig) {}
 
   async onModuleInit(): Promise<void> {
-    const channel = liveChannel(this.cfg.QUEUE_PREFIX);
     // Retries forever in the background: the API must boot and serve without the live feed.
+    // Subscriptions made meanwhile wait in the offline queue; ioredis re-subscribes after a reconnect.
     this.sub = createRedis(this.cfg, { lazyConnect: true, maxRetriesPerRequest: null });
     this.sub.on('error', (e) => this.log.debug?.(`live subscriber: ${e.message}`));
-    this.sub.on('message', (_c, msg) => this.dispatch(msg));
-    this.sub.connect().then(
-      () => this.sub?.subscribe(channel),
-      (e: Error) => this.log.warn(`live feed unavailable for now (${e.message})`),
-    );
+    this.sub.on('message', (channel: string, msg: string) => this.dispatch(`channel\n${channel}`, msg));
+    this.sub.on('pmessage', (pattern: string, _channel: string, msg: string) => this.dispatch(`pattern\n${pattern}`, msg));
+    this.sub.connect().catch((e: Error) => this.log.warn(`live feed unavailable for now (${e.message})`));
     this.heartbeat = setInterval(() => this.beat(), this.cfg.LIVE_HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -55,6 +62,40 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
     clearInterval(this.heartbeat);
     for (const c of this.clients) c.res.end();
     this.clients.clear();
+    this.byKey.clear();
+  }
+
+  /** The live subscriptions this process holds now (channels and patterns), for tests and ops. */
+  get subscriptions(): string[] {
+    return [...this.byKey.keys()];
+  }
+
+  /** Joins the stream to its key's subscription, subscribing at the first stream; resolves once Redis confirmed it. */
+  private join(s: Subscriber): Promise<void> {
+    if (s.key === null) return Promise.resolve();
+    const have = this.byKey.get(s.key);
+    if (have) {
+      have.streams.add(s);
+      return have.subscribed;
+    }
+    const [kind, name] = s.key.split('\n') as ['channel' | 'pattern', string];
+    const sub = this.sub!;
+    const subscribed = (kind === 'pattern' ? sub.psubscribe(name) : sub.subscribe(name)).then(
+      () => undefined,
+      (e: Error) => this.log.warn(`live subscription ${name} failed (${e.message})`),
+    );
+    this.byKey.set(s.key, { streams: new Set([s]), subscribed });
+    return subscribed;
+  }
+
+  /** Leaves the key's subscription, unsubscribing after the last stream (commands stay in order, so a re-join wins). */
+  private leave(s: Subscriber): void {
+    if (s.key === null) return;
+    const have = this.byKey.get(s.key);
+    if (!have?.streams.delete(s) || have.streams.size) return;
+    this.byKey.delete(s.key);
+    const [kind, name] = s.key.split('\n');
+    (kind === 'pattern' ? this.sub?.punsubscribe(name) : this.sub?.unsubscribe(name))?.catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -75,13 +116,19 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
    * A stream lives while its credential does: it ends at the token's `exp`, and when the periodic
    * `stillValid` check says the principal is gone (API key revoked) or cannot be checked.
    */
-  add(actor: Actor, res: Response, opts: { principal: string; expiresAt?: number; stillValid?: StillValid; replaying?: boolean }): () => void {
-    const s: Subscriber = { actor, res, principal: opts.principal, ...(opts.replaying ? { held: [] } : {}) };
+  add(
+    actor: Actor,
+    res: Response,
+    opts: { principal: string; expiresAt?: number; stillValid?: StillValid; replaying?: boolean },
+  ): { remove: () => void; subscribed: Promise<void> } {
+    const live = liveSubscriptionOf(this.cfg.QUEUE_PREFIX, actor);
+    const s: Subscriber = { actor, res, principal: opts.principal, key: live && `${live.kind}\n${live.name}`, ...(opts.replaying ? { held: [] } : {}) };
     this.clients.add(s);
+    const subscribed = this.join(s);
     const timers: NodeJS.Timeout[] = [];
     const end = (why: string) => {
       if (!this.clients.has(s)) return;
-      this.clients.delete(s);
+      this.drop(s);
       if (!res.writableEnded) res.end(`event: end\ndata: ${JSON.stringify({ reason: why })}\n\n`);
     };
     if (opts.expiresAt !== undefined) timers.push(setTimeout(() => end('token expired'), Math.max(0, opts.expiresAt - Date.now())));
@@ -97,10 +144,16 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
       );
     }
     for (const t of timers) t.unref();
-    return () => {
+    const remove = () => {
       for (const t of timers) clearTimeout(t);
-      this.clients.delete(s);
+      this.drop(s);
     };
+    return { remove, subscribed };
+  }
+
+  private drop(s: Subscriber): void {
+    this.clients.delete(s);
+    this.leave(s);
   }
 
   /**
@@ -127,7 +180,7 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
   /** Writes, or drops a reader that does not keep up: its backlog never grows past the cap. */
   private send(c: Subscriber, chunk: string): void {
     if (c.res.writableLength + chunk.length > this.cfg.SSE_MAX_BUFFER_BYTES) {
-      this.clients.delete(c);
+      this.drop(c);
       this.log.warn({ msg: 'slow SSE reader dropped', principal: c.principal, buffered: c.res.writableLength });
       c.res.destroy();
       return;
@@ -139,14 +192,19 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
     for (const c of this.clients) this.send(c, `: heartbeat\n\n`);
   }
 
-  private dispatch(msg: string): void {
+  private dispatch(key: string, msg: string): void {
+    this.received++;
+    const streams = this.byKey.get(key)?.streams;
+    if (!streams) return; // unsubscribed meanwhile
     let e: LiveEvent;
     try {
       e = JSON.parse(msg) as LiveEvent;
     } catch {
       return;
     }
-    for (const c of this.clients) {
+    // only the streams of the channel it came on: an event published on two channels both held
+    // here (two institutions it names) reaches each stream once; the visibility check stays
+    for (const c of [...streams]) {
       if (!liveEventVisibleTo(c.actor, e)) continue;
       const chunk = `id: ${e.id}\ndata: ${JSON.stringify(liveEventFor(c.actor, e))}\n\n`;
       if (c.held) c.held.push({ id: e.id, chunk });
@@ -235,7 +293,7 @@ export class EventsController {
     res.write(`retry: 3000\n: connected as ${actor.role}\n\n`);
     const header = req.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && header ? header : typeof req.query?.lastEventId === 'string' ? req.query.lastEventId : undefined;
-    const remove = this.hub.add(actor, res, {
+    const { remove, subscribed } = this.hub.add(actor, res, {
       principal,
       expiresAt: this.tokenExpiry(req),
       stillValid: this.stillValid(req),
@@ -244,9 +302,11 @@ export class EventsController {
     // The response's close (not the request's: that fires once a GET has no more body to read).
     res.on('close', remove);
     if (lastEventId === undefined) return;
-    // subscribed first, then read: an event published meanwhile is held, not lost
+    // subscribed first (confirmed by Redis), then read: an event published meanwhile is held, not
+    // lost. Redis down: the replay does not wait for it longer than a moment.
+    await Promise.race([subscribed, new Promise((r) => setTimeout(r, 2000).unref())]);
     const max = this.cfg.SSE_REPLAY_MAX;
-    const missed = await this.replays.after(lastEventId.slice(0, 64), max).catch(() => null);
+    const missed = await this.replays.after(lastEventId.slice(0, 64), max, actor).catch(() => null);
     this.hub.replay(res, missed?.slice(0, max) ?? null, (missed?.length ?? 0) > max);
   }
 }

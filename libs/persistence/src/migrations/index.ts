@@ -20,6 +20,7 @@ import { InstitutionOwnership1734100000005 } from './1734100000005-institution-o
 import { UserAccounts1734600000000 } from './1734600000000-user-accounts';
 import { BoardSnapshots1734600000001 } from './1734600000001-board-snapshots';
 import { MonthlyPartitions1734800000000 } from './1734800000000-monthly-partitions';
+import { ReferralsOriginUpdated1734900000000 } from './1734900000000-referrals-origin-updated';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -45,5 +46,6 @@ export const MIGRATIONS = [
   UserAccounts1734600000000,
   BoardSnapshots1734600000001,
   MonthlyPartitions1734800000000,
+  ReferralsOriginUpdated1734900000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';

@@ -24,6 +24,28 @@ export function scopeReferrals(qb: SelectQueryBuilder<ReferralEntity>, actor: Ac
   else qb.andWhere(liveInvolvementSql('r', ':inst'), { inst: actor.institutionId });
 }
 
+/**
+ * An institution's list page (alias `r`, newest first, `:lim` rows): the newest `:lim` referrals of
+ * each kind of involvement, then the page is cut from their union. The newest page of a union is
+ * inside the union of each branch's newest page, so this is the same page as filtering every
+ * referral by `liveInvolvementSql`, but a hospital is the origin of every referral it ever sent:
+ * on a year of a city (scripts/sim-city.ts) that filter joined them all before cutting the page
+ * (4.75× the one-month time at three tenths of a city, growing with the history). The state and
+ * the target side's origin exclusion are applied inside the branches, or a branch's page could be
+ * filled with rows the outer filter then drops.
+ */
+function involvedPageSql(side: 'origin' | 'target' | 'all', byState: boolean): string {
+  const st = (a: string) => (byState ? ` AND ${a}.state = :state` : '');
+  const notOrigin = (a: string) => (side === 'target' ? ` AND ${a}.origin_institution_id <> :inst` : '');
+  const origin = `(SELECT ro.id FROM referrals ro WHERE ro.origin_institution_id = :inst${st('ro')} ORDER BY ro.updated_at DESC LIMIT :lim)`;
+  const offers = `(SELECT lo.referral_id FROM offers lo JOIN referrals rl ON rl.id = lo.referral_id
+      WHERE lo.target_institution_id = :inst AND lo.state IN ('PENDING','VIEWED','ACCEPTED')${st('rl')}${notOrigin('rl')} ORDER BY rl.updated_at DESC LIMIT :lim)`;
+  const holds = `(SELECT lx.referral_id FROM reservations lx JOIN referrals rx ON rx.id = lx.referral_id
+      WHERE lx.institution_id = :inst AND lx.state IN ('HELD','CONSUMED')${st('rx')}${notOrigin('rx')} ORDER BY rx.updated_at DESC LIMIT :lim)`;
+  const branches = side === 'origin' ? [origin] : side === 'target' ? [offers, holds] : [origin, offers, holds];
+  return `r.id IN (${branches.join(' UNION ')})`;
+}
+
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 /** Read side for referrals (REST, FHIR, HL7 v2): whitelisted response shapes, scoped to who may see them. */
@@ -155,7 +177,11 @@ export class ReferralReads {
     const limit = q.limit ?? 50;
     const qb = this.lists.getRepository(ReferralEntity).createQueryBuilder('r').orderBy('r.updated_at', 'DESC').limit(limit);
     if (q.state) qb.andWhere('r.state = :state', { state: q.state });
-    scopeReferrals(qb, actor, q.side);
+    if (DISTRICT_ROLES.includes(actor.role) || !actor.institutionId) scopeReferrals(qb, actor, q.side);
+    else {
+      authorizeRead(actor, 'ListReferrals', { involved: [actor.institutionId] });
+      qb.andWhere(involvedPageSql(q.side ?? 'all', !!q.state), { inst: actor.institutionId, lim: limit, state: q.state });
+    }
     return this.views(await qb.getMany());
   }
 
