@@ -17,7 +17,16 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ALL_QUEUES, bullConnection, closeSharedConnection, CommandGateway, createRedis, JobSeal, QUEUES, redisOptions } from '@bedlink/messaging';
-import { ApiKeyStore, CommandLogReads, InfraModule, PiiCipher, READ_EXPORTS, READ_PROVIDERS, rememberPendingCommand } from '@bedlink/persistence';
+import {
+  ApiKeyStore,
+  CommandLogReads,
+  InfraModule,
+  InstitutionRoles,
+  PiiCipher,
+  READ_EXPORTS,
+  READ_PROVIDERS,
+  rememberPendingCommand,
+} from '@bedlink/persistence';
 import { DataSource } from 'typeorm';
 import { ApiKeysController } from './http/api-keys.controller';
 import { AuthController } from './auth/auth.controller';
@@ -164,6 +173,7 @@ export class ApiModule {
         { provide: TOKEN_VERIFIER, useValue: verifier },
         ...READ_PROVIDERS,
         { provide: API_KEYS, useExisting: ApiKeyStore },
+        InstitutionRoles,
         { provide: THROTTLE_REDIS, useValue: throttleRedis },
         { provide: AUTH_FAILURES, useValue: authFailures },
         ThrottleRedisCloser,

@@ -24,3 +24,4 @@ export * from './surge/allocate';
 export * from './policy/policy';
 export * from './policy/district-policy';
 export * from './stays/stay';
+export * from './access/role-institution';

@@ -26,3 +26,4 @@ export * from './aggregates';
 export * from './read';
 export * from './document-store';
 export * from './active-tx';
+export * from './institution-roles';

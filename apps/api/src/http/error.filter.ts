@@ -52,6 +52,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   DATABASE_UNAVAILABLE: 503,
   QUEUE_UNAVAILABLE: 503,
   COMMAND_FAILED: 503,
+  ROLE_INSTITUTION_MISMATCH: 403,
 };
 
 const HTTP_CODE: Record<number, ErrorCode> = {

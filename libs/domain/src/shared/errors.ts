@@ -50,6 +50,7 @@ export const ERROR_CODES = [
   'ACCOUNT_LOCKED',
   'TOTP_REQUIRED',
   'CSRF_FAILED',
+  'ROLE_INSTITUTION_MISMATCH',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
