@@ -41,7 +41,7 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   {
     name: 'waiting-list',
     queue: QUEUES.timers,
-    types: ['BedStatusChanged', 'ReservationReleased', 'ReservationExpired', 'WaitingListLeft'],
+    types: ['BedStatusChanged', 'ReservationReleased', 'ReservationExpired', 'WaitingListLeft', 'BedReserveOpened'],
     inbox: false,
   },
   // Subscriptions filter by type at fan-out time (they change at run time), so this consumer takes every event

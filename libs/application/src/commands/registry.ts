@@ -107,6 +107,10 @@ import { ChangeOwnPasswordCommand } from './change-own-password/change-own-passw
 import { ChangeOwnPasswordHandler } from './change-own-password/change-own-password.handler';
 import { SetOwnTotpCommand } from './set-own-totp/set-own-totp.command';
 import { SetOwnTotpHandler } from './set-own-totp/set-own-totp.handler';
+import { MarkReserveBedCommand } from './mark-reserve-bed/mark-reserve-bed.command';
+import { MarkReserveBedHandler } from './mark-reserve-bed/mark-reserve-bed.handler';
+import { OpenReserveBedsCommand } from './open-reserve-beds/open-reserve-beds.command';
+import { OpenReserveBedsHandler } from './open-reserve-beds/open-reserve-beds.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -175,4 +179,6 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   AdministerUserAccount: { command: AdministerUserAccountCommand, handler: AdministerUserAccountHandler },
   ChangeOwnPassword: { command: ChangeOwnPasswordCommand, handler: ChangeOwnPasswordHandler },
   SetOwnTotp: { command: SetOwnTotpCommand, handler: SetOwnTotpHandler },
+  MarkReserveBed: { command: MarkReserveBedCommand, handler: MarkReserveBedHandler },
+  OpenReserveBeds: { command: OpenReserveBedsCommand, handler: OpenReserveBedsHandler },
 };

@@ -65,6 +65,8 @@ export const COMMAND_NAMES = [
   'AdministerUserAccount',
   'ChangeOwnPassword',
   'SetOwnTotp',
+  'MarkReserveBed',
+  'OpenReserveBeds',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -244,6 +246,16 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
   ChangeOwnPassword: { roles: HUMAN_ROLES, scope: 'NONE', description: 'change its own password (the account is the caller, by construction)' },
   SetOwnTotp: { roles: HUMAN_ROLES, scope: 'NONE', description: 'turn its own second factor (TOTP) on or off' },
   ManageUserAccounts: { roles: ['DISTRICT_COORDINATOR'], scope: 'DISTRICT', description: 'list the sign-in accounts of the district' },
+  MarkReserveBed: {
+    roles: BED_MANAGERS,
+    scope: 'OWN',
+    description: 'mark its own bed as reserve (surge) capacity, kept out of matching until the district opens it, or take it back',
+  },
+  OpenReserveBeds: {
+    roles: ['DISTRICT_COORDINATOR'],
+    scope: 'DISTRICT',
+    description: "open (or close) reserve beds of the district's institutions to matching",
+  },
 };
 
 export const DISTRICT_ROLES: readonly Role[] = ['DISTRICT_COORDINATOR', 'AUDITOR'];

@@ -67,6 +67,10 @@ export const EVENT_TYPES = [
   'UserAccountEnabled',
   'UserPasswordChanged',
   'UserTotpChanged',
+  'BedReserveMarked',
+  'BedReserveOpened',
+  'BedReserveClosed',
+  'StayBegan',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -59,7 +59,9 @@ function placeFilter(needs: CandidateNeeds) {
               AND ${care}
               AND NOT EXISTS (SELECT 1 FROM reservations h WHERE h.bed_id = x.id AND h.state = 'HELD')
               -- a care-home bed kept for a resident's return is theirs: a hashed list computed once (beds_one_return_hold_per_patient), so the probe stays index-only
-              AND x.id NOT IN (SELECT r.id FROM beds r WHERE r.return_hold_patient_id IS NOT NULL)`;
+              AND x.id NOT IN (SELECT r.id FROM beds r WHERE r.return_hold_patient_id IS NOT NULL)
+              -- reserve (surge) capacity the district has not opened: the same hashed-list shape (beds_reserve_closed)
+              AND x.id NOT IN (SELECT r.id FROM beds r WHERE r.reserve AND NOT r.reserve_open)`;
   return { params, agreement, institution, care, bed };
 }
 

@@ -19,6 +19,7 @@ import { AgreementScope1734100000004 } from './1734100000004-agreement-scope';
 import { InstitutionOwnership1734100000005 } from './1734100000005-institution-ownership';
 import { UserAccounts1734600000000 } from './1734600000000-user-accounts';
 import { BoardSnapshots1734600000001 } from './1734600000001-board-snapshots';
+import { ReserveBeds1735000000000 } from './1735000000000-reserve-beds';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -43,5 +44,6 @@ export const MIGRATIONS = [
   InstitutionOwnership1734100000005,
   UserAccounts1734600000000,
   BoardSnapshots1734600000001,
+  ReserveBeds1735000000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
