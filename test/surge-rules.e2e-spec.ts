@@ -44,7 +44,10 @@ describe('Surge honours FLAG, agreements and home programmes', () => {
     // one care bed left, picked at run time
     const [keep, close] = pick([d.careBeds[0], d.careBeds[1]], [d.careBeds[1], d.careBeds[0]]);
     await ok(d.carec.post(`/beds/${close}/status`, { command: 'Close', reason: 'surge story' }), 'close');
-    const ineligible = await d.patient(d.planner, pick(d.assessed(1), {}, d.assessed(4, { assessedOn: '2020-01-01', expiresOn: '2022-01-01' })));
+    const ineligible = await d.patient(
+      d.planner,
+      pick<Record<string, unknown>>(d.assessed(1), {}, d.assessed(4, { assessedOn: '2020-01-01', expiresOn: '2022-01-01' })),
+    );
     const eligible = await d.patient(d.planner, d.assessed(4));
     const res = await ok(
       d.planner.post('/referrals/surge', { referrals: [item(ineligible, 'CARE_HOME', ['NURSING'], 'EMERGENCY'), item(eligible, 'CARE_HOME', ['NURSING'])] }),

@@ -155,12 +155,40 @@ export class Bed extends AggregateRoot {
     };
   }
 
-  /** `referralId` null: an admission recorded by the institution (HL7 ADT^A01), not through a referral. */
-  admit(patientId: string, referralId: string | null, at: Date): void {
+  /**
+   * `referralId` null: an admission recorded by the institution (HL7 ADT^A01), not through a referral;
+   * `direct` then says how the stay began (a direct admission, or a move from another of its beds),
+   * recorded as StayBegan for the patient's journey, and for the family doctor's centre when told.
+   */
+  admit(
+    patientId: string,
+    referralId: string | null,
+    at: Date,
+    direct?: { via: 'DIRECT_ADMISSION' | 'WARD_TRANSFER'; fromBedId?: string | null; familyDoctorInstitutionId?: string | null },
+  ): void {
     if (this.p.returnHold?.patientId === patientId) this.endReturnHold(at, 'released', 'the resident returned');
     this.apply('Admit', at, { patientId, referralId });
     this.p.occupantPatientId = patientId;
     this.p.liveReservationId = null;
+    if (direct && referralId === null) {
+      const fd = direct.familyDoctorInstitutionId ?? null;
+      this.record(
+        'StayBegan',
+        {
+          patientId,
+          institutionId: this.p.institutionId,
+          districtId: this.p.districtId,
+          kind: this.p.kind,
+          bedId: this.p.id,
+          ward: this.p.ward,
+          fromBedId: direct.fromBedId ?? null,
+          via: direct.via,
+          familyDoctorInstitutionId: fd,
+          involved: fd ? [fd] : [],
+        },
+        at,
+      );
+    }
   }
 
   discharge(referralId: string | null, at: Date): void {

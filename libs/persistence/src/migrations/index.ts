@@ -20,6 +20,7 @@ import { InstitutionOwnership1734100000005 } from './1734100000005-institution-o
 import { UserAccounts1734600000000 } from './1734600000000-user-accounts';
 import { BoardSnapshots1734600000001 } from './1734600000001-board-snapshots';
 import { ReserveBeds1735000000000 } from './1735000000000-reserve-beds';
+import { DirectStays1735000000001 } from './1735000000001-direct-stays';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -45,5 +46,6 @@ export const MIGRATIONS = [
   UserAccounts1734600000000,
   BoardSnapshots1734600000001,
   ReserveBeds1735000000000,
+  DirectStays1735000000001,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
