@@ -359,6 +359,7 @@ const zh = {
     ALREADY_EXISTS: '已存在',
     NETWORK: '网络错误',
     UNKNOWN: '未知错误',
+    ROLE_INSTITUTION_MISMATCH: '该角色不属于此类机构',
   },
 };
 
@@ -699,6 +700,7 @@ const en: DeepPartial<Messages> = {
     ALREADY_EXISTS: 'Already exists',
     NETWORK: 'Network error',
     UNKNOWN: 'Unknown error',
+    ROLE_INSTITUTION_MISMATCH: 'This role does not belong to this kind of institution',
   },
 };
 
