@@ -313,6 +313,9 @@ async function main(): Promise<void> {
     await c.connect();
     // bulk writes of this session only: sorts of a month's audit rows in memory, no wait on each commit's flush
     await c.query(`SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'; SET synchronous_commit = off`);
+    // a month partition of audit_log and outbox for each month of the history, before the rows arrive: rows
+    // of a month without one would land in the DEFAULT partition and be copied out again later
+    await c.query(`SELECT bedlink_ensure_partitions(bedlink_month_of(${T} - interval '13 months'), bedlink_month_of(${T} + interval '1 month'))`);
     // lookup tables for the bulk SQL: patients numbered, community targets numbered per district
     await c.query(`CREATE UNLOGGED TABLE sim_patients AS SELECT row_number() OVER (ORDER BY id) AS n, id, registered_by_institution FROM patients`);
     await c.query(`CREATE INDEX ON sim_patients (n)`);

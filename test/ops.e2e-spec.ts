@@ -118,6 +118,10 @@ describe('Operations: webhook URLs into the private network are refused when so 
   });
 
   it('answers 400 for loopback, private and metadata addresses, with nothing stored', async () => {
+    // no worker in this suite: the centre is written straight to the table (a token must name a registered institution of its role's type)
+    await e.ds.query(
+      `INSERT INTO institutions (id, code, name, type, district_id, lat, lng, services) VALUES ('00000000-0000-4000-8000-000000000002', 'SSRF-CC', 'SSRF', 'COMMUNITY_HEALTH_CENTRE', 'd1', 31.2, 121.4, '{}')`,
+    );
     const cc = client(e.baseUrl, e.token('COMMUNITY_COORDINATOR', '00000000-0000-4000-8000-000000000002'));
     for (const url of ['http://127.0.0.1:9/h', 'http://localhost/h', 'http://10.0.0.5/h', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/h']) {
       const r = await cc.post('/webhooks', { url });

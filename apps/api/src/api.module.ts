@@ -17,7 +17,7 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ALL_QUEUES, bullConnection, closeSharedConnection, CommandGateway, createRedis, JobSeal, QUEUES, redisOptions } from '@bedlink/messaging';
-import { ApiKeyStore, CommandLogReads, InfraModule, PendingCommands, PiiCipher, READ_EXPORTS, READ_PROVIDERS } from '@bedlink/persistence';
+import { ApiKeyStore, CommandLogReads, InfraModule, InstitutionRoles, PendingCommands, PiiCipher, READ_EXPORTS, READ_PROVIDERS } from '@bedlink/persistence';
 import { ApiKeysController } from './http/api-keys.controller';
 import { AuthController } from './auth/auth.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
@@ -163,6 +163,7 @@ export class ApiModule {
         { provide: TOKEN_VERIFIER, useValue: verifier },
         ...READ_PROVIDERS,
         { provide: API_KEYS, useExisting: ApiKeyStore },
+        InstitutionRoles,
         { provide: THROTTLE_REDIS, useValue: throttleRedis },
         { provide: AUTH_FAILURES, useValue: authFailures },
         ThrottleRedisCloser,

@@ -450,6 +450,7 @@ const zh = {
     days: '{n} 天',
     hours: '{n} 小时',
     state: { WAITING: '等待中', OFFERED: '已发出床位邀请' },
+    ROLE_INSTITUTION_MISMATCH: '该角色不属于此类机构',
   },
 };
 
@@ -905,6 +906,7 @@ const en: DeepPartial<Messages> = {
     days: '{n} days',
     hours: '{n} hours',
     state: { WAITING: 'Waiting', OFFERED: 'Bed offered' },
+    ROLE_INSTITUTION_MISMATCH: 'This role does not belong to this kind of institution',
   },
 };
 

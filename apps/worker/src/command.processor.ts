@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { CLOCK, Clock, COMMAND_CLASSES } from '@bedlink/application';
 import { DomainError } from '@bedlink/domain';
 import { CommandJob, CommandOutcome, JOB_SEAL, JobSeal, JobSignatureError, QUEUES, SealedCommandJob, SealedOutcome } from '@bedlink/messaging';
-import { AlreadyExecuted, findCommandOutcome, recordCommandFailure } from '@bedlink/persistence';
+import { AlreadyExecuted, findCommandOutcome, InstitutionRoles, recordCommandFailure } from '@bedlink/persistence';
 import { commandWorkerOptions } from './consumers/event-consumer';
 
 /**
@@ -24,6 +24,7 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
     @Inject(JOB_SEAL) private readonly seal: JobSeal,
+    private readonly roles: InstitutionRoles,
   ) {
     super();
   }
@@ -89,6 +90,10 @@ export class CommandProcessor extends WorkerHost implements OnApplicationBootstr
       fingerprint: d.fingerprint || undefined,
     };
     try {
+      // The API checked the credential's role against its institution's type; checked again here
+      // because a command reaches this queue by other ways too (the HL7 listener, the engine's own
+      // dispatches, a job queued before the rule), and a refusal is recorded like any other.
+      await this.roles.check(d.actor);
       const result = await this.bus.execute(new Cls(d.payload, ctx));
       this.log.debug({ msg: 'command executed', commandId: job.id, type: d.type, correlationId: d.correlationId, ok: true });
       return { ok: true, result: result as Record<string, unknown> };

@@ -40,6 +40,8 @@ export function freedBed(type: string, p: Record<string, any>): Freed | null {
   if (type === 'ReservationReleased' || type === 'ReservationExpired') return freed;
   // a list offer that ended unaccepted gives its bed to the next on the list
   if (type === 'WaitingListLeft') return p.outcome === 'REMOVED' ? freed : null;
+  // reserve capacity the district has just opened, and free, is offered like a bed that was just cleaned
+  if (type === 'BedReserveOpened') return p.status === 'U' || p.status === 'H' ? freed : null;
   return null;
 }
 type Freed = { bedId: string; districtId: string; institutionId: string };

@@ -7,7 +7,7 @@ import { EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { bullConnection, closeSharedConnection, JOB_SEAL, JobSeal, QUEUES } from '@bedlink/messaging';
-import { InfraModule, PiiCipher } from '@bedlink/persistence';
+import { InfraModule, InstitutionRoles, PiiCipher } from '@bedlink/persistence';
 import { CommandProcessor } from './command.processor';
 import { DeadlineProcessor, DeadlineReconciler, TimerEventsProcessor } from './deadlines';
 import { OutboxRelay } from './outbox.relay';
@@ -64,6 +64,7 @@ export class WorkerModule {
         ...COMMAND_HANDLERS,
         { provide: JOB_SEAL, useValue: new JobSeal(new PiiCipher(jobSigningSecret(cfg))) },
         CommandProcessor,
+        InstitutionRoles,
         ProjectionsProcessor,
         TimerEventsProcessor,
         DeadlineProcessor,

@@ -134,7 +134,7 @@ export const MATCHER = Symbol('MATCHER');
 /** Finds and ranks places for a referral (free beds, programmes with room); read-only, outside the command's transaction. */
 export interface Matcher {
   candidates(referral: Referral, limit: number): Promise<RankedCandidate[]>;
-  /** Every free bed that may serve a referral with these needs (domain placeRefusal, one SQL filter), up to limit. */
+  /** Every free bed (or free home-programme slot, one row each) that may serve a referral with these needs (domain placeRefusal, one SQL filter), up to limit. */
   servableBeds(needs: MatchNeeds, limit: number): Promise<CandidateFacts[]>;
 }
 

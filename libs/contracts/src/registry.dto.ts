@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   ArrayUnique,
   IsArray,
   IsBoolean,
@@ -247,4 +248,25 @@ export class ImportBedsDto {
   @Type(() => ImportCapacityDto)
   capacities?: ImportCapacityDto[];
   @ApiPropertyOptional({ description: 'report what would change and change nothing' }) @IsOptional() @IsBoolean() dryRun?: boolean;
+}
+
+/** An institution marks its bed as reserve (surge) capacity, or takes it back into normal use. */
+export class MarkReserveBedDto {
+  @ApiProperty({ description: 'true: reserve capacity, out of matching until the district opens it; false: normal use' }) @IsBoolean() reserve!: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) reason?: string;
+}
+
+/** The district coordinator opens (or closes) reserve beds of its district, all or none. */
+export class ReserveBedsDto {
+  @ApiProperty({ type: [String], format: 'uuid' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @IsUUID('all', { each: true })
+  bedIds!: string[];
+  @ApiProperty({ description: 'why (recorded in the audit trail): the surge, the order that opened it' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  reason!: string;
 }

@@ -47,6 +47,20 @@ export class BedView {
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'Only to the bed’s own institution' }) occupantPatientId?: string | null;
 }
 
+/** Reserve (surge) beds of one board cell, by bucket; `open` of them the district has opened to matching. */
+export class ReserveCounts {
+  @ApiProperty() total!: number;
+  @ApiProperty({ description: 'opened to matching by the district coordinator' }) open!: number;
+  @ApiProperty() free!: number;
+  @ApiProperty({ description: 'free and open: what matching may offer now' }) openFree!: number;
+  @ApiProperty() reserved!: number;
+  @ApiProperty() occupied!: number;
+  @ApiProperty() cleaning!: number;
+  @ApiProperty() closed!: number;
+  @ApiProperty() isolated!: number;
+  @ApiProperty() contaminated!: number;
+}
+
 export class BedBoardRow {
   @ApiProperty({ format: 'uuid' }) institutionId!: string;
   @ApiProperty() districtId!: string;
@@ -59,6 +73,11 @@ export class BedBoardRow {
   @ApiProperty() closed!: number;
   @ApiProperty() isolated!: number;
   @ApiProperty() contaminated!: number;
+  @ApiPropertyOptional({
+    type: ReserveCounts,
+    description: 'reserve (surge) beds, shown apart: the counts above are the beds in normal use; absent when the cell has none',
+  })
+  reserve?: ReserveCounts;
 }
 
 export class PatientView {

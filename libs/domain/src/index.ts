@@ -25,3 +25,4 @@ export * from './policy/policy';
 export * from './policy/district-policy';
 export * from './stays/stay';
 export * from './audit/audit-archive';
+export * from './access/role-institution';

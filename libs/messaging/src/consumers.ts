@@ -33,7 +33,7 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
     ],
     inbox: true,
   },
-  { name: 'journey', queue: QUEUES.projections, types: ['TransferStarted', 'PatientAdmitted', 'StayEnded'], inbox: true },
+  { name: 'journey', queue: QUEUES.projections, types: ['TransferStarted', 'PatientAdmitted', 'StayEnded', 'StayBegan'], inbox: true },
   { name: 'timers', queue: QUEUES.timers, types: ['OfferExtended', 'BedReserved', 'TransportArranged', 'OfferPaused', 'OfferResumed'], inbox: false },
   // A bed that frees (cleaned, reopened, discharged to housekeeping, its hold given back, its list offer ended) is
   // offered to the first on its institution's waiting list. Shares the timers queue and processor; no inbox: the
@@ -41,7 +41,7 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   {
     name: 'waiting-list',
     queue: QUEUES.timers,
-    types: ['BedStatusChanged', 'ReservationReleased', 'ReservationExpired', 'WaitingListLeft'],
+    types: ['BedStatusChanged', 'ReservationReleased', 'ReservationExpired', 'WaitingListLeft', 'BedReserveOpened'],
     inbox: false,
   },
   // Subscriptions filter by type at fan-out time (they change at run time), so this consumer takes every event

@@ -27,3 +27,4 @@ export * from './read';
 export * from './document-store';
 export * from './active-tx';
 export * from './audit-archive';
+export * from './institution-roles';

@@ -1,6 +1,8 @@
 import { EntityManager } from 'typeorm';
 
-export const JOURNEY_EVENTS = ['TransferStarted', 'PatientAdmitted', 'StayEnded'] as const;
+import { BedKind, isPhysical } from '@bedlink/domain';
+
+export const JOURNEY_EVENTS = ['TransferStarted', 'PatientAdmitted', 'StayEnded', 'StayBegan'] as const;
 
 /**
  * The patient journey read model: one row per move (the referral that moved the patient), filled
@@ -13,6 +15,12 @@ export async function applyJourney(em: EntityManager, type: string, p: Record<st
       `INSERT INTO stay_ends (event_id, patient_id, institution_id, kind, bed_id, programme_id, reason, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (event_id) DO NOTHING`,
       [eventId, p.patientId, p.institutionId, p.kind, p.bedId ?? null, p.programmeId ?? null, p.reason, occurredAt],
+    );
+  } else if (type === 'StayBegan') {
+    await em.query(
+      `INSERT INTO direct_stays (event_id, patient_id, institution_id, kind, bed_id, from_bed_id, via, began_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (event_id) DO NOTHING`,
+      [eventId, p.patientId, p.institutionId, p.kind, p.bedId, p.fromBedId ?? null, p.via, occurredAt],
     );
   } else if (type === 'TransferStarted') {
     await em.query(
@@ -43,6 +51,8 @@ export interface Stay {
   referralId: string | null;
   /** Why the stay ended when it ended without a referral (EndStay: DECEASED, DISCHARGED_HOME, ...). */
   endReason?: string;
+  /** How a stay began without a referral: DIRECT_ADMISSION (ADT^A01), WARD_TRANSFER (ADT^A02). */
+  via?: string;
 }
 
 /**
@@ -81,7 +91,50 @@ export async function journeyOf(em: EntityManager, patientId: string): Promise<S
       referralId: m.referral_id,
     });
   });
-  return closeEndedStays(stays, await em.query(`SELECT * FROM stay_ends WHERE patient_id = $1 ORDER BY ended_at, event_id`, [patientId]));
+  const direct: any[] = await em.query(`SELECT * FROM direct_stays WHERE patient_id = $1 ORDER BY began_at, event_id`, [patientId]);
+  return closeEndedStays(
+    withDirectStays(stays, direct, moves),
+    await em.query(`SELECT * FROM stay_ends WHERE patient_id = $1 ORDER BY ended_at, event_id`, [patientId]),
+  );
+}
+
+/**
+ * Stays that began without a referral (StayBegan: ADT^A01 direct admission, ADT^A02 move within the
+ * institution) join the referral stays. A patient lies in one physical bed at a time, so a direct
+ * stay ends when the next stay begins (another direct one, or a referral's transfer setting off), and
+ * it ends the physical stay it follows. The first referral's origin stay, which the engine only knew
+ * from the referral, is the direct stay itself when one was recorded there: it is not shown twice.
+ */
+function withDirectStays(stays: Stay[], direct: any[], moves: any[]): Stay[] {
+  if (!direct.length) return stays;
+  const iso = (v: unknown) => new Date(v as string).toISOString();
+  const starts = [...direct.map((d) => iso(d.began_at)), ...moves.map((m) => iso(m.started_at ?? m.admitted_at))].sort();
+  const added: Stay[] = direct.map((d) => {
+    const from = iso(d.began_at);
+    return {
+      seq: 0,
+      kind: d.kind,
+      institutionId: d.institution_id,
+      bedId: d.bed_id,
+      programmeId: null,
+      from,
+      to: starts.find((t) => t > from) ?? null,
+      referralId: null,
+      via: d.via,
+    };
+  });
+  const out = stays.filter((s) => {
+    // the origin stay read off the first referral, when a direct stay at that institution already covers it
+    if (s.referralId !== null || s.from !== null) return true;
+    return !added.some((a) => a.institutionId === s.institutionId && a.from! <= (s.to ?? a.from!) && (a.to === null || a.to >= (s.to ?? '')));
+  });
+  // a referral stay in a physical bed ends when a later direct stay begins (the patient moved or was readmitted elsewhere)
+  for (const s of out) {
+    if (!isPhysical(s.kind as BedKind)) continue;
+    const next = added.find((a) => a.from! > (s.from ?? '') && (s.to === null || a.from! < s.to));
+    if (next) s.to = next.from;
+  }
+  return [...out, ...added];
 }
 
 /**
@@ -120,6 +173,7 @@ export async function rebuildJourney(em: EntityManager): Promise<number> {
   await em.query(`DELETE FROM patient_movements`);
   await em.query(`DELETE FROM inbox WHERE consumer = 'journey'`);
   await em.query(`DELETE FROM stay_ends`);
+  await em.query(`DELETE FROM direct_stays`);
   const rows: any[] = await em.query(`SELECT event_id, event_type, payload, occurred_at FROM audit_log WHERE event_type = ANY($1) ORDER BY seq`, [
     JOURNEY_EVENTS,
   ]);

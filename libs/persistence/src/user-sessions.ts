@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { Actor, DISTRICT_ROLES, DomainError, Role } from '@bedlink/domain';
+import { Actor, DISTRICT_ROLES, DomainError, InstitutionType, Role } from '@bedlink/domain';
 
 /** What the sign-in needs of an account (the hash to verify, the second factor, whether it may act). */
 export interface AccountForLogin {
@@ -153,10 +153,10 @@ export class UserSessions {
   }
 
   /** An identity provider may name an institution by id or by its code. */
-  async institutionByIdOrCode(v: string): Promise<{ id: string; districtId: string } | null> {
+  async institutionByIdOrCode(v: string): Promise<{ id: string; districtId: string; type: InstitutionType } | null> {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
-    const r = (await this.ds.query(`SELECT id, district_id FROM institutions WHERE ${uuid ? 'id = $1::uuid' : 'code = $1'}`, [v]))[0];
-    return r ? { id: r.id, districtId: r.district_id } : null;
+    const r = (await this.ds.query(`SELECT id, district_id, type FROM institutions WHERE ${uuid ? 'id = $1::uuid' : 'code = $1'}`, [v]))[0];
+    return r ? { id: r.id, districtId: r.district_id, type: r.type } : null;
   }
 
   async list(districtId: string | null | undefined): Promise<AccountListItem[]> {

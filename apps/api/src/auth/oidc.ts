@@ -3,7 +3,7 @@ import { Request } from 'express';
 import { BaseClient, generators, Issuer } from 'openid-client';
 import { actorFromClaims } from '@bedlink/auth';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
-import { Actor, DomainError } from '@bedlink/domain';
+import { Actor, assertRoleFitsInstitution, DomainError, InstitutionType } from '@bedlink/domain';
 import { PiiCipher, UserSessions } from '@bedlink/persistence';
 
 /** The state of one sign-in round trip, kept sealed (AES-GCM) in a short-lived http-only cookie. */
@@ -100,14 +100,18 @@ export class OidcSignIn {
     const instClaim = claims[c.OIDC_INSTITUTION_CLAIM];
     const distClaim = claims[c.OIDC_DISTRICT_CLAIM];
     let inst: string | null = null;
+    let instType: InstitutionType | null = null;
     if (typeof instClaim === 'string' && instClaim) {
       const found = await this.sessions.institutionByIdOrCode(instClaim);
       if (!found) throw refuse(`the institution ${instClaim} named by the identity provider is not registered`);
       if (typeof distClaim === 'string' && distClaim && distClaim !== found.districtId)
         throw refuse(`the institution ${instClaim} is not in district ${distClaim}`);
       inst = found.id;
+      instType = found.type;
     }
     const actor = actorFromClaims({ sub: `oidc:${String(claims.sub)}`, role: claims[c.OIDC_ROLE_CLAIM], inst, dist: distClaim ?? null });
+    // The identity provider's role must belong to the institution's type (DOMAIN.md roles table).
+    if (inst) assertRoleFitsInstitution(actor, instType);
     const name = typeof claims.name === 'string' ? claims.name : typeof claims.preferred_username === 'string' ? claims.preferred_username : String(claims.sub);
     return { actor, displayName: name };
   }

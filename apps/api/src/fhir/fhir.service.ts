@@ -17,7 +17,7 @@ import {
   SERVICES,
   Urgency,
 } from '@bedlink/domain';
-import { BedEntity, FhirReads, HeldBed, ReferralReads, ThreadReads, UpdatedBound } from '@bedlink/persistence';
+import { BedEntity, FhirReads, HeldBed, ReferralReads, TaskStatusFilter, ThreadReads, UpdatedBound } from '@bedlink/persistence';
 import { CommandRunner } from '../http/command-runner';
 import {
   CS,
@@ -113,6 +113,7 @@ function links(base: string, type: string, honoured: Array<[string, string]>, co
   return { self: url(offset), next: offset + count < total ? url(offset + count) : null };
 }
 
+const TASK_STATUS_SYSTEM = 'http://hl7.org/fhir/task-status';
 const REFERRAL_STATES_OF_STATUS = new Map<string, string[]>();
 for (const s of REFERRAL_STATES) REFERRAL_STATES_OF_STATUS.set(FHIR_TASK_STATUS[s], [...(REFERRAL_STATES_OF_STATUS.get(FHIR_TASK_STATUS[s]) ?? []), s]);
 
@@ -200,14 +201,23 @@ export class FhirService {
       const l = links(base, 'Task', honoured, count, offset, all.length);
       return searchset(base, l.self, l.next, all.length, all.slice(offset, offset + count));
     }
-    const filter: { states?: string[]; requester?: string; owner?: string; updated?: UpdatedBound[] } = {};
+    const filter: { taskStatus?: TaskStatusFilter; requester?: string; owner?: string; updated?: UpdatedBound[] } = {};
     const status = one(q.status);
     if (status) {
-      filter.states = status.split(',').flatMap((s) => {
-        const found = REFERRAL_STATES_OF_STATUS.get(s.trim());
-        if (!found) throw bad(`status=${s} is not a Task status this server uses (${[...REFERRAL_STATES_OF_STATUS.keys()].join(', ')})`);
-        return found;
-      });
+      // Matched as the Task shows it: OFFERED is `requested` until one institution owns it, then
+      // `received` (toTask), so status=requested finds the offered referrals nobody has in hand yet.
+      const taskStatus: TaskStatusFilter = { states: [], offered: [] };
+      for (const token of status.split(',')) {
+        // a token may carry its system (http://hl7.org/fhir/task-status|requested)
+        const [sys, code] = token.includes('|') ? token.trim().split('|') : [null, token.trim()];
+        const found = REFERRAL_STATES_OF_STATUS.get(code);
+        if ((sys && sys !== TASK_STATUS_SYSTEM) || (!found && code !== 'requested'))
+          throw bad(`status=${token} is not a Task status this server uses (${[...new Set([...REFERRAL_STATES_OF_STATUS.keys(), 'requested'])].join(', ')})`);
+        taskStatus.states.push(...(found ?? []).filter((x) => x !== 'OFFERED'));
+        if (code === 'requested') taskStatus.offered.push('unowned');
+        if (found?.includes('OFFERED')) taskStatus.offered.push('owned');
+      }
+      filter.taskStatus = taskStatus;
       honoured.push(['status', status]);
     }
     const requester = one(q.requester);

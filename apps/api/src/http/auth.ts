@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { Request, Response } from 'express';
 import { TokenVerifier } from '@bedlink/auth';
 import { Actor, DomainError } from '@bedlink/domain';
-import { ApiKeyStore } from '@bedlink/persistence';
+import { ApiKeyStore, InstitutionRoles } from '@bedlink/persistence';
 import { CookieAuth } from '../auth/cookie-auth';
 
 export const IS_PUBLIC = 'bedlink:public';
@@ -37,13 +37,19 @@ export class AuthGuard implements CanActivate {
     @Inject(API_KEYS) private readonly keys: ApiKeyStore,
     @Inject(AUTH_FAILURES) private readonly failures: AuthFailureCounter,
     private readonly cookies: CookieAuth,
+    private readonly roles: InstitutionRoles,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
     const req = ctx.switchToHttp().getRequest<Request & { actor?: Actor }>();
     try {
-      return await this.authenticate(req, !!this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN, [ctx.getHandler(), ctx.getClass()]));
+      await this.authenticate(req, !!this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN, [ctx.getHandler(), ctx.getClass()]));
+      // Whatever issued the credential (our token, an IdP's, a key, a session), its role must belong to
+      // its institution's type: checked here, on every request, so a stale or foreign credential that
+      // claims, say, CARE_HOME_ADMISSIONS for a hospital reads and writes nothing.
+      await this.roles.check(req.actor!);
+      return true;
     } catch (e) {
       // Failed attempts count against the client IP, so guessing tokens or keys is rate limited too.
       if (e instanceof DomainError && e.code === 'UNAUTHENTICATED') {

@@ -53,6 +53,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   QUEUE_UNAVAILABLE: 503,
   COMMAND_FAILED: 503,
   AUDIT_TRAIL_BROKEN: 409,
+  ROLE_INSTITUTION_MISMATCH: 403,
 };
 
 const HTTP_CODE: Record<number, ErrorCode> = {

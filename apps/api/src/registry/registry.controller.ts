@@ -8,6 +8,8 @@ import {
   BedQuery,
   BedView,
   ChangeBedStatusDto,
+  MarkReserveBedDto,
+  ReserveBedsDto,
   EndStayDto,
   ImportBedsDto,
   UpdateInstitutionDto,
@@ -151,6 +153,37 @@ export class RegistryController {
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.commands.run('ChangeBedStatus', { bedId: id, ...dto }, a, req, res);
+  }
+
+  @Post('beds/:id/reserve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Mark its own bed as reserve (surge) capacity, out of matching until the district opens it, or take it back' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiCommand()
+  markReserve(
+    @Param('id', uuid) id: string,
+    @Body() dto: MarkReserveBedDto,
+    @CurrentActor() a: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.commands.run('MarkReserveBed', { bedId: id, ...dto }, a, req, res);
+  }
+
+  @Post('reserve-beds/open')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'District coordinator: open reserve beds of the district to matching (all or none, audited)' })
+  @ApiCommand()
+  openReserve(@Body() dto: ReserveBedsDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.commands.run('OpenReserveBeds', { ...dto, open: true }, a, req, res);
+  }
+
+  @Post('reserve-beds/close')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'District coordinator: close opened reserve beds again (occupants stay; the beds are offered no more)' })
+  @ApiCommand()
+  closeReserve(@Body() dto: ReserveBedsDto, @CurrentActor() a: Actor, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.commands.run('OpenReserveBeds', { ...dto, open: false }, a, req, res);
   }
 
   @Post('patients/:id/stay/end')

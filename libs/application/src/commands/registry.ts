@@ -109,6 +109,10 @@ import { SetOwnTotpCommand } from './set-own-totp/set-own-totp.command';
 import { SetOwnTotpHandler } from './set-own-totp/set-own-totp.handler';
 import { ArchiveAuditPartitionCommand } from './archive-audit-partition/archive-audit-partition.command';
 import { ArchiveAuditPartitionHandler } from './archive-audit-partition/archive-audit-partition.handler';
+import { MarkReserveBedCommand } from './mark-reserve-bed/mark-reserve-bed.command';
+import { MarkReserveBedHandler } from './mark-reserve-bed/mark-reserve-bed.handler';
+import { OpenReserveBedsCommand } from './open-reserve-beds/open-reserve-beds.command';
+import { OpenReserveBedsHandler } from './open-reserve-beds/open-reserve-beds.handler';
 
 export type CommandClass<K extends CommandName = CommandName> = (new (payload: any, ctx: CommandContext) => BedlinkCommand<any>) & { readonly type: K };
 
@@ -178,4 +182,6 @@ export const COMMANDS: { readonly [K in CommandName]: CommandEntry<K> } = {
   ChangeOwnPassword: { command: ChangeOwnPasswordCommand, handler: ChangeOwnPasswordHandler },
   SetOwnTotp: { command: SetOwnTotpCommand, handler: SetOwnTotpHandler },
   ArchiveAuditPartition: { command: ArchiveAuditPartitionCommand, handler: ArchiveAuditPartitionHandler },
+  MarkReserveBed: { command: MarkReserveBedCommand, handler: MarkReserveBedHandler },
+  OpenReserveBeds: { command: OpenReserveBedsCommand, handler: OpenReserveBedsHandler },
 };

@@ -66,6 +66,8 @@ export const COMMAND_NAMES = [
   'ChangeOwnPassword',
   'SetOwnTotp',
   'ArchiveAuditPartition',
+  'MarkReserveBed',
+  'OpenReserveBeds',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -260,6 +262,16 @@ export const PERMISSIONS: Readonly<Record<ActionName, Permission>> = {
     roles: ['SYSTEM'],
     scope: 'NONE',
     description: 'export a closed month of the audit log to a signed file, so its partition may be detached',
+  },
+  MarkReserveBed: {
+    roles: BED_MANAGERS,
+    scope: 'OWN',
+    description: 'mark its own bed as reserve (surge) capacity, kept out of matching until the district opens it, or take it back',
+  },
+  OpenReserveBeds: {
+    roles: ['DISTRICT_COORDINATOR'],
+    scope: 'DISTRICT',
+    description: "open (or close) reserve beds of the district's institutions to matching",
   },
 };
 

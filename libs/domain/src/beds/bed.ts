@@ -33,6 +33,9 @@ export interface BedProps extends BedCapabilities {
   /** The live (HELD) reservation on this bed, read with the bed under its row lock. */
   liveReservationId: string | null;
   returnHold?: ReturnHold | null;
+  /** Reserve (surge) capacity: kept out of matching unless the district has opened it (`reserveOpen`). */
+  reserve?: boolean;
+  reserveOpen?: boolean;
 }
 
 /** A physical bed (HOSPITAL, COMMUNITY, HOSPICE, CARE_HOME). Home-bed capacity lives on programmes. */
@@ -42,7 +45,7 @@ export class Bed extends AggregateRoot {
     super();
   }
 
-  static register(props: Omit<BedProps, 'status' | 'occupantPatientId' | 'liveReservationId' | 'returnHold'>, at: Date): Bed {
+  static register(props: Omit<BedProps, 'status' | 'occupantPatientId' | 'liveReservationId' | 'returnHold' | 'reserve' | 'reserveOpen'>, at: Date): Bed {
     if (!isPhysical(props.kind)) {
       throw new DomainError('VALIDATION_FAILED', `${props.kind} is a home bed: register a programme capacity instead of a bed`);
     }
@@ -78,7 +81,7 @@ export class Bed extends AggregateRoot {
   }
 
   snapshot(): Record<string, unknown> {
-    const { liveReservationId: _r, occupantPatientId: _o, returnHold: _h, ...rest } = this.p;
+    const { liveReservationId: _r, occupantPatientId: _o, returnHold: _h, reserve: _s, reserveOpen: _so, ...rest } = this.p;
     return { bedId: this.p.id, ...rest };
   }
 
@@ -94,17 +97,98 @@ export class Bed extends AggregateRoot {
     if (this.p.liveReservationId) {
       throw new DomainError('BED_ALREADY_RESERVED', `bed ${this.p.label} is already held by another reservation`, { bedId: this.p.id });
     }
+    if (this.heldInReserve) {
+      throw new DomainError('BED_NOT_AVAILABLE', `bed ${this.p.label} is reserve capacity the district has not opened`, {
+        bedId: this.p.id,
+        status: this.p.status,
+        reserve: 'CLOSED',
+      });
+    }
     if (this.p.status !== 'U') {
       throw new DomainError('BED_NOT_AVAILABLE', `bed ${this.p.label} is ${this.p.status}, not available`, { bedId: this.p.id, status: this.p.status });
     }
   }
 
-  /** `referralId` null: an admission recorded by the institution (HL7 ADT^A01), not through a referral. */
-  admit(patientId: string, referralId: string | null, at: Date): void {
+  /** Reserve capacity not opened by the district: out of every match, offer and hold. */
+  get heldInReserve(): boolean {
+    return !!this.p.reserve && !this.p.reserveOpen;
+  }
+
+  /**
+   * The institution marks the bed as reserve (surge) capacity, or gives it back to normal use. A
+   * reserve bed starts closed: only the district coordinator opens it (openReserve). The occupant of
+   * a bed, if any, is not affected; the bed only stops being offered. The same answer twice is no change.
+   */
+  markReserve(reserve: boolean, at: Date, reason?: string): boolean {
+    if (!!this.p.reserve === reserve) return false;
+    this.p.reserve = reserve;
+    this.p.reserveOpen = false;
+    this.record('BedReserveMarked', { ...this.reserveRef(), reserve }, at, reason);
+    return true;
+  }
+
+  /** The district coordinator opens (matching offers it again) or closes a reserve bed. */
+  openReserve(open: boolean, at: Date, reason?: string): boolean {
+    if (!this.p.reserve)
+      throw new DomainError('INVALID_TRANSITION', `bed ${this.p.label} is not reserve capacity: its institution marks it first`, {
+        machine: 'BedReserve',
+        state: 'NOT_RESERVE',
+        command: open ? 'OpenReserve' : 'CloseReserve',
+        id: this.p.id,
+      });
+    if (!!this.p.reserveOpen === open) return false;
+    this.p.reserveOpen = open;
+    this.record(open ? 'BedReserveOpened' : 'BedReserveClosed', { ...this.reserveRef(), reserve: true }, at, reason);
+    return true;
+  }
+
+  private reserveRef() {
+    return {
+      bedId: this.p.id,
+      institutionId: this.p.institutionId,
+      districtId: this.p.districtId,
+      kind: this.p.kind,
+      ward: this.p.ward,
+      label: this.p.label,
+      status: this.p.status,
+      open: !!this.p.reserveOpen,
+    };
+  }
+
+  /**
+   * `referralId` null: an admission recorded by the institution (HL7 ADT^A01), not through a referral;
+   * `direct` then says how the stay began (a direct admission, or a move from another of its beds),
+   * recorded as StayBegan for the patient's journey, and for the family doctor's centre when told.
+   */
+  admit(
+    patientId: string,
+    referralId: string | null,
+    at: Date,
+    direct?: { via: 'DIRECT_ADMISSION' | 'WARD_TRANSFER'; fromBedId?: string | null; familyDoctorInstitutionId?: string | null },
+  ): void {
     if (this.p.returnHold?.patientId === patientId) this.endReturnHold(at, 'released', 'the resident returned');
     this.apply('Admit', at, { patientId, referralId });
     this.p.occupantPatientId = patientId;
     this.p.liveReservationId = null;
+    if (direct && referralId === null) {
+      const fd = direct.familyDoctorInstitutionId ?? null;
+      this.record(
+        'StayBegan',
+        {
+          patientId,
+          institutionId: this.p.institutionId,
+          districtId: this.p.districtId,
+          kind: this.p.kind,
+          bedId: this.p.id,
+          ward: this.p.ward,
+          fromBedId: direct.fromBedId ?? null,
+          via: direct.via,
+          familyDoctorInstitutionId: fd,
+          involved: fd ? [fd] : [],
+        },
+        at,
+      );
+    }
   }
 
   discharge(referralId: string | null, at: Date): void {

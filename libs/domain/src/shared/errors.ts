@@ -51,6 +51,7 @@ export const ERROR_CODES = [
   'TOTP_REQUIRED',
   'CSRF_FAILED',
   'AUDIT_TRAIL_BROKEN',
+  'ROLE_INSTITUTION_MISMATCH',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

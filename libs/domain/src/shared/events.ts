@@ -68,6 +68,10 @@ export const EVENT_TYPES = [
   'UserPasswordChanged',
   'UserTotpChanged',
   'AuditPartitionArchived',
+  'BedReserveMarked',
+  'BedReserveOpened',
+  'BedReserveClosed',
+  'StayBegan',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -25,7 +25,7 @@ const BEDS = table(
     'created_at',
     'updated_at',
   ],
-  ['status', 'occupant_patient_id', 'chain_seq', 'chain_hash', 'updated_at', 'return_hold_patient_id', 'return_hold_until'],
+  ['status', 'occupant_patient_id', 'chain_seq', 'chain_hash', 'updated_at', 'return_hold_patient_id', 'return_hold_until', 'reserve', 'reserve_open'],
 );
 
 export function rowToBed(b: Row): Bed {
@@ -46,6 +46,8 @@ export function rowToBed(b: Row): Bed {
     isolationCapable: b.isolation_capable,
     basicGuarantee: b.basic_guarantee ?? false,
     returnHold: b.return_hold_patient_id ? { patientId: b.return_hold_patient_id, until: d(b.return_hold_until)! } : null,
+    reserve: !!b.reserve,
+    reserveOpen: !!b.reserve_open,
   };
   return Bed.rehydrate(props, b.version);
 }
@@ -96,6 +98,8 @@ export const bedAdapter: AggregateAdapter<Bed> = {
       updated_at: s.now,
       return_hold_patient_id: p.returnHold?.patientId ?? null,
       return_hold_until: p.returnHold?.until ?? null,
+      reserve: !!p.reserve,
+      reserve_open: !!p.reserveOpen,
     });
   },
 };

@@ -59,7 +59,9 @@ function placeFilter(needs: CandidateNeeds) {
               AND ${care}
               AND NOT EXISTS (SELECT 1 FROM reservations h WHERE h.bed_id = x.id AND h.state = 'HELD')
               -- a care-home bed kept for a resident's return is theirs: a hashed list computed once (beds_one_return_hold_per_patient), so the probe stays index-only
-              AND x.id NOT IN (SELECT r.id FROM beds r WHERE r.return_hold_patient_id IS NOT NULL)`;
+              AND x.id NOT IN (SELECT r.id FROM beds r WHERE r.return_hold_patient_id IS NOT NULL)
+              -- reserve (surge) capacity the district has not opened: the same hashed-list shape (beds_reserve_closed)
+              AND x.id NOT IN (SELECT r.id FROM beds r WHERE r.reserve AND NOT r.reserve_open)`;
   return { params, agreement, institution, care, bed };
 }
 
@@ -133,13 +135,33 @@ export async function findCandidates(db: Db, needs: CandidateNeeds, limit = 10):
 }
 
 /**
- * Every free physical bed that may serve a referral with these needs (up to limit), for the
- * surge allocator: the same filter as findCandidates, without the one-bed-per-institution probe,
+ * Every free physical bed, or free home-programme slot, that may serve a referral with these needs
+ * (up to limit), for the surge allocator: the same filter as findCandidates, without the one-bed-per-institution probe,
  * and each row passed through the domain rule.
  */
 export async function findServableBeds(db: Db, needs: CandidateNeeds, limit: number): Promise<CandidateFacts[]> {
-  if (!isPhysical(needs.kind)) return [];
   const f = placeFilter(needs);
+  if (!isPhysical(needs.kind)) {
+    // Home programmes: one row per free slot (capacity - live holds - active enrolments), so the
+    // allocator can place as many patients on a programme as it has room for and never one more.
+    // Same programme filter as findCandidates; the home address rules (radius, area codes) are the
+    // domain's, applied below by placeRefusal.
+    const rows = await db.query(
+      `SELECT i.id AS institution_id, i.name AS institution_name, i.type AS institution_type, i.district_id, i.lat, i.lng, NULL::uuid AS bed_id, x.id AS programme_id, x.services, NULL AS sex_restriction, x.min_care_level, x.max_care_level, false AS isolation_capable,
+              ${f.agreement} AS has_agreement, x.capacity AS total, x.capacity - u.used AS free, x.radius_km, x.area_codes
+         FROM home_programmes x
+         JOIN institutions i ON i.id = x.institution_id
+         CROSS JOIN LATERAL (
+           SELECT (SELECT count(*) FROM reservations h WHERE h.programme_id = x.id AND h.state = 'HELD')
+                + (SELECT count(*) FROM enrolments e WHERE e.programme_id = x.id AND e.ended_at IS NULL) AS used) u
+         CROSS JOIN LATERAL generate_series(1, (x.capacity - u.used)::int) slot
+        WHERE x.kind = $3 AND u.used < x.capacity AND x.services @> $5::text[] AND ${f.care} AND ${f.institution}
+          AND ($8::text IS NULL OR true) -- sex does not restrict a programme; $8 is referenced so its type is known
+        ORDER BY i.id, x.id, slot LIMIT ${Math.max(1, Math.floor(limit))}`,
+      f.params,
+    );
+    return toFacts(needs, rows).filter((c) => placeRefusal(needs, c) === null);
+  }
   const rows = await db.query(
     `SELECT i.id AS institution_id, i.name AS institution_name, i.type AS institution_type, i.district_id, i.lat, i.lng, x.id AS bed_id, NULL::uuid AS programme_id, x.services, x.sex_restriction, x.min_care_level, x.max_care_level, x.isolation_capable,
             ${f.agreement} AS has_agreement, 0 AS total, 0 AS free, NULL::double precision AS radius_km

@@ -21,6 +21,8 @@ import { UserAccounts1734600000000 } from './1734600000000-user-accounts';
 import { BoardSnapshots1734600000001 } from './1734600000001-board-snapshots';
 import { MonthlyPartitions1734800000000 } from './1734800000000-monthly-partitions';
 import { ReferralsOriginUpdated1734900000000 } from './1734900000000-referrals-origin-updated';
+import { ReserveBeds1735000000000 } from './1735000000000-reserve-beds';
+import { DirectStays1735000000001 } from './1735000000001-direct-stays';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -47,5 +49,7 @@ export const MIGRATIONS = [
   BoardSnapshots1734600000001,
   MonthlyPartitions1734800000000,
   ReferralsOriginUpdated1734900000000,
+  ReserveBeds1735000000000,
+  DirectStays1735000000001,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';

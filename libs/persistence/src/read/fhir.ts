@@ -22,6 +22,12 @@ export interface UpdatedBound {
  * The searches of the FHIR facade (Task, Location, Organization): the facade parses FHIR search
  * parameters, these run them, scoped like REST, and count the total for paging.
  */
+/** A Task.status search as referral states, OFFERED split by whether one institution owns the Task yet. */
+export interface TaskStatusFilter {
+  states: string[];
+  offered: Array<'owned' | 'unowned'>;
+}
+
 @Injectable()
 export class FhirReads {
   constructor(
@@ -33,13 +39,24 @@ export class FhirReads {
 
   async searchReferrals(
     actor: Actor,
-    f: { states?: string[]; requester?: string; owner?: string; updated?: UpdatedBound[] },
+    f: { states?: string[]; taskStatus?: TaskStatusFilter; requester?: string; owner?: string; updated?: UpdatedBound[] },
     page: Page,
   ): Promise<{ total: number; views: Record<string, unknown>[] }> {
     // a search tolerates staleness: the replica when there is one (the views below read the primary)
     const qb = (this.replica?.ds ?? this.ds).getRepository(ReferralEntity).createQueryBuilder('r');
     scopeReferrals(qb, actor);
     if (f.states) qb.andWhere('r.state IN (:...states)', { states: f.states });
+    if (f.taskStatus) {
+      // An OFFERED referral is owned (Task.status received) once one offer is accepted or exactly one is
+      // live; otherwise it is still `requested` (the FHIR mapper's referralOwner, in SQL).
+      const owned = `(EXISTS (SELECT 1 FROM offers oa WHERE oa.referral_id = r.id AND oa.state = 'ACCEPTED')
+        OR (SELECT count(*) FROM offers ol WHERE ol.referral_id = r.id AND ol.state IN ('PENDING','VIEWED')) = 1)`;
+      const any: string[] = [];
+      if (f.taskStatus.states.length) any.push('r.state IN (:...tstates)');
+      if (f.taskStatus.offered.includes('owned')) any.push(`(r.state = 'OFFERED' AND ${owned})`);
+      if (f.taskStatus.offered.includes('unowned')) any.push(`(r.state = 'OFFERED' AND NOT ${owned})`);
+      qb.andWhere(any.length ? `(${any.join(' OR ')})` : 'false', { tstates: f.taskStatus.states });
+    }
     if (f.requester) qb.andWhere('r.origin_institution_id = :req', { req: f.requester });
     // The owner is the institution holding the accepted offer, or one with a live offer.
     if (f.owner)

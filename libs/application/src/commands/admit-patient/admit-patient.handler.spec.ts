@@ -10,7 +10,7 @@ describeHandler(AdmitPatientCommand, AdmitPatientHandler, [
     name: 'a patient new to the network is registered and admitted in one go',
     actor: ACTORS.target,
     payload: { bedId: 'bed-1', residentId: NEW_RID, name: '王小明' },
-    events: ['BedStatusChanged', 'PatientRegistered'],
+    events: ['BedStatusChanged', 'StayBegan', 'PatientRegistered'],
     result: { bedId: 'bed-1', status: 'O', changed: true },
   },
   {

@@ -38,7 +38,8 @@ export class AdmitPatientHandler implements ICommandHandler<AdmitPatientCommand>
         throw new DomainError('PATIENT_ALREADY_IN_BED', 'the patient occupies another bed of the network; that stay must end (discharge or transfer) first');
       if (bed.props.liveReservationId || (bed.props.returnHold && bed.props.returnHold.patientId !== patientId))
         throw new DomainError('BED_ALREADY_RESERVED', `bed ${bed.props.label} is held for another patient`, { bedId: bed.id });
-      bed.admit(patientId, null, ctx.now);
+      // the journey shows the stay, and the patient's family doctor's centre is told of the admission
+      bed.admit(patientId, null, ctx.now, { via: 'DIRECT_ADMISSION', familyDoctorInstitutionId: await tx.familyDoctorOf(patientId) });
       return { bedId: bed.id, patientId, status: bed.status, changed: true };
     });
   }

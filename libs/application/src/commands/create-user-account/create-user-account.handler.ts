@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { authorize, DISTRICT_ROLES, DomainError, UserAccount } from '@bedlink/domain';
+import { assertRoleFitsInstitution, authorize, DISTRICT_ROLES, DomainError, InstitutionType, UserAccount } from '@bedlink/domain';
 import { UNIT_OF_WORK, UnitOfWork } from '../../ports';
 import { accountView } from '../shared/user-account-view';
 import { CreateUserAccountCommand } from './create-user-account.command';
@@ -12,6 +12,7 @@ export class CreateUserAccountHandler implements ICommandHandler<CreateUserAccou
     return this.uow.run(ctx, async (tx) => {
       let institutionId: string | null = null;
       let districtId: string | null;
+      let institutionType: InstitutionType | null = null;
       if (DISTRICT_ROLES.includes(p.role)) {
         if (p.institutionId)
           throw new DomainError('VALIDATION_FAILED', `a ${p.role} acts for a district, not an institution: leave institutionId out`, {
@@ -24,10 +25,13 @@ export class CreateUserAccountHandler implements ICommandHandler<CreateUserAccou
           throw new DomainError('VALIDATION_FAILED', `a ${p.role} acts for an institution: give institutionId`, { fields: ['institutionId'] });
         const inst = await tx.getInstitution(p.institutionId);
         institutionId = inst.id;
+        institutionType = inst.props.type;
         districtId = inst.props.districtId;
       }
       // The district's coordinator administers the people of its district and of its institutions, no others.
       authorize(ctx.actor, type, { districtId });
+      // Checked after the district scope, so a stranger learns nothing of another district's institutions.
+      if (institutionId) assertRoleFitsInstitution({ role: p.role, institutionId }, institutionType);
       const u = UserAccount.create(
         {
           id: p.id,

@@ -27,6 +27,8 @@ export class OfferFromWaitingListHandler implements ICommandHandler<OfferFromWai
       authorize(ctx.actor, type, { districtId: bed.props.districtId, ownInstitutionId: bed.props.institutionId });
       const none = (why: string) => ({ bedId: bed.id, offered: false, why });
       if (!FREE_FOR_LIST.includes(bed.status) || bed.props.liveReservationId || bed.props.returnHold) return none(`bed is ${bed.status} or held`);
+      // reserve capacity waits for the district to open it, like every other way to the bed
+      if (bed.heldInReserve) return none('bed is reserve capacity the district has not opened');
       const list = await tx.takeWaitingList(bed.props.institutionId, bed.id);
       if (list.bedAlreadyOffered) return none('bed already offered from the list');
       for (const id of list.referralIds) {

@@ -127,6 +127,10 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
           originLat: origin.props.lat,
           originLng: origin.props.lng,
           familyDoctorInstitutionId: item.patient.props.familyDoctorInstitutionId ?? null,
+          // home programmes are reached from the patient's home (radius, area codes), as in single matching
+          homeLat: item.patient.props.home?.lat ?? null,
+          homeLng: item.patient.props.home?.lng ?? null,
+          homeAreaCode: item.patient.props.home?.areaCode ?? null,
           districtId: r.districtId,
           direction: r.direction,
           cooperationDefault,
@@ -137,7 +141,7 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
       for (const item of items) {
         const needs = needsOf(item);
         const key = JSON.stringify(needs);
-        if (!servable.has(key)) servable.set(key, new Map((await this.matcher.servableBeds(needs, 20_000)).map((c) => [c.bedId!, c])));
+        if (!servable.has(key)) servable.set(key, placesOf(await this.matcher.servableBeds(needs, 20_000)));
         groupOf.set(item.id, { needs, beds: servable.get(key)! });
       }
       const bedIds = [...new Set([...servable.values()].flatMap((m) => [...m.keys()]))];
@@ -190,6 +194,7 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
         outcome: 'OFFERED' | 'ESCALATED';
         state: string;
         bedId: string | null;
+        programmeId: string | null;
         institutionId: string | null;
         reason: string | null;
         greedyBedId: string | null;
@@ -202,9 +207,9 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
           r.submit(ctx.actor, ctx.now);
           r.escalate(item.flagged, ctx.now);
         } else if (bedId) {
-          const bed = groupOf.get(item.id)!.beds.get(bedId)!;
+          const place = groupOf.get(item.id)!.beds.get(bedId)!;
           r.submit(ctx.actor, ctx.now, {
-            candidates: [{ institutionId: bed.institutionId, bedId, programmeId: null, score: 1 }],
+            candidates: [{ institutionId: place.institutionId, bedId: place.bedId, programmeId: place.programmeId, score: 1 }],
             timing: timingOf(doc, item.p.urgency, r.props.direction),
           });
         } else {
@@ -219,12 +224,13 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
           outcome: live ? 'OFFERED' : 'ESCALATED',
           state: r.state,
           bedId: live?.targetBedId ?? null,
+          programmeId: live?.targetProgrammeId ?? null,
           institutionId: live?.targetInstitutionId ?? null,
           reason: live ? null : r.props.stateReason,
           ...greedyOf(item),
         });
       }
-      const placed = allocations.filter((a) => a.outcome === 'OFFERED' && a.bedId).length;
+      const placed = allocations.filter((a) => a.outcome === 'OFFERED' && (a.bedId || a.programmeId)).length;
       return {
         dryRun: false,
         ...totals,
@@ -234,4 +240,21 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
       };
     });
   }
+}
+
+/**
+ * The places a surge allocates, by a key unique within the batch: a bed by its id, a home-programme
+ * slot as `programme#n` (the matcher answers one row per free slot), so a programme takes as many
+ * patients as it has room for, and a bed one.
+ */
+function placesOf(facts: CandidateFacts[]): Map<string, CandidateFacts> {
+  const slots = new Map<string, number>();
+  return new Map(
+    facts.map((c) => {
+      if (c.bedId) return [c.bedId, c];
+      const n = (slots.get(c.programmeId!) ?? 0) + 1;
+      slots.set(c.programmeId!, n);
+      return [`${c.programmeId}#${n}`, c];
+    }),
+  );
 }

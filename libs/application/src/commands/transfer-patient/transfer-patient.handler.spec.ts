@@ -10,7 +10,7 @@ describeHandler(TransferPatientCommand, TransferPatientHandler, [
     given: (w) => addBed(w, 'hbed-2', 'hosp'),
     actor: ACTORS.origin,
     payload: { residentId: '11010519491231002X', toBedId: 'hbed-2' },
-    events: ['BedStatusChanged', 'BedStatusChanged'],
+    events: ['BedStatusChanged', 'BedStatusChanged', 'StayBegan'],
     result: { bedId: 'hbed-2', fromBedId: 'obed', status: 'O', changed: true },
   },
   {

@@ -29,7 +29,8 @@ export class TransferPatientHandler implements ICommandHandler<TransferPatientCo
       if (to.props.liveReservationId || (to.props.returnHold && to.props.returnHold.patientId !== patientId))
         throw new DomainError('BED_ALREADY_RESERVED', `bed ${to.props.label} is held for another patient`, { bedId: to.id });
       from.discharge(null, ctx.now);
-      to.admit(patientId, null, ctx.now);
+      // an in-house move is a new stay of the journey, not an admission to the network: nobody else is told
+      to.admit(patientId, null, ctx.now, { via: 'WARD_TRANSFER', fromBedId: from.id });
       return { bedId: to.id, fromBedId: from.id, patientId, status: to.status, changed: true };
     });
   }
