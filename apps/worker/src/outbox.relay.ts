@@ -5,8 +5,20 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import type { LiveEvent } from '@bedlink/contracts';
-import { EventJob, jobOptions, liveChannel, QUEUES, QueueName, queuesFor, WebhookRoutes, webhookRoutesOf, wantsWebhook } from '@bedlink/messaging';
+import {
+  DEADLINE_EVENTS,
+  EventJob,
+  jobOptions,
+  liveChannel,
+  QUEUES,
+  QueueName,
+  queuesFor,
+  WebhookRoutes,
+  webhookRoutesOf,
+  wantsWebhook,
+} from '@bedlink/messaging';
 import { OutboxRow, OutboxStore, RelayQuery } from '@bedlink/persistence';
+import { DeadlineReconciler, wantsTimers } from './deadlines';
 
 const BATCH = 1000;
 
@@ -37,12 +49,20 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     ds: DataSource,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
     @InjectQueue(QUEUES.projections) projections: Queue,
-    @InjectQueue(QUEUES.timers) timers: Queue,
+    @InjectQueue(QUEUES.timers) timerEvents: Queue,
     @InjectQueue(QUEUES.webhookEvents) webhookEvents: Queue,
     @InjectQueue(QUEUES.kpiEvents) kpiEvents: Queue,
+    @InjectQueue(QUEUES.deadlines) deadlines: Queue,
+    private readonly timers: DeadlineReconciler,
   ) {
     this.store = new OutboxStore(ds);
-    this.queues = { [QUEUES.projections]: projections, [QUEUES.timers]: timers, [QUEUES.webhookEvents]: webhookEvents, [QUEUES.kpiEvents]: kpiEvents };
+    this.queues = {
+      [QUEUES.projections]: projections,
+      [QUEUES.timers]: timerEvents,
+      [QUEUES.webhookEvents]: webhookEvents,
+      [QUEUES.kpiEvents]: kpiEvents,
+      [QUEUES.deadlines]: deadlines,
+    };
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -107,7 +127,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async publish(rows: OutboxRow[], query: RelayQuery, webhookGeneration: string): Promise<void> {
-    const byQueue = new Map<QueueName, { name: string; data: EventJob; opts: object }[]>();
+    const byQueue = new Map<QueueName, { name: string; data: unknown; opts: object }[]>();
+    const add = (q: QueueName, job: { name: string; data: unknown; opts: object }) => {
+      if (!byQueue.has(q)) byQueue.set(q, []);
+      byQueue.get(q)!.push(job);
+    };
     const committedAt = new Date().toISOString();
     const routes = await this.loadWebhookRoutes(query, webhookGeneration);
     for (const r of rows) {
@@ -124,9 +148,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         // An event goes to the webhook fan-out only when a subscriber would get it: most events have
         // none, and each was a job and a transaction of the fan-out for nothing.
         if (q === QUEUES.webhookEvents && !wantsWebhook(routes, r.event_type, r.payload)) continue;
-        if (!byQueue.has(q)) byQueue.set(q, []);
-        byQueue.get(q)!.push({ name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
+        // likewise the timers consumer: a pause to disarm or a freed bed for the waiting list, nothing else
+        if (q === QUEUES.timers && !wantsTimers(r.event_type, r.payload)) continue;
+        add(q, { name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
       }
+      // Deadlines go with the fan-out, in the same pass: a consumer job and its transaction per
+      // timer saved, and a failed pass re-sends both (job ids keep them single).
+      if (DEADLINE_EVENTS.includes(r.event_type))
+        for (const t of await this.timers.timersFor(r.event_type, r.payload, data.metadata?.occurredAt ?? data.committedAt)) add(QUEUES.deadlines, t);
     }
     await Promise.all([...byQueue].map(([q, jobs]) => this.queues[q].addBulk(jobs)));
     await this.broadcast(rows);
