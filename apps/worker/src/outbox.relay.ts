@@ -17,7 +17,7 @@ import {
   webhookRoutesOf,
   wantsWebhook,
 } from '@bedlink/messaging';
-import { OutboxRow, OutboxStore, RelayQuery } from '@bedlink/persistence';
+import { OutboxRow, OutboxStore, RelayClaim, RelayQuery } from '@bedlink/persistence';
 import { DeadlineReconciler, wantsTimers } from './deadlines';
 
 const BATCH = 1000;
@@ -44,6 +44,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    */
   private webhookRoutes?: { generation: string; byInstitution: WebhookRoutes };
   relayed = 0;
+  /** Notifications received: a pass that sees this move knows rows were committed after its claim began. */
+  private notifications = 0;
 
   constructor(
     ds: DataSource,
@@ -86,7 +88,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       });
       await c.connect();
       await c.query('LISTEN bedlink_outbox');
-      c.on('notification', () => this.wake?.());
+      c.on('notification', () => {
+        this.notifications++;
+        this.wake?.();
+      });
       this.listener = c;
     } catch {
       this.listener = undefined;
@@ -95,13 +100,40 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async run(): Promise<void> {
     let backoff = 0;
+    let next: { claim: Promise<RelayClaim>; seen: number } | undefined;
     while (this.running) {
       try {
         if (!this.listener) await this.listen();
-        const n = await this.store.relayBatch(BATCH, (rows, query, generation) => this.publish(rows, query, generation));
-        this.relayed += n;
-        backoff = 0;
-        if (n === BATCH) continue;
+        const seen = next?.seen ?? this.notifications;
+        const claim = await (next?.claim ?? this.store.claim(BATCH));
+        next = undefined;
+        if (!claim.rows.length) await claim.commit();
+        else {
+          // More is waiting when the batch came back full or a commit notified since the claim began:
+          // the next claim then runs while this batch's addBulk is in flight (SKIP LOCKED keeps the
+          // two apart), and is published once this one is committed, in outbox order.
+          const more = claim.rows.length === BATCH || this.notifications !== seen;
+          const publishing = this.publish(claim.rows, claim.query, claim.webhookGeneration);
+          if (more) {
+            const c = this.store.claim(BATCH);
+            c.catch(() => undefined); // awaited on the next pass; a failure surfaces there
+            next = { claim: c, seen: this.notifications };
+          }
+          try {
+            await publishing;
+            await claim.commit();
+          } catch (e) {
+            await claim.rollback();
+            const pending = next?.claim;
+            next = undefined;
+            await (await pending?.catch(() => undefined))?.rollback();
+            throw e;
+          }
+          this.relayed += claim.rows.length;
+          backoff = 0;
+          // a commit that notified while this pass ran is not waited for until the next poll
+          if (next || this.notifications !== seen) continue;
+        }
       } catch (e) {
         backoff = Math.min(backoff ? backoff * 2 : 100, 5000);
         this.log.warn(`relay pass failed (${e instanceof Error ? e.message : String(e)}); retrying in ${backoff} ms`);
@@ -117,6 +149,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         };
       });
     }
+    // stopped with a claim made ahead: its rows go back to unsent
+    if (next) await (await next.claim.catch(() => undefined))?.rollback();
   }
 
   private async loadWebhookRoutes(query: RelayQuery, generation: string): Promise<WebhookRoutes> {
