@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { QUEUES } from '@bedlink/messaging';
-import { OutboxStore } from '@bedlink/persistence';
+import { Policy } from '@bedlink/application';
+import { loadConfig } from '@bedlink/config';
+import { deadlineJobId, QUEUES } from '@bedlink/messaging';
+import { fallbackPolicy, OutboxStore } from '@bedlink/persistence';
 import { OutboxRelay } from '../apps/worker/src/outbox.relay';
 import { Engine, startEngine } from './support/engine';
+import { eventually } from './support/http';
 
 jest.setTimeout(180_000);
 
@@ -76,5 +80,51 @@ describe('Outbox relay: the next claim runs while the current batch is published
     } finally {
       await q.close();
     }
+  });
+});
+
+/**
+ * The relay arms deadlines from the district policy (its warnings). A district whose policy cannot
+ * be read must not hold every event behind it: that event's timers go to the timers consumer
+ * (retries, dead letter), and the relay carries on.
+ */
+describe('Outbox relay: an unreadable policy does not block the outbox', () => {
+  let e: Engine;
+  let broken = true;
+  const district = `broken-${randomUUID().slice(0, 8)}`;
+  const fallback = fallbackPolicy(loadConfig({ NODE_ENV: 'test' }));
+  const policy: Policy = {
+    forDistrict: async (id) => {
+      if (broken && id === district) throw new Error(`policy of ${id} unreadable`);
+      return fallback(id);
+    },
+  };
+  beforeAll(async () => {
+    e = await startEngine({ policy, env: { EVENT_RETRY_BACKOFF_MS: '50' } });
+  });
+  afterAll(async () => e?.close());
+
+  it("the offer's timers are armed by the timers consumer once the policy reads again; other events flow meanwhile", async () => {
+    const offerId = randomUUID();
+    const deadlineAt = new Date(Date.now() + 3600_000).toISOString();
+    const payload = { referralId: randomUUID(), offerId, deadlineAt, urgency: 'ROUTINE', districtId: district };
+    await e.ds.query(
+      `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata)
+       VALUES (gen_random_uuid(), 'OfferExtended', 'Referral', gen_random_uuid(), $1, jsonb_build_object('occurredAt', now())),
+              (gen_random_uuid(), 'BedRegistered', 'Bed', gen_random_uuid(), '{}', jsonb_build_object('occurredAt', now()))`,
+      [payload],
+    );
+    await eventually(
+      async () => (await e.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`))[0].n,
+      (n) => n === 0,
+      20_000,
+    );
+    broken = false;
+    const redis = e.redis();
+    await eventually(
+      () => redis.exists(`${e.cfg.QUEUE_PREFIX}:${QUEUES.deadlines}:${deadlineJobId('offer', offerId)}`),
+      (n) => n === 1,
+      20_000,
+    );
   });
 });

@@ -7,6 +7,7 @@ import { CommandName, SYSTEM_ACTOR, URGENCY_PRIORITY, Urgency } from '@bedlink/d
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import {
   CommandJob,
+  DEADLINE_EVENTS,
   DeadLetterJob,
   DeadlineJob,
   deadlineJobId,
@@ -103,6 +104,10 @@ export class DeadlineReconciler implements OnModuleInit {
       return [this.deadlineJob('reservation', { referralId: p.referralId, reservationId: p.reservationId, dueAt: p.expiresAt, urgency: p.urgency })];
     if (type === 'TransportArranged') return [this.transportJob({ referralId: p.referralId, pickupWindowEndsAt: p.pickupWindowEndsAt, urgency: p.urgency })];
     return [];
+  }
+
+  async addTimers(jobs: TimerJob[]): Promise<void> {
+    if (jobs.length) await this.deadlines.addBulk(jobs);
   }
 
   /**
@@ -343,6 +348,8 @@ export class TimerEventsProcessor extends EventConsumer<EventJob, void> {
 
   protected async handle(job: Job<EventJob>): Promise<void> {
     const p = job.data.payload as Record<string, any>;
+    // the relay arms deadlines itself; one reaches this queue only when the relay could not (its policy unreadable)
+    if (DEADLINE_EVENTS.includes(job.data.type)) await this.deadlines.addTimers(await this.deadlines.timersFor(job.data.type, p, job.data.metadata.occurredAt));
     if (job.data.type === 'OfferPaused') await this.deadlines.disarmOffer({ offerId: p.offerId, districtId: p.districtId, deadlineWas: p.deadlineWas });
     const freed = freedBed(job.data.type, p);
     if (freed) await this.deadlines.dispatchWaitingList(freed, job.data.eventId);

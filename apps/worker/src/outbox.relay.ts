@@ -188,8 +188,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       }
       // Deadlines go with the fan-out, in the same pass: a consumer job and its transaction per
       // timer saved, and a failed pass re-sends both (job ids keep them single).
-      if (DEADLINE_EVENTS.includes(r.event_type))
-        for (const t of await this.timers.timersFor(r.event_type, r.payload, data.metadata?.occurredAt ?? data.committedAt)) add(QUEUES.deadlines, t);
+      if (DEADLINE_EVENTS.includes(r.event_type)) {
+        try {
+          for (const t of await this.timers.timersFor(r.event_type, r.payload, data.metadata?.occurredAt ?? data.committedAt)) add(QUEUES.deadlines, t);
+        } catch (e) {
+          // One district's unreadable policy must not hold every event behind it: the timers
+          // consumer arms this one instead, with its retries and, at the end, a dead letter.
+          this.log.warn(`timers of ${r.event_type} ${r.event_id} left to the timers consumer: ${e instanceof Error ? e.message : String(e)}`);
+          if (!byQueue.get(QUEUES.timers)?.some((j) => (j.data as EventJob).eventId === r.event_id))
+            add(QUEUES.timers, { name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
+        }
+      }
     }
     await Promise.all([...byQueue].map(([q, jobs]) => this.queues[q].addBulk(jobs)));
     await this.broadcast(rows);
