@@ -46,13 +46,14 @@ const BUDGET: Record<string, { uowSql: number; jobs: number }> = {
   ConfirmAdmission: { uowSql: 17, jobs: 3 }, // measured 17 / 3
 };
 /**
- * Measured: sql 116, jobs 16, Redis commands 84, Redis round trips 75 (issue 14, cost round: the
+ * Measured: sql 116, jobs 16, Redis commands 84–86, Redis round trips 75–77 (issue 14, cost round: the
  * relay arms deadlines and routes the timers queue by payload, rate-limit hits are leased per
  * process; before it 117, 19, 102–106, 95–99; before webhook routing and the API's read-free
  * enqueue: 183, 32, 159–161, 145–147). SQL +2 for a relay pass that finds a notification of its
- * own commit (an empty claim), Redis +4: less than one more job per lifecycle costs.
+ * own commit (an empty claim); Redis +4 over the highest run (under load a worker's fetch of the
+ * next job moves it by ±1): about what one more job costs, and jobs are counted exactly anyway.
  */
-const LIFECYCLE_BUDGET = { sql: 118, jobs: 16, redis: 88, redisTrips: 79 };
+const LIFECYCLE_BUDGET = { sql: 118, jobs: 16, redis: 90, redisTrips: 81 };
 
 /**
  * Redis commands left out of the count: the blocking waits of idle BullMQ workers (BZPOPMIN)
