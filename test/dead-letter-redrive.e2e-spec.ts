@@ -7,6 +7,7 @@ import { loadConfig } from '@bedlink/config';
 import {
   DeadLetterJob,
   deadLetterJobId,
+  deadlineJobId,
   EventJob,
   jobOptions,
   QUEUES,
@@ -104,12 +105,17 @@ describe('Dead letters: every consumer queue files them, the redrive runs them a
     await queues[QUEUES.projections].add('BedStatusChanged', event('BedStatusChanged', {}), opts);
     await queues[QUEUES.kpiEvents].add('OfferDeclined', event('OfferDeclined', {}), opts);
     await queues[QUEUES.webhookEvents].add('OfferDeclined', event('OfferDeclined', {}), opts);
+    // The timers consumer's own work is disarming a paused offer (the relay arms deadlines): its
+    // timers are in the deadlines queue, and the poison district's policy cannot be read.
     const deadlineAt = new Date(Date.now() + 3600_000).toISOString();
-    await queues[QUEUES.timers].add(
-      'OfferExtended',
-      event('OfferExtended', { referralId: randomUUID(), offerId, deadlineAt, urgency: 'ROUTINE', districtId: POISON_DISTRICT }),
-      opts,
-    );
+    const deadlines = new Queue(QUEUES.deadlines, { connection: redisOptionsFromUrl(e.cfg.REDIS_URL), prefix: e.cfg.QUEUE_PREFIX });
+    const timerIds = [
+      deadlineJobId('offer', offerId),
+      ...fallback(POISON_DISTRICT).deadlineWarnings.map((f) => `offer-warn-${offerId}-${Math.round(f * 100)}`),
+    ];
+    for (const jobId of timerIds) await deadlines.add('warn-offer', { referralId: randomUUID(), offerId, dueAt: deadlineAt }, { jobId, delay: 3600_000 });
+    await deadlines.close();
+    await queues[QUEUES.timers].add('OfferPaused', event('OfferPaused', { referralId: randomUUID(), offerId, districtId: POISON_DISTRICT }), opts);
 
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     const sub = await ok(d.cc2c.post('/webhooks', { url, eventTypes: ['OfferDeclined'] }), 'subscribe');
@@ -151,8 +157,9 @@ describe('Dead letters: every consumer queue files them, the redrive runs them a
     // and each ran its effect this time
     const inbox = await e.ds.query(`SELECT consumer FROM inbox WHERE event_id = $1 ORDER BY consumer`, [poisonId]);
     expect(inbox.map((r: { consumer: string }) => r.consumer)).toEqual(['bed-board', 'kpis', 'webhooks']);
-    const warnings = await e.redis().keys(`${e.cfg.QUEUE_PREFIX}:${QUEUES.deadlines}:offer-warn-${offerId}-*`);
-    expect(warnings.length).toBeGreaterThan(0);
+    // the paused offer's timers are gone
+    const timers = await e.redis().keys(`${e.cfg.QUEUE_PREFIX}:${QUEUES.deadlines}:offer-*${offerId}*`);
+    expect(timers).toEqual([]);
     expect(hits).toEqual([500, 500, 200]);
   });
 });

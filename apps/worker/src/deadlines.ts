@@ -7,6 +7,7 @@ import { CommandName, SYSTEM_ACTOR, URGENCY_PRIORITY, Urgency } from '@bedlink/d
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import {
   CommandJob,
+  DEADLINE_EVENTS,
   DeadLetterJob,
   DeadlineJob,
   deadlineJobId,
@@ -23,6 +24,13 @@ import { EventConsumer, eventWorker } from './consumers/event-consumer';
 import { LeaderElection } from './leader';
 
 type Due = DeadlineJob & { urgency: Urgency; fraction?: number; deadlineAt?: string };
+
+/** A delayed job on the deadlines queue, ready for add / addBulk. */
+export interface TimerJob {
+  name: Extract<JobName, 'expire-offer' | 'expire-reservation' | 'transport-no-show' | 'warn-offer'>;
+  data: Due;
+  opts: JobsOptions;
+}
 
 /**
  * A deadline's timer is keyed by the offer and, once its clock was paused and resumed, by the new
@@ -68,10 +76,40 @@ export class DeadlineReconciler implements OnModuleInit {
   ) {}
 
   async arm(kind: 'offer' | 'reservation', due: Due, resumed = false): Promise<void> {
+    const j = this.deadlineJob(kind, due, resumed);
+    await this.deadlines.add(j.name, j.data, j.opts);
+  }
+
+  /** The delayed job guarding an offer's or a hold's deadline (its id is what it guards: arming twice is harmless). */
+  private deadlineJob(kind: 'offer' | 'reservation', due: Due, resumed = false): TimerJob {
     const delay = Math.max(0, new Date(due.dueAt).getTime() - this.clock.now().getTime());
     const name = kind === 'offer' ? 'expire-offer' : 'expire-reservation';
     const jobId = kind === 'offer' ? offerTimerId(due.offerId!, resumed ? due.dueAt : undefined) : deadlineJobId(kind, due.reservationId!);
-    await this.deadlines.add(name, due, jobOptions(name, { jobId, delay }));
+    return { name, data: due, opts: jobOptions(name, { jobId, delay }) };
+  }
+
+  /**
+   * The timers an event arms: an offer's deadline and its warnings (extended, or resumed after a
+   * pause), a hold's expiry, a booked transport's pickup window. The relay adds them with the
+   * event's fan-out, in the same pass: no consumer job and no transaction per event for a timer.
+   * A relay pass that fails is sent again, and the job ids keep the timers single.
+   */
+  async timersFor(type: string, p: Record<string, any>, occurredAt: string): Promise<TimerJob[]> {
+    const offer = { referralId: p.referralId, offerId: p.offerId, dueAt: p.deadlineAt, urgency: p.urgency };
+    const warnings = { referralId: p.referralId, offerId: p.offerId, deadlineAt: p.deadlineAt, urgency: p.urgency, districtId: p.districtId };
+    if (type === 'OfferExtended' && p.deadlineAt) return [this.deadlineJob('offer', offer), ...(await this.warningJobs(warnings, new Date(occurredAt)))];
+    if (type === 'OfferResumed' && p.deadlineAt) {
+      const at = new Date(occurredAt);
+      return [this.deadlineJob('offer', offer, true), ...(await this.warningJobs(warnings, at, { windowMs: Number(p.windowMs), at }))];
+    }
+    if (type === 'BedReserved' && p.expiresAt)
+      return [this.deadlineJob('reservation', { referralId: p.referralId, reservationId: p.reservationId, dueAt: p.expiresAt, urgency: p.urgency })];
+    if (type === 'TransportArranged') return [this.transportJob({ referralId: p.referralId, pickupWindowEndsAt: p.pickupWindowEndsAt, urgency: p.urgency })];
+    return [];
+  }
+
+  async addTimers(jobs: TimerJob[]): Promise<void> {
+    if (jobs.length) await this.deadlines.addBulk(jobs);
   }
 
   /**
@@ -135,12 +173,20 @@ export class DeadlineReconciler implements OnModuleInit {
 
   /** The pickup window of a booked transport: a delayed job keyed by the referral and the window's end. */
   async armTransport(p: { referralId: string; pickupWindowEndsAt: string; urgency: Urgency }): Promise<void> {
+    const j = this.transportJob(p);
+    await this.deadlines.add(j.name, j.data, j.opts);
+  }
+
+  private transportJob(p: { referralId: string; pickupWindowEndsAt: string; urgency: Urgency }): TimerJob {
     const due = new Date(p.pickupWindowEndsAt).getTime();
-    await this.deadlines.add(
-      'transport-no-show',
-      { referralId: p.referralId, dueAt: p.pickupWindowEndsAt, urgency: p.urgency },
-      jobOptions('transport-no-show', { jobId: deadlineJobId('transport', `${p.referralId}-${due}`), delay: Math.max(0, due - this.clock.now().getTime()) }),
-    );
+    return {
+      name: 'transport-no-show',
+      data: { referralId: p.referralId, dueAt: p.pickupWindowEndsAt, urgency: p.urgency },
+      opts: jobOptions('transport-no-show', {
+        jobId: deadlineJobId('transport', `${p.referralId}-${due}`),
+        delay: Math.max(0, due - this.clock.now().getTime()),
+      }),
+    };
   }
 
   async fireTransport(due: Due): Promise<void> {
@@ -161,33 +207,34 @@ export class DeadlineReconciler implements OnModuleInit {
     await this.enqueueSystem('OfferFromWaitingList', { bedId: freed.bedId }, freed.bedId, 'waiting-list-command', { jobId: `c-wl-${causeEventId}` });
   }
 
-  /** Warnings to the receiver at fractions of the offer's window (policy: e.g. 50% and 80%). */
   /**
    * Warnings to the receiver at fractions of the offer's window (policy: e.g. 50% and 80%). After a
    * pause (`resumed`) the window is the one first given (`windowMs`), ending at the new deadline:
    * warnings whose moment had passed before the pause are not given twice.
    */
-  async armWarnings(
+  private async warningJobs(
     p: { referralId: string; offerId: string; deadlineAt: string; urgency: Urgency; districtId: string },
     offeredAt: Date,
     resumed?: { windowMs: number; at: Date },
-  ): Promise<void> {
+  ): Promise<TimerJob[]> {
     const doc = await this.policy.forDistrict(p.districtId);
     const end = new Date(p.deadlineAt).getTime();
     const span = resumed ? resumed.windowMs : end - offeredAt.getTime();
+    const jobs: TimerJob[] = [];
     for (const f of doc.deadlineWarnings) {
       const due = end - span * (1 - f);
       if (resumed && due < resumed.at.getTime()) continue;
       const pct = Math.round(f * 100);
-      await this.deadlines.add(
-        'warn-offer',
-        { referralId: p.referralId, offerId: p.offerId, dueAt: new Date(due).toISOString(), urgency: p.urgency, fraction: f, deadlineAt: p.deadlineAt },
-        jobOptions('warn-offer', {
+      jobs.push({
+        name: 'warn-offer',
+        data: { referralId: p.referralId, offerId: p.offerId, dueAt: new Date(due).toISOString(), urgency: p.urgency, fraction: f, deadlineAt: p.deadlineAt },
+        opts: jobOptions('warn-offer', {
           jobId: resumed ? `offer-warn-${p.offerId}-${pct}-${end}` : `offer-warn-${p.offerId}-${pct}`,
           delay: Math.max(0, due - this.clock.now().getTime()),
         }),
-      );
+      });
     }
+    return jobs;
   }
 
   async fireWarning(due: Due & { fraction?: number }): Promise<void> {
@@ -291,7 +338,7 @@ export class DeadlineReconciler implements OnModuleInit {
   }
 }
 
-/** Arms deadlines from the events that create them. */
+/** Disarms a paused offer's timers and offers freed beds from the waiting list (the relay arms deadlines). */
 @Processor(QUEUES.timers, eventWorker(8))
 export class TimerEventsProcessor extends EventConsumer<EventJob, void> {
   constructor(
@@ -303,30 +350,21 @@ export class TimerEventsProcessor extends EventConsumer<EventJob, void> {
 
   protected async handle(job: Job<EventJob>): Promise<void> {
     const p = job.data.payload as Record<string, any>;
-    if (job.data.type === 'OfferExtended' && p.deadlineAt) {
-      await this.deadlines.arm('offer', { referralId: p.referralId, offerId: p.offerId, dueAt: p.deadlineAt, urgency: p.urgency });
-      await this.deadlines.armWarnings(
-        { referralId: p.referralId, offerId: p.offerId, deadlineAt: p.deadlineAt, urgency: p.urgency, districtId: p.districtId },
-        new Date(job.data.metadata.occurredAt),
-      );
-    }
+    // the relay arms deadlines itself; one reaches this queue only when the relay could not (its policy unreadable)
+    if (DEADLINE_EVENTS.includes(job.data.type)) await this.deadlines.addTimers(await this.deadlines.timersFor(job.data.type, p, job.data.metadata.occurredAt));
     if (job.data.type === 'OfferPaused') await this.deadlines.disarmOffer({ offerId: p.offerId, districtId: p.districtId, deadlineWas: p.deadlineWas });
-    if (job.data.type === 'OfferResumed' && p.deadlineAt) {
-      const at = new Date(job.data.metadata.occurredAt);
-      await this.deadlines.arm('offer', { referralId: p.referralId, offerId: p.offerId, dueAt: p.deadlineAt, urgency: p.urgency }, true);
-      await this.deadlines.armWarnings(
-        { referralId: p.referralId, offerId: p.offerId, deadlineAt: p.deadlineAt, urgency: p.urgency, districtId: p.districtId },
-        at,
-        { windowMs: Number(p.windowMs), at },
-      );
-    }
-    if (job.data.type === 'BedReserved' && p.expiresAt)
-      await this.deadlines.arm('reservation', { referralId: p.referralId, reservationId: p.reservationId, dueAt: p.expiresAt, urgency: p.urgency });
-    if (job.data.type === 'TransportArranged')
-      await this.deadlines.armTransport({ referralId: p.referralId, pickupWindowEndsAt: p.pickupWindowEndsAt, urgency: p.urgency });
     const freed = freedBed(job.data.type, p);
     if (freed) await this.deadlines.dispatchWaitingList(freed, job.data.eventId);
   }
+}
+
+/**
+ * Whether the timers queue has anything to do with an event: disarm a paused offer's timers, or
+ * offer a freed bed from the waiting list. The relay sends it nothing else (it arms deadlines
+ * itself): a bed admitted or an offer extended is no job for this consumer.
+ */
+export function wantsTimers(type: string, payload: Record<string, any>): boolean {
+  return type === 'OfferPaused' || freedBed(type, payload) !== null;
 }
 
 /** A deadline fell due. */

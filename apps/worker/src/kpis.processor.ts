@@ -2,12 +2,12 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { DeadLetterJob, EventJob, QUEUES } from '@bedlink/messaging';
-import { applyKpis, handleOnce } from '@bedlink/persistence';
-import { EventConsumer, eventWorker } from './consumers/event-consumer';
+import { applyKpis, claimInbox, inboxKey } from '@bedlink/persistence';
+import { BatchEventConsumer, eventWorker } from './consumers/event-consumer';
 
-/** Referral KPIs (acceptance, time-to-accept, escalations) kept for /metrics, once per event. */
-@Processor(QUEUES.kpiEvents, eventWorker(1))
-export class KpisProcessor extends EventConsumer<EventJob, { applied: boolean }> {
+/** Referral KPIs (acceptance, time-to-accept, escalations) kept for /metrics, once per event, a batch per transaction. */
+@Processor(QUEUES.kpiEvents, eventWorker(32))
+export class KpisProcessor extends BatchEventConsumer<EventJob, { applied: boolean }> {
   constructor(
     private readonly ds: DataSource,
     @InjectQueue(QUEUES.deadLetter) dlq: Queue<DeadLetterJob>,
@@ -15,9 +15,20 @@ export class KpisProcessor extends EventConsumer<EventJob, { applied: boolean }>
     super(QUEUES.kpiEvents, dlq);
   }
 
-  protected async handle(job: Job<EventJob>): Promise<{ applied: boolean }> {
-    const e = job.data;
-    const applied = await handleOnce(this.ds, 'kpis', e.eventId, (em) => applyKpis(em, e.type, e.aggregateId, e.metadata?.occurredAt ?? e.committedAt));
-    return { applied };
+  protected handleBatch(jobs: Job<EventJob>[]): Promise<{ applied: boolean }[]> {
+    const events = jobs.map((j) => j.data);
+    return this.ds.transaction(async (em) => {
+      const fresh = await claimInbox(
+        em,
+        events.map((e) => ({ consumer: 'kpis', eventId: e.eventId })),
+      );
+      const out: { applied: boolean }[] = [];
+      for (const e of events) {
+        const applied = fresh.has(inboxKey('kpis', e.eventId));
+        if (applied) await applyKpis(em, e.type, e.aggregateId, e.metadata?.occurredAt ?? e.committedAt);
+        out.push({ applied });
+      }
+      return out;
+    });
   }
 }

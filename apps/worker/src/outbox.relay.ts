@@ -5,8 +5,20 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
 import type { LiveEvent } from '@bedlink/contracts';
-import { EventJob, jobOptions, liveChannelsOf, QUEUES, QueueName, queuesFor, WebhookRoutes, webhookRoutesOf, wantsWebhook } from '@bedlink/messaging';
-import { OutboxRow, OutboxStore, RelayQuery } from '@bedlink/persistence';
+import {
+  DEADLINE_EVENTS,
+  EventJob,
+  jobOptions,
+  liveChannelsOf,
+  QUEUES,
+  QueueName,
+  queuesFor,
+  WebhookRoutes,
+  webhookRoutesOf,
+  wantsWebhook,
+} from '@bedlink/messaging';
+import { OutboxRow, OutboxStore, RelayClaim, RelayQuery } from '@bedlink/persistence';
+import { DeadlineReconciler, wantsTimers } from './deadlines';
 
 const BATCH = 1000;
 
@@ -32,17 +44,27 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    */
   private webhookRoutes?: { generation: string; byInstitution: WebhookRoutes };
   relayed = 0;
+  /** Notifications received: a pass that sees this move knows rows were committed after its claim began. */
+  private notifications = 0;
 
   constructor(
     ds: DataSource,
     @Inject(ENV_CONFIG) private readonly cfg: EnvConfig,
     @InjectQueue(QUEUES.projections) projections: Queue,
-    @InjectQueue(QUEUES.timers) timers: Queue,
+    @InjectQueue(QUEUES.timers) timerEvents: Queue,
     @InjectQueue(QUEUES.webhookEvents) webhookEvents: Queue,
     @InjectQueue(QUEUES.kpiEvents) kpiEvents: Queue,
+    @InjectQueue(QUEUES.deadlines) deadlines: Queue,
+    private readonly timers: DeadlineReconciler,
   ) {
     this.store = new OutboxStore(ds);
-    this.queues = { [QUEUES.projections]: projections, [QUEUES.timers]: timers, [QUEUES.webhookEvents]: webhookEvents, [QUEUES.kpiEvents]: kpiEvents };
+    this.queues = {
+      [QUEUES.projections]: projections,
+      [QUEUES.timers]: timerEvents,
+      [QUEUES.webhookEvents]: webhookEvents,
+      [QUEUES.kpiEvents]: kpiEvents,
+      [QUEUES.deadlines]: deadlines,
+    };
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -66,7 +88,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       });
       await c.connect();
       await c.query('LISTEN bedlink_outbox');
-      c.on('notification', () => this.wake?.());
+      c.on('notification', () => {
+        this.notifications++;
+        this.wake?.();
+      });
       this.listener = c;
     } catch {
       this.listener = undefined;
@@ -75,13 +100,40 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async run(): Promise<void> {
     let backoff = 0;
+    let next: { claim: Promise<RelayClaim>; seen: number } | undefined;
     while (this.running) {
       try {
         if (!this.listener) await this.listen();
-        const n = await this.store.relayBatch(BATCH, (rows, query, generation) => this.publish(rows, query, generation));
-        this.relayed += n;
-        backoff = 0;
-        if (n === BATCH) continue;
+        const seen = next?.seen ?? this.notifications;
+        const claim = await (next?.claim ?? this.store.claim(BATCH));
+        next = undefined;
+        if (!claim.rows.length) await claim.commit();
+        else {
+          // More is waiting when the batch came back full or a commit notified since the claim began:
+          // the next claim then runs while this batch's addBulk is in flight (SKIP LOCKED keeps the
+          // two apart), and is published once this one is committed, in outbox order.
+          const more = claim.rows.length === BATCH || this.notifications !== seen;
+          const publishing = this.publish(claim.rows, claim.query, claim.webhookGeneration);
+          if (more) {
+            const c = this.store.claim(BATCH);
+            c.catch(() => undefined); // awaited on the next pass; a failure surfaces there
+            next = { claim: c, seen: this.notifications };
+          }
+          try {
+            await publishing;
+            await claim.commit();
+          } catch (e) {
+            await claim.rollback();
+            const pending = next?.claim;
+            next = undefined;
+            await (await pending?.catch(() => undefined))?.rollback();
+            throw e;
+          }
+          this.relayed += claim.rows.length;
+          backoff = 0;
+          // a commit that notified while this pass ran is not waited for until the next poll
+          if (next || this.notifications !== seen) continue;
+        }
       } catch (e) {
         backoff = Math.min(backoff ? backoff * 2 : 100, 5000);
         this.log.warn(`relay pass failed (${e instanceof Error ? e.message : String(e)}); retrying in ${backoff} ms`);
@@ -97,6 +149,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         };
       });
     }
+    // stopped with a claim made ahead: its rows go back to unsent
+    if (next) await (await next.claim.catch(() => undefined))?.rollback();
   }
 
   private async loadWebhookRoutes(query: RelayQuery, generation: string): Promise<WebhookRoutes> {
@@ -107,7 +161,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async publish(rows: OutboxRow[], query: RelayQuery, webhookGeneration: string): Promise<void> {
-    const byQueue = new Map<QueueName, { name: string; data: EventJob; opts: object }[]>();
+    const byQueue = new Map<QueueName, { name: string; data: unknown; opts: object }[]>();
+    const add = (q: QueueName, job: { name: string; data: unknown; opts: object }) => {
+      if (!byQueue.has(q)) byQueue.set(q, []);
+      byQueue.get(q)!.push(job);
+    };
     const committedAt = new Date().toISOString();
     const routes = await this.loadWebhookRoutes(query, webhookGeneration);
     for (const r of rows) {
@@ -124,8 +182,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         // An event goes to the webhook fan-out only when a subscriber would get it: most events have
         // none, and each was a job and a transaction of the fan-out for nothing.
         if (q === QUEUES.webhookEvents && !wantsWebhook(routes, r.event_type, r.payload)) continue;
-        if (!byQueue.has(q)) byQueue.set(q, []);
-        byQueue.get(q)!.push({ name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
+        // likewise the timers consumer: a pause to disarm or a freed bed for the waiting list, nothing else
+        if (q === QUEUES.timers && !wantsTimers(r.event_type, r.payload)) continue;
+        add(q, { name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
+      }
+      // Deadlines go with the fan-out, in the same pass: a consumer job and its transaction per
+      // timer saved, and a failed pass re-sends both (job ids keep them single).
+      if (DEADLINE_EVENTS.includes(r.event_type)) {
+        try {
+          for (const t of await this.timers.timersFor(r.event_type, r.payload, data.metadata?.occurredAt ?? data.committedAt)) add(QUEUES.deadlines, t);
+        } catch (e) {
+          // One district's unreadable policy must not hold every event behind it: the timers
+          // consumer arms this one instead, with its retries and, at the end, a dead letter.
+          this.log.warn(`timers of ${r.event_type} ${r.event_id} left to the timers consumer: ${e instanceof Error ? e.message : String(e)}`);
+          if (!byQueue.get(QUEUES.timers)?.some((j) => (j.data as EventJob).eventId === r.event_id))
+            add(QUEUES.timers, { name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
+        }
       }
     }
     await Promise.all([...byQueue].map(([q, jobs]) => this.queues[q].addBulk(jobs)));

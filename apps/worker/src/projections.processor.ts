@@ -2,14 +2,19 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { CONSUMERS, DeadLetterJob, EventJob, QUEUES } from '@bedlink/messaging';
-import { applyBedBoard, applyJourney, handleOnce } from '@bedlink/persistence';
-import { EventConsumer, eventWorker } from './consumers/event-consumer';
+import { applyBedBoardBatch, applyJourney, claimInbox, inboxKey } from '@bedlink/persistence';
+import { BatchEventConsumer, eventWorker } from './consumers/event-consumer';
 
 const subscribes = (name: string, type: string) => CONSUMERS.some((c) => c.name === name && c.types !== 'ALL' && c.types.includes(type));
 
-/** Read models kept from events, each effect with its own inbox row (exactly-once effect per consumer). */
-@Processor(QUEUES.projections, eventWorker(4))
-export class ProjectionsProcessor extends EventConsumer<EventJob, { applied: boolean }> {
+/**
+ * Read models kept from events: the jobs this worker holds are handled in one transaction, the
+ * inbox rows of every (read model, event) pair written in one statement with them (exactly-once
+ * effect per read model). The bed board's increments are summed over the batch; journeys are applied event by event, in the
+ * order their jobs were fetched (outbox order).
+ */
+@Processor(QUEUES.projections, eventWorker(32))
+export class ProjectionsProcessor extends BatchEventConsumer<EventJob, { applied: boolean }> {
   constructor(
     private readonly ds: DataSource,
     @InjectQueue(QUEUES.deadLetter) dlq: Queue<DeadLetterJob>,
@@ -17,12 +22,24 @@ export class ProjectionsProcessor extends EventConsumer<EventJob, { applied: boo
     super(QUEUES.projections, dlq);
   }
 
-  protected async handle(job: Job<EventJob>): Promise<{ applied: boolean }> {
-    const { eventId, type, payload, metadata } = job.data;
-    let applied = false;
-    if (subscribes('bed-board', type)) applied = (await handleOnce(this.ds, 'bed-board', eventId, (em) => applyBedBoard(em, type, payload))) || applied;
-    if (subscribes('journey', type))
-      applied = (await handleOnce(this.ds, 'journey', eventId, (em) => applyJourney(em, type, payload, metadata.occurredAt, eventId))) || applied;
-    return { applied };
+  protected handleBatch(jobs: Job<EventJob>[]): Promise<{ applied: boolean }[]> {
+    const events = jobs.map((j) => j.data);
+    const pairs = events.flatMap((e) =>
+      ['bed-board', 'journey'].filter((consumer) => subscribes(consumer, e.type)).map((consumer) => ({ consumer, eventId: e.eventId })),
+    );
+    if (!pairs.length) return Promise.resolve(events.map(() => ({ applied: false })));
+    return this.ds.transaction(async (em) => {
+      const fresh = await claimInbox(em, pairs);
+      const board = events.filter((e) => fresh.has(inboxKey('bed-board', e.eventId)));
+      // the board is pure increments: the batch's are summed and written in one statement
+      await applyBedBoardBatch(em, board);
+      const out = events.map((e) => ({ applied: board.includes(e) }));
+      for (const [i, { eventId, type, payload, metadata }] of events.entries()) {
+        if (!fresh.has(inboxKey('journey', eventId))) continue;
+        await applyJourney(em, type, payload, metadata.occurredAt, eventId);
+        out[i].applied = true;
+      }
+      return out;
+    });
   }
 }

@@ -233,11 +233,17 @@ export class EnvConfig {
   @Max(64)
   COMMAND_CONCURRENCY = 16;
 
+  /**
+   * Postgres connections per process. At least COMMAND_CONCURRENCY + 8 in the worker: each command
+   * in flight holds one connection, and the relay (two while it claims ahead), the consumers'
+   * batches, the timers' probes and the leader's duties need theirs without queueing behind the
+   * commands. Pools open connections on demand: an API process rarely uses more than a few.
+   */
   @Transform(int)
   @IsInt()
   @Min(1)
   @Max(64)
-  DB_POOL_SIZE = 10;
+  DB_POOL_SIZE = 24;
 
   @Transform(int)
   @IsInt()

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
+import type { ChainableCommander } from 'ioredis';
 import { epochMs, StageMarks } from '@bedlink/config';
 import { Actor, CommandName, DomainError, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
 import { CommandJob, CommandOutcome } from './catalogue';
@@ -8,6 +9,16 @@ import { JobSeal, SealedCommandJob, SealedOutcome } from './job-seal';
 import { waitForJob } from './wait-for-job';
 
 export type DispatchResult = { status: 'completed'; commandId: string; outcome: CommandOutcome } | { status: 'accepted'; commandId: string };
+
+/** Whether the stored job data (JSON, as BullMQ keeps it) is the envelope this request sealed. */
+function isOurs(stored: string | null, ourSealed: string): boolean {
+  if (!stored) return false;
+  try {
+    return (JSON.parse(stored) as { sealed?: string }).sealed === ourSealed;
+  } catch {
+    return false;
+  }
+}
 
 /** Looks a finished command up in Postgres, where results outlive Redis. */
 export type CommandLogLookup = (commandId: string) => Promise<CommandOutcome | null>;
@@ -72,34 +83,35 @@ export class CommandGateway {
     const priority = URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'];
     let job: Job<SealedCommandJob, SealedOutcome>;
     if (opts.marks) opts.marks.enqueue = epochMs();
+    // add() with an existing id stores nothing and hands back a Job built from *our* data. With an
+    // Idempotency-Key the stored job's envelope is read back in the same round trip: ours (sealed
+    // with a fresh IV) means the job is new, the common case, and nothing more is read.
+    let storedEnvelope: string | null = null;
     try {
-      job = await this.queue.add(type, sealed, jobOptions('command', { jobId: commandId, priority }));
+      const own = jobOptions('command', { jobId: commandId, priority });
+      if (opts.idempotencyKey) [job, storedEnvelope] = await this.addAndReadBack(type, sealed, own);
+      else job = await this.queue.add(type, sealed, own);
     } catch {
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }
     try {
-      if (opts.idempotencyKey) {
-        // add() with an existing id stores nothing and hands back a Job built from *our* data. The
-        // stored job tells which happened: ours carries our envelope (sealed with a fresh IV). A new
-        // id is the common case and costs no Postgres read: should the key have run before (its job
-        // since gone from Redis), the worker answers with the recorded outcome.
+      if (opts.idempotencyKey && !isOurs(storedEnvelope, sealed.sealed)) {
+        // The job already existed: a retry, or a concurrent request that won the id. Only now is
+        // it read, and Postgres asked when its outcome may be all that is left.
         const stored = await this.queue.getJob(commandId);
-        if (!stored || stored.data?.sealed !== sealed.sealed) {
-          // A retry, or a concurrent request that won the id: the first command's job or outcome stands.
-          const theirs = stored?.data?.fingerprint;
-          if (!stored || theirs !== fingerprint) {
-            const done = await this.lookup(commandId);
-            if (done) {
-              if (done.fingerprint && done.fingerprint !== fingerprint)
-                throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
-              return { status: 'completed', commandId, outcome: done };
-            }
-            if (stored) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
+        const theirs = stored?.data?.fingerprint;
+        if (!stored || theirs !== fingerprint) {
+          const done = await this.lookup(commandId);
+          if (done) {
+            if (done.fingerprint && done.fingerprint !== fingerprint)
+              throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
+            return { status: 'completed', commandId, outcome: done };
           }
-          if (stored) {
-            job = stored;
-            if (await job.isFailed()) await job.retry('failed');
-          }
+          if (stored) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
+        }
+        if (stored) {
+          job = stored;
+          if (await job.isFailed()) await job.retry('failed');
         }
       }
     } catch (e) {
@@ -125,6 +137,23 @@ export class CommandGateway {
       }
       throw new DomainError('COMMAND_FAILED', `the command could not be executed after retries: ${msg.slice(0, 200)}`);
     }
+  }
+
+  /**
+   * Queue.add and a read of the stored job's data in one pipeline (one round trip), the way
+   * BullMQ's own addBulk adds jobs. The data read is the stored job's, whoever added it.
+   */
+  private async addAndReadBack(type: CommandName, sealed: SealedCommandJob, own: JobsOptions): Promise<[Job<SealedCommandJob, SealedOutcome>, string | null]> {
+    const client = await this.queue.client;
+    const job = new Job<SealedCommandJob, SealedOutcome>(this.queue, type, sealed, own, own.jobId);
+    const pipe = client.pipeline() as unknown as ChainableCommander;
+    job.addJob(pipe as never).catch(() => undefined); // its outcome is read from exec() below
+    pipe.hget(this.queue.toKey(own.jobId!), 'data');
+    const [[addErr, id], [readErr, data]] = (await pipe.exec()) as [Error | null, unknown][];
+    if (addErr) throw addErr;
+    if (readErr) throw readErr;
+    job.id = String(id);
+    return [job, (data as string | null) ?? null];
   }
 
   private async keep(c: Parameters<PendingCommandStore>[0]): Promise<void> {

@@ -34,7 +34,9 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
     inbox: true,
   },
   { name: 'journey', queue: QUEUES.projections, types: ['TransferStarted', 'PatientAdmitted', 'StayEnded', 'StayBegan'], inbox: true },
-  { name: 'timers', queue: QUEUES.timers, types: ['OfferExtended', 'BedReserved', 'TransportArranged', 'OfferPaused', 'OfferResumed'], inbox: false },
+  // Deadlines (OfferExtended, OfferResumed, BedReserved, TransportArranged) are armed by the relay itself, in the
+  // pass that fans the event out (DEADLINE_EVENTS): only a pause, which takes timers away, needs this consumer.
+  { name: 'timers', queue: QUEUES.timers, types: ['OfferPaused'], inbox: false },
   // A bed that frees (cleaned, reopened, discharged to housekeeping, its hold given back, its list offer ended) is
   // offered to the first on its institution's waiting list. Shares the timers queue and processor; no inbox: the
   // dispatch command re-checks everything under its locks, so a repeat offers nothing twice.
@@ -67,6 +69,9 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   },
   { name: 'kpis', queue: QUEUES.kpiEvents, types: ['OfferAccepted', 'OfferDeclined', 'OfferExpired', 'ReferralEscalated'], inbox: true },
 ];
+
+/** Events whose delayed jobs (deadline, warnings, pickup window) the relay adds to the deadlines queue with their fan-out. */
+export const DEADLINE_EVENTS: readonly string[] = ['OfferExtended', 'OfferResumed', 'BedReserved', 'TransportArranged'];
 
 export function queuesFor(eventType: string): QueueName[] {
   return [...new Set(CONSUMERS.filter((c) => (c.types === 'ALL' ? !c.except?.includes(eventType) : c.types.includes(eventType))).map((c) => c.queue))];

@@ -125,3 +125,63 @@ export async function rebuildBedBoard(em: EntityManager): Promise<number> {
   ]);
   return n;
 }
+
+/**
+ * A batch of events on the board in at most two statements: the increments are summed per
+ * institution × kind (and per programme) first, since one INSERT … ON CONFLICT may not touch a row
+ * twice, and written in key order, so two workers' batches lock board rows in the same order and
+ * cannot deadlock on them. Same result as applyBedBoard per event: the board is pure increments.
+ */
+export async function applyBedBoardBatch(em: EntityManager, events: readonly { type: string; payload: Record<string, any> }[]): Promise<void> {
+  const cols: Bucket[] = ['free', 'reserved', 'occupied', 'cleaning', 'closed', 'isolated', 'contaminated'];
+  const board = new Map<string, { d: Delta; total: number; moves: Record<Bucket, number> }>();
+  const programmes = new Map<string, { d: Delta; total: number; reserved: number; enrolled: number }>();
+  for (const { type, payload } of events) {
+    const d = bedBoardDelta(type, payload);
+    if (!d) continue;
+    const k = `${d.institutionId}\n${d.kind}`;
+    const b = board.get(k) ?? { d, total: 0, moves: Object.fromEntries(cols.map((c) => [c, 0])) as Record<Bucket, number> };
+    b.total += d.total;
+    for (const c of cols) b.moves[c] += d.moves[c] ?? 0;
+    board.set(k, b);
+    if (payload.programmeId) {
+      const p = programmes.get(payload.programmeId) ?? { d, total: 0, reserved: 0, enrolled: 0 };
+      p.total += d.total;
+      p.reserved += d.moves.reserved ?? 0;
+      p.enrolled += d.moves.occupied ?? 0;
+      programmes.set(payload.programmeId, p);
+    }
+  }
+  if (board.size) {
+    const rows = [...board.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+    await em.query(
+      `INSERT INTO bed_board (institution_id, district_id, kind, total, ${cols.join(', ')})
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], ${cols.map((_, i) => `$${i + 5}::int[]`).join(', ')})
+       ON CONFLICT (institution_id, kind) DO UPDATE SET total = bed_board.total + EXCLUDED.total, ${cols.map((c) => `${c} = bed_board.${c} + EXCLUDED.${c}`).join(', ')}`,
+      [
+        rows.map((r) => r.d.institutionId),
+        rows.map((r) => r.d.districtId),
+        rows.map((r) => r.d.kind),
+        rows.map((r) => r.total),
+        ...cols.map((c) => rows.map((r) => r.moves[c])),
+      ],
+    );
+  }
+  if (programmes.size) {
+    const rows = [...programmes.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    await em.query(
+      `INSERT INTO programme_board (programme_id, institution_id, district_id, kind, capacity, reserved, enrolled)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[])
+       ON CONFLICT (programme_id) DO UPDATE SET capacity = programme_board.capacity + EXCLUDED.capacity, reserved = programme_board.reserved + EXCLUDED.reserved, enrolled = programme_board.enrolled + EXCLUDED.enrolled`,
+      [
+        rows.map(([id]) => id),
+        rows.map(([, p]) => p.d.institutionId),
+        rows.map(([, p]) => p.d.districtId),
+        rows.map(([, p]) => p.d.kind),
+        rows.map(([, p]) => p.total),
+        rows.map(([, p]) => p.reserved),
+        rows.map(([, p]) => p.enrolled),
+      ],
+    );
+  }
+}

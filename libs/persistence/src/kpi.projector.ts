@@ -13,7 +13,7 @@ const COUNTER_OF: Record<string, string> = {
 };
 
 /**
- * Referral KPIs kept from events (run inside handleOnce, so each event counts once).
+ * Referral KPIs kept from events (run in the transaction that writes the event's inbox row, so each event counts once).
  * Time-to-accept runs from the referral's submission (its audit record) to the acceptance.
  */
 export async function applyKpis(em: EntityManager, type: string, aggregateId: string, occurredAt: string): Promise<void> {

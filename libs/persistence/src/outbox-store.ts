@@ -15,6 +15,15 @@ export interface OutboxRow {
 /** A query on the relay's transaction (reads the relay needs to route a batch, on the same connection). */
 export type RelayQuery = (sql: string, params?: unknown[]) => Promise<any[]>;
 
+/** A claimed batch, its transaction open until commit() (the rows are then sent) or rollback(). */
+export interface RelayClaim {
+  rows: OutboxRow[];
+  webhookGeneration: string;
+  query: RelayQuery;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
 /**
  * The relay's side of the outbox. Claims a batch with SKIP LOCKED (several relays may run) and
  * marks it sent in one statement, publishes it, and commits: if publishing fails the transaction
@@ -27,8 +36,36 @@ export class OutboxStore {
   constructor(private readonly ds: DataSource) {}
 
   async relayBatch(limit: number, publish: (rows: OutboxRow[], query: RelayQuery, webhookGeneration: string) => Promise<void>): Promise<number> {
+    const c = await this.claim(limit);
+    try {
+      if (c.rows.length) await publish(c.rows, c.query, c.webhookGeneration);
+      await c.commit();
+      return c.rows.length;
+    } catch (e) {
+      await c.rollback();
+      throw e;
+    }
+  }
+
+  /**
+   * The first half of relayBatch: a batch claimed and marked sent in an open transaction, which
+   * the caller commits once the batch is published (or rolls back). The relay claims the next
+   * batch while the current one is being published: SKIP LOCKED keeps the two claims apart.
+   */
+  async claim(limit: number): Promise<RelayClaim> {
     const qr = this.ds.createQueryRunner();
     await qr.connect();
+    let open = true;
+    const end = async (commit: boolean) => {
+      if (!open) return;
+      open = false;
+      try {
+        if (commit) await qr.commitTransaction();
+        else if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      } finally {
+        await qr.release();
+      }
+    };
     try {
       await qr.startTransaction();
       // TypeORM answers an UPDATE … RETURNING on Postgres with [rows, affected count]
@@ -40,18 +77,18 @@ export class OutboxStore {
          RETURNING o.id::text, o.event_id, o.event_type, o.aggregate_type, o.aggregate_id, o.payload, o.metadata, o.priority, o.created_at, subs.g AS webhook_generation`,
         [limit],
       );
-      if (rows.length) {
-        // RETURNING has no order: publish in outbox order, as the claim did
-        rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-        await publish(rows, (sql, params) => qr.query(sql, params), rows[0].webhook_generation);
-      }
-      await qr.commitTransaction();
-      return rows.length;
+      // RETURNING has no order: publish in outbox order, as the claim did
+      rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+      return {
+        rows,
+        webhookGeneration: rows[0]?.webhook_generation ?? '',
+        query: (sql, params) => qr.query(sql, params),
+        commit: () => end(true),
+        rollback: () => end(false),
+      };
     } catch (e) {
-      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      await end(false);
       throw e;
-    } finally {
-      await qr.release();
     }
   }
 

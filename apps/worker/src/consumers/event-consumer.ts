@@ -116,3 +116,75 @@ export abstract class EventConsumer<D = unknown, R = unknown> extends WorkerHost
     }
   }
 }
+
+interface Waiting<D, R> {
+  job: Job<D>;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * A consumer that handles together the jobs this process holds: BullMQ fetches every waiting job
+ * up to the worker's concurrency before it starts processing them, so the jobs of one relay pass
+ * reach process() in the same turn of the event loop, and handleBatch() gets them all in one call
+ * (one transaction, the inbox rows in one statement). One batch runs at a time per consumer and
+ * process; jobs that arrive meanwhile form the next one, so under load a batch grows with the
+ * backlog (group commit) and when idle a job waits for nothing.
+ *
+ * The fault guarantees are the single job's: every job of a batch stays active in BullMQ until
+ * the batch's transaction commits, so a worker killed mid-batch leaves jobs that stall and run
+ * again, and the inbox rows written in that transaction keep the effect single. A batch that fails
+ * for its own reasons (a poison event, a deadlock between two workers' batches) is handled again
+ * one job at a time, so one bad event spends only its own attempts; an outage fails every job of
+ * the batch as an outage (delayed, no attempt spent).
+ */
+export abstract class BatchEventConsumer<D = unknown, R = unknown> extends EventConsumer<D, R> {
+  private waiting: Waiting<D, R>[] = [];
+  private busy = false;
+
+  /** The effects of jobs, in one transaction; one result per job, in order. */
+  protected abstract handleBatch(jobs: Job<D>[]): Promise<R[]>;
+
+  protected handle(job: Job<D>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push({ job, resolve, reject });
+      if (this.waiting.length === 1 && !this.busy) setImmediate(() => void this.drain());
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.waiting.length) {
+        const batch = this.waiting;
+        this.waiting = [];
+        await this.runBatch(batch);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async runBatch(batch: Waiting<D, R>[]): Promise<void> {
+    try {
+      const out = await this.handleBatch(batch.map((w) => w.job));
+      batch.forEach((w, i) => w.resolve(out[i]));
+      return;
+    } catch (e) {
+      if (batch.length === 1 || this.isOutage(e)) {
+        for (const w of batch) w.reject(e);
+        return;
+      }
+      this.log.warn(`batch of ${batch.length} failed (${e instanceof Error ? e.message : String(e)}); handling its jobs one by one`);
+    }
+    for (const w of batch) {
+      try {
+        const [r] = await this.handleBatch([w.job]);
+        w.resolve(r);
+      } catch (e) {
+        w.reject(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { Job, Queue } from 'bullmq';
+import { EventJob, QUEUES } from '@bedlink/messaging';
+import { ProjectionsProcessor } from '../apps/worker/src/projections.processor';
+import { Engine, startEngine } from './support/engine';
+import { ok, smallDistrict } from './support/fixture';
+
+jest.setTimeout(120_000);
+
+/**
+ * Consumers handle the jobs a worker holds as one batch: one transaction, the inbox rows in one
+ * statement. A backlog (the worker paused while events pile up) must come out in fewer
+ * transactions than events, with the same board as one event at a time, and a batch that mixes
+ * events already handled with new ones must apply only the new.
+ */
+describe('Event consumers: a batch per pull, one transaction', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  let proj: ProjectionsProcessor;
+  let queue: Queue;
+  const sizes: number[] = [];
+
+  beforeAll(async () => {
+    e = await startEngine();
+    d = await smallDistrict(e, 'batch');
+    proj = e.worker!.get(ProjectionsProcessor);
+    const handleBatch = (proj as any).handleBatch.bind(proj);
+    (proj as any).handleBatch = (jobs: Job[]) => {
+      sizes.push(jobs.length);
+      return handleBatch(jobs);
+    };
+    queue = new Queue(QUEUES.projections, { prefix: e.cfg.QUEUE_PREFIX, connection: { url: e.cfg.REDIS_URL } as any });
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await e?.close();
+  });
+
+  const board = async (institutionId: string) =>
+    (await e.ds.query(`SELECT total, free, closed FROM bed_board WHERE institution_id = $1 AND kind = 'COMMUNITY'`, [institutionId]))[0];
+  const until = async (what: string, test: () => Promise<boolean>) => {
+    const end = Date.now() + 30_000;
+    while (!(await test())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  it('a backlog is applied in fewer transactions than events, to the same board', async () => {
+    await until('the fixture to be projected', async () => (await board(d.cc1))?.total === 3);
+    expect(await board(d.cc1)).toEqual({ total: 3, free: 3, closed: 0 });
+    await until('the queue idle', async () => {
+      const c = await queue.getJobCounts('wait', 'active', 'prioritized', 'delayed');
+      return Object.values(c).every((n) => n === 0);
+    });
+    await proj.worker.pause();
+    sizes.length = 0;
+    // six bed events of two institutions: close the three beds of cc1, reopen two, close the one of cc2
+    const status = (c: typeof d.cc1c, bed: string, command: string) => ok(c.post(`/beds/${bed}/status`, { command }), command);
+    for (const b of d.cc1Beds) await status(d.cc1c, b, 'Close');
+    for (const b of d.cc1Beds.slice(0, 2)) await status(d.cc1c, b, 'Reopen');
+    await status(d.cc2c, d.cc2Beds[0], 'Close');
+    await until('six events queued', async () => (await queue.getWaitingCount()) >= 6);
+    proj.worker.resume();
+    await until('the backlog applied', async () => (await board(d.cc2))?.closed === 1 && (await board(d.cc1))?.closed === 1);
+
+    expect(await board(d.cc1)).toEqual({ total: 3, free: 2, closed: 1 });
+    expect(await board(d.cc2)).toEqual({ total: 1, free: 0, closed: 1 });
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(6);
+    expect(sizes.length).toBeLessThan(6);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+  });
+
+  it('a batch redelivered with one new event applies the new one only (inbox rows in the same transaction)', async () => {
+    const events: EventJob[] = (
+      await e.ds.query(
+        `SELECT event_id AS "eventId", event_type AS type, aggregate_type AS "aggregateType", aggregate_id AS "aggregateId", payload, metadata, created_at AS "committedAt"
+           FROM outbox WHERE event_type = 'BedStatusChanged' AND payload->>'institutionId' = $1 ORDER BY id`,
+        [d.cc1],
+      )
+    ).map((r: any) => ({ ...r, metadata: { ...r.metadata, occurredAt: r.committedAt } }));
+    expect(events).toHaveLength(5);
+    const before = await board(d.cc1);
+    const handled = await e.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'bed-board'`);
+    // all five already handled: a redelivery of the whole batch changes nothing
+    const again = await (proj as any).handleBatch(events.map((data) => ({ data }) as Job<EventJob>));
+    expect(again).toEqual(events.map(() => ({ applied: false })));
+    expect(await board(d.cc1)).toEqual(before);
+    // one of them forgotten by the inbox (as if its first transaction had never committed): only it applies
+    await e.ds.query(`DELETE FROM inbox WHERE consumer = 'bed-board' AND event_id = $1`, [events[0].eventId]);
+    const mixed = await (proj as any).handleBatch(events.map((data) => ({ data }) as Job<EventJob>));
+    expect(mixed.map((m: { applied: boolean }) => m.applied)).toEqual([true, false, false, false, false]);
+    // the first event closed a free bed: applied twice, the board now counts one closed bed too many
+    expect(await board(d.cc1)).toEqual({ total: 3, free: before.free - 1, closed: before.closed + 1 });
+    expect((await e.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'bed-board'`))[0].n).toBe(handled[0].n);
+  });
+});

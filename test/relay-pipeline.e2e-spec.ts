@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Policy } from '@bedlink/application';
+import { loadConfig } from '@bedlink/config';
+import { deadlineJobId, QUEUES } from '@bedlink/messaging';
+import { fallbackPolicy, OutboxStore } from '@bedlink/persistence';
+import { OutboxRelay } from '../apps/worker/src/outbox.relay';
+import { Engine, startEngine } from './support/engine';
+import { eventually } from './support/http';
+
+jest.setTimeout(180_000);
+
+/**
+ * The relay claims its next batch while the current one is being published (addBulk in flight). A backlog larger
+ * than one batch (1,000 rows) must go out with overlapping claims, every row sent once, each to
+ * one job, in outbox order batch after batch.
+ */
+describe('Outbox relay: the next claim runs while the current batch is published', () => {
+  let e: Engine;
+  const spans: { kind: 'claim' | 'publish'; start: number; end: number }[] = [];
+  // the originals, put back after the suite (called with the instance's `this` by the wrappers)
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const claim = OutboxStore.prototype.claim;
+  const relay = OutboxRelay.prototype as unknown as { publish: (...a: unknown[]) => Promise<void> };
+  const publish = relay.publish;
+
+  beforeAll(async () => {
+    const timed = <A extends unknown[], R>(kind: 'claim' | 'publish', fn: (this: any, ...a: A) => Promise<R>) =>
+      async function (this: any, ...a: A): Promise<R> {
+        const start = performance.now();
+        try {
+          return await fn.apply(this, a);
+        } finally {
+          spans.push({ kind, start, end: performance.now() });
+        }
+      };
+    OutboxStore.prototype.claim = timed('claim', claim);
+    relay.publish = timed('publish', publish);
+    e = await startEngine({ worker: false });
+  });
+  afterAll(async () => {
+    OutboxStore.prototype.claim = claim;
+    relay.publish = publish;
+    await e?.close();
+  });
+
+  it('a 2,500-row backlog: claims overlap the publishing, every row sent once, in order', async () => {
+    // events the bed board ignores (no bed): one projections job each, no effect
+    await e.ds.query(
+      `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata)
+       SELECT gen_random_uuid(), 'BedRegistered', 'Bed', gen_random_uuid(), jsonb_build_object('n', n), jsonb_build_object('occurredAt', now())
+         FROM generate_series(1, 2500) n`,
+    );
+    spans.length = 0;
+    await e.startWorker();
+    const end = Date.now() + 120_000;
+    while ((await e.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`))[0].n > 0) {
+      if (Date.now() > end) throw new Error('backlog not relayed');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await e.stopWorker();
+
+    const claims = spans.filter((s) => s.kind === 'claim');
+    const published = spans.filter((s) => s.kind === 'publish');
+    expect(published.length).toBeGreaterThanOrEqual(3);
+    // the claims of the second and third batches ran while the batch before them was being published
+    const overlapped = claims.filter((c) => published.some((p) => c.start < p.end && c.end > p.start));
+    expect(overlapped.length).toBeGreaterThanOrEqual(2);
+
+    const q = new Queue(QUEUES.projections, { prefix: e.cfg.QUEUE_PREFIX, connection: { url: e.cfg.REDIS_URL } as any });
+    try {
+      const jobs = await q.getJobs(['wait', 'prioritized', 'active', 'completed'], 0, -1, true);
+      const ids = jobs.map((j) => j.id);
+      expect(new Set(ids).size).toBe(2500);
+      // added in outbox order, batch after batch: by row number, the times they were added never go back
+      const added = jobs
+        .sort((a, b) => (a.data as { payload: { n: number } }).payload.n - (b.data as { payload: { n: number } }).payload.n)
+        .map((j) => j.timestamp);
+      expect(added).toEqual([...added].sort((a, b) => a - b));
+    } finally {
+      await q.close();
+    }
+  });
+});
+
+/**
+ * The relay arms deadlines from the district policy (its warnings). A district whose policy cannot
+ * be read must not hold every event behind it: that event's timers go to the timers consumer
+ * (retries, dead letter), and the relay carries on.
+ */
+describe('Outbox relay: an unreadable policy does not block the outbox', () => {
+  let e: Engine;
+  let broken = true;
+  const district = `broken-${randomUUID().slice(0, 8)}`;
+  const fallback = fallbackPolicy(loadConfig({ NODE_ENV: 'test' }));
+  const policy: Policy = {
+    forDistrict: async (id) => {
+      if (broken && id === district) throw new Error(`policy of ${id} unreadable`);
+      return fallback(id);
+    },
+  };
+  beforeAll(async () => {
+    e = await startEngine({ policy, env: { EVENT_RETRY_BACKOFF_MS: '50' } });
+  });
+  afterAll(async () => e?.close());
+
+  it("the offer's timers are armed by the timers consumer once the policy reads again; other events flow meanwhile", async () => {
+    const offerId = randomUUID();
+    const deadlineAt = new Date(Date.now() + 3600_000).toISOString();
+    const payload = { referralId: randomUUID(), offerId, deadlineAt, urgency: 'ROUTINE', districtId: district };
+    await e.ds.query(
+      `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata)
+       VALUES (gen_random_uuid(), 'OfferExtended', 'Referral', gen_random_uuid(), $1, jsonb_build_object('occurredAt', now())),
+              (gen_random_uuid(), 'BedRegistered', 'Bed', gen_random_uuid(), '{}', jsonb_build_object('occurredAt', now()))`,
+      [payload],
+    );
+    await eventually(
+      async () => (await e.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`))[0].n,
+      (n) => n === 0,
+      20_000,
+    );
+    broken = false;
+    const redis = e.redis();
+    await eventually(
+      () => redis.exists(`${e.cfg.QUEUE_PREFIX}:${QUEUES.deadlines}:${deadlineJobId('offer', offerId)}`),
+      (n) => n === 1,
+      20_000,
+    );
+  });
+});
