@@ -67,6 +67,16 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
   };
   const list = async (inst: { id: string; c: Client }) => (await ok(inst.c.get(`/institutions/${inst.id}/waiting-list`), 'list')).entries as any[];
 
+  /**
+   * Stories whose effects the KPI report (story 6) counts. Each runs once, as its own test or from story 6's
+   * setup, whichever comes first: jest --randomize may run story 6 before them.
+   */
+  const stories: Record<'familyRefusal' | 'noShow' | 'waitingList', () => Promise<void>> = {} as never;
+  const once = (f: () => Promise<void>) => {
+    let run: Promise<void> | undefined;
+    return () => (run ??= f());
+  };
+
   beforeAll(async () => {
     e = await startEngine({ env: { DEADLINE_SWEEP_MS: '1000' } });
     d = await smallDistrict(e, `around${Math.floor(Math.random() * 1e6)}`);
@@ -117,7 +127,7 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
       expect(await trail(id)).toContain('PreferencesRecorded');
     });
 
-    it('a family refusal is a decline by the patient, apart from the provider’s declines', async () => {
+    stories.familyRefusal = once(async () => {
       const id = await draft(await d.patient(), 'COMMUNITY', ['REHAB']);
       const [o1, o2] = await submit(id, [{ institutionId: d.cc1 }, { institutionId: d.cc2 }]);
       // the receiver cannot dress a capacity decline up as the family's
@@ -135,6 +145,7 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
         [d.cc2, 'STAFFING', 'PROVIDER'],
       ]);
     });
+    it('a family refusal is a decline by the patient, apart from the provider’s declines', () => stories.familyRefusal());
   });
 
   describe('4. transport after acceptance', () => {
@@ -152,7 +163,7 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
       return id;
     };
 
-    it('an ambulance that does not come: the receiver sees the expected arrival, the window passes, a coded escalation; the departure closes it', async () => {
+    stories.noShow = once(async () => {
       const id = await accepted();
       const pickupAt = new Date(Date.now() + 500).toISOString();
       const expectedArrivalAt = new Date(Date.now() + 30 * 60_000).toISOString();
@@ -189,6 +200,8 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
       await ok(d.cc1c.post(`/referrals/${id}/confirm-admission`), 'admit');
       expect((await read(id)).transport.status).toBe('ARRIVED');
     });
+    it('an ambulance that does not come: the receiver sees the expected arrival, the window passes, a coded escalation; the departure closes it', () =>
+      stories.noShow());
 
     it('a re-booked transport makes the first window harmless; no booking before acceptance', async () => {
       const early = await draft(await d.patient(), 'COMMUNITY', ['REHAB']);
@@ -219,7 +232,7 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
   });
 
   describe('5. waiting lists', () => {
-    it('a bed freed by EndStay goes to the first on the list within seconds; the second waits; cancelling the first hands the bed on', async () => {
+    stories.waitingList = once(async () => {
       const home = await fullInstitution('ELDERLY_CARE_INSTITUTION', 'CARE_HOME', ['NURSING'], 1);
       // one resident in the only bed: reopen it, place her through a referral
       await ok(home.c.post(`/beds/${home.beds[0]}/status`, { command: 'Reopen' }), 'reopen');
@@ -271,6 +284,8 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
       expect(await list(home)).toEqual([]);
       expect(await trail(second)).toEqual(expect.arrayContaining(['ReferralWaitlisted', 'WaitingListOffered', 'WaitingListLeft']));
     });
+    it('a bed freed by EndStay goes to the first on the list within seconds; the second waits; cancelling the first hands the bed on', () =>
+      stories.waitingList());
 
     it('nobody puts a referral on a list it does not own, nor on two lists', async () => {
       const a = await fullInstitution('ELDERLY_CARE_INSTITUTION', 'CARE_HOME', ['NURSING'], 1);
@@ -429,6 +444,11 @@ describe('Around the referral: choice, transport, waiting lists, KPIs', () => {
   });
 
   describe('6. KPIs per institution and reason', () => {
+    beforeAll(async () => {
+      await stories.familyRefusal();
+      await stories.noShow();
+      await stories.waitingList();
+    }, 120_000);
     const day = (offsetDays: number) => new Date(Date.now() + 8 * 3_600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10); // Shanghai's date
 
     it('the report’s figures equal counts made directly with SQL, as JSON and as CSV', async () => {

@@ -231,6 +231,8 @@ describe('Security: every read route the router knows, called by a foreign reade
       '/referrals/:id/messages': ['', `?target=${a.cc1}`],
       '/patients': [`?residentId=${rid1}&referralId=${r1}`, `?residentId=${rid2}`],
       '/patients/:id': [`?referralId=${r1}`, `?referralId=${r2}`, ''],
+      // a name A's own patients carry, with the reason every record read needs (district roles are refused)
+      '/patients/search': [`?name=${encodeURIComponent(name1)}&reason=${encodeURIComponent('read-route check')}`],
       '/beds': ['', `?institutionId=${a.cc1}`, `?institutionId=${a.cc1}&status=O`],
       '/institutions': ['', `?districtId=${a.district}`],
       '/programmes': ['', `?institutionId=${a.cc1}`, `?districtId=${a.district}`],
