@@ -367,6 +367,7 @@ const zh = {
     PATIENT_NOT_IN_BED: '患者不在该床位',
     PATIENT_ALREADY_IN_BED: '患者已在床位上',
     AUDIT_TRAIL_BROKEN: '审计链校验未通过，不能归档',
+    ROLE_INSTITUTION_MISMATCH: '该角色不属于此类机构',
   },
   surge: {
     title: '批量转介（应急腾床）',
@@ -450,7 +451,6 @@ const zh = {
     days: '{n} 天',
     hours: '{n} 小时',
     state: { WAITING: '等待中', OFFERED: '已发出床位邀请' },
-    ROLE_INSTITUTION_MISMATCH: '该角色不属于此类机构',
   },
 };
 
@@ -797,6 +797,7 @@ const en: DeepPartial<Messages> = {
     PATIENT_NOT_IN_BED: 'The patient is not in this bed',
     PATIENT_ALREADY_IN_BED: 'The patient is already in a bed',
     AUDIT_TRAIL_BROKEN: 'The audit trail does not verify; the month cannot be archived',
+    ROLE_INSTITUTION_MISMATCH: 'This role does not belong to this kind of institution',
   },
   surge: {
     title: 'Surge: many referrals at once',
@@ -906,7 +907,6 @@ const en: DeepPartial<Messages> = {
     days: '{n} days',
     hours: '{n} hours',
     state: { WAITING: 'Waiting', OFFERED: 'Bed offered' },
-    ROLE_INSTITUTION_MISMATCH: 'This role does not belong to this kind of institution',
   },
 };
 
