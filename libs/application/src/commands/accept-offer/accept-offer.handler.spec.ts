@@ -1,66 +1,13 @@
-import { Bed, Programme, Referral } from '@bedlink/domain';
+import { Bed } from '@bedlink/domain';
 import { addBed } from '../../testing/beds';
-import { ACTORS, DISTRICT, FakeUnitOfWork, T0 } from '../../testing/fake-unit-of-work';
+import { ACTORS, T0 } from '../../testing/fake-unit-of-work';
+import { addProgramme as programme, homeReferral } from '../../testing/home';
 import { describeHandler } from '../../testing/handler-cases';
 import { AcceptOfferCommand } from './accept-offer.command';
 import { AcceptOfferHandler } from './accept-offer.handler';
 
 const payload = { referralId: 'ref-1', offerId: 'off-1' };
 
-const programme = (w: FakeUnitOfWork, id: string, institutionId: string, kind: Programme['props']['kind'], capacity = 2) => {
-  const p = Programme.register(
-    {
-      id,
-      institutionId,
-      districtId: DISTRICT,
-      kind,
-      name: id,
-      capacity,
-      serviceArea: { areaCodes: [], radiusKm: null },
-      services: [],
-      minCareLevel: null,
-      maxCareLevel: null,
-    },
-    T0,
-  );
-  p.pullEvents();
-  w.add(p);
-};
-/** `ref-h`: pat-1 from hospital to a home sickbed at cc1, offered (`off-h`) with programme `prog-1` or none. */
-const homeReferral =
-  (targetProgrammeId: string | null = 'prog-1') =>
-  (w: FakeUnitOfWork) => {
-    const r = Referral.draft(
-      {
-        id: 'ref-h',
-        patientId: 'pat-1',
-        districtId: DISTRICT,
-        originInstitutionId: 'hosp',
-        originBedId: 'obed',
-        originKind: 'HOSPITAL',
-        requestedKind: 'HOME_SICKBED',
-        services: [],
-        urgency: 'ROUTINE',
-        strategy: 'BROADCAST',
-        fanout: 3,
-        clinicalSummary: 'stable',
-        careLevel: null,
-        consent: true,
-        expectedArrival: null,
-        dispatch: 'MANUAL',
-      },
-      ACTORS.origin,
-      T0,
-    );
-    r.submit(ACTORS.origin, T0);
-    r.extendOffer(
-      { offerId: 'off-h', targetInstitutionId: 'cc1', targetBedId: null, targetProgrammeId },
-      { deadlineFor: (now) => new Date(now.getTime() + 3_600_000) },
-      T0,
-    );
-    r.pullEvents();
-    w.add(r);
-  };
 const home = { referralId: 'ref-h', offerId: 'off-h' };
 describeHandler(AcceptOfferCommand, AcceptOfferHandler, [
   { name: 'the target accepts with the offered bed', stage: 'OFFERED', actor: ACTORS.target, payload, events: ['OfferAccepted', 'BedReserved'] },
