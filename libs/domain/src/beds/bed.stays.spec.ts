@@ -1,5 +1,6 @@
 import { DomainError } from '../shared/errors';
 import { Bed, BedProps } from './bed';
+import { manualCommandTowards } from './bed-status';
 
 /** A bed's life with patients: admission, discharge, HL7 corrections, stays ending, return holds. */
 const T0 = new Date('2026-11-23T08:00:00Z');
@@ -230,5 +231,17 @@ describe('Bed reservations and contamination', () => {
     const free = freshBed();
     free.operate('Contaminate', T0);
     expect(free.status).toBe('K');
+  });
+});
+
+describe('manualCommandTowards (HL7 ADT^A20 names a status, not a command)', () => {
+  it('finds the one manual command from a status to another, or none', () => {
+    expect(manualCommandTowards('H', 'U')).toBe('Clean');
+    expect(manualCommandTowards('U', 'C')).toBe('Close');
+    expect(manualCommandTowards('C', 'U')).toBe('Reopen');
+    // U → O is an admission, not a manual command; O → C has no rule; U → U none
+    expect(manualCommandTowards('U', 'O')).toBeNull();
+    expect(manualCommandTowards('O', 'C')).toBeNull();
+    expect(manualCommandTowards('U', 'U')).toBeNull();
   });
 });
