@@ -245,3 +245,19 @@ describe('manualCommandTowards (HL7 ADT^A20 names a status, not a command)', () 
     expect(manualCommandTowards('U', 'U')).toBeNull();
   });
 });
+
+describe('Bed held by a live reservation', () => {
+  const reserved = () =>
+    Bed.rehydrate({ ...registration(), basicGuarantee: false, status: 'U', occupantPatientId: null, liveReservationId: 'res-1', returnHold: null }, 3);
+
+  it('is not reservable again and takes nobody back', () => {
+    expect(refusal(() => reserved().assertReservable('p1'))).toEqual({ code: 'BED_ALREADY_RESERVED', details: { bedId: 'b1' } });
+    const b = reserved();
+    expect(b.returnTo('p1', 'r1', T0, 'aborted')).toBe(false);
+    expect(state(b)).toMatchObject({ status: 'U', occupant: null });
+  });
+
+  it('a command the status table refuses names the bed', () => {
+    expect(refusal(() => freshBed().operate('Clean', T0))).toMatchObject({ code: 'INVALID_TRANSITION', details: expect.objectContaining({ id: 'b1' }) });
+  });
+});
