@@ -19,6 +19,8 @@ export interface HandlerCase {
   result?: Record<string, unknown>;
   /** A refusal: its DomainError code; nothing is recorded. */
   refused?: string;
+  /** With `refused`: the machine-readable details the refusal carries (a subset), e.g. the fields at fault. */
+  details?: Record<string, unknown>;
 }
 
 /**
@@ -39,6 +41,7 @@ export function describeHandler(Command: CommandClass, Handler: HandlerClass, ca
         );
         expect(err).toBeInstanceOf(DomainError);
         expect((err as DomainError).code).toBe(c.refused);
+        if (c.details) expect((err as DomainError).details).toMatchObject(c.details);
         return;
       }
       const result = await run;

@@ -1,4 +1,5 @@
-import { AgreementProps, routeAllowed } from './agreement';
+import { DomainError } from '../shared/errors';
+import { Agreement, AgreementProps, assertRouteAllowed, routeAllowed } from './agreement';
 
 const route = {
   originInstitutionId: 'h',
@@ -54,5 +55,65 @@ describe('agreements: validity period and service scope', () => {
 
   it('an expired agreement leaves the district default to decide', () => {
     expect(routeAllowed(on('2027-01-01'), [signed], 'SAME_DISTRICT_ALLOWED')).toEqual({ allowed: true, byAgreement: false });
+  });
+});
+
+describe('Agreement registration', () => {
+  const T0 = new Date('2026-11-23T08:00:00Z');
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as DomainError).code;
+    }
+    return null;
+  };
+
+  it('refuses an agreement with itself and a period that ends before it starts', () => {
+    expect(code(() => Agreement.register(agr({ toInstitutionId: 'h' }), T0))).toBe('VALIDATION_FAILED');
+    expect(code(() => Agreement.register(agr({ validFrom: '2026-12-01', validUntil: '2026-11-30' }), T0))).toBe('VALIDATION_FAILED');
+    expect(code(() => Agreement.register(agr({ validFrom: '2026-12-01', validUntil: '2026-12-01' }), T0))).toBeNull();
+    expect(code(() => Agreement.register(agr({ validFrom: null, validUntil: '2026-11-30' }), T0))).toBeNull();
+  });
+
+  it('keeps its own copies, open ends as null, and records what was agreed', () => {
+    const kinds: AgreementProps['kinds'] = ['COMMUNITY'];
+    const a = Agreement.register(agr({ kinds, directions: ['DOWNWARD'], services: ['REHAB'] }), T0);
+    const [e] = a.pullEvents();
+    expect(e).toMatchObject({ type: 'AgreementRegistered', payload: { agreementId: 'a', fromInstitutionId: 'h', toInstitutionId: 'c', kinds: ['COMMUNITY'] } });
+    kinds.push('HOSPICE');
+    expect(a.props).toMatchObject({ kinds: ['COMMUNITY'], directions: ['DOWNWARD'], services: ['REHAB'], validFrom: null, validUntil: null });
+    expect(Agreement.register(agr(), T0).props.services).toEqual([]);
+  });
+
+  it('covers: an empty list of kinds or directions covers all; otherwise only those listed', () => {
+    const open = Agreement.register(agr(), T0);
+    expect(open.covers('HOSPICE', 'LATERAL')).toBe(true);
+    const narrow = Agreement.register(agr({ kinds: ['COMMUNITY'], directions: ['DOWNWARD'] }), T0);
+    expect(narrow.covers('COMMUNITY', 'DOWNWARD')).toBe(true);
+    expect(narrow.covers('HOSPICE', 'DOWNWARD')).toBe(false);
+    expect(narrow.covers('COMMUNITY', 'UPWARD')).toBe(false);
+    expect(Agreement.register(agr({ kinds: ['COMMUNITY'] }), T0).covers('COMMUNITY', 'UPWARD')).toBe(true);
+    expect(Agreement.register(agr({ directions: ['DOWNWARD'] }), T0).covers('HOSPICE', 'DOWNWARD')).toBe(true);
+  });
+
+  it('assertRouteAllowed refuses a route nothing allows, naming it', () => {
+    const other = { ...route, targetDistrictId: 'd2' };
+    let err: DomainError | undefined;
+    try {
+      assertRouteAllowed(other, [], 'SAME_DISTRICT_ALLOWED');
+    } catch (e) {
+      err = e as DomainError;
+    }
+    expect(err?.code).toBe('DIRECTION_NOT_ALLOWED');
+    expect(err?.details).toEqual({ originInstitutionId: 'h', targetInstitutionId: 'c', kind: 'COMMUNITY', direction: 'DOWNWARD' });
+    expect(() => assertRouteAllowed(route, [], 'SAME_DISTRICT_ALLOWED')).not.toThrow();
+    expect(() => assertRouteAllowed(other, [agr()], 'AGREEMENT_REQUIRED')).not.toThrow();
+  });
+
+  it('an agreement counts only from its own origin to its own target', () => {
+    expect(routeAllowed({ ...route, originInstitutionId: 'x' }, [agr()], 'AGREEMENT_REQUIRED').byAgreement).toBe(false);
+    expect(routeAllowed({ ...route, targetInstitutionId: 'x' }, [agr()], 'AGREEMENT_REQUIRED').byAgreement).toBe(false);
+    expect(routeAllowed(route, [agr()], 'AGREEMENT_REQUIRED')).toEqual({ allowed: true, byAgreement: true });
   });
 });

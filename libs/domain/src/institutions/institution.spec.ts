@@ -54,3 +54,34 @@ describe('referral direction (上转 / 下转 / 平转)', () => {
     expect(directionOf(from, to)).toBe(dir);
   });
 });
+
+describe('Institution.update (audited registry facts)', () => {
+  const fresh = () => {
+    const i = inst('COMMUNITY_HEALTH_CENTRE');
+    i.pullEvents();
+    return i;
+  };
+
+  it('records only what changed, from and to, and keeps its own copy of a list', () => {
+    const i = fresh();
+    const services = ['REHAB', 'NURSING'] as Institution['props']['services'];
+    expect(i.update({ name: 'N', address: 'b', services, lat: undefined }, AT, 'moved')).toBe(true);
+    const [e] = i.pullEvents();
+    expect(e).toMatchObject({
+      type: 'InstitutionUpdated',
+      reason: 'moved',
+      payload: { institutionId: 'i1', districtId: 'd1', changed: { address: { from: 'a', to: 'b' }, services: { from: ['REHAB'], to: ['REHAB', 'NURSING'] } } },
+    });
+    (services as string[]).push('ICU');
+    expect(i.props).toMatchObject({ name: 'N', address: 'b', services: ['REHAB', 'NURSING'], lat: 31.2 });
+    expect(Object.keys((e.payload as { changed: object }).changed).sort()).toEqual(['address', 'services']);
+  });
+
+  it('no change, no event; a fact never set reads as null', () => {
+    const i = fresh();
+    expect(i.update({ name: 'N', lat: 31.2 }, AT)).toBe(false);
+    expect(i.pullEvents()).toEqual([]);
+    expect(i.update({ ownership: 'PUBLIC' } as never, AT)).toBe(true);
+    expect(i.pullEvents()[0].payload).toMatchObject({ changed: { ownership: { from: null, to: 'PUBLIC' } } });
+  });
+});

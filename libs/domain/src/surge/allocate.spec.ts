@@ -1,4 +1,4 @@
-import { allocateSurge, greedySurge, SurgeRequest } from './allocate';
+import { allocateSurge, greedySurge, surgeOrder, SurgeRequest } from './allocate';
 
 type Req = SurgeRequest & { needs: string };
 const beds = ['b-rehab', 'b-any1', 'b-any2'];
@@ -42,5 +42,32 @@ describe('surge allocation', () => {
     ];
     const a = allocateSurge(reqs, beds, (_r, b) => b === 'b-rehab');
     expect([...a.assigned.keys()]).toEqual(['e']);
+  });
+
+  it('orders by urgency, then oldest first within an urgency, whatever the order given', () => {
+    const reqs: Req[] = [
+      { id: 'r3', urgency: 'ROUTINE', order: 3, needs: 'ANY' },
+      { id: 'u2', urgency: 'URGENT', order: 2, needs: 'ANY' },
+      { id: 'r1', urgency: 'ROUTINE', order: 1, needs: 'ANY' },
+      { id: 'e9', urgency: 'EMERGENCY', order: 9, needs: 'ANY' },
+      { id: 'r2', urgency: 'ROUTINE', order: 2, needs: 'ANY' },
+    ];
+    expect(surgeOrder(reqs).map((r) => r.id)).toEqual(['e9', 'u2', 'r1', 'r2', 'r3']);
+    expect(reqs.map((r) => r.id)).toEqual(['r3', 'u2', 'r1', 'e9', 'r2']); // the batch itself is left as given
+  });
+
+  it('greedy takes the batch oldest first and lists exactly the patients left without a bed', () => {
+    const reqs: Req[] = [
+      { id: 'late', urgency: 'EMERGENCY', order: 7, needs: 'ANY' },
+      { id: 'first', urgency: 'ROUTINE', order: 1, needs: 'ANY' },
+      { id: 'second', urgency: 'ROUTINE', order: 2, needs: 'ANY' },
+    ];
+    const g = greedySurge(reqs, ['b1', 'b2'], () => true);
+    expect([...g.assigned]).toEqual([
+      ['first', 'b1'],
+      ['second', 'b2'],
+    ]);
+    expect(g.unplaced).toEqual(['late']);
+    expect(greedySurge(reqs.slice(1), ['b1', 'b2'], () => true).unplaced).toEqual([]);
   });
 });

@@ -13,4 +13,25 @@ describeHandler(RegisterPatientCommand, RegisterPatientHandler, [
     payload: { ...payload, familyDoctorInstitutionId: 'hosp' },
     refused: 'VALIDATION_FAILED',
   },
+  {
+    name: 'a family doctor at a community centre is accepted',
+    actor: ACTORS.target,
+    payload: { ...payload, familyDoctorInstitutionId: 'cc2' },
+    events: ['PatientRegistered'],
+  },
+  { name: 'a district role registers no patient (no institution of its own)', actor: ACTORS.district, payload, refused: 'FORBIDDEN' },
+  {
+    name: 'a resident the network knows (any letter case) is the same patient, related to the new institution',
+    actor: ACTORS.target,
+    payload: { residentId: '11010519491231002x', name: 'P' },
+    events: ['CareRelationshipAdded'],
+    result: { patientId: 'pat-1' },
+  },
+  {
+    name: 'the registering institution registering again changes nothing',
+    actor: ACTORS.origin,
+    payload: { residentId: '11010519491231002X', name: 'P' },
+    events: [],
+    result: { patientId: 'pat-1' },
+  },
 ]);
