@@ -7,7 +7,8 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'node_modules/**', 'apps/console/vite.config.mts'] },
+  // scripts/mutation/*.cjs: CommonJS hooks Stryker's jest runner loads by path, outside the TypeScript project
+  { ignores: ['**/dist/**', 'node_modules/**', 'apps/console/vite.config.mts', 'scripts/mutation/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
