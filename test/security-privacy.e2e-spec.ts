@@ -38,8 +38,10 @@ describe('Security: privacy (logs, ciphertext at rest, identifier-free events, a
     await e?.close();
   });
 
-  it('a full lifecycle logs JSON lines with correlation ids and never a resident ID, name or phone', async () => {
-    const corr = 'corr-privacy-0001';
+  // the lifecycle every case reads (patient, referral, logs), run before any of them: jest --randomize may
+  // run the cases in any order
+  const corr = 'corr-privacy-0001';
+  beforeAll(async () => {
     const h = { 'x-correlation-id': corr };
     const reg = await d.planner.post('/patients', { residentId: rid, name, phone }, h);
     expect(reg.status).toBe(201);
@@ -74,7 +76,9 @@ describe('Security: privacy (logs, ciphertext at rest, identifier-free events, a
     // a repeated registration with identifiers in the body (answered like a fresh one), and one with an invalid number
     expect(await d.planner.post('/patients', { residentId: rid, name, phone }, h)).toMatchObject({ status: 201, body: { patientId } });
     expect((await d.planner.post('/patients', { residentId: rid.slice(0, 17) + (rid[17] === '1' ? '2' : '1'), name, phone }, h)).status).toBe(400);
+  });
 
+  it('a full lifecycle logs JSON lines with correlation ids and never a resident ID, name or phone', async () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(logs.lines.length).toBeGreaterThan(10);
     const parsed = logs.lines.map((l) => JSON.parse(l));
