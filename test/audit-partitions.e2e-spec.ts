@@ -134,6 +134,24 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
   const c1 = chain(C, { seq: 0, hash: GENESIS_HASH }, [sh('2023-12-10T08:00:00.000')]);
   const c2 = chain(C, tail(c1), [sh('2024-01-10T08:00:00.000')]);
 
+  /**
+   * The cases are one story, each step building on the ones declared before it (a month created, archived,
+   * detached, verified). A step runs its predecessors first, each once, so jest --randomize may run them in any
+   * order and every step still starts from the state its story gives it.
+   */
+  const steps: (() => Promise<void>)[] = [];
+  const story = (title: string, body: () => Promise<void>, timeout?: number) => {
+    const before = steps[steps.length - 1];
+    let run: Promise<void> | undefined;
+    const step = () =>
+      (run ??= (async () => {
+        if (before) await before();
+        await body();
+      })());
+    steps.push(step);
+    it(title, step, timeout);
+  };
+
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bedlink-archive-'));
     e = await startEngine({ env: { AUDIT_SIGNING_KEY: key.priv, AUDIT_VERIFY_KEY: key.pub, AUDIT_ARCHIVE_DIR: dir } });
@@ -158,7 +176,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     ),
   ) => handler.execute(new ArchiveAuditPartitionCommand({ month, reason: 'month closed' }, actor));
 
-  it('past months are created by an idempotent SQL function the runtime role may call; rows go in through the parent', async () => {
+  story('past months are created by an idempotent SQL function the runtime role may call; rows go in through the parent', async () => {
     const made = (await rt.query(`SELECT p FROM bedlink_ensure_partitions('2023-12-01', '2024-02-01') AS p`)).rows.map((r) => r.p);
     expect(made).toEqual(['audit_log_p202312', 'audit_log_p202401', 'audit_log_p202402', 'outbox_p202312', 'outbox_p202401', 'outbox_p202402']);
     expect((await rt.query(`SELECT p FROM bedlink_ensure_partitions('2023-12-01', '2024-02-01') AS p`)).rows).toEqual([]);
@@ -174,7 +192,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     ]);
   });
 
-  it('a row of a month without partition waits in the default partition, and moves when its month is created', async () => {
+  story('a row of a month without partition waits in the default partition, and moves when its month is created', async () => {
     const [stray] = chain(randomUUID(), { seq: 0, hash: GENESIS_HASH }, [sh('2023-06-15T10:00:00.000')]);
     await append(rt, [stray]);
     const partOf = async () => (await e.ds.query(`SELECT tableoid::regclass::text AS p FROM audit_log WHERE event_id = $1`, [stray.eventId]))[0].p;
@@ -192,7 +210,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     expect(await failure(rt.query(`DELETE FROM audit_log_default`))).toMatchObject({ message: expect.stringMatching(/permission denied/) });
   });
 
-  it('insert-only holds on every partition: UPDATE, DELETE, TRUNCATE of a partition are refused, even for the owner', async () => {
+  story('insert-only holds on every partition: UPDATE, DELETE, TRUNCATE of a partition are refused, even for the owner', async () => {
     for (const sql of [
       `UPDATE audit_log_p202401 SET reason = 'x'`,
       `DELETE FROM audit_log_p202401`,
@@ -207,7 +225,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     expect(await failure(rt.query(`ALTER TABLE audit_log DISABLE TRIGGER USER`))).toMatchObject({ message: expect.stringMatching(/must be owner/) });
   });
 
-  it('detaching or dropping a month without its archive is refused by the database', async () => {
+  story('detaching or dropping a month without its archive is refused by the database', async () => {
     expect(await failure(rt.query(`SELECT bedlink_detach_audit_partition('2023-12-01')`))).toMatchObject({
       message: expect.stringMatching(/^AUDIT_NOT_ARCHIVED/),
     });
@@ -222,7 +240,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     expect(await e.ds.query(`SELECT 1 FROM pg_inherits WHERE inhrelid = 'audit_log_p202312'::regclass`)).toHaveLength(1);
   });
 
-  it('ArchiveAuditPartition refuses an open month, a month out of order, another role, a malformed month', async () => {
+  story('ArchiveAuditPartition refuses an open month, a month out of order, another role, a malformed month', async () => {
     const now = new Date();
     const thisMonth = new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 7);
     await expect(archive(thisMonth)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/not closed/) });
@@ -233,7 +251,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     expect(await e.ds.query(`SELECT 1 FROM audit_archives`)).toHaveLength(0);
   });
 
-  it('archives June, then December through the domain: the archive record, its audit record, outbox row and command result in one go', async () => {
+  story('archives June, then December through the domain: the archive record, its audit record, outbox row and command result in one go', async () => {
     const june = await archive('2023-06');
     files['2023-06'] = june.file;
     const dec = await archive('2023-12');
@@ -257,7 +275,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     });
   });
 
-  it('January archived with npm run audit:archive, detached oldest first; the files verify offline with npm run audit:verify -- --file', async () => {
+  story('January archived with npm run audit:archive, detached oldest first; the files verify offline with npm run audit:verify -- --file', async () => {
     const env = { ...process.env, DATABASE_URL: e.cfg.DATABASE_URL, AUDIT_SIGNING_KEY: key.priv, AUDIT_VERIFY_KEY: key.pub, AUDIT_ARCHIVE_DIR: dir };
     const out = await run('npm', ['run', '-s', 'audit:archive', '--', '--month', '2024-01', '--operator', 'ops-cli'], { env, cwd: process.cwd() });
     expect(out.stdout).toMatch(/archived 2024-01: 7 records in 3 chains/);
@@ -288,7 +306,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     expect(jan.endHeads!.find((h) => h.id === A)).toMatchObject({ seq: 4, hash: a2[2].hash });
   });
 
-  it('after detaching, verification resumes at the archive boundary: full and incremental hold, and a new checkpoint too', async () => {
+  story('after detaching, verification resumes at the archive boundary: full and incremental hold, and a new checkpoint too', async () => {
     const verifyKey = createPublicKey(key.pub);
     const full = await verifyAudit(e.ds, { verifyKey, full: true });
     expect(full).toMatchObject({ ok: true, mode: 'full' });
@@ -300,7 +318,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     expect(heads.find((h: { id: string }) => h.id === B)).toMatchObject({ seq: 3, hash: b[2].hash });
   });
 
-  it('the retention job keeps months made ahead and drops whole outbox months past retention, never one with an unsent row', async () => {
+  story('the retention job keeps months made ahead and drops whole outbox months past retention, never one with an unsent row', async () => {
     const pruner = new RetentionPruner(e.api.get(DataSource), e.cfg, {} as LeaderElection);
     // the months ahead exist already (the migration made them): nothing to create, twice
     expect(await pruner.ensurePartitions()).toEqual([]);
@@ -348,7 +366,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     const rowAt = (ls: string[], aggregateId: string, seq: number) =>
       ls.findIndex((l) => l.includes('"kind":"row"') && JSON.parse(l).aggregateId === aggregateId && JSON.parse(l).aggregateSeq === seq);
 
-    it('one row changed → HASH_MISMATCH naming it; changed with its hash and the chain recomputed → the signed digests differ', async () => {
+    story('one row changed → HASH_MISMATCH naming it; changed with its hash and the chain recomputed → the signed digests differ', async () => {
       const ls = lines();
       const i = rowAt(ls, B, 2);
       const r = JSON.parse(ls[i]);
@@ -373,7 +391,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
       expect(v2).toMatchObject({ ok: false, problem: 'ROWS_DIGEST' });
     });
 
-    it('one row removed → SEQUENCE_GAP in the middle of a chain, END_MISMATCH or ROW_COUNT at its end', async () => {
+    story('one row removed → SEQUENCE_GAP in the middle of a chain, END_MISMATCH or ROW_COUNT at its end', async () => {
       const ls = lines();
       ls.splice(rowAt(ls, B, 2), 1);
       expect(await verifyArchiveFile(write('gap.ndjson.gz', ls), verifyKey())).toMatchObject({
@@ -388,7 +406,7 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
       expect(v.reason).toMatch(/holds 6 record\(s\), its end record signed 7/);
     });
 
-    it('a wrong signature → SIGNATURE; the right file under another key → SIGNATURE naming both keys', async () => {
+    story('a wrong signature → SIGNATURE; the right file under another key → SIGNATURE naming both keys', async () => {
       const ls = lines();
       const endAt = ls.findIndex((l) => l.includes('"kind":"end"'));
       const end = JSON.parse(ls[endAt]);
@@ -410,13 +428,13 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
       expect(r.stderr).toMatch(/archive BROKEN: .*SIGNATURE: the end checkpoint's signature does not verify/);
     });
 
-    it('files out of order or from another history do not link', async () => {
+    story('files out of order or from another history do not link', async () => {
       const res = await verifyArchiveFiles([files['2023-06'], files['2024-01']], createPublicKey(key.pub));
       expect(res[res.length - 1]).toMatchObject({ ok: false, problem: 'PREVIOUS_MISMATCH' });
     });
   });
 
-  it('incremental verify reads only the records after the last checkpoint and still catches a rewrite there', async () => {
+  story('incremental verify reads only the records after the last checkpoint and still catches a rewrite there', async () => {
     const verifyKey = createPublicKey(key.pub);
     // many records before the checkpoint (this month: the partitions made ahead at migration)
     const now = new Date();

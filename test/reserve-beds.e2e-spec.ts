@@ -16,8 +16,12 @@ describe('reserve (surge) beds', () => {
   let other: Awaited<ReturnType<typeof smallDistrict>>;
   beforeAll(async () => {
     e = await startEngine();
-    d = await smallDistrict(e, `rsv${Math.floor(Math.random() * 1e6)}`);
     other = await smallDistrict(e, `rsvx${Math.floor(Math.random() * 1e6)}`);
+  });
+  // a district of its own for each case: the cases mark, close and open its centres' beds, and the counts of
+  // one must not depend on which ran before it (jest --randomize)
+  beforeEach(async () => {
+    d = await smallDistrict(e, `rsv${Math.floor(Math.random() * 1e6)}`);
   });
   afterAll(() => e?.close());
 

@@ -151,6 +151,8 @@ describe('Work budget: one referral lifecycle, counted', () => {
       },
     });
     d = await als.run({ role: 'other' }, () => smallDistrict(e, 'wb'));
+    // the first lifecycle's bed, whichever case runs first (jest --randomize); each lifecycle moves to the next
+    bed = d.cc1Beds[0];
     queues = als.run({ role: 'probe' }, () => ALL_QUEUES.map((q) => new Queue(q, { prefix: e.cfg.QUEUE_PREFIX, connection: { url: e.cfg.REDIS_URL } as any })));
     await idle();
   });
@@ -263,7 +265,6 @@ describe('Work budget: one referral lifecycle, counted', () => {
   }
 
   it('stays within the committed budget, per command and in total', async () => {
-    bed = d.cc1Beds[0];
     expect(overBudget(await lifecycle())).toEqual([]);
   });
 
