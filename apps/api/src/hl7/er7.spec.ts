@@ -78,6 +78,17 @@ describe('ACK writer', () => {
     expect(value(m, segment(m, 'MSH'), 7)).toBe('20261123101500');
   });
 
+  it('refuses a NUL byte anywhere as unreadable (data type error), before any field is read', () => {
+    const msg = 'MSH|^~\\&|HIS|H1|BEDLINK|X|20261130||ADT^A03|C1|P|2.5\rPID|||11010519491231002X\u0000^^^MPI\r';
+    expect(() => parseEr7(msg)).toThrow(Er7Error);
+    expect(() => parseEr7(msg)).toThrow(/NUL byte/);
+    try {
+      parseEr7(msg);
+    } catch (e) {
+      expect((e as Er7Error).hl7Code).toBe('102');
+    }
+  });
+
   it('adds ERR with the table 0357 code for AE/AR and escapes delimiters in the text', () => {
     const m = parseEr7(buildAck({ controlId: 'X|1' }, 'AR', { controlId: 'BL2', now: new Date(), text: 'bad | text ^ here', errorCode: '200' }));
     expect(value(m, segment(m, 'MSA'), 1)).toBe('AR');

@@ -45,6 +45,9 @@ export function parseEr7(text: string): Er7Message {
   // MLLP framing characters may survive a relay; segments end in CR (LF and CRLF tolerated).
   // eslint-disable-next-line no-control-regex -- the MLLP start (VT) and end (FS) bytes are control characters
   const body = text.replace(/^\x0b/, '').replace(/\x1c\r?$/, '');
+  // No HL7 v2 data type carries U+0000, and Postgres text cannot hold it: refused here as unreadable (AR),
+  // not discovered by the first query that meets it (an AE "internal error" and an error in the log).
+  if (body.includes('\u0000')) throw new Er7Error('the message holds a NUL byte (U+0000), which no HL7 v2 field may carry', '102');
   const lines = body.split(/\r\n|\r|\n/).filter((l) => l.length > 0);
   const msh = lines[0];
   if (!msh || !msh.startsWith('MSH') || msh.length < 8) throw new Er7Error('the message does not start with an MSH segment', '100');
