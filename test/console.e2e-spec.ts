@@ -267,6 +267,25 @@ describe('web console in a real browser', () => {
   }, 240_000);
 
   it('dashboard: the coordinator’s first screen, its figures equal the API’s, live; charts drawn without internet', async () => {
+    // one referral carried to admission here, so the funnel has an admission whichever case ran before (jest --randomize)
+    const bedId = (await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'D', label: `D${Date.now()}`, services: ['REHAB'] }), 'bed'))
+      .bedId as string;
+    const drafted = await ok(
+      d.planner.post('/referrals', {
+        patientId: await d.patient(),
+        requestedKind: 'COMMUNITY',
+        services: ['REHAB'],
+        urgency: 'ROUTINE',
+        clinicalSummary: 'dashboard funnel',
+        careLevel: 3,
+        consent: true,
+      }),
+      'draft',
+    );
+    const [offer] = (await ok(d.planner.post(`/referrals/${drafted.referralId}/submit`, { targets: [{ institutionId: d.cc1, bedId }] }), 'submit')).offers;
+    await ok(d.cc1c.post(`/referrals/${drafted.referralId}/offers/${offer.offerId}/accept`, { bedId }), 'accept');
+    await ok(d.planner.post(`/referrals/${drafted.referralId}/start-transfer`), 'transfer');
+    await ok(d.cc1c.post(`/referrals/${drafted.referralId}/confirm-admission`), 'admit');
     const dash = await loginAs('DISTRICT_COORDINATOR', null, 'district.qian');
     // the home view of a district coordinator
     await dash.getByTestId('occupancy-table').waitFor();
