@@ -168,4 +168,62 @@ describe('reserve (surge) beds', () => {
     expect(res).toMatchObject({ submitted: 2, placed: 1, escalated: 1, freeBeds: 1 });
     expect(res.allocations.filter((a: any) => a.bedId).map((a: any) => a.bedId)).toEqual([open]);
   });
+
+  it('parallel opens and closes of overlapping batches named in any order: all answered, each change audited once, the trail agrees with the beds', async () => {
+    const cc = pick({ id: d.cc1, c: d.cc1c, beds: d.cc1Beds }, { id: d.cc2, c: d.cc2c, beds: d.cc2Beds });
+    const beds: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const b = await ok(
+        cc.c.post('/beds', { institutionId: cc.id, kind: 'COMMUNITY', ward: 'Reserve', label: `RR-${i}-${Date.now()}`, services: ['REHAB'] }),
+        'bed',
+      );
+      await ok(cc.c.post(`/beds/${b.bedId}/reserve`, { reserve: true, reason: 'surge plan' }), 'mark');
+      beds.push(b.bedId);
+    }
+    // overlapping batches named in opposite orders, opens and closes of the same beds at the same moment. The
+    // handler locks in id order; without it two batches deadlock and the processor's retry (a deadlock is
+    // transient) still lands both, only seconds later: what must hold either way is below
+    const [a, b, c, x] = beds;
+    const batches: Array<{ open: boolean; ids: string[] }> = [
+      { open: true, ids: [a, b, c, x] },
+      { open: true, ids: [x, c, b, a] },
+      { open: false, ids: [c, b] },
+      { open: true, ids: [c, a] },
+      { open: false, ids: [x, a, c] },
+      { open: true, ids: [b, x] },
+      { open: false, ids: [a, b, c, x] },
+      { open: true, ids: [x, b] },
+    ];
+    const answers = await Promise.all(
+      batches.map((q) => d.dc.post(`/reserve-beds/${q.open ? 'open' : 'close'}`, { bedIds: q.ids, reason: `race ${q.open ? 'open' : 'close'}` })),
+    );
+    for (const r of answers) expect(r.status).toBeLessThan(300);
+    // every answer names each of its beds once, and says whether it changed it
+    const changedBy = new Map<string, number>(beds.map((id) => [id, 0]));
+    answers.forEach((r, i) => {
+      expect(r.body.open).toBe(batches[i].open);
+      expect(r.body.beds.map((o: any) => o.bedId).sort()).toEqual([...batches[i].ids].sort());
+      for (const o of r.body.beds) if (o.changed) changedBy.set(o.bedId, changedBy.get(o.bedId)! + 1);
+    });
+    for (const id of beds) {
+      const trail: Array<{ event_type: string }> = await e.ds.query(
+        `SELECT event_type FROM audit_log WHERE aggregate_id = $1 AND event_type IN ('BedReserveOpened','BedReserveClosed') ORDER BY seq`,
+        [id],
+      );
+      // one audit record per change an answer reported, opens and closes alternating from closed, and the bed's
+      // flag is where the last one left it
+      expect(trail).toHaveLength(changedBy.get(id)!);
+      trail.forEach((t, i) => expect(t.event_type).toBe(i % 2 === 0 ? 'BedReserveOpened' : 'BedReserveClosed'));
+      const [row] = await e.ds.query(`SELECT reserve, reserve_open FROM beds WHERE id = $1`, [id]);
+      expect(row).toEqual({ reserve: true, reserve_open: trail.length % 2 === 1 });
+    }
+    // and the board, fed by the events, counts what the beds say
+    const open = (await e.ds.query(`SELECT count(*)::int AS n FROM beds WHERE id = ANY($1) AND reserve_open`, [beds]))[0].n;
+    const cell = await eventually(
+      () => cellOf(cc.id),
+      (c) => c?.reserve?.total === 4 && c.reserve.open === open,
+      30_000,
+    );
+    expect(cell.reserve).toMatchObject({ total: 4, open });
+  });
 });
