@@ -197,6 +197,33 @@ describe('HL7 v2 ADT^A03 trigger', () => {
     expect(ended).toEqual({ reason: 'DECEASED' });
   });
 
+  it('a discharge refused for an unknown patient is refused again on retransmission, even after the patient was admitted', async () => {
+    const rid = residentId(++seq, 'M');
+    const ccToken = e.token('COMMUNITY_COORDINATOR', d.cc2, { districtId: d.district });
+    const loc = { ward: 'Retrans', label: `R-${++seq}` };
+    const bedId = (await ok(d.cc2c.post('/beds', { institutionId: d.cc2, kind: 'COMMUNITY', services: ['REHAB'], ...loc }), 'bed')).bedId as string;
+    const msg = (type: string, ctl: string) =>
+      [
+        `MSH|^~\\&|HIS|CC2|BEDLINK|${d.district}|20261123130000||ADT^${type}|${ctl}|P|2.5.1`,
+        `PID|1||${rid}||钱^七||19450101|M`,
+        `PV1|1|I|${loc.ward}^^${loc.label}`,
+      ].join('\r');
+    const ctl = `MSG-RT-${seq}`;
+    // the HIS sends the discharge before the admission reached Bedlink: nobody to discharge
+    const first = await send(msg('A03', ctl), ccToken);
+    expect([first.msa![1], first.err?.[3]?.split('^')[0]]).toEqual(['AE', '204']);
+    expect((await send(msg('A01', `${ctl}-A01`), ccToken)).msa![1]).toBe('AA');
+    // its ACK was lost, the HIS resends the same message: the first answer again, and the stay goes on
+    const again = await send(msg('A03', ctl), ccToken);
+    expect([again.msa![1], again.msa![2], again.err?.[3]?.split('^')[0]]).toEqual(['AE', ctl, '204']);
+    const [row] = await e.ds.query(`SELECT occupant_patient_id IS NOT NULL AS occupied FROM beds WHERE id = $1`, [bedId]);
+    expect(row).toEqual({ occupied: true });
+    // a new discharge (a new control id) is a new message and acts
+    expect((await send(msg('A03', `${ctl}-2`), ccToken)).msa![1]).toBe('AA');
+    const [after] = await e.ds.query(`SELECT occupant_patient_id IS NOT NULL AS occupied FROM beds WHERE id = $1`, [bedId]);
+    expect(after).toEqual({ occupied: false });
+  });
+
   it('without a bearer token the endpoint answers 401 like the rest of the API', async () => {
     const res = await fetch(`${e.baseUrl}/hl7/v2`, { method: 'POST', headers: { 'content-type': 'x-application/hl7-v2+er7' }, body: 'MSH|^~\\&|A' });
     expect(res.status).toBe(401);

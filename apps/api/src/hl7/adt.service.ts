@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Actor, BED_STATUSES, BedStatus, CommandName, DomainError, ErrorCode, StayEndReason } from '@bedlink/domain';
 import { CommandGateway, CommandOutcome } from '@bedlink/messaging';
-import { AdtReads, CommandLogReads, PII_CIPHER, PiiCipher, ReferralReads } from '@bedlink/persistence';
+import { AdtReads, CommandLogReads, MessageRefusals, PII_CIPHER, PiiCipher, ReferralReads } from '@bedlink/persistence';
 import { CommandRunner } from '../http/command-runner';
 import { AckCode, buildAck, Er7Error, Er7Message, field, header, MessageHeader, parseEr7, segment, value } from './er7';
 
@@ -64,6 +64,7 @@ export class AdtService {
   constructor(
     private readonly commands: CommandRunner,
     private readonly commandLog: CommandLogReads,
+    private readonly refusals: MessageRefusals,
     private readonly referrals: ReferralReads,
     private readonly adt: AdtReads,
     @Inject(PII_CIPHER) private readonly cipher: PiiCipher,
@@ -106,11 +107,35 @@ export class AdtService {
         throw new Refusal('AE', '205', `IDEMPOTENCY_KEY_REUSED: control id ${h.controlId} was already used for another message`);
       if (done?.ok) return ack('AA', describe(done.result));
       if (done && !done.ok) {
+        // refused before any command ran (below): the same answer again, HL7 code and text included
+        const kept = done.error as { message: string; hl7Code?: unknown };
+        if (typeof kept.hl7Code === 'string') return ack('AE', kept.message, kept.hl7Code);
         const err = masked(event, new DomainError(done.error.code as ErrorCode, done.error.message));
         return ack('AE', `${err.code}: ${err.message}`, HL7_CODE_OF[err.code] ?? '207');
       }
 
-      const plan = await this.plan(event, msg, src.actor, institutionId);
+      const plan = await this.plan(event, msg, src.actor, institutionId).catch(async (e: unknown) => {
+        // A refusal decided on the registry's state (an unknown patient or bed, a refused lookup) is this
+        // message's answer for good: kept under its key, so a retransmission that arrives after the patient
+        // was admitted gets the same AE instead of acting. An AR answers the same anyway; anything else (an
+        // outage) is no answer and is not kept.
+        const kept =
+          e instanceof Refusal && e.code === 'AE'
+            ? { code: e.hl7Code === '204' ? 'NOT_FOUND' : 'VALIDATION_FAILED', message: e.text, hl7Code: e.hl7Code }
+            : e instanceof DomainError
+              ? { code: masked(event, e).code, message: masked(event, e).message }
+              : undefined;
+        if (kept)
+          await this.refusals.remember({
+            id: commandId,
+            type: `ADT^${event}`,
+            actorUser: src.actor.userId,
+            actorInstitution: institutionId,
+            correlationId: digest,
+            error: kept,
+          });
+        throw e;
+      });
       if ('nothing' in plan) return ack('AA', plan.nothing);
       const r = await this.commands.executeAs(plan.type, plan.payload, src.actor, { idempotencyKey: key, correlationId: digest }).catch((e: unknown) => {
         throw masked(event, e);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { findCommandOutcome, rememberPendingCommand } from '../command-log';
+import { findCommandOutcome, recordCommandFailure, rememberPendingCommand } from '../command-log';
 
 /** A command's recorded outcome (the gateway's answer for a finished job, HL7 v2 retransmissions). */
 @Injectable()
@@ -28,5 +28,20 @@ export class PendingCommands {
 
   remember(c: { id: string; type: string; job: object; priority: number }): Promise<void> {
     return rememberPendingCommand(this.ds, c);
+  }
+}
+
+/**
+ * An HL7 v2 message refused before any command ran (an unknown patient or bed): the refusal is the
+ * message's answer for good, kept under its key like a command's refusal, so a retransmission gets
+ * it again instead of acting once the state it was refused on has changed. False when the key
+ * already had an outcome.
+ */
+@Injectable()
+export class MessageRefusals {
+  constructor(private readonly ds: DataSource) {}
+
+  remember(c: { id: string; type: string; actorUser: string; actorInstitution: string | null; correlationId: string; error: object }): Promise<boolean> {
+    return recordCommandFailure(this.ds, c);
   }
 }

@@ -10,7 +10,7 @@ import { UserSessions } from '../user-sessions';
 import { AuditReads } from './audit';
 import { BedBoardReads } from './bed-board';
 import { CandidateReads } from './candidates';
-import { CommandLogReads, PendingCommands } from './command-log';
+import { CommandLogReads, MessageRefusals, PendingCommands } from './command-log';
 import { DashboardReads } from './dashboard';
 import { FhirReads } from './fhir';
 import { InboxReads } from './inbox';
@@ -64,6 +64,7 @@ const READ_CLASSES = [
   LiveReplayReads,
   DashboardReads,
   PendingCommands,
+  MessageRefusals,
   PatientSearchReads,
 ];
 
