@@ -21,6 +21,14 @@ function prng(seed: number) {
   };
   return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] };
 }
+type Rnd = ReturnType<typeof prng>;
+
+/** FNV-1a of a case's label: each case draws from a generator of its own, whatever ran before it. */
+function labelHash(label: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 type Status = 'U' | 'O' | 'H' | 'C' | 'I' | 'K';
 type Ack = 'AA' | 'AE' | 'AR';
@@ -112,9 +120,11 @@ describe('ADT feed over MLLP keeps the board true', () => {
   let d: Awaited<ReturnType<typeof smallDistrict>>;
   let port: number;
   const seed = Number(process.env.ADT_SEED ?? Date.now() % 1_000_000);
-  const rnd = prng(seed);
+  // One generator per case, from the seed and the case's label: under jest --randomize a case's messages
+  // do not depend on which cases drew before it, so the seed in a failing case's name replays it alone.
+  const rndOf = (label: string) => prng((seed ^ labelHash(label)) >>> 0);
   let wardSeq = 0;
-  const firstPick = rnd.int(4);
+  const firstPick = rndOf('first pick').int(4);
 
   beforeAll(async () => {
     e = await startEngine({ env: { HL7_MLLP_PORT: '0', HL7_MLLP_MAX_BYTES: '65536', HL7_MLLP_IDLE_MS: '1500' } });
@@ -126,7 +136,7 @@ describe('ADT feed over MLLP keeps the board true', () => {
   });
 
   /** An institution picked at run time, with an API key for its interface engine and eight beds in two wards. */
-  async function interfaceOf(pick: number) {
+  async function interfaceOf(pick: number, rnd: Rnd) {
     const cast = [
       { id: d.hospital, code: `H1-${d.district}`, c: d.planner, role: 'DISCHARGE_PLANNER', kind: 'HOSPITAL' },
       { id: d.cc1, code: `CC1-${d.district}`, c: d.cc1c, role: 'COMMUNITY_COORDINATOR', kind: 'COMMUNITY' },
@@ -149,7 +159,7 @@ describe('ADT feed over MLLP keeps the board true', () => {
     `MSH|^~\\&|HIS|${facility}|BEDLINK|${d.district}|20261130080000|${key}|${type}|${ctl}|P|2.5.1`;
 
   /** 500 messages of a ward's days: admissions, moves, discharges, cancellations, status reports; some broken, some late, some twice. */
-  function feed(inst: { code: string; key: string; beds: Record<string, string> }, n: number): Msg[] {
+  function feed(inst: { code: string; key: string; beds: Record<string, string> }, n: number, rnd: Rnd): Msg[] {
     const locs = Object.keys(inst.beds);
     const base = rnd.int(4_000_000) * 2;
     const rids = Array.from({ length: 14 }, (_, i) => residentId(base + i, rnd.next() < 0.5 ? 'F' : 'M'));
@@ -246,9 +256,10 @@ describe('ADT feed over MLLP keeps the board true', () => {
   it.each([0, 1])(
     `500 messages (A01/A02/A03/A08/A11/A13/A20, malformed, out of order, repeated) leave the board equal to the truth (seed ${seed}, variant %s)`,
     async (variant) => {
+      const rnd = rndOf(`variant ${variant}`);
       // two different institutions (hospital, centre or care home), picked at run time
-      const inst = await interfaceOf(variant === 0 ? firstPick : firstPick + 1 + rnd.int(3));
-      const msgs = feed(inst, variant === 0 ? 500 : 150);
+      const inst = await interfaceOf(variant === 0 ? firstPick : firstPick + 1 + rnd.int(3), rnd);
+      const msgs = feed(inst, variant === 0 ? 500 : 150, rnd);
       const { ward, mismatches, bad } = await truthAndSend(inst, msgs);
       expect(mismatches).toEqual([]);
       expect(bad).toBeGreaterThan(20);
@@ -299,10 +310,14 @@ describe('ADT feed over MLLP keeps the board true', () => {
   );
 
   describe('trying to break it', () => {
-    let inst: Awaited<ReturnType<typeof interfaceOf>>;
-    beforeAll(async () => {
-      inst = await interfaceOf(rnd.int(4));
-    });
+    /**
+     * Each attack has an interface engine of its own (institution picked at run time, a new key, eight
+     * new beds) and its own generator: the status one case leaves on a bed is never one another assumes.
+     */
+    const attacker = async (label: string) => {
+      const rnd = rndOf(label);
+      return { rnd, inst: await interfaceOf(rnd.int(4), rnd) };
+    };
 
     const send = async (text: string) => {
       const hl7 = new Hl7Client({ host: '127.0.0.1', port });
@@ -338,6 +353,7 @@ describe('ADT feed over MLLP keeps the board true', () => {
     const bedsNow = async () => JSON.stringify(await e.ds.query(`SELECT id, status, version FROM beds ORDER BY id`));
 
     it("another district's bed: unknown here, by location or by id, and nothing changes", async () => {
+      const { inst, rnd } = await attacker('far');
       const other = await smallDistrict(e, `far${seed}`);
       const farWard = `FAR-${seed}`;
       await ok(other.planner.post('/beds', { institutionId: other.hospital, kind: 'HOSPITAL', ward: farWard, label: '1' }), 'far bed');
@@ -351,6 +367,7 @@ describe('ADT feed over MLLP keeps the board true', () => {
     });
 
     it('a forged sending facility (another institution in MSH-4) is refused, and so is a message without a key', async () => {
+      const { inst } = await attacker('forged');
       const before = await bedsNow();
       const loc = Object.keys(inst.beds)[0];
       const neighbour = ['H1', 'CC1', 'CC2', 'CH1'].map((c) => `${c}-${d.district}`).find((c) => c !== inst.code)!;
@@ -367,6 +384,7 @@ describe('ADT feed over MLLP keeps the board true', () => {
     });
 
     it('a duplicate control id acts once and answers as the first time; reused with another body it is refused', async () => {
+      const { inst } = await attacker('duplicate');
       const loc = Object.keys(inst.beds)[1];
       const text = [msh(inst.code, inst.key, 'ADT^A20', `X-DUP-${seed}`), `NPU|${loc}|C`].join('\r');
       const [a, b] = await Promise.all([send(text), send(text)]);
@@ -383,6 +401,7 @@ describe('ADT feed over MLLP keeps the board true', () => {
     });
 
     it('a huge frame is refused with AR and the connection closed, and the listener still serves', async () => {
+      const { inst } = await attacker('huge');
       const huge = framed([msh(inst.code, inst.key, 'ADT^A01', 'X-HUGE'), `NTE|1||${'x'.repeat(200_000)}`].join('\r'));
       const r = await raw(huge);
       expect(r.closed).toBe(true);
@@ -392,6 +411,7 @@ describe('ADT feed over MLLP keeps the board true', () => {
     });
 
     it('a binary frame, or bytes outside a frame, get AR and a closed connection; nothing changes', async () => {
+      const rnd = rndOf('binary');
       const before = await bedsNow();
       const junk = Buffer.from(Array.from({ length: 512 }, () => rnd.int(256)));
       const inFrame = await raw(Buffer.concat([Buffer.from([0x0b]), junk, Buffer.from([0x1c, 0x0d])]));
@@ -404,6 +424,7 @@ describe('ADT feed over MLLP keeps the board true', () => {
     });
 
     it('a connection that never finishes its frame is closed after the idle time, and nothing changes', async () => {
+      const { inst } = await attacker('half');
       const before = await bedsNow();
       const half = framed([msh(inst.code, inst.key, 'ADT^A20', 'X-HALF'), `NPU|${Object.keys(inst.beds)[2]}|C`].join('\r')).subarray(0, 60);
       const r = await raw(half, 20_000);
@@ -412,6 +433,7 @@ describe('ADT feed over MLLP keeps the board true', () => {
     });
 
     it('the same messages over HTTP get the same answers (one service, two transports)', async () => {
+      const { inst } = await attacker('http');
       const http = client(e.baseUrl, e.token(inst.role as never, inst.id, { districtId: d.district }));
       const res = await http.raw('POST', '/hl7/v2', [msh(inst.code, '', 'ADT^A20', 'X-HTTP-1'), `NPU|NOWHERE^^1|C`].join('\r'), {
         'content-type': 'x-application/hl7-v2+er7',

@@ -18,7 +18,11 @@ describe('Registry: directions along cooperation agreements, matching and automa
   beforeAll(async () => {
     // holds lapse after 2 s here (nothing else in this suite accepts an offer)
     e = await startEngine({ env: { COOPERATION_DEFAULT: 'AGREEMENT_REQUIRED', RESERVATION_HOLD_MS: '2000' } });
-    d = await smallDistrict(e);
+  });
+  // a district of its own for each case: the agreements one case adds (hospital → cc2) and the
+  // programme capacity it shrinks must not answer for another, whichever ran first (jest --randomize)
+  beforeEach(async () => {
+    d = await smallDistrict(e, `dir${Math.floor(Math.random() * 1e6)}`);
     await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'HOSPICE', ward: 'Hospice', label: 'H-01', services: ['HOSPICE'] }), 'hospice bed');
     sickbed = (
       await ok(d.cc1c.post('/programmes', { institutionId: d.cc1, kind: 'HOME_SICKBED', name: '江宁路家庭病床', capacity: 5, radiusKm: 3 }), 'sickbed')
