@@ -1,4 +1,4 @@
-import { defaultPolicy, DomainError, Referral } from '@bedlink/domain';
+import { BedKind, defaultPolicy, DomainError, Referral } from '@bedlink/domain';
 import { addBed } from '../../testing/beds';
 import { actor, ACTORS, ctxFor, DISTRICT, fakePolicy, FakeUnitOfWork, T0, world } from '../../testing/fake-unit-of-work';
 import { addPatient, assessment } from '../../testing/patients';
@@ -144,8 +144,14 @@ describeHandler(DraftReferralCommand, DraftReferralHandler, [
   { name: 'a district role drafts nothing (no institution)', actor: ACTORS.district, payload, refused: 'FORBIDDEN' },
 ]);
 
-/** A submitted MANUAL referral of `patientId` from `origin` to a community bed, its events dropped. */
-function liveReferral(w: FakeUnitOfWork, id: string, patientId: string, origin: string): void {
+/** A submitted MANUAL referral of `patientId` from `origin` (a hospital bed by default) to a community bed, its events dropped. */
+function liveReferral(
+  w: FakeUnitOfWork,
+  id: string,
+  patientId: string,
+  origin: string,
+  kinds: { from: BedKind; to: BedKind } = { from: 'HOSPITAL', to: 'COMMUNITY' },
+): void {
   const r = Referral.draft(
     {
       id,
@@ -153,8 +159,8 @@ function liveReferral(w: FakeUnitOfWork, id: string, patientId: string, origin: 
       districtId: DISTRICT,
       originInstitutionId: origin,
       originBedId: null,
-      originKind: 'HOSPITAL',
-      requestedKind: 'COMMUNITY',
+      originKind: kinds.from,
+      requestedKind: kinds.to,
       services: [],
       urgency: 'ROUTINE',
       strategy: 'BROADCAST',
@@ -188,6 +194,19 @@ describe('DraftReferral: what the draft keeps', () => {
     expect(err!.code).toBe('PATIENT_HAS_LIVE_REFERRAL');
     expect(err!.details ?? {}).not.toHaveProperty('referralId');
     expect(w.all.has('ref-2')).toBe(false);
+  });
+
+  it('an EMERGENCY upward referral does not replace a live referral that is not downward', async () => {
+    const w = world();
+    addPatient(w, 'pat-2', 'cc1');
+    liveReferral(w, 'ref-live', 'pat-2', 'cc1', { from: 'COMMUNITY', to: 'HOSPITAL' });
+    const err = await draft(w, { ...up, patientId: 'pat-2' }, ACTORS.target).then(
+      () => null,
+      (e: DomainError) => e,
+    );
+    expect(err).toMatchObject({ code: 'PATIENT_HAS_LIVE_REFERRAL', details: { referralId: 'ref-live' } });
+    expect((w.all.get('ref-live') as Referral).state).toBe('SUBMITTED');
+    expect(w.all.has('ref-up')).toBe(false);
   });
 
   it('the district policy fills strategy and fanout; MANUAL, no preferences, no arrival by default; a new id', async () => {
