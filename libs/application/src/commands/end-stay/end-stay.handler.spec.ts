@@ -130,6 +130,31 @@ describeHandler(EndStayCommand, EndStayHandler, [
     },
   },
   {
+    name: 'in a bed and on a home programme: the bed’s stay ends unless the programme is named',
+    given: (w) => {
+      const prog = w.all.get('prog-1') as Programme;
+      prog.enrol({ enrolmentId: 'e-1', patientId: 'pat-1', referralId: 'earlier' }, T0);
+      prog.pullEvents();
+    },
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', reason: 'DISCHARGED_HOME' },
+    events: ['BedStatusChanged', 'StayEnded'],
+    result: { bedId: 'obed', programmeId: null },
+    after: (w) => expect((w.all.get('prog-1') as Programme).activeEnrolments.map((e) => e.patientId)).toEqual(['pat-1']),
+  },
+  {
+    name: 'in a bed and on a home programme, the bed named: the bed’s stay ends',
+    given: (w) => {
+      const prog = w.all.get('prog-1') as Programme;
+      prog.enrol({ enrolmentId: 'e-1', patientId: 'pat-1', referralId: 'earlier' }, T0);
+      prog.pullEvents();
+    },
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', reason: 'DISCHARGED_HOME', bedId: 'obed' },
+    events: ['BedStatusChanged', 'StayEnded'],
+    result: { bedId: 'obed', programmeId: null },
+  },
+  {
     name: 'on two home programmes, which one ends must be named',
     given: alsoOnHomeCare,
     actor: cc1,

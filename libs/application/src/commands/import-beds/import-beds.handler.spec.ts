@@ -148,6 +148,17 @@ describeHandler(ImportBedsCommand, ImportBedsHandler, [
     result: { beds: { create: [], unchanged: [{ row: 1, ward: 'S', label: 's-1', bedId: 'sbed' }] } },
   },
   {
+    name: 'services stored in order, the row’s in another: still the same bed',
+    given: (w) => {
+      withDescribedBed(w);
+      w.add(Bed.rehydrate({ ...(w.all.get('sbed') as Bed).props, services: ['OXYGEN', 'REHAB'] }, 1));
+    },
+    actor: ACTORS.target,
+    payload: { institutionId: 'cc1', beds: [{ ...sameRow, services: ['REHAB', 'OXYGEN'] }] },
+    events: [],
+    result: { beds: { create: [], unchanged: [{ row: 1, bedId: 'sbed' }] } },
+  },
+  {
     name: 'a row that leaves attributes out does not disagree',
     given: withDescribedBed,
     actor: ACTORS.target,
@@ -219,6 +230,11 @@ describeHandler(ImportBedsCommand, ImportBedsHandler, [
       expect(w.reads.filter((id) => id.startsWith('prog-'))).toEqual(['prog-0', 'prog-1', 'prog-2']);
       expect((w.all.get('prog-2') as Programme).props.capacity).toBe(3);
       expect((w.all.get('prog-0') as Programme).props.capacity).toBe(6);
+      // the audit says where the change came from
+      expect(w.recorded.filter((e) => e.type === 'ProgrammeCapacityChanged').map((e) => [e.aggregateId, e.reason])).toEqual([
+        ['prog-0', 'import'],
+        ['prog-2', 'import'],
+      ]);
     },
   },
   {

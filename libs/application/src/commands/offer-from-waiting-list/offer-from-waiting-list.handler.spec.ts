@@ -119,6 +119,18 @@ describeHandler(OfferFromWaitingListCommand, OfferFromWaitingListHandler, [
     result: { offered: false },
   },
   {
+    name: 'a referral read from the list that is no longer waiting there is skipped (re-checked under its lock)',
+    stage: 'OFFERED',
+    given: (w) => {
+      // the list as read a moment before ref-1's offer was answered otherwise: ref-1 waits on no list now
+      w.takeWaitingList = async () => ({ referralIds: ['ref-1'], bedAlreadyOffered: false });
+    },
+    actor: ACTORS.system,
+    payload,
+    events: [],
+    result: { offered: false },
+  },
+  {
     name: 'a bed of another kind does not suit the referral',
     stage: 'OFFERED',
     given: (w) => {
