@@ -161,3 +161,33 @@ describe('service area of a home programme: area codes or radius, either suffice
     expect(placeRefusal(homeNeeds(far), programme({ ...at }))).toBeNull();
   });
 });
+
+describe('ranking order and points', () => {
+  const pts = (r: { explanation: { factor: string; points: number }[] }, factor: string) => r.explanation.find((f) => f.factor === factor)?.points;
+  /** A bed `km` kilometres due north of the referring hospital. */
+  const north = (km: number, over: Partial<CandidateFacts> = {}) => place({ lat: 31.2 + km / DEG_KM, lng: 121.4, ...over });
+
+  it('distance points fall linearly from 25 at the door to none at 20 km, and never below none', () => {
+    expect(pts(rankCandidates(needs(), [north(0)])[0], 'distance')).toBe(25);
+    expect(pts(rankCandidates(needs(), [north(10)])[0], 'distance')).toBeCloseTo(12.5, 1);
+    expect(pts(rankCandidates(needs(), [north(15)])[0], 'distance')).toBeCloseTo(6.25, 1);
+    expect(pts(rankCandidates(needs(), [north(30)])[0], 'distance')).toBe(0);
+  });
+
+  it('equal scores: the nearer place first, then the lower id', () => {
+    const order = rankCandidates(needs(), [north(30, { bedId: 'b-far' }), north(25, { bedId: 'b-near' })]).map((r) => r.bedId);
+    expect(order).toEqual(['b-near', 'b-far']);
+    const same = rankCandidates(needs(), [north(5, { bedId: 'b-2' }), north(5, { bedId: 'b-1' }), north(5, { bedId: 'b-3' })]).map((r) => r.bedId);
+    expect(same).toEqual(['b-1', 'b-2', 'b-3']);
+  });
+
+  it('returns at most `limit` places, ten unless told', () => {
+    const many = Array.from({ length: 12 }, (_, i) => north(i, { bedId: `b-${String(i).padStart(2, '0')}` }));
+    expect(rankCandidates(needs(), many)).toHaveLength(10);
+    expect(rankCandidates(needs(), many, 3).map((r) => r.bedId)).toEqual(['b-00', 'b-01', 'b-02']);
+  });
+
+  it('a physical bed has no service area: a radius on its facts does not refuse a far patient', () => {
+    expect(placeRefusal(needs(), north(30, { radiusKm: 1, areaCodes: ['310101'] }))).toBeNull();
+  });
+});
