@@ -188,6 +188,7 @@ describe('ranking order and points', () => {
   });
 
   it('a physical bed has no service area: a radius on its facts does not refuse a far patient', () => {
-    expect(placeRefusal(needs(), north(30, { radiusKm: 1, areaCodes: ['310101'] }))).toBeNull();
+    expect(placeRefusal(needs(), north(30, { radiusKm: 1 }))).toBeNull();
+    expect(placeRefusal(needs({ homeAreaCode: '310106' }), north(30, { radiusKm: 1, areaCodes: ['310101'] }))).toBeNull();
   });
 });
