@@ -34,6 +34,26 @@ describe('canonical JSON and the audit hash', () => {
   });
 });
 
+describe('canonical JSON: the values JSON itself spells one way only', () => {
+  it('null is null, at the top and inside objects and arrays', () => {
+    expect(canonicalJson(null)).toBe('null');
+    expect(canonicalJson({ a: null })).toBe('{"a":null}');
+    expect(canonicalJson([null])).toBe('[null]');
+  });
+  it('an array keeps its order and its length: an undefined element is null, as JSON.stringify writes it', () => {
+    expect(canonicalJson([3, undefined, 1])).toBe('[3,null,1]');
+    expect(canonicalJson([3, undefined, 1])).toBe(JSON.stringify([3, undefined, 1]));
+    expect(canonicalJson({ list: ['b', 'a'] })).toBe('{"list":["b","a"]}');
+  });
+  it('a Date is its ISO instant', () => {
+    expect(canonicalJson({ at: new Date('2026-11-30T02:00:00Z') })).toBe('{"at":"2026-11-30T02:00:00.000Z"}');
+  });
+  it('refuses a number JSON cannot carry, rather than hashing it as null', () => {
+    for (const n of [NaN, Infinity, -Infinity]) expect(() => canonicalJson({ n })).toThrow(Error);
+    expect(canonicalJson({ n: -0.5 })).toBe('{"n":-0.5}');
+  });
+});
+
 describe('GB 11643 resident id', () => {
   it('accepts a number with the right check character and rejects a wrong one', () => {
     const body = '11010519491231002';
