@@ -2,6 +2,8 @@ import {
   Actor,
   AggregateRoot,
   Agreement,
+  CareRelationshipKind,
+  DomainEvent,
   AgreementProps,
   ApiKey,
   UserAccount,
@@ -35,18 +37,36 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   readonly all = new Map<string, Agg>();
   /** Event types recorded by the last `run`, in order. */
   events: string[] = [];
+  /** The events themselves (payloads, aggregate ids), same order as `events`. */
+  recorded: DomainEvent[] = [];
+  /**
+   * Ids of the aggregates the handler asked for, in the order asked: the real unit of work locks the row at
+   * each get, so this is its lock order (handlers take beds, then programmes, in id order to avoid deadlocks).
+   */
+  readonly reads: string[] = [];
+  /** Care relationships already stored beside the registrant's own (e.g. a centre that RECEIVED the patient before). */
+  readonly relationships: { patientId: string; institutionId: string; kind: CareRelationshipKind }[] = [];
 
   async run<T extends object>(_ctx: CommandContext, work: (tx: Tx) => Promise<T>): Promise<T> {
     for (const a of this.all.values()) a.pullEvents();
     const result = await work(this);
-    this.events = [...this.all.values()].flatMap((a) => (a as AggregateRoot).pullEvents().map((e) => e.type));
+    this.recorded = [...this.all.values()].flatMap((a) => (a as AggregateRoot).pullEvents());
+    this.events = this.recorded.map((e) => e.type);
     return result;
+  }
+
+  /** The payload of the one event of this type the last `run` recorded (fails the test if not exactly one). */
+  payloadOf(type: string): Record<string, unknown> {
+    const found = this.recorded.filter((e) => e.type === type);
+    if (found.length !== 1) throw new Error(`expected one ${type} event, got ${found.length}`);
+    return found[0].payload;
   }
 
   add(a: Agg): void {
     this.all.set(a.id, a);
   }
   private get<T extends Agg>(cls: { prototype: T }, id: string, what: string): T {
+    this.reads.push(id);
     const a = this.all.get(id);
     if (!(a instanceof (cls as unknown as typeof AggregateRoot))) throw notFound('NOT_FOUND', what, id);
     return a as T;
@@ -107,7 +127,9 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
   };
   careRelationshipsOf = async (patientId: string, institutionId: string) => {
     const p = await this.getPatient(patientId);
-    return { kinds: p.props.registeredBy === institutionId ? (['REGISTERED'] as const).slice() : [], supplied: null };
+    const kinds: CareRelationshipKind[] = p.props.registeredBy === institutionId ? ['REGISTERED'] : [];
+    for (const r of this.relationships) if (r.patientId === patientId && r.institutionId === institutionId) kinds.push(r.kind);
+    return { kinds, supplied: null };
   };
 }
 

@@ -21,6 +21,8 @@ export interface HandlerCase {
   refused?: string;
   /** With `refused`: the machine-readable details the refusal carries (a subset), e.g. the fields at fault. */
   details?: Record<string, unknown>;
+  /** Checks on the world after a successful run: stored rows, event payloads (`w.payloadOf`), the order rows were read. */
+  after?: (w: FakeUnitOfWork, result: Record<string, unknown>) => void | Promise<void>;
 }
 
 /**
@@ -47,6 +49,7 @@ export function describeHandler(Command: CommandClass, Handler: HandlerClass, ca
       const result = await run;
       if (c.events) expect(w.events).toEqual(c.events);
       if (c.result) expect(result).toMatchObject(c.result);
+      await c.after?.(w, result as Record<string, unknown>);
     });
   });
 }

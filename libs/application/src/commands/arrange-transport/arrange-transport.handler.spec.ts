@@ -1,4 +1,5 @@
-import { ACTORS, T0 } from '../../testing/fake-unit-of-work';
+import { Referral } from '@bedlink/domain';
+import { ACTORS, FakeUnitOfWork, T0 } from '../../testing/fake-unit-of-work';
 import { describeHandler } from '../../testing/handler-cases';
 import { ArrangeTransportCommand } from './arrange-transport.command';
 import { ArrangeTransportHandler } from './arrange-transport.handler';
@@ -23,4 +24,34 @@ describeHandler(ArrangeTransportCommand, ArrangeTransportHandler, [
     payload: { ...payload, expectedArrivalAt: at(10) },
     refused: 'VALIDATION_FAILED',
   },
+  {
+    name: 'the booking is stored on the referral, its arrival the referral’s expected arrival',
+    stage: 'ACCEPTED',
+    actor: ACTORS.origin,
+    payload: { ...payload, note: 'oxygen on board' },
+    result: { referralId: 'ref-1', state: 'ACCEPTED' },
+    after: (w) => {
+      expect(referral(w).props.transport).toMatchObject({
+        mode: 'AMBULANCE',
+        pickupAt: new Date(at(60)),
+        expectedArrivalAt: new Date(at(90)),
+        escort: ['NURSE', 'STRETCHER'],
+        note: 'oxygen on board',
+        arrangedBy: ACTORS.origin.userId,
+      });
+      expect(referral(w).props.expectedArrival).toEqual(new Date(at(90)));
+    },
+  },
+  {
+    name: 'no arrival given: expected at the pickup; no escort, no note',
+    stage: 'ACCEPTED',
+    actor: ACTORS.origin,
+    payload: { referralId: 'ref-1', mode: 'AMBULANCE', pickupAt: at(60) },
+    result: { transport: { expectedArrivalAt: at(60), pickupWindowEndsAt: at(120) } },
+    after: (w) => expect(referral(w).props.transport).toMatchObject({ escort: [], note: null }),
+  },
 ]);
+
+function referral(w: FakeUnitOfWork): Referral {
+  return w.all.get('ref-1') as Referral;
+}

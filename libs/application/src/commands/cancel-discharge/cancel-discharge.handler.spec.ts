@@ -35,4 +35,23 @@ describeHandler(CancelDischargeCommand, CancelDischargeHandler, [
     refused: 'INVALID_TRANSITION',
   },
   { name: 'another institution may not', given: discharged, actor: ACTORS.stranger, payload: { patientId: 'pat-1', bedId: 'obed' }, refused: 'FORBIDDEN' },
+  {
+    name: 'the bed takes the patient back, with the reason on the event',
+    given: discharged,
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', bedId: 'obed', reason: 'entered in error' },
+    result: { bedId: 'obed', patientId: 'pat-1', status: 'O' },
+    after: (w) => {
+      expect((w.all.get('obed') as Bed).props.occupantPatientId).toBe('pat-1');
+      expect(w.recorded[0]).toMatchObject({ type: 'BedStatusChanged', reason: 'entered in error', payload: { from: 'H', to: 'O', patientId: 'pat-1' } });
+    },
+  },
+  {
+    name: 'a live referral not yet in transfer does not stop it',
+    stage: 'OFFERED',
+    given: discharged,
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', bedId: 'obed' },
+    events: ['BedStatusChanged'],
+  },
 ]);

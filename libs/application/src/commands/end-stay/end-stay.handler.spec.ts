@@ -1,8 +1,8 @@
 import { Bed, Patient, Programme, Referral } from '@bedlink/domain';
-import { ACTORS, actor, ctxFor, FakeUnitOfWork, T0, world } from '../../testing/fake-unit-of-work';
-import { describeHandler } from '../../testing/handler-cases';
+import { addBed } from '../../testing/beds';
+import { ACTORS, actor, FakeUnitOfWork, T0 } from '../../testing/fake-unit-of-work';
 import { addProgramme } from '../../testing/home';
-import { addPatient } from '../../testing/patients';
+import { describeHandler } from '../../testing/handler-cases';
 import { EndStayCommand } from './end-stay.command';
 import { EndStayHandler } from './end-stay.handler';
 
@@ -15,13 +15,6 @@ const atHome = (w: FakeUnitOfWork) => {
   w.add(Patient.rehydrate({ ...(w.all.get('pat-1') as Patient).props, familyDoctorInstitutionId: 'cc2' }, 1));
   (w.all.get('obed') as Bed).endStay({ patientId: 'pat-1', reason: 'DISCHARGED_HOME', familyDoctorInstitutionId: null, endedBy: 'x' }, T0);
   for (const a of w.all.values()) a.pullEvents();
-};
-/** pat-1 still in the hospital bed and also enrolled on cc1's home programme. */
-const enrolledToo = (w: FakeUnitOfWork) => {
-  const prog = w.all.get('prog-1') as Programme;
-  prog.noteReserved();
-  prog.enrol({ enrolmentId: 'e-1', patientId: 'pat-1', referralId: 'earlier' }, T0);
-  prog.pullEvents();
 };
 
 describeHandler(EndStayCommand, EndStayHandler, [
@@ -80,84 +73,6 @@ describeHandler(EndStayCommand, EndStayHandler, [
     details: { referralId: 'ref-1', state: 'OFFERED' },
   },
   {
-    name: 'a referral already in transfer does not block a discharge',
-    stage: 'IN_TRANSFER',
-    actor: ACTORS.origin,
-    payload: { patientId: 'pat-1', reason: 'DISCHARGED_HOME' },
-    events: ['BedStatusChanged', 'StayEnded'],
-    result: { bedId: 'obed', bedStatus: 'H' },
-  },
-  {
-    name: "another institution's live referral does not block ending a home enrolment",
-    stage: 'OFFERED',
-    given: atHome,
-    actor: cc1,
-    payload: { patientId: 'pat-1', reason: 'ENROLMENT_ENDED' },
-    events: ['EnrolmentEnded', 'StayEnded'],
-    result: { bedId: null, programmeId: 'prog-1' },
-  },
-  {
-    name: 'a patient holding neither bed nor slot: STAY_NOT_FOUND to their registrar',
-    given: (w) => addPatient(w, 'pat-2', 'hosp'),
-    actor: ACTORS.origin,
-    payload: { patientId: 'pat-2', reason: 'DECEASED' },
-    refused: 'STAY_NOT_FOUND',
-    details: { patientId: 'pat-2' },
-  },
-  {
-    name: 'a patient holding neither bed nor slot is unknown to an uninvolved institution',
-    given: (w) => addPatient(w, 'pat-2', 'hosp'),
-    actor: ACTORS.stranger,
-    payload: { patientId: 'pat-2', reason: 'DECEASED' },
-    refused: 'PATIENT_NOT_FOUND',
-    details: { id: 'pat-2' },
-  },
-  {
-    name: 'on two home programmes at once: the programme must be named',
-    given: (w) => {
-      atHome(w);
-      addProgramme(w, 'prog-2', 'cc1', 'HOME_SICKBED');
-      const p2 = w.all.get('prog-2') as Programme;
-      p2.noteReserved();
-      p2.enrol({ enrolmentId: 'e-2', patientId: 'pat-1', referralId: 'earlier-2' }, T0);
-      p2.pullEvents();
-    },
-    actor: cc1,
-    payload: { patientId: 'pat-1', reason: 'ENROLMENT_ENDED' },
-    refused: 'VALIDATION_FAILED',
-  },
-  {
-    name: 'in a bed and enrolled at home: the bed stay ends, the enrolment stays',
-    given: enrolledToo,
-    actor: ACTORS.origin,
-    payload: { patientId: 'pat-1', reason: 'DISCHARGED_HOME' },
-    events: ['BedStatusChanged', 'StayEnded'],
-    result: { bedId: 'obed', programmeId: null, bedStatus: 'H' },
-  },
-  {
-    name: 'the bed named while also enrolled at home: the bed stay ends',
-    given: enrolledToo,
-    actor: ACTORS.origin,
-    payload: { patientId: 'pat-1', reason: 'DISCHARGED_HOME', bedId: 'obed' },
-    events: ['BedStatusChanged', 'StayEnded'],
-    result: { bedId: 'obed', programmeId: null, bedStatus: 'H' },
-  },
-  {
-    name: 'a death releases the bed held for the patient to return to',
-    given: (w) => (w.all.get('bed-1') as Bed).placeReturnHold('pat-1', new Date(T0.getTime() + 86_400_000), 'ref-0', T0),
-    actor: ACTORS.origin,
-    payload: { patientId: 'pat-1', reason: 'DECEASED' },
-    events: ['BedStatusChanged', 'StayEnded', 'ReturnHoldReleased'],
-    result: { bedId: 'obed', bedStatus: 'H' },
-  },
-  {
-    name: 'a discharge home keeps the return hold',
-    given: (w) => (w.all.get('bed-1') as Bed).placeReturnHold('pat-1', new Date(T0.getTime() + 86_400_000), 'ref-0', T0),
-    actor: ACTORS.origin,
-    payload: { patientId: 'pat-1', reason: 'DISCHARGED_HOME' },
-    events: ['BedStatusChanged', 'StayEnded'],
-  },
-  {
     name: 'a death cancels the live referral and releases its hold',
     stage: 'ACCEPTED',
     actor: ACTORS.origin,
@@ -167,19 +82,163 @@ describeHandler(EndStayCommand, EndStayHandler, [
   },
 ]);
 
-describe('EndStay answer', () => {
-  it('names no cancelled referral when the live one is already in transfer', async () => {
-    const w = world('IN_TRANSFER');
-    const result = await new EndStayHandler(w).execute(
-      new EndStayCommand({ patientId: 'pat-1', reason: 'DECEASED' }, ctxFor(ACTORS.origin, EndStayCommand.type)),
-    );
-    expect(result).not.toHaveProperty('cancelledReferralId');
-    expect((w.all.get('ref-1') as Referral).state).toBe('IN_TRANSFER');
-  });
-  it('answers no bed status for a home enrolment', async () => {
-    const w = world();
-    atHome(w);
-    const result = await new EndStayHandler(w).execute(new EndStayCommand({ patientId: 'pat-1', reason: 'ENROLMENT_ENDED' }, ctxFor(cc1, EndStayCommand.type)));
-    expect(result).not.toHaveProperty('bedStatus');
-  });
-});
+const bed = (w: FakeUnitOfWork, id: string) => w.all.get(id) as Bed;
+/** pat-1 also on cc2's home-care programme `prog-c` (两床融合: two home beds at once). */
+const alsoOnHomeCare = (w: FakeUnitOfWork) => {
+  atHome(w);
+  addProgramme(w, 'prog-c', 'cc2', 'HOME_CARE');
+  const prog = w.all.get('prog-c') as Programme;
+  prog.enrol({ enrolmentId: 'e-c', patientId: 'pat-1', referralId: 'earlier' }, T0);
+  prog.pullEvents();
+};
+/** pat-1, in hospital bed obed, is a care-home resident whose bed `a-home` (an id before obed's) is held for the return. */
+const holdingHomeBed = (w: FakeUnitOfWork) => {
+  const home = addBed(w, 'a-home', 'cc2', 'CARE_HOME');
+  home.placeReturnHold('pat-1', new Date(T0.getTime() + 14 * 86_400_000), 'earlier', T0);
+  home.pullEvents();
+};
+/** pat-1 out of every bed and programme. */
+const nowhere = (w: FakeUnitOfWork) => {
+  bed(w, 'obed').discharge('earlier', T0);
+  bed(w, 'obed').pullEvents();
+};
+
+describeHandler(EndStayCommand, EndStayHandler, [
+  {
+    name: 'the answer names the bed and its new status; the note and family doctor go on StayEnded',
+    given: (w) => w.add(Patient.rehydrate({ ...(w.all.get('pat-1') as Patient).props, familyDoctorInstitutionId: 'cc2' }, 1)),
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', reason: 'DISCHARGED_HOME', note: 'went home with family' },
+    after: (w, result) => {
+      expect(result).toEqual({ patientId: 'pat-1', reason: 'DISCHARGED_HOME', bedId: 'obed', programmeId: null, bedStatus: 'H' });
+      expect(bed(w, 'obed').props).toMatchObject({ status: 'H', occupantPatientId: null });
+      const ended = w.recorded.find((e) => e.type === 'StayEnded');
+      expect(ended).toMatchObject({
+        reason: 'went home with family',
+        payload: { bedId: 'obed', reason: 'DISCHARGED_HOME', familyDoctorInstitutionId: 'cc2', involved: ['cc2'], endedBy: ACTORS.origin.userId },
+      });
+    },
+  },
+  {
+    name: 'a home enrolment: the answer has no bed status',
+    given: atHome,
+    actor: cc1,
+    payload: { patientId: 'pat-1', reason: 'ENROLMENT_ENDED' },
+    after: (w, result) => {
+      expect(result).toEqual({ patientId: 'pat-1', reason: 'ENROLMENT_ENDED', bedId: null, programmeId: 'prog-1' });
+      expect((w.all.get('prog-1') as Programme).activeEnrolments).toEqual([]);
+    },
+  },
+  {
+    name: 'in a bed and on a home programme: the bed’s stay ends unless the programme is named',
+    given: (w) => {
+      const prog = w.all.get('prog-1') as Programme;
+      prog.enrol({ enrolmentId: 'e-1', patientId: 'pat-1', referralId: 'earlier' }, T0);
+      prog.pullEvents();
+    },
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', reason: 'DISCHARGED_HOME' },
+    events: ['BedStatusChanged', 'StayEnded'],
+    result: { bedId: 'obed', programmeId: null },
+    after: (w) => expect((w.all.get('prog-1') as Programme).activeEnrolments.map((e) => e.patientId)).toEqual(['pat-1']),
+  },
+  {
+    name: 'in a bed and on a home programme, the bed named: the bed’s stay ends',
+    given: (w) => {
+      const prog = w.all.get('prog-1') as Programme;
+      prog.enrol({ enrolmentId: 'e-1', patientId: 'pat-1', referralId: 'earlier' }, T0);
+      prog.pullEvents();
+    },
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', reason: 'DISCHARGED_HOME', bedId: 'obed' },
+    events: ['BedStatusChanged', 'StayEnded'],
+    result: { bedId: 'obed', programmeId: null },
+  },
+  {
+    name: 'on two home programmes, which one ends must be named',
+    given: alsoOnHomeCare,
+    actor: cc1,
+    payload: { patientId: 'pat-1', reason: 'ENROLMENT_ENDED' },
+    refused: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'on two home programmes, the one named ends and the other is kept',
+    given: alsoOnHomeCare,
+    actor: actor('COMMUNITY_COORDINATOR', 'cc2'),
+    payload: { patientId: 'pat-1', reason: 'ENROLMENT_ENDED', programmeId: 'prog-c' },
+    events: ['EnrolmentEnded', 'StayEnded'],
+    result: { bedId: null, programmeId: 'prog-c' },
+    after: (w) => {
+      expect((w.all.get('prog-c') as Programme).activeEnrolments).toEqual([]);
+      expect((w.all.get('prog-1') as Programme).activeEnrolments.map((e) => e.patientId)).toEqual(['pat-1']);
+    },
+  },
+  {
+    name: 'a patient in no bed and no programme: STAY_NOT_FOUND to an institution involved',
+    given: nowhere,
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', reason: 'DECEASED' },
+    refused: 'STAY_NOT_FOUND',
+    details: { patientId: 'pat-1' },
+  },
+  {
+    name: 'a patient in no bed and no programme: unknown to an institution not involved',
+    given: nowhere,
+    actor: ACTORS.stranger,
+    payload: { patientId: 'pat-1', reason: 'DECEASED' },
+    refused: 'PATIENT_NOT_FOUND',
+    details: { id: 'pat-1' },
+  },
+  {
+    name: 'a death releases the bed held for the resident’s return (beds locked in id order)',
+    given: holdingHomeBed,
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', reason: 'DECEASED' },
+    events: ['BedStatusChanged', 'StayEnded', 'ReturnHoldReleased'],
+    after: (w) => {
+      expect(bed(w, 'a-home').props.returnHold).toBeNull();
+      expect(w.payloadOf('ReturnHoldReleased')).toMatchObject({ bedId: 'a-home', patientId: 'pat-1' });
+      expect([...new Set(w.reads.filter((id) => id === 'a-home' || id === 'obed'))]).toEqual(['a-home', 'obed']);
+    },
+  },
+  {
+    name: 'a discharge home keeps the bed held for the resident’s return',
+    given: holdingHomeBed,
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', reason: 'DISCHARGED_HOME' },
+    events: ['BedStatusChanged', 'StayEnded'],
+    after: (w) => expect(bed(w, 'a-home').props.returnHold).toMatchObject({ patientId: 'pat-1' }),
+  },
+  {
+    name: 'a death during the transfer leaves the referral to its own end (not cancelled here)',
+    stage: 'IN_TRANSFER',
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', reason: 'DECEASED' },
+    events: ['BedStatusChanged', 'StayEnded'],
+    after: (w, result) => {
+      expect(result).not.toHaveProperty('cancelledReferralId');
+      expect((w.all.get('ref-1') as Referral).state).toBe('IN_TRANSFER');
+    },
+  },
+  {
+    name: 'an enrolment ending while another institution’s referral is live is not refused',
+    stage: 'OFFERED',
+    given: (w) => {
+      const prog = w.all.get('prog-1') as Programme;
+      prog.enrol({ enrolmentId: 'e-1', patientId: 'pat-1', referralId: 'earlier' }, T0);
+      prog.pullEvents();
+    },
+    actor: cc1,
+    payload: { patientId: 'pat-1', reason: 'ENROLMENT_ENDED', programmeId: 'prog-1' },
+    events: ['EnrolmentEnded', 'StayEnded'],
+    after: (w) => expect((w.all.get('ref-1') as Referral).state).toBe('OFFERED'),
+  },
+  {
+    name: 'a move out of the network cancels the live referral too',
+    stage: 'OFFERED',
+    actor: ACTORS.origin,
+    payload: { patientId: 'pat-1', reason: 'TRANSFERRED_OUT_OF_NETWORK' },
+    result: { cancelledReferralId: 'ref-1', bedStatus: 'H' },
+    after: (w) => expect((w.all.get('ref-1') as Referral).state).toBe('CANCELLED'),
+  },
+]);

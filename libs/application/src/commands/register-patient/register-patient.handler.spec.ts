@@ -34,4 +34,21 @@ describeHandler(RegisterPatientCommand, RegisterPatientHandler, [
     events: [],
     result: { patientId: 'pat-1' },
   },
+  {
+    name: 'an institution that registered the resident before (not first) registering again changes nothing',
+    given: (w) => w.relationships.push({ patientId: 'pat-1', institutionId: 'cc1', kind: 'REGISTERED' }),
+    actor: ACTORS.target,
+    payload: { residentId: '11010519491231002X', name: 'P' },
+    events: [],
+    result: { patientId: 'pat-1' },
+  },
+  {
+    name: 'the family-doctor centre is stored with the new patient',
+    actor: ACTORS.target,
+    payload: { ...payload, familyDoctorInstitutionId: 'cc2' },
+    after: async (w, result) => {
+      expect(await w.familyDoctorOf(result.patientId as string)).toBe('cc2');
+      expect((await w.getPatient(result.patientId as string)).props.registeredBy).toBe('cc1');
+    },
+  },
 ]);

@@ -1,6 +1,7 @@
-import { Bed, BedKind, defaultPolicy, Institution, Referral } from '@bedlink/domain';
+import { Bed, BedKind, defaultPolicy, Institution, Patient, Programme, Referral } from '@bedlink/domain';
 import { addBed } from '../../testing/beds';
 import { actor, ACTORS, DISTRICT, FakeUnitOfWork, T0, world } from '../../testing/fake-unit-of-work';
+import { addProgramme, homeReferral } from '../../testing/home';
 import { describeHandler } from '../../testing/handler-cases';
 import { StartTransferCommand } from './start-transfer.command';
 import { StartTransferHandler } from './start-transfer.handler';
@@ -55,8 +56,112 @@ function goingUp(w: FakeUnitOfWork, origin: { kind: BedKind; institutionType: In
   w.add(r);
   for (const a of w.all.values()) a.pullEvents();
 }
+const bed = (w: FakeUnitOfWork, id: string) => w.all.get(id) as Bed;
+/** pat-1 is on programme `id` (of `kind`, at cc2) since before the referral. */
+const enrolledIn = (w: FakeUnitOfWork, id: string, kind: Programme['props']['kind']) => {
+  if (!w.all.has(id)) addProgramme(w, id, 'cc2', kind);
+  const prog = w.all.get(id) as Programme;
+  prog.enrol({ enrolmentId: `e-${id}`, patientId: 'pat-1', referralId: 'earlier' }, T0);
+  prog.pullEvents();
+};
+const enrolledOn = (w: FakeUnitOfWork, id: string) => (w.all.get(id) as Programme).activeEnrolments.map((e) => e.patientId);
+/** `ref-h` (to a home sickbed at cc1) accepted into a slot of `prog-1`. */
+const homeAccepted = (w: FakeUnitOfWork) => {
+  homeReferral('prog-1')(w);
+  const r = w.all.get('ref-h') as Referral;
+  r.acceptOffer('off-h', { bedId: null, programmeId: 'prog-1', holdUntil: new Date(T0.getTime() + 86_400_000) }, ACTORS.target, T0);
+  r.pullEvents();
+};
+
 describeHandler(StartTransferCommand, StartTransferHandler, [
-  { name: 'the origin discharges the patient', stage: 'ACCEPTED', actor: ACTORS.origin, payload, events: ['BedStatusChanged', 'TransferStarted'] },
+  {
+    name: 'the origin discharges the patient',
+    stage: 'ACCEPTED',
+    actor: ACTORS.origin,
+    payload,
+    events: ['BedStatusChanged', 'TransferStarted'],
+    result: { referralId: 'ref-1', state: 'IN_TRANSFER' },
+    after: (w) => {
+      expect(bed(w, 'obed').props).toMatchObject({ status: 'H', occupantPatientId: null, returnHold: null });
+      expect(w.payloadOf('TransferStarted')).toMatchObject({
+        originBedId: 'obed',
+        targetInstitutionId: 'cc1',
+        targetBedId: 'bed-1',
+        startedBy: ACTORS.origin.userId,
+      });
+    },
+  },
+  {
+    name: 'a referral naming no origin bed discharges the bed the patient is found in',
+    stage: 'ACCEPTED',
+    given: (w) => {
+      const r = w.all.get('ref-1') as Referral;
+      w.add(Referral.rehydrate({ ...r.props, originBedId: null }, 1));
+    },
+    actor: ACTORS.origin,
+    payload,
+    events: ['BedStatusChanged', 'TransferStarted'],
+    after: (w) => {
+      expect(bed(w, 'obed').props).toMatchObject({ status: 'H', occupantPatientId: null });
+      expect(w.payloadOf('TransferStarted')).toMatchObject({ originBedId: 'obed' });
+    },
+  },
+  {
+    name: 'an origin bed someone else now occupies is left alone',
+    stage: 'ACCEPTED',
+    given: (w) => {
+      // pat-1 already left obed (and it was cleaned); another patient lies in it now
+      const obed = bed(w, 'obed');
+      obed.discharge('earlier', T0);
+      obed.operate('Clean', T0);
+      w.add(
+        Patient.register(
+          { id: 'pat-2', residentId: '310104194603151230', name: 'Q', phone: null, registeredBy: 'hosp', assessment: null, hardship: false },
+          T0,
+        ),
+      );
+      obed.admit('pat-2', 'other', T0);
+      for (const a of w.all.values()) a.pullEvents();
+    },
+    actor: ACTORS.origin,
+    payload,
+    events: ['TransferStarted'],
+    after: (w) => expect(bed(w, 'obed').props).toMatchObject({ status: 'O', occupantPatientId: 'pat-2' }),
+  },
+  {
+    name: 'leaving for a physical bed ends every home enrolment',
+    stage: 'ACCEPTED',
+    given: (w) => {
+      enrolledIn(w, 'prog-1', 'HOME_SICKBED');
+      enrolledIn(w, 'prog-c', 'HOME_CARE');
+    },
+    actor: ACTORS.origin,
+    payload,
+    after: (w) => {
+      expect(enrolledOn(w, 'prog-1')).toEqual([]);
+      expect(enrolledOn(w, 'prog-c')).toEqual([]);
+      expect(w.recorded.filter((e) => e.type === 'EnrolmentEnded').map((e) => e.payload)).toEqual([
+        expect.objectContaining({ programmeId: 'prog-1', patientId: 'pat-1', referralId: 'ref-1' }),
+        expect.objectContaining({ programmeId: 'prog-c', patientId: 'pat-1', referralId: 'ref-1' }),
+      ]);
+    },
+  },
+  {
+    name: 'moving to another home sickbed ends the sickbed enrolment only; home care is kept',
+    given: (w) => {
+      homeAccepted(w);
+      enrolledIn(w, 'prog-2', 'HOME_SICKBED');
+      enrolledIn(w, 'prog-c', 'HOME_CARE');
+    },
+    actor: ACTORS.origin,
+    payload: { referralId: 'ref-h' },
+    result: { referralId: 'ref-h', state: 'IN_TRANSFER' },
+    after: (w) => {
+      expect(enrolledOn(w, 'prog-2')).toEqual([]);
+      expect(enrolledOn(w, 'prog-c')).toEqual(['pat-1']);
+      expect(w.payloadOf('EnrolmentEnded')).toMatchObject({ programmeId: 'prog-2', patientId: 'pat-1', referralId: 'ref-h' });
+    },
+  },
   { name: 'the target may not', stage: 'ACCEPTED', actor: ACTORS.target, payload, refused: 'FORBIDDEN' },
   { name: 'no transfer before acceptance', stage: 'OFFERED', actor: ACTORS.origin, payload, refused: 'INVALID_TRANSITION' },
 ]);
