@@ -326,11 +326,15 @@ function ratiosOf(fresh: Record<string, unknown>, year: Record<string, unknown>)
 
 /**
  * The year measured again on a kept database: the history takes most of an hour to write, a measurement a
- * minute. The fixture is the run's own when its JSON names it; otherwise the seed's first hospital (code
- * BENCH-1), the first community centre of its district and one of its patients, which is what a run picks.
+ * minute. The fixture is the run's own when its JSON is of this database; otherwise the seed's first hospital
+ * (code BENCH-1), the first community centre of its district and one of its patients, which is what a run picks.
  */
 async function remeasure(name: string): Promise<void> {
-  const prior = FRESH_FILE ? (JSON.parse(readFileSync(FRESH_FILE, 'utf8')) as { fresh: Record<string, unknown>; fixture?: Fixture }) : undefined;
+  const prior = FRESH_FILE
+    ? (JSON.parse(readFileSync(FRESH_FILE, 'utf8')) as { fresh: Record<string, unknown>; fixture?: Fixture; database?: string })
+    : undefined;
+  // the run's fixture names rows of the run's own database: a --month-only file comes from another one
+  const ownFixture = prior?.database === name ? prior.fixture : undefined;
   const u = new URL(ADMIN_URL);
   u.pathname = `/${name}`;
   const c = new Client({ connectionString: u.toString() });
@@ -340,7 +344,7 @@ async function remeasure(name: string): Promise<void> {
   try {
     await ds.initialize();
     const f: Fixture =
-      prior?.fixture ??
+      ownFixture ??
       (
         await c.query(
           `SELECT h.district_id AS district, h.id AS hospital,
@@ -359,7 +363,7 @@ async function remeasure(name: string): Promise<void> {
       remeasured: name,
       samples: SAMPLES,
       fixture: f,
-      fixtureFromRun: Boolean(prior?.fixture),
+      fixtureFromRun: Boolean(ownFixture),
       year,
       ...(prior ? { freshFrom: FRESH_FILE, ratioYearToMonth: ratiosOf(prior.fresh, year) } : {}),
       loadAverage1mAtStartAndEnd: loads.map((l) => round(l, 2)),
