@@ -111,9 +111,17 @@ describe('live event stream (GET /events/stream)', () => {
     await api2.listen(0, '127.0.0.1');
     const url2 = `http://127.0.0.1:${(api2.getHttpServer().address() as { port: number }).port}/events/stream`;
     const hub2 = api2.get(LiveHub);
+    // every stream this case opens is closed in `finally`: a failure here must not leave streams that the
+    // heartbeat case then counts
+    const opened: Awaited<ReturnType<typeof openStream>>[] = [];
+    const open = async (url: string) => {
+      const s = await openStream(url);
+      opened.push(s);
+      return s;
+    };
     try {
-      const dA = await openStream(`${url2}?access_token=${e.token('DISTRICT_COORDINATOR', null, { districtId: d.district })}`);
-      const cA = await openStream(`${url2}?access_token=${e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: d.district })}`);
+      const dA = await open(`${url2}?access_token=${e.token('DISTRICT_COORDINATOR', null, { districtId: d.district })}`);
+      const cA = await open(`${url2}?access_token=${e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: d.district })}`);
       await eventually(
         async () => hub2.subscriptions.length,
         (n) => n === 2,
@@ -122,7 +130,10 @@ describe('live event stream (GET /events/stream)', () => {
         [`channel\n${liveDistrictChannel(e.cfg.QUEUE_PREFIX, d.district)}`, `channel\n${liveInstitutionChannel(e.cfg.QUEUE_PREFIX, d.cc1)}`].sort(),
       );
       // district B's traffic, watched on the first replica: registering B's institutions and beds
-      const bWatch = await openStream(`${e.baseUrl}/events/stream?access_token=${e.token('DISTRICT_COORDINATOR', null, { districtId: 'sse-b' })}`);
+      const bWatch = await open(`${e.baseUrl}/events/stream?access_token=${e.token('DISTRICT_COORDINATOR', null, { districtId: 'sse-b' })}`);
+      // district A watched on the first replica too: if A's event reaches it but not the second replica, the
+      // fault is the second replica's subscription, not a slow relay
+      const aWatch = await open(`${e.baseUrl}/events/stream?access_token=${e.token('DISTRICT_COORDINATOR', null, { districtId: d.district })}`);
       const before = hub2.received;
       const b = await smallDistrict(e, 'sse-b');
       await ok(b.cc1c.post('/beds', { institutionId: b.cc1, kind: 'COMMUNITY', ward: 'B', label: 'b-last', services: [] }), 'bed of B');
@@ -137,14 +148,19 @@ describe('live event stream (GET /events/stream)', () => {
       expect(Number(numsub[1])).toBe(1); // the first replica's, for bWatch
       // A's own event reaches it, once per stream that may see it (and the counter moves)
       const bed = (await ok(d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'A', label: 'a-live', services: [] }), 'bed of A')).bedId;
-      await eventually(async () => dA.events.some((x) => x.aggregateId === bed) && cA.events.some((x) => x.aggregateId === bed), Boolean);
+      await eventually(async () => aWatch.events.some((x) => x.aggregateId === bed), Boolean, 20_000);
+      await eventually(
+        async () => ({ dA: dA.events.some((x) => x.aggregateId === bed), cA: cA.events.some((x) => x.aggregateId === bed), received: hub2.received }),
+        (x) => x.dA && x.cA,
+        5000,
+      );
       expect(hub2.received).toBeGreaterThan(before);
       for (const s of [dA, cA]) {
         expect(s.events.filter((x) => x.aggregateId === bed)).toHaveLength(1);
         expect(s.events.filter((x) => x.payload?.districtId === 'sse-b')).toEqual([]);
       }
       // the last stream of a channel gone: the replica unsubscribes it
-      await Promise.all([dA.close(), cA.close(), bWatch.close()]);
+      await Promise.all(opened.splice(0).map((s) => s.close()));
       await eventually(
         async () => hub2.subscriptions.length,
         (n) => n === 0,
@@ -156,6 +172,7 @@ describe('live event stream (GET /events/stream)', () => {
         5000,
       );
     } finally {
+      await Promise.all(opened.map((s) => s.close()));
       await api2.close();
     }
   });
