@@ -42,6 +42,20 @@ const HL7_CODE_OF: Partial<Record<ErrorCode, string>> = {
   VERSION_CONFLICT: '206',
 };
 
+/**
+ * Errors that say nothing about the message (Postgres or Redis away, a rate limit, a concurrent write):
+ * the sender is told AE for now, and its retransmission is planned again instead of getting that answer
+ * for good.
+ */
+const UNDECIDED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'DATABASE_UNAVAILABLE',
+  'QUEUE_UNAVAILABLE',
+  'RATE_LIMITED',
+  'VERSION_CONFLICT',
+  'COMMAND_FAILED',
+  'SCAN_UNAVAILABLE',
+]);
+
 export interface AdtSource {
   /** Who sent it: the bearer token's actor (HTTP) or the MSH-8 API key's (MLLP). */
   actor: Actor;
@@ -117,14 +131,13 @@ export class AdtService {
       const plan = await this.plan(event, msg, src.actor, institutionId).catch(async (e: unknown) => {
         // A refusal decided on the registry's state (an unknown patient or bed, a refused lookup) is this
         // message's answer for good: kept under its key, so a retransmission that arrives after the patient
-        // was admitted gets the same AE instead of acting. An AR answers the same anyway; anything else (an
-        // outage) is no answer and is not kept.
+        // was admitted gets the same AE instead of acting. An AR answers the same anyway; an outage, a rate
+        // limit or a write conflict (UNDECIDED) is no answer and is not kept.
+        const refused = e instanceof DomainError && !UNDECIDED.has(e.code) ? masked(event, e) : undefined;
         const kept =
           e instanceof Refusal && e.code === 'AE'
             ? { code: e.hl7Code === '204' ? 'NOT_FOUND' : 'VALIDATION_FAILED', message: e.text, hl7Code: e.hl7Code }
-            : e instanceof DomainError
-              ? { code: masked(event, e).code, message: masked(event, e).message }
-              : undefined;
+            : refused && { code: refused.code, message: refused.message };
         if (kept)
           await this.refusals.remember({
             id: commandId,
