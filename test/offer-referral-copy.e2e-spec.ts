@@ -1,6 +1,6 @@
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
-import { eventually } from './support/http';
+import { client, eventually } from './support/http';
 
 jest.setTimeout(120_000);
 
@@ -136,5 +136,38 @@ describe('offers carry their referral’s state and updated_at', () => {
     await e.ds.query(`DELETE FROM offers WHERE id = ANY($1)`, [[byHand.id]]);
     await e.ds.query(`UPDATE offers SET state = 'DECLINED' WHERE id = $1`, [first]);
     expect(await violations()).toEqual([]);
+  });
+
+  it('the FHIR owner search (read from the carried copy) finds what the plain owner filter finds', async () => {
+    const dc = client(e.baseUrl, e.token('DISTRICT_COORDINATOR', null, { districtId: d.district }));
+    const as = { [d.cc1]: d.cc1c, [d.cc2]: d.cc2c };
+    let found = 0;
+    for (const owner of [d.cc1, d.cc2])
+      for (const [status, states] of [
+        [undefined, null],
+        ['completed', ['COMPLETED']],
+        ['accepted', ['ACCEPTED']],
+        ['cancelled', ['CANCELLED', 'REJECTED']],
+      ] as const)
+        for (const [who, c, scope] of [
+          ['district', dc, d.district],
+          ['owner', as[owner], null],
+        ] as const) {
+          const q = new URLSearchParams({ owner: `Organization/${owner}`, _count: '50', ...(status ? { status } : {}) }).toString();
+          const bundle = await ok(c.get(`/fhir/Task?${q}`), `${who} ${q}`);
+          const want = (
+            await e.ds.query(
+              `SELECT r.id FROM referrals r
+                WHERE r.id IN (SELECT referral_id FROM offers WHERE target_institution_id = $1 AND state IN ('PENDING','VIEWED','ACCEPTED'))
+                  AND ($2::text IS NULL OR r.district_id = $2) AND ($3::text[] IS NULL OR r.state = ANY($3))
+                ORDER BY r.updated_at DESC, r.id`,
+              [owner, scope, states],
+            )
+          ).map((r: { id: string }) => r.id);
+          const got = ((bundle.entry ?? []) as Array<{ resource: { id: string } }>).map((x) => x.resource.id);
+          expect([who, q, bundle.total, got]).toEqual([who, q, want.length, want]);
+          found += got.length;
+        }
+    expect(found).toBeGreaterThan(3);
   });
 });

@@ -70,10 +70,15 @@ export class FhirReads {
     // (≈ 3,100 a year): joined to their referrals before the page was cut, they made this search 27.5 ms on
     // a year of a city against 4.7 ms a month (docs/performance.md). The searched states and _lastUpdated
     // bounds narrow the offers inside offers_target_referral_updated; the conditions on r stay.
+    // a Task.status search: its referral states, and OFFERED when owned/unowned is asked (which of the two
+    // the conditions on r decide)
+    const tstates = f.taskStatus ? [...f.taskStatus.states, ...(f.taskStatus.offered.length ? ['OFFERED'] : [])] : undefined;
     const narrow = [
       ...(f.states ? [' AND o.referral_state IN (:...states)'] : []),
+      ...(tstates ? [tstates.length ? ' AND o.referral_state IN (:...ownerTaskStates)' : ' AND false'] : []),
       ...(f.updated ?? []).map((c, i) => ` AND o.referral_updated_at ${c.op === '<' ? '<' : '>='} :lu${i}`),
     ].join('');
+    if (tstates?.length) qb.setParameter('ownerTaskStates', tstates);
     const owned = `o.target_institution_id = :own AND o.state IN ('PENDING','VIEWED','ACCEPTED')${narrow}`;
     const total = await this.ownerTotal(actor, f, owned, qb);
     if (page.count === 0) return { total, views: [] };
@@ -97,12 +102,13 @@ export class FhirReads {
   }
 
   /**
-   * The total of an owner search. When nothing but the owner, states, _lastUpdated and a district (or no)
-   * scope filter it, it is the number of the owner's referrals among its offers' index entries, read from
-   * the index alone: a district's scope is the district carried beside each offer; an institution that
-   * searches as the owner itself is live-involved in every referral it holds a live offer of. Otherwise the
-   * ids from the index are probed in referrals for the other filters (an id array, not EXISTS: on a year of
-   * a city the planner turned EXISTS into a scan of every referral of the district in the searched state).
+   * The total of an owner search. When nothing but the owner, states (a Task.status but that of an OFFERED
+   * referral, which depends on its other offers), _lastUpdated and a district (or no) scope filter it, it is
+   * the number of the owner's referrals among its offers' index entries, read from the index alone: a
+   * district's scope is the district carried beside each offer; an institution that searches as the owner
+   * itself is live-involved in every referral it holds a live offer of. Otherwise the ids from the index are
+   * probed in referrals for the other filters (an id array, not EXISTS: on a year of a city the planner
+   * turned EXISTS into a scan of every referral of the district in the searched state).
    */
   private async ownerTotal(
     actor: Actor,
@@ -111,7 +117,7 @@ export class FhirReads {
     qb: SelectQueryBuilder<ReferralEntity>,
   ): Promise<number> {
     const district = DISTRICT_ROLES.includes(actor.role);
-    if (!f.taskStatus && !f.requester && (district || actor.institutionId === f.owner)) {
+    if (!f.taskStatus?.offered.length && !f.requester && (district || actor.institutionId === f.owner)) {
       const scoped = district && actor.districtId ? ' AND o.referral_district_id = :d' : '';
       const [{ n }] = await qb.connection
         .createQueryBuilder()
