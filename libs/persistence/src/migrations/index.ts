@@ -23,6 +23,7 @@ import { MonthlyPartitions1734800000000 } from './1734800000000-monthly-partitio
 import { ReferralsOriginUpdated1734900000000 } from './1734900000000-referrals-origin-updated';
 import { ReserveBeds1735000000000 } from './1735000000000-reserve-beds';
 import { DirectStays1735000000001 } from './1735000000001-direct-stays';
+import { OffersReferralOrder1735100000000 } from './1735100000000-offers-referral-order';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -51,5 +52,6 @@ export const MIGRATIONS = [
   ReferralsOriginUpdated1734900000000,
   ReserveBeds1735000000000,
   DirectStays1735000000001,
+  OffersReferralOrder1735100000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';

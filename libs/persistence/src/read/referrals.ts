@@ -38,8 +38,19 @@ function involvedPageSql(side: 'origin' | 'target' | 'all', byState: boolean): s
   const st = (a: string) => (byState ? ` AND ${a}.state = :state` : '');
   const notOrigin = (a: string) => (side === 'target' ? ` AND ${a}.origin_institution_id <> :inst` : '');
   const origin = `(SELECT ro.id FROM referrals ro WHERE ro.origin_institution_id = :inst${st('ro')} ORDER BY ro.updated_at DESC LIMIT :lim)`;
-  const offers = `(SELECT lo.referral_id FROM offers lo JOIN referrals rl ON rl.id = lo.referral_id
-      WHERE lo.target_institution_id = :inst AND lo.state IN ('PENDING','VIEWED','ACCEPTED')${st('rl')}${notOrigin('rl')} ORDER BY rl.updated_at DESC LIMIT :lim)`;
+  // A target's live offers carry their referral's state and updated_at (kept by the database, migration
+  // 1735100000000): the page walks offers_target_referral_updated newest first and stops after :lim, where
+  // sorting by the referral's column joined every offer the target ever accepted (a community centre's
+  // completed placements, ≈ 3,100 a year: 37.5 ms on a year of a city against 5.9 ms a month). The join
+  // to the referral remains only for the target side's origin exclusion, one probe per row of the page.
+  const offers =
+    side === 'target'
+      ? `(SELECT lo.referral_id FROM offers lo JOIN referrals rl ON rl.id = lo.referral_id
+      WHERE lo.target_institution_id = :inst AND lo.state IN ('PENDING','VIEWED','ACCEPTED')${byState ? ' AND lo.referral_state = :state' : ''}${notOrigin('rl')}
+      ORDER BY lo.referral_updated_at DESC LIMIT :lim)`
+      : `(SELECT lo.referral_id FROM offers lo
+      WHERE lo.target_institution_id = :inst AND lo.state IN ('PENDING','VIEWED','ACCEPTED')${byState ? ' AND lo.referral_state = :state' : ''}
+      ORDER BY lo.referral_updated_at DESC LIMIT :lim)`;
   const holds = `(SELECT lx.referral_id FROM reservations lx JOIN referrals rx ON rx.id = lx.referral_id
       WHERE lx.institution_id = :inst AND lx.state IN ('HELD','CONSUMED')${st('rx')}${notOrigin('rx')} ORDER BY rx.updated_at DESC LIMIT :lim)`;
   const branches = side === 'origin' ? [origin] : side === 'target' ? [offers, holds] : [origin, offers, holds];

@@ -1,0 +1,173 @@
+import { Engine, startEngine } from './support/engine';
+import { ok, smallDistrict } from './support/fixture';
+import { client, eventually } from './support/http';
+
+jest.setTimeout(120_000);
+
+type District = Awaited<ReturnType<typeof smallDistrict>>;
+
+/**
+ * A live offer carries its referral's state, updated_at and district (offers.referral_state,
+ * referral_updated_at, referral_district_id: migration 1735100000000), kept by the database so that a target's list and the FHIR owner search page
+ * from one index. Real lifecycles through the API and the watchdog, then offers written by hand: after
+ * each step no live offer may disagree with its referral, and an ended offer keeps a copy no newer than it.
+ */
+describe('offers carry their referral’s state and updated_at', () => {
+  let e: Engine;
+  let d: District;
+  beforeAll(async () => {
+    e = await startEngine({ env: { DEADLINE_SWEEP_MS: '300', LEADER_POLL_MS: '300' } });
+    d = await smallDistrict(e, `copy${Math.floor(Math.random() * 1e6)}`);
+  });
+  afterAll(() => e?.close());
+
+  /** Every offer that disagrees with its referral: a live one that differs, an ended one ahead of it. */
+  const violations = async () =>
+    e.ds.query(
+      `SELECT o.id, o.state, o.referral_state, r.state AS referral_now, o.referral_updated_at, r.updated_at AS updated_now
+         FROM offers o JOIN referrals r ON r.id = o.referral_id
+        WHERE o.referral_state IS NULL OR o.referral_updated_at IS NULL OR o.referral_district_id IS DISTINCT FROM r.district_id
+           OR (o.state IN ('PENDING','VIEWED','ACCEPTED') AND (o.referral_state, o.referral_updated_at) IS DISTINCT FROM (r.state, r.updated_at))
+           OR o.referral_updated_at > r.updated_at`,
+    );
+  const copyOf = async (offerId: string) =>
+    (
+      await e.ds.query(
+        `SELECT o.state, o.referral_state, r.state AS referral_now, o.referral_updated_at = r.updated_at AS same_time
+           FROM offers o JOIN referrals r ON r.id = o.referral_id WHERE o.id = $1`,
+        [offerId],
+      )
+    )[0];
+  const stateOf = async (id: string) => (await e.ds.query(`SELECT state FROM referrals WHERE id = $1`, [id]))[0].state as string;
+  /** Runs a step, then checks every offer of the database. */
+  const step = async (what: string, fn: () => Promise<unknown>) => {
+    await fn();
+    expect([what, await violations()]).toEqual([what, []]);
+  };
+  const draft = async () =>
+    (
+      await ok(
+        d.planner.post('/referrals', {
+          patientId: await d.patient(),
+          requestedKind: 'COMMUNITY',
+          services: ['REHAB'],
+          urgency: 'ROUTINE',
+          clinicalSummary: 'copy',
+          careLevel: 3,
+          consent: true,
+        }),
+        'draft',
+      )
+    ).referralId as string;
+
+  it('stays equal through offer, view, decline, accept, transfer, admission, cancel, revoke and expiry', async () => {
+    // offered to two centres; one views and declines, the other accepts; transferred, admitted
+    const placed = await draft();
+    let first = '';
+    let second = '';
+    await step('submit', async () => {
+      const offers = (await ok(d.planner.post(`/referrals/${placed}/submit`, { targets: [{ institutionId: d.cc1 }, { institutionId: d.cc2 }] }), 'submit'))
+        .offers as Array<{ offerId: string; targetInstitutionId: string }>;
+      [first, second] = [d.cc1, d.cc2].map((t) => offers.find((o) => o.targetInstitutionId === t)!.offerId);
+    });
+    await step('view', () => ok(d.cc1c.post(`/referrals/${placed}/offers/${first}/view`), 'view'));
+    expect(await copyOf(first)).toEqual({ state: 'VIEWED', referral_state: 'OFFERED', referral_now: 'OFFERED', same_time: true });
+    await step('decline', () => ok(d.cc1c.post(`/referrals/${placed}/offers/${first}/decline`, { reason: 'NO_CAPACITY' }), 'decline'));
+    await step('accept', () => ok(d.cc2c.post(`/referrals/${placed}/offers/${second}/accept`, { bedId: d.cc2Beds[0] }), 'accept'));
+    await step('transfer', () => ok(d.planner.post(`/referrals/${placed}/start-transfer`), 'transfer'));
+    await step('admit', () => ok(d.cc2c.post(`/referrals/${placed}/confirm-admission`), 'admit'));
+    expect(await stateOf(placed)).toBe('COMPLETED');
+    // the placement stays ACCEPTED after the referral completes: its copy followed the referral to the end
+    expect(await copyOf(second)).toEqual({ state: 'ACCEPTED', referral_state: 'COMPLETED', referral_now: 'COMPLETED', same_time: true });
+    // the declined offer kept what the referral was when it ended, and no read lists it
+    expect((await copyOf(first)).state).toBe('DECLINED');
+
+    // cancelled while offered: the offer is withdrawn
+    const cancelled = await draft();
+    await step('submit, to be cancelled', () => ok(d.planner.post(`/referrals/${cancelled}/submit`, { targets: [{ institutionId: d.cc1 }] }), 'submit'));
+    await step('cancel', () => ok(d.planner.post(`/referrals/${cancelled}/cancel`, { reason: 'family withdrew consent' }), 'cancel'));
+    expect(await stateOf(cancelled)).toBe('CANCELLED');
+
+    // accepted, then revoked by the receiver
+    const revoked = await draft();
+    let revokedOffer = '';
+    await step('submit, to be revoked', async () => {
+      revokedOffer = (await ok(d.planner.post(`/referrals/${revoked}/submit`, { targets: [{ institutionId: d.cc1 }] }), 'submit')).offers[0].offerId;
+    });
+    await step('accept, to be revoked', () => ok(d.cc1c.post(`/referrals/${revoked}/offers/${revokedOffer}/accept`, { bedId: d.cc1Beds[0] }), 'accept'));
+    await step('revoke', () => ok(d.cc1c.post(`/referrals/${revoked}/revoke`, { reason: 'bed no longer available' }), 'revoke'));
+    expect((await copyOf(revokedOffer)).state).toBe('REVOKED');
+
+    // the deadline passes: the watchdog expires the offer and the referral moves on without it
+    const expiring = await draft();
+    let expiringOffer = '';
+    await step('submit, to expire', async () => {
+      expiringOffer = (await ok(d.planner.post(`/referrals/${expiring}/submit`, { targets: [{ institutionId: d.cc2 }] }), 'submit')).offers[0].offerId;
+    });
+    await step('expire', async () => {
+      await e.ds.query(`UPDATE offers SET deadline_at = now() - interval '3 seconds' WHERE id = $1`, [expiringOffer]);
+      await eventually(
+        async () => (await e.ds.query(`SELECT state FROM offers WHERE id = $1`, [expiringOffer]))[0].state,
+        (s) => s === 'EXPIRED',
+        20_000,
+      );
+    });
+    expect(await stateOf(expiring)).not.toBe('OFFERED');
+
+    // an offer written by hand (bulk SQL, a repair): filled from its referral on insert, then kept by it
+    const byHand = (
+      await e.ds.query(
+        `INSERT INTO offers (id, referral_id, target_institution_id, state, rank, created_at) VALUES (gen_random_uuid(), $1, $2, 'ACCEPTED', 9, now())
+         RETURNING id, referral_state, referral_updated_at`,
+        [placed, d.care],
+      )
+    )[0];
+    expect(byHand.referral_state).toBe('COMPLETED');
+    expect(await violations()).toEqual([]);
+    await step('referral touched by hand', () => e.ds.query(`UPDATE referrals SET updated_at = now() + interval '1 minute' WHERE id = $1`, [placed]));
+    expect(await copyOf(byHand.id)).toEqual({ state: 'ACCEPTED', referral_state: 'COMPLETED', referral_now: 'COMPLETED', same_time: true });
+    // an ended offer made live again by hand reads its referral too
+    await step('revived by hand', () => e.ds.query(`UPDATE offers SET state = 'PENDING' WHERE id = $1`, [first]));
+    expect(await copyOf(first)).toEqual({ state: 'PENDING', referral_state: 'COMPLETED', referral_now: 'COMPLETED', same_time: true });
+
+    // the check itself finds a disagreement
+    await e.ds.query(`UPDATE offers SET referral_state = 'OFFERED' WHERE id = $1`, [byHand.id]);
+    expect((await violations()).map((v: { id: string }) => v.id)).toEqual([byHand.id]);
+    await e.ds.query(`DELETE FROM offers WHERE id = ANY($1)`, [[byHand.id]]);
+    await e.ds.query(`UPDATE offers SET state = 'DECLINED' WHERE id = $1`, [first]);
+    expect(await violations()).toEqual([]);
+  });
+
+  it('the FHIR owner search (read from the carried copy) finds what the plain owner filter finds', async () => {
+    const dc = client(e.baseUrl, e.token('DISTRICT_COORDINATOR', null, { districtId: d.district }));
+    const as = { [d.cc1]: d.cc1c, [d.cc2]: d.cc2c };
+    let found = 0;
+    for (const owner of [d.cc1, d.cc2])
+      for (const [status, states] of [
+        [undefined, null],
+        ['completed', ['COMPLETED']],
+        ['accepted', ['ACCEPTED']],
+        ['cancelled', ['CANCELLED', 'REJECTED']],
+      ] as const)
+        for (const [who, c, scope] of [
+          ['district', dc, d.district],
+          ['owner', as[owner], null],
+        ] as const) {
+          const q = new URLSearchParams({ owner: `Organization/${owner}`, _count: '50', ...(status ? { status } : {}) }).toString();
+          const bundle = await ok(c.get(`/fhir/Task?${q}`), `${who} ${q}`);
+          const want = (
+            await e.ds.query(
+              `SELECT r.id FROM referrals r
+                WHERE r.id IN (SELECT referral_id FROM offers WHERE target_institution_id = $1 AND state IN ('PENDING','VIEWED','ACCEPTED'))
+                  AND ($2::text IS NULL OR r.district_id = $2) AND ($3::text[] IS NULL OR r.state = ANY($3))
+                ORDER BY r.updated_at DESC, r.id`,
+              [owner, scope, states],
+            )
+          ).map((r: { id: string }) => r.id);
+          const got = ((bundle.entry ?? []) as Array<{ resource: { id: string } }>).map((x) => x.resource.id);
+          expect([who, q, bundle.total, got]).toEqual([who, q, want.length, want]);
+          found += got.length;
+        }
+    expect(found).toBeGreaterThan(3);
+  });
+});
