@@ -813,3 +813,22 @@ describe('reassess', () => {
     expect(r.peekEvents()).toEqual([]);
   });
 });
+
+describe('declineOffer and escalate, more paths', () => {
+  it('the patient may decline for themselves with PATIENT_OR_FAMILY_DECLINED', () => {
+    const r = offered(['CC1', 'CC2']);
+    const id = liveId(r, 'CC1');
+    r.declineOffer(id, { reason: 'PATIENT_OR_FAMILY_DECLINED', declinedBy: 'PATIENT' }, staffOf('CC1'), timing, at(5));
+    expect(r.offer(id)).toMatchObject({ state: 'DECLINED', declineReason: 'PATIENT_OR_FAMILY_DECLINED', declinedBy: 'PATIENT' });
+  });
+
+  it('the escalation counts each kind of ended offer: one declined, three expired, the live one withdrawn', () => {
+    const r = offered(['CC1', 'CC2', 'CC3', 'CC4', 'CC5']);
+    r.declineOffer(liveId(r, 'CC1'), { reason: 'NO_CAPACITY', declinedBy: 'PROVIDER' }, staffOf('CC1'), timing, at(5));
+    for (const cc of ['CC2', 'CC3', 'CC4']) r.expireOffer(liveId(r, cc), timing, at(1 + WINDOW_MIN));
+    r.pullEvents();
+    r.escalate('nobody answers in time', at(200));
+    expect(r.props.offers.map((o) => o.state)).toEqual(['DECLINED', 'EXPIRED', 'EXPIRED', 'EXPIRED', 'WITHDRAWN']);
+    expect(only(r.pullEvents(), 'ReferralEscalated').payload).toMatchObject({ declined: 1, expired: 3 });
+  });
+});
