@@ -191,9 +191,9 @@ export class Referral extends AggregateRoot {
   // ---------------------------------------------------------------- creation
   static draft(input: DraftReferralInput, actor: Actor, at: Date): Referral {
     if (input.clinicalSummary.trim().length === 0) throw new DomainError('VALIDATION_FAILED', 'clinicalSummary must not be empty');
-    if (input.originKind === input.requestedKind && input.originKind !== 'HOSPITAL' && input.originKind !== 'CARE_HOME') {
-      // Same-kind moves between community beds are legitimate only as lateral transfers between institutions; allowed.
-    }
+    // Same-kind moves between community beds are legitimate only as lateral transfers between institutions,
+    // and allowed: nothing to check at drafting. That the target is another institution is checked where a
+    // target is named (extendOffer, dispatchRound).
     const r = new Referral({
       ...input,
       preferences: input.preferences ? normalisePreferences(input.preferences, input.originInstitutionId, at) : null,
