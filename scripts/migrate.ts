@@ -24,7 +24,9 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 export async function migrate(url: string, runtimeUrl?: string): Promise<string[]> {
   await ensureDatabase(url);
-  const ds = createDataSource(url, 2);
+  // No statement timeout: the requests' 15 s would cancel a backfill on a city's tables (the offers copy took
+  // longer than that on a year of history, 990,000 offers), and a migration has no caller waiting on it.
+  const ds = createDataSource(url, 2, 0);
   await ds.initialize();
   try {
     const done = await ds.runMigrations({ transaction: 'each' });

@@ -3,7 +3,7 @@ import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
 /** One place that says how to reach Postgres; used by the apps, the CLI scripts and the tests. */
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs = 15000): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -13,10 +13,11 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     synchronize: false,
     // Query logging would print parameters, which can hold patient data: errors are logged by the callers.
     logging: false,
-    extra: { max: poolSize, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000, statement_timeout: 15000 },
+    // statement_timeout 0 is none: only the schema migrations (scripts/migrate.ts) run without one
+    extra: { max: poolSize, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000, statement_timeout: statementTimeoutMs },
   };
 }
 
-export function createDataSource(url: string, poolSize = 10): DataSource {
-  return new DataSource(dataSourceOptions(url, poolSize));
+export function createDataSource(url: string, poolSize = 10, statementTimeoutMs?: number): DataSource {
+  return new DataSource(dataSourceOptions(url, poolSize, statementTimeoutMs));
 }
