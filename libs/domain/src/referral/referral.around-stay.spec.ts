@@ -294,6 +294,7 @@ describe('waiting lists', () => {
     r.waitlist('o-home', {}, home, timing, min(5));
     expect(r.waitingFor('home')).toBe(r.liveWaitingEntry);
     expect(r.waitingFor('other')).toBeUndefined();
+    expect(r.waitingFor('elsewhere')).toBeUndefined();
     // the origin offers to the list's institution by hand meanwhile: that offer is the way in
     r.extendOffer({ offerId: 'o-home-2', targetInstitutionId: 'home' }, timing, min(6));
     expect(r.waitingFor('home')).toBeUndefined();
@@ -307,6 +308,9 @@ describe('waiting lists', () => {
     expect(submitted.waitingFor('home')).toMatchObject({ state: 'WAITING' });
     const acceptedElsewhere = Referral.rehydrate({ ...r.props, state: 'ACCEPTED', offers: [], waiting } as ReferralProps, 2);
     expect(acceptedElsewhere.waitingFor('home')).toBeUndefined();
+    // an entry already offered a bed waits for that offer's answer, not for another bed
+    const alreadyOffered = Referral.rehydrate({ ...r.props, waiting: [{ ...waiting[0], state: 'OFFERED' }] } as ReferralProps, 2);
+    expect(alreadyOffered.waitingFor('home')).toBeUndefined();
   });
 
   it('offering from the list is refused, with the list entry’s state, when the referral is not waiting', () => {
