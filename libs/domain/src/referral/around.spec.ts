@@ -1,4 +1,6 @@
 import { Actor } from '../shared/actor';
+import { DomainError } from '../shared/errors';
+import { MAX_EXCLUDED_PREFERENCES, MAX_RANKED_PREFERENCES, normalisePreferences, preferenceFacts } from './around';
 import { Referral } from './referral';
 
 const T0 = new Date('2026-11-23T08:00:00Z');
@@ -116,5 +118,74 @@ describe('transport on the referral', () => {
     const r = booked();
     r.revokeAcceptance(home, 'bed lost', timing, at(10));
     expect(r.transport?.status).toBe('CANCELLED');
+  });
+});
+
+describe('preferences as given', () => {
+  const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+  const norm = (input: Partial<Parameters<typeof normalisePreferences>[0]>) =>
+    normalisePreferences({ ranked: [], excluded: [], expressedBy: 'FAMILY', ...input }, 'hosp', T0);
+  const refusal = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      const d = e as DomainError;
+      return { code: d.code, message: d.message, details: d.details };
+    }
+    return null;
+  };
+
+  it('keeps the choice, each place once, and rounds the near point to about a kilometre', () => {
+    const p = norm({ ranked: ['a', 'b', 'a'], excluded: ['x', 'x'], near: { of: 'HOME', lat: 31.23456, lng: 121.4789 }, note: '  ground floor  ' });
+    expect(p).toEqual({
+      ranked: ['a', 'b'],
+      excluded: ['x'],
+      near: { of: 'HOME', lat: 31.23, lng: 121.48 },
+      expressedBy: 'FAMILY',
+      note: 'ground floor',
+      recordedAt: T0,
+    });
+    expect(norm({ note: '   ' })).toMatchObject({ note: null, near: null });
+  });
+
+  it(`at most ${MAX_RANKED_PREFERENCES} ranked and ${MAX_EXCLUDED_PREFERENCES} excluded places, counted after duplicates go`, () => {
+    expect(norm({ ranked: ids('r', MAX_RANKED_PREFERENCES) }).ranked).toHaveLength(MAX_RANKED_PREFERENCES);
+    expect(norm({ ranked: [...ids('r', MAX_RANKED_PREFERENCES), 'r1'] }).ranked).toHaveLength(MAX_RANKED_PREFERENCES);
+    expect(refusal(() => norm({ ranked: ids('r', MAX_RANKED_PREFERENCES + 1) }))).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: `at most ${MAX_RANKED_PREFERENCES} ranked places`,
+      details: undefined,
+    });
+    expect(norm({ excluded: ids('x', MAX_EXCLUDED_PREFERENCES) }).excluded).toHaveLength(MAX_EXCLUDED_PREFERENCES);
+    expect(refusal(() => norm({ excluded: ids('x', MAX_EXCLUDED_PREFERENCES + 1) }))).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: `at most ${MAX_EXCLUDED_PREFERENCES} excluded places`,
+      details: undefined,
+    });
+  });
+
+  it('a place both wanted and refused is refused, naming the places', () => {
+    expect(refusal(() => norm({ ranked: ['a', 'b', 'c'], excluded: ['c', 'a', 'z'] }))).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: 'a place cannot be both ranked and excluded',
+      details: { institutionIds: ['a', 'c'] },
+    });
+  });
+
+  it('the referring institution is in neither list', () => {
+    const origin = { code: 'VALIDATION_FAILED', message: 'the referring institution is not a place to choose', details: undefined };
+    expect(refusal(() => norm({ ranked: ['a', 'hosp'] }))).toEqual(origin);
+    expect(refusal(() => norm({ excluded: ['hosp'] }))).toEqual(origin);
+  });
+
+  it('events and other institutions see who is wanted and refused and near whom, never where', () => {
+    expect(preferenceFacts(null)).toBeNull();
+    expect(preferenceFacts(norm({ ranked: ['a'], excluded: ['x'], near: { of: 'FAMILY', lat: 1, lng: 2 } }))).toEqual({
+      ranked: ['a'],
+      excluded: ['x'],
+      near: 'FAMILY',
+      expressedBy: 'FAMILY',
+    });
+    expect(preferenceFacts(norm({ ranked: ['a'] }))).toEqual({ ranked: ['a'], excluded: [], near: null, expressedBy: 'FAMILY' });
   });
 });
