@@ -9,6 +9,7 @@ import { consoleDir } from '../apps/api/src/console/console.controller';
 import { isoDay, shanghaiDay } from './support/dates';
 import { Engine, startEngine } from './support/engine';
 import { ok, residentId, smallDistrict } from './support/fixture';
+import { axeViolations, sidewaysScroll } from './support/browser';
 import { client, eventually } from './support/http';
 
 // qrcode ships no types: the one function the test compares with
@@ -608,37 +609,12 @@ describe('console daily tasks in a real browser', () => {
 });
 
 async function axe(page: Page, where: string, found: string[]): Promise<void> {
-  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const bad: string[] = await page.evaluate(async () => {
-    const doc = (globalThis as unknown as { document: unknown }).document;
-    const axeApi = (globalThis as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: any[] }> } }).axe;
-    const r = await axeApi.run(doc, { resultTypes: ['violations'] });
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}) ×${v.nodes.length}: ${v.nodes[0]?.target?.join(' ')}`);
-  });
-  found.push(...bad.map((b) => `${where}: ${b}`));
+  found.push(...(await axeViolations(page)).map((b) => `${where}: ${b}`));
 }
 
 async function noSidewaysScroll(page: Page, where: string, found: string[]): Promise<void> {
-  const wide = await page.evaluate(() => {
-    const el = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-    return el.scrollWidth - el.clientWidth;
-  });
-  if (wide <= 1) return;
-  const culprit = await page.evaluate(() => {
-    const doc = (globalThis as unknown as { document: any }).document;
-    const w = doc.documentElement.clientWidth;
-    const all = [...doc.querySelectorAll('body *')] as any[];
-    const view = (x: unknown) => (globalThis as unknown as { getComputedStyle(x: unknown): { overflowX: string } }).getComputedStyle(x);
-    const clipped = (x: any) => {
-      for (let p = x.parentElement; p; p = p.parentElement) if (view(p).overflowX !== 'visible') return true;
-      return false;
-    };
-    const el = all.find((x) => x.getBoundingClientRect().right > w + 1 && !clipped(x));
-    return el ? `${el.tagName.toLowerCase()}.${String(el.className)}` : '?';
-  });
-  found.push(`${where}: scrolls sideways by ${wide} px at 390 px (${culprit})`);
+  const { px, culprit } = await sidewaysScroll(page);
+  if (px > 0) found.push(`${where}: scrolls sideways by ${px} px at 390 px (${culprit})`);
 }
 
 async function expectText(loc: Locator, text: string, timeout = 15_000): Promise<void> {

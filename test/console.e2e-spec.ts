@@ -9,6 +9,7 @@ import { Engine, startEngine } from './support/engine';
 import { residentIdCheckChar } from '@bedlink/domain';
 import { ok, smallDistrict } from './support/fixture';
 import { takeBoardSnapshot } from '@bedlink/persistence';
+import { axeViolations, sidewaysScroll } from './support/browser';
 import { eventually } from './support/http';
 import { generateSync } from 'otplib';
 
@@ -449,39 +450,11 @@ describe('web console in a real browser', () => {
 
   it('accessibility: axe-core finds no serious or critical violation on any screen, in Chinese and English; 390 px without sideways scrolling', async () => {
     const found: string[] = [];
-    async function axe(page: Page, where: string): Promise<void> {
-      if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-      const bad: string[] = await page.evaluate(async () => {
-        const doc = (globalThis as unknown as { document: unknown }).document;
-        const axeApi = (globalThis as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: any[] }> } }).axe;
-        const r = await axeApi.run(doc, { resultTypes: ['violations'] });
-        return r.violations
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((v) => `${v.id} (${v.impact}) ×${v.nodes.length}: ${v.nodes[0]?.target?.join(' ')}`);
-      });
-      found.push(...bad.map((b) => `${where}: ${b}`));
-    }
+    const axe = async (page: Page, where: string) => found.push(...(await axeViolations(page)).map((b) => `${where}: ${b}`));
+    // names the outermost element that sticks out, so the failure says what to fix
     async function noSidewaysScroll(page: Page, where: string): Promise<void> {
-      const wide = await page.evaluate(() => {
-        const el = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-        return el.scrollWidth - el.clientWidth;
-      });
-      if (wide > 1) {
-        // name the outermost element that sticks out, so the failure says what to fix
-        const culprit = await page.evaluate(() => {
-          const doc = (globalThis as unknown as { document: any }).document;
-          const w = doc.documentElement.clientWidth;
-          const all = [...doc.querySelectorAll('body *')] as any[];
-          const view = (e: unknown) => (globalThis as unknown as { getComputedStyle(e: unknown): { overflowX: string } }).getComputedStyle(e);
-          const clipped = (x: any) => {
-            for (let p = x.parentElement; p; p = p.parentElement) if (view(p).overflowX !== 'visible') return true;
-            return false;
-          };
-          const el = all.find((x) => x.getBoundingClientRect().right > w + 1 && !clipped(x));
-          return el ? `${el.tagName.toLowerCase()}.${String(el.className)}` : '?';
-        });
-        found.push(`${where}: scrolls sideways by ${wide} px at 390 px (${culprit})`);
-      }
+      const { px, culprit } = await sidewaysScroll(page);
+      if (px > 0) found.push(`${where}: scrolls sideways by ${px} px at 390 px (${culprit})`);
     }
     const views: [string, string, (p: Page) => Promise<unknown>][] = [];
     const dc = await loginAs('DISTRICT_COORDINATOR', null, 'district.a11y');

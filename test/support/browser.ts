@@ -5,7 +5,7 @@ import { Browser, chromium, Locator, Page } from 'playwright-core';
 import { loadConfig } from '@bedlink/config';
 import { consoleDir } from '../../apps/api/src/console/console.controller';
 
-/** Browser-test helpers for console suites other than test/console.e2e-spec.ts (which keeps its own). */
+/** Browser-test helpers shared by the console suites. */
 export const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(__dirname, '..', '..');
 
