@@ -160,9 +160,15 @@ describe('web console in a real browser', () => {
     await planner.getByTestId('consent').check();
     await planner.getByTestId(`target-${d.cc1}`).check();
     await planner.getByTestId('create-referral').click();
-    const card = planner.locator('[data-testid^=referral-]').first();
+    // the referral of the patient just registered (the planner may have others from the file's other cases,
+    // newer or older, whatever the order): found through the API, then its card on the page
+    const referralId = await eventually<string | undefined>(
+      async () => (await ok(d.planner.get('/referrals?side=origin&limit=100'), 'list')).find((r: { patientId: string }) => r.patientId === patientId)?.id,
+      Boolean,
+      15_000,
+    );
+    const card = planner.getByTestId(`referral-${referralId}`);
     await expectAttr(card.getByTestId('state').first(), 'data-state', 'OFFERED');
-    const referralId = (await card.getAttribute('data-testid'))!.replace('referral-', '');
     await shot(planner, '02-outbox');
 
     // Live: the offer appears in the coordinator's inbox without a reload.
