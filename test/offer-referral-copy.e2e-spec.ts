@@ -1,5 +1,5 @@
 import { Engine, startEngine } from './support/engine';
-import { ok, smallDistrict } from './support/fixture';
+import { ok, rehabReferral, smallDistrict } from './support/fixture';
 import { client, eventually } from './support/http';
 
 jest.setTimeout(120_000);
@@ -45,20 +45,7 @@ describe('offers carry their referral’s state and updated_at', () => {
     expect([what, await violations()]).toEqual([what, []]);
   };
   const draft = async () =>
-    (
-      await ok(
-        d.planner.post('/referrals', {
-          patientId: await d.patient(),
-          requestedKind: 'COMMUNITY',
-          services: ['REHAB'],
-          urgency: 'ROUTINE',
-          clinicalSummary: 'copy',
-          careLevel: 3,
-          consent: true,
-        }),
-        'draft',
-      )
-    ).referralId as string;
+    (await ok(d.planner.post('/referrals', rehabReferral(await d.patient(), { clinicalSummary: 'copy' })), 'draft')).referralId as string;
 
   it('stays equal through offer, view, decline, accept, transfer, admission, cancel, revoke and expiry', async () => {
     // offered to two centres; one views and declines, the other accepts; transferred, admitted
