@@ -1,5 +1,6 @@
 import { Engine, startEngine } from './support/engine';
 import { ok, rehabReferral, smallDistrict } from './support/fixture';
+import { liveInvolvementSql } from '@bedlink/persistence';
 import { client, eventually } from './support/http';
 
 jest.setTimeout(120_000);
@@ -11,6 +12,8 @@ type District = Awaited<ReturnType<typeof smallDistrict>>;
  * referral_updated_at, referral_district_id: migration 1735100000000), kept by the database so that a target's list and the FHIR owner search page
  * from one index. Real lifecycles through the API and the watchdog, then offers written by hand: after
  * each step no live offer may disagree with its referral, and an ended offer keeps a copy no newer than it.
+ * Reservations carry the same (referral_state, referral_updated_at: migration 1735110000000) for the list's
+ * holds: a HELD or CONSUMED one equal to its referral, an ended one no newer than it.
  */
 describe('offers carry their referral’s state and updated_at', () => {
   let e: Engine;
@@ -30,6 +33,24 @@ describe('offers carry their referral’s state and updated_at', () => {
            OR (o.state IN ('PENDING','VIEWED','ACCEPTED') AND (o.referral_state, o.referral_updated_at) IS DISTINCT FROM (r.state, r.updated_at))
            OR o.referral_updated_at > r.updated_at`,
     );
+  /** Every reservation that disagrees with its referral: a HELD or CONSUMED one that differs, an ended one ahead of it. */
+  const holdViolations = async () =>
+    e.ds.query(
+      `SELECT x.id, x.state, x.referral_state, r.state AS referral_now, x.referral_updated_at, r.updated_at AS updated_now
+         FROM reservations x JOIN referrals r ON r.id = x.referral_id
+        WHERE x.referral_state IS NULL OR x.referral_updated_at IS NULL
+           OR (x.state IN ('HELD','CONSUMED') AND (x.referral_state, x.referral_updated_at) IS DISTINCT FROM (r.state, r.updated_at))
+           OR x.referral_updated_at > r.updated_at`,
+    );
+  const holdOf = async (referralId: string, institutionId: string) =>
+    (
+      await e.ds.query(
+        `SELECT x.id, x.state, x.referral_state, r.state AS referral_now, x.referral_updated_at = r.updated_at AS same_time
+           FROM reservations x JOIN referrals r ON r.id = x.referral_id WHERE x.referral_id = $1 AND x.institution_id = $2
+          ORDER BY x.created_at DESC LIMIT 1`,
+        [referralId, institutionId],
+      )
+    )[0];
   const copyOf = async (offerId: string) =>
     (
       await e.ds.query(
@@ -39,15 +60,16 @@ describe('offers carry their referral’s state and updated_at', () => {
       )
     )[0];
   const stateOf = async (id: string) => (await e.ds.query(`SELECT state FROM referrals WHERE id = $1`, [id]))[0].state as string;
-  /** Runs a step, then checks every offer of the database. */
+  /** Runs a step, then checks every offer and every reservation of the database. */
   const step = async (what: string, fn: () => Promise<unknown>) => {
     await fn();
-    expect([what, await violations()]).toEqual([what, []]);
+    expect([what, await violations(), await holdViolations()]).toEqual([what, [], []]);
   };
   const draft = async () =>
     (await ok(d.planner.post('/referrals', rehabReferral(await d.patient(), { clinicalSummary: 'copy' })), 'draft')).referralId as string;
 
   it('stays equal through offer, view, decline, accept, transfer, admission, cancel, revoke and expiry', async () => {
+    const holds = new Set<string>();
     // offered to two centres; one views and declines, the other accepts; transferred, admitted
     const placed = await draft();
     let first = '';
@@ -61,9 +83,15 @@ describe('offers carry their referral’s state and updated_at', () => {
     expect(await copyOf(first)).toEqual({ state: 'VIEWED', referral_state: 'OFFERED', referral_now: 'OFFERED', same_time: true });
     await step('decline', () => ok(d.cc1c.post(`/referrals/${placed}/offers/${first}/decline`, { reason: 'NO_CAPACITY' }), 'decline'));
     await step('accept', () => ok(d.cc2c.post(`/referrals/${placed}/offers/${second}/accept`, { bedId: d.cc2Beds[0] }), 'accept'));
+    // the bed is held: its reservation carries the referral as accepted
+    const held = await holdOf(placed, d.cc2);
+    expect({ ...held, id: undefined }).toEqual({ id: undefined, state: 'HELD', referral_state: 'ACCEPTED', referral_now: 'ACCEPTED', same_time: true });
+    holds.add(held.id);
     await step('transfer', () => ok(d.planner.post(`/referrals/${placed}/start-transfer`), 'transfer'));
     await step('admit', () => ok(d.cc2c.post(`/referrals/${placed}/confirm-admission`), 'admit'));
     expect(await stateOf(placed)).toBe('COMPLETED');
+    // admission consumes the hold; the referral's completion reaches it all the same
+    expect(await holdOf(placed, d.cc2)).toEqual({ id: held.id, state: 'CONSUMED', referral_state: 'COMPLETED', referral_now: 'COMPLETED', same_time: true });
     // the placement stays ACCEPTED after the referral completes: its copy followed the referral to the end
     expect(await copyOf(second)).toEqual({ state: 'ACCEPTED', referral_state: 'COMPLETED', referral_now: 'COMPLETED', same_time: true });
     // the declined offer kept what the referral was when it ended, and no read lists it
@@ -82,8 +110,31 @@ describe('offers carry their referral’s state and updated_at', () => {
       revokedOffer = (await ok(d.planner.post(`/referrals/${revoked}/submit`, { targets: [{ institutionId: d.cc1 }] }), 'submit')).offers[0].offerId;
     });
     await step('accept, to be revoked', () => ok(d.cc1c.post(`/referrals/${revoked}/offers/${revokedOffer}/accept`, { bedId: d.cc1Beds[0] }), 'accept'));
+    const revokedHold = (await holdOf(revoked, d.cc1)).id as string;
+    holds.add(revokedHold);
     await step('revoke', () => ok(d.cc1c.post(`/referrals/${revoked}/revoke`, { reason: 'bed no longer available' }), 'revoke'));
     expect((await copyOf(revokedOffer)).state).toBe('REVOKED');
+    // the released hold kept what the referral was when it ended
+    expect((await holdOf(revoked, d.cc1)).state).toBe('RELEASED');
+
+    // accepted, then the hold runs out: the watchdog expires the reservation
+    const lapsed = await draft();
+    let lapsedOffer = '';
+    await step('submit, hold to expire', async () => {
+      lapsedOffer = (await ok(d.planner.post(`/referrals/${lapsed}/submit`, { targets: [{ institutionId: d.cc1 }] }), 'submit')).offers[0].offerId;
+    });
+    await step('accept, hold to expire', () => ok(d.cc1c.post(`/referrals/${lapsed}/offers/${lapsedOffer}/accept`, { bedId: d.cc1Beds[1] }), 'accept'));
+    const lapsedHold = (await holdOf(lapsed, d.cc1)).id as string;
+    holds.add(lapsedHold);
+    await step('hold expires', async () => {
+      await e.ds.query(`UPDATE reservations SET expires_at = now() - interval '3 seconds' WHERE id = $1`, [lapsedHold]);
+      await eventually(
+        async () => (await e.ds.query(`SELECT state FROM reservations WHERE id = $1`, [lapsedHold]))[0].state,
+        (s) => s === 'EXPIRED',
+        20_000,
+      );
+    });
+    expect(await stateOf(lapsed)).not.toBe('ACCEPTED');
 
     // the deadline passes: the watchdog expires the offer and the referral moves on without it
     const expiring = await draft();
@@ -117,12 +168,68 @@ describe('offers carry their referral’s state and updated_at', () => {
     await step('revived by hand', () => e.ds.query(`UPDATE offers SET state = 'PENDING' WHERE id = $1`, [first]));
     expect(await copyOf(first)).toEqual({ state: 'PENDING', referral_state: 'COMPLETED', referral_now: 'COMPLETED', same_time: true });
 
+    // a reservation written by hand: filled from its referral on insert. It is the care home's only
+    // involvement in the cancelled referral, so the care home's list finds that referral by the hold alone
+    const handHold = (
+      await e.ds.query(
+        `INSERT INTO reservations (id, referral_id, offer_id, institution_id, bed_id, state, expires_at, created_at, ended_at)
+         SELECT gen_random_uuid(), $1, o.id, $2, $3, 'CONSUMED', now(), now(), now() FROM offers o WHERE o.referral_id = $1
+         RETURNING id, referral_state`,
+        [cancelled, d.care, d.careBeds[0]],
+      )
+    )[0];
+    expect(handHold.referral_state).toBe('CANCELLED');
+    holds.add(handHold.id);
+    expect(await holdViolations()).toEqual([]);
+    await step('cancelled referral touched by hand', () =>
+      e.ds.query(`UPDATE referrals SET updated_at = now() + interval '2 minutes' WHERE id = $1`, [cancelled]),
+    );
+    expect(await holdOf(cancelled, d.care)).toEqual({
+      id: handHold.id,
+      state: 'CONSUMED',
+      referral_state: 'CANCELLED',
+      referral_now: 'CANCELLED',
+      same_time: true,
+    });
+    for (const [side, state] of [
+      ['target', 'CANCELLED'],
+      ['target', undefined],
+      ['all', 'CANCELLED'],
+    ] as const) {
+      const q = new URLSearchParams({ side, limit: '50', ...(state ? { state } : {}) }).toString();
+      const got = ((await ok(d.carec.get(`/referrals?${q}`), `care home ${q}`)) as { id: string }[]).map((r) => r.id);
+      const where = side === 'target' ? `r.origin_institution_id <> $1 AND ${liveInvolvementSql('r', '$1')}` : liveInvolvementSql('r', '$1');
+      const want = (
+        await e.ds.query(`SELECT id FROM referrals r WHERE ${where} AND ($2::text IS NULL OR r.state = $2) ORDER BY r.updated_at DESC, r.id`, [
+          d.care,
+          state ?? null,
+        ])
+      ).map((r: { id: string }) => r.id);
+      expect([q, got]).toEqual([q, want]);
+      expect(got).toContain(cancelled);
+    }
+    // an ended hold made live again by hand reads its referral too
+    await step('hold revived by hand', () => e.ds.query(`UPDATE reservations SET state = 'CONSUMED' WHERE id = $1`, [revokedHold]));
+    const revived = await holdOf(revoked, d.cc1);
+    expect([revived.id, revived.state, revived.referral_state, revived.same_time]).toEqual([revokedHold, 'CONSUMED', await stateOf(revoked), true]);
+    // every lifecycle above left its hold in the check
+    expect((await e.ds.query(`SELECT id FROM reservations WHERE id = ANY($1)`, [[...holds]])).length).toBe(4);
+
     // the check itself finds a disagreement
     await e.ds.query(`UPDATE offers SET referral_state = 'OFFERED' WHERE id = $1`, [byHand.id]);
     expect((await violations()).map((v: { id: string }) => v.id)).toEqual([byHand.id]);
+    await e.ds.query(`UPDATE reservations SET referral_updated_at = referral_updated_at - interval '1 second' WHERE id = $1`, [handHold.id]);
+    expect((await holdViolations()).map((v: { id: string }) => v.id)).toEqual([handHold.id]);
+    // and an ended one ahead of its referral
+    await e.ds.query(`UPDATE reservations SET referral_updated_at = referral_updated_at + interval '1 hour' WHERE id = $1`, [lapsedHold]);
+    expect((await holdViolations()).map((v: { id: string }) => v.id).sort()).toEqual([handHold.id, lapsedHold].sort());
+    await e.ds.query(`DELETE FROM reservations WHERE id = $1`, [handHold.id]);
+    await e.ds.query(`UPDATE reservations SET referral_updated_at = referral_updated_at - interval '1 hour' WHERE id = $1`, [lapsedHold]);
+    await e.ds.query(`UPDATE reservations SET state = 'RELEASED' WHERE id = $1`, [revokedHold]);
     await e.ds.query(`DELETE FROM offers WHERE id = ANY($1)`, [[byHand.id]]);
     await e.ds.query(`UPDATE offers SET state = 'DECLINED' WHERE id = $1`, [first]);
     expect(await violations()).toEqual([]);
+    expect(await holdViolations()).toEqual([]);
   });
 
   it('the FHIR owner search (read from the carried copy) finds what the plain owner filter finds', async () => {

@@ -24,6 +24,7 @@ import { ReferralsOriginUpdated1734900000000 } from './1734900000000-referrals-o
 import { ReserveBeds1735000000000 } from './1735000000000-reserve-beds';
 import { DirectStays1735000000001 } from './1735000000001-direct-stays';
 import { OffersReferralOrder1735100000000 } from './1735100000000-offers-referral-order';
+import { ReservationsReferralOrder1735110000000 } from './1735110000000-reservations-referral-order';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -53,5 +54,6 @@ export const MIGRATIONS = [
   ReserveBeds1735000000000,
   DirectStays1735000000001,
   OffersReferralOrder1735100000000,
+  ReservationsReferralOrder1735110000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';

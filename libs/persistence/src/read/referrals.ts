@@ -51,8 +51,18 @@ function involvedPageSql(side: 'origin' | 'target' | 'all', byState: boolean): s
       : `(SELECT lo.referral_id FROM offers lo
       WHERE lo.target_institution_id = :inst AND lo.state IN ('PENDING','VIEWED','ACCEPTED')${byState ? ' AND lo.referral_state = :state' : ''}
       ORDER BY lo.referral_updated_at DESC LIMIT :lim)`;
-  const holds = `(SELECT lx.referral_id FROM reservations lx JOIN referrals rx ON rx.id = lx.referral_id
-      WHERE lx.institution_id = :inst AND lx.state IN ('HELD','CONSUMED')${st('rx')}${notOrigin('rx')} ORDER BY rx.updated_at DESC LIMIT :lim)`;
+  // Holds likewise (migration 1735110000000): every placement leaves a CONSUMED reservation at the receiver,
+  // and sorting them by the referral's column joined them all; the page walks
+  // reservations_institution_referral_updated and probes the referral only for the origin exclusion.
+  const holdState = byState ? ' AND lx.referral_state = :state' : '';
+  const holds =
+    side === 'target'
+      ? `(SELECT lx.referral_id FROM reservations lx JOIN referrals rx ON rx.id = lx.referral_id
+      WHERE lx.institution_id = :inst AND lx.state IN ('HELD','CONSUMED')${holdState}${notOrigin('rx')}
+      ORDER BY lx.referral_updated_at DESC LIMIT :lim)`
+      : `(SELECT lx.referral_id FROM reservations lx
+      WHERE lx.institution_id = :inst AND lx.state IN ('HELD','CONSUMED')${holdState}
+      ORDER BY lx.referral_updated_at DESC LIMIT :lim)`;
   const branches = side === 'origin' ? [origin] : side === 'target' ? [offers, holds] : [origin, offers, holds];
   return `r.id IN (${branches.join(' UNION ')})`;
 }
