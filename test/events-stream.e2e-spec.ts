@@ -177,6 +177,43 @@ describe('live event stream (GET /events/stream)', () => {
     }
   });
 
+  it('a stream opened while the live subscriber is still connecting is subscribed all the same', async () => {
+    // The race CI hit: ioredis writes SUBSCRIBE at once while its socket is up but not ready; sent
+    // before the ready check's INFO, it failed the check, the connection was remade, and that one
+    // channel stayed unsubscribed (its promise resolved). Opened exactly in that window here.
+    const prefix = `${e.cfg.QUEUE_PREFIX}-race`;
+    const hub = new LiveHub({ ...e.cfg, QUEUE_PREFIX: prefix });
+    await hub.onModuleInit();
+    const chunks: string[] = [];
+    const res = { write: (c: string) => chunks.push(c), end: () => undefined, destroy: () => undefined, writableLength: 0, writableEnded: false };
+    const actor = { userId: 'race', role: 'DISTRICT_COORDINATOR' as const, institutionId: null, districtId: 'race-d' };
+    const connecting = (hub as unknown as { sub: { once(ev: 'connect', f: () => void): void } }).sub;
+    const added = new Promise<{ remove: () => void; subscribed: Promise<void> }>((resolve) =>
+      connecting.once('connect', () => resolve(hub.add(actor, res as never, { principal: 'race' }))),
+    );
+    const { remove, subscribed } = await added;
+    try {
+      await subscribed;
+      const channel = liveDistrictChannel(prefix, 'race-d');
+      await eventually(
+        async () => Number(((await e.redis().pubsub('NUMSUB', channel)) as [string, number])[1]),
+        (n) => n === 1,
+        5000,
+      );
+      const event = { id: 'race-1', type: 'BedRegistered', aggregateType: 'Bed', aggregateId: 'race-bed', payload: { districtId: 'race-d' } };
+      await e.redis().publish(channel, JSON.stringify(event));
+      await eventually(
+        async () => chunks.join(''),
+        (t) => t.includes('race-bed'),
+        5000,
+      );
+    } finally {
+      remove();
+      hub.beforeApplicationShutdown();
+      await hub.onApplicationShutdown();
+    }
+  });
+
   it('a city-wide stream (district role without a district) takes every district through one pattern', async () => {
     // no token carries such an actor today (jwt.ts requires the district claim), so the hub is fed
     // directly: the subscription path must still be the explicit pattern, not nothing

@@ -48,7 +48,12 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
   async onModuleInit(): Promise<void> {
     // Retries forever in the background: the API must boot and serve without the live feed.
     // Subscriptions made meanwhile wait in the offline queue; ioredis re-subscribes after a reconnect.
-    this.sub = createRedis(this.cfg, { lazyConnect: true, maxRetriesPerRequest: null });
+    // No ready check and no CLIENT SETINFO on this connection. ioredis writes SUBSCRIBE at once while
+    // the socket is up but not yet ready (the command is allowed while Redis loads): a stream opened
+    // in that window put the connection in subscriber mode before the ready check's INFO, the check
+    // failed, ioredis reconnected, and that stream's channel was silently never subscribed (measured:
+    // NUMSUB 0, its promise resolved). A subscriber needs neither: SUBSCRIBE is served while loading.
+    this.sub = createRedis(this.cfg, { lazyConnect: true, maxRetriesPerRequest: null, enableReadyCheck: false, disableClientInfo: true });
     this.sub.on('error', (e) => this.log.debug?.(`live subscriber: ${e.message}`));
     this.sub.on('message', (channel: string, msg: string) => this.dispatch(`channel\n${channel}`, msg));
     this.sub.on('pmessage', (pattern: string, _channel: string, msg: string) => this.dispatch(`pattern\n${pattern}`, msg));
