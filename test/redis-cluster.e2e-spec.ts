@@ -3,6 +3,9 @@ import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
 import { eventually } from './support/http';
 import { PrivateRedisCluster } from './support/redis-cluster';
+import { Queue } from 'bullmq';
+import { QUEUES } from '@bedlink/messaging';
+import { OPS_QUEUES } from '../apps/api/src/ops/queue-stats';
 
 jest.setTimeout(180_000);
 
@@ -40,5 +43,27 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES, hash-tagged QUEUE_PREFIX)', () => 
       (v) => v === true,
       30_000,
     );
+  });
+
+  it('a worker stopped with commands in flight closes its BullMQ workers before the shared Cluster client', async () => {
+    // Nest ran the app module's shutdown hooks first: the Cluster client BullMQ shares was quit under
+    // workers still finishing jobs, and BullMQ, closing, retried each completion without a delay and
+    // without end (a busy loop that starved every timer: the suite hung CI instead of failing).
+    const d = await smallDistrict(e, 'clv');
+    const sent = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Stop', label: `s-${i}`, services: [] }, { prefer: 'respond-async' }),
+      ),
+    );
+    expect(sent.map((r) => r.status)).toEqual(sent.map(() => 202));
+    const ids = sent.map((r) => r.body.commandId as string);
+    const done = async () => Number((await e.ds.query(`SELECT count(*)::int AS n FROM command_log WHERE id = ANY($1) AND ok`, [ids]))[0].n);
+    await eventually(done, (n) => n >= 1, 30_000);
+    await e.stopWorker();
+    // none lost: what the stopped worker did not finish is still on the commands queue for the next one
+    const queues = e.api.get<symbol, Queue[]>(OPS_QUEUES);
+    const commands = queues.find((q) => q.name === QUEUES.commands)!;
+    const left = Object.values(await commands.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'paused')).reduce((a, b) => a + b, 0);
+    expect((await done()) + left).toBeGreaterThanOrEqual(ids.length);
   });
 });

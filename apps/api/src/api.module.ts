@@ -1,6 +1,6 @@
 import { HOST_RESOLVER, HostResolver, systemResolver } from '@bedlink/messaging';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
@@ -16,7 +16,7 @@ import { authFailureLimit, EnvConfig, jobSigningSecret, loggerParams } from '@be
 import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ALL_QUEUES, bullConnection, closeSharedConnection, CommandGateway, createRedis, JobSeal, QUEUES, redisOptions } from '@bedlink/messaging';
+import { ALL_QUEUES, BULL_CONNECTIONS, BullConnectionCloser, bullConnection, CommandGateway, createRedis, JobSeal, QUEUES, redisOptions } from '@bedlink/messaging';
 import { ApiKeyStore, CommandLogReads, InfraModule, InstitutionRoles, PendingCommands, PiiCipher, READ_EXPORTS, READ_PROVIDERS } from '@bedlink/persistence';
 import { ApiKeysController } from './http/api-keys.controller';
 import { AuthController } from './auth/auth.controller';
@@ -50,16 +50,6 @@ import { WebhooksController } from './webhooks/webhooks.controller';
 
 const QUEUE_EVENTS = Symbol('QUEUE_EVENTS');
 const THROTTLE_REDIS = Symbol('THROTTLE_REDIS');
-
-const BULL_CONNECTIONS = Symbol('BULL_CONNECTIONS');
-
-/** Cluster clients handed to BullMQ are ours to close (BullMQ closes only the clients it made). */
-class BullConnectionCloser implements OnApplicationShutdown {
-  constructor(@Inject(BULL_CONNECTIONS) private readonly connections: ReturnType<typeof bullConnection>[]) {}
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.connections.map((c) => closeSharedConnection(c)));
-  }
-}
 
 class ThrottleRedisCloser implements OnApplicationShutdown {
   constructor(@Inject(THROTTLE_REDIS) private readonly redis: IORedis | Cluster) {}
@@ -110,6 +100,7 @@ export class ApiModule {
       imports: [
         InfraModule.forRoot(cfg, opts),
         TerminusModule,
+        DiscoveryModule,
         LoggerModule.forRoot(loggerParams(cfg, 'api', opts.logDestination)),
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: cfg.RATE_LIMIT_WINDOW_MS, limit: cfg.RATE_LIMIT }],

@@ -1,12 +1,13 @@
 import { HOST_RESOLVER, HostResolver, systemResolver } from '@bedlink/messaging';
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { BullModule } from '@nestjs/bullmq';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Clock, COMMAND_HANDLERS, Policy } from '@bedlink/application';
 import { EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { bullConnection, closeSharedConnection, JOB_SEAL, JobSeal, QUEUES } from '@bedlink/messaging';
+import { BULL_CONNECTIONS, BullConnectionCloser, bullConnection, JOB_SEAL, JobSeal, QUEUES } from '@bedlink/messaging';
 import { InfraModule, InstitutionRoles, PiiCipher } from '@bedlink/persistence';
 import { CommandProcessor } from './command.processor';
 import { DeadlineProcessor, DeadlineReconciler, TimerEventsProcessor } from './deadlines';
@@ -22,16 +23,6 @@ import { RedisRecovery } from './redis-recovery';
 import { LostWriteSweeper } from './lost-write-sweeper';
 import { RetentionPruner } from './retention';
 
-const BULL_CONNECTION = Symbol('BULL_CONNECTION');
-
-/** A Cluster client handed to BullMQ is ours to close (BullMQ closes only the clients it made). */
-class BullConnectionCloser implements OnApplicationShutdown {
-  constructor(@Inject(BULL_CONNECTION) private readonly connection: ReturnType<typeof bullConnection>) {}
-  async onApplicationShutdown(): Promise<void> {
-    await closeSharedConnection(this.connection);
-  }
-}
-
 /** The worker process: command execution, outbox relay, projections, deadlines, KPIs and webhook delivery. */
 @Module({})
 export class WorkerModule {
@@ -45,6 +36,7 @@ export class WorkerModule {
         InfraModule.forRoot(cfg, opts),
         LoggerModule.forRoot(loggerParams(cfg, 'worker', opts.logDestination)),
         CqrsModule.forRoot(),
+        DiscoveryModule,
         BullModule.forRoot({ connection, prefix: cfg.QUEUE_PREFIX }),
         BullModule.registerQueue(
           { name: QUEUES.commands },
@@ -59,7 +51,7 @@ export class WorkerModule {
       ],
       providers: [
         { provide: HOST_RESOLVER, useValue: opts.resolver ?? systemResolver },
-        { provide: BULL_CONNECTION, useValue: connection },
+        { provide: BULL_CONNECTIONS, useValue: [connection] },
         BullConnectionCloser,
         ...COMMAND_HANDLERS,
         { provide: JOB_SEAL, useValue: new JobSeal(new PiiCipher(jobSigningSecret(cfg))) },

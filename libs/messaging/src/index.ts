@@ -10,3 +10,4 @@ export * from './dead-letter';
 export * from './live';
 export * from './job-seal';
 export * from './jobs';
+export * from './bull-connection-closer';

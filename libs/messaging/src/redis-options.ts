@@ -56,7 +56,9 @@ export function createRedis(t: RedisTopology, extra: RedisOptions = {}): IORedis
     const { host: _h, port: _p, db: _db, ...auth } = redisOptionsFromUrl(t.REDIS_URL);
     return new Cluster(
       hostPorts(t.REDIS_CLUSTER_NODES).map((n) => ({ ...n, port: n.port || 6379 })),
-      { redisOptions: { ...auth, ...extra }, enableOfflineQueue: extra.enableOfflineQueue ?? true },
+      // lazyConnect is the Cluster's own option too: in redisOptions alone it was ignored, the
+      // client connected at once and a later connect() was refused ("already connecting")
+      { redisOptions: { ...auth, ...extra }, enableOfflineQueue: extra.enableOfflineQueue ?? true, lazyConnect: extra.lazyConnect ?? false },
     );
   }
   return new IORedis({ ...redisOptions(t), ...extra });
