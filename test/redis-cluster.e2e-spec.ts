@@ -48,22 +48,28 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES, hash-tagged QUEUE_PREFIX)', () => 
   it('a worker stopped with commands in flight closes its BullMQ workers before the shared Cluster client', async () => {
     // Nest ran the app module's shutdown hooks first: the Cluster client BullMQ shares was quit under
     // workers still finishing jobs, and BullMQ, closing, retried each completion without a delay and
-    // without end (a busy loop that starved every timer: the suite hung CI instead of failing).
-    const d = await smallDistrict(e, 'clv');
-    const sent = await Promise.all(
-      Array.from({ length: 24 }, (_, i) =>
-        d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Stop', label: `s-${i}`, services: [] }, { prefer: 'respond-async' }),
-      ),
-    );
-    expect(sent.map((r) => r.status)).toEqual(sent.map(() => 202));
-    const ids = sent.map((r) => r.body.commandId as string);
-    const done = async () => Number((await e.ds.query(`SELECT count(*)::int AS n FROM command_log WHERE id = ANY($1) AND ok`, [ids]))[0].n);
-    await eventually(done, (n) => n >= 1, 30_000);
-    await e.stopWorker();
-    // none lost: what the stopped worker did not finish is still on the commands queue for the next one
-    const queues = e.api.get<symbol, Queue[]>(OPS_QUEUES);
-    const commands = queues.find((q) => q.name === QUEUES.commands)!;
-    const left = Object.values(await commands.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'paused')).reduce((a, b) => a + b, 0);
-    expect((await done()) + left).toBeGreaterThanOrEqual(ids.length);
+    // without end (a busy loop that starved every timer: the suite hung CI instead of failing). An
+    // engine of its own on the same cluster: the other case keeps its worker, whatever the order.
+    const e2 = await startEngine({ env: { REDIS_CLUSTER_NODES: cluster.nodes, QUEUE_PREFIX: `{blc${randomBytes(3).toString('hex')}}` } });
+    try {
+      const d = await smallDistrict(e2, 'clv');
+      const sent = await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          d.cc1c.post('/beds', { institutionId: d.cc1, kind: 'COMMUNITY', ward: 'Stop', label: `s-${i}`, services: [] }, { prefer: 'respond-async' }),
+        ),
+      );
+      expect(sent.map((r) => r.status)).toEqual(sent.map(() => 202));
+      const ids = sent.map((r) => r.body.commandId as string);
+      const done = async () => Number((await e2.ds.query(`SELECT count(*)::int AS n FROM command_log WHERE id = ANY($1) AND ok`, [ids]))[0].n);
+      await eventually(done, (n) => n >= 1, 30_000);
+      await e2.stopWorker();
+      // none lost: what the stopped worker did not finish is still on the commands queue for the next one
+      const queues = e2.api.get<symbol, Queue[]>(OPS_QUEUES);
+      const commands = queues.find((q) => q.name === QUEUES.commands)!;
+      const left = Object.values(await commands.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'paused')).reduce((a, b) => a + b, 0);
+      expect((await done()) + left).toBeGreaterThanOrEqual(ids.length);
+    } finally {
+      await e2.close().catch(() => undefined);
+    }
   });
 });
