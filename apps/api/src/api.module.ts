@@ -16,7 +16,17 @@ import { authFailureLimit, EnvConfig, jobSigningSecret, loggerParams } from '@be
 import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ALL_QUEUES, BULL_CONNECTIONS, BullConnectionCloser, bullConnection, CommandGateway, createRedis, JobSeal, QUEUES, redisOptions } from '@bedlink/messaging';
+import {
+  ALL_QUEUES,
+  BULL_CONNECTIONS,
+  BullConnectionCloser,
+  bullConnection,
+  CommandGateway,
+  createRedis,
+  JobSeal,
+  QUEUES,
+  redisOptions,
+} from '@bedlink/messaging';
 import { ApiKeyStore, CommandLogReads, InfraModule, InstitutionRoles, PendingCommands, PiiCipher, READ_EXPORTS, READ_PROVIDERS } from '@bedlink/persistence';
 import { ApiKeysController } from './http/api-keys.controller';
 import { AuthController } from './auth/auth.controller';
