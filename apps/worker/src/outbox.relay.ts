@@ -104,9 +104,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     while (this.running) {
       try {
         if (!this.listener) await this.listen();
-        const seen = next?.seen ?? this.notifications;
-        const claim = await (next?.claim ?? this.store.claim(BATCH));
+        // taken before it is awaited: a claim made ahead that failed (Postgres cut or its connections
+        // killed) was otherwise kept, and every later pass awaited the same rejected promise again:
+        // the relay stopped for good while commands went on (the fault suite's outbox stayed unsent)
+        const ahead = next;
         next = undefined;
+        const seen = ahead?.seen ?? this.notifications;
+        const claim = await (ahead?.claim ?? this.store.claim(BATCH));
         if (!claim.rows.length) await claim.commit();
         else {
           // More is waiting when the batch came back full or a commit notified since the claim began:
