@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Client } from 'pg';
@@ -18,6 +18,8 @@ import {
   ReferralReads,
   RegistryReads,
   TypeOrmUnitOfWork,
+  verifyAudit,
+  writeAuditCheckpoint,
 } from '@bedlink/persistence';
 import { seed } from '../bench/seed';
 import { round, summary } from '../bench/support';
@@ -38,7 +40,8 @@ import { migrate } from './migrate';
  *
  * The history is synthetic: referrals, offers and the CONSUMED reservation each placement leaves at its
  * receiver are written straight into the tables and their
- * audit rows carry placeholder hashes (no valid chain), so `audit:verify` is not measured on them.
+ * audit rows carry placeholder hashes (no valid chain): the audit upkeep is measured from a checkpoint
+ * signed over them (auditUpkeep).
  * The reads are the engine's own read classes (the code the API runs), on the owner connection.
  * Not part of `npm test`: it runs for minutes and writes gigabytes. Its own database, dropped at
  * the end unless --keep.
@@ -148,6 +151,60 @@ async function measure(ds: DataSource, cipher: PiiCipher, f: Fixture): Promise<R
       ),
     ),
   };
+}
+
+/**
+ * The audit trail's own upkeep on this history: the worker signs a checkpoint every 10 minutes and
+ * `audit:verify` (incremental) starts from the last one. The history's rows carry placeholder hashes, so
+ * the first checkpoint is signed over them unverified (as if a full verify had passed); the RegisterBed
+ * samples then add real records, chained onto their own new aggregates, and the incremental verify after
+ * a second checkpoint recomputes those. What grows with history shows here: the time to sign a
+ * checkpoint, its stored size, and the time of the incremental verify.
+ */
+/** One signing key for the run: every checkpoint's signature and link is checked by each verify. */
+const AUDIT_KEYS = generateKeyPairSync('ed25519');
+
+async function auditUpkeep(ds: DataSource, c: Client, cipher: PiiCipher, f: Fixture): Promise<Record<string, unknown>> {
+  const { privateKey, publicKey } = AUDIT_KEYS;
+  const t0 = performance.now();
+  const first = await writeAuditCheckpoint(ds, privateKey);
+  const firstMs = performance.now() - t0;
+  await commands(ds, cipher, f, 20);
+  const t1 = performance.now();
+  const second = await writeAuditCheckpoint(ds, privateKey);
+  const secondMs = performance.now() - t1;
+  await commands(ds, cipher, f, 20);
+  const t2 = performance.now();
+  const report = await verifyAudit(ds, { verifyKey: publicKey });
+  const verifyMs = performance.now() - t2;
+  const {
+    rows: [size],
+  } = await c.query(`SELECT pg_column_size(heads) AS bytes, pg_total_relation_size('audit_checkpoints') AS table_bytes FROM audit_checkpoints WHERE id = $1`, [
+    second.id,
+  ]);
+  return {
+    chains: second.chains,
+    firstCheckpointMs: round(firstMs, 1),
+    checkpointAfter20CommandsMs: round(secondMs, 1),
+    checkpointStoredBytes: Number(size.bytes),
+    checkpointsTableBytes: Number(size.table_bytes),
+    incrementalVerifyMs: round(verifyMs, 1),
+    incrementalVerify: { ok: report.ok, mode: report.mode, records: report.records, chains: report.chains },
+    firstCheckpointChains: first.chains,
+  };
+}
+
+async function commands(ds: DataSource, cipher: PiiCipher, f: Fixture, n: number): Promise<void> {
+  const uow = new TypeOrmUnitOfWork(ds, cipher);
+  const registerBed = new RegisterBedHandler(uow);
+  const actor: Actor = { userId: 'sim-cc', role: 'COMMUNITY_COORDINATOR', institutionId: f.community, districtId: f.district };
+  for (let i = 0; i < n; i++)
+    await registerBed.execute(
+      new RegisterBedCommand(
+        { institutionId: f.community, kind: 'COMMUNITY', ward: 'SimAudit', label: `audit-${randomBytes(4).toString('hex')}` },
+        { commandId: `c${randomUUID()}`, commandType: 'RegisterBed', actor, correlationId: randomUUID(), causationId: null, now: new Date() },
+      ),
+    );
 }
 
 /**
@@ -445,10 +502,16 @@ async function main(): Promise<void> {
     log('measuring on the one-month database');
     await settle(c);
     const fresh = await measure(ds, cipher, f);
+    log('audit checkpoint and verify on the one-month database');
+    const freshAudit = await auditUpkeep(ds, c, cipher, f);
     if (MONTH_ONLY) {
       const loadNow = round(loadavg()[0], 2);
       process.stdout.write(
-        JSON.stringify({ fraction: FRACTION, samples: SAMPLES, database: name, fixture: f, fresh, loadAverage1mAtEnd: loadNow }, null, 2) + '\n',
+        JSON.stringify(
+          { fraction: FRACTION, samples: SAMPLES, database: name, fixture: f, fresh, audit: { month: freshAudit }, loadAverage1mAtEnd: loadNow },
+          null,
+          2,
+        ) + '\n',
       );
       return;
     }
@@ -460,6 +523,8 @@ async function main(): Promise<void> {
     log('measuring on the year-old database');
     await settle(c);
     const year = await measure(ds, cipher, f);
+    log('audit checkpoint and verify on the year-old database');
+    const yearAudit = await auditUpkeep(ds, c, cipher, f);
     const ratios = ratiosOf(fresh, year);
     log('plans with and without the new indexes');
     const explained = await plans(c, f);
@@ -474,6 +539,7 @@ async function main(): Promise<void> {
       fresh,
       year,
       ratioYearToMonth: ratios,
+      audit: { month: freshAudit, year: yearAudit },
       plans: explained,
       institutionPagesMatchPlainFilter: pagesMatch,
       loadAverage1m: {
