@@ -179,9 +179,11 @@ async function auditUpkeep(ds: DataSource, c: Client, cipher: PiiCipher, f: Fixt
   const verifyMs = performance.now() - t2;
   const {
     rows: [size],
-  } = await c.query(`SELECT pg_column_size(heads) AS bytes, pg_total_relation_size('audit_checkpoints') AS table_bytes FROM audit_checkpoints WHERE id = $1`, [
-    second.id,
-  ]);
+  } = await c.query(
+    `SELECT (SELECT coalesce(sum(pg_column_size(h.*)), 0) FROM audit_checkpoint_heads h WHERE h.checkpoint_id = $1) AS bytes,
+            pg_total_relation_size('audit_checkpoints') + pg_total_relation_size('audit_checkpoint_heads') AS table_bytes`,
+    [second.id],
+  );
   return {
     chains: second.chains,
     firstCheckpointMs: round(firstMs, 1),

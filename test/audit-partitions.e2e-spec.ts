@@ -313,9 +313,12 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
     await writeAuditCheckpoint(e.ds, createPrivateKey(key.priv));
     const inc = await verifyAudit(e.ds, { verifyKey });
     expect(inc).toMatchObject({ ok: true, mode: 'incremental', records: 0 });
-    // B lives only in a detached month: the checkpoint still names its signed head
-    const [{ heads }] = await e.ds.query(`SELECT heads FROM audit_checkpoints ORDER BY id DESC LIMIT 1`);
-    expect(heads.find((h: { id: string }) => h.id === B)).toMatchObject({ seq: 3, hash: b[2].hash });
+    // B lives only in a detached month: its signed head stays where a checkpoint named it
+    const signedB = await e.ds.query(
+      `SELECT aggregate_seq AS seq, hash FROM audit_checkpoint_heads WHERE aggregate_id = $1 ORDER BY checkpoint_id DESC LIMIT 1`,
+      [B],
+    );
+    expect(signedB).toEqual([{ seq: 3, hash: b[2].hash }]);
   });
 
   story('the retention job keeps months made ahead and drops whole outbox months past retention, never one with an unsent row', async () => {

@@ -172,16 +172,21 @@ describe('Backstops: what the database refuses when the application is bypassed'
     expect(await refusal(enrol(p2))).toMatchObject({ code: '23505', constraint: 'enrolments_one_active_per_patient_kind' });
   });
 
-  it('audit_log and audit_checkpoints are append-only even for the superuser: UPDATE, DELETE, TRUNCATE → the trigger refuses', async () => {
+  it('audit_log, audit_checkpoints and their heads are append-only even for the superuser: UPDATE, DELETE, TRUNCATE → the trigger refuses', async () => {
     expect((await e.ds.query(`SELECT count(*)::int AS n FROM audit_log`))[0].n).toBeGreaterThan(0);
+    const [{ id }] = await e.ds.query(
+      `INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, prev_signature, key_id, signature) VALUES (now(), 0, 1, 'x', NULL, 'k', 's') RETURNING id`,
+    );
     await e.ds.query(
-      `INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, heads, prev_signature, key_id, signature) VALUES (now(), 0, 0, 'x', '[]', NULL, 'k', 's')`,
+      `INSERT INTO audit_checkpoint_heads (checkpoint_id, aggregate_id, aggregate_type, aggregate_seq, hash) VALUES ($1, gen_random_uuid(), 'Bed', 1, 'h')`,
+      [id],
     );
     // one trigger function guards both tables (its message names audit_log)
     const appendOnly = (op: string) => ({ code: '42501', message: expect.stringContaining(`append-only: ${op} refused`) });
     for (const [table, col] of [
       ['audit_log', 'reason'],
       ['audit_checkpoints', 'chains'],
+      ['audit_checkpoint_heads', 'hash'],
     ]) {
       expect(await refusal(e.ds.query(`UPDATE ${table} SET ${col} = ${col}`))).toMatchObject(appendOnly('UPDATE'));
       expect(await refusal(e.ds.query(`DELETE FROM ${table}`))).toMatchObject(appendOnly('DELETE'));

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { auditHash } from '@bedlink/domain';
+import { auditHash, GENESIS_HASH } from '@bedlink/domain';
 import { checkpointMessage, verifyAudit, verifyAuditChains, writeAuditCheckpoint } from '@bedlink/persistence';
 import { auditKeys } from '@bedlink/config';
 import { Engine, startEngine } from '../support/engine';
@@ -107,6 +107,9 @@ describe('Audit: the runtime role cannot rewrite the trail', () => {
       cpUpdate: await failure(c.query(`UPDATE audit_checkpoints SET digest = 'x'`)),
       cpDelete: await failure(c.query(`DELETE FROM audit_checkpoints`)),
       cpTruncate: await failure(c.query(`TRUNCATE audit_checkpoints`)),
+      headsUpdate: await failure(c.query(`UPDATE audit_checkpoint_heads SET hash = 'x'`)),
+      headsDelete: await failure(c.query(`DELETE FROM audit_checkpoint_heads`)),
+      headsTruncate: await failure(c.query(`TRUNCATE audit_checkpoint_heads`)),
       // without the grant option Postgres only warns "no privileges were granted"
       afterSelfGrant: await c.query(`GRANT UPDATE ON audit_log TO bedlink_app`).then(() => failure(c.query(`UPDATE audit_log SET reason = 'x'`))),
     }));
@@ -120,6 +123,9 @@ describe('Audit: the runtime role cannot rewrite the trail', () => {
       cpUpdate: denied,
       cpDelete: denied,
       cpTruncate: denied,
+      headsUpdate: denied,
+      headsDelete: denied,
+      headsTruncate: denied,
       afterSelfGrant: denied,
     });
     // and it can still append
@@ -190,17 +196,8 @@ describe('Audit: signed checkpoints catch a consistent rewrite made with full da
     const createdAt = new Date().toISOString();
     const fake = { createdAt, coveringSeq: String(last.covering_seq), chains: last.chains, digest: last.digest, prevSignature: last.signature };
     await e.ds.query(
-      `INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, heads, prev_signature, key_id, signature) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-      [
-        createdAt,
-        fake.coveringSeq,
-        fake.chains,
-        fake.digest,
-        JSON.stringify(last.heads),
-        last.signature,
-        last.key_id,
-        sign(null, checkpointMessage(fake), forger.priv).toString('base64'),
-      ],
+      `INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, prev_signature, key_id, signature) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+      [createdAt, fake.coveringSeq, fake.chains, fake.digest, last.signature, last.key_id, sign(null, checkpointMessage(fake), forger.priv).toString('base64')],
     );
     expect(await verifyAudit(e.ds, { verifyKey: keys.verifyKey })).toMatchObject({ ok: false, firstBreak: { problem: 'CHECKPOINT_SIGNATURE' } });
   });
@@ -218,11 +215,110 @@ describe('Audit: signed checkpoints catch a consistent rewrite made with full da
         'institution',
       );
       await eventually(count, (n) => n >= 2, 15_000);
-      const [last] = await w.ds.query(`SELECT chains FROM audit_checkpoints ORDER BY id DESC LIMIT 1`);
-      expect(last.chains).toBe((await w.ds.query(`SELECT count(DISTINCT aggregate_id)::int AS n FROM audit_log`))[0].n);
+      // the first signs every chain; the next only those that moved after it (here: the new institution)
+      const [first, last] = await w.ds.query(`SELECT id, chains, covering_seq FROM audit_checkpoints ORDER BY id LIMIT 2`);
+      expect(first.chains).toBe((await w.ds.query(`SELECT count(DISTINCT aggregate_id)::int AS n FROM audit_log WHERE seq <= $1`, [first.covering_seq]))[0].n);
+      const moved = await w.ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE seq > $1 AND seq <= $2`, [
+        first.covering_seq,
+        last.covering_seq,
+      ]);
+      expect(moved).toHaveLength(last.chains);
+      const signed = await w.ds.query(`SELECT aggregate_id::text AS id FROM audit_checkpoint_heads WHERE checkpoint_id = $1`, [last.id]);
+      expect(signed.map((r: { id: string }) => r.id).sort()).toEqual(moved.map((r: { id: string }) => r.id).sort());
       expect(await verifyAudit(w.ds, { verifyKey: auditKeys(w.cfg).verifyKey, full: true })).toMatchObject({ ok: true, checkpoints: 2 });
     } finally {
       await w.close();
+    }
+  });
+});
+
+describe('Audit: a checkpoint signs the chains that moved since the one before, and none is left out by a late commit', () => {
+  let e: Engine;
+  let d: Awaited<ReturnType<typeof smallDistrict>>;
+  const key = pem();
+  const keys = () => auditKeys(e.cfg);
+
+  beforeAll(async () => {
+    e = await startEngine({ env: { AUDIT_SIGNING_KEY: key.priv, AUDIT_VERIFY_KEY: key.pub } });
+    d = await smallDistrict(e);
+  });
+  afterAll(async () => {
+    await e?.close();
+  });
+  const signedIds = async (checkpointId: string) =>
+    (await e.ds.query(`SELECT aggregate_id::text AS id FROM audit_checkpoint_heads WHERE checkpoint_id = $1 ORDER BY 1`, [checkpointId])).map(
+      (r: { id: string }) => r.id,
+    );
+
+  it('the next checkpoint names only the moved chains; a rewrite under an older checkpoint passes the incremental run and fails --full', async () => {
+    await writeAuditCheckpoint(e.ds, keys().signingKey!);
+    const patientId = await d.patient();
+    const cp = await writeAuditCheckpoint(e.ds, keys().signingKey!);
+    expect(await signedIds(cp.id)).toEqual([patientId]);
+    expect(cp.chains).toBe(1);
+    // nothing moved since: the worker's call (onlyIfChanged) writes none
+    expect(await writeAuditCheckpoint(e.ds, keys().signingKey!, { onlyIfChanged: true })).toBeNull();
+
+    // an institution last signed in the first checkpoint, rewritten consistently with full access
+    const [victim] = await e.ds.query(
+      `SELECT aggregate_id, aggregate_seq FROM audit_log WHERE aggregate_type = 'Institution' AND aggregate_id = $1 ORDER BY aggregate_seq LIMIT 1`,
+      [d.cc2],
+    );
+    await rewriteChain(e, victim.aggregate_id, victim.aggregate_seq, 'institutions', { name: '伪造的中心' });
+    // the incremental run reads the last checkpoint's heads and what came after: the documented gap
+    expect(await verifyAudit(e.ds, { verifyKey: keys().verifyKey })).toMatchObject({ ok: true, mode: 'incremental' });
+    expect(await verifyAudit(e.ds, { verifyKey: keys().verifyKey, full: true })).toMatchObject({
+      ok: false,
+      firstBreak: { problem: 'CHECKPOINT_MISMATCH', aggregateId: victim.aggregate_id },
+    });
+  });
+
+  it('a record whose seq was drawn before the covering seq but committed after: the checkpoint waits for it and signs it', async () => {
+    await writeAuditCheckpoint(e.ds, keys().signingKey!);
+    // a transaction draws its seq and stays open (as a slow command would)
+    const slow = new Client({ connectionString: e.cfg.DATABASE_URL });
+    await slow.connect();
+    const id = randomUUID();
+    const occurredAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const row = {
+      aggregateType: 'Bed',
+      aggregateId: id,
+      aggregateSeq: 1,
+      eventId: randomUUID(),
+      eventType: 'BedRegistered',
+      payload: { late: true },
+      actorUser: 'late',
+      actorRole: 'COMMUNITY_COORDINATOR',
+      actorInstitution: null,
+      reason: null,
+      correlationId: null,
+      causationId: null,
+      occurredAt,
+      prevHash: GENESIS_HASH,
+    };
+    try {
+      await slow.query('BEGIN');
+      const {
+        rows: [{ seq }],
+      } = await slow.query(
+        `INSERT INTO audit_log (aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution, reason,
+                                correlation_id, causation_id, occurred_at, prev_hash, hash)
+         VALUES ($1, $2, 1, $3, $4, $5, $6, $7, NULL, NULL, NULL, NULL, $8, $9, $10) RETURNING seq::text AS seq`,
+        [row.aggregateType, id, row.eventId, row.eventType, row.payload, row.actorUser, row.actorRole, occurredAt, GENESIS_HASH, auditHash(row)],
+      );
+      // a later command commits a higher seq meanwhile
+      const patientId = await d.patient();
+      let written: Awaited<ReturnType<typeof writeAuditCheckpoint>> | undefined;
+      const checkpoint = writeAuditCheckpoint(e.ds, keys().signingKey!).then((c) => (written = c));
+      await new Promise((r) => setTimeout(r, 400));
+      expect(written).toBeUndefined(); // still waiting for the open transaction
+      await slow.query('COMMIT');
+      const cp = await checkpoint;
+      expect(BigInt(cp.coveringSeq)).toBeGreaterThan(BigInt(seq));
+      expect(await signedIds(cp.id)).toEqual(expect.arrayContaining([id, patientId]));
+      expect(await verifyAudit(e.ds, { verifyKey: keys().verifyKey })).toMatchObject({ ok: true, mode: 'incremental' });
+    } finally {
+      await slow.end();
     }
   });
 });

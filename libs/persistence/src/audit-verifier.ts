@@ -145,8 +145,12 @@ export async function verifyAuditChains(ds: DataSource, opts: { aggregateId?: st
 /* ----------------------------------------------------------------------------------------------
  * Signed checkpoints. The hash chains prove a record was not changed *unless* whoever changed it
  * recomputed the later hashes and the chain head too, which the database owner can do. A
- * checkpoint signs (Ed25519, key outside the database) a digest over every chain head at a point
- * in time: a consistent rewrite of any record it covers changes a head and no longer matches.
+ * checkpoint signs (Ed25519, key outside the database) a digest over the heads of the chains that
+ * moved since the checkpoint before it (audit_checkpoint_heads): a consistent rewrite of a record
+ * it covers changes a head and no longer matches. A chain's signed head at checkpoint L is its row
+ * in the last checkpoint up to L that names it; the first checkpoint names every chain.
+ * Only the window is read and stored: signing every head each 10 minutes cost a city minutes of
+ * reading and gigabytes a day (migration 1735200000000).
  * ---------------------------------------------------------------------------------------------- */
 
 interface Head {
@@ -170,9 +174,18 @@ export function checkpointMessage(c: { createdAt: string; coveringSeq: string; c
 /** Serialises checkpoint writers (several workers, the CLI): each links to the last one. */
 const CHECKPOINT_LOCK = `SELECT pg_advisory_xact_lock(hashtext('bedlink.audit_checkpoint'))`;
 
+/** How long a checkpoint waits for the transactions open when it read its covering seq (then it gives up, and the next one tries). */
+const OPEN_TRANSACTIONS_WAIT_MS = 30_000;
+
 /**
- * Reads every chain head and signs a checkpoint over them. Heads and the covering sequence come
- * from one statement (one snapshot). Needs only INSERT and SELECT: the runtime role can do it.
+ * Signs the heads of the chains with a record above the previous checkpoint's covering seq, up to the
+ * highest seq now committed. Needs only INSERT and SELECT: the runtime role can do it.
+ *
+ * A record's seq is drawn when it is inserted, not when it commits, so a transaction still open may
+ * hold a seq below the one read here: the window is read only once every transaction that was open at
+ * that moment has ended (a later one draws a higher seq). Left: a seq drawn in the instant before its
+ * transaction got an id (the unit of work writes its aggregate first, so it has one); such a record is
+ * still verified with its chain, and signed when the chain next moves.
  */
 export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject): Promise<CheckpointInfo>;
 export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject, opts: { onlyIfChanged: true }): Promise<CheckpointInfo | null>;
@@ -181,34 +194,60 @@ export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject
   return ds.transaction(async (em: EntityManager) => {
     await em.query(CHECKPOINT_LOCK);
     const [prev] = await em.query(`SELECT signature, covering_seq::text AS covering FROM audit_checkpoints ORDER BY id DESC LIMIT 1`);
-    if (opts.onlyIfChanged && prev) {
-      // each checkpoint stores every head: an idle trail adds none
-      const [{ max }] = await em.query(`SELECT coalesce(max(seq), 0)::text AS max FROM audit_log`);
-      if (max === prev.covering) return null;
-    }
-    // chains whose every record left with a detached month keep the head their archive signed
-    const rows: (Partial<Head> & { covering: string })[] = await em.query(
-      `WITH live AS (SELECT DISTINCT ON (aggregate_id) aggregate_type AS t, aggregate_id AS id, aggregate_seq AS seq, hash FROM audit_log ORDER BY aggregate_id, aggregate_seq DESC),
-            gone AS (SELECT DISTINCT ON (d.id) d.t, d.id, d.seq, d.hash FROM ${DETACHED_HEADS} d WHERE NOT EXISTS (SELECT 1 FROM live l WHERE l.id = d.id) ORDER BY d.id, d.seq DESC)
-       SELECT h.t, h.id::text AS id, h.seq, h.hash, m.covering
-       FROM (SELECT coalesce(max(seq), 0)::text AS covering FROM audit_log) m
-       LEFT JOIN LATERAL (SELECT * FROM live UNION ALL SELECT * FROM gone) h ON true`,
+    const since: string = prev?.covering ?? '0';
+    // one snapshot: the highest committed seq, and the transactions still open beside it
+    const [{ covering, open }] = await em.query(
+      `SELECT (SELECT coalesce(max(seq), 0) FROM audit_log)::text AS covering, ARRAY(SELECT pg_snapshot_xip(pg_current_snapshot()))::text[] AS open`,
     );
-    const heads = rows.filter((r) => r.id).map((r) => ({ t: r.t!, id: r.id!, seq: r.seq!, hash: r.hash! }));
+    // an idle trail adds none
+    if (opts.onlyIfChanged && prev && covering === since) return null;
+    await waitForTransactions(em, open as string[]);
+    // the window's chains; and those whose records in it already left with a detached month keep the head
+    // their archive signed (the archives of months with a record after the previous checkpoint: usually none)
+    const heads: Head[] = await em.query(
+      `WITH live AS (SELECT DISTINCT ON (aggregate_id) aggregate_type AS t, aggregate_id AS id, aggregate_seq AS seq, hash
+                       FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY aggregate_id, aggregate_seq DESC),
+            gone AS (SELECT DISTINCT ON (h.id) h.t, h.id, h.seq, h.hash
+                       FROM audit_archives x CROSS JOIN LATERAL jsonb_to_recordset(x.end_heads) AS h(t text, id uuid, seq int, hash text)
+                      WHERE x.last_seq > $1
+                        AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = to_regclass(x.partition_name) AND i.inhparent = 'audit_log'::regclass)
+                        AND NOT EXISTS (SELECT 1 FROM live l WHERE l.id = h.id)
+                      ORDER BY h.id, h.seq DESC)
+       SELECT t, id::text AS id, seq, hash FROM live UNION ALL SELECT t, id::text AS id, seq, hash FROM gone`,
+      [since, covering],
+    );
     const c = {
       createdAt: new Date().toISOString(),
-      coveringSeq: rows[0]?.covering ?? '0',
+      coveringSeq: covering as string,
       chains: heads.length,
       digest: headsDigest(heads),
       prevSignature: (prev?.signature as string | undefined) ?? null,
     };
     const signature = sign(null, checkpointMessage(c), signingKey).toString('base64');
     const [{ id }] = await em.query(
-      `INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, heads, prev_signature, key_id, signature) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) RETURNING id::text AS id`,
-      [c.createdAt, c.coveringSeq, c.chains, c.digest, JSON.stringify(heads), c.prevSignature, keyId, signature],
+      `INSERT INTO audit_checkpoints (created_at, covering_seq, chains, digest, prev_signature, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text AS id`,
+      [c.createdAt, c.coveringSeq, c.chains, c.digest, c.prevSignature, keyId, signature],
     );
+    if (heads.length)
+      await em.query(
+        `INSERT INTO audit_checkpoint_heads (checkpoint_id, aggregate_id, aggregate_type, aggregate_seq, hash)
+         SELECT $1, h.id, h.t, h.seq, h.hash FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[]) AS h(id, t, seq, hash)`,
+        [id, heads.map((h) => h.id), heads.map((h) => h.t), heads.map((h) => h.seq), heads.map((h) => h.hash)],
+      );
     return { id, createdAt: c.createdAt, coveringSeq: c.coveringSeq, chains: c.chains, digest: c.digest };
   });
+}
+
+async function waitForTransactions(em: EntityManager, xids: string[]): Promise<void> {
+  const until = Date.now() + OPEN_TRANSACTIONS_WAIT_MS;
+  let open = xids;
+  while (open.length) {
+    open = (await em.query(`SELECT x::text FROM unnest($1::xid8[]) x WHERE pg_xact_status(x) = 'in progress'`, [open])).map((r: { x: string }) => r.x);
+    if (!open.length) return;
+    if (Date.now() > until)
+      throw new Error(`audit checkpoint: ${open.length} transaction(s) open for over ${OPEN_TRANSACTIONS_WAIT_MS / 1000} s; no checkpoint written`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 interface CheckpointRow {
@@ -263,28 +302,57 @@ async function checkSignatures(ds: DataSource, verifyKey: KeyObject): Promise<{ 
  * The heads a checkpoint signed, against the records now at those positions: the digest over
  * the current hashes must be the signed one (a rewrite that recomputed hashes changes a head).
  */
-async function checkCheckpointHeads(ds: DataSource, c: CheckpointRow, only?: ReadonlySet<string>): Promise<{ heads: Map<string, Head>; bad?: AuditBreak }> {
+async function checkCheckpointHeads(ds: DataSource, c: CheckpointRow, only?: ReadonlySet<string>): Promise<AuditBreak | null> {
   const rows: (Head & { now: string | null })[] = await ds.query(
-    `SELECT h.t, h.id::text AS id, h.seq, h.hash, coalesce(a.hash, d.hash) AS now
-     FROM audit_checkpoints c CROSS JOIN LATERAL jsonb_to_recordset(c.heads) AS h(t text, id uuid, seq int, hash text)
-     LEFT JOIN audit_log a ON a.aggregate_id = h.id AND a.aggregate_seq = h.seq
-     LEFT JOIN ${DETACHED_HEADS} d ON a.hash IS NULL AND d.id = h.id AND d.seq = h.seq
-     WHERE c.id = $1`,
+    `SELECT h.aggregate_type AS t, h.aggregate_id::text AS id, h.aggregate_seq AS seq, h.hash, coalesce(a.hash, d.hash) AS now
+     FROM audit_checkpoint_heads h
+     LEFT JOIN audit_log a ON a.aggregate_id = h.aggregate_id AND a.aggregate_seq = h.aggregate_seq
+     LEFT JOIN ${DETACHED_HEADS} d ON a.hash IS NULL AND d.id = h.aggregate_id AND d.seq = h.aggregate_seq
+     WHERE h.checkpoint_id = $1`,
     [c.id],
   );
-  const heads = new Map(rows.map((r) => [r.id, { t: r.t, id: r.id, seq: r.seq, hash: r.hash }]));
-  const signedHeads = headsDigest([...heads.values()]);
+  const signed = headsDigest(rows);
   const nowDigest = headsDigest(rows.map((r) => ({ t: r.t, id: r.id, seq: r.seq, hash: r.now ?? 'MISSING' })));
-  if (signedHeads !== c.digest || rows.length !== c.chains) return { heads, bad: cpBreak(c, 'CHECKPOINT_MISMATCH') };
+  if (signed !== c.digest || rows.length !== c.chains) return cpBreak(c, 'CHECKPOINT_MISMATCH');
   if (only) {
     // A district's auditor: the signed digest is checked whole, rewrites are looked for (and named) in its own chains only.
     const r = rows.find((x) => only.has(x.id) && x.now !== x.hash);
-    if (r) return { heads, bad: cpBreak(c, 'CHECKPOINT_MISMATCH', { aggregateType: r.t, aggregateId: r.id, aggregateSeq: r.seq }) };
-    return { heads };
+    return r ? cpBreak(c, 'CHECKPOINT_MISMATCH', { aggregateType: r.t, aggregateId: r.id, aggregateSeq: r.seq }) : null;
   }
   if (nowDigest !== c.digest) {
     const r = rows.find((x) => x.now !== x.hash)!;
-    return { heads, bad: cpBreak(c, 'CHECKPOINT_MISMATCH', { aggregateType: r.t, aggregateId: r.id, aggregateSeq: r.seq }) };
+    return cpBreak(c, 'CHECKPOINT_MISMATCH', { aggregateType: r.t, aggregateId: r.id, aggregateSeq: r.seq });
+  }
+  return null;
+}
+
+/**
+ * The signed heads of these chains at checkpoint L (each from the last checkpoint up to L that names
+ * it), and each such checkpoint's rows against its signed digest: a head row edited in the database
+ * would start the walk from a forged hash.
+ */
+async function signedHeadsAt(
+  ds: DataSource,
+  list: CheckpointRow[],
+  last: CheckpointRow,
+  ids: string[],
+): Promise<{ heads: Map<string, Head>; bad?: AuditBreak }> {
+  const rows: (Head & { checkpoint: string })[] = ids.length
+    ? await ds.query(
+        `SELECT DISTINCT ON (aggregate_id) aggregate_type AS t, aggregate_id::text AS id, aggregate_seq AS seq, hash, checkpoint_id::text AS checkpoint
+           FROM audit_checkpoint_heads WHERE aggregate_id = ANY($1::uuid[]) AND checkpoint_id <= $2 ORDER BY aggregate_id, checkpoint_id DESC`,
+        [ids, last.id],
+      )
+    : [];
+  const heads = new Map(rows.map((r) => [r.id, { t: r.t, id: r.id, seq: r.seq, hash: r.hash }]));
+  const byId = new Map(list.map((c) => [c.id, c]));
+  for (const id of new Set(rows.map((r) => r.checkpoint))) {
+    const c = byId.get(id)!;
+    const all: Head[] = await ds.query(
+      `SELECT aggregate_type AS t, aggregate_id::text AS id, aggregate_seq AS seq, hash FROM audit_checkpoint_heads WHERE checkpoint_id = $1`,
+      [id],
+    );
+    if (headsDigest(all) !== c.digest || all.length !== c.chains) return { heads, bad: cpBreak(c, 'CHECKPOINT_MISMATCH') };
   }
   return { heads };
 }
@@ -330,23 +398,17 @@ async function checkStoredHeads(ds: DataSource, heads: ChainState[]): Promise<Au
 }
 
 /**
- * Records after a checkpoint: the chains with a record above its covering sequence, or whose
- * stored head moved from the signed one, are walked from the signed head (not from genesis).
+ * Records after a checkpoint: the chains with a record above its covering sequence are walked from
+ * their signed head (not from genesis). A chain whose every record after the checkpoint was removed
+ * has none to walk: its aggregate's stored head no longer matches, which `--full` compares for every chain.
  */
-async function verifyAfter(ds: DataSource, c: CheckpointRow, signed: Map<string, Head>, pageSize: number, only?: ReadonlySet<string>): Promise<AuditReport> {
-  const ids = new Set<string>(
-    (await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE seq > $1`, [c.covering_seq])).map((r: { id: string }) => r.id),
+async function verifyAfter(ds: DataSource, list: CheckpointRow[], c: CheckpointRow, pageSize: number, only?: ReadonlySet<string>): Promise<AuditReport> {
+  const ids: string[] = (await ds.query(`SELECT DISTINCT aggregate_id::text AS id FROM audit_log WHERE seq > $1`, [c.covering_seq])).map(
+    (r: { id: string }) => r.id,
   );
-  for (const table of Object.values(HEAD_TABLES)) {
-    const moved = await ds.query(
-      `SELECT t.id::text AS id FROM ${table} t
-       LEFT JOIN (SELECT (h->>'id')::uuid AS id, (h->>'seq')::int AS seq FROM audit_checkpoints k CROSS JOIN LATERAL jsonb_array_elements(k.heads) h WHERE k.id = $1) s ON s.id = t.id
-       WHERE t.chain_seq <> coalesce(s.seq, 0)`,
-      [c.id],
-    );
-    for (const r of moved) ids.add(r.id);
-  }
-  const all = [...ids].filter((id) => !only || only.has(id)).sort();
+  const { heads: signed, bad } = await signedHeadsAt(ds, list, c, ids);
+  if (bad) return { ok: false, records: 0, chains: 0, firstBreak: bad };
+  const all = ids.filter((id: string) => !only || only.has(id)).sort();
   let records = 0;
   const ends: ChainState[] = [];
   for (let i = 0; i < all.length; i += pageSize) {
@@ -405,16 +467,14 @@ export async function verifyAudit(
     if (last && !opts.full) {
       // Incremental, like the whole trail: the signed digest whole, its heads of the district's chains, then their records after it.
       const signed = await checkCheckpointHeads(ds, last, ids);
-      if (signed.bad) return { ok: false, records: 0, chains: 0, firstBreak: signed.bad, mode: 'incremental', ...meta };
-      return { ...(await verifyAfter(ds, last, signed.heads, opts.pageSize ?? 1000, ids)), mode: 'incremental', ...meta };
+      if (signed) return { ok: false, records: 0, chains: 0, firstBreak: signed, mode: 'incremental', ...meta };
+      return { ...(await verifyAfter(ds, list, last, opts.pageSize ?? 1000, ids)), mode: 'incremental', ...meta };
     }
     // Full: its chains from genesis (or their archive boundary), then the last checkpoint's heads of those chains.
     const chains = await verifyAuditChains(ds, { districtId: opts.districtId, pageSize: opts.pageSize });
     if (!chains.ok || !last) return { ...chains, mode: 'full', ...meta };
     const r = await checkCheckpointHeads(ds, last, ids);
-    return r.bad
-      ? { ok: false, records: chains.records, chains: chains.chains, firstBreak: r.bad, mode: 'full', ...meta }
-      : { ...chains, mode: 'full', ...meta };
+    return r ? { ok: false, records: chains.records, chains: chains.chains, firstBreak: r, mode: 'full', ...meta } : { ...chains, mode: 'full', ...meta };
   }
   if (opts.full || !last) {
     const chains = await verifyAuditChains(ds, { pageSize: opts.pageSize });
@@ -427,13 +487,13 @@ export async function verifyAudit(
     for (const c of list) {
       if (BigInt(c.covering_seq) <= BigInt(gone)) continue;
       const r = await checkCheckpointHeads(ds, c);
-      if (r.bad) return { ok: false, records: chains.records, chains: chains.chains, firstBreak: r.bad, mode: 'full', ...meta };
+      if (r) return { ok: false, records: chains.records, chains: chains.chains, firstBreak: r, mode: 'full', ...meta };
     }
     return { ...chains, mode: 'full', ...meta };
   }
   const signed = await checkCheckpointHeads(ds, last);
-  if (signed.bad) return { ok: false, records: 0, chains: 0, firstBreak: signed.bad, mode: 'incremental', ...meta };
-  return { ...(await verifyAfter(ds, last, signed.heads, opts.pageSize ?? 1000)), mode: 'incremental', ...meta };
+  if (signed) return { ok: false, records: 0, chains: 0, firstBreak: signed, mode: 'incremental', ...meta };
+  return { ...(await verifyAfter(ds, list, last, opts.pageSize ?? 1000)), mode: 'incremental', ...meta };
 }
 
 /** Verifies (incrementally) and, only when the trail holds, signs a new checkpoint over it. */

@@ -75,6 +75,9 @@ export function grantRuntimeRoleSql(): string {
         IF to_regclass('public.audit_archives') IS NOT NULL THEN
           REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_archives FROM ${RUNTIME_ROLE};
         END IF;
+        IF to_regclass('public.audit_checkpoint_heads') IS NOT NULL THEN
+          REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_checkpoint_heads FROM ${RUNTIME_ROLE};
+        END IF;
         FOR part IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'public.audit_log'::regclass LOOP
           EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON %I FROM ${RUNTIME_ROLE}', part);
         END LOOP;

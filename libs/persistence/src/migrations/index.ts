@@ -25,6 +25,7 @@ import { ReserveBeds1735000000000 } from './1735000000000-reserve-beds';
 import { DirectStays1735000000001 } from './1735000000001-direct-stays';
 import { OffersReferralOrder1735100000000 } from './1735100000000-offers-referral-order';
 import { ReservationsReferralOrder1735110000000 } from './1735110000000-reservations-referral-order';
+import { AuditCheckpointHeads1735200000000 } from './1735200000000-audit-checkpoint-heads';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -55,5 +56,6 @@ export const MIGRATIONS = [
   DirectStays1735000000001,
   OffersReferralOrder1735100000000,
   ReservationsReferralOrder1735110000000,
+  AuditCheckpointHeads1735200000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
