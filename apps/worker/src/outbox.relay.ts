@@ -21,6 +21,8 @@ import { OutboxRow, OutboxStore, RelayClaim, RelayQuery } from '@bedlink/persist
 import { DeadlineReconciler, wantsTimers } from './deadlines';
 
 const BATCH = 1000;
+/** Connect and LISTEN on the notification connection: past it, the pass polls and tries again next time. */
+export const LISTEN_TIMEOUT_MS = 5000;
 
 /**
  * Moves committed outbox rows to the consumer queues (job id = event id) in batches, woken by
@@ -77,15 +79,26 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.listening;
     await this.listener?.end().catch(() => undefined);
   }
 
+  private listening?: Promise<void>;
+  private relisten(): void {
+    this.listening ??= this.listen().finally(() => (this.listening = undefined));
+  }
+
+  /**
+   * The LISTEN connection, awaited at start-up: bounded, since a server that accepts the connection
+   * and never answers (a half-dead host, a full backlog) held the relay with no timeout of pg's own.
+   */
   private async listen(): Promise<void> {
+    const c = new Client({ connectionString: this.cfg.DATABASE_URL, connectionTimeoutMillis: LISTEN_TIMEOUT_MS, query_timeout: LISTEN_TIMEOUT_MS });
+    c.on('error', () => {
+      if (this.listener === c) this.listener = undefined; // polling carries on; re-listen on the next pass
+      void c.end().catch(() => undefined);
+    });
     try {
-      const c = new Client({ connectionString: this.cfg.DATABASE_URL });
-      c.on('error', () => {
-        this.listener = undefined; // polling carries on; re-listen on the next pass
-      });
       await c.connect();
       await c.query('LISTEN bedlink_outbox');
       c.on('notification', () => {
@@ -95,6 +108,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.listener = c;
     } catch {
       this.listener = undefined;
+      void c.end().catch(() => undefined); // not awaited: on a silent server its goodbye waits too
     }
   }
 
@@ -103,7 +117,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     let next: { claim: Promise<RelayClaim>; seen: number } | undefined;
     while (this.running) {
       try {
-        if (!this.listener) await this.listen();
+        // not awaited: the pass polls meanwhile (one pass per timeout otherwise, while the server is silent)
+        if (!this.listener) this.relisten();
         // taken before it is awaited: a claim made ahead that failed (Postgres cut or its connections
         // killed) was otherwise kept, and every later pass awaited the same rejected promise again:
         // the relay stopped for good while commands went on (the fault suite's outbox stayed unsent)
