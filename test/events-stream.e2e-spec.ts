@@ -184,8 +184,7 @@ describe('live event stream (GET /events/stream)', () => {
     const prefix = `${e.cfg.QUEUE_PREFIX}-race`;
     const hub = new LiveHub({ ...e.cfg, QUEUE_PREFIX: prefix });
     await hub.onModuleInit();
-    const chunks: string[] = [];
-    const res = { write: (c: string) => chunks.push(c), end: () => undefined, destroy: () => undefined, writableLength: 0, writableEnded: false };
+    const { chunks, res } = fakeResponse();
     const actor = { userId: 'race', role: 'DISTRICT_COORDINATOR' as const, institutionId: null, districtId: 'race-d' };
     const connecting = (hub as unknown as { sub: { once(ev: 'connect', f: () => void): void } }).sub;
     const added = new Promise<{ remove: () => void; subscribed: Promise<void> }>((resolve) =>
@@ -218,8 +217,7 @@ describe('live event stream (GET /events/stream)', () => {
     // no token carries such an actor today (jwt.ts requires the district claim), so the hub is fed
     // directly: the subscription path must still be the explicit pattern, not nothing
     const hub = e.api.get(LiveHub);
-    const chunks: string[] = [];
-    const res = { write: (c: string) => chunks.push(c), end: () => undefined, destroy: () => undefined, writableLength: 0, writableEnded: false };
+    const { chunks, res } = fakeResponse();
     const { remove, subscribed } = hub.add({ userId: 'city', role: 'DISTRICT_COORDINATOR', institutionId: null, districtId: null }, res as never, {
       principal: 'city',
     });
@@ -299,3 +297,9 @@ describe('live event stream (GET /events/stream)', () => {
     expect(lingering.res.status).toBe(200);
   });
 });
+
+/** A response the hub can write to, keeping what it wrote: the hub fed directly, without an HTTP stream. */
+function fakeResponse(): { chunks: string[]; res: unknown } {
+  const chunks: string[] = [];
+  return { chunks, res: { write: (c: string) => chunks.push(c), end: () => undefined, destroy: () => undefined, writableLength: 0, writableEnded: false } };
+}

@@ -17,9 +17,11 @@ jest.setTimeout(180_000);
 describe('Redis Cluster (REDIS_CLUSTER_NODES, hash-tagged QUEUE_PREFIX)', () => {
   const cluster = new PrivateRedisCluster();
   let e: Engine;
+  /** An engine on the private cluster, its queues under a prefix of its own in one slot. */
+  const engineOnCluster = () => startEngine({ env: { REDIS_CLUSTER_NODES: cluster.nodes, QUEUE_PREFIX: `{blc${randomBytes(3).toString('hex')}}` } });
   beforeAll(async () => {
     await cluster.start();
-    e = await startEngine({ env: { REDIS_CLUSTER_NODES: cluster.nodes, QUEUE_PREFIX: `{blc${randomBytes(3).toString('hex')}}` } });
+    e = await engineOnCluster();
   });
   afterAll(async () => {
     await e?.close().catch(() => undefined);
@@ -50,7 +52,7 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES, hash-tagged QUEUE_PREFIX)', () => 
     // workers still finishing jobs, and BullMQ, closing, retried each completion without a delay and
     // without end (a busy loop that starved every timer: the suite hung CI instead of failing). An
     // engine of its own on the same cluster: the other case keeps its worker, whatever the order.
-    const e2 = await startEngine({ env: { REDIS_CLUSTER_NODES: cluster.nodes, QUEUE_PREFIX: `{blc${randomBytes(3).toString('hex')}}` } });
+    const e2 = await engineOnCluster();
     try {
       const d = await smallDistrict(e2, 'clv');
       const sent = await Promise.all(
