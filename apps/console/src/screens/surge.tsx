@@ -30,9 +30,12 @@ interface Allocation {
   outcome: 'OFFERED' | 'ESCALATED';
   state: string | null;
   bedId: string | null;
+  /** A home-programme place: the programme (bedId is then null). */
+  programmeId?: string | null;
   institutionId: string | null;
   reason: string | null;
   greedyBedId: string | null;
+  greedyProgrammeId?: string | null;
   greedyInstitutionId: string | null;
 }
 interface SurgeAnswer {
@@ -401,7 +404,11 @@ function Outcome({ answer, of, insts }: { answer: SurgeAnswer; of: Item[]; insts
     return new Map(lists.flat().map((b) => [b.id, `${b.ward} / ${b.label}`]));
   }, [institutionIds.join()]);
   const name = (id: string | null) => (id ? (insts.find((i) => i.id === id)?.name ?? short(id)) : '');
-  const place = (inst: string | null, bed: string | null) => (bed ? `${name(inst)} · ${beds.data?.get(bed) ?? short(bed)}` : '—');
+  // a bed by its label; a home-programme place as the institution's home programme
+  const place = (inst: string | null, bed: string | null, programme?: string | null) =>
+    bed ? `${name(inst)} · ${beds.data?.get(bed) ?? short(bed)}` : programme ? `${name(inst)} · ${t('nav.programmes')}` : '—';
+  const sameAsGreedy = (a: Allocation) =>
+    a.institutionId === a.greedyInstitutionId && (a.bedId ?? a.programmeId ?? null) === (a.greedyBedId ?? a.greedyProgrammeId ?? null);
   const rows = answer.allocations.map((a) => ({ a, item: of[a.index] }));
   const live = !answer.dryRun;
   return (
@@ -441,8 +448,8 @@ function Outcome({ answer, of, insts }: { answer: SurgeAnswer; of: Item[]; insts
               a.index + 1,
               item?.who ?? '',
               item ? t(`urgency.${item.urgency}`) : '',
-              place(a.institutionId, a.bedId),
-              place(a.greedyInstitutionId, a.greedyBedId),
+              place(a.institutionId, a.bedId, a.programmeId),
+              place(a.greedyInstitutionId, a.greedyBedId, a.greedyProgrammeId),
               t(`surge.outcomes.${a.outcome}`),
               a.reason ?? '',
               a.referralId ?? '',
@@ -461,13 +468,13 @@ function Outcome({ answer, of, insts }: { answer: SurgeAnswer; of: Item[]; insts
                 data-testid={`surge-row-${a.index}`}
                 data-bed={a.bedId ?? ''}
                 data-referral={a.referralId ?? ''}
-                className={a.bedId !== a.greedyBedId ? 'differs' : undefined}
+                className={sameAsGreedy(a) ? undefined : 'differs'}
               >
                 <td>{a.index + 1}</td>
                 <th scope="row">{item?.who}</th>
                 <td>{item ? t(`urgency.${item.urgency}`) : ''}</td>
-                <td>{place(a.institutionId, a.bedId)}</td>
-                <td>{place(a.greedyInstitutionId, a.greedyBedId)}</td>
+                <td>{place(a.institutionId, a.bedId, a.programmeId)}</td>
+                <td>{place(a.greedyInstitutionId, a.greedyBedId, a.greedyProgrammeId)}</td>
                 <td title={a.reason ?? undefined}>{live && a.state ? <StateBadge state={a.state} /> : t(`surge.outcomes.${a.outcome}`)}</td>
               </tr>
             ))}

@@ -182,6 +182,7 @@ describe('SubmitSurge: allocation', () => {
           institutionId: null,
           reason: expect.any(String),
           greedyBedId: 'sb-1',
+          greedyProgrammeId: null,
           greedyInstitutionId: 'cc1',
         },
         {
@@ -194,6 +195,7 @@ describe('SubmitSurge: allocation', () => {
           institutionId: 'cc1',
           reason: null,
           greedyBedId: null,
+          greedyProgrammeId: null,
           greedyInstitutionId: null,
         },
       ],
@@ -329,6 +331,22 @@ describe('SubmitSurge: allocation', () => {
     expect(referralOf(w, result.allocations[1].referralId).liveOffers).toEqual([expect.objectContaining({ targetProgrammeId: 'prog-1', targetBedId: null })]);
   });
 
+  it('a dry run over a home programme names the programme, not the slot key it allocated by (it answered "prog-1#1" as a bed id)', async () => {
+    const w = world();
+    for (const id of ['pat-2', 'pat-3']) addPatient(w, id, 'hosp');
+    const slot = place({ bedId: null, programmeId: 'prog-1', kind: 'HOME_SICKBED' });
+    const { result } = await surge(
+      w,
+      ['pat-2', 'pat-3'].map((p) => item(p, { requestedKind: 'HOME_SICKBED' })),
+      { places: [slot, slot], dryRun: true },
+    );
+    expect(result.allocations.map((a: any) => [a.outcome, a.bedId, a.programmeId, a.greedyBedId, a.greedyProgrammeId, a.greedyInstitutionId])).toEqual([
+      ['OFFERED', null, 'prog-1', null, 'prog-1', 'cc1'],
+      ['OFFERED', null, 'prog-1', null, 'prog-1', 'cc1'],
+    ]);
+    expect(referralsIn(w)).toEqual([]);
+  });
+
   it('what each draft keeps: the given id, origin bed and kind, arrival, consent; the assessed grade over the typed one', async () => {
     const w = world();
     addPatient(w, 'pat-2', 'hosp', { assessment: assessment(4) });
@@ -398,9 +416,11 @@ describe('SubmitSurge: allocation', () => {
           outcome: 'ESCALATED',
           state: null,
           bedId: null,
+          programmeId: null,
           institutionId: null,
           reason: expect.any(String),
           greedyBedId: 'sb-1',
+          greedyProgrammeId: null,
           greedyInstitutionId: 'cc1',
         },
         {
@@ -409,9 +429,11 @@ describe('SubmitSurge: allocation', () => {
           outcome: 'OFFERED',
           state: null,
           bedId: 'sb-1',
+          programmeId: null,
           institutionId: 'cc1',
           reason: null,
           greedyBedId: null,
+          greedyProgrammeId: null,
           greedyInstitutionId: null,
         },
       ],

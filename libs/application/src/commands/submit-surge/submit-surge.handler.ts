@@ -154,9 +154,11 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
       const best = allocateSurge(items, bedIds, compatible);
       const greedy = greedySurge(items, bedIds, compatible);
 
+      // a place's key is a bed id, or `programme#n` for a home-programme slot: answered as the bed or the programme
       const greedyOf = (item: Item) => {
-        const bedId = greedy.assigned.get(item.id) ?? null;
-        return { greedyBedId: bedId, greedyInstitutionId: bedId ? groupOf.get(item.id)!.beds.get(bedId)!.institutionId : null };
+        const key = greedy.assigned.get(item.id);
+        const place = key ? groupOf.get(item.id)!.beds.get(key)! : null;
+        return { greedyBedId: place?.bedId ?? null, greedyProgrammeId: place?.programmeId ?? null, greedyInstitutionId: place?.institutionId ?? null };
       };
       const escalation = (item: Item) => {
         if (item.flagged) return item.flagged;
@@ -171,14 +173,15 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
         // The plan as it stands now, nothing drafted: the coordinator compares it with greedy, then confirms
         // (a confirmed surge allocates again, against the beds free at that moment).
         const allocations = items.map((item) => {
-          const bedId = best.assigned.get(item.id) ?? null;
-          const bed = bedId ? groupOf.get(item.id)!.beds.get(bedId)! : null;
+          const key = best.assigned.get(item.id);
+          const bed = key ? groupOf.get(item.id)!.beds.get(key)! : null;
           return {
             index: item.index,
             referralId: null,
             outcome: bed ? ('OFFERED' as const) : ('ESCALATED' as const),
             state: null,
-            bedId,
+            bedId: bed?.bedId ?? null,
+            programmeId: bed?.programmeId ?? null,
             institutionId: bed?.institutionId ?? null,
             reason: bed ? null : escalation(item),
             ...greedyOf(item),
@@ -198,6 +201,7 @@ export class SubmitSurgeHandler implements ICommandHandler<SubmitSurgeCommand> {
         institutionId: string | null;
         reason: string | null;
         greedyBedId: string | null;
+        greedyProgrammeId: string | null;
         greedyInstitutionId: string | null;
       }[] = [];
       for (const item of items) {
