@@ -24,8 +24,11 @@ describe('Event consumers: a batch per pull, one transaction', () => {
     d = await smallDistrict(e, 'batch');
     proj = e.worker!.get(ProjectionsProcessor);
     const handleBatch = (proj as any).handleBatch.bind(proj);
-    (proj as any).handleBatch = (jobs: Job[]) => {
-      sizes.push(jobs.length);
+    // the batches' share of bed events: the CI rehearsal of 2026-12-01 counted 7 jobs for the 6, one event
+    // of the fixture relayed after the queue looked idle (other events may share a batch, and are not counted)
+    (proj as any).handleBatch = (jobs: Job<EventJob>[]) => {
+      const beds = jobs.filter((j) => j.data.type === 'BedStatusChanged').length;
+      if (beds) sizes.push(beds);
       return handleBatch(jobs);
     };
     queue = new Queue(QUEUES.projections, { prefix: e.cfg.QUEUE_PREFIX, connection: { url: e.cfg.REDIS_URL } as any });
@@ -51,6 +54,7 @@ describe('Event consumers: a batch per pull, one transaction', () => {
   const appliedBacklog = async () => {
     await until('the fixture to be projected', async () => (await board(d.cc1))?.total === 3);
     expect(await board(d.cc1)).toEqual({ total: 3, free: 3, closed: 0 });
+    await until('the outbox sent', async () => (await e.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`))[0].n === 0);
     await until('the queue idle', async () => {
       const c = await queue.getJobCounts('wait', 'active', 'prioritized', 'delayed');
       return Object.values(c).every((n) => n === 0);
