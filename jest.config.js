@@ -30,6 +30,7 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
       // Test-only libraries that ship ESM only (fhir-kit-client, @apidevtools/*): swc turns them into CommonJS.
       // otplib's base32 and crypto plugins (@scure/base, @noble/hashes) are ESM only too; Node itself require()s them.
