@@ -120,8 +120,7 @@ async function measure(ds: DataSource, cipher: PiiCipher, f: Fixture): Promise<R
   const inbox = new InboxReads(ds, { now: () => new Date() });
   const boards = new BedBoardReads(ds);
   const journeys = new JourneyReads(ds);
-  const uow = new TypeOrmUnitOfWork(ds, cipher);
-  const registerBed = new RegisterBedHandler(uow);
+  const registerBed = bedRegistrar(ds, cipher, f);
   let label = 0;
   return {
     'list: district coordinator, newest 50': await timed(SAMPLES, () => referrals.list(dc, {})),
@@ -135,23 +134,25 @@ async function measure(ds: DataSource, cipher: PiiCipher, f: Fixture): Promise<R
     ),
     'journey: one patient': await timed(SAMPLES, () => journeys.journey(dc, f.patient)),
     'involvement: one patient': await timed(SAMPLES, () => patientInvolvement((sql, p) => ds.query(sql, p), f.patient)),
-    'command: RegisterBed (unit of work, audit + outbox)': await timed(SAMPLES, () =>
-      registerBed.execute(
-        new RegisterBedCommand(
-          { institutionId: f.community, kind: 'COMMUNITY', ward: 'Sim', label: `sim-${++label}-${randomBytes(2).toString('hex')}` },
-          {
-            commandId: `c${randomUUID()}`,
-            commandType: 'RegisterBed',
-            actor: { ...receiver, role: 'COMMUNITY_COORDINATOR' },
-            correlationId: randomUUID(),
-            causationId: null,
-            now: new Date(),
-          },
-        ),
-      ),
-    ),
+    'command: RegisterBed (unit of work, audit + outbox)': await timed(SAMPLES, () => registerBed('Sim', `sim-${++label}-${randomBytes(2).toString('hex')}`)),
   };
 }
+
+/** RegisterBed through the engine's handler and unit of work (audit + outbox), as the community centre's coordinator. */
+function bedRegistrar(ds: DataSource, cipher: PiiCipher, f: Fixture): (ward: string, label: string) => Promise<unknown> {
+  const handler = new RegisterBedHandler(new TypeOrmUnitOfWork(ds, cipher));
+  const actor: Actor = { userId: 'sim-cc', role: 'COMMUNITY_COORDINATOR', institutionId: f.community, districtId: f.district };
+  return (ward, label) =>
+    handler.execute(
+      new RegisterBedCommand(
+        { institutionId: f.community, kind: 'COMMUNITY', ward, label },
+        { commandId: `c${randomUUID()}`, commandType: 'RegisterBed', actor, correlationId: randomUUID(), causationId: null, now: new Date() },
+      ),
+    );
+}
+
+/** One signing key for the run: every checkpoint's signature and link is checked by each verify. */
+const AUDIT_KEYS = generateKeyPairSync('ed25519');
 
 /**
  * The audit trail's own upkeep on this history: the worker signs a checkpoint every 10 minutes and
@@ -161,9 +162,6 @@ async function measure(ds: DataSource, cipher: PiiCipher, f: Fixture): Promise<R
  * a second checkpoint recomputes those. What grows with history shows here: the time to sign a
  * checkpoint, its stored size, and the time of the incremental verify.
  */
-/** One signing key for the run: every checkpoint's signature and link is checked by each verify. */
-const AUDIT_KEYS = generateKeyPairSync('ed25519');
-
 async function auditUpkeep(ds: DataSource, c: Client, cipher: PiiCipher, f: Fixture): Promise<Record<string, unknown>> {
   const { privateKey, publicKey } = AUDIT_KEYS;
   const t0 = performance.now();
@@ -197,16 +195,8 @@ async function auditUpkeep(ds: DataSource, c: Client, cipher: PiiCipher, f: Fixt
 }
 
 async function commands(ds: DataSource, cipher: PiiCipher, f: Fixture, n: number): Promise<void> {
-  const uow = new TypeOrmUnitOfWork(ds, cipher);
-  const registerBed = new RegisterBedHandler(uow);
-  const actor: Actor = { userId: 'sim-cc', role: 'COMMUNITY_COORDINATOR', institutionId: f.community, districtId: f.district };
-  for (let i = 0; i < n; i++)
-    await registerBed.execute(
-      new RegisterBedCommand(
-        { institutionId: f.community, kind: 'COMMUNITY', ward: 'SimAudit', label: `audit-${randomBytes(4).toString('hex')}` },
-        { commandId: `c${randomUUID()}`, commandType: 'RegisterBed', actor, correlationId: randomUUID(), causationId: null, now: new Date() },
-      ),
-    );
+  const registerBed = bedRegistrar(ds, cipher, f);
+  for (let i = 0; i < n; i++) await registerBed('SimAudit', `audit-${randomBytes(4).toString('hex')}`);
 }
 
 /**

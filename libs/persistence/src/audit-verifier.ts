@@ -62,10 +62,11 @@ const DISTRICT_AGGREGATE_IDS = (p: string) => `
 const DISTRICT_AGGREGATES = (p: string) => `aggregate_id IN (${DISTRICT_AGGREGATE_IDS(p)})`;
 
 /**
- * The end heads of archived months whose partition is detached, as a relation (t, id, seq, hash):
+ * The end heads of archived months whose partition is detached, as a relation (t, id, seq, hash, and the
+ * month's last_seq):
  * where a chain resumes once its earlier records left the database (each signed in its archive).
  */
-export const DETACHED_HEADS = `(SELECT h.t, h.id, h.seq, h.hash FROM audit_archives x CROSS JOIN LATERAL jsonb_to_recordset(x.end_heads) AS h(t text, id uuid, seq int, hash text)
+export const DETACHED_HEADS = `(SELECT h.t, h.id, h.seq, h.hash, x.last_seq FROM audit_archives x CROSS JOIN LATERAL jsonb_to_recordset(x.end_heads) AS h(t text, id uuid, seq int, hash text)
   WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = to_regclass(x.partition_name) AND i.inhparent = 'audit_log'::regclass))`;
 
 /** id/seq → hash of the detached months' end heads (empty while no month is detached). */
@@ -207,12 +208,8 @@ export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject
     const heads: Head[] = await em.query(
       `WITH live AS (SELECT DISTINCT ON (aggregate_id) aggregate_type AS t, aggregate_id AS id, aggregate_seq AS seq, hash
                        FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY aggregate_id, aggregate_seq DESC),
-            gone AS (SELECT DISTINCT ON (h.id) h.t, h.id, h.seq, h.hash
-                       FROM audit_archives x CROSS JOIN LATERAL jsonb_to_recordset(x.end_heads) AS h(t text, id uuid, seq int, hash text)
-                      WHERE x.last_seq > $1
-                        AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = to_regclass(x.partition_name) AND i.inhparent = 'audit_log'::regclass)
-                        AND NOT EXISTS (SELECT 1 FROM live l WHERE l.id = h.id)
-                      ORDER BY h.id, h.seq DESC)
+            gone AS (SELECT DISTINCT ON (d.id) d.t, d.id, d.seq, d.hash FROM ${DETACHED_HEADS} d
+                      WHERE d.last_seq > $1 AND NOT EXISTS (SELECT 1 FROM live l WHERE l.id = d.id) ORDER BY d.id, d.seq DESC)
        SELECT t, id::text AS id, seq, hash FROM live UNION ALL SELECT t, id::text AS id, seq, hash FROM gone`,
       [since, covering],
     );
@@ -311,9 +308,8 @@ async function checkCheckpointHeads(ds: DataSource, c: CheckpointRow, only?: Rea
      WHERE h.checkpoint_id = $1`,
     [c.id],
   );
-  const signed = headsDigest(rows);
+  if (!signedAsStored(c, rows)) return cpBreak(c, 'CHECKPOINT_MISMATCH');
   const nowDigest = headsDigest(rows.map((r) => ({ t: r.t, id: r.id, seq: r.seq, hash: r.now ?? 'MISSING' })));
-  if (signed !== c.digest || rows.length !== c.chains) return cpBreak(c, 'CHECKPOINT_MISMATCH');
   if (only) {
     // A district's auditor: the signed digest is checked whole, rewrites are looked for (and named) in its own chains only.
     const r = rows.find((x) => only.has(x.id) && x.now !== x.hash);
@@ -326,10 +322,13 @@ async function checkCheckpointHeads(ds: DataSource, c: CheckpointRow, only?: Rea
   return null;
 }
 
+/** A checkpoint's rows in audit_checkpoint_heads are the ones it signed: their digest and their count. */
+const signedAsStored = (c: CheckpointRow, rows: readonly Head[]) => headsDigest(rows) === c.digest && rows.length === c.chains;
+
 /**
  * The signed heads of these chains at checkpoint L (each from the last checkpoint up to L that names
- * it), and each such checkpoint's rows against its signed digest: a head row edited in the database
- * would start the walk from a forged hash.
+ * it), and each earlier checkpoint that supplies one against its signed digest: a head row edited in
+ * the database would start the walk from a forged hash. L itself the caller has checked already.
  */
 async function signedHeadsAt(
   ds: DataSource,
@@ -347,12 +346,13 @@ async function signedHeadsAt(
   const heads = new Map(rows.map((r) => [r.id, { t: r.t, id: r.id, seq: r.seq, hash: r.hash }]));
   const byId = new Map(list.map((c) => [c.id, c]));
   for (const id of new Set(rows.map((r) => r.checkpoint))) {
+    if (id === last.id) continue;
     const c = byId.get(id)!;
     const all: Head[] = await ds.query(
       `SELECT aggregate_type AS t, aggregate_id::text AS id, aggregate_seq AS seq, hash FROM audit_checkpoint_heads WHERE checkpoint_id = $1`,
       [id],
     );
-    if (headsDigest(all) !== c.digest || all.length !== c.chains) return { heads, bad: cpBreak(c, 'CHECKPOINT_MISMATCH') };
+    if (!signedAsStored(c, all)) return { heads, bad: cpBreak(c, 'CHECKPOINT_MISMATCH') };
   }
   return { heads };
 }
