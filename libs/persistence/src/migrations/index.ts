@@ -26,6 +26,7 @@ import { DirectStays1735000000001 } from './1735000000001-direct-stays';
 import { OffersReferralOrder1735100000000 } from './1735100000000-offers-referral-order';
 import { ReservationsReferralOrder1735110000000 } from './1735110000000-reservations-referral-order';
 import { AuditCheckpointHeads1735200000000 } from './1735200000000-audit-checkpoint-heads';
+import { WaitingListByReferral1735300000000 } from './1735300000000-waiting-list-by-referral';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -57,5 +58,6 @@ export const MIGRATIONS = [
   OffersReferralOrder1735100000000,
   ReservationsReferralOrder1735110000000,
   AuditCheckpointHeads1735200000000,
+  WaitingListByReferral1735300000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
