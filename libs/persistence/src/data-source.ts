@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { PreparingClient } from './prepared-client';
 
 /** One place that says how to reach Postgres; used by the apps, the CLI scripts and the tests. */
 export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs = 15000): DataSourceOptions {
@@ -14,7 +15,8 @@ export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs
     // Query logging would print parameters, which can hold patient data: errors are logged by the callers.
     logging: false,
     // statement_timeout 0 is none: only the schema migrations (scripts/migrate.ts) run without one
-    extra: { max: poolSize, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000, statement_timeout: statementTimeoutMs },
+    // Client: repeated statements run prepared, planned once per connection (prepared-client.ts)
+    extra: { max: poolSize, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000, statement_timeout: statementTimeoutMs, Client: PreparingClient },
   };
 }
 

@@ -29,6 +29,7 @@ import { PiiCipher } from './pii-cipher';
 import { PatientInvolvement, patientInvolvement } from './patient-involvement';
 import { stageMark } from '@bedlink/config';
 import { RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
+import { isStalePlan } from './prepared-client';
 
 interface Tracked {
   aggregate: Aggregate;
@@ -80,7 +81,8 @@ export class TypeOrmUnitOfWork implements UnitOfWork {
         // and gets a care relationship, like any later registrant (no 409 that would reveal the person).
         const lostRegistration =
           state === '23505' && (e as { driverError?: { constraint?: string } }).driverError?.constraint?.startsWith('patients_resident_id_hash');
-        if (state && (RETRYABLE_SQLSTATES.has(state) || lostRegistration) && attempt < MAX_ATTEMPTS) {
+        // a prepared statement that outlived a migration aborted the transaction: prepared anew on the retry
+        if (state && (RETRYABLE_SQLSTATES.has(state) || lostRegistration || isStalePlan(e)) && attempt < MAX_ATTEMPTS) {
           this.log.warn(`${ctx.commandType} ${ctx.commandId}: ${state}, retrying (${attempt})`);
           await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
           continue;
