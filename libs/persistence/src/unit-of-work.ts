@@ -120,29 +120,27 @@ class PgTx implements Tx {
   }
 
   /**
-   * The one loader: the root row by `column` (locked unless the adapter says otherwise), then its children.
-   * Lock the root first, read its children in a second statement. In one statement
-   * (`... FOR UPDATE OF r` with child sub-selects) READ COMMITTED re-checks only the locked row
-   * after a lock wait: the sub-selects keep the statement's old snapshot, so a command that
-   * waited behind another saw the new referral with the OLD offers (three concurrent declines
-   * left an OFFERED referral with no live offer). The second statement takes a fresh snapshot
-   * after the lock is granted; one extra round trip per command, the price of a correct read.
+   * The one loader: the root row by `column` (locked unless the adapter says otherwise) with its children, in
+   * one statement. In one plain statement (`... FOR UPDATE OF r` with child sub-selects) READ COMMITTED
+   * re-checks only the locked row after a lock wait: the sub-selects keep the statement's old snapshot, so a
+   * command that waited behind another saw the new referral with the OLD offers (three concurrent declines
+   * left an OFFERED referral with no live offer). The children therefore come from the adapter's VOLATILE
+   * function, called in the projection above the locking subquery: it runs once the lock is granted and its
+   * statement takes a fresh snapshot (migration 1735300000001). The children used to be a second statement:
+   * one round trip per aggregate load, on nearly every command.
    */
   private async load<K extends AggregateType>(type: K, key: string, column: 'id' | 'district_id' = 'id'): Promise<AggregateOf<K> | null> {
     const cached = column === 'id' ? this.tracked.get(key) : undefined;
     if (cached) return cached.aggregate as AggregateOf<K>;
     const adapter = ADAPTERS[type] as unknown as (typeof ADAPTERS)[AggregateType];
-    const rows = await this.q(
-      `SELECT * FROM ${adapter.table.name} WHERE ${column} = $1${adapter.where ? ` AND ${adapter.where}` : ''}${adapter.lock ? ' FOR UPDATE' : ''}`,
-      [key],
-    );
+    const root = `SELECT * FROM ${adapter.table.name} WHERE ${column} = $1${adapter.where ? ` AND ${adapter.where}` : ''}${adapter.lock ? ' FOR UPDATE' : ''}`;
+    const rows = await this.q(adapter.children ? `SELECT l.*, ${adapter.children}(l.id) AS bedlink_children FROM (${root}) l` : root, [key]);
     if (!rows.length) return null;
-    const row = rows[0];
+    const { bedlink_children: children, ...row } = rows[0] as Record<string, any>;
     const again = this.tracked.get(row.id);
     if (again) return again.aggregate as AggregateOf<K>;
-    const children = adapter.children ? await adapter.children(this.q, row.id) : {};
-    const aggregate = adapter.fromRow({ ...row, ...children }, this.cipher) as AggregateOf<K>;
-    this.track(aggregate, row);
+    const aggregate = adapter.fromRow({ ...row, ...(children ?? {}) }, this.cipher) as AggregateOf<K>;
+    this.track(aggregate, row as { chain_seq: number; chain_hash: string | null });
     return aggregate;
   }
 

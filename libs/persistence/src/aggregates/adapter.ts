@@ -22,7 +22,7 @@ export interface Save {
 
 /**
  * How one aggregate type lives in the database: its root table and how to load it (the generic loader in the
- * unit of work locks the root row, then reads `children` in a second statement), and how to write it back.
+ * unit of work locks the root row and calls `children` on it, one statement), and how to write it back.
  */
 export interface AggregateAdapter<A extends AggregateRoot> {
   readonly table: Table;
@@ -33,8 +33,12 @@ export interface AggregateAdapter<A extends AggregateRoot> {
   readonly lock: boolean;
   /** An extra condition on the root row (e.g. only live rows). */
   readonly where?: string;
-  /** Child columns merged into the root row before fromRow: ONE statement, run after the root row is locked. */
-  children?(q: Query, id: string): Promise<Row>;
+  /**
+   * The VOLATILE function (migration 1735300000001) that answers, as one json object, the child columns
+   * merged into the root row before fromRow. The loader calls it above the lock: it runs after the lock is
+   * granted, on a fresh snapshot.
+   */
+  readonly children?: string;
   fromRow(row: Row, cipher: PiiCipher): A;
   /** Child entities remembered as loaded, so that only the changed ones are written back. */
   childEntities?(a: A): readonly { id: string }[];

@@ -59,10 +59,7 @@ export const bedAdapter: AggregateAdapter<Bed> = {
   lock: true,
   // The live reservation is read after the bed is locked, or a command that waited on the bed
   // sees the hold it waited for as absent.
-  async children(q, id) {
-    const [live] = await q(`SELECT id FROM reservations WHERE bed_id = $1 AND state = 'HELD' LIMIT 1`, [id]);
-    return { live_reservation_id: live?.id ?? null };
-  },
+  children: 'bedlink_bed_children',
   fromRow: (row) => rowToBed(row),
   async insert(a, s) {
     const p = a.props;

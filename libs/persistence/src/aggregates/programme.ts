@@ -67,14 +67,7 @@ export const programmeAdapter: AggregateAdapter<Programme> = {
   tables: [PROGRAMMES, ENROLMENTS],
   notFound: { code: 'PROGRAMME_NOT_FOUND', what: 'home programme' },
   lock: true,
-  async children(q, id) {
-    const [children] = await q(
-      `SELECT (SELECT count(*)::int FROM reservations WHERE programme_id = $1 AND state = 'HELD') AS live_reservations,
-              (SELECT coalesce(json_agg(e ORDER BY e.started_at), '[]') FROM enrolments e WHERE e.programme_id = $1 AND e.ended_at IS NULL) AS enrolments`,
-      [id],
-    );
-    return children;
-  },
+  children: 'bedlink_programme_children',
   fromRow: (row) => rowToProgramme(row),
   childEntities: (a) => a.props.enrolments,
   async insert(a, s) {

@@ -314,16 +314,7 @@ export const referralAdapter: AggregateAdapter<Referral> = {
   tables: [REFERRALS, OFFERS, RESERVATIONS, WAITING, DOCUMENTS],
   notFound: { code: 'REFERRAL_NOT_FOUND', what: 'referral' },
   lock: true,
-  async children(q, id) {
-    const [children] = await q(
-      `SELECT (SELECT coalesce(json_agg(o ORDER BY o.rank), '[]') FROM offers o WHERE o.referral_id = $1) AS offers,
-              (SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM reservations x WHERE x.referral_id = $1) AS reservations,
-              (SELECT coalesce(json_agg(w ORDER BY w.seq), '[]') FROM waiting_list_entries w WHERE w.referral_id = $1) AS waiting,
-              (SELECT coalesce(json_agg(f ORDER BY f.uploaded_at, f.id), '[]') FROM referral_documents f WHERE f.referral_id = $1) AS documents`,
-      [id],
-    );
-    return children;
-  },
+  children: 'bedlink_referral_children',
   fromRow: (row) => rowToReferral(row),
   childEntities: (r) => [...r.props.offers, ...r.props.reservations, ...r.waitingEntries, ...r.documents],
   async insert(r, s) {

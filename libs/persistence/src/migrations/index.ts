@@ -27,6 +27,7 @@ import { OffersReferralOrder1735100000000 } from './1735100000000-offers-referra
 import { ReservationsReferralOrder1735110000000 } from './1735110000000-reservations-referral-order';
 import { AuditCheckpointHeads1735200000000 } from './1735200000000-audit-checkpoint-heads';
 import { WaitingListByReferral1735300000000 } from './1735300000000-waiting-list-by-referral';
+import { AggregateChildrenFunctions1735300000001 } from './1735300000001-aggregate-children-functions';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -59,5 +60,6 @@ export const MIGRATIONS = [
   ReservationsReferralOrder1735110000000,
   AuditCheckpointHeads1735200000000,
   WaitingListByReferral1735300000000,
+  AggregateChildrenFunctions1735300000001,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
