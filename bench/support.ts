@@ -27,13 +27,24 @@ export interface Proc {
   exited: Promise<number | null>;
 }
 
+/**
+ * The node flags `npm start` and docker/ run the compiled engine with (scripts/start.sh, docker/Dockerfile,
+ * docker/compose.yml; test/docker.e2e-spec.ts checks they agree): the bench's --compiled runs the same.
+ */
+export const PRODUCTION_NODE_FLAGS = ['--disable-proto=throw', '--max-old-space-size=256'];
+
 /** Starts apps/<app>/src/main.ts as its own node process; its output goes to logFile. */
 export function startApp(app: 'api' | 'worker', env: Record<string, string>, logFile: string, compiled = false): Proc {
   // compiled: the tsc build (npm run build), as production runs it; otherwise transpiled on load by swc-node.
   const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []; // e.g. --prof
   // BENCH_COUNT_DIR in env: preload the work counter (bench/work-counter.ts), compiled or not like the app.
   const counter = env.BENCH_COUNT_DIR ? ['-r', compiled ? './dist/bench/work-counter.js' : './bench/work-counter.ts'] : [];
-  const args = [...extra, ...(compiled ? [...counter, `dist/apps/${app}/src/main.js`] : ['-r', '@swc-node/register', ...counter, `apps/${app}/src/main.ts`])];
+  const args = [
+    ...extra,
+    ...(compiled
+      ? [...PRODUCTION_NODE_FLAGS, ...counter, `dist/apps/${app}/src/main.js`]
+      : ['-r', '@swc-node/register', ...counter, `apps/${app}/src/main.ts`]),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { PRODUCTION_NODE_FLAGS } from '../bench/support';
 
 const run = promisify(execFile);
 
@@ -52,5 +53,17 @@ describe('docker/', () => {
     expect(df).toMatch(/^USER node$/m);
     expect(df).toMatch(/npm ci/);
     expect(df).toMatch(/HEALTHCHECK/);
+  });
+
+  it('npm start, the image, compose and the bench run the engine with the same node flags (heap cap included)', async () => {
+    const { stdout } = await compose(['config'], secrets);
+    const start = readFileSync('scripts/start.sh', 'utf8');
+    const df = readFileSync('docker/Dockerfile', 'utf8');
+    for (const flag of PRODUCTION_NODE_FLAGS) {
+      expect(df).toContain(`"${flag}"`);
+      expect((stdout.match(new RegExp(flag.replace(/[-=]/g, '\\$&'), 'g')) ?? []).length).toBe(2); // api and worker
+      // start.sh lets HEAP_MB change the cap; its default is the flag
+      expect(start.replace('${HEAP_MB:-256}', '256')).toContain(flag);
+    }
   });
 });
