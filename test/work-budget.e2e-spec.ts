@@ -41,9 +41,10 @@ const BUDGET: Record<string, { uowSql: number; jobs: number }> = {
   ViewOffer: { uowSql: 6, jobs: 1 }, // measured 6 / 1
   AcceptOffer: { uowSql: 8, jobs: 4 }, // measured 8 / 4 (was 5 jobs: the hold's expiry armed by the relay)
   // +1 SQL each (issue 16): the family doctor's centre is named on the discharge and admission events
-  StartTransfer: { uowSql: 8, jobs: 2 }, // measured 8 / 2
+  // -2 and -2 (issue 14): the patient's bed, family doctor and programmes in one read (patientWhereabouts)
+  StartTransfer: { uowSql: 6, jobs: 2 }, // measured 6 / 2
   // the admission's BedStatusChanged (U→O) frees no bed: the relay no longer sends it to the waiting list (was 4)
-  ConfirmAdmission: { uowSql: 15, jobs: 3 }, // measured 15 / 3
+  ConfirmAdmission: { uowSql: 13, jobs: 3 }, // measured 13 / 3
 };
 /**
  * Measured: sql 116, jobs 16, Redis commands 84–86, Redis round trips 75–77 (issue 14, cost round: the
@@ -60,10 +61,11 @@ const BUDGET: Record<string, { uowSql: number; jobs: number }> = {
  * every event of the city; now each receives only the channels of the streams it holds.
  */
 /*
- * SQL 118 -> 110 (issue 14): 108 measured, 8 fewer, one per aggregate load with children (the lock and the
- * children in one statement, migration 1735300000001).
+ * SQL 118 -> 106 (issue 14): 108 measured after the one-statement load (8 fewer, one per aggregate load with
+ * children, migration 1735300000001), then 104 (101 once: a relay pass fewer) with the patient's whereabouts
+ * read at once in StartTransfer and ConfirmAdmission.
  */
-const LIFECYCLE_BUDGET = { sql: 110, jobs: 16, redis: 114, redisTrips: 81 };
+const LIFECYCLE_BUDGET = { sql: 106, jobs: 16, redis: 114, redisTrips: 81 };
 
 type Role = 'probe' | 'timed' | 'command' | 'uow' | 'relay' | 'consumer' | 'other';
 interface Ctx {
@@ -284,7 +286,7 @@ describe('Work budget: one referral lifecycle, counted', () => {
       for (const c of ['RegisterPatient', 'DraftReferral', 'SubmitReferral', 'ViewOffer', 'StartTransfer', 'ConfirmAdmission'])
         expect(over).toContainEqual(expect.stringMatching(new RegExp(`^${c}: \\d+ jobs created .*"events-kpis"`)));
       expect(over).toContainEqual(expect.stringMatching(/^lifecycle: \d+ jobs, budget 16$/));
-      expect(over).toContainEqual(expect.stringMatching(/^lifecycle: \d+ sql, budget 110$/));
+      expect(over).toContainEqual(expect.stringMatching(/^lifecycle: \d+ sql, budget 106$/));
     } finally {
       (CONSUMERS as ConsumerSpec[]).splice(CONSUMERS.indexOf(everything), 1);
     }

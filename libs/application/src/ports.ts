@@ -37,6 +37,12 @@ export interface CommandContext {
   readonly logResult?: boolean;
 }
 
+export interface PatientWhereabouts {
+  occupiedBed: string | null;
+  familyDoctor: string | null;
+  enrolments: { programmeId: string; kind: string }[];
+}
+
 /** Repositories as seen inside one transaction. `get*` locks the row (SELECT … FOR UPDATE). */
 export interface Tx {
   getReferral(id: string): Promise<Referral>;
@@ -62,6 +68,12 @@ export interface Tx {
   findActiveEnrolment(patientId: string): Promise<string | null>;
   /** Every programme the patient is enrolled on now: at most one per home-bed kind (两床融合). */
   findActiveEnrolments(patientId: string): Promise<{ programmeId: string; kind: string }[]>;
+  /**
+   * Where the patient is now, in one read (nothing locked): the bed they occupy, their family doctor's
+   * centre and the programmes they are on. What findOccupiedBed, familyDoctorOf and findActiveEnrolments
+   * answer, for the commands that need all three (a statement each was a round trip each).
+   */
+  patientWhereabouts(patientId: string): Promise<PatientWhereabouts>;
   /** Agreements from one institution to another (not locked: agreements only ever get added). */
   findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]>;
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
-import { CommandContext, Tx, UnitOfWork } from '@bedlink/application';
+import { CommandContext, PatientWhereabouts, Tx, UnitOfWork } from '@bedlink/application';
 import {
   AgreementProps,
   AggregateType,
@@ -214,6 +214,17 @@ class PgTx implements Tx {
   async findActiveEnrolments(patientId: string): Promise<{ programmeId: string; kind: string }[]> {
     const rows = await this.q(`SELECT programme_id, kind FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL ORDER BY programme_id`, [patientId]);
     return rows.map((r: { programme_id: string; kind: string }) => ({ programmeId: r.programme_id, kind: r.kind }));
+  }
+
+  async patientWhereabouts(patientId: string): Promise<PatientWhereabouts> {
+    const [w] = await this.q(
+      `SELECT (SELECT id FROM beds WHERE occupant_patient_id = $1) AS occupied_bed,
+              (SELECT family_doctor_institution_id FROM patients WHERE id = $1) AS family_doctor,
+              (SELECT coalesce(json_agg(json_build_object('programmeId', programme_id, 'kind', kind) ORDER BY programme_id), '[]')
+                 FROM enrolments WHERE patient_id = $1 AND ended_at IS NULL) AS enrolments`,
+      [patientId],
+    );
+    return { occupiedBed: w.occupied_bed ?? null, familyDoctor: w.family_doctor ?? null, enrolments: w.enrolments };
   }
 
   async findAgreements(fromInstitutionId: string, toInstitutionIds: string[]): Promise<AgreementProps[]> {

@@ -103,6 +103,11 @@ export class FakeUnitOfWork implements UnitOfWork, Tx {
       .filter((p) => p.activeEnrolments.some((e) => e.patientId === patientId))
       .map((p) => ({ programmeId: p.id, kind: p.props.kind as string }))
       .sort((a, b) => a.programmeId.localeCompare(b.programmeId));
+  patientWhereabouts = async (patientId: string) => ({
+    occupiedBed: await this.findOccupiedBed(patientId),
+    familyDoctor: await this.familyDoctorOf(patientId),
+    enrolments: await this.findActiveEnrolments(patientId),
+  });
   findActiveEnrolment = async (patientId: string) => this.list(Programme).find((p) => p.activeEnrolments.some((e) => e.patientId === patientId))?.id ?? null;
   readonly messages: ReferralMessage[] = [];
   appendMessage = async (m: ReferralMessage) => void this.messages.push(m);

@@ -17,8 +17,11 @@ export class ConfirmAdmissionHandler implements ICommandHandler<ConfirmAdmission
     return this.uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, type, referralAccess(r));
-      const held = r.confirmAdmission(ctx.actor, ctx.now, await tx.familyDoctorOf(r.props.patientId));
-      const previous = await tx.findOccupiedBed(r.props.patientId);
+      // the patient's bed, family doctor and programmes in one read, after the referral's lock (programmes
+      // are locked below before any is changed, as when they were read after the beds)
+      const where = await tx.patientWhereabouts(r.props.patientId);
+      const held = r.confirmAdmission(ctx.actor, ctx.now, where.familyDoctor);
+      const previous = where.occupiedBed;
       const ids = [...(held.bedId ? [held.bedId] : []), ...(previous && previous !== held.bedId ? [previous] : [])].sort();
       const beds = new Map<string, Awaited<ReturnType<typeof tx.getBed>>>();
       for (const id of ids) beds.set(id, await tx.getBed(id)); // id order: no deadlock between two admissions
@@ -26,7 +29,7 @@ export class ConfirmAdmissionHandler implements ICommandHandler<ConfirmAdmission
       if (held.bedId) beds.get(held.bedId)!.admit(r.props.patientId, r.id, ctx.now);
       // Admitted to a bed: every home slot is left. Admitted to a home programme: the slot of the same kind is
       // left (a move between programmes), the other kind is kept (两床融合).
-      const leaving = (await tx.findActiveEnrolments(r.props.patientId))
+      const leaving = where.enrolments
         .filter((e) => e.programmeId !== held.programmeId && (!held.programmeId || e.kind === r.props.requestedKind))
         .map((e) => e.programmeId);
       // Programmes after beds, and in id order among themselves, like beds: no deadlock between two admissions.

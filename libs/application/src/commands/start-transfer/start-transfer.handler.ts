@@ -17,7 +17,9 @@ export class StartTransferHandler implements ICommandHandler<StartTransferComman
       const r = await tx.getReferral(p.referralId);
       authorize(ctx.actor, type, referralAccess(r));
       r.assertCan('StartTransfer');
-      const originBedId = r.props.originBedId ?? (await tx.findOccupiedBed(r.props.patientId));
+      // the patient's bed, family doctor and programmes in one read, after the referral's lock
+      const where = await tx.patientWhereabouts(r.props.patientId);
+      const originBedId = r.props.originBedId ?? where.occupiedBed;
       let left: string | null = null;
       if (originBedId && isPhysical(r.props.originKind)) {
         const bed = await tx.getBed(originBedId);
@@ -34,11 +36,11 @@ export class StartTransferHandler implements ICommandHandler<StartTransferComman
         }
       }
       // The bed actually left goes on the event: AbortTransfer gives the patient that bed back.
-      r.startTransfer(ctx.actor, ctx.now, left, await tx.familyDoctorOf(r.props.patientId));
+      r.startTransfer(ctx.actor, ctx.now, left, where.familyDoctor);
       // Leaving home for a physical bed frees every home slot the patient held; moving to another programme
       // of a home kind frees the slot of that kind only. The other home bed stays (两床融合: a home sickbed
       // and a home elderly-care bed together); ending it is EndStay (ENROLMENT_ENDED).
-      for (const e of await tx.findActiveEnrolments(r.props.patientId)) {
+      for (const e of where.enrolments) {
         if (isPhysical(r.props.requestedKind) || e.kind === r.props.requestedKind)
           (await tx.getProgramme(e.programmeId)).endEnrolment(r.props.patientId, r.id, ctx.now);
       }
