@@ -29,23 +29,29 @@ export interface PatientInvolvement {
   districtId: string | null;
 }
 
-/** Who may see and act on a patient (master patient index). Empty for an unknown patient. */
+/**
+ * Who may see and act on a patient (master patient index). Empty for an unknown patient. One statement:
+ * the registering institution's district is the last branch (its `district` column; the others leave it
+ * NULL and name an institution), not a second round trip on every draft and every patient read.
+ */
 export async function patientInvolvement(query: Query, patientId: string): Promise<PatientInvolvement> {
-  const rows: { i: string; shared: boolean }[] = await query(
-    `SELECT institution_id AS i, bool_or(shared_record) AS shared FROM care_relationships WHERE patient_id = $1 AND ended_at IS NULL GROUP BY institution_id
-     UNION ALL SELECT family_doctor_institution_id, true FROM patients WHERE id = $1 AND family_doctor_institution_id IS NOT NULL
-     UNION ALL SELECT r.origin_institution_id, false FROM referrals r
+  const rows: { i: string | null; shared: boolean; district: string | null }[] = await query(
+    `SELECT institution_id AS i, bool_or(shared_record) AS shared, NULL::text AS district FROM care_relationships
+        WHERE patient_id = $1 AND ended_at IS NULL GROUP BY institution_id
+     UNION ALL SELECT family_doctor_institution_id, true, NULL FROM patients WHERE id = $1 AND family_doctor_institution_id IS NOT NULL
+     UNION ALL SELECT r.origin_institution_id, false, NULL FROM referrals r
         WHERE r.patient_id = $1 AND r.state NOT IN ('COMPLETED','FAILED','CANCELLED','REJECTED')
-     UNION ALL SELECT o.target_institution_id, true FROM offers o JOIN referrals r ON r.id = o.referral_id
+     UNION ALL SELECT o.target_institution_id, true, NULL FROM offers o JOIN referrals r ON r.id = o.referral_id
         WHERE r.patient_id = $1 AND r.state NOT IN ('COMPLETED','FAILED','CANCELLED','REJECTED') AND o.state IN ('PENDING','VIEWED','ACCEPTED')
-     UNION ALL SELECT x.institution_id, true FROM reservations x JOIN referrals r ON r.id = x.referral_id
-        WHERE r.patient_id = $1 AND x.state = 'HELD'`,
+     UNION ALL SELECT x.institution_id, true, NULL FROM reservations x JOIN referrals r ON r.id = x.referral_id
+        WHERE r.patient_id = $1 AND x.state = 'HELD'
+     UNION ALL SELECT NULL, false, i.district_id FROM patients p JOIN institutions i ON i.id = p.registered_by_institution WHERE p.id = $1`,
     [patientId],
   );
-  const d = await query(`SELECT i.district_id FROM patients p JOIN institutions i ON i.id = p.registered_by_institution WHERE p.id = $1`, [patientId]);
+  const involved = rows.filter((r): r is { i: string; shared: boolean; district: null } => r.i !== null);
   return {
-    institutions: [...new Set(rows.map((r) => r.i))],
-    sharedRecord: [...new Set(rows.filter((r) => r.shared).map((r) => r.i))],
-    districtId: d[0]?.district_id ?? null,
+    institutions: [...new Set(involved.map((r) => r.i))],
+    sharedRecord: [...new Set(involved.filter((r) => r.shared).map((r) => r.i))],
+    districtId: rows.find((r) => r.district !== null)?.district ?? null,
   };
 }
