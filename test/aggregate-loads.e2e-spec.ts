@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { SYSTEM_ACTOR } from '@bedlink/domain';
 import { PiiCipher, TypeOrmUnitOfWork } from '@bedlink/persistence';
 import { ADAPTERS } from '../libs/persistence/src/aggregates';
 import { Engine, startEngine } from './support/engine';
+import { systemCommand } from './support/system-command';
 import { ok, rehabReferral, smallDistrict } from './support/fixture';
 import { eventually } from './support/http';
 
@@ -72,15 +72,7 @@ describe('aggregate loads', () => {
     await c.query(`UPDATE offers SET viewed_at = now(), viewed_by = 'holder' WHERE referral_id = $1`, [referralId]);
 
     const uow = new TypeOrmUnitOfWork(e.ds, new PiiCipher(e.cfg.PII_KEY));
-    const ctx = {
-      commandId: `c${randomUUID().replace(/-/g, '')}`,
-      commandType: 'ReadReferral',
-      actor: SYSTEM_ACTOR,
-      correlationId: randomUUID(),
-      causationId: null,
-      now: new Date(),
-      logResult: false,
-    };
+    const ctx = systemCommand('ReadReferral');
     const loaded = uow.run(ctx, async (tx) => {
       const r = await tx.getReferral(referralId);
       return { viewedBy: r.props.offers.map((o) => o.viewedBy) };

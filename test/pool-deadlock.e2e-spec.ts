@@ -1,8 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { defaultPolicy, SYSTEM_ACTOR } from '@bedlink/domain';
+import { defaultPolicy } from '@bedlink/domain';
 import { createDataSource, DbPolicy, PiiCipher, sameConnection, TypeOrmUnitOfWork } from '@bedlink/persistence';
 import { createTestDatabase, dropTestDatabase } from './support/engine';
+import { systemCommand } from './support/system-command';
 
 /**
  * A command's transaction holds a pool connection; a read it makes on the side (the district
@@ -29,15 +30,7 @@ describe('a command transaction and its side reads share one connection', () => 
     const uow = new TypeOrmUnitOfWork(ds, new PiiCipher(randomBytes(32).toString('hex')));
     const fallback = defaultPolicy('district-without-a-policy');
     const policy = new DbPolicy(ds, () => fallback, 0);
-    const ctx = {
-      commandId: `c${randomUUID().replace(/-/g, '')}`,
-      commandType: 'ReadPolicy',
-      actor: SYSTEM_ACTOR,
-      correlationId: randomUUID(),
-      causationId: null,
-      now: new Date(),
-      logResult: false,
-    };
+    const ctx = systemCommand('ReadPolicy');
     const got = await uow.run(ctx, async () => {
       const pid = (await sameConnection(ds).query('SELECT pg_backend_pid() AS pid'))[0].pid as number;
       return { doc: await policy.forDistrict('district-without-a-policy'), pid };

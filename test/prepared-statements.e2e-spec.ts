@@ -1,9 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { SYSTEM_ACTOR } from '@bedlink/domain';
 import { createDataSource, PiiCipher, sameConnection, TypeOrmUnitOfWork } from '@bedlink/persistence';
 import { isStalePlan } from '../libs/persistence/src/prepared-client';
 import { createTestDatabase, dropTestDatabase } from './support/engine';
+import { systemCommand } from './support/system-command';
 
 /**
  * The engine's connections run repeated statements prepared (libs/persistence/src/prepared-client.ts):
@@ -80,15 +80,7 @@ describe('prepared statements on the engine connections', () => {
     await ds.query(`ALTER TABLE prep_probe ADD COLUMN e int DEFAULT 11`);
     const uow = new TypeOrmUnitOfWork(ds, new PiiCipher(randomBytes(32).toString('hex')));
     let attempts = 0;
-    const ctx = {
-      commandId: `c${randomUUID().replace(/-/g, '')}`,
-      commandType: 'ReadProbe',
-      actor: SYSTEM_ACTOR,
-      correlationId: randomUUID(),
-      causationId: null,
-      now: new Date(),
-      logResult: false,
-    };
+    const ctx = systemCommand('ReadProbe');
     const got = await uow.run(ctx, async () => {
       attempts++;
       return { rows: await sameConnection(ds).query(probe, [2]) };
