@@ -44,6 +44,18 @@ describe('prepared statements on the engine connections', () => {
     expect(row.g).toBeGreaterThanOrEqual(2);
   });
 
+  it("DB_PREPARED_STATEMENTS off: the driver's own client, nothing prepared (behind a transaction-mode pooler)", async () => {
+    const plain = createDataSource(url, 1, undefined, false);
+    await plain.initialize();
+    try {
+      const text = `SELECT b FROM prep_probe WHERE a = $1 AND a > 0`;
+      for (let i = 0; i < 4; i++) await plain.query(text, [1]);
+      expect(await plain.query(`SELECT count(*)::int AS n FROM pg_prepared_statements`)).toEqual([{ n: 0 }]);
+    } finally {
+      await plain.destroy();
+    }
+  });
+
   it('a statement without parameters stays on the simple protocol', async () => {
     await ds.query(`SELECT 42 AS n`);
     await ds.query(`SELECT 42 AS n`);

@@ -16,6 +16,14 @@ describe('configuration: safe defaults and production refusals', () => {
     expect(developmentSecretsIn(loadConfig(OWN))).toEqual([]);
   });
 
+  it('prepared statements are on unless DB_PREPARED_STATEMENTS turns them off', () => {
+    expect(loadConfig({}).DB_PREPARED_STATEMENTS).toBe(true);
+    expect(loadConfig({ DB_PREPARED_STATEMENTS: '' }).DB_PREPARED_STATEMENTS).toBe(true);
+    expect(loadConfig({ DB_PREPARED_STATEMENTS: 'false' }).DB_PREPARED_STATEMENTS).toBe(false);
+    expect(loadConfig({ DB_PREPARED_STATEMENTS: '0' }).DB_PREPARED_STATEMENTS).toBe(false);
+    expect(loadConfig({ DB_PREPARED_STATEMENTS: 'true' }).DB_PREPARED_STATEMENTS).toBe(true);
+  });
+
   it('HL7 MLLP is off unless HL7_MLLP_PORT is set; its limits are validated', () => {
     expect(loadConfig({}).HL7_MLLP_PORT).toBeUndefined();
     expect(loadConfig({ HL7_MLLP_PORT: '' }).HL7_MLLP_PORT).toBeUndefined();

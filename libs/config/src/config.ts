@@ -245,6 +245,16 @@ export class EnvConfig {
   @Max(64)
   DB_POOL_SIZE = 24;
 
+  /**
+   * Repeated statements run prepared, planned once per connection (libs/persistence/src/prepared-client.ts):
+   * a third of Postgres' time per command was planning. Off behind a pooler that hands one client's
+   * statements to several server connections (PgBouncer in transaction mode before 1.21, or without
+   * max_prepared_statements): there a prepared statement is not found on the next connection.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? true : value === true || value === 'true' || value === '1'))
+  @IsBoolean()
+  DB_PREPARED_STATEMENTS = true;
+
   @Transform(int)
   @IsInt()
   @Min(5)

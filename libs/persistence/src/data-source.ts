@@ -4,7 +4,7 @@ import { MIGRATIONS } from './migrations';
 import { PreparingClient } from './prepared-client';
 
 /** One place that says how to reach Postgres; used by the apps, the CLI scripts and the tests. */
-export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs = 15000): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs = 15000, prepared = true): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -15,11 +15,17 @@ export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs
     // Query logging would print parameters, which can hold patient data: errors are logged by the callers.
     logging: false,
     // statement_timeout 0 is none: only the schema migrations (scripts/migrate.ts) run without one
-    // Client: repeated statements run prepared, planned once per connection (prepared-client.ts)
-    extra: { max: poolSize, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000, statement_timeout: statementTimeoutMs, Client: PreparingClient },
+    // Client: repeated statements run prepared, planned once per connection (prepared-client.ts); off: pg's own
+    extra: {
+      max: poolSize,
+      connectionTimeoutMillis: 3000,
+      idleTimeoutMillis: 30000,
+      statement_timeout: statementTimeoutMs,
+      ...(prepared ? { Client: PreparingClient } : {}),
+    },
   };
 }
 
-export function createDataSource(url: string, poolSize = 10, statementTimeoutMs?: number): DataSource {
-  return new DataSource(dataSourceOptions(url, poolSize, statementTimeoutMs));
+export function createDataSource(url: string, poolSize = 10, statementTimeoutMs?: number, prepared = true): DataSource {
+  return new DataSource(dataSourceOptions(url, poolSize, statementTimeoutMs, prepared));
 }

@@ -82,7 +82,7 @@ export class InfraModule {
         {
           provide: DataSource,
           useFactory: async () => {
-            const ds = createDataSource(cfg.DATABASE_URL, cfg.DB_POOL_SIZE);
+            const ds = createDataSource(cfg.DATABASE_URL, cfg.DB_POOL_SIZE, undefined, cfg.DB_PREPARED_STATEMENTS);
             // Start even while Postgres is down: requests get 503 until it answers, then recover by themselves.
             await ds.initialize();
             return ds;
@@ -93,7 +93,7 @@ export class InfraModule {
           inject: [DataSource],
           useFactory: async (primary: DataSource) => {
             if (!cfg.DATABASE_READ_URL) return new ReadReplica(primary);
-            const ds = createDataSource(cfg.DATABASE_READ_URL, cfg.DB_POOL_SIZE);
+            const ds = createDataSource(cfg.DATABASE_READ_URL, cfg.DB_POOL_SIZE, undefined, cfg.DB_PREPARED_STATEMENTS);
             await ds.initialize();
             return new ReadReplica(ds);
           },
