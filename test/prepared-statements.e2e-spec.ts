@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createDataSource, PiiCipher, sameConnection, TypeOrmUnitOfWork } from '@bedlink/persistence';
-import { isStalePlan } from '../libs/persistence/src/prepared-client';
+import { isStalePlan } from '../libs/persistence/src/pg-errors';
 import { createTestDatabase, dropTestDatabase } from './support/engine';
 import { systemCommand } from './support/system-command';
 

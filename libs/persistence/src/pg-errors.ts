@@ -1,4 +1,7 @@
 import { DomainError } from '@bedlink/domain';
+import { sqlState } from './sql-state';
+
+export { isStalePlan, sqlState } from './sql-state';
 
 /** SQLSTATEs worth retrying in a fresh transaction: serialization failure, deadlock. */
 export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
@@ -6,12 +9,6 @@ export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 /** Connection-level failures: the database is unreachable, not the request wrong. */
 const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-
-export function sqlState(e: unknown): string | undefined {
-  const err = e as { code?: unknown; driverError?: { code?: unknown } };
-  const code = err?.driverError?.code ?? err?.code;
-  return typeof code === 'string' ? code : undefined;
-}
 
 function constraintOf(e: unknown): string | undefined {
   const err = e as { constraint?: string; driverError?: { constraint?: string } };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client, QueryResult } from 'pg';
+import { isStalePlan } from './sql-state';
 
 /**
  * A pg client that runs the engine's repeated statements as named prepared statements, so Postgres plans
@@ -40,14 +41,6 @@ function nameOf(text: string): string | null {
   if (seen.size >= MAX_TEXTS) seen.clear();
   seen.set(text, null);
   return null;
-}
-
-/** 0A000 "cached plan must not change result type": a prepared statement outlived a schema change. */
-export function isStalePlan(e: unknown): boolean {
-  const err = e as { code?: unknown; message?: string; driverError?: { code?: unknown; message?: string } };
-  const code = err?.driverError?.code ?? err?.code;
-  const message = err?.driverError?.message ?? err?.message ?? '';
-  return code === '0A000' && /cached plan must not change result type/.test(message);
 }
 
 export class PreparingClient extends Client {

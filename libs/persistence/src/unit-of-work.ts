@@ -28,8 +28,7 @@ import { withActiveTx } from './active-tx';
 import { PiiCipher } from './pii-cipher';
 import { PatientInvolvement, patientInvolvement } from './patient-involvement';
 import { stageMark } from '@bedlink/config';
-import { RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
-import { isStalePlan } from './prepared-client';
+import { isStalePlan, RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
 
 interface Tracked {
   aggregate: Aggregate;
