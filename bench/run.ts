@@ -342,7 +342,8 @@ async function eventLags(
 }
 
 /** N outbox rows (each for one consumer queue) appear in one commit; time until the relay has sent them all. */
-async function outboxDrain(n: number): Promise<{ perSec: number; ms: number; passes: unknown }> {
+type RelayPasses = { passes: number; minRows: number; maxRows: number; avgRows: number };
+async function outboxDrain(n: number): Promise<{ perSec: number; ms: number; passes: RelayPasses }> {
   const c = new Client({ connectionString: dbUrl });
   await c.connect();
   try {
@@ -369,7 +370,7 @@ async function outboxDrain(n: number): Promise<{ perSec: number; ms: number; pas
            FROM (SELECT sent_at, count(*) AS n FROM outbox WHERE id > $1 GROUP BY sent_at) p`,
         [max],
       )
-    ).rows as { passes: number; minRows: number; maxRows: number; avgRows: number }[];
+    ).rows as RelayPasses[];
     return { perSec: round(n / (ms / 1000), 0), ms: round(ms, 0), passes };
   } finally {
     await c.end();
