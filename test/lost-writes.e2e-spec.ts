@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
-import { QUEUES } from '@bedlink/messaging';
+import { packedEventsJobId, QUEUES } from '@bedlink/messaging';
+import { SENT_AT_US } from '@bedlink/persistence';
 import { RetentionPruner } from '../apps/worker/src/retention';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
@@ -60,6 +61,41 @@ describe('Lost-write sweeper and retention', () => {
     // later passes leave a handled event alone
     await new Promise((r) => setTimeout(r, 1500));
     expect(await board()).toBe(n0 + 1);
+  });
+
+  it('a packed job Redis still holds is left alone; once lost, its events are sent again and handled once', async () => {
+    await settled();
+    await projections.pause();
+    // three events in one commit and one block of outbox ids (the sequence moved to a block's start): one packed job
+    await e.ds.query(`SELECT setval(pg_get_serial_sequence('outbox', 'id'), (SELECT (coalesce(max(id), 0) / 100 + 1) * 100 FROM outbox))`);
+    const ids: string[] = (
+      await e.ds.query(
+        `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata)
+         SELECT gen_random_uuid(), 'BedRegistered', 'Bed', gen_random_uuid(), jsonb_build_object('n', n), jsonb_build_object('occurredAt', now())
+           FROM generate_series(1, 3) n RETURNING event_id`,
+      )
+    ).map((r: { event_id: string }) => r.event_id);
+    const sent = (): Promise<{ event_id: string; us: string }[]> =>
+      e.ds.query(`SELECT event_id, ${SENT_AT_US('o')} AS us FROM outbox o WHERE event_id = ANY($1) AND sent_at IS NOT NULL ORDER BY id`, [ids]);
+    const [first] = await eventually(sent, (r) => r.length === 3);
+    const packed = packedEventsJobId(first.us, first.event_id);
+    expect(await projections.getJobState(packed)).toBe('waiting');
+    for (const id of ids) expect(await projections.getJobState(id)).toBe('unknown');
+    // past SWEEP_AFTER_MS, several sweeps: the events travel in a job Redis holds, so nothing is sent again
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await sent()).toEqual(ids.map((event_id) => ({ event_id, us: first.us })));
+
+    // the write Redis lost: the sweeper marks the three unsent, the relay packs them again under a new claim
+    await projections.remove(packed);
+    const again = await eventually(sent, (r) => r.length === 3 && r.every((x) => x.us !== first.us), 20_000, 100);
+    expect(await projections.getJobState(packedEventsJobId(again[0].us, again[0].event_id))).toBe('waiting');
+    await projections.resume();
+    await eventually(
+      async () => (await e.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'bed-board' AND event_id = ANY($1)`, [ids]))[0].n,
+      (n) => n === 3,
+      20_000,
+      100,
+    );
   });
 
   it('queues again a command answered 202 whose job Redis lost; it runs once', async () => {

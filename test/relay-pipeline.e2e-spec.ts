@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Policy } from '@bedlink/application';
 import { loadConfig } from '@bedlink/config';
-import { deadlineJobId, QUEUES } from '@bedlink/messaging';
+import { deadlineJobId, EventJob, isPackedEvents, QUEUES } from '@bedlink/messaging';
 import { fallbackPolicy, OutboxStore } from '@bedlink/persistence';
 import { OutboxRelay } from '../apps/worker/src/outbox.relay';
 import { Engine, startEngine } from './support/engine';
@@ -12,8 +12,8 @@ jest.setTimeout(180_000);
 
 /**
  * The relay claims its next batch while the current one is being published (addBulk in flight). A backlog larger
- * than one batch (1,000 rows) must go out with overlapping claims, every row sent once, each to
- * one job, in outbox order batch after batch.
+ * than one batch (1,000 rows) must go out with overlapping claims, every row sent once, in one
+ * job, in outbox order batch after batch.
  */
 describe('Outbox relay: the next claim runs while the current batch is published', () => {
   let e: Engine;
@@ -70,13 +70,17 @@ describe('Outbox relay: the next claim runs while the current batch is published
     const q = new Queue(QUEUES.projections, { prefix: e.cfg.QUEUE_PREFIX, connection: { url: e.cfg.REDIS_URL } as any });
     try {
       const jobs = await q.getJobs(['wait', 'prioritized', 'active', 'completed'], 0, -1, true);
-      const ids = jobs.map((j) => j.id);
-      expect(new Set(ids).size).toBe(2500);
-      // added in outbox order, batch after batch: by row number, the times they were added never go back
-      const added = jobs
-        .sort((a, b) => (a.data as { payload: { n: number } }).payload.n - (b.data as { payload: { n: number } }).payload.n)
-        .map((j) => j.timestamp);
+      // the bed board's queue takes packed jobs: a block of up to a hundred events per job
+      const events = jobs.flatMap((j) => (isPackedEvents(j.data) ? j.data.events : [j.data as EventJob]).map((ev) => ({ ev, job: j })));
+      expect(events).toHaveLength(2500);
+      expect(new Set(events.map(({ ev }) => ev.eventId)).size).toBe(2500);
+      expect(jobs.length).toBeLessThanOrEqual(2500 / 100 + 2 * 3);
+      // added in outbox order, batch after batch: by row number, the times they were added never go back,
+      // and inside a packed job the events keep their order
+      const n = (ev: EventJob) => (ev.payload as { n: number }).n;
+      const added = events.sort((a, b) => n(a.ev) - n(b.ev)).map(({ job }) => job.timestamp);
       expect(added).toEqual([...added].sort((a, b) => a - b));
+      for (const j of jobs) if (isPackedEvents(j.data)) expect(j.data.events.map(n)).toEqual([...j.data.events.map(n)].sort((a, b) => a - b));
     } finally {
       await q.close();
     }

@@ -1,5 +1,5 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { DeadLetterJob, EventJob, QUEUES } from '@bedlink/messaging';
 import { applyKpis, claimInbox, inboxKey } from '@bedlink/persistence';
@@ -11,12 +11,12 @@ export class KpisProcessor extends BatchEventConsumer<EventJob, { applied: boole
   constructor(
     private readonly ds: DataSource,
     @InjectQueue(QUEUES.deadLetter) dlq: Queue<DeadLetterJob>,
+    @InjectQueue(QUEUES.kpiEvents) own: Queue,
   ) {
-    super(QUEUES.kpiEvents, dlq);
+    super(QUEUES.kpiEvents, dlq, own);
   }
 
-  protected handleBatch(jobs: Job<EventJob>[]): Promise<{ applied: boolean }[]> {
-    const events = jobs.map((j) => j.data);
+  protected handleBatch(events: EventJob[]): Promise<{ applied: boolean }[]> {
     return this.ds.transaction(async (em) => {
       const fresh = await claimInbox(
         em,

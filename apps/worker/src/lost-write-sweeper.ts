@@ -3,7 +3,19 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
-import { CONSUMERS, consumedTypes, jobOptions, QUEUES, SealedCommandJob, wantsWebhook, webhookRoutesOf } from '@bedlink/messaging';
+import {
+  CONSUMERS,
+  consumedTypes,
+  jobOptions,
+  PACK_BLOCK,
+  PACKED_QUEUES,
+  packedEventsJobId,
+  QUEUES,
+  SealedCommandJob,
+  wantsWebhook,
+  webhookRoutesOf,
+} from '@bedlink/messaging';
+import { SENT_AT_US } from '@bedlink/persistence';
 import { LeaderElection } from './leader';
 
 const PER_PASS = 1000;
@@ -14,8 +26,8 @@ const PER_PASS = 1000;
  *
  * - Events: an outbox row sent more than SWEEP_AFTER_MS ago that an inbox consumer has not
  *   handled, and whose job that consumer's queue no longer has (not waiting, delayed, running or
- *   failed), is marked unsent; the relay sends it again under the same job id and the inbox keeps
- *   the effect single. A job Redis still holds is left alone: a slow queue or a dead letter is not
+ *   failed; neither its own job nor the packed job that carried it), is marked unsent; the relay
+ *   sends it again and the inbox keeps the effect single. A job Redis still holds is left alone: a slow queue or a dead letter is not
  *   a lost write.
  * - Commands answered 202: pending_commands rows whose result reached command_log are done and
  *   deleted; older ones Redis no longer has are queued again, sealed and keyed as before, so the
@@ -67,19 +79,34 @@ export class LostWriteSweeper implements OnModuleInit {
       const queue = this.queues[c.queue];
       if (!queue) continue;
       if (c.queue === QUEUES.webhookEvents && !routes.size) continue;
-      const rows: { event_id: string; event_type: string; payload: Record<string, unknown> }[] = await this.ds.query(
-        `SELECT o.event_id, o.event_type, o.payload FROM outbox o
-          WHERE o.sent_at IS NOT NULL AND o.sent_at < now() - make_interval(secs => $2::float8 / 1000)
-            AND o.created_at >= now() - make_interval(secs => $3::float8 / 1000)
-            AND ($4::text[] IS NULL OR o.event_type = ANY($4::text[]))
-            AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.consumer = $1 AND i.event_id = o.event_id)
-          ORDER BY o.id LIMIT ${PER_PASS}`,
-        [c.name, this.cfg.SWEEP_AFTER_MS, this.cfg.SWEEP_LOOKBACK_MS, consumedTypes(c)],
-      );
+      // On a packed queue the event may travel in a packed job, named by its claim's time and the first
+      // event of its block that goes to this queue (packedEventsJobId): found from the row, as the relay made it.
+      const packedTypes = PACKED_QUEUES.includes(c.queue)
+        ? [...new Set(CONSUMERS.filter((x) => x.queue === c.queue).flatMap((x) => consumedTypes(x) ?? []))]
+        : null;
+      const rows: { event_id: string; event_type: string; payload: Record<string, unknown>; sent_at_us: string; packed_first: string | null }[] =
+        await this.ds.query(
+          `SELECT o.event_id, o.event_type, o.payload, ${SENT_AT_US('o')} AS sent_at_us,
+                  CASE WHEN $5::text[] IS NOT NULL THEN
+                    (SELECT f.event_id FROM outbox f
+                      WHERE f.id >= o.id / ${PACK_BLOCK} * ${PACK_BLOCK} AND f.id < (o.id / ${PACK_BLOCK} + 1) * ${PACK_BLOCK}
+                        AND f.sent_at = o.sent_at AND f.event_type = ANY($5::text[])
+                      ORDER BY f.id LIMIT 1)
+                  END AS packed_first
+             FROM outbox o
+            WHERE o.sent_at IS NOT NULL AND o.sent_at < now() - make_interval(secs => $2::float8 / 1000)
+              AND o.created_at >= now() - make_interval(secs => $3::float8 / 1000)
+              AND ($4::text[] IS NULL OR o.event_type = ANY($4::text[]))
+              AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.consumer = $1 AND i.event_id = o.event_id)
+            ORDER BY o.id LIMIT ${PER_PASS}`,
+          [c.name, this.cfg.SWEEP_AFTER_MS, this.cfg.SWEEP_LOOKBACK_MS, consumedTypes(c), packedTypes],
+        );
       for (const r of rows) {
         if (lost.has(r.event_id)) continue;
         if (c.queue === QUEUES.webhookEvents && !wantsWebhook(routes, r.event_type, r.payload)) continue;
-        if ((await queue.getJobState(r.event_id)) === 'unknown') lost.add(r.event_id);
+        if ((await queue.getJobState(r.event_id)) !== 'unknown') continue;
+        if (r.packed_first && (await queue.getJobState(packedEventsJobId(r.sent_at_us, r.packed_first))) !== 'unknown') continue;
+        lost.add(r.event_id);
       }
     }
     if (!lost.size) return 0;

@@ -8,11 +8,12 @@ import type { LiveEvent } from '@bedlink/contracts';
 import {
   DEADLINE_EVENTS,
   EventJob,
-  jobOptions,
+  eventJobsFor,
   liveChannelsOf,
   QUEUES,
   QueueName,
   queuesFor,
+  RelayedEvent,
   WebhookRoutes,
   webhookRoutesOf,
   wantsWebhook,
@@ -185,6 +186,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (!byQueue.has(q)) byQueue.set(q, []);
       byQueue.get(q)!.push(job);
     };
+    // the events for each consumer queue, in outbox order: packed into jobs per queue below
+    const eventsFor = new Map<QueueName, RelayedEvent[]>();
     const committedAt = new Date().toISOString();
     const routes = await this.loadWebhookRoutes(query, webhookGeneration);
     for (const r of rows) {
@@ -203,7 +206,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         if (q === QUEUES.webhookEvents && !wantsWebhook(routes, r.event_type, r.payload)) continue;
         // likewise the timers consumer: a pause to disarm or a freed bed for the waiting list, nothing else
         if (q === QUEUES.timers && !wantsTimers(r.event_type, r.payload)) continue;
-        add(q, { name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
+        if (!eventsFor.has(q)) eventsFor.set(q, []);
+        eventsFor.get(q)!.push({ outboxId: r.id, sentAtUs: r.sent_at_us, data });
       }
       // Deadlines go with the fan-out, in the same pass: a consumer job and its transaction per
       // timer saved, and a failed pass re-sends both (job ids keep them single).
@@ -214,11 +218,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           // One district's unreadable policy must not hold every event behind it: the timers
           // consumer arms this one instead, with its retries and, at the end, a dead letter.
           this.log.warn(`timers of ${r.event_type} ${r.event_id} left to the timers consumer: ${e instanceof Error ? e.message : String(e)}`);
-          if (!byQueue.get(QUEUES.timers)?.some((j) => (j.data as EventJob).eventId === r.event_id))
-            add(QUEUES.timers, { name: r.event_type, data, opts: jobOptions('event', { jobId: r.event_id }, this.cfg) });
+          const timers = eventsFor.get(QUEUES.timers) ?? [];
+          if (!timers.some((e) => e.data.eventId === r.event_id)) eventsFor.set(QUEUES.timers, [...timers, { outboxId: r.id, sentAtUs: r.sent_at_us, data }]);
         }
       }
     }
+    // A batch consumer's queue gets one job per block of events (one add, fetch and completion for up to
+    // a hundred events); the others one job per event.
+    for (const [q, events] of eventsFor) for (const job of eventJobsFor(q, events, this.cfg)) add(q, job);
     await Promise.all([...byQueue].map(([q, jobs]) => this.queues[q].addBulk(jobs)));
     await this.broadcast(rows);
   }

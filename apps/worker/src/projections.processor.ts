@@ -1,5 +1,5 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { CONSUMERS, DeadLetterJob, EventJob, QUEUES } from '@bedlink/messaging';
 import { applyBedBoardBatch, applyJourney, claimInbox, inboxKey } from '@bedlink/persistence';
@@ -18,12 +18,12 @@ export class ProjectionsProcessor extends BatchEventConsumer<EventJob, { applied
   constructor(
     private readonly ds: DataSource,
     @InjectQueue(QUEUES.deadLetter) dlq: Queue<DeadLetterJob>,
+    @InjectQueue(QUEUES.projections) own: Queue,
   ) {
-    super(QUEUES.projections, dlq);
+    super(QUEUES.projections, dlq, own);
   }
 
-  protected handleBatch(jobs: Job<EventJob>[]): Promise<{ applied: boolean }[]> {
-    const events = jobs.map((j) => j.data);
+  protected handleBatch(events: EventJob[]): Promise<{ applied: boolean }[]> {
     const pairs = events.flatMap((e) =>
       ['bed-board', 'journey'].filter((consumer) => subscribes(consumer, e.type)).map((consumer) => ({ consumer, eventId: e.eventId })),
     );

@@ -60,6 +60,19 @@ export interface EventJob {
   committedAt: string;
 }
 
+/**
+ * Several events for one consumer queue in one job: the relay packs the events of a pass that go to
+ * a batch consumer's queue (PACKED_QUEUES), so one BullMQ job (one add, one fetch, one completion)
+ * carries up to a block of them. Events keep their outbox order inside the job.
+ */
+export interface PackedEventsJob {
+  events: EventJob[];
+}
+
+export function isPackedEvents(data: unknown): data is PackedEventsJob {
+  return typeof data === 'object' && data !== null && Array.isArray((data as PackedEventsJob).events);
+}
+
 export interface DeadlineJob {
   referralId: string;
   offerId?: string;

@@ -13,7 +13,7 @@ function freshOptions(source: QueueName, budget?: RetryBudget): JobsOptions {
   if (CONSUMERS.some((c) => c.queue === source)) return budget ? jobOptions('event', {}, budget) : {};
   if (source === JOBS['webhook-delivery'].queue) return budget ? jobOptions('webhook-delivery', {}, budget) : {};
   const name = (Object.keys(JOBS) as JobName[]).find((n) => JOBS[n].queue === source);
-  return name && name !== 'event' && name !== 'webhook-delivery' ? jobOptions(name) : {};
+  return name && name !== 'event' && name !== 'event-batch' && name !== 'webhook-delivery' ? jobOptions(name) : {};
 }
 
 /**

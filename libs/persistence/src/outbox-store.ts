@@ -10,7 +10,12 @@ export interface OutboxRow {
   metadata: Record<string, any>;
   priority: number;
   created_at: Date;
+  /** When its claim marked it sent, in microseconds since the epoch (SENT_AT_US): names its packed job. */
+  sent_at_us: string;
 }
+
+/** An outbox row's sent_at in microseconds since the epoch, as text: the relay and the lost-write sweeper name packed jobs by it. */
+export const SENT_AT_US = (alias: string) => `(extract(epoch from ${alias}.sent_at) * 1000000)::bigint::text`;
 
 /** A query on the relay's transaction (reads the relay needs to route a batch, on the same connection). */
 export type RelayQuery = (sql: string, params?: unknown[]) => Promise<any[]>;
@@ -74,7 +79,8 @@ export class OutboxStore {
               subs AS (SELECT count(*)::text || ':' || coalesce(sum(hashtext(id::text || ':' || active::text || ':' || array_to_string(event_types, ','))), 0)::text AS g
                        FROM webhook_subscriptions)
          UPDATE outbox o SET sent_at = now() FROM claimed, subs WHERE o.id = claimed.id
-         RETURNING o.id::text, o.event_id, o.event_type, o.aggregate_type, o.aggregate_id, o.payload, o.metadata, o.priority, o.created_at, subs.g AS webhook_generation`,
+         RETURNING o.id::text, o.event_id, o.event_type, o.aggregate_type, o.aggregate_id, o.payload, o.metadata, o.priority, o.created_at,
+                   ${SENT_AT_US('o')} AS sent_at_us, subs.g AS webhook_generation`,
         [limit],
       );
       // RETURNING has no order: publish in outbox order, as the claim did

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job, Queue, WorkerOptions } from 'bullmq';
 import { EnvConfig } from '@bedlink/config';
-import { DeadLetterJob, deadLetterJobId, jobOptions, QueueName } from '@bedlink/messaging';
+import { DeadLetterJob, deadLetterJobId, EventJob, isPackedEvents, jobOptions, QueueName } from '@bedlink/messaging';
 import { isDatabaseUnavailable } from '@bedlink/persistence';
 
 /** How long an event waits for the database to come back, without spending an attempt. */
@@ -117,37 +117,78 @@ export abstract class EventConsumer<D = unknown, R = unknown> extends WorkerHost
   }
 }
 
-interface Waiting<D, R> {
-  job: Job<D>;
+interface Waiting<E, R> {
+  event: E;
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
 }
 
+/** What a packed job answers: each event's result, or null for one split off into its own job. */
+export interface PackedResult<R> {
+  results: (R | null)[];
+  split: string[];
+}
+
 /**
- * A consumer that handles together the jobs this process holds: BullMQ fetches every waiting job
+ * A consumer that handles together the events this process holds: BullMQ fetches every waiting job
  * up to the worker's concurrency before it starts processing them, so the jobs of one relay pass
- * reach process() in the same turn of the event loop, and handleBatch() gets them all in one call
- * (one transaction, the inbox rows in one statement). One batch runs at a time per consumer and
- * process; jobs that arrive meanwhile form the next one, so under load a batch grows with the
- * backlog (group commit) and when idle a job waits for nothing.
+ * reach process() in the same turn of the event loop, and handleBatch() gets all their events in one
+ * call (one transaction, the inbox rows in one statement). A job is one event or a packed block of
+ * them (PackedEventsJob, PACKED_QUEUES). One batch runs at a time per consumer and process; events
+ * that arrive meanwhile form the next one, so under load a batch grows with the backlog (group
+ * commit) and when idle an event waits for nothing.
  *
  * The fault guarantees are the single job's: every job of a batch stays active in BullMQ until
  * the batch's transaction commits, so a worker killed mid-batch leaves jobs that stall and run
  * again, and the inbox rows written in that transaction keep the effect single. A batch that fails
  * for its own reasons (a poison event, a deadlock between two workers' batches) is handled again
- * one job at a time, so one bad event spends only its own attempts; an outage fails every job of
- * the batch as an outage (delayed, no attempt spent).
+ * one event at a time. An event of a packed job that fails then is split off into its own job (job
+ * id = event id, the packed job's budget) and the packed job completes, so one bad event spends
+ * only its own attempts and holds up no other. An outage fails every job of the batch as an outage
+ * (delayed, no attempt spent).
  */
-export abstract class BatchEventConsumer<D = unknown, R = unknown> extends EventConsumer<D, R> {
-  private waiting: Waiting<D, R>[] = [];
+export abstract class BatchEventConsumer<E extends { eventId: string; type: string } = EventJob, R = unknown> extends EventConsumer<
+  E | { events: E[] },
+  R | PackedResult<R>
+> {
+  private waiting: Waiting<E, R>[] = [];
   private busy = false;
 
-  /** The effects of jobs, in one transaction; one result per job, in order. */
-  protected abstract handleBatch(jobs: Job<D>[]): Promise<R[]>;
+  protected constructor(
+    source: QueueName,
+    deadLetters: Queue<DeadLetterJob>,
+    /** The source queue itself: an event split off a packed job is added to it. */
+    private readonly own: Pick<Queue, 'addBulk'>,
+  ) {
+    super(source, deadLetters);
+  }
 
-  protected handle(job: Job<D>): Promise<R> {
+  /** The effects of events, in one transaction; one result per event, in order. */
+  protected abstract handleBatch(events: E[]): Promise<R[]>;
+
+  protected async handle(job: Job<E | { events: E[] }>): Promise<R | PackedResult<R>> {
+    if (!isPackedEvents(job.data)) return this.enqueue(job.data as E);
+    const events = job.data.events as E[];
+    const settled = await Promise.allSettled(events.map((e) => this.enqueue(e)));
+    const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ event: events[i], error: s.reason as unknown }] : []));
+    const outage = failed.find((f) => this.isOutage(f.error));
+    // the whole job waits for the database (the events already applied are in the inbox)
+    if (outage) throw outage.error;
+    if (failed.length) {
+      const { attempts, backoff, removeOnComplete, removeOnFail } = job.opts;
+      await this.own.addBulk(
+        failed.map(({ event }) => ({ name: event.type, data: event, opts: { attempts, backoff, removeOnComplete, removeOnFail, jobId: event.eventId } })),
+      );
+      this.log.warn(
+        `${failed.length} of ${events.length} events of job ${job.id} failed; split off into their own jobs (${failed[0].error instanceof Error ? failed[0].error.message : String(failed[0].error)})`,
+      );
+    }
+    return { results: settled.map((s) => (s.status === 'fulfilled' ? s.value : null)), split: failed.map((f) => f.event.eventId) };
+  }
+
+  private enqueue(event: E): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.waiting.push({ job, resolve, reject });
+      this.waiting.push({ event, resolve, reject });
       if (this.waiting.length === 1 && !this.busy) setImmediate(() => void this.drain());
     });
   }
@@ -166,9 +207,9 @@ export abstract class BatchEventConsumer<D = unknown, R = unknown> extends Event
     }
   }
 
-  private async runBatch(batch: Waiting<D, R>[]): Promise<void> {
+  private async runBatch(batch: Waiting<E, R>[]): Promise<void> {
     try {
-      const out = await this.handleBatch(batch.map((w) => w.job));
+      const out = await this.handleBatch(batch.map((w) => w.event));
       batch.forEach((w, i) => w.resolve(out[i]));
       return;
     } catch (e) {
@@ -176,11 +217,11 @@ export abstract class BatchEventConsumer<D = unknown, R = unknown> extends Event
         for (const w of batch) w.reject(e);
         return;
       }
-      this.log.warn(`batch of ${batch.length} failed (${e instanceof Error ? e.message : String(e)}); handling its jobs one by one`);
+      this.log.warn(`batch of ${batch.length} failed (${e instanceof Error ? e.message : String(e)}); handling its events one by one`);
     }
     for (const w of batch) {
       try {
-        const [r] = await this.handleBatch([w.job]);
+        const [r] = await this.handleBatch([w.event]);
         w.resolve(r);
       } catch (e) {
         w.reject(e);
