@@ -236,6 +236,42 @@ describe('live event stream (GET /events/stream)', () => {
     expect(hub.subscriptions.some((k) => k.startsWith('pattern'))).toBe(false);
   });
 
+  it("a relay pass's events for one channel travel in one message and reach each stream once, in outbox order", async () => {
+    const hub = e.api.get(LiveHub);
+    const url = `${e.baseUrl}/events/stream`;
+    const district = await openStream(`${url}?access_token=${e.token('DISTRICT_COORDINATOR', null, { districtId: d.district })}`);
+    const centre = await openStream(`${url}?access_token=${e.token('COMMUNITY_COORDINATOR', d.cc1, { districtId: d.district })}`);
+    await eventually(
+      async () => district.comments.length + centre.comments.length,
+      (n) => n >= 2,
+    );
+    const received = hub.received;
+    // five events of the district in one commit (one relay pass): three name the centre, two another institution
+    const rows: { event_id: string; aggregate_id: string; n: number }[] = await e.ds.query(
+      `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata)
+       SELECT gen_random_uuid(), 'BedRegistered', 'Bed', gen_random_uuid(),
+              jsonb_build_object('districtId', $1::text, 'institutionId', CASE WHEN n % 2 = 1 THEN $2::text ELSE $3::text END, 'n', n),
+              jsonb_build_object('occurredAt', now())
+         FROM generate_series(1, 5) n RETURNING event_id, aggregate_id, (payload->>'n')::int AS n`,
+      [d.district, d.cc1, d.cc2],
+    );
+    const ids = rows.sort((a, b) => a.n - b.n).map((r) => r.event_id);
+    await eventually(
+      async () => district.events.filter((x) => ids.includes(x.id)).length,
+      (n) => n === 5,
+    );
+    await eventually(
+      async () => centre.events.filter((x) => ids.includes(x.id)).length,
+      (n) => n === 3,
+    );
+    expect(district.events.filter((x) => ids.includes(x.id)).map((x) => x.id)).toEqual(ids);
+    expect(centre.events.filter((x) => ids.includes(x.id)).map((x) => x.id)).toEqual([ids[0], ids[2], ids[4]]);
+    // the district's channel and the two institutions' channels: this replica held two of them, one message each
+    expect(hub.received - received).toBe(2);
+    await district.close();
+    await centre.close();
+  });
+
   it('a reconnect replays exactly the missed events of its own district, not the city', async () => {
     const districtA = `${e.baseUrl}/events/stream?access_token=${e.token('DISTRICT_COORDINATOR', null, { districtId: d.district })}`;
     const a = await openStream(districtA);

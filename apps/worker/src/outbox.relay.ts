@@ -241,7 +241,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const redis = (await this.queues[QUEUES.projections].client) as unknown as {
         pipeline(): { publish(c: string, m: string): unknown; exec(): Promise<unknown> };
       };
-      const pipe = redis.pipeline();
+      // its district's channel and its institutions': API replicas subscribe only what their streams need.
+      // One message per channel and pass, the pass's events for it in outbox order (an array when more
+      // than one): a PUBLISH per event and channel was a thousand Redis commands for a full pass.
+      const byChannel = new Map<string, LiveEvent[]>();
       for (const r of rows) {
         if (r.aggregate_type === 'Patient') continue; // patient events are nobody's live business
         const live: LiveEvent = {
@@ -252,10 +255,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           occurredAt: new Date(r.created_at).toISOString(),
           payload: r.payload,
         };
-        // its district's channel and its institutions': API replicas subscribe only what their streams need
-        const msg = JSON.stringify(live);
-        for (const channel of liveChannelsOf(this.cfg.QUEUE_PREFIX, live)) pipe.publish(channel, msg);
+        for (const channel of liveChannelsOf(this.cfg.QUEUE_PREFIX, live)) {
+          const on = byChannel.get(channel);
+          if (on) on.push(live);
+          else byChannel.set(channel, [live]);
+        }
       }
+      if (!byChannel.size) return;
+      const pipe = redis.pipeline();
+      for (const [channel, events] of byChannel) pipe.publish(channel, JSON.stringify(events.length === 1 ? events[0] : events));
       await pipe.exec();
     } catch (e) {
       this.log.warn(`live broadcast skipped (${e instanceof Error ? e.message : String(e)})`);

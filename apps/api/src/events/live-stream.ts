@@ -201,20 +201,23 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
     this.received++;
     const streams = this.byKey.get(key)?.streams;
     if (!streams) return; // unsubscribed meanwhile
-    let e: LiveEvent;
+    let events: LiveEvent[];
     try {
-      e = JSON.parse(msg) as LiveEvent;
+      // one event, or a relay pass's events for this channel in outbox order
+      const parsed = JSON.parse(msg) as LiveEvent | LiveEvent[];
+      events = Array.isArray(parsed) ? parsed : [parsed];
     } catch {
       return;
     }
     // only the streams of the channel it came on: an event published on two channels both held
     // here (two institutions it names) reaches each stream once; the visibility check stays
-    for (const c of [...streams]) {
-      if (!liveEventVisibleTo(c.actor, e)) continue;
-      const chunk = `id: ${e.id}\ndata: ${JSON.stringify(liveEventFor(c.actor, e))}\n\n`;
-      if (c.held) c.held.push({ id: e.id, chunk });
-      else this.send(c, chunk);
-    }
+    for (const c of [...streams])
+      for (const e of events) {
+        if (!liveEventVisibleTo(c.actor, e)) continue;
+        const chunk = `id: ${e.id}\ndata: ${JSON.stringify(liveEventFor(c.actor, e))}\n\n`;
+        if (c.held) c.held.push({ id: e.id, chunk });
+        else this.send(c, chunk);
+      }
   }
 }
 
