@@ -1,8 +1,10 @@
 import { Queue } from 'bullmq';
 import { EventJob, isPackedEvents, QUEUES } from '@bedlink/messaging';
+import { randomUUID } from 'node:crypto';
+import { KpisProcessor } from '../apps/worker/src/kpis.processor';
 import { ProjectionsProcessor } from '../apps/worker/src/projections.processor';
 import { Engine, startEngine } from './support/engine';
-import { ok, smallDistrict } from './support/fixture';
+import { ok, smallDistrict, submittedReferral } from './support/fixture';
 
 jest.setTimeout(120_000);
 
@@ -103,5 +105,51 @@ describe('Event consumers: a batch per pull, one transaction', () => {
     // the first event closed a free bed: applied twice, the board now counts one closed bed too many
     expect(await board(d.cc1)).toEqual({ total: 3, free: before.free - 1, closed: before.closed + 1 });
     expect((await e.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'bed-board'`))[0].n).toBe(handled[0].n);
+  });
+
+  it('the KPIs of a batch are summed and written once, to the same counters as one event at a time', async () => {
+    const kpis = e.worker!.get(KpisProcessor);
+    const referral = await submittedReferral(d.planner, await d.patient(), { clinicalSummary: 'kpi batch' });
+    const [{ at }] = await e.ds.query(`SELECT occurred_at AS at FROM audit_log WHERE aggregate_id = $1 AND event_type = 'ReferralSubmitted'`, [referral]);
+    const after = (secs: number) => new Date(new Date(at).getTime() + secs * 1000).toISOString();
+    const counters = async (): Promise<Record<string, number>> =>
+      Object.fromEntries((await e.ds.query(`SELECT name, value FROM kpi_counters`)).map((r: { name: string; value: number }) => [r.name, Number(r.value)]));
+    const buckets = async (): Promise<Record<string, number>> =>
+      Object.fromEntries((await e.ds.query(`SELECT le::text AS le, n::int AS n FROM kpi_time_to_accept`)).map((r: { le: string; n: number }) => [r.le, r.n]));
+    const event = (type: string, aggregateId: string, occurredAt: string): EventJob =>
+      ({
+        eventId: randomUUID(),
+        type,
+        aggregateType: 'Referral',
+        aggregateId,
+        payload: {},
+        metadata: { occurredAt },
+        committedAt: occurredAt,
+      }) as unknown as EventJob;
+    const c0 = await counters();
+    const b0 = await buckets();
+    // two acceptances of the same referral (30 s and 400 s after its submission), one of a referral never
+    // submitted (no time to accept), a decline, an escalation: in one batch
+    const events = [
+      event('OfferAccepted', referral, after(30)),
+      event('OfferAccepted', referral, after(400)),
+      event('OfferAccepted', randomUUID(), after(10)),
+      event('OfferDeclined', referral, after(20)),
+      event('ReferralEscalated', referral, after(50)),
+    ];
+    expect(await (kpis as any).handleBatch(events)).toEqual(events.map(() => ({ applied: true })));
+    const c1 = await counters();
+    const b1 = await buckets();
+    const moved = (a: Record<string, number>, b: Record<string, number>) =>
+      Object.fromEntries(
+        Object.keys(b)
+          .filter((k) => b[k] !== (a[k] ?? 0))
+          .map((k) => [k, b[k] - (a[k] ?? 0)]),
+      );
+    expect(moved(c0, c1)).toEqual({ offers_accepted: 3, offers_declined: 1, escalations: 1, time_to_accept_count: 2, time_to_accept_sum: 430 });
+    expect(moved(b0, b1)).toEqual({ '60': 1, '900': 1 });
+    // the same batch again: the inbox has every event, nothing moves
+    expect(await (kpis as any).handleBatch(events)).toEqual(events.map(() => ({ applied: false })));
+    expect(await counters()).toEqual(c1);
   });
 });

@@ -5,7 +5,7 @@ import { DeadLetterJob, EventJob, QUEUES } from '@bedlink/messaging';
 import { applyKpis, claimInbox, inboxKey } from '@bedlink/persistence';
 import { BatchEventConsumer, eventWorker } from './consumers/event-consumer';
 
-/** Referral KPIs (acceptance, time-to-accept, escalations) kept for /metrics, once per event, a batch per transaction. */
+/** Referral KPIs (acceptance, time-to-accept, escalations) kept for /metrics, once per event, a batch per transaction and write. */
 @Processor(QUEUES.kpiEvents, eventWorker(32))
 export class KpisProcessor extends BatchEventConsumer<EventJob, { applied: boolean }> {
   constructor(
@@ -22,13 +22,13 @@ export class KpisProcessor extends BatchEventConsumer<EventJob, { applied: boole
         em,
         events.map((e) => ({ consumer: 'kpis', eventId: e.eventId })),
       );
-      const out: { applied: boolean }[] = [];
-      for (const e of events) {
-        const applied = fresh.has(inboxKey('kpis', e.eventId));
-        if (applied) await applyKpis(em, e.type, e.aggregateId, e.metadata?.occurredAt ?? e.committedAt);
-        out.push({ applied });
-      }
-      return out;
+      const applied = events.filter((e) => fresh.has(inboxKey('kpis', e.eventId)));
+      await applyKpis(
+        em,
+        applied.map((e) => ({ type: e.type, aggregateId: e.aggregateId, occurredAt: e.metadata?.occurredAt ?? e.committedAt })),
+      );
+      const done = new Set(applied);
+      return events.map((e) => ({ applied: done.has(e) }));
     });
   }
 }

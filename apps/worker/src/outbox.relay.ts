@@ -130,12 +130,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         if (!claim.rows.length) await claim.commit();
         else {
           // More is waiting when the batch came back full or a commit notified since the claim began:
-          // the next claim then runs while this batch's addBulk is in flight (SKIP LOCKED keeps the
-          // two apart), and is published once this one is committed, in outbox order.
-          const more = claim.rows.length === BATCH || this.notifications !== seen;
+          // the next claim then runs while this batch's addBulk is in flight, and is published once
+          // this one is committed, in outbox order. It takes only rows after this batch (OutboxStore.claim:
+          // it must not walk rows whose claim commits meanwhile), so a row committed late below this
+          // batch's last id is left to the next fresh claim: a pass claimed ahead does not claim ahead
+          // itself, and such a row waits one pass at most.
+          const more = (claim.rows.length === BATCH || this.notifications !== seen) && !ahead;
           const publishing = this.publish(claim.rows, claim.query, claim.webhookGeneration);
           if (more) {
-            const c = this.store.claim(BATCH);
+            const c = this.store.claim(BATCH, claim.rows[claim.rows.length - 1].id);
             c.catch(() => undefined); // awaited on the next pass; a failure surfaces there
             next = { claim: c, seen: this.notifications };
           }
@@ -151,8 +154,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           }
           this.relayed += claim.rows.length;
           backoff = 0;
-          // a commit that notified while this pass ran is not waited for until the next poll
-          if (next || this.notifications !== seen) continue;
+          // a full batch, or a commit that notified while this pass ran, is not waited for until the next poll
+          if (next || claim.rows.length === BATCH || this.notifications !== seen) continue;
         }
       } catch (e) {
         backoff = Math.min(backoff ? backoff * 2 : 100, 5000);
