@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createDataSource, PiiCipher, sameConnection, TypeOrmUnitOfWork } from '@bedlink/persistence';
+import { createDataSource, OutboxStore, PiiCipher, PLAN_EACH_TIME, sameConnection, TypeOrmUnitOfWork } from '@bedlink/persistence';
 import { isStalePlan } from '../libs/persistence/src/pg-errors';
 import { createTestDatabase, dropTestDatabase } from './support/engine';
 import { systemCommand } from './support/system-command';
@@ -42,6 +42,20 @@ describe('prepared statements on the engine connections', () => {
     const [row] = await listed();
     // five custom plans, then the generic plan reused: the later calls were not planned again
     expect(row.g).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a statement that starts with PLAN_EACH_TIME is planned on every call, never prepared', async () => {
+    const text = `${PLAN_EACH_TIME}SELECT b FROM prep_probe WHERE a = $1 AND b <> ''`;
+    for (let i = 0; i < 8; i++) expect(await ds.query(text, [1])).toEqual([{ b: 'one' }]);
+    expect(await ds.query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%prep_probe WHERE a = $1 AND b <>%'`)).toEqual([
+      { n: 0 },
+    ]);
+  });
+
+  it("the relay's claim is planned on every call: a month's outbox grows by bursts between analyzes", async () => {
+    const store = new OutboxStore(ds);
+    for (let i = 0; i < 8; i++) await (await store.claim(10)).commit();
+    expect(await ds.query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%claimed AS%'`)).toEqual([{ n: 0 }]);
   });
 
   it("DB_PREPARED_STATEMENTS off: the driver's own client, nothing prepared (behind a transaction-mode pooler)", async () => {

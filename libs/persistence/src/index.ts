@@ -7,6 +7,7 @@ export * from './mappers';
 export * from './unit-of-work';
 export * from './audit-verifier';
 export * from './outbox-store';
+export { PLAN_EACH_TIME } from './prepared-client';
 export * from './inbox';
 export * from './bed-board.projector';
 export * from './command-log';

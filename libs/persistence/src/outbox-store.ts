@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { PLAN_EACH_TIME } from './prepared-client';
 
 export interface OutboxRow {
   id: string;
@@ -80,7 +81,8 @@ export class OutboxStore {
       await qr.startTransaction();
       // TypeORM answers an UPDATE … RETURNING on Postgres with [rows, affected count]
       const [rows]: [(OutboxRow & { webhook_generation: string })[], number] = await qr.query(
-        `WITH claimed AS (SELECT id FROM outbox WHERE sent_at IS NULL${after === undefined ? '' : ' AND id > $2'} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),
+        // planned on every call (PLAN_EACH_TIME): the outbox grows by bursts between analyzes
+        `${PLAN_EACH_TIME}WITH claimed AS (SELECT id FROM outbox WHERE sent_at IS NULL${after === undefined ? '' : ' AND id > $2'} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),
               subs AS (SELECT count(*)::text || ':' || coalesce(sum(hashtext(id::text || ':' || active::text || ':' || array_to_string(event_types, ','))), 0)::text AS g
                        FROM webhook_subscriptions)
          UPDATE outbox o SET sent_at = now() FROM claimed, subs WHERE o.id = claimed.id
