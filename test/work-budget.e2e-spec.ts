@@ -76,7 +76,12 @@ const BUDGET: Record<string, { uowSql: number; jobs: number }> = {
  * Redis 99 -> 83 (issue 14): the relay publishes one live message per channel and pass, not one per event and
  * channel (17 PUBLISH in a lifecycle instead of 33).
  */
-const LIFECYCLE_BUDGET = { sql: 102, jobs: 15, redis: 87, redisTrips: 74 };
+/*
+ * SQL 100 -> 89 (issue 14): a projection batch of bed events and a KPI batch are one statement each (inbox rows
+ * and increments together), with no transaction around them. Redis 83-86 and round trips 70-73 measured with
+ * three jest workers on two cores: the margins are over the highest.
+ */
+const LIFECYCLE_BUDGET = { sql: 91, jobs: 15, redis: 90, redisTrips: 77 };
 
 type Role = 'probe' | 'timed' | 'command' | 'uow' | 'relay' | 'consumer' | 'other';
 interface Ctx {
@@ -297,7 +302,7 @@ describe('Work budget: one referral lifecycle, counted', () => {
       for (const c of ['RegisterPatient', 'DraftReferral', 'SubmitReferral', 'ViewOffer', 'StartTransfer', 'ConfirmAdmission'])
         expect(over).toContainEqual(expect.stringMatching(new RegExp(`^${c}: \\d+ jobs created .*"events-kpis"`)));
       expect(over).toContainEqual(expect.stringMatching(/^lifecycle: \d+ jobs, budget 15$/));
-      expect(over).toContainEqual(expect.stringMatching(/^lifecycle: \d+ sql, budget 102$/));
+      expect(over).toContainEqual(expect.stringMatching(/^lifecycle: \d+ sql, budget 91$/));
     } finally {
       (CONSUMERS as ConsumerSpec[]).splice(CONSUMERS.indexOf(everything), 1);
     }

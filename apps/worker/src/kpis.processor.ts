@@ -2,10 +2,10 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { DeadLetterJob, EventJob, QUEUES } from '@bedlink/messaging';
-import { applyKpis, claimInbox, inboxKey } from '@bedlink/persistence';
+import { claimInboxAndApplyKpis } from '@bedlink/persistence';
 import { BatchEventConsumer, eventWorker } from './consumers/event-consumer';
 
-/** Referral KPIs (acceptance, time-to-accept, escalations) kept for /metrics, once per event, a batch per transaction and write. */
+/** Referral KPIs (acceptance, time-to-accept, escalations) kept for /metrics, once per event, a batch per statement. */
 @Processor(QUEUES.kpiEvents, eventWorker(32))
 export class KpisProcessor extends BatchEventConsumer<EventJob, { applied: boolean }> {
   constructor(
@@ -16,19 +16,12 @@ export class KpisProcessor extends BatchEventConsumer<EventJob, { applied: boole
     super(QUEUES.kpiEvents, dlq, own);
   }
 
-  protected handleBatch(events: EventJob[]): Promise<{ applied: boolean }[]> {
-    return this.ds.transaction(async (em) => {
-      const fresh = await claimInbox(
-        em,
-        events.map((e) => ({ consumer: 'kpis', eventId: e.eventId })),
-      );
-      const applied = events.filter((e) => fresh.has(inboxKey('kpis', e.eventId)));
-      await applyKpis(
-        em,
-        applied.map((e) => ({ type: e.type, aggregateId: e.aggregateId, occurredAt: e.metadata?.occurredAt ?? e.committedAt })),
-      );
-      const done = new Set(applied);
-      return events.map((e) => ({ applied: done.has(e) }));
-    });
+  protected async handleBatch(events: EventJob[]): Promise<{ applied: boolean }[]> {
+    // the inbox rows and the counters in one statement, atomic on its own: no transaction to open
+    const fresh = await claimInboxAndApplyKpis(
+      this.ds,
+      events.map((e) => ({ eventId: e.eventId, type: e.type, aggregateId: e.aggregateId, occurredAt: e.metadata?.occurredAt ?? e.committedAt })),
+    );
+    return events.map((e) => ({ applied: fresh.has(e.eventId) }));
   }
 }

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { inboxKey } from './inbox';
 
 type Bucket = 'free' | 'reserved' | 'occupied' | 'cleaning' | 'closed' | 'isolated' | 'contaminated';
 const BUCKET_OF_STATUS: Record<string, Bucket> = { U: 'free', O: 'occupied', H: 'cleaning', C: 'closed', I: 'isolated', K: 'contaminated' };
@@ -127,61 +128,57 @@ export async function rebuildBedBoard(em: EntityManager): Promise<number> {
 }
 
 /**
- * A batch of events on the board in at most two statements: the increments are summed per
- * institution × kind (and per programme) first, since one INSERT … ON CONFLICT may not touch a row
- * twice, and written in key order, so two workers' batches lock board rows in the same order and
- * cannot deadlock on them. Same result as applyBedBoard per event: the board is pure increments.
+ * A batch's inbox rows and its increments on the board, in one statement: the inbox rows of every
+ * (consumer, event) pair are inserted, and the board takes the deltas of the events whose bed-board
+ * row was fresh, summed per institution × kind and per programme (one INSERT … ON CONFLICT may not
+ * touch a row twice) and written in key order, so two workers' batches lock board rows in the same
+ * order and cannot deadlock on them. Same result as applyBedBoard per event: the board is pure
+ * increments. One statement needs no transaction of its own: a batch of bed events is one round trip
+ * (BEGIN, the inbox insert, the board and COMMIT were four). Returns the fresh pairs (inboxKey), as
+ * claimInbox does, for the other consumers of the batch.
  */
-export async function applyBedBoardBatch(em: EntityManager, events: readonly { type: string; payload: Record<string, any> }[]): Promise<void> {
+export async function claimInboxAndApplyBedBoard(
+  q: Pick<EntityManager, 'query'>,
+  pairs: readonly { consumer: string; eventId: string }[],
+  events: readonly { eventId: string; type: string; payload: Record<string, any> }[],
+): Promise<Set<string>> {
+  if (!pairs.length) return new Set();
   const cols: Bucket[] = ['free', 'reserved', 'occupied', 'cleaning', 'closed', 'isolated', 'contaminated'];
-  const board = new Map<string, { d: Delta; total: number; moves: Record<Bucket, number> }>();
-  const programmes = new Map<string, { d: Delta; total: number; reserved: number; enrolled: number }>();
-  for (const { type, payload } of events) {
-    const d = bedBoardDelta(type, payload);
-    if (!d) continue;
-    const k = `${d.institutionId}\n${d.kind}`;
-    const b = board.get(k) ?? { d, total: 0, moves: Object.fromEntries(cols.map((c) => [c, 0])) as Record<Bucket, number> };
-    b.total += d.total;
-    for (const c of cols) b.moves[c] += d.moves[c] ?? 0;
-    board.set(k, b);
-    if (payload.programmeId) {
-      const p = programmes.get(payload.programmeId) ?? { d, total: 0, reserved: 0, enrolled: 0 };
-      p.total += d.total;
-      p.reserved += d.moves.reserved ?? 0;
-      p.enrolled += d.moves.occupied ?? 0;
-      programmes.set(payload.programmeId, p);
-    }
-  }
-  if (board.size) {
-    const rows = [...board.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
-    await em.query(
-      `INSERT INTO bed_board (institution_id, district_id, kind, total, ${cols.join(', ')})
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], ${cols.map((_, i) => `$${i + 5}::int[]`).join(', ')})
-       ON CONFLICT (institution_id, kind) DO UPDATE SET total = bed_board.total + EXCLUDED.total, ${cols.map((c) => `${c} = bed_board.${c} + EXCLUDED.${c}`).join(', ')}`,
-      [
-        rows.map((r) => r.d.institutionId),
-        rows.map((r) => r.d.districtId),
-        rows.map((r) => r.d.kind),
-        rows.map((r) => r.total),
-        ...cols.map((c) => rows.map((r) => r.moves[c])),
-      ],
-    );
-  }
-  if (programmes.size) {
-    const rows = [...programmes.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-    await em.query(
-      `INSERT INTO programme_board (programme_id, institution_id, district_id, kind, capacity, reserved, enrolled)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[])
-       ON CONFLICT (programme_id) DO UPDATE SET capacity = programme_board.capacity + EXCLUDED.capacity, reserved = programme_board.reserved + EXCLUDED.reserved, enrolled = programme_board.enrolled + EXCLUDED.enrolled`,
-      [
-        rows.map(([id]) => id),
-        rows.map(([, p]) => p.d.institutionId),
-        rows.map(([, p]) => p.d.districtId),
-        rows.map(([, p]) => p.d.kind),
-        rows.map(([, p]) => p.total),
-        rows.map(([, p]) => p.reserved),
-        rows.map(([, p]) => p.enrolled),
-      ],
-    );
-  }
+  const deltas = events.flatMap((e) => {
+    const d = bedBoardDelta(e.type, e.payload);
+    return d ? [{ eventId: e.eventId, d, programmeId: (e.payload.programmeId as string | undefined) ?? null }] : [];
+  });
+  const rows: { consumer: string; event_id: string }[] = await q.query(
+    `WITH fresh AS (
+       INSERT INTO inbox (consumer, event_id)
+       SELECT DISTINCT c, e FROM unnest($1::text[], $2::uuid[]) AS p(c, e)
+       ON CONFLICT DO NOTHING RETURNING consumer, event_id),
+     applied AS (
+       SELECT d.* FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::int[], ${cols.map((_, i) => `$${i + 9}::int[]`).join(', ')})
+                    AS d(event_id, institution_id, district_id, kind, programme_id, total, ${cols.join(', ')})
+       JOIN fresh f ON f.consumer = 'bed-board' AND f.event_id = d.event_id),
+     board AS (
+       INSERT INTO bed_board (institution_id, district_id, kind, total, ${cols.join(', ')})
+       SELECT institution_id, min(district_id), kind, sum(total), ${cols.map((c) => `sum(${c})`).join(', ')}
+         FROM applied GROUP BY institution_id, kind ORDER BY institution_id, kind
+       ON CONFLICT (institution_id, kind) DO UPDATE SET total = bed_board.total + EXCLUDED.total, ${cols.map((c) => `${c} = bed_board.${c} + EXCLUDED.${c}`).join(', ')}),
+     programmes AS (
+       INSERT INTO programme_board (programme_id, institution_id, district_id, kind, capacity, reserved, enrolled)
+       SELECT programme_id, (array_agg(institution_id))[1], min(district_id), min(kind), sum(total), sum(reserved), sum(occupied)
+         FROM applied WHERE programme_id IS NOT NULL GROUP BY programme_id ORDER BY programme_id
+       ON CONFLICT (programme_id) DO UPDATE SET capacity = programme_board.capacity + EXCLUDED.capacity, reserved = programme_board.reserved + EXCLUDED.reserved, enrolled = programme_board.enrolled + EXCLUDED.enrolled)
+     SELECT consumer, event_id::text FROM fresh`,
+    [
+      pairs.map((p) => p.consumer),
+      pairs.map((p) => p.eventId),
+      deltas.map((x) => x.eventId),
+      deltas.map((x) => x.d.institutionId),
+      deltas.map((x) => x.d.districtId),
+      deltas.map((x) => x.d.kind),
+      deltas.map((x) => x.programmeId),
+      deltas.map((x) => x.d.total),
+      ...cols.map((c) => deltas.map((x) => x.d.moves[c] ?? 0)),
+    ],
+  );
+  return new Set(rows.map((r) => inboxKey(r.consumer, r.event_id)));
 }

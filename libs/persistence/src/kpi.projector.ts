@@ -14,53 +14,60 @@ const COUNTER_OF: Record<string, string> = {
 
 /** What the KPIs read of an event. */
 export interface KpiEvent {
+  eventId: string;
   type: string;
   aggregateId: string;
   occurredAt: string;
 }
 
 /**
- * Referral KPIs kept from a batch of events (run in the transaction that writes their inbox rows, so
- * each event counts once). Time-to-accept runs from the referral's submission (its audit record) to
- * the acceptance. The batch's increments are summed first: one read of the submissions and one write
- * for the whole batch, however many events it holds (a statement or four per event before, which
- * kept the KPI queue behind under load). Rows are written in key order, so two workers' batches
- * lock them in the same order.
+ * Referral KPIs kept from a batch of events, in one statement with their inbox rows, so each event
+ * counts once: the counters and the time-to-accept histogram take the events whose inbox row was
+ * fresh. Time-to-accept runs from the referral's submission (its first ReferralSubmitted audit
+ * record) to the acceptance. The batch's increments are summed and written in key order, so two
+ * workers' batches lock the rows in the same order. One statement needs no transaction: a batch is
+ * one round trip (it was BEGIN, the inbox, a read and one to four writes per event, and COMMIT, which
+ * kept the KPI queue a second behind under load). Returns the event ids that were fresh.
  */
-export async function applyKpis(em: EntityManager, events: readonly KpiEvent[]): Promise<void> {
-  const counters = new Map<string, number>();
-  const add = (name: string, by: number) => counters.set(name, (counters.get(name) ?? 0) + by);
-  for (const e of events) if (COUNTER_OF[e.type]) add(COUNTER_OF[e.type], 1);
-  const buckets = new Map<number, number>();
-  const accepted = events.filter((e) => e.type === 'OfferAccepted');
-  if (accepted.length) {
-    const submitted: { id: string; occurred_at: Date }[] = await em.query(
-      `SELECT DISTINCT ON (aggregate_id) aggregate_id::text AS id, occurred_at FROM audit_log
-        WHERE aggregate_id = ANY($1::uuid[]) AND event_type = 'ReferralSubmitted' ORDER BY aggregate_id, aggregate_seq`,
-      [[...new Set(accepted.map((e) => e.aggregateId))]],
-    );
-    const at = new Map(submitted.map((r) => [r.id, new Date(r.occurred_at).getTime()]));
-    for (const e of accepted) {
-      const sub = at.get(e.aggregateId);
-      if (sub === undefined) continue;
-      const secs = Math.max(0, (new Date(e.occurredAt).getTime() - sub) / 1000);
-      const le = TIME_TO_ACCEPT_BUCKETS.find((b) => secs <= b) ?? Infinity;
-      buckets.set(le, (buckets.get(le) ?? 0) + 1);
-      add('time_to_accept_sum', secs);
-      add('time_to_accept_count', 1);
-    }
-  }
-  if (!counters.size) return;
-  const names = [...counters.keys()].sort();
-  const les = [...buckets.keys()].sort((a, b) => a - b);
-  await em.query(
-    `WITH counters AS (
-       INSERT INTO kpi_counters (name, value) SELECT * FROM unnest($1::text[], $2::float8[])
-       ON CONFLICT (name) DO UPDATE SET value = kpi_counters.value + EXCLUDED.value RETURNING 1)
-     INSERT INTO kpi_time_to_accept (le, n) SELECT * FROM unnest($3::float8[], $4::bigint[])
-     ON CONFLICT (le) DO UPDATE SET n = kpi_time_to_accept.n + EXCLUDED.n`,
-    [names, names.map((n) => counters.get(n)), les.map((le) => (le === Infinity ? 'Infinity' : le)), les.map((le) => buckets.get(le))],
+export async function claimInboxAndApplyKpis(q: Pick<EntityManager, 'query'>, events: readonly KpiEvent[]): Promise<Set<string>> {
+  if (!events.length) return new Set();
+  const rows: { event_id: string }[] = await q.query(
+    `WITH fresh AS (
+       INSERT INTO inbox (consumer, event_id) SELECT DISTINCT 'kpis', e FROM unnest($1::uuid[]) AS e
+       ON CONFLICT DO NOTHING RETURNING event_id),
+     ev AS (
+       SELECT e.* FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[], $5::text[]) AS e(event_id, type, aggregate_id, occurred_at, counter)
+       JOIN fresh USING (event_id)),
+     tta AS (
+       SELECT greatest(0, extract(epoch from ev.occurred_at - s.occurred_at))::float8 AS secs
+         FROM ev CROSS JOIN LATERAL (
+           SELECT a.occurred_at FROM audit_log a
+            WHERE a.aggregate_id = ev.aggregate_id AND a.event_type = 'ReferralSubmitted' ORDER BY a.aggregate_seq LIMIT 1) s
+        WHERE ev.type = 'OfferAccepted'),
+     counters AS (
+       INSERT INTO kpi_counters (name, value)
+       SELECT name, sum(v) FROM (
+         SELECT counter AS name, 1::float8 AS v FROM ev WHERE counter IS NOT NULL
+         UNION ALL SELECT 'time_to_accept_sum', secs FROM tta
+         UNION ALL SELECT 'time_to_accept_count', 1 FROM tta) c
+       GROUP BY name ORDER BY name
+       ON CONFLICT (name) DO UPDATE SET value = kpi_counters.value + EXCLUDED.value),
+     buckets AS (
+       INSERT INTO kpi_time_to_accept (le, n)
+       SELECT coalesce((SELECT min(b) FROM unnest($6::float8[]) AS b WHERE tta.secs <= b), 'Infinity'::float8), count(*)
+         FROM tta GROUP BY 1 ORDER BY 1
+       ON CONFLICT (le) DO UPDATE SET n = kpi_time_to_accept.n + EXCLUDED.n)
+     SELECT event_id::text FROM fresh`,
+    [
+      events.map((e) => e.eventId),
+      events.map((e) => e.type),
+      events.map((e) => e.aggregateId),
+      events.map((e) => e.occurredAt),
+      events.map((e) => COUNTER_OF[e.type] ?? null),
+      [...TIME_TO_ACCEPT_BUCKETS],
+    ],
   );
+  return new Set(rows.map((r) => r.event_id));
 }
 
 export interface KpiSnapshot {

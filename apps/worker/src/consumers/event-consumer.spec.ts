@@ -99,6 +99,14 @@ describe('BatchEventConsumer: a packed job is its events', () => {
     ]);
   });
 
+  it('an event held twice in one batch (a packed job and its copy sent again) is handled once, both answered', async () => {
+    const c = new Recording();
+    const [a, b] = await Promise.all([c.run(packed('p1', [ev(1), ev(2)])), c.run(packed('p2', [ev(2), ev(3)]))]);
+    expect(a).toEqual({ results: [10, 20], split: [] });
+    expect(b).toEqual({ results: [20, 30], split: [] });
+    expect(c.batches).toEqual([[1, 2, 3]]);
+  });
+
   it('an outage fails the packed job as an outage: nothing is split off', async () => {
     const c = new Recording();
     await expect(c.run(packed('p', [ev(1), ev(2, { outage: true })]))).rejects.toThrow('ECONNREFUSED');

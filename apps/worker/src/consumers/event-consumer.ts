@@ -207,24 +207,40 @@ export abstract class BatchEventConsumer<E extends { eventId: string; type: stri
     }
   }
 
-  private async runBatch(batch: Waiting<E, R>[]): Promise<void> {
+  private async runBatch(waiting: Waiting<E, R>[]): Promise<void> {
+    // One event twice in a batch (a packed job and its copy sent again after a relay crash, both waiting):
+    // handled once, both answered with its result. The inbox keeps repeats across batches single; within
+    // one statement it could not, since both copies would see the same fresh inbox row.
+    const byId = new Map<string, Waiting<E, R>[]>();
+    for (const w of waiting) {
+      const same = byId.get(w.event.eventId);
+      if (same) same.push(w);
+      else byId.set(w.event.eventId, [w]);
+    }
+    const batch = [...byId.values()];
+    const settle = (ws: Waiting<E, R>[], r: { ok: true; value: R } | { ok: false; error: unknown }) => {
+      for (const w of ws) {
+        if (r.ok) w.resolve(r.value);
+        else w.reject(r.error);
+      }
+    };
     try {
-      const out = await this.handleBatch(batch.map((w) => w.event));
-      batch.forEach((w, i) => w.resolve(out[i]));
+      const out = await this.handleBatch(batch.map((ws) => ws[0].event));
+      batch.forEach((ws, i) => settle(ws, { ok: true, value: out[i] }));
       return;
     } catch (e) {
       if (batch.length === 1 || this.isOutage(e)) {
-        for (const w of batch) w.reject(e);
+        for (const ws of batch) settle(ws, { ok: false, error: e });
         return;
       }
       this.log.warn(`batch of ${batch.length} failed (${e instanceof Error ? e.message : String(e)}); handling its events one by one`);
     }
-    for (const w of batch) {
+    for (const ws of batch) {
       try {
-        const [r] = await this.handleBatch([w.event]);
-        w.resolve(r);
+        const [r] = await this.handleBatch([ws[0].event]);
+        settle(ws, { ok: true, value: r });
       } catch (e) {
-        w.reject(e);
+        settle(ws, { ok: false, error: e });
       }
     }
   }
