@@ -222,7 +222,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           // consumer arms this one instead, with its retries and, at the end, a dead letter.
           this.log.warn(`timers of ${r.event_type} ${r.event_id} left to the timers consumer: ${e instanceof Error ? e.message : String(e)}`);
           const timers = eventsFor.get(QUEUES.timers) ?? [];
-          if (!timers.some((e) => e.data.eventId === r.event_id)) eventsFor.set(QUEUES.timers, [...timers, { outboxId: r.id, sentAtUs: r.sent_at_us, data }]);
+          if (!timers.some((e) => e.data.eventId === r.event_id)) {
+            timers.push({ outboxId: r.id, sentAtUs: r.sent_at_us, data });
+            eventsFor.set(QUEUES.timers, timers);
+          }
         }
       }
     }
