@@ -25,6 +25,11 @@ describe('Lost-write sweeper and retention', () => {
     projections = new Queue(QUEUES.projections, { prefix: e.cfg.QUEUE_PREFIX, connection });
     commands = new Queue(QUEUES.commands, { prefix: e.cfg.QUEUE_PREFIX, connection });
   });
+  // a case that fails while a queue is paused must not fail the cases after it (CI saw that cascade)
+  afterEach(async () => {
+    await projections?.resume().catch(() => undefined);
+    await commands?.resume().catch(() => undefined);
+  });
   afterAll(async () => {
     await projections?.resume().catch(() => undefined);
     await commands?.resume().catch(() => undefined);
@@ -85,10 +90,16 @@ describe('Lost-write sweeper and retention', () => {
     await new Promise((r) => setTimeout(r, 2500));
     expect(await sent()).toEqual(ids.map((event_id) => ({ event_id, us: first.us })));
 
-    // the write Redis lost: the sweeper marks the three unsent, the relay packs them again under a new claim
+    // the write Redis lost: the sweeper marks the three unsent and the relay sends them again. A sweep that ran
+    // while the job was being removed finds some of them only on its next pass (CI saw 2, then 1), so they may
+    // come back in two claims: each claim's events in a packed job, or a lone one under its own id.
     await projections.remove(packed);
     const again = await eventually(sent, (r) => r.length === 3 && r.every((x) => x.us !== first.us), 20_000, 100);
-    expect(await projections.getJobState(packedEventsJobId(again[0].us, again[0].event_id))).toBe('waiting');
+    for (const [i, x] of again.entries()) {
+      const claim = again.filter((y) => y.us === x.us);
+      const job = claim.length === 1 ? x.event_id : packedEventsJobId(x.us, claim[0].event_id);
+      expect([i, await projections.getJobState(job)]).toEqual([i, 'waiting']);
+    }
     await projections.resume();
     await eventually(
       async () => (await e.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'bed-board' AND event_id = ANY($1)`, [ids]))[0].n,
