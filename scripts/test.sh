@@ -17,8 +17,9 @@ if grep -q "\"console:build\"" package.json; then
   fi
   npm run -s console:build -- --outDir "$CONSOLE_DIR" --emptyOutDir
 fi
-# Three jest workers on a 2-core machine: the suites isolate themselves (own database, own queue prefix)
+# Four jest workers on a 2-core machine: the suites isolate themselves (own database, own queue prefix)
 # and wait on timers, Redis and the browser much of the time. Measured here: 603 s one at a time, 462 s two
 # at a time; on a slower machine of the same kind, `.ci/run` took 949 s with two (jest 682 s) and 837 s with
-# three (jest 627 s), all suites passing. JEST_MAX_WORKERS overrides it (1 runs them one at a time).
-npx jest --ci --maxWorkers="${JEST_MAX_WORKERS:-3}" "$@"
+# three (jest 627 s); on 2026-12-01 with three, jest took 712 s and `.ci/run` about 16 minutes, all passing.
+# JEST_MAX_WORKERS overrides it (1 runs them one at a time).
+npx jest --ci --maxWorkers="${JEST_MAX_WORKERS:-4}" "$@"
