@@ -29,6 +29,7 @@ import { PiiCipher } from './pii-cipher';
 import { PatientInvolvement, patientInvolvement } from './patient-involvement';
 import { stageMark } from '@bedlink/config';
 import { isStalePlan, RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
+import { WriteBatch } from './write-batch';
 
 interface Tracked {
   aggregate: Aggregate;
@@ -324,8 +325,12 @@ class PgTx implements Tx {
     this.track(aggregate, null);
   }
 
-  /** Writes state, audit, outbox and the command result: the tail of the one transaction. */
+  /**
+   * Writes state, audit, outbox and the command result: the tail of the one transaction, as one statement
+   * (WriteBatch: the writes in the order they are made here, and the version guards counted in it).
+   */
   async flush(ctx: CommandContext, result: object): Promise<void> {
+    const writes = new WriteBatch();
     const audit: unknown[][] = [];
     const events: { e: DomainEvent; seq: number; priority: number }[] = [];
     for (const t of this.tracked.values()) {
@@ -371,53 +376,53 @@ class PgTx implements Tx {
         ]);
         if (ctx.logResult !== false) events.push({ e, seq: chainSeq, priority });
       }
-      await this.saveAggregate(t, chainSeq, chainSeq === t.chainSeq ? null : chainHash, ctx.now);
+      await this.saveAggregate(writes, t, chainSeq, chainSeq === t.chainSeq ? null : chainHash, ctx.now);
     }
-    await this.appendAuditOutboxAndResult(ctx, audit, events, result);
+    this.appendAuditOutboxAndResult(writes, ctx, audit, events, result);
+    const missed = await writes.run(this.q);
+    if (missed.length) {
+      throw new DomainError('VERSION_CONFLICT', `record ${missed[0]} was changed by someone else; reload and try again`, { id: missed[0] });
+    }
   }
 
   /** The aggregate's adapter writes its root row (insert, or update under the version guard), then its children. */
-  private async saveAggregate(t: Tracked, chainSeq: number, chainHash: string | null, now: Date): Promise<void> {
+  private async saveAggregate(writes: WriteBatch, t: Tracked, chainSeq: number, chainHash: string | null, now: Date): Promise<void> {
     const a = t.aggregate;
     const adapter = adapterOf(a);
     const save: Save = {
-      q: this.q,
+      q: writes.q,
       cipher: this.cipher,
       now,
       chain: { chain_seq: chainSeq, chain_hash: chainHash ?? (t.chainHash === GENESIS_HASH ? null : t.chainHash) },
       changed: (xs) => xs.filter((x) => t.snapshot?.get(x.id) !== JSON.stringify(x)),
-      update: (table, id, version, values) => this.versioned(updateSql(table), updateParams(table, id, version, values), id),
+      // the version guard: the batch counts the rows this UPDATE matched (none: VERSION_CONFLICT after the statement)
+      update: async (table, id, version, values) => writes.add(updateSql(table), updateParams(table, id, version, values), id),
     };
     if (t.isNew) await adapter.insert(a, save);
     else await adapter.update(a, save);
     await adapter.saveChildren?.(a, save);
   }
 
-  /** TypeORM's @VersionColumn does not guard save(): the check is written out here. */
-  private async versioned(sql: string, params: unknown[], id: string): Promise<void> {
-    const res = await this.qr.query(sql, params, true);
-    if ((res as { affected?: number }).affected === 0) {
-      throw new DomainError('VERSION_CONFLICT', `record ${id} was changed by someone else; reload and try again`, { id });
-    }
-  }
-
-  private async appendAuditOutboxAndResult(
+  /** The audit records, the outbox rows and the command's result, as the last writes of the batch. */
+  private appendAuditOutboxAndResult(
+    writes: WriteBatch,
     ctx: CommandContext,
     audit: unknown[][],
     events: { e: DomainEvent; seq: number; priority: number }[],
     result: object,
-  ): Promise<void> {
-    const params: unknown[] = [];
-    const p = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
+  ): void {
+    const rows = (values: unknown[][]) => {
+      const params: unknown[] = [];
+      return { tuples: values.map((r) => `(${r.map((v) => `$${params.push(v)}`).join(',')})`).join(','), params };
     };
-    const parts: string[] = [];
     if (audit.length) {
-      const rows = audit.map((r) => `(${r.map((v) => p(v)).join(',')})`);
-      parts.push(
-        `a AS (INSERT INTO audit_log (aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution, reason, correlation_id, causation_id, occurred_at, prev_hash, hash) VALUES ${rows.join(',')})`,
+      const a = rows(audit);
+      writes.add(
+        `INSERT INTO audit_log (aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution, reason, correlation_id, causation_id, occurred_at, prev_hash, hash) VALUES ${a.tuples}`,
+        a.params,
       );
+    }
+    if (events.length) {
       const meta = (e: DomainEvent, seq: number) =>
         JSON.stringify({
           actor: ctx.actor,
@@ -428,22 +433,17 @@ class PgTx implements Tx {
           aggregateSeq: seq,
           reason: e.reason ?? null,
         });
-      const orows = events.map(
-        ({ e, seq, priority }) =>
-          `(${[e.id, e.type, e.aggregateType, e.aggregateId, JSON.stringify(e.payload), meta(e, seq), priority].map((v) => p(v)).join(',')})`,
-      );
-      if (orows.length)
-        parts.push(`o AS (INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata, priority) VALUES ${orows.join(',')})`);
+      const o = rows(events.map(({ e, seq, priority }) => [e.id, e.type, e.aggregateType, e.aggregateId, JSON.stringify(e.payload), meta(e, seq), priority]));
+      writes.add(`INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata, priority) VALUES ${o.tuples}`, o.params);
     }
-    const head = parts.length ? `WITH ${parts.join(', ')} ` : '';
     // An audited read keeps its trail but is not a command: nothing to replay, nothing to publish.
-    if (ctx.logResult === false) {
-      await this.q(`${head}SELECT 1`, params);
-      return;
-    }
-    await this.q(
-      `${head}INSERT INTO command_log (id, command_type, actor_user, actor_institution, ok, result, correlation_id, fingerprint) VALUES (${p(ctx.commandId)}, ${p(ctx.commandType)}, ${p(ctx.actor.userId)}, ${p(ctx.actor.institutionId)}, true, ${p(JSON.stringify(result))}, ${p(ctx.correlationId)}, ${p(ctx.fingerprint ?? null)})`,
-      params,
+    if (ctx.logResult === false) return;
+    const c = rows([
+      [ctx.commandId, ctx.commandType, ctx.actor.userId, ctx.actor.institutionId, true, JSON.stringify(result), ctx.correlationId, ctx.fingerprint ?? null],
+    ]);
+    writes.add(
+      `INSERT INTO command_log (id, command_type, actor_user, actor_institution, ok, result, correlation_id, fingerprint) VALUES ${c.tuples}`,
+      c.params,
     );
   }
 }
