@@ -42,8 +42,10 @@ describe('WriteBatch on the real schema: writes run in the order they were made'
     }
   }
 
-  const occupy = (bed: string, patient: string | null) =>
-    [`UPDATE beds SET status=$2, occupant_patient_id=$3 WHERE id=$1`, [bed, patient ? 'O' : 'U', patient]] as const;
+  const occupy = (bed: string, patient: string | null): [string, unknown[]] => [
+    `UPDATE beds SET status=$2, occupant_patient_id=$3 WHERE id=$1`,
+    [bed, patient ? 'O' : 'U', patient],
+  ];
 
   it('a patient moved from one bed to another in one flush: the bed given up is left first (one bed per occupant)', async () => {
     const patient = await d.patient();
