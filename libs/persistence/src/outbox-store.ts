@@ -64,32 +64,39 @@ export class OutboxStore {
    * 900 rows/s.
    */
   async claim(limit: number, after?: string): Promise<RelayClaim> {
+    // inlined below, so checked here: a count and an outbox id (bigint as text), nothing else
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`claim limit must be a positive integer, not ${limit}`);
+    if (after !== undefined && !/^\d{1,19}$/.test(after)) throw new Error(`claim after must be an outbox id, not ${after}`);
     const qr = this.ds.createQueryRunner();
-    await qr.connect();
+    // The transaction is opened in the claim's own round trip ("BEGIN; WITH claimed …" on the simple protocol,
+    // which takes no parameters: the two values are inlined above): one round trip a pass fewer than TypeORM's
+    // startTransaction. TypeORM is not told of it, so the end is sent on the same connection here.
+    const client = (await qr.connect()) as { query(text: string): Promise<unknown> };
     let open = true;
+    let begun = false;
     const end = async (commit: boolean) => {
       if (!open) return;
       open = false;
       try {
-        if (commit) await qr.commitTransaction();
-        else if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+        if (commit) await client.query('COMMIT');
+        else if (begun) await client.query('ROLLBACK').catch(() => undefined);
       } finally {
         await qr.release();
       }
     };
     try {
-      await qr.startTransaction();
-      // TypeORM answers an UPDATE … RETURNING on Postgres with [rows, affected count]
-      const [rows]: [(OutboxRow & { webhook_generation: string })[], number] = await qr.query(
-        // planned on every call (PLAN_EACH_TIME): the outbox grows by bursts between analyzes
-        `${PLAN_EACH_TIME}WITH claimed AS (SELECT id FROM outbox WHERE sent_at IS NULL${after === undefined ? '' : ' AND id > $2'} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),
+      begun = true;
+      // planned on every call (PLAN_EACH_TIME, and the simple protocol is never prepared): the outbox grows
+      // by bursts between analyzes
+      const results = (await client.query(
+        `BEGIN; ${PLAN_EACH_TIME}WITH claimed AS (SELECT id FROM outbox WHERE sent_at IS NULL${after === undefined ? '' : ` AND id > ${after}`} ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED),
               subs AS (SELECT count(*)::text || ':' || coalesce(sum(hashtext(id::text || ':' || active::text || ':' || array_to_string(event_types, ','))), 0)::text AS g
                        FROM webhook_subscriptions)
          UPDATE outbox o SET sent_at = now() FROM claimed, subs WHERE o.id = claimed.id
          RETURNING o.id::text, o.event_id, o.event_type, o.aggregate_type, o.aggregate_id, o.payload, o.metadata, o.priority, o.created_at,
                    ${SENT_AT_US('o')} AS sent_at_us, subs.g AS webhook_generation`,
-        after === undefined ? [limit] : [limit, after],
-      );
+      )) as [unknown, { rows: (OutboxRow & { webhook_generation: string })[] }];
+      const rows = results[1].rows;
       // RETURNING has no order: publish in outbox order, as the claim did
       rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
       return {
