@@ -17,7 +17,11 @@ import { Client } from 'pg';
 export const REDIS_TIMED: ReadonlySet<string> = new Set(['bzpopmin', 'xread']);
 
 export interface WorkSink {
-  sql(): void;
+  /**
+   * `roundTrip`: false for a statement written behind another still unanswered on the same connection (pg's
+   * pipeline mode: the unit of work's BEGIN goes out with its first read, its COMMIT behind the flush).
+   */
+  sql(roundTrip: boolean): void;
   /** `roundTrip`: false for the second and later commands of a pipeline or MULTI (one write, one round trip). */
   redis(name: string, roundTrip: boolean): void;
   jobs(queue: string, n: number): void;
@@ -30,6 +34,9 @@ export function wrap(proto: object, method: string, around: (original: Fn) => Fn
   target[method] = around(target[method]);
 }
 
+/** What of pg's Client the counter reads: whether a statement is still unanswered on a pipelined connection. */
+type PgClientState = { pipeline?: boolean; _activeQuery?: unknown; _sentQueryQueue?: unknown[] };
+
 /** Installs the counters (once per module registry: they wrap the prototypes). */
 export function countWork(sink: WorkSink): void {
   const pipelines = new WeakSet<object>();
@@ -38,7 +45,9 @@ export function countWork(sink: WorkSink): void {
     'query',
     (original) =>
       function (this: unknown, ...a: unknown[]) {
-        sink.sql();
+        const c = this as PgClientState;
+        const inFlight = c.pipeline === true && (!!c._activeQuery || (c._sentQueryQueue?.length ?? 0) > 0);
+        sink.sql(!inFlight);
         return original.apply(this, a);
       },
   );

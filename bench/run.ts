@@ -446,21 +446,21 @@ class WaitSampler {
   }
 }
 
-type WorkCounts = { sql: number; redis: number; redisTrips: number; jobs: number };
+type WorkCounts = { sql: number; sqlTrips: number; redis: number; redisTrips: number; jobs: number };
 
 /** The work counters of the bench's processes (bench/work-counter.ts), summed per kind (api, worker). */
 function workCounts(dir: string, procs: Proc[]): Record<string, WorkCounts> {
   const out: Record<string, WorkCounts> = {};
   for (const p of procs) {
     const kind = p.name.replace(/\d+$/, '');
-    let c: WorkCounts = { sql: 0, redis: 0, redisTrips: 0, jobs: 0 };
+    let c: WorkCounts = { sql: 0, sqlTrips: 0, redis: 0, redisTrips: 0, jobs: 0 };
     try {
       c = JSON.parse(readFileSync(join(dir, `${p.child.pid}.json`), 'utf8'));
     } catch {
       /* not written yet */
     }
-    const t = (out[kind] ??= { sql: 0, redis: 0, redisTrips: 0, jobs: 0 });
-    for (const k of Object.keys(t) as (keyof WorkCounts)[]) t[k] += c[k];
+    const t = (out[kind] ??= { sql: 0, sqlTrips: 0, redis: 0, redisTrips: 0, jobs: 0 });
+    for (const k of Object.keys(t) as (keyof WorkCounts)[]) t[k] += c[k] ?? 0;
   }
   return out;
 }
@@ -468,7 +468,7 @@ function workCounts(dir: string, procs: Proc[]): Record<string, WorkCounts> {
 /** (b - a) / n per kind and in total, one decimal. */
 function workPer(a: Record<string, WorkCounts>, b: Record<string, WorkCounts>, n: number): Record<string, WorkCounts> {
   const out: Record<string, WorkCounts> = {};
-  const total: WorkCounts = { sql: 0, redis: 0, redisTrips: 0, jobs: 0 };
+  const total: WorkCounts = { sql: 0, sqlTrips: 0, redis: 0, redisTrips: 0, jobs: 0 };
   for (const kind of Object.keys(b)) {
     const r = {} as WorkCounts;
     for (const k of Object.keys(total) as (keyof WorkCounts)[]) {

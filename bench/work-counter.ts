@@ -1,6 +1,6 @@
 /**
  * Preloaded (`node -r`) into the api and worker processes the bench starts, to count their work:
- * SQL statements (pg Client.query), Redis commands and round trips (ioredis sendCommand; a pipeline
+ * SQL statements and round trips (pg Client.query; one written behind another unanswered is no round trip), Redis commands and round trips (ioredis sendCommand; a pipeline
  * or MULTI is one round trip; the blocking waits BZPOPMIN and XREAD are left out, they repeat on
  * their own clock) and BullMQ jobs created (Queue.add / addBulk). Every 500 ms the totals go to
  * $BENCH_COUNT_DIR/<pid>.json, which the bench reads before and after the closed loop. The counting
@@ -12,9 +12,12 @@ import { countWork } from './count-work';
 
 const dir = process.env.BENCH_COUNT_DIR;
 if (dir) {
-  const counts = { sql: 0, redis: 0, redisTrips: 0, jobs: 0 };
+  const counts = { sql: 0, sqlTrips: 0, redis: 0, redisTrips: 0, jobs: 0 };
   countWork({
-    sql: () => counts.sql++,
+    sql: (roundTrip) => {
+      counts.sql++;
+      if (roundTrip) counts.sqlTrips++;
+    },
     redis: (_name, roundTrip) => {
       counts.redis++;
       if (roundTrip) counts.redisTrips++;

@@ -16,7 +16,7 @@ jest.setTimeout(120_000);
  * The work budget: what one referral lifecycle may cost, counted, not timed.
  *
  * Per command: `uowSql` is the SQL statements issued inside the command's unit of work (BEGIN
- * and COMMIT included), `jobs` the BullMQ jobs created anywhere in the engine between "command
+ * and COMMIT included), `uowTrips` the round trips they took (pipelined: statements less two), `jobs` the BullMQ jobs created anywhere in the engine between "command
  * sent" and "engine idle" (the command job itself, one job per consumer queue per event,
  * deadline jobs). `lifecycle` bounds the totals over the whole lifecycle: every SQL statement
  * of the engine (api, command handler, relay, consumers), every job, every Redis command.
@@ -32,23 +32,23 @@ jest.setTimeout(120_000);
  * row already loaded, one more queue per event: each costs every command, and this test is the
  * place where that shows.
  */
-const BUDGET: Record<string, { uowSql: number; jobs: number }> = {
+const BUDGET: Record<string, { uowSql: number; uowTrips: number; jobs: number }> = {
   // every uowSql below fell when the flush became one statement (issue 14: root rows, children, audit, outbox and
   // result together, WriteBatch); the figure before it is in brackets
-  RegisterPatient: { uowSql: 4, jobs: 1 }, // measured 4 / 1 (6)
+  RegisterPatient: { uowSql: 4, uowTrips: 2, jobs: 1 }, // measured 4 / 1 (6)
   // -1 (issue 14): the patient's district is a branch of the involvement statement, not a second one
-  DraftReferral: { uowSql: 7, jobs: 1 }, // measured 7 / 1 (8; 9 before that; 10 when the policy re-read was counted in it)
+  DraftReferral: { uowSql: 7, uowTrips: 5, jobs: 1 }, // measured 7 / 1 (8; 9 before that; 10 when the policy re-read was counted in it)
   // the relay arms the offer's deadline and two warnings itself: no timers job (was 5)
   // -1 SQL for each referral and bed load (issue 14: the children come with the locked row, one statement)
-  SubmitReferral: { uowSql: 9, jobs: 4 }, // measured 9 / 4 (11; 13 before the one-statement load)
-  ViewOffer: { uowSql: 4, jobs: 1 }, // measured 4 / 1 (6)
-  AcceptOffer: { uowSql: 5, jobs: 4 }, // measured 5 / 4 (8; was 5 jobs: the hold's expiry armed by the relay)
+  SubmitReferral: { uowSql: 9, uowTrips: 7, jobs: 4 }, // measured 9 / 4 (11; 13 before the one-statement load)
+  ViewOffer: { uowSql: 4, uowTrips: 2, jobs: 1 }, // measured 4 / 1 (6)
+  AcceptOffer: { uowSql: 5, uowTrips: 3, jobs: 4 }, // measured 5 / 4 (8; was 5 jobs: the hold's expiry armed by the relay)
   // +1 SQL each (issue 16): the family doctor's centre is named on the discharge and admission events
   // -2 and -2 (issue 14): the patient's bed, family doctor and programmes in one read (patientWhereabouts)
-  StartTransfer: { uowSql: 5, jobs: 2 }, // measured 5 / 2 (6)
+  StartTransfer: { uowSql: 5, uowTrips: 3, jobs: 2 }, // measured 5 / 2 (6)
   // the admission's BedStatusChanged (U→O) frees no bed: the relay no longer sends it to the waiting list (was 4)
   // -1 job (issue 14): its two bed-board events go to the projections queue in one packed job
-  ConfirmAdmission: { uowSql: 8, jobs: 2 }, // measured 8 / 2 (13)
+  ConfirmAdmission: { uowSql: 8, uowTrips: 6, jobs: 2 }, // measured 8 / 2 (13)
 };
 /**
  * Measured: sql 116, jobs 16, Redis commands 84–86, Redis round trips 75–77 (issue 14, cost round: the
@@ -88,7 +88,13 @@ const BUDGET: Record<string, { uowSql: number; jobs: number }> = {
  * 73 -> 66: the relay's claim opens its transaction in its own round trip ("BEGIN; WITH claimed …" on the
  * simple protocol), one fewer per relay pass. The counter counts what is sent to Postgres, one per call.
  */
-const LIFECYCLE_BUDGET = { sql: 68, jobs: 15, redis: 90, redisTrips: 77 };
+/*
+ * SQL round trips (sqlTrips, uowTrips), counted apart from statements since the unit of work runs its connection in
+ * pg's pipeline mode: BEGIN is written with the first read and COMMIT behind the flush, each without waiting for
+ * the answer before it. A statement written while another is unanswered on its connection is no round trip.
+ * Measured 52 over the lifecycle (66 statements); every unit of work is its statements less two.
+ */
+const LIFECYCLE_BUDGET = { sql: 68, sqlTrips: 54, jobs: 15, redis: 90, redisTrips: 77 };
 
 type Role = 'probe' | 'timed' | 'command' | 'uow' | 'relay' | 'consumer' | 'other';
 interface Ctx {
@@ -99,12 +105,14 @@ const als = new AsyncLocalStorage<Ctx>();
 
 interface Counts {
   sql: Record<string, number>;
+  sqlTrips: Record<string, number>;
   uowByCommand: Record<string, number>;
+  uowTripsByCommand: Record<string, number>;
   jobs: Record<string, number>;
   redis: Record<string, number>;
   redisTrips: Record<string, number>;
 }
-const counts: Counts = { sql: {}, uowByCommand: {}, jobs: {}, redis: {}, redisTrips: {} };
+const counts: Counts = { sql: {}, sqlTrips: {}, uowByCommand: {}, uowTripsByCommand: {}, jobs: {}, redis: {}, redisTrips: {} };
 const bump = (m: Record<string, number>, k: string, n = 1) => (m[k] = (m[k] ?? 0) + n);
 const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
 const snapshot = (): Counts => JSON.parse(JSON.stringify(counts));
@@ -127,11 +135,13 @@ function install(): void {
   // the policy cache's re-read runs on its own clock (a TTL), not per command: left out like a probe
   const countingSql = () => counting() && als.getStore()?.role !== 'timed';
   countWork({
-    sql: () => {
+    sql: (roundTrip) => {
       if (!countingSql()) return;
       const ctx = als.getStore();
       bump(counts.sql, ctx?.role ?? 'other');
+      if (roundTrip) bump(counts.sqlTrips, ctx?.role ?? 'other');
       if (ctx?.role === 'uow') bump(counts.uowByCommand, ctx.commandType ?? '?');
+      if (ctx?.role === 'uow' && roundTrip) bump(counts.uowTripsByCommand, ctx.commandType ?? '?');
     },
     redis: (name, roundTrip) => {
       if (!counting()) return;
@@ -221,6 +231,7 @@ describe('Work budget: one referral lifecycle, counted', () => {
     measured.push({
       command: name,
       uowSql: uow[name],
+      uowTrips: diff(before.uowTripsByCommand, after.uowTripsByCommand)[name] ?? 0,
       sql: diff(before.sql, after.sql),
       jobs: diff(before.jobs, after.jobs),
       redis: sum(after.redis) - sum(before.redis),
@@ -229,8 +240,16 @@ describe('Work budget: one referral lifecycle, counted', () => {
     return out;
   }
 
-  type Measured = { command: string; uowSql: number; sql: Record<string, number>; jobs: Record<string, number>; redis: number; redisTrips: number };
-  type Totals = { sql: number; jobs: number; redis: number; redisTrips: number };
+  type Measured = {
+    command: string;
+    uowSql: number;
+    uowTrips: number;
+    sql: Record<string, number>;
+    jobs: Record<string, number>;
+    redis: number;
+    redisTrips: number;
+  };
+  type Totals = { sql: number; sqlTrips: number; jobs: number; redis: number; redisTrips: number };
 
   /** One referral lifecycle, from registering the patient to the admission, each command counted. */
   async function lifecycle(): Promise<{ measured: Measured[]; total: Totals }> {
@@ -265,6 +284,7 @@ describe('Work budget: one referral lifecycle, counted', () => {
     const end = snapshot();
     const total = {
       sql: sum(end.sql) - sum(start.sql),
+      sqlTrips: sum(end.sqlTrips) - sum(start.sqlTrips),
       jobs: sum(end.jobs) - sum(start.jobs),
       redis: sum(end.redis) - sum(start.redis),
       redisTrips: sum(end.redisTrips) - sum(start.redisTrips),
@@ -285,10 +305,11 @@ describe('Work budget: one referral lifecycle, counted', () => {
       const jobs = sum(m.jobs);
       return [
         ...(m.uowSql > b.uowSql ? [`${m.command}: ${m.uowSql} SQL statements in the unit of work, budget ${b.uowSql}`] : []),
+        ...(m.uowTrips > b.uowTrips ? [`${m.command}: ${m.uowTrips} SQL round trips in the unit of work, budget ${b.uowTrips}`] : []),
         ...(jobs > b.jobs ? [`${m.command}: ${jobs} jobs created ${JSON.stringify(m.jobs)}, budget ${b.jobs}`] : []),
       ];
     });
-    for (const k of ['sql', 'jobs', 'redis', 'redisTrips'] as const) {
+    for (const k of ['sql', 'sqlTrips', 'jobs', 'redis', 'redisTrips'] as const) {
       if (total[k] > LIFECYCLE_BUDGET[k]) over.push(`lifecycle: ${total[k]} ${k}, budget ${LIFECYCLE_BUDGET[k]}`);
     }
     return over;
@@ -310,6 +331,7 @@ describe('Work budget: one referral lifecycle, counted', () => {
         expect(over).toContainEqual(expect.stringMatching(new RegExp(`^${c}: \\d+ jobs created .*"events-kpis"`)));
       expect(over).toContainEqual(expect.stringMatching(new RegExp(`^lifecycle: \\d+ jobs, budget ${LIFECYCLE_BUDGET.jobs}$`)));
       expect(over).toContainEqual(expect.stringMatching(new RegExp(`^lifecycle: \\d+ sql, budget ${LIFECYCLE_BUDGET.sql}$`)));
+      expect(over).toContainEqual(expect.stringMatching(new RegExp(`^lifecycle: \\d+ sqlTrips, budget ${LIFECYCLE_BUDGET.sqlTrips}$`)));
     } finally {
       (CONSUMERS as ConsumerSpec[]).splice(CONSUMERS.indexOf(everything), 1);
     }

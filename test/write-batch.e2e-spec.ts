@@ -25,18 +25,19 @@ describe('WriteBatch on the real schema: writes run in the order they were made'
     await e?.close();
   });
 
-  /** Runs the batch in a transaction that is always rolled back: answers the guards missed, or the error. */
+  /** Runs the batch in a transaction that is always rolled back: answers 'ok', or the error. */
   async function inRolledBack(
     batch: WriteBatch,
     setup: (q: Client) => Promise<unknown> = async () => undefined,
-  ): Promise<string[] | { code: string; constraint?: string }> {
+  ): Promise<'ok' | { code: string; constraint?: string; detail?: string }> {
     await c.query('BEGIN');
     try {
       await setup(c);
-      return await batch.run((sql, params) => c.query(sql, params).then((r) => r.rows));
+      await batch.run((sql, params) => c.query(sql, params).then((r) => r.rows));
+      return 'ok';
     } catch (err) {
-      const x = err as { code: string; constraint?: string };
-      return { code: x.code, constraint: x.constraint };
+      const x = err as { code: string; constraint?: string; detail?: string };
+      return { code: x.code, ...(x.constraint ? { constraint: x.constraint } : {}), ...(x.detail ? { detail: x.detail } : {}) };
     } finally {
       await c.query('ROLLBACK');
     }
@@ -54,12 +55,12 @@ describe('WriteBatch on the real schema: writes run in the order they were made'
     const inOrder = new WriteBatch();
     inOrder.add(...occupy(from, null));
     inOrder.add(...occupy(to, patient));
-    expect(await inRolledBack(inOrder, setup)).toEqual([]);
+    expect(await inRolledBack(inOrder, setup)).toBe('ok');
     // the same two writes the other way round break the unique index: the order is what made it pass
     const reversed = new WriteBatch();
     reversed.add(...occupy(to, patient));
     reversed.add(...occupy(from, null));
-    expect(await inRolledBack(reversed, setup)).toEqual({ code: '23505', constraint: 'beds_one_bed_per_occupant' });
+    expect(await inRolledBack(reversed, setup)).toMatchObject({ code: '23505', constraint: 'beds_one_bed_per_occupant' });
   });
 
   it('a trigger of a later write reads what an earlier write of the same flush wrote (an offer copies its referral)', async () => {
@@ -102,12 +103,16 @@ describe('WriteBatch on the real schema: writes run in the order they were made'
     expect(await seenBy(['offer', 'referral'])).toBe(before);
   });
 
-  it('counts each guarded UPDATE: a version that no longer matches is named, the others are not', async () => {
+  it('raises the version guard inside the statement (BL409), naming the row; a matching version passes', async () => {
     const [a, b] = d.cc2Beds.concat(d.careBeds);
     const version = async (id: string) => (await c.query(`SELECT version FROM beds WHERE id = $1`, [id])).rows[0].version as number;
-    const batch = new WriteBatch();
-    batch.add(`UPDATE beds SET version=version+1 WHERE id=$1 AND version=$2`, [a, await version(a)], a);
-    batch.add(`UPDATE beds SET version=version+1 WHERE id=$1 AND version=$2`, [b, (await version(b)) - 1], b);
-    expect(await inRolledBack(batch)).toEqual([b]);
+    const guarded = async (stale: boolean) => {
+      const batch = new WriteBatch();
+      batch.add(`UPDATE beds SET version=version+1 WHERE id=$1 AND version=$2`, [a, await version(a)], a);
+      batch.add(`UPDATE beds SET version=version+1 WHERE id=$1 AND version=$2`, [b, (await version(b)) - (stale ? 1 : 0)], b);
+      return inRolledBack(batch);
+    };
+    expect(await guarded(false)).toBe('ok');
+    expect(await guarded(true)).toEqual({ code: 'BL409', detail: b });
   });
 });

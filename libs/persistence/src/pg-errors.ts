@@ -3,6 +3,9 @@ import { sqlState } from './sql-state';
 
 export { isStalePlan, sqlState } from './sql-state';
 
+/** Raised by bedlink_version_conflict(id) inside a flush: a class of the engine's own. */
+export const VERSION_CONFLICT_SQLSTATE = 'BL409';
+
 /** SQLSTATEs worth retrying in a fresh transaction: serialization failure, deadlock. */
 export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 
@@ -10,7 +13,7 @@ export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
-function constraintOf(e: unknown): string | undefined {
+export function constraintOf(e: unknown): string | undefined {
   const err = e as { constraint?: string; driverError?: { constraint?: string } };
   return err?.driverError?.constraint ?? err?.constraint;
 }
@@ -53,6 +56,11 @@ export function translatePgError(e: unknown): unknown {
     // a client-chosen id (institution, bed, patient, referral, offer) that is already taken
     if (/^(institutions|beds|patients|referrals|offers|reservations)_pkey$/.test(constraint))
       return new DomainError('ALREADY_EXISTS', 'a record with this id already exists');
+  }
+  // the flush's version guard (migration 1735400000000): a guarded UPDATE matched no row
+  if (code === VERSION_CONFLICT_SQLSTATE) {
+    const id = (e as { detail?: string; driverError?: { detail?: string } }).driverError?.detail ?? (e as { detail?: string }).detail ?? '';
+    return new DomainError('VERSION_CONFLICT', `record ${id} was changed by someone else; reload and try again`, { id });
   }
   if (code === '23503') return new DomainError('VALIDATION_FAILED', 'a referenced record does not exist');
   if (code === '22P02' || code === '22007' || code === '22008') return new DomainError('VALIDATION_FAILED', 'a value has the wrong format');

@@ -10,7 +10,6 @@ import {
   Bed,
   CareRelationshipKind,
   DistrictPolicy,
-  DomainError,
   DomainEvent,
   GENESIS_HASH,
   Institution,
@@ -28,7 +27,7 @@ import { withActiveTx } from './active-tx';
 import { PiiCipher } from './pii-cipher';
 import { PatientInvolvement, patientInvolvement } from './patient-involvement';
 import { stageMark } from '@bedlink/config';
-import { isStalePlan, RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
+import { constraintOf, isStalePlan, RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
 import { WriteBatch } from './write-batch';
 
 interface Tracked {
@@ -63,40 +62,61 @@ export class TypeOrmUnitOfWork implements UnitOfWork {
   async run<T extends object>(ctx: CommandContext, work: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const qr = this.ds.createQueryRunner();
+      let client: PipelinedClient | undefined;
+      // BEGIN sent, COMMIT or ROLLBACK not yet: the transaction is ours to end
+      let open = false;
       try {
-        await qr.connect();
-        // READ COMMITTED is Postgres' default: naming it costs a SET TRANSACTION round trip per command.
-        await qr.startTransaction();
+        client = (await qr.connect()) as PipelinedClient;
+        // pg's pipeline mode, for this unit of work only: a statement is written without waiting for the
+        // answer to the one before. BEGIN goes out with the first read, COMMIT behind the flush: two round
+        // trips a command fewer. Every statement is still awaited before the next decision is made on it.
+        client.pipeline = true;
+        // READ COMMITTED is Postgres' default: naming it would cost a SET TRANSACTION per command.
+        const begun = client.query('BEGIN');
+        open = true;
+        begun.catch(() => undefined); // its error is the first read's as well; awaited below
         const tx = new PgTx(qr, this.cipher);
         const result = await withActiveTx(qr.manager, () => work(tx));
-        await tx.flush(ctx, result);
+        await begun;
+        const last = await tx.flush(ctx, result);
         stageMark('commitStart');
-        await qr.commitTransaction();
+        // The flush's last statement and COMMIT written together, in this order (pg's queue is synchronous).
+        // When the statement fails (a constraint, the version guard), the COMMIT of the aborted transaction
+        // rolls it back: its error is the answer.
+        const flushed = last ? client.query(last.sql, last.params) : undefined;
+        const committed = client.query('COMMIT');
+        open = false;
+        const [f, c] = await Promise.allSettled([flushed, committed]);
+        if (f.status === 'rejected') throw f.reason;
+        if (c.status === 'rejected') throw c.reason;
+        if (c.value.command !== 'COMMIT') throw new Error(`the transaction ended with ${c.value.command}, not COMMIT`);
         stageMark('committed');
         return result;
       } catch (e) {
-        if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+        if (open && client) await client.query('ROLLBACK').catch(() => undefined);
+        open = false;
         const state = sqlState(e);
         // Two first registrations of one resident ID raced: run again, the loser then finds the patient
         // and gets a care relationship, like any later registrant (no 409 that would reveal the person).
-        const lostRegistration =
-          state === '23505' && (e as { driverError?: { constraint?: string } }).driverError?.constraint?.startsWith('patients_resident_id_hash');
+        const lostRegistration = state === '23505' && constraintOf(e)?.startsWith('patients_resident_id_hash');
         // a prepared statement that outlived a migration aborted the transaction: prepared anew on the retry
         if (state && (RETRYABLE_SQLSTATES.has(state) || lostRegistration || isStalePlan(e)) && attempt < MAX_ATTEMPTS) {
           this.log.warn(`${ctx.commandType} ${ctx.commandId}: ${state}, retrying (${attempt})`);
           await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
           continue;
         }
-        if (state === '23505' && (e as { constraint?: string; driverError?: { constraint?: string } }).driverError?.constraint === 'command_log_pkey') {
-          throw new AlreadyExecuted(ctx.commandId);
-        }
+        if (state === '23505' && constraintOf(e) === 'command_log_pkey') throw new AlreadyExecuted(ctx.commandId);
         throw translatePgError(e);
       } finally {
+        if (client) client.pipeline = false;
         await qr.release();
       }
     }
   }
 }
+
+/** The pool's pg client, whose pipeline mode the unit of work turns on while it holds it. */
+type PipelinedClient = { pipeline: boolean; query(sql: string, params?: unknown[]): Promise<{ command: string; rows: unknown[] }> };
 
 class PgTx implements Tx {
   private readonly tracked = new Map<string, Tracked>();
@@ -326,10 +346,11 @@ class PgTx implements Tx {
   }
 
   /**
-   * Writes state, audit, outbox and the command result: the tail of the one transaction, as one statement
-   * (WriteBatch: the writes in the order they are made here, and the version guards counted in it).
+   * State, audit, outbox and the command result: the tail of the one transaction, as one statement
+   * (WriteBatch: the writes in the order they are made here, the version guards raised in it). Answers that
+   * statement for the caller to send with COMMIT behind it (null: nothing to write).
    */
-  async flush(ctx: CommandContext, result: object): Promise<void> {
+  async flush(ctx: CommandContext, result: object): Promise<{ sql: string; params: unknown[] } | null> {
     const writes = new WriteBatch();
     const audit: unknown[][] = [];
     const events: { e: DomainEvent; seq: number; priority: number }[] = [];
@@ -379,10 +400,10 @@ class PgTx implements Tx {
       await this.saveAggregate(writes, t, chainSeq, chainSeq === t.chainSeq ? null : chainHash, ctx.now);
     }
     this.appendAuditOutboxAndResult(writes, ctx, audit, events, result);
-    const missed = await writes.run(this.q);
-    if (missed.length) {
-      throw new DomainError('VERSION_CONFLICT', `record ${missed[0]} was changed by someone else; reload and try again`, { id: missed[0] });
-    }
+    const statements = writes.statements();
+    // more than one only for a flush over MAX_PARAMS (a bulk import): those before the last are awaited
+    for (const s of statements.slice(0, -1)) await this.q(s.sql, s.params);
+    return statements.at(-1) ?? null;
   }
 
   /** The aggregate's adapter writes its root row (insert, or update under the version guard), then its children. */

@@ -12,10 +12,12 @@ describe('WriteBatch: a flush as one statement', () => {
       'WITH w0 AS (INSERT INTO a (x, y) VALUES ($1,$2) RETURNING 1), ' +
         'w1 AS (UPDATE b SET v=$5 WHERE id=$3 AND version=$4 RETURNING 1), ' +
         'w2 AS (INSERT INTO c (z) VALUES ($6),($7) RETURNING 1) ' +
-        'SELECT (SELECT count(*) FROM w0)::int AS w0, (SELECT count(*) FROM w1)::int AS w1, (SELECT count(*) FROM w2)::int AS w2',
+        'SELECT (SELECT count(*) FROM w0)::int AS w0, ' +
+        // the guarded UPDATE raises (BL409) when it matched no row; its id is the last parameter
+        'CASE WHEN (SELECT count(*) FROM w1) = 0 THEN bedlink_version_conflict($8) ELSE 1 END AS w1, ' +
+        '(SELECT count(*) FROM w2)::int AS w2',
     );
-    expect(s.params).toEqual(['x', 'y', 'id', 1, 'v', 1, 2]);
-    expect(s.guards).toEqual([undefined, 'id', undefined]);
+    expect(s.params).toEqual(['x', 'y', 'id', 1, 'v', 1, 2, 'id']);
   });
 
   it('$10 and above are renumbered whole, not digit by digit', () => {
@@ -26,31 +28,34 @@ describe('WriteBatch: a flush as one statement', () => {
     expect(b.statements()[0].sql).toContain('VALUES ($2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING 1');
   });
 
-  it('answers the guarded ids whose UPDATE matched no row, and only those', async () => {
+  it('sends nothing when there is nothing to write', async () => {
     const b = new WriteBatch();
-    b.add('UPDATE a SET v=$1 WHERE id=$2', [1, 'a1'], 'a1');
-    b.add('UPDATE b SET v=$1 WHERE id=$2', [1, 'b1'], 'b1');
-    void b.q('INSERT INTO c (v) VALUES ($1) ON CONFLICT DO NOTHING', [1]);
     const sent: string[] = [];
-    const missed = await b.run(async (sql) => {
+    await b.run(async (sql) => {
       sent.push(sql);
-      return [{ w0: 1, w1: 0, w2: 0 }];
+      return [];
     });
-    expect(sent).toHaveLength(1);
-    expect(missed).toEqual(['b1']);
+    expect(b.statements()).toEqual([]);
+    expect(sent).toEqual([]);
   });
 
-  it('splits a flush too big for one statement, in order, and keeps each guard with its own statement', async () => {
+  it('splits a flush too big for one statement, in order, each guard in its own statement', async () => {
     const b = new WriteBatch();
     const big = Array.from({ length: MAX_PARAMS - 10 }, () => 0);
     void b.q('INSERT INTO a VALUES ($1)', big);
     b.add('UPDATE b SET v=$1 WHERE id=$2', [1, 'b1'], 'b1');
     void b.q('INSERT INTO c VALUES ($1)', big);
     const statements = b.statements();
-    expect(statements.map((s) => s.params.length)).toEqual([MAX_PARAMS - 8, MAX_PARAMS - 10]);
-    expect(statements[0].guards).toEqual([undefined, 'b1']);
-    const missed = await b.run(async (sql) => [sql.includes('UPDATE b') ? { w0: 5, w1: 0 } : { w0: 1 }]);
-    expect(missed).toEqual(['b1']);
+    // the guard's id rides with its own statement
+    expect(statements.map((s) => s.params.length)).toEqual([MAX_PARAMS - 7, MAX_PARAMS - 10]);
+    expect(statements[0].sql).toContain('bedlink_version_conflict($59993)');
+    expect(statements[1].sql).not.toContain('bedlink_version_conflict');
+    const sent: string[] = [];
+    await b.run(async (sql) => {
+      sent.push(sql);
+      return [];
+    });
+    expect(sent).toEqual(statements.map((s) => s.sql));
   });
 
   it('refuses a write it could not wrap: one with its own RETURNING or a dollar-quoted body', () => {

@@ -13,7 +13,12 @@
  * other, in that list's order. The order matters: a trigger on offers reads the referral the previous write
  * updated, and a bed given up must be left before another bed takes its occupant (a unique index, checked
  * row by row). Foreign keys are checked at the end of the statement, so a child written beside its new
- * parent is fine either way. The counts are also the version guard: an UPDATE that matched no row shows 0.
+ * parent is fine either way.
+ *
+ * The version guard is raised inside the statement: a guarded UPDATE that matched no row calls
+ * bedlink_version_conflict(id) (SQLSTATE BL409, migration 1735400000000), which aborts the transaction. The
+ * unit of work sends COMMIT behind the statement without waiting for its answer, and a COMMIT of an aborted
+ * transaction rolls it back: a count read by the worker after the statement would come too late.
  *
  * A statement takes at most 65,535 parameters: a flush bigger than MAX_PARAMS (a bulk import) goes in as
  * few statements as fit, still in order.
@@ -26,7 +31,7 @@ export const MAX_PARAMS = 60_000;
 interface Write {
   sql: string;
   params: unknown[];
-  /** The row id whose guarded UPDATE must match one row (VERSION_CONFLICT otherwise). */
+  /** The row id whose guarded UPDATE must match a row (BL409, VERSION_CONFLICT, otherwise). */
   guard?: string;
 }
 
@@ -49,37 +54,32 @@ export class WriteBatch {
   }
 
   /** The statements to send, in order: one, unless the writes hold more than MAX_PARAMS parameters. */
-  statements(): { sql: string; params: unknown[]; guards: (string | undefined)[] }[] {
-    const out: { sql: string; params: unknown[]; guards: (string | undefined)[] }[] = [];
+  statements(): { sql: string; params: unknown[] }[] {
+    const out: { sql: string; params: unknown[] }[] = [];
     let chunk: Write[] = [];
     let n = 0;
     for (const w of this.writes) {
-      if (chunk.length && n + w.params.length > MAX_PARAMS) {
+      // a guard's id is one parameter more
+      const k = w.params.length + (w.guard === undefined ? 0 : 1);
+      if (chunk.length && n + k > MAX_PARAMS) {
         out.push(combine(chunk));
         chunk = [];
         n = 0;
       }
       chunk.push(w);
-      n += w.params.length;
+      n += k;
     }
     if (chunk.length) out.push(combine(chunk));
     return out;
   }
 
-  /** Sends the writes; answers the guarded ids whose UPDATE matched no row. */
-  async run(q: Query): Promise<string[]> {
-    const missed: string[] = [];
-    for (const s of this.statements()) {
-      const [counts] = await q(s.sql, s.params);
-      s.guards.forEach((id, i) => {
-        if (id !== undefined && Number(counts[`w${i}`]) === 0) missed.push(id);
-      });
-    }
-    return missed;
+  /** Sends the writes, in order, each statement awaited. A guarded UPDATE that matched no row raises BL409. */
+  async run(q: Query): Promise<void> {
+    for (const s of this.statements()) await q(s.sql, s.params);
   }
 }
 
-function combine(writes: Write[]): { sql: string; params: unknown[]; guards: (string | undefined)[] } {
+function combine(writes: Write[]): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const ctes = writes.map((w, i) => {
     const offset = params.length;
@@ -87,6 +87,10 @@ function combine(writes: Write[]): { sql: string; params: unknown[]; guards: (st
     const sql = offset ? w.sql.replace(/\$(\d+)/g, (_, k: string) => `$${Number(k) + offset}`) : w.sql;
     return `w${i} AS (${sql} RETURNING 1)`;
   });
-  const counts = writes.map((_, i) => `(SELECT count(*) FROM w${i})::int AS w${i}`);
-  return { sql: `WITH ${ctes.join(', ')} SELECT ${counts.join(', ')}`, params, guards: writes.map((w) => w.guard) };
+  const counts = writes.map((w, i) =>
+    w.guard === undefined
+      ? `(SELECT count(*) FROM w${i})::int AS w${i}`
+      : `CASE WHEN (SELECT count(*) FROM w${i}) = 0 THEN bedlink_version_conflict($${params.push(w.guard)}) ELSE 1 END AS w${i}`,
+  );
+  return { sql: `WITH ${ctes.join(', ')} SELECT ${counts.join(', ')}`, params };
 }

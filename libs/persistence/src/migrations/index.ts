@@ -28,6 +28,7 @@ import { ReservationsReferralOrder1735110000000 } from './1735110000000-reservat
 import { AuditCheckpointHeads1735200000000 } from './1735200000000-audit-checkpoint-heads';
 import { WaitingListByReferral1735300000000 } from './1735300000000-waiting-list-by-referral';
 import { AggregateChildrenFunctions1735300000001 } from './1735300000001-aggregate-children-functions';
+import { VersionGuardFunction1735400000000 } from './1735400000000-version-guard-function';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -61,5 +62,6 @@ export const MIGRATIONS = [
   AuditCheckpointHeads1735200000000,
   WaitingListByReferral1735300000000,
   AggregateChildrenFunctions1735300000001,
+  VersionGuardFunction1735400000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
