@@ -320,8 +320,13 @@ export class EnvConfig {
   /** Command results older than this are deleted: a retry with the same Idempotency-Key after it runs again. At least 2 days. */
   @Transform(int) @IsInt() @Min(2 * 24 * 3600_000) COMMAND_LOG_RETENTION_MS = 30 * 24 * 3600_000;
 
-  /** How long the relay gathers notifications after the first one (one pass per batch of commits); 0 = none. */
-  @Transform(int) @IsInt() @Min(0) @Max(1000) OUTBOX_COALESCE_MS = 4;
+  /**
+   * How long the relay gathers notifications after the first one (one pass per batch of commits); 0 = none.
+   * 1 ms since a relay pass got cheap (claim and BEGIN in one round trip, packed jobs): against 4 ms, three
+   * interleaved quick benches each gave commit → projection p50 8.6 / p99 27.4 ms instead of 10.6 / 30.2,
+   * with the drain and the closed loop no worse (docs/performance.md).
+   */
+  @Transform(int) @IsInt() @Min(0) @Max(1000) OUTBOX_COALESCE_MS = 1;
 
   /** District policy files loaded at worker start (relative to the working directory). */
   @IsString() @MinLength(1) POLICY_DIR = 'config/policies';
