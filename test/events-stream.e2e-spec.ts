@@ -296,6 +296,38 @@ describe('live event stream (GET /events/stream)', () => {
     await again.close();
   });
 
+  it('an event the replay sent is not sent again when the relay publishes it after the replay ended', async () => {
+    // The race CI hit: the event was committed before the replay read the outbox, and published live only
+    // after the replay was done (so not among the held ones). Played here in that order, by hand.
+    const hub = e.api.get(LiveHub);
+    const { chunks, res } = fakeResponse();
+    const actor = { userId: 'late', role: 'DISTRICT_COORDINATOR' as const, institutionId: null, districtId: d.district };
+    const { remove, subscribed } = hub.add(actor, res as never, { principal: 'late', replaying: true });
+    try {
+      await subscribed;
+      const event = (n: number) => ({
+        id: `late-${n}-${d.district}`,
+        type: 'BedRegistered',
+        aggregateType: 'Bed',
+        aggregateId: `late-bed-${n}`,
+        payload: { districtId: d.district },
+        occurredAt: new Date().toISOString(),
+      });
+      hub.replay(res as never, [event(1)], false);
+      const channel = liveDistrictChannel(e.cfg.QUEUE_PREFIX, d.district);
+      await e.redis().publish(channel, JSON.stringify([event(1), event(2)]));
+      await eventually(
+        async () => chunks.join(''),
+        (t) => t.includes('late-bed-2'),
+        5000,
+      );
+      expect(chunks.filter((c) => c.includes('"aggregateId":"late-bed-1"'))).toHaveLength(1);
+      expect(chunks.filter((c) => c.includes('"aggregateId":"late-bed-2"'))).toHaveLength(1);
+    } finally {
+      remove();
+    }
+  });
+
   it('sends heartbeat comments and forgets a client that disconnects', async () => {
     const hub = e.api.get(LiveHub);
     // Other cases' streams are gone once their sockets closed, but for the one the token case leaves open on

@@ -20,7 +20,16 @@ interface Subscriber {
   key: string | null;
   /** While its missed events are replayed, live ones wait here (then those already replayed are skipped). */
   held?: { id: string; chunk: string }[];
+  /**
+   * The ids the replay sent, skipped when they come live afterwards: an event committed before the replay
+   * read the outbox but published by the relay only after the replay ended would otherwise reach the
+   * stream twice. Kept REPLAYED_MEMORY_MS, long past a relay pass.
+   */
+  replayed?: Set<string>;
 }
+
+/** How long a reconnected stream remembers what its replay sent (the relay publishes within a poll, 200 ms). */
+export const REPLAYED_MEMORY_MS = 60_000;
 
 /** How a stream learns its principal is no longer valid: resolves false (or throws) → the stream ends. */
 export type StillValid = () => Promise<boolean>;
@@ -180,6 +189,12 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
     const held = c.held ?? [];
     c.held = undefined;
     for (const h of held) if (!sent.has(h.id)) this.send(c, h.chunk);
+    if (sent.size) {
+      c.replayed = sent;
+      setTimeout(() => {
+        if (c.replayed === sent) c.replayed = undefined;
+      }, REPLAYED_MEMORY_MS).unref();
+    }
   }
 
   /** Writes, or drops a reader that does not keep up: its backlog never grows past the cap. */
@@ -213,7 +228,7 @@ export class LiveHub implements OnModuleInit, BeforeApplicationShutdown, OnAppli
     // here (two institutions it names) reaches each stream once; the visibility check stays
     for (const c of [...streams])
       for (const e of events) {
-        if (!liveEventVisibleTo(c.actor, e)) continue;
+        if (!liveEventVisibleTo(c.actor, e) || c.replayed?.has(e.id)) continue;
         const chunk = `id: ${e.id}\ndata: ${JSON.stringify(liveEventFor(c.actor, e))}\n\n`;
         if (c.held) c.held.push({ id: e.id, chunk });
         else this.send(c, chunk);
