@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -166,6 +166,8 @@ describe('Audit partitions: a closed month archived, detached, verified offline'
   afterAll(async () => {
     await rt?.end();
     await e?.close();
+    // the archive files this suite wrote: every run left one folder in the machine's temp dir
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const archive = (
