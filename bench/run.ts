@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
@@ -789,11 +789,15 @@ async function main(): Promise<void> {
       machine,
       totalSeconds: 0,
     };
+    // issue 14's acceptance, each figure as the bench measures it (the drain's was 5,000 here, not 10,000;
+    // the open loop's p50 and the closed loop's p99 were not checked at all)
     result.targets = {
       ratioCommandsToPgTx: result.ratioCommandsToPgTx >= 0.33,
+      commandP50Ms: result.commandP50Ms <= 15,
       commandP99Ms: result.commandP99Ms <= 50,
+      closedLoopP99Ms: result.detail.closedLoop.p99 <= 100,
       e2eEventP99Ms: result.e2eEventP99Ms <= 25,
-      outboxDrainPerSec: result.outboxDrainPerSec >= 5000,
+      outboxDrainPerSec: result.outboxDrainPerSec >= 10_000,
       matchP99Ms100k: result.matchP99Ms100k <= 10,
       peakRssMb: result.peakRssMb <= 400,
     };
@@ -802,6 +806,9 @@ async function main(): Promise<void> {
     await Promise.all(procs.map((p) => stopApp(p)));
     await cleanRedis();
     if (!flag('keep')) await dropDb();
+    // the processes' logs stay for a run that failed its invariants or was asked to keep them
+    rmSync(countDir, { recursive: true, force: true });
+    if (!flag('keep') && invariants.ok) rmSync(tmp, { recursive: true, force: true });
     result.totalSeconds = round((Date.now() - tStart) / 1000, 1);
     process.stdout.write(JSON.stringify(result) + '\n');
     if (!invariants.ok) {
