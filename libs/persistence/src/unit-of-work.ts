@@ -22,7 +22,7 @@ import {
   WebhookSubscription,
 } from '@bedlink/domain';
 import { adapterOf, ADAPTERS, Aggregate, AggregateOf, rowToAgreementProps, Save } from './aggregates';
-import { updateParams, updateSql } from './aggregates/table';
+import { updateParams, updateSql, valuesList } from './aggregates/table';
 import { withActiveTx } from './active-tx';
 import { PiiCipher } from './pii-cipher';
 import { PatientInvolvement, patientInvolvement } from './patient-involvement';
@@ -416,7 +416,7 @@ class PgTx implements Tx {
       now,
       chain: { chain_seq: chainSeq, chain_hash: chainHash ?? (t.chainHash === GENESIS_HASH ? null : t.chainHash) },
       changed: (xs) => xs.filter((x) => t.snapshot?.get(x.id) !== JSON.stringify(x)),
-      // the version guard: the batch counts the rows this UPDATE matched (none: VERSION_CONFLICT after the statement)
+      // the version guard: an UPDATE of the batch that matches no row raises BL409 inside the statement (VERSION_CONFLICT)
       update: async (table, id, version, values) => writes.add(updateSql(table), updateParams(table, id, version, values), id),
     };
     if (t.isNew) await adapter.insert(a, save);
@@ -432,12 +432,8 @@ class PgTx implements Tx {
     events: { e: DomainEvent; seq: number; priority: number }[],
     result: object,
   ): void {
-    const rows = (values: unknown[][]) => {
-      const params: unknown[] = [];
-      return { tuples: values.map((r) => `(${r.map((v) => `$${params.push(v)}`).join(',')})`).join(','), params };
-    };
     if (audit.length) {
-      const a = rows(audit);
+      const a = valuesList(audit);
       writes.add(
         `INSERT INTO audit_log (aggregate_type, aggregate_id, aggregate_seq, event_id, event_type, payload, actor_user, actor_role, actor_institution, reason, correlation_id, causation_id, occurred_at, prev_hash, hash) VALUES ${a.tuples}`,
         a.params,
@@ -454,12 +450,14 @@ class PgTx implements Tx {
           aggregateSeq: seq,
           reason: e.reason ?? null,
         });
-      const o = rows(events.map(({ e, seq, priority }) => [e.id, e.type, e.aggregateType, e.aggregateId, JSON.stringify(e.payload), meta(e, seq), priority]));
+      const o = valuesList(
+        events.map(({ e, seq, priority }) => [e.id, e.type, e.aggregateType, e.aggregateId, JSON.stringify(e.payload), meta(e, seq), priority]),
+      );
       writes.add(`INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata, priority) VALUES ${o.tuples}`, o.params);
     }
     // An audited read keeps its trail but is not a command: nothing to replay, nothing to publish.
     if (ctx.logResult === false) return;
-    const c = rows([
+    const c = valuesList([
       [ctx.commandId, ctx.commandType, ctx.actor.userId, ctx.actor.institutionId, true, JSON.stringify(result), ctx.correlationId, ctx.fingerprint ?? null],
     ]);
     writes.add(

@@ -28,9 +28,14 @@ export type UpdateValues<T extends Table> = T extends Table<any, infer U> ? Reco
  */
 export async function insertRows<C extends string>(q: Query, t: Table<C, any>, rows: readonly Record<C, unknown>[], tail = ''): Promise<void> {
   if (!rows.length) return;
+  const { tuples, params } = valuesList(rows.map((r) => t.columns.map((c) => r[c])));
+  await q(`INSERT INTO ${t.name} (${t.columns.join(', ')}) VALUES ${tuples}${tail ? ` ${tail}` : ''}`, params);
+}
+
+/** Rows of values as a VALUES list, `($1,$2),($3,$4)`, and its parameters in that order. */
+export function valuesList(rows: readonly (readonly unknown[])[]): { tuples: string; params: unknown[] } {
   const params: unknown[] = [];
-  const tuples = rows.map((r) => `(${t.columns.map((c) => `$${params.push(r[c])}`).join(',')})`);
-  await q(`INSERT INTO ${t.name} (${t.columns.join(', ')}) VALUES ${tuples.join(',')}${tail ? ` ${tail}` : ''}`, params);
+  return { tuples: rows.map((r) => `(${r.map((v) => `$${params.push(v)}`).join(',')})`).join(','), params };
 }
 
 /** `ON CONFLICT (id) DO UPDATE SET c=EXCLUDED.c, ...` for child rows that change after they are written. */
