@@ -73,19 +73,18 @@ export class OutboxStore {
     // startTransaction. TypeORM is not told of it, so the end is sent on the same connection here.
     const client = (await qr.connect()) as { query(text: string): Promise<unknown> };
     let open = true;
-    let begun = false;
     const end = async (commit: boolean) => {
       if (!open) return;
       open = false;
       try {
         if (commit) await client.query('COMMIT');
-        else if (begun) await client.query('ROLLBACK').catch(() => undefined);
+        // a failed claim or a failed publish: the transaction is open or aborted, either way ended here
+        else await client.query('ROLLBACK').catch(() => undefined);
       } finally {
         await qr.release();
       }
     };
     try {
-      begun = true;
       // planned on every call (PLAN_EACH_TIME, and the simple protocol is never prepared): the outbox grows
       // by bursts between analyzes
       const results = (await client.query(
