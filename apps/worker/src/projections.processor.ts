@@ -35,7 +35,7 @@ export class ProjectionsProcessor extends BatchEventConsumer<EventJob, { applied
       const out = events.map((e) => ({ applied: fresh.has(inboxKey('bed-board', e.eventId)) }));
       for (const [i, { eventId, type, payload, metadata }] of events.entries()) {
         if (!fresh.has(inboxKey('journey', eventId))) continue;
-        await applyJourney(q as EntityManager, type, payload, metadata.occurredAt, eventId);
+        await applyJourney(q, type, payload, metadata.occurredAt, eventId);
         out[i].applied = true;
       }
       return out;

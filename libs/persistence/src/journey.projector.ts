@@ -9,7 +9,13 @@ export const JOURNEY_EVENTS = ['TransferStarted', 'PatientAdmitted', 'StayEnded'
  * by two events that each set their own columns, so the result is the same in any delivery
  * order. Stays are read off consecutive moves (see journeyOf).
  */
-export async function applyJourney(em: EntityManager, type: string, p: Record<string, any>, occurredAt: string | Date, eventId?: string): Promise<void> {
+export async function applyJourney(
+  em: Pick<EntityManager, 'query'>,
+  type: string,
+  p: Record<string, any>,
+  occurredAt: string | Date,
+  eventId?: string,
+): Promise<void> {
   if (type === 'StayEnded') {
     await em.query(
       `INSERT INTO stay_ends (event_id, patient_id, institution_id, kind, bed_id, programme_id, reason, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
