@@ -13,9 +13,15 @@ export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
+/** A field of the driver's error, whether TypeORM wrapped it (QueryFailedError.driverError) or not (the raw client). */
+function driverField(e: unknown, field: 'constraint' | 'detail'): string | undefined {
+  const err = e as ({ driverError?: Record<string, string | undefined> } & Record<string, unknown>) | undefined;
+  const v = err?.driverError?.[field] ?? err?.[field];
+  return typeof v === 'string' ? v : undefined;
+}
+
 export function constraintOf(e: unknown): string | undefined {
-  const err = e as { constraint?: string; driverError?: { constraint?: string } };
-  return err?.driverError?.constraint ?? err?.constraint;
+  return driverField(e, 'constraint');
 }
 
 export function isDatabaseUnavailable(e: unknown): boolean {
@@ -59,7 +65,7 @@ export function translatePgError(e: unknown): unknown {
   }
   // the flush's version guard (migration 1735400000000): a guarded UPDATE matched no row
   if (code === VERSION_CONFLICT_SQLSTATE) {
-    const id = (e as { detail?: string; driverError?: { detail?: string } }).driverError?.detail ?? (e as { detail?: string }).detail ?? '';
+    const id = driverField(e, 'detail') ?? '';
     return new DomainError('VERSION_CONFLICT', `record ${id} was changed by someone else; reload and try again`, { id });
   }
   if (code === '23503') return new DomainError('VALIDATION_FAILED', 'a referenced record does not exist');
