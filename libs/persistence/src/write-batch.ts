@@ -1,3 +1,5 @@
+import type { Query } from './aggregates/table';
+
 /**
  * A unit of work's writes, gathered at flush and sent as one statement: the root rows, their children, the
  * audit records, the outbox rows and the command's result.
@@ -23,7 +25,6 @@
  * A statement takes at most 65,535 parameters: a flush bigger than MAX_PARAMS (a bulk import) goes in as
  * few statements as fit, still in order.
  */
-export type Query = (sql: string, params?: unknown[]) => Promise<any[]>;
 
 /** Below Postgres' 65,535 bind parameters per statement. */
 export const MAX_PARAMS = 60_000;
