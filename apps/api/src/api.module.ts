@@ -23,6 +23,7 @@ import {
   bullConnection,
   CommandGateway,
   createRedis,
+  eventsTail,
   JobSeal,
   QUEUES,
   redisOptions,
@@ -173,7 +174,13 @@ export class ApiModule {
         PatientRecords,
         ReferralDocuments,
         { provide: DOCUMENT_SCANNER, useValue: scannerFor(cfg) },
-        { provide: QUEUE_EVENTS, useFactory: () => new QueueEvents(QUEUES.commands, { connection, prefix: cfg.QUEUE_PREFIX }) },
+        {
+          // read from where the stream stood at start: the command gateway listens before it adds and never asks
+          // Redis whether a new job has ended (wait-for-job.ts)
+          provide: QUEUE_EVENTS,
+          inject: [getQueueToken(QUEUES.commands)],
+          useFactory: async (queue: Queue) => new QueueEvents(QUEUES.commands, { connection, prefix: cfg.QUEUE_PREFIX, lastEventId: await eventsTail(queue) }),
+        },
         {
           provide: COMMAND_GATEWAY,
           inject: [getQueueToken(QUEUES.commands), QUEUE_EVENTS, CommandLogReads, PendingCommands],

@@ -6,7 +6,7 @@ import { Actor, CommandName, DomainError, URGENCY_PRIORITY, Urgency } from '@bed
 import { CommandJob, CommandOutcome } from './catalogue';
 import { jobOptions } from './jobs';
 import { JobSeal, SealedCommandJob, SealedOutcome } from './job-seal';
-import { waitForJob } from './wait-for-job';
+import { JobWait, waitForJobEnd } from './wait-for-job';
 
 export type DispatchResult = { status: 'completed'; commandId: string; outcome: CommandOutcome } | { status: 'accepted'; commandId: string };
 
@@ -81,16 +81,35 @@ export class CommandGateway {
     };
     const sealed = this.seal.seal(commandId, data);
     const priority = URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'];
-    let job: Job<SealedCommandJob, SealedOutcome>;
     if (opts.marks) opts.marks.enqueue = epochMs();
+    // Listening before the add: a job this request added cannot end unseen, so its end comes from the
+    // event stream alone (wait-for-job.ts). Only a job that was already there is looked at once.
+    const wait = opts.wait ? waitForJobEnd<SealedOutcome>(this.events, commandId, type, this.timeoutMs) : undefined;
+    try {
+      return await this.enqueueAndAnswer(type, commandId, sealed, fingerprint, priority, opts, wait);
+    } finally {
+      // every answer but the awaited result leaves the wait unused (a settled wait has stopped already)
+      wait?.cancel();
+    }
+  }
+
+  private async enqueueAndAnswer(
+    type: CommandName,
+    commandId: string,
+    sealed: SealedCommandJob,
+    fingerprint: string,
+    priority: number,
+    opts: DispatchOptions,
+    wait: JobWait<SealedOutcome> | undefined,
+  ): Promise<DispatchResult> {
     // add() with an existing id stores nothing and hands back a Job built from *our* data. With an
     // Idempotency-Key the stored job's envelope is read back in the same round trip: ours (sealed
     // with a fresh IV) means the job is new, the common case, and nothing more is read.
     let storedEnvelope: string | null = null;
     try {
       const own = jobOptions('command', { jobId: commandId, priority });
-      if (opts.idempotencyKey) [job, storedEnvelope] = await this.addAndReadBack(type, sealed, own);
-      else job = await this.queue.add(type, sealed, own);
+      if (opts.idempotencyKey) storedEnvelope = await this.addAndReadBack(type, sealed, own);
+      else await this.queue.add(type, sealed, own);
     } catch {
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }
@@ -110,8 +129,9 @@ export class CommandGateway {
           if (stored) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
         }
         if (stored) {
-          job = stored;
-          if (await job.isFailed()) await job.retry('failed');
+          if (await stored.isFailed()) await stored.retry('failed');
+          // it was there before this request: it may have ended before the listeners were on
+          wait?.lookOnce(stored);
         }
       }
     } catch (e) {
@@ -121,12 +141,12 @@ export class CommandGateway {
     if (opts.marks) opts.marks.enqueued = epochMs();
     // A 202 is remembered in Postgres before it is answered, so nothing acknowledged lives only in
     // Redis. After the queue took the job: a refused add leaves no row to run later unasked.
-    if (!opts.wait) {
+    if (!wait) {
       await this.keep({ id: commandId, type, job: sealed, priority });
       return { status: 'accepted', commandId };
     }
     try {
-      const sealed = await waitForJob(job, this.events, this.timeoutMs);
+      const sealed = await wait.result;
       if (opts.marks) Object.assign(opts.marks, sealed?.stages, { result: epochMs() });
       return { status: 'completed', commandId, outcome: this.seal.openOutcome(commandId, sealed) };
     } catch (e) {
@@ -141,19 +161,18 @@ export class CommandGateway {
 
   /**
    * Queue.add and a read of the stored job's data in one pipeline (one round trip), the way
-   * BullMQ's own addBulk adds jobs. The data read is the stored job's, whoever added it.
+   * BullMQ's own addBulk adds jobs. The data read (its JSON) is the stored job's, whoever added it.
    */
-  private async addAndReadBack(type: CommandName, sealed: SealedCommandJob, own: JobsOptions): Promise<[Job<SealedCommandJob, SealedOutcome>, string | null]> {
+  private async addAndReadBack(type: CommandName, sealed: SealedCommandJob, own: JobsOptions): Promise<string | null> {
     const client = await this.queue.client;
     const job = new Job<SealedCommandJob, SealedOutcome>(this.queue, type, sealed, own, own.jobId);
     const pipe = client.pipeline() as unknown as ChainableCommander;
     job.addJob(pipe as never).catch(() => undefined); // its outcome is read from exec() below
     pipe.hget(this.queue.toKey(own.jobId!), 'data');
-    const [[addErr, id], [readErr, data]] = (await pipe.exec()) as [Error | null, unknown][];
+    const [[addErr], [readErr, data]] = (await pipe.exec()) as [Error | null, unknown][];
     if (addErr) throw addErr;
     if (readErr) throw readErr;
-    job.id = String(id);
-    return [job, (data as string | null) ?? null];
+    return (data as string | null) ?? null;
   }
 
   private async keep(c: Parameters<PendingCommandStore>[0]): Promise<void> {

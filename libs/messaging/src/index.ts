@@ -11,3 +11,4 @@ export * from './live';
 export * from './job-seal';
 export * from './jobs';
 export * from './bull-connection-closer';
+export { eventsTail } from './wait-for-job';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Job, QueueEvents } from 'bullmq';
-import { waitForJob } from './wait-for-job';
+import { waitForJobEnd } from './wait-for-job';
 
 /** A QueueEvents stand-in: the real one is an EventEmitter that emits completed:<id> / failed:<id>. */
 function fakeEvents(): QueueEvents & EventEmitter {
@@ -10,8 +10,14 @@ function fakeEvents(): QueueEvents & EventEmitter {
 }
 const jobWith = (isFinished: () => Promise<[number, string]>) =>
   ({ id: 'j1', name: 'RegisterBed', scripts: { isFinished } }) as unknown as Job<unknown, unknown>;
+/** The wait for a job that existed before it began: listeners on, then one look at the stored job. */
+function waitForJob(job: Job<unknown, unknown>, events: QueueEvents, ttlMs: number): Promise<unknown> {
+  const wait = waitForJobEnd(events, job.id!, job.name, ttlMs);
+  wait.lookOnce(job);
+  return wait.result;
+}
 
-describe('waitForJob: BullMQ waitUntilFinished without the unhandled rejection', () => {
+describe('waitForJobEnd: BullMQ waitUntilFinished without the unhandled rejection', () => {
   it('a Redis error in the first look is handled: no unhandled rejection, and the completion event still answers', async () => {
     const unhandled: unknown[] = [];
     const on = (e: unknown) => unhandled.push(e);
@@ -59,5 +65,27 @@ describe('waitForJob: BullMQ waitUntilFinished without the unhandled rejection',
         20,
       ),
     ).rejects.toThrow(/timed out/);
+  });
+
+  it('listening before the job exists: its events answer with no look at Redis', async () => {
+    const events = fakeEvents();
+    const wait = waitForJobEnd(events, 'j2', 'RegisterBed', 5_000);
+    events.emit('completed:j2', { returnvalue: { sealed: 'y' } });
+    await expect(wait.result).resolves.toEqual({ sealed: 'y' });
+    expect(events.listenerCount('completed:j2') + events.listenerCount('failed:j2')).toBe(0);
+  });
+
+  it('cancelled (the add failed): no listener left, and no timeout fires', async () => {
+    const events = fakeEvents();
+    const wait = waitForJobEnd(events, 'j3', 'RegisterBed', 10);
+    let settled = false;
+    wait.result.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    wait.cancel();
+    expect(events.listenerCount('completed:j3') + events.listenerCount('failed:j3')).toBe(0);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(settled).toBe(false);
   });
 });
