@@ -65,7 +65,16 @@ export async function dropTestDatabase(url: string): Promise<void> {
  */
 /** `resolver` replaces DNS for webhook targets (SSRF tests); everything else resolves normally. */
 export async function startEngine(
-  opts: { env?: Record<string, string>; clock?: Clock; policy?: Policy; worker?: boolean; logDestination?: DestinationStream; resolver?: HostResolver } = {},
+  opts: {
+    env?: Record<string, string>;
+    /** Settings that name the suite's database (made here), from its URL as the runtime role. */
+    dbEnv?: (runtimeUrl: string) => Record<string, string>;
+    clock?: Clock;
+    policy?: Policy;
+    worker?: boolean;
+    logDestination?: DestinationStream;
+    resolver?: HostResolver;
+  } = {},
 ): Promise<Engine> {
   const dbUrl = await createTestDatabase();
   const prefix = `bltest${randomBytes(4).toString('hex')}`;
@@ -81,6 +90,7 @@ export async function startEngine(
     DB_POOL_SIZE: '8',
     OUTBOX_POLL_MS: '50',
     ...opts.env,
+    ...opts.dbEnv?.(runtimeUrlOf(dbUrl)),
   });
   const api = await createApi(cfg, { clock: opts.clock, policy: opts.policy, logger: ['error'], logDestination: opts.logDestination, resolver: opts.resolver });
   await api.listen(0, '127.0.0.1');

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
-import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
+import { ENV_CONFIG, EnvConfig, sessionDatabaseUrl } from '@bedlink/config';
 
 /**
  * The advisory lock key of the leader (one per database: two engines on one database share a
@@ -27,6 +27,11 @@ export interface LeaderDuty {
  *
  * Duties are idempotent in effect (deterministic job ids, inbox rows, state-machine refusals): the
  * lock removes the N× load and the races, it is not what keeps them correct.
+ *
+ * The lock belongs to a session, so the connection is DATABASE_SESSION_URL's. Through a pooler in
+ * transaction mode the lock would be taken by whichever server connection ran the statement, and
+ * another worker handed that connection would hold it too. The leader checks on every beat that it is
+ * still talking to the backend that took the lock, and steps down, naming the setting, when it is not.
  */
 @Injectable()
 export class LeaderElection implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -35,6 +40,8 @@ export class LeaderElection implements OnApplicationBootstrap, OnApplicationShut
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly busy = new Set<string>();
   private client?: Client;
+  /** The backend that took the lock: a leader's beat that meets another one is not on a session of its own. */
+  private lockPid?: number;
   private beat?: NodeJS.Timeout;
   private leading = false;
   private stopped = false;
@@ -75,11 +82,21 @@ export class LeaderElection implements OnApplicationBootstrap, OnApplicationShut
     try {
       const c = this.client ?? (await this.connect());
       if (this.leading) {
-        await c.query('SELECT 1');
+        const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+        if (pid !== this.lockPid) {
+          this.log.error(
+            `the leader's connection reached backend ${pid}, not ${this.lockPid} that took the lock: it is pooled per transaction, ` +
+              `so the lock is not this worker's own. Set DATABASE_SESSION_URL to Postgres itself (or a session-mode pool).`,
+          );
+          this.lose('its connection is pooled per transaction');
+        }
         return;
       }
-      const r = await c.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS got', [LEADER_LOCK_KEY]);
-      if (r.rows[0]?.got && !this.stopped) this.becomeLeader();
+      const r = await c.query<{ got: boolean; pid: number }>('SELECT pg_try_advisory_lock($1::bigint) AS got, pg_backend_pid() AS pid', [LEADER_LOCK_KEY]);
+      if (r.rows[0]?.got && !this.stopped) {
+        this.lockPid = r.rows[0].pid;
+        this.becomeLeader();
+      }
     } catch (e) {
       this.lose(`leader connection failed (${e instanceof Error ? e.message : String(e)})`);
     }
@@ -87,7 +104,7 @@ export class LeaderElection implements OnApplicationBootstrap, OnApplicationShut
 
   private async connect(): Promise<Client> {
     const c = new Client({
-      connectionString: this.cfg.DATABASE_URL,
+      connectionString: sessionDatabaseUrl(this.cfg),
       application_name: `bedlink-leader-${process.pid}`,
       keepAlive: true,
       // the server notices a vanished holder by TCP keepalive: a few seconds, not the kernel's two hours

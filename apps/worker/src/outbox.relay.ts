@@ -3,7 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { ENV_CONFIG, EnvConfig } from '@bedlink/config';
+import { ENV_CONFIG, EnvConfig, sessionDatabaseUrl } from '@bedlink/config';
 import type { LiveEvent } from '@bedlink/contracts';
 import {
   DEADLINE_EVENTS,
@@ -94,7 +94,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * and never answers (a half-dead host, a full backlog) held the relay with no timeout of pg's own.
    */
   private async listen(): Promise<void> {
-    const c = new Client({ connectionString: this.cfg.DATABASE_URL, connectionTimeoutMillis: LISTEN_TIMEOUT_MS, query_timeout: LISTEN_TIMEOUT_MS });
+    // LISTEN belongs to a session: through a pooler in transaction mode it would land on a server connection
+    // that then serves other clients, and the relay would only poll (DATABASE_SESSION_URL)
+    const c = new Client({ connectionString: sessionDatabaseUrl(this.cfg), connectionTimeoutMillis: LISTEN_TIMEOUT_MS, query_timeout: LISTEN_TIMEOUT_MS });
     c.on('error', () => {
       if (this.listener === c) this.listener = undefined; // polling carries on; re-listen on the next pass
       void c.end().catch(() => undefined);

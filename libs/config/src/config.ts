@@ -36,6 +36,19 @@ export class EnvConfig {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_READ_URL must be a postgres:// URL' })
   DATABASE_READ_URL?: string;
 
+  /**
+   * Postgres for what lives in a session, not a transaction: the leader's advisory lock and the outbox
+   * relay's LISTEN. Behind a pooler in transaction mode (PgBouncer's default for applications) a session
+   * lock is taken by whichever server connection ran the statement, and that connection then serves
+   * other clients: a second worker can be handed the same session and "take" the lock too, and a dead
+   * leader's lock outlives it until the pooler closes the connection. Set this to Postgres itself (or a
+   * session-mode pool) there. Unset: DATABASE_URL.
+   */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_SESSION_URL must be a postgres:// URL' })
+  DATABASE_SESSION_URL?: string;
+
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -472,6 +485,7 @@ export class EnvConfig {
 const DEV_SECRETS = ['JWT_SECRET', 'PII_KEY', 'AUDIT_SIGNING_KEY'] as const;
 const OPTIONAL = [
   'DATABASE_READ_URL',
+  'DATABASE_SESSION_URL',
   'REDIS_SENTINELS',
   'REDIS_CLUSTER_NODES',
   'JWT_PUBLIC_KEY',
@@ -543,6 +557,11 @@ export function assertNoDemoInProduction(cfg: EnvConfig, demoPresent: boolean): 
       `invalid configuration:\n  SEED_DEMO: the demo district "${DEMO_DISTRICT}" is seeded in this production database; set SEED_DEMO=1 only for a demo deployment`,
     );
   }
+}
+
+/** The URL of session-bound work (the leader's lock, the relay's LISTEN): DATABASE_SESSION_URL, else DATABASE_URL. */
+export function sessionDatabaseUrl(cfg: EnvConfig): string {
+  return cfg.DATABASE_SESSION_URL ?? cfg.DATABASE_URL;
 }
 
 /** The URL migrations run with: the schema owner. */

@@ -14,7 +14,8 @@ export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs
     synchronize: false,
     // Query logging would print parameters, which can hold patient data: errors are logged by the callers.
     logging: false,
-    // statement_timeout 0 is none: only the schema migrations (scripts/migrate.ts) run without one
+    // statement_timeout 0 is none: only the schema migrations (scripts/migrate.ts) run without one. Behind a
+    // pooler in transaction mode this setting is not passed on: the runtime role carries the same (RUNTIME_STATEMENT_TIMEOUT)
     // Client: repeated statements run prepared, planned once per connection (prepared-client.ts); off: pg's own
     extra: {
       max: poolSize,

@@ -3,6 +3,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /** The login role the API, the worker and the scripts run as (DATABASE_URL); migrations run as the owner. */
 export const RUNTIME_ROLE = 'bedlink_app';
 
+/** The runtime role's own statement timeout, as pg_db_role_setting stores it: the engine's pools ask for the same (data-source.ts). */
+export const RUNTIME_STATEMENT_TIMEOUT = 'statement_timeout=15s';
+
 /**
  * The runtime role: everything the engine needs on every table, but only INSERT and SELECT on the
  * audit log and its checkpoints. Not the owner, so it cannot disable the append-only triggers,
@@ -85,6 +88,18 @@ export function grantRuntimeRoleSql(): string {
         IF to_regclass('public.migrations') IS NOT NULL THEN
           REVOKE ALL ON migrations FROM ${RUNTIME_ROLE};
           GRANT SELECT ON migrations TO ${RUNTIME_ROLE};
+        END IF;
+        -- The engine asks for its statement timeout when it connects; a pooler in transaction mode (PgBouncer)
+        -- passes no such setting on, and its server connections keep the role's. Cluster-wide, like the role.
+        IF NOT EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+                        WHERE r.rolname = '${RUNTIME_ROLE}' AND s.setdatabase = 0 AND '${RUNTIME_STATEMENT_TIMEOUT}' = ANY (s.setconfig)) THEN
+          BEGIN
+            ALTER ROLE ${RUNTIME_ROLE} SET statement_timeout = '${RUNTIME_STATEMENT_TIMEOUT.split('=')[1]}';
+          EXCEPTION
+            WHEN insufficient_privilege THEN
+              RAISE NOTICE 'cannot set the statement timeout of role ${RUNTIME_ROLE}: as an administrator, ALTER ROLE ${RUNTIME_ROLE} SET statement_timeout = ''${RUNTIME_STATEMENT_TIMEOUT.split('=')[1]}''';
+            WHEN internal_error THEN NULL; -- "tuple concurrently updated": another database's migration set it meanwhile
+          END;
         END IF;
       END IF;
     END $$;
