@@ -3,7 +3,7 @@ import { loadConfig } from '@bedlink/config';
 import { LeaderElection } from '../apps/worker/src/leader';
 import { OutboxRelay } from '../apps/worker/src/outbox.relay';
 import { createTestDatabase, dropTestDatabase, Engine, startEngine } from './support/engine';
-import { ok, smallDistrict } from './support/fixture';
+import { ok, rehabReferral, smallDistrict } from './support/fixture';
 import { ADMIN_URL, RUNTIME_USER } from './support/global-setup';
 import { eventually } from './support/http';
 import { PgBouncer, startPgBouncer } from './support/pgbouncer';
@@ -129,17 +129,7 @@ describe('behind PgBouncer in transaction mode', () => {
       const bedId = d.cc2Beds[0];
       const offers: { referralId: string; offerId: string }[] = [];
       for (let i = 0; i < 6; i++) {
-        const r = await ok(
-          d.planner.post('/referrals', {
-            patientId: await d.patient(),
-            requestedKind: 'COMMUNITY',
-            services: ['REHAB'],
-            urgency: 'ROUTINE',
-            clinicalSummary: 'x',
-            consent: true,
-          }),
-          'draft',
-        );
+        const r = await ok(d.planner.post('/referrals', rehabReferral(await d.patient())), 'draft');
         const sub = await ok(d.planner.post(`/referrals/${r.referralId}/submit`, { targets: [{ institutionId: d.cc2, bedId }] }), 'submit');
         offers.push({ referralId: r.referralId, offerId: sub.offers[0].offerId });
       }
