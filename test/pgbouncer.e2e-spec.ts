@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { loadConfig } from '@bedlink/config';
 import { LeaderElection } from '../apps/worker/src/leader';
 import { OutboxRelay } from '../apps/worker/src/outbox.relay';
+import { createWorker } from '../apps/worker/src/bootstrap';
 import { createTestDatabase, dropTestDatabase, Engine, startEngine } from './support/engine';
 import { ok, rehabReferral, smallDistrict } from './support/fixture';
 import { ADMIN_URL, RUNTIME_USER } from './support/global-setup';
@@ -82,6 +83,16 @@ describe('behind PgBouncer in transaction mode', () => {
     } finally {
       await leader.onApplicationShutdown();
       for (const c of opened.splice(0)) await c.end().catch(() => undefined);
+      await dropTestDatabase(db);
+    }
+  });
+
+  it("a session URL that reaches another database is refused at the worker's start", async () => {
+    const db = await createTestDatabase();
+    try {
+      const cfg = loadConfig({ ...process.env, NODE_ENV: 'test', DATABASE_URL: bouncer.via(db), DATABASE_SESSION_URL: ADMIN_URL });
+      await expect(createWorker(cfg)).rejects.toThrow(/DATABASE_SESSION_URL: reaches database "postgres" while DATABASE_URL reaches "bedlink_test/);
+    } finally {
       await dropTestDatabase(db);
     }
   });

@@ -29,3 +29,4 @@ export * from './document-store';
 export * from './active-tx';
 export * from './audit-archive';
 export * from './institution-roles';
+export * from './session-database';
