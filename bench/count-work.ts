@@ -60,9 +60,11 @@ export function countWork(sink: WorkSink): void {
         if (!REDIS_TIMED.has(name)) {
           // a pipeline or MULTI hands every command the same buffering stream: one write, one round trip
           const stream = rest[0];
-          const roundTrip = !stream || typeof stream !== 'object' || !pipelines.has(stream);
+          const buffered = !!stream && typeof stream === 'object' && pipelines.has(stream);
           if (stream && typeof stream === 'object') pipelines.add(stream);
-          sink.redis(name, roundTrip);
+          // as for pg: a command written while its connection awaits another's answer waits for no answer of its own
+          const behind = ((this as { commandQueue?: { length: number } }).commandQueue?.length ?? 0) > 0;
+          sink.redis(name, !buffered && !behind);
         }
         return original.call(this, cmd, ...rest);
       },
