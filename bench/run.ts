@@ -106,6 +106,17 @@ async function versions(): Promise<{ postgres: string; redis: string }> {
   return { postgres, redis: /redis_version:(\S+)/.exec(info)?.[1] ?? '?' };
 }
 
+/** The Redis server's CPU seconds so far (INFO cpu). The whole server's: on a Redis shared with other work it counts that too. */
+async function redisCpuSeconds(): Promise<number> {
+  const r = new IORedis(REDIS_URL);
+  try {
+    const info = await r.info('cpu');
+    return ['used_cpu_sys', 'used_cpu_user'].reduce((a, k) => a + Number(new RegExp(`^${k}:(\\S+)`, 'm').exec(info)?.[1] ?? 0), 0);
+  } finally {
+    await r.quit();
+  }
+}
+
 /** The engine's own matcher (libs/persistence/src/matching: query + ranking with explanations), top 10. */
 async function measureMatcher(): Promise<{ p50: number; p99: number; n: number; rowsAvg: number }> {
   const ds = createDataSource(dbUrl, 2);
@@ -668,6 +679,7 @@ async function main(): Promise<void> {
       api: cpuOf(apis),
       worker: cpuOf(workers),
       postgres: pgPids.reduce((a, p) => a + cpuSeconds(p), 0),
+      redis: await redisCpuSeconds(),
       driver: process.cpuUsage(),
     };
     const cprog = setInterval(() => {
@@ -682,11 +694,13 @@ async function main(): Promise<void> {
     const cTo = Date.now();
     const pgPids2 = await admin(async (c) => (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB])).rows.map((r) => r.pid as number));
     const dcpu = process.cpuUsage(cpu0.driver);
+    const redisCpu = (await redisCpuSeconds()) - cpu0.redis;
     const cpuShare = {
       api: round((cpuOf(apis) - cpu0.api) / ((cTo - cFrom) / 1000), 2),
       worker: round((cpuOf(workers) - cpu0.worker) / ((cTo - cFrom) / 1000), 2),
       postgresBackends: round((pgPids2.filter((p) => pgPids.includes(p)).reduce((a, p) => a + cpuSeconds(p), 0) - cpu0.postgres) / ((cTo - cFrom) / 1000), 2),
       loadDriver: round((dcpu.user + dcpu.system) / 1e6 / ((cTo - cFrom) / 1000), 2),
+      redis: round(redisCpu / ((cTo - cFrom) / 1000), 2),
     };
     const nCmd = Math.max(1, closed.samples.filter((x) => x.at >= cFrom && x.at <= cTo && x.status >= 200 && x.status < 300).length);
     const secsC = (cTo - cFrom) / 1000;
@@ -695,6 +709,7 @@ async function main(): Promise<void> {
       worker: round((cpuShare.worker * secsC * 1000) / nCmd, 2),
       postgresBackends: round((cpuShare.postgresBackends * secsC * 1000) / nCmd, 2),
       loadDriver: round((cpuShare.loadDriver * secsC * 1000) / nCmd, 2),
+      redis: round((cpuShare.redis * secsC * 1000) / nCmd, 2),
     };
     log(`closed loop CPU (cores busy): ${JSON.stringify(cpuShare)}; CPU ms per command ${JSON.stringify(cpuMsPerCommand)}`);
     await sleep(600);
