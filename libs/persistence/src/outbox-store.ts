@@ -97,8 +97,8 @@ export class OutboxStore {
    * 900 rows/s.
    */
   async claim(limit: number, after?: string): Promise<RelayClaim> {
-    // checked before a connection is taken
-    claimStatement(limit, after);
+    // built (and its two values checked) before a connection is taken
+    const statement = `BEGIN; ${CLAIM_SETTINGS}; ${claimStatement(limit, after)}`;
     const qr = this.ds.createQueryRunner();
     // The transaction is opened in the claim's own round trip ("BEGIN; SET LOCAL …; WITH claimed …" on the simple protocol,
     // which takes no parameters: the two values are inlined above): one round trip a pass fewer than TypeORM's
@@ -117,7 +117,7 @@ export class OutboxStore {
       }
     };
     try {
-      const results = (await client.query(`BEGIN; ${CLAIM_SETTINGS}; ${claimStatement(limit, after)}`)) as {
+      const results = (await client.query(statement)) as {
         rows: (OutboxRow & { webhook_generation: string })[];
       }[];
       // one result per statement: the claim's is the last
