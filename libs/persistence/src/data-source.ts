@@ -1,10 +1,10 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS, STATEMENT_TIMEOUT_MS } from './migrations';
 import { PreparingClient } from './prepared-client';
 
 /** One place that says how to reach Postgres; used by the apps, the CLI scripts and the tests. */
-export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs = 15000, prepared = true): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs = STATEMENT_TIMEOUT_MS, prepared = true): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -15,7 +15,7 @@ export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs
     // Query logging would print parameters, which can hold patient data: errors are logged by the callers.
     logging: false,
     // statement_timeout 0 is none: only the schema migrations (scripts/migrate.ts) run without one. Behind a
-    // pooler in transaction mode this setting is not passed on: the runtime role carries the same (RUNTIME_STATEMENT_TIMEOUT)
+    // pooler in transaction mode this setting is not passed on: the runtime role carries the same (STATEMENT_TIMEOUT_MS)
     // Client: repeated statements run prepared, planned once per connection (prepared-client.ts); off: pg's own
     extra: {
       max: poolSize,

@@ -3,8 +3,13 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /** The login role the API, the worker and the scripts run as (DATABASE_URL); migrations run as the owner. */
 export const RUNTIME_ROLE = 'bedlink_app';
 
-/** The runtime role's own statement timeout, as pg_db_role_setting stores it: the engine's pools ask for the same (data-source.ts). */
-export const RUNTIME_STATEMENT_TIMEOUT = 'statement_timeout=15s';
+/**
+ * The engine's statement timeout: what its pools ask for when they connect (data-source.ts), and what the
+ * runtime role carries itself for connections lent by a pooler that does not pass that request on.
+ */
+export const STATEMENT_TIMEOUT_MS = 15_000;
+/** The role's setting, as given to ALTER ROLE and as pg_db_role_setting then stores it. */
+const ROLE_TIMEOUT = `${STATEMENT_TIMEOUT_MS}ms`;
 
 /**
  * The runtime role: everything the engine needs on every table, but only INSERT and SELECT on the
@@ -92,12 +97,12 @@ export function grantRuntimeRoleSql(): string {
         -- The engine asks for its statement timeout when it connects; a pooler in transaction mode (PgBouncer)
         -- passes no such setting on, and its server connections keep the role's. Cluster-wide, like the role.
         IF NOT EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
-                        WHERE r.rolname = '${RUNTIME_ROLE}' AND s.setdatabase = 0 AND '${RUNTIME_STATEMENT_TIMEOUT}' = ANY (s.setconfig)) THEN
+                        WHERE r.rolname = '${RUNTIME_ROLE}' AND s.setdatabase = 0 AND 'statement_timeout=${ROLE_TIMEOUT}' = ANY (s.setconfig)) THEN
           BEGIN
-            ALTER ROLE ${RUNTIME_ROLE} SET statement_timeout = '${RUNTIME_STATEMENT_TIMEOUT.split('=')[1]}';
+            ALTER ROLE ${RUNTIME_ROLE} SET statement_timeout = '${ROLE_TIMEOUT}';
           EXCEPTION
             WHEN insufficient_privilege THEN
-              RAISE NOTICE 'cannot set the statement timeout of role ${RUNTIME_ROLE}: as an administrator, ALTER ROLE ${RUNTIME_ROLE} SET statement_timeout = ''${RUNTIME_STATEMENT_TIMEOUT.split('=')[1]}''';
+              RAISE NOTICE 'cannot set the statement timeout of role ${RUNTIME_ROLE}: as an administrator, ALTER ROLE ${RUNTIME_ROLE} SET statement_timeout = ''${ROLE_TIMEOUT}''';
             WHEN internal_error THEN NULL; -- "tuple concurrently updated": another database's migration set it meanwhile
           END;
         END IF;

@@ -64,4 +64,4 @@ export const MIGRATIONS = [
   AggregateChildrenFunctions1735300000001,
   VersionGuardFunction1735400000000,
 ];
-export { grantRuntimeRoleSql, RUNTIME_ROLE } from './1733040000001-runtime-role';
+export { grantRuntimeRoleSql, RUNTIME_ROLE, STATEMENT_TIMEOUT_MS } from './1733040000001-runtime-role';
