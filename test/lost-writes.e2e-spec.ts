@@ -3,6 +3,7 @@ import { packedEventsJobId, QUEUES } from '@bedlink/messaging';
 import { SENT_AT_US } from '@bedlink/persistence';
 import { RetentionPruner } from '../apps/worker/src/retention';
 import { Engine, startEngine } from './support/engine';
+import { bedEventsBacklog } from './support/outbox';
 import { ok, smallDistrict } from './support/fixture';
 import { eventually } from './support/http';
 
@@ -73,13 +74,7 @@ describe('Lost-write sweeper and retention', () => {
     await projections.pause();
     // three events in one commit and one block of outbox ids (the sequence moved to a block's start): one packed job
     await e.ds.query(`SELECT setval(pg_get_serial_sequence('outbox', 'id'), (SELECT (coalesce(max(id), 0) / 100 + 1) * 100 FROM outbox))`);
-    const ids: string[] = (
-      await e.ds.query(
-        `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata)
-         SELECT gen_random_uuid(), 'BedRegistered', 'Bed', gen_random_uuid(), jsonb_build_object('n', n), jsonb_build_object('occurredAt', now())
-           FROM generate_series(1, 3) n RETURNING event_id`,
-      )
-    ).map((r: { event_id: string }) => r.event_id);
+    const ids: string[] = (await e.ds.query(`${bedEventsBacklog(1, 3)} RETURNING event_id`)).map((r: { event_id: string }) => r.event_id);
     const sent = (): Promise<{ event_id: string; us: string }[]> =>
       e.ds.query(`SELECT event_id, ${SENT_AT_US('o')} AS us FROM outbox o WHERE event_id = ANY($1) AND sent_at IS NOT NULL ORDER BY id`, [ids]);
     const [first] = await eventually(sent, (r) => r.length === 3);

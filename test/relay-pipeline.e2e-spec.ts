@@ -6,6 +6,7 @@ import { deadlineJobId, EventJob, isPackedEvents, QUEUES } from '@bedlink/messag
 import { fallbackPolicy, OutboxStore, RelayClaim } from '@bedlink/persistence';
 import { OutboxRelay } from '../apps/worker/src/outbox.relay';
 import { Engine, startEngine } from './support/engine';
+import { bedEventsBacklog, eventsOf } from './support/outbox';
 import { eventually } from './support/http';
 
 jest.setTimeout(180_000);
@@ -46,11 +47,7 @@ describe('Outbox relay: the next claim runs while the current batch is published
 
   it('a 4,500-row backlog: claims overlap the publishing, every row sent once, in order', async () => {
     // events the bed board ignores (no bed): no effect
-    await e.ds.query(
-      `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata)
-       SELECT gen_random_uuid(), 'BedRegistered', 'Bed', gen_random_uuid(), jsonb_build_object('n', n), jsonb_build_object('occurredAt', now())
-         FROM generate_series(1, 4500) n`,
-    );
+    await e.ds.query(bedEventsBacklog(1, 4500));
     spans.length = 0;
     await e.startWorker();
     const end = Date.now() + 120_000;
@@ -71,7 +68,7 @@ describe('Outbox relay: the next claim runs while the current batch is published
     try {
       const jobs = await q.getJobs(['wait', 'prioritized', 'active', 'completed'], 0, -1, true);
       // the bed board's queue takes packed jobs: a block of up to a hundred events per job
-      const events = jobs.flatMap((j) => (isPackedEvents(j.data) ? j.data.events : [j.data as EventJob]).map((ev) => ({ ev, job: j })));
+      const events = eventsOf(jobs);
       expect(events).toHaveLength(4500);
       expect(new Set(events.map(({ ev }) => ev.eventId)).size).toBe(4500);
       expect(jobs.length).toBeLessThanOrEqual(4500 / 100 + 2 * 5);
@@ -101,15 +98,12 @@ describe('Outbox store: a claim made ahead starts after the batch in flight', ()
 
   it('takes the rows after the batch, and the fresh claim after it takes a row committed late below', async () => {
     const store = new OutboxStore(e.ds);
-    const insert = (n: number) =>
-      `INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, payload, metadata)
-       SELECT gen_random_uuid(), 'BedRegistered', 'Bed', gen_random_uuid(), jsonb_build_object('n', n), jsonb_build_object('occurredAt', now())
-         FROM generate_series(${n}, ${n + 5}) n`;
+    const insert = (n: number) => bedEventsBacklog(n, n + 5);
     // row 0 takes its id first and commits last
     const late = e.ds.createQueryRunner();
     await late.connect();
     await late.startTransaction();
-    await late.query(insert(0).replace(`generate_series(0, 5)`, `generate_series(0, 0)`));
+    await late.query(bedEventsBacklog(0, 0));
     await e.ds.query(insert(1));
     const n = (c: RelayClaim) => c.rows.map((r) => (r.payload as { n: number }).n);
     const first = await store.claim(3);

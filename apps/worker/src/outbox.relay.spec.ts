@@ -1,6 +1,9 @@
 import { createServer, Socket } from 'node:net';
 import { LISTEN_TIMEOUT_MS, OutboxRelay } from './outbox.relay';
 
+/** Redis's epoch, as the relay finds it before its first pass: in place (redis-recovery.ts). */
+const epochKnown = { checkEpoch: async () => undefined } as never;
+
 /**
  * The relay's loop around a claim made ahead (the next batch, claimed while the current one is
  * published). Postgres and Redis are replaced here on purpose: the case is the loop's bookkeeping when
@@ -10,7 +13,7 @@ describe('outbox relay: a claim made ahead that fails', () => {
   it('is dropped: the next pass claims again instead of awaiting the same failure for ever', async () => {
     const cfg = { OUTBOX_POLL_MS: 20, OUTBOX_COALESCE_MS: 0 };
     const none = {} as never;
-    const relay = new OutboxRelay(none, cfg as never, none, none, none, none, none, none);
+    const relay = new OutboxRelay(none, cfg as never, none, none, none, none, none, none, epochKnown);
     const internals = relay as unknown as {
       store: { claim: (n: number) => Promise<unknown> };
       publish: () => Promise<void>;
@@ -59,7 +62,7 @@ describe('outbox relay: a LISTEN connection that never answers', () => {
     const port = (silent.address() as { port: number }).port;
     const cfg = { OUTBOX_POLL_MS: 20, OUTBOX_COALESCE_MS: 0, DATABASE_URL: `postgres://nobody@127.0.0.1:${port}/none` };
     const none = {} as never;
-    const relay = new OutboxRelay(none, cfg as never, none, none, none, none, none, none);
+    const relay = new OutboxRelay(none, cfg as never, none, none, none, none, none, none, epochKnown);
     const internals = relay as unknown as { store: { claim: () => Promise<unknown> }; running: boolean; wake?: () => void; run(): Promise<void> };
     let claims = 0;
     internals.store = {

@@ -20,6 +20,7 @@ import {
 } from '@bedlink/messaging';
 import { OutboxRow, OutboxStore, RelayClaim, RelayQuery } from '@bedlink/persistence';
 import { DeadlineReconciler, wantsTimers } from './deadlines';
+import { RedisRecovery } from './redis-recovery';
 
 const BATCH = 1000;
 /** Connect and LISTEN on the notification connection: past it, the pass polls and tries again next time. */
@@ -29,7 +30,7 @@ export const LISTEN_TIMEOUT_MS = 5000;
  * Moves committed outbox rows to the consumer queues (job id = event id) in batches, woken by
  * LISTEN/NOTIFY and polling behind it. Redis-loss recovery (the epoch key) and the lost-write
  * sweeper are leader duties (redis-recovery.ts, lost-write-sweeper.ts): they only mark rows
- * unsent, and this relay sends them again.
+ * unsent, and this relay sends them again. The relay awaits one epoch check itself before its first pass.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -59,6 +60,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @InjectQueue(QUEUES.kpiEvents) kpiEvents: Queue,
     @InjectQueue(QUEUES.deadlines) deadlines: Queue,
     private readonly timers: DeadlineReconciler,
+    private readonly recovery: RedisRecovery,
   ) {
     this.store = new OutboxStore(ds);
     this.queues = {
@@ -118,8 +120,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async run(): Promise<void> {
     let backoff = 0;
     let next: { claim: Promise<RelayClaim>; seen: number } | undefined;
+    // Before the first pass, Redis's epoch: at a first start, or one after Redis lost its data while no worker ran,
+    // the check marks sent-but-unhandled rows unsent. A pass that ran before it (the leader's check waits for
+    // the election) had its rows marked unsent too, and published them twice.
+    let epochChecked = false;
     while (this.running) {
       try {
+        if (!epochChecked) {
+          await this.recovery.checkEpoch();
+          epochChecked = true;
+        }
         // not awaited: the pass polls meanwhile (one pass per timeout otherwise, while the server is silent)
         if (!this.listener) this.relisten();
         // taken before it is awaited: a claim made ahead that failed (Postgres cut or its connections

@@ -19,3 +19,22 @@ export function withActiveTx<T>(em: EntityManager, work: () => Promise<T>): Prom
 export function sameConnection(ds: DataSource): DataSource | EntityManager {
   return activeTx.getStore() ?? ds;
 }
+
+/** The transactions open now, beside the statement that reads them (pg_current_snapshot's in-progress ids). */
+export const OPEN_TRANSACTIONS = `ARRAY(SELECT pg_snapshot_xip(pg_current_snapshot()))::text[]`;
+
+/**
+ * Waits until each of these transactions (ids from OPEN_TRANSACTIONS) has ended, for at most `waitMs`;
+ * answers those still open then. A statement that must see what they commit waits first: a row they hold
+ * is invisible to it until then, in the state the snapshot had.
+ */
+export async function waitForTransactions(query: (sql: string, params: unknown[]) => Promise<any[]>, xids: string[], waitMs: number): Promise<string[]> {
+  const until = Date.now() + waitMs;
+  let open = xids;
+  while (open.length) {
+    open = (await query(`SELECT x::text FROM unnest($1::xid8[]) x WHERE pg_xact_status(x) = 'in progress'`, [open])).map((r: { x: string }) => r.x);
+    if (!open.length || Date.now() > until) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return open;
+}

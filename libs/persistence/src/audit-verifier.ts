@@ -2,6 +2,7 @@ import { createHash, createPublicKey, KeyObject, sign, verify } from 'node:crypt
 import { DataSource, EntityManager } from 'typeorm';
 import { auditHash, GENESIS_HASH } from '@bedlink/domain';
 import { auditKeyId } from '@bedlink/config';
+import { OPEN_TRANSACTIONS, waitForTransactions } from './active-tx';
 
 export interface AuditBreak {
   seq: string;
@@ -197,12 +198,12 @@ export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject
     const [prev] = await em.query(`SELECT signature, covering_seq::text AS covering FROM audit_checkpoints ORDER BY id DESC LIMIT 1`);
     const since: string = prev?.covering ?? '0';
     // one snapshot: the highest committed seq, and the transactions still open beside it
-    const [{ covering, open }] = await em.query(
-      `SELECT (SELECT coalesce(max(seq), 0) FROM audit_log)::text AS covering, ARRAY(SELECT pg_snapshot_xip(pg_current_snapshot()))::text[] AS open`,
-    );
+    const [{ covering, open }] = await em.query(`SELECT (SELECT coalesce(max(seq), 0) FROM audit_log)::text AS covering, ${OPEN_TRANSACTIONS} AS open`);
     // an idle trail adds none
     if (opts.onlyIfChanged && prev && covering === since) return null;
-    await waitForTransactions(em, open as string[]);
+    const still = await waitForTransactions((sql, p) => em.query(sql, p), open as string[], OPEN_TRANSACTIONS_WAIT_MS);
+    if (still.length)
+      throw new Error(`audit checkpoint: ${still.length} transaction(s) open for over ${OPEN_TRANSACTIONS_WAIT_MS / 1000} s; no checkpoint written`);
     // the window's chains; and those whose records in it already left with a detached month keep the head
     // their archive signed (the archives of months with a record after the previous checkpoint: usually none)
     const heads: Head[] = await em.query(
@@ -233,18 +234,6 @@ export async function writeAuditCheckpoint(ds: DataSource, signingKey: KeyObject
       );
     return { id, createdAt: c.createdAt, coveringSeq: c.coveringSeq, chains: c.chains, digest: c.digest };
   });
-}
-
-async function waitForTransactions(em: EntityManager, xids: string[]): Promise<void> {
-  const until = Date.now() + OPEN_TRANSACTIONS_WAIT_MS;
-  let open = xids;
-  while (open.length) {
-    open = (await em.query(`SELECT x::text FROM unnest($1::xid8[]) x WHERE pg_xact_status(x) = 'in progress'`, [open])).map((r: { x: string }) => r.x);
-    if (!open.length) return;
-    if (Date.now() > until)
-      throw new Error(`audit checkpoint: ${open.length} transaction(s) open for over ${OPEN_TRANSACTIONS_WAIT_MS / 1000} s; no checkpoint written`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 interface CheckpointRow {

@@ -139,15 +139,16 @@ export class OutboxStore {
 
   /**
    * After Redis lost its data: events already marked sent may never have been consumed.
-   * Marks as unsent every row since `since` that some consumer has not handled, so the relay
-   * publishes it again; inboxes keep the effect single.
+   * Marks as unsent every row created since `since` and sent before `sentBefore` that some consumer
+   * has not handled, so the relay publishes it again; inboxes keep the effect single. `sentBefore` is
+   * Postgres's own text for a timestamptz: a Date would lose its microseconds.
    */
-  async requeueUnhandled(consumers: readonly string[], since: Date, types: readonly string[] | null = null): Promise<number> {
+  async requeueUnhandled(consumers: readonly string[], since: Date, types: readonly string[] | null, sentBefore: string): Promise<number> {
     const res = await this.ds.query(
       `UPDATE outbox o SET sent_at = NULL
-       WHERE o.sent_at IS NOT NULL AND o.created_at >= $2 AND ($3::text[] IS NULL OR o.event_type = ANY($3::text[]))
+       WHERE o.sent_at IS NOT NULL AND o.sent_at < $4::timestamptz AND o.created_at >= $2 AND ($3::text[] IS NULL OR o.event_type = ANY($3::text[]))
          AND (SELECT count(*) FROM inbox i WHERE i.event_id = o.event_id AND i.consumer = ANY($1::text[])) < cardinality($1::text[])`,
-      [consumers, since, types],
+      [consumers, since, types, sentBefore],
     );
     return Array.isArray(res) ? Number(res[1] ?? 0) : 0;
   }
