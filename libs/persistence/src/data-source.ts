@@ -1,7 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS, STATEMENT_TIMEOUT_MS } from './migrations';
-import { PreparingClient } from './prepared-client';
+import { GuardedClient, PreparingClient } from './prepared-client';
 
 /** One place that says how to reach Postgres; used by the apps, the CLI scripts and the tests. */
 export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs = STATEMENT_TIMEOUT_MS, prepared = true): DataSourceOptions {
@@ -16,13 +16,14 @@ export function dataSourceOptions(url: string, poolSize = 10, statementTimeoutMs
     logging: false,
     // statement_timeout 0 is none: only the schema migrations (scripts/migrate.ts) run without one. Behind a
     // pooler in transaction mode this setting is not passed on: the runtime role carries the same (STATEMENT_TIMEOUT_MS)
-    // Client: repeated statements run prepared, planned once per connection (prepared-client.ts); off: pg's own
+    // Client: repeated statements run prepared, planned once per connection (prepared-client.ts); off: pg's own,
+    // both with an error listener from birth (GuardedClient)
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30000,
       statement_timeout: statementTimeoutMs,
-      ...(prepared ? { Client: PreparingClient } : {}),
+      Client: prepared ? PreparingClient : GuardedClient,
     },
   };
 }

@@ -55,7 +55,22 @@ function nameOf(text: string): string | null {
   return null;
 }
 
-export class PreparingClient extends Client {
+/**
+ * pg's Client with an 'error' listener from the moment it exists. pg hands a new connection to the pool, and
+ * the pool to TypeORM, inside the handler of the socket read that held ReadyForQuery; TypeORM attaches its
+ * listener a microtask later. A backend terminated as it became ready (pg_terminate_backend, a failover) puts
+ * its ErrorResponse in that same read, emitted on a client nobody listens to yet: the process died of it in
+ * the fault suite. Swallowing it here loses nothing: the client is marked unqueryable, so its next query
+ * fails to the caller and the pool drops it on release; the pool's and TypeORM's own listeners still run.
+ */
+export class GuardedClient extends Client {
+  constructor(config?: ConstructorParameters<typeof Client>[0]) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
+export class PreparingClient extends GuardedClient {
   private readonly prepared = new Set<string>();
   private preparedIn = generation;
 
