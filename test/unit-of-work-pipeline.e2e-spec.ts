@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { DataSource } from 'typeorm';
 import { Bed, DomainError } from '@bedlink/domain';
 import { AlreadyExecuted, createDataSource, PiiCipher, TypeOrmUnitOfWork } from '@bedlink/persistence';
 import { Engine, startEngine } from './support/engine';
 import { smallDistrict } from './support/fixture';
+import { writesDuring } from './support/socket-writes';
 
 /**
  * The unit of work writes BEGIN with its first read and COMMIT behind its flush, on a connection in pg's
@@ -109,5 +111,23 @@ describe('The pipelined unit of work leaves its connection clean, whatever ends 
     const after = await bedOf(bedId);
     expect(after).toMatchObject({ version: before.version + 20, chain_seq: before.chain_seq + 20 });
     expect(await audits(bedId)).toBe(after.chain_seq);
+  });
+
+  /** Socket writes (syscalls) the pool's one connection makes while `run` runs. */
+  const writesOfPool = async (run: () => Promise<unknown>): Promise<number> => {
+    await ds.query('SELECT 1'); // the pool's connection, open
+    const pool = (ds.driver as unknown as { master: { _clients: { connection: { stream: Socket } }[] } }).master;
+    return writesDuring(pool._clients[0].connection.stream, run);
+  };
+
+  it('writes a command in two: BEGIN with its first read, the flush with COMMIT (four writes before)', async () => {
+    const bedId = d.cc2Beds[0];
+    const before = await bedOf(bedId);
+    expect(await writesOfPool(() => uow.run(ctx(), closeAndReopen(bedId)))).toBe(2);
+    expect(await bedOf(bedId)).toMatchObject({ version: before.version + 1, chain_seq: before.chain_seq + 1 });
+    // a refusal before any read: BEGIN and ROLLBACK in one write, and nothing left open
+    const refused = await writesOfPool(() => uow.run(ctx(), () => Promise.reject(new DomainError('FORBIDDEN', 'no read'))).catch(() => undefined));
+    expect(refused).toBe(1);
+    expect(await leftInTransaction()).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
-import { epochMs, StageMarks } from '@bedlink/config';
+import { Corkable, epochMs, inOneWrite, StageMarks } from '@bedlink/config';
 import { Actor, CommandName, DomainError, URGENCY_PRIORITY, Urgency } from '@bedlink/domain';
 import { CommandJob, CommandOutcome } from './catalogue';
 import { jobOptions } from './jobs';
@@ -27,6 +27,15 @@ export type CommandLogLookup = (commandId: string) => Promise<CommandOutcome | n
  * if Redis lost it): an acknowledgement must outlive a Redis failover.
  */
 export type PendingCommandStore = (c: { id: string; type: string; job: SealedCommandJob; priority: number }) => Promise<void>;
+
+/** A command on its way to the queue: its job's id, sealed envelope, fingerprint and priority. */
+interface Outgoing {
+  type: CommandName;
+  commandId: string;
+  sealed: SealedCommandJob;
+  fingerprint: string;
+  priority: number;
+}
 
 export interface DispatchOptions {
   idempotencyKey?: string;
@@ -78,76 +87,81 @@ export class CommandGateway {
       submittedAt: new Date().toISOString(),
       fingerprint,
     };
-    const sealed = this.seal.seal(commandId, data);
-    const priority = URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'];
+    const cmd: Outgoing = { type, commandId, sealed: this.seal.seal(commandId, data), fingerprint, priority: URGENCY_PRIORITY[opts.urgency ?? 'ROUTINE'] };
     if (opts.marks) opts.marks.enqueue = epochMs();
     // Listening before the add: a job this request added cannot end unseen, so its end comes from the
     // event stream alone (wait-for-job.ts). Only a job that was already there is looked at once.
     const wait = opts.wait ? waitForJobEnd<SealedOutcome>(this.events, commandId, type, this.timeoutMs) : undefined;
     try {
-      return await this.enqueueAndAnswer(type, commandId, sealed, fingerprint, priority, opts, wait);
+      const earlier = await this.enqueue(cmd, !!opts.idempotencyKey, wait);
+      if (earlier) return earlier;
+      if (opts.marks) opts.marks.enqueued = epochMs();
+      return await this.answer(cmd, wait, opts.marks);
     } finally {
       // every answer but the awaited result leaves the wait unused (a settled wait has stopped already)
       wait?.cancel();
     }
   }
 
-  private async enqueueAndAnswer(
-    type: CommandName,
-    commandId: string,
-    sealed: SealedCommandJob,
-    fingerprint: string,
-    priority: number,
-    opts: DispatchOptions,
-    wait: JobWait<SealedOutcome> | undefined,
-  ): Promise<DispatchResult> {
+  /**
+   * Adds the command's job. With an Idempotency-Key (`keyed`) a job already there under its id is a retry
+   * or a concurrent request that won the id: the outcome kept in Postgres answers then, when it is all that
+   * is left; otherwise the request waits on that job like on its own (null: nothing answered yet).
+   */
+  private async enqueue(cmd: Outgoing, keyed: boolean, wait: JobWait<SealedOutcome> | undefined): Promise<DispatchResult | null> {
+    const { type, commandId, sealed, fingerprint, priority } = cmd;
     // add() with an existing id stores nothing and hands back a Job built from *our* data. With an
     // Idempotency-Key the stored job's envelope is read back in the same round trip: ours (sealed
     // with a fresh IV) means the job is new, the common case, and nothing more is read.
     let storedEnvelope: string | null = null;
     try {
       const own = jobOptions('command', { jobId: commandId, priority });
-      if (opts.idempotencyKey) storedEnvelope = await this.addAndReadBack(type, sealed, own);
+      if (keyed) storedEnvelope = await this.addAndReadBack(type, sealed, own);
       else await this.queue.add(type, sealed, own);
     } catch {
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }
+    if (!keyed || isOurs(storedEnvelope, sealed.sealed)) return null;
     try {
-      if (opts.idempotencyKey && !isOurs(storedEnvelope, sealed.sealed)) {
-        // The job already existed: a retry, or a concurrent request that won the id. Only now is
-        // it read, and Postgres asked when its outcome may be all that is left.
-        const stored = await this.queue.getJob(commandId);
-        const theirs = stored?.data?.fingerprint;
-        if (!stored || theirs !== fingerprint) {
-          const done = await this.lookup(commandId);
-          if (done) {
-            if (done.fingerprint && done.fingerprint !== fingerprint)
-              throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
-            return { status: 'completed', commandId, outcome: done };
-          }
-          if (stored) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
+      // The job already existed. Only now is it read, and Postgres asked when its outcome may be all that is left.
+      const stored = await this.queue.getJob(commandId);
+      const theirs = stored?.data?.fingerprint;
+      if (!stored || theirs !== fingerprint) {
+        const done = await this.lookup(commandId);
+        if (done) {
+          if (done.fingerprint && done.fingerprint !== fingerprint)
+            throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
+          return { status: 'completed', commandId, outcome: done };
         }
-        if (stored) {
-          if (await stored.isFailed()) await stored.retry('failed');
-          // it was there before this request: it may have ended before the listeners were on
-          wait?.lookOnce(stored);
-        }
+        if (stored) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different command');
       }
+      if (stored) {
+        if (await stored.isFailed()) await stored.retry('failed');
+        // it was there before this request: it may have ended before the listeners were on
+        wait?.lookOnce(stored);
+      }
+      return null;
     } catch (e) {
       if (e instanceof DomainError) throw e;
       throw new DomainError('QUEUE_UNAVAILABLE', 'the command queue (Redis) is unreachable; try again shortly');
     }
-    if (opts.marks) opts.marks.enqueued = epochMs();
-    // A 202 is remembered in Postgres before it is answered, so nothing acknowledged lives only in
-    // Redis. After the queue took the job: a refused add leaves no row to run later unasked.
+  }
+
+  /**
+   * The worker's result when the request waits for it (`wait`), else 202. A 202 is remembered in Postgres
+   * before it is answered, so nothing acknowledged lives only in Redis; after the queue took the job, so a
+   * refused add leaves no row to run later unasked.
+   */
+  private async answer(cmd: Outgoing, wait: JobWait<SealedOutcome> | undefined, marks: StageMarks | undefined): Promise<DispatchResult> {
+    const { type, commandId, sealed, priority } = cmd;
     if (!wait) {
       await this.keep({ id: commandId, type, job: sealed, priority });
       return { status: 'accepted', commandId };
     }
     try {
-      const sealed = await wait.result;
-      if (opts.marks) Object.assign(opts.marks, sealed?.stages, { result: epochMs() });
-      return { status: 'completed', commandId, outcome: this.seal.openOutcome(commandId, sealed) };
+      const outcome = await wait.result;
+      if (marks) Object.assign(marks, outcome?.stages, { result: epochMs() });
+      return { status: 'completed', commandId, outcome: this.seal.openOutcome(commandId, outcome) };
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       if (/timed out/i.test(msg)) {
@@ -169,10 +183,11 @@ export class CommandGateway {
   private async addAndReadBack(type: CommandName, sealed: SealedCommandJob, own: JobsOptions): Promise<string | null> {
     const client = await this.queue.client;
     const job = new Job<SealedCommandJob, SealedOutcome>(this.queue, type, sealed, own, own.jobId);
-    // both written in this tick, the add first
-    const added = job.addJob(client);
-    const read = client.hget(this.queue.toKey(own.jobId!), 'data');
-    const [, data] = await Promise.all([added, read]);
+    // both queued in this tick, the add first, and written in one write while the socket is corked: one
+    // syscall and one wake-up of Redis, not two (a cluster client has no one socket: two writes there)
+    const [, data] = await Promise.all(
+      inOneWrite((client as { stream?: Corkable }).stream, () => [job.addJob(client), client.hget(this.queue.toKey(own.jobId!), 'data')] as const),
+    );
     return data ?? null;
   }
 

@@ -73,11 +73,6 @@ export class WriteBatch {
     if (chunk.length) out.push(combine(chunk));
     return out;
   }
-
-  /** Sends the writes, in order, each statement awaited. A guarded UPDATE that matched no row raises BL409. */
-  async run(q: Query): Promise<void> {
-    for (const s of this.statements()) await q(s.sql, s.params);
-  }
 }
 
 function combine(writes: Write[]): { sql: string; params: unknown[] } {
