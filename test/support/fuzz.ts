@@ -49,6 +49,22 @@ export function deep(depth: number, arrays = false, leaf: unknown = 1): unknown 
  * Row counts of every table, the versions and chain heads of the main aggregates, the audit head and
  * the API keys' revocations: what a refused request must leave exactly as it was.
  */
+/**
+ * The write model once the events of the fixture's own commands have been projected: the outbox sent and two
+ * snapshots half a second apart equal. Taken at once, a "before" could miss the bed board rows of the fixture's
+ * beds, which the projection wrote during the fuzz (CI under load: bed_board 0 before, 4 after).
+ */
+export async function settledWriteModelSnapshot(ds: DataSource, timeoutMs = 30_000): ReturnType<typeof writeModelSnapshot> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`);
+    const a = await writeModelSnapshot(ds);
+    await new Promise((r) => setTimeout(r, 500));
+    const b = await writeModelSnapshot(ds);
+    if ((n === 0 && JSON.stringify(a) === JSON.stringify(b)) || Date.now() > until) return b;
+  }
+}
+
 export async function writeModelSnapshot(ds: DataSource) {
   const tables: { table_name: string }[] = await ds.query(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
