@@ -36,8 +36,12 @@ describe('console: surge and live escalations', () => {
     other = await smallDistrict(e, 'surgeui-other');
     browser = await launchChromium();
   }, 600_000);
+  // Each test's pages close with it: an open console reloads its lists on every live event of the district,
+  // so pages left open by earlier tests kept Chromium and the API busy for the rest of the file.
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await e?.close();
   });

@@ -77,8 +77,12 @@ describe('web console in a real browser', () => {
       ],
     });
   }, 600_000);
+  // Each test's pages close with it: an open console reloads its lists on every live event of the district,
+  // so pages left open by earlier tests kept Chromium and the API busy for the rest of the file.
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     idp?.kill();
     await e?.close();

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, live, LiveEvent } from './api';
+import { liveReloader } from './live-reload';
 import { Institution } from './model';
 
 /** Loads data, reloads on demand; keeps showing the last good data while reloading. */
@@ -62,10 +63,7 @@ export function useAction(onDone?: () => void) {
   return { run, busy, error };
 }
 
-/**
- * Reload when a matching live event arrives. Read models behind the worker's projections lag the
- * event by a moment, so reload now and once more shortly after.
- */
+/** Reload when a matching live event arrives, a burst coalesced (live-reload.ts). */
 export function useLive(match: (e: LiveEvent) => boolean, reload: () => void, onEvent?: (e: LiveEvent) => void) {
   const m = useRef(match);
   const r = useRef(reload);
@@ -74,19 +72,15 @@ export function useLive(match: (e: LiveEvent) => boolean, reload: () => void, on
   r.current = reload;
   o.current = onEvent;
   useEffect(() => {
-    const timers: number[] = [];
+    const reloader = liveReloader(() => r.current());
     const off = live.on((e) => {
       if (!m.current(e)) return;
       o.current?.(e);
-      r.current();
-      timers.push(
-        window.setTimeout(() => r.current(), 400),
-        window.setTimeout(() => r.current(), 1500),
-      );
+      reloader.event();
     });
     return () => {
       off();
-      timers.forEach(clearTimeout);
+      reloader.stop();
     };
   }, []);
 }
