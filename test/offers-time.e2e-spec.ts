@@ -53,7 +53,9 @@ describe('Offers and time: strategies, deadlines, holds, escalation, priority', 
       env: {
         OFFER_WINDOW_ROUTINE_MS: '700',
         OFFER_WINDOW_URGENT_MS: '60000',
-        OFFER_WINDOW_EMERGENCY_MS: '700',
+        // long enough for the coordinator's reroute and the accept after it under CI's load (at 700 ms, the
+        // rerouted offer expired before its accept once, at about 300 ms a command)
+        OFFER_WINDOW_EMERGENCY_MS: '3000',
         RESERVATION_HOLD_MS: '1200',
         DEADLINE_SWEEP_MS: '1000',
       },
@@ -162,7 +164,7 @@ describe('Offers and time: strategies, deadlines, holds, escalation, priority', 
     const esc = await eventually(
       () => d.carec.get(`/referrals/${up.referralId}`),
       (r) => r.body.state === 'ESCALATED',
-      10_000,
+      20_000,
     );
     expect(esc.body.offers).toHaveLength(1); // did not cascade to h2: escalated at once
     const rerouted = await ok(
