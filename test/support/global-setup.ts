@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { createDataSource } from '../../libs/persistence/src/data-source';
 
@@ -21,10 +22,15 @@ export function ownerGone(datname: string, alive: (pid: number) => boolean = pid
   const m = /^bedlink_test_[0-9a-f]{8}_r(\d+)_/.exec(datname);
   // names from before run ids: no run of this code owns them
   if (!m) return true;
-  return Number(m[1]) !== process.pid && !alive(Number(m[1]));
+  return runOver(Number(m[1]), alive);
 }
 
-function pidAlive(pid: number): boolean {
+/** The test run with this id (its jest main process's pid) is over: not this one, and not alive. */
+function runOver(run: number, alive: (pid: number) => boolean): boolean {
+  return run !== process.pid && !alive(run);
+}
+
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -33,6 +39,35 @@ function pidAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+/**
+ * Processes a test run started and left behind when it was killed hard (SIGKILL of jest, a CI timeout):
+ * no afterAll ran to stop its pgbouncer, its redis-servers or its engine processes, which kept their ports
+ * and, for an engine, kept polling a database the next run drops. Each inherited BEDLINK_TEST_RUN, the run's
+ * pid: those whose run is over are killed (SIGKILL, as killAll stops them). Answers the pids killed.
+ */
+export function sweepOrphans(alive: (pid: number) => boolean = pidAlive): number[] {
+  const killed: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let env: string;
+    try {
+      env = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue; // gone meanwhile, or not ours to read
+    }
+    const m = /(?:^|\0)BEDLINK_TEST_RUN=(\d+)\0/.exec(env);
+    if (!m || !runOver(Number(m[1]), alive)) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return killed;
+}
+
 /** The engine in tests logs in as the runtime role the migrations create, so the suites prove its grants are enough. */
 export const RUNTIME_USER = 'bedlink_app';
 export const RUNTIME_TEST_PASSWORD = 'bedlink-app-test';
@@ -50,6 +85,8 @@ export function runtimeUrlOf(url: string): string {
  * which takes a fraction of a second and gives each suite its own schema to break.
  */
 export default async function globalSetup(): Promise<void> {
+  const swept = sweepOrphans();
+  if (swept.length) console.warn(`killed ${swept.length} processes left by test runs that were killed: ${swept.join(', ')}`);
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
