@@ -99,7 +99,14 @@ const BUDGET: Record<string, { uowSql: number; uowTrips: number; jobs: number }>
  * it no longer asks Redis whether a new job has finished already (isFinished, one script and one round trip per
  * command). Measured 76 and 63 alone (83 and 70 before); the margins are the ones kept above.
  */
-const LIFECYCLE_BUDGET = { sql: 68, sqlTrips: 54, jobs: 15, redis: 83, redisTrips: 70 };
+/*
+ * Redis 83 -> 90, round trips 70 -> 77: margin only, no work added. A fresh-clone CI rehearsal (2026-12-02, both
+ * cores busy with the other suites) measured 84 and 71 for a lifecycle whose SQL, jobs and per-command counts were
+ * the exact figures above: which worker slot fetches the next job, in moveToFinished's own script or in a fetch of
+ * its own after a wake-up, follows the scheduler, and only Redis counts it. A consumer taking every event still
+ * puts the lifecycle at 110 and 89 (and over its jobs, counted exactly).
+ */
+const LIFECYCLE_BUDGET = { sql: 68, sqlTrips: 54, jobs: 15, redis: 90, redisTrips: 77 };
 
 type Role = 'probe' | 'timed' | 'command' | 'uow' | 'relay' | 'consumer' | 'other';
 interface Ctx {
