@@ -5,7 +5,17 @@ import { parseCsv } from '../apps/console/src/csv-format';
 import { Engine, startEngine } from './support/engine';
 import { ok, residentId, smallDistrict } from './support/fixture';
 import { client } from './support/http';
-import { axeViolations, consolePrerequisites, expectAttr, expectText, launchChromium, markNoReload, notReloaded, sidewaysScroll } from './support/browser';
+import {
+  axeViolations,
+  closeContextsAfterEach,
+  consolePrerequisites,
+  expectAttr,
+  expectText,
+  launchChromium,
+  markNoReload,
+  notReloaded,
+  sidewaysScroll,
+} from './support/browser';
 
 jest.setTimeout(240_000);
 
@@ -36,11 +46,7 @@ describe('console: surge and live escalations', () => {
     other = await smallDistrict(e, 'surgeui-other');
     browser = await launchChromium();
   }, 600_000);
-  // Each test's pages close with it: an open console reloads its lists on every live event of the district,
-  // so pages left open by earlier tests kept Chromium and the API busy for the rest of the file.
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-  });
+  closeContextsAfterEach(contexts);
   afterAll(async () => {
     await browser?.close();
     await e?.close();

@@ -1,38 +1,22 @@
-import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateSync } from 'otplib';
-import { loadConfig } from '@bedlink/config';
 import { residentIdCheckChar } from '@bedlink/domain';
-import { consoleDir } from '../apps/api/src/console/console.controller';
 import { isoDay, shanghaiDay } from './support/dates';
 import { Engine, startEngine } from './support/engine';
 import { ok, residentId, smallDistrict } from './support/fixture';
-import { axeViolations, sidewaysScroll } from './support/browser';
+import { axeViolations, closeContextsAfterEach, consolePrerequisites, expectAttr, expectTextEnd, launchChromium, sidewaysScroll } from './support/browser';
 import { client, eventually } from './support/http';
 
 // qrcode ships no types: the one function the test compares with
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const QRCode = require('qrcode') as { toString(text: string, o: object): Promise<string> };
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(__dirname, '..');
 const SHOTS = resolve(ROOT, process.env.SCREENSHOTS_DIR ?? join('var', 'screenshots'));
 const PASSWORD = 'console tasks passphrase';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
-
-/** Debian's chromium (installed once if missing, no browser downloads); the console built once. */
-function prerequisites(): void {
-  if (!existsSync(CHROMIUM)) {
-    if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as root)`);
-    execSync('apt-get install -y chromium || (apt-get update && apt-get install -y chromium)', {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  }
-  if (!existsSync(join(consoleDir(loadConfig()), 'index.html'))) execSync('npm run console:build', { stdio: 'inherit', cwd: ROOT });
-}
 
 /**
  * The daily tasks in a real browser, each driven through the console's own controls and checked
@@ -51,28 +35,13 @@ describe('console daily tasks in a real browser', () => {
   let seq = Math.floor(Math.random() * 1_000_000);
 
   beforeAll(async () => {
-    prerequisites();
+    consolePrerequisites();
     mkdirSync(SHOTS, { recursive: true });
     e = await startEngine();
     d = await smallDistrict(e);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 600_000);
-  // Each test's pages close with it: an open console reloads its lists on every live event of the district,
-  // so pages left open by earlier tests kept Chromium and the API busy for the rest of the file.
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-  });
+  closeContextsAfterEach(contexts);
   afterAll(async () => {
     await browser?.close();
     await e?.close();
@@ -135,7 +104,7 @@ describe('console daily tasks in a real browser', () => {
     );
     const programmeId = programme!.id;
     const row = coord.getByTestId(`programme-${programmeId}`);
-    await expectText(row.getByTestId('free'), '2');
+    await expectTextEnd(row.getByTestId('free'), '2');
     expect(await ok(d.cc1c.get(`/programmes?institutionId=${d.cc1}`), 'list')).toContainEqual(
       expect.objectContaining({ id: programmeId, kind: 'HOME_SICKBED', capacity: 2, radiusKm: 50 }),
     );
@@ -173,15 +142,15 @@ describe('console daily tasks in a real browser', () => {
     );
 
     await coord.getByTestId('nav-programmes').click();
-    await expectText(row.getByTestId('enrolled'), '1');
-    await expectText(row.getByTestId('free'), '1');
+    await expectTextEnd(row.getByTestId('enrolled'), '1');
+    await expectTextEnd(row.getByTestId('free'), '1');
     await row.getByTestId('show-enrolments').click();
     const card = coord.getByTestId(`enrolment-${patientId}`);
     await card.waitFor();
     // more places, from the console
     await coord.getByTestId('new-capacity').fill('3');
     await coord.getByTestId('save-capacity').click();
-    await expectText(row.getByTestId('capacity'), '3');
+    await expectTextEnd(row.getByTestId('capacity'), '3');
     await shot(coord, '11-programmes');
 
     // the district sees the programme and who is in care, but ends nothing
@@ -208,7 +177,7 @@ describe('console daily tasks in a real browser', () => {
       enrolled: 0,
       free: 3,
     });
-    await expectText(row.getByTestId('free'), '3');
+    await expectTextEnd(row.getByTestId('free'), '3');
     expect(problems).toEqual([]);
   }, 240_000);
 
@@ -224,7 +193,7 @@ describe('console daily tasks in a real browser', () => {
     await planner.getByTestId('new-grade').fill('4');
     await planner.getByTestId('register-new-patient').click();
     const record = planner.getByTestId('patient-record');
-    await expectText(record.getByTestId('record-name'), granny);
+    await expectTextEnd(record.getByTestId('record-name'), granny);
     const patientId = (await record.getAttribute('data-patient'))!;
     await expectAttr(record.getByTestId('eligible-CARE_HOME'), 'data-ok', 'true');
     // what the API keeps: the record, the assessment, the home address (encrypted at rest)
@@ -239,7 +208,7 @@ describe('console daily tasks in a real browser', () => {
     await planner.getByTestId('search-resident-id').fill(rid);
     await planner.getByTestId('access-reason').fill('出院随访');
     await planner.getByTestId('search-patient').click();
-    await expectText(record.getByTestId('record-name'), granny);
+    await expectTextEnd(record.getByTestId('record-name'), granny);
     const trail: { reason: string }[] = await e.ds.query(
       `SELECT reason FROM audit_log WHERE aggregate_id = $1 AND event_type = 'PatientRecordAccessed' ORDER BY aggregate_seq`,
       [patientId],
@@ -250,7 +219,7 @@ describe('console daily tasks in a real browser', () => {
     await go(planner, '#/patients');
     await planner.getByTestId('search-resident-id').fill(granny.slice(1));
     await planner.getByTestId('search-patient').click();
-    await expectText(record.getByTestId('record-name'), granny);
+    await expectTextEnd(record.getByTestId('record-name'), granny);
     expect(await planner.getByTestId('search-results').innerText()).toContain(`${rid.slice(0, 4)}**********${rid.slice(-4)}`);
 
     // an assessment that has run out: recorded, and the screen says the care beds are closed to it, and why
@@ -302,7 +271,7 @@ describe('console daily tasks in a real browser', () => {
     await stranger.getByTestId('new-resident-id').fill(rid);
     await stranger.getByTestId('new-name').fill('李某');
     await stranger.getByTestId('register-new-patient').click();
-    await expectText(stranger.getByTestId('patient-record').getByTestId('record-name'), '李某');
+    await expectTextEnd(stranger.getByTestId('patient-record').getByTestId('record-name'), '李某');
     expect(await stranger.getByTestId('patient-record').getByTestId('record-assessment').innerText()).not.toContain('3');
     expect(problems).toEqual([]);
   }, 240_000);
@@ -410,7 +379,7 @@ describe('console daily tasks in a real browser', () => {
     await shot(page, '15-totp-qr');
     await page.getByLabel('验证器显示的6位数字').fill(generateSync({ secret }));
     await page.getByRole('button', { name: '确认开启' }).click();
-    await expectText(page.getByTestId('totp-state'), '已开启');
+    await expectTextEnd(page.getByTestId('totp-state'), '已开启');
     expect(outside).toEqual([]);
     expect(problems).toEqual([]);
   }, 120_000);
@@ -620,26 +589,4 @@ async function axe(page: Page, where: string, found: string[]): Promise<void> {
 async function noSidewaysScroll(page: Page, where: string, found: string[]): Promise<void> {
   const { px, culprit } = await sidewaysScroll(page);
   if (px > 0) found.push(`${where}: scrolls sideways by ${px} px at 390 px (${culprit})`);
-}
-
-async function expectText(loc: Locator, text: string, timeout = 15_000): Promise<void> {
-  const end = Date.now() + timeout;
-  let last = '';
-  while (Date.now() < end) {
-    last = (await loc.innerText({ timeout: Math.max(100, end - Date.now()) }).catch(() => '')).trim();
-    if (last.endsWith(text)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`expected text "${text}", last saw "${last}"`);
-}
-
-async function expectAttr(loc: Locator, name: string, value: string, timeout = 15_000): Promise<void> {
-  const end = Date.now() + timeout;
-  let last: string | null = null;
-  while (Date.now() < end) {
-    last = await loc.getAttribute(name, { timeout: Math.max(100, end - Date.now()) }).catch(() => null);
-    if (last === value) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`expected ${name}="${value}", last saw "${last}"`);
 }

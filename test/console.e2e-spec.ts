@@ -1,45 +1,22 @@
 import { ChildProcess, execSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
-import { loadConfig } from '@bedlink/config';
-import { consoleDir } from '../apps/api/src/console/console.controller';
+import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { Engine, startEngine } from './support/engine';
 import { residentIdCheckChar } from '@bedlink/domain';
 import { ok, smallDistrict } from './support/fixture';
 import { takeBoardSnapshot } from '@bedlink/persistence';
-import { axeViolations, sidewaysScroll } from './support/browser';
+import { axeViolations, closeContextsAfterEach, consolePrerequisites, expectAttr, expectTextEnd, launchChromium, sidewaysScroll } from './support/browser';
 import { eventually } from './support/http';
 import { generateSync } from 'otplib';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(__dirname, '..');
 /**
  * Screenshots land in the ignored var/screenshots on every run, so a test run never dirties the tracked
  * docs/screenshots; refresh those on purpose with SCREENSHOTS_DIR=docs/screenshots.
  */
 const SHOTS = resolve(ROOT, process.env.SCREENSHOTS_DIR ?? join('var', 'screenshots'));
-
-/** Debian's chromium, installed once if missing (no browser downloads); the console built once. */
-function prerequisites(): void {
-  if (!existsSync(CHROMIUM)) {
-    if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as root)`);
-    execSync('apt-get install -y chromium || (apt-get update && apt-get install -y chromium)', {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  }
-  // A CJK font, so the screenshots show Chinese rather than boxes (best effort: not needed to pass).
-  if (!existsSync('/usr/share/fonts/truetype/wqy') && process.getuid?.() === 0) {
-    try {
-      execSync('apt-get install -y fonts-wqy-microhei', { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    } catch {
-      /* screenshots fall back to whatever font is there */
-    }
-  }
-  if (!existsSync(join(consoleDir(loadConfig()), 'index.html'))) execSync('npm run console:build', { stdio: 'inherit', cwd: ROOT });
-}
 
 describe('web console in a real browser', () => {
   let e: Engine;
@@ -52,7 +29,7 @@ describe('web console in a real browser', () => {
   const PASSWORD = 'console test passphrase';
 
   beforeAll(async () => {
-    prerequisites();
+    consolePrerequisites();
     mkdirSync(SHOTS, { recursive: true });
     // The identity provider's port is known before the engine starts (OIDC_ISSUER); it starts after (its redirect names the API).
     const idpPort = await freePort();
@@ -64,24 +41,9 @@ describe('web console in a real browser', () => {
       'oidc.zhou': { name: '周协调', bedlink_role: 'DISTRICT_COORDINATOR', bedlink_district: d.district },
       'oidc.stranger': { name: '外区', bedlink_role: 'COMMUNITY_COORDINATOR', bedlink_institution: d.cc1, bedlink_district: 'elsewhere' },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 600_000);
-  // Each test's pages close with it: an open console reloads its lists on every live event of the district,
-  // so pages left open by earlier tests kept Chromium and the API busy for the rest of the file.
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-  });
+  closeContextsAfterEach(contexts);
   afterAll(async () => {
     await browser?.close();
     idp?.kill();
@@ -187,8 +149,8 @@ describe('web console in a real browser', () => {
 
     // The planner's card and the district's bed board follow by themselves.
     await expectAttr(planner.getByTestId(`referral-${referralId}`).getByTestId('state').first(), 'data-state', 'ACCEPTED');
-    await expectText(cc1Medical.getByTestId('count-reserved'), String(reserved0 + 1), 15_000);
-    await expectText(cc1Medical.getByTestId('count-free'), String(free0 - 1));
+    await expectTextEnd(cc1Medical.getByTestId('count-reserved'), String(reserved0 + 1), 15_000);
+    await expectTextEnd(cc1Medical.getByTestId('count-free'), String(free0 - 1));
     expect(await notReloaded(planner)).toBe(true);
     expect(await notReloaded(district)).toBe(true);
     await shot(district, '01-bed-board');
@@ -197,7 +159,7 @@ describe('web console in a real browser', () => {
     await planner.getByTestId(`referral-${referralId}`).getByTestId('start-transfer').click();
     await coord.getByTestId(`arriving-${referralId}`).getByTestId('confirm-admission').click();
     await expectAttr(planner.getByTestId(`referral-${referralId}`).getByTestId('state').first(), 'data-state', 'COMPLETED');
-    await expectText(cc1Medical.getByTestId('count-occupied'), String(occupied0 + 1), 15_000);
+    await expectTextEnd(cc1Medical.getByTestId('count-occupied'), String(occupied0 + 1), 15_000);
 
     // A hospital bed waits for cleaning (contaminated, then decontaminated: housekeeping); cleaned from the
     // planner's console, it turns free (green) on the district's board and on a colleague's view of the wards, live.
@@ -205,7 +167,7 @@ describe('web console in a real browser', () => {
     const toClean = (await ok(d.planner.get(`/beds?institutionId=${d.hospital}&status=U&limit=1`), 'beds'))[0];
     await ok(d.planner.post(`/beds/${toClean.id}/status`, { command: 'Contaminate', reason: '呕吐物' }), 'contaminate');
     await ok(d.planner.post(`/beds/${toClean.id}/status`, { command: 'Decontaminate' }), 'decontaminate');
-    await expectText(hospMedical.getByTestId('count-cleaning'), '1', 15_000);
+    await expectTextEnd(hospMedical.getByTestId('count-cleaning'), '1', 15_000);
     const colleague = await loginAs('DISCHARGE_PLANNER', d.hospital, 'planner.zhou');
     await colleague.goto(`${e.baseUrl}/console/#/beds/${d.hospital}`);
     const dirtyId = `bed-${toClean.id}`;
@@ -214,7 +176,7 @@ describe('web console in a real browser', () => {
     await planner.goto(`${e.baseUrl}/console/#/beds/${d.hospital}`);
     await planner.getByTestId(dirtyId).getByTestId('bed-Clean').click();
     await expectAttr(colleague.getByTestId(dirtyId), 'class', 'bed s-free');
-    await expectText(hospMedical.getByTestId('count-cleaning'), '0', 15_000);
+    await expectTextEnd(hospMedical.getByTestId('count-cleaning'), '0', 15_000);
     expect(await notReloaded(colleague)).toBe(true);
     expect(await notReloaded(district)).toBe(true);
 
@@ -330,15 +292,15 @@ describe('web console in a real browser', () => {
       const sum = (k: 'free' | 'occupied' | 'total' | 'reserved') => rows.reduce((n, r) => n + r[k], 0);
       const row = dash.getByTestId(`cat-${cat}`);
       for (const k of ['free', 'occupied', 'total', 'reserved'] as const) {
-        await expectText(row.getByTestId(k), String(sum(k)));
+        await expectTextEnd(row.getByTestId(k), String(sum(k)));
         expect(api.occupancy.byCategory[cat][k]).toBe(sum(k));
       }
     }
     // the funnel and the breaches as the API counts them; the open escalations as the referral list has them
-    for (const k of ['drafted', 'submitted', 'offered', 'accepted', 'admitted']) await expectText(dash.getByTestId(`funnel-${k}`), String(api.funnel[k]));
+    for (const k of ['drafted', 'submitted', 'offered', 'accepted', 'admitted']) await expectTextEnd(dash.getByTestId(`funnel-${k}`), String(api.funnel[k]));
     expect(api.funnel.admitted).toBeGreaterThanOrEqual(1);
     const escalated = await ok(d.dc.get('/referrals?state=ESCALATED&limit=100'), 'escalated');
-    await expectText(dash.getByTestId('kpi-escalatedOpen'), String(escalated.length));
+    await expectTextEnd(dash.getByTestId('kpi-escalatedOpen'), String(escalated.length));
     expect(api.times.toAcceptMedianMin).not.toBeNull();
 
     // live: a bed closed elsewhere moves the figures without a reload
@@ -346,7 +308,7 @@ describe('web console in a real browser', () => {
     const before = api.occupancy.byCategory.MEDICAL.closed as number;
     const free = (await ok(d.cc1c.get(`/beds?institutionId=${d.cc1}&status=U&limit=1`), 'beds'))[0];
     await ok(d.cc1c.post(`/beds/${free.id}/status`, { command: 'Close', reason: '维修' }), 'close');
-    await expectText(dash.getByTestId('cat-MEDICAL').getByTestId('closed'), String(before + 1), 15_000);
+    await expectTextEnd(dash.getByTestId('cat-MEDICAL').getByTestId('closed'), String(before + 1), 15_000);
     expect(await notReloaded(dash)).toBe(true);
     await shot(dash, '08-dashboard');
     // another district's dashboard is not this coordinator's
@@ -421,7 +383,7 @@ describe('web console in a real browser', () => {
     const secret = await page.getByTestId('totp-secret').innerText();
     await page.getByLabel('验证器显示的6位数字').fill(generateSync({ secret }));
     await page.getByRole('button', { name: '确认开启' }).click();
-    await expectText(page.getByTestId('totp-state'), '已开启');
+    await expectTextEnd(page.getByTestId('totp-state'), '已开启');
     await page.getByTestId('logout').click();
     await attempt('unlocked passphrase');
     await page.getByTestId('totp').fill(generateSync({ secret }));
@@ -562,26 +524,4 @@ function startIdentityProvider(port: number, redirect: string, accounts: Record<
     child.stdout!.on('data', (b) => String(b).includes('ready') && resolve(child));
     child.once('exit', (code) => reject(new Error(`identity provider exited (${code}): ${err}`)));
   });
-}
-
-async function expectText(loc: import('playwright-core').Locator, text: string, timeout = 10_000): Promise<void> {
-  const end = Date.now() + timeout;
-  let last = '';
-  while (Date.now() < end) {
-    last = (await loc.innerText({ timeout: Math.max(100, end - Date.now()) }).catch(() => '')).trim();
-    if (last.endsWith(text)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`expected text "${text}", last saw "${last}"`);
-}
-
-async function expectAttr(loc: import('playwright-core').Locator, name: string, value: string, timeout = 15_000): Promise<void> {
-  const end = Date.now() + timeout;
-  let last: string | null = null;
-  while (Date.now() < end) {
-    last = await loc.getAttribute(name, { timeout: Math.max(100, end - Date.now()) }).catch(() => null);
-    if (last === value) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`expected ${name}="${value}", last saw "${last}"`);
 }

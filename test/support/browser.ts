@@ -1,7 +1,7 @@
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium, Locator, Page } from 'playwright-core';
+import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { loadConfig } from '@bedlink/config';
 import { consoleDir } from '../../apps/api/src/console/console.controller';
 
@@ -9,9 +9,21 @@ import { consoleDir } from '../../apps/api/src/console/console.controller';
 export const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(__dirname, '..', '..');
 
-/** Debian's chromium must be there (no browser downloads); the console is built once if missing. */
+/** Debian's chromium, installed once if missing (no browser downloads); a CJK font, best effort; the console built once. */
 export function consolePrerequisites(): void {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as root)`);
+  const apt = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!existsSync(CHROMIUM)) {
+    if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as root)`);
+    execSync('apt-get install -y chromium || (apt-get update && apt-get install -y chromium)', { stdio: 'inherit', env: apt });
+  }
+  // A CJK font, so the screenshots show Chinese rather than boxes (not needed to pass).
+  if (!existsSync('/usr/share/fonts/truetype/wqy') && process.getuid?.() === 0) {
+    try {
+      execSync('apt-get install -y fonts-wqy-microhei', { stdio: 'ignore', env: apt });
+    } catch {
+      /* screenshots fall back to whatever font is there */
+    }
+  }
   if (!existsSync(join(consoleDir(loadConfig()), 'index.html'))) execSync('npm run console:build', { stdio: 'inherit', cwd: ROOT });
 }
 
@@ -22,20 +34,39 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * Closes the contexts a test opened once it ends (call inside the describe): an open console reloads its
+ * lists on every live event of the district, so pages left open by earlier tests kept Chromium and the API
+ * busy for the rest of the file.
+ */
+export function closeContextsAfterEach(contexts: BrowserContext[]): void {
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  });
+}
+
 /** Marks the page; the mark survives only if the page is never reloaded. */
 export const markNoReload = (p: Page) => p.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
 export const notReloaded = (p: Page) => p.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload === true);
 
-export async function expectText(loc: Locator, text: string, timeout = 10_000): Promise<void> {
+/** Waits until the element's text satisfies `match`; fails naming the last text seen. */
+async function expectTextWhere(loc: Locator, match: (text: string) => boolean, wanted: string, timeout: number): Promise<void> {
   const end = Date.now() + timeout;
   let last = '';
   while (Date.now() < end) {
     last = (await loc.innerText({ timeout: Math.max(100, end - Date.now()) }).catch(() => '')).trim();
-    if (last.includes(text)) return;
+    if (match(last)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`expected text "${text}", last saw "${last}"`);
+  throw new Error(`expected text ${wanted}, last saw "${last}"`);
 }
+
+/** The element's text contains `text` (a message, a row). */
+export const expectText = (loc: Locator, text: string, timeout = 10_000): Promise<void> => expectTextWhere(loc, (t) => t.includes(text), `"${text}"`, timeout);
+
+/** The element's text ends with `text`: a count after its label ("空闲 2"), which "2" anywhere would not pin. */
+export const expectTextEnd = (loc: Locator, text: string, timeout = 15_000): Promise<void> =>
+  expectTextWhere(loc, (t) => t.endsWith(text), `ending "${text}"`, timeout);
 
 export async function expectAttr(loc: Locator, name: string, value: string, timeout = 15_000): Promise<void> {
   const end = Date.now() + timeout;
