@@ -52,10 +52,14 @@ describe('reserve (surge) beds', () => {
   const cellOf = async (inst: string) =>
     ((await ok(d.dc.get(`/bed-board?districtId=${d.district}`), 'board')) as any[]).find((r) => r.institutionId === inst && r.kind === 'COMMUNITY');
 
+  /** The institution's cell once the board shows what `settled` waits for (then asserted whole). */
+  const boardOnce = (inst: string, settled: (c: any) => boolean) => eventually(() => cellOf(inst), settled, 30_000);
+
   it('marked beds leave matching and show apart on the board; the coordinator opens them and they are matched', async () => {
     const cc = await centreAllReserve();
     const n = cc.beds.length;
-    const cell = await cellOf(cc.id);
+    // the board is a projection of the beds' events: it follows the commands, a moment later under load
+    const cell = await boardOnce(cc.id, (c) => c?.reserve?.total === n && c.total === 0);
     expect(cell).toMatchObject({ total: 0, free: 0, reserve: { total: n, open: 0, free: n, openFree: 0 } });
 
     const id = await rehabReferral();
@@ -73,7 +77,7 @@ describe('reserve (surge) beds', () => {
     const candidates = (await ok(d.planner.get(`/referrals/${id}/candidates`), 'candidates')).candidates;
     expect(candidates.map((c: any) => c.bedId)).toEqual([bed]);
     await ok(cc.c.post(`/referrals/${id}/offers/${sub.offers[0].offerId}/accept`, { bedId: bed }), 'accept');
-    expect(await cellOf(cc.id)).toMatchObject({ total: 0, reserve: { total: n, open: 1, openFree: 0, reserved: 1 } });
+    expect(await boardOnce(cc.id, (c) => c?.reserve?.reserved === 1)).toMatchObject({ total: 0, reserve: { total: n, open: 1, openFree: 0, reserved: 1 } });
 
     // both commands are in the audit trail with who did them and why
     const trail: any[] = await e.ds.query(
@@ -86,7 +90,7 @@ describe('reserve (surge) beds', () => {
     ]);
     // closing again: the accepted patient keeps the hold, no new one is possible
     await ok(d.dc.post('/reserve-beds/close', { bedIds: [bed], reason: 'surge over' }), 'close');
-    expect((await cellOf(cc.id)).reserve).toMatchObject({ open: 0, reserved: 1 });
+    expect((await boardOnce(cc.id, (c) => c?.reserve?.open === 0)).reserve).toMatchObject({ open: 0, reserved: 1 });
   });
 
   it('another district’s coordinator, an institution role and a bed that is not reserve are refused; nothing changes', async () => {
