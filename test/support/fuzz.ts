@@ -49,6 +49,20 @@ export function deep(depth: number, arrays = false, leaf: unknown = 1): unknown 
  * Row counts of every table, the versions and chain heads of the main aggregates, the audit head and
  * the API keys' revocations: what a refused request must leave exactly as it was.
  */
+export async function writeModelSnapshot(ds: DataSource) {
+  const tables: { table_name: string }[] = await ds.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+  );
+  const counts: Record<string, number> = {};
+  for (const t of tables) counts[t.table_name] = Number((await ds.query(`SELECT count(*)::int AS n FROM "${t.table_name}"`))[0].n);
+  const heads: Record<string, unknown> = {};
+  for (const t of ['referrals', 'beds', 'institutions', 'patients'])
+    heads[t] = await ds.query(`SELECT id, version, chain_seq, chain_hash FROM ${t} ORDER BY id`);
+  const audit = await ds.query(`SELECT max(seq)::text AS seq, md5(string_agg(hash, '' ORDER BY seq)) AS h FROM audit_log`);
+  const keys = await ds.query(`SELECT id, revoked_at FROM api_keys ORDER BY id`);
+  return { counts, heads, audit, keys };
+}
+
 /**
  * The write model once the events of the fixture's own commands have been projected: the outbox sent and two
  * snapshots half a second apart equal. Taken at once, a "before" could miss the bed board rows of the fixture's
@@ -63,18 +77,4 @@ export async function settledWriteModelSnapshot(ds: DataSource, timeoutMs = 30_0
     const b = await writeModelSnapshot(ds);
     if ((n === 0 && JSON.stringify(a) === JSON.stringify(b)) || Date.now() > until) return b;
   }
-}
-
-export async function writeModelSnapshot(ds: DataSource) {
-  const tables: { table_name: string }[] = await ds.query(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
-  );
-  const counts: Record<string, number> = {};
-  for (const t of tables) counts[t.table_name] = Number((await ds.query(`SELECT count(*)::int AS n FROM "${t.table_name}"`))[0].n);
-  const heads: Record<string, unknown> = {};
-  for (const t of ['referrals', 'beds', 'institutions', 'patients'])
-    heads[t] = await ds.query(`SELECT id, version, chain_seq, chain_hash FROM ${t} ORDER BY id`);
-  const audit = await ds.query(`SELECT max(seq)::text AS seq, md5(string_agg(hash, '' ORDER BY seq)) AS h FROM audit_log`);
-  const keys = await ds.query(`SELECT id, revoked_at FROM api_keys ORDER BY id`);
-  return { counts, heads, audit, keys };
 }
