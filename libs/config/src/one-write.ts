@@ -11,11 +11,16 @@ export interface Corkable {
  * writes as it would have.
  */
 export function inOneWrite<T>(socket: Corkable | undefined, send: () => T): T {
-  const corked = typeof socket?.cork === 'function' && typeof socket.uncork === 'function';
-  if (corked) socket!.cork!();
+  const corked = canCork(socket);
+  if (corked) socket.cork();
   try {
     return send();
   } finally {
-    if (corked) socket!.uncork!();
+    if (corked) socket.uncork();
   }
+}
+
+/** The socket can be corked: one there, with both cork and uncork (a cluster client's several sockets are none). */
+export function canCork(socket: Corkable | undefined): socket is Required<Corkable> {
+  return typeof socket?.cork === 'function' && typeof socket.uncork === 'function';
 }

@@ -26,7 +26,7 @@ import { updateParams, updateSql, valuesList } from './aggregates/table';
 import { withActiveTx } from './active-tx';
 import { PiiCipher } from './pii-cipher';
 import { PatientInvolvement, patientInvolvement } from './patient-involvement';
-import { Corkable, inOneWrite, stageMark } from '@bedlink/config';
+import { canCork, Corkable, inOneWrite, stageMark } from '@bedlink/config';
 import { constraintOf, isStalePlan, RETRYABLE_SQLSTATES, sqlState, translatePgError } from './pg-errors';
 import { WriteBatch } from './write-batch';
 
@@ -144,7 +144,7 @@ class BeginWithNext {
 
   constructor(private readonly client: PipelinedClient) {
     const stream = client.connection?.stream;
-    if (!stream?.cork || !stream.uncork) {
+    if (!canCork(stream)) {
       this.begun = client.query('BEGIN');
       return;
     }
