@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Queue, QueueEvents } from 'bullmq';
-import IORedis from 'ioredis';
 import { loadConfig } from '@bedlink/config';
 import { CommandGateway, JobSeal } from '@bedlink/messaging';
 import { PiiCipher } from '@bedlink/persistence';
 import { writesDuring } from './support/socket-writes';
+import { dropQueuePrefix } from './support/redis-keys';
 
 /**
  * A keyed command is added and its stored envelope read back in one round trip; both are written to Redis in
@@ -28,10 +28,7 @@ describe('the command gateway writes a keyed command to Redis at once', () => {
   afterAll(async () => {
     await events.close();
     await queue.close();
-    const r = new IORedis(cfg.REDIS_URL);
-    const keys = await r.keys(`${prefix}:*`);
-    if (keys.length) await r.del(...keys);
-    await r.quit();
+    await dropQueuePrefix(cfg.REDIS_URL, prefix);
   });
 
   /** Socket writes (syscalls) of the queue's Redis connection while `run` runs. */

@@ -3,6 +3,7 @@ import { QUEUES, redisOptionsFromUrl } from '@bedlink/messaging';
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
 import { client, eventually } from './support/http';
+import { dropQueuePrefix } from './support/redis-keys';
 
 jest.setTimeout(120_000);
 
@@ -216,9 +217,7 @@ describe('Durability of time and priority', () => {
     expect(live).toBe(100);
 
     await e.stopWorker();
-    const r = e.redis();
-    const keys = await r.keys(`${e.cfg.QUEUE_PREFIX}:*`);
-    for (let i = 0; i < keys.length; i += 500) await r.del(...keys.slice(i, i + 500));
+    await dropQueuePrefix(e.redis(), e.cfg.QUEUE_PREFIX);
     // time passes while the system is down: every deadline is now in the past
     await e.ds.query(`UPDATE offers SET deadline_at = now() - interval '5 seconds' WHERE referral_id = ANY($1)`, [ids]);
     await e.startWorker();

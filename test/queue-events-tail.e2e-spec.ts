@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, QueueEvents, Worker } from 'bullmq';
-import IORedis from 'ioredis';
 import { loadConfig } from '@bedlink/config';
 import { eventsTail, waitForJobEnd } from '../libs/messaging/src/wait-for-job';
+import { dropQueuePrefix } from './support/redis-keys';
 
 jest.setTimeout(30_000);
 
@@ -25,10 +25,7 @@ describe('the command queue event stream, read from where it stood at start', ()
   });
   afterAll(async () => {
     for (const c of closers.reverse()) await c().catch(() => undefined);
-    const r = new IORedis(url);
-    const keys = await r.keys(`${prefix}:*`);
-    if (keys.length) await r.del(...keys);
-    await r.quit();
+    await dropQueuePrefix(url, prefix);
   });
 
   it('a job added and ended before the reader first reads is still seen by a wait set up before the add', async () => {

@@ -4,15 +4,13 @@ import { PiiCipher, TypeOrmUnitOfWork } from '@bedlink/persistence';
 import { Engine, startEngine } from './support/engine';
 import { smallDistrict } from './support/fixture';
 import { eventually } from './support/http';
+import { dropQueuePrefix } from './support/redis-keys';
 
 jest.setTimeout(120_000);
 
 /** Deletes every key of this engine's queue prefix: what a Redis flush does to it. */
 async function flushOurRedis(e: Engine): Promise<number> {
-  const r = e.redis();
-  const keys = await r.keys(`${e.cfg.QUEUE_PREFIX}:*`);
-  for (let i = 0; i < keys.length; i += 500) await r.del(...keys.slice(i, i + 500));
-  return keys.length;
+  return dropQueuePrefix(e.redis(), e.cfg.QUEUE_PREFIX);
 }
 
 describe('Redis loss: Postgres is the source of truth, the outbox replays', () => {

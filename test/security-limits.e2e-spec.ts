@@ -3,6 +3,7 @@ import IORedis from 'ioredis';
 import { RedisThrottlerStorage } from '../apps/api/src/http/throttle';
 import { Engine, startEngine } from './support/engine';
 import { client } from './support/http';
+import { dropQueuePrefix } from './support/redis-keys';
 
 jest.setTimeout(120_000);
 
@@ -84,8 +85,7 @@ describe('RedisThrottlerStorage', () => {
   const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   const prefix = `bltest${randomBytes(4).toString('hex')}`;
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    await dropQueuePrefix(redis, prefix);
     await redis.quit();
   });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { leaseSize, RedisThrottlerStorage } from '../apps/api/src/http/throttle';
+import { dropQueuePrefix } from './support/redis-keys';
 
 /**
  * Rate limiting with leased hits, on the real Redis: a principal's requests cost one round trip
@@ -17,8 +18,7 @@ describe('Rate limiting: hits leased per process, the limit held across processe
     },
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    await dropQueuePrefix(redis, prefix);
     await redis.quit();
   });
 

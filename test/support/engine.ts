@@ -14,6 +14,7 @@ import { createApi } from '../../apps/api/src/bootstrap';
 import { createWorker } from '../../apps/worker/src/bootstrap';
 import type { DestinationStream } from 'pino';
 import { ADMIN_URL, runtimeUrlOf, SUITE_DB_PREFIX, TEMPLATE_DB } from './global-setup';
+import { dropQueuePrefix } from './redis-keys';
 
 export interface Engine {
   cfg: EnvConfig;
@@ -134,10 +135,7 @@ export async function startEngine(
       await engine.stopWorker().catch(() => undefined);
       await api.close().catch(() => undefined);
       await ds.destroy().catch(() => undefined);
-      const r = new IORedis(cfg.REDIS_URL);
-      const keys = await r.keys(`${prefix}:*`);
-      for (let i = 0; i < keys.length; i += 500) await r.del(...keys.slice(i, i + 500));
-      await r.quit();
+      await dropQueuePrefix(cfg.REDIS_URL, prefix);
       for (const c of redisClients) await c.quit().catch(() => undefined);
       await dropTestDatabase(dbUrl);
     },
