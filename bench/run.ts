@@ -14,7 +14,7 @@ import { migrate } from '../scripts/migrate';
 import { checkInvariants } from './invariants';
 import { closedLoop, CommandSample, LoadDriver, loadRegistry, openLoop } from './load';
 import { seed } from './seed';
-import { cpuSeconds, freePort, Proc, ROOT, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
+import { cpuSeconds, freePorts, Proc, ROOT, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
 
 /**
  * npm run bench [-- --quick] [--compiled] [--rate 200] [--open 60] [--closed 30] [--users 32] [--workers 1] [--apis 1] [--keep]
@@ -580,7 +580,8 @@ async function main(): Promise<void> {
   const bullBase = await baselineBullmq(P.baselineSeconds, P.offeredCommandsPerSec);
   log(`baseline bullmq: add→complete p50 ${bullBase.p50} ms p99 ${bullBase.p99} ms`);
 
-  const port = await freePort();
+  // every api's port at once, so none can be handed out twice (freePorts)
+  const [port, ...more] = await freePorts(P.apis);
   const countDir = mkdtempSync(join(tmpdir(), 'bedlink-bench-counts-'));
   const env = {
     DATABASE_URL: dbUrl,
@@ -622,7 +623,7 @@ async function main(): Promise<void> {
     const apis: Proc[] = [];
     const baseUrls: string[] = [];
     for (let i = 1; i <= P.apis; i++) {
-      const apiPort = i === 1 ? port : await freePort();
+      const apiPort = i === 1 ? port : more[i - 2];
       const a = startApp('api', { ...env, PORT: String(apiPort) }, join(tmp, `api${i}.log`), compiled);
       a.name = `api${i}`;
       apis.push(a);

@@ -1,23 +1,39 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
+import { AddressInfo, createServer, Server } from 'node:net';
 import { join } from 'node:path';
 
 /** Shared by the bench and the fault suite: real processes, measured from outside. */
 
 export const ROOT = join(__dirname, '..');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * `n` distinct loopback ports nothing listens on, for processes that start later. Each is held until all
+ * are chosen: the kernel may hand out a port it has just released, and two calls of one at a time once gave
+ * a Redis Cluster the same port twice (CI, 2026-12-02: EEXIST on the second node's folder).
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = createServer();
+      s.unref();
+      servers.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
+  }
+}
+
+/** One port nothing listens on; several to be bound later come from `freePorts` (they must differ). */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0];
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,5 +1,5 @@
 import { ChildProcess, execSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../bench/support';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -500,18 +500,6 @@ describe('web console in a real browser', () => {
     expect(await escape.text()).not.toContain('"devDependencies"');
   });
 });
-
-/** A port nothing listens on (for a process that starts later). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** test/support/oidc-provider.mjs as its own process (oidc-provider is ESM only); resolves once it listens. */
 function startIdentityProvider(port: number, redirect: string, accounts: Record<string, object>): Promise<ChildProcess> {

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../bench/support';
 import IORedis from 'ioredis';
 import { ALL_QUEUES } from '@bedlink/messaging';
 import { Engine, startEngine } from './support/engine';
@@ -7,14 +7,6 @@ import { residentId } from './support/fixture';
 import { client, eventually } from './support/http';
 
 jest.setTimeout(120_000);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** A private redis-server for this suite only: the shared one is never stopped. */
 class PrivateRedis {

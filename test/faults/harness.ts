@@ -15,7 +15,7 @@ import { migrate } from '../../scripts/migrate';
 import { LoadDriver, loadRegistry, Registry } from '../../bench/load';
 import { seed } from '../../bench/seed';
 import { violations } from './invariants';
-import { freePort, http, Proc, sleep, startApp, stopApp, waitForHealth } from '../../bench/support';
+import { freePort, freePorts, http, Proc, sleep, startApp, stopApp, waitForHealth } from '../../bench/support';
 
 /**
  * Everything a fault test breaks is private to it: its own database (reached through a TCP proxy
@@ -184,16 +184,15 @@ export async function startCluster(
     u.port = String(proxy.port);
     return u.toString();
   })();
-  const port = await freePort();
-  const baseUrls = [`http://127.0.0.1:${port}`];
-  for (let i = 1; i < APIS; i++) baseUrls.push(`http://127.0.0.1:${await freePort()}`);
+  const apiPorts = await freePorts(APIS);
+  const baseUrls = apiPorts.map((p) => `http://127.0.0.1:${p}`);
   const prefix = `blfault${randomBytes(3).toString('hex')}`;
   const logDir = mkdtempSync(join(tmpdir(), 'bedlink-faults-'));
   const env = {
     DATABASE_URL: proxiedUrl,
     REDIS_URL: redis.url,
     QUEUE_PREFIX: prefix,
-    PORT: String(port),
+    PORT: String(apiPorts[0]),
     HOST: '127.0.0.1',
     JWT_SECRET: secret,
     PII_KEY: piiKey,

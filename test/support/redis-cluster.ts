@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../bench/support';
+import { freePorts } from '../../bench/support';
 import { killAll, redisReady, spawnRedis, untilRedis } from './redis-procs';
 
 /**
@@ -20,7 +20,7 @@ export class PrivateRedisCluster {
   }
 
   async start(): Promise<void> {
-    this.ports = [await freePort(), await freePort(), await freePort()];
+    this.ports = await freePorts(3);
     for (const port of this.ports) {
       this.procs.push(
         spawnRedis(port, join(this.dir, String(port)), ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--appendonly', 'no']),

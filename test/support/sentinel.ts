@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
-import { freePort, sleep } from '../../bench/support';
+import { freePorts, sleep } from '../../bench/support';
 import { killAll, redisReady, spawnRedis } from './redis-procs';
 
 /**
@@ -24,9 +24,7 @@ export class SentinelRedis {
   }
 
   async start(): Promise<void> {
-    this.primaryPort = await freePort();
-    this.replicaPort = await freePort();
-    this.sentinelPorts = [await freePort(), await freePort(), await freePort()];
+    [this.primaryPort, this.replicaPort, ...this.sentinelPorts] = await freePorts(5);
     this.server('primary', this.primaryPort, []);
     await redisReady(this.primaryPort);
     this.server('replica', this.replicaPort, ['--replicaof', '127.0.0.1', String(this.primaryPort)]);
