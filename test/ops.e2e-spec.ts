@@ -1,10 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { freePort } from '../bench/support';
-import IORedis from 'ioredis';
 import { ALL_QUEUES } from '@bedlink/messaging';
 import { Engine, startEngine } from './support/engine';
 import { residentId } from './support/fixture';
 import { client, eventually } from './support/http';
+import { redisReady } from './support/redis-procs';
 
 jest.setTimeout(120_000);
 
@@ -22,21 +22,7 @@ class PrivateRedis {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
       { stdio: 'ignore' },
     );
-    const probe = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    try {
-      await eventually(
-        () =>
-          probe
-            .connect()
-            .then(() => probe.ping())
-            .catch(() => 'down'),
-        (p) => p === 'PONG',
-        10_000,
-        100,
-      );
-    } finally {
-      probe.disconnect();
-    }
+    await redisReady(this.port);
   }
   async stop(): Promise<void> {
     const p = this.proc;

@@ -15,6 +15,7 @@ import { migrate } from '../../scripts/migrate';
 import { LoadDriver, loadRegistry, Registry } from '../../bench/load';
 import { seed } from '../../bench/seed';
 import { violations } from './invariants';
+import { redisReady } from '../support/redis-procs';
 import { freePort, freePorts, http, Proc, sleep, startApp, stopApp, waitForHealth } from '../../bench/support';
 
 /**
@@ -77,21 +78,7 @@ export class PrivateRedis {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', this.dir, '--maxmemory-policy', 'noeviction'],
       { stdio: 'ignore' },
     );
-    for (let i = 0; i < 100; i++) {
-      const r = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      try {
-        await r.connect();
-        if ((await r.ping()) === 'PONG') {
-          r.disconnect();
-          return;
-        }
-      } catch {
-        /* not yet */
-      }
-      r.disconnect();
-      await sleep(100);
-    }
-    throw new Error('private redis-server did not start');
+    await redisReady(this.port);
   }
 
   /** Data gone (FLUSHALL on OUR server), process killed, started again empty. */
