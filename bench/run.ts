@@ -580,8 +580,9 @@ async function main(): Promise<void> {
   const bullBase = await baselineBullmq(P.baselineSeconds, P.offeredCommandsPerSec);
   log(`baseline bullmq: add→complete p50 ${bullBase.p50} ms p99 ${bullBase.p99} ms`);
 
-  // every api's port at once, so none can be handed out twice (freePorts)
-  const [port, ...more] = await freePorts(P.apis);
+  // every api's port at once, so none can be handed out twice (freePorts); the first api's is the engine's PORT
+  const apiPorts = await freePorts(P.apis);
+  const port = apiPorts[0];
   const countDir = mkdtempSync(join(tmpdir(), 'bedlink-bench-counts-'));
   const env = {
     DATABASE_URL: dbUrl,
@@ -623,7 +624,7 @@ async function main(): Promise<void> {
     const apis: Proc[] = [];
     const baseUrls: string[] = [];
     for (let i = 1; i <= P.apis; i++) {
-      const apiPort = i === 1 ? port : more[i - 2];
+      const apiPort = apiPorts[i - 1];
       const a = startApp('api', { ...env, PORT: String(apiPort) }, join(tmp, `api${i}.log`), compiled);
       a.name = `api${i}`;
       apis.push(a);
