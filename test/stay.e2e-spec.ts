@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+
+import { applyJourney, journeyOf } from '@bedlink/persistence';
+
 import { Engine, startEngine } from './support/engine';
 import { ok, smallDistrict } from './support/fixture';
 import { eventually } from './support/http';
@@ -71,9 +75,11 @@ describe('The whole stay: EndStay', () => {
     expect(ev.payload.involved).toEqual([familyDoctorCentre]);
     expect(ev.reason).toBe('02:40 死亡');
 
+    // Projection jobs run side by side, so StayEnded may land before PatientAdmitted: until both have,
+    // the journey shows an ended stay with no start. Wait for the stay the referral began to be closed.
     const journey = await eventually(
       () => d.planner.get(`/patients/${patientId}/journey`),
-      (j) => j.status === 200 && j.body.stays.some((s: any) => s.endReason === 'DECEASED'),
+      (j) => j.status === 200 && j.body.stays.some((s: any) => s.endReason === 'DECEASED' && s.referralId === referralId),
     );
     const last = journey.body.stays[journey.body.stays.length - 1];
     expect(last).toMatchObject({ kind: 'HOSPICE', institutionId: hospiceCentre, bedId, referralId, endReason: 'DECEASED' });
@@ -100,6 +106,45 @@ describe('The whole stay: EndStay', () => {
     );
     const sub = await ok(d.planner.post(`/referrals/${r2.referralId}/submit`), 'submit');
     expect(sub.offers.map((o: any) => o.targetBedId)).toContain(bedId);
+  });
+
+  it('the journey comes out the same whatever order its events are projected in, and when one is delivered twice', async () => {
+    // CI once read an ended stay with no start: StayEnded had been projected before PatientAdmitted.
+    const [hospital, hospice, bedId] = [randomUUID(), randomUUID(), randomUUID()];
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 2, 2, 40, s)).toISOString();
+    const events = (patientId: string, referralId: string): Array<[string, Record<string, unknown>, string, string]> => [
+      ['TransferStarted', { referralId, patientId, originKind: 'MEDICAL', originInstitutionId: hospital }, at(0), randomUUID()],
+      [
+        'PatientAdmitted',
+        { referralId, patientId, originKind: 'MEDICAL', originInstitutionId: hospital, kind: 'HOSPICE', institutionId: hospice, bedId },
+        at(1),
+        randomUUID(),
+      ],
+      ['StayEnded', { patientId, institutionId: hospice, kind: 'HOSPICE', bedId, reason: 'DECEASED' }, at(2), randomUUID()],
+    ];
+    const orders = [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+      [2, 2, 1, 0, 1],
+    ];
+    const journeys = [];
+    for (const order of orders) {
+      // a patient and a referral of its own for each order: the read model keys moves by referral
+      const [patientId, referralId] = [randomUUID(), randomUUID()];
+      const evs = events(patientId, referralId);
+      for (const i of order) await applyJourney(e.ds.manager, evs[i][0], evs[i][1], evs[i][2], evs[i][3]);
+      const stays = await journeyOf(e.ds.manager, patientId);
+      journeys.push(stays.map((st) => ({ ...st, referralId: st.referralId && (st.referralId === referralId ? 'the referral' : st.referralId) })));
+    }
+    expect(journeys[0]).toEqual([
+      { seq: 1, kind: 'MEDICAL', institutionId: hospital, bedId: null, programmeId: null, from: null, to: at(0), referralId: null },
+      { seq: 2, kind: 'HOSPICE', institutionId: hospice, bedId, programmeId: null, from: at(1), to: at(2), referralId: 'the referral', endReason: 'DECEASED' },
+    ]);
+    for (const j of journeys) expect(j).toEqual(journeys[0]);
   });
 
   it('a home enrolment ends (ENROLMENT_ENDED): the slot is free again, and only the programme’s institution may end it', async () => {
