@@ -62,8 +62,8 @@ describe('the command queue event stream, read from where it stood at start', ()
     const dead = new Queue(name, { prefix, connection: { host: '127.0.0.1', port: 1, maxRetriesPerRequest: 1, retryStrategy: () => null } as never });
     dead.on('error', () => undefined);
     // close() on a queue that never connected resolves at once but leaves a 2 s timer of the client's behind
-    // (node: `await dead.close()` then process.getActiveResourcesInfo() lists a Timeout): when this file ran
-    // last in a jest worker, the worker outlived jest's wait and was force-exited. disconnect() leaves none.
+    // (node: `await dead.close()` then process.getActiveResourcesInfo() lists a Timeout, and --detectOpenHandles
+    // names it here); disconnect() leaves none, so the suite ends with nothing of its own still open.
     closers.push(() => dead.disconnect());
     const t0 = Date.now();
     expect(await eventsTail(dead, 300)).toBe('$');
