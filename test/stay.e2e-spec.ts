@@ -136,7 +136,7 @@ describe('The whole stay: EndStay', () => {
       // a patient and a referral of its own for each order: the read model keys moves by referral
       const [patientId, referralId] = [randomUUID(), randomUUID()];
       const evs = events(patientId, referralId);
-      for (const i of order) await applyJourney(e.ds.manager, evs[i][0], evs[i][1], evs[i][2], evs[i][3]);
+      for (const i of order) await applyJourney(e.ds.manager, ...evs[i]);
       const stays = await journeyOf(e.ds.manager, patientId);
       journeys.push(stays.map((st) => ({ ...st, referralId: st.referralId && (st.referralId === referralId ? 'the referral' : st.referralId) })));
     }

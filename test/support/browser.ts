@@ -6,6 +6,7 @@ import { loadConfig } from '@bedlink/config';
 import { consoleDir } from '../../apps/api/src/console/console.controller';
 
 /** Browser-test helpers shared by the console suites. */
+
 /**
  * Debian's headless shell (package chromium-headless-shell), the build Playwright itself runs for headless
  * tests. The full browser in --headless mode (package chromium) builds a browser window per page: Chromium
