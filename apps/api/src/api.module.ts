@@ -12,7 +12,7 @@ import { TokenVerifier } from '@bedlink/auth';
 import { Clock, DOCUMENT_SCANNER, PatientRecords, Policy, ReferralDocuments } from '@bedlink/application';
 import { DocumentsController } from './documents/documents.controller';
 import { scannerFor } from './documents/scanner';
-import { authFailureLimit, EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
+import { authFailureLimit, EnvConfig, jobSigningSecret, loggerParams, rootLogger } from '@bedlink/config';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -37,6 +37,7 @@ import { CookieAuth } from './auth/cookie-auth';
 import { OidcSignIn } from './auth/oidc';
 import { API_KEYS, AUTH_FAILURES, AuthFailureCounter, AuthGuard, TOKEN_VERIFIER } from './http/auth';
 import { PrincipalThrottlerGuard, RedisThrottlerStorage } from './http/throttle';
+import { ROOT_LOGGER } from './http/request-logging';
 import { COMMAND_GATEWAY, CommandRunner } from './http/command-runner';
 import { CommandsController } from './http/commands.controller';
 import { ErrorFilter } from './http/error.filter';
@@ -98,6 +99,8 @@ export class ApiModule {
       issuer: cfg.JWT_ISSUER,
       audience: cfg.JWT_AUDIENCE,
     });
+    // the logger nestjs-pino writes through, and the request middleware's root (bootstrap.ts)
+    const log = rootLogger(cfg, 'api', opts.logDestination);
     const authFailures: AuthFailureCounter = {
       fail: async (ip) => {
         const r = await throttleStorage.increment(`authfail:${ip}`, cfg.RATE_LIMIT_WINDOW_MS, authFailureLimit(cfg), cfg.RATE_LIMIT_WINDOW_MS, 'auth');
@@ -112,7 +115,7 @@ export class ApiModule {
         InfraModule.forRoot(cfg, opts),
         TerminusModule,
         DiscoveryModule,
-        LoggerModule.forRoot(loggerParams(cfg, 'api', opts.logDestination)),
+        LoggerModule.forRoot(loggerParams(log)),
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: cfg.RATE_LIMIT_WINDOW_MS, limit: cfg.RATE_LIMIT }],
           storage: throttleStorage,
@@ -156,6 +159,7 @@ export class ApiModule {
         DashboardController,
       ],
       providers: [
+        { provide: ROOT_LOGGER, useValue: log },
         DatabaseState,
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: HOST_RESOLVER, useValue: opts.resolver ?? systemResolver },

@@ -7,7 +7,7 @@ import helmet from 'helmet';
 import cookieParser from 'cookie-parser';
 import { static as serveStatic } from 'express';
 import { Logger } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger as Pino } from 'pino';
 import { validationPipe } from './http/validation';
 import { EnvConfig } from '@bedlink/config';
 import { Clock, Policy } from '@bedlink/application';
@@ -15,6 +15,7 @@ import { ApiModule } from './api.module';
 import { MetricsService } from './ops/metrics.service';
 import { consoleDir } from './console/console.controller';
 import { bodyGuard } from './http/body-guard';
+import { requestLogging, ROOT_LOGGER } from './http/request-logging';
 import { DOCUMENT_UPLOAD_PATH } from './documents/documents.controller';
 import type { IncomingMessage } from 'node:http';
 
@@ -32,6 +33,8 @@ export async function createApi(
   app.useLogger(app.get(Logger));
   // first, so every request (including refused and unmatched ones) is timed
   app.use(app.get(MetricsService).httpMiddleware());
+  // and logged: the request's logger, bound to its correlation id, before anything can refuse it
+  app.use(requestLogging(app.get<Pino>(ROOT_LOGGER)));
   // Document uploads are raw bytes whatever their Content-Type says (a FHIR JSON file stays bytes):
   // parsed first, up to the document limit (+1 byte, so "too large" is ours to say, with the limit).
   app.useBodyParser('raw', {

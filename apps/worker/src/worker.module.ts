@@ -4,7 +4,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { BullModule } from '@nestjs/bullmq';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Clock, COMMAND_HANDLERS, Policy } from '@bedlink/application';
-import { EnvConfig, jobSigningSecret, loggerParams } from '@bedlink/config';
+import { EnvConfig, jobSigningSecret, loggerParams, rootLogger } from '@bedlink/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { BULL_CONNECTIONS, BullConnectionCloser, bullConnection, JOB_SEAL, JobSeal, QUEUES } from '@bedlink/messaging';
@@ -34,7 +34,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         InfraModule.forRoot(cfg, opts),
-        LoggerModule.forRoot(loggerParams(cfg, 'worker', opts.logDestination)),
+        LoggerModule.forRoot(loggerParams(rootLogger(cfg, 'worker', opts.logDestination))),
         CqrsModule.forRoot(),
         DiscoveryModule,
         BullModule.forRoot({ connection, prefix: cfg.QUEUE_PREFIX }),

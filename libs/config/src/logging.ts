@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { EnvConfig } from './config';
 
 /** Fields that identify a patient or carry a credential: censored wherever they appear in a log object. */
@@ -44,25 +44,28 @@ export function redactUrl(url: string | undefined): string | undefined {
 }
 
 /**
- * Structured JSON logs for both processes (nestjs-pino), one line per event, with identifiers and
- * credentials censored and the request's correlation id on every line logged while serving it.
+ * The process's root logger: structured JSON, one line per event, the app's name on each, identifiers and
+ * credentials censored. In the API each request gets a child of it bound to its correlation id
+ * (apps/api/src/http/request-logging.ts), so every line logged while serving it carries that id.
  */
-export function loggerParams(cfg: EnvConfig, app: 'api' | 'worker', destination?: DestinationStream): Params {
-  const options = {
+export function rootLogger(cfg: EnvConfig, app: 'api' | 'worker', destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level: cfg.LOG_LEVEL,
     base: { app },
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-    genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const r = req as IncomingMessage & { correlationId?: string };
-      r.correlationId ??= correlationIdOf(req, res);
-      return r.correlationId;
-    },
-    customProps: (req: IncomingMessage) => ({ correlationId: (req as IncomingMessage & { correlationId?: string }).correlationId }),
     serializers: {
-      req: (req: { id?: string; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+      req: (req: { correlationId?: string; method?: string; url?: string }) => ({ id: req.correlationId, method: req.method, url: redactUrl(req.url) }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
     },
-    autoLogging: app === 'api' ? { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') } : false,
   };
-  return { pinoHttp: destination ? [options, destination] : options } as Params;
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * nestjs-pino over the root logger: Nest's own lines and every injected logger write through it, and inside a
+ * request through the child the API's request middleware left on `req.log` (useExisting: nestjs-pino makes
+ * no request logger of its own).
+ */
+export function loggerParams(root: Logger): Params {
+  return { pinoHttp: { logger: root }, useExisting: true };
 }
