@@ -322,8 +322,8 @@ async function e2eLatency(from: Date, to: Date): Promise<{ p50: number; p99: num
 }
 
 /**
- * Relay lag (outbox.created_at, the command transaction's start, → sent_at) and consumer lag
- * (sent_at → inbox.handled_at) per consumer, for events created in [from, to].
+ * Relay lag (outbox.created_at, stamped by the command's last statement with COMMIT behind it, → sent_at)
+ * and consumer lag (sent_at → inbox.handled_at) per consumer, for events created in [from, to].
  */
 async function eventLags(
   from: Date,
@@ -795,7 +795,11 @@ async function main(): Promise<void> {
           p99: closedStats.p99,
           errors: closedStats.errors,
         },
-        e2eEvent: { consumer: 'bed-board', measured: 'outbox.created_at (command tx start) → inbox.handled_at', ...e2e },
+        e2eEvent: {
+          consumer: 'bed-board',
+          measured: 'outbox.created_at (the row written, COMMIT behind it; migration 1735500000000) → inbox.handled_at',
+          ...e2e,
+        },
         match: { query: 'engine matcher: findCandidates (libs/persistence/src/matching) with ranking', beds: P.beds, ...match },
         matchBenchSql: { query: 'bench candidate SQL (one bed per nearby institution)', ...rawMatch },
         baselinePg: {

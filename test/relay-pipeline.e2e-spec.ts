@@ -118,6 +118,27 @@ describe('Outbox store: a claim made ahead starts after the batch in flight', ()
     expect(n(fresh)).toEqual([0]);
     await fresh.commit();
   });
+
+  it('stamps a row when it is written, not when its transaction began: what the relay calls committedAt', async () => {
+    // a command's events are written by its last statement, after loads, the domain and lock waits
+    const slow = e.ds.createQueryRunner();
+    await slow.connect();
+    await slow.startTransaction();
+    await slow.query(`SELECT pg_sleep(0.3)`);
+    await slow.query(bedEventsBacklog(100, 100));
+    const [row] = await slow.query(
+      `SELECT extract(epoch FROM created_at - now()) * 1000 AS "afterBegin", extract(epoch FROM clock_timestamp() - created_at) * 1000 AS "beforeNow"
+       FROM outbox WHERE (payload->>'n')::int = 100`,
+    );
+    await slow.commitTransaction();
+    await slow.release();
+    expect(Number(row.afterBegin)).toBeGreaterThanOrEqual(290);
+    expect(Number(row.beforeNow)).toBeGreaterThanOrEqual(0);
+    const store = new OutboxStore(e.ds);
+    const claimed = await store.claim(10);
+    expect(claimed.rows.map((r) => (r.payload as { n: number }).n)).toEqual([100]);
+    await claimed.commit();
+  });
 });
 
 /**

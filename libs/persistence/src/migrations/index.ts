@@ -29,6 +29,7 @@ import { AuditCheckpointHeads1735200000000 } from './1735200000000-audit-checkpo
 import { WaitingListByReferral1735300000000 } from './1735300000000-waiting-list-by-referral';
 import { AggregateChildrenFunctions1735300000001 } from './1735300000001-aggregate-children-functions';
 import { VersionGuardFunction1735400000000 } from './1735400000000-version-guard-function';
+import { OutboxWrittenAt1735500000000 } from './1735500000000-outbox-written-at';
 
 /** Listed explicitly (no glob) so bundled or compiled builds find every migration. */
 export const MIGRATIONS = [
@@ -63,5 +64,6 @@ export const MIGRATIONS = [
   WaitingListByReferral1735300000000,
   AggregateChildrenFunctions1735300000001,
   VersionGuardFunction1735400000000,
+  OutboxWrittenAt1735500000000,
 ];
 export { grantRuntimeRoleSql, RUNTIME_ROLE, STATEMENT_TIMEOUT_MS } from './1733040000001-runtime-role';
