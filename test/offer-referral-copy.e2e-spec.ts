@@ -232,6 +232,46 @@ describe('offers carry their referral’s state and updated_at', () => {
     expect(await holdViolations()).toEqual([]);
   });
 
+  it('a command writes each offer and reservation it changes once, its copy with it', async () => {
+    // The flush writes the referral before its children (WriteBatch keeps the order), so a child's fill trigger
+    // reads the referral as this command leaves it and the referral's trigger then finds the child current. Were
+    // the children written first, each would be written twice: filled stale, then rewritten (with every index
+    // and foreign-key check). Every write of an offer or a reservation row is counted by a trigger of this
+    // suite's own (SECURITY DEFINER: the engine's runtime role may not write the counter).
+    await e.ds.query(`DROP TABLE IF EXISTS child_writes`);
+    await e.ds.query(`
+      CREATE TABLE child_writes (tbl text, id uuid, op text);
+      CREATE OR REPLACE FUNCTION count_child_write() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+      BEGIN INSERT INTO child_writes VALUES (TG_TABLE_NAME, NEW.id, TG_OP); RETURN NULL; END $$;
+      CREATE TRIGGER count_offer_writes AFTER INSERT OR UPDATE ON offers FOR EACH ROW EXECUTE FUNCTION count_child_write();
+      CREATE TRIGGER count_reservation_writes AFTER INSERT OR UPDATE ON reservations FOR EACH ROW EXECUTE FUNCTION count_child_write();`);
+    try {
+      const writes = async (id: string) => (await e.ds.query(`SELECT op FROM child_writes WHERE id = $1`, [id])).map((r: { op: string }) => r.op).join(',');
+      const referral = await draft();
+      let offer = '';
+      await step('submit', async () => {
+        offer = (await ok(d.planner.post(`/referrals/${referral}/submit`, { targets: [{ institutionId: d.cc1 }] }), 'submit')).offers[0].offerId;
+      });
+      // offered: one INSERT, not an INSERT the referral's trigger then rewrites
+      expect(await writes(offer)).toBe('INSERT');
+      await step('view', () => ok(d.cc1c.post(`/referrals/${referral}/offers/${offer}/view`), 'view'));
+      expect(await writes(offer)).toBe('INSERT,UPDATE');
+      await step('accept', () => ok(d.cc1c.post(`/referrals/${referral}/offers/${offer}/accept`, { bedId: d.cc1Beds[2] }), 'accept'));
+      expect(await writes(offer)).toBe('INSERT,UPDATE,UPDATE');
+      const hold = (await holdOf(referral, d.cc1)).id as string;
+      expect(await writes(hold)).toBe('INSERT');
+      // a command that writes neither child: the referral's trigger brings each live one up to date, once
+      await step('transfer', () => ok(d.planner.post(`/referrals/${referral}/start-transfer`), 'transfer'));
+      expect([await writes(offer), await writes(hold)]).toEqual(['INSERT,UPDATE,UPDATE,UPDATE', 'INSERT,UPDATE']);
+      // admission consumes the hold (its own write, the copy with it) and completes the referral
+      await step('admit', () => ok(d.cc1c.post(`/referrals/${referral}/confirm-admission`), 'admit'));
+      expect([await writes(offer), await writes(hold)]).toEqual(['INSERT,UPDATE,UPDATE,UPDATE,UPDATE', 'INSERT,UPDATE,UPDATE']);
+      expect(await holdOf(referral, d.cc1)).toMatchObject({ state: 'CONSUMED', referral_state: 'COMPLETED', same_time: true });
+    } finally {
+      await e.ds.query(`DROP TRIGGER count_offer_writes ON offers; DROP TRIGGER count_reservation_writes ON reservations`);
+    }
+  });
+
   it('the FHIR owner search (read from the carried copy) finds what the plain owner filter finds', async () => {
     // its own offers, whatever ran before (jest --randomize): two open at cc1, one accepted by cc2
     for (const targets of [[{ institutionId: d.cc1 }], [{ institutionId: d.cc1 }, { institutionId: d.cc2 }]])
