@@ -16,9 +16,9 @@ type Logged = IncomingMessage & { correlationId?: string; log?: Logger };
  * Why not pino-http, which did this before: it binds a child logger to the whole request, serialized and
  * redacted as the child is made, for every request, even with quietReqLogger (which makes one more); with
  * customProps it made two more. Under the bench's closed loop that was 4-5 % of the API's CPU at
- * LOG_LEVEL=warn, where no request line is ever written (docs/performance.md, the section of 2026-12-02 13:17). Here
- * the child's one binding is a short string, and the request is serialized only on the line that reports it,
- * only when that line's level is on.
+ * LOG_LEVEL=warn, where no request line is ever written (docs/performance.md, the section of 2026-12-02
+ * 13:17). Here the child's one binding is a short string, and the request is serialized only on the line
+ * that reports it, only when that line's level is on.
  *
  * Mounted first (after the metrics timer), so a request refused by a body parser or matching no route is
  * logged too. /health* is not logged: load balancers call it every few seconds.
