@@ -14,7 +14,7 @@ import { migrate } from '../scripts/migrate';
 import { checkInvariants } from './invariants';
 import { closedLoop, CommandSample, LoadDriver, loadRegistry, openLoop } from './load';
 import { seed } from './seed';
-import { cpuSeconds, freePorts, Proc, ROOT, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
+import { cpuSeconds, freePorts, machineCpuSeconds, Proc, ROOT, round, rssMb, sleep, startApp, stopApp, summary, waitForHealth } from './support';
 
 /**
  * npm run bench [-- --quick] [--compiled] [--rate 200] [--open 60] [--closed 30] [--users 32] [--workers 1] [--apis 1] [--keep]
@@ -683,16 +683,28 @@ async function main(): Promise<void> {
     const closed = new LoadDriver(baseUrl, JWT_SECRET, reg, { declineShare: P.declineShare });
     log(`closed loop: ${P.users} users for ${P.closedSeconds} s`);
     const cFrom = Date.now();
-    const pgPids = await admin(async (c) => (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB])).rows.map((r) => r.pid as number));
     await sleep(600); // the counters are written every 500 ms
     const work0 = workCounts(countDir, procs);
     const cpuOf = (ps: Proc[]) => ps.reduce((a, p) => a + cpuSeconds(p.child.pid), 0);
+    // Postgres' share is every process of the server taken at both ends: the database's backends and the
+    // server's own (WAL writer, checkpointer: no database). A backend opened during the loop (a pool that
+    // grows past what the open loop needed) counts from its start, one closed before the end is lost. Read
+    // by pid from /proc, so only for a Postgres on this machine.
+    const pgCpu = async () =>
+      new Map(
+        (await admin(async (c) => (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 OR datname IS NULL`, [DB])).rows)).map((r) => [
+          r.pid as number,
+          cpuSeconds(r.pid as number),
+        ]),
+      );
     const cpu0 = {
+      at: Date.now(),
       api: cpuOf(apis),
       worker: cpuOf(workers),
-      postgres: pgPids.reduce((a, p) => a + cpuSeconds(p), 0),
+      postgres: await pgCpu(),
       redis: await redisCpuSeconds(),
       driver: process.cpuUsage(),
+      machine: machineCpuSeconds(),
     };
     const cprog = setInterval(() => {
       const s = commandStats(closed, Date.now() - 5000, Date.now());
@@ -704,24 +716,32 @@ async function main(): Promise<void> {
     await closedLoop(closed, P.users, P.closedSeconds);
     clearInterval(cprog);
     const cTo = Date.now();
-    const pgPids2 = await admin(async (c) => (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [DB])).rows.map((r) => r.pid as number));
+    const pgEnd = await pgCpu();
     const dcpu = process.cpuUsage(cpu0.driver);
     const redisCpu = (await redisCpuSeconds()) - cpu0.redis;
+    const machine = machineCpuSeconds();
+    const cpuSecs = (Date.now() - cpu0.at) / 1000;
+    const share = (seconds: number) => round(seconds / cpuSecs, 2);
     const cpuShare = {
-      api: round((cpuOf(apis) - cpu0.api) / ((cTo - cFrom) / 1000), 2),
-      worker: round((cpuOf(workers) - cpu0.worker) / ((cTo - cFrom) / 1000), 2),
-      postgresBackends: round((pgPids2.filter((p) => pgPids.includes(p)).reduce((a, p) => a + cpuSeconds(p), 0) - cpu0.postgres) / ((cTo - cFrom) / 1000), 2),
-      loadDriver: round((dcpu.user + dcpu.system) / 1e6 / ((cTo - cFrom) / 1000), 2),
-      redis: round(redisCpu / ((cTo - cFrom) / 1000), 2),
+      api: share(cpuOf(apis) - cpu0.api),
+      worker: share(cpuOf(workers) - cpu0.worker),
+      postgresBackends: share([...pgEnd].reduce((a, [pid, s]) => a + s - (cpu0.postgres.get(pid) ?? 0), 0)),
+      loadDriver: share((dcpu.user + dcpu.system) / 1e6),
+      redis: share(redisCpu),
+      // the whole machine (any process, and the kernel's interrupt work charged to none)
+      machine: share(machine.busy - cpu0.machine.busy),
+      cores: round((machine.total - cpu0.machine.total) / cpuSecs, 1),
     };
-    const nCmd = Math.max(1, closed.samples.filter((x) => x.at >= cFrom && x.at <= cTo && x.status >= 200 && x.status < 300).length);
-    const secsC = (cTo - cFrom) / 1000;
+    // commands answered in the window the CPU was read over
+    const nCmd = Math.max(1, closed.samples.filter((x) => x.at >= cpu0.at && x.at <= cTo && x.status >= 200 && x.status < 300).length);
+    const perCommand = (cores: number) => round((cores * cpuSecs * 1000) / nCmd, 2);
     const cpuMsPerCommand = {
-      api: round((cpuShare.api * secsC * 1000) / nCmd, 2),
-      worker: round((cpuShare.worker * secsC * 1000) / nCmd, 2),
-      postgresBackends: round((cpuShare.postgresBackends * secsC * 1000) / nCmd, 2),
-      loadDriver: round((cpuShare.loadDriver * secsC * 1000) / nCmd, 2),
-      redis: round((cpuShare.redis * secsC * 1000) / nCmd, 2),
+      api: perCommand(cpuShare.api),
+      worker: perCommand(cpuShare.worker),
+      postgresBackends: perCommand(cpuShare.postgresBackends),
+      loadDriver: perCommand(cpuShare.loadDriver),
+      redis: perCommand(cpuShare.redis),
+      machine: perCommand(cpuShare.machine),
     };
     log(`closed loop CPU (cores busy): ${JSON.stringify(cpuShare)}; CPU ms per command ${JSON.stringify(cpuMsPerCommand)}`);
     await sleep(600);

@@ -210,6 +210,22 @@ export function residentIdFor(n: number): string {
   return body + '10X98765432'[sum % 11];
 }
 
+/**
+ * The whole machine's CPU seconds so far, busy (every state but idle and iowait) and in all, summed over
+ * its cores (Linux /proc/stat, clock ticks of 10 ms). What the bench's processes add up to is checked
+ * against it: a share nobody is charged with shows up as the difference.
+ */
+export function machineCpuSeconds(): { busy: number; total: number } {
+  try {
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = ticks.reduce((a, t) => a + t, 0);
+    // user nice system idle iowait irq softirq steal …: idle and iowait are the 4th and 5th
+    return { busy: (total - ticks[3] - ticks[4]) / 100, total: total / 100 };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
 /** CPU seconds (user + system) a process has used so far (Linux /proc, clock ticks of 10 ms). */
 export function cpuSeconds(pid: number | undefined): number {
   if (!pid) return 0;
