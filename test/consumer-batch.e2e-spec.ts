@@ -9,8 +9,8 @@ import { ok, smallDistrict, submittedReferral } from './support/fixture';
 jest.setTimeout(120_000);
 
 /**
- * Consumers handle the jobs a worker holds as one batch: one transaction, the inbox rows in one
- * statement. A backlog (the worker paused while events pile up) must come out in fewer
+ * Consumers handle the jobs a worker holds as one batch, each read model's inbox rows in the same
+ * statement (or transaction) as its effects. A backlog (the worker paused while events pile up) must come out in fewer
  * transactions than events, with the same board as one event at a time, and a batch that mixes
  * events already handled with new ones must apply only the new.
  */
@@ -105,6 +105,53 @@ describe('Event consumers: a batch per pull, one transaction', () => {
     // the first event closed a free bed: applied twice, the board now counts one closed bed too many
     expect(await board(d.cc1)).toEqual({ total: 3, free: before.free - 1, closed: before.closed + 1 });
     expect((await e.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'bed-board'`))[0].n).toBe(handled[0].n);
+  });
+
+  it('the bed board of a batch commits before its journeys, and each journey event claims its inbox row with its write', async () => {
+    const ev = (type: string, payload: Record<string, unknown>): EventJob =>
+      ({
+        eventId: randomUUID(),
+        type,
+        aggregateType: 'Bed',
+        aggregateId: randomUUID(),
+        payload,
+        metadata: { occurredAt: new Date().toISOString() },
+        committedAt: new Date().toISOString(),
+      }) as unknown as EventJob;
+    // a hospice bed at cc2: a row of the board no other case touches
+    const hospice = async () => (await e.ds.query(`SELECT total, free FROM bed_board WHERE institution_id = $1 AND kind = 'HOSPICE'`, [d.cc2]))[0];
+    const before = (await hospice()) ?? { total: 0, free: 0 };
+    const referralId = randomUUID();
+    const patientId = randomUUID();
+    const bed = ev('BedRegistered', { bedId: randomUUID(), institutionId: d.cc2, districtId: d.district, kind: 'HOSPICE' });
+    const move = ev('TransferStarted', { referralId, patientId, originKind: 'HOSPITAL', originInstitutionId: d.hospital, originBedId: null });
+    // another transaction holds the journey's row: the journey's write waits for it
+    const holder = e.ds.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query(`INSERT INTO patient_movements (referral_id, patient_id) VALUES ($1, $2)`, [referralId, patientId]);
+      const batch = (proj as any).handleBatch([bed, move]) as Promise<{ applied: boolean }[]>;
+      // while the journey waits, the board already shows the bed (one transaction for both hid it until the end)
+      await until('the bed on the board', async () => (await hospice())?.total === before.total + 1);
+      expect(await hospice()).toEqual({ total: before.total + 1, free: before.free + 1 });
+      const waiting = await e.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'journey' AND event_id = $1`, [move.eventId]);
+      expect(waiting[0].n).toBe(0);
+      await holder.rollbackTransaction();
+      expect(await batch).toEqual([{ applied: true }, { applied: true }]);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+    const [movement] = await e.ds.query(`SELECT origin_kind, origin_institution_id FROM patient_movements WHERE referral_id = $1`, [referralId]);
+    expect(movement).toEqual({ origin_kind: 'HOSPITAL', origin_institution_id: d.hospital });
+    // redelivered: both read models have both events, nothing moves
+    expect(await (proj as any).handleBatch([bed, move])).toEqual([{ applied: false }, { applied: false }]);
+    expect(await hospice()).toEqual({ total: before.total + 1, free: before.free + 1 });
+    // a journey write that fails leaves no inbox row behind (claim and write are one statement): it can run again
+    const bad = ev('TransferStarted', { referralId: randomUUID(), patientId: 'not-a-uuid', originKind: 'HOSPITAL', originInstitutionId: d.hospital });
+    await expect((proj as any).handleBatch([bad])).rejects.toThrow();
+    expect((await e.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [bad.eventId]))[0].n).toBe(0);
   });
 
   it('the KPIs of a batch are summed and written once, to the same counters as one event at a time', async () => {

@@ -1,6 +1,6 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { CONSUMERS, DeadLetterJob, EventJob, QUEUES } from '@bedlink/messaging';
 import { applyJourney, claimInboxAndApplyBedBoard, inboxKey } from '@bedlink/persistence';
 import { BatchEventConsumer, eventWorker } from './consumers/event-consumer';
@@ -8,11 +8,14 @@ import { BatchEventConsumer, eventWorker } from './consumers/event-consumer';
 const subscribes = (name: string, type: string) => CONSUMERS.some((c) => c.name === name && c.types !== 'ALL' && c.types.includes(type));
 
 /**
- * Read models kept from events: the events this worker holds are handled together, the inbox rows of
- * every (read model, event) pair written in the same statement as the bed board's increments, summed
- * over the batch (exactly-once effect per read model). A batch of bed events is that one statement; one
- * with journey events is a transaction, journeys applied event by event in the order their jobs were
- * fetched (outbox order).
+ * Read models kept from events. The bed board first: the inbox rows of the batch's bed events and the
+ * board's increments, summed over the batch, in one statement that commits on its own, so the board
+ * shows a change as soon as it can (issue 14 measures commit → bed board). Then each journey event,
+ * in the order its job was fetched (outbox order), its inbox row and its write in one statement
+ * (applyJourney). Every statement carries its own inbox rows, so each read model takes each event
+ * once however the batch ends: a batch that fails part-way is handled again and what was applied is
+ * skipped. Before, a batch with journey events was one transaction (BEGIN, the bed board, a statement
+ * per journey event, COMMIT) and the board waited for the journeys' commit.
  */
 @Processor(QUEUES.projections, eventWorker(32))
 export class ProjectionsProcessor extends BatchEventConsumer<EventJob, { applied: boolean }> {
@@ -25,23 +28,13 @@ export class ProjectionsProcessor extends BatchEventConsumer<EventJob, { applied
   }
 
   protected async handleBatch(events: EventJob[]): Promise<{ applied: boolean }[]> {
-    const pairs = events.flatMap((e) =>
-      ['bed-board', 'journey'].filter((consumer) => subscribes(consumer, e.type)).map((consumer) => ({ consumer, eventId: e.eventId })),
-    );
-    if (!pairs.length) return events.map(() => ({ applied: false }));
-    const apply = async (q: Pick<EntityManager, 'query'>) => {
-      // the inbox rows and the board's summed increments: one statement
-      const fresh = await claimInboxAndApplyBedBoard(q, pairs, events);
-      const out = events.map((e) => ({ applied: fresh.has(inboxKey('bed-board', e.eventId)) }));
-      for (const [i, { eventId, type, payload, metadata }] of events.entries()) {
-        if (!fresh.has(inboxKey('journey', eventId))) continue;
-        await applyJourney(q, type, payload, metadata.occurredAt, eventId);
-        out[i].applied = true;
-      }
-      return out;
-    };
-    // a batch of bed events is that one statement, atomic on its own; journeys add statements, so a transaction
-    if (!pairs.some((p) => p.consumer === 'journey')) return apply(this.ds);
-    return this.ds.transaction(apply);
+    const board = events.filter((e) => subscribes('bed-board', e.type)).map((e) => ({ consumer: 'bed-board', eventId: e.eventId }));
+    const fresh = board.length ? await claimInboxAndApplyBedBoard(this.ds, board, events) : new Set<string>();
+    const out = events.map((e) => ({ applied: fresh.has(inboxKey('bed-board', e.eventId)) }));
+    for (const [i, { eventId, type, payload, metadata }] of events.entries()) {
+      if (!subscribes('journey', type)) continue;
+      if (await applyJourney(this.ds, type, payload, metadata.occurredAt, eventId, 'journey')) out[i].applied = true;
+    }
+    return out;
   }
 }

@@ -134,8 +134,7 @@ export async function rebuildBedBoard(em: EntityManager): Promise<number> {
  * touch a row twice) and written in key order, so two workers' batches lock board rows in the same
  * order and cannot deadlock on them. Same result as applyBedBoard per event: the board is pure
  * increments. One statement needs no transaction of its own: a batch of bed events is one round trip
- * (BEGIN, the inbox insert, the board and COMMIT were four). Returns the fresh pairs, as inboxKey keys,
- * for the other consumer of the batch (journeys).
+ * (BEGIN, the inbox insert, the board and COMMIT were four). Returns the fresh pairs, as inboxKey keys.
  */
 export async function claimInboxAndApplyBedBoard(
   q: Pick<EntityManager, 'query'>,

@@ -4,10 +4,63 @@ import { BedKind, isPhysical } from '@bedlink/domain';
 
 export const JOURNEY_EVENTS = ['TransferStarted', 'PatientAdmitted', 'StayEnded', 'StayBegan'] as const;
 
+/** A journey event's one write, its row gated by `gate` (a SQL condition): `true`, or its inbox claim. */
+interface JourneyWrite {
+  sql: (gate: string) => string;
+  params: unknown[];
+}
+
+/**
+ * The write of each journey event type, as INSERT … SELECT so that it can be gated: the values are cast,
+ * as a SELECT list is not coerced to the columns' types the way VALUES is.
+ */
+function journeyWrite(type: string, p: Record<string, any>, occurredAt: string | Date, eventId?: string): JourneyWrite | null {
+  switch (type) {
+    case 'StayEnded':
+      return {
+        sql: (gate) => `INSERT INTO stay_ends (event_id, patient_id, institution_id, kind, bed_id, programme_id, reason, ended_at)
+          SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::uuid, $6::uuid, $7::text, $8::timestamptz WHERE ${gate}
+          ON CONFLICT (event_id) DO NOTHING`,
+        params: [eventId, p.patientId, p.institutionId, p.kind, p.bedId ?? null, p.programmeId ?? null, p.reason, occurredAt],
+      };
+    case 'StayBegan':
+      return {
+        sql: (gate) => `INSERT INTO direct_stays (event_id, patient_id, institution_id, kind, bed_id, from_bed_id, via, began_at)
+          SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::uuid, $6::uuid, $7::text, $8::timestamptz WHERE ${gate}
+          ON CONFLICT (event_id) DO NOTHING`,
+        params: [eventId, p.patientId, p.institutionId, p.kind, p.bedId, p.fromBedId ?? null, p.via, occurredAt],
+      };
+    case 'TransferStarted':
+      return {
+        sql: (gate) => `INSERT INTO patient_movements (referral_id, patient_id, origin_kind, origin_institution_id, origin_bed_id, started_at)
+          SELECT $1::uuid, $2::uuid, $3::text, $4::uuid, $5::uuid, $6::timestamptz WHERE ${gate}
+          ON CONFLICT (referral_id) DO UPDATE SET origin_kind = EXCLUDED.origin_kind, origin_institution_id = EXCLUDED.origin_institution_id, origin_bed_id = EXCLUDED.origin_bed_id, started_at = EXCLUDED.started_at`,
+        params: [p.referralId, p.patientId, p.originKind, p.originInstitutionId, p.originBedId ?? null, occurredAt],
+      };
+    case 'PatientAdmitted':
+      return {
+        sql: (
+          gate,
+        ) => `INSERT INTO patient_movements (referral_id, patient_id, origin_kind, origin_institution_id, target_kind, target_institution_id, target_bed_id, target_programme_id, admitted_at)
+          SELECT $1::uuid, $2::uuid, $3::text, $4::uuid, $5::text, $6::uuid, $7::uuid, $8::uuid, $9::timestamptz WHERE ${gate}
+          ON CONFLICT (referral_id) DO UPDATE SET target_kind = EXCLUDED.target_kind, target_institution_id = EXCLUDED.target_institution_id, target_bed_id = EXCLUDED.target_bed_id,
+            target_programme_id = EXCLUDED.target_programme_id, admitted_at = EXCLUDED.admitted_at,
+            origin_kind = coalesce(patient_movements.origin_kind, EXCLUDED.origin_kind), origin_institution_id = coalesce(patient_movements.origin_institution_id, EXCLUDED.origin_institution_id)`,
+        params: [p.referralId, p.patientId, p.originKind, p.originInstitutionId, p.kind, p.institutionId, p.bedId ?? null, p.programmeId ?? null, occurredAt],
+      };
+    default:
+      return null;
+  }
+}
+
 /**
  * The patient journey read model: one row per move (the referral that moved the patient), filled
  * by two events that each set their own columns, so the result is the same in any delivery
  * order. Stays are read off consecutive moves (see journeyOf).
+ *
+ * With `inbox` (a consumer's name) the event's inbox row is claimed in the same statement and the
+ * write happens only if the claim is new: one statement, atomic on its own, where a transaction of
+ * BEGIN, the inbox row, the write and COMMIT took four round trips. Returns whether it applied.
  */
 export async function applyJourney(
   em: Pick<EntityManager, 'query'>,
@@ -15,34 +68,22 @@ export async function applyJourney(
   p: Record<string, any>,
   occurredAt: string | Date,
   eventId?: string,
-): Promise<void> {
-  if (type === 'StayEnded') {
-    await em.query(
-      `INSERT INTO stay_ends (event_id, patient_id, institution_id, kind, bed_id, programme_id, reason, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [eventId, p.patientId, p.institutionId, p.kind, p.bedId ?? null, p.programmeId ?? null, p.reason, occurredAt],
-    );
-  } else if (type === 'StayBegan') {
-    await em.query(
-      `INSERT INTO direct_stays (event_id, patient_id, institution_id, kind, bed_id, from_bed_id, via, began_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [eventId, p.patientId, p.institutionId, p.kind, p.bedId, p.fromBedId ?? null, p.via, occurredAt],
-    );
-  } else if (type === 'TransferStarted') {
-    await em.query(
-      `INSERT INTO patient_movements (referral_id, patient_id, origin_kind, origin_institution_id, origin_bed_id, started_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (referral_id) DO UPDATE SET origin_kind = EXCLUDED.origin_kind, origin_institution_id = EXCLUDED.origin_institution_id, origin_bed_id = EXCLUDED.origin_bed_id, started_at = EXCLUDED.started_at`,
-      [p.referralId, p.patientId, p.originKind, p.originInstitutionId, p.originBedId ?? null, occurredAt],
-    );
-  } else if (type === 'PatientAdmitted') {
-    await em.query(
-      `INSERT INTO patient_movements (referral_id, patient_id, origin_kind, origin_institution_id, target_kind, target_institution_id, target_bed_id, target_programme_id, admitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (referral_id) DO UPDATE SET target_kind = EXCLUDED.target_kind, target_institution_id = EXCLUDED.target_institution_id, target_bed_id = EXCLUDED.target_bed_id,
-         target_programme_id = EXCLUDED.target_programme_id, admitted_at = EXCLUDED.admitted_at,
-         origin_kind = coalesce(patient_movements.origin_kind, EXCLUDED.origin_kind), origin_institution_id = coalesce(patient_movements.origin_institution_id, EXCLUDED.origin_institution_id)`,
-      [p.referralId, p.patientId, p.originKind, p.originInstitutionId, p.kind, p.institutionId, p.bedId ?? null, p.programmeId ?? null, occurredAt],
-    );
+  inbox?: string,
+): Promise<boolean> {
+  const write = journeyWrite(type, p, occurredAt, eventId);
+  if (!inbox) {
+    if (write) await em.query(write.sql('true'), write.params);
+    return true;
   }
+  if (!eventId) throw new Error('an inbox claim needs the event id');
+  const n = write?.params.length ?? 0;
+  const claim = `fresh AS (INSERT INTO inbox (consumer, event_id) VALUES ($${n + 1}, $${n + 2}::uuid) ON CONFLICT DO NOTHING RETURNING 1)`;
+  // a data-modifying WITH runs whether or not the outer query reads it
+  const sql = write
+    ? `WITH ${claim}, applied AS (${write.sql('EXISTS (SELECT 1 FROM fresh)')}) SELECT count(*)::int AS n FROM fresh`
+    : `WITH ${claim} SELECT count(*)::int AS n FROM fresh`;
+  const [{ n: fresh }] = (await em.query(sql, [...(write?.params ?? []), inbox, eventId])) as { n: number }[];
+  return fresh > 0;
 }
 
 export interface Stay {

@@ -163,7 +163,7 @@ export abstract class BatchEventConsumer<E extends { eventId: string; type: stri
     super(source, deadLetters);
   }
 
-  /** The effects of events, in one transaction; one result per event, in order. */
+  /** The effects of events, each in the same statement or transaction as its inbox row; one result per event, in order. */
   protected abstract handleBatch(events: E[]): Promise<R[]>;
 
   protected async handle(job: Job<E | { events: E[] }>): Promise<R | PackedResult<R>> {
