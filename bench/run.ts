@@ -509,6 +509,39 @@ function workCounts(dir: string, procs: Proc[]): Record<string, WorkCounts> {
   return out;
 }
 
+type LoopTimes = Record<string, { active: number; idle: number }>;
+
+/** The event loops' busy and idle ms so far (bench/work-counter.ts), summed per kind (api, worker). */
+function loopTimes(dir: string, procs: Proc[]): LoopTimes {
+  const out: LoopTimes = {};
+  for (const p of procs) {
+    const t = (out[p.name.replace(/\d+$/, '')] ??= { active: 0, idle: 0 });
+    try {
+      const { loop } = JSON.parse(readFileSync(join(dir, `${p.child.pid}.json`), 'utf8')) as { loop?: { active: number; idle: number } };
+      t.active += loop?.active ?? 0;
+      t.idle += loop?.idle ?? 0;
+    } catch {
+      /* not written yet */
+    }
+  }
+  return out;
+}
+
+/**
+ * The share of [a, b] each kind's event loop was busy (the mean over its processes): a loop busy near 1 is a
+ * serial stage, whatever its process' CPU says (a callback that waits for a core counts as busy). Read from
+ * files written every 500 ms, so each end may be half a second stale.
+ */
+function loopBusy(a: LoopTimes, b: LoopTimes): Record<string, number> {
+  return Object.fromEntries(
+    Object.keys(b).map((kind) => {
+      const active = b[kind].active - (a[kind]?.active ?? 0);
+      const idle = b[kind].idle - (a[kind]?.idle ?? 0);
+      return [kind, round(active / Math.max(1e-9, active + idle), 2)];
+    }),
+  );
+}
+
 /** (b - a) / n per kind and in total, one decimal. */
 function workPer(a: Record<string, WorkCounts>, b: Record<string, WorkCounts>, n: number): Record<string, WorkCounts> {
   const out: Record<string, WorkCounts> = {};
@@ -698,6 +731,7 @@ async function main(): Promise<void> {
     const lps = P.offeredCommandsPerSec / avgCommands;
     log(`open loop: ${round(lps, 1)} lifecycles/s (≈${P.offeredCommandsPerSec} commands/s offered) for ${P.openSeconds} s`);
     const oFrom = Date.now();
+    const oLoops = loopTimes(countDir, procs);
     const oFromDb = new Date(oFrom);
     const progress = setInterval(() => {
       const s = commandStats(open, Date.now() - 5000, Date.now());
@@ -709,6 +743,7 @@ async function main(): Promise<void> {
     const ol = await openLoop(open, lps, P.openSeconds);
     clearInterval(progress);
     const oTo = Date.now();
+    const openLoopBusy = loopBusy(oLoops, loopTimes(countDir, procs));
     const openStats = commandStats(open, oFrom, oTo);
     // What is left of the start-up transient after the warm-up (P.warmSeconds) shows in the open loop's
     // first seconds: reported apart, beside the whole run's figures, which stay the targets' (performance.md)
@@ -718,7 +753,7 @@ async function main(): Promise<void> {
     const e2e = await e2eLatency(oFromDb, new Date(oTo));
     const lags = await eventLags(oFromDb, new Date(oTo));
     log(`open loop stages (p50/p99 ms): ${stageLine(openStats.stages)}`);
-    log(`open loop event lags (ms): ${JSON.stringify(lags)}`);
+    log(`open loop event lags (ms): ${JSON.stringify(lags)}; event loops busy ${JSON.stringify(openLoopBusy)}`);
     log(
       `open loop done: ${openStats.commands} commands in ${((oTo - oFrom) / 1000).toFixed(1)} s, p50 ${openStats.p50} ms p99 ${openStats.p99} ms; e2e event p99 ${e2e.p99} ms (n=${e2e.n}; ${e2e.measured === e2e.columns.measured ? 'columns' : `commits; columns p99 ${e2e.columns.p99} ms`})`,
     );
@@ -731,6 +766,7 @@ async function main(): Promise<void> {
     const cFrom = Date.now();
     await sleep(600); // the counters are written every 500 ms
     const work0 = workCounts(countDir, procs);
+    const cLoops = loopTimes(countDir, procs);
     const cpuOf = (ps: Proc[]) => ps.reduce((a, p) => a + cpuSeconds(p.child.pid), 0);
     // Postgres' share is every process of the server taken at both ends: the database's backends and the
     // server's own (WAL writer, checkpointer: no database). A backend opened during the loop (a pool that
@@ -762,6 +798,7 @@ async function main(): Promise<void> {
     await closedLoop(closed, P.users, P.closedSeconds);
     clearInterval(cprog);
     const cTo = Date.now();
+    const closedLoopBusy = loopBusy(cLoops, loopTimes(countDir, procs));
     const pgEnd = await pgCpu();
     const dcpu = process.cpuUsage(cpu0.driver);
     const redisCpu = (await redisCpuSeconds()) - cpu0.redis;
@@ -789,7 +826,9 @@ async function main(): Promise<void> {
       redis: perCommand(cpuShare.redis),
       machine: perCommand(cpuShare.machine),
     };
-    log(`closed loop CPU (cores busy): ${JSON.stringify(cpuShare)}; CPU ms per command ${JSON.stringify(cpuMsPerCommand)}`);
+    log(
+      `closed loop CPU (cores busy): ${JSON.stringify(cpuShare)}; CPU ms per command ${JSON.stringify(cpuMsPerCommand)}; event loops busy ${JSON.stringify(closedLoopBusy)}`,
+    );
     await sleep(600);
     const work1 = workCounts(countDir, procs);
     // Per completed lifecycle; lifecycles still running at either end count in, so it is ± one lifecycle's work per user.
@@ -847,6 +886,8 @@ async function main(): Promise<void> {
           /** The same after the start-up transient: not a target's figure, the steady state beside it. */
           settled: { fromSecond: round((settledFrom - oFrom) / 1000, 1), p50: settled.p50, p99: settled.p99, stages: settled.stages },
           eventLags: lags,
+          /** The share of the loop each kind's event loop was busy (bench/work-counter.ts). */
+          eventLoopBusy: openLoopBusy,
           errors: openStats.errors,
         },
         closedLoop: {
@@ -855,6 +896,7 @@ async function main(): Promise<void> {
           byType: closedStats.byType,
           cpuCoresBusy: cpuShare,
           cpuMsPerCommand,
+          eventLoopBusy: closedLoopBusy,
           users: P.users,
           seconds: round(cSecs, 1),
           completed: closed.completed,
