@@ -133,7 +133,10 @@ describe('Outbox store: a claim made ahead starts after the batch in flight', ()
     await slow.commitTransaction();
     await slow.release();
     expect(Number(row.afterBegin)).toBeGreaterThanOrEqual(290);
+    // and no earlier than its write: the read right behind it finds the stamp well within the 300 ms slept
+    // before the write (a transaction's start, read here, would be ≥ 300 ms old)
     expect(Number(row.beforeNow)).toBeGreaterThanOrEqual(0);
+    expect(Number(row.beforeNow)).toBeLessThan(250);
     const store = new OutboxStore(e.ds);
     const claimed = await store.claim(10);
     expect(claimed.rows.map((r) => (r.payload as { n: number }).n)).toEqual([100]);
