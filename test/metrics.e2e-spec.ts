@@ -1,4 +1,7 @@
-import { ALL_QUEUES } from '@bedlink/messaging';
+import { hostname } from 'node:os';
+import IORedis from 'ioredis';
+import { ALL_QUEUES, workerLoadKey } from '@bedlink/messaging';
+import { EventLoopReporter } from '../apps/worker/src/event-loop-reporter';
 import { Engine, startEngine } from './support/engine';
 import { ok, residentId, smallDistrict } from './support/fixture';
 import { eventually } from './support/http';
@@ -29,7 +32,7 @@ describe('/metrics: Prometheus series after a referral lifecycle', () => {
   };
 
   beforeAll(async () => {
-    e = await startEngine({ env: { METRICS_TOKEN } });
+    e = await startEngine({ env: { METRICS_TOKEN, WORKER_LOAD_REPORT_MS: '200' } });
     d = await smallDistrict(e);
   });
 
@@ -65,6 +68,41 @@ describe('/metrics: Prometheus series after a referral lifecycle', () => {
     const o = await ok(d.planner.post(`/referrals/${r.referralId}/offers`, { targetInstitutionId: target, targetBedId: bed }), 'offer');
     return { id: r.referralId as string, offerId: o.offerId as string };
   };
+
+  it("reports each live worker process' event loop, and drops a line gone stale or malformed", async () => {
+    const redis = new IORedis(e.cfg.REDIS_URL);
+    const key = workerLoadKey(e.cfg.QUEUE_PREFIX);
+    const me = `${hostname()}:${process.pid}`;
+    try {
+      // this process runs the test's worker: its line appears within a report interval or two
+      const busy = (await eventually(
+        async () => series(await scrape(), 'bedlink_worker_event_loop_busy_ratio', { worker: me }),
+        (v) => v !== undefined,
+        5_000,
+      ))!;
+      expect(busy).toBeGreaterThanOrEqual(0);
+      expect(busy).toBeLessThanOrEqual(1);
+      // a process killed a minute ago, and a line that is not a report: neither is shown, both are removed
+      await redis.hset(key, 'gone-host:1', JSON.stringify({ busy: 0.9, at: Date.now() - 60_000, everyMs: 200 }), 'junk', 'not json');
+      const text = await scrape();
+      expect(series(text, 'bedlink_worker_event_loop_busy_ratio', { worker: 'gone-host:1' })).toBeUndefined();
+      expect(series(text, 'bedlink_worker_event_loop_busy_ratio', { worker: 'junk' })).toBeUndefined();
+      expect(Object.keys(await redis.hgetall(key))).toEqual([me]);
+      // a worker that stops takes its line away, and puts it back when it starts again
+      const reporter = e.worker!.get(EventLoopReporter);
+      await reporter.onApplicationShutdown();
+      expect(await redis.hexists(key, me)).toBe(0);
+      expect(series(await scrape(), 'bedlink_worker_event_loop_busy_ratio', { worker: me })).toBeUndefined();
+      reporter.onApplicationBootstrap();
+      await eventually(
+        () => redis.hexists(key, me),
+        (n) => n === 1,
+        5_000,
+      );
+    } finally {
+      redis.disconnect();
+    }
+  });
 
   it('shows command latency, HTTP, queue, outbox and referral KPI series with the right values', async () => {
     // one referral accepted and completed, one declined and escalated

@@ -201,6 +201,7 @@ describe('Work budget: one referral lifecycle, counted', () => {
         EVENT_LOCK_MS: '3600000',
         COMMAND_LOCK_MS: '3600000',
         AUDIT_CHECKPOINT_INTERVAL_MS: '3600000',
+        WORKER_LOAD_REPORT_MS: '3600000',
         // leader duties and the leader's own beat: after their first pass at start, quiet
         LEADER_POLL_MS: '3600000',
         REDIS_LOSS_CHECK_MS: '3600000',

@@ -16,6 +16,7 @@ import { KpisProcessor } from './kpis.processor';
 import { ProjectionsProcessor } from './projections.processor';
 import { PolicyBootstrap } from './policy.bootstrap';
 import { AuditCheckpointer } from './audit-checkpointer';
+import { EventLoopReporter } from './event-loop-reporter';
 import { WebhookDeliveryProcessor, WebhookFanoutProcessor } from './webhooks.processor';
 import { configureWorkers } from './consumers/event-consumer';
 import { LeaderElection } from './leader';
@@ -71,6 +72,7 @@ export class WorkerModule {
         KpisProcessor,
         PolicyBootstrap,
         AuditCheckpointer,
+        EventLoopReporter,
       ],
     };
   }

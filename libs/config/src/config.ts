@@ -401,6 +401,12 @@ export class EnvConfig {
   @IsOptional()
   AUDIT_VERIFY_KEY?: string;
 
+  /**
+   * How often each worker process reports how busy its event loop was (a Redis hash the API's /metrics reads:
+   * bedlink_worker_event_loop_busy_ratio); 0 = never. One HSET per process and interval, none per command.
+   */
+  @Transform(int) @IsInt() @Min(0) WORKER_LOAD_REPORT_MS = 5_000;
+
   /** How often the worker verifies the trail since the last checkpoint and signs a new one; 0 = never. */
   @Transform(int) @IsInt() @Min(0) AUDIT_CHECKPOINT_INTERVAL_MS = 10 * 60_000;
 

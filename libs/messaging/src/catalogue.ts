@@ -120,6 +120,14 @@ export function webhookDeliveryJobId(subscriptionId: string, eventId: string): s
   return `${subscriptionId}-${eventId}`;
 }
 
+/**
+ * Redis hash each worker process writes its event loop's busy share into (field: host:pid, value JSON
+ * `{ busy, at, everyMs }`); the API reads it at scrape time.
+ */
+export function workerLoadKey(prefix: string): string {
+  return `${prefix}:bedlink-metrics:workers`;
+}
+
 /** Redis hash the delivery workers count into; the API reads it at scrape time. */
 export function webhookCountersKey(prefix: string): string {
   return `${prefix}:bedlink-metrics:webhooks`;

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ENV_CONFIG, EnvConfig, epochMs } from '@bedlink/config';
-import { webhookCountersKey } from '@bedlink/messaging';
+import { webhookCountersKey, workerLoadKey } from '@bedlink/messaging';
 import { MetricsReads } from '@bedlink/persistence';
 import { OPS_QUEUES, queueStat } from './queue-stats';
 
@@ -15,6 +15,17 @@ import { OPS_QUEUES, queueStat } from './queue-stats';
 export const MAX_INSTITUTION_SERIES = 200;
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** A worker's report (EventLoopReporter), or null for one that is not. */
+function parseLoad(value: string): { busy: number; at: number; everyMs: number } | null {
+  try {
+    const r = JSON.parse(value) as { busy?: unknown; at?: unknown; everyMs?: unknown };
+    if (typeof r.busy !== 'number' || typeof r.at !== 'number' || typeof r.everyMs !== 'number' || r.everyMs <= 0) return null;
+    return { busy: r.busy, at: r.at, everyMs: r.everyMs };
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Prometheus metrics of the engine, one registry per API instance (tests run several in one
@@ -38,6 +49,7 @@ export class MetricsService {
   private readonly webhookDeliveries: Counter<'outcome'>;
   private readonly webhookDeadLetters: Counter;
   private readonly scrapeErrors: Counter<'source'>;
+  private readonly workerLoopBusy: Gauge<'worker'>;
   private readonly instOffers: Counter<'district' | 'institution' | 'outcome'>;
   private readonly instDeclines: Counter<'district' | 'institution' | 'reason' | 'declined_by'>;
   private readonly instSeconds: Gauge<'district' | 'institution' | 'measure'>;
@@ -131,6 +143,12 @@ export class MetricsService {
       labelNames: ['source'],
       registers: r,
     });
+    this.workerLoopBusy = new Gauge({
+      name: 'bedlink_worker_event_loop_busy_ratio',
+      help: "Share of its last report interval each live worker process' event loop was busy (0-1); near 1 it is what commands and events wait for",
+      labelNames: ['worker'],
+      registers: r,
+    });
   }
 
   async observeCommand<T>(command: string, run: () => Promise<T>, outcomeOf: (r: T) => string): Promise<T> {
@@ -160,7 +178,7 @@ export class MetricsService {
 
   /** The exposition text: shared state is read now, each source on its own so one outage hides only its series. */
   async render(): Promise<string> {
-    await Promise.all([this.readQueues(), this.readOutbox(), this.readWebhooks(), this.readKpis(), this.readInstitutionKpis()]);
+    await Promise.all([this.readQueues(), this.readOutbox(), this.readWebhooks(), this.readWorkers(), this.readKpis(), this.readInstitutionKpis()]);
     return (await this.registry.metrics()) + this.kpiHistogram;
   }
 
@@ -193,19 +211,47 @@ export class MetricsService {
     }
   }
 
+  /** A Redis hash the workers write, given up on after 1.5 s so a scrape never hangs on Redis. */
+  private async readHash(key: string): Promise<Record<string, string>> {
+    const redis = (await this.queues[0].client) as unknown as { hgetall(k: string): Promise<Record<string, string>> };
+    return Promise.race([redis.hgetall(key), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500).unref())]);
+  }
+
   private async readWebhooks(): Promise<void> {
     try {
-      const redis = (await this.queues[0].client) as unknown as { hgetall(k: string): Promise<Record<string, string>> };
-      const h = await Promise.race([
-        redis.hgetall(webhookCountersKey(this.cfg.QUEUE_PREFIX)),
-        new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500).unref()),
-      ]);
+      const h = await this.readHash(webhookCountersKey(this.cfg.QUEUE_PREFIX));
       this.webhookDeliveries.reset();
       this.webhookDeliveries.inc({ outcome: 'delivered' }, Number(h.delivered ?? 0));
       this.webhookDeliveries.inc({ outcome: 'failed_attempt' }, Number(h.failed_attempts ?? 0));
       this.webhookDeliveries.inc({ outcome: 'dropped' }, Number(h.dropped ?? 0));
       this.webhookDeadLetters.reset();
       this.webhookDeadLetters.inc(Number(h.dead_lettered ?? 0));
+    } catch {
+      this.scrapeErrors.inc({ source: 'redis' });
+    }
+  }
+
+  /**
+   * The worker processes' event loops (EventLoopReporter). A line older than three of its intervals is a process
+   * that stopped without taking it away (killed, or its host gone): it is left out, and removed so that the hash
+   * does not keep every process that ever ran.
+   */
+  private async readWorkers(): Promise<void> {
+    try {
+      const key = workerLoadKey(this.cfg.QUEUE_PREFIX);
+      const h = await this.readHash(key);
+      const now = Date.now();
+      const stale: string[] = [];
+      this.workerLoopBusy.reset();
+      for (const [worker, value] of Object.entries(h)) {
+        const r = parseLoad(value);
+        if (r && now - r.at <= 3 * r.everyMs) this.workerLoopBusy.set({ worker }, r.busy);
+        else stale.push(worker);
+      }
+      if (stale.length) {
+        const redis = (await this.queues[0].client) as unknown as { hdel(k: string, ...f: string[]): Promise<number> };
+        await redis.hdel(key, ...stale).catch(() => undefined);
+      }
     } catch {
       this.scrapeErrors.inc({ source: 'redis' });
     }
