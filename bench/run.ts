@@ -330,9 +330,10 @@ async function e2eLatency(from: Date, to: Date): Promise<E2e & { columns: E2e }>
     return { p50: s.p50, p99: s.p99, n: s.n, measured };
   };
   try {
-    const scope = `FROM outbox o JOIN inbox i ON i.event_id = o.event_id AND i.consumer = 'bed-board' WHERE o.created_at BETWEEN $1 AND $2`;
+    const events = `outbox o JOIN inbox i ON i.event_id = o.event_id AND i.consumer = 'bed-board'`;
+    const inWindow = `o.created_at BETWEEN $1 AND $2`;
     const columns = of(
-      (await c.query(`SELECT extract(epoch FROM i.handled_at - o.created_at) * 1000 AS ms ${scope}`, [from, to])).rows,
+      (await c.query(`SELECT extract(epoch FROM i.handled_at - o.created_at) * 1000 AS ms FROM ${events} WHERE ${inWindow}`, [from, to])).rows,
       'outbox.created_at (the row written, COMMIT behind it; migration 1735500000000) → inbox.handled_at (the consumer transaction’s start)',
     );
     const [{ on }] = (await c.query(`SELECT current_setting('track_commit_timestamp') = 'on' AS on`)).rows;
@@ -341,8 +342,8 @@ async function e2eLatency(from: Date, to: Date): Promise<E2e & { columns: E2e }>
       (
         await c.query(
           `SELECT extract(epoch FROM pg_xact_commit_timestamp(i.xmin) - pg_xact_commit_timestamp(a.xmin)) * 1000 AS ms
-           FROM outbox o JOIN inbox i ON i.event_id = o.event_id AND i.consumer = 'bed-board' JOIN audit_log a ON a.event_id = o.event_id
-           WHERE o.created_at BETWEEN $1 AND $2 AND pg_xact_commit_timestamp(a.xmin) IS NOT NULL AND pg_xact_commit_timestamp(i.xmin) IS NOT NULL`,
+           FROM ${events} JOIN audit_log a ON a.event_id = o.event_id
+           WHERE ${inWindow} AND pg_xact_commit_timestamp(a.xmin) IS NOT NULL AND pg_xact_commit_timestamp(i.xmin) IS NOT NULL`,
           [from, to],
         )
       ).rows,
@@ -492,37 +493,37 @@ class WaitSampler {
 
 type WorkCounts = { sql: number; sqlTrips: number; redis: number; redisTrips: number; jobs: number };
 
-/** The work counters of the bench's processes (bench/work-counter.ts), summed per kind (api, worker). */
+/** What bench/work-counter.ts last wrote for each of the bench's processes ({} before its first write), with its kind (api, worker). */
+function counterFiles(dir: string, procs: Proc[]): { kind: string; file: Partial<WorkCounts> & { loop?: { active: number; idle: number } } }[] {
+  return procs.map((p) => {
+    const kind = p.name.replace(/\d+$/, '');
+    try {
+      return { kind, file: JSON.parse(readFileSync(join(dir, `${p.child.pid}.json`), 'utf8')) };
+    } catch {
+      return { kind, file: {} }; // not written yet
+    }
+  });
+}
+
+/** The work counters of the bench's processes, summed per kind. */
 function workCounts(dir: string, procs: Proc[]): Record<string, WorkCounts> {
   const out: Record<string, WorkCounts> = {};
-  for (const p of procs) {
-    const kind = p.name.replace(/\d+$/, '');
-    let c: WorkCounts = { sql: 0, sqlTrips: 0, redis: 0, redisTrips: 0, jobs: 0 };
-    try {
-      c = JSON.parse(readFileSync(join(dir, `${p.child.pid}.json`), 'utf8'));
-    } catch {
-      /* not written yet */
-    }
+  for (const { kind, file } of counterFiles(dir, procs)) {
     const t = (out[kind] ??= { sql: 0, sqlTrips: 0, redis: 0, redisTrips: 0, jobs: 0 });
-    for (const k of Object.keys(t) as (keyof WorkCounts)[]) t[k] += c[k] ?? 0;
+    for (const k of Object.keys(t) as (keyof WorkCounts)[]) t[k] += file[k] ?? 0;
   }
   return out;
 }
 
 type LoopTimes = Record<string, { active: number; idle: number }>;
 
-/** The event loops' busy and idle ms so far (bench/work-counter.ts), summed per kind (api, worker). */
+/** The event loops' busy and idle ms so far, summed per kind. */
 function loopTimes(dir: string, procs: Proc[]): LoopTimes {
   const out: LoopTimes = {};
-  for (const p of procs) {
-    const t = (out[p.name.replace(/\d+$/, '')] ??= { active: 0, idle: 0 });
-    try {
-      const { loop } = JSON.parse(readFileSync(join(dir, `${p.child.pid}.json`), 'utf8')) as { loop?: { active: number; idle: number } };
-      t.active += loop?.active ?? 0;
-      t.idle += loop?.idle ?? 0;
-    } catch {
-      /* not written yet */
-    }
+  for (const { kind, file } of counterFiles(dir, procs)) {
+    const t = (out[kind] ??= { active: 0, idle: 0 });
+    t.active += file.loop?.active ?? 0;
+    t.idle += file.loop?.idle ?? 0;
   }
   return out;
 }
@@ -715,12 +716,16 @@ async function main(): Promise<void> {
     const wTo = Date.now();
     // what a restart costs: the same users' latency in the warm-up's first seconds and in its last
     const edge = Math.min(3000, (wTo - wFrom) / 3);
+    const edgeStats = (from: number) => {
+      const { p50, p99 } = commandStats(warm, from, from + edge);
+      return { seconds: round(edge / 1000, 1), p50, p99 };
+    };
     const warmUp = {
       users: P.warmUsers,
       seconds: round((wTo - wFrom) / 1000, 1),
       lifecycles: warm.completed,
-      first: (({ p50, p99 }) => ({ seconds: round(edge / 1000, 1), p50, p99 }))(commandStats(warm, wFrom, wFrom + edge)),
-      last: (({ p50, p99 }) => ({ seconds: round(edge / 1000, 1), p50, p99 }))(commandStats(warm, wTo - edge, wTo)),
+      first: edgeStats(wFrom),
+      last: edgeStats(wTo - edge),
     };
     log(
       `warm-up: ${warm.completed} lifecycles (${warm.failed} failed); p50/p99 ms first ${edge / 1000} s ${warmUp.first.p50}/${warmUp.first.p99}, last ${warmUp.last.p50}/${warmUp.last.p99}`,
