@@ -16,6 +16,9 @@ export const MAX_INSTITUTION_SERIES = 200;
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** What the scrape asks of Redis for the hashes the workers write. */
+type HashClient = { hgetall(k: string): Promise<Record<string, string>>; hdel(k: string, ...f: string[]): Promise<number> };
+
 /** A worker's report (EventLoopReporter), or null for one that is not. */
 function parseLoad(value: string): { busy: number; at: number; everyMs: number } | null {
   try {
@@ -211,9 +214,14 @@ export class MetricsService {
     }
   }
 
+  /** The Redis the workers' hashes live in: the queues' connection. */
+  private async redis(): Promise<HashClient> {
+    return (await this.queues[0].client) as unknown as HashClient;
+  }
+
   /** A Redis hash the workers write, given up on after 1.5 s so a scrape never hangs on Redis. */
   private async readHash(key: string): Promise<Record<string, string>> {
-    const redis = (await this.queues[0].client) as unknown as { hgetall(k: string): Promise<Record<string, string>> };
+    const redis = await this.redis();
     return Promise.race([redis.hgetall(key), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1500).unref())]);
   }
 
@@ -248,10 +256,7 @@ export class MetricsService {
         if (r && now - r.at <= 3 * r.everyMs) this.workerLoopBusy.set({ worker }, r.busy);
         else stale.push(worker);
       }
-      if (stale.length) {
-        const redis = (await this.queues[0].client) as unknown as { hdel(k: string, ...f: string[]): Promise<number> };
-        await redis.hdel(key, ...stale).catch(() => undefined);
-      }
+      if (stale.length) await (await this.redis()).hdel(key, ...stale).catch(() => undefined);
     } catch {
       this.scrapeErrors.inc({ source: 'redis' });
     }
